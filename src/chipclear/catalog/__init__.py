@@ -1,0 +1,15 @@
+"""Accelerator and system catalog: sourced spec data, validated on load."""
+
+from chipclear.catalog.loader import Catalog, load_catalog, load_catalog_file, normalise_name
+from chipclear.catalog.models import Component, Item, Part, System
+
+__all__ = [
+    "Catalog",
+    "Component",
+    "Item",
+    "Part",
+    "System",
+    "load_catalog",
+    "load_catalog_file",
+    "normalise_name",
+]

@@ -1,0 +1,173 @@
+"""Load and validate catalog files (bundled, ``CHIPCLEAR_CATALOG`` and ``--spec`` files) through one path."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from rapidfuzz import fuzz, process
+
+from chipclear.catalog.models import CatalogFile, Item, Part, System
+from chipclear.errors import DataFileError, InputError, UnknownItemError
+from chipclear.settings import get_settings
+
+_DATA = resources.files("chipclear.catalog") / "data"
+
+
+def normalise_name(name: str) -> str:
+    """Case-, whitespace- and punctuation-insensitive lookup key: 'NVIDIA H-20 ' -> 'nvidiah20'."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def load_precisions() -> dict[str, Any]:
+    text = (resources.files("chipclear.catalog") / "precisions.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def _describe(entry: Any, index: int, key: str) -> str:
+    ident = entry.get("id") if isinstance(entry, dict) else None
+    return f"{key[:-1]} {ident!r}" if ident else f"{key[:-1]} #{index + 1}"
+
+
+def _error_line(path: str, entry: Any, index: int, key: str, exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(entry)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{path}: {_describe(entry, index, key)}: field {field}: {first['msg']}{more}"
+
+
+def parse_catalog_text(text: str, path: str) -> CatalogFile:
+    """Validate one catalog document. A bare mapping is read as a single part (``--spec`` files)."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+    if isinstance(raw, dict) and "parts" not in raw and "systems" not in raw:
+        raw = {"systems": [raw]} if raw.get("kind") == "system" or "components" in raw else {"parts": [raw]}
+    if not isinstance(raw, dict):
+        raise DataFileError(f"{path}: expected a mapping with 'parts' and/or 'systems' lists")
+    unknown = set(raw) - {"parts", "systems"}
+    if unknown:
+        raise DataFileError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected 'parts', 'systems'")
+    precisions = set(load_precisions()["precisions"])
+    parts: list[Part] = []
+    systems: list[System] = []
+    for key, model, out in (("parts", Part, parts), ("systems", System, systems)):
+        entries = raw.get(key) or []
+        if not isinstance(entries, list):
+            raise DataFileError(f"{path}: '{key}' must be a list")
+        for i, entry in enumerate(entries):
+            if isinstance(entry, dict):
+                entry = {**entry, "origin": path}
+            try:
+                obj = model.model_validate(entry)
+            except ValidationError as exc:
+                raise DataFileError(_error_line(path, entry, i, key, exc)) from None
+            if isinstance(obj, Part):
+                bad = set(obj.dense_throughput) - precisions
+                if bad:
+                    raise DataFileError(
+                        f"{path}: part {obj.id!r}: field dense_throughput: unknown precision(s) {sorted(bad)};"
+                        f" valid: {sorted(precisions)}"
+                    )
+            out.append(obj)  # type: ignore[arg-type]
+    return CatalogFile(parts=parts, systems=systems)
+
+
+def load_catalog_file(path: Path) -> CatalogFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read catalog file: {exc.strerror}", field="spec") from None
+    return parse_catalog_text(text, str(path))
+
+
+def _expand(paths: Iterable[Path]) -> Iterator[Path]:
+    for p in paths:
+        if p.is_dir():
+            yield from sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
+        else:
+            yield p
+
+
+class Catalog:
+    """All parts and systems, with lookup by id or alias (case-, space- and punctuation-tolerant)."""
+
+    def __init__(self, files: Iterable[CatalogFile]) -> None:
+        self.parts: dict[str, Part] = {}
+        self.systems: dict[str, System] = {}
+        for f in files:
+            for part in f.parts:
+                self._add(part, self.parts)
+            for system in f.systems:
+                self._add(system, self.systems)
+        for system in self.systems.values():
+            for comp in system.components:
+                if comp.part not in self.parts:
+                    raise DataFileError(
+                        f"{system.origin}: system {system.id!r}: field components.part: unknown part {comp.part!r}"
+                    )
+        self._index: dict[str, set[str]] = {}
+        for item in self.items():
+            keys = {item.id, item.name, *item.aliases, f"{item.vendor} {item.name}"}
+            keys |= {f"{item.vendor} {a}" for a in item.aliases}
+            for key in keys:
+                self._index.setdefault(normalise_name(key), set()).add(item.id)
+
+    def _add(self, item: Any, into: dict[str, Any]) -> None:
+        if item.id in self.parts or item.id in self.systems:
+            existing = self.parts.get(item.id) or self.systems[item.id]
+            raise DataFileError(f"{item.origin}: duplicate id {item.id!r} (already defined in {existing.origin})")
+        into[item.id] = item
+
+    def items(self) -> list[Item]:
+        return [*self.parts.values(), *self.systems.values()]
+
+    def get(self, name: str) -> Item:
+        key = normalise_name(name)
+        ids = self._index.get(key, set())
+        if len(ids) == 1:
+            (only,) = ids
+            return self.parts.get(only) or self.systems[only]
+        if len(ids) > 1:
+            raise InputError(f"item {name!r} is ambiguous: {', '.join(sorted(ids))}", field="item")
+        raise UnknownItemError(name, self.suggest(name))
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        choices = {k: next(iter(v)) for k, v in self._index.items()}
+        found = process.extract(normalise_name(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
+        out: list[str] = []
+        for key, score, _ in found:
+            if score >= 60 and choices[key] not in out:
+                out.append(choices[key])
+        return out[:limit]
+
+    def component_parts(self, system: System) -> list[tuple[Part, int]]:
+        return [(self.parts[c.part], c.count) for c in system.components]
+
+
+def bundled_files() -> list[CatalogFile]:
+    out = []
+    for entry in sorted(_DATA.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".yaml", ".yml")):
+            out.append(parse_catalog_text(entry.read_text(encoding="utf-8"), f"catalog/data/{entry.name}"))
+    return out
+
+
+@lru_cache(maxsize=8)
+def _load(extra: tuple[Path, ...]) -> Catalog:
+    files = bundled_files() + [load_catalog_file(p) for p in _expand(extra)]
+    return Catalog(files)
+
+
+def load_catalog(extra_paths: Iterable[Path] | None = None) -> Catalog:
+    """The bundled catalog plus ``CHIPCLEAR_CATALOG`` files plus ``extra_paths`` (cached per path set)."""
+    paths = tuple(get_settings().catalog_paths) + tuple(extra_paths or ())
+    return _load(paths)

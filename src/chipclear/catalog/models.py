@@ -1,0 +1,90 @@
+"""Catalog schema: accelerators (and HBM stacks) and the systems built from them.
+
+Declared once as pydantic models; the bundled vendor files and users' own files load through the same models,
+so a user's part is validated exactly like a bundled one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator
+
+Confidence = Literal["high", "medium", "low"]
+
+
+class Part(BaseModel):
+    """One integrated circuit as sold (a GPU package, an accelerator card's chip, an HBM stack)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    vendor: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    kind: Literal["accelerator", "hbm"] = "accelerator"
+    form_factor: str | None = None
+    launch: str | None = None
+    datacenter: bool | None = None  # designed or marketed for use in datacenters; None = unknown
+    datacenter_note: str | None = None
+    dense_throughput: dict[str, PositiveFloat] = Field(default_factory=dict)  # TFLOPS / TOPS, dense
+    die_area_mm2: PositiveFloat | None = None  # all logic dies on non-planar process nodes
+    die_area_is_lower_bound: bool = False
+    die_area_confidence: Confidence | None = None
+    die_area_note: str | None = None
+    logic_dies: PositiveInt | None = None
+    memory_gb: PositiveFloat | None = None
+    memory_bandwidth_tbs: PositiveFloat | None = None
+    interconnect_gbs: PositiveFloat | None = None  # aggregate bidirectional chip-to-chip I/O
+    package_area_mm2: PositiveFloat | None = None  # HBM: package or stack area
+    tdp_w: PositiveFloat | None = None
+    sources: list[str] = Field(min_length=1)
+    confidence: Confidence
+    notes: str = ""
+    origin: str = Field(default="", exclude=True)  # the file it came from
+
+    @field_validator("launch", mode="before")
+    @classmethod
+    def _launch_as_text(cls, value: object) -> object:
+        return None if value is None else str(value)
+
+
+class Component(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    part: str
+    count: PositiveInt
+
+
+class System(BaseModel):
+    """A computer, baseboard or assembly: classified from the ICs it contains (ECCN 4A090)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    vendor: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    kind: Literal["system"] = "system"
+    form_factor: str | None = None
+    datacenter: bool | None = None
+    components: list[Component] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+    confidence: Confidence
+    notes: str = ""
+    origin: str = Field(default="", exclude=True)
+
+
+Item = Part | System
+
+
+class CatalogFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parts: list[Part] = Field(default_factory=list)
+    systems: list[System] = Field(default_factory=list)
+
+
+def origin_label(path: Path) -> str:
+    return path.name

@@ -1,0 +1,321 @@
+"""Dated ECCN classification (3A090 / 4A090) of a catalog item, with a trace of every test applied.
+
+The tests themselves are data (rule files); this module only evaluates them with three-valued logic: a test on an
+unknown metric is unknown, and a classification that depends on an unknown is ``indeterminate`` naming the field
+to fill in, never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chipclear import metrics
+from chipclear.catalog import Catalog, Item, Part, System, load_catalog
+from chipclear.catalog.loader import load_precisions
+from chipclear.decision import Reason
+from chipclear.rules import MergedClassification, RuleSet, load_rules
+from chipclear.rules.schema import OP_SYMBOL, Layer, RuleAction, Test
+
+Status = Literal["controlled", "not_controlled", "indeterminate"]
+Tri = bool | None
+
+
+class Classification(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    item: Any = Field(exclude=True)  # Part | System
+    as_of: dt.date
+    layer: str
+    tpp: float | None
+    tpp_alternatives: list[float] = Field(default_factory=list)
+    performance_density: float | None
+    eccn: str | None
+    status: Status
+    candidates: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    trace: list[Reason] = Field(default_factory=list)
+    rules_version: str
+    components: list[dict[str, Any]] = Field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        item = self.item
+        data["item"] = {"id": item.id, "name": item.name, "vendor": item.vendor, "kind": item.kind}
+        if isinstance(item, Part):
+            data["precision_table"] = [
+                {"precision": r.precision, "dense_tops": r.dense_tops, "bits": r.bits, "tpp": r.tpp}
+                for r in metrics.precision_table(item)
+            ]
+        return data
+
+
+def _fmt(value: float | bool | None) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _compare(op: str, left: float | bool, right: float | bool) -> bool:
+    if op == "eq":
+        return left == right
+    lf, rf = float(left), float(right)
+    return {"ge": lf >= rf, "gt": lf > rf, "le": lf <= rf, "lt": lf < rf}[op]
+
+
+def _eval_test(test: Test, values: dict[str, Any], missing: set[str]) -> tuple[Tri, str]:
+    value = values.get(test.metric)
+    text = f"{test.metric} {_fmt(value)} {OP_SYMBOL[test.op]} {_fmt(test.value)}"
+    if value is None:
+        missing.add(metrics.METRIC_FIELDS.get(test.metric, test.metric))
+        return None, f"{text}: unknown"
+    result = _compare(test.op, value, test.value)
+    # A density computed from a lower-bound die area is an upper bound: only the answers it cannot overturn stand.
+    density_bound = test.metric == "performance_density" and values.get("_density_is_upper_bound")
+    if density_bound and ((test.op in ("ge", "gt") and result) or (test.op in ("lt", "le") and not result)):
+        missing.add("die_area_mm2 (published area is a lower bound)")
+        return None, f"{text}: undecided (die area is a lower bound)"
+    return result, f"{text}: {'yes' if result else 'no'}"
+
+
+def _all(tests: list[Test], values: dict[str, Any], missing: set[str]) -> tuple[Tri, list[str]]:
+    results, texts = zip(*(_eval_test(t, values, missing) for t in tests), strict=True)
+    if any(r is False for r in results):
+        return False, list(texts)
+    return (None if any(r is None for r in results) else True), list(texts)
+
+
+def _any(clauses: list[list[Test]], values: dict[str, Any], missing: set[str]) -> tuple[Tri, str]:
+    outcomes = [_all(c, values, missing) for c in clauses]
+    detail = " OR ".join("(" + " AND ".join(texts) + ")" for _, texts in outcomes)
+    results = [r for r, _ in outcomes]
+    if any(r is True for r in results):
+        return True, detail
+    return (None if any(r is None for r in results) else False), detail
+
+
+def _reason(action: RuleAction, ref: str, citation: str | None, detail: str, confidence: str | None) -> Reason:
+    return Reason(
+        rule=f"{action.id}#{ref}",
+        citation=citation or action.citation,
+        detail=detail,
+        confidence=confidence or action.confidence,
+    )
+
+
+def _metric_reasons(part: Part, tpp: float | None, density: float | None) -> list[Reason]:
+    precisions = load_precisions()
+    note = Reason(
+        rule="metrics#tpp",
+        citation=precisions["citation"] + "; ECCN 3A090 Technical Notes 1-3 (dense, highest TPP over bit lengths)",
+        detail="TPP unknown: no dense throughput figure in the catalog (field dense_throughput)",
+        confidence=precisions["confidence"],
+    )
+    out = []
+    if tpp is not None:
+        winners = [r for r in metrics.precision_table(part) if r.tpp == tpp]
+        products = "; ".join(f"{r.label} {_fmt(r.dense_tops)} x {r.bits} bits = {_fmt(r.tpp)}" for r in winners)
+        note = note.model_copy(update={"detail": f"TPP {_fmt(tpp)} = 2 x MacTOPS x bit length, set by {products}"})
+    out.append(note)
+    area = part.die_area_mm2
+    pd_detail = (
+        f"performance density {_fmt(density)} = TPP {_fmt(tpp)} / applicable die area {_fmt(area)} mm2"
+        if density is not None
+        else f"performance density unknown (TPP {_fmt(tpp)}, die_area_mm2 {_fmt(area)})"
+    )
+    if part.die_area_note:
+        pd_detail += f"; die area: {part.die_area_note}"
+    out.append(
+        Reason(
+            rule="metrics#performance_density",
+            citation="15 CFR Part 774, Supp. No. 1, ECCN 3A090 Technical Note 4 (eCFR 2026-07-23)",
+            detail=pd_detail,
+            confidence="L" if part.die_area_confidence == "low" else "H",
+        )
+    )
+    if part.confidence == "low":
+        out.append(
+            Reason(
+                rule="catalog#confidence",
+                citation=f"catalog {part.origin}: " + "; ".join(part.sources[:2]),
+                detail=f"LOW CONFIDENCE spec data for {part.name}: {part.notes[:160]}",
+                confidence="L",
+            )
+        )
+    return out
+
+
+def _decide_part(
+    part: Part, values: dict[str, Any], merged: MergedClassification
+) -> tuple[str | None, Status, list[str], set[str], list[Reason]]:
+    """Apply the merged paragraphs and exclusions to one set of metric values."""
+    trace: list[Reason] = []
+    missing: set[str] = set()
+    excluded: set[str] = set()
+    undecided_exclusions: dict[str, set[str]] = {}
+    for excl, action in merged.exclusions.values():
+        local: set[str] = set()
+        result, texts = _all(excl.all_of, values, local)
+        verdict = {True: "applies", False: "does not apply", None: "undecided"}[result]
+        detail = f"{excl.id}: {' AND '.join(texts)} -> {verdict}"
+        trace.append(_reason(action, excl.id, excl.citation, detail, excl.confidence))
+        if result is True:
+            excluded |= set(excl.paragraphs)
+        elif result is None:
+            for pid in excl.paragraphs:
+                undecided_exclusions.setdefault(pid, set()).update(local)
+    paragraphs = sorted(
+        (p for p in merged.paragraphs.values() if part.kind in p[0].applies_to), key=lambda pa: pa[0].id
+    )
+    matched: list[str] = []
+    unknown: list[str] = []
+    for para, action in paragraphs:
+        local = set()
+        result, detail = _any(para.any_of, values, local)
+        if para.id in excluded:
+            trace.append(_reason(action, para.id, para.citation, f"{para.id} not applied (excluded): {detail}", None))
+            continue
+        outcome = {True: "met", False: "not met", None: "undecided"}[result]
+        trace.append(_reason(action, para.id, para.citation, f"{para.id}: {detail} -> {outcome}", para.confidence))
+        if result is True:
+            matched.append(para.id)
+        elif result is None:
+            unknown.append(para.id)
+            missing |= local
+    if matched:
+        first = matched[0]
+        earlier_unknown = [u for u in unknown if u < first]
+        if earlier_unknown or first in undecided_exclusions:
+            missing |= undecided_exclusions.get(first, set())
+            return None, "indeterminate", [*earlier_unknown, first], missing, trace
+        return first, "controlled", [], missing, trace
+    if unknown:
+        return None, "indeterminate", unknown, missing, trace
+    return None, "not_controlled", [], set(), trace
+
+
+def _no_rules_reason(rules: RuleSet, as_of: dt.date) -> Reason:
+    first = next((a for a in rules.actions if a.classification is not None), None)
+    if first is None:
+        return Reason(rule="rules#none", citation="chipclear rule data", detail="no classification rules loaded")
+    return Reason(
+        rule=f"{first.id}#not-yet-in-force",
+        citation=first.citation,
+        detail=f"no ECCN 3A090/4A090 test in force on {as_of}: first created effective {first.effective}",
+        confidence=first.confidence,
+    )
+
+
+def _classify_part(part: Part, as_of: dt.date, layer: Layer, rules: RuleSet) -> Classification:
+    merged = rules.classification_at(as_of, layer)
+    candidates_tpp = metrics.tpp_candidates(part)
+    tpp = candidates_tpp[0] if candidates_tpp else None
+    density = metrics.performance_density(part, tpp)
+    base = {"item": part, "as_of": as_of, "layer": layer, "tpp": tpp, "tpp_alternatives": candidates_tpp[1:]}
+    base |= {"performance_density": density, "rules_version": rules.version}
+    trace = _metric_reasons(part, tpp, density)
+    if not merged.paragraphs:
+        trace.append(_no_rules_reason(rules, as_of))
+        return Classification(**base, eccn=None, status="not_controlled", trace=trace)
+    outcomes = []
+    readings: list[float | None] = [*candidates_tpp] or [None]
+    for reading in readings:
+        values: dict[str, Any] = metrics.metric_values(part, reading)
+        values["_density_is_upper_bound"] = part.die_area_is_lower_bound
+        outcomes.append((reading, _decide_part(part, values, merged)))
+    (_, (eccn, status, cands, missing, steps)) = outcomes[0]
+    trace += steps
+    if len({(o[1][0], o[1][1]) for o in outcomes}) > 1:
+        alternatives = ", ".join(f"TPP {_fmt(r)} -> {o[0] or o[1]}" for r, o in outcomes)
+        trace.append(
+            Reason(
+                rule="metrics#tf32-bit-length",
+                citation=load_precisions()["citation"],
+                detail=f"the classification depends on the TF32 bit length (19 or 32 bits): {alternatives}",
+                confidence="UNCONFIRMED",
+            )
+        )
+        eccn, status = None, "indeterminate"
+        cands = sorted({o[0] or "none" for _, o in outcomes})
+        missing = {"bit length of TF32 operations (19 or 32)"}
+    return Classification(**base, eccn=eccn, status=status, candidates=cands, missing=sorted(missing), trace=trace)
+
+
+def _classify_system(system: System, as_of: dt.date, layer: Layer, rules: RuleSet, cat: Catalog) -> Classification:
+    merged = rules.classification_at(as_of, layer)
+    parts = cat.component_parts(system)
+    results = [(part, count, _classify_part(part, as_of, layer, rules)) for part, count in parts]
+    tpps = [r.tpp for _, _, r in results]
+    total = sum(count * t for (_, count, _), t in zip(results, tpps, strict=True) if t) if all(tpps) else None
+    components = [{"part": p.id, "count": n, "eccn": r.eccn, "status": r.status, "tpp": r.tpp} for p, n, r in results]
+    trace: list[Reason] = []
+    for part, count, res in results:
+        trace.append(
+            Reason(
+                rule=f"catalog#{system.id}",
+                citation=f"catalog {system.origin}: " + "; ".join(system.sources[:2]),
+                detail=f"contains {count} x {part.name}: {res.eccn or res.status} (TPP {_fmt(res.tpp)})",
+                confidence={"high": "H", "medium": "M", "low": "L"}[system.confidence],
+            )
+        )
+    base = {"item": system, "as_of": as_of, "layer": layer, "tpp": total, "performance_density": None}
+    base |= {"rules_version": rules.version, "components": components}
+    if not merged.systems:
+        trace.append(_no_rules_reason(rules, as_of))
+        return Classification(**base, eccn=None, status="not_controlled", trace=trace)
+    component_eccns = {r.eccn for _, _, r in results}
+    undecided = [r for _, _, r in results if r.status == "indeterminate"]
+    for sys_para, action in sorted(merged.systems.values(), key=lambda s: s[0].id):
+        hit = sys_para.contains in component_eccns
+        detail = f"{sys_para.id}: contains an IC meeting {sys_para.contains}? {'yes' if hit else 'no'}"
+        trace.append(_reason(action, sys_para.id, sys_para.citation, detail, sys_para.confidence))
+        if hit:
+            return Classification(**base, eccn=sys_para.id, status="controlled", trace=trace)
+        if undecided:
+            missing = sorted({f"{r.item.id}: {m}" for r in undecided for m in r.missing})
+            cands = [s[0].id for s in merged.systems.values()]
+            return Classification(
+                **base, eccn=None, status="indeterminate", candidates=cands, missing=missing, trace=trace
+            )
+    return Classification(**base, eccn=None, status="not_controlled", trace=trace)
+
+
+def _conclusion(result: Classification) -> Reason:
+    scope = "3A090/4A090"
+    if result.status == "controlled":
+        detail = f"classified {result.eccn} as of {result.as_of} ({result.layer} rules)"
+    elif result.status == "indeterminate":
+        detail = (
+            f"indeterminate as of {result.as_of}: could be {' or '.join(result.candidates) or 'several'};"
+            f" missing {', '.join(result.missing) or 'data'}"
+        )
+    else:
+        detail = f"not in {scope} as of {result.as_of}; other ECCNs (e.g. 3A991, 4A994, 5A992) are not assessed here"
+    return Reason(rule="classify#result", citation=result.rules_version, detail=detail)
+
+
+def classify(
+    item: Item | str,
+    as_of: dt.date | None = None,
+    layer: Layer = "enforced",
+    rules: RuleSet | None = None,
+    catalog: Catalog | None = None,
+) -> Classification:
+    """Classify ``item`` (a catalog id/alias or a Part/System) under the rules in force on ``as_of``."""
+    cat = catalog or load_catalog()
+    rules = rules or load_rules()
+    as_of = as_of or dt.date.today()
+    resolved = cat.get(item) if isinstance(item, str) else item
+    if isinstance(resolved, System):
+        result = _classify_system(resolved, as_of, layer, rules, cat)
+    else:
+        result = _classify_part(resolved, as_of, layer, rules)
+    result.trace.append(_conclusion(result))
+    return result
+
+
+__all__ = ["Classification", "classify"]

@@ -1,0 +1,47 @@
+"""Helpers shared by the command modules: date parsing, JSON output, error conversion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from rich.console import Console
+
+from chipclear.errors import ChipclearError, InputError
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_date(value: str | None, *, field: str = "date") -> dt.date:
+    """Parse YYYY-MM-DD; ``None`` means today."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{field}: {value!r} is not a date in YYYY-MM-DD form", field=field) from None
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def handle_errors(func: F) -> F:
+    """Turn a ChipclearError into one line on stderr and exit code 2 (typer commands run in-process)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ChipclearError as exc:
+            sys.stderr.write(f"chipclear: error: {exc}\n")
+            raise SystemExit(2) from None
+
+    return wrapper  # type: ignore[return-value]

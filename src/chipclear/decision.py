@@ -1,0 +1,124 @@
+"""The decision contract shared by the engine, the ledger and every interface.
+
+A ``Decision`` records the input, the verdict, the reasons (each with rule id, citation and the numbers or names
+compared), the rules-data version, the list version, the time and the actor, so it can be reproduced from its
+record. JSON field names here are the ones the CLI, the API, the console and batch output use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Verdict(StrEnum):
+    NLR = "NLR"  # no license required
+    LICENSE_EXCEPTION = "LICENSE_EXCEPTION"  # names the exception and its conditions
+    LICENSED = "LICENSED"  # a valid license on file covers the line
+    LICENSE_REQUIRED = "LICENSE_REQUIRED"  # with a review policy
+    PROHIBITED = "PROHIBITED"  # no path (e.g. embargo)
+    HOLD = "HOLD"  # cannot decide: missing data, possible party match, unknown fact
+
+
+class ReviewPolicy(StrEnum):
+    PRESUMPTION_OF_DENIAL = "presumption_of_denial"
+    CASE_BY_CASE = "case_by_case"
+    PRESUMPTION_OF_APPROVAL = "presumption_of_approval"
+    POLICY_OF_DENIAL = "policy_of_denial"
+
+
+class Reason(BaseModel):
+    """One step of the reasoning: which rule, its citation, and what was compared."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    citation: str
+    detail: str
+    confidence: str | None = None
+
+
+class LicenseExceptionUse(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str  # e.g. "NAC", "ACA"
+    conditions: list[str] = Field(default_factory=list)
+    citation: str = ""
+
+
+class Party(BaseModel):
+    """A party to an order line. ``parents`` is the ownership chain, nearest parent first."""
+
+    name: str
+    role: str = "end_user"  # end_user | ultimate_consignee | intermediate_consignee | purchaser
+    country: str | None = None  # ISO 3166-1 alpha-2 where the party is located
+    headquarters_country: str | None = None
+    parents: list[ParentLink] = Field(default_factory=list)
+
+
+class ParentLink(BaseModel):
+    name: str
+    share: float | None = None  # 0..100 percent
+    headquarters_country: str | None = None
+
+
+class EndUse(BaseModel):
+    text: str = ""
+    supercomputer: bool = False
+    advanced_node_ic_production: bool = False
+    military: bool = False
+
+
+class OrderLine(BaseModel):
+    """One line of an order: what goes where, to whom, when."""
+
+    item: str  # catalog id or alias (or the id of a user spec)
+    quantity: int = 1
+    destination: str  # ISO 3166-1 alpha-2
+    ship_date: dt.date | None = None
+    parties: list[Party] = Field(default_factory=list)
+    end_use: EndUse = Field(default_factory=EndUse)
+    value_usd: float | None = None
+    order_id: str | None = None
+    line_id: str | None = None
+
+
+class Decision(BaseModel):
+    """The result of ``determine``; ``to_json`` gives the stable JSON contract."""
+
+    verdict: Verdict
+    review_policy: ReviewPolicy | None = None
+    license_exceptions: list[LicenseExceptionUse] = Field(default_factory=list)
+    classification: dict[str, Any] = Field(default_factory=dict)  # the classify JSON
+    reasons: list[Reason] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)  # what a HOLD waits for
+    screening: list[dict[str, Any]] = Field(default_factory=list)  # screening hits considered
+    license: dict[str, Any] | None = None  # the license relied on (LICENSED)
+    rules_version: str = ""
+    list_version: str | None = None
+    as_of: dt.date
+    layer: str = "enforced"
+    input: dict[str, Any] = Field(default_factory=dict)
+    decided_at: dt.datetime | None = None
+    actor: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+Party.model_rebuild()
+
+__all__ = [
+    "Decision",
+    "EndUse",
+    "LicenseExceptionUse",
+    "OrderLine",
+    "ParentLink",
+    "Party",
+    "Reason",
+    "ReviewPolicy",
+    "Verdict",
+]

@@ -1,0 +1,67 @@
+"""Errors that interfaces turn into one clear line (CLI exit 2, API 4xx).
+
+Every error names what is wrong: the file, row or field, and what would be valid.
+"""
+
+from __future__ import annotations
+
+
+class ChipclearError(Exception):
+    """Base class. ``code`` is stable and machine-readable; ``str()`` is the one-line message."""
+
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_json(self) -> dict[str, object]:
+        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+
+
+class InputError(ChipclearError):
+    """Bad user input: malformed date, unknown country, invalid spec file."""
+
+    code = "invalid_input"
+    http_status = 422
+
+
+class UnknownItemError(InputError):
+    """An item name that matches no catalog part or system; carries suggestions."""
+
+    code = "unknown_item"
+    http_status = 404
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown item {name!r}{hint}", field="item")
+        self.name = name
+        self.suggestions = suggestions
+
+
+class DataFileError(ChipclearError):
+    """A data file (catalog, rule, list, tariff) that fails validation: names file, entry and field."""
+
+    code = "invalid_data_file"
+    http_status = 422
+
+
+class PermissionDenied(ChipclearError):
+    """The actor's role does not allow the action (enforced in the service layer)."""
+
+    code = "permission_denied"
+    http_status = 403
+
+
+class NotFound(ChipclearError):
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(ChipclearError):
+    """A state change that the current state does not allow (e.g. over-shipping a license)."""
+
+    code = "conflict"
+    http_status = 409

@@ -1,0 +1,139 @@
+"""Schema of a rule data file: one file per Federal Register action or official notice.
+
+Every action carries its citation, dates and confidence. What it sets is in named sections; ``classification``
+holds the ECCN tests (declarative comparisons of named metrics), other sections are added by the parts of
+chipclear that use them. Each section is merged over the sections of earlier actions by id, so a new action
+states only what it changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]
+Op = Literal["ge", "gt", "le", "lt", "eq"]
+Layer = Literal["enforced", "codified"]
+ItemKind = Literal["accelerator", "hbm"]
+
+OP_SYMBOL: dict[str, str] = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "=="}
+
+
+class Test(BaseModel):
+    """One comparison: ``metric op value`` (e.g. tpp ge 4800)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str
+    op: Op
+    value: float | bool
+
+
+class Paragraph(BaseModel):
+    """An ECCN paragraph: met when any clause holds; a clause holds when all of its tests hold."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    text: str
+    applies_to: list[ItemKind] = Field(default_factory=lambda: list[ItemKind](["accelerator"]))
+    any_of: list[list[Test]] = Field(min_length=1)
+    citation: str | None = None
+    confidence: ConfidenceMark | None = None
+
+
+class Exclusion(BaseModel):
+    """A carve-out (e.g. Note 2 to 3A090): when all tests hold, the listed paragraphs do not apply."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    text: str
+    paragraphs: list[str]
+    all_of: list[Test] = Field(min_length=1)
+    citation: str | None = None
+    confidence: ConfidenceMark | None = None
+
+
+class SystemParagraph(BaseModel):
+    """A computer/assembly paragraph (4A090): met when any contained IC meets ``contains``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    text: str
+    contains: str
+    citation: str | None = None
+    confidence: ConfidenceMark | None = None
+
+
+class ClassificationSection(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    citation: str
+    confidence: ConfidenceMark
+    paragraphs: list[Paragraph] = Field(default_factory=list)
+    exclusions: list[Exclusion] = Field(default_factory=list)
+    systems: list[SystemParagraph] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)  # ids of earlier paragraphs/exclusions this action deletes
+    notes: str = ""
+
+
+class EnforcementPeriod(BaseModel):
+    """Where enforcement differs from the text: from ``start`` (to ``end``, exclusive) the listed sections (all when
+    empty) are, or are not, enforced. Example: the Jan 2025 diffusion rule, not enforced from 2025-05-13."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    start: dt.date = Field(alias="from")
+    end: dt.date | None = Field(default=None, alias="until")
+    enforced: bool
+    sections: list[str] = Field(default_factory=list)
+    citation: str
+    confidence: ConfidenceMark
+    note: str = ""
+
+
+class RuleAction(BaseModel):
+    """One legal action (Federal Register rule, notice, BIS guidance or letter) as data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    kind: Literal["rule", "notice", "guidance", "letter", "draft"] = "rule"
+    title: str
+    citation: str
+    url: str | None = None
+    published: dt.date | None = None
+    effective: dt.date
+    compliance: dt.date | None = None
+    confidence: ConfidenceMark
+    source: str  # where the fact was read (reference file section, document)
+    notes: str = ""
+    enforcement: list[EnforcementPeriod] = Field(default_factory=list)
+    classification: ClassificationSection | None = None
+    # Sections owned by other parts of chipclear (determination, duties ...) are validated by those parts.
+    licensing: dict[str, Any] | None = None
+    origin: str = Field(default="", exclude=True)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> RuleAction:
+        if self.compliance and self.compliance < self.effective:
+            raise ValueError("compliance date is before the effective date")
+        return self
+
+    def section_in_force(self, section: str, on: dt.date, layer: Layer = "enforced") -> bool:
+        """Is ``section`` of this action law on ``on`` in ``layer``? Codified = effective; enforced = effective
+        and not switched off by an enforcement period covering the date."""
+        if on < self.effective:
+            return False
+        if layer == "codified":
+            return True
+        enforced = True
+        for period in self.enforcement:
+            covers = period.start <= on and (period.end is None or on < period.end)
+            if covers and (not period.sections or section in period.sections):
+                enforced = period.enforced
+        return enforced

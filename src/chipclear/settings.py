@@ -1,0 +1,44 @@
+"""All configuration in one place, read from ``CHIPCLEAR_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+def _paths(value: str | None) -> list[Path]:
+    if not value:
+        return []
+    return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    catalog_paths: list[Path] = field(default_factory=list)
+    rules_paths: list[Path] = field(default_factory=list)
+    lists_dir: Path | None = None
+    list_max_age_days: int = 30
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(os.environ.get("CHIPCLEAR_DATA_DIR") or user_data_dir("chipclear", appauthor=False))
+        url = os.environ.get("CHIPCLEAR_DATABASE_URL") or f"sqlite:///{data_dir / 'chipclear.db'}"
+        lists_dir = os.environ.get("CHIPCLEAR_LISTS_DIR")
+        return cls(
+            data_dir=data_dir,
+            database_url=url,
+            catalog_paths=_paths(os.environ.get("CHIPCLEAR_CATALOG")),
+            rules_paths=_paths(os.environ.get("CHIPCLEAR_RULES")),
+            lists_dir=Path(lists_dir) if lists_dir else None,
+            list_max_age_days=int(os.environ.get("CHIPCLEAR_LIST_MAX_AGE_DAYS", "30")),
+        )
+
+
+def get_settings() -> Settings:
+    """Settings are read on each call so tests can change the environment."""
+    return Settings.from_env()
