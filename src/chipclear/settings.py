@@ -23,6 +23,10 @@ class Settings:
     rules_paths: list[Path] = field(default_factory=list)
     lists_dir: Path | None = None
     list_max_age_days: int = 30
+    # Screening: a hit scoring at/above the match threshold is a match; between the review threshold and the
+    # match threshold it is a possible match for a person to review (docs/screening.md explains the score).
+    screening_match_threshold: float = 0.88
+    screening_review_threshold: float = 0.7
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -36,6 +40,8 @@ class Settings:
             rules_paths=_paths(os.environ.get("CHIPCLEAR_RULES")),
             lists_dir=Path(lists_dir) if lists_dir else None,
             list_max_age_days=int(os.environ.get("CHIPCLEAR_LIST_MAX_AGE_DAYS", "30")),
+            screening_match_threshold=float(os.environ.get("CHIPCLEAR_SCREENING_MATCH_THRESHOLD", "0.88")),
+            screening_review_threshold=float(os.environ.get("CHIPCLEAR_SCREENING_REVIEW_THRESHOLD", "0.7")),
         )
 
 
