@@ -1,0 +1,304 @@
+"""The append-only audit log: a hash chain over canonical JSON records.
+
+Every decision and every state change appends one record holding the input, the output, the rules-data
+version, the list version, the actor, the time and a snapshot of every row it wrote (``state``). Each record's
+hash covers the previous record's hash, so a changed, deleted, inserted or reordered record breaks the chain
+at that record; replaying the snapshots and comparing them with the tables finds rows edited outside
+chipclear. A single ``audit_head`` row (last sequence number and hash) is locked by each append, so the chain
+stays linear under concurrent writers and a deleted tail is noticed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
+
+from chipclear.ledger.models import (
+    AuditHead,
+    AuditRecord,
+    Base,
+    License,
+    LicenseApplication,
+    LicenseUsage,
+    PartyRecord,
+    ScreeningReview,
+    Shipment,
+    ShipmentLine,
+    User,
+)
+
+GENESIS_HASH = "0" * 64
+# Tables whose every row must be explained by the audit log.
+STATE_TABLES: tuple[type[Base], ...] = (
+    User,
+    PartyRecord,
+    LicenseApplication,
+    License,
+    Shipment,
+    ShipmentLine,
+    LicenseUsage,
+    ScreeningReview,
+)
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def canonical(data: Any) -> str:
+    """The one serialisation that is hashed: sorted keys, no spaces, UTF-8 text."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def record_hash(prev_hash: str, payload: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def entity_key(obj: Base) -> str:
+    table = obj.__table__.name  # type: ignore[attr-defined]
+    ident = sa_inspect(obj).identity
+    if ident is None:
+        raise RuntimeError(f"{table} row has no primary key yet (flush before auditing)")
+    return f"{table}:{ident[0]}"
+
+
+def snapshot(obj: Base) -> dict[str, Any]:
+    """Every column of a row, as JSON values."""
+    mapper = sa_inspect(obj).mapper
+    return {col.key: _jsonable(getattr(obj, col.key)) for col in mapper.column_attrs}
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    input: Any = None,
+    output: Any = None,
+    rules_version: str | None = None,
+    list_version: str | None = None,
+    state: Iterable[Base] = (),
+) -> AuditRecord:
+    """Append one record in the caller's transaction: it commits or rolls back with the change it records."""
+    session.flush()
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    seq = head.seq + 1
+    recorded_at = now_utc()
+    payload = canonical(
+        {
+            "seq": seq,
+            "recorded_at": recorded_at,
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "input": input,
+            "output": output,
+            "rules_version": rules_version,
+            "list_version": list_version,
+            "state": {entity_key(obj): snapshot(obj) for obj in state},
+        }
+    )
+    digest = record_hash(head.hash, payload)
+    record = AuditRecord(
+        seq=seq,
+        recorded_at=recorded_at,
+        actor=actor,
+        action=action,
+        entity=entity,
+        payload=payload,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    session.add(record)
+    head.seq = seq
+    head.hash = digest
+    session.flush()
+    return record
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    records: int  # records checked
+    first_bad_seq: int | None = None  # the first bad record (None when the problem is not in one record)
+    problem: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "records": self.records,
+            "first_bad_seq": self.first_bad_seq,
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class ChainRecord:
+    seq: int
+    recorded_at: str
+    actor: str
+    action: str
+    entity: str
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+def verify_chain(records: Iterable[ChainRecord]) -> tuple[VerifyResult, dict[str, tuple[int, Any]]]:
+    """Check the chain in the given (stored) order. Returns the result and, when it holds, the latest state
+    snapshot of every entity with the sequence number of the record that wrote it."""
+    prev = GENESIS_HASH
+    expected = 1
+    count = 0
+    state: dict[str, tuple[int, Any]] = {}
+    for rec in records:
+        count += 1
+
+        def bad(
+            problem: str, rec: ChainRecord = rec, count: int = count
+        ) -> tuple[VerifyResult, dict[str, tuple[int, Any]]]:
+            return VerifyResult(False, count, rec.seq, f"audit record {rec.seq}: {problem}"), {}
+
+        if rec.seq != expected:
+            what = "deleted" if rec.seq > expected else "inserted or reordered"
+            return bad(f"expected record {expected} here; a record was {what}")
+        if rec.prev_hash != prev:
+            return bad(
+                "previous-hash link does not match the record before it (deleted, inserted or reordered)"
+            )
+        if record_hash(rec.prev_hash, rec.payload) != rec.hash:
+            return bad("content does not match its hash (the record was changed)")
+        try:
+            data = json.loads(rec.payload)
+        except ValueError:
+            return bad("payload is not JSON (the record was changed)")
+        for field in ("seq", "recorded_at", "actor", "action", "entity"):
+            if data.get(field) != getattr(rec, field):
+                return bad(f"column {field} does not match the hashed payload (the record was changed)")
+        for key, snap in (data.get("state") or {}).items():
+            state[key] = (rec.seq, snap)
+        prev = rec.hash
+        expected += 1
+    return VerifyResult(True, count), state
+
+
+def _stored_records(session: Session) -> Iterator[ChainRecord]:
+    rows = session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars()
+    for r in rows:
+        yield ChainRecord(r.seq, r.recorded_at, r.actor, r.action, r.entity, r.payload, r.prev_hash, r.hash)
+
+
+def verify(session: Session) -> VerifyResult:
+    """Verify the chain, its head, and that every audited table matches the last audited state of each row."""
+    try:
+        return _verify(session)
+    except DatabaseError as exc:  # a damaged file: SQLite reports "malformed" or "not a database"
+        return VerifyResult(False, 0, None, f"database cannot be read: {exc.orig}")
+
+
+def _verify(session: Session) -> VerifyResult:
+    result, state = verify_chain(_stored_records(session))
+    if not result.ok:
+        return result
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return VerifyResult(False, result.records, None, "audit head row is missing")
+    if head.seq != result.records:
+        return VerifyResult(
+            False,
+            result.records,
+            result.records + 1,
+            f"audit head says {head.seq} records but {result.records} are stored: records were deleted",
+        )
+    last = session.execute(select(AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)).scalar()
+    if head.hash != (last or GENESIS_HASH):
+        return VerifyResult(False, result.records, head.seq, "audit head hash does not match the last record")
+    seen: set[str] = set()
+    for model in STATE_TABLES:
+        for obj in session.execute(select(model)).scalars():
+            key = entity_key(obj)
+            seen.add(key)
+            if key not in state:
+                return VerifyResult(
+                    False, result.records, None, f"row {key} is not in the audit log (inserted)"
+                )
+            seq, snap = state[key]
+            current = snapshot(obj)
+            if current != snap:
+                fields = sorted(k for k in set(current) | set(snap) if current.get(k) != snap.get(k))
+                return VerifyResult(
+                    False,
+                    result.records,
+                    seq,
+                    f"row {key} differs from audit record {seq} in {', '.join(fields)} (changed)",
+                )
+    missing = sorted(set(state) - seen)
+    if missing:
+        seq = state[missing[0]][0]
+        return VerifyResult(
+            False, result.records, seq, f"row {missing[0]} written by audit record {seq} is missing (deleted)"
+        )
+    return result
+
+
+def export(session: Session, out: IO[str]) -> int:
+    """Write the log as JSON lines (payload parsed); returns the number of records."""
+    n = 0
+    for rec in _stored_records(session):
+        line = {
+            "seq": rec.seq,
+            "prev_hash": rec.prev_hash,
+            "hash": rec.hash,
+            "record": json.loads(rec.payload),
+        }
+        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+        n += 1
+    return n
+
+
+def read_export(lines: Iterable[str]) -> Iterator[ChainRecord]:
+    """Records from an ``export`` file, for offline verification with ``verify_chain``."""
+    for line in lines:
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        rec = obj["record"]
+        yield ChainRecord(
+            seq=obj["seq"],
+            recorded_at=rec.get("recorded_at", ""),
+            actor=rec.get("actor", ""),
+            action=rec.get("action", ""),
+            entity=rec.get("entity", ""),
+            payload=canonical(rec),
+            prev_hash=obj["prev_hash"],
+            hash=obj["hash"],
+        )
+
+
+__all__ = [
+    "GENESIS_HASH",
+    "ChainRecord",
+    "VerifyResult",
+    "append",
+    "canonical",
+    "export",
+    "read_export",
+    "verify",
+    "verify_chain",
+]

@@ -1,0 +1,205 @@
+"""Is a LICENSE_REQUIRED line covered by a license on file? Pure functions, no I/O.
+
+A license covers a line when all of these hold: the license is active; the ship date is inside its validity
+window; it authorises the item (by catalog id, or by the ECCN the line was classified under); it names the
+destination; every party on the line is named on the license in the same role (and the line names an end
+user); and enough quantity and value are left, counting the license's tolerance. Any doubt leaves the line
+LICENSE_REQUIRED (fail closed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chipclear.decision import Decision, OrderLine, Reason, Verdict
+
+COVERAGE_RULE = "ledger.license_coverage"
+
+
+def normalise_name(name: str) -> str:
+    """Case, accents, punctuation and spacing do not distinguish two party names."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+    text = re.sub(r"[^\w]+", " ", text.casefold())
+    return " ".join(text.split())
+
+
+def normalise_item(item: str) -> str:
+    return item.strip().casefold()
+
+
+def cents(value_usd: float | None) -> int | None:
+    return None if value_usd is None else round(value_usd * 100)
+
+
+def _limit_with_tolerance(limit: int, tolerance_percent: int) -> int:
+    return limit * (100 + tolerance_percent) // 100
+
+
+@dataclass(frozen=True)
+class LicenseTerms:
+    """What coverage needs to know about a license (built from a ledger row or by hand in tests)."""
+
+    number: str
+    valid_from: dt.date
+    valid_to: dt.date
+    items: tuple[str, ...]
+    destinations: tuple[str, ...]
+    parties: tuple[tuple[str, str], ...]  # (name, role)
+    quantity_limit: int | None = None
+    quantity_used: int = 0
+    value_limit_cents: int | None = None
+    value_used_cents: int = 0
+    tolerance_percent: int = 0
+    status: str = "active"
+    conditions: str = ""
+    id: int | None = None
+
+    @property
+    def quantity_left(self) -> int | None:
+        if self.quantity_limit is None:
+            return None
+        return _limit_with_tolerance(self.quantity_limit, self.tolerance_percent) - self.quantity_used
+
+    @property
+    def value_left_cents(self) -> int | None:
+        if self.value_limit_cents is None:
+            return None
+        return _limit_with_tolerance(self.value_limit_cents, self.tolerance_percent) - self.value_used_cents
+
+
+def item_keys(decision: Decision, line: OrderLine) -> set[str]:
+    """Names under which the line's item may appear on a license: the id the user gave, the catalog id the
+    classifier resolved, and the ECCN it assigned."""
+    keys = {normalise_item(line.item)}
+    cls: dict[str, Any] = decision.classification or {}
+    for key in ("item", "id", "item_id", "catalog_id", "canonical_id", "eccn"):
+        value = cls.get(key)
+        if isinstance(value, str) and value:
+            keys.add(normalise_item(value))
+    return keys
+
+
+def _item_authorised(license_items: Iterable[str], keys: set[str]) -> bool:
+    for raw in license_items:
+        item = normalise_item(raw)
+        if item in keys:
+            return True
+        # A license for an ECCN (e.g. 3A090) covers its sub-paragraphs (3A090.a), not the other way round.
+        if any(k.startswith(item + ".") for k in keys):
+            return True
+    return False
+
+
+def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) -> list[str]:
+    """The reasons ``terms`` does not cover ``line``; empty when it does."""
+    problems: list[str] = []
+    if terms.status != "active":
+        problems.append(f"license is {terms.status}")
+    ship_date = line.ship_date or decision.as_of
+    if not terms.valid_from <= ship_date <= terms.valid_to:
+        problems.append(f"ship date {ship_date} is outside {terms.valid_from}..{terms.valid_to}")
+    if not _item_authorised(terms.items, item_keys(decision, line)):
+        problems.append(f"item {line.item!r} is not among the authorised items {list(terms.items)}")
+    if line.destination.upper() not in {d.upper() for d in terms.destinations}:
+        problems.append(f"destination {line.destination} is not among {list(terms.destinations)}")
+    named = {(normalise_name(n), r) for n, r in terms.parties}
+    if not any(p.role == "end_user" for p in line.parties):
+        problems.append("the line names no end user")
+    for party in line.parties:
+        if (normalise_name(party.name), party.role) not in named:
+            problems.append(f"party {party.name!r} ({party.role}) is not named on the license")
+    left = terms.quantity_left
+    if left is not None and line.quantity > left:
+        problems.append(f"quantity {line.quantity} exceeds the {max(left, 0)} left")
+    value_left = terms.value_left_cents
+    if value_left is not None:
+        value = cents(line.value_usd)
+        if value is None:
+            problems.append("the line has no value and the license has a value limit")
+        elif value > value_left:
+            problems.append(f"value ${value / 100:,.2f} exceeds the ${max(value_left, 0) / 100:,.2f} left")
+    return problems
+
+
+@dataclass
+class Coverage:
+    license: LicenseTerms | None
+    rejected: dict[str, list[str]] = field(default_factory=dict)  # license number -> why it does not cover
+
+
+def find_covering_license(decision: Decision, line: OrderLine, licenses: Sequence[LicenseTerms]) -> Coverage:
+    """The first license (earliest expiry, then number) that covers the line, and why the others do not."""
+    rejected: dict[str, list[str]] = {}
+    for terms in sorted(licenses, key=lambda t: (t.valid_to, t.number)):
+        problems = why_not_covered(terms, decision, line)
+        if not problems:
+            return Coverage(terms, rejected)
+        rejected[terms.number] = problems
+    return Coverage(None, rejected)
+
+
+def license_summary(terms: LicenseTerms, line: OrderLine) -> dict[str, Any]:
+    """The ``Decision.license`` object: the license relied on and what is left before and after this line."""
+    q_left = terms.quantity_left
+    v_left = terms.value_left_cents
+    value = cents(line.value_usd) or 0
+    return {
+        "number": terms.number,
+        "valid_from": terms.valid_from.isoformat(),
+        "valid_to": terms.valid_to.isoformat(),
+        "quantity_left": q_left,
+        "quantity_left_after": None if q_left is None else q_left - line.quantity,
+        "value_left_usd": None if v_left is None else v_left / 100,
+        "value_left_after_usd": None if v_left is None else (v_left - value) / 100,
+        "conditions": terms.conditions,
+    }
+
+
+def apply_coverage(decision: Decision, line: OrderLine, coverage: Coverage) -> Decision:
+    """Make a LICENSE_REQUIRED decision ledger-aware: LICENSED naming the license, or unchanged with a reason
+    saying why no license on file covers it. Other verdicts are returned unchanged."""
+    if decision.verdict != Verdict.LICENSE_REQUIRED:
+        return decision
+    if coverage.license is None:
+        if not coverage.rejected:
+            detail = "no license on file for this line"
+        else:
+            detail = "; ".join(f"{num}: {', '.join(p)}" for num, p in coverage.rejected.items())
+            detail = f"no license on file covers this line ({detail})"
+        reason = Reason(rule=COVERAGE_RULE, citation="chipclear ledger", detail=detail)
+        return decision.model_copy(update={"reasons": [*decision.reasons, reason]})
+    terms = coverage.license
+    summary = license_summary(terms, line)
+    left = (
+        ""
+        if summary["quantity_left"] is None
+        else f"; {summary['quantity_left']} units left before this line"
+    )
+    reason = Reason(
+        rule=COVERAGE_RULE,
+        citation=f"License {terms.number}",
+        detail=(
+            f"license {terms.number} (valid {terms.valid_from}..{terms.valid_to}) authorises "
+            f"{line.quantity} x {line.item} to {line.destination} for the named parties{left}"
+        ),
+    )
+    return decision.model_copy(
+        update={"verdict": Verdict.LICENSED, "license": summary, "reasons": [*decision.reasons, reason]}
+    )
+
+
+__all__ = [
+    "Coverage",
+    "LicenseTerms",
+    "apply_coverage",
+    "find_covering_license",
+    "item_keys",
+    "license_summary",
+    "normalise_name",
+    "why_not_covered",
+]

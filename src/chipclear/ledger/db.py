@@ -1,0 +1,148 @@
+"""Engines, sessions and schema migrations for the ledger.
+
+SQLite (the default, a file in the user data directory) runs every transaction as ``BEGIN IMMEDIATE``: the
+write lock is taken at the start, so concurrent processes queue instead of failing half-way, and a read-then-
+decrement cannot interleave. PostgreSQL uses row locks (``SELECT ... FOR UPDATE``) taken by the services. The
+schema is managed by the Alembic migrations shipped in this package and run programmatically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from chipclear.errors import ChipclearError, InputError
+from chipclear.settings import get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_S = 120.0  # how long a writer waits for the lock before giving up
+
+
+class SchemaError(ChipclearError):
+    """The database schema is not the one this chipclear expects."""
+
+    code = "schema_mismatch"
+    http_status = 503
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; creates the directory of a SQLite file."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise InputError(f"database URL {url!r} is not a SQLAlchemy URL", field="database_url") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        _sqlite_immediate_transactions(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_immediate_transactions(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # a committed record survives a power cut
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (default: the newest) in one transaction."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def is_empty(engine: Engine) -> bool:
+    return not inspect(engine).get_table_names()
+
+
+@dataclass
+class Ledger:
+    """An open ledger: one engine and its session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_ledger(url: str | None = None, *, create: bool = True) -> Ledger:
+    """Open the ledger at ``url`` (default: settings). An empty database is migrated on first use; a database
+    at an older schema is refused until ``chipclear db upgrade`` is run (take a backup first)."""
+    url = url or get_settings().database_url
+    engine = make_engine(url)
+    try:
+        current = current_revision(engine)
+        head = head_revision()
+        if current is None and create and is_empty(engine):
+            upgrade(engine)
+        elif current != head:
+            raise SchemaError(
+                f"ledger database schema is at revision {current!r}, this chipclear needs {head!r}: "
+                "run `chipclear db upgrade`"
+            )
+    except Exception:
+        engine.dispose()
+        raise
+    return Ledger(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+
+__all__ = [
+    "Ledger",
+    "SchemaError",
+    "current_revision",
+    "head_revision",
+    "make_engine",
+    "open_ledger",
+    "upgrade",
+]

@@ -1,0 +1,189 @@
+"""Ledger tables (SQLAlchemy 2 declarative). The schema itself is created by the Alembic migrations in
+``chipclear/ledger/migrations``; a test checks that these models and the migrated schema agree.
+
+Dates are ``Date`` columns; instants are ISO 8601 UTC text, so that the audit hash covers exactly what is
+stored on both SQLite and PostgreSQL. Money is whole US cents (``*_cents``) so that balances are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the API key
+    key_prefix: Mapped[str] = mapped_column(String(16))  # first characters, to recognise a key in lists
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class PartyRecord(Base):
+    """A party known to the ledger, with its last screening result."""
+
+    __tablename__ = "parties"
+    __table_args__ = (UniqueConstraint("name", "country", name="uq_parties_name_country"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(2))
+    headquarters_country: Mapped[str | None] = mapped_column(String(2))
+    parents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # nearest parent first
+    screening_status: Mapped[str] = mapped_column(String(30), default="not_screened")
+    list_version: Mapped[str | None] = mapped_column(String(200))
+    screened_at: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class LicenseApplication(Base):
+    __tablename__ = "license_applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(30))  # draft|submitted|granted|denied|returned|withdrawn
+    application_number: Mapped[str | None] = mapped_column(String(60), unique=True)  # the agency's number
+    items: Mapped[list[str]] = mapped_column(JSON)
+    destinations: Mapped[list[str]] = mapped_column(JSON)
+    parties: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    value_cents: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40))
+    submitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class License(Base):
+    __tablename__ = "licenses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("license_applications.id"))
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active|suspended|revoked
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date] = mapped_column(Date)
+    items: Mapped[list[str]] = mapped_column(JSON)  # catalog ids or ECCNs
+    destinations: Mapped[list[str]] = mapped_column(JSON)  # ISO 3166-1 alpha-2
+    parties: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{name, role, country}]
+    quantity_limit: Mapped[int | None] = mapped_column(Integer)
+    quantity_used: Mapped[int] = mapped_column(Integer, default=0)
+    value_limit_cents: Mapped[int | None] = mapped_column(BigInteger)
+    value_used_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    tolerance_percent: Mapped[int] = mapped_column(Integer, default=0)
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    granted_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class LicenseUsage(Base):
+    """One decrement of a license: the usage ledger."""
+
+    __tablename__ = "license_usage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    license_id: Mapped[int] = mapped_column(ForeignKey("licenses.id"), index=True)
+    shipment_line_id: Mapped[int] = mapped_column(ForeignKey("shipment_lines.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    value_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    actor: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[str] = mapped_column(String(40))
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(200))  # the order id
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class ShipmentLine(Base):
+    __tablename__ = "shipment_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    destination: Mapped[str] = mapped_column(String(2))
+    ship_date: Mapped[dt.date] = mapped_column(Date)
+    value_cents: Mapped[int | None] = mapped_column(BigInteger)
+    order_line: Mapped[dict[str, Any]] = mapped_column(JSON)  # OrderLine as JSON
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON)  # Decision.to_json(), ledger-aware
+    verdict: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # held|released|shipped|cancelled
+    license_id: Mapped[int | None] = mapped_column(ForeignKey("licenses.id"))
+    license_exception: Mapped[str | None] = mapped_column(String(20))
+    release_reason: Mapped[str | None] = mapped_column(Text)
+    released_by: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class AuditRecord(Base):
+    """One append-only audit record. ``payload`` is canonical JSON; ``hash`` = sha256(prev_hash, payload)."""
+
+    __tablename__ = "audit_records"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    recorded_at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(100), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """A single row holding the last sequence number and hash: appends lock it, so the chain stays linear."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ScreeningReview(Base):
+    """A reviewer's not-a-match (or confirmed-match) call on a screening hit (added in migration 0002)."""
+
+    __tablename__ = "screening_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_key: Mapped[str] = mapped_column(String(300), index=True)  # normalised party name (+ country)
+    entry_id: Mapped[str] = mapped_column(String(200))  # list entry id
+    list_version: Mapped[str | None] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(30))  # not_a_match | match
+    reason: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+__all__ = [
+    "AuditHead",
+    "AuditRecord",
+    "Base",
+    "License",
+    "LicenseApplication",
+    "LicenseUsage",
+    "PartyRecord",
+    "ScreeningReview",
+    "Shipment",
+    "ShipmentLine",
+    "User",
+]

@@ -1,0 +1,699 @@
+"""Ledger services: license applications and licenses, ledger-aware checks, shipments, holds.
+
+Every function takes the caller's ``Session`` (one transaction, see ``Ledger.session``) and an ``Actor``; it
+checks the actor's role first, then reads and writes, and appends the audit record in the same transaction, so
+a change and its record commit together or not at all. The CLI, the API and the console all call these
+functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chipclear.decision import Decision, OrderLine, Party, Verdict
+from chipclear.errors import Conflict, InputError, NotFound
+from chipclear.ledger import audit
+from chipclear.ledger.coverage import (
+    Coverage,
+    LicenseTerms,
+    apply_coverage,
+    cents,
+    find_covering_license,
+    normalise_name,
+)
+from chipclear.ledger.models import (
+    License,
+    LicenseApplication,
+    LicenseUsage,
+    PartyRecord,
+    Shipment,
+    ShipmentLine,
+)
+from chipclear.ledger.roles import require
+from chipclear.ledger.users import Actor
+
+Decide = Callable[[OrderLine, dt.date | None], Decision]
+
+APPLICATION_STATES = ("draft", "submitted", "granted", "denied", "returned", "withdrawn")
+_OPEN = ("draft", "submitted")
+PARTY_ROLES = ("end_user", "ultimate_consignee", "intermediate_consignee", "purchaser")
+SHIPPABLE = (Verdict.NLR, Verdict.LICENSE_EXCEPTION, Verdict.LICENSED)
+
+
+def default_decide(line: OrderLine, as_of: dt.date | None) -> Decision:
+    from chipclear.determine import determine  # the engine; imported late so the ledger loads without it
+
+    return determine(line, as_of=as_of)
+
+
+# ---------------------------------------------------------------- parties
+
+
+def upsert_party(
+    session: Session,
+    party: Party,
+    actor: Actor,
+    *,
+    screening_status: str | None = None,
+    list_version: str | None = None,
+) -> PartyRecord:
+    """Record a party (name, country, headquarters, parent chain), optionally with its screening result."""
+    require(actor.name, actor.role, "screen" if screening_status else "party.write")
+    row = session.execute(
+        select(PartyRecord).where(PartyRecord.name == party.name, PartyRecord.country == party.country)
+    ).scalar_one_or_none()
+    if row is None:
+        row = PartyRecord(name=party.name, country=party.country, created_at=audit.now_utc())
+        session.add(row)
+    row.headquarters_country = party.headquarters_country
+    row.parents = [p.model_dump(mode="json") for p in party.parents]
+    if screening_status:
+        row.screening_status = screening_status
+        row.list_version = list_version
+        row.screened_at = audit.now_utc()
+    elif row.screening_status is None:
+        row.screening_status = "not_screened"
+    session.flush()
+    audit.append(
+        session,
+        actor=actor.name,
+        action="party.screen" if screening_status else "party.upsert",
+        entity=audit.entity_key(row),
+        input=party.model_dump(mode="json"),
+        output={"screening_status": row.screening_status},
+        list_version=list_version,
+        state=[row],
+    )
+    return row
+
+
+# ---------------------------------------------------------------- applications and licenses
+
+
+def _check_parties(parties: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for i, p in enumerate(parties):
+        name = str(p.get("name") or "").strip()
+        role = str(p.get("role") or "")
+        if not name:
+            raise InputError(f"parties[{i}].name: must not be empty", field=f"parties[{i}].name")
+        if role not in PARTY_ROLES:
+            raise InputError(
+                f"parties[{i}].role: {role!r} is not one of {', '.join(PARTY_ROLES)}",
+                field=f"parties[{i}].role",
+            )
+        out.append({"name": name, "role": role, "country": p.get("country")})
+    return out
+
+
+def _check_codes(values: Sequence[str], what: str) -> list[str]:
+    out = [v.strip() for v in values if v.strip()]
+    if not out:
+        raise InputError(f"{what}: give at least one", field=what)
+    return out
+
+
+def apply_for_license(
+    session: Session,
+    actor: Actor,
+    *,
+    items: Sequence[str],
+    destinations: Sequence[str],
+    parties: Sequence[dict[str, Any]],
+    quantity: int | None = None,
+    value_usd: float | None = None,
+    note: str = "",
+    application_number: str | None = None,
+    submitted_on: dt.date | None = None,
+) -> LicenseApplication:
+    """Create an application: a draft, or submitted when the agency's number or submission date is given."""
+    require(actor.name, actor.role, "application.write")
+    if quantity is not None and quantity <= 0:
+        raise InputError("quantity: must be a positive whole number", field="quantity")
+    if value_usd is not None and value_usd < 0:
+        raise InputError("value: must not be negative", field="value")
+    destinations = [d.upper() for d in _check_codes(destinations, "destinations")]
+    submitted = bool(application_number or submitted_on)
+    app = LicenseApplication(
+        status="submitted" if submitted else "draft",
+        application_number=application_number,
+        items=_check_codes(items, "items"),
+        destinations=destinations,
+        parties=_check_parties(parties),
+        quantity=quantity,
+        value_cents=cents(value_usd),
+        note=note,
+        created_by=actor.name,
+        created_at=audit.now_utc(),
+        submitted_on=(submitted_on or dt.date.today()) if submitted else None,
+        decision_note="",
+    )
+    _unique_application_number(session, application_number)
+    session.add(app)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor.name,
+        action="application.create",
+        entity=audit.entity_key(app),
+        input={
+            "items": app.items,
+            "destinations": destinations,
+            "parties": app.parties,
+            "quantity": quantity,
+        },
+        output={"status": app.status},
+        state=[app],
+    )
+    return app
+
+
+def _unique_application_number(session: Session, number: str | None) -> None:
+    if (
+        number
+        and session.execute(
+            select(LicenseApplication.id).where(LicenseApplication.application_number == number)
+        ).first()
+    ):
+        raise Conflict(f"an application with agency number {number!r} already exists")
+
+
+def get_application(
+    session: Session, actor: Actor, app_id: int, *, for_update: bool = False
+) -> LicenseApplication:
+    require(actor.name, actor.role, "read")
+    stmt = select(LicenseApplication).where(LicenseApplication.id == app_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    app = session.execute(stmt).scalar_one_or_none()
+    if app is None:
+        raise NotFound(f"no license application {app_id}")
+    return app
+
+
+def submit_application(
+    session: Session,
+    actor: Actor,
+    app_id: int,
+    *,
+    application_number: str,
+    submitted_on: dt.date | None = None,
+) -> LicenseApplication:
+    require(actor.name, actor.role, "application.write")
+    app = get_application(session, actor, app_id, for_update=True)
+    if app.status != "draft":
+        raise Conflict(f"application {app_id} is {app.status}; only a draft can be submitted")
+    _unique_application_number(session, application_number)
+    app.status = "submitted"
+    app.application_number = application_number
+    app.submitted_on = submitted_on or dt.date.today()
+    audit.append(
+        session,
+        actor=actor.name,
+        action="application.submit",
+        entity=audit.entity_key(app),
+        input={"application_number": application_number},
+        output={"status": app.status},
+        state=[app],
+    )
+    return app
+
+
+def close_application(
+    session: Session,
+    actor: Actor,
+    app_id: int,
+    status: str,
+    *,
+    reason: str,
+    decided_on: dt.date | None = None,
+) -> LicenseApplication:
+    """Deny, return without action, or withdraw an open application."""
+    if status not in ("denied", "returned", "withdrawn"):
+        raise InputError(f"status: {status!r} is not denied, returned or withdrawn", field="status")
+    require(actor.name, actor.role, "application.write" if status == "withdrawn" else "application.decide")
+    if not reason.strip():
+        raise InputError("reason: must not be empty", field="reason")
+    app = get_application(session, actor, app_id, for_update=True)
+    if app.status not in _OPEN:
+        raise Conflict(f"application {app_id} is already {app.status}")
+    if status != "withdrawn" and app.status != "submitted":
+        raise Conflict(f"application {app_id} is a draft; the agency can only decide a submitted application")
+    app.status = status
+    app.decided_on = decided_on or dt.date.today()
+    app.decided_by = actor.name
+    app.decision_note = reason
+    audit.append(
+        session,
+        actor=actor.name,
+        action=f"application.{status}",
+        entity=audit.entity_key(app),
+        input={"reason": reason},
+        output={"status": status},
+        state=[app],
+    )
+    return app
+
+
+def grant_license(
+    session: Session,
+    actor: Actor,
+    app_id: int,
+    *,
+    number: str,
+    valid_from: dt.date,
+    valid_to: dt.date,
+    quantity_limit: int | None = None,
+    value_limit_usd: float | None = None,
+    tolerance_percent: int = 0,
+    conditions: str = "",
+    items: Sequence[str] | None = None,
+    destinations: Sequence[str] | None = None,
+    parties: Sequence[dict[str, Any]] | None = None,
+    decided_on: dt.date | None = None,
+) -> License:
+    """Record the agency's grant of a submitted application as a license. Items, destinations and parties
+    default to the application's; the quantity limit defaults to the quantity applied for."""
+    require(actor.name, actor.role, "license.write")
+    app = get_application(session, actor, app_id, for_update=True)
+    if app.status != "submitted":
+        raise Conflict(f"application {app_id} is {app.status}; only a submitted application can be granted")
+    if not number.strip():
+        raise InputError("license number: must not be empty", field="number")
+    if valid_to < valid_from:
+        raise InputError(f"valid_to {valid_to} is before valid_from {valid_from}", field="valid_to")
+    if tolerance_percent < 0:
+        raise InputError("tolerance: must not be negative", field="tolerance")
+    if session.execute(select(License.id).where(License.number == number)).first():
+        raise Conflict(f"license {number!r} already exists")
+    quantity = quantity_limit if quantity_limit is not None else app.quantity
+    if quantity is not None and quantity <= 0:
+        raise InputError("quantity limit: must be a positive whole number", field="quantity_limit")
+    value = cents(value_limit_usd) if value_limit_usd is not None else app.value_cents
+    lic = License(
+        number=number.strip(),
+        application_id=app.id,
+        status="active",
+        valid_from=valid_from,
+        valid_to=valid_to,
+        items=_check_codes(items, "items") if items else list(app.items),
+        destinations=[d.upper() for d in destinations] if destinations else list(app.destinations),
+        parties=_check_parties(parties) if parties else list(app.parties),
+        quantity_limit=quantity,
+        quantity_used=0,
+        value_limit_cents=value,
+        value_used_cents=0,
+        tolerance_percent=tolerance_percent,
+        conditions=conditions,
+        granted_by=actor.name,
+        created_at=audit.now_utc(),
+    )
+    session.add(lic)
+    app.status = "granted"
+    app.decided_on = decided_on or dt.date.today()
+    app.decided_by = actor.name
+    session.flush()
+    audit.append(
+        session,
+        actor=actor.name,
+        action="license.grant",
+        entity=audit.entity_key(lic),
+        input={"application_id": app.id, "number": number},
+        output={"license": license_json(lic)},
+        state=[app, lic],
+    )
+    return lic
+
+
+def terms_of(lic: License) -> LicenseTerms:
+    return LicenseTerms(
+        id=lic.id,
+        number=lic.number,
+        valid_from=lic.valid_from,
+        valid_to=lic.valid_to,
+        items=tuple(lic.items),
+        destinations=tuple(lic.destinations),
+        parties=tuple((p["name"], p["role"]) for p in lic.parties),
+        quantity_limit=lic.quantity_limit,
+        quantity_used=lic.quantity_used,
+        value_limit_cents=lic.value_limit_cents,
+        value_used_cents=lic.value_used_cents,
+        tolerance_percent=lic.tolerance_percent,
+        status=lic.status,
+        conditions=lic.conditions,
+    )
+
+
+def license_json(lic: License) -> dict[str, Any]:
+    terms = terms_of(lic)
+    return {
+        "number": lic.number,
+        "status": lic.status,
+        "application_id": lic.application_id,
+        "valid_from": lic.valid_from.isoformat(),
+        "valid_to": lic.valid_to.isoformat(),
+        "items": lic.items,
+        "destinations": lic.destinations,
+        "parties": lic.parties,
+        "quantity_limit": lic.quantity_limit,
+        "quantity_used": lic.quantity_used,
+        "quantity_left": terms.quantity_left,
+        "value_limit_usd": None if lic.value_limit_cents is None else lic.value_limit_cents / 100,
+        "value_used_usd": lic.value_used_cents / 100,
+        "value_left_usd": None if terms.value_left_cents is None else terms.value_left_cents / 100,
+        "tolerance_percent": lic.tolerance_percent,
+        "conditions": lic.conditions,
+        "granted_by": lic.granted_by,
+    }
+
+
+def list_licenses(session: Session, actor: Actor) -> list[License]:
+    require(actor.name, actor.role, "read")
+    return list(session.execute(select(License).order_by(License.number)).scalars())
+
+
+def get_license(session: Session, actor: Actor, number: str) -> License:
+    require(actor.name, actor.role, "read")
+    lic = session.execute(select(License).where(License.number == number)).scalar_one_or_none()
+    if lic is None:
+        raise NotFound(f"no license numbered {number!r}")
+    return lic
+
+
+def license_usage(session: Session, actor: Actor, lic: License) -> list[LicenseUsage]:
+    require(actor.name, actor.role, "read")
+    stmt = select(LicenseUsage).where(LicenseUsage.license_id == lic.id).order_by(LicenseUsage.id)
+    return list(session.execute(stmt).scalars())
+
+
+def list_applications(session: Session, actor: Actor) -> list[LicenseApplication]:
+    require(actor.name, actor.role, "read")
+    return list(session.execute(select(LicenseApplication).order_by(LicenseApplication.id)).scalars())
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _licenses(session: Session, *, lock: bool, number: str | None = None) -> list[License]:
+    """Active licenses; with ``lock`` the rows are locked (FOR UPDATE, in id order so that writers never
+    deadlock) until the transaction ends."""
+    stmt = select(License).where(License.status == "active").order_by(License.id)
+    if number is not None:
+        stmt = stmt.where(License.number == number)
+    if lock:
+        stmt = stmt.with_for_update()
+    return list(session.execute(stmt).scalars())
+
+
+def _stamp(decision: Decision, actor: Actor) -> Decision:
+    return decision.model_copy(
+        update={"actor": actor.name, "decided_at": decision.decided_at or dt.datetime.now(dt.UTC)}
+    )
+
+
+def ledger_aware(
+    decision: Decision, line: OrderLine, licenses: Sequence[License]
+) -> tuple[Decision, Coverage]:
+    coverage = find_covering_license(decision, line, [terms_of(lic) for lic in licenses])
+    return apply_coverage(decision, line, coverage), coverage
+
+
+def check_line(
+    session: Session,
+    line: OrderLine,
+    actor: Actor,
+    *,
+    decide: Decide | None = None,
+    as_of: dt.date | None = None,
+) -> Decision:
+    """Determine the line, then apply the licenses on file (LICENSE_REQUIRED -> LICENSED when one covers it),
+    and record the decision in the audit log."""
+    require(actor.name, actor.role, "check")
+    base = (decide or default_decide)(line, as_of or line.ship_date)
+    decision, _ = ledger_aware(base, line, _licenses(session, lock=False))
+    decision = _stamp(decision, actor)
+    audit.append(
+        session,
+        actor=actor.name,
+        action="check",
+        entity=f"check:{line.order_id or '-'}:{line.line_id or '-'}",
+        input=line.model_dump(mode="json"),
+        output=decision.to_json(),
+        rules_version=decision.rules_version,
+        list_version=decision.list_version,
+    )
+    return decision
+
+
+# ---------------------------------------------------------------- shipments
+
+
+@dataclass
+class ShippedLine:
+    line: ShipmentLine
+    decision: Decision
+    license_number: str | None = None
+
+    @property
+    def shipped(self) -> bool:
+        return self.line.status == "shipped"
+
+
+@dataclass
+class ShipmentResult:
+    shipment: Shipment
+    lines: list[ShippedLine] = field(default_factory=list)
+
+    @property
+    def held(self) -> list[ShippedLine]:
+        return [ln for ln in self.lines if ln.line.status == "held"]
+
+
+def _decrement(
+    session: Session, lic: License, sl: ShipmentLine, line: OrderLine, actor: Actor
+) -> LicenseUsage:
+    value = cents(line.value_usd) or 0
+    lic.quantity_used += line.quantity
+    lic.value_used_cents += value
+    terms = terms_of(lic)
+    # The coverage check ran on these same locked rows; this is the last line of defence.
+    if (terms.quantity_left is not None and terms.quantity_left < 0) or (
+        terms.value_left_cents is not None and terms.value_left_cents < 0
+    ):
+        raise Conflict(f"license {lic.number} would be over-drawn")
+    usage = LicenseUsage(
+        license_id=lic.id,
+        shipment_line_id=sl.id,
+        quantity=line.quantity,
+        value_cents=value,
+        actor=actor.name,
+        recorded_at=audit.now_utc(),
+    )
+    session.add(usage)
+    session.flush()
+    return usage
+
+
+def _validate_line(line: OrderLine, index: int) -> None:
+    if line.quantity <= 0:
+        raise InputError(f"line {index + 1}: quantity must be a positive whole number", field="quantity")
+    if len(line.destination) != 2 or not line.destination.isalpha():
+        raise InputError(
+            f"line {index + 1}: destination {line.destination!r} is not an ISO 3166-1 alpha-2 code",
+            field="destination",
+        )
+    if line.value_usd is not None and line.value_usd < 0:
+        raise InputError(f"line {index + 1}: value must not be negative", field="value_usd")
+
+
+def ship(
+    session: Session,
+    lines: Sequence[OrderLine],
+    actor: Actor,
+    *,
+    reference: str | None = None,
+    decide: Decide | None = None,
+    license_number: str | None = None,
+) -> ShipmentResult:
+    """Record a shipment of ``lines`` in one transaction. Each line is determined and made ledger-aware; a
+    line with authority (NLR, a license exception, or a covering license, which is decremented) is shipped,
+    any other line is held for an approver. ``license_number`` restricts coverage to that license."""
+    require(actor.name, actor.role, "ship")
+    if not lines:
+        raise InputError("ship: no order lines given", field="lines")
+    for i, line in enumerate(lines):
+        _validate_line(line, i)
+    decide = decide or default_decide
+    # Determine before taking any lock: the engine does no I/O on the ledger.
+    bases = [decide(line, line.ship_date) for line in lines]
+    licenses = _licenses(session, lock=True, number=license_number)
+    if license_number is not None and not licenses:
+        raise NotFound(f"no active license numbered {license_number!r}")
+    by_number = {lic.number: lic for lic in licenses}
+    shipment = Shipment(
+        reference=reference or lines[0].order_id, created_by=actor.name, created_at=audit.now_utc()
+    )
+    session.add(shipment)
+    session.flush()
+    result = ShipmentResult(shipment)
+    for i, (line, base) in enumerate(zip(lines, bases, strict=True)):
+        decision, coverage = ledger_aware(base, line, licenses)
+        decision = _stamp(decision, actor)
+        verdict = decision.verdict
+        lic = by_number[coverage.license.number] if verdict == Verdict.LICENSED and coverage.license else None
+        sl = ShipmentLine(
+            shipment_id=shipment.id,
+            line_no=i + 1,
+            item=line.item,
+            quantity=line.quantity,
+            destination=line.destination.upper(),
+            ship_date=line.ship_date or decision.as_of,
+            value_cents=cents(line.value_usd),
+            order_line=line.model_dump(mode="json"),
+            decision=decision.to_json(),
+            verdict=verdict.value,
+            status="shipped" if verdict in SHIPPABLE else "held",
+            license_id=lic.id if lic else None,
+            license_exception=decision.license_exceptions[0].code if decision.license_exceptions else None,
+            updated_at=audit.now_utc(),
+        )
+        session.add(sl)
+        session.flush()
+        state: list[Any] = [sl] if i else [shipment, sl]
+        if lic is not None:
+            state += [lic, _decrement(session, lic, sl, line, actor)]
+        audit.append(
+            session,
+            actor=actor.name,
+            action="ship" if sl.status == "shipped" else "hold",
+            entity=audit.entity_key(sl),
+            input=line.model_dump(mode="json"),
+            output=decision.to_json(),
+            rules_version=decision.rules_version,
+            list_version=decision.list_version,
+            state=state,
+        )
+        result.lines.append(ShippedLine(sl, decision, lic.number if lic else None))
+    return result
+
+
+def list_holds(session: Session, actor: Actor) -> list[ShipmentLine]:
+    require(actor.name, actor.role, "read")
+    stmt = select(ShipmentLine).where(ShipmentLine.status == "held").order_by(ShipmentLine.id)
+    return list(session.execute(stmt).scalars())
+
+
+def get_line(session: Session, actor: Actor, line_id: int) -> ShipmentLine:
+    require(actor.name, actor.role, "read")
+    sl = session.execute(
+        select(ShipmentLine).where(ShipmentLine.id == line_id).with_for_update()
+    ).scalar_one_or_none()
+    if sl is None:
+        raise NotFound(f"no shipment line {line_id}")
+    return sl
+
+
+def release_hold(
+    session: Session, actor: Actor, line_id: int, *, reason: str, license_number: str | None = None
+) -> ShippedLine:
+    """An approver releases a held line, with a reason. A LICENSE_REQUIRED line needs a covering license
+    (which is decremented); a HOLD is released on the approver's reason; a PROHIBITED line cannot be released.
+    """
+    require(actor.name, actor.role, "hold.release")
+    if not reason.strip():
+        raise InputError("reason: releasing a hold needs a reason", field="reason")
+    licenses = _licenses(session, lock=True, number=license_number)
+    sl = get_line(session, actor, line_id)
+    if sl.status != "held":
+        raise Conflict(f"shipment line {line_id} is {sl.status}, not held")
+    decision = Decision.model_validate(sl.decision)
+    line = OrderLine.model_validate(sl.order_line)
+    state: list[Any] = [sl]
+    lic: License | None = None
+    if decision.verdict == Verdict.PROHIBITED:
+        raise Conflict(f"shipment line {line_id} is PROHIBITED; no release is possible")
+    if decision.verdict == Verdict.LICENSE_REQUIRED:
+        decision, coverage = ledger_aware(decision, line, licenses)
+        if coverage.license is None:
+            why = decision.reasons[-1].detail if decision.reasons else "no license on file"
+            raise Conflict(f"shipment line {line_id} needs a covering license to be released: {why}")
+        lic = next(x for x in licenses if x.number == coverage.license.number)
+        sl.license_id = lic.id
+        sl.verdict = decision.verdict.value
+        sl.decision = decision.to_json()
+        state += [lic, _decrement(session, lic, sl, line, actor)]
+    sl.status = "released"
+    sl.release_reason = reason
+    sl.released_by = actor.name
+    sl.updated_at = audit.now_utc()
+    audit.append(
+        session,
+        actor=actor.name,
+        action="hold.release",
+        entity=audit.entity_key(sl),
+        input={"line_id": line_id, "reason": reason, "license": license_number},
+        output=decision.to_json(),
+        rules_version=decision.rules_version,
+        list_version=decision.list_version,
+        state=state,
+    )
+    return ShippedLine(sl, decision, lic.number if lic else None)
+
+
+def cancel_line(session: Session, actor: Actor, line_id: int, *, reason: str) -> ShipmentLine:
+    """Cancel a held line (nothing was shipped, nothing is decremented)."""
+    require(actor.name, actor.role, "shipment.cancel")
+    if not reason.strip():
+        raise InputError("reason: cancelling needs a reason", field="reason")
+    sl = get_line(session, actor, line_id)
+    if sl.status != "held":
+        raise Conflict(f"shipment line {line_id} is {sl.status}; only a held line can be cancelled")
+    sl.status = "cancelled"
+    sl.release_reason = reason
+    sl.released_by = actor.name
+    sl.updated_at = audit.now_utc()
+    audit.append(
+        session,
+        actor=actor.name,
+        action="shipment.cancel",
+        entity=audit.entity_key(sl),
+        input={"line_id": line_id, "reason": reason},
+        output={"status": "cancelled"},
+        state=[sl],
+    )
+    return sl
+
+
+def party_key(name: str, country: str | None = None) -> str:
+    return f"{normalise_name(name)}|{(country or '').upper()}"
+
+
+__all__ = [
+    "Decide",
+    "ShipmentResult",
+    "ShippedLine",
+    "apply_for_license",
+    "cancel_line",
+    "check_line",
+    "close_application",
+    "get_application",
+    "get_license",
+    "grant_license",
+    "ledger_aware",
+    "license_json",
+    "license_usage",
+    "list_applications",
+    "list_holds",
+    "list_licenses",
+    "release_hold",
+    "ship",
+    "submit_application",
+    "terms_of",
+    "upsert_party",
+]

@@ -1,0 +1,123 @@
+"""Ledger fixtures: every test gets a fresh database, on SQLite and (when a server is given) on PostgreSQL.
+
+PostgreSQL tests read the server URL from CHIPCLEAR_TEST_POSTGRES_URL (see .ci/postgres.sh). Without it they
+are skipped, unless CHIPCLEAR_REQUIRE_POSTGRES=1 (set by CI), in which case they fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from chipclear.ledger import Ledger, open_ledger, services, users
+from chipclear.ledger.models import License, User
+
+from .helpers import H20_PARTIES
+
+
+def postgres_admin_url() -> str:
+    url = os.environ.get("CHIPCLEAR_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CHIPCLEAR_REQUIRE_POSTGRES") == "1":
+            pytest.fail("CHIPCLEAR_REQUIRE_POSTGRES=1 but CHIPCLEAR_TEST_POSTGRES_URL is not set")
+        pytest.skip("CHIPCLEAR_TEST_POSTGRES_URL is not set (source .ci/postgres.sh)")
+    return url
+
+
+def new_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    admin = postgres_admin_url()
+    name = f"cc_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from new_database_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+@pytest.fixture
+def ledger(db_url: str) -> Iterator[Ledger]:
+    led = open_ledger(db_url)
+    yield led
+    led.close()
+
+
+class Staff:
+    def __init__(self, ledger: Ledger) -> None:
+        self.keys: dict[str, str] = {}
+        self.users: dict[str, User] = {}
+        with ledger.session() as s:
+            admin, key = users.create_user(s, "ada", "admin")
+            self.users["admin"], self.keys["admin"] = admin, key
+            for name, role in (("vic", "viewer"), ("ana", "analyst"), ("apo", "approver")):
+                user, key = users.create_user(s, name, role, admin)
+                self.users[role], self.keys[role] = user, key
+
+    def __getattr__(self, role: str) -> User:
+        try:
+            return self.users[role]
+        except KeyError:
+            raise AttributeError(role) from None
+
+
+@pytest.fixture
+def staff(ledger: Ledger) -> Staff:
+    return Staff(ledger)
+
+
+def grant_h20(
+    ledger: Ledger,
+    staff: Staff,
+    *,
+    quantity: int = 1000,
+    number: str = "D123456",
+    tolerance: int = 0,
+    value_limit: float | None = None,
+    valid_from: dt.date = dt.date(2025, 8, 8),
+    valid_to: dt.date = dt.date(2027, 8, 7),
+) -> License:
+    with ledger.session() as s:
+        app = services.apply_for_license(
+            s,
+            staff.analyst,
+            items=["nvidia-h20"],
+            destinations=["CN"],
+            parties=H20_PARTIES,
+            quantity=quantity,
+            application_number=f"Z{number}",
+            submitted_on=dt.date(2025, 7, 15),
+        )
+        return services.grant_license(
+            s,
+            staff.approver,
+            app.id,
+            number=number,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            tolerance_percent=tolerance,
+            value_limit_usd=value_limit,
+            conditions="15% of China revenue to the US government (reported condition)",
+        )

@@ -1,0 +1,132 @@
+"""The covering-license lookup, on hand-built decisions (pure functions, no database)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from chipclear.decision import Party, Verdict
+from chipclear.ledger.coverage import (
+    LicenseTerms,
+    apply_coverage,
+    find_covering_license,
+    why_not_covered,
+)
+
+from .helpers import CONSIGNEE, END_USER, h20_line, stub_decision
+
+TERMS = LicenseTerms(
+    number="D100001",
+    valid_from=dt.date(2025, 8, 8),
+    valid_to=dt.date(2027, 8, 7),
+    items=("nvidia-h20",),
+    destinations=("CN",),
+    parties=((END_USER, "end_user"), (CONSIGNEE, "ultimate_consignee")),
+    quantity_limit=100,
+    quantity_used=40,
+)
+
+
+def test_covering_license_turns_license_required_into_licensed() -> None:
+    line = h20_line(quantity=60)
+    decision = stub_decision(line)
+    coverage = find_covering_license(decision, line, [TERMS])
+    assert coverage.license == TERMS
+    out = apply_coverage(decision, line, coverage)
+    assert out.verdict == Verdict.LICENSED
+    assert out.license is not None
+    assert out.license["number"] == "D100001"
+    assert out.license["quantity_left"] == 60
+    assert out.license["quantity_left_after"] == 0
+    assert out.reasons[-1].rule == "ledger.license_coverage"
+    assert out.reasons[-1].citation == "License D100001"
+    assert decision.verdict == Verdict.LICENSE_REQUIRED  # the input is not mutated
+
+
+def test_one_unit_over_the_balance_is_not_covered() -> None:
+    line = h20_line(quantity=61)
+    problems = why_not_covered(TERMS, stub_decision(line), line)
+    assert problems == ["quantity 61 exceeds the 60 left"]
+    out = apply_coverage(stub_decision(line), line, find_covering_license(stub_decision(line), line, [TERMS]))
+    assert out.verdict == Verdict.LICENSE_REQUIRED
+    assert "D100001: quantity 61 exceeds the 60 left" in out.reasons[-1].detail
+
+
+def test_tolerance_extends_the_limit() -> None:
+    terms = dataclasses.replace(TERMS, tolerance_percent=10)  # 100 * 110% = 110, 40 used -> 70 left
+    assert terms.quantity_left == 70
+    assert why_not_covered(terms, stub_decision(h20_line(70)), h20_line(70)) == []
+    assert why_not_covered(terms, stub_decision(h20_line(71)), h20_line(71)) != []
+
+
+def test_ship_date_must_be_inside_validity() -> None:
+    for day, ok in ((dt.date(2025, 8, 7), False), (dt.date(2025, 8, 8), True), (dt.date(2027, 8, 7), True)):
+        line = h20_line(1, ship_date=day)
+        assert (why_not_covered(TERMS, stub_decision(line), line) == []) is ok, day
+    line = h20_line(1, ship_date=dt.date(2027, 8, 8))
+    assert why_not_covered(TERMS, stub_decision(line), line) == [
+        "ship date 2027-08-08 is outside 2025-08-08..2027-08-07"
+    ]
+
+
+def test_destination_item_and_status_must_match() -> None:
+    line = h20_line(1).model_copy(update={"destination": "HK"})
+    assert why_not_covered(TERMS, stub_decision(line), line) == ["destination HK is not among ['CN']"]
+    line = h20_line(1).model_copy(update={"item": "nvidia-h200"})
+    decision = stub_decision(line).model_copy(update={"classification": {"item_id": "nvidia-h200"}})
+    assert why_not_covered(TERMS, decision, line)[0].startswith("item 'nvidia-h200' is not among")
+    revoked = dataclasses.replace(TERMS, status="revoked")
+    assert why_not_covered(revoked, stub_decision(h20_line(1)), h20_line(1)) == ["license is revoked"]
+
+
+def test_license_by_eccn_covers_its_subparagraph_only() -> None:
+    by_eccn = dataclasses.replace(TERMS, items=("3A090",))
+    line = h20_line(1).model_copy(update={"item": "some-alias"})
+    assert why_not_covered(by_eccn, stub_decision(line), line) == []  # classified 3A090.a
+    narrower = dataclasses.replace(TERMS, items=("3A090.a.1",))
+    assert why_not_covered(narrower, stub_decision(line), line) != []
+
+
+def test_every_party_must_be_named_in_its_role() -> None:
+    line = h20_line(1)
+    other = line.model_copy(update={"parties": [*line.parties, Party(name="Other Co", role="end_user")]})
+    assert why_not_covered(TERMS, stub_decision(other), other) == [
+        "party 'Other Co' (end_user) is not named on the license"
+    ]
+    # names compare without case, punctuation or spacing differences
+    varied = line.model_copy(update={"parties": [Party(name="example  cloud co.", role="end_user"), line.parties[1]]})
+    assert why_not_covered(TERMS, stub_decision(varied), varied) == []
+    # the same name in another role is not covered
+    swapped = line.model_copy(update={"parties": [Party(name=CONSIGNEE, role="end_user")]})
+    assert why_not_covered(TERMS, stub_decision(swapped), swapped) == [
+        f"party {CONSIGNEE!r} (end_user) is not named on the license"
+    ]
+    nobody = line.model_copy(update={"parties": []})
+    assert why_not_covered(TERMS, stub_decision(nobody), nobody) == ["the line names no end user"]
+
+
+def test_value_limit_needs_a_value_and_enough_left() -> None:
+    terms = dataclasses.replace(TERMS, quantity_limit=None, value_limit_cents=1_000_000, value_used_cents=400_000)
+    assert why_not_covered(terms, stub_decision(h20_line(1)), h20_line(1)) == [
+        "the line has no value and the license has a value limit"
+    ]
+    assert why_not_covered(terms, stub_decision(h20_line(1, value=6000)), h20_line(1, value=6000)) == []
+    assert why_not_covered(terms, stub_decision(h20_line(1, value=6000.01)), h20_line(1, value=6000.01)) == [
+        "value $6,000.01 exceeds the $6,000.00 left"
+    ]
+
+
+def test_earliest_expiring_covering_license_is_used() -> None:
+    later = dataclasses.replace(TERMS, number="D2", valid_to=dt.date(2028, 1, 1))
+    exhausted = dataclasses.replace(TERMS, number="D0", quantity_used=100, valid_to=dt.date(2026, 1, 1))
+    line = h20_line(5)
+    coverage = find_covering_license(stub_decision(line), line, [later, exhausted, TERMS])
+    assert coverage.license is not None and coverage.license.number == "D100001"
+    assert coverage.rejected == {"D0": ["quantity 5 exceeds the 0 left"]}
+
+
+def test_other_verdicts_are_left_alone() -> None:
+    line = h20_line(1)
+    for verdict in (Verdict.HOLD, Verdict.PROHIBITED, Verdict.NLR):
+        decision = stub_decision(line, verdict)
+        assert apply_coverage(decision, line, find_covering_license(decision, line, [TERMS])) == decision

@@ -1,0 +1,168 @@
+"""License applications, ledger-aware checks, shipments and holds, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from chipclear.decision import Verdict
+from chipclear.errors import Conflict, InputError, NotFound, PermissionDenied
+from chipclear.ledger import Ledger, audit, services
+from chipclear.ledger.models import AuditRecord, License, LicenseUsage, ShipmentLine
+
+from . import helpers
+from .conftest import Staff, grant_h20
+from .helpers import H20_PARTIES, h20_line
+
+
+def count(ledger: Ledger, model: type) -> int:
+    with ledger.session() as s:
+        return s.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_application_lifecycle_and_grant(ledger: Ledger, staff: Staff) -> None:
+    with ledger.session() as s:
+        app = services.apply_for_license(
+            s, staff.analyst, items=["nvidia-h20"], destinations=["cn"], parties=H20_PARTIES, quantity=500
+        )
+        assert app.status == "draft"
+        with pytest.raises(Conflict, match="draft"):
+            services.grant_license(
+                s, staff.approver, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
+            )
+        services.submit_application(
+            s, staff.analyst, app.id, application_number="Z1234567", submitted_on=dt.date(2025, 7, 15)
+        )
+        with pytest.raises(PermissionDenied, match="ana \\(role analyst\\) may not license.write"):
+            services.grant_license(
+                s, staff.analyst, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
+            )
+        lic = services.grant_license(
+            s, staff.approver, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
+        )
+        assert (lic.quantity_limit, lic.destinations, app.status) == (500, ["CN"], "granted")
+        with pytest.raises(Conflict, match="already granted"):
+            services.close_application(s, staff.approver, app.id, "denied", reason="too late")
+    with ledger.session() as s:
+        other = services.apply_for_license(
+            s,
+            staff.analyst,
+            items=["nvidia-h20"],
+            destinations=["CN"],
+            parties=H20_PARTIES,
+            application_number="Z7654321",
+        )
+        assert other.status == "submitted"
+        services.close_application(s, staff.approver, other.id, "denied", reason="policy of denial")
+        assert other.status == "denied"
+        actions = list(s.execute(select(AuditRecord.action).order_by(AuditRecord.seq)).scalars())
+    assert actions[-5:] == [
+        "application.create",
+        "application.submit",
+        "license.grant",
+        "application.create",
+        "application.denied",
+    ]
+
+
+def test_check_line_is_ledger_aware_and_audited(ledger: Ledger, staff: Staff) -> None:
+    line = h20_line(100)
+    with ledger.session() as s:
+        before = services.check_line(s, line, staff.analyst, decide=helpers.license_required)
+    assert before.verdict == Verdict.LICENSE_REQUIRED
+    assert "no license on file" in before.reasons[-1].detail
+    grant_h20(ledger, staff, quantity=1000)
+    with ledger.session() as s:
+        after = services.check_line(s, line, staff.analyst, decide=helpers.license_required)
+        assert after.verdict == Verdict.LICENSED
+        assert after.license is not None and after.license["number"] == "D123456"
+        assert after.actor == "ana"
+        last = s.execute(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).scalar_one()
+        assert last.action == "check" and '"verdict":"LICENSED"' in last.payload
+    with ledger.session() as s, pytest.raises(PermissionDenied):
+        services.check_line(s, line, staff.viewer, decide=helpers.license_required)
+
+
+def test_partial_shipments_then_refused_overshipment(ledger: Ledger, staff: Staff) -> None:
+    grant_h20(ledger, staff, quantity=1000)
+    for qty in (400, 500):
+        with ledger.session() as s:
+            result = services.ship(s, [h20_line(qty)], staff.analyst, decide=helpers.license_required)
+            assert [ln.line.status for ln in result.lines] == ["shipped"]
+            assert result.lines[0].license_number == "D123456"
+    with ledger.session() as s:
+        result = services.ship(s, [h20_line(101)], staff.analyst, decide=helpers.license_required)
+        held = result.lines[0]
+        assert held.line.status == "held" and held.decision.verdict == Verdict.LICENSE_REQUIRED
+        assert "quantity 101 exceeds the 100 left" in held.decision.reasons[-1].detail
+    with ledger.session() as s:
+        lic = services.get_license(s, staff.viewer, "D123456")
+        assert (lic.quantity_used, services.license_json(lic)["quantity_left"]) == (900, 100)
+        assert [u.quantity for u in services.license_usage(s, staff.viewer, lic)] == [400, 500]
+        # an approver cannot release the over-shipment: no license covers it
+        with pytest.raises(Conflict, match="needs a covering license"):
+            services.release_hold(s, staff.approver, held.line.id, reason="customer insists")
+    with ledger.session() as s:
+        assert audit.verify(s).ok
+
+
+def test_release_rules(ledger: Ledger, staff: Staff) -> None:
+    with ledger.session() as s:
+        held = services.ship(s, [h20_line(10)], staff.analyst, decide=helpers.hold).lines[0].line.id
+        banned = services.ship(s, [h20_line(10)], staff.analyst, decide=helpers.prohibited).lines[0].line.id
+        needs = services.ship(s, [h20_line(10)], staff.analyst, decide=helpers.license_required).lines[0].line.id
+    with ledger.session() as s:
+        assert [h.id for h in services.list_holds(s, staff.viewer)] == [held, banned, needs]
+        with pytest.raises(PermissionDenied):
+            services.release_hold(s, staff.analyst, held, reason="looks fine")
+        with pytest.raises(InputError, match="needs a reason"):
+            services.release_hold(s, staff.approver, held, reason="  ")
+        with pytest.raises(Conflict, match="PROHIBITED"):
+            services.release_hold(s, staff.approver, banned, reason="override")
+        out = services.release_hold(s, staff.approver, held, reason="reviewed: not a match (ticket 42)")
+        assert (out.line.status, out.line.released_by) == ("released", "apo")
+    grant_h20(ledger, staff, quantity=10)
+    with ledger.session() as s:
+        out = services.release_hold(s, staff.approver, needs, reason="license granted")
+        assert (out.line.status, out.license_number, out.decision.verdict) == ("released", "D123456", "LICENSED")
+        lic = services.get_license(s, staff.viewer, "D123456")
+        assert lic.quantity_used == 10
+        with pytest.raises(Conflict, match="released, not held"):
+            services.release_hold(s, staff.approver, needs, reason="again")
+        services.cancel_line(s, staff.approver, banned, reason="order withdrawn")
+        assert services.list_holds(s, staff.viewer) == []
+        assert audit.verify(s).ok
+
+
+def test_bad_input_writes_nothing(ledger: Ledger, staff: Staff) -> None:
+    grant_h20(ledger, staff)
+    n_audit, n_lines = count(ledger, AuditRecord), count(ledger, ShipmentLine)
+    good, bad = h20_line(1), h20_line(1).model_copy(update={"quantity": 0})
+    with ledger.session() as s, pytest.raises(InputError, match="line 2: quantity"):
+        services.ship(s, [good, bad], staff.analyst, decide=helpers.license_required)
+    with ledger.session() as s, pytest.raises(NotFound):
+        services.ship(s, [good], staff.analyst, decide=helpers.license_required, license_number="NOPE")
+
+    def explode(line: object, as_of: object) -> object:
+        raise RuntimeError("engine failure")
+
+    with ledger.session() as s, pytest.raises(RuntimeError):
+        services.ship(s, [good], staff.analyst, decide=explode)  # type: ignore[arg-type]
+    assert (count(ledger, AuditRecord), count(ledger, ShipmentLine)) == (n_audit, n_lines)
+    assert count(ledger, LicenseUsage) == 0
+    with ledger.session() as s:
+        assert s.execute(select(License.quantity_used)).scalar_one() == 0
+
+
+def test_multi_line_shipment_is_one_transaction(ledger: Ledger, staff: Staff) -> None:
+    grant_h20(ledger, staff, quantity=10)
+    with ledger.session() as s:
+        result = services.ship(
+            s, [h20_line(6), h20_line(4), h20_line(1)], staff.analyst, decide=helpers.license_required
+        )
+        assert [ln.line.status for ln in result.lines] == ["shipped", "shipped", "held"]
+    with ledger.session() as s:
+        assert services.get_license(s, staff.viewer, "D123456").quantity_used == 10
+        assert audit.verify(s).ok
