@@ -1,0 +1,3 @@
+from chipclear.cli import main
+
+main()

@@ -1,0 +1,52 @@
+"""``chipclear demo``: the main job on embedded defaults (bundled catalog, rules and lists; SQLite)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from chipclear.classify import classify
+from chipclear.cli._common import console, handle_errors, print_json
+
+# Chips whose history explains the rules: the reference points and the designs made to sit just under them.
+DEMO_ITEMS = ["A100", "A800", "H100", "H800", "H20", "L20", "RTX 4090", "RTX 4090 D", "MI308X", "HGX H100", "HGX H20"]
+DEMO_DATES = [dt.date(2022, 9, 1), dt.date(2023, 6, 1), dt.date(2024, 1, 1)]
+
+
+def demo_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Classify well-known chips before and after each rule change, with the reason that decided each one."""
+    dates = [*DEMO_DATES, dt.date.today()]
+    rows = [[classify(name, day) for day in dates] for name in DEMO_ITEMS]
+    if as_json:
+        print_json([[r.to_json() for r in row] for row in rows])
+        return
+    table = Table(title="ECCN 3A090 / 4A090 classification by date (chipclear, bundled data)", header_style="bold")
+    table.add_column("item")
+    table.add_column("TPP", justify="right")
+    table.add_column("density", justify="right")
+    for day in dates:
+        table.add_column(day.isoformat())
+    for row in rows:
+        first = row[0]
+        density = "-" if first.performance_density is None else f"{first.performance_density:.2f}"
+        cells = []
+        for res in row:
+            if res.status == "controlled":
+                cells.append(f"[red]{res.eccn}[/]")
+            elif res.status == "indeterminate":
+                cells.append("[yellow]indeterminate[/]")
+            else:
+                cells.append("[green]not controlled[/]")
+        tpp = "-" if first.tpp is None else f"{first.tpp:,.0f}"
+        table.add_row(first.item.name, tpp, density, *cells)
+    console.print(table)
+    console.print("Explain any cell: chipclear classify ITEM --as-of DATE   (add --json for the full cited trace)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(handle_errors(demo_command))
