@@ -156,7 +156,12 @@ class Geography:
         rows = [m for m in cg.members if m.country == resolved and m.covers(on)]
         if on < self.groups_file.coverage_from:
             return MembershipAnswer(
-                resolved, group, None, cg.citation, "UNCONFIRMED", f"no group data before {self.groups_file.coverage_from}"
+                resolved,
+                group,
+                None,
+                cg.citation,
+                "UNCONFIRMED",
+                f"no group data before {self.groups_file.coverage_from}",
             )
         if not rows:
             return MembershipAnswer(resolved, group, False, cg.citation, cg.confidence)

@@ -9,9 +9,11 @@ states only what it changes.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chipclear.rules.licensing_schema import LicensingSection
 
 ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]
 Op = Literal["ge", "gt", "le", "lt", "eq"]
@@ -115,7 +117,7 @@ class RuleAction(BaseModel):
     enforcement: list[EnforcementPeriod] = Field(default_factory=list)
     classification: ClassificationSection | None = None
     # Sections owned by other parts of chipclear (determination, duties ...) are validated by those parts.
-    licensing: dict[str, Any] | None = None
+    licensing: LicensingSection | None = None
     origin: str = Field(default="", exclude=True)
 
     @model_validator(mode="after")

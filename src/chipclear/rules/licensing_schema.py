@@ -1,0 +1,199 @@
+"""Schema of the ``licensing`` section of a rule file: license requirements, review policies, license exceptions,
+restricted-party treatment and dated events, each with its citation and confidence.
+
+Written Catala-style: a base requirement (e.g. 742.6(a)(6)(iii) to D:1/D:4/D:5 less A:5/A:6) plus named, explicit
+exceptions (NAC, ACA) and policy overrides (R10 case-by-case). Items are merged by id over the sections of earlier
+actions (``remove`` deletes an earlier id), so a new action states only what it changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PolicyName = Literal[
+    "presumption_of_denial", "case_by_case", "presumption_of_approval", "policy_of_denial", "UNCONFIRMED"
+]
+EndUseFlag = Literal["supercomputer", "advanced_node_ic_production", "military"]
+ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]  # same marks as rules.schema (kept here to avoid a cycle)
+
+
+class MetricTest(BaseModel):
+    """One comparison on a named metric of the item: ``metric op value`` (e.g. tpp lt 21000)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str
+    op: Literal["ge", "gt", "le", "lt", "eq"]
+    value: float | bool
+
+
+class DestinationSet(BaseModel):
+    """A set of destinations: ``worldwide``, or groups/countries, less the ``except_`` groups/countries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    worldwide: bool = False
+    groups: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    except_groups: list[str] = Field(default_factory=list)
+    except_countries: list[str] = Field(default_factory=list)
+
+    def label(self) -> str:
+        base = "any destination" if self.worldwide else " or ".join([*self.countries, *self.groups]) or "(none)"
+        less = [*self.except_groups, *self.except_countries]
+        return f"{base} (excluding {', '.join(less)})" if less else base
+
+
+class Condition(BaseModel):
+    """Facts about an order line; every field given must hold (AND). Evaluated with three-valued logic."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    destination_in: DestinationSet | None = None
+    destination_not_in: DestinationSet | None = None
+    headquartered_in: DestinationSet | None = None  # a party (or its ultimate parent) headquartered in the set
+    not_headquartered_in: DestinationSet | None = None  # no party nor ultimate parent headquartered in the set
+    eccn_in: list[str] | None = None  # the item's classification (3A090.a, 4A090.b ...)
+    items: list[str] | None = None  # catalog ids named by a notice (e.g. an is-informed letter)
+    datacenter: bool | None = None  # designed or marketed for use in datacenters
+    tests: list[MetricTest] = Field(default_factory=list)  # metric tests (tpp, total_dram_bandwidth_gbs ...)
+    end_use_any: list[EndUseFlag] | None = None
+    export_from_us: bool | None = None
+    certified: list[str] | None = None  # certification codes the exporter must state (e.g. R10 conditions)
+    any_of: list[Condition] | None = None  # at least one of these holds
+
+
+class PolicyRule(BaseModel):
+    """A review policy for license applications under the listed requirements, when ``when`` holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    applies_to: list[str]  # requirement ids
+    policy: PolicyName
+    when: Condition = Field(default_factory=Condition)
+    text: str
+    citation: str
+    confidence: ConfidenceMark
+    note: str = ""
+
+
+class LicenseRequirement(BaseModel):
+    """A license requirement: when ``when`` holds, a license is needed (or the export is prohibited)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    kind: Literal["destination", "headquarters", "end_use", "product_notice", "embargo", "acceleration"]
+    text: str
+    citation: str
+    confidence: ConfidenceMark
+    when: Condition
+    until: dt.date | None = None  # exclusive: superseded on this date (e.g. the 2023-10-23 acceleration)
+    outcome: Literal["LICENSE_REQUIRED", "PROHIBITED"] = "LICENSE_REQUIRED"
+    note: str = ""
+
+
+class Exclusion(BaseModel):
+    """A named exclusion from a license exception (e.g. military end use)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    text: str
+    when: Condition
+    citation: str | None = None
+
+
+class LicenseExceptionRule(BaseModel):
+    """A license exception (740.8 NAC/ACA ...): overcomes the listed requirements when eligible and in scope."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    code: str  # NAC, ACA ...
+    text: str
+    citation: str
+    confidence: ConfidenceMark
+    overcomes: list[str]  # requirement ids
+    eligible: Condition  # which items
+    scope: Condition = Field(default_factory=Condition)  # which destinations / parties
+    exclusions: list[Exclusion] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)  # what the exporter must do (e.g. 25-day notification)
+    note: str = ""
+
+
+class PartyListTreatment(BaseModel):
+    """What a match on a restricted-party list source (EL, MEU, DPL, UVL, SDN ...) means for the line."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str
+    outcome: Literal["LICENSE_REQUIRED", "PROHIBITED", "HOLD"]
+    policy: PolicyName | None = None  # default when the entry states none
+    use_entry_policy: bool = True
+    license_exceptions: bool = False  # whether any license exception can overcome it
+    text: str
+    citation: str
+    confidence: ConfidenceMark
+
+
+class AffiliatesRule(BaseModel):
+    """The affiliates rule: entities owned at least ``threshold_percent`` by listed parties inherit the listing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    sources: list[str]
+    threshold_percent: float
+    text: str
+    citation: str
+    confidence: ConfidenceMark
+
+
+class Event(BaseModel):
+    """A dated event shown on timelines (a statement, an assurance) that does not change the requirement."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    text: str
+    citation: str
+    confidence: ConfidenceMark
+    lifts_requirement: bool = False
+    affects: list[str] = Field(default_factory=list)
+
+
+class LicensingSection(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    citation: str
+    confidence: ConfidenceMark
+    requirements: list[LicenseRequirement] = Field(default_factory=list)
+    review_policies: list[PolicyRule] = Field(default_factory=list)
+    license_exceptions: list[LicenseExceptionRule] = Field(default_factory=list)
+    party_lists: list[PartyListTreatment] = Field(default_factory=list)
+    affiliates: list[AffiliatesRule] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)  # ids of earlier requirements/policies/exceptions
+    notes: str = ""
+
+
+Condition.model_rebuild()
+
+__all__ = [
+    "AffiliatesRule",
+    "Condition",
+    "DestinationSet",
+    "Event",
+    "Exclusion",
+    "LicenseExceptionRule",
+    "LicenseRequirement",
+    "LicensingSection",
+    "MetricTest",
+    "PartyListTreatment",
+    "PolicyRule",
+]
