@@ -1,0 +1,305 @@
+"""The name index: token postings with rarity weights, typo-tolerant token lookup, and vectorised scoring.
+
+Scoring (the same formula for the index and for ``name_similarity``):
+
+* Every token has a weight ``w = ln((E + 1) / (df + 0.5))`` where ``df`` is the number of list entries whose
+  names contain it and ``E`` the number of entries, so rare tokens ("sophgo") carry a match and common ones
+  ("china", "technology") hardly count. A query token the lists never use weighs as much as the rarest token.
+* Each query token is matched to a listed name's token: exactly (similarity 1), or with one edit (two for
+  tokens of 8+ characters), similarity ``1 - edits / length`` scaled by ``FUZZY_FACTOR``. Runs of letters that
+  the lists write as two words, or two words the lists write as one, are tried both ways.
+* ``M`` is the weighted sum of matched query tokens; ``Wq`` and ``Wn`` the total weights of the query and the
+  listed name. Query coverage ``cq = M / Wq`` penalises extra query tokens (a different party); name coverage
+  ``cn = M / Wn`` penalises listed tokens the query lacks, more gently (queries often omit words):
+
+      score = cq ** QUERY_EXPONENT * (NAME_FLOOR + (1 - NAME_FLOOR) * cn)
+
+  which is 1.0 for the same tokens in any order and lies in [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from chipclear.screening.model import ListEntry
+from chipclear.screening.normalize import NormalizedName, normalize_name
+
+QUERY_EXPONENT = 2.0
+NAME_FLOOR = 0.6
+FUZZY_FACTOR = 0.95
+MIN_FUZZY_LEN = 4  # tokens shorter than this only match exactly
+LONG_TOKEN_LEN = 8  # tokens this long may differ by two edits
+MIN_SPLIT_PIECE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class TokenMatch:
+    query_token: str
+    listed_token: str
+    similarity: float
+    how: str  # exact | typo | split | joined
+
+
+@dataclass(frozen=True, slots=True)
+class QueryToken:
+    """A query token (after splitting/joining) and the listed tokens it matches: token id -> similarity."""
+
+    text: str
+    weight: float
+    matches: dict[int, float]
+    how: str = "exact"
+    source_tokens: tuple[str, ...] = ()
+
+
+def _deletes(token: str, depth: int) -> set[str]:
+    out = {token}
+    frontier = {token}
+    for _ in range(depth):
+        nxt = set()
+        for word in frontier:
+            for i in range(len(word)):
+                nxt.add(word[:i] + word[i + 1 :])
+        out |= nxt
+        frontier = nxt
+    return out
+
+
+def _max_edits(length: int) -> int:
+    if length < MIN_FUZZY_LEN:
+        return 0
+    return 2 if length >= LONG_TOKEN_LEN else 1
+
+
+def combine(m: float, wq: float, wn: float) -> float:
+    """The score from matched weight ``m``, query weight ``wq`` and listed-name weight ``wn``."""
+    if wq <= 0 or wn <= 0:
+        return 0.0
+    m = min(m, wq, wn)
+    return float((m / wq) ** QUERY_EXPONENT * (NAME_FLOOR + (1 - NAME_FLOOR) * (m / wn)))
+
+
+class NameIndex:
+    """Inverted index over every name and alias of a list load."""
+
+    def __init__(self, entries: Sequence[ListEntry]) -> None:
+        self.entries = entries
+        vocab: dict[str, int] = {}
+        alias_entry: list[int] = []
+        alias_text: list[str] = []
+        alias_norm: list[NormalizedName] = []
+        alias_tids: list[tuple[int, ...]] = []
+        entry_df: dict[int, int] = {}
+        for e_no, entry in enumerate(entries):
+            seen_sets: set[tuple[int, ...]] = set()
+            entry_tokens: set[int] = set()
+            for name in entry.names:
+                norm = normalize_name(name)
+                if not norm.tokens:
+                    continue
+                tids = tuple(dict.fromkeys(vocab.setdefault(t, len(vocab)) for t in norm.tokens))
+                key = tuple(sorted(tids))
+                if key in seen_sets:
+                    continue
+                seen_sets.add(key)
+                alias_entry.append(e_no)
+                alias_text.append(name)
+                alias_norm.append(norm)
+                alias_tids.append(tids)
+                entry_tokens.update(tids)
+            for tid in entry_tokens:
+                entry_df[tid] = entry_df.get(tid, 0) + 1
+        self.vocab = vocab
+        self.tokens = [""] * len(vocab)
+        for token, tid in vocab.items():
+            self.tokens[tid] = token
+        n_entries = max(len(entries), 1)
+        df = np.array([entry_df.get(i, 0) for i in range(len(vocab))], dtype=np.float64)
+        self.token_weight = np.log((n_entries + 1) / (df + 0.5)).astype(np.float32)
+        self.unknown_weight = float(math.log((n_entries + 1) / 0.5))
+        self.alias_entry = np.array(alias_entry, dtype=np.int32)
+        self.alias_text = alias_text
+        self.alias_norm = alias_norm
+        self.alias_tids = alias_tids
+        self.alias_weight = np.array([float(self.token_weight[list(t)].sum()) for t in alias_tids], dtype=np.float32)
+        self.postings = self._build_postings(alias_tids, len(vocab))
+        self.deletes = self._build_deletes()
+
+    @staticmethod
+    def _build_postings(alias_tids: list[tuple[int, ...]], n_tokens: int) -> list[np.ndarray]:
+        flat_t = np.fromiter((t for tids in alias_tids for t in tids), dtype=np.int32)
+        flat_a = np.repeat(np.arange(len(alias_tids), dtype=np.int32), [len(t) for t in alias_tids])
+        order = np.argsort(flat_t, kind="stable")
+        flat_t, flat_a = flat_t[order], flat_a[order]
+        bounds = np.searchsorted(flat_t, np.arange(n_tokens + 1))
+        return [flat_a[bounds[i] : bounds[i + 1]] for i in range(n_tokens)]
+
+    def _build_deletes(self) -> dict[str, list[int]]:
+        deletes: dict[str, list[int]] = {}
+        for token, tid in self.vocab.items():
+            if len(token) < MIN_FUZZY_LEN or token.isdigit():
+                continue
+            for variant in _deletes(token, 1):
+                deletes.setdefault(variant, []).append(tid)
+        return deletes
+
+    # --- query side ------------------------------------------------------------------------------------------
+
+    def fuzzy_matches(self, token: str) -> dict[int, float]:
+        """Listed tokens within the allowed edit distance of ``token``, with their similarity."""
+        edits = _max_edits(len(token))
+        if not edits or token.isdigit():
+            return {}
+        found: dict[int, float] = {}
+        for variant in _deletes(token, edits):
+            for tid in self.deletes.get(variant, ()):
+                if tid in found:
+                    continue
+                listed = self.tokens[tid]
+                distance = Levenshtein.distance(token, listed, score_cutoff=edits)
+                if distance <= edits and _max_edits(len(listed)) >= distance:
+                    found[tid] = FUZZY_FACTOR * (1 - distance / max(len(token), len(listed)))
+        return found
+
+    def _token(self, text: str, source: tuple[str, ...], how: str = "exact") -> QueryToken:
+        tid = self.vocab.get(text)
+        if tid is not None:
+            return QueryToken(text, float(self.token_weight[tid]), {tid: 1.0}, how, source)
+        fuzzy = self.fuzzy_matches(text)
+        if fuzzy:
+            best = max(fuzzy, key=lambda t: fuzzy[t])
+            return QueryToken(text, float(self.token_weight[best]), fuzzy, "typo", source)
+        return QueryToken(text, self.unknown_weight, {}, how, source)
+
+    def _split(self, token: str) -> list[str] | None:
+        """Split an unlisted run of letters into listed tokens (the last piece may carry a typo)."""
+        if len(token) < 2 * MIN_SPLIT_PIECE:
+            return None
+        for cut in range(len(token) - MIN_SPLIT_PIECE, MIN_SPLIT_PIECE - 1, -1):
+            head, tail = token[:cut], token[cut:]
+            if head not in self.vocab:
+                continue
+            if tail in self.vocab or (len(tail) >= 5 and self.fuzzy_matches(tail)):
+                return [head, tail]
+            rest = self._split(tail) if len(tail) >= 2 * MIN_SPLIT_PIECE else None
+            if rest and len(rest) <= 2:
+                return [head, *rest]
+        return None
+
+    def query_variants(self, tokens: Sequence[str]) -> list[list[QueryToken]]:
+        """The query as written, plus readings with unlisted runs split and split words joined."""
+        distinct = list(dict.fromkeys(tokens))
+        base = [self._token(t, (t,)) for t in distinct]
+        variants = [base]
+        split_variant: list[QueryToken] = []
+        changed = False
+        for qt in base:
+            if qt.how == "exact" and qt.matches:
+                split_variant.append(qt)
+                continue
+            pieces = self._split(qt.text)
+            if pieces:
+                changed = True
+                split_variant.extend(self._token(p, (qt.text,), "split") for p in pieces)
+            else:
+                split_variant.append(qt)
+        if changed:
+            variants.append(split_variant)
+        joined: list[QueryToken] = []
+        i, changed = 0, False
+        while i < len(distinct):
+            if i + 1 < len(distinct) and (distinct[i] + distinct[i + 1]) in self.vocab:
+                pair = (distinct[i], distinct[i + 1])
+                joined.append(self._token(distinct[i] + distinct[i + 1], pair, "joined"))
+                i, changed = i + 2, True
+            else:
+                joined.append(base[i])
+                i += 1
+        if changed:
+            variants.append(joined)
+        return variants
+
+    def score_all(self, variant: Sequence[QueryToken]) -> tuple[np.ndarray, np.ndarray]:
+        """Aliases sharing at least one token with the query, and their scores (vectorised)."""
+        wq = sum(qt.weight for qt in variant)
+        idx_parts: list[np.ndarray] = []
+        val_parts: list[np.ndarray] = []
+        for qt in variant:
+            for tid, sim in qt.matches.items():
+                postings = self.postings[tid]
+                if postings.size:
+                    idx_parts.append(postings)
+                    val_parts.append(np.full(postings.size, qt.weight * sim, dtype=np.float64))
+        if not idx_parts or wq <= 0:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        idx = np.concatenate(idx_parts)
+        vals = np.concatenate(val_parts)
+        matched = np.bincount(idx, weights=vals, minlength=len(self.alias_text))
+        rows = np.flatnonzero(matched)
+        wn = self.alias_weight[rows].astype(np.float64)
+        m = np.minimum(np.minimum(matched[rows], wq), wn)
+        scores = (m / wq) ** QUERY_EXPONENT * (NAME_FLOOR + (1 - NAME_FLOOR) * (m / np.maximum(wn, 1e-9)))
+        return rows, scores
+
+    def explain(self, variant: Sequence[QueryToken], alias_row: int) -> tuple[list[TokenMatch], list[str], list[str]]:
+        """Which query tokens matched which listed tokens, and the tokens left unmatched on each side."""
+        listed = self.alias_tids[alias_row]
+        used: set[int] = set()
+        pairs: list[TokenMatch] = []
+        unmatched_query: list[str] = []
+        for qt in variant:
+            best: tuple[float, int] | None = None
+            for tid in listed:
+                sim = qt.matches.get(tid)
+                if sim is not None and tid not in used and (best is None or sim > best[0]):
+                    best = (sim, tid)
+            if best is None:
+                unmatched_query.append(qt.text)
+                continue
+            used.add(best[1])
+            how = qt.how if best[0] == 1.0 or qt.how != "exact" else "typo"
+            query_text = " ".join(qt.source_tokens) if qt.how == "joined" else qt.text
+            pairs.append(TokenMatch(query_text, self.tokens[best[1]], round(best[0], 3), how))
+        unmatched_listed = [self.tokens[t] for t in listed if t not in used]
+        return pairs, unmatched_query, unmatched_listed
+
+    def pair_score(self, query: Iterable[QueryToken], listed_tokens: Sequence[str]) -> float:
+        """Score a query against one listed name given as tokens (used by ``name_similarity``)."""
+        variant = list(query)
+        listed = list(dict.fromkeys(listed_tokens))
+        weights = {
+            t: (float(self.token_weight[self.vocab[t]]) if t in self.vocab else self.unknown_weight) for t in listed
+        }
+        wn = sum(weights.values())
+        wq = sum(qt.weight for qt in variant)
+        m = 0.0
+        used: set[str] = set()
+        for qt in variant:
+            best = 0.0
+            best_token = None
+            for token in listed:
+                if token in used:
+                    continue
+                sim = _token_similarity(qt.text, token)
+                if sim > best:
+                    best, best_token = sim, token
+            if best_token is not None:
+                used.add(best_token)
+                m += qt.weight * best
+        return combine(m, wq, wn)
+
+
+def _token_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    edits = min(_max_edits(len(a)), _max_edits(len(b)))
+    if not edits or a.isdigit() or b.isdigit():
+        return 0.0
+    distance = Levenshtein.distance(a, b, score_cutoff=edits)
+    if distance > edits:
+        return 0.0
+    return FUZZY_FACTOR * (1 - distance / max(len(a), len(b)))

@@ -1,0 +1,244 @@
+"""Name normalisation for screening: every way a party name can be written folded to one token sequence.
+
+Steps, in order (each applied step is named in the result, so a hit can say how the name was read):
+
+1. ``unicode_nfkc``: Unicode NFKC (full-width forms, ligatures, compatibility characters).
+2. ``invisible_characters_removed``: zero-width spaces and joiners, soft hyphens, bidi marks and every other
+   Unicode format (Cf) character.
+3. ``cjk_transliterated``: Chinese/Japanese/Korean text: legal forms (有限公司, 股份有限公司, 株式会社 ...)
+   folded, common company words translated (科技 -> technology), the rest romanised to pinyin, one token
+   per run of characters (摩尔线程 -> ``moerxiancheng``; the index splits such runs into listed tokens).
+4. ``homoglyphs_mapped``: Cyrillic or Greek letters that look like Latin ones, in a word that mixes scripts
+   (or in a name whose other words are Latin), read as the Latin letter (``Ηuawei`` with a Greek Eta).
+5. ``diacritics_removed`` and ``transliterated``: accents stripped; Cyrillic, Greek, Arabic and other scripts
+   romanised (Unidecode).
+6. ``case_folded``, ``punctuation_removed``: case folding; apostrophes dropped inside words (``Mo'er`` ->
+   ``moer``), ``&`` read as ``and``, other punctuation as a space.
+7. ``initials_joined``: a run of single letters is one token (``A.E.C.C.`` -> ``aecc``).
+8. ``legal_forms_folded``: legal forms in many languages (Co., Ltd., LLC, GmbH, OOO, S.A. de C.V. ...) are
+   recorded as their class and left out of the comparison.
+
+Word order is not part of the result's meaning: scoring compares token sets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from pypinyin import lazy_pinyin
+from unidecode import unidecode
+
+CJK_LEGAL_FORM_TOKEN = "zzcjklegalformzz"
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedName:
+    original: str
+    tokens: tuple[str, ...]  # content tokens in written order, legal forms removed
+    legal_forms: tuple[str, ...] = ()  # legal-form classes found ("limited", "llc", "jsc" ...)
+    steps: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> dict[str, Any]:
+    path = resources.files("chipclear.screening") / "data" / "normalization.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+@lru_cache(maxsize=1)
+def _legal_forms() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], frozenset[tuple[str, ...]]]:
+    """first token -> [(token sequence, class)], longest first; plus the forms safe to fold mid-name."""
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    strong: set[tuple[str, ...]] = set()
+    for klass, forms in _tables()["legal_forms"].items():
+        for form in forms:
+            seq = tuple(form.split())
+            if klass == "cjk_legal_form":
+                seq = (CJK_LEGAL_FORM_TOKEN,)
+            by_first.setdefault(seq[0], []).append((seq, klass))
+            if len(seq) > 1 or len(seq[0]) >= 4 or seq[0] in {"ltd", "llc", "inc", "jsc", "plc", "ooo"}:
+                strong.add(seq)
+    for options in by_first.values():
+        options.sort(key=lambda item: -len(item[0]))
+    return by_first, frozenset(strong)
+
+
+@lru_cache(maxsize=1)
+def _homoglyphs() -> dict[int, str]:
+    return {ord(k): v for k, v in _tables()["homoglyphs"].items()}
+
+
+@lru_cache(maxsize=1)
+def _cjk_words() -> tuple[dict[str, str], int]:
+    words: dict[str, str] = {w: f" {CJK_LEGAL_FORM_TOKEN} " for w in _tables()["cjk_legal_forms"]}
+    words.update({w: f" {t} " for w, t in _tables()["cjk_glossary"].items()})
+    return words, max(len(w) for w in words)
+
+
+_INVISIBLE = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E, 0x034F, 0x115F, 0x1160, 0x3164}
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_APOSTROPHES_RE = re.compile(r"(?<=\w)['’‘`´ʼ](?=\w)")
+_NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+
+
+def _is_cyrillic_or_greek(ch: str) -> bool:
+    code = ord(ch)
+    return 0x370 <= code <= 0x52F or 0x1F00 <= code <= 0x1FFF
+
+
+def _is_latin_letter(ch: str) -> bool:
+    return ("a" <= ch <= "z") or ("A" <= ch <= "Z") or (0xC0 <= ord(ch) <= 0x24F)
+
+
+def _remove_invisible(text: str) -> str:
+    return "".join(ch for ch in text if ord(ch) not in _INVISIBLE and unicodedata.category(ch) != "Cf")
+
+
+def _cjk_run_to_latin(run: str) -> str:
+    """Greedy longest match of known words; the other characters of the run become one pinyin token."""
+    words, longest = _cjk_words()
+    out: list[str] = []
+    pending: list[str] = []
+    i = 0
+    while i < len(run):
+        for size in range(min(longest, len(run) - i), 0, -1):
+            piece = run[i : i + size]
+            if piece in words:
+                if pending:
+                    out.append(_romanise("".join(pending)))
+                    pending = []
+                out.append(words[piece])
+                i += size
+                break
+        else:
+            pending.append(run[i])
+            i += 1
+    if pending:
+        out.append(_romanise("".join(pending)))
+    return " " + " ".join(out) + " "
+
+
+def _romanise(chars: str) -> str:
+    if _HAN_RE.search(chars):
+        return "".join(lazy_pinyin(chars))
+    return unidecode(chars).replace(" ", "")
+
+
+def _fold_scripts(text: str, steps: list[str]) -> str:
+    """Homoglyphs in mixed-script words, then diacritics, then transliteration of what is left."""
+    words = _WORD_RE.findall(text)
+    latin_words = sum(1 for w in words if all(_is_latin_letter(c) or c.isdigit() for c in w))
+    table = _homoglyphs()
+
+    def fold_word(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word.isascii():
+            return word
+        has_foreign = any(_is_cyrillic_or_greek(c) for c in word)
+        if has_foreign:
+            mixed = any(_is_latin_letter(c) for c in word)
+            all_confusable = all(ord(c) in table or c.isascii() for c in word)
+            if mixed or (latin_words and all_confusable):
+                steps.append("homoglyphs_mapped")
+                word = word.translate(table)
+        return word
+
+    text = _WORD_RE.sub(fold_word, text)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if stripped != decomposed:
+        steps.append("diacritics_removed")
+    if not stripped.isascii():
+        steps.append("transliterated")
+        stripped = unidecode(stripped)
+    return stripped
+
+
+def _join_initials(tokens: list[str], steps: list[str]) -> list[str]:
+    out: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1 and token.isalpha():
+            run.append(token)
+            continue
+        if len(run) > 1:
+            out.append("".join(run))
+            steps.append("initials_joined")
+        else:
+            out.extend(run)
+        run = []
+        if token:
+            out.append(token)
+    return out
+
+
+def _fold_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
+    by_first, strong = _legal_forms()
+    kept: list[str] = []
+    found: list[str] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        for seq, klass in by_first.get(tokens[i], ()):
+            size = len(seq)
+            if tuple(tokens[i : i + size]) != seq:
+                continue
+            at_edge = i == 0 or i + size == n
+            if seq in strong or at_edge:
+                found.append(klass)
+                i += size
+                break
+        else:
+            kept.append(tokens[i])
+            i += 1
+    if not kept:  # a name that is only a legal form ("AO") keeps its words
+        return [t for t in tokens if t != CJK_LEGAL_FORM_TOKEN] or tokens, []
+    return kept, found
+
+
+def normalize_name(text: str) -> NormalizedName:
+    """Fold a party name to comparable tokens, recording each normalisation step applied."""
+    steps: list[str] = []
+    s = unicodedata.normalize("NFKC", text)
+    if s != text:
+        steps.append("unicode_nfkc")
+    if not s.isascii():
+        s = _APOSTROPHES_RE.sub("", s)
+        cleaned = _remove_invisible(s)
+        if cleaned != s:
+            steps.append("invisible_characters_removed")
+            s = cleaned
+        if _CJK_RE.search(s):
+            steps.append("cjk_transliterated")
+            s = _CJK_RE.sub(lambda m: _cjk_run_to_latin(m.group(0)), s)
+        if not s.isascii():
+            s = _fold_scripts(s, steps)
+    lowered = s.lower()
+    if lowered != s:
+        steps.append("case_folded")
+    s = _APOSTROPHES_RE.sub("", lowered).replace("&", " and ")
+    spaced = _NON_ALNUM_RE.sub(" ", s)
+    if spaced.split() != s.split():
+        steps.append("punctuation_removed")
+    tokens = _join_initials(spaced.split(), steps)
+    kept, forms = _fold_legal_forms(tokens)
+    if forms:
+        steps.append("legal_forms_folded")
+    return NormalizedName(
+        original=text, tokens=tuple(kept), legal_forms=tuple(forms), steps=tuple(dict.fromkeys(steps))
+    )

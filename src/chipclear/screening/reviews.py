@@ -1,0 +1,113 @@
+"""Reviewer decisions that a hit is "not a match", and the store that keeps them.
+
+A decision is tied to (party name, list entry id, entry content hash): it suppresses that hit only while the
+entry reads the same. When a later list version changes the entry (new alias, address, license requirement),
+the hash changes and the hit is raised again. ``ReviewStore`` is the interface; ``JsonReviewStore`` keeps the
+decisions in one JSON file (written atomically); the ledger may provide a database-backed store with the same
+three methods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from chipclear.errors import DataFileError, InputError
+from chipclear.screening.normalize import normalize_name
+
+
+def party_key(name: str) -> str:
+    """Reviews are keyed on the normalised party name, so spelling and legal-form variants share a review."""
+    norm = normalize_name(name)
+    return " ".join(sorted(norm.tokens)) or name.strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDecision:
+    party_name: str
+    entry_id: str
+    entry_hash: str
+    reviewer: str
+    reason: str
+    decided_at: str  # ISO 8601 UTC
+    decision: str = "not_a_match"
+
+    @property
+    def party_key(self) -> str:
+        return party_key(self.party_name)
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@runtime_checkable
+class ReviewStore(Protocol):
+    """Where "not a match" decisions live (local JSON file now; the ledger database later)."""
+
+    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> ReviewDecision: ...
+
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
+        """The decision suppressing this hit, or None (none recorded, or the entry changed since)."""
+        ...
+
+    def decisions(self) -> list[ReviewDecision]: ...
+
+
+class JsonReviewStore:
+    """Decisions in a JSON file (default ``<data dir>/screening/reviews.json``); safe for one process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._items: list[ReviewDecision] = self._read()
+
+    def _read(self) -> list[ReviewDecision]:
+        if not self.path.exists():
+            return []
+        try:
+            rows = json.loads(self.path.read_text(encoding="utf-8"))
+            return [ReviewDecision(**row) for row in rows]
+        except (ValueError, TypeError) as exc:
+            raise DataFileError(f"{self.path}: not a valid review file ({exc})") from None
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".reviews-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump([d.to_json() for d in self._items], handle, indent=1, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+
+    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> ReviewDecision:
+        for field_name, value in (("party", party_name), ("entry", entry_id), ("by", reviewer), ("reason", reason)):
+            if not value or not value.strip():
+                raise InputError(f"review: {field_name} must not be empty", field=field_name)
+        decision = ReviewDecision(
+            party_name=party_name.strip(),
+            entry_id=entry_id,
+            entry_hash=entry_hash,
+            reviewer=reviewer.strip(),
+            reason=reason.strip(),
+            decided_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        with self._lock:
+            self._items.append(decision)
+            self._write()
+        return decision
+
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
+        key = party_key(party_name)
+        for decision in reversed(self._items):
+            if decision.entry_id == entry_id and decision.entry_hash == entry_hash and decision.party_key == key:
+                return decision
+        return None
+
+    def decisions(self) -> list[ReviewDecision]:
+        return list(self._items)

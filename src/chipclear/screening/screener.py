@@ -1,0 +1,308 @@
+"""The ``Screener``: search a list load for a party and explain every hit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from chipclear.errors import InputError
+from chipclear.screening.index import NameIndex, QueryToken
+from chipclear.screening.model import ListEntry, LoadedList
+from chipclear.screening.normalize import normalize_name
+from chipclear.screening.reviews import ReviewStore
+from chipclear.settings import get_settings
+
+# Country and address only qualify a name match: they move the score a little, never make a hit alone.
+COUNTRY_MATCH_BONUS = 0.03
+COUNTRY_MISMATCH_PENALTY = 0.05
+ADDRESS_MAX_BONUS = 0.05
+MATCH = "match"
+POSSIBLE = "possible"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry_id: str
+    source: str
+    name: str
+    matched_name: str
+    score: float
+    determination: str  # "match" (score >= match threshold) or "possible" (>= review threshold)
+    explanation: dict[str, Any]
+    license_requirement: str | None
+    license_policy: str | None
+    federal_register_notice: str | None
+    entry_hash: str
+    countries: tuple[str, ...] = ()
+    programs: tuple[str, ...] = ()
+    source_list_url: str | None = None
+    suppressed_by: dict[str, str] | None = None
+
+    @property
+    def is_match(self) -> bool:
+        return self.determination == MATCH
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            "source": self.source,
+            "name": self.name,
+            "matched_name": self.matched_name,
+            "score": self.score,
+            "determination": self.determination,
+            "explanation": self.explanation,
+            "license_requirement": self.license_requirement,
+            "license_policy": self.license_policy,
+            "federal_register_notice": self.federal_register_notice,
+            "countries": list(self.countries),
+            "programs": list(self.programs),
+            "source_list_url": self.source_list_url,
+            "entry_hash": self.entry_hash,
+            "suppressed_by": self.suppressed_by,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningResult:
+    query: dict[str, str | None]
+    list_version: str
+    list_date: str | None
+    stale: bool
+    stale_reason: str | None
+    match_threshold: float
+    review_threshold: float
+    hits: tuple[Hit, ...]
+    suppressed: tuple[Hit, ...] = ()
+    screened_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+
+    @property
+    def matches(self) -> tuple[Hit, ...]:
+        return tuple(h for h in self.hits if h.is_match)
+
+    @property
+    def possible_matches(self) -> tuple[Hit, ...]:
+        return tuple(h for h in self.hits if not h.is_match)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "list_version": self.list_version,
+            "list_date": self.list_date,
+            "stale": self.stale,
+            "stale_reason": self.stale_reason,
+            "match_threshold": self.match_threshold,
+            "review_threshold": self.review_threshold,
+            "screened_at": self.screened_at,
+            "hits": [h.to_json() for h in self.hits],
+            "suppressed": [h.to_json() for h in self.suppressed],
+        }
+
+
+def _address_tokens(text: str) -> set[str]:
+    return {t for t in normalize_name(text).tokens if len(t) >= 3 and not t.isdigit()}
+
+
+class Screener:
+    """Searches one list load. Build once (index build ~ seconds for the full CSL), then query many times."""
+
+    def __init__(
+        self,
+        lists: LoadedList,
+        *,
+        match_threshold: float | None = None,
+        review_threshold: float | None = None,
+        max_age_days: int | None = None,
+    ) -> None:
+        settings = get_settings()
+        self.lists = lists
+        self.match_threshold = settings.screening_match_threshold if match_threshold is None else match_threshold
+        self.review_threshold = settings.screening_review_threshold if review_threshold is None else review_threshold
+        if not 0 < self.review_threshold <= self.match_threshold <= 1:
+            raise InputError(
+                f"screening thresholds must satisfy 0 < review ({self.review_threshold}) <= "
+                f"match ({self.match_threshold}) <= 1",
+                field="screening_review_threshold",
+            )
+        self.max_age_days = settings.list_max_age_days if max_age_days is None else max_age_days
+        self.index = NameIndex(lists.entries)
+        self._hashes: dict[int, str] = {}
+        self._address_cache: dict[int, set[str]] = {}
+
+    @property
+    def list_version(self) -> str:
+        return self.lists.version
+
+    @property
+    def entries(self) -> tuple[ListEntry, ...]:
+        return self.lists.entries
+
+    def staleness(self, today: dt.date | None = None) -> tuple[bool, str | None]:
+        today = today or dt.date.today()
+        if self.lists.list_date is None:
+            return True, "the list has no date: treat it as stale until its date is known"
+        age = (today - self.lists.list_date).days
+        if age > self.max_age_days:
+            return True, f"list dated {self.lists.list_date} is {age} days old (limit {self.max_age_days})"
+        return False, None
+
+    def entry_hash(self, e_no: int) -> str:
+        if e_no not in self._hashes:
+            self._hashes[e_no] = self.lists.entries[e_no].content_hash()
+        return self._hashes[e_no]
+
+    def _candidates(self, variants: list[list[QueryToken]], floor: float) -> dict[int, tuple[float, int, int]]:
+        """Best alias per entry at or above ``floor``: entry number -> (name score, alias row, variant no)."""
+        best: dict[int, tuple[float, int, int]] = {}
+        alias_entry = self.index.alias_entry
+        for v_no, variant in enumerate(variants):
+            rows, scores = self.index.score_all(variant)
+            keep = np.flatnonzero(scores >= floor)
+            for i in keep[np.argsort(-scores[keep], kind="stable")][:200]:
+                row = int(rows[i])
+                e_no = int(alias_entry[row])
+                score = float(scores[i])
+                if e_no not in best or score > best[e_no][0]:
+                    best[e_no] = (score, row, v_no)
+        return best
+
+    def _qualify(self, e_no: int, country: str | None, address_tokens: set[str]) -> tuple[float, dict[str, Any]]:
+        entry = self.lists.entries[e_no]
+        adjust = 0.0
+        notes: dict[str, Any] = {}
+        if country and entry.countries:
+            if country in entry.countries:
+                adjust += COUNTRY_MATCH_BONUS
+                notes["country"] = f"{country} is a listed country of the entry (+{COUNTRY_MATCH_BONUS})"
+            else:
+                adjust -= COUNTRY_MISMATCH_PENALTY
+                notes["country"] = (
+                    f"{country} is not among the entry's countries {list(entry.countries)} "
+                    f"(-{COUNTRY_MISMATCH_PENALTY})"
+                )
+        if address_tokens and entry.addresses:
+            if e_no not in self._address_cache:
+                self._address_cache[e_no] = set().union(*(_address_tokens(a) for a in entry.addresses))
+            shared = sorted(address_tokens & self._address_cache[e_no])
+            if shared:
+                bonus = ADDRESS_MAX_BONUS * len(shared) / len(address_tokens)
+                adjust += bonus
+                notes["address"] = {"shared_tokens": shared, "bonus": round(bonus, 3)}
+        return adjust, notes
+
+    def search(
+        self,
+        name: str,
+        country: str | None = None,
+        address: str | None = None,
+        limit: int = 10,
+        min_score: float | None = None,
+        *,
+        reviews: ReviewStore | None = None,
+    ) -> ScreeningResult:
+        """Entries whose names match ``name``, best first, each with its explanation.
+
+        ``min_score`` defaults to the review threshold; hits at/above the match threshold are matches, the
+        others possible matches. With ``reviews``, hits a reviewer cleared for this party and this exact
+        entry content are moved to ``suppressed``.
+        """
+        if not name or not name.strip():
+            raise InputError("screen: the party name is empty", field="name")
+        if limit < 1:
+            raise InputError("screen: limit must be at least 1", field="limit")
+        country = country.strip().upper() if country and country.strip() else None
+        if country is not None and (len(country) != 2 or not country.isalpha()):
+            raise InputError(f"screen: country {country!r} is not an ISO 3166-1 alpha-2 code", field="country")
+        floor = self.review_threshold if min_score is None else min_score
+        norm = normalize_name(name)
+        variants = self.index.query_variants(norm.tokens) if norm.tokens else []
+        address_tokens = _address_tokens(address) if address else set()
+        bonus = (COUNTRY_MATCH_BONUS if country else 0.0) + (ADDRESS_MAX_BONUS if address_tokens else 0.0)
+        candidates = self._candidates(variants, max(floor - bonus, 1e-6)) if variants else {}
+        hits: list[Hit] = []
+        for e_no, (name_score, row, v_no) in candidates.items():
+            adjust, notes = self._qualify(e_no, country, address_tokens)
+            score = round(min(1.0, max(0.0, name_score + adjust)), 4)
+            if score < floor:
+                continue
+            hits.append(self._hit(e_no, row, variants[v_no], norm.steps, name_score, score, notes))
+        hits.sort(key=lambda h: (-h.score, h.source != "EL", h.entry_id))
+        kept: list[Hit] = []
+        suppressed: list[Hit] = []
+        for hit in hits:
+            decision = reviews.is_suppressed(name, hit.entry_id, hit.entry_hash) if reviews else None
+            if decision is not None:
+                suppressed.append(_with_suppression(hit, decision.to_json()))
+            else:
+                kept.append(hit)
+        stale, reason = self.staleness()
+        return ScreeningResult(
+            query={"name": name, "country": country, "address": address},
+            list_version=self.list_version,
+            list_date=self.lists.list_date.isoformat() if self.lists.list_date else None,
+            stale=stale,
+            stale_reason=reason,
+            match_threshold=self.match_threshold,
+            review_threshold=self.review_threshold,
+            hits=tuple(kept[:limit]),
+            suppressed=tuple(suppressed),
+        )
+
+    def _hit(
+        self,
+        e_no: int,
+        row: int,
+        variant: list[QueryToken],
+        query_steps: tuple[str, ...],
+        name_score: float,
+        score: float,
+        notes: dict[str, Any],
+    ) -> Hit:
+        entry = self.lists.entries[e_no]
+        pairs, unmatched_query, unmatched_listed = self.index.explain(variant, row)
+        listed_norm = self.index.alias_norm[row]
+        explanation: dict[str, Any] = {
+            "name_score": round(name_score, 4),
+            "matched_tokens": [
+                {"query": p.query_token, "listed": p.listed_token, "similarity": p.similarity, "how": p.how}
+                for p in pairs
+            ],
+            "unmatched_query_tokens": unmatched_query,
+            "unmatched_listed_tokens": unmatched_listed,
+            "token_weights": {qt.text: round(qt.weight, 2) for qt in variant},
+            "normalization": {"query": list(query_steps), "listed": list(listed_norm.steps)},
+            "legal_forms_ignored": list(listed_norm.legal_forms),
+            **notes,
+        }
+        return Hit(
+            entry_id=entry.entry_id,
+            source=entry.source,
+            name=entry.name,
+            matched_name=self.index.alias_text[row],
+            score=score,
+            determination=MATCH if score >= self.match_threshold else POSSIBLE,
+            explanation=explanation,
+            license_requirement=entry.license_requirement,
+            license_policy=entry.license_policy,
+            federal_register_notice=entry.federal_register_notice,
+            entry_hash=self.entry_hash(e_no),
+            countries=entry.countries,
+            programs=entry.programs,
+            source_list_url=entry.source_list_url,
+        )
+
+    def similarity(self, a: str, b: str) -> float:
+        """Score of party name ``a`` against listed name ``b`` (see ``chipclear.screening.name_similarity``)."""
+        na, nb = normalize_name(a), normalize_name(b)
+        if not na.tokens or not nb.tokens:
+            return 0.0
+        variants = self.index.query_variants(na.tokens)
+        return round(max(self.index.pair_score(v, nb.tokens) for v in variants), 4)
+
+
+def _with_suppression(hit: Hit, decision: dict[str, str]) -> Hit:
+    from dataclasses import replace
+
+    return replace(hit, suppressed_by=decision)

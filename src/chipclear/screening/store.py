@@ -1,0 +1,267 @@
+"""Where the lists come from: the embedded default, or a validated update stored in the data directory.
+
+``ListStore.update`` loads a file or URL into memory, validates it (parser checks plus a row-count check
+against the list in use), writes it under a temporary name and swaps it in with ``os.replace``: a broken or
+truncated file never replaces a good one. ``current.json`` records the active file, its version and dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chipclear.errors import DataFileError, InputError
+from chipclear.screening.loaders import load_list, parse_bis_parse_json, parse_csl_projection, parse_list_bytes
+from chipclear.screening.model import ListEntry, LoadedList
+from chipclear.settings import get_settings
+
+if TYPE_CHECKING:
+    from chipclear.screening.screener import Screener
+
+CSL_URL = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.json"
+# An update may not shrink the list in use by more than this share unless the user says so (truncation guard).
+MAX_SHRINK = 0.2
+
+
+@lru_cache(maxsize=1)
+def embedded_manifest() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        (resources.files("chipclear.screening") / "data" / "manifest.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def _data_bytes(name: str) -> bytes:
+    return (resources.files("chipclear.screening") / "data" / name).read_bytes()
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def load_embedded() -> LoadedList:
+    """The embedded CSL, with Entity List addresses joined in from the Supplement No. 4 parse."""
+    manifest = embedded_manifest()["lists"]
+    csl_file = manifest["csl"]["file"]
+    csl = parse_csl_projection(_data_bytes(csl_file), f"chipclear:data/{csl_file}")
+    el_file = manifest["entity_list_addresses"]["file"]
+    el = parse_bis_parse_json(_data_bytes(el_file), f"chipclear:data/{el_file}")
+    addresses: dict[str, tuple[str, ...]] = {}
+    for entry in el.entries:
+        addresses.setdefault(_name_key(entry.name), entry.addresses)
+    merged: list[ListEntry] = []
+    from dataclasses import replace
+
+    for entry in csl.entries:
+        if entry.source == "EL" and not entry.addresses and _name_key(entry.name) in addresses:
+            entry = replace(entry, addresses=addresses[_name_key(entry.name)])
+        merged.append(entry)
+    return LoadedList(
+        entries=tuple(merged),
+        list_date=csl.list_date,
+        content_sha256=csl.content_sha256,
+        format="embedded:" + csl.format,
+        origin=f"embedded ({manifest['csl']['origin']})",
+        counts_by_source=csl.counts_by_source,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateReport:
+    version: str
+    list_date: str | None
+    entries: int
+    previous_version: str
+    previous_entries: int
+    counts_by_source: dict[str, int]
+    path: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "list_date": self.list_date,
+            "entries": self.entries,
+            "previous_version": self.previous_version,
+            "previous_entries": self.previous_entries,
+            "counts_by_source": self.counts_by_source,
+            "path": self.path,
+        }
+
+
+class ListStore:
+    """Updated lists under ``<data dir>/lists`` (or ``CHIPCLEAR_LISTS_DIR``)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        settings = get_settings()
+        self.directory = Path(directory or settings.lists_dir or settings.data_dir / "lists")
+
+    @property
+    def pointer(self) -> Path:
+        return self.directory / "current.json"
+
+    def current(self) -> dict[str, Any] | None:
+        if not self.pointer.exists():
+            return None
+        try:
+            data: dict[str, Any] = json.loads(self.pointer.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise DataFileError(f"{self.pointer}: unreadable list pointer ({exc})") from None
+        return data
+
+    def load_active(self) -> LoadedList:
+        """The stored update if there is one, else the embedded default."""
+        info = self.current()
+        if info is None:
+            return load_embedded()
+        loaded = load_list(self.directory / info["file"], info.get("format"))
+        date = dt.date.fromisoformat(info["list_date"]) if info.get("list_date") else loaded.list_date
+        return LoadedList(
+            entries=loaded.entries,
+            list_date=date,
+            content_sha256=loaded.content_sha256,
+            format=loaded.format,
+            origin=info.get("origin", ""),
+            counts_by_source=loaded.counts_by_source,
+        )
+
+    def update(
+        self,
+        source: str | None = None,
+        *,
+        fmt: str | None = None,
+        list_date: dt.date | None = None,
+        allow_shrink: bool = False,
+        timeout: float = 60.0,
+    ) -> UpdateReport:
+        """Fetch (URL) or read (file/folder) a list, validate it, then swap it in atomically."""
+        source = source or CSL_URL
+        previous = self.load_active()
+        is_url = source.startswith(("http://", "https://"))
+        path = Path(source)
+        if is_url:
+            raw = _fetch(source, timeout)
+            name = source.rsplit("/", 1)[-1] or "list.json"
+            loaded = parse_list_bytes(raw, source, fmt)
+        elif path.is_dir():
+            loaded, raw, name = load_list(path), b"", path.name
+        elif path.exists():
+            raw, name = path.read_bytes(), path.name
+            loaded = parse_list_bytes(raw, str(path), fmt)
+        else:
+            raise InputError(f"lists update: {source}: no such file, folder or URL", field="from")
+        floor = int(len(previous.entries) * (1 - MAX_SHRINK))
+        if not allow_shrink and len(loaded.entries) < floor:
+            raise DataFileError(
+                f"{source}: {len(loaded.entries)} entries, fewer than {floor} "
+                f"({int((1 - MAX_SHRINK) * 100)}% of the {len(previous.entries)} in use): truncated or partial "
+                "list refused; pass --allow-shrink if this is intended"
+            )
+        date = list_date or loaded.list_date
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target_name = f"{loaded.content_sha256[:16]}-{name}"
+        target = self.directory / target_name
+        if path.is_dir() and not is_url:
+            tmp_dir = Path(tempfile.mkdtemp(dir=self.directory, prefix=".incoming-"))
+            shutil.copytree(path, tmp_dir, dirs_exist_ok=True)
+            if target.exists():
+                shutil.rmtree(tmp_dir)
+            else:
+                os.replace(tmp_dir, target)
+        else:
+            _atomic_write(target, raw)
+        version = LoadedList(loaded.entries, date, loaded.content_sha256, loaded.format).version
+        previous_info = self.current()
+        if previous_info:
+            previous_info.pop("previous", None)
+        info: dict[str, Any] = {
+            "file": target_name,
+            "format": fmt or (None if path.is_dir() else loaded.format),
+            "list_date": date.isoformat() if date else None,
+            "version": version,
+            "sha256": loaded.content_sha256,
+            "entries": len(loaded.entries),
+            "counts_by_source": loaded.counts_by_source,
+            "origin": source,
+            "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "previous": previous_info,
+        }
+        _atomic_write(self.pointer, json.dumps(info, indent=1).encode("utf-8"))
+        reset_default_screener()
+        return UpdateReport(
+            version=version,
+            list_date=info["list_date"],
+            entries=len(loaded.entries),
+            previous_version=previous.version,
+            previous_entries=len(previous.entries),
+            counts_by_source=loaded.counts_by_source,
+            path=str(target),
+        )
+
+
+def _fetch(url: str, timeout: float) -> bytes:
+    import httpx
+
+    try:
+        response = httpx.get(url, timeout=timeout, follow_redirects=True)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise DataFileError(f"{url}: download failed ({exc}); the list in use is unchanged") from None
+    expected = response.headers.get("content-length")
+    if (
+        expected
+        and expected.isdigit()
+        and int(expected) != len(response.content)
+        and "content-encoding" not in (response.headers)
+    ):
+        raise DataFileError(f"{url}: got {len(response.content)} of {expected} bytes (truncated download)")
+    return response.content
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_LOCK = threading.Lock()
+_CACHE: dict[str, Any] = {}
+
+
+def default_screener() -> Screener:
+    """The process-wide Screener over the active lists (stored update or embedded default), built once.
+
+    Rebuilt only when the active list (its pointer file) changes, e.g. after ``chipclear lists update``.
+    """
+    from chipclear.screening.screener import Screener
+
+    store = ListStore()
+    info = store.current()
+    key = f"{store.directory}:{info['version'] if info else 'embedded'}"
+    with _LOCK:
+        cached: Screener | None = _CACHE.get("screener")
+        if cached is not None and _CACHE.get("key") == key:
+            return cached
+        screener = Screener(store.load_active())
+        _CACHE["screener"], _CACHE["key"] = screener, key
+        return screener
+
+
+def reset_default_screener() -> None:
+    with _LOCK:
+        _CACHE.clear()
