@@ -1,0 +1,155 @@
+"""``chipclear duty``: the import-duty stack for an HTS line, origin and entry date, and its timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from chipclear.cli._common import console, handle_errors, parse_date, print_json
+from chipclear.errors import InputError
+from chipclear.tariffs import DutyResult, TimelineSegment, duty, timeline
+
+duty_app = typer.Typer(
+    name="duty",
+    help="US import duties on AI hardware (HTS x origin x entry date), each layer with its legal basis.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+HtsOpt = Annotated[str | None, typer.Option("--hts", help="HTS number, e.g. 8473.30.1180")]
+OriginOpt = Annotated[str | None, typer.Option("--origin", help="Country of origin, ISO 3166-1 alpha-2 (e.g. CN)")]
+ItemOpt = Annotated[str | None, typer.Option("--item", help="Catalog part (id or alias) for the Section 232 windows")]
+EndUseOpt = Annotated[
+    str | None, typer.Option("--end-use", help="Section 232 end-use exemption key, e.g. us_datacenter")
+]
+ClaimOpt = Annotated[
+    list[str] | None,
+    typer.Option("--claim", help="A claim: 9903.88.69 / sec301-exclusion, usmca, 9903.88.09, 9903.79.01, 9903.79.02"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
+
+
+def _load_item(name: str | None) -> Any:
+    if name is None:
+        return None
+    try:
+        from chipclear.catalog import load_catalog
+    except ImportError:
+        raise InputError("item: the catalog is not available in this installation", field="item") from None
+    return load_catalog().get(name)
+
+
+def _rate(value: float | None, low: float | None = None, high: float | None = None) -> str:
+    if value is not None:
+        return f"{value:g}%"
+    return f"{low if low is not None else '?'}-{'?' if high is None else f'{high:g}'}% (open)"
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _print_result(result: DutyResult) -> None:
+    table = Table(title=f"Duty stack: {result.hts} from {result.origin}, entered {result.entry_date}")
+    table.add_column("Measure")
+    table.add_column("Heading")
+    table.add_column("Rate", justify="right")
+    table.add_column("Amount", justify="right")
+    table.add_column("Conf.")
+    table.add_column("Citation / note", overflow="fold")
+    for line in result.lines:
+        data = line.to_json()
+        text = data["citation"] + (f"\n{line.note}" if line.note else "")
+        table.add_row(
+            line.measure,
+            line.heading or "-",
+            _rate(line.rate, line.rate_low, line.rate_high),
+            _money(line.amount),
+            line.confidence,
+            text,
+        )
+    console.print(table)
+    total = _rate(result.total_rate, result.total_low, result.total_high)
+    amount = f", {_money(result.total_amount)}" if result.total_amount is not None else ""
+    colour = "green" if result.status == "determined" else "yellow"
+    console.print(f"[bold]Total:[/bold] {total}{amount}  [{colour}]{result.status}[/{colour}]")
+    if result.stacking:
+        console.print("[bold]Stacking rules[/bold]")
+        for rule in result.stacking:
+            console.print(f"  - {rule.rule} [dim]({rule.to_json()['citation']})[/dim]", highlight=False)
+    for unknown in result.unknowns:
+        rng = _rate(None, unknown.low, unknown.high)
+        console.print(
+            f"[yellow]Open question[/yellow] ({unknown.affects}; total {rng}): {unknown.question}", highlight=False
+        )
+    for claim in result.available_claims:
+        console.print(f"[cyan]Available claim[/cyan] {claim['claim']}: {claim['descriptions']}", highlight=False)
+    for note in result.notes:
+        console.print(f"[dim]Note: {note}[/dim]", highlight=False)
+
+
+def _print_timeline(hts: str, origin: str, segments: list[TimelineSegment]) -> None:
+    table = Table(title=f"Duty timeline: {hts} from {origin}")
+    table.add_column("From")
+    table.add_column("To (excl.)")
+    table.add_column("Total", justify="right")
+    table.add_column("Status")
+    table.add_column("Layers", overflow="fold")
+    for seg in segments:
+        r = seg.result
+        layers = "; ".join(f"{ln.heading or ln.measure} {_rate(ln.rate, ln.rate_low, ln.rate_high)}" for ln in r.lines)
+        table.add_row(
+            str(seg.start), str(seg.end or "-"), _rate(r.total_rate, r.total_low, r.total_high), r.status, layers
+        )
+    console.print(table)
+
+
+@duty_app.callback()
+@handle_errors
+def duty_command(
+    ctx: typer.Context,
+    hts: HtsOpt = None,
+    origin: OriginOpt = None,
+    date: Annotated[str | None, typer.Option("--date", help="Entry date YYYY-MM-DD (default: today)")] = None,
+    value: Annotated[float | None, typer.Option("--value", help="Customs value (for amounts)")] = None,
+    item: ItemOpt = None,
+    end_use: EndUseOpt = None,
+    claim: ClaimOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The duty stack for one import line: every layer, its Chapter 99 heading, rate, amount and citation."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if hts is None or origin is None:
+        raise InputError("duty: --hts and --origin are required (or use `chipclear duty timeline`)", field="hts")
+    result = duty(
+        hts, origin, parse_date(date), value=value, item=_load_item(item), end_use=end_use, claims=claim or []
+    )
+    if as_json:
+        print_json(result.to_json())
+    else:
+        _print_result(result)
+
+
+@duty_app.command("timeline")
+@handle_errors
+def timeline_command(
+    hts: Annotated[str, typer.Option("--hts", help="HTS number, e.g. 8473.30.1180")],
+    origin: Annotated[str, typer.Option("--origin", help="Country of origin, ISO 3166-1 alpha-2")],
+    item: ItemOpt = None,
+    end_use: EndUseOpt = None,
+    claim: ClaimOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """How the duty stack for an HTS line and origin changed over time (one row per change)."""
+    segments = timeline(hts, origin, item=_load_item(item), end_use=end_use, claims=claim or [])
+    if as_json:
+        print_json({"hts": hts, "origin": origin.upper(), "segments": [s.to_json() for s in segments]})
+    else:
+        _print_timeline(hts, origin.upper(), segments)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(duty_app, name="duty")

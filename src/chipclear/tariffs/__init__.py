@@ -1,0 +1,172 @@
+"""Import duties on AI hardware by HTS number, country of origin and entry date.
+
+``duty()`` returns the whole stack (column 1 rate and every Chapter 99 layer) with a citation per line, the
+stacking rules that applied, the open questions and the range of outcomes. The tariff facts live in the data
+files under ``chipclear/tariffs/data`` (one per legal measure); this package only decides which apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chipclear.errors import InputError
+from chipclear.tariffs import engine
+from chipclear.tariffs.countries import normalise_country
+from chipclear.tariffs.data import TariffData, bundled_data, load_tariff_data
+from chipclear.tariffs.hts import resolve
+from chipclear.tariffs.result import DutyLine, DutyResult, StackingRule, Unknown
+from chipclear.tariffs.sec232 import ItemSpecs, specs_from_part
+
+__all__ = [
+    "DutyLine",
+    "DutyResult",
+    "ItemSpecs",
+    "StackingRule",
+    "TariffData",
+    "TimelineSegment",
+    "Unknown",
+    "bundled_data",
+    "duty",
+    "end_use_keys",
+    "known_claims",
+    "load_tariff_data",
+    "timeline",
+]
+
+
+def known_claims(data: TariffData | None = None) -> list[str]:
+    """Claims ``duty()`` understands: exclusion headings, 'sec301-exclusion', 'usmca', 9903.79.01/.02 ..."""
+    return engine.all_claims(data or bundled_data())
+
+
+def end_use_keys(data: TariffData | None = None) -> list[str]:
+    """Section 232 end-use exemption keys accepted as ``end_use``."""
+    return engine.end_use_keys(data or bundled_data())
+
+
+def _request(
+    data: TariffData,
+    hts: str,
+    origin: str,
+    entry_date: dt.date,
+    value: float | None,
+    item: Any,
+    end_use: str | None,
+    claims: Sequence[str],
+) -> engine.Request:
+    code, line = resolve(hts, data.column1)
+    country = normalise_country(origin)
+    if not isinstance(entry_date, dt.date):
+        raise InputError(f"entry_date: {entry_date!r} is not a date", field="entry_date")
+    if isinstance(entry_date, dt.datetime):
+        entry_date = entry_date.date()
+    if entry_date < data.column1.coverage_from:
+        raise InputError(
+            f"entry_date: {entry_date} is before {data.column1.coverage_from}, the start of chipclear's tariff data",
+            field="entry_date",
+        )
+    if value is not None and (not math.isfinite(value) or value < 0):
+        raise InputError(f"value: {value!r} must be a non-negative customs value", field="value")
+    keys = engine.end_use_keys(data)
+    if end_use is not None:
+        end_use = end_use.strip().lower().replace("-", "_").replace(" ", "_")
+        if end_use not in keys:
+            raise InputError(
+                f"end_use: {end_use!r} is not a Section 232 end-use key ({', '.join(keys)})", field="end_use"
+            )
+    valid = engine.all_claims(data)
+    normalised = []
+    for claim in claims:
+        c = claim.strip().lower()
+        if c not in valid:
+            raise InputError(f"claims: {claim!r} is not a claim chipclear knows ({', '.join(valid)})", field="claims")
+        normalised.append(c)
+    specs = specs_from_part(item) if item is not None else None
+    return engine.Request(code, line, country, entry_date, value, specs, end_use, frozenset(normalised))
+
+
+def duty(
+    hts: str,
+    origin: str,
+    entry_date: dt.date,
+    value: float | None = None,
+    item: Any = None,
+    end_use: str | None = None,
+    claims: Sequence[str] = (),
+    *,
+    data: TariffData | None = None,
+) -> DutyResult:
+    """The duty stack for one import line.
+
+    ``item`` is a catalog ``Part`` (or ``ItemSpecs``): its TPP and DRAM bandwidth decide the Section 232
+    windows. ``end_use`` is a Section 232 end-use exemption key (see ``end_use_keys()``). ``claims`` are what
+    the importer claims (``known_claims()``): a Section 301 exclusion heading or 'sec301-exclusion',
+    'usmca', '9903.88.09', or a 9903.79.01 / 9903.79.02 declaration. Origin is the importer's input: chipclear
+    never guesses it.
+    """
+    tariff = data or bundled_data()
+    req = _request(tariff, hts, origin, entry_date, value, item, end_use, claims)
+    return engine.calculate(tariff, req)
+
+
+@dataclass
+class TimelineSegment:
+    start: dt.date
+    end: dt.date | None
+    result: DutyResult
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.result
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat() if self.end else None,
+            "status": r.status,
+            "total_rate": r.total_rate,
+            "total_rate_range": {"low": r.total_low, "high": r.total_high},
+            "lines": [
+                {
+                    "measure": ln.measure,
+                    "heading": ln.heading,
+                    "rate": ln.rate,
+                    "rate_range": None if ln.rate is not None else {"low": ln.rate_low, "high": ln.rate_high},
+                    "citation": ln.to_json()["citation"],
+                    "confidence": ln.confidence,
+                }
+                for ln in r.lines
+            ],
+            "unknowns": [u.id for u in r.unknowns if u.changes_total],
+        }
+
+
+def _signature(result: DutyResult) -> tuple[Any, ...]:
+    return (
+        tuple((ln.measure_id, ln.heading, ln.rate, ln.rate_low, ln.rate_high) for ln in result.lines),
+        result.total_low,
+        result.total_high,
+    )
+
+
+def timeline(
+    hts: str,
+    origin: str,
+    item: Any = None,
+    end_use: str | None = None,
+    claims: Sequence[str] = (),
+    *,
+    data: TariffData | None = None,
+) -> list[TimelineSegment]:
+    """How the stack for one HTS line and origin changed over the dates the data covers."""
+    tariff = data or bundled_data()
+    segments: list[TimelineSegment] = []
+    for day in engine.boundaries(tariff):
+        result = duty(hts, origin, day, item=item, end_use=end_use, claims=claims, data=tariff)
+        if segments and _signature(segments[-1].result) == _signature(result):
+            continue
+        if segments:
+            segments[-1].end = day
+        segments.append(TimelineSegment(day, None, result))
+    return segments

@@ -1,0 +1,149 @@
+"""Load and validate the bundled tariff data files (one per legal measure). Loaded once per process."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from chipclear.errors import DataFileError
+from chipclear.tariffs.models import (
+    ChinaRetaliation,
+    Column1,
+    Measure,
+    MeasureBase,
+    OriginRule,
+)
+
+DATA_DIR = Path(__file__).parent / "data"
+
+_MEASURE = TypeAdapter(Measure)
+
+
+@dataclass(frozen=True)
+class TariffData:
+    """Everything the duty engine needs, validated; ``measures`` keyed by id in file order."""
+
+    column1: Column1
+    measures: dict[str, MeasureBase]
+    china: dict[str, ChinaRetaliation]
+    origin_rules: OriginRule
+    sources: dict[str, str]
+    research_cutoff_approx: dt.date
+    files: dict[str, str]
+    """measure id -> data file name (relative to the data directory), for citations and audits."""
+
+    def measure(self, measure_id: str) -> MeasureBase:
+        return self.measures[measure_id]
+
+
+def _read(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"{path.name}: not valid YAML: {exc}") from None
+
+
+def _validation_message(path: Path, exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"{path.name}: field {where}: {first['msg']}"
+
+
+def load_tariff_data(data_dir: Path | None = None) -> TariffData:
+    """Read every data file under ``data_dir`` (default: the bundled data) and check cross-references."""
+    root = data_dir or DATA_DIR
+    sources_doc = _read(root / "sources.yaml")
+    sources = {str(k): str(v) for k, v in sources_doc["sources"].items()}
+    column1: Column1 | None = None
+    origin_rules: OriginRule | None = None
+    measures: dict[str, MeasureBase] = {}
+    china: dict[str, ChinaRetaliation] = {}
+    files: dict[str, str] = {}
+    for path in sorted(root.rglob("*.yaml")):
+        if path.name == "sources.yaml":
+            continue
+        raw = _read(path)
+        family = raw.get("family") if isinstance(raw, dict) else None
+        try:
+            if family == "column1":
+                column1 = Column1.model_validate(raw)
+                continue
+            if family == "origin_rule":
+                origin_rules = OriginRule.model_validate(raw)
+                continue
+            measure = _MEASURE.validate_python(raw)
+        except ValidationError as exc:
+            raise DataFileError(_validation_message(path, exc)) from None
+        if measure.id in measures or measure.id in china:
+            raise DataFileError(f"{path.name}: field id: duplicate measure id {measure.id!r}")
+        files[measure.id] = str(path.relative_to(root))
+        if isinstance(measure, ChinaRetaliation):
+            china[measure.id] = measure
+        else:
+            measures[measure.id] = measure
+    if column1 is None or origin_rules is None:
+        raise DataFileError(f"{root}: the column 1 rates file or the origin rules file is missing")
+    data = TariffData(
+        column1=column1,
+        measures=measures,
+        china=china,
+        origin_rules=origin_rules,
+        sources=sources,
+        research_cutoff_approx=sources_doc["research_cutoff_approx"],
+        files=files,
+    )
+    _check_references(data)
+    return data
+
+
+def _cited_sources(obj: Any) -> list[str]:
+    """Every S-number mentioned anywhere in a validated model (walks nested models and lists)."""
+    found: list[str] = []
+    if isinstance(obj, list | tuple):
+        for item in obj:
+            found.extend(_cited_sources(item))
+    elif hasattr(obj, "model_fields"):
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            if name == "sources" and isinstance(value, list):
+                found.extend(value)
+            else:
+                found.extend(_cited_sources(value))
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            found.extend(_cited_sources(value))
+    return found
+
+
+def _check_references(data: TariffData) -> None:
+    known = set(data.measures)
+    for measure in data.measures.values():
+        refs: list[str] = []
+        for field in ("replaces", "replaced_by", "exempts"):
+            refs.extend(getattr(measure, field, []) or [])
+        for field in ("displaces", "stacks_with"):
+            block = getattr(measure, field, None)
+            if block is not None:
+                refs.extend(block.measures)
+        for ref in refs:
+            if ref not in known:
+                raise DataFileError(f"{data.files[measure.id]}: measure {measure.id}: unknown measure id {ref!r}")
+    everything: list[Any] = [data.column1, data.origin_rules, *data.measures.values(), *data.china.values()]
+    for obj in everything:
+        for key in _cited_sources(obj):
+            if key not in data.sources:
+                name = getattr(obj, "id", "?")
+                raise DataFileError(f"tariff data {name}: source key {key!r} is not in sources.yaml")
+
+
+@lru_cache(maxsize=1)
+def bundled_data() -> TariffData:
+    """The bundled data, parsed once per process (``duty()`` stays cheap to call)."""
+    return load_tariff_data()

@@ -1,0 +1,277 @@
+"""Schemas of the tariff data files (one file per legal measure, proclamation or notice).
+
+Every value that comes from a regulation or tariff schedule carries its citation (S-number of the tariff
+reference plus the FR / proclamation / CSMS reference), a confidence mark and its effective dates. A value
+marked UNCONFIRMED is never used as a fact: its ``rate`` is null and ``question`` / ``rate_low`` /
+``rate_high`` describe the open question and the range of outcomes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Confidence = Literal["H", "M", "L", "UNCONFIRMED"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Cited(_Strict):
+    """Citation block carried by every fact."""
+
+    citation: str = Field(min_length=3)
+    sources: list[str] = Field(min_length=1)
+    confidence: Confidence
+
+    @field_validator("sources")
+    @classmethod
+    def _s_numbers(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if not key.startswith("S"):
+                raise ValueError(f"source key {key!r} is not an S-number of the tariff reference")
+        return value
+
+
+class Period(Cited):
+    """A dated value: in force for entries on or after ``start`` and before ``end`` (``[start, end)``)."""
+
+    start: dt.date = Field(alias="from")
+    end: dt.date | None = Field(default=None, alias="to")
+    heading: str | None = None
+    rate: float | None = None
+    rate_low: float | None = None
+    rate_high: float | None = None
+    question: str | None = None
+    note: str = ""
+    hts: list[str] | None = None
+    """Narrower HTS scope for this period only (defaults to the measure's scope)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Period:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"period ends ({self.end}) on or before it starts ({self.start})")
+        if self.confidence == "UNCONFIRMED":
+            if self.rate is not None:
+                raise ValueError("an UNCONFIRMED period must not state a rate as fact (use rate_low/rate_high)")
+            if not self.question:
+                raise ValueError("an UNCONFIRMED period needs the open `question`")
+        elif self.rate is None:
+            raise ValueError("a period with confidence H/M/L needs a rate")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+class HtsScope(Cited):
+    """Which HTS lines a measure covers (prefixes of the dotted HTS number)."""
+
+    prefixes: list[str] = Field(min_length=1)
+
+
+class MeasureBase(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    title: str
+    measure: str
+    """Short name shown in the duty line, e.g. 'Section 301 (China) List 3'."""
+    instrument: str
+    """The legal instrument: FR citation, proclamation, executive order or CSMS message."""
+    origins: list[str] = Field(min_length=1)
+    """ISO 3166-1 alpha-2 codes, or ['*'] for every origin."""
+    except_origins: list[str] = Field(default_factory=list)
+    scope: HtsScope
+    periods: list[Period] = Field(min_length=1)
+    notes: list[str] = Field(default_factory=list)
+
+    def applies_to_origin(self, origin: str) -> bool:
+        if origin in self.except_origins:
+            return False
+        return "*" in self.origins or origin in self.origins
+
+
+class Column1(_Strict):
+    """Column 1 general (MFN) and column 2 rates of the HTS lines chipclear knows."""
+
+    family: Literal["column1"]
+    id: str
+    title: str
+    coverage_from: dt.date
+    """Earliest entry date the tariff data covers (the reference covers 2018-2026)."""
+    column2_countries: list[str]
+    column2_dates_unconfirmed: list[str] = Field(default_factory=list)
+    column2_citation: Cited
+    lines: list[HtsLine]
+
+
+class HtsLine(_Strict):
+    hts: str = Field(pattern=r"^\d{4}\.\d{2}\.\d{2}(\.?\d{2})?$")
+    description: str
+    use: str = ""
+    stat_suffixes: dict[str, str] = Field(default_factory=dict)
+    general: Period
+    column2: Period | None = None
+
+
+class Sec301List(MeasureBase):
+    family: Literal["sec301_list"]
+    replaced_by: list[str] = Field(default_factory=list)
+    """Ids of measures that replace this one for the same goods from their start date."""
+    alternatives: list[Alternative] = Field(default_factory=list)
+
+
+class Alternative(_Strict):
+    """A claimable alternative heading that replaces the list rate (e.g. 9903.88.09 for goods in transit)."""
+
+    claim: str
+    description: str
+    period: Period
+
+
+class Sec301Exclusion(MeasureBase):
+    family: Literal["sec301_exclusion"]
+    claim: str
+    """What the importer claims (the Chapter 99 heading of the exclusion)."""
+    replaces: list[str]
+    descriptions: list[str]
+    datacenter_scope_question: OpenFact | None = None
+
+
+class Sec301Increase(MeasureBase):
+    """A Section 301 heading that replaces an earlier list heading for certain lines (e.g. 9903.91.05)."""
+
+    family: Literal["sec301_increase"]
+    replaces: list[str]
+
+
+class IeepaDuty(MeasureBase):
+    family: Literal["ieepa_fentanyl"]
+    usmca_exempt: bool = False
+
+
+class UsmcaExemption(MeasureBase):
+    family: Literal["usmca_exemption"]
+    claim: str
+    headings: dict[str, str] = Field(default_factory=dict)
+    exempts: list[str]
+
+
+class ExemptionList(Cited):
+    heading: str
+    prefixes: list[str]
+    description: str
+    start: dt.date = Field(alias="from")
+    end: dt.date | None = Field(default=None, alias="to")
+
+
+class IeepaReciprocal(MeasureBase):
+    family: Literal["ieepa_reciprocal"]
+    exemption: ExemptionList
+
+
+class Sec122(MeasureBase):
+    family: Literal["sec122"]
+    exemption: ExemptionList
+    sec232_heading: Cited
+    """Heading reported for Section 232 articles that the surcharge does not reach (9903.03.06)."""
+    sec232_heading_number: str
+    usmca_exempt: bool
+    unconfirmed: list[OpenFact] = Field(default_factory=list)
+
+
+class OpenFact(Cited):
+    """An UNCONFIRMED fact kept only as a note (it changes no total for the lines covered)."""
+
+    text: str
+
+
+class PerformanceWindow(Cited):
+    """Note 39(b): TPP and total DRAM bandwidth both strictly inside the bounds."""
+
+    name: str
+    tpp_above: float
+    tpp_below: float
+    dram_bandwidth_gbs_above: float
+    dram_bandwidth_gbs_below: float
+
+
+class EndUseExemption(Cited):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str
+    heading: str
+
+
+class Displacement(Cited):
+    """Measures not imposed on articles that pay this duty (note 39(a))."""
+
+    measures: list[str]
+    text: str
+
+
+class Sec232Semiconductors(MeasureBase):
+    family: Literal["sec232_semiconductors"]
+    windows: list[PerformanceWindow]
+    not_met: Period
+    """9903.79.02: in scope headings but the parameters are not met."""
+    end_uses: list[EndUseExemption]
+    displaces: Displacement
+    stacks_with: Displacement
+    """Measures explicitly imposed in addition (Section 301)."""
+    lower_rate_claim_bar: OpenFact
+    end_use_displacement_question: OpenFact
+    fta_note: Cited
+
+
+class Sec301ForcedLabor(MeasureBase):
+    family: Literal["sec301_forced_labor"]
+
+
+class ChinaRetaliation(MeasureBase):
+    """China's additional duties on US-origin goods (applied by China on imports into China)."""
+
+    family: Literal["china_retaliation"]
+    ic_waiver: IcWaiver | None = None
+
+
+class IcWaiver(Cited):
+    """A reported, unpublished waiver for some IC codes: modelled as an open question, never as fact."""
+
+    prefixes: list[str]
+    start: dt.date = Field(alias="from")
+    end: dt.date | None = Field(default=None, alias="to")
+    question: str
+
+
+class OriginRule(_Strict):
+    family: Literal["origin_rule"]
+    id: str
+    title: str
+    rules: list[OriginStatement]
+
+
+class OriginStatement(Cited):
+    jurisdiction: str
+    applies_to: str
+    text: str
+
+
+Measure = Annotated[
+    Sec301List
+    | Sec301Exclusion
+    | Sec301Increase
+    | IeepaDuty
+    | UsmcaExemption
+    | IeepaReciprocal
+    | Sec122
+    | Sec232Semiconductors
+    | Sec301ForcedLabor
+    | ChinaRetaliation,
+    Field(discriminator="family"),
+]
+
+
+for _model in (Column1, Sec301List, Sec301Exclusion, Sec122, ChinaRetaliation, OriginRule):
+    _model.model_rebuild()

@@ -1,0 +1,159 @@
+"""The duty stack returned by ``chipclear.tariffs.duty``: lines, stacking rules, open questions, totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["determined", "indeterminate"]
+
+
+def cite(citation: str, sources: list[str]) -> str:
+    """One citation string: the legal reference followed by the S-numbers of the tariff reference."""
+    return f"{citation} [{', '.join(sources)}]" if sources else citation
+
+
+@dataclass
+class DutyLine:
+    """One layer of the stack: a measure, the Chapter 99 (or HTS) heading reported, its rate in percent."""
+
+    measure: str
+    measure_id: str
+    heading: str | None
+    rate: float | None
+    citation: str
+    sources: list[str]
+    confidence: str
+    note: str = ""
+    rate_low: float | None = None
+    rate_high: float | None = None
+    """Range of the rate when ``rate`` is unknown (``rate_high`` None = no known upper bound)."""
+    amount: float | None = None
+
+    @property
+    def low(self) -> float | None:
+        return self.rate if self.rate is not None else self.rate_low
+
+    @property
+    def high(self) -> float | None:
+        return self.rate if self.rate is not None else self.rate_high
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "measure": self.measure,
+            "measure_id": self.measure_id,
+            "heading": self.heading,
+            "rate": self.rate,
+            "amount": self.amount,
+            "citation": cite(self.citation, self.sources),
+            "sources": self.sources,
+            "confidence": self.confidence,
+            "low_confidence": self.confidence in ("L", "UNCONFIRMED"),
+            "note": self.note,
+        }
+        if self.rate is None:
+            data["rate_range"] = {"low": self.rate_low, "high": self.rate_high}
+        return data
+
+
+@dataclass
+class StackingRule:
+    rule: str
+    citation: str
+    sources: list[str]
+    confidence: str = "H"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "citation": cite(self.citation, self.sources),
+            "confidence": self.confidence,
+        }
+
+
+@dataclass
+class Unknown:
+    """An open (UNCONFIRMED) question and the range of the total rate over its possible answers."""
+
+    id: str
+    question: str
+    citation: str
+    sources: list[str]
+    confidence: str
+    affects: str
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    low: float | None = None
+    high: float | None = None
+    changes_total: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "affects": self.affects,
+            "citation": cite(self.citation, self.sources),
+            "confidence": self.confidence,
+            "range": {"low": self.low, "high": self.high},
+            "outcomes": self.outcomes,
+            "changes_total": self.changes_total,
+        }
+
+
+@dataclass
+class DutyResult:
+    hts: str
+    origin: str
+    entry_date: dt.date
+    value: float | None
+    lines: list[DutyLine]
+    stacking: list[StackingRule]
+    unknowns: list[Unknown]
+    notes: list[str]
+    total_low: float | None
+    total_high: float | None
+    available_claims: list[dict[str, str]] = field(default_factory=list)
+    item: str | None = None
+    end_use: str | None = None
+    claims: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        if self.total_high is not None and self.total_low == self.total_high:
+            return "determined"
+        return "indeterminate"
+
+    @property
+    def total_rate(self) -> float | None:
+        """The total additional + column 1 rate; None unless determined (never a guess)."""
+        return self.total_low if self.status == "determined" else None
+
+    def _amount(self, rate: float | None) -> float | None:
+        if rate is None or self.value is None:
+            return None
+        return round(self.value * rate / 100.0, 2)
+
+    @property
+    def total_amount(self) -> float | None:
+        return self._amount(self.total_rate)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "hts": self.hts,
+            "origin": self.origin,
+            "entry_date": self.entry_date.isoformat(),
+            "value": self.value,
+            "item": self.item,
+            "end_use": self.end_use,
+            "claims": self.claims,
+            "status": self.status,
+            "lines": [line.to_json() for line in self.lines],
+            "total_rate": self.total_rate,
+            "total_rate_range": {"low": self.total_low, "high": self.total_high},
+            "total_amount": self.total_amount,
+            "total_amount_range": {"low": self._amount(self.total_low), "high": self._amount(self.total_high)},
+            "stacking": [rule.to_json() for rule in self.stacking],
+            "unknowns": [unknown.to_json() for unknown in self.unknowns],
+            "available_claims": self.available_claims,
+            "notes": self.notes,
+        }
