@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from chipclear.errors import DataFileError
 from chipclear.tariffs.models import (
@@ -109,7 +109,7 @@ def _cited_sources(obj: Any) -> list[str]:
     if isinstance(obj, list | tuple):
         for item in obj:
             found.extend(_cited_sources(item))
-    elif hasattr(obj, "model_fields"):
+    elif isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
             value = getattr(obj, name)
             if name == "sources" and isinstance(value, list):
