@@ -56,6 +56,7 @@ class Condition(BaseModel):
     destination_not_in: DestinationSet | None = None
     headquartered_in: DestinationSet | None = None  # a party (or its ultimate parent) headquartered in the set
     not_headquartered_in: DestinationSet | None = None  # no party nor ultimate parent headquartered in the set
+    all_headquartered_in: DestinationSet | None = None  # every party and ultimate parent headquartered in the set
     eccn_in: list[str] | None = None  # the item's classification (3A090.a, 4A090.b ...)
     items: list[str] | None = None  # catalog ids named by a notice (e.g. an is-informed letter)
     datacenter: bool | None = None  # designed or marketed for use in datacenters
@@ -92,8 +93,10 @@ class LicenseRequirement(BaseModel):
     citation: str
     confidence: ConfidenceMark
     when: Condition
+    since: dt.date | None = None  # a provision of the action that took effect later than the action (staggered)
     until: dt.date | None = None  # exclusive: superseded on this date (e.g. the 2023-10-23 acceleration)
-    outcome: Literal["LICENSE_REQUIRED", "PROHIBITED"] = "LICENSE_REQUIRED"
+    outcome: Literal["LICENSE_REQUIRED", "PROHIBITED", "HOLD"] = "LICENSE_REQUIRED"
+    policy: PolicyName | None = None  # a policy stated with the requirement itself (e.g. 746.8 policy of denial)
     note: str = ""
 
 
