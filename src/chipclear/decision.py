@@ -82,6 +82,8 @@ class OrderLine(BaseModel):
     parties: list[Party] = Field(default_factory=list)
     end_use: EndUse = Field(default_factory=EndUse)
     value_usd: float | None = None
+    export_from: str | None = None  # ISO alpha-2 of the exporting country (R10 case-by-case needs "US")
+    certifications: list[str] = Field(default_factory=list)  # conditions the exporter certifies, e.g. r10-conditions
     order_id: str | None = None
     line_id: str | None = None
 
