@@ -35,7 +35,7 @@ def test_application_lifecycle_and_grant(ledger: Ledger, staff: Staff) -> None:
         services.submit_application(
             s, staff.analyst, app.id, application_number="Z1234567", submitted_on=dt.date(2025, 7, 15)
         )
-        with pytest.raises(PermissionDenied, match="ana \\(role analyst\\) may not license.write"):
+        with pytest.raises(PermissionDenied, match=r"ana \(role analyst\) may not license.write"):
             services.grant_license(
                 s, staff.analyst, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
             )

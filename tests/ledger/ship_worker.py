@@ -1,0 +1,51 @@
+"""A shipping process for the concurrency and crash tests: ``python ship_worker.py URL N NAME [--pause-before-commit]``.
+
+Ships N lines of one H20 each (stub LICENSE_REQUIRED decisions, so the license on file decides) and prints
+``{"shipped": s, "held": h}``. With --pause-before-commit it announces "READY" on stdout just before the
+transaction of its first shipment commits and then sleeps, so the test can kill it mid-shipment.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for tests.ledger.helpers
+
+from sqlalchemy import event
+from tests.ledger.helpers import h20_line, license_required
+
+from chipclear.ledger import open_ledger, services
+from chipclear.ledger.users import SystemActor
+
+
+def main() -> None:
+    url, n, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    pause = "--pause-before-commit" in sys.argv
+    ledger = open_ledger(url, create=False)
+    if pause:
+
+        @event.listens_for(ledger.engine, "commit")
+        def _hang(conn: Any) -> None:  # runs after every statement, before COMMIT reaches the database
+            print("READY", flush=True)
+            time.sleep(3600)
+
+    actor = SystemActor(name, "analyst")
+    shipped = held = 0
+    for _ in range(n):
+        with ledger.session() as s:
+            result = services.ship(s, [h20_line(1)], actor, decide=license_required)
+            status = result.lines[0].line.status
+        if status == "shipped":
+            shipped += 1
+        else:
+            held += 1
+    ledger.close()
+    print(json.dumps({"shipped": shipped, "held": held}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
