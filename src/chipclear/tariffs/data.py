@@ -50,9 +50,12 @@ def _read(path: Path) -> Any:
         raise DataFileError(f"{path.name}: not valid YAML: {exc}") from None
 
 
-def _validation_message(path: Path, exc: ValidationError) -> str:
+def _validation_message(path: Path, exc: ValidationError, family: object = None) -> str:
     first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
+    loc = list(first["loc"])
+    if len(loc) > 1 and loc[0] == family:
+        loc = loc[1:]  # the discriminator tag (family) pydantic puts first
+    where = ".".join(str(p) for p in loc)
     return f"{path.name}: field {where}: {first['msg']}"
 
 
@@ -80,7 +83,7 @@ def load_tariff_data(data_dir: Path | None = None) -> TariffData:
                 continue
             measure = _MEASURE.validate_python(raw)
         except ValidationError as exc:
-            raise DataFileError(_validation_message(path, exc)) from None
+            raise DataFileError(_validation_message(path, exc, family)) from None
         if measure.id in measures or measure.id in china:
             raise DataFileError(f"{path.name}: field id: duplicate measure id {measure.id!r}")
         files[measure.id] = str(path.relative_to(root))

@@ -1,0 +1,103 @@
+"""`chipclear duty` and `chipclear duty timeline` as a user runs them (real subprocess, JSON contract, exit 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+CLI = [sys.executable, "-m", "chipclear"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=dict(os.environ), timeout=120)
+
+
+def test_duty_json_contract() -> None:
+    out = run("duty", "--hts", "8473.30.1180", "--origin", "CN", "--date", "2025-06-01", "--value", "25000", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert {
+        "hts",
+        "origin",
+        "entry_date",
+        "lines",
+        "total_rate",
+        "total_amount",
+        "stacking",
+        "unknowns",
+        "status",
+    } <= set(data)
+    assert data["status"] == "determined" and data["total_rate"] == 45.0 and data["total_amount"] == 11250.0
+    for line in data["lines"]:
+        assert {"measure", "heading", "rate", "amount", "citation", "confidence", "note"} <= set(line)
+    assert all({"rule", "citation"} <= set(rule) for rule in data["stacking"])
+
+
+def test_duty_with_catalog_item_and_end_use() -> None:
+    base = ["duty", "--hts", "8471.50.0150", "--origin", "TW", "--date", "2026-02-01", "--item", "H200", "--json"]
+    covered = json.loads(run(*base).stdout)
+    assert covered["total_rate"] == 25.0
+    assert any(line["heading"] == "9903.79.01" for line in covered["lines"])
+    exempt = json.loads(run(*base, "--end-use", "us_datacenter").stdout)
+    assert exempt["total_rate"] == 0.0
+
+
+def test_duty_claim_option() -> None:
+    out = run(
+        "duty", "--hts", "8473.30.1180", "--origin", "CN", "--date", "2024-07-01", "--claim", "9903.88.69", "--json"
+    )
+    data = json.loads(out.stdout)
+    assert data["total_rate"] == 0.0 and data["claims"] == ["9903.88.69"]
+
+
+def test_indeterminate_result_names_the_open_question() -> None:
+    out = run("duty", "--hts", "8471.50.0150", "--origin", "TW", "--date", "2026-02-01", "--json")
+    data = json.loads(out.stdout)
+    assert data["status"] == "indeterminate" and data["total_rate"] is None
+    assert data["total_rate_range"] == {"low": 0.0, "high": 25.0}
+    assert data["unknowns"][0]["range"] == {"low": 0.0, "high": 25.0}
+
+
+def test_duty_table_output() -> None:
+    out = run("duty", "--hts", "8542.31", "--origin", "CN", "--date", "2025-01-02")
+    assert out.returncode == 0, out.stderr
+    assert "9903.91.05" in out.stdout and "Total" in out.stdout and "50%" in out.stdout
+
+
+def test_timeline_json_and_table() -> None:
+    out = run("duty", "timeline", "--hts", "8542.31.00", "--origin", "CN", "--json")
+    assert out.returncode == 0, out.stderr
+    segments = json.loads(out.stdout)["segments"]
+    starts = [s["from"] for s in segments]
+    assert {"2018-08-23", "2025-01-01", "2025-02-04", "2025-03-04", "2025-11-10", "2026-02-24", "2027-06-23"} <= set(
+        starts
+    )
+    totals = {s["from"]: s["total_rate"] for s in segments}
+    assert totals["2018-08-23"] == 25.0 and totals["2025-01-01"] == 50.0 and totals["2025-03-04"] == 70.0
+    assert segments[-1]["status"] == "indeterminate"
+    table = run("duty", "timeline", "--hts", "8473.30.1180", "--origin", "CN")
+    assert table.returncode == 0 and "2019-05-10" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["duty", "--hts", "1234.56", "--origin", "CN", "--date", "2025-06-01"], "hts"),
+        (["duty", "--hts", "8542.31", "--origin", "XX", "--date", "2025-06-01"], "origin"),
+        (["duty", "timeline", "--hts", "8542.31", "--origin", "Q1"], "origin"),
+        (["duty", "timeline", "--hts", "9999.99", "--origin", "CN"], "hts"),
+        (["duty", "--hts", "8542.31", "--origin", "CN", "--date", "2025-13-01"], "date"),
+        (["duty", "--hts", "8471.50", "--origin", "TW", "--end-use", "mining"], "end_use"),
+        (["duty", "--hts", "8471.50", "--origin", "TW", "--item", "H2O"], "unknown item"),
+        (["duty", "--origin", "TW"], "--hts"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args: list[str], needle: str) -> None:
+    out = run(*args)
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], out.stderr

@@ -1,0 +1,113 @@
+"""The tariff data files: every value cited, UNCONFIRMED never a fact, bad files rejected with file and field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from chipclear.errors import DataFileError
+from chipclear.tariffs import bundled_data, load_tariff_data
+from chipclear.tariffs.data import DATA_DIR
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
+
+
+def test_bundled_data_loads_and_covers_every_measure_of_the_issue() -> None:
+    data = bundled_data()
+    families = {type(m).__name__ for m in data.measures.values()}
+    assert {
+        "Sec301List",
+        "Sec301Exclusion",
+        "Sec301Increase",
+        "IeepaDuty",
+        "UsmcaExemption",
+        "IeepaReciprocal",
+        "Sec122",
+        "Sec232Semiconductors",
+        "Sec301ForcedLabor",
+    } <= families
+    assert len(data.china) >= 4
+    assert {line.hts[:7] for line in data.column1.lines} >= {"8471.50", "8471.80", "8473.30", "8542.31", "8542.32"}
+
+
+def test_every_period_is_cited_with_s_numbers_and_a_confidence() -> None:
+    data = bundled_data()
+    for measure in [*data.measures.values(), *data.china.values()]:
+        for period in measure.periods:
+            assert period.citation and period.sources, measure.id
+            assert all(s in data.sources for s in period.sources), measure.id
+            assert period.confidence in {"H", "M", "L", "UNCONFIRMED"}
+            if period.confidence == "UNCONFIRMED":
+                assert period.rate is None and period.question, measure.id
+
+
+def test_one_file_per_measure_named_by_date_and_instrument() -> None:
+    data = bundled_data()
+    for measure_id, name in data.files.items():
+        assert name.split("/")[-1][:4].isdigit(), (measure_id, name)
+
+
+def _edit(path: Path, change: dict) -> None:  # type: ignore[type-arg]
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc.update(change)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+
+
+def test_unconfirmed_value_stated_as_fact_is_rejected(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    path = root / "us" / "2026-07-24_91FR47318_sec301-forced-labor.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["periods"][0]["rate"] = 12.5
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"2026-07-24_91FR47318_sec301-forced-labor.yaml: field periods"):
+        load_tariff_data(root)
+
+
+def test_unknown_source_key_is_rejected(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    path = root / "us" / "2018-09-24_83FR47974_sec301-list3.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["periods"][0]["sources"] = ["S999"]
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(DataFileError, match="S999"):
+        load_tariff_data(root)
+
+
+def test_missing_citation_is_rejected(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    path = root / "us" / "2018-09-24_83FR47974_sec301-list3.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del doc["periods"][1]["citation"]
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"sec301-list3.yaml: field periods.1.citation"):
+        load_tariff_data(root)
+
+
+def test_dangling_measure_reference_is_rejected(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    _edit(root / "us" / "2025-01-01_89FR76581_sec301-four-year-review.yaml", {"replaces": ["us-301-list9"]})
+    with pytest.raises(DataFileError, match="us-301-list9"):
+        load_tariff_data(root)
+
+
+def test_a_new_measure_is_a_new_file_and_no_engine_change(tmp_path: Path) -> None:
+    """Adding a dated rate change is adding data: here a hypothetical test-only List 3 period in a copy."""
+    root = _copy(tmp_path)
+    path = root / "us" / "2018-09-24_83FR47974_sec301-list3.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["periods"][1]["to"] = "2030-01-01"
+    doc["periods"].append({**doc["periods"][1], "from": "2030-01-01", "to": None, "rate": 30})
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    import datetime as dt
+
+    from chipclear.tariffs import duty
+
+    data = load_tariff_data(root)
+    assert duty("8471.50.0150", "CN", dt.date(2031, 1, 1), claims=["9903.79.02"], data=data).total_low == 30.0 + 0.0
