@@ -1,0 +1,189 @@
+"""Facts about an order line and the three-valued evaluation of rule conditions against them.
+
+Every test answers True, False or None (unknown); None names the missing fact, so a decision that depends on it can
+be held. Kleene logic: AND is False if any part is False, OR is True if any part is True.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from chipclear.geography import Geography
+from chipclear.rules.licensing_schema import Condition, DestinationSet, MetricTest
+
+Tri = bool | None
+SYMBOL = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "=="}
+
+
+@dataclass(frozen=True)
+class PartyHQ:
+    """One party and the headquarters that the headquartered rule looks at (its own and its ultimate parent's)."""
+
+    label: str
+    headquarters: tuple[tuple[str, str | None], ...]  # (whose, country or None = unknown)
+
+
+@dataclass(frozen=True)
+class Facts:
+    as_of: dt.date
+    destination: str  # as given (ISO alpha-2 or a listed ISO 3166-2 region)
+    item_ids: frozenset[str]  # the item and, for a system, its component parts
+    eccn: str | None
+    status: str  # controlled | not_controlled | indeterminate
+    candidates: tuple[str, ...]
+    classification_missing: tuple[str, ...]
+    datacenter: bool | None
+    metrics: dict[str, float | bool | None]
+    parties: tuple[PartyHQ, ...]
+    end_use: frozenset[str]
+    export_from: str | None
+    certifications: frozenset[str]
+
+
+@dataclass
+class Outcome:
+    value: Tri
+    details: list[str] = field(default_factory=list)
+    missing: set[str] = field(default_factory=set)
+
+
+def t_and(values: list[Tri]) -> Tri:
+    if any(v is False for v in values):
+        return False
+    return None if any(v is None for v in values) else True
+
+
+def t_or(values: list[Tri]) -> Tri:
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+def t_not(value: Tri) -> Tri:
+    return None if value is None else not value
+
+
+class Evaluator:
+    def __init__(self, facts: Facts, geo: Geography) -> None:
+        self.facts = facts
+        self.geo = geo
+
+    # -- destinations -----------------------------------------------------------------------------------------
+    def country_in(self, code: str, dset: DestinationSet, out: Outcome, what: str) -> Tri:
+        on = self.facts.as_of
+        resolved, note = self.geo.resolve(code, on)
+        if note:
+            out.details.append(note)
+        names = {code, resolved, self.geo.country_of(code)}
+
+        def membership(groups: list[str], countries: list[str]) -> Tri:
+            values: list[Tri] = [bool(names & set(countries))]
+            for group in groups:
+                answer = self.geo.member(code, group, on)
+                values.append(answer.value)
+                if answer.value is None:
+                    out.missing.add(f"{what}: {answer.describe()} [{answer.citation}]")
+                elif answer.value or answer.note:
+                    out.details.append(f"{answer.describe()} [{answer.confidence}]")
+            return t_or(values)
+
+        inside = True if dset.worldwide else membership(dset.groups, dset.countries)
+        excluded = membership(dset.except_groups, dset.except_countries)
+        return t_and([inside, t_not(excluded)])
+
+    # -- parties ----------------------------------------------------------------------------------------------
+    def hq_values(self, dset: DestinationSet, out: Outcome) -> list[Tri]:
+        """Per party: is it (or its ultimate parent) headquartered in ``dset``?"""
+        if not self.facts.parties:
+            out.missing.add("end user (or ultimate consignee) and its headquarters country")
+            return [None]
+        per_party: list[Tri] = []
+        for party in self.facts.parties:
+            values: list[Tri] = []
+            for whose, country in party.headquarters:
+                if country is None:
+                    out.missing.add(f"headquarters country of {whose}")
+                    values.append(None)
+                else:
+                    values.append(self.country_in(country, dset, out, f"headquarters of {whose}"))
+            per_party.append(t_or(values))
+        return per_party
+
+    # -- the condition ----------------------------------------------------------------------------------------
+    def eccn_matches(self, wanted: list[str], out: Outcome) -> Tri:
+        def hit(eccn: str) -> bool:
+            return any(eccn == w or eccn.startswith(w + ".") for w in wanted)
+
+        f = self.facts
+        if f.status == "controlled" and f.eccn:
+            return hit(f.eccn)
+        if f.status == "not_controlled":
+            return False
+        if f.candidates and all(hit(c) for c in f.candidates):
+            return True
+        out.missing.add("classification (" + (", ".join(f.classification_missing) or "indeterminate") + ")")
+        return None
+
+    def metric(self, test: MetricTest, out: Outcome) -> Tri:
+        value = self.facts.metrics.get(test.metric)
+        if value is None:
+            out.missing.add(f"metric {test.metric}")
+            return None
+        left, right = value, test.value
+        if test.op == "eq":
+            result = left == right
+        else:
+            lf, rf = float(left), float(right)
+            result = {"ge": lf >= rf, "gt": lf > rf, "le": lf <= rf, "lt": lf < rf}[test.op]
+        out.details.append(f"{test.metric} {left:,.6g} {SYMBOL[test.op]} {right:,.6g}: {'yes' if result else 'no'}")
+        return result
+
+    def evaluate(self, cond: Condition) -> Outcome:
+        out = Outcome(None)
+        out.value = self._eval(cond, out)
+        return out
+
+    def _eval(self, cond: Condition, out: Outcome) -> Tri:
+        f = self.facts
+        parts: list[Tri] = []
+        if cond.items is not None:
+            named = sorted(f.item_ids & set(cond.items))
+            parts.append(bool(named))
+            if named:
+                out.details.append(f"item {', '.join(named)} is named by the notice")
+        if cond.eccn_in is not None:
+            parts.append(self.eccn_matches(cond.eccn_in, out))
+        if cond.datacenter is not None:
+            if f.datacenter is None:
+                out.missing.add("datacenter (designed or marketed for use in datacenters)")
+                parts.append(None)
+            else:
+                parts.append(f.datacenter == cond.datacenter)
+        parts.extend(self.metric(t, out) for t in cond.tests)
+        if cond.destination_in is not None:
+            parts.append(self.country_in(f.destination, cond.destination_in, out, "destination"))
+        if cond.destination_not_in is not None:
+            parts.append(t_not(self.country_in(f.destination, cond.destination_not_in, out, "destination")))
+        if cond.headquartered_in is not None:
+            parts.append(t_or(self.hq_values(cond.headquartered_in, out)))
+        if cond.not_headquartered_in is not None:
+            parts.append(t_not(t_or(self.hq_values(cond.not_headquartered_in, out))))
+        if cond.all_headquartered_in is not None:
+            parts.append(t_and(self.hq_values(cond.all_headquartered_in, out)))
+        if cond.end_use_any is not None:
+            parts.append(bool(f.end_use & set(cond.end_use_any)))
+        if cond.export_from_us is not None:
+            if f.export_from is None:
+                out.missing.add("exporting country (export_from)")
+                parts.append(None)
+            else:
+                parts.append((f.export_from == "US") == cond.export_from_us)
+        if cond.certified is not None:
+            parts.append(set(cond.certified) <= f.certifications)
+        if cond.any_of is not None:
+            parts.append(t_or([self._eval(sub, out) for sub in cond.any_of]))
+        return t_and(parts)
+
+
+__all__ = ["Evaluator", "Facts", "Outcome", "PartyHQ", "Tri", "t_and", "t_not", "t_or"]

@@ -1,0 +1,300 @@
+"""``determine``: one order line -> Decision with cited reasons, as the law stood on the ship date.
+
+Order of reasoning (each step a named rule from the data files):
+1. embargoes (Part 746)                      -> PROHIBITED
+2. restricted parties (EL, MEU, DPL, SDN ...) -> PROHIBITED / LICENSE_REQUIRED / HOLD (possible match)
+3. license requirements (742.6, 744.23, notices) evaluated three-valued on the classification, destination,
+   headquarters and end use
+4. named license exceptions (NAC, ACA, AIA) that overcome every requirement that applies -> LICENSE_EXCEPTION
+5. review policy: the most recent matching policy for each requirement; the strictest across requirements.
+Anything unknown that the answer depends on -> HOLD naming it. Never NLR on an unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from chipclear import metrics
+from chipclear.catalog import Catalog, Part, System, load_catalog
+from chipclear.classify import Classification, classify
+from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, Reason, ReviewPolicy, Verdict
+from chipclear.determination.conditions import Evaluator, Facts, PartyHQ
+from chipclear.determination.merge import MergedLicensing, licensing_at, validate
+from chipclear.determination.parties import Screener, check_parties
+from chipclear.geography import Geography, load_geography
+from chipclear.rules import RuleSet, load_rules
+from chipclear.rules.licensing_schema import LicenseRequirement
+from chipclear.rules.schema import Layer
+
+STRICTNESS = [
+    ReviewPolicy.PRESUMPTION_OF_APPROVAL,
+    ReviewPolicy.CASE_BY_CASE,
+    ReviewPolicy.PRESUMPTION_OF_DENIAL,
+    ReviewPolicy.POLICY_OF_DENIAL,
+]
+PARTY_ROLES_FOR_HQ = ("end_user", "ultimate_consignee", "purchaser")
+
+
+@dataclass
+class _State:
+    reasons: list[Reason] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    prohibited: bool = False
+    hold: bool = False
+    required: list[tuple[LicenseRequirement, str]] = field(default_factory=list)  # (requirement, action id)
+    policies: list[ReviewPolicy | None] = field(default_factory=list)
+
+    def need(self, what: str) -> None:
+        if what not in self.missing:
+            self.missing.append(what)
+
+
+def _party_hq(party: Party) -> PartyHQ:
+    heads: list[tuple[str, str | None]] = [(party.name, party.headquarters_country)]
+    if party.parents:
+        top = party.parents[-1]
+        heads.append((f"{top.name} (ultimate parent of {party.name})", top.headquarters_country))
+    return PartyHQ(party.name, tuple(heads))
+
+
+def _metrics_of(item: Part | System, cls: Classification, cat: Catalog) -> dict[str, float | bool | None]:
+    if isinstance(item, Part):
+        values = metrics.metric_values(item, cls.tpp)
+    else:  # a system: the highest value of any contained IC (what a rule on the commodity would see)
+        values = {"tpp": cls.tpp, "datacenter": item.datacenter}
+        dram = [metrics.total_dram_bandwidth_gbs(cat.get(c.part)) for c in item.components]  # type: ignore[arg-type]
+        values["total_dram_bandwidth_gbs"] = max((d for d in dram if d is not None), default=None)
+    return values
+
+
+def build_facts(
+    line: OrderLine, as_of: dt.date, geo: Geography, cls: Classification, cat: Catalog
+) -> Facts:
+    item = cls.item
+    ids = {item.id}
+    if isinstance(item, System):
+        ids |= {c.part for c in item.components}
+    parties = tuple(_party_hq(p) for p in line.parties if p.role in PARTY_ROLES_FOR_HQ)
+    flags = {name for name in ("supercomputer", "advanced_node_ic_production", "military") if getattr(line.end_use, name)}
+    return Facts(
+        as_of=as_of,
+        destination=geo.normalize(line.destination, field="destination"),
+        item_ids=frozenset(ids),
+        eccn=cls.eccn,
+        status=cls.status,
+        candidates=tuple(cls.candidates),
+        classification_missing=tuple(cls.missing),
+        datacenter=item.datacenter,
+        metrics=_metrics_of(item, cls, cat),
+        parties=parties,
+        end_use=frozenset(flags),
+        export_from=geo.normalize(line.export_from, field="export_from") if line.export_from else None,
+        certifications=frozenset(line.certifications),
+    )
+
+
+def _reason(action_id: str, ref: str, citation: str, detail: str, confidence: str | None) -> Reason:
+    flag = " [LOW CONFIDENCE]" if confidence == "L" else ""
+    return Reason(rule=f"{action_id}#{ref}", citation=citation, detail=detail + flag, confidence=confidence)
+
+
+def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: _State) -> None:
+    for req, action in merged.requirements.values():
+        if (req.since and as_of < req.since) or (req.until and as_of >= req.until):
+            continue
+        out = ev.evaluate(req.when)
+        if out.value is False:
+            continue
+        facts = "; ".join(dict.fromkeys(out.details))
+        if out.value is None:
+            st.hold = True
+            for m in sorted(out.missing):
+                st.need(f"{m} (for {req.id})")
+            st.reasons.append(_reason(action.id, req.id, req.citation,
+                                      f"may apply, cannot decide: missing {', '.join(sorted(out.missing))}. {req.text}",
+                                      req.confidence))
+            continue
+        detail = f"{req.text} Applies: {facts}" if facts else f"{req.text} Applies."
+        st.reasons.append(_reason(action.id, req.id, req.citation, detail, req.confidence))
+        if req.outcome == "PROHIBITED":
+            st.prohibited = True
+            st.policies.append(ReviewPolicy(req.policy) if req.policy and req.policy != "UNCONFIRMED" else None)
+        elif req.outcome == "HOLD":
+            st.hold = True
+            st.need(f"review under {req.id}")
+        else:
+            st.required.append((req, action.id))
+
+
+def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator, st: _State) -> ReviewPolicy | None:
+    if req.policy:
+        return None if req.policy == "UNCONFIRMED" else ReviewPolicy(req.policy)
+    candidates = [(p, a) for p, a in merged.policies.values() if req.id in p.applies_to]
+    candidates.sort(key=lambda pa: pa[1].effective, reverse=True)  # the most recent policy wins
+    for policy, action in candidates:
+        out = ev.evaluate(policy.when)
+        if out.value is True:
+            note = f" ({policy.note})" if policy.note else ""
+            st.reasons.append(_reason(action.id, policy.id, policy.citation,
+                                      f"review policy for {req.id}: {policy.policy}{note}. {policy.text}",
+                                      policy.confidence))
+            return None if policy.policy == "UNCONFIRMED" else ReviewPolicy(policy.policy)
+        if out.value is None and policy.policy in ("case_by_case", "presumption_of_approval"):
+            st.reasons.append(_reason(action.id, policy.id, policy.citation,
+                                      f"a more favourable review policy ({policy.policy}) could apply to {req.id} "
+                                      f"given {', '.join(sorted(out.missing))}", policy.confidence))
+    st.reasons.append(Reason(rule=f"review-policy#{req.id}", citation=req.citation,
+                             detail=f"no review policy for {req.id} is known for this line", confidence="UNCONFIRMED"))
+    return None
+
+
+def _exceptions(merged: MergedLicensing, ev: Evaluator, st: _State) -> list[LicenseExceptionUse] | None:
+    """The exceptions overcoming every requirement that applies, or None when some requirement is not overcome."""
+    used: dict[str, LicenseExceptionUse] = {}
+    for req, _ in st.required:
+        overcome = False
+        for exc, action in merged.exceptions.values():
+            if req.id not in exc.overcomes:
+                continue
+            eligible = ev.evaluate(exc.eligible)
+            scope = ev.evaluate(exc.scope)
+            if eligible.value is False or scope.value is False:
+                continue
+            excluded = [x for x in exc.exclusions if ev.evaluate(x.when).value is not False]
+            if excluded:
+                st.reasons.append(_reason(action.id, exc.id, exc.citation,
+                                          f"{exc.code} not available: {'; '.join(x.text for x in excluded)}",
+                                          exc.confidence))
+                continue
+            if eligible.value is None or scope.value is None or exc.confidence == "UNCONFIRMED":
+                missing = sorted(eligible.missing | scope.missing) or [f"the text of {exc.code} for this date"]
+                st.reasons.append(_reason(action.id, exc.id, exc.citation,
+                                          f"{exc.code} may be available but cannot be confirmed (missing "
+                                          f"{', '.join(missing)}); a license is required unless it is. {exc.text}",
+                                          exc.confidence))
+                continue
+            overcome = True
+            st.reasons.append(_reason(action.id, exc.id, exc.citation,
+                                      f"{exc.code} overcomes {req.id}. {exc.text}", exc.confidence))
+            use = used.get(exc.code) or LicenseExceptionUse(code=exc.code, conditions=[], citation=exc.citation)
+            conditions = list(dict.fromkeys([*use.conditions, *exc.conditions]))
+            used[exc.code] = LicenseExceptionUse(code=exc.code, conditions=conditions, citation=use.citation)
+            break
+        if not overcome:
+            return None
+    return list(used.values())
+
+
+def _events(merged: MergedLicensing, as_of: dt.date, st: _State) -> None:
+    applied = {r.id for r, _ in st.required}
+    for event, action in merged.events:
+        if event.date <= as_of and applied & set(event.affects):
+            lifted = "lifts" if event.lifts_requirement else "does not lift"
+            st.reasons.append(_reason(action.id, f"event-{event.date}", event.citation,
+                                      f"{event.date}: {event.text} ({lifted} the license requirement)",
+                                      event.confidence))
+
+
+def _strictest(policies: list[ReviewPolicy | None]) -> ReviewPolicy | None:
+    known = [p for p in policies if p is not None]
+    return max(known, key=STRICTNESS.index) if known else None
+
+
+def determine(
+    line: OrderLine,
+    as_of: dt.date | None = None,
+    layer: Layer = "enforced",
+    rules: RuleSet | None = None,
+    catalog: Catalog | None = None,
+    screener: Screener | None = None,
+    geography: Geography | None = None,
+) -> Decision:
+    """Decide one order line on ``as_of`` (default: its ship date, else today) in ``layer``."""
+    rules = rules or load_rules()
+    cat = catalog or load_catalog()
+    geo = geography or load_geography()
+    validate(rules, geo)
+    on = as_of or line.ship_date or dt.date.today()
+    item = cat.get(line.item)
+    cls = classify(item, on, layer=layer, rules=rules, catalog=cat)
+    facts = build_facts(line, on, geo, cls, cat)
+    merged = licensing_at(rules, on, layer)
+    ev = Evaluator(facts, geo)
+    st = _State()
+    if on > rules.data_date:
+        st.reasons.append(Reason(rule="rules-data", citation=rules.version,
+                                 detail=f"rules as known on {rules.data_date}: {on} is after the newest rule data",
+                                 confidence=None))
+    st.reasons.extend(cls.trace[-1:])  # the classification conclusion (full trace in ``classification``)
+    _requirements(merged, ev, on, st)
+    if screener is None and line.parties:
+        from chipclear.screening import default_screener
+
+        screener = default_screener()
+    party_check = check_parties(line.parties, merged, screener) if screener and line.parties else None
+    for finding in party_check.findings if party_check else []:
+        st.reasons.append(Reason(rule=finding.rule, citation=finding.citation,
+                                 detail=finding.detail + (" [LOW CONFIDENCE]" if finding.confidence == "L" else ""),
+                                 confidence=finding.confidence))
+        if finding.outcome == "PROHIBITED":
+            st.prohibited = True
+        elif finding.outcome == "HOLD":
+            st.hold = True
+            st.need(finding.missing or finding.detail)
+        else:
+            st.policies.append(finding.policy)
+            st.required.append((LicenseRequirement(
+                id=f"party:{finding.rule}", kind="destination", text=finding.detail, citation=finding.citation,
+                confidence="M", when={}, policy=finding.policy.value if finding.policy else "UNCONFIRMED"),
+                finding.rule))
+    if line.end_use.military and not st.prohibited:
+        st.hold = True
+        st.need("military end use/user review (744.21/744.22 are not modelled)")
+        st.reasons.append(Reason(rule="end-use#military", citation="15 CFR 744.21, 744.22 (not modelled)",
+                                 detail="military end use or user flagged: chipclear does not model 744.21/744.22",
+                                 confidence="UNCONFIRMED"))
+    if cls.status == "indeterminate" and not st.required and not st.prohibited:
+        st.hold = True
+        st.need("classification: " + (", ".join(cls.missing) or "indeterminate"))
+    verdict, review, exceptions = _verdict(merged, ev, st)
+    _events(merged, on, st)
+    return Decision(
+        verdict=verdict,
+        review_policy=review,
+        license_exceptions=exceptions,
+        classification=cls.to_json(),
+        reasons=st.reasons,
+        missing=st.missing if verdict == Verdict.HOLD else [],
+        screening=party_check.hits if party_check else [],
+        rules_version=rules.version,
+        list_version=party_check.list_version if party_check else None,
+        as_of=on,
+        layer=layer,
+        input=line.model_dump(mode="json"),
+        decided_at=dt.datetime.now(dt.UTC),
+    )
+
+
+def _verdict(
+    merged: MergedLicensing, ev: Evaluator, st: _State
+) -> tuple[Verdict, ReviewPolicy | None, list[LicenseExceptionUse]]:
+    if st.prohibited:
+        return Verdict.PROHIBITED, _strictest(st.policies) or ReviewPolicy.POLICY_OF_DENIAL, []
+    if st.hold:
+        return Verdict.HOLD, None, []
+    if not st.required:
+        st.reasons.append(Reason(rule="nlr", citation="15 CFR 742.6, 744.23, Part 746 (as encoded)",
+                                 detail="no license requirement in force applies to this line", confidence=None))
+        return Verdict.NLR, None, []
+    exceptions = _exceptions(merged, ev, st)
+    if exceptions:
+        return Verdict.LICENSE_EXCEPTION, None, exceptions
+    policies = list(st.policies)
+    for req, _ in st.required:
+        if not req.id.startswith("party:"):
+            policies.append(_policy_for(req, merged, ev, st))
+    return Verdict.LICENSE_REQUIRED, _strictest(policies), []
+
+
+__all__ = ["build_facts", "determine"]

@@ -1,0 +1,127 @@
+"""The licensing rules in force on one date and layer: every action's ``licensing`` section merged by id.
+
+Codified layer = the CFR text (notices, letters and guidance are not codified text and are left out); enforced layer
+= what the government enforces (e.g. the January 2025 diffusion rule is switched off by its enforcement periods).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from chipclear.errors import DataFileError
+from chipclear.geography import Geography
+from chipclear.rules import RuleAction, RuleSet
+from chipclear.rules.licensing_schema import (
+    AffiliatesRule,
+    DestinationSet,
+    Event,
+    LicenseExceptionRule,
+    LicenseRequirement,
+    LicensingSection,
+    PartyListTreatment,
+    PolicyRule,
+)
+from chipclear.rules.schema import Layer
+
+NOT_CODIFIED = ("notice", "letter", "guidance")
+
+
+@dataclass
+class MergedLicensing:
+    """Requirements, policies, exceptions, party-list treatments and events in force, each with its action."""
+
+    requirements: dict[str, tuple[LicenseRequirement, RuleAction]] = field(default_factory=dict)
+    policies: dict[str, tuple[PolicyRule, RuleAction]] = field(default_factory=dict)
+    exceptions: dict[str, tuple[LicenseExceptionRule, RuleAction]] = field(default_factory=dict)
+    party_lists: dict[str, tuple[PartyListTreatment, RuleAction]] = field(default_factory=dict)
+    affiliates: dict[str, tuple[AffiliatesRule, RuleAction]] = field(default_factory=dict)
+    events: list[tuple[Event, RuleAction]] = field(default_factory=list)
+    actions: list[RuleAction] = field(default_factory=list)
+
+    def apply(self, action: RuleAction, section: LicensingSection) -> None:
+        for removed in section.remove:
+            for table in (self.requirements, self.policies, self.exceptions):
+                table.pop(removed, None)
+        for r in section.requirements:
+            self.requirements[r.id] = (r, action)
+        for p in section.review_policies:
+            self.policies[p.id] = (p, action)
+        for e in section.license_exceptions:
+            self.exceptions[e.id] = (e, action)
+        for t in section.party_lists:
+            self.party_lists[t.source] = (t, action)
+        for a in section.affiliates:
+            self.affiliates[a.id] = (a, action)
+        self.events.extend((ev, action) for ev in section.events)
+        self.actions.append(action)
+
+
+def _sets(section: LicensingSection) -> list[DestinationSet]:
+    found: list[DestinationSet] = []
+
+    def walk(cond: object) -> None:
+        for name in ("destination_in", "destination_not_in", "headquartered_in", "not_headquartered_in",
+                     "all_headquartered_in"):
+            value = getattr(cond, name, None)
+            if isinstance(value, DestinationSet):
+                found.append(value)
+        for sub in getattr(cond, "any_of", None) or []:
+            walk(sub)
+
+    for r in section.requirements:
+        walk(r.when)
+    for p in section.review_policies:
+        walk(p.when)
+    for e in section.license_exceptions:
+        walk(e.eligible)
+        walk(e.scope)
+        for x in e.exclusions:
+            walk(x.when)
+    return found
+
+
+def validate(rules: RuleSet, geo: Geography) -> None:
+    """Every country code and group named by a licensing section exists (one clear line naming the file)."""
+    for action in rules.actions:
+        if action.licensing is None:
+            continue
+        for s in _sets(action.licensing):
+            for code in [*s.countries, *s.except_countries]:
+                if code not in geo.countries and code not in geo.regions:
+                    raise DataFileError(f"{action.origin}: licensing: unknown country code {code!r}")
+            for group in [*s.groups, *s.except_groups]:
+                if group not in geo.groups:
+                    raise DataFileError(f"{action.origin}: licensing: unknown country group {group!r}")
+
+
+def licensing_at(rules: RuleSet, on: dt.date, layer: Layer = "enforced") -> MergedLicensing:
+    merged = MergedLicensing()
+    for action in rules.in_force(on, "licensing", layer):
+        if layer == "codified" and action.kind in NOT_CODIFIED:
+            continue
+        assert action.licensing is not None
+        merged.apply(action, action.licensing)
+    return merged
+
+
+def change_dates(rules: RuleSet) -> list[dt.date]:
+    """Every date on which the licensing rules (or their enforcement) may change, oldest first."""
+    dates: set[dt.date] = set()
+    for action in rules.actions:
+        if action.licensing is None:
+            continue
+        dates.add(action.effective)
+        for period in action.enforcement:
+            dates.add(period.start)
+            if period.end:
+                dates.add(period.end)
+        for r in action.licensing.requirements:
+            if r.since:
+                dates.add(r.since)
+            if r.until:
+                dates.add(r.until)
+    return sorted(dates)
+
+
+__all__ = ["MergedLicensing", "change_dates", "licensing_at", "validate"]
