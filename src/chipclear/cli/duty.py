@@ -9,7 +9,7 @@ from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.errors import InputError
-from chipclear.tariffs import DutyResult, TimelineSegment, duty, timeline
+from chipclear.tariffs import DutyResult, TimelineSegment, china_duty, duty, timeline
 
 duty_app = typer.Typer(
     name="duty",
@@ -149,6 +149,43 @@ def timeline_command(
         print_json({"hts": hts, "origin": origin.upper(), "segments": [s.to_json() for s in segments]})
     else:
         _print_timeline(hts, origin.upper(), segments)
+
+
+@duty_app.command("china")
+@handle_errors
+def china_command(
+    hs: Annotated[str, typer.Option("--hs", help="HS number, e.g. 8542.31")],
+    origin: Annotated[str, typer.Option("--origin", help="Declared origin, ISO 3166-1 alpha-2 (e.g. US)")],
+    date: Annotated[str | None, typer.Option("--date", help="Entry date in China, YYYY-MM-DD (default: today)")] = None,
+    wafer_fab: Annotated[
+        str | None, typer.Option("--wafer-fab", help="Country where the IC's wafer was fabricated (China's IC origin)")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """China's additional duties on US-origin goods, with its wafer-fab origin rule for ICs."""
+    result = china_duty(hs, origin, parse_date(date), wafer_fab=wafer_fab)
+    if as_json:
+        print_json(result.to_json())
+        return
+    table = Table(title=f"China additional duty: HS {result.hs}, origin for China {result.china_origin}")
+    table.add_column("Measure")
+    table.add_column("Rate", justify="right")
+    table.add_column("Conf.")
+    table.add_column("Citation", overflow="fold")
+    for line in result.lines:
+        table.add_row(
+            line.measure, _rate(line.rate, line.rate_low, line.rate_high), line.confidence, line.to_json()["citation"]
+        )
+    console.print(table)
+    data = result.to_json()
+    rng = data["additional_rate_range"]
+    console.print(
+        f"[bold]Additional duty:[/bold] {_rate(data['additional_rate'], rng['low'], rng['high'])}  {result.status}"
+    )
+    for unknown in result.unknowns:
+        console.print(f"[yellow]Open question[/yellow]: {unknown.question}", highlight=False)
+    for note in result.notes:
+        console.print(f"[dim]Note: {note}[/dim]", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

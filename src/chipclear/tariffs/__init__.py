@@ -15,6 +15,7 @@ from typing import Any
 
 from chipclear.errors import InputError
 from chipclear.tariffs import engine
+from chipclear.tariffs.china import ChinaDutyResult, china_duty
 from chipclear.tariffs.countries import normalise_country
 from chipclear.tariffs.data import TariffData, bundled_data, load_tariff_data
 from chipclear.tariffs.hts import resolve
@@ -22,6 +23,7 @@ from chipclear.tariffs.result import DutyLine, DutyResult, StackingRule, Unknown
 from chipclear.tariffs.sec232 import ItemSpecs, specs_from_part
 
 __all__ = [
+    "ChinaDutyResult",
     "DutyLine",
     "DutyResult",
     "ItemSpecs",
@@ -30,6 +32,7 @@ __all__ = [
     "TimelineSegment",
     "Unknown",
     "bundled_data",
+    "china_duty",
     "duty",
     "end_use_keys",
     "known_claims",

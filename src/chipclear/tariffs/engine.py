@@ -670,7 +670,20 @@ def _compute(data: TariffData, req: Request, assumptions: dict[str, str]) -> _Ru
     _reciprocal(data, req, s232, run)
     _sec122(data, req, s232, run)
     _forced_labor(data, req, run)
+    _origin_notes(data, req, run)
     return run
+
+
+def _origin_notes(data: TariffData, req: Request, run: _Run) -> None:
+    """Origin is the importer's input: say which test decides it for this kind of article, with its source."""
+    code = hts_mod.digits(req.hts)
+    for rule in data.origin_rules.rules:
+        applies = rule.applies_to == "all" or any(
+            code.startswith(hts_mod.digits(p)) for p in rule.applies_to.split(",")
+        )
+        if applies and (rule.jurisdiction == "US" or code.startswith("8542")):
+            mark = "" if rule.confidence in ("H", "M") else f" ({rule.confidence})"
+            run.notes.append(f"Origin ({rule.jurisdiction}){mark}: {rule.text} [{', '.join(rule.sources)}]")
 
 
 # --------------------------------------------------------------------------------------------- driver

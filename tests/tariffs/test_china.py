@@ -1,0 +1,53 @@
+"""China's additional duties on US goods (SCTC announcements) and the wafer-fab origin rule for ICs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chipclear.errors import InputError
+from chipclear.tariffs import china_duty
+
+
+@pytest.mark.parametrize(
+    ("hs", "date", "status", "rate", "rng"),
+    [
+        ("8542.32", "2025-04-09", "determined", 0, (0, 0)),  # before Announcement No. 4
+        ("8542.32", "2025-04-11", "determined", 84.0, (84.0, 84.0)),  # Nos. 4 + 5
+        ("8542.32", "2025-04-15", "determined", 125.0, (125.0, 125.0)),  # + No. 6; memory excluded from the waiver
+        ("8542.31", "2025-04-15", "indeterminate", None, (0.0, 125.0)),  # reported, unpublished IC waiver
+        ("8542.31", "2025-06-01", "determined", 10.0, (10.0, 10.0)),  # Geneva: 24 points suspended
+        ("8471.50", "2025-12-01", "determined", 10.0, (10.0, 10.0)),  # one-year extension from 2025-11-10
+        ("8471.50", "2026-12-01", "indeterminate", None, (0.0, 34.0)),  # after the one-year suspension: open
+    ],
+)
+def test_china_additional_duty_on_us_goods(hs: str, date: str, status: str, rate: float | None, rng: tuple) -> None:  # type: ignore[type-arg]
+    data = china_duty(hs, "US", dt.date.fromisoformat(date)).to_json()
+    assert data["status"] == status and data["additional_rate"] == rate
+    assert (data["additional_rate_range"]["low"], data["additional_rate_range"]["high"]) == rng
+    assert all(line["citation"].endswith("]") for line in data["lines"])
+
+
+def test_post_scotus_status_is_low_confidence() -> None:
+    data = china_duty("8471.50", "US", dt.date(2026, 3, 1)).to_json()
+    assert data["lines"][0]["confidence"] == "L" and data["lines"][0]["low_confidence"]
+
+
+def test_wafer_fab_rule_moves_ic_origin_but_never_guesses() -> None:
+    fabbed_in_tw = china_duty("8542.31", "US", dt.date(2025, 4, 15), wafer_fab="TW")
+    assert fabbed_in_tw.china_origin == "TW" and fabbed_in_tw.to_json()["additional_rate"] == 0
+    assert "CSIA" in fabbed_in_tw.notes[0] or "Semiconductor Industry Association" in fabbed_in_tw.notes[0]
+    fabbed_in_us = china_duty("8542.32", "TW", dt.date(2025, 4, 15), wafer_fab="US")
+    assert fabbed_in_us.china_origin == "US" and fabbed_in_us.to_json()["additional_rate"] == 125.0
+    undeclared = china_duty("8542.31", "US", dt.date(2025, 6, 1))
+    assert undeclared.china_origin == "US" and "give wafer_fab" in undeclared.notes[0]
+    board = china_duty("8473.30", "US", dt.date(2025, 6, 1), wafer_fab="TW")
+    assert board.china_origin == "US"
+
+
+def test_bad_hs_and_country() -> None:
+    with pytest.raises(InputError, match="hs"):
+        china_duty("85x", "US", dt.date(2025, 6, 1))
+    with pytest.raises(InputError, match="wafer_fab"):
+        china_duty("8542.31", "US", dt.date(2025, 6, 1), wafer_fab="ZZ")
