@@ -22,19 +22,57 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from chipclear.screening.model import ListEntry
-from chipclear.screening.normalize import NormalizedName, normalize_name
+from chipclear.screening.normalize import NormalizedName, legal_form_words, normalize_name
 
 QUERY_EXPONENT = 2.0
 NAME_FLOOR = 0.6
-FUZZY_FACTOR = 0.95
+FUZZY_FACTOR = 0.97
+FUZZY_EDIT_COST = 0.6  # share of a character's worth lost per edit
 MIN_FUZZY_LEN = 4  # tokens shorter than this only match exactly
 LONG_TOKEN_LEN = 8  # tokens this long may differ by two edits
 MIN_SPLIT_PIECE = 3
+IN_VOCAB_FUZZY_LEN = 6  # listed tokens this long also match their listed near-spellings
+LEGAL_FORM_WEIGHT = 0.3
+PHONETIC_SIMILARITY = 0.8  # same consonant skeleton: a transliteration variant (Rostekh/Rostec, Mohamed/Muhammad)
+_PHONETIC_RULES = (
+    ("shch", "s"),
+    ("sch", "s"),
+    ("tch", "c"),
+    ("kh", "h"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("ch", "c"),
+    ("sh", "s"),
+    ("zh", "j"),
+    ("dzh", "j"),
+    ("ks", "x"),
+    ("ts", "c"),
+    ("tz", "c"),
+    ("q", "k"),
+    ("w", "v"),
+    ("c", "k"),
+    ("y", "i"),
+    ("z", "s"),
+)
+
+
+def phonetic_key(token: str) -> str:
+    """First letter plus the consonant skeleton, after folding common romanisation variants."""
+    s = token
+    for a, b in _PHONETIC_RULES:
+        s = s.replace(a, b)
+    out = [s[0]] if s else []
+    for ch in s[1:]:
+        if ch in "aeiouh" or (out and out[-1] == ch):
+            continue
+        out.append(ch)
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +113,14 @@ def _max_edits(length: int) -> int:
     return 2 if length >= LONG_TOKEN_LEN else 1
 
 
-def combine(m: float, wq: float, wn: float) -> float:
-    """The score from matched weight ``m``, query weight ``wq`` and listed-name weight ``wn``."""
-    if wq <= 0 or wn <= 0:
+def combine(m: float, u: float, wq: float, wn: float) -> float:
+    """The score from similarity-weighted matched weight ``m``, matched weight ``u`` (query tokens that found a
+    partner), query weight ``wq`` and listed-name weight ``wn``."""
+    if wq <= 0 or wn <= 0 or u <= 0:
         return 0.0
-    m = min(m, wq, wn)
-    return float((m / wq) ** QUERY_EXPONENT * (NAME_FLOOR + (1 - NAME_FLOOR) * (m / wn)))
+    u = min(u, wq)
+    m = min(m, u, wn)
+    return float((u / wq) ** QUERY_EXPONENT * (m / u) * (NAME_FLOOR + (1 - NAME_FLOOR) * (m / wn)))
 
 
 class NameIndex:
@@ -140,11 +180,15 @@ class NameIndex:
 
     def _build_deletes(self) -> dict[str, list[int]]:
         deletes: dict[str, list[int]] = {}
+        self.phonetic: dict[str, list[int]] = {}
         for token, tid in self.vocab.items():
-            if len(token) < MIN_FUZZY_LEN or token.isdigit():
+            if len(token) < MIN_FUZZY_LEN or not token.isalpha():
                 continue
             for variant in _deletes(token, 1):
                 deletes.setdefault(variant, []).append(tid)
+            key = phonetic_key(token)
+            if len(key) >= 3:
+                self.phonetic.setdefault(key, []).append(tid)
         return deletes
 
     # --- query side ------------------------------------------------------------------------------------------
@@ -152,7 +196,7 @@ class NameIndex:
     def fuzzy_matches(self, token: str) -> dict[int, float]:
         """Listed tokens within the allowed edit distance of ``token``, with their similarity."""
         edits = _max_edits(len(token))
-        if not edits or token.isdigit():
+        if not edits or not token.isalpha():
             return {}
         found: dict[int, float] = {}
         for variant in _deletes(token, edits):
@@ -160,19 +204,31 @@ class NameIndex:
                 if tid in found:
                     continue
                 listed = self.tokens[tid]
-                distance = Levenshtein.distance(token, listed, score_cutoff=edits)
+                distance = OSA.distance(token, listed, score_cutoff=edits)
                 if distance <= edits and _max_edits(len(listed)) >= distance:
-                    found[tid] = FUZZY_FACTOR * (1 - distance / max(len(token), len(listed)))
+                    found[tid] = _fuzzy_similarity(distance, token, listed)
+        if token.isalpha():
+            key = phonetic_key(token)
+            if len(key) >= 3:
+                for tid in self.phonetic.get(key, ()):
+                    found[tid] = max(found.get(tid, 0.0), PHONETIC_SIMILARITY)
         return found
 
     def _token(self, text: str, source: tuple[str, ...], how: str = "exact") -> QueryToken:
         tid = self.vocab.get(text)
         if tid is not None:
-            return QueryToken(text, float(self.token_weight[tid]), {tid: 1.0}, how, source)
+            matches = {tid: 1.0}
+            if len(text) >= IN_VOCAB_FUZZY_LEN:
+                for other, sim in self.fuzzy_matches(text).items():
+                    matches.setdefault(other, sim)
+            return QueryToken(text, float(self.token_weight[tid]), matches, how, source)
         fuzzy = self.fuzzy_matches(text)
         if fuzzy:
             best = max(fuzzy, key=lambda t: fuzzy[t])
             return QueryToken(text, float(self.token_weight[best]), fuzzy, "typo", source)
+        if _near_legal_form(text):
+            # a legal-form word out of place or misspelt ("Libaility", "Lipited"): not a name token
+            return QueryToken(text, LEGAL_FORM_WEIGHT, {}, "legal_form", source)
         return QueryToken(text, self.unknown_weight, {}, how, source)
 
     def _split(self, token: str) -> list[str] | None:
@@ -228,21 +284,25 @@ class NameIndex:
         wq = sum(qt.weight for qt in variant)
         idx_parts: list[np.ndarray] = []
         val_parts: list[np.ndarray] = []
+        cov_parts: list[np.ndarray] = []
         for qt in variant:
             for tid, sim in qt.matches.items():
                 postings = self.postings[tid]
                 if postings.size:
                     idx_parts.append(postings)
                     val_parts.append(np.full(postings.size, qt.weight * sim, dtype=np.float64))
+                    cov_parts.append(np.full(postings.size, qt.weight, dtype=np.float64))
         if not idx_parts or wq <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
         idx = np.concatenate(idx_parts)
-        vals = np.concatenate(val_parts)
-        matched = np.bincount(idx, weights=vals, minlength=len(self.alias_text))
+        n = len(self.alias_text)
+        matched = np.bincount(idx, weights=np.concatenate(val_parts), minlength=n)
         rows = np.flatnonzero(matched)
-        wn = self.alias_weight[rows].astype(np.float64)
-        m = np.minimum(np.minimum(matched[rows], wq), wn)
-        scores = (m / wq) ** QUERY_EXPONENT * (NAME_FLOOR + (1 - NAME_FLOOR) * (m / np.maximum(wn, 1e-9)))
+        covered = np.bincount(idx, weights=np.concatenate(cov_parts), minlength=n)[rows]
+        wn = np.maximum(self.alias_weight[rows].astype(np.float64), 1e-9)
+        u = np.minimum(covered, wq)
+        m = np.minimum(np.minimum(matched[rows], u), wn)
+        scores = (u / wq) ** QUERY_EXPONENT * (m / u) * (NAME_FLOOR + (1 - NAME_FLOOR) * (m / wn))
         return rows, scores
 
     def explain(self, variant: Sequence[QueryToken], alias_row: int) -> tuple[list[TokenMatch], list[str], list[str]]:
@@ -276,7 +336,7 @@ class NameIndex:
         }
         wn = sum(weights.values())
         wq = sum(qt.weight for qt in variant)
-        m = 0.0
+        m = u = 0.0
         used: set[str] = set()
         for qt in variant:
             best = 0.0
@@ -290,16 +350,38 @@ class NameIndex:
             if best_token is not None:
                 used.add(best_token)
                 m += qt.weight * best
-        return combine(m, wq, wn)
+                u += qt.weight
+        return combine(m, u, wq, wn)
+
+
+@lru_cache(maxsize=1)
+def _legal_form_words() -> frozenset[str]:
+    return frozenset(legal_form_words())
+
+
+def _near_legal_form(token: str) -> bool:
+    words = _legal_form_words()
+    if token in words:
+        return True
+    if len(token) < 5 or not token.isalpha():
+        return False
+    return any(OSA.distance(token, w, score_cutoff=1) <= 1 for w in words if len(w) >= 5)
 
 
 def _token_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     edits = min(_max_edits(len(a)), _max_edits(len(b)))
-    if not edits or a.isdigit() or b.isdigit():
+    if not edits or not a.isalpha() or not b.isalpha():
         return 0.0
-    distance = Levenshtein.distance(a, b, score_cutoff=edits)
-    if distance > edits:
-        return 0.0
-    return FUZZY_FACTOR * (1 - distance / max(len(a), len(b)))
+    distance = OSA.distance(a, b, score_cutoff=edits)
+    if distance <= edits:
+        return _fuzzy_similarity(distance, a, b)
+    key_a = phonetic_key(a)
+    if a.isalpha() and b.isalpha() and len(key_a) >= 3 and key_a == phonetic_key(b):
+        return PHONETIC_SIMILARITY
+    return 0.0
+
+
+def _fuzzy_similarity(distance: int, a: str, b: str) -> float:
+    return FUZZY_FACTOR * (1 - FUZZY_EDIT_COST * distance / max(len(a), len(b)))

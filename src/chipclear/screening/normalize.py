@@ -14,7 +14,8 @@ Steps, in order (each applied step is named in the result, so a hit can say how 
    romanised (Unidecode).
 6. ``case_folded``, ``punctuation_removed``: case folding; apostrophes dropped inside words (``Mo'er`` ->
    ``moer``), ``&`` read as ``and``, other punctuation as a space.
-7. ``initials_joined``: a run of single letters is one token (``A.E.C.C.`` -> ``aecc``).
+7. ``initials_joined``: a run of single letters is one token (``A.E.C.C.`` -> ``aecc``);
+   ``romanized_words_translated``: pinyin company words read as the English word (``keji`` -> technology).
 8. ``legal_forms_folded``: legal forms in many languages (Co., Ltd., LLC, GmbH, OOO, S.A. de C.V. ...) are
    recorded as their class and left out of the comparison.
 
@@ -64,14 +65,20 @@ def _legal_forms() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], frozen
     for klass, forms in _tables()["legal_forms"].items():
         for form in forms:
             seq = tuple(form.split())
-            if klass == "cjk_legal_form":
+            if form == "__cjk_legal_form__":
                 seq = (CJK_LEGAL_FORM_TOKEN,)
             by_first.setdefault(seq[0], []).append((seq, klass))
-            if len(seq) > 1 or len(seq[0]) >= 4 or seq[0] in {"ltd", "llc", "inc", "jsc", "plc", "ooo"}:
+            if len(seq) > 1 or len(seq[0]) >= 3:
                 strong.add(seq)
     for options in by_first.values():
         options.sort(key=lambda item: -len(item[0]))
     return by_first, frozenset(strong)
+
+
+def legal_form_words() -> set[str]:
+    """Every word that occurs in a legal form ("limited", "liability", "joint", "stock", "gmbh" ...)."""
+    by_first, _ = _legal_forms()
+    return {word for options in by_first.values() for seq, _ in options for word in seq}
 
 
 @lru_cache(maxsize=1)
@@ -169,6 +176,31 @@ def _fold_scripts(text: str, steps: list[str]) -> str:
     return stripped
 
 
+@lru_cache(maxsize=1)
+def _romanized_glossary() -> dict[tuple[str, ...], list[str]]:
+    return {tuple(k.split()): v.split() for k, v in _tables().get("romanized_glossary", {}).items()}
+
+
+def _translate_romanized(tokens: list[str], steps: list[str]) -> list[str]:
+    glossary = _romanized_glossary()
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        pair = tuple(tokens[i : i + 2])
+        if len(pair) == 2 and pair in glossary:
+            out.extend(glossary[pair])
+            i += 2
+        elif (tokens[i],) in glossary:
+            out.extend(glossary[(tokens[i],)])
+            i += 1
+        else:
+            out.append(tokens[i])
+            i += 1
+            continue
+        steps.append("romanized_words_translated")
+    return out
+
+
 def _join_initials(tokens: list[str], steps: list[str]) -> list[str]:
     out: list[str] = []
     run: list[str] = []
@@ -235,7 +267,7 @@ def normalize_name(text: str) -> NormalizedName:
     spaced = _NON_ALNUM_RE.sub(" ", s)
     if spaced.split() != s.split():
         steps.append("punctuation_removed")
-    tokens = _join_initials(spaced.split(), steps)
+    tokens = _translate_romanized(_join_initials(spaced.split(), steps), steps)
     kept, forms = _fold_legal_forms(tokens)
     if forms:
         steps.append("legal_forms_folded")
