@@ -68,15 +68,15 @@ def _metrics_of(item: Part | System, cls: Classification, cat: Catalog) -> dict[
     return values
 
 
-def build_facts(
-    line: OrderLine, as_of: dt.date, geo: Geography, cls: Classification, cat: Catalog
-) -> Facts:
+def build_facts(line: OrderLine, as_of: dt.date, geo: Geography, cls: Classification, cat: Catalog) -> Facts:
     item = cls.item
     ids = {item.id}
     if isinstance(item, System):
         ids |= {c.part for c in item.components}
     parties = tuple(_party_hq(p) for p in line.parties if p.role in PARTY_ROLES_FOR_HQ)
-    flags = {name for name in ("supercomputer", "advanced_node_ic_production", "military") if getattr(line.end_use, name)}
+    flags = {
+        name for name in ("supercomputer", "advanced_node_ic_production", "military") if getattr(line.end_use, name)
+    }
     return Facts(
         as_of=as_of,
         destination=geo.normalize(line.destination, field="destination"),
@@ -111,9 +111,15 @@ def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: _S
             st.hold = True
             for m in sorted(out.missing):
                 st.need(f"{m} (for {req.id})")
-            st.reasons.append(_reason(action.id, req.id, req.citation,
-                                      f"may apply, cannot decide: missing {', '.join(sorted(out.missing))}. {req.text}",
-                                      req.confidence))
+            st.reasons.append(
+                _reason(
+                    action.id,
+                    req.id,
+                    req.citation,
+                    f"may apply, cannot decide: missing {', '.join(sorted(out.missing))}. {req.text}",
+                    req.confidence,
+                )
+            )
             continue
         detail = f"{req.text} Applies: {facts}" if facts else f"{req.text} Applies."
         st.reasons.append(_reason(action.id, req.id, req.citation, detail, req.confidence))
@@ -136,16 +142,35 @@ def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator,
         out = ev.evaluate(policy.when)
         if out.value is True:
             note = f" ({policy.note})" if policy.note else ""
-            st.reasons.append(_reason(action.id, policy.id, policy.citation,
-                                      f"review policy for {req.id}: {policy.policy}{note}. {policy.text}",
-                                      policy.confidence))
+            st.reasons.append(
+                _reason(
+                    action.id,
+                    policy.id,
+                    policy.citation,
+                    f"review policy for {req.id}: {policy.policy}{note}. {policy.text}",
+                    policy.confidence,
+                )
+            )
             return None if policy.policy == "UNCONFIRMED" else ReviewPolicy(policy.policy)
         if out.value is None and policy.policy in ("case_by_case", "presumption_of_approval"):
-            st.reasons.append(_reason(action.id, policy.id, policy.citation,
-                                      f"a more favourable review policy ({policy.policy}) could apply to {req.id} "
-                                      f"given {', '.join(sorted(out.missing))}", policy.confidence))
-    st.reasons.append(Reason(rule=f"review-policy#{req.id}", citation=req.citation,
-                             detail=f"no review policy for {req.id} is known for this line", confidence="UNCONFIRMED"))
+            st.reasons.append(
+                _reason(
+                    action.id,
+                    policy.id,
+                    policy.citation,
+                    f"a more favourable review policy ({policy.policy}) could apply to {req.id} "
+                    f"given {', '.join(sorted(out.missing))}",
+                    policy.confidence,
+                )
+            )
+    st.reasons.append(
+        Reason(
+            rule=f"review-policy#{req.id}",
+            citation=req.citation,
+            detail=f"no review policy for {req.id} is known for this line",
+            confidence="UNCONFIRMED",
+        )
+    )
     return None
 
 
@@ -163,20 +188,33 @@ def _exceptions(merged: MergedLicensing, ev: Evaluator, st: _State) -> list[Lice
                 continue
             excluded = [x for x in exc.exclusions if ev.evaluate(x.when).value is not False]
             if excluded:
-                st.reasons.append(_reason(action.id, exc.id, exc.citation,
-                                          f"{exc.code} not available: {'; '.join(x.text for x in excluded)}",
-                                          exc.confidence))
+                st.reasons.append(
+                    _reason(
+                        action.id,
+                        exc.id,
+                        exc.citation,
+                        f"{exc.code} not available: {'; '.join(x.text for x in excluded)}",
+                        exc.confidence,
+                    )
+                )
                 continue
             if eligible.value is None or scope.value is None or exc.confidence == "UNCONFIRMED":
                 missing = sorted(eligible.missing | scope.missing) or [f"the text of {exc.code} for this date"]
-                st.reasons.append(_reason(action.id, exc.id, exc.citation,
-                                          f"{exc.code} may be available but cannot be confirmed (missing "
-                                          f"{', '.join(missing)}); a license is required unless it is. {exc.text}",
-                                          exc.confidence))
+                st.reasons.append(
+                    _reason(
+                        action.id,
+                        exc.id,
+                        exc.citation,
+                        f"{exc.code} may be available but cannot be confirmed (missing "
+                        f"{', '.join(missing)}); a license is required unless it is. {exc.text}",
+                        exc.confidence,
+                    )
+                )
                 continue
             overcome = True
-            st.reasons.append(_reason(action.id, exc.id, exc.citation,
-                                      f"{exc.code} overcomes {req.id}. {exc.text}", exc.confidence))
+            st.reasons.append(
+                _reason(action.id, exc.id, exc.citation, f"{exc.code} overcomes {req.id}. {exc.text}", exc.confidence)
+            )
             use = used.get(exc.code) or LicenseExceptionUse(code=exc.code, conditions=[], citation=exc.citation)
             conditions = list(dict.fromkeys([*use.conditions, *exc.conditions]))
             used[exc.code] = LicenseExceptionUse(code=exc.code, conditions=conditions, citation=use.citation)
@@ -191,9 +229,15 @@ def _events(merged: MergedLicensing, as_of: dt.date, st: _State) -> None:
     for event, action in merged.events:
         if event.date <= as_of and applied & set(event.affects):
             lifted = "lifts" if event.lifts_requirement else "does not lift"
-            st.reasons.append(_reason(action.id, f"event-{event.date}", event.citation,
-                                      f"{event.date}: {event.text} ({lifted} the license requirement)",
-                                      event.confidence))
+            st.reasons.append(
+                _reason(
+                    action.id,
+                    f"event-{event.date}",
+                    event.citation,
+                    f"{event.date}: {event.text} ({lifted} the license requirement)",
+                    event.confidence,
+                )
+            )
 
 
 def _strictest(policies: list[ReviewPolicy | None]) -> ReviewPolicy | None:
@@ -223,9 +267,14 @@ def determine(
     ev = Evaluator(facts, geo)
     st = _State()
     if on > rules.data_date:
-        st.reasons.append(Reason(rule="rules-data", citation=rules.version,
-                                 detail=f"rules as known on {rules.data_date}: {on} is after the newest rule data",
-                                 confidence=None))
+        st.reasons.append(
+            Reason(
+                rule="rules-data",
+                citation=rules.version,
+                detail=f"rules as known on {rules.data_date}: {on} is after the newest rule data",
+                confidence=None,
+            )
+        )
     st.reasons.extend(cls.trace[-1:])  # the classification conclusion (full trace in ``classification``)
     _requirements(merged, ev, on, st)
     if screener is None and line.parties:
@@ -234,9 +283,14 @@ def determine(
         screener = default_screener()
     party_check = check_parties(line.parties, merged, screener) if screener and line.parties else None
     for finding in party_check.findings if party_check else []:
-        st.reasons.append(Reason(rule=finding.rule, citation=finding.citation,
-                                 detail=finding.detail + (" [LOW CONFIDENCE]" if finding.confidence == "L" else ""),
-                                 confidence=finding.confidence))
+        st.reasons.append(
+            Reason(
+                rule=finding.rule,
+                citation=finding.citation,
+                detail=finding.detail + (" [LOW CONFIDENCE]" if finding.confidence == "L" else ""),
+                confidence=finding.confidence,
+            )
+        )
         if finding.outcome == "PROHIBITED":
             st.prohibited = True
         elif finding.outcome == "HOLD":
@@ -244,19 +298,32 @@ def determine(
             st.need(finding.missing or finding.detail)
         else:
             st.policies.append(finding.policy)
-            st.required.append((LicenseRequirement(
-                id=f"party:{finding.rule}", kind="destination", text=finding.detail, citation=finding.citation,
-                confidence="M", when={}, policy=finding.policy.value if finding.policy else "UNCONFIRMED"),
-                finding.rule))
+            st.required.append(
+                (
+                    LicenseRequirement(
+                        id=f"party:{finding.rule}",
+                        kind="destination",
+                        text=finding.detail,
+                        citation=finding.citation,
+                        confidence="M",
+                        when={},
+                        policy=finding.policy.value if finding.policy else "UNCONFIRMED",
+                    ),
+                    finding.rule,
+                )
+            )
     if line.end_use.military and not st.prohibited:
         st.hold = True
         st.need("military end use/user review (744.21/744.22 are not modelled)")
-        st.reasons.append(Reason(rule="end-use#military", citation="15 CFR 744.21, 744.22 (not modelled)",
-                                 detail="military end use or user flagged: chipclear does not model 744.21/744.22",
-                                 confidence="UNCONFIRMED"))
-    if cls.status == "indeterminate" and not st.required and not st.prohibited:
-        st.hold = True
-        st.need("classification: " + (", ".join(cls.missing) or "indeterminate"))
+        st.reasons.append(
+            Reason(
+                rule="end-use#military",
+                citation="15 CFR 744.21, 744.22 (not modelled)",
+                detail="military end use or user flagged: chipclear does not model 744.21/744.22",
+                confidence="UNCONFIRMED",
+            )
+        )
+    # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
     verdict, review, exceptions = _verdict(merged, ev, st)
     _events(merged, on, st)
     return Decision(
@@ -284,8 +351,14 @@ def _verdict(
     if st.hold:
         return Verdict.HOLD, None, []
     if not st.required:
-        st.reasons.append(Reason(rule="nlr", citation="15 CFR 742.6, 744.23, Part 746 (as encoded)",
-                                 detail="no license requirement in force applies to this line", confidence=None))
+        st.reasons.append(
+            Reason(
+                rule="nlr",
+                citation="15 CFR 742.6, 744.23, Part 746 (as encoded)",
+                detail="no license requirement in force applies to this line",
+                confidence=None,
+            )
+        )
         return Verdict.NLR, None, []
     exceptions = _exceptions(merged, ev, st)
     if exceptions:

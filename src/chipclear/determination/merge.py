@@ -61,8 +61,13 @@ def _sets(section: LicensingSection) -> list[DestinationSet]:
     found: list[DestinationSet] = []
 
     def walk(cond: object) -> None:
-        for name in ("destination_in", "destination_not_in", "headquartered_in", "not_headquartered_in",
-                     "all_headquartered_in"):
+        for name in (
+            "destination_in",
+            "destination_not_in",
+            "headquartered_in",
+            "not_headquartered_in",
+            "all_headquartered_in",
+        ):
             value = getattr(cond, name, None)
             if isinstance(value, DestinationSet):
                 found.append(value)

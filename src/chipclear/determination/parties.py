@@ -81,9 +81,9 @@ def _hit_json(party: str, hit: _Hit, via: str | None) -> dict[str, Any]:
     }
 
 
-def _finding(merged: MergedLicensing, party: Party, hit: _Hit, via: str | None, sources: list[str] | None) -> (
-    PartyFinding | None
-):
+def _finding(
+    merged: MergedLicensing, party: Party, hit: _Hit, via: str | None, sources: list[str] | None
+) -> PartyFinding | None:
     if sources is not None and hit.source not in sources:
         return None
     treated = _treatment(merged, hit.source)
@@ -91,18 +91,29 @@ def _finding(merged: MergedLicensing, party: Party, hit: _Hit, via: str | None, 
     entry = f"{hit.source} entry {hit.name!r} (score {hit.score:.2f}"
     entry += f", {hit.federal_register_notice})" if hit.federal_register_notice else ")"
     if treated is None:
-        return PartyFinding("HOLD", "parties", "Consolidated Screening List", f"{who} matches {entry}", "L",
-                            missing=f"review of {entry} for {party.name}")
+        return PartyFinding(
+            "HOLD",
+            "parties",
+            "Consolidated Screening List",
+            f"{who} matches {entry}",
+            "L",
+            missing=f"review of {entry} for {party.name}",
+        )
     treatment, action_id = treated
     rule = f"{action_id}#{treatment.source}"
     if hit.determination != "match":
         return PartyFinding(
-            "HOLD", rule, treatment.citation, f"{who} is a possible match for {entry}: review before shipping",
-            treatment.confidence, missing=f"review of possible match {entry} for {party.name}",
+            "HOLD",
+            rule,
+            treatment.citation,
+            f"{who} is a possible match for {entry}: review before shipping",
+            treatment.confidence,
+            missing=f"review of possible match {entry} for {party.name}",
         )
     policy = entry_policy(hit.license_policy) if treatment.use_entry_policy else None
-    policy = policy or (ReviewPolicy(treatment.policy) if treatment.policy and treatment.policy != "UNCONFIRMED"
-                        else None)
+    policy = policy or (
+        ReviewPolicy(treatment.policy) if treatment.policy and treatment.policy != "UNCONFIRMED" else None
+    )
     detail = f"{who} matches {entry}. {treatment.text}"
     if hit.license_requirement:
         detail += f" Entry license requirement: {hit.license_requirement}."
@@ -125,11 +136,17 @@ def check_parties(parties: list[Party], merged: MergedLicensing, screener: Scree
         for rule, action in affiliates:
             for parent in party.parents:
                 if parent.share is None:
-                    result.findings.append(PartyFinding(
-                        "HOLD", f"{action.id}#{rule.id}", rule.citation,
-                        f"{party.name}: ownership share of {parent.name} unknown; the affiliates rule "
-                        f"({rule.threshold_percent:g} % owned by listed parties) cannot be checked",
-                        rule.confidence, missing=f"ownership share of {parent.name} in {party.name}"))
+                    result.findings.append(
+                        PartyFinding(
+                            "HOLD",
+                            f"{action.id}#{rule.id}",
+                            rule.citation,
+                            f"{party.name}: ownership share of {parent.name} unknown; the affiliates rule "
+                            f"({rule.threshold_percent:g} % owned by listed parties) cannot be checked",
+                            rule.confidence,
+                            missing=f"ownership share of {parent.name} in {party.name}",
+                        )
+                    )
                     continue
                 if parent.share < rule.threshold_percent:
                     continue
@@ -140,8 +157,10 @@ def check_parties(parties: list[Party], merged: MergedLicensing, screener: Scree
                         result.hits.append(_hit_json(party.name, hit, parent.name))
                         found.rule = f"{action.id}#{rule.id}"
                         found.citation = f"{rule.citation}; {found.citation}"
-                        found.detail = (f"{parent.name} owns {parent.share:g} % (>= {rule.threshold_percent:g} %) "
-                                        f"of {party.name}: {found.detail}")
+                        found.detail = (
+                            f"{parent.name} owns {parent.share:g} % (>= {rule.threshold_percent:g} %) "
+                            f"of {party.name}: {found.detail}"
+                        )
                         result.findings.append(found)
     return result
 

@@ -1,0 +1,211 @@
+"""``chipclear check`` (one order line), ``chipclear timeline`` (verdicts by period) and ``chipclear diff`` (what
+changed between two dates): thin wrappers over ``chipclear.determine``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, cast
+
+import typer
+from rich.table import Table
+
+from chipclear.cli._common import console, handle_errors, parse_date, print_json
+from chipclear.decision import Decision, EndUse, OrderLine, Party
+from chipclear.determine import TimelineResult, determine, diff, timeline
+from chipclear.errors import InputError
+from chipclear.geography import load_geography
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
+LayerOpt = Annotated[
+    str, typer.Option("--layer", help="enforced (what the government enforces) or codified (the CFR text)")
+]
+Layer = Literal["enforced", "codified"]
+VERDICT_COLOUR = {
+    "NLR": "green",
+    "LICENSE_EXCEPTION": "cyan",
+    "LICENSED": "green",
+    "LICENSE_REQUIRED": "yellow",
+    "PROHIBITED": "red",
+    "HOLD": "magenta",
+}
+
+
+def _layer(value: str) -> Layer:
+    if value not in ("enforced", "codified"):
+        raise InputError(f"layer: {value!r} is not one of enforced, codified", field="layer")
+    return cast(Layer, value)
+
+
+def check_json(decision: Decision) -> dict[str, Any]:
+    """The stable JSON of ``chipclear check --json`` (also what the API returns)."""
+    data = decision.to_json()
+    data["license_exceptions"] = [
+        {"code": e.code, "conditions": e.conditions, "citation": e.citation} for e in decision.license_exceptions
+    ]
+    data["reasons"] = [
+        {"rule": r.rule, "citation": r.citation, "detail": r.detail, "confidence": r.confidence}
+        for r in decision.reasons
+    ]
+    return data
+
+
+def _print_decision(d: Decision) -> None:
+    colour = VERDICT_COLOUR.get(d.verdict.value, "white")
+    item = d.classification.get("item", {})
+    policy = f"  review policy: {d.review_policy.value}" if d.review_policy else ""
+    console.print(
+        f"[bold]{item.get('name', '?')}[/bold] to {d.input.get('destination')} on {d.as_of} "
+        f"({d.layer}): [bold {colour}]{d.verdict.value}[/bold {colour}]{policy}"
+    )
+    console.print(
+        f"classification: {d.classification.get('eccn') or d.classification.get('status')}"
+        f"  TPP {d.classification.get('tpp')}"
+    )
+    for e in d.license_exceptions:
+        console.print(f"[cyan]License exception {e.code}[/cyan] ({e.citation})")
+        for c in e.conditions:
+            console.print(f"  - {c}")
+    table = Table(title="Reasons", show_lines=False)
+    table.add_column("Rule", overflow="fold", max_width=40)
+    table.add_column("Detail", overflow="fold")
+    table.add_column("Citation", overflow="fold", max_width=40)
+    for r in d.reasons:
+        table.add_row(r.rule, r.detail, r.citation + (f" [{r.confidence}]" if r.confidence else ""))
+    console.print(table)
+    if d.missing:
+        console.print("[magenta]Missing:[/magenta] " + "; ".join(d.missing))
+    console.print(f"rules {d.rules_version}" + (f", lists {d.list_version}" if d.list_version else ""))
+
+
+def _print_timeline(t: TimelineResult) -> None:
+    hq = f", end user headquartered in {t.end_user_headquarters}" if t.end_user_headquarters else ""
+    table = Table(title=f"{t.item} to {t.destination}{hq} ({t.layer})")
+    table.add_column("From")
+    table.add_column("To")
+    table.add_column("Verdict")
+    table.add_column("Policy / exception")
+    table.add_column("Caused by", overflow="fold")
+    for p in t.periods:
+        colour = VERDICT_COLOUR.get(p.verdict, "white")
+        causes = "\n".join(f"{c['rule']}: {c['what']} ({c['citation']})" for c in p.caused_by[:4])
+        table.add_row(
+            str(p.start),
+            str(p.end or "today"),
+            f"[{colour}]{p.verdict}[/{colour}]",
+            p.review_policy or ", ".join(p.license_exceptions) or "-",
+            causes or "-",
+        )
+    console.print(table)
+    console.print(f"rules {t.rules_version}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("check")
+    @handle_errors
+    def check_cmd(
+        item: Annotated[str, typer.Option("--item", help="Catalog id or alias, e.g. H100")],
+        to: Annotated[str, typer.Option("--to", help="Destination, ISO 3166-1 alpha-2 (HK is treated as CN)")],
+        quantity: Annotated[int, typer.Option("--quantity", min=1)] = 1,
+        date: Annotated[str | None, typer.Option("--date", help="Ship date YYYY-MM-DD (default today)")] = None,
+        end_user: Annotated[str | None, typer.Option("--end-user", help="End user name (screened)")] = None,
+        end_user_country: Annotated[str | None, typer.Option("--end-user-country")] = None,
+        end_user_hq: Annotated[str | None, typer.Option("--end-user-hq", help="Headquarters country")] = None,
+        end_use: Annotated[str, typer.Option("--end-use", help="End use, free text")] = "",
+        supercomputer: Annotated[bool, typer.Option("--supercomputer")] = False,
+        advanced_node: Annotated[bool, typer.Option("--advanced-node-ic")] = False,
+        military: Annotated[bool, typer.Option("--military")] = False,
+        export_from: Annotated[str | None, typer.Option("--export-from", help="Exporting country (e.g. US)")] = None,
+        certify: Annotated[
+            list[str] | None, typer.Option("--certify", help="Certified condition, e.g. r10-conditions")
+        ] = None,
+        layer: LayerOpt = "enforced",
+        json_out: JsonOpt = False,
+    ) -> None:
+        """Decide one order line: NLR, license exception, license required, prohibited or hold, with reasons."""
+        geo = load_geography()
+        dest = geo.normalize(to, field="to")
+        parties = []
+        if end_user or end_user_hq or end_user_country:
+            country = geo.normalize(end_user_country, field="end-user-country") if end_user_country else dest
+            hq = geo.normalize(end_user_hq, field="end-user-hq") if end_user_hq else None
+            parties.append(
+                Party(name=end_user or "end user (unnamed)", role="end_user", country=country, headquarters_country=hq)
+            )
+        line = OrderLine(
+            item=item,
+            quantity=quantity,
+            destination=dest,
+            ship_date=parse_date(date),
+            parties=parties,
+            end_use=EndUse(
+                text=end_use, supercomputer=supercomputer, advanced_node_ic_production=advanced_node, military=military
+            ),
+            export_from=export_from,
+            certifications=certify or [],
+        )
+        decision = determine(line, layer=_layer(layer), screener=None if end_user else _unscreened())
+        if json_out:
+            print_json(check_json(decision))
+        else:
+            _print_decision(decision)
+
+    @app.command("timeline")
+    @handle_errors
+    def timeline_cmd(
+        item: Annotated[str, typer.Argument(help="Catalog id or alias")],
+        to: Annotated[str, typer.Option("--to", help="Destination, ISO 3166-1 alpha-2")],
+        end_user_hq: Annotated[str | None, typer.Option("--end-user-hq")] = None,
+        until: Annotated[str | None, typer.Option("--until", help="Last date (default today)")] = None,
+        layer: LayerOpt = "enforced",
+        json_out: JsonOpt = False,
+    ) -> None:
+        """The dated periods with their verdicts from 2022 to today, each change with the action that caused it."""
+        result = timeline(item, to, end_user_hq=end_user_hq, end=parse_date(until, field="until"), layer=_layer(layer))
+        if json_out:
+            print_json(result.to_json())
+        else:
+            _print_timeline(result)
+
+    @app.command("diff")
+    @handle_errors
+    def diff_cmd(
+        date_from: Annotated[str, typer.Option("--from", help="First date YYYY-MM-DD")],
+        date_to: Annotated[str, typer.Option("--to", help="Second date YYYY-MM-DD")],
+        item: Annotated[list[str] | None, typer.Option("--item", help="Limit to these items")] = None,
+        dest: Annotated[list[str] | None, typer.Option("--dest", help="Limit to these destinations")] = None,
+        layer: LayerOpt = "enforced",
+        json_out: JsonOpt = False,
+    ) -> None:
+        """Which catalog items change verdict for which destination groups between two dates, and why."""
+        result = diff(
+            parse_date(date_from, field="from"),
+            parse_date(date_to, field="to"),
+            items=item,
+            destinations=dest,
+            layer=_layer(layer),
+        )
+        if json_out:
+            print_json(result)
+            return
+        table = Table(title=f"Verdict changes {result['from']} -> {result['to']} ({result['layer']})")
+        for col in ("Item", "To (groups)", "Before", "After", "Why"):
+            table.add_column(col, overflow="fold")
+        for c in result["changes"]:
+            before = c["before"]["verdict"] + (
+                f" {c['before']['review_policy']}" if c["before"]["review_policy"] else ""
+            )
+            after = c["after"]["verdict"] + (f" {c['after']['review_policy']}" if c["after"]["review_policy"] else "")
+            after += "".join(f" {e}" for e in c["after"]["license_exceptions"])
+            why = "\n".join(f"{w['rule']} ({w['citation']})" for w in c["why"][:3])
+            table.add_row(c["item"], f"{c['destination']} ({', '.join(c['groups'])})", before, after, why)
+        console.print(table)
+        console.print(f"{len(result['changes'])} changes; rules {result['rules_version']}")
+
+
+def _unscreened() -> Any:
+    """An unnamed end user (only a headquarters country) is not screened: there is no name to screen."""
+    from chipclear.determination.history import NoScreening
+
+    return NoScreening()
+
+
+__all__ = ["check_json", "register"]

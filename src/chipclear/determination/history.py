@@ -1,0 +1,285 @@
+"""Verdicts over time: ``timeline`` (one item to one destination, period by period, each change with its cause)
+and ``diff`` (which catalog items change verdict for which destination groups between two dates, and why)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from chipclear.catalog import Catalog, load_catalog
+from chipclear.decision import Decision, OrderLine, Party
+from chipclear.determination.engine import determine
+from chipclear.determination.merge import change_dates
+from chipclear.geography import Geography, load_geography
+from chipclear.rules import RuleSet, load_rules
+from chipclear.rules.schema import Layer
+
+TIMELINE_START = dt.date(2022, 1, 1)  # display start, before the first advanced-computing rule (not a legal date)
+# One representative destination per kind of country-group position (the groups are looked up on each date).
+DIFF_DESTINATIONS = ["CN", "HK", "MO", "VE", "VN", "SA", "AE", "DE", "SG", "BR", "IR", "RU"]
+
+
+class NoScreening:
+    """Timelines and diffs describe rules, not parties: the placeholder end user is not screened."""
+
+    list_version = None
+
+    def search(self, name: str, country: str | None = None) -> Any:
+        return self
+
+    @property
+    def hits(self) -> tuple[()]:
+        return ()
+
+
+def _summary(d: Decision) -> tuple[str, str | None, tuple[str, ...]]:
+    return (
+        d.verdict.value,
+        d.review_policy.value if d.review_policy else None,
+        tuple(e.code for e in d.license_exceptions),
+    )
+
+
+def _applied(d: Decision) -> list[str]:
+    return [r.rule for r in d.reasons if "#" in r.rule and not r.rule.startswith(("classify", "review-policy"))]
+
+
+@dataclass
+class Period:
+    start: dt.date
+    end: dt.date | None  # inclusive last day; None = still in force
+    verdict: str
+    review_policy: str | None
+    license_exceptions: list[str]
+    caused_by: list[dict[str, str]]
+    reasons: list[dict[str, Any]]
+    missing: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end else None,
+            "verdict": self.verdict,
+            "review_policy": self.review_policy,
+            "license_exceptions": self.license_exceptions,
+            "caused_by": self.caused_by,
+            "reasons": self.reasons,
+            "missing": self.missing,
+        }
+
+
+@dataclass
+class TimelineResult:
+    item: str
+    destination: str
+    end_user_headquarters: str | None
+    layer: str
+    rules_version: str
+    periods: list[Period]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "destination": self.destination,
+            "end_user_headquarters": self.end_user_headquarters,
+            "layer": self.layer,
+            "rules_version": self.rules_version,
+            "periods": [p.to_json() for p in self.periods],
+        }
+
+
+def _boundaries(rules: RuleSet, geo: Geography) -> dict[dt.date, list[dict[str, str]]]:
+    """Dates on which something may change, each with what changes then."""
+    causes: dict[dt.date, list[dict[str, str]]] = {}
+
+    def add(day: dt.date, rule: str, citation: str, what: str) -> None:
+        causes.setdefault(day, []).append({"rule": rule, "citation": citation, "what": what})
+
+    licensing_dates = set(change_dates(rules))
+    for a in rules.actions:
+        if a.effective in licensing_dates or a.classification is not None:
+            add(a.effective, a.id, a.citation, f"{a.kind} effective: {a.title}")
+        for p in a.enforcement:
+            add(p.start, a.id, p.citation, f"{'enforced' if p.enforced else 'not enforced'} from {p.start}: {p.note}")
+            if p.end:
+                add(p.end, a.id, p.citation, f"enforcement period ends {p.end}")
+        for r in a.licensing.requirements if a.licensing else []:
+            if r.since:
+                add(r.since, f"{a.id}#{r.id}", r.citation, f"{r.id} takes effect")
+            if r.until:
+                add(r.until, f"{a.id}#{r.id}", r.citation, f"{r.id} ends (superseded)")
+    for name, group in geo.groups.items():
+        for m in group.members:
+            for day, word in ((m.start, "joins"), (m.end, "leaves")):
+                if day and day >= TIMELINE_START:
+                    add(day, f"country-groups#{name}", m.citation or group.citation, f"{m.country} {word} {name}")
+    return causes
+
+
+def _line(item: str, destination: str, on: dt.date, hq: str | None) -> OrderLine:
+    parties = [Party(name="end user", role="end_user", country=destination, headquarters_country=hq)] if hq else []
+    return OrderLine(item=item, destination=destination, ship_date=on, parties=parties)
+
+
+def timeline(
+    item: str,
+    destination: str,
+    end_user_hq: str | None = None,
+    start: dt.date = TIMELINE_START,
+    end: dt.date | None = None,
+    layer: Layer = "enforced",
+    rules: RuleSet | None = None,
+    catalog: Catalog | None = None,
+) -> TimelineResult:
+    """Dated periods with their verdicts from ``start`` to ``end`` (default today), each with its cause."""
+    rules = rules or load_rules()
+    cat = catalog or load_catalog()
+    geo = load_geography()
+    dest = geo.normalize(destination, field="destination")
+    hq = geo.normalize(end_user_hq, field="end_user_hq") if end_user_hq else None
+    resolved_item = cat.get(item).id
+    last = end or dt.date.today()
+    causes = _boundaries(rules, geo)
+    days = [start, *sorted(d for d in causes if start < d <= last)]
+    periods: list[Period] = []
+    for day in days:
+        d = determine(
+            _line(resolved_item, dest, day, hq),
+            layer=layer,
+            rules=rules,
+            catalog=cat,
+            screener=NoScreening(),
+            geography=geo,
+        )
+        summary = _summary(d)
+        if (
+            periods
+            and (periods[-1].verdict, periods[-1].review_policy, tuple(periods[-1].license_exceptions)) == summary
+        ):
+            continue
+        if periods:
+            periods[-1].end = day - dt.timedelta(days=1)
+        periods.append(
+            Period(
+                start=day,
+                end=None,
+                verdict=summary[0],
+                review_policy=summary[1],
+                license_exceptions=list(summary[2]),
+                caused_by=causes.get(day, []) if periods else [],
+                reasons=[r.model_dump(mode="json") for r in d.reasons],
+                missing=d.missing,
+            )
+        )
+    return TimelineResult(resolved_item, dest, hq, layer, rules.version, periods)
+
+
+@dataclass
+class VerdictChange:
+    item: str
+    destination: str
+    groups: list[str]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    why: list[dict[str, str]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "destination": self.destination,
+            "groups": self.groups,
+            "before": self.before,
+            "after": self.after,
+            "why": self.why,
+        }
+
+
+def _groups_of(geo: Geography, code: str, on: dt.date) -> list[str]:
+    resolved, _ = geo.resolve(code, on)
+    return [g for g in geo.groups if geo.member(resolved, g, on).value is True]
+
+
+def diff(
+    date_from: dt.date,
+    date_to: dt.date,
+    items: list[str] | None = None,
+    destinations: list[str] | None = None,
+    layer: Layer = "enforced",
+    rules: RuleSet | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """Catalog items whose verdict changes between two dates, per representative destination, with the reasons.
+
+    The end user is taken to be headquartered in the destination country (the headquartered rule is covered by
+    ``timeline --end-user-hq``)."""
+    rules = rules or load_rules()
+    cat = catalog or load_catalog()
+    geo = load_geography()
+    dests = [geo.normalize(d, field="destination") for d in (destinations or DIFF_DESTINATIONS)]
+    ids = [cat.get(i).id for i in items] if items else [i.id for i in cat.items()]
+    causes = _boundaries(rules, geo)
+    why_dates = [c for day, cs in sorted(causes.items()) if date_from < day <= date_to for c in cs]
+    changes: list[VerdictChange] = []
+    for item in ids:
+        for dest in dests:
+            hq = geo.country_of(dest)
+            before = determine(
+                _line(item, dest, date_from, hq),
+                layer=layer,
+                rules=rules,
+                catalog=cat,
+                screener=NoScreening(),
+                geography=geo,
+            )
+            after = determine(
+                _line(item, dest, date_to, hq),
+                layer=layer,
+                rules=rules,
+                catalog=cat,
+                screener=NoScreening(),
+                geography=geo,
+            )
+            if _summary(before) == _summary(after):
+                continue
+            old, new = set(_applied(before)), set(_applied(after))
+            why = [
+                {"rule": r.rule, "citation": r.citation, "detail": r.detail}
+                for r in after.reasons
+                if r.rule in new - old
+            ]
+            why += [
+                {"rule": r.rule, "citation": r.citation, "detail": "no longer applies: " + r.detail}
+                for r in before.reasons
+                if r.rule in old - new
+            ]
+            changes.append(
+                VerdictChange(
+                    item=item,
+                    destination=dest,
+                    groups=_groups_of(geo, dest, date_to),
+                    before={
+                        "verdict": before.verdict.value,
+                        "review_policy": _summary(before)[1],
+                        "license_exceptions": list(_summary(before)[2]),
+                    },
+                    after={
+                        "verdict": after.verdict.value,
+                        "review_policy": _summary(after)[1],
+                        "license_exceptions": list(_summary(after)[2]),
+                    },
+                    why=why,
+                )
+            )
+    return {
+        "from": date_from.isoformat(),
+        "to": date_to.isoformat(),
+        "layer": layer,
+        "rules_version": rules.version,
+        "destinations": dests,
+        "actions_between": why_dates,
+        "changes": [c.to_json() for c in changes],
+    }
+
+
+__all__ = ["NoScreening", "Period", "TimelineResult", "VerdictChange", "diff", "timeline"]
