@@ -25,6 +25,7 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[\W_]+", "", name.casefold())
 
 
+@lru_cache(maxsize=1)  # read-only; classify() asks for it on every call
 def load_precisions() -> dict[str, Any]:
     text = (resources.files("chipclear.catalog") / "precisions.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
