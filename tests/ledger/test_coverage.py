@@ -130,3 +130,12 @@ def test_other_verdicts_are_left_alone() -> None:
     for verdict in (Verdict.HOLD, Verdict.PROHIBITED, Verdict.NLR):
         decision = stub_decision(line, verdict)
         assert apply_coverage(decision, line, find_covering_license(decision, line, [TERMS])) == decision
+
+
+def test_catalog_id_from_the_classifier_counts_as_the_item() -> None:
+    # the classifier's JSON carries the resolved catalog item as an object; the user may have typed an alias
+    line = h20_line(1).model_copy(update={"item": "H20"})
+    decision = stub_decision(line).model_copy(
+        update={"classification": {"item": {"id": "nvidia-h20", "name": "H20 (HGX H20)"}, "eccn": None}}
+    )
+    assert why_not_covered(TERMS, decision, line) == []

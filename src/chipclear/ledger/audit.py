@@ -179,9 +179,7 @@ def verify_chain(records: Iterable[ChainRecord]) -> tuple[VerifyResult, dict[str
             what = "deleted" if rec.seq > expected else "inserted or reordered"
             return bad(f"expected record {expected} here; a record was {what}")
         if rec.prev_hash != prev:
-            return bad(
-                "previous-hash link does not match the record before it (deleted, inserted or reordered)"
-            )
+            return bad("previous-hash link does not match the record before it (deleted, inserted or reordered)")
         if record_hash(rec.prev_hash, rec.payload) != rec.hash:
             return bad("content does not match its hash (the record was changed)")
         try:
@@ -235,9 +233,7 @@ def _verify(session: Session) -> VerifyResult:
             key = entity_key(obj)
             seen.add(key)
             if key not in state:
-                return VerifyResult(
-                    False, result.records, None, f"row {key} is not in the audit log (inserted)"
-                )
+                return VerifyResult(False, result.records, None, f"row {key} is not in the audit log (inserted)")
             seq, snap = state[key]
             current = snapshot(obj)
             if current != snap:

@@ -79,6 +79,8 @@ def item_keys(decision: Decision, line: OrderLine) -> set[str]:
     cls: dict[str, Any] = decision.classification or {}
     for key in ("item", "id", "item_id", "catalog_id", "canonical_id", "eccn"):
         value = cls.get(key)
+        if isinstance(value, dict):  # e.g. {"id": "nvidia-h20", "name": ...} or {"eccn": "3A090.a", ...}
+            value = value.get("id") or value.get("eccn")
         if isinstance(value, str) and value:
             keys.add(normalise_item(value))
     return keys
@@ -175,11 +177,7 @@ def apply_coverage(decision: Decision, line: OrderLine, coverage: Coverage) -> D
         return decision.model_copy(update={"reasons": [*decision.reasons, reason]})
     terms = coverage.license
     summary = license_summary(terms, line)
-    left = (
-        ""
-        if summary["quantity_left"] is None
-        else f"; {summary['quantity_left']} units left before this line"
-    )
+    left = "" if summary["quantity_left"] is None else f"; {summary['quantity_left']} units left before this line"
     reason = Reason(
         rule=COVERAGE_RULE,
         citation=f"License {terms.number}",

@@ -160,18 +160,21 @@ class AuditHead(Base):
 
 
 class ScreeningReview(Base):
-    """A reviewer's not-a-match (or confirmed-match) call on a screening hit (added in migration 0002)."""
+    """A reviewer's call on a screening hit, tied to the list entry's content hash (migration 0002).
+
+    Implements the storage behind ``chipclear.screening.ReviewStore`` (see ``chipclear.ledger.reviews``)."""
 
     __tablename__ = "screening_reviews"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    party_key: Mapped[str] = mapped_column(String(300), index=True)  # normalised party name (+ country)
+    party_name: Mapped[str] = mapped_column(String(300))
+    party_key: Mapped[str] = mapped_column(String(300), index=True)  # normalised party name
     entry_id: Mapped[str] = mapped_column(String(200))  # list entry id
-    list_version: Mapped[str | None] = mapped_column(String(200))
-    decision: Mapped[str] = mapped_column(String(30))  # not_a_match | match
+    entry_hash: Mapped[str] = mapped_column(String(128))  # the entry's content when reviewed
+    decision: Mapped[str] = mapped_column(String(30))  # not_a_match
     reason: Mapped[str] = mapped_column(Text)
     reviewer: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[str] = mapped_column(String(40))
+    decided_at: Mapped[str] = mapped_column(String(40))
 
 
 __all__ = [

@@ -184,9 +184,7 @@ def _unique_application_number(session: Session, number: str | None) -> None:
         raise Conflict(f"an application with agency number {number!r} already exists")
 
 
-def get_application(
-    session: Session, actor: Actor, app_id: int, *, for_update: bool = False
-) -> LicenseApplication:
+def get_application(session: Session, actor: Actor, app_id: int, *, for_update: bool = False) -> LicenseApplication:
     require(actor.name, actor.role, "read")
     stmt = select(LicenseApplication).where(LicenseApplication.id == app_id)
     if for_update:
@@ -417,9 +415,7 @@ def _stamp(decision: Decision, actor: Actor) -> Decision:
     )
 
 
-def ledger_aware(
-    decision: Decision, line: OrderLine, licenses: Sequence[License]
-) -> tuple[Decision, Coverage]:
+def ledger_aware(decision: Decision, line: OrderLine, licenses: Sequence[License]) -> tuple[Decision, Coverage]:
     coverage = find_covering_license(decision, line, [terms_of(lic) for lic in licenses])
     return apply_coverage(decision, line, coverage), coverage
 
@@ -475,9 +471,7 @@ class ShipmentResult:
         return [ln for ln in self.lines if ln.line.status == "held"]
 
 
-def _decrement(
-    session: Session, lic: License, sl: ShipmentLine, line: OrderLine, actor: Actor
-) -> LicenseUsage:
+def _decrement(session: Session, lic: License, sl: ShipmentLine, line: OrderLine, actor: Actor) -> LicenseUsage:
     value = cents(line.value_usd) or 0
     lic.quantity_used += line.quantity
     lic.value_used_cents += value
@@ -536,9 +530,7 @@ def ship(
     if license_number is not None and not licenses:
         raise NotFound(f"no active license numbered {license_number!r}")
     by_number = {lic.number: lic for lic in licenses}
-    shipment = Shipment(
-        reference=reference or lines[0].order_id, created_by=actor.name, created_at=audit.now_utc()
-    )
+    shipment = Shipment(reference=reference or lines[0].order_id, created_by=actor.name, created_at=audit.now_utc())
     session.add(shipment)
     session.flush()
     result = ShipmentResult(shipment)
@@ -591,19 +583,25 @@ def list_holds(session: Session, actor: Actor) -> list[ShipmentLine]:
 
 def get_line(session: Session, actor: Actor, line_id: int) -> ShipmentLine:
     require(actor.name, actor.role, "read")
-    sl = session.execute(
-        select(ShipmentLine).where(ShipmentLine.id == line_id).with_for_update()
-    ).scalar_one_or_none()
+    sl = session.execute(select(ShipmentLine).where(ShipmentLine.id == line_id).with_for_update()).scalar_one_or_none()
     if sl is None:
         raise NotFound(f"no shipment line {line_id}")
     return sl
 
 
 def release_hold(
-    session: Session, actor: Actor, line_id: int, *, reason: str, license_number: str | None = None
+    session: Session,
+    actor: Actor,
+    line_id: int,
+    *,
+    reason: str,
+    license_number: str | None = None,
+    ship_date: dt.date | None = None,
+    decide: Decide | None = None,
 ) -> ShippedLine:
     """An approver releases a held line, with a reason. A LICENSE_REQUIRED line needs a covering license
     (which is decremented); a HOLD is released on the approver's reason; a PROHIBITED line cannot be released.
+    With ``ship_date`` the line is re-dated and decided again for that date before these rules apply.
     """
     require(actor.name, actor.role, "hold.release")
     if not reason.strip():
@@ -614,6 +612,14 @@ def release_hold(
         raise Conflict(f"shipment line {line_id} is {sl.status}, not held")
     decision = Decision.model_validate(sl.decision)
     line = OrderLine.model_validate(sl.order_line)
+    if ship_date is not None and ship_date != line.ship_date:
+        # The line leaves on a new date: decide it afresh for that date, never on a stale decision.
+        line = line.model_copy(update={"ship_date": ship_date})
+        decision = _stamp((decide or default_decide)(line, ship_date), actor)
+        sl.ship_date = ship_date
+        sl.order_line = line.model_dump(mode="json")
+        sl.decision = decision.to_json()
+        sl.verdict = decision.verdict.value
     state: list[Any] = [sl]
     lic: License | None = None
     if decision.verdict == Verdict.PROHIBITED:
