@@ -25,7 +25,7 @@ DATA_DIR = Path(__file__).parent / "data"
 _MEASURE = TypeAdapter(Measure)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TariffData:
     """Everything the duty engine needs, validated; ``measures`` keyed by id in file order."""
 

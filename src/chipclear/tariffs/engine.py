@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from chipclear.tariffs import hts as hts_mod
@@ -779,6 +780,7 @@ def _line_unknowns(base: _Run) -> list[Unknown]:
     return base.line_unknowns
 
 
+@lru_cache(maxsize=8)
 def boundaries(data: TariffData) -> list[dt.date]:
     """Every date on which some measure in the data starts or ends (for the timeline)."""
     days: set[dt.date] = {data.column1.coverage_from}
@@ -800,6 +802,7 @@ def boundaries(data: TariffData) -> list[dt.date]:
     return sorted(d for d in days if d >= data.column1.coverage_from)
 
 
+@lru_cache(maxsize=8)
 def all_claims(data: TariffData) -> list[str]:
     claims = {GENERIC_EXCLUSION_CLAIM}
     for measure in data.measures.values():
@@ -813,5 +816,6 @@ def all_claims(data: TariffData) -> list[str]:
     return sorted(c for c in claims if c)
 
 
+@lru_cache(maxsize=8)
 def end_use_keys(data: TariffData) -> list[str]:
     return [e.key for m in data.measures.values() if isinstance(m, Sec232Semiconductors) for e in m.end_uses]
