@@ -598,7 +598,8 @@ def audit_verify(
     if as_json:
         print_json(result.to_json())
     elif result.ok:
-        console.print(f"audit log OK: {result.records} records, chain and tables intact", markup=False, highlight=False)
+        what = "chain intact (export file)" if file is not None else "chain and tables intact"
+        console.print(f"audit log OK: {result.records} records, {what}", markup=False, highlight=False)
     else:
         console.print(f"audit log FAILED: {result.problem}", markup=False, highlight=False, soft_wrap=True)
     if not result.ok:
@@ -703,6 +704,7 @@ def db_upgrade(api_key: KeyOpt = None) -> None:
 def user_add(
     name: Annotated[str, typer.Argument(help="User name")],
     role: Annotated[str, typer.Option("--role", help="viewer, analyst, approver or admin")],
+    key_only: Annotated[bool, typer.Option("--key-only", help="Print only the API key (for scripts)")] = False,
     api_key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -713,7 +715,9 @@ def user_add(
         actor = _actor(s, api_key) if has_users else None
         user, key = users.create_user(s, name, role, actor)
         out = {"name": user.name, "role": user.role, "api_key": key}
-    if as_json:
+    if key_only:
+        sys.stdout.write(key + "\n")
+    elif as_json:
         print_json(out)
     else:
         console.print(f"user {out['name']} ({out['role']}) created; API key (shown once):", markup=False)

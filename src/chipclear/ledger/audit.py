@@ -208,6 +208,8 @@ def verify(session: Session) -> VerifyResult:
         return _verify(session)
     except DatabaseError as exc:  # a damaged file: SQLite reports "malformed" or "not a database"
         return VerifyResult(False, 0, None, f"database cannot be read: {exc.orig}")
+    except ValueError as exc:  # a JSON column edited into invalid JSON
+        return VerifyResult(False, 0, None, f"a stored row cannot be decoded (changed): {exc}")
 
 
 def _verify(session: Session) -> VerifyResult:

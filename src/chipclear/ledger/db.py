@@ -59,6 +59,7 @@ def _sqlite_immediate_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")  # a committed record survives a power cut
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # freed space is zeroed: no stale copies of records linger
         cursor.close()
 
     @event.listens_for(engine, "begin")
