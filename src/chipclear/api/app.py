@@ -1,0 +1,63 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import chipclear
+from chipclear.api.deps import LedgerHolder
+from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, install_error_handlers
+from chipclear.api.routers import audit, catalog, check, duty, licenses, lists, screening, shipments, users
+
+API_ROUTERS = [catalog, check, screening, licenses, shipments, audit, lists, duty, users]
+
+
+def _health() -> dict[str, Any]:
+    return {"status": "ok", "version": getattr(chipclear, "__version__", "unknown")}
+
+
+def create_app(
+    database_url: str | None = None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, console: bool = True
+) -> FastAPI:
+    """The API (``/api``) and, with ``console``, the web console (``/``); the ledger opens on first use."""
+    holder = LedgerHolder(database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        holder.close()
+
+    app = FastAPI(
+        title="chipclear",
+        version=getattr(chipclear, "__version__", "0"),
+        description=(
+            "Export-control, screening and import-duty decisions for AI chips, with cited reasons. "
+            "Send your API key in the `X-API-Key` header. JSON field names are those of the CLI's `--json`."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.ledger = holder
+    install_error_handlers(app)
+    api = APIRouter(prefix="/api")
+    api.add_api_route("/health", _health, methods=["GET"], tags=["health"], summary="Liveness (no key needed)")
+    for module in API_ROUTERS:
+        api.include_router(module.router)
+    app.include_router(api)
+    if console:
+        from chipclear.web import routes as web_routes
+
+        app.include_router(web_routes.router)
+        app.state.html_error = web_routes.html_error
+        static = resources.files("chipclear.web") / "static"
+        app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    return app
+
+
+__all__ = ["API_ROUTERS", "create_app"]

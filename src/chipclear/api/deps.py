@@ -1,0 +1,94 @@
+"""Per-application state (the open ledger) and authentication by API key.
+
+A key is read from ``X-API-Key`` or ``Authorization: Bearer <key>`` (the API), or from the console's session
+cookie (console pages only, never the JSON API, so a cross-site form cannot act with a browser's cookie).
+Authentication and the operation run in one ledger transaction (``Tx``): a revoked key stops working at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from fastapi import Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from chipclear.api.errors import Unauthorized
+from chipclear.ledger import Ledger, open_ledger
+from chipclear.ledger.roles import require
+from chipclear.ledger.users import SystemActor, authenticate
+
+COOKIE_NAME = "chipclear_key"
+
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Your chipclear API key")
+bearer = HTTPBearer(auto_error=False, description="Your chipclear API key as a bearer token")
+
+
+class LedgerHolder:
+    """Opens the ledger on first use, so building the app (and its OpenAPI schema) needs no database."""
+
+    def __init__(self, url: str | None) -> None:
+        self.url = url
+        self._ledger: Ledger | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Ledger:
+        if self._ledger is None:
+            with self._lock:
+                if self._ledger is None:
+                    self._ledger = open_ledger(self.url)
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+
+@dataclass
+class Tx:
+    """One transaction and the authenticated actor (a detached copy of the user's name and role)."""
+
+    session: Session
+    actor: SystemActor
+
+    def require(self, action: str) -> None:
+        """For routes that call the engine directly (no ledger service to check the role for them)."""
+        require(self.actor.name, self.actor.role, action)
+
+
+def ledger_of(request: Request) -> Ledger:
+    holder: LedgerHolder = request.app.state.ledger
+    return holder.get()
+
+
+@contextmanager
+def transaction(request: Request, key: str | None) -> Iterator[Tx]:
+    """Authenticate ``key`` and yield a transaction; commits on success, rolls back on any error."""
+    if not key:
+        raise Unauthorized("no API key given: send it in the X-API-Key header", field="X-API-Key")
+    with ledger_of(request).session() as session:
+        user = authenticate(session, key)
+        yield Tx(session, SystemActor(user.name, user.role))
+
+
+def api_key(
+    header_key: str | None = Security(api_key_header),
+    bearer_key: HTTPAuthorizationCredentials | None = Security(bearer),
+) -> str | None:
+    """The API key of a JSON API request (header only)."""
+    if header_key:
+        return header_key.strip()
+    if bearer_key is not None:
+        return bearer_key.credentials.strip()
+    return None
+
+
+def cookie_key(request: Request) -> str | None:
+    return request.cookies.get(COOKIE_NAME)
+
+
+__all__ = ["COOKIE_NAME", "LedgerHolder", "Tx", "api_key", "cookie_key", "ledger_of", "transaction"]

@@ -1,0 +1,39 @@
+"""The audit chain: ``/api/audit/verify`` and ``/api/audit/export`` (JSON lines)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from chipclear.api.deps import api_key, transaction
+from chipclear.ledger import audit
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get("/audit/verify", summary="Verify the hash chain and that every audited row matches its last record")
+def verify(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        tx.require("audit.verify")
+        return audit.verify(tx.session).to_json()
+
+
+@router.get(
+    "/audit/export",
+    summary="The audit log as JSON lines (one record per line, with its hash links)",
+    response_class=Response,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+def export(request: Request, key: str | None = Depends(api_key)) -> Response:
+    with transaction(request, key) as tx:
+        tx.require("audit.export")
+        out = io.StringIO()
+        audit.export(tx.session, out)
+    return Response(
+        out.getvalue(),
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="chipclear-audit.jsonl"'},
+    )

@@ -1,0 +1,86 @@
+"""Determination: ``POST /api/check`` (ledger-aware, recorded in the audit log)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from chipclear.api.deps import api_key, transaction
+from chipclear.api.errors import NotAvailable
+from chipclear.api.routers._util import LayerParam, layer_of, optional_module
+from chipclear.decision import Decision, OrderLine
+from chipclear.ledger import services
+
+try:  # the CLI's JSON shape, so `chipclear check --json` and the API agree field for field
+    from chipclear.cli.check import check_json
+except ImportError:  # pragma: no cover - the determination CLI is not installed
+
+    def check_json(decision: Decision) -> dict[str, Any]:
+        return decision.to_json()
+
+
+router = APIRouter(tags=["check"])
+
+
+def check_line(request: Request, key: str | None, line: OrderLine, as_of: dt.date | None) -> dict[str, Any]:
+    """The ledger's check (determination + licenses on file + audit record), as the decision JSON."""
+    with transaction(request, key) as tx:
+        try:
+            decision = services.check_line(tx.session, line, tx.actor, as_of=as_of)
+        except ModuleNotFoundError as exc:
+            if exc.name == "chipclear.determine":
+                raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
+            raise
+        return check_json(decision)
+
+
+@router.post(
+    "/check",
+    summary="Decide one order line: verdict, reasons with citations, license exceptions (recorded in the audit log)",
+)
+def check(
+    request: Request,
+    line: OrderLine,
+    as_of: dt.date | None = None,
+    key: str | None = Depends(api_key),
+) -> dict[str, Any]:
+    return check_line(request, key, line, as_of)
+
+
+@router.get("/timeline/{item}", summary="Verdict periods for an item and destination from 2022 to a date, with causes")
+def timeline(
+    request: Request,
+    item: str,
+    to: str = Query(..., min_length=1, max_length=10, description="Destination, ISO 3166-1 alpha-2"),
+    end_user_hq: str | None = Query(None, max_length=10),
+    until: dt.date | None = None,
+    layer: LayerParam = "enforced",
+    key: str | None = Depends(api_key),
+) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        tx.require("read")
+    determine = optional_module("chipclear.determine", "the determination engine")
+    result = determine.timeline(item, to, end_user_hq=end_user_hq, end=until, layer=layer_of(layer))
+    data: dict[str, Any] = result.to_json()
+    return data
+
+
+@router.get("/diff", summary="Items whose verdict changes between two dates, per destination, and why")
+def diff(
+    request: Request,
+    date_from: dt.date = Query(..., alias="from"),
+    date_to: dt.date = Query(..., alias="to"),
+    item: list[str] = Query(default_factory=list, max_length=100),
+    dest: list[str] = Query(default_factory=list, max_length=50),
+    layer: LayerParam = "enforced",
+    key: str | None = Depends(api_key),
+) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        tx.require("read")
+    determine = optional_module("chipclear.determine", "the determination engine")
+    result: dict[str, Any] = determine.diff(
+        date_from, date_to, items=item or None, destinations=dest or None, layer=layer_of(layer)
+    )
+    return result

@@ -1,0 +1,54 @@
+"""Import duties: ``/api/duty`` and ``/api/duty/timeline``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from chipclear.api.deps import api_key, transaction
+from chipclear.api.routers._util import optional_module
+from chipclear.catalog import load_catalog
+
+router = APIRouter(tags=["duty"])
+
+
+def _item(name: str | None) -> Any:
+    return load_catalog().get(name) if name else None
+
+
+@router.get("/duty", summary="The import-duty stack for an HTS line, origin and entry date, each layer cited")
+def duty(
+    request: Request,
+    hts: str = Query(..., min_length=1, max_length=20),
+    origin: str = Query(..., min_length=1, max_length=60),
+    entry_date: dt.date | None = None,
+    value: float | None = Query(None, ge=0, le=1e13),
+    item: str | None = Query(None, max_length=200),
+    end_use: str | None = Query(None, max_length=100),
+    claims: list[str] = Query(default_factory=list, max_length=20),
+    key: str | None = Depends(api_key),
+) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        tx.require("read")
+    tariffs = optional_module("chipclear.tariffs", "the import-duty calculator")
+    result = tariffs.duty(hts, origin, entry_date or dt.date.today(), value, _item(item), end_use, claims)
+    data: dict[str, Any] = result.to_json()
+    return data
+
+
+@router.get("/duty/timeline", summary="How the duty stack for an HTS line and origin changed over time")
+def duty_timeline(
+    request: Request,
+    hts: str = Query(..., min_length=1, max_length=20),
+    origin: str = Query(..., min_length=1, max_length=60),
+    item: str | None = Query(None, max_length=200),
+    end_use: str | None = Query(None, max_length=100),
+    claims: list[str] = Query(default_factory=list, max_length=20),
+    key: str | None = Depends(api_key),
+) -> list[dict[str, Any]]:
+    with transaction(request, key) as tx:
+        tx.require("read")
+    tariffs = optional_module("chipclear.tariffs", "the import-duty calculator")
+    return [seg.to_json() for seg in tariffs.timeline(hts, origin, _item(item), end_use, claims)]

@@ -1,0 +1,139 @@
+"""License applications and licenses: ``/api/applications``, ``/api/licenses``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from chipclear.api.deps import api_key, transaction
+from chipclear.api.routers.serializers import application_json, usage_json
+from chipclear.ledger import services
+
+router = APIRouter(tags=["licenses"])
+
+
+class PartyIn(BaseModel):
+    name: str = Field(max_length=300)
+    role: str = Field("end_user", max_length=40)
+    country: str | None = Field(None, max_length=10)
+
+
+class ApplicationIn(BaseModel):
+    items: list[str] = Field(min_length=1, max_length=100)
+    destinations: list[str] = Field(min_length=1, max_length=100)
+    parties: list[PartyIn] = Field(default_factory=list, max_length=100)
+    quantity: int | None = Field(None, ge=1, le=10**9)
+    value_usd: float | None = Field(None, ge=0, le=1e13)
+    note: str = Field("", max_length=4000)
+    application_number: str | None = Field(None, max_length=60)
+    submitted_on: dt.date | None = None
+
+
+class SubmitIn(BaseModel):
+    application_number: str = Field(min_length=1, max_length=60)
+    submitted_on: dt.date | None = None
+
+
+class CloseIn(BaseModel):
+    status: Literal["denied", "returned", "withdrawn"]
+    reason: str = Field(min_length=1, max_length=4000)
+    decided_on: dt.date | None = None
+
+
+class GrantIn(BaseModel):
+    number: str = Field(min_length=1, max_length=60)
+    valid_from: dt.date
+    valid_to: dt.date
+    quantity_limit: int | None = Field(None, ge=1, le=10**9)
+    value_limit_usd: float | None = Field(None, ge=0, le=1e13)
+    tolerance_percent: int = Field(0, ge=0, le=100)
+    conditions: str = Field("", max_length=4000)
+    decided_on: dt.date | None = None
+
+
+AppId = Path(ge=1, le=2**31 - 1)
+
+
+@router.get("/applications", summary="License applications")
+def applications(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
+    with transaction(request, key) as tx:
+        return [application_json(a) for a in services.list_applications(tx.session, tx.actor)]
+
+
+@router.post("/applications", status_code=201, summary="Create a license application (draft or submitted)")
+def create_application(request: Request, body: ApplicationIn, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        app = services.apply_for_license(
+            tx.session,
+            tx.actor,
+            items=body.items,
+            destinations=body.destinations,
+            parties=[p.model_dump() for p in body.parties],
+            quantity=body.quantity,
+            value_usd=body.value_usd,
+            note=body.note,
+            application_number=body.application_number,
+            submitted_on=body.submitted_on,
+        )
+        return application_json(app)
+
+
+@router.get("/applications/{app_id}", summary="One license application")
+def application(request: Request, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        return application_json(services.get_application(tx.session, tx.actor, app_id))
+
+
+@router.post("/applications/{app_id}/submit", summary="Record the agency's application number")
+def submit(request: Request, body: SubmitIn, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        app = services.submit_application(
+            tx.session, tx.actor, app_id, application_number=body.application_number, submitted_on=body.submitted_on
+        )
+        return application_json(app)
+
+
+@router.post("/applications/{app_id}/close", summary="Record a denial, a return without action or a withdrawal")
+def close(request: Request, body: CloseIn, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        app = services.close_application(
+            tx.session, tx.actor, app_id, body.status, reason=body.reason, decided_on=body.decided_on
+        )
+        return application_json(app)
+
+
+@router.post("/applications/{app_id}/grant", status_code=201, summary="Record the agency's grant as a license")
+def grant(request: Request, body: GrantIn, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        lic = services.grant_license(
+            tx.session,
+            tx.actor,
+            app_id,
+            number=body.number,
+            valid_from=body.valid_from,
+            valid_to=body.valid_to,
+            quantity_limit=body.quantity_limit,
+            value_limit_usd=body.value_limit_usd,
+            tolerance_percent=body.tolerance_percent,
+            conditions=body.conditions,
+            decided_on=body.decided_on,
+        )
+        return services.license_json(lic)
+
+
+@router.get("/licenses", summary="Licenses with their balances")
+def licenses(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
+    with transaction(request, key) as tx:
+        return [services.license_json(lic) for lic in services.list_licenses(tx.session, tx.actor)]
+
+
+@router.get("/licenses/{number}", summary="One license with its usage history")
+def license_detail(request: Request, number: str, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        lic = services.get_license(tx.session, tx.actor, number)
+        data = services.license_json(lic)
+        data["usage"] = [usage_json(u) for u in services.license_usage(tx.session, tx.actor, lic)]
+        return data

@@ -1,0 +1,71 @@
+"""Screening list status and update: ``/api/lists/status``, ``/api/lists/update`` (admin, file upload)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+
+from chipclear.api.deps import api_key, transaction
+from chipclear.ledger import audit
+from chipclear.screening import ListStore, default_screener
+
+router = APIRouter(tags=["lists"])
+
+
+def list_status() -> dict[str, Any]:
+    screener = default_screener()
+    stale, reason = screener.staleness()
+    info = ListStore().current()
+    loaded = screener.lists
+    return {
+        "list_version": screener.list_version,
+        "list_date": loaded.list_date.isoformat() if loaded.list_date else None,
+        "entries": len(loaded.entries),
+        "counts_by_source": loaded.counts_by_source,
+        "origin": loaded.origin,
+        "embedded": info is None,
+        "loaded_at": info.get("loaded_at") if info else None,
+        "stale": stale,
+        "stale_reason": reason,
+        "max_age_days": screener.max_age_days,
+    }
+
+
+@router.get("/lists/status", summary="The screening list in use: version, date, entries, staleness")
+def status(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        tx.require("read")
+    return list_status()
+
+
+@router.post("/lists/update", summary="Replace the screening list with an uploaded file (admin)")
+def update(
+    request: Request,
+    file: UploadFile = File(..., description="A CSL JSON/CSV, OFAC CSV, FtM or BIS list file"),
+    format: str | None = Form(None, max_length=40),
+    list_date: dt.date | None = Form(None),
+    allow_shrink: bool = Form(False),
+    key: str | None = Depends(api_key),
+) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        tx.require("lists.write")
+        name = Path(file.filename or "upload.json").name or "upload.json"
+        with tempfile.TemporaryDirectory(prefix="chipclear-upload-") as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(file.file.read())
+            report = ListStore().update(str(path), fmt=format, list_date=list_date, allow_shrink=allow_shrink)
+        data = report.to_json()
+        audit.append(
+            tx.session,
+            actor=tx.actor.name,
+            action="lists.update",
+            entity="lists:active",
+            input={"file": name, "format": format, "list_date": list_date.isoformat() if list_date else None},
+            output=data,
+            list_version=report.version,
+        )
+        return data

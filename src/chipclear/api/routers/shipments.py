@@ -1,0 +1,82 @@
+"""Shipments and holds: ``/api/shipments``, ``/api/holds``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from chipclear.api.deps import api_key, transaction
+from chipclear.api.errors import NotAvailable
+from chipclear.api.routers.serializers import line_json, shipment_result_json
+from chipclear.decision import OrderLine
+from chipclear.ledger import services
+
+router = APIRouter(tags=["shipments"])
+
+LineId = Path(ge=1, le=2**31 - 1)
+
+
+class ShipmentIn(BaseModel):
+    lines: list[OrderLine] = Field(min_length=1, max_length=1000)
+    reference: str | None = Field(None, max_length=200)
+    license_number: str | None = Field(None, max_length=60)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=4000)
+    license_number: str | None = Field(None, max_length=60)
+
+
+def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        try:
+            result = services.ship(
+                tx.session, body.lines, tx.actor, reference=body.reference, license_number=body.license_number
+            )
+        except ModuleNotFoundError as exc:
+            if exc.name == "chipclear.determine":
+                raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
+            raise
+        return shipment_result_json(result)
+
+
+@router.post(
+    "/shipments",
+    status_code=201,
+    summary="Record a shipment: lines with authority ship (licenses decremented), the others are held",
+)
+def create_shipment(request: Request, body: ShipmentIn, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    return ship(request, key, body)
+
+
+@router.get("/holds", summary="Held shipment lines, with the decision that holds each")
+def holds(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
+    with transaction(request, key) as tx:
+        return [line_json(sl) for sl in services.list_holds(tx.session, tx.actor)]
+
+
+@router.get("/shipment-lines/{line_id}", summary="One shipment line")
+def shipment_line(request: Request, line_id: int = LineId, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        return line_json(services.get_line(tx.session, tx.actor, line_id))
+
+
+@router.post("/holds/{line_id}/release", summary="Release a held line with a reason (approver)")
+def release(
+    request: Request, body: ReasonIn, line_id: int = LineId, key: str | None = Depends(api_key)
+) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        done = services.release_hold(
+            tx.session, tx.actor, line_id, reason=body.reason, license_number=body.license_number
+        )
+        return line_json(done.line, done.license_number)
+
+
+@router.post("/holds/{line_id}/cancel", summary="Cancel a held line with a reason (approver)")
+def cancel(
+    request: Request, body: ReasonIn, line_id: int = LineId, key: str | None = Depends(api_key)
+) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        return line_json(services.cancel_line(tx.session, tx.actor, line_id, reason=body.reason))

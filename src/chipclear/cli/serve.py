@@ -1,0 +1,100 @@
+"""``chipclear serve``: the HTTP API and the web console on this machine, with no configuration.
+
+Uses the embedded SQLite ledger in the user data directory and the bundled catalog, rules and lists. On the
+first start it creates an admin user and prints its API key (shown once, stored only as a hash) and a sign-in
+link that carries the key in the URL fragment, which the browser never sends to a server.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Annotated
+
+import typer
+
+from chipclear.cli._common import console, handle_errors
+from chipclear.errors import InputError
+
+DEFAULT_PORT = 8000
+PORT_TRIES = 20
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def pick_port(host: str, port: int | None) -> int:
+    """``port`` when given (it must be free); otherwise the first free port from 8000."""
+    if port is not None:
+        if not _port_free(host, port):
+            raise InputError(f"port: {port} on {host} is in use; pick another with --port", field="port")
+        return port
+    for candidate in range(DEFAULT_PORT, DEFAULT_PORT + PORT_TRIES):
+        if _port_free(host, candidate):
+            return candidate
+    raise InputError(
+        f"port: ports {DEFAULT_PORT}-{DEFAULT_PORT + PORT_TRIES - 1} are in use; give --port", field="port"
+    )
+
+
+def first_admin_key(database_url: str | None = None) -> str | None:
+    """Create the first admin user of an empty ledger and return its key; None when users exist already."""
+    from sqlalchemy import func, select
+
+    from chipclear.ledger import open_ledger, users
+    from chipclear.ledger.models import User
+
+    ledger = open_ledger(database_url)
+    try:
+        with ledger.session() as session:
+            if session.execute(select(func.count()).select_from(User)).scalar_one():
+                return None
+            _, key = users.create_user(session, "admin", "admin", None)
+            return key
+    finally:
+        ledger.close()
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only).")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Port (default: the first free port from 8000).")] = None,
+) -> None:
+    """Start the web console and the HTTP API (OpenAPI at /docs) on this machine."""
+    import uvicorn
+
+    from chipclear.api import create_app
+    from chipclear.settings import get_settings
+
+    settings = get_settings()
+    chosen = pick_port(host, port)
+    key = first_admin_key(settings.database_url)
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{chosen}"
+    console.print(f"[bold]chipclear[/] console and API: [bold cyan]{url}[/]   (API docs: {url}/docs)", soft_wrap=True)
+    console.print(f"ledger: {settings.database_url}", soft_wrap=True)
+    if key:
+        console.print(
+            "\n[bold]First start: an admin user was created. Its API key is shown only this once:[/]", soft_wrap=True
+        )
+        console.print(f"  [bold yellow]{key}[/]", soft_wrap=True)
+        console.print("  Save it (e.g. in a password manager). Sign in by opening:", soft_wrap=True)
+        console.print(f"  [bold cyan]{url}/login#key={key}[/]\n", soft_wrap=True)
+    else:
+        console.print(
+            "Sign in with your API key (the admin key was shown when chipclear serve first started).", soft_wrap=True
+        )
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(
+            f"[yellow]warning: listening on {host}: the API is reachable from other machines[/]", soft_wrap=True
+        )
+    console.print("Press Ctrl+C to stop.", soft_wrap=True)
+    uvicorn.run(create_app(settings.database_url), host=host, port=chosen, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(handle_errors(serve_command))

@@ -1,0 +1,1 @@
+"""The web console: server-rendered Jinja2 pages with htmx; every asset ships in ``static/`` (no CDN)."""

@@ -1,0 +1,204 @@
+"""Catalog, item and chip-map pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from chipclear import metrics
+from chipclear.catalog import Part, System, load_catalog
+from chipclear.classify import classify
+from chipclear.errors import ChipclearError, InputError
+from chipclear.rules import load_rules
+from chipclear.rules.schema import Test
+from chipclear.web import timeline
+from chipclear.web.charts import MapPoint, Region, chip_map, verdict_timeline
+from chipclear.web.render import console_tx, message, page
+
+router = APIRouter(include_in_schema=False)
+
+# Chips whose place on the map explains the rules: reference points and designs made to sit just under a line.
+LABELLED = {
+    "nvidia-a100-sxm4-80gb",
+    "nvidia-a800-sxm4-80gb",
+    "nvidia-h100-sxm5-80gb",
+    "nvidia-h800-sxm5",
+    "nvidia-h20",
+    "nvidia-l20",
+    "nvidia-rtx-4090",
+    "nvidia-rtx-4090-d",
+    "nvidia-b200",
+    "amd-mi308x",
+    "huawei-ascend-910b",
+    "nvidia-rtx-pro-6000d",
+}
+MAP_PARAGRAPHS = ("3A090.a", "3A090.b")
+
+
+def _date(value: str | None, field: str) -> dt.date:
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+@router.get("/items", response_class=HTMLResponse)
+def items(request: Request, as_of: str | None = None) -> HTMLResponse:
+    with console_tx(request) as tx:
+        pass
+    try:
+        when = _date(as_of, "as_of")
+    except ChipclearError as exc:
+        return message(request, tx, "Catalog", exc.message, back="/items")
+    cat = load_catalog()
+    rows = [(i, classify(i, when, catalog=cat)) for i in cat.items()]
+    return page(request, "items.html", tx, title="Catalog", rows=rows, as_of=when)
+
+
+def _specs(item: Part | System) -> list[tuple[str, Any]]:
+    if isinstance(item, System):
+        return [
+            ("Vendor", item.vendor),
+            ("Form factor", item.form_factor or "—"),
+            ("Datacenter", _yes_no(item.datacenter)),
+            ("Components", ", ".join(f"{c.count} × {c.part}" for c in item.components)),
+            ("Data confidence", item.confidence),
+        ]
+    return [
+        ("Vendor", item.vendor),
+        ("Form factor", item.form_factor or "—"),
+        ("Launch", item.launch or "—"),
+        ("Designed for datacenters", _yes_no(item.datacenter)),
+        ("Die area (mm²)", _num(item.die_area_mm2) + (" (lower bound)" if item.die_area_is_lower_bound else "")),
+        ("Logic dies", item.logic_dies or "—"),
+        ("Memory (GB)", _num(item.memory_gb)),
+        ("Memory bandwidth (TB/s)", _num(item.memory_bandwidth_tbs, 2)),
+        ("Interconnect (GB/s)", _num(item.interconnect_gbs)),
+        ("TDP (W)", _num(item.tdp_w)),
+        ("Data confidence", item.confidence),
+    ]
+
+
+def _yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+@router.get("/items/{item_id}", response_class=HTMLResponse)
+def item_page(request: Request, item_id: str, as_of: str | None = None) -> HTMLResponse:
+    with console_tx(request) as tx:
+        pass
+    try:
+        when = _date(as_of, "as_of")
+        item = load_catalog().get(item_id)
+    except ChipclearError as exc:
+        return message(request, tx, "Item not found", exc.message, status_code=exc.http_status, back="/items")
+    result = classify(item, when)
+    today = dt.date.today()
+    rows = timeline.verdict_rows(item.id, today)
+    chart_rows = [timeline.classification_row(item.id, today), *(rows or [])]
+    chart = verdict_timeline(chart_rows, timeline.START, today)
+    precision = metrics.precision_table(item) if isinstance(item, Part) else []
+    return page(
+        request,
+        "item.html",
+        tx,
+        title=item.name,
+        active="/items",
+        item=item,
+        c=result,
+        specs=_specs(item),
+        precision=precision,
+        chart=chart,
+        has_verdicts=rows is not None,
+        as_of=when,
+    )
+
+
+def _bounds(tests: list[Test]) -> tuple[Region, bool]:
+    region = Region("", None, None, None, None)
+    drawable = True
+    for t in tests:
+        if t.metric in ("tpp", "performance_density") and not isinstance(t.value, bool):
+            value = float(t.value)
+            if t.metric == "tpp":
+                if t.op in ("ge", "gt"):
+                    region.tpp_lo = max(region.tpp_lo or 0, value)
+                elif t.op in ("lt", "le"):
+                    region.tpp_hi = min(region.tpp_hi or value, value)
+            else:
+                if t.op in ("ge", "gt"):
+                    region.dens_lo = max(region.dens_lo or 0, value)
+                elif t.op in ("lt", "le"):
+                    region.dens_hi = min(region.dens_hi or value, value)
+        else:
+            symbol = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "="}[t.op]
+            region.extra.append(f"{t.metric} {symbol} {t.value}")
+    if region.tpp_lo is None and region.dens_lo is None:
+        drawable = False
+    return region, drawable
+
+
+def map_regions(as_of: dt.date) -> tuple[list[Region], list[tuple[str, str, str]]]:
+    """Shaded regions from the 3A090.a/.b paragraphs in force, and (paragraph, text, citation) for the legend."""
+    merged = load_rules().classification_at(as_of)
+    regions: list[Region] = []
+    legend = []
+    for pid, (para, action) in sorted(merged.paragraphs.items()):
+        if not pid.startswith(MAP_PARAGRAPHS):
+            continue
+        legend.append((pid, para.text, para.citation or action.citation))
+        for clause in para.any_of:
+            region, drawable = _bounds(clause)
+            if drawable:
+                region.paragraph = pid[: len("3A090.a")]
+                regions.append(region)
+    return regions, legend
+
+
+@router.get("/chip-map", response_class=HTMLResponse)
+def chip_map_page(request: Request, as_of: str | None = None) -> HTMLResponse:
+    with console_tx(request) as tx:
+        pass
+    try:
+        when = _date(as_of, "as_of")
+    except ChipclearError as exc:
+        return message(request, tx, "Chip map", exc.message, back="/chip-map")
+    cat = load_catalog()
+    points = []
+    for item in cat.items():
+        if not isinstance(item, Part) or item.kind != "accelerator":
+            continue
+        c = classify(item, when, catalog=cat)
+        if c.tpp is None or c.performance_density is None:
+            continue
+        points.append(MapPoint(item.id, item.name, c.tpp, c.performance_density, c.status, c.eccn, item.id in LABELLED))
+    regions, legend = map_regions(when)
+    exclusions = [
+        (eid, excl.text, excl.citation or action.citation)
+        for eid, (excl, action) in sorted(load_rules().classification_at(when).exclusions.items())
+    ]
+    return page(
+        request,
+        "chipmap.html",
+        tx,
+        title="Chip map",
+        chart=chip_map(points, regions, as_of=when),
+        points=sorted(points, key=lambda p: -p.tpp),
+        legend=legend,
+        exclusions=exclusions,
+        as_of=when,
+        dates=[
+            ("2022-10-07", "Oct 2022 rule"),
+            ("2023-11-17", "Oct 2023 rule (in force Nov 17)"),
+            (dt.date.today().isoformat(), "Today"),
+        ],
+    )

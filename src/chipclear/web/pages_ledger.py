@@ -1,0 +1,207 @@
+"""Ledger pages: licenses (balances, usage, expiry), shipments, holds (what waits for whom), the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from chipclear.api.routers.serializers import application_json, line_json, usage_json
+from chipclear.errors import ChipclearError
+from chipclear.ledger import audit, services
+from chipclear.ledger.models import AuditRecord, Shipment, ShipmentLine
+from chipclear.ledger.roles import allowed
+from chipclear.web.render import console_tx, message, page
+
+router = APIRouter(include_in_schema=False)
+
+EXPIRY_WARNING_DAYS = 30  # a console setting, not a regulatory number: when to flag a license as expiring
+EXPIRY_NOTICE_DAYS = 90
+
+
+def _share(used: float | None, limit: float | None) -> float | None:
+    if limit in (None, 0) or used is None:
+        return None
+    return min(100.0, 100.0 * used / limit)
+
+
+def license_view(lic: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    valid_to = dt.date.fromisoformat(lic["valid_to"])
+    days = (valid_to - today).days
+    if lic["status"] != "active":
+        expiry = ("error", f"{lic['status']}")
+    elif days < 0:
+        expiry = ("error", f"expired {-days} days ago ({valid_to})")
+    elif days <= EXPIRY_WARNING_DAYS:
+        expiry = ("error", f"expires in {days} days ({valid_to})")
+    elif days <= EXPIRY_NOTICE_DAYS:
+        expiry = ("warn", f"expires in {days} days ({valid_to})")
+    else:
+        expiry = ("ok", f"valid to {valid_to}")
+    return {
+        **lic,
+        "quantity_share": _share(lic["quantity_used"], lic["quantity_limit"]),
+        "value_share": _share(lic["value_used_usd"], lic["value_limit_usd"]),
+        "expiry": expiry,
+        "days_left": days,
+    }
+
+
+@router.get("/licenses", response_class=HTMLResponse)
+def licenses(request: Request) -> HTMLResponse:
+    today = dt.date.today()
+    with console_tx(request) as tx:
+        lics = [license_view(services.license_json(x), today) for x in services.list_licenses(tx.session, tx.actor)]
+        apps = [application_json(a) for a in services.list_applications(tx.session, tx.actor)]
+    warnings = [x for x in lics if x["expiry"][0] in ("error", "warn") and x["status"] == "active"]
+    return page(request, "licenses.html", tx, title="Licenses", licenses=lics, applications=apps, warnings=warnings)
+
+
+@router.get("/licenses/{number}", response_class=HTMLResponse)
+def license_page(request: Request, number: str) -> HTMLResponse:
+    today = dt.date.today()
+    with console_tx(request) as tx:
+        try:
+            lic = services.get_license(tx.session, tx.actor, number)
+        except ChipclearError as exc:
+            return message(request, tx, "License", exc.message, status_code=exc.http_status, back="/licenses")
+        view = license_view(services.license_json(lic), today)
+        usage = [usage_json(u) for u in services.license_usage(tx.session, tx.actor, lic)]
+    running = 0
+    for u in usage:
+        running += u["quantity"]
+        u["cumulative"] = running
+    return page(request, "license.html", tx, title=f"License {number}", active="/licenses", lic=view, usage=usage)
+
+
+def waits_for(line: dict[str, Any]) -> tuple[str, str]:
+    """Who must act on a held line, and on what."""
+    decision = line.get("decision") or {}
+    verdict = line.get("verdict")
+    if verdict == "PROHIBITED":
+        return "approver", "cannot be released: no license path; cancel the line"
+    if verdict == "LICENSE_REQUIRED":
+        return "licensing", "a license covering this item, destination and parties (then an approver releases it)"
+    missing = decision.get("missing") or []
+    if missing:
+        return "approver", "review: " + "; ".join(str(m) for m in missing)
+    return "approver", "review the reasons and release or cancel"
+
+
+@router.get("/holds", response_class=HTMLResponse)
+def holds(request: Request) -> HTMLResponse:
+    with console_tx(request) as tx:
+        lines = [line_json(sl) for sl in services.list_holds(tx.session, tx.actor)]
+    for ln in lines:
+        ln["waits_for"] = waits_for(ln)
+    return page(
+        request,
+        "holds.html",
+        tx,
+        title="Holds",
+        lines=lines,
+        can_release=allowed(tx.actor.role, "hold.release"),
+    )
+
+
+def _hold_action(request: Request, line_id: int, action: str, reason: str, license_number: str) -> Response:
+    from chipclear.web.routes import same_origin
+
+    same_origin(request)
+    holder: list[Any] = []
+    try:
+        with console_tx(request) as tx:
+            holder.append(tx)
+            if action == "release":
+                services.release_hold(
+                    tx.session, tx.actor, line_id, reason=reason, license_number=license_number.strip() or None
+                )
+            else:
+                services.cancel_line(tx.session, tx.actor, line_id, reason=reason)
+    except ChipclearError as exc:
+        return message(
+            request,
+            holder[0] if holder else None,
+            f"Cannot {action} line {line_id}",
+            exc.message,
+            status_code=exc.http_status,
+            back="/holds",
+        )
+    return RedirectResponse("/holds", status_code=303)
+
+
+@router.post("/holds/{line_id}/release")
+def release(request: Request, line_id: int, reason: str = Form(""), license_number: str = Form("")) -> Response:
+    return _hold_action(request, line_id, "release", reason, license_number)
+
+
+@router.post("/holds/{line_id}/cancel")
+def cancel(request: Request, line_id: int, reason: str = Form("")) -> Response:
+    return _hold_action(request, line_id, "cancel", reason, "")
+
+
+@router.get("/shipments/{shipment_id}", response_class=HTMLResponse)
+def shipment(request: Request, shipment_id: int) -> HTMLResponse:
+    with console_tx(request) as tx:
+        tx.require("read")
+        ship = tx.session.get(Shipment, shipment_id)
+        if ship is None:
+            return message(request, tx, "Shipment", f"no shipment {shipment_id}", status_code=404, back="/check")
+        rows = tx.session.execute(
+            select(ShipmentLine).where(ShipmentLine.shipment_id == shipment_id).order_by(ShipmentLine.line_no)
+        ).scalars()
+        lines = [line_json(sl) for sl in rows]
+        info = {
+            "id": ship.id,
+            "reference": ship.reference,
+            "created_by": ship.created_by,
+            "created_at": ship.created_at,
+        }
+    for ln in lines:
+        ln["waits_for"] = waits_for(ln)
+    return page(
+        request, "shipment.html", tx, title=f"Shipment {shipment_id}", active="/holds", shipment=info, lines=lines
+    )
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request) -> HTMLResponse:
+    with console_tx(request) as tx:
+        tx.require("audit.verify")
+        result = audit.verify(tx.session).to_json()
+        recent = tx.session.execute(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(50)).scalars()
+        records = []
+        for r in recent:
+            payload = json.loads(r.payload)
+            records.append(
+                {
+                    "seq": r.seq,
+                    "recorded_at": r.recorded_at,
+                    "actor": r.actor,
+                    "action": r.action,
+                    "entity": r.entity,
+                    "hash": r.hash,
+                    "verdict": (payload.get("output") or {}).get("verdict")
+                    if isinstance(payload.get("output"), dict)
+                    else None,
+                }
+            )
+    return page(request, "audit.html", tx, title="Audit", result=result, records=records)
+
+
+@router.get("/audit/export")
+def audit_export(request: Request) -> Response:
+    with console_tx(request) as tx:
+        tx.require("audit.export")
+        out = io.StringIO()
+        audit.export(tx.session, out)
+    return Response(
+        out.getvalue(),
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="chipclear-audit.jsonl"'},
+    )

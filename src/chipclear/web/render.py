@@ -1,0 +1,168 @@
+"""Rendering helpers for the console: templates, the signed-in actor, and text for verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+
+import chipclear
+from chipclear.api.deps import COOKIE_NAME, Tx, ledger_of
+from chipclear.errors import ChipclearError
+from chipclear.ledger.users import SystemActor, authenticate
+
+NAV = [
+    ("/check", "Check a shipment"),
+    ("/items", "Catalog"),
+    ("/chip-map", "Chip map"),
+    ("/screening", "Screening"),
+    ("/licenses", "Licenses"),
+    ("/holds", "Holds"),
+    ("/audit", "Audit"),
+]
+
+VERDICT_LABELS = {
+    "NLR": "No license required",
+    "LICENSE_EXCEPTION": "License exception",
+    "LICENSED": "Licensed",
+    "LICENSE_REQUIRED": "License required",
+    "PROHIBITED": "Prohibited",
+    "HOLD": "Hold",
+}
+
+# Reasons that explain the item's numbers rather than the verdict: shown in the list, not as the headline.
+_BACKGROUND_RULES = ("metrics#", "catalog#", "classify#", "geography#", "destination#")
+
+
+class LoginRequired(HTTPException):
+    def __init__(self, next_url: str) -> None:
+        super().__init__(status_code=303, headers={"Location": f"/login?next={quote(next_url, safe='/')}"})
+
+
+@lru_cache(maxsize=1)
+def templates() -> Jinja2Templates:
+    directory = resources.files("chipclear.web") / "templates"
+    tpl = Jinja2Templates(directory=str(directory))
+    env = tpl.env
+    env.globals.update(
+        verdict_labels=VERDICT_LABELS,
+        verdict_summary=verdict_summary,
+        key_reason=key_reason,
+        country_name=country_name,
+        screening_hits=screening_hits,
+        version=getattr(chipclear, "__version__", ""),
+        nav=NAV,
+    )
+    return tpl
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        from chipclear.geography import load_geography
+
+        return load_geography().name(str(code).upper())
+    except ChipclearError:
+        return str(code)
+
+
+def verdict_summary(d: dict[str, Any]) -> str:
+    """One plain sentence a compliance officer can act on."""
+    inp = d.get("input") or {}
+    cls = d.get("classification") or {}
+    item = (cls.get("item") or {}).get("name") or inp.get("item", "the item")
+    dest = f"{country_name(inp.get('destination'))} ({inp.get('destination')})"
+    when = d.get("as_of")
+    verdict = d.get("verdict")
+    policy = (d.get("review_policy") or "").replace("_", " ")
+    if verdict == "NLR":
+        return f"No license is required to export {item} to {dest} on {when}."
+    if verdict == "LICENSE_EXCEPTION":
+        codes = ", ".join(e.get("code", "") for e in d.get("license_exceptions") or [])
+        return f"{item} may go to {dest} on {when} under license exception {codes}, if its conditions are met."
+    if verdict == "LICENSED":
+        number = (d.get("license") or {}).get("number", "")
+        return f"A license on file ({number}) covers {item} to {dest} on {when}."
+    if verdict == "LICENSE_REQUIRED":
+        tail = f" BIS reviews applications under a {policy}." if policy else ""
+        return f"A license is required to export {item} to {dest} on {when}, and none on file covers it.{tail}"
+    if verdict == "PROHIBITED":
+        return f"{item} may not be exported to {dest} on {when}: there is no license path."
+    return f"chipclear cannot decide {item} to {dest} on {when} yet: see what is missing below."
+
+
+def key_reason(d: dict[str, Any]) -> dict[str, Any] | None:
+    """The reason the verdict turns on: the last reason that is not about the item's numbers."""
+    reasons = [r for r in d.get("reasons") or [] if not str(r.get("rule", "")).startswith(_BACKGROUND_RULES)]
+    if not reasons:
+        return None
+    if d.get("verdict") in ("LICENSE_REQUIRED", "PROHIBITED", "HOLD"):
+        words = ("license", "licence", "prohibit", "embargo", "hold", "entity", "informed", "requires")
+        decisive = [r for r in reasons if any(w in str(r.get("detail", "")).lower() for w in words)]
+        if decisive:
+            return decisive[0]
+    return reasons[-1]
+
+
+def screening_hits(s: dict[str, Any]) -> list[dict[str, Any]]:
+    """Hits from one screening entry of a decision (a ScreeningResult JSON or a single hit)."""
+    party = s.get("party") or (s.get("query") or {}).get("name") or ""
+    if "hits" in s:
+        return [{**h, "party": party} for h in s.get("hits") or []]
+    if "entry_id" in s or "name" in s:
+        return [{**s, "party": party}]
+    return []
+
+
+def _key(request: Request) -> str | None:
+    return request.cookies.get(COOKIE_NAME)
+
+
+@contextmanager
+def console_tx(request: Request) -> Iterator[Tx]:
+    """A transaction as the signed-in user; redirects to the sign-in page without a valid session cookie."""
+    key = _key(request)
+    if not key:
+        raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    with ledger_of(request).session() as session:
+        try:
+            user = authenticate(session, key)
+        except ChipclearError:
+            raise LoginRequired(request.url.path) from None
+        yield Tx(session, SystemActor(user.name, user.role))
+
+
+def page(request: Request, template: str, tx: Tx | None, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("title", "chipclear")
+    context["actor"] = tx.actor if tx else None
+    context.setdefault("active", request.url.path)
+    return templates().TemplateResponse(request, template, context, status_code=status_code)
+
+
+def message(
+    request: Request, tx: Tx | None, title: str, text: str, *, status_code: int = 400, back: str = "/"
+) -> HTMLResponse:
+    return page(request, "message.html", tx, status_code=status_code, title=title, message=text, back=back)
+
+
+__all__ = [
+    "NAV",
+    "VERDICT_LABELS",
+    "LoginRequired",
+    "console_tx",
+    "country_name",
+    "key_reason",
+    "message",
+    "page",
+    "templates",
+    "verdict_summary",
+]

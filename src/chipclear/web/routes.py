@@ -1,0 +1,273 @@
+"""Console pages. Each page calls the same services as the API; forms post back to the console (cookie session,
+SameSite=Strict, and the Origin checked on every form post)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from chipclear.api.deps import COOKIE_NAME, ledger_of
+from chipclear.api.errors import NotAvailable
+from chipclear.api.routers.check import check_line
+from chipclear.catalog import load_catalog
+from chipclear.decision import EndUse, OrderLine, Party
+from chipclear.errors import ChipclearError, InputError
+from chipclear.ledger import services
+from chipclear.ledger.roles import allowed
+from chipclear.ledger.users import authenticate
+from chipclear.web import pages_items, pages_ledger, pages_screening
+from chipclear.web.render import console_tx, message, page
+
+router = APIRouter(include_in_schema=False)
+router.include_router(pages_items.router)
+router.include_router(pages_ledger.router)
+router.include_router(pages_screening.router)
+
+
+def html_error(request: Request, exc: ChipclearError) -> HTMLResponse:
+    """A console page for an error raised outside a page's own handling (e.g. a role the user lacks)."""
+    return message(request, None, "Cannot do that", exc.message, status_code=exc.http_status)
+
+
+def same_origin(request: Request) -> None:
+    """Refuse a form post from another site (the cookie is SameSite=Strict too)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin and urlparse(origin).netloc != request.headers.get("host"):
+        raise InputError("form posted from another site", field="origin")
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/check", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/check") -> HTMLResponse:
+    return page(request, "login.html", None, title="Sign in", next=_safe_next(next), error=None)
+
+
+def _safe_next(value: str) -> str:
+    return value if value.startswith("/") and not value.startswith("//") else "/check"
+
+
+@router.post("/login")
+def login(request: Request, key: str = Form(""), next: str = Form("/check")) -> Response:
+    same_origin(request)
+    try:
+        with ledger_of(request).session() as session:
+            authenticate(session, key.strip())
+    except ChipclearError as exc:
+        return page(
+            request, "login.html", None, status_code=401, title="Sign in", next=_safe_next(next), error=exc.message
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(COOKIE_NAME, key.strip(), httponly=True, samesite="strict", max_age=12 * 3600)
+    return response
+
+
+@router.get("/logout")
+def logout() -> RedirectResponse:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE_NAME)
+    return response
+
+
+# ---------------------------------------------------------------- check a shipment
+
+_FORM_DEFAULTS: dict[str, Any] = {
+    "item": "",
+    "quantity": 1,
+    "destination": "",
+    "ship_date": "",
+    "value_usd": "",
+    "order_id": "",
+    "end_user": "",
+    "end_user_country": "",
+    "end_user_hq": "",
+    "consignee": "",
+    "consignee_country": "",
+    "end_use": "",
+    "supercomputer": False,
+    "advanced_node_ic_production": False,
+    "military": False,
+}
+
+
+def _countries() -> list[tuple[str, str]]:
+    from chipclear.geography import load_geography
+
+    geo = load_geography()
+    return sorted(((c.code, c.name) for c in geo.countries.values()), key=lambda cn: cn[1])
+
+
+def _code(value: str, field: str) -> str | None:
+    value = value.strip().upper()
+    if not value:
+        return None
+    if len(value) != 2 or not value.isalpha():
+        raise InputError(f"{field}: {value!r} is not a two-letter ISO country code", field=field)
+    return value
+
+
+def order_line_from_form(form: dict[str, Any]) -> OrderLine:
+    """Build the order line from the form fields, naming the field on bad input."""
+    try:
+        quantity = int(str(form["quantity"]).strip() or "1")
+    except ValueError:
+        raise InputError(f"quantity: {form['quantity']!r} is not a whole number", field="quantity") from None
+    if quantity < 1:
+        raise InputError("quantity: must be at least 1", field="quantity")
+    try:
+        ship_date = dt.date.fromisoformat(str(form["ship_date"])) if form["ship_date"] else None
+    except ValueError:
+        raise InputError(f"ship date: {form['ship_date']!r} is not a date (YYYY-MM-DD)", field="ship_date") from None
+    value = None
+    if str(form["value_usd"]).strip():
+        try:
+            value = float(form["value_usd"])
+        except ValueError:
+            raise InputError(f"value: {form['value_usd']!r} is not a number", field="value_usd") from None
+    if not str(form["item"]).strip():
+        raise InputError("item: choose an item from the catalog", field="item")
+    destination = _code(str(form["destination"]), "destination")
+    if destination is None:
+        raise InputError("destination: choose a country", field="destination")
+    parties = []
+    if str(form["end_user"]).strip():
+        parties.append(
+            Party(
+                name=form["end_user"].strip(),
+                role="end_user",
+                country=_code(form["end_user_country"], "end user country") or destination,
+                headquarters_country=_code(form["end_user_hq"], "end user headquarters"),
+            )
+        )
+    if str(form["consignee"]).strip():
+        parties.append(
+            Party(
+                name=form["consignee"].strip(),
+                role="ultimate_consignee",
+                country=_code(form["consignee_country"], "consignee country") or destination,
+            )
+        )
+    end_use = EndUse(
+        text=str(form["end_use"]).strip(),
+        supercomputer=bool(form["supercomputer"]),
+        advanced_node_ic_production=bool(form["advanced_node_ic_production"]),
+        military=bool(form["military"]),
+    )
+    try:
+        return OrderLine(
+            item=str(form["item"]).strip(),
+            quantity=quantity,
+            destination=destination,
+            ship_date=ship_date,
+            parties=parties,
+            end_use=end_use,
+            value_usd=value,
+            order_id=str(form["order_id"]).strip() or None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{field}: {first['msg']}", field=field) from None
+
+
+def _check_context(tx_actor_role: str) -> dict[str, Any]:
+    return {
+        "items": load_catalog().items(),
+        "countries": _countries(),
+        "can_ship": allowed(tx_actor_role, "ship"),
+    }
+
+
+@router.get("/check", response_class=HTMLResponse)
+def check_form(request: Request) -> HTMLResponse:
+    with console_tx(request) as tx:
+        pass
+    form = {**_FORM_DEFAULTS, "ship_date": dt.date.today().isoformat()}
+    for name in ("item", "destination", "ship_date", "quantity"):
+        if request.query_params.get(name):
+            form[name] = request.query_params[name]
+    return page(
+        request,
+        "check.html",
+        tx,
+        title="Check a shipment",
+        form=form,
+        decision=None,
+        error=None,
+        **_check_context(tx.actor.role),
+    )
+
+
+@router.post("/check", response_class=HTMLResponse)
+async def check_submit(request: Request) -> HTMLResponse:
+    same_origin(request)
+    raw = await request.form()
+    form = {**_FORM_DEFAULTS}
+    for name in _FORM_DEFAULTS:
+        if name in raw:
+            form[name] = str(raw[name]) if not isinstance(_FORM_DEFAULTS[name], bool) else True
+    with console_tx(request) as tx:
+        pass
+    decision = None
+    error = None
+    order_json = ""
+    status = 200
+    try:
+        line = order_line_from_form(form)
+        key = request.cookies.get(COOKIE_NAME)
+        decision = check_line(request, key, line, None)
+        order_json = json.dumps(line.model_dump(mode="json"))
+    except ChipclearError as exc:
+        error = exc.message
+        status = exc.http_status if not isinstance(exc, NotAvailable) else 503
+    return page(
+        request,
+        "check.html",
+        tx,
+        status_code=200 if request.headers.get("hx-request") else status,
+        title="Check a shipment",
+        form=form,
+        decision=decision,
+        error=error,
+        order_json=order_json,
+        active="/check",
+        **_check_context(tx.actor.role),
+    )
+
+
+@router.post("/shipments")
+def create_shipment(request: Request, order_line: str = Form(...), reference: str = Form("")) -> Response:
+    same_origin(request)
+    holder: list[Any] = []
+    try:
+        # Errors leave the transaction before they are handled, so a failed shipment writes nothing.
+        with console_tx(request) as tx:
+            holder.append(tx)
+            line = OrderLine.model_validate(json.loads(order_line))
+            result = services.ship(tx.session, [line], tx.actor, reference=reference.strip() or None)
+            shipment_id = result.shipment.id
+    except (ValueError, ValidationError):
+        return message(
+            request,
+            holder[0] if holder else None,
+            "Cannot create the shipment",
+            "the order line was not valid: check it again",
+        )
+    except ChipclearError as exc:
+        return message(
+            request,
+            holder[0] if holder else None,
+            "Cannot create the shipment",
+            exc.message,
+            status_code=exc.http_status,
+        )
+    return RedirectResponse(f"/shipments/{shipment_id}", status_code=303)

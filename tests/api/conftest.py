@@ -1,0 +1,51 @@
+"""An app on a fresh SQLite ledger, with one user per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from chipclear.api import create_app
+from chipclear.ledger import open_ledger, users
+
+
+@dataclass
+class Keys:
+    admin: str
+    approver: str
+    analyst: str
+    viewer: str
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+@pytest.fixture
+def keys(db_url: str) -> Keys:
+    ledger = open_ledger(db_url)
+    try:
+        with ledger.session() as s:
+            admin, admin_key = users.create_user(s, "alice", "admin", None)
+            made = {
+                role: users.create_user(s, name, role, admin)[1]
+                for name, role in (("bob", "approver"), ("carol", "analyst"), ("dave", "viewer"))
+            }
+    finally:
+        ledger.close()
+    return Keys(admin_key, made["approver"], made["analyst"], made["viewer"])
+
+
+@pytest.fixture
+def client(db_url: str, keys: Keys) -> Iterator[TestClient]:
+    with TestClient(create_app(db_url)) as c:
+        yield c
+
+
+def h(key: str) -> dict[str, str]:
+    return {"X-API-Key": key}
