@@ -63,6 +63,13 @@ def _request(
 ) -> engine.Request:
     code, line = resolve(hts, data.column1)
     country = normalise_country(origin)
+    if isinstance(entry_date, str):
+        try:
+            entry_date = dt.date.fromisoformat(entry_date)
+        except ValueError:
+            raise InputError(
+                f"entry_date: {entry_date!r} is not a date in YYYY-MM-DD form", field="entry_date"
+            ) from None
     if not isinstance(entry_date, dt.date):
         raise InputError(f"entry_date: {entry_date!r} is not a date", field="entry_date")
     if isinstance(entry_date, dt.datetime):
@@ -82,6 +89,8 @@ def _request(
                 f"end_use: {end_use!r} is not a Section 232 end-use key ({', '.join(keys)})", field="end_use"
             )
     valid = engine.all_claims(data)
+    if isinstance(claims, str):
+        claims = [claims]
     normalised = []
     for claim in claims:
         c = claim.strip().lower()
