@@ -26,7 +26,7 @@ class Settings:
     # Screening: a hit scoring at/above the match threshold is a match; between the review threshold and the
     # match threshold it is a possible match for a person to review (docs/screening.md explains the score).
     screening_match_threshold: float = 0.88
-    screening_review_threshold: float = 0.7
+    screening_review_threshold: float = 0.75
     # The ledger user the CLI acts as (an API key from `chipclear user add`).
     api_key: str | None = None
 
@@ -43,7 +43,7 @@ class Settings:
             lists_dir=Path(lists_dir) if lists_dir else None,
             list_max_age_days=int(os.environ.get("CHIPCLEAR_LIST_MAX_AGE_DAYS", "30")),
             screening_match_threshold=float(os.environ.get("CHIPCLEAR_SCREENING_MATCH_THRESHOLD", "0.88")),
-            screening_review_threshold=float(os.environ.get("CHIPCLEAR_SCREENING_REVIEW_THRESHOLD", "0.7")),
+            screening_review_threshold=float(os.environ.get("CHIPCLEAR_SCREENING_REVIEW_THRESHOLD", "0.75")),
             api_key=os.environ.get("CHIPCLEAR_API_KEY") or None,
         )
 
