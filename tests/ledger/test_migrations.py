@@ -1,0 +1,84 @@
+"""Migrations: from an empty database and from the previous schema (with data), and the models agree with the
+migrated schema (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from chipclear.ledger import audit, open_ledger, services
+from chipclear.ledger.db import SchemaError, current_revision, head_revision, make_engine, upgrade
+from chipclear.ledger.models import Base
+from chipclear.ledger.users import SystemActor, create_user
+
+from . import helpers
+from .helpers import H20_PARTIES
+
+
+def test_empty_database_is_created_at_head(db_url: str) -> None:
+    ledger = open_ledger(db_url)
+    try:
+        assert current_revision(ledger.engine) == head_revision() == "0002"
+        tables = set(inspect(ledger.engine).get_table_names())
+        assert {t.name for t in Base.metadata.sorted_tables} <= tables
+        with ledger.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []  # the models and the migrations describe the same schema
+        with ledger.session() as s:
+            assert audit.verify(s) == audit.VerifyResult(True, 0)
+    finally:
+        ledger.close()
+
+
+def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine, "0001")
+    assert current_revision(engine) == "0001"
+    assert "screening_reviews" not in inspect(engine).get_table_names()
+    # write through the 0001 schema (the services only touch 0001 tables here)
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s, s.begin():
+        admin, _ = create_user(s, "ada", "admin")
+        app = services.apply_for_license(
+            s,
+            admin,
+            items=["nvidia-h20"],
+            destinations=["CN"],
+            parties=H20_PARTIES,
+            quantity=50,
+            application_number="Z1",
+        )
+        services.grant_license(
+            s, admin, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
+        )
+        services.ship(s, [helpers.h20_line(5)], admin, decide=helpers.license_required)
+    engine.dispose()
+    with pytest.raises(SchemaError, match="run `chipclear db upgrade`"):
+        open_ledger(db_url)
+    engine = make_engine(db_url)
+    upgrade(engine)
+    engine.dispose()
+    ledger = open_ledger(db_url)
+    try:
+        assert current_revision(ledger.engine) == "0002"
+        with ledger.session() as s:
+            assert audit.verify(s) == audit.VerifyResult(True, 4)
+            lic = services.get_license(s, SystemActor("v", "viewer"), "D1")
+            assert lic.quantity_used == 5
+            s.execute(text("SELECT count(*) FROM screening_reviews")).scalar_one()
+    finally:
+        ledger.close()
+
+
+def test_unknown_revision_is_refused(sqlite_url: str) -> None:
+    ledger = open_ledger(sqlite_url)
+    with ledger.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    ledger.close()
+    with pytest.raises(SchemaError, match="'9999'"):
+        open_ledger(sqlite_url)
