@@ -1,4 +1,7 @@
-"""`chipclear duty` and `chipclear duty timeline` as a user runs them (real subprocess, JSON contract, exit 2)."""
+"""`chipclear duty` and `chipclear duty timeline` as a user runs them: JSON contract, tables, one-line errors, exit 2.
+
+Two tests run the real ``python -m chipclear`` process; the rest run the same Typer app in-process (faster).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +9,36 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
+from typer.testing import CliRunner
+
+from chipclear.cli import app
 
 CLI = [sys.executable, "-m", "chipclear"]
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str) -> Outcome:
+    result = CliRunner().invoke(app, list(args))
+    return Outcome(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, env=dict(os.environ), timeout=120)
 
 
 def test_duty_json_contract() -> None:
-    out = run("duty", "--hts", "8473.30.1180", "--origin", "CN", "--date", "2025-06-01", "--value", "25000", "--json")
+    out = run_process(
+        "duty", "--hts", "8473.30.1180", "--origin", "CN", "--date", "2025-06-01", "--value", "25000", "--json"
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert {
@@ -101,3 +122,11 @@ def test_bad_input_is_one_line_exit_2(args: list[str], needle: str) -> None:
     assert out.returncode == 2, (out.stdout, out.stderr)
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], out.stderr
+
+
+def test_real_process_error_is_one_line_exit_2() -> None:
+    out = run_process("duty", "--hts", "8542.31", "--origin", "XX", "--date", "2025-06-01")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().splitlines() == [
+        "chipclear: error: origin: 'XX' is not an ISO 3166-1 alpha-2 country code (e.g. CN, TW, MX)"
+    ]
