@@ -33,7 +33,7 @@ def name_similarity(a: str, b: str) -> float:
     Both names are normalised (Unicode, case, diacritics, invisible characters, homoglyphs, transliteration,
     legal forms, punctuation, word order); tokens are weighted by rarity in the default lists (so "China",
     "Technology", "Co" carry little); tokens match exactly or with one typo (two for long tokens), and words
-    written split or joined are matched either way. The score is ``cq**2 * (0.6 + 0.4 * cn)`` with ``cq`` the
+    written split or joined are matched either way. The score is ``cq**2 * s * (0.4 + 0.6 * cn)`` with ``cq`` the
     weighted share of ``a`` found in ``b`` and ``cn`` the weighted share of ``b`` found in ``a``: 1.0 for the
     same words in any order; extra words in ``a`` cost more than words of ``b`` that ``a`` leaves out. It is
     the name part of ``Screener.search`` scores (which add the country and address qualifiers). Builds the

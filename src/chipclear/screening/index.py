@@ -31,7 +31,7 @@ from chipclear.screening.model import ListEntry
 from chipclear.screening.normalize import NormalizedName, legal_form_words, normalize_name
 
 QUERY_EXPONENT = 2.0
-NAME_FLOOR = 0.6
+NAME_FLOOR = 0.4
 FUZZY_FACTOR = 0.97
 FUZZY_EDIT_COST = 0.6  # share of a character's worth lost per edit
 MIN_FUZZY_LEN = 4  # tokens shorter than this only match exactly
@@ -211,7 +211,8 @@ class NameIndex:
             key = phonetic_key(token)
             if len(key) >= 3:
                 for tid in self.phonetic.get(key, ()):
-                    found[tid] = max(found.get(tid, 0.0), PHONETIC_SIMILARITY)
+                    if tid not in found and _phonetic_close(token, self.tokens[tid]):
+                        found[tid] = PHONETIC_SIMILARITY
         return found
 
     def _token(self, text: str, source: tuple[str, ...], how: str = "exact") -> QueryToken:
@@ -378,9 +379,15 @@ def _token_similarity(a: str, b: str) -> float:
     if distance <= edits:
         return _fuzzy_similarity(distance, a, b)
     key_a = phonetic_key(a)
-    if a.isalpha() and b.isalpha() and len(key_a) >= 3 and key_a == phonetic_key(b):
+    if len(key_a) >= 3 and key_a == phonetic_key(b) and _phonetic_close(a, b):
         return PHONETIC_SIMILARITY
     return 0.0
+
+
+def _phonetic_close(a: str, b: str) -> bool:
+    """Same skeleton is not enough on its own (suanneng/shanghai): the spellings must also be close."""
+    limit = -(-max(len(a), len(b)) // 3)
+    return OSA.distance(a, b, score_cutoff=limit) <= limit
 
 
 def _fuzzy_similarity(distance: int, a: str, b: str) -> float:

@@ -195,7 +195,6 @@ class ListStore:
             "previous": previous_info,
         }
         _atomic_write(self.pointer, json.dumps(info, indent=1).encode("utf-8"))
-        reset_default_screener()
         return UpdateReport(
             version=version,
             list_date=info["list_date"],
@@ -252,13 +251,15 @@ def default_screener() -> Screener:
 
     store = ListStore()
     info = store.current()
-    key = f"{store.directory}:{info['version'] if info else 'embedded'}"
+    key = f"{store.directory}:{info['version']}" if info else "embedded"
     with _LOCK:
-        cached: Screener | None = _CACHE.get("screener")
-        if cached is not None and _CACHE.get("key") == key:
+        cached: Screener | None = _CACHE.get(key)
+        if cached is not None:
             return cached
         screener = Screener(store.load_active())
-        _CACHE["screener"], _CACHE["key"] = screener, key
+        if len(_CACHE) >= 3:  # keep the embedded one and a couple of stored updates
+            _CACHE.pop(next(k for k in _CACHE if k != "embedded"), None)
+        _CACHE[key] = screener
         return screener
 
 

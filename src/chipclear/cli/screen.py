@@ -1,0 +1,294 @@
+"""``chipclear screen``, ``chipclear lists ...`` and ``chipclear reviews ...``: restricted-party screening."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from chipclear.cli._common import console, handle_errors, parse_date, print_json
+from chipclear.errors import InputError, NotFound
+from chipclear.screening import (
+    ListStore,
+    PartyRegistry,
+    ScreeningResult,
+    default_review_store,
+    default_screener,
+    rescreen,
+)
+from chipclear.screening.rescreen import KnownParty
+from chipclear.screening.screener import Screener
+from chipclear.settings import get_settings
+
+lists_app = typer.Typer(help="Restricted-party lists: status and updates.", no_args_is_help=True)
+reviews_app = typer.Typer(help="Reviewer decisions on screening hits.", no_args_is_help=True)
+
+HIT_COLUMNS = [
+    "row",
+    "party",
+    "country",
+    "entry_id",
+    "source",
+    "name",
+    "matched_name",
+    "score",
+    "determination",
+    "license_requirement",
+    "license_policy",
+    "federal_register_notice",
+    "list_version",
+]
+
+
+def _registry() -> PartyRegistry:
+    return PartyRegistry(get_settings().data_dir / "screening" / "parties.json")
+
+
+def _print_result(result: ScreeningResult) -> None:
+    stale = f" [bold red]STALE: {result.stale_reason}[/]" if result.stale else ""
+    console.print(f"list {result.list_version} (dated {result.list_date}){stale}")
+    if not result.hits:
+        console.print(f"no hit at or above {result.review_threshold} for {result.query['name']!r}")
+    else:
+        table = Table(show_lines=False)
+        for col in ("score", "", "source", "entry", "listed name (alias matched)", "license / FR"):
+            table.add_column(col)
+        for hit in result.hits:
+            tokens = ", ".join(f"{m['query']}~{m['listed']}" for m in hit.explanation["matched_tokens"])
+            missing = hit.explanation["unmatched_query_tokens"]
+            detail = f"{hit.name}\n  matched {hit.matched_name!r}: {tokens}"
+            if missing:
+                detail += f"\n  unmatched: {', '.join(missing)}"
+            table.add_row(
+                f"{hit.score:.3f}",
+                hit.determination.upper(),
+                hit.source,
+                hit.entry_id,
+                detail,
+                f"{hit.license_requirement or '-'}\n{hit.license_policy or ''} {hit.federal_register_notice or ''}",
+            )
+        console.print(table)
+    for hit in result.suppressed:
+        by = hit.suppressed_by or {}
+        console.print(f"suppressed: {hit.entry_id} ({hit.name}) cleared by {by.get('reviewer')}: {by.get('reason')}")
+
+
+def _read_parties(path: Path) -> list[tuple[int, KnownParty]]:
+    if not path.exists():
+        raise InputError(f"{path}: file not found", field="file")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+        if "name" not in header:
+            raise InputError(f"{path}: missing required column 'name'; header is {reader.fieldnames}", field="name")
+        reader.fieldnames = header
+        parties: list[tuple[int, KnownParty]] = []
+        for row in reader:
+            line = reader.line_num
+            name = (row.get("name") or "").strip()
+            if not name:
+                raise InputError(f"{path}: row {line}: field 'name' is empty", field="name")
+            country = (row.get("country") or "").strip().upper() or None
+            if country is not None and (len(country) != 2 or not country.isalpha()):
+                raise InputError(
+                    f"{path}: row {line}: field 'country' {country!r} is not an ISO 3166-1 alpha-2 code",
+                    field="country",
+                )
+            parties.append((line, KnownParty(name, country, (row.get("address") or "").strip() or None)))
+    return parties
+
+
+def _screen_file(path: Path, out: Path | None, as_json: bool, min_score: float | None, remember: bool) -> None:
+    parties = _read_parties(path)
+    screener = default_screener()
+    reviews = default_review_store()
+    results: list[tuple[int, KnownParty, ScreeningResult]] = []
+    with Progress(console=console, transient=True, disable=as_json) as progress:
+        task = progress.add_task("screening", total=len(parties))
+        for line, party in parties:
+            result = screener.search(party.name, party.country, party.address, min_score=min_score, reviews=reviews)
+            results.append((line, party, result))
+            progress.advance(task)
+    if remember:
+        _registry().add(p for _, p, _ in results)
+    rows: list[dict[str, Any]] = []
+    for line, party, result in results:
+        for hit in result.hits:
+            rows.append(
+                {
+                    "row": line,
+                    "party": party.name,
+                    "country": party.country,
+                    "entry_id": hit.entry_id,
+                    "source": hit.source,
+                    "name": hit.name,
+                    "matched_name": hit.matched_name,
+                    "score": hit.score,
+                    "determination": hit.determination,
+                    "license_requirement": hit.license_requirement,
+                    "license_policy": hit.license_policy,
+                    "federal_register_notice": hit.federal_register_notice,
+                    "list_version": result.list_version,
+                }
+            )
+    if out is not None:
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=HIT_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    if as_json:
+        print_json(
+            {
+                "list_version": screener.list_version,
+                "parties": len(parties),
+                "results": [{"row": line, **r.to_json()} for line, _, r in results],
+            }
+        )
+        return
+    flagged = {r["row"] for r in rows}
+    console.print(
+        f"screened {len(parties)} parties against list {screener.list_version}: "
+        f"{len(flagged)} with hits, {len(rows)} hits" + (f"; written to {out}" if out else "")
+    )
+    stale, reason = screener.staleness()
+    if stale:
+        console.print(f"[bold red]STALE list: {reason}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("screen")
+    @handle_errors
+    def screen(
+        name: str = typer.Argument(None, help="Party name to screen."),
+        country: str = typer.Option(None, "--country", help="ISO 3166-1 alpha-2 country of the party."),
+        address: str = typer.Option(None, "--address", help="Address of the party (qualifies the score)."),
+        min_score: float = typer.Option(None, "--min-score", help="Lowest score shown (default: review threshold)."),
+        limit: int = typer.Option(10, "--limit", help="Most hits shown."),
+        file: Path = typer.Option(None, "--file", help="CSV of parties (columns: name[, country, address])."),
+        out: Path = typer.Option(None, "--out", help="With --file: write the hits to this CSV."),
+        remember: bool = typer.Option(False, "--remember", help="Add the parties to the re-screening registry."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Screen a party (or a CSV of parties) against the restricted-party lists."""
+        if min_score is not None and not 0 <= min_score <= 1:
+            raise InputError(f"--min-score {min_score} must be between 0 and 1", field="min_score")
+        if file is not None:
+            if name:
+                raise InputError("give a NAME or --file, not both", field="name")
+            _screen_file(file, out, as_json, min_score, remember)
+            return
+        if not name:
+            raise InputError("give a party NAME or --file parties.csv", field="name")
+        result = default_screener().search(
+            name, country, address, limit=limit, min_score=min_score, reviews=default_review_store()
+        )
+        if remember:
+            _registry().add([KnownParty(name, result.query["country"], address)])
+        if as_json:
+            print_json(result.to_json())
+        else:
+            _print_result(result)
+
+    @lists_app.command("status")
+    @handle_errors
+    def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+        """Show the list in use: version, date, age, entries per source."""
+        store = ListStore()
+        screener = default_screener()
+        stale, reason = screener.staleness()
+        info = {
+            "list_version": screener.list_version,
+            "list_date": screener.lists.list_date.isoformat() if screener.lists.list_date else None,
+            "stale": stale,
+            "stale_reason": reason,
+            "origin": screener.lists.origin,
+            "entries": len(screener.entries),
+            "names": len(screener.index.alias_text),
+            "counts_by_source": screener.lists.counts_by_source,
+            "stored_update": store.current() is not None,
+            "lists_dir": str(store.directory),
+        }
+        if as_json:
+            print_json(info)
+            return
+        for key, value in info.items():
+            console.print(f"{key}: {value}", highlight=False)
+
+    @lists_app.command("update")
+    @handle_errors
+    def update(
+        source: str = typer.Option(None, "--from", help="URL or file (default: the trade.gov CSL JSON)."),
+        fmt: str = typer.Option(
+            None, "--format", help="csl-json, csl-csv, csl-projection, bis-parse, dpl-txt, ftm-jsonl"
+        ),
+        list_date: str = typer.Option(None, "--list-date", help="List date (YYYY-MM-DD) when the file has none."),
+        allow_shrink: bool = typer.Option(False, "--allow-shrink", help="Accept a list much smaller than the current."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Fetch or load a list, validate it, swap it in atomically, and re-screen the known parties."""
+        date = parse_date(list_date, field="list_date") if list_date else None
+        old = default_screener()
+        report = ListStore().update(source, fmt=fmt, list_date=date, allow_shrink=allow_shrink)
+        new = default_screener()
+        changes = rescreen(_registry().parties(), old, new)
+        payload = {**report.to_json(), "rescreen": [c.to_json() for c in changes]}
+        if as_json:
+            print_json(payload)
+            return
+        console.print(
+            f"list updated: {report.previous_version} ({report.previous_entries} entries) -> "
+            f"{report.version} ({report.entries} entries)",
+            highlight=False,
+        )
+        for change in changes:
+            body = change.to_json()
+            console.print(
+                f"re-screen {change.party.name!r}: new hits {[h['entry_id'] for h in body['new_hits']]}, "
+                f"no longer hits {[h['entry_id'] for h in body['no_longer_hits']]}, "
+                f"changed {body['changed_entries']}",
+                highlight=False,
+            )
+
+    @reviews_app.command("add")
+    @handle_errors
+    def review_add(
+        party: str = typer.Option(..., "--party", help="Party name as screened."),
+        entry: str = typer.Option(..., "--entry", help="Entry id of the hit (from `chipclear screen`)."),
+        by: str = typer.Option(..., "--by", help="Reviewer."),
+        reason: str = typer.Option(..., "--reason", help="Why the hit is not this party."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Record that a hit is not a match; it stays suppressed until the list entry changes."""
+        screener: Screener = default_screener()
+        numbers = [i for i, e in enumerate(screener.entries) if e.entry_id == entry]
+        if not numbers:
+            raise NotFound(f"entry {entry!r} is not in list {screener.list_version}", field="entry")
+        decision = default_review_store().record(party, entry, screener.entry_hash(numbers[0]), by, reason)
+        if as_json:
+            print_json(decision.to_json())
+        else:
+            console.print(f"recorded: {party!r} is not {entry} ({decision.decided_at}, by {by})", highlight=False)
+
+    @reviews_app.command("list")
+    @handle_errors
+    def review_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+        """List the recorded review decisions."""
+        decisions = [d.to_json() for d in default_review_store().decisions()]
+        if as_json:
+            print_json(decisions)
+            return
+        for d in decisions:
+            console.print(json.dumps(d, ensure_ascii=False), highlight=False)
+
+    app.add_typer(lists_app, name="lists")
+    app.add_typer(reviews_app, name="reviews")
+
+
+__all__ = ["register"]
+_ = dt
