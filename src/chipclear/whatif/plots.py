@@ -1,0 +1,609 @@
+"""What-if plots (matplotlib, Agg canvas, no pyplot global state): PNG and SVG files, or SVG text for the console.
+
+1. ``tpp_density_map``: TPP against performance density (log scales) with the control regions in force and those
+   of the draft, drawn from the rule data (no threshold is written here).
+2. ``china_timeline``: how many catalog parts needed a license for China on each date from 2022 to today, in force
+   and under the draft.
+3. ``bandwidth_map``: total DRAM bandwidth against TPP with the 2026-01-15 case-by-case window, read from the rule
+   data (a review policy testing ``tpp`` and ``total_dram_bandwidth_gbs``); never from constants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from adjustText import adjust_text
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import date2num
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from chipclear import metrics
+from chipclear.catalog import Catalog, Part
+from chipclear.rules import RuleSet
+from chipclear.rules.schema import OP_SYMBOL, Layer, Test
+from chipclear.whatif.overlay import Draft
+from chipclear.whatif.timeline import series
+
+TPP_RANGE = (300.0, 120_000.0)  # axis limits (display only)
+DENSITY_RANGE = (1.0, 40.0)
+BANDWIDTH_RANGE = (150.0, 12_000.0)
+HATCHES = ["//", "\\\\", "xx", ".."]
+BASE_COLOURS = ["#d62728", "#ff7f0e", "#8c564b", "#e377c2"]
+DRAFT_COLOURS = ["#1f4fd6", "#17becf", "#9467bd", "#2ca02c"]
+STATUS_STYLE = {
+    "controlled": ("#b30000", "o", "controlled (in force)"),
+    "indeterminate": ("#e0a800", "s", "indeterminate (in force)"),
+    "not_controlled": ("#2a7f2a", "^", "not 3A090/4A090 (in force)"),
+}
+
+
+def _new_figure(width: float = 11.0, height: float = 7.5) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _fmt(value: float | bool) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _test_text(test: Test) -> str:
+    return f"{test.metric} {OP_SYMBOL[test.op]} {_fmt(test.value)}"
+
+
+@dataclass
+class Region:
+    """One clause of a paragraph as a rectangle in the (TPP, density) plane, plus the tests it cannot show."""
+
+    paragraph: str
+    tpp: tuple[float, float]
+    density: tuple[float, float]
+    other: list[str]
+
+
+def _bounds(tests: list[Test], metric: str, full: tuple[float, float]) -> tuple[float, float] | None:
+    lo, hi = full
+    found = False
+    for t in tests:
+        if t.metric != metric or isinstance(t.value, bool):
+            continue
+        found = True
+        if t.op in ("ge", "gt"):
+            lo = max(lo, float(t.value))
+        elif t.op in ("le", "lt"):
+            hi = min(hi, float(t.value))
+    return (lo, hi) if found else None
+
+
+def regions(rules: RuleSet, on: dt.date, layer: Layer, only_from: set[str] | None = None) -> list[Region]:
+    """The accelerator paragraphs in force on ``on`` as rectangles (``only_from``: set by these action ids)."""
+    merged = rules.classification_at(on, layer)
+    out: list[Region] = []
+    for para, action in sorted(merged.paragraphs.values(), key=lambda pa: pa[0].id):
+        if "accelerator" not in para.applies_to or (only_from is not None and action.id not in only_from):
+            continue
+        for clause in para.any_of:
+            tpp = _bounds(clause, "tpp", TPP_RANGE)
+            density = _bounds(clause, "performance_density", DENSITY_RANGE)
+            other = [_test_text(t) for t in clause if t.metric not in ("tpp", "performance_density")]
+            if tpp is None and density is None:
+                out.append(Region(para.id, TPP_RANGE, DENSITY_RANGE, other or ["(no plane test)"]))
+                continue
+            out.append(Region(para.id, tpp or TPP_RANGE, density or DENSITY_RANGE, other))
+    return out
+
+
+def _short(part: Part) -> str:
+    return part.name.split(" (")[0]
+
+
+def _labelled_points(
+    parts: list[Part], xy: Callable[[Part], tuple[float | None, float | None]]
+) -> dict[tuple[float, float], list[Part]]:
+    """Parts grouped by identical coordinates, so twins (A100/A800) share one label."""
+    groups: dict[tuple[float, float], list[Part]] = {}
+    for part in parts:
+        x, y = xy(part)
+        if x is None or y is None:
+            continue
+        groups.setdefault((round(x, 3), round(y, 3)), []).append(part)
+    return groups
+
+
+def _group_label(group: list[Part]) -> str:
+    names = list(dict.fromkeys(_short(p) for p in group))
+    return " / ".join(names) if len(names) <= 3 else f"{' / '.join(names[:3])} (+{len(names) - 3})"
+
+
+def _scatter_by_status(
+    ax: Axes,
+    groups: dict[tuple[float, float], list[Part]],
+    status: dict[str, str],
+    changed: set[str],
+) -> list[Any]:
+    texts = []
+    for key, (colour, marker, label) in STATUS_STYLE.items():
+        pts = [xy for xy, g in groups.items() if status.get(g[0].id) == key]
+        if pts:
+            xs, ys = zip(*pts, strict=True)
+            ax.scatter(xs, ys, c=colour, marker=marker, s=46, label=label, zorder=5, edgecolors="k")
+    moved = [xy for xy, g in groups.items() if any(p.id in changed for p in g)]
+    if moved:
+        mx, my = zip(*moved, strict=True)
+        ax.scatter(
+            mx,
+            my,
+            s=210,
+            facecolors="none",
+            edgecolors="#1f4fd6",
+            linewidths=2.0,
+            zorder=6,
+            label="classification changes under the draft",
+        )
+    for (x, y), group in groups.items():
+        texts.append(ax.text(x, y, _group_label(group), fontsize=7.5, zorder=7))
+    return texts
+
+
+def _place_labels(ax: Axes, texts: list[Any]) -> None:
+    adjust_text(
+        texts,
+        ax=ax,
+        arrowprops={"arrowstyle": "-", "color": "0.45", "lw": 0.6},
+        expand=(1.15, 1.3),
+        max_move=(40, 40),
+        time_lim=2,
+    )
+
+
+def _statuses(
+    base: RuleSet, drafted: RuleSet, catalog: Catalog, on: dt.date, layer: Layer
+) -> tuple[dict[str, str], set[str]]:
+    """Each part's status under the rules in force, and the ids whose classification the draft changes."""
+    from chipclear.classify import classify
+
+    status: dict[str, str] = {}
+    changed: set[str] = set()
+    for part in catalog.parts.values():
+        b = classify(part, on, layer, rules=base, catalog=catalog)
+        a = classify(part, on, layer, rules=drafted, catalog=catalog)
+        status[part.id] = b.status
+        if (b.eccn, b.status) != (a.eccn, a.status):
+            changed.add(part.id)
+    return status, changed
+
+
+def _draft_banner(fig: Figure, draft: Draft) -> None:
+    fig.supxlabel(
+        f"Draft = {', '.join(draft.ids)}: a HYPOTHESIS for what-if analysis, not law.", fontsize=8, color="#1f4fd6"
+    )
+
+
+def tpp_density_map(
+    base: RuleSet, drafted: RuleSet, draft: Draft, catalog: Catalog, on: dt.date, layer: Layer = "enforced"
+) -> Figure:
+    fig, ax = _new_figure()
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(*TPP_RANGE)
+    ax.set_ylim(*DENSITY_RANGE)
+    handles: list[Any] = []
+    off_plane: list[str] = []
+    for i, pid in enumerate(dict.fromkeys(r.paragraph for r in regions(base, on, layer))):
+        colour = BASE_COLOURS[i % len(BASE_COLOURS)]
+        for r in (r for r in regions(base, on, layer) if r.paragraph == pid):
+            ax.add_patch(
+                Rectangle(
+                    (r.tpp[0], r.density[0]),
+                    r.tpp[1] - r.tpp[0],
+                    r.density[1] - r.density[0],
+                    facecolor=colour,
+                    alpha=0.13,
+                    edgecolor=colour,
+                    lw=1.0,
+                    zorder=1,
+                )
+            )
+            if r.other:
+                off_plane.append(f"in force {pid}: also needs {' and '.join(r.other)}")
+        handles.append(Patch(facecolor=colour, alpha=0.3, edgecolor=colour, label=f"in force: {pid}"))
+    draft_ids = set(draft.ids)
+    draft_regions = regions(drafted, on, layer, only_from=draft_ids)
+    for i, pid in enumerate(dict.fromkeys(r.paragraph for r in draft_regions)):
+        colour = DRAFT_COLOURS[i % len(DRAFT_COLOURS)]
+        drawn = False
+        for r in (r for r in draft_regions if r.paragraph == pid):
+            if r.other and r.tpp == TPP_RANGE and r.density == DENSITY_RANGE:
+                off_plane.append(f"draft {pid}: {' and '.join(r.other)} (not a TPP/density test)")
+                continue
+            ax.add_patch(
+                Rectangle(
+                    (r.tpp[0], r.density[0]),
+                    r.tpp[1] - r.tpp[0],
+                    r.density[1] - r.density[0],
+                    facecolor="none",
+                    edgecolor=colour,
+                    hatch=HATCHES[i % len(HATCHES)],
+                    lw=1.8,
+                    ls="--",
+                    zorder=2,
+                )
+            )
+            drawn = True
+            if r.other:
+                off_plane.append(f"draft {pid}: also needs {' and '.join(r.other)}")
+        if drawn:
+            handles.append(
+                Patch(facecolor="none", edgecolor=colour, hatch=HATCHES[i % len(HATCHES)], label=f"draft: {pid}")
+            )
+    for action in draft.actions:
+        for removed in action.classification.remove if action.classification else []:
+            off_plane.append(f"draft removes {removed}")
+    accelerators = [p for p in catalog.parts.values() if p.kind == "accelerator"]
+    groups = _labelled_points(
+        accelerators, lambda p: (metrics.total_processing_performance(p), metrics.performance_density(p))
+    )
+    before, changed = _statuses(base, drafted, catalog, on, layer)
+    texts = _scatter_by_status(ax, groups, before, changed)
+    _place_labels(ax, texts)
+    merged = base.classification_at(on, layer)
+    for excl, _ in merged.exclusions.values():
+        off_plane.append(f"{excl.id}: {' and '.join(_test_text(t) for t in excl.all_of)} -> exempt")
+    missing = len(accelerators) - sum(len(g) for g in groups.values())
+    off_plane.append(f"{missing} catalog accelerators not plotted: TPP or die area unknown")
+    ax.text(
+        0.01,
+        0.99,
+        "\n".join(off_plane),
+        transform=ax.transAxes,
+        va="top",
+        ha="left",
+        fontsize=7.5,
+        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.6"},
+        zorder=8,
+    )
+    ax.set_xlabel("Total processing performance, TPP (bit length × dense TOPS; unitless, log scale)")
+    ax.set_ylabel("Performance density (TPP per mm² of applicable die area, log scale)")
+    ax.set_title(
+        f"ECCN 3A090 control regions as of {on} ({layer} rules) and under the draft\n{draft.title}", fontsize=10
+    )
+    point_handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=[*handles, *point_handles], loc="lower right", fontsize=8, framealpha=0.9)
+    ax.grid(True, which="major", alpha=0.3)
+    _draft_banner(fig, draft)
+    return fig
+
+
+def change_points(rules: RuleSet, start: dt.date, end: dt.date) -> list[dt.date]:
+    """Every date at which the rules can change: any date the rule data mentions (effective dates, enforcement
+    periods, requirement end dates, events), within [start, end], plus the two ends."""
+    found = {start, end}
+    for action in rules.actions:
+        for value in _dates(action.model_dump()):
+            if start <= value <= end:
+                found.add(value)
+    return sorted(found)
+
+
+def _dates(node: Any) -> Iterator[dt.date]:
+    if isinstance(node, dt.date):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _dates(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _dates(value)
+
+
+def _short_citation(citation: str) -> str:
+    text = citation.split(" (")[0].split(",")[0]
+    return text if len(text) <= 26 else text[:25] + "…"
+
+
+def china_timeline(
+    base: RuleSet,
+    drafted: RuleSet,
+    draft: Draft,
+    catalog: Catalog,
+    on: dt.date,
+    layer: Layer = "enforced",
+    start: dt.date = dt.date(2022, 1, 1),
+    today: dt.date | None = None,
+) -> Figure:
+    end = max(today or dt.date.today(), on)
+    days = sorted(set(change_points(base, start, end)) | set(change_points(drafted, start, end)))
+    before = series(base, catalog, days, layer)
+    after = series(drafted, catalog, days, layer)
+    x = [float(date2num(d)) for d in days]
+    fig, ax = _new_figure(11.5, 6.8)
+    b_yes = [c["license"] for c in before]
+    b_maybe = [c["license"] + c["undecided"] for c in before]
+    ax.fill_between(x, b_yes, b_maybe, step="post", color="#e0a800", alpha=0.35, label="in force: HOLD (undecided)")
+    ax.step(
+        x, b_yes, where="post", color="#b30000", lw=2.2, label="in force: license needed (or exception / prohibited)"
+    )
+    ax.step(
+        x,
+        [c["license"] for c in after],
+        where="post",
+        color="#1f4fd6",
+        lw=2.0,
+        ls="--",
+        label="under the draft: license needed (or exception / prohibited)",
+    )
+    ax.step(
+        x,
+        [c["license"] + c["undecided"] for c in after],
+        where="post",
+        color="#1f4fd6",
+        lw=1.0,
+        ls=":",
+        label="under the draft: license needed + HOLD",
+    )
+    total = int(before[0]["total"])
+    ax.set_ylim(0, total + 3)
+    ax.set_xlim(float(date2num(start)), float(date2num(end)))
+    ax.axhline(total, color="0.5", lw=0.8)
+    ax.text(
+        float(date2num(start)),
+        total + 0.4,
+        f"  all {total} catalog parts (each counted whatever its launch date)",
+        fontsize=8,
+        color="0.35",
+    )
+    marks = [a for a in base.actions if start <= a.effective <= end and a.kind != "draft"]
+    for k, action in enumerate(marks):
+        ax.axvline(float(date2num(action.effective)), color="0.6", lw=0.7, ls=":")
+        ax.text(
+            float(date2num(action.effective)),
+            0.02 + 0.105 * (k % 3),
+            " " + _short_citation(action.citation),
+            rotation=90,
+            fontsize=6.5,
+            color="0.3",
+            va="bottom",
+            transform=ax.get_xaxis_transform(),
+            clip_on=True,
+        )
+    for action in draft.actions:
+        if start <= action.effective <= end:
+            ax.axvline(float(date2num(action.effective)), color="#1f4fd6", lw=1.4, ls="--")
+            ax.text(
+                float(date2num(action.effective)),
+                0.62,
+                f" draft effective {action.effective}",
+                rotation=90,
+                fontsize=8,
+                color="#1f4fd6",
+                transform=ax.get_xaxis_transform(),
+            )
+    ax.xaxis_date()
+    ax.set_title(
+        f"Catalog parts needing a license for export to China, {start.year} to {end} ({layer} rules)\n"
+        f"in force vs. {draft.title}",
+        fontsize=10,
+    )
+    ax.set_xlabel("Date (dotted lines: rule actions in force, by citation)")
+    ax.set_ylabel("Catalog parts (count)")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.93), fontsize=8, framealpha=0.95)
+    ax.grid(True, alpha=0.3)
+    ax.text(
+        0.995,
+        0.5,
+        f"Basis: {before[0]['basis']}",
+        transform=ax.transAxes,
+        rotation=90,
+        va="center",
+        ha="right",
+        fontsize=7,
+        color="0.35",
+    )
+    _draft_banner(fig, draft)
+    return fig
+
+
+@dataclass
+class Window:
+    """A review-policy window on (TPP, total DRAM bandwidth), read from the rule data."""
+
+    rule: str
+    citation: str
+    policy: str
+    effective: dt.date
+    tpp_below: float
+    bandwidth_below: float
+
+
+def review_windows(rules: RuleSet) -> list[Window]:
+    """Review policies whose condition tests both ``tpp`` and ``total_dram_bandwidth_gbs`` from below (the
+    2026-01-15 case-by-case window of 91 FR 1684 once its rule file is loaded)."""
+    out: list[Window] = []
+    for action in rules.actions:
+        if action.licensing is None:
+            continue
+        for policy in action.licensing.review_policies:
+            for tests in _condition_tests(policy.when.model_dump()):
+                tpp = [t for t in tests if t["metric"] == "tpp" and t["op"] in ("lt", "le")]
+                bw = [t for t in tests if t["metric"] == "total_dram_bandwidth_gbs" and t["op"] in ("lt", "le")]
+                if tpp and bw:
+                    out.append(
+                        Window(
+                            f"{action.id}#{policy.id}",
+                            policy.citation,
+                            policy.policy,
+                            action.effective,
+                            float(tpp[0]["value"]),
+                            float(bw[0]["value"]),
+                        )
+                    )
+    return out
+
+
+def _condition_tests(node: Any) -> Iterator[list[dict[str, Any]]]:
+    if isinstance(node, dict):
+        if node.get("tests"):
+            yield node["tests"]
+        for value in node.values():
+            if isinstance(value, list | dict):
+                yield from _condition_tests(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _condition_tests(value)
+
+
+def bandwidth_map(
+    base: RuleSet, drafted: RuleSet, draft: Draft, catalog: Catalog, on: dt.date, layer: Layer = "enforced"
+) -> Figure:
+    fig, ax = _new_figure()
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(*TPP_RANGE)
+    ax.set_ylim(*BANDWIDTH_RANGE)
+    handles: list[Any] = []
+    windows = review_windows(drafted)
+    for w in windows:
+        ax.add_patch(
+            Rectangle(
+                (TPP_RANGE[0], BANDWIDTH_RANGE[0]),
+                w.tpp_below - TPP_RANGE[0],
+                w.bandwidth_below - BANDWIDTH_RANGE[0],
+                facecolor="#6baed6",
+                alpha=0.18,
+                edgecolor="#08519c",
+                lw=2,
+                zorder=1,
+            )
+        )
+        handles.append(
+            Patch(
+                facecolor="#6baed6",
+                alpha=0.4,
+                edgecolor="#08519c",
+                label=f"{w.policy.replace('_', '-')} window from {w.effective}: TPP < "
+                f"{_fmt(w.tpp_below)} and total DRAM bandwidth < {_fmt(w.bandwidth_below)} GB/s"
+                f"\n({w.citation})",
+            )
+        )
+    if not windows:
+        ax.text(
+            0.5,
+            0.5,
+            "The 2026-01-15 case-by-case window is not in the loaded rule data\n"
+            "(no review policy tests tpp and total_dram_bandwidth_gbs): not drawn",
+            transform=ax.transAxes,
+            ha="center",
+            fontsize=10,
+            color="#08519c",
+            bbox={"facecolor": "white", "edgecolor": "#08519c"},
+        )
+    draft_ids = set(draft.ids)
+    merged = drafted.classification_at(on, layer)
+    for i, (para, _action) in enumerate(p for p in merged.paragraphs.values() if p[1].id in draft_ids):
+        colour = DRAFT_COLOURS[i % len(DRAFT_COLOURS)]
+        for clause in para.any_of:
+            for t in clause:
+                if t.metric == "total_dram_bandwidth_gbs" and not isinstance(t.value, bool):
+                    ax.axhline(float(t.value), color=colour, ls="--", lw=1.6)
+                    handles.append(Patch(color=colour, label=f"draft {para.id}: {_test_text(t)} GB/s"))
+                elif t.metric == "tpp" and not isinstance(t.value, bool):
+                    ax.axvline(float(t.value), color=colour, ls="--", lw=1.6)
+                    handles.append(Patch(color=colour, label=f"draft {para.id}: {_test_text(t)}"))
+    accelerators = [p for p in catalog.parts.values() if p.kind == "accelerator"]
+    groups = _labelled_points(
+        accelerators, lambda p: (metrics.total_processing_performance(p), metrics.total_dram_bandwidth_gbs(p))
+    )
+    before, changed = _statuses(base, drafted, catalog, on, layer)
+    texts = _scatter_by_status(ax, groups, before, changed)
+    _place_labels(ax, texts)
+    missing = len(accelerators) - sum(len(g) for g in groups.values())
+    ax.text(
+        0.99,
+        0.01,
+        f"{missing} catalog accelerators not plotted: TPP or memory bandwidth unknown",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=7.5,
+    )
+    ax.set_xlabel("Total processing performance, TPP (bit length × dense TOPS; unitless, log scale)")
+    ax.set_ylabel("Total DRAM (memory) bandwidth (GB/s, log scale)")
+    ax.set_title(
+        f"Memory bandwidth vs. TPP as of {on}, with the case-by-case review window\n{draft.title}", fontsize=10
+    )
+    point_handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=[*handles, *point_handles], loc="upper left", fontsize=7.5, framealpha=0.9)
+    ax.grid(True, which="major", alpha=0.3)
+    _draft_banner(fig, draft)
+    return fig
+
+
+PLOTS: dict[str, Callable[..., Figure]] = {
+    "tpp-density": tpp_density_map,
+    "china-timeline": china_timeline,
+    "bandwidth-window": bandwidth_map,
+}
+
+
+def svg_text(fig: Figure) -> str:
+    """The figure as SVG text (for embedding in the web console)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    return buf.getvalue()
+
+
+def plot_svg(
+    name: str, base: RuleSet, drafted: RuleSet, draft: Draft, catalog: Catalog, on: dt.date, layer: Layer = "enforced"
+) -> str:
+    """SVG text of one named plot (``tpp-density``, ``china-timeline`` or ``bandwidth-window``)."""
+    return svg_text(PLOTS[name](base, drafted, draft, catalog, on, layer))
+
+
+def write_all(
+    directory: Path,
+    base: RuleSet,
+    drafted: RuleSet,
+    draft: Draft,
+    catalog: Catalog,
+    on: dt.date,
+    layer: Layer = "enforced",
+) -> list[Path]:
+    """Write every plot as PNG and SVG into ``directory``; returns the paths written."""
+    from chipclear.errors import InputError
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--plots: cannot create {directory}: {exc.strerror}", field="plots") from None
+    stem = draft.ids[0]
+    written = []
+    for name, make in PLOTS.items():
+        fig = make(base, drafted, draft, catalog, on, layer)
+        for ext in ("png", "svg"):
+            path = directory / f"{stem}_{name}.{ext}"
+            fig.savefig(path, format=ext)
+            written.append(path)
+    return written
+
+
+__all__ = [
+    "PLOTS",
+    "bandwidth_map",
+    "change_points",
+    "china_timeline",
+    "plot_svg",
+    "regions",
+    "review_windows",
+    "svg_text",
+    "tpp_density_map",
+    "write_all",
+]

@@ -1,0 +1,88 @@
+"""The what-if service: load a draft, compute its impact on the catalog (and order books), write the plots.
+
+The one entry point the CLI, the API and the console share. Loading (rules, catalog, draft, orders) and file
+writing happen here; the impact computation itself is pure (``impact``, ``verdicts``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from chipclear.catalog import Catalog, load_catalog
+from chipclear.rules import RuleSet, load_rules
+from chipclear.rules.schema import Layer
+from chipclear.whatif.impact import ClassificationImpact, classification_impact
+from chipclear.whatif.overlay import Draft, load_draft
+
+
+class WhatIfReport(BaseModel):
+    """Everything ``chipclear whatif`` reports: JSON field names are the same in every interface."""
+
+    draft_file: str
+    hypothetical: bool = True  # a draft is the analyst's hypothesis, never law
+    classification: ClassificationImpact
+    destinations: dict[str, Any] | None = None  # verdict changes per destination (needs determination)
+    orders: dict[str, Any] | None = None  # order-book line changes (needs determination)
+    plots: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+def default_date(draft: Draft, today: dt.date | None = None) -> dt.date:
+    """Today, or the draft's effective date when that is later (a draft is assessed once it would be in force)."""
+    today = today or dt.date.today()
+    return max(today, min(a.effective for a in draft.actions))
+
+
+def run_whatif(
+    draft_ref: str | Path,
+    as_of: dt.date | None = None,
+    layer: Layer = "enforced",
+    orders: Path | None = None,
+    plots_dir: Path | None = None,
+    rules: RuleSet | None = None,
+    catalog: Catalog | None = None,
+) -> WhatIfReport:
+    base = rules or load_rules()
+    cat = catalog or load_catalog()
+    draft = load_draft(draft_ref, base)
+    drafted = draft.apply(base)
+    when = as_of or default_date(draft)
+    impact = classification_impact(base, drafted, draft.actions, cat, when, layer)
+    report = WhatIfReport(draft_file=draft.name, classification=impact)
+    if not impact.draft_in_force:
+        report.notes.append(
+            f"the draft is effective {impact.draft.effective}, after {when}: nothing changes on {when};"
+            " run with --date on or after the draft's effective date"
+        )
+    _add_verdicts(report, base, drafted, draft, cat, when, layer, orders)
+    if plots_dir is not None:
+        from chipclear.whatif import plots  # matplotlib is imported only when plots are asked for
+
+        report.plots = [str(p) for p in plots.write_all(plots_dir, base, drafted, draft, cat, when, layer)]
+    return report
+
+
+def _add_verdicts(
+    report: WhatIfReport,
+    base: RuleSet,
+    drafted: RuleSet,
+    draft: Draft,
+    cat: Catalog,
+    when: dt.date,
+    layer: Layer,
+    orders: Path | None,
+) -> None:
+    """Verdict changes per representative destination, and per order line when an order book is given."""
+    from chipclear.whatif import verdicts
+
+    report.destinations = verdicts.destination_impact(base, drafted, draft.actions, cat, when, layer)
+    if orders is not None:
+        report.orders = verdicts.order_book_impact(base, drafted, draft.actions, cat, orders, layer)
+        report.notes.append(verdicts.SCREENING_NOTE)
+
+
+__all__ = ["WhatIfReport", "default_date", "run_whatif"]
