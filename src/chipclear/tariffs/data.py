@@ -17,6 +17,7 @@ from chipclear.tariffs.models import (
     Column1,
     Measure,
     MeasureBase,
+    Notice,
     OriginRule,
 )
 
@@ -33,6 +34,7 @@ class TariffData:
     measures: dict[str, MeasureBase]
     china: dict[str, ChinaRetaliation]
     origin_rules: OriginRule
+    notices: dict[str, Notice]
     sources: dict[str, str]
     research_cutoff_approx: dt.date
     files: dict[str, str]
@@ -68,6 +70,7 @@ def load_tariff_data(data_dir: Path | None = None) -> TariffData:
     origin_rules: OriginRule | None = None
     measures: dict[str, MeasureBase] = {}
     china: dict[str, ChinaRetaliation] = {}
+    notices: dict[str, Notice] = {}
     files: dict[str, str] = {}
     for path in sorted(root.rglob("*.yaml")):
         if path.name == "sources.yaml":
@@ -80,6 +83,11 @@ def load_tariff_data(data_dir: Path | None = None) -> TariffData:
                 continue
             if family == "origin_rule":
                 origin_rules = OriginRule.model_validate(raw)
+                continue
+            if family == "notice":
+                notice = Notice.model_validate(raw)
+                notices[notice.id] = notice
+                files[notice.id] = str(path.relative_to(root))
                 continue
             measure = _MEASURE.validate_python(raw)
         except ValidationError as exc:
@@ -98,6 +106,7 @@ def load_tariff_data(data_dir: Path | None = None) -> TariffData:
         measures=measures,
         china=china,
         origin_rules=origin_rules,
+        notices=notices,
         sources=sources,
         research_cutoff_approx=sources_doc["research_cutoff_approx"],
         files=files,
@@ -138,7 +147,17 @@ def _check_references(data: TariffData) -> None:
         for ref in refs:
             if ref not in known:
                 raise DataFileError(f"{data.files[measure.id]}: measure {measure.id}: unknown measure id {ref!r}")
-    everything: list[Any] = [data.column1, data.origin_rules, *data.measures.values(), *data.china.values()]
+    for notice in data.notices.values():
+        for ref in notice.concerns:
+            if ref not in known:
+                raise DataFileError(f"{data.files[notice.id]}: notice {notice.id}: unknown measure id {ref!r}")
+    everything: list[Any] = [
+        data.column1,
+        data.origin_rules,
+        *data.measures.values(),
+        *data.china.values(),
+        *data.notices.values(),
+    ]
     for obj in everything:
         for key in _cited_sources(obj):
             if key not in data.sources:

@@ -253,23 +253,28 @@ def _sec232(data: TariffData, req: Request, run: _Run) -> _S232:
                 _line(
                     measure,
                     np_,
-                    note="The article is in 8471.50/8471.80/8473.30 but does not meet the note 39(b) parameters.",
+                    note=f"The article is in {'/'.join(measure.scope.prefixes)} but does not meet the note 39(b)"
+                    " parameters.",
                 )
             )
         else:
             status.covered = None if end_use is None else False
-            note = "25% if the article is or contains a logic IC inside a note 39(b) window, else 0% (9903.79.02)."
+            not_met = measure.not_met
+            note = (
+                f"{_fmt(period.rate)} if the article is or contains a logic IC inside a note 39(b) window, else"
+                f" {_fmt(not_met.rate)} ({not_met.heading})."
+            )
             if end_use is not None:
                 note = (
-                    f"0% either way: 9903.79.02 if outside the windows, or end-use exemption ({end_use.description})"
-                    " if inside."
+                    f"{_fmt(not_met.rate)} either way: {not_met.heading} if outside the windows, or end-use exemption"
+                    f" ({end_use.description}) if inside."
                 )
                 run.lines.append(
                     DutyLine(
                         measure.measure,
                         measure.id,
-                        f"9903.79.02 or {end_use.heading}",
-                        0.0,
+                        f"{not_met.heading} or {end_use.heading}",
+                        not_met.rate,
                         period.citation,
                         period.sources,
                         period.confidence,
@@ -294,7 +299,7 @@ def _sec232(data: TariffData, req: Request, run: _Run) -> _S232:
         if req.end_use is not None and end_use is None:
             run.notes.append(f"End use {req.end_use!r} is not a Section 232 end-use exemption key.")
         run.notes.extend(measure.notes[-1:])
-        if req.origin in ("CA", "MX") and "usmca" in req.claims:
+        if _usmca_claimed(data, req):
             run.rule(
                 "USMCA preference does not remove the Section 232 semiconductor duty",
                 measure.fta_note.citation,
@@ -308,11 +313,14 @@ def _sec232(data: TariffData, req: Request, run: _Run) -> _S232:
 
 def _window_test(measure: Sec232Semiconductors, req: Request, run: _Run) -> bool | None:
     """True / False when known (importer's declaration or catalog specs), else the branching answer or None."""
-    if "9903.79.01" in req.claims:
-        run.notes.append("Importer declares the article meets the note 39(b) parameters (claim 9903.79.01).")
+    met_heading, not_met_heading = measure.periods[0].heading, measure.not_met.heading
+    if met_heading in req.claims:
+        run.notes.append(f"Importer declares the article meets the note 39(b) parameters (claim {met_heading}).")
         return True
-    if "9903.79.02" in req.claims:
-        run.notes.append("Importer declares the article does not meet the note 39(b) parameters (claim 9903.79.02).")
+    if not_met_heading in req.claims:
+        run.notes.append(
+            f"Importer declares the article does not meet the note 39(b) parameters (claim {not_met_heading})."
+        )
         return False
     test: WindowTest | None = check_windows(req.item, measure.windows) if req.item is not None else None
     if test is not None:
@@ -375,8 +383,6 @@ def _displaced(data: TariffData, measure_id: str, s232: _S232, run: _Run) -> boo
 
 
 def _sec301(data: TariffData, req: Request, s232: _S232, run: _Run) -> None:
-    if req.origin not in ("CN",):
-        return
     candidates: list[MeasureBase] = [
         m
         for m in data.measures.values()
@@ -447,7 +453,8 @@ def _sec301_line(data: TariffData, req: Request, s232: _S232, run: _Run, measure
             descriptions = _descriptions(excl, req.hts)
             run.available.append({"claim": excl.claim, "measure": excl.measure, "descriptions": descriptions})
             base.note = (
-                f"{base.note} If the goods match an excluded description, claim {excl.claim} (0%): {descriptions}."
+                f"{base.note} If the goods match an excluded description, claim {excl.claim}"
+                f" ({_fmt(excl_period.rate)}): {descriptions}."
             ).strip()
     applied = next(((e, p) for e, p in in_force if e in claimed), None)
     if applied is None:
@@ -539,13 +546,20 @@ def _ieepa(data: TariffData, req: Request, s232: _S232, run: _Run) -> None:
                 f"{usmca.periods[0].start}): the {measure.measure} applies."
             )
         run.lines.append(_line(measure, period, note=note))
-    if run.lines and any(line.measure_id.startswith("us-ieepa") for line in run.lines):
-        run.notes.append(
-            "IEEPA duties: the Supreme Court held on 2026-02-20 that IEEPA does not authorize tariffs"
-            " (Learning Resources, Inc. v. Trump); CBP stopped collecting them from 2026-02-24 (CSMS"
-            " #67834313). Refunds for past entries: CIT order of 2026-03-04 (later suspended) and CBP's"
-            " CAPE process; mechanics for finally liquidated entries UNCONFIRMED [S10, S50, S54, S55]."
-        )
+
+
+def _usmca_claimed(data: TariffData, req: Request) -> bool:
+    usmca = next((m for m in data.measures.values() if isinstance(m, UsmcaExemption)), None)
+    return usmca is not None and usmca.claim in req.claims and usmca.applies_to_origin(req.origin)
+
+
+def _notices(data: TariffData, run: _Run) -> None:
+    """Notices (court rulings, CSMS messages) that concern a measure on the stack, as cited notes."""
+    present = {line.measure_id for line in run.lines}
+    for notice in data.notices.values():
+        if present & set(notice.concerns):
+            mark = "" if notice.confidence in ("H", "M") else f" ({notice.confidence})"
+            run.notes.append(f"{notice.title}{mark}: {notice.text} [{', '.join(notice.sources)}]")
 
 
 def _reciprocal(data: TariffData, req: Request, s232: _S232, run: _Run) -> None:
@@ -641,7 +655,7 @@ def _sec122(data: TariffData, req: Request, s232: _S232, run: _Run) -> None:
                 )
             )
             continue
-        if measure.usmca_exempt and req.origin in ("CA", "MX") and "usmca" in req.claims:
+        if measure.usmca_exempt and _usmca_claimed(data, req):
             run.lines.append(_line(measure, period, rate=0.0, note="USMCA-qualifying goods are exempt."))
             continue
         run.lines.append(_line(measure, period))
@@ -672,6 +686,7 @@ def _compute(data: TariffData, req: Request, assumptions: dict[str, str]) -> _Ru
     _sec122(data, req, s232, run)
     _forced_labor(data, req, run)
     _origin_notes(data, req, run)
+    _notices(data, run)
     return run
 
 
@@ -682,7 +697,7 @@ def _origin_notes(data: TariffData, req: Request, run: _Run) -> None:
         applies = rule.applies_to == "all" or any(
             code.startswith(hts_mod.digits(p)) for p in rule.applies_to.split(",")
         )
-        if applies and (rule.jurisdiction == "US" or code.startswith("8542")):
+        if applies:
             mark = "" if rule.confidence in ("H", "M") else f" ({rule.confidence})"
             run.notes.append(f"Origin ({rule.jurisdiction}){mark}: {rule.text} [{', '.join(rule.sources)}]")
 

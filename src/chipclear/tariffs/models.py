@@ -245,6 +245,16 @@ class IcWaiver(Cited):
     question: str
 
 
+class Notice(Cited):
+    """A court ruling or agency notice that does not set a rate but concerns measures on the stack."""
+
+    family: Literal["notice"]
+    id: str
+    title: str
+    text: str
+    concerns: list[str]
+
+
 class OriginRule(_Strict):
     family: Literal["origin_rule"]
     id: str
