@@ -101,6 +101,11 @@ def _parties(
     return out
 
 
+def _say(text: str) -> None:
+    """Plain text, never wrapped or styled (scripts and the walk-through compare it)."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def _money(value: float | None) -> str:
     return "-" if value is None else f"${value:,.2f}"
 
@@ -151,7 +156,7 @@ def license_apply(
         print_json(out)
     else:
         number = f" ({out['application_number']})" if out["application_number"] else ""
-        console.print(f"application {out['id']}{number}: {out['status']}", markup=False, highlight=False)
+        _say(f"application {out['id']}{number}: {out['status']}")
 
 
 def _application_json(app: LicenseApplication) -> dict[str, Any]:
@@ -188,7 +193,7 @@ def license_submit(
             s, a, application_id, application_number=application_number, submitted_on=day
         ),
     )
-    console.print(f"application {app.id} ({app.application_number}): submitted", markup=False, highlight=False)
+    _say(f"application {app.id} ({app.application_number}): submitted")
 
 
 @license_app.command("grant")
@@ -231,11 +236,7 @@ def license_grant(
         print_json(out)
     else:
         qty = "no quantity limit" if out["quantity_limit"] is None else f"quantity {out['quantity_limit']}"
-        console.print(
-            f"license {out['number']} granted: {qty}, valid {out['valid_from']} to {out['valid_to']}",
-            markup=False,
-            highlight=False,
-        )
+        _say(f"license {out['number']} granted: {qty}, valid {out['valid_from']} to {out['valid_to']}")
 
 
 def _close(status: str, application_id: int, reason: str, decided_on: str | None, api_key: str | None) -> None:
@@ -243,7 +244,7 @@ def _close(status: str, application_id: int, reason: str, decided_on: str | None
     app = _run(
         api_key, lambda s, a: services.close_application(s, a, application_id, status, reason=reason, decided_on=day)
     )
-    console.print(f"application {app.id}: {app.status}", markup=False, highlight=False)
+    _say(f"application {app.id}: {app.status}")
 
 
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log)")]
@@ -367,7 +368,7 @@ def license_show(
     for u in out["usage"]:
         lines.append(f"  used {u['quantity']} by shipment line {u['shipment_line']} ({u['actor']}, {u['recorded_at']})")
     for line in lines:
-        console.print(line, markup=False, highlight=False)
+        _say(line)
 
 
 # ---------------------------------------------------------------- ship
@@ -475,7 +476,7 @@ def ship_command(
         print_json([o for _, o in out])
     else:
         for text, _ in out:
-            console.print(text, markup=False, highlight=False, soft_wrap=True)
+            _say(text)
     if any(o["status"] == "held" for _, o in out):
         raise typer.Exit(1)
 
@@ -507,15 +508,12 @@ def hold_list(api_key: KeyOpt = None, as_json: JsonOpt = False) -> None:
         print_json(holds)
         return
     if not holds:
-        console.print("no held lines")
+        _say("no held lines")
         return
     for h in holds:
-        console.print(
+        _say(
             f"line {h['line_id']}: {h['quantity']} x {h['item']} to {h['destination']} on {h['ship_date']}: "
-            f"{h['verdict']}: {'; '.join(h['why'])}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
+            f"{h['verdict']}: {'; '.join(h['why'])}"
         )
 
 
@@ -547,7 +545,7 @@ def hold_release(
     if as_json:
         print_json(out)
     else:
-        console.print(text, markup=False, highlight=False, soft_wrap=True)
+        _say(text)
 
 
 @hold_app.command("cancel")
@@ -557,7 +555,7 @@ def hold_cancel(
 ) -> None:
     """Cancel a held line (approver)."""
     sl = _run(api_key, lambda s, a: services.cancel_line(s, a, line_id, reason=reason))
-    console.print(f"line {sl.id}: cancelled", markup=False, highlight=False)
+    _say(f"line {sl.id}: cancelled")
 
 
 # ---------------------------------------------------------------- audit
@@ -599,9 +597,9 @@ def audit_verify(
         print_json(result.to_json())
     elif result.ok:
         what = "chain intact (export file)" if file is not None else "chain and tables intact"
-        console.print(f"audit log OK: {result.records} records, {what}", markup=False, highlight=False)
+        _say(f"audit log OK: {result.records} records, {what}")
     else:
-        console.print(f"audit log FAILED: {result.problem}", markup=False, highlight=False, soft_wrap=True)
+        _say(f"audit log FAILED: {result.problem}")
     if not result.ok:
         raise typer.Exit(1)
 
@@ -626,7 +624,7 @@ def audit_export(
 
     n = _run(api_key, work)
     if output is not None:
-        console.print(f"{n} audit records written to {output}", markup=False, highlight=False)
+        _say(f"{n} audit records written to {output}")
 
 
 # ---------------------------------------------------------------- db
@@ -649,7 +647,7 @@ def db_backup(path: Annotated[Path, typer.Argument(help="New backup file (SQLite
     with _ledger() as ledger:
         _admin_or_bootstrap(ledger, api_key, "db.admin")
         result = backup_mod.backup(ledger, path)
-    console.print(f"backup written to {path}: {result.records} audit records verified", markup=False, highlight=False)
+    _say(f"backup written to {path}: {result.records} audit records verified")
 
 
 @db_app.command("restore")
@@ -663,7 +661,7 @@ def db_restore(
     with _ledger() as ledger:
         _admin_or_bootstrap(ledger, api_key, "db.admin")
         result = backup_mod.restore(ledger, path, replace=replace)
-    console.print(f"restored {path}: {result.records} audit records verified", markup=False, highlight=False)
+    _say(f"restored {path}: {result.records} audit records verified")
 
 
 @db_app.command("upgrade")
@@ -675,7 +673,7 @@ def db_upgrade(api_key: KeyOpt = None) -> None:
         before = current_revision(engine)
         head = head_revision()
         if before == head:
-            console.print(f"ledger schema is up to date (revision {head})", markup=False, highlight=False)
+            _say(f"ledger schema is up to date (revision {head})")
             return
         actor = "bootstrap"
         if before is not None:
@@ -691,7 +689,7 @@ def db_upgrade(api_key: KeyOpt = None) -> None:
                 input={"from": before},
                 output={"to": head},
             )
-        console.print(f"ledger schema upgraded from {before} to {head}", markup=False, highlight=False)
+        _say(f"ledger schema upgraded from {before} to {head}")
     finally:
         engine.dispose()
 
@@ -720,8 +718,8 @@ def user_add(
     elif as_json:
         print_json(out)
     else:
-        console.print(f"user {out['name']} ({out['role']}) created; API key (shown once):", markup=False)
-        console.print(key, markup=False, highlight=False, soft_wrap=True)
+        _say(f"user {out['name']} ({out['role']}) created; API key (shown once):")
+        _say(key)
 
 
 @user_app.command("list")
@@ -739,7 +737,7 @@ def user_list(api_key: KeyOpt = None, as_json: JsonOpt = False) -> None:
         print_json(rows)
         return
     for r in rows:
-        console.print(f"{r['name']}: {r['role']} (key {r['key_prefix']}...)", markup=False, highlight=False)
+        _say(f"{r['name']}: {r['role']} (key {r['key_prefix']}...)")
 
 
 @user_app.command("rotate-key")
@@ -747,8 +745,8 @@ def user_list(api_key: KeyOpt = None, as_json: JsonOpt = False) -> None:
 def user_rotate_key(name: Annotated[str, typer.Argument(help="User name")], api_key: KeyOpt = None) -> None:
     """Give a user a new API key; the old one stops working (admin)."""
     key = _run(api_key, lambda s, a: users.rotate_key(s, name, a))
-    console.print(f"new API key for {name} (shown once):", markup=False)
-    console.print(key, markup=False, highlight=False, soft_wrap=True)
+    _say(f"new API key for {name} (shown once):")
+    _say(key)
 
 
 def register(app: typer.Typer) -> None:
