@@ -49,7 +49,9 @@ def _run(spec: dict[str, Any]) -> DutyResult:
 def test_there_are_at_least_30_timeline_scenarios() -> None:
     cases = [p.values[0] for p in _cases() if "error" not in p.values[0]["expect"]]
     assert len(cases) >= 30
-    assert all(c.get("why") for c in cases)
+    assert all(c.get("why") and c["expect"].get("citations") for c in cases), (
+        "every case names its reason and citations"
+    )
 
 
 @pytest.mark.parametrize("case", _cases())
