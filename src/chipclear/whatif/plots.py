@@ -20,6 +20,7 @@ from typing import Any
 from adjustText import adjust_text
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
@@ -225,19 +226,11 @@ def tpp_density_map(
             if r.other and r.tpp == TPP_RANGE and r.density == DENSITY_RANGE:
                 off_plane.append(f"draft {pid}: {' and '.join(r.other)} (not a TPP/density test)")
                 continue
-            ax.add_patch(
-                Rectangle(
-                    (r.tpp[0], r.density[0]),
-                    r.tpp[1] - r.tpp[0],
-                    r.density[1] - r.density[0],
-                    facecolor="none",
-                    edgecolor=colour,
-                    hatch=HATCHES[i % len(HATCHES)],
-                    lw=1.8,
-                    ls="--",
-                    zorder=2,
-                )
-            )
+            corner, width, height = (r.tpp[0], r.density[0]), r.tpp[1] - r.tpp[0], r.density[1] - r.density[0]
+            faint = (*to_rgb(colour), 0.35)  # a light hatch, so the points stay readable
+            hatch = HATCHES[i % len(HATCHES)]
+            ax.add_patch(Rectangle(corner, width, height, facecolor="none", edgecolor=faint, hatch=hatch, lw=0))
+            ax.add_patch(Rectangle(corner, width, height, facecolor="none", edgecolor=colour, lw=1.8, ls="--"))
             drawn = True
             if r.other:
                 off_plane.append(f"draft {pid}: also needs {' and '.join(r.other)}")
@@ -320,7 +313,11 @@ def china_timeline(
     start: dt.date = dt.date(2022, 1, 1),
     today: dt.date | None = None,
 ) -> Figure:
-    end = max(today or dt.date.today(), on)
+    now = today or dt.date.today()
+    end = max(now, on)
+    future = [a.effective for a in draft.actions if a.effective > now - dt.timedelta(days=90)]
+    if future:  # a draft dated near or after today: show some time under it
+        end = max(end, max(future) + dt.timedelta(days=270))
     days = sorted(set(change_points(base, start, end)) | set(change_points(drafted, start, end)))
     before = series(base, catalog, days, layer)
     after = series(drafted, catalog, days, layer)
@@ -361,6 +358,18 @@ def china_timeline(
         fontsize=8,
         color="0.35",
     )
+    if end > now:
+        ax.axvspan(float(date2num(now)), float(date2num(end)), color="0.92", zorder=0)
+        ax.text(
+            float(date2num(now)),
+            0.5,
+            " after today: the rules as known today, plus the draft",
+            rotation=90,
+            fontsize=7.5,
+            color="0.4",
+            va="center",
+            transform=ax.get_xaxis_transform(),
+        )
     marks = [a for a in base.actions if start <= a.effective <= end and a.kind != "draft"]
     for k, action in enumerate(marks):
         ax.axvline(float(date2num(action.effective)), color="0.6", lw=0.7, ls=":")
@@ -398,13 +407,12 @@ def china_timeline(
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.93), fontsize=8, framealpha=0.95)
     ax.grid(True, alpha=0.3)
     ax.text(
-        0.995,
-        0.5,
+        0.99,
+        (total - 0.8) / (total + 3),
         f"Basis: {before[0]['basis']}",
         transform=ax.transAxes,
-        rotation=90,
-        va="center",
         ha="right",
+        va="top",
         fontsize=7,
         color="0.35",
     )
