@@ -1,0 +1,76 @@
+"""Users and API keys, role rules, and the database-backed screening ReviewStore."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from chipclear.errors import Conflict, InputError, PermissionDenied
+from chipclear.ledger import Ledger, audit, users
+from chipclear.ledger.models import User
+from chipclear.ledger.reviews import LedgerReviewStore
+from chipclear.ledger.roles import ACTIONS, Role, allowed
+from chipclear.screening import ReviewStore
+
+from .conftest import Staff
+
+
+def test_keys_are_shown_once_and_stored_hashed(ledger: Ledger, staff: Staff) -> None:
+    key = staff.keys["analyst"]
+    assert key.startswith("cc_") and len(key) > 40
+    with ledger.session() as s:
+        user = users.authenticate(s, key)
+        assert (user.name, user.role) == ("ana", "analyst")
+        stored = s.execute(select(User.key_hash)).scalars().all()
+        assert key not in stored and users.hash_key(key) in stored
+        with pytest.raises(PermissionDenied, match="not valid"):
+            users.authenticate(s, key[:-1] + ("A" if key[-1] != "A" else "B"))
+        new_key = users.rotate_key(s, "ana", staff.admin)
+    with ledger.session() as s:
+        with pytest.raises(PermissionDenied):
+            users.authenticate(s, key)
+        assert users.authenticate(s, new_key).name == "ana"
+
+
+def test_bootstrap_and_user_rules(ledger: Ledger) -> None:
+    with ledger.session() as s, pytest.raises(InputError, match="first user of a ledger must have role admin"):
+        users.create_user(s, "ana", "analyst")
+    with ledger.session() as s:
+        admin, _ = users.create_user(s, "ada", "admin")
+    with ledger.session() as s, pytest.raises(PermissionDenied, match="needs an admin"):
+        users.create_user(s, "eve", "admin")
+    with ledger.session() as s, pytest.raises(Conflict, match="already exists"):
+        users.create_user(s, "ada", "viewer", admin)
+    with ledger.session() as s:
+        analyst, _ = users.create_user(s, "ana", "analyst", admin)
+    with ledger.session() as s, pytest.raises(PermissionDenied, match=r"may not user\.write"):
+        users.create_user(s, "eve", "viewer", analyst)
+    with ledger.session() as s:
+        assert audit.verify(s) == audit.VerifyResult(True, 2)
+
+
+def test_roles_are_cumulative() -> None:
+    assert allowed("viewer", "read") and not allowed("viewer", "ship")
+    assert allowed("analyst", "ship") and not allowed("analyst", "hold.release")
+    assert allowed("approver", "hold.release") and not allowed("approver", "user.write")
+    assert all(allowed("admin", action) for action in ACTIONS)
+    assert not allowed("admin", "no.such.action") and not allowed("root", "read")
+    assert [r.value for r in Role] == ["viewer", "analyst", "approver", "admin"]
+
+
+def test_ledger_review_store(ledger: Ledger, staff: Staff) -> None:
+    store = LedgerReviewStore(ledger, staff.approver)
+    assert isinstance(store, ReviewStore)
+    decision = store.record("Example Cloud Co., Ltd.", "csl-123", "hash-a", "apo", "different address and owners")
+    assert (decision.reviewer, decision.decision) == ("apo", "not_a_match")
+    assert store.is_suppressed("Example Cloud Co., Ltd.", "csl-123", "hash-a") is not None
+    assert store.is_suppressed("Example Cloud Co., Ltd.", "csl-123", "hash-b") is None  # the entry changed
+    assert [d.entry_id for d in store.decisions()] == ["csl-123"]
+    with pytest.raises(PermissionDenied, match="in the name of"):
+        store.record("X", "csl-1", "h", "someone else", "reason")
+    with pytest.raises(PermissionDenied):
+        LedgerReviewStore(ledger, staff.analyst).record("X", "csl-1", "h", "ana", "reason")
+    with pytest.raises(InputError):
+        store.record("X", "csl-1", "h", "apo", " ")
+    with ledger.session() as s:
+        assert audit.verify(s).ok
