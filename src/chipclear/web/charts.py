@@ -21,8 +21,8 @@ VERDICT_COLOURS = {
     "LICENSE_REQUIRED": "#d9782d",
     "PROHIBITED": "#b83232",
     "HOLD": "#e0b43a",
-    "CONTROLLED": "#c2410c",
-    "NOT_CONTROLLED": "#2f855a",
+    "CONTROLLED": "#7c3aed",
+    "NOT_CONTROLLED": "#a9b3bf",
 }
 STATUS_COLOURS = {"controlled": "#c2410c", "not_controlled": "#2f855a", "indeterminate": "#b7791f"}
 REGION_COLOURS = {"3A090.a": "#e4572e", "3A090.b": "#f2a541"}
@@ -37,6 +37,7 @@ class MapPoint:
     status: str
     eccn: str | None
     label: bool = False
+    short: str = ""  # the label drawn next to the dot
 
 
 @dataclass
@@ -68,11 +69,71 @@ def _fmt_tick(v: float) -> str:
     return f"{v:,.0f}" if v >= 1 else f"{v:g}"
 
 
+def _decade_ticks(lo: float, hi: float) -> list[float]:
+    """1-2-5 ticks between ``lo`` and ``hi``."""
+    ticks = []
+    exp = math.floor(math.log10(lo))
+    while 10**exp <= hi:
+        for m in (1, 2, 5):
+            v = m * 10.0**exp
+            if lo <= v <= hi:
+                ticks.append(v)
+        exp += 1
+    return ticks
+
+
+def _axis_range(values: list[float]) -> tuple[float, float]:
+    lo, hi = min(values) / 1.5, max(values) * 1.5
+    steps = [m * 10.0**e for e in range(-3, 7) for m in (1, 2, 5)]
+    return max(v for v in steps if v <= lo), min(v for v in steps if v >= hi)
+
+
+def _place_labels(
+    anchors: list[tuple[float, float, str]], box: tuple[float, float, float, float], avoid: list[tuple[float, float]]
+) -> list[tuple[float, float, str, str]]:
+    """Greedy label placement: try eight spots around each dot, keep the first that overlaps nothing placed."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    x_min, y_min, x_max, y_max = box
+    for px, py, text in anchors:
+        w = 7.0 * len(text) + 4
+        best = None
+        for dx, dy, anchor in (
+            (9, -8, "start"),
+            (9, 14, "start"),
+            (-9, -8, "end"),
+            (-9, 14, "end"),
+            (9, -22, "start"),
+            (-9, -22, "end"),
+            (9, 28, "start"),
+            (-9, 28, "end"),
+        ):
+            x0 = px + dx if anchor == "start" else px + dx - w
+            rect = (x0, py + dy - 12, x0 + w, py + dy + 3)
+            inside = rect[0] >= x_min and rect[2] <= x_max and rect[1] >= y_min and rect[3] <= y_max
+            clash = any(not (rect[2] < r[0] or rect[0] > r[2] or rect[3] < r[1] or rect[1] > r[3]) for r in placed)
+            dots = any(rect[0] - 4 <= ax <= rect[2] + 4 and rect[1] - 4 <= ay <= rect[3] + 4 for ax, ay in avoid)
+            if inside and not clash and not dots:
+                best = (px + dx, py + dy, anchor, rect)
+                break
+            if inside and not clash and best is None:
+                best = (px + dx, py + dy, anchor, rect)
+        if best is None:
+            continue
+        placed.append(best[3])
+        out.append((best[0], best[1], best[2], text))
+    return out
+
+
 def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -> Markup:
-    width, height = 1000, 620
+    width, height = 1000, 600
     left, right, top, bottom = 80, 30, 20, 60
-    x = Axis(10, 100_000, left, width - left - right)
-    y_raw = Axis(0.05, 100, 0, height - top - bottom)
+    thresholds_x = [v for r in regions for v in (r.tpp_lo, r.tpp_hi) if v]
+    thresholds_y = [v for r in regions for v in (r.dens_lo, r.dens_hi) if v]
+    x_lo, x_hi = _axis_range([p.tpp for p in points] + thresholds_x or [100.0, 10_000.0])
+    y_lo, y_hi = _axis_range([p.density for p in points] + thresholds_y or [1.0, 10.0])
+    x = Axis(x_lo, x_hi, left, width - left - right)
+    y_raw = Axis(y_lo, y_hi, 0, height - top - bottom)
 
     def y(v: float) -> float:
         return height - bottom - y_raw(v)
@@ -83,7 +144,10 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
         f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" fill="#fff" '
         'stroke="#c9d0da"/>',
     ]
-    for r in regions:
+    # .b first, then .a over it on an opaque underlay: where the paragraphs overlap, .a is what applies.
+    ordered = sorted(regions, key=lambda r: r.paragraph, reverse=True)
+    region_labels: dict[str, tuple[float, float, float]] = {}
+    for r in ordered:
         x0, x1 = x(r.tpp_lo or x.lo), x(r.tpp_hi or x.hi)
         y0, y1 = y(r.dens_hi or y_raw.hi), y(r.dens_lo or y_raw.lo)
         colour = REGION_COLOURS.get(r.paragraph, "#999")
@@ -92,22 +156,38 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
             f"{r.paragraph}: {_range('TPP', r.tpp_lo, r.tpp_hi)}, {_range('density', r.dens_lo, r.dens_hi)}{extra}"
         )
         dash = ' stroke-dasharray="5 4"' if r.extra else ""
+        w, h = max(x1 - x0, 0), max(y1 - y0, 0)
+        out.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" height="{h:.1f}" fill="#fff"/>')
         out.append(
             f'<rect class="region" data-paragraph="{escape(r.paragraph)}" x="{x0:.1f}" y="{y0:.1f}" '
-            f'width="{max(x1 - x0, 0):.1f}" height="{max(y1 - y0, 0):.1f}" fill="{colour}" fill-opacity="0.16" '
-            f'stroke="{colour}" stroke-opacity="0.7"{dash}><title>{title}</title></rect>'
+            f'width="{w:.1f}" height="{h:.1f}" fill="{colour}" fill-opacity="0.18" '
+            f'stroke="{colour}" stroke-opacity="0.8"{dash}><title>{title}</title></rect>'
         )
-    for tick in (10.0, 100.0, 1000.0, 10_000.0, 100_000.0):
+        if w * h > region_labels.get(r.paragraph, (0, 0, 0))[2]:
+            region_labels[r.paragraph] = (x1 - 6, y0 + 16, w * h)
+    for tick in _decade_ticks(x.lo, x.hi):
         px = x(tick)
-        out.append(f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{height - bottom}" stroke="#e6e9ee"/>')
         out.append(
-            f'<text x="{px:.1f}" y="{height - bottom + 18}" font-size="12" text-anchor="middle" fill="#5b6472">{_fmt_tick(tick)}</text>'
+            f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{height - bottom}" stroke="#000" stroke-opacity="0.07"/>'
         )
-    for ytick in (0.1, 1.0, 10.0, 100.0):
-        py = y(ytick)
-        out.append(f'<line x1="{left}" y1="{py:.1f}" x2="{width - right}" y2="{py:.1f}" stroke="#e6e9ee"/>')
         out.append(
-            f'<text x="{left - 8}" y="{py + 4:.1f}" font-size="12" text-anchor="end" fill="#5b6472">{_fmt_tick(ytick)}</text>'
+            f'<text x="{px:.1f}" y="{height - bottom + 18}" font-size="12" text-anchor="middle" '
+            f'fill="#5b6472">{_fmt_tick(tick)}</text>'
+        )
+    for ytick in _decade_ticks(y_raw.lo, y_raw.hi):
+        py = y(ytick)
+        out.append(
+            f'<line x1="{left}" y1="{py:.1f}" x2="{width - right}" y2="{py:.1f}" stroke="#000" stroke-opacity="0.07"/>'
+        )
+        out.append(
+            f'<text x="{left - 8}" y="{py + 4:.1f}" font-size="12" text-anchor="end" '
+            f'fill="#5b6472">{_fmt_tick(ytick)}</text>'
+        )
+    for paragraph, (lx, ly, _) in region_labels.items():
+        colour = REGION_COLOURS.get(paragraph, "#999")
+        out.append(
+            f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="13" font-weight="700" text-anchor="end" '
+            f'fill="{colour}">{escape(paragraph)}</text>'
         )
     out.append(
         f'<text x="{left + (width - left - right) / 2}" y="{height - 18}" font-size="13" text-anchor="middle" '
@@ -117,20 +197,23 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
         f'<text transform="translate(22 {top + (height - top - bottom) / 2}) rotate(-90)" font-size="13" '
         'text-anchor="middle" fill="#1d2430">Performance density (TPP / mm²), log scale</text>'
     )
-    for p in sorted(points, key=lambda p: p.label):
-        px, py = x(p.tpp), y(p.density)
+    dots = [(x(p.tpp), y(p.density)) for p in points]
+    for p, (px, py) in sorted(zip(points, dots, strict=True), key=lambda pd: pd[0].label):
         colour = STATUS_COLOURS.get(p.status, "#666")
         title = escape(f"{p.name}: TPP {p.tpp:,.0f}, density {p.density:.2f}, {p.eccn or p.status.replace('_', ' ')}")
         out.append(
-            f'<a href="/items/{escape(p.id)}"><circle class="chip" data-id="{escape(p.id)}" cx="{px:.1f}" cy="{py:.1f}" '
-            f'r="{6 if p.label else 4.5}" fill="{colour}" fill-opacity="0.9" stroke="#fff" stroke-width="1.2">'
-            f"<title>{title}</title></circle></a>"
+            f'<a href="/items/{escape(p.id)}"><circle class="chip" data-id="{escape(p.id)}" cx="{px:.1f}" '
+            f'cy="{py:.1f}" r="{6 if p.label else 4.5}" fill="{colour}" fill-opacity="0.9" stroke="#fff" '
+            f'stroke-width="1.2"><title>{title}</title></circle></a>'
         )
-        if p.label:
-            out.append(
-                f'<text class="chip-label" x="{px + 8:.1f}" y="{py - 7:.1f}" font-size="12" font-weight="600" '
-                f'fill="#1d2430" paint-order="stroke" stroke="#fff" stroke-width="3">{escape(p.name)}</text>'
-            )
+    anchors = [(px, py, p.short or p.name) for p, (px, py) in zip(points, dots, strict=True) if p.label]
+    box = (left + 2, top + 2, width - right - 2, height - bottom - 2)
+    for lx, ly, anchor, text in _place_labels(anchors, box, dots):
+        out.append(
+            f'<text class="chip-label" x="{lx:.1f}" y="{ly:.1f}" font-size="12" font-weight="600" '
+            f'text-anchor="{anchor}" fill="#1d2430" paint-order="stroke" stroke="#fff" stroke-width="3">'
+            f"{escape(text)}</text>"
+        )
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -161,7 +244,7 @@ class TimelineRow:
 
 def verdict_timeline(rows: list[TimelineRow], start: dt.date, end: dt.date) -> Markup:
     width = 1000
-    left, right, row_h, top = 250, 20, 30, 10
+    left, right, row_h, top = 300, 20, 30, 10
     height = top + row_h * len(rows) + 40
     span = max((end - start).days, 1)
 

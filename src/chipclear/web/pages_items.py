@@ -22,18 +22,18 @@ router = APIRouter(include_in_schema=False)
 
 # Chips whose place on the map explains the rules: reference points and designs made to sit just under a line.
 LABELLED = {
-    "nvidia-a100-sxm4-80gb",
-    "nvidia-a800-sxm4-80gb",
-    "nvidia-h100-sxm5-80gb",
-    "nvidia-h800-sxm5",
-    "nvidia-h20",
-    "nvidia-l20",
-    "nvidia-rtx-4090",
-    "nvidia-rtx-4090-d",
-    "nvidia-b200",
-    "amd-mi308x",
-    "huawei-ascend-910b",
-    "nvidia-rtx-pro-6000d",
+    "nvidia-a100-sxm4-80gb": "A100",
+    "nvidia-a800-sxm4-80gb": "A800",
+    "nvidia-h100-sxm5-80gb": "H100",
+    "nvidia-h800-sxm5": "H800",
+    "nvidia-h20": "H20",
+    "nvidia-l20": "L20",
+    "nvidia-rtx-4090": "RTX 4090",
+    "nvidia-rtx-4090-d": "RTX 4090 D",
+    "nvidia-b200": "B200",
+    "amd-mi308x": "MI308X",
+    "huawei-ascend-910b": "Ascend 910B",
+    "nvidia-rtx-pro-6000d": "RTX PRO 6000D",
 }
 MAP_PARAGRAPHS = ("3A090.a", "3A090.b")
 
@@ -103,8 +103,10 @@ def item_page(request: Request, item_id: str, as_of: str | None = None) -> HTMLR
         return message(request, tx, "Item not found", exc.message, status_code=exc.http_status, back="/items")
     result = classify(item, when)
     today = dt.date.today()
-    rows = timeline.verdict_rows(item.id, today)
-    chart_rows = [timeline.classification_row(item.id, today), *(rows or [])]
+    verdicts = timeline.verdict_rows(item.id, today)
+    rows, changes = verdicts if verdicts else ([], [])
+    chart_rows = [timeline.classification_row(item.id, today), *rows]
+    current = [(r.label, r.segments[-1].verdict, r.segments[-1].note) for r in rows if r.segments]
     chart = verdict_timeline(chart_rows, timeline.START, today)
     precision = metrics.precision_table(item) if isinstance(item, Part) else []
     return page(
@@ -118,7 +120,9 @@ def item_page(request: Request, item_id: str, as_of: str | None = None) -> HTMLR
         specs=_specs(item),
         precision=precision,
         chart=chart,
-        has_verdicts=rows is not None,
+        has_verdicts=verdicts is not None,
+        current=current,
+        changes=changes,
         as_of=when,
     )
 
@@ -180,7 +184,18 @@ def chip_map_page(request: Request, as_of: str | None = None) -> HTMLResponse:
         c = classify(item, when, catalog=cat)
         if c.tpp is None or c.performance_density is None:
             continue
-        points.append(MapPoint(item.id, item.name, c.tpp, c.performance_density, c.status, c.eccn, item.id in LABELLED))
+        points.append(
+            MapPoint(
+                item.id,
+                item.name,
+                c.tpp,
+                c.performance_density,
+                c.status,
+                c.eccn,
+                label=item.id in LABELLED,
+                short=LABELLED.get(item.id, ""),
+            )
+        )
     regions, legend = map_regions(when)
     exclusions = [
         (eid, excl.text, excl.citation or action.citation)

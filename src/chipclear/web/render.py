@@ -58,10 +58,31 @@ def templates() -> Jinja2Templates:
         key_reason=key_reason,
         country_name=country_name,
         screening_hits=screening_hits,
+        explain=explain,
         version=getattr(chipclear, "__version__", ""),
         nav=NAV,
     )
     return tpl
+
+
+def explain(value: Any) -> str:
+    """One readable line for a value of a screening explanation (token matches, weights, flags)."""
+    if isinstance(value, dict):
+        return "; ".join(f"{str(k).replace('_', ' ')}: {explain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        parts = []
+        for v in value:
+            if isinstance(v, dict) and "query" in v and "listed" in v:
+                how = v.get("how", "")
+                sim = v.get("similarity")
+                extra = f" {sim:.2f}" if isinstance(sim, float) and sim < 1 else ""
+                parts.append(f"{v['query']} → {v['listed']} ({how}{extra})")
+            else:
+                parts.append(explain(v))
+        return ", ".join(parts) if parts else "—"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return "—" if value in (None, "") else str(value)
 
 
 def country_name(code: str | None) -> str:

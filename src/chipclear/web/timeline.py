@@ -7,6 +7,7 @@ date where the rule data changes, each change with the action that caused it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from chipclear.classify import classify
 from chipclear.web.charts import Segment, TimelineRow
@@ -65,13 +66,24 @@ def classification_row(item: str, end: dt.date) -> TimelineRow:
     return TimelineRow("ECCN 3A090 / 4A090", segments)
 
 
-def verdict_rows(item: str, end: dt.date) -> list[TimelineRow] | None:
-    """One row per example destination; None when the determination engine is not installed."""
+@dataclass
+class Change:
+    start: dt.date
+    label: str
+    verdict: str
+    note: str
+    causes: list[dict[str, str]]
+
+
+def verdict_rows(item: str, end: dt.date) -> tuple[list[TimelineRow], list[Change]] | None:
+    """One row per example destination and the dated changes with their causes; None when the determination
+    engine is not installed."""
     try:
         from chipclear.determine import timeline
     except ModuleNotFoundError:
         return None
     rows = []
+    changes: list[Change] = []
     for code, hq in EXAMPLE_DESTINATIONS:
         result = timeline(item, code, end_user_hq=hq, start=START, end=end)
         segments = []
@@ -87,8 +99,14 @@ def verdict_rows(item: str, end: dt.date) -> list[TimelineRow] | None:
                 if x
             )
             segments.append(Segment(period.start, stop, period.verdict, note))
-        rows.append(TimelineRow(destination_label(code, hq, end), segments))
-    return rows
+        label = destination_label(code, hq, end)
+        rows.append(TimelineRow(label, segments))
+        for period in result.periods[1:]:
+            policy = (period.review_policy or "").replace("_", " ")
+            note = " ".join(x for x in [policy, " ".join(period.license_exceptions)] if x)
+            changes.append(Change(period.start, label, period.verdict, note, period.caused_by))
+    changes.sort(key=lambda c: c.start)
+    return rows, changes
 
 
 __all__ = ["EXAMPLE_DESTINATIONS", "START", "classification_row", "destination_label", "verdict_rows"]

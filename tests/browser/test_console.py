@@ -1,0 +1,168 @@
+"""The console in a real browser: check a shipment end to end, review a screening hit, see the chip map and a
+timeline chart render with data, and screenshot every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+
+from .conftest import Server, shoot
+
+pytestmark = pytest.mark.browser
+
+
+def test_serve_prints_url_and_first_admin_key(server: Server) -> None:
+    assert server.url in server.output
+    assert f"{server.url}/login#key={server.admin_key}" in server.output
+    assert "shown only this once" in server.output
+
+
+def test_login_page(browser: Any, server: Server) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    pg = context.new_page()
+    pg.goto(server.url + "/check")
+    assert pg.url.startswith(server.url + "/login")
+    assert pg.locator("#key").is_visible()
+    shoot(pg, "00-login")
+    pg.fill("#key", "cc_not-a-real-key-at-all-0000000000")
+    pg.click("button[type=submit]")
+    assert "API key is not valid" in pg.inner_text("main")
+    context.close()
+
+
+def test_check_h20_to_china_needs_a_license_with_citation_then_create_shipment(page: Any, server: Server) -> None:
+    pg = page
+    pg.goto(server.url + "/check")
+    assert pg.locator("datalist#items option[value='nvidia-h20']").count() == 1  # item autocomplete
+    shoot(pg, "01-check-form")
+    pg.fill("#item", "H20")
+    pg.fill("#quantity", "8")
+    pg.select_option("#destination", "CN")
+    pg.fill("#ship_date", "2025-05-01")
+    pg.click("#check-button")
+    card = pg.locator("#verdict-card")
+    card.wait_for()
+    assert card.get_attribute("data-verdict") == "LICENSE_REQUIRED"
+    text = card.inner_text()
+    assert "License required" in text
+    assert "A license is required to export H20" in text
+    why = pg.inner_text("#key-reason")
+    assert "H20" in why and "744.23" in why  # the reason and its citation, on the card without reading docs
+    shoot(pg, "02-check-verdict-h20-cn")
+    pg.click("#create-shipment")
+    pg.wait_for_url(re.compile(r".*/shipments/\d+$"))
+    assert pg.locator(".line-status").first.inner_text() == "held"
+    shoot(pg, "03-shipment-held")
+    pg.goto(server.url + "/holds")
+    assert pg.locator("#holds-table tbody tr").count() >= 1
+    assert "licensing" in pg.inner_text("#holds-table")
+    shoot(pg, "04-holds")
+
+
+def test_check_unknown_item_names_the_field(page: Any, server: Server) -> None:
+    pg = page
+    pg.goto(server.url + "/check")
+    pg.fill("#item", "NoSuchChip 9000")
+    pg.select_option("#destination", "DE")
+    pg.click("#check-button")
+    pg.locator("#check-error").wait_for()
+    assert "unknown item" in pg.inner_text("#check-error")
+
+
+def test_review_a_screening_hit(page: Any, server: Server) -> None:
+    line = {
+        "item": "nvidia-l4",
+        "quantity": 2,
+        "destination": "CN",
+        "ship_date": "2025-05-01",
+        "parties": [{"name": "Moore Threads Technology", "role": "end_user", "country": "CN"}],
+    }
+    r = server.api("POST", "/api/shipments", json={"lines": [line], "reference": "PO-SCREEN"})
+    assert r.status_code == 201, r.text
+    assert r.json()["lines"][0]["status"] == "held"
+    pg = page
+    pg.goto(server.url + "/screening")
+    hits = pg.locator(".hit")
+    assert hits.count() >= 1
+    first = hits.first
+    entry = first.get_attribute("data-entry")
+    assert "Moore Thread" in first.inner_text()
+    shoot(pg, "05-screening-queue")
+    first.locator("input[name=reason]").fill("Different company: registered in Beijing under another number")
+    first.locator("button[value=not_a_match]").click()
+    pg.wait_for_url(re.compile(r".*/screening\?name=.*"))
+    assert f"({entry})" in pg.inner_text("main")  # shown as cleared
+    shoot(pg, "06-screening-reviewed")
+    reviews = server.api("GET", "/api/screen/reviews").json()
+    assert [r["entry_id"] for r in reviews] == [entry]
+
+
+def test_chip_map_renders_with_regions_and_labels(page: Any, server: Server) -> None:
+    pg = page
+    pg.goto(server.url + "/chip-map?as_of=2024-01-01")
+    assert pg.locator("#chip-map circle.chip").count() >= 30
+    assert pg.locator("#chip-map rect.region[data-paragraph='3A090.a']").count() >= 1
+    assert pg.locator("#chip-map rect.region[data-paragraph='3A090.b']").count() >= 1
+    labels = pg.locator("#chip-map text.chip-label").all_text_contents()
+    assert any("H20" in x for x in labels) and any("A800" in x for x in labels)
+    assert any("RTX 4090 D" in x for x in labels)
+    shoot(pg, "07-chip-map-2024-01-01")
+    pg.goto(server.url + "/chip-map?as_of=2022-12-01")
+    assert pg.locator("#chip-map rect.region").count() >= 1
+    shoot(pg, "08-chip-map-2022-12-01")
+
+
+def test_item_page_timeline_chart_has_data(page: Any, server: Server) -> None:
+    pg = page
+    pg.goto(server.url + "/items")
+    assert pg.locator("#catalog-table tbody tr").count() >= 30
+    shoot(pg, "09-catalog")
+    pg.goto(server.url + "/items/nvidia-h20")
+    assert pg.locator("#precision-table tbody tr").count() >= 4
+    segments = pg.locator("#verdict-timeline rect.segment")
+    assert segments.count() >= 10
+    verdicts = {segments.nth(i).get_attribute("data-verdict") for i in range(segments.count())}
+    assert {"NLR", "LICENSE_REQUIRED"} <= verdicts
+    shoot(pg, "10-item-h20")
+
+
+def test_licenses_balances_usage_expiry_and_audit(page: Any, server: Server) -> None:
+    today = dt.date.today()
+    party = {"name": "Example Cloud Services Ltd", "role": "end_user", "country": "CN"}
+    app = server.api(
+        "POST",
+        "/api/applications",
+        json={"items": ["nvidia-h20"], "destinations": ["CN"], "parties": [party], "quantity": 100},
+    ).json()
+    server.api("POST", f"/api/applications/{app['id']}/submit", json={"application_number": "Z1234567"})
+    lic = server.api(
+        "POST",
+        f"/api/applications/{app['id']}/grant",
+        json={
+            "number": "D1234567",
+            "valid_from": "2025-04-20",
+            "valid_to": (today + dt.timedelta(days=20)).isoformat(),
+            "quantity_limit": 100,
+        },
+    )
+    assert lic.status_code == 201, lic.text
+    line = {"item": "nvidia-h20", "quantity": 30, "destination": "CN", "ship_date": today.isoformat(), "parties": [party]}
+    shipped = server.api("POST", "/api/shipments", json={"lines": [line], "reference": "PO-LIC"}).json()
+    assert shipped["lines"][0]["status"] == "shipped", shipped["lines"][0]["decision"]["reasons"][-1]
+    pg = page
+    pg.goto(server.url + "/licenses")
+    assert "D1234567" in pg.inner_text("#licenses-table")
+    assert "30 of 100" in pg.inner_text("#licenses-table")
+    assert pg.locator(".expiry-warning").count() == 1
+    shoot(pg, "11-licenses")
+    pg.click("#licenses-table a[href='/licenses/D1234567']")
+    pg.wait_for_url(re.compile(r".*/licenses/D1234567$"))
+    assert pg.locator("#usage-table tbody tr").count() == 1
+    shoot(pg, "12-license-detail")
+    pg.goto(server.url + "/audit")
+    assert "Chain intact" in pg.inner_text("#chain-status")
+    assert pg.locator("#audit-table tbody tr").count() >= 5
+    shoot(pg, "13-audit")
