@@ -47,6 +47,17 @@ def _rate(value: float | None, low: float | None = None, high: float | None = No
     return f"{low if low is not None else '?'}-{'?' if high is None else f'{high:g}'}% (open)"
 
 
+def _confidence(mark: str) -> str:
+    """Low-confidence and unconfirmed values are flagged visibly, never shown like the others."""
+    return (
+        f"[red]{mark} (low confidence)[/red]"
+        if mark == "L"
+        else f"[yellow]{mark}[/yellow]"
+        if mark == "UNCONFIRMED"
+        else mark
+    )
+
+
 def _money(value: float | None) -> str:
     return "" if value is None else f"{value:,.2f}"
 
@@ -67,7 +78,7 @@ def _print_result(result: DutyResult) -> None:
             line.heading or "-",
             _rate(line.rate, line.rate_low, line.rate_high),
             _money(line.amount),
-            line.confidence,
+            _confidence(line.confidence),
             text,
         )
     console.print(table)
@@ -174,7 +185,10 @@ def china_command(
     table.add_column("Citation", overflow="fold")
     for line in result.lines:
         table.add_row(
-            line.measure, _rate(line.rate, line.rate_low, line.rate_high), line.confidence, line.to_json()["citation"]
+            line.measure,
+            _rate(line.rate, line.rate_low, line.rate_high),
+            _confidence(line.confidence),
+            line.to_json()["citation"],
         )
     console.print(table)
     data = result.to_json()
