@@ -41,7 +41,8 @@ class _State:
     reasons: list[Reason] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     prohibited: bool = False
-    hold: bool = False
+    hold: bool = False  # cannot decide whatever else applies (possible party match, review outcome)
+    unknown: bool = False  # a license requirement may apply (unknown fact)
     required: list[tuple[LicenseRequirement, str]] = field(default_factory=list)  # (requirement, action id)
     policies: list[ReviewPolicy | None] = field(default_factory=list)
 
@@ -108,7 +109,10 @@ def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: _S
             continue
         facts = "; ".join(dict.fromkeys(out.details))
         if out.value is None:
-            st.hold = True
+            if req.outcome == "LICENSE_REQUIRED":
+                st.unknown = True  # a license may be needed: HOLD unless another requirement already needs one
+            else:
+                st.hold = True
             for m in sorted(out.missing):
                 st.need(f"{m} (for {req.id})")
             st.reasons.append(
@@ -332,7 +336,7 @@ def determine(
         license_exceptions=exceptions,
         classification=cls.to_json(),
         reasons=st.reasons,
-        missing=st.missing if verdict == Verdict.HOLD else [],
+        missing=st.missing if verdict in (Verdict.HOLD, Verdict.LICENSE_REQUIRED) else [],
         screening=party_check.hits if party_check else [],
         rules_version=rules.version,
         list_version=party_check.list_version if party_check else None,
@@ -348,7 +352,7 @@ def _verdict(
 ) -> tuple[Verdict, ReviewPolicy | None, list[LicenseExceptionUse]]:
     if st.prohibited:
         return Verdict.PROHIBITED, _strictest(st.policies) or ReviewPolicy.POLICY_OF_DENIAL, []
-    if st.hold:
+    if st.hold or (st.unknown and not st.required):
         return Verdict.HOLD, None, []
     if not st.required:
         st.reasons.append(
@@ -360,7 +364,8 @@ def _verdict(
             )
         )
         return Verdict.NLR, None, []
-    exceptions = _exceptions(merged, ev, st)
+    # With a requirement still unknown, an exception for the known ones may not cover it: a license is required.
+    exceptions = None if st.unknown else _exceptions(merged, ev, st)
     if exceptions:
         return Verdict.LICENSE_EXCEPTION, None, exceptions
     policies = list(st.policies)
