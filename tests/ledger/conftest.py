@@ -117,7 +117,7 @@ def grant_h20(
             number=number,
             valid_from=valid_from,
             valid_to=valid_to,
-            tolerance_percent=tolerance,
+            quantity_tolerance_percent=tolerance,
             value_limit_usd=value_limit,
             conditions="15% of China revenue to the US government (reported condition)",
         )

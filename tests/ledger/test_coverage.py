@@ -53,7 +53,7 @@ def test_one_unit_over_the_balance_is_not_covered() -> None:
 
 
 def test_tolerance_extends_the_limit() -> None:
-    terms = dataclasses.replace(TERMS, tolerance_percent=10)  # 100 * 110% = 110, 40 used -> 70 left
+    terms = dataclasses.replace(TERMS, quantity_tolerance_percent=10)  # 100 * 110% = 110, 40 used -> 70 left
     assert terms.quantity_left == 70
     assert why_not_covered(terms, stub_decision(h20_line(70)), h20_line(70)) == []
     assert why_not_covered(terms, stub_decision(h20_line(71)), h20_line(71)) != []
@@ -103,6 +103,13 @@ def test_every_party_must_be_named_in_its_role() -> None:
     ]
     nobody = line.model_copy(update={"parties": []})
     assert why_not_covered(TERMS, stub_decision(nobody), nobody) == ["the line names no end user"]
+
+
+def test_value_tolerance_applies_to_value_only() -> None:
+    terms = dataclasses.replace(TERMS, value_limit_cents=100_000, value_tolerance_percent=25)
+    assert (terms.quantity_left, terms.value_left_cents) == (60, 125_000)
+    line = h20_line(61, value=1000)
+    assert why_not_covered(terms, stub_decision(line), line) == ["quantity 61 exceeds the 60 left"]
 
 
 def test_value_limit_needs_a_value_and_enough_left() -> None:

@@ -205,7 +205,12 @@ def license_grant(
     valid_to: Annotated[str, typer.Option("--valid-to", help="YYYY-MM-DD")],
     quantity: Annotated[int | None, typer.Option("--quantity", help="Quantity limit (default: as applied)")] = None,
     value: Annotated[float | None, typer.Option("--value", help="Value limit, USD (default: as applied)")] = None,
-    tolerance: Annotated[int, typer.Option("--tolerance", help="Tolerance on the limits, whole percent")] = 0,
+    quantity_tolerance: Annotated[
+        int, typer.Option("--quantity-tolerance", help="Shipping tolerance on quantity, % (15 CFR 750.11)")
+    ] = 0,
+    value_tolerance: Annotated[
+        int, typer.Option("--value-tolerance", help="Shipping tolerance on value, % (15 CFR 750.11)")
+    ] = 0,
     conditions: Annotated[str, typer.Option("--conditions", help="License conditions, free text")] = "",
     decided_on: Annotated[str | None, typer.Option("--decided-on", help="YYYY-MM-DD (default today)")] = None,
     api_key: KeyOpt = None,
@@ -225,7 +230,8 @@ def license_grant(
             valid_to=end,
             quantity_limit=quantity,
             value_limit_usd=value,
-            tolerance_percent=tolerance,
+            quantity_tolerance_percent=quantity_tolerance,
+            value_tolerance_percent=value_tolerance,
             conditions=conditions,
             decided_on=day,
         )
@@ -360,7 +366,7 @@ def license_show(
         f"items: {', '.join(out['items'])}; destinations: {', '.join(out['destinations'])}",
         "parties: " + "; ".join(f"{p['name']} ({p['role']})" for p in out["parties"]),
         f"quantity: limit {out['quantity_limit']}, used {out['quantity_used']}, left {left}"
-        + (f" (tolerance {out['tolerance_percent']}%)" if out["tolerance_percent"] else ""),
+        + (f" (tolerance {out['quantity_tolerance_percent']}%)" if out["quantity_tolerance_percent"] else ""),
         f"value: limit {_money(out['value_limit_usd'])}, used {_money(out['value_used_usd'])}, left {_money(out['value_left_usd'])}",
     ]
     if out["conditions"]:

@@ -3,7 +3,7 @@
 A license covers a line when all of these hold: the license is active; the ship date is inside its validity
 window; it authorises the item (by catalog id, or by the ECCN the line was classified under); it names the
 destination; every party on the line is named on the license in the same role (and the line names an end
-user); and enough quantity and value are left, counting the license's tolerance. Any doubt leaves the line
+user); and enough quantity and value are left, counting the license's shipping tolerances. Any doubt leaves the line
 LICENSE_REQUIRED (fail closed).
 """
 
@@ -54,7 +54,8 @@ class LicenseTerms:
     quantity_used: int = 0
     value_limit_cents: int | None = None
     value_used_cents: int = 0
-    tolerance_percent: int = 0
+    quantity_tolerance_percent: int = 0  # 15 CFR 750.11: set per license, none by default
+    value_tolerance_percent: int = 0
     status: str = "active"
     conditions: str = ""
     id: int | None = None
@@ -63,13 +64,13 @@ class LicenseTerms:
     def quantity_left(self) -> int | None:
         if self.quantity_limit is None:
             return None
-        return _limit_with_tolerance(self.quantity_limit, self.tolerance_percent) - self.quantity_used
+        return _limit_with_tolerance(self.quantity_limit, self.quantity_tolerance_percent) - self.quantity_used
 
     @property
     def value_left_cents(self) -> int | None:
         if self.value_limit_cents is None:
             return None
-        return _limit_with_tolerance(self.value_limit_cents, self.tolerance_percent) - self.value_used_cents
+        return _limit_with_tolerance(self.value_limit_cents, self.value_tolerance_percent) - self.value_used_cents
 
 
 def item_keys(decision: Decision, line: OrderLine) -> set[str]:

@@ -83,7 +83,9 @@ class License(Base):
     quantity_used: Mapped[int] = mapped_column(Integer, default=0)
     value_limit_cents: Mapped[int | None] = mapped_column(BigInteger)
     value_used_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    tolerance_percent: Mapped[int] = mapped_column(Integer, default=0)
+    # Shipping tolerances (15 CFR 750.11) depend on the ECCN's "Unit"; entered per license, none by default.
+    quantity_tolerance_percent: Mapped[int] = mapped_column(Integer, default=0)
+    value_tolerance_percent: Mapped[int] = mapped_column(Integer, default=0)
     conditions: Mapped[str] = mapped_column(Text, default="")
     granted_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[str] = mapped_column(String(40))

@@ -269,7 +269,8 @@ def grant_license(
     valid_to: dt.date,
     quantity_limit: int | None = None,
     value_limit_usd: float | None = None,
-    tolerance_percent: int = 0,
+    quantity_tolerance_percent: int = 0,
+    value_tolerance_percent: int = 0,
     conditions: str = "",
     items: Sequence[str] | None = None,
     destinations: Sequence[str] | None = None,
@@ -286,7 +287,7 @@ def grant_license(
         raise InputError("license number: must not be empty", field="number")
     if valid_to < valid_from:
         raise InputError(f"valid_to {valid_to} is before valid_from {valid_from}", field="valid_to")
-    if tolerance_percent < 0:
+    if quantity_tolerance_percent < 0 or value_tolerance_percent < 0:
         raise InputError("tolerance: must not be negative", field="tolerance")
     if session.execute(select(License.id).where(License.number == number)).first():
         raise Conflict(f"license {number!r} already exists")
@@ -307,7 +308,8 @@ def grant_license(
         quantity_used=0,
         value_limit_cents=value,
         value_used_cents=0,
-        tolerance_percent=tolerance_percent,
+        quantity_tolerance_percent=quantity_tolerance_percent,
+        value_tolerance_percent=value_tolerance_percent,
         conditions=conditions,
         granted_by=actor.name,
         created_at=audit.now_utc(),
@@ -342,7 +344,8 @@ def terms_of(lic: License) -> LicenseTerms:
         quantity_used=lic.quantity_used,
         value_limit_cents=lic.value_limit_cents,
         value_used_cents=lic.value_used_cents,
-        tolerance_percent=lic.tolerance_percent,
+        quantity_tolerance_percent=lic.quantity_tolerance_percent,
+        value_tolerance_percent=lic.value_tolerance_percent,
         status=lic.status,
         conditions=lic.conditions,
     )
@@ -365,7 +368,8 @@ def license_json(lic: License) -> dict[str, Any]:
         "value_limit_usd": None if lic.value_limit_cents is None else lic.value_limit_cents / 100,
         "value_used_usd": lic.value_used_cents / 100,
         "value_left_usd": None if terms.value_left_cents is None else terms.value_left_cents / 100,
-        "tolerance_percent": lic.tolerance_percent,
+        "quantity_tolerance_percent": lic.quantity_tolerance_percent,
+        "value_tolerance_percent": lic.value_tolerance_percent,
         "conditions": lic.conditions,
         "granted_by": lic.granted_by,
     }
