@@ -49,4 +49,19 @@ def demo_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo")(handle_errors(demo_command))
+    # A sub-app so that `chipclear demo orders` exists; `chipclear demo` alone still runs demo_command.
+    from chipclear.cli.batch import demo_orders_command
+
+    demo_app = typer.Typer(help="The main job on embedded defaults; `demo orders` writes a synthetic order book.")
+
+    @demo_app.callback(invoke_without_command=True)
+    def demo(
+        ctx: typer.Context,
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ) -> None:
+        """Classify well-known chips before and after each rule change, with the reason that decided each one."""
+        if ctx.invoked_subcommand is None:
+            handle_errors(demo_command)(as_json=as_json)
+
+    demo_app.command("orders")(handle_errors(demo_orders_command))
+    app.add_typer(demo_app, name="demo")

@@ -1,0 +1,232 @@
+"""The work a batch worker does: decide a batch of distinct keys with ``determine`` (in any process or on a Dask
+worker), with screening answered from results computed once per distinct party."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import polars as pl
+
+from chipclear.catalog import load_catalog
+from chipclear.decision import Decision, EndUse, OrderLine, Party
+from chipclear.errors import ChipclearError, InputError
+from chipclear.rules import RuleSet, load_rules
+
+DEFAULT_DECIDER = "chipclear.determine:determine"
+UNSCREENED = "unscreened"
+DECISION_COLUMNS: dict[str, Any] = {
+    "verdict": pl.String,
+    "review_policy": pl.String,
+    "license_exceptions": pl.String,
+    "eccn": pl.String,
+    "classification_status": pl.String,
+    "reasons": pl.String,
+    "missing": pl.String,
+    "screening": pl.String,
+    "rules_version": pl.String,
+    "list_version": pl.String,
+    "error": pl.String,
+}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@lru_cache(maxsize=8)
+def resolve_decider(spec: str) -> Callable[..., Decision]:
+    """``"module:function"`` -> the function (a reference that any worker process can import)."""
+    module, _, attr = spec.partition(":")
+    try:
+        found: Callable[..., Decision] = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise InputError(f"decider {spec!r} cannot be imported: {exc}", field="decider") from None
+    return found
+
+
+@lru_cache(maxsize=8)
+def rules_known_on(day: dt.date | None) -> RuleSet:
+    """The bundled rules as they were known on ``day``: actions published (else effective) on or before it."""
+    rules = load_rules()
+    if day is None:
+        return rules
+    kept = [a for a in rules.actions if (a.published or a.effective) <= day]
+    return RuleSet(kept, [rules.version, f"known on {day.isoformat()}"])
+
+
+@dataclass(frozen=True)
+class NoHits:
+    """The answer of a run without screening: no hits, and a list version that says nothing was screened."""
+
+    hits: tuple[Any, ...] = ()
+    list_version: str = UNSCREENED
+
+
+class BatchScreener:
+    """Answers ``search`` from results computed once per distinct (name, country) by the runner."""
+
+    def __init__(self, known: dict[tuple[str, str | None], Any], no_hit: Any, placeholder: str) -> None:
+        self.known = known
+        self.no_hit = no_hit
+        self.placeholder = placeholder
+
+    def search(self, name: str, country: str | None = None) -> Any:
+        if name == self.placeholder:
+            return self.no_hit
+        found = self.known.get((name, country))
+        if found is None:  # fail closed: never answer "no hits" for a party that was not screened
+            raise ChipclearError(f"batch: party {name!r} ({country}) was not screened before deciding")
+        return found
+
+
+@dataclass(frozen=True)
+class DecideTask:
+    """One unit of work: decide ``keys`` (dicts of the plan's key columns plus ``key_id`` and ``rep_as_of``)."""
+
+    variant: str  # "current" or "before" (re-checks)
+    batch_no: int
+    keys: list[dict[str, Any]]
+    decider: str
+    layer: str
+    rules_known_on: dt.date | None
+    rules_version: str
+    screening: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    no_hit: Any = None
+    placeholder: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.variant}-{self.batch_no:05d}"
+
+
+def canonical_line(key: dict[str, Any]) -> OrderLine:
+    """The line a key stands for (the placeholder party, no ids: they do not enter the determination)."""
+    parties = []
+    if key["party_key"] is not None:
+        parties.append(
+            Party(
+                name=key["party_key"],
+                role="end_user",
+                country=key["party_country"],
+                headquarters_country=key["end_user_headquarters_country"],
+            )
+        )
+    end_use = EndUse(
+        supercomputer=key["supercomputer"],
+        advanced_node_ic_production=key["advanced_node_ic_production"],
+        military=key["military"],
+    )
+    return OrderLine(item=key["item_id"], destination=key["destination"], parties=parties, end_use=end_use)
+
+
+def line_from_row(row: dict[str, Any]) -> OrderLine:
+    """The full order line of one input row (what a per-line loop over ``determine`` would pass)."""
+    parties = []
+    if row["end_user_name"] is not None:
+        parties.append(
+            Party(
+                name=row["end_user_name"],
+                role="end_user",
+                country=row["end_user_country"],
+                headquarters_country=row["end_user_headquarters_country"],
+            )
+        )
+    end_use = EndUse(
+        text=row["end_use"] or "",
+        supercomputer=row["supercomputer"],
+        advanced_node_ic_production=row["advanced_node_ic_production"],
+        military=row["military"],
+    )
+    return OrderLine(
+        item=row["item"],
+        quantity=row["quantity"],
+        destination=row["destination"],
+        ship_date=row["ship_date"],
+        parties=parties,
+        end_use=end_use,
+        value_usd=row["value_usd"],
+        order_id=row["order_id"],
+        line_id=row["line_id"],
+    )
+
+
+def decision_columns(decision: Decision) -> dict[str, Any]:
+    cls = decision.classification
+    return {
+        "verdict": decision.verdict.value,
+        "review_policy": decision.review_policy.value if decision.review_policy else None,
+        "license_exceptions": _dumps([e.model_dump(mode="json") for e in decision.license_exceptions]),
+        "eccn": cls.get("eccn"),
+        "classification_status": cls.get("status"),
+        "reasons": _dumps([r.model_dump(mode="json") for r in decision.reasons]),
+        "missing": _dumps(decision.missing),
+        "screening": _dumps(decision.screening),
+        "rules_version": decision.rules_version,
+        "list_version": decision.list_version,
+        "error": None,
+    }
+
+
+def error_columns(message: str) -> dict[str, Any]:
+    return {name: None for name in DECISION_COLUMNS} | {"error": message}
+
+
+def decide_one(
+    decide: Callable[..., Decision], line: OrderLine, as_of: dt.date, layer: str, rules: RuleSet, screener: Any
+) -> dict[str, Any]:
+    """One determination as output columns; an error becomes a reason for the bad-rows file, never a crash."""
+    try:
+        decision = decide(line, as_of=as_of, layer=layer, rules=rules, catalog=load_catalog(), screener=screener)
+    except ChipclearError as exc:
+        return error_columns(f"determination: {exc}")
+    except Exception as exc:  # a bug must not lose the other lines; the line is reported, not decided
+        return error_columns(f"determination failed (internal error, please report): {type(exc).__name__}: {exc}")
+    return decision_columns(decision)
+
+
+def run_task(task: DecideTask) -> pl.DataFrame:
+    """Decide every key of ``task``; returns ``key_id`` plus the decision columns."""
+    rules = rules_known_on(task.rules_known_on)
+    if rules.version != task.rules_version:
+        raise ChipclearError(
+            f"batch worker has rules {rules.version}, the run uses {task.rules_version}: "
+            "install the same chipclear version and rule files on every worker"
+        )
+    decide = resolve_decider(task.decider)
+    screener = BatchScreener(task.screening, task.no_hit, task.placeholder)
+    rows = []
+    for key in task.keys:
+        cols = decide_one(decide, canonical_line(key), key["rep_as_of"], task.layer, rules, screener)
+        rows.append({"key_id": key["key_id"], **cols})
+    return pl.DataFrame(rows, schema={"key_id": pl.UInt32, **DECISION_COLUMNS})
+
+
+def no_hit_result(sample: Any, placeholder: str) -> Any:
+    """A no-hit screening result (same list version and thresholds) for the placeholder party."""
+    if dataclasses.is_dataclass(sample) and not isinstance(sample, type):
+        return dataclasses.replace(sample, query={"name": placeholder}, hits=(), suppressed=())
+    return NoHits(list_version=getattr(sample, "list_version", UNSCREENED))
+
+
+__all__ = [
+    "DECISION_COLUMNS",
+    "DEFAULT_DECIDER",
+    "UNSCREENED",
+    "BatchScreener",
+    "DecideTask",
+    "NoHits",
+    "canonical_line",
+    "decide_one",
+    "decision_columns",
+    "line_from_row",
+    "resolve_decider",
+    "rules_known_on",
+    "run_task",
+]

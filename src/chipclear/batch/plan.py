@@ -1,0 +1,183 @@
+"""Vectorised planning: which distinct determinations an order book needs, and how lines map onto them.
+
+A determination depends on the line only through: the catalog item, the destination, the rules in force on the
+as-of date, the end user's screening result and headquarters country, and the 744.23 end-use flags (see
+``chipclear.determination``: quantity, value, order and line ids and the free end-use text enter a decision only as
+its ``input`` echo, which batch output carries as its own columns). So:
+
+* dates are grouped into **epochs**: the intervals between consecutive dates named anywhere in the rule and
+  geography data (every date d and d + 1 are boundaries), inside which nothing in the data can change a decision;
+* an end user whose screening found no hits is replaced by a **placeholder** name: all such parties with the same
+  headquarters share one determination; a party with hits keeps its name;
+* each distinct key is decided once, on a **representative** line (the earliest as-of date of its lines), and the
+  text of the decision is then specialised per line: the representative date is replaced by the line's date and
+  the placeholder by the party's name (both appear in reasons, e.g. "classified 3A090.a as of D").
+
+The date replacement is exact because a multi-day epoch contains no date named in the data (each named date d is
+an epoch of its own, [d, d + 1)), so the representative date string can only come from the as-of date.
+``runner`` verifies a sample of lines against a direct per-line ``determine`` on every run and fails closed on any
+difference; ``exact=True`` turns both simplifications off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
+
+from chipclear.geography import Geography
+from chipclear.rules import RuleSet
+
+PARTY_PLACEHOLDER = "⟦chipclear batch end user⟧"
+_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+KEY_COLUMNS = [
+    "item_id",
+    "destination",
+    "epoch",
+    "party_key",
+    "party_country",
+    "end_user_headquarters_country",
+    "supercomputer",
+    "advanced_node_ic_production",
+    "military",
+]
+
+
+def _walk_dates(value: Any, out: set[dt.date]) -> None:
+    if isinstance(value, dt.datetime):
+        out.add(value.date())
+    elif isinstance(value, dt.date):
+        out.add(value)
+    elif isinstance(value, str):
+        for y, m, d in _DATE_RE.findall(value):
+            try:
+                out.add(dt.date(int(y), int(m), int(d)))
+            except ValueError:
+                continue
+    elif isinstance(value, dict):
+        for v in value.values():
+            _walk_dates(v, out)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            _walk_dates(v, out)
+    elif hasattr(value, "model_dump"):
+        _walk_dates(value.model_dump(), out)
+
+
+def data_dates(rules: RuleSet, geography: Geography, extra: Iterable[dt.date] = ()) -> list[dt.date]:
+    """Every date named in the rule and geography data (fields and text), plus ``extra``."""
+    found: set[dt.date] = set(extra)
+    for action in rules.actions:
+        _walk_dates(action, found)
+    found.add(rules.data_date)
+    _walk_dates(geography.groups_file, found)
+    _walk_dates(list(geography.countries.values()), found)
+    return sorted(found)
+
+
+def epoch_boundaries(dates: Iterable[dt.date]) -> list[dt.date]:
+    """Sorted boundaries: each named date d and d + 1 start a new epoch."""
+    out: set[dt.date] = set()
+    for d in dates:
+        out.add(d)
+        if d < dt.date.max:
+            out.add(d + dt.timedelta(days=1))
+    return sorted(out)
+
+
+def epoch_of(dates: pl.Series, boundaries: list[dt.date]) -> pl.Series:
+    b = pl.Series("b", boundaries, dtype=pl.Date)
+    return b.search_sorted(dates, side="right").cast(pl.Int32).alias("epoch")
+
+
+def build_keys(lines: pl.DataFrame, hit_parties: pl.DataFrame, boundaries: list[dt.date], exact: bool) -> pl.DataFrame:
+    """Add ``epoch``, ``party_key``, ``party_country`` and ``key_id`` to ``lines``.
+
+    ``hit_parties`` has the (end_user_name, end_user_country) pairs whose screening found hits (in any list
+    version the run uses); those keep their name and country in the key. ``exact`` keys on the date itself and
+    every party name.
+    """
+    epochs = epoch_of(lines["as_of"], boundaries)
+    out = lines.with_columns(epochs)
+    if exact:
+        out = out.with_columns(
+            pl.col("as_of").cast(pl.Int32).alias("epoch"),
+            pl.col("end_user_name").alias("party_key"),
+            pl.col("end_user_country").alias("party_country"),
+        )
+    else:
+        flagged = (
+            hit_parties.select("end_user_name", "end_user_country").unique().with_columns(pl.lit(True).alias("_hit"))
+        )
+        out = out.join(flagged, on=["end_user_name", "end_user_country"], how="left", nulls_equal=True)
+        hit = pl.col("_hit").fill_null(False)
+        named = pl.col("end_user_name").is_not_null()
+        out = out.with_columns(
+            pl.when(hit).then(pl.col("end_user_name")).when(named).then(pl.lit(PARTY_PLACEHOLDER)).alias("party_key"),
+            pl.when(hit).then(pl.col("end_user_country")).alias("party_country"),
+        ).drop("_hit")
+    keys = (
+        out.group_by(KEY_COLUMNS, maintain_order=False)
+        .agg(pl.col("as_of").min().alias("rep_as_of"))
+        .sort(KEY_COLUMNS, nulls_last=True)
+        .with_row_index("key_id")
+        .with_columns(pl.col("key_id").cast(pl.UInt32))
+    )
+    return out.join(keys.select(*KEY_COLUMNS, "key_id", "rep_as_of"), on=KEY_COLUMNS, how="left", nulls_equal=True)
+
+
+def distinct_keys(keyed: pl.DataFrame) -> pl.DataFrame:
+    return keyed.select("key_id", *KEY_COLUMNS, "rep_as_of").unique("key_id").sort("key_id")
+
+
+def json_fragment(text: str) -> str:
+    """``text`` as it appears inside a JSON string (escaped, without quotes)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+TEXT_COLUMNS = ["reasons", "missing", "screening", "license_exceptions"]
+
+
+def _replace(frame: pl.DataFrame, pattern: str, value: pl.Expr, columns: list[str]) -> pl.DataFrame:
+    return frame.with_columns([pl.col(c).str.replace_all(pattern, value, literal=True) for c in columns])
+
+
+def specialise(joined: pl.DataFrame, columns: list[str] | None = None) -> pl.DataFrame:
+    """Replace the representative date by each line's as-of date and the placeholder by each party's name.
+
+    Only the lines that need it are rewritten; the result keeps ``joined``'s row order.
+    """
+    columns = columns or TEXT_COLUMNS
+    joined = joined.with_row_index("_pos")
+    same = joined.filter((pl.col("as_of") == pl.col("rep_as_of")) | pl.col("rep_as_of").is_null())
+    parts = [same]
+    for frame in joined.filter(pl.col("as_of") != pl.col("rep_as_of")).partition_by("rep_as_of"):
+        rep_iso = frame["rep_as_of"][0].isoformat()
+        parts.append(_replace(frame, rep_iso, pl.col("as_of").cast(pl.String), columns))
+    out = pl.concat(parts)
+    is_placeholder = (pl.col("party_key") == PARTY_PLACEHOLDER).fill_null(False)
+    named = out.filter(is_placeholder)
+    if named.height:
+        names = named["end_user_name"].unique().drop_nulls().to_list()
+        fragments = {n: json_fragment(n) for n in names}
+        value = pl.col("end_user_name").replace_strict(fragments, default=None, return_dtype=pl.String)
+        out = pl.concat(
+            [out.filter(~is_placeholder), _replace(named, json_fragment(PARTY_PLACEHOLDER), value, columns)]
+        )
+    return out.sort("_pos").drop("_pos")
+
+
+__all__ = [
+    "KEY_COLUMNS",
+    "PARTY_PLACEHOLDER",
+    "build_keys",
+    "data_dates",
+    "distinct_keys",
+    "epoch_boundaries",
+    "epoch_of",
+    "specialise",
+]

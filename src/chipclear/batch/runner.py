@@ -1,0 +1,513 @@
+"""``run_batch``: an order book in, one decision per line out, on local processes or a Dask cluster.
+
+Phases (each timed in ``BatchResult.timings``):
+1. read and validate (bad rows to their own file, with row number and reason);
+2. screen each distinct (end user name, country) once;
+3. plan: the distinct determinations the book needs (``plan``), grouped in batches;
+4. decide the batches (in process, a local process pool, or Dask), each saved to the checkpoint as it finishes;
+5. assemble: join decisions back to lines chunk by chunk (checkpointed), verify a sample of lines against a
+   direct per-line ``determine``, write the output atomically, then the bad rows, the summary and the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from chipclear.batch import plan
+from chipclear.batch.checkpoint import Checkpoint, file_sha256
+from chipclear.batch.engine import (
+    DEFAULT_DECIDER,
+    DecideTask,
+    NoHits,
+    decide_one,
+    line_from_row,
+    no_hit_result,
+    resolve_decider,
+    rules_known_on,
+    run_task,
+)
+from chipclear.batch.io import ALIASES, atomic_write_text, read_orders, validate
+from chipclear.catalog import load_catalog
+from chipclear.errors import ChipclearError, InputError
+from chipclear.geography import load_geography
+
+OUTPUT_COLUMNS = [
+    "row",
+    "order_id",
+    "line_id",
+    "item",
+    "item_id",
+    "quantity",
+    "destination",
+    "ship_date",
+    "as_of",
+    "end_user_name",
+    "end_user_country",
+    "end_user_headquarters_country",
+    "end_use",
+    "supercomputer",
+    "advanced_node_ic_production",
+    "military",
+    "value_usd",
+    "verdict",
+    "review_policy",
+    "license_exceptions",
+    "eccn",
+    "classification_status",
+    "reasons",
+    "missing",
+    "screening",
+    "rules_version",
+    "list_version",
+    "layer",
+]
+COMPARED = [
+    "verdict",
+    "review_policy",
+    "license_exceptions",
+    "eccn",
+    "classification_status",
+    "reasons",
+    "missing",
+    "screening",
+    "rules_version",
+    "list_version",
+]
+
+
+class Progress(Protocol):
+    def phase(self, name: str, total: int | None = None) -> None: ...
+
+    def advance(self, amount: int) -> None: ...
+
+
+class _Silent:
+    def phase(self, name: str, total: int | None = None) -> None:
+        return None
+
+    def advance(self, amount: int) -> None:
+        return None
+
+
+class NullScreener:
+    """Used with ``screening=False``: answers no hits and marks every decision's list version ``unscreened``."""
+
+    def search(self, name: str, country: str | None = None) -> NoHits:
+        return NoHits()
+
+
+@dataclass
+class BatchOptions:
+    orders: Path
+    out: Path
+    as_of: dt.date | None = None  # decide every line as of this date (default: its ship date, else the run date)
+    layer: str = "enforced"
+    workers: int = 1
+    dask: str | None = None  # scheduler address, e.g. tcp://10.0.0.5:8786
+    screening: bool = True
+    since_rules: dt.date | None = None
+    since_lists: Path | None = None  # an earlier list file (CSL JSON/CSV ...) to compare against
+    exact: bool = False  # one determination per distinct full line (no epochs, no party placeholder)
+    verify: int = 20  # lines checked against a direct per-line determine()
+    batch_size: int = 200  # distinct keys per task
+    chunk_rows: int = 250_000  # lines per output piece
+    decider: str = DEFAULT_DECIDER
+    bad_rows: Path | None = None
+    report: Path | None = None
+    resume: bool = True
+    keep_checkpoint: bool = False
+
+    @property
+    def recheck(self) -> bool:
+        return self.since_rules is not None or self.since_lists is not None
+
+    def signature(self) -> dict[str, Any]:
+        keep = ("as_of", "layer", "screening", "since_rules", "since_lists", "exact", "batch_size", "chunk_rows")
+        data = asdict(self)
+        return {k: str(data[k]) if data[k] is not None else None for k in keep} | {"decider": self.decider}
+
+
+@dataclass
+class BatchResult:
+    out: Path
+    bad_rows: Path
+    report: Path | None
+    lines: int
+    decided: int
+    bad: int
+    distinct_keys: int
+    distinct_parties: int
+    resumed: bool
+    summary: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    rules_version: str = ""
+    list_version: str | None = None
+
+
+# -- executors ---------------------------------------------------------------------------------------------------
+def execute(
+    tasks: list[DecideTask], workers: int, dask: str | None, fn: Callable[[DecideTask], pl.DataFrame] = run_task
+) -> Iterator[tuple[DecideTask, pl.DataFrame]]:
+    """Run ``fn`` over ``tasks``; yields each (task, result) as it finishes (in any order)."""
+    if not tasks:
+        return
+    if dask:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+
+        try:
+            client = Client(dask, timeout="20s")
+        except OSError as exc:
+            raise InputError(f"--dask: cannot reach the scheduler at {dask}: {exc}", field="dask") from None
+        with client:
+            futures = client.map(fn, tasks, pure=False)
+            by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+            for future in dask_completed(futures):
+                yield by_key[future.key], future.result()
+        return
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            pending = {pool.submit(fn, t): t for t in tasks}
+            for done in as_completed(pending):
+                yield pending[done], done.result()
+        return
+    for task in tasks:
+        yield task, fn(task)
+
+
+# -- phases ------------------------------------------------------------------------------------------------------
+def _screeners(options: BatchOptions) -> dict[str, Any]:
+    """The screener of each variant: "current" (and "before" for --since-lists)."""
+    if not options.screening:
+        return {"current": NullScreener(), "before": NullScreener()}
+    from chipclear.screening import Screener, default_screener, load_list
+
+    current = default_screener()
+    before = current
+    if options.since_lists is not None:
+        if not options.since_lists.exists():
+            raise InputError(f"--since-lists: {options.since_lists}: no such list file", field="since_lists")
+        before = Screener(load_list(options.since_lists))
+    return {"current": current, "before": before}
+
+
+def _screen(
+    pairs: pl.DataFrame, screeners: dict[str, Any], variants: list[str], progress: Progress, keep_all: bool
+) -> tuple[dict[str, dict[tuple[str, str | None], Any]], pl.DataFrame, pl.DataFrame]:
+    """Screen each distinct party once per variant: (results of hit parties, or of all with ``keep_all``; hit
+    pairs; pairs whose screening failed)."""
+    progress.phase(f"screening {pairs.height:,} distinct parties", pairs.height)
+    results: dict[str, dict[tuple[str, str | None], Any]] = {v: {} for v in variants}
+    hit_rows: list[tuple[str, str | None]] = []
+    failed: list[tuple[str, str | None, str]] = []
+    for name, country in pairs.iter_rows():
+        found: dict[str, Any] = {}
+        try:
+            for v in variants:
+                found[v] = screeners[v].search(name, country=country)
+        except ChipclearError as exc:
+            failed.append((name, country, f"screening: {exc}"))
+            progress.advance(1)
+            continue
+        hit = any(r.hits for r in found.values())
+        if hit:
+            hit_rows.append((name, country))
+        if hit or keep_all:
+            for v in variants:
+                results[v][(name, country)] = found[v]
+        progress.advance(1)
+    schema = {"end_user_name": pl.String, "end_user_country": pl.String}
+    hits = pl.DataFrame(hit_rows, schema=schema, orient="row")
+    errors = pl.DataFrame(failed, schema={**schema, "reason": pl.String}, orient="row")
+    return results, hits, errors
+
+
+def _tasks(
+    keys: pl.DataFrame,
+    options: BatchOptions,
+    variant: str,
+    rules_day: dt.date | None,
+    screening: dict[tuple[str, str | None], Any],
+    no_hit: Any,
+) -> list[DecideTask]:
+    version = rules_known_on(rules_day).version
+    tasks = []
+    records = keys.to_dicts()
+    for start in range(0, len(records), options.batch_size):
+        chunk = records[start : start + options.batch_size]
+        needed = {(k["party_key"], k["party_country"]) for k in chunk if k["party_key"] != plan.PARTY_PLACEHOLDER}
+        tasks.append(
+            DecideTask(
+                variant=variant,
+                batch_no=start // options.batch_size,
+                keys=chunk,
+                decider=options.decider,
+                layer=options.layer,
+                rules_known_on=rules_day,
+                rules_version=version,
+                screening={k: v for k, v in screening.items() if k in needed},
+                no_hit=no_hit,
+                placeholder=plan.PARTY_PLACEHOLDER,
+            )
+        )
+    return tasks
+
+
+def _bad_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Bad rows in one shape: row, reason and the input columns as text."""
+    cols = [pl.col("row").cast(pl.UInt32), pl.col("reason").cast(pl.String)]
+    for name in ALIASES:
+        cols.append((pl.col(name).cast(pl.String) if name in frame.columns else pl.lit(None, pl.String)).alias(name))
+    return frame.select(cols)
+
+
+def _write_output(parts: list[Path], target: Path, metadata: dict[str, str]) -> int:
+    """Stream the pieces into one Parquet file (atomic rename), with the run's metadata in the footer."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    writer: pq.ParquetWriter | None = None
+    try:
+        for part in parts:
+            table = pq.read_table(part)
+            if writer is None:
+                schema = table.schema.with_metadata({k.encode(): v.encode() for k, v in metadata.items()})
+                writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+            writer.write_table(table.cast(writer.schema))
+            rows += table.num_rows
+        if writer is None:
+            empty = pl.DataFrame(schema={c: pl.String for c in OUTPUT_COLUMNS}).to_arrow()
+            writer = pq.ParquetWriter(tmp, empty.schema, compression="zstd")
+    finally:
+        if writer is not None:
+            writer.close()
+    os.replace(tmp, target)
+    return rows
+
+
+def run_batch(
+    options: BatchOptions, progress: Progress | None = None, fn: Callable[[DecideTask], pl.DataFrame] = run_task
+) -> BatchResult:
+    """Decide every line of ``options.orders``; see the module docstring for the phases."""
+    progress = progress or _Silent()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    if options.layer not in ("enforced", "codified"):
+        raise InputError(f"--layer: {options.layer!r} is not one of enforced, codified", field="layer")
+    if options.workers < 1:
+        raise InputError("--workers must be at least 1", field="workers")
+    resolve_decider(options.decider)
+    out = options.out
+    bad_path = options.bad_rows or out.with_name(out.name.removesuffix(".parquet") + ".bad-rows.csv")
+    report_path = options.report if options.report is not None else out.with_suffix(".html")
+    progress.phase("reading the order book")
+    raw = read_orders(options.orders)
+    catalog, geography = load_catalog(), load_geography()
+    lines, bad = validate(raw, catalog, geography)
+    del raw
+    lap("read_validate")
+
+    variants = ["before", "current"] if options.recheck else ["current"]
+    rules_day = {"current": None, "before": options.since_rules}
+    screeners = _screeners(options)
+    current_rules = rules_known_on(None)
+    list_versions = {v: getattr(screeners[v], "list_version", None) for v in variants}
+    signature = options.signature() | {
+        "input_sha256": file_sha256(options.orders),
+        "rules_version": current_rules.version,
+        "list_versions": list_versions,
+    }
+    checkpoint = Checkpoint(out.with_name(out.name + ".checkpoint"))
+    if not options.resume:
+        checkpoint.remove()
+    now = dt.datetime.now(dt.UTC)
+    manifest, resumed = checkpoint.open(
+        signature, {"started_at": now.isoformat(timespec="seconds"), "run_date": now.date().isoformat()}
+    )
+    run_date = dt.date.fromisoformat(manifest["run_date"])
+    as_of = pl.lit(options.as_of, pl.Date) if options.as_of else pl.col("ship_date").fill_null(run_date)
+    lines = lines.with_columns(as_of.alias("as_of"))
+    lap("checkpoint")
+
+    pairs = lines.filter(pl.col("end_user_name").is_not_null()).select("end_user_name", "end_user_country").unique()
+    pairs = pairs.sort("end_user_name", "end_user_country", nulls_last=True)
+    results, hit_pairs, screen_errors = _screen(pairs, screeners, variants, progress, options.exact)
+    if screen_errors.height:
+        failed = lines.join(screen_errors, on=["end_user_name", "end_user_country"], how="inner", nulls_equal=True)
+        bad = pl.concat([_bad_frame(bad), _bad_frame(failed)])
+        lines = lines.join(screen_errors, on=["end_user_name", "end_user_country"], how="anti", nulls_equal=True)
+    lap("screening")
+
+    dates = plan.data_dates(current_rules, geography, [run_date])
+    keyed = plan.build_keys(lines, hit_pairs, plan.epoch_boundaries(dates), options.exact)
+    keys = plan.distinct_keys(keyed)
+    lines_per_key = keyed.group_by("key_id").len("lines")
+    key_lines = dict(lines_per_key.iter_rows())
+    tasks: list[DecideTask] = []
+    for v in variants:
+        sample = next(iter(results[v].values()), None)
+        if sample is None and options.screening:
+            sample = screeners[v].search(plan.PARTY_PLACEHOLDER)
+        no_hit = no_hit_result(sample, plan.PARTY_PLACEHOLDER) if options.screening else NoHits()
+        tasks += _tasks(keys, options, v, rules_day[v], results[v], no_hit)
+    lap("plan")
+
+    todo = [t for t in tasks if not checkpoint.done("decided", t.name)]
+    total_lines = keyed.height * len(variants)
+    progress.phase(f"deciding {keys.height:,} distinct determinations for {keyed.height:,} lines", total_lines)
+    progress.advance(sum(sum(key_lines.get(k["key_id"], 0) for k in t.keys) for t in tasks if t not in todo))
+    for task, frame in execute(todo, options.workers, options.dask, fn):
+        checkpoint.save("decided", task.name, frame)
+        progress.advance(sum(key_lines.get(k["key_id"], 0) for k in task.keys))
+    decisions = {v: pl.concat([checkpoint.load("decided", t.name) for t in tasks if t.variant == v]) for v in variants}
+    lap("decide")
+
+    from chipclear.batch import recheck, report
+
+    progress.phase("writing decisions", keyed.height)
+    metadata = {
+        "chipclear.batch": json.dumps(
+            {
+                "started_at": manifest["started_at"],
+                "input": str(options.orders),
+                "input_sha256": signature["input_sha256"],
+                "options": options.signature(),
+                "rules_version": current_rules.version,
+                "list_version": list_versions.get("current"),
+            },
+            default=str,
+        )
+    }
+    if options.recheck:
+        parts, bad_parts, _ = recheck.assemble(keyed, decisions, options, checkpoint, progress)
+    else:
+        parts, bad_parts = _assemble(keyed, decisions["current"], options, checkpoint, progress)
+    lap("assemble")
+    if options.recheck:
+        recheck.verify(keyed, decisions, options, screeners)
+    else:
+        _verify(parts, keyed, options, screeners["current"])
+    lap("verify")
+    written = _write_output(parts, out, metadata)
+    bad_all = pl.concat([_bad_frame(bad), *[pl.read_parquet(p) for p in bad_parts]]).sort("row")
+    atomic_write_text(bad_all.write_csv(), bad_path)
+    lap("write")
+
+    if options.recheck:
+        summary = recheck.summarise(out, keyed.height, bad_all.height, options)
+    else:
+        summary = report.summarise(keyed, decisions["current"], bad_all.height)
+    summary |= {
+        "rules_version": current_rules.version,
+        "list_version": list_versions.get("current"),
+        "started_at": manifest["started_at"],
+        "input": str(options.orders),
+        "output": str(out),
+        "bad_rows_file": str(bad_path),
+        "distinct_keys": keys.height,
+        "distinct_parties": pairs.height,
+        "resumed": resumed,
+        "screening": options.screening,
+    }
+    written_report: Path | None = None
+    if options.report is None or str(options.report) != "-":
+        report.write_html(summary, report_path)
+        written_report = report_path
+    lap("report")
+    if not options.keep_checkpoint:
+        checkpoint.remove()
+    return BatchResult(
+        out=out,
+        bad_rows=bad_path,
+        report=written_report,
+        lines=keyed.height + bad_all.height,
+        decided=written,
+        bad=bad_all.height,
+        distinct_keys=keys.height,
+        distinct_parties=pairs.height,
+        resumed=resumed,
+        summary=summary,
+        timings=timings,
+        rules_version=current_rules.version,
+        list_version=list_versions.get("current"),
+    )
+
+
+def _assemble(
+    keyed: pl.DataFrame, decisions: pl.DataFrame, options: BatchOptions, checkpoint: Checkpoint, progress: Progress
+) -> tuple[list[Path], list[Path]]:
+    """Join decisions back to lines, one checkpointed chunk at a time."""
+    parts: list[Path] = []
+    bad_parts: list[Path] = []
+    for i, chunk in enumerate(keyed.iter_slices(options.chunk_rows)):
+        name = f"part-{i:05d}"
+        if not checkpoint.done("out", name):
+            joined = chunk.join(decisions, on="key_id", how="left")
+            failed = joined.filter(pl.col("error").is_not_null()).rename({"error": "reason"})
+            good = plan.specialise(joined.filter(pl.col("error").is_null()))
+            good = good.with_columns(pl.lit(options.layer).alias("layer")).select(OUTPUT_COLUMNS)
+            checkpoint.save("bad", name, _bad_frame(failed))
+            checkpoint.save("out", name, good)
+        parts.append(checkpoint.piece("out", name))
+        bad_parts.append(checkpoint.piece("bad", name))
+        progress.advance(chunk.height)
+    return parts, bad_parts
+
+
+def sample_rows(keyed: pl.DataFrame, count: int) -> pl.DataFrame:
+    """A fixed, evenly spread sample of lines (the same on every run of the same book)."""
+    if count <= 0 or keyed.height == 0:
+        return keyed.head(0)
+    step = max(keyed.height // count, 1)
+    return keyed.gather_every(step).head(count)
+
+
+def _verify(parts: list[Path], keyed: pl.DataFrame, options: BatchOptions, screener: Any) -> None:
+    """Fail closed if any sampled line's output differs from a direct per-line ``determine``."""
+    sample = sample_rows(keyed, options.verify)
+    if sample.height == 0:
+        return
+    rows = set(sample["row"].to_list())
+    written = pl.concat([pl.scan_parquet(p).filter(pl.col("row").is_in(list(rows))).collect() for p in parts])
+    by_row = {r["row"]: r for r in written.to_dicts()}
+    decide = resolve_decider(options.decider)
+    rules = rules_known_on(None)
+    for row in sample.to_dicts():
+        direct = decide_one(decide, line_from_row(row), row["as_of"], options.layer, rules, screener)
+        got = by_row.get(row["row"])
+        if direct["error"] is not None:
+            if got is not None:
+                raise ChipclearError(
+                    f"batch: row {row['row']}: determine() fails ({direct['error']}) but batch decided it"
+                )
+            continue
+        if got is None:
+            raise ChipclearError(f"batch: row {row['row']}: missing from the output")
+        for column in COMPARED:
+            if got[column] != direct[column]:
+                raise ChipclearError(
+                    f"batch: row {row['row']}: field {column} differs from a direct determine() "
+                    f"({str(got[column])[:80]!r} != {str(direct[column])[:80]!r}); re-run with --exact and report this"
+                )
+
+
+__all__ = ["OUTPUT_COLUMNS", "BatchOptions", "BatchResult", "NullScreener", "Progress", "execute", "run_batch"]

@@ -1,0 +1,182 @@
+"""``chipclear batch``: decide a whole order book (CSV or Parquet), locally or on a Dask cluster."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichProgressBar
+from rich.text import Text
+
+from chipclear.cli._common import console, err_console, handle_errors, parse_date, print_json
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} lines/s", style="cyan")
+
+
+class RichProgress:
+    """The runner's progress protocol on a rich progress bar (rate and time left), on stderr."""
+
+    def __init__(self) -> None:
+        self.bar = RichProgressBar(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=False,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> RichProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        if self.task is not None:
+            current = self.bar.tasks[-1]
+            self.bar.update(self.task, completed=current.total or current.completed, total=current.total or 1)
+        self.task = self.bar.add_task(name, total=total)
+
+    def advance(self, amount: int) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, amount)
+
+
+def batch_command(
+    orders: Annotated[Path, typer.Argument(help="Order book: .csv or .parquet (columns: see docs/batch.md).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Decisions file (.parquet), one row per line.")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="Decide every line as of this date (default: its ship date).")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Local worker processes.")] = 1,
+    dask: Annotated[
+        str | None, typer.Option("--dask", help="Dask scheduler address, e.g. tcp://SCHEDULER:8786.")
+    ] = None,
+    layer: Annotated[str, typer.Option("--layer", help="enforced (default) or codified.")] = "enforced",
+    no_screening: Annotated[
+        bool, typer.Option("--no-screening", help="Skip restricted-party screening (list_version 'unscreened').")
+    ] = False,
+    since_rules: Annotated[
+        str | None, typer.Option("--since-rules", help="Report only lines whose verdict changed since the rules of D1.")
+    ] = None,
+    since_lists: Annotated[
+        Path | None,
+        typer.Option("--since-lists", help="Report only lines whose verdict changed since this earlier list file."),
+    ] = None,
+    bad_rows: Annotated[
+        Path | None, typer.Option("--bad-rows", help="Bad rows file (default OUT.bad-rows.csv).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="HTML report (default OUT with .html; '-' for none).")
+    ] = None,
+    exact: Annotated[
+        bool, typer.Option("--exact", help="Decide each distinct full line (no date epochs, no party grouping).")
+    ] = False,
+    verify: Annotated[int, typer.Option("--verify", help="Lines checked against a direct determine().")] = 20,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Distinct determinations per task.")] = 200,
+    no_resume: Annotated[bool, typer.Option("--no-resume", help="Ignore an existing checkpoint.")] = False,
+    decider: Annotated[
+        str | None, typer.Option("--decider", hidden=True, help="module:function to decide with.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Decide every line of an order book; bad rows go to their own file; interrupt and re-run to resume."""
+    from chipclear.batch.engine import DEFAULT_DECIDER
+    from chipclear.batch.report import print_summary
+    from chipclear.batch.runner import BatchOptions, run_batch
+    from chipclear.errors import InputError
+
+    if not str(out).endswith(".parquet"):
+        raise InputError(f"--out: {out} must end in .parquet", field="out")
+    if batch_size < 1:
+        raise InputError("--batch-size must be at least 1", field="batch_size")
+    options = BatchOptions(
+        orders=orders,
+        out=out,
+        as_of=parse_date(date, field="date") if date else None,
+        layer=layer,
+        workers=workers,
+        dask=dask,
+        screening=not no_screening,
+        since_rules=parse_date(since_rules, field="since_rules") if since_rules else None,
+        since_lists=since_lists,
+        exact=exact,
+        verify=verify,
+        batch_size=batch_size,
+        decider=decider or DEFAULT_DECIDER,
+        bad_rows=bad_rows,
+        report=report,
+        resume=not no_resume,
+    )
+    show = not quiet and not as_json and sys.stderr.isatty()
+    try:
+        if show:
+            with RichProgress() as bar:
+                result = run_batch(options, bar)
+        else:
+            result = run_batch(options)
+    except KeyboardInterrupt:
+        err_console.print("interrupted: re-run the same command to resume from the checkpoint")
+        raise SystemExit(130) from None
+    if as_json:
+        print_json({"summary": result.summary, "timings": result.timings})
+        return
+    print_summary(result.summary, console)
+    console.print(
+        f"{result.decided:,} {'changed lines' if options.recheck else 'decisions'} -> {result.out}; "
+        f"{result.bad:,} bad rows -> {result.bad_rows}" + (f"; report {result.report}" if result.report else "")
+    )
+    if result.resumed:
+        console.print("(resumed from a checkpoint)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(handle_errors(batch_command))
+
+
+def demo_orders_command(
+    rows: Annotated[int, typer.Option("--rows", "-n", help="Number of order lines.")] = 10_000,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.csv or .parquet).")] = Path("orders.csv"),
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same book).")] = 7,
+    start: Annotated[str, typer.Option("--start", help="Earliest ship date.")] = "2025-07-01",
+    end: Annotated[str, typer.Option("--end", help="Latest ship date.")] = "2026-12-31",
+    bad_share: Annotated[float, typer.Option("--bad-share", help="Share of deliberately malformed rows.")] = 0.0,
+) -> None:
+    """Write a realistic synthetic order book: real items, real destinations, listed names, variants, companies."""
+    from chipclear.batch.synthetic import generate_orders, write_orders
+    from chipclear.errors import InputError
+
+    if rows < 1:
+        raise InputError("--rows must be at least 1", field="rows")
+    if not 0 <= bad_share < 1:
+        raise InputError("--bad-share must be in [0, 1)", field="bad_share")
+    first, last = parse_date(start, field="start"), parse_date(end, field="end")
+    if last < first:
+        raise InputError("--end is before --start", field="end")
+    frame = generate_orders(rows, seed=seed, start=first, end=last, bad_share=bad_share)
+    write_orders(frame, str(out))
+    console.print(f"{frame.height:,} order lines -> {out}")

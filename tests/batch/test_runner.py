@@ -1,0 +1,116 @@
+"""Batch output equals a per-line loop over determine(); workers, Dask and resume give the same output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from chipclear.batch import BatchOptions, run_batch
+from chipclear.batch.engine import decide_one, line_from_row
+from chipclear.batch.io import read_orders, validate
+from chipclear.batch.runner import COMPARED
+from chipclear.catalog import load_catalog
+from chipclear.determine import determine
+from chipclear.geography import load_geography
+from chipclear.rules import load_rules
+from chipclear.screening import default_screener
+
+
+def _naive(orders: Path, as_of: dt.date | None = None) -> dict[int, dict[str, object]]:
+    raw = read_orders(orders)
+    lines, _ = validate(raw, load_catalog(), load_geography())
+    screener = default_screener()
+    out = {}
+    for row in lines.to_dicts():
+        day = as_of or row["ship_date"]
+        out[row["row"]] = decide_one(determine, line_from_row(row), day, "enforced", load_rules(), screener)
+    return out
+
+
+def test_every_line_equals_a_direct_determine(book_csv: Path, tmp_path: Path) -> None:
+    result = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "d.parquet", verify=0))
+    got = pl.read_parquet(result.out)
+    assert got.height == 300 and result.bad == 0
+    assert result.distinct_keys < got.height  # lines share determinations
+    expected = _naive(book_csv)
+    for row in got.to_dicts():
+        want = expected[row["row"]]
+        for column in COMPARED:
+            assert row[column] == want[column], (row["row"], column)
+    verdicts = set(got["verdict"])
+    assert {"NLR", "LICENSE_REQUIRED"} <= verdicts and len(verdicts) >= 4
+    screened = got.filter(pl.col("screening") != "[]")
+    assert screened.height > 0  # listed names and their variants were found
+    assert all(json.loads(s)[0]["party"] == n for s, n in screened.select("screening", "end_user_name").rows())
+    assert set(got["list_version"].drop_nulls()) == {default_screener().list_version}
+    assert set(got["rules_version"]) == {load_rules().version}
+
+
+def test_date_option_decides_every_line_on_that_date(book_csv: Path, tmp_path: Path) -> None:
+    day = dt.date(2024, 3, 1)
+    result = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "d.parquet", as_of=day, verify=0))
+    got = pl.read_parquet(result.out)
+    assert set(got["as_of"]) == {day}
+    expected = _naive(book_csv, as_of=day)
+    for row in got.to_dicts():
+        assert row["reasons"] == expected[row["row"]]["reasons"]
+        assert row["verdict"] == expected[row["row"]]["verdict"]
+
+
+def test_exact_mode_gives_the_same_output(book_csv: Path, tmp_path: Path) -> None:
+    fast = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "a.parquet"))
+    exact = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "b.parquet", exact=True))
+    assert exact.distinct_keys > fast.distinct_keys
+    assert pl.read_parquet(fast.out).equals(pl.read_parquet(exact.out))
+
+
+def test_two_local_workers_give_the_same_output(book_csv: Path, tmp_path: Path) -> None:
+    one = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "one.parquet", batch_size=25))
+    two = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "two.parquet", batch_size=25, workers=2))
+    assert pl.read_parquet(one.out).equals(pl.read_parquet(two.out))
+
+
+def test_dask_local_cluster_gives_the_same_output(book_csv: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    local = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "local.parquet", batch_size=25))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = run_batch(
+            BatchOptions(orders=book_csv, out=tmp_path / "dask.parquet", batch_size=25, dask=cluster.scheduler_address)
+        )
+    assert pl.read_parquet(local.out).equals(pl.read_parquet(remote.out))
+    assert local.summary["by_verdict"] == remote.summary["by_verdict"]
+
+
+def test_determination_failures_become_bad_rows_and_the_run_goes_on(book_csv: Path, tmp_path: Path) -> None:
+    result = run_batch(
+        BatchOptions(orders=book_csv, out=tmp_path / "d.parquet", decider="batch.standin:fails_on_l4", verify=5)
+    )
+    got = pl.read_parquet(result.out)
+    bad = pl.read_csv(result.bad_rows, infer_schema=False)
+    assert got.height + bad.height == 300
+    l4 = bad.filter(pl.col("item").is_in(["nvidia-l4", "L4"]))
+    assert l4.height > 0 and l4["reason"].str.contains("stand-in: cannot decide L4 lines").all()
+    a10 = bad.filter(pl.col("item").is_in(["nvidia-a10", "A10"]))
+    assert a10.height > 0 and a10["reason"].str.contains("internal error").all()
+    assert not got["item"].is_in(["nvidia-l4", "L4", "nvidia-a10", "A10"]).any()
+
+
+def test_summary_and_self_contained_report(book_csv: Path, tmp_path: Path) -> None:
+    result = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "d.parquet"))
+    got = pl.read_parquet(result.out)
+    counts = dict(got.group_by("verdict").len().iter_rows())
+    assert result.summary["by_verdict"] == counts
+    per_dest = got.filter(pl.col("destination") == "CN").height
+    cn = next(r for r in result.summary["by_destination"] if r["destination"] == "CN")
+    assert cn["total"] == per_dest
+    top = result.summary["by_reason"][0]
+    assert top["lines"] == got.filter(pl.col("reasons").str.contains(f'"rule":"{top["rule"]}"', literal=True)).height
+    assert result.report is not None
+    page = result.report.read_text(encoding="utf-8")
+    assert page.count("src='data:image/png;base64,") >= 2
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert "LICENSE_REQUIRED" in page and result.rules_version in page
