@@ -97,6 +97,9 @@ def _request(
         if c not in valid:
             raise InputError(f"claims: {claim!r} is not a claim chipclear knows ({', '.join(valid)})", field="claims")
         normalised.append(c)
+    for a, b in engine.contradictory_claims(data):
+        if a in normalised and b in normalised:
+            raise InputError(f"claims: {a} and {b} contradict each other (parameters met / not met)", field="claims")
     specs = specs_from_part(item) if item is not None else None
     return engine.Request(code, line, country, entry_date, value, specs, end_use, frozenset(normalised))
 

@@ -832,5 +832,15 @@ def all_claims(data: TariffData) -> list[str]:
 
 
 @lru_cache(maxsize=8)
+def contradictory_claims(data: TariffData) -> list[tuple[str, str]]:
+    """Pairs of claims that cannot both be true (parameters met and not met)."""
+    return [
+        (m.periods[0].heading or "", m.not_met.heading or "")
+        for m in data.measures.values()
+        if isinstance(m, Sec232Semiconductors)
+    ]
+
+
+@lru_cache(maxsize=8)
 def end_use_keys(data: TariffData) -> list[str]:
     return [e.key for m in data.measures.values() if isinstance(m, Sec232Semiconductors) for e in m.end_uses]
