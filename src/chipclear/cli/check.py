@@ -79,22 +79,30 @@ def _print_decision(d: Decision) -> None:
 def _print_timeline(t: TimelineResult) -> None:
     hq = f", end user headquartered in {t.end_user_headquarters}" if t.end_user_headquarters else ""
     table = Table(title=f"{t.item} to {t.destination}{hq} ({t.layer})")
-    table.add_column("From")
-    table.add_column("To")
-    table.add_column("Verdict")
-    table.add_column("Policy / exception")
+    table.add_column("From", no_wrap=True)
+    table.add_column("To", no_wrap=True)
+    table.add_column("Verdict", no_wrap=True)
+    table.add_column("Policy / exception", overflow="fold")
     table.add_column("Caused by", overflow="fold")
     for p in t.periods:
         colour = VERDICT_COLOUR.get(p.verdict, "white")
-        causes = "\n".join(f"{c['rule']}: {c['what']} ({c['citation']})" for c in p.caused_by[:4])
+        causes = "\n".join(dict.fromkeys(c["rule"] for c in p.caused_by)) or "-"
         table.add_row(
             str(p.start),
             str(p.end or "today"),
             f"[{colour}]{p.verdict}[/{colour}]",
             p.review_policy or ", ".join(p.license_exceptions) or "-",
-            causes or "-",
+            causes,
         )
     console.print(table)
+    for p in t.periods:
+        for c in p.caused_by:
+            console.print(f"{p.start}  {c['rule']}: {c['what']}  [{c['citation']}]", highlight=False)
+        for e in p.events:
+            lifted = "lifts" if e["lifts_requirement"] else "does not lift"
+            console.print(f"  {e['date']}  {e['text']} ({lifted} the requirement)  [{e['citation']}]", highlight=False)
+        if p.missing:
+            console.print(f"  missing from {p.start}: " + "; ".join(p.missing), highlight=False)
     console.print(f"rules {t.rules_version}")
 
 
@@ -186,19 +194,39 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(result)
             return
-        table = Table(title=f"Verdict changes {result['from']} -> {result['to']} ({result['layer']})")
-        for col in ("Item", "To (groups)", "Before", "After", "Why"):
-            table.add_column(col, overflow="fold")
-        for c in result["changes"]:
-            before = c["before"]["verdict"] + (
-                f" {c['before']['review_policy']}" if c["before"]["review_policy"] else ""
+        _print_diff(result)
+
+
+def _state(side: dict[str, Any]) -> str:
+    text = side["verdict"] + (f" {side['review_policy']}" if side["review_policy"] else "")
+    return text + "".join(f" {e}" for e in side["license_exceptions"])
+
+
+def _print_diff(result: dict[str, Any]) -> None:
+    """One row per item and change, the destinations that share it grouped; the causes and citations below."""
+    rows: dict[tuple[str, str, str, str], list[str]] = {}
+    for c in result["changes"]:
+        why = (
+            ", ".join(
+                dict.fromkeys(
+                    ("ended " if w["detail"].startswith("no longer applies") else "") + w["rule"].split("#", 1)[-1]
+                    for w in c["why"]
+                )
             )
-            after = c["after"]["verdict"] + (f" {c['after']['review_policy']}" if c["after"]["review_policy"] else "")
-            after += "".join(f" {e}" for e in c["after"]["license_exceptions"])
-            why = "\n".join(f"{w['rule']} ({w['citation']})" for w in c["why"][:3])
-            table.add_row(c["item"], f"{c['destination']} ({', '.join(c['groups'])})", before, after, why)
-        console.print(table)
-        console.print(f"{len(result['changes'])} changes; rules {result['rules_version']}")
+            or "-"
+        )
+        key = (c["item"], _state(c["before"]), _state(c["after"]), why)
+        rows.setdefault(key, []).append(f"{c['destination']} ({'/'.join(c['groups']) or 'no group'})")
+    table = Table(title=f"Verdict changes {result['from']} -> {result['to']} ({result['layer']})")
+    for col in ("Item", "Destinations", "Before", "After", "Why (rule)"):
+        table.add_column(col, overflow="fold")
+    for (item, before, after, why), dests in rows.items():
+        table.add_row(item, ", ".join(dests), before, after, why)
+    console.print(table)
+    console.print("[bold]Actions between the dates[/bold]")
+    for c in result["actions_between"]:
+        console.print(f"  {c['rule']}: {c['what']}  [{c['citation']}]", highlight=False)
+    console.print(f"{len(result['changes'])} changes; rules {result['rules_version']}")
 
 
 def _unscreened() -> Any:

@@ -55,6 +55,7 @@ class Period:
     caused_by: list[dict[str, str]]
     reasons: list[dict[str, Any]]
     missing: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)  # dated statements inside the period
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class Period:
             "caused_by": self.caused_by,
             "reasons": self.reasons,
             "missing": self.missing,
+            "events": self.events,
         }
 
 
@@ -117,6 +119,13 @@ def _boundaries(rules: RuleSet, geo: Geography) -> dict[dt.date, list[dict[str, 
     return causes
 
 
+def _relevant(causes: list[dict[str, str]], reasons: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The causes on a change date that concern the rules cited before or after the change (all when none do)."""
+    cited = {str(r["rule"]).split("#", 1)[0] for r in reasons}
+    kept = [c for c in causes if c["rule"].split("#", 1)[0] in cited or c["rule"].startswith("country-groups")]
+    return kept or causes
+
+
 def _line(item: str, destination: str, on: dt.date, hq: str | None) -> OrderLine:
     parties = [Party(name="end user", role="end_user", country=destination, headquarters_country=hq)] if hq else []
     return OrderLine(item=item, destination=destination, ship_date=on, parties=parties)
@@ -158,8 +167,11 @@ def timeline(
             and (periods[-1].verdict, periods[-1].review_policy, tuple(periods[-1].license_exceptions)) == summary
         ):
             continue
+        reasons = [r.model_dump(mode="json") for r in d.reasons]
+        caused: list[dict[str, str]] = []
         if periods:
             periods[-1].end = day - dt.timedelta(days=1)
+            caused = _relevant(causes.get(day, []), periods[-1].reasons + reasons)
         periods.append(
             Period(
                 start=day,
@@ -167,12 +179,35 @@ def timeline(
                 verdict=summary[0],
                 review_policy=summary[1],
                 license_exceptions=list(summary[2]),
-                caused_by=causes.get(day, []) if periods else [],
-                reasons=[r.model_dump(mode="json") for r in d.reasons],
+                caused_by=caused,
+                reasons=reasons,
                 missing=d.missing,
             )
         )
+    _attach_events(rules, periods, last)
     return TimelineResult(resolved_item, dest, hq, layer, rules.version, periods)
+
+
+def _attach_events(rules: RuleSet, periods: list[Period], last: dt.date) -> None:
+    """Statements and assurances dated inside a period that concern a requirement applied in it (e.g. 'licenses
+    will be granted' for H20): shown with the period, marked as not lifting the requirement."""
+    for period in periods:
+        applied = {r["rule"].split("#", 1)[1] for r in period.reasons if "#" in r["rule"]}
+        end = period.end or last
+        for action in rules.actions:
+            for event in action.licensing.events if action.licensing else []:
+                if period.start <= event.date <= end and applied & set(event.affects):
+                    period.events.append(
+                        {
+                            "date": event.date.isoformat(),
+                            "rule": action.id,
+                            "text": event.text,
+                            "citation": event.citation,
+                            "confidence": event.confidence,
+                            "lifts_requirement": event.lifts_requirement,
+                        }
+                    )
+        period.events.sort(key=lambda e: e["date"])
 
 
 @dataclass
