@@ -687,6 +687,11 @@ def _compute(data: TariffData, req: Request, assumptions: dict[str, str]) -> _Ru
     _forced_labor(data, req, run)
     _origin_notes(data, req, run)
     _notices(data, run)
+    if req.entry_date > data.research_cutoff_approx:
+        run.notes.append(
+            f"The tariff data were researched up to about {data.research_cutoff_approx:%B %Y}: measures announced later"
+            " (extensions, new actions) are not in the data; check CBP CSMS and the Federal Register."
+        )
     return run
 
 
