@@ -84,3 +84,11 @@ def test_end_use_makes_unknown_specs_irrelevant_outside_ieepa() -> None:
     result = duty("8471.50.0150", "TW", dt.date(2026, 3, 1), end_use="us_datacenter")
     assert result.status == "determined" and result.total_rate == 0.0
     assert all(not u.changes_total for u in result.unknowns)
+
+
+def test_low_confidence_specs_flag_the_232_line() -> None:
+    specs = ItemSpecs.single("rumoured part", 15832, 4800, datacenter=True, confidence="low")
+    result = duty("8471.50.0150", "TW", dt.date(2026, 2, 1), item=specs)
+    line = next(ln for ln in result.lines if ln.measure_id == "us-232-semiconductors")
+    assert line.heading == "9903.79.01" and line.confidence == "L" and "LOW-CONFIDENCE" in line.note
+    assert line.to_json()["low_confidence"] is True

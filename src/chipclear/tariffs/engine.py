@@ -296,6 +296,12 @@ def _sec232(data: TariffData, req: Request, run: _Run) -> _S232:
                         rate_high=period.rate,
                     )
                 )
+        declared = {measure.periods[0].heading, measure.not_met.heading} & req.claims
+        low_specs = req.item is not None and (req.item.confidence or "").lower() == "low"
+        if low_specs and not declared and test is not None:
+            # The window test rests on low-confidence catalog specs: flag the line, never present it as firm.
+            run.lines[-1].confidence = "L"
+            run.lines[-1].note = (run.lines[-1].note + " Window test on LOW-CONFIDENCE catalog specs.").strip()
         if req.end_use is not None and end_use is None:
             run.notes.append(f"End use {req.end_use!r} is not a Section 232 end-use exemption key.")
         run.notes.extend(measure.notes[-1:])
