@@ -119,8 +119,20 @@ def _in_scope(measure: MeasureBase, period: Period | None, code: str) -> bool:
     return any(hts_mod.covers(p, code) for p in prefixes)
 
 
+_STRENGTH = {"H": 3, "M": 2, "L": 1, "UNCONFIRMED": 0}
+
+
+def _weaker(a: str, b: str) -> str:
+    return a if _STRENGTH[a] <= _STRENGTH[b] else b
+
+
 def _line(measure: MeasureBase, period: Period, *, note: str = "", rate: float | None = None) -> DutyLine:
-    sources = list(dict.fromkeys([*period.sources]))
+    """A line for a dated value; its confidence is the weaker of the value's and the scope's (e.g. inferred
+    List-2 membership of 8542.31 is M even though the List-2 rate is H)."""
+    sources = list(dict.fromkeys([*period.sources, *measure.scope.sources]))
+    scope_note = ""
+    if _STRENGTH[measure.scope.confidence] < _STRENGTH[period.confidence]:
+        scope_note = f"Scope ({measure.scope.confidence}): {measure.scope.citation}."
     return DutyLine(
         measure=measure.measure,
         measure_id=measure.id,
@@ -128,8 +140,8 @@ def _line(measure: MeasureBase, period: Period, *, note: str = "", rate: float |
         rate=period.rate if rate is None else rate,
         citation=period.citation,
         sources=sources,
-        confidence=period.confidence,
-        note=" ".join(n for n in (period.note, note) if n),
+        confidence=_weaker(period.confidence, measure.scope.confidence),
+        note=" ".join(n for n in (period.note, note, scope_note) if n),
         rate_low=period.rate_low,
         rate_high=period.rate_high,
     )
