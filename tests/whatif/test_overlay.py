@@ -82,7 +82,7 @@ def test_draft_id_colliding_with_a_rule_is_refused(tmp_path: Path, rules: RuleSe
 
 
 def test_unknown_draft_name_lists_the_bundled_ones() -> None:
-    with pytest.raises(InputError, match="neither a file nor a bundled draft; bundled: .*tpp-threshold-2400"):
+    with pytest.raises(InputError, match=r"neither a file nor a bundled draft; bundled: .*tpp-threshold-2400"):
         load_draft("no-such-draft")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from adjustText import adjust_text
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
@@ -277,25 +278,15 @@ def tpp_density_map(
 
 
 def change_points(rules: RuleSet, start: dt.date, end: dt.date) -> list[dt.date]:
-    """Every date at which the rules can change: any date the rule data mentions (effective dates, enforcement
-    periods, requirement end dates, events), within [start, end], plus the two ends."""
+    """Every date within [start, end] on which a decision can change: effective dates, enforcement period bounds and
+    license-requirement start/end dates (events and publication dates change no verdict), plus the two ends."""
     found = {start, end}
     for action in rules.actions:
-        for value in _dates(action.model_dump()):
-            if start <= value <= end:
-                found.add(value)
+        days = [action.effective, *(p.start for p in action.enforcement), *(p.end for p in action.enforcement)]
+        for req in action.licensing.requirements if action.licensing else []:
+            days += [getattr(req, "since", None), req.until]
+        found |= {d for d in days if d is not None and start <= d <= end}
     return sorted(found)
-
-
-def _dates(node: Any) -> Iterator[dt.date]:
-    if isinstance(node, dt.date):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _dates(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _dates(value)
 
 
 def _short_citation(citation: str) -> str:
@@ -563,9 +554,10 @@ PLOTS: dict[str, Callable[..., Figure]] = {
 
 
 def svg_text(fig: Figure) -> str:
-    """The figure as SVG text (for embedding in the web console)."""
+    """The figure as SVG text (for embedding in the web console); text stays text (searchable, selectable)."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    with rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg")
     return buf.getvalue()
 
 
@@ -596,10 +588,10 @@ def write_all(
     written = []
     for name, make in PLOTS.items():
         fig = make(base, drafted, draft, catalog, on, layer)
-        for ext in ("png", "svg"):
-            path = directory / f"{stem}_{name}.{ext}"
-            fig.savefig(path, format=ext)
-            written.append(path)
+        png, svg = directory / f"{stem}_{name}.png", directory / f"{stem}_{name}.svg"
+        fig.savefig(png, format="png")
+        svg.write_text(svg_text(fig), encoding="utf-8")
+        written += [png, svg]
     return written
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from chipclear.catalog import Catalog, load_catalog
+from chipclear.errors import InputError
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.schema import Layer
 from chipclear.whatif.impact import ClassificationImpact, classification_impact
@@ -46,6 +47,8 @@ def run_whatif(
     rules: RuleSet | None = None,
     catalog: Catalog | None = None,
 ) -> WhatIfReport:
+    if orders is not None and not orders.is_file():
+        raise InputError(f"{orders}: no such order book file", field="orders")
     base = rules or load_rules()
     cat = catalog or load_catalog()
     draft = load_draft(draft_ref, base)

@@ -1,0 +1,75 @@
+"""Verdict impact of drafts: per destination and per order-book line, decided by chipclear.determine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from chipclear.catalog import Catalog, load_catalog
+from chipclear.rules import RuleSet
+from chipclear.whatif import load_draft
+from chipclear.whatif.verdicts import destination_impact, order_book_impact
+
+ORDERS = """order_id,line_id,item,quantity,destination,ship_date,end_user_name,end_user_headquarters_country,value_usd
+A,1,MI210,10,CN,2027-02-01,Acme Cloud,CN,100000
+A,2,A30,4,SA,2027-02-01,Desert AI,SA,50000
+B,1,H100,8,DE,2027-02-01,Berlin Labs,DE,300000
+B,2,L40,2,VN,2027-02-01,Hanoi Render,VN,
+C,1,H2O,1,CN,2027-02-01,Nobody,CN,10
+"""
+
+
+def test_order_book_lines_counts_and_value(tmp_path: Path, rules: RuleSet) -> None:
+    book = tmp_path / "orders.csv"
+    book.write_text(ORDERS)
+    draft = load_draft("tpp-threshold-2400", rules)
+    result = order_book_impact(rules, draft.apply(rules), draft.actions, load_catalog(), book)
+    assert result["lines"] == 4 and [b["row"] for b in result["bad_rows"]] == [5]
+    assert "unknown item 'H2O'" in result["bad_rows"][0]["reason"]
+    # MI210 (3A090.b today) loses NAC to China once it is 3A090.a (datacenter .a items are excluded from NAC/ACA);
+    # A30 and L40 lose ACA. The H100 to Germany is unchanged.
+    changed = {c["row"]: (c["before"], c["after"]) for c in result["changes"]}
+    assert set(changed) == {1, 2, 4}
+    assert changed[1][0]["license_exceptions"] == ["NAC"]
+    assert changed[1][1] == {
+        "verdict": "LICENSE_REQUIRED",
+        "review_policy": "presumption_of_denial",
+        "license_exceptions": [],
+    }
+    assert changed[2][1]["review_policy"] == "presumption_of_approval"
+    assert result["total_value_usd"] == 450_000 and result["changed_value_usd"] == 150_000
+    assert result["changed_unpriced_lines"] == 1  # the L40 line has no value: counted, not priced
+    assert result["transitions"] == {"LICENSE_EXCEPTION -> LICENSE_REQUIRED": {"lines": 3, "value_usd": 150_000}}
+    for change in result["changes"]:
+        assert change["why"][0]["rule"] == "draft-tpp-threshold-2400#3A090.a"
+
+
+def test_destination_impact_small_catalog(rules: RuleSet, small_catalog: Catalog) -> None:
+    draft = load_draft("tpp-threshold-2400", rules)
+    result = destination_impact(
+        rules, draft.apply(rules), draft.actions, small_catalog, dt.date(2027, 1, 1), destinations=["CN", "DE", "SA"]
+    )
+    got = {
+        (c["item"]["id"], c["destination"]): (c["before"]["verdict"], c["after"]["verdict"]) for c in result["changes"]
+    }
+    # Edge (and the server holding it) become controlled: a license for China (D:5) and Saudi Arabia (D:1/D:4);
+    # nothing changes for Germany (A:5). B1 goes from .b (NAC/ACA) to datacenter .a (no NAC/ACA).
+    assert got[("hand-edge", "CN")] == ("NLR", "LICENSE_REQUIRED")
+    assert got[("hand-server", "SA")] == ("NLR", "LICENSE_REQUIRED")
+    assert got[("hand-b1", "CN")] == ("LICENSE_EXCEPTION", "LICENSE_REQUIRED")
+    assert not any(dest == "DE" for _, dest in got)
+    assert ("hand-big", "CN") not in got and ("hand-gamer", "CN") not in got
+    assert result["changed"] == len(got) and result["changed_by_destination"]["CN"] == 3
+
+
+def test_diffusion_as_codified_reaches_tier_one_destinations(rules: RuleSet) -> None:
+    """Enforced as codified, the diffusion rule needs a license for 3A090.a items even to Germany (AIA aside)."""
+    draft = load_draft("ai-diffusion-as-codified", rules)
+    result = destination_impact(
+        rules, draft.apply(rules), draft.actions, load_catalog(), dt.date(2026, 6, 1), destinations=["DE", "BR"]
+    )
+    h100 = {c["destination"]: c for c in result["changes"] if c["item"]["id"] == "nvidia-h100-sxm5-80gb"}
+    assert h100["BR"]["before"]["verdict"] == "NLR" and h100["BR"]["after"]["verdict"] == "LICENSE_REQUIRED"
+    assert h100["BR"]["after"]["review_policy"] == "presumption_of_approval"  # Tier 2, allocation not tracked
+    assert any(w["rule"] == "draft-ai-diffusion-enforced#742.6(a)(6)(iii)(A)" for w in h100["BR"]["why"])
+    assert h100["DE"]["after"]["verdict"] in ("LICENSE_EXCEPTION", "LICENSE_REQUIRED")
