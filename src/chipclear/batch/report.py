@@ -1,15 +1,13 @@
 """The run summary (counts by verdict, by reason, by destination) for the terminal and a self-contained HTML report.
 
 Counts are computed on the distinct determinations weighted by how many lines each covers, so a summary of a
-million lines costs what its distinct keys cost. Charts are matplotlib PNGs embedded as data URIs: the report is
-one file with no external resources.
+million lines costs what its distinct keys cost. Charts are inline SVG: the report is one file with no script and
+no external resource.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 from typing import Any
 
@@ -71,54 +69,73 @@ def summarise(keyed: pl.DataFrame, decisions: pl.DataFrame, bad: int, top: int =
     }
 
 
-def _png(fig: Any) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+def _hbar_svg(title: str, labels: list[str], values: list[int], colours: list[str]) -> str:
+    """A horizontal bar chart as inline SVG (no script, no external resource)."""
+    width, label_w, row_h = 640, 260, 22
+    top = max(values, default=0) or 1
+    height = 30 + row_h * len(labels)
+    out = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' role='img' aria-label='{html.escape(title)}' "
+        f"width='{width}' height='{height}' viewBox='0 0 {width} {height}' font-family='sans-serif' font-size='12'>",
+        f"<text x='0' y='16' font-weight='bold'>{html.escape(title)}</text>",
+    ]
+    for i, (label, value, colour) in enumerate(zip(labels, values, colours, strict=True)):
+        y = 26 + i * row_h
+        bar = int((width - label_w - 80) * value / top)
+        out.append(f"<text x='0' y='{y + 14}'>{html.escape(label[:40])}</text>")
+        out.append(f"<rect x='{label_w}' y='{y + 3}' width='{bar}' height='{row_h - 6}' fill='{colour}'/>")
+        out.append(f"<text x='{label_w + bar + 6}' y='{y + 14}'>{value:,}</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _stacked_svg(title: str, rows: list[dict[str, Any]]) -> str:
+    """Verdicts by destination as stacked horizontal bars, with a legend."""
+    width, label_w, row_h = 640, 60, 20
+    top = max((r.get("total", 0) for r in rows), default=0) or 1
+    present = [v for v in VERDICT_ORDER if any(r.get(v) for r in rows)]
+    height = 50 + row_h * len(rows)
+    out = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' role='img' aria-label='{html.escape(title)}' "
+        f"width='{width}' height='{height}' viewBox='0 0 {width} {height}' font-family='sans-serif' font-size='12'>",
+        f"<text x='0' y='16' font-weight='bold'>{html.escape(title)}</text>",
+    ]
+    for k, verdict in enumerate(present):
+        x = k * 105
+        out.append(f"<rect x='{x}' y='24' width='10' height='10' fill='{VERDICT_COLOURS[verdict]}'/>")
+        out.append(f"<text x='{x + 14}' y='33' font-size='10'>{verdict}</text>")
+    for i, r in enumerate(rows):
+        y = 42 + i * row_h
+        out.append(f"<text x='0' y='{y + 13}'>{html.escape(str(r['destination']))}</text>")
+        x = float(label_w)
+        for verdict in present:
+            w = (width - label_w - 70) * r.get(verdict, 0) / top
+            if w:
+                out.append(
+                    f"<rect x='{x:.1f}' y='{y + 2}' width='{w:.1f}' height='{row_h - 4}' "
+                    f"fill='{VERDICT_COLOURS[verdict]}'><title>{verdict}: {r.get(verdict, 0):,}</title></rect>"
+                )
+            x += w
+        out.append(f"<text x='{x + 6:.1f}' y='{y + 13}'>{r.get('total', 0):,}</text>")
+    out.append("</svg>")
+    return "".join(out)
 
 
 def _charts(summary: dict[str, Any]) -> list[tuple[str, str]]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     charts: list[tuple[str, str]] = []
     verdicts = summary.get("by_verdict") or {}
     if verdicts:
         names = [v for v in VERDICT_ORDER if v in verdicts] + [v for v in verdicts if v not in VERDICT_ORDER]
-        fig, ax = plt.subplots(figsize=(7, 3))
-        ax.barh(names, [verdicts[n] for n in names], color=[VERDICT_COLOURS.get(n, "#777") for n in names])
-        ax.invert_yaxis()
-        ax.set_xlabel("lines")
-        ax.set_title("Lines by verdict")
-        charts.append(("Lines by verdict", _png(fig)))
-        plt.close(fig)
-    rows = summary.get("by_destination") or []
+        colours = [VERDICT_COLOURS.get(n, "#777777") for n in names]
+        charts.append(("Lines by verdict", _hbar_svg("Lines by verdict", names, [verdicts[n] for n in names], colours)))
+    rows = (summary.get("by_destination") or [])[:20]
     if rows:
-        rows = rows[:20]
-        fig, ax = plt.subplots(figsize=(9, 4))
-        left = [0] * len(rows)
-        labels = [r["destination"] for r in rows]
-        for verdict in VERDICT_ORDER:
-            values = [r.get(verdict, 0) for r in rows]
-            if any(values):
-                ax.bar(labels, values, bottom=left, label=verdict, color=VERDICT_COLOURS[verdict])
-                left = [a + b for a, b in zip(left, values, strict=True)]
-        ax.set_ylabel("lines")
-        ax.set_title("Verdicts by destination (top 20)")
-        ax.legend(fontsize=7)
-        charts.append(("Verdicts by destination", _png(fig)))
-        plt.close(fig)
-    transitions = summary.get("transitions") or []
+        charts.append(("Verdicts by destination", _stacked_svg("Verdicts by destination (top 20)", rows)))
+    transitions = (summary.get("transitions") or [])[:12]
     if transitions:
-        fig, ax = plt.subplots(figsize=(7, 3))
-        labels = [f"{t['verdict_before']} -> {t['verdict']}" for t in transitions[:12]]
-        ax.barh(labels, [t["lines"] for t in transitions[:12]], color="#1565c0")
-        ax.invert_yaxis()
-        ax.set_title("Verdict changes")
-        charts.append(("Verdict changes", _png(fig)))
-        plt.close(fig)
+        labels = [f"{t['verdict_before']} -> {t['verdict']}" for t in transitions]
+        values = [t["lines"] for t in transitions]
+        charts.append(("Verdict changes", _hbar_svg("Verdict changes", labels, values, ["#1565c0"] * len(values))))
     return charts
 
 
@@ -164,8 +181,8 @@ def render_html(summary: dict[str, Any]) -> str:
             f"{esc(str(summary.get('bad_rows_file')))} (row number and reason for each).</p>"
         )
     parts.append(_table([{"": k, "value": v} for k, v in facts], ["", "value"]))
-    for title, uri in _charts(summary):
-        parts.append(f"<h2>{esc(title)}</h2><img alt='{esc(title)}' src='{uri}'>")
+    for title, svg in _charts(summary):
+        parts.append(f"<h2>{esc(title)}</h2>{svg}")
     if summary.get("by_verdict"):
         rows = [{"verdict": k, "lines": f"{v:,}"} for k, v in summary["by_verdict"].items()]
         parts.append("<h2>By verdict</h2>" + _table(rows, ["verdict", "lines"]))

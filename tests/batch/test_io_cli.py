@@ -1,0 +1,114 @@
+"""Input validation (bad rows by row number, never dropped, never stopping the run), the CLI and demo orders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from chipclear.batch import generate_orders
+from chipclear.cli import app
+
+runner = CliRunner()
+
+CSV = """Order,Item,Qty,Destination Country,Ship Date,Customer,Customer Country,HQ Country,End Use,Supercomputer
+SO-1,H100 SXM5 80GB,8,DE,2024-03-01,Atlas Data Systems GmbH,DE,DE,training,no
+SO-1,H1OO,8,DE,2024-03-01,Atlas Data Systems GmbH,DE,DE,training,no
+SO-2,nvidia-h20,2,XX,2024-03-01,Atlas Data Systems GmbH,DE,DE,,
+SO-2,nvidia-h20,two,CN,2024-03-01,Jade River Computing Co. Ltd.,CN,CN,,
+SO-3,nvidia-h20,0,CN,2024-03-01,Jade River Computing Co. Ltd.,CN,CN,,
+SO-3,nvidia-h20,1,CN,01/03/2024,Jade River Computing Co. Ltd.,CN,CN,,
+SO-4,nvidia-h20,1,CN,2024-03-01,Jade River Computing Co. Ltd.,CN,QQ,,maybe
+SO-4,,1,,2024-03-01,,,,,
+SO-5,RTX 4090,1,SG,2025-01-10,Summit Gaming Pte. Ltd.,SG,CN,gaming,false
+"""
+
+
+def test_bad_rows_are_reported_by_row_number_and_good_rows_decided(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(CSV, encoding="utf-8")
+    out = tmp_path / "d.parquet"
+    result = runner.invoke(app, ["batch", str(orders), "--out", str(out), "--no-screening", "--quiet"])
+    assert result.exit_code == 0, result.output
+    decided = pl.read_parquet(out)
+    assert decided["row"].to_list() == [1, 9]
+    assert decided["order_id"].to_list() == ["SO-1", "SO-5"]
+    assert decided["item_id"].to_list() == ["nvidia-h100-sxm5-80gb", "nvidia-rtx-4090"]
+    bad = pl.read_csv(tmp_path / "d.bad-rows.csv", infer_schema=False)
+    reasons = dict(zip(bad["row"].cast(pl.Int64), bad["reason"], strict=True))
+    assert sorted(reasons) == [2, 3, 4, 5, 6, 7, 8]
+    assert reasons[2].startswith("unknown item 'H1OO'")
+    assert reasons[3] == "destination: unknown country code 'XX'"
+    assert reasons[4] == "quantity: 'two' is not a whole number"
+    assert reasons[5] == "quantity: 0 must be at least 1"
+    assert reasons[6] == "ship_date: '01/03/2024' is not a date in YYYY-MM-DD form"
+    assert "end_user_headquarters_country: unknown country code 'QQ'" in reasons[7]
+    assert "supercomputer: 'maybe' is not true/false" in reasons[7]
+    assert "item: empty" in reasons[8] and "destination: a country code is required" in reasons[8]
+    flat = " ".join(result.output.split())
+    assert "2 decisions" in flat and "7 bad rows" in flat
+
+
+def test_parquet_input_gives_the_same_decisions_as_csv(tmp_path: Path) -> None:
+    book = generate_orders(40, seed=3)
+    book.write_csv(tmp_path / "o.csv")
+    book.write_parquet(tmp_path / "o.parquet")
+    for name in ("o.csv", "o.parquet"):
+        args = ["batch", str(tmp_path / name), "--out", str(tmp_path / f"{name}.parquet"), "--no-screening", "-q"]
+        assert runner.invoke(app, args).exit_code == 0
+    a = pl.read_parquet(tmp_path / "o.csv.parquet")
+    b = pl.read_parquet(tmp_path / "o.parquet.parquet")
+    assert a.equals(b)
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("order,quantity\nSO-1,1\n", [], "missing column(s) item, destination"),
+        (None, [], "no such file"),
+        ("item,destination\nH100,DE\n", ["--date", "2024-13-01"], "date: '2024-13-01' is not a date"),
+        ("item,destination\nH100,DE\n", ["--layer", "draft"], "--layer: 'draft' is not one of"),
+    ],
+)
+def test_unusable_input_is_one_line_and_exit_2(
+    tmp_path: Path, content: str | None, args: list[str], message: str
+) -> None:
+    orders = tmp_path / "orders.csv"
+    if content is not None:
+        orders.write_text(content, encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(orders), "--out", str(tmp_path / "d.parquet"), "-q", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "d.parquet").exists()
+
+
+def test_out_must_be_parquet(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["batch", "x.csv", "--out", str(tmp_path / "d.csv")])
+    assert result.exit_code == 2 and "must end in .parquet" in result.output
+
+
+def test_demo_orders_writes_a_repeatable_realistic_book(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.csv", tmp_path / "b.parquet"
+    assert runner.invoke(app, ["demo", "orders", "--rows", "400", "--out", str(a)]).exit_code == 0
+    assert runner.invoke(app, ["demo", "orders", "--rows", "400", "--out", str(b)]).exit_code == 0
+    first = pl.read_csv(a, try_parse_dates=True)
+    second = pl.read_parquet(b)
+    assert first.height == 400
+    assert first["end_user_name"].to_list() == second["end_user_name"].to_list()
+    assert first["ship_date"].to_list() == second["ship_date"].to_list()
+    big = generate_orders(5000, seed=9)
+    assert big["destination"].n_unique() > 20 and big["item"].n_unique() > 40
+    assert big["end_user_name"].n_unique() < 400  # customers buy repeatedly
+    assert {"CN", "US", "HK", "DE"} <= set(big["destination"])
+    spoiled = generate_orders(2000, seed=9, bad_share=0.05)
+    assert (
+        50 < spoiled.filter(pl.col("destination") == "XX").height + spoiled.filter(pl.col("item") == "H1OO-typo").height
+    )
+
+
+def test_demo_without_subcommand_still_classifies() -> None:
+    result = runner.invoke(app, ["demo", "--json"])
+    assert result.exit_code == 0
+    assert result.output.lstrip().startswith("[")
