@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from chipclear.ledger import Ledger, open_ledger, services, users
-from chipclear.ledger.models import License, User
+from chipclear.ledger.models import Base, License, User
 
 from .helpers import H20_PARTIES
 
@@ -48,9 +48,46 @@ def new_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
         engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database (no schema)."""
     yield from new_database_url(request.param, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def _pg_ledger_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated PostgreSQL database for the session; ``ledger_url`` empties it before each test."""
+    gen = new_database_url("postgres", tmp_path_factory.mktemp("pg"))
+    url = next(gen)
+    open_ledger(url).close()
+    yield url
+    next(gen, None)
+
+
+def _empty_tables(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name != "audit_head")
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h WHERE id = 1"), {"h": "0" * 64})
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty ledger database: a new SQLite file, or the session's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+        open_ledger(url).close()
+        return url
+    url: str = request.getfixturevalue("_pg_ledger_url")
+    _empty_tables(url)
+    return url
 
 
 @pytest.fixture
@@ -59,8 +96,8 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def ledger(db_url: str) -> Iterator[Ledger]:
-    led = open_ledger(db_url)
+def ledger(ledger_url: str) -> Iterator[Ledger]:
+    led = open_ledger(ledger_url)
     yield led
     led.close()
 

@@ -47,14 +47,14 @@ def _totals(ledger: Ledger) -> dict[str, int]:
 
 
 @pytest.mark.slow
-def test_concurrent_shipments_never_overdraw(ledger: Ledger, staff: Staff, db_url: str) -> None:
+def test_concurrent_shipments_never_overdraw(ledger: Ledger, staff: Staff, ledger_url: str) -> None:
     attempts = PROCESSES * SHIPMENTS
     limit = attempts * 3 // 4  # a quarter of the attempts must be refused (held)
     grant_h20(ledger, staff, quantity=limit)
     before = _totals(ledger)
     procs = [
         subprocess.Popen(
-            [sys.executable, str(WORKER), db_url, str(SHIPMENTS), f"worker{i}"],
+            [sys.executable, str(WORKER), ledger_url, str(SHIPMENTS), f"worker{i}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -79,13 +79,15 @@ def test_concurrent_shipments_never_overdraw(ledger: Ledger, staff: Staff, db_ur
     assert result.ok, result.problem
 
 
-@pytest.mark.parametrize("victims", [1, 3])
-def test_killed_mid_shipment_leaves_no_partial_state(ledger: Ledger, staff: Staff, db_url: str, victims: int) -> None:
+@pytest.mark.parametrize("victims", [1, 2])
+def test_killed_mid_shipment_leaves_no_partial_state(
+    ledger: Ledger, staff: Staff, ledger_url: str, victims: int
+) -> None:
     grant_h20(ledger, staff, quantity=100)
     before = _totals(ledger)
     procs = [
         subprocess.Popen(
-            [sys.executable, str(WORKER), db_url, "1", f"victim{i}", "--pause-before-commit"],
+            [sys.executable, str(WORKER), ledger_url, "1", f"victim{i}", "--pause-before-commit"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -100,7 +102,7 @@ def test_killed_mid_shipment_leaves_no_partial_state(ledger: Ledger, staff: Staf
         procs.remove(ready)
     assert _totals(ledger) == before  # nothing of the killed shipments remains
     # the ledger keeps working: the locks died with the processes
-    led = open_ledger(db_url)
+    led = open_ledger(ledger_url)
     try:
         from chipclear.ledger import services
 

@@ -74,3 +74,11 @@ def test_ledger_review_store(ledger: Ledger, staff: Staff) -> None:
         store.record("X", "csl-1", "h", "apo", " ")
     with ledger.session() as s:
         assert audit.verify(s).ok
+
+
+def test_ledger_level_create_user_and_authenticate(ledger: Ledger) -> None:
+    admin, admin_key = ledger.create_user("ada", "admin")
+    _viewer, key = ledger.create_user("vic", "viewer", admin)
+    assert ledger.authenticate(key).name == "vic" and ledger.authenticate(admin_key).role == "admin"
+    with pytest.raises(PermissionDenied):
+        ledger.authenticate("cc_nope")

@@ -118,6 +118,20 @@ class Ledger:
     def close(self) -> None:
         self.engine.dispose()
 
+    def create_user(self, name: str, role: str, actor: Any = None) -> tuple[Any, str]:
+        """``users.create_user`` in its own transaction: (user, plaintext API key shown once)."""
+        from chipclear.ledger import users
+
+        with self.session() as s:
+            return users.create_user(s, name, role, actor)
+
+    def authenticate(self, key: str) -> Any:
+        """``users.authenticate`` in its own transaction: the active user holding ``key`` (a detached row)."""
+        from chipclear.ledger import users
+
+        with self.session() as s:
+            return users.authenticate(s, key)
+
 
 def open_ledger(url: str | None = None, *, create: bool = True) -> Ledger:
     """Open the ledger at ``url`` (default: settings). An empty database is migrated on first use; a database
