@@ -149,7 +149,13 @@ def test_licenses_balances_usage_expiry_and_audit(page: Any, server: Server) -> 
         },
     )
     assert lic.status_code == 201, lic.text
-    line = {"item": "nvidia-h20", "quantity": 30, "destination": "CN", "ship_date": today.isoformat(), "parties": [party]}
+    line = {
+        "item": "nvidia-h20",
+        "quantity": 30,
+        "destination": "CN",
+        "ship_date": today.isoformat(),
+        "parties": [party],
+    }
     shipped = server.api("POST", "/api/shipments", json={"lines": [line], "reference": "PO-LIC"}).json()
     assert shipped["lines"][0]["status"] == "shipped", shipped["lines"][0]["decision"]["reasons"][-1]
     pg = page

@@ -79,12 +79,13 @@ def api_key(
     header_key: str | None = Security(api_key_header),
     bearer_key: HTTPAuthorizationCredentials | None = Security(bearer),
 ) -> str | None:
-    """The API key of a JSON API request (header only)."""
-    if header_key:
+    """The API key of a JSON API request (header only). A request without one is refused here, before its body
+    is even validated; the key itself is checked in the route's transaction (``transaction``)."""
+    if header_key and header_key.strip():
         return header_key.strip()
-    if bearer_key is not None:
+    if bearer_key is not None and bearer_key.credentials.strip():
         return bearer_key.credentials.strip()
-    return None
+    raise Unauthorized("no API key given: send it in the X-API-Key header", field="X-API-Key")
 
 
 def cookie_key(request: Request) -> str | None:

@@ -49,7 +49,8 @@ class GrantIn(BaseModel):
     valid_to: dt.date
     quantity_limit: int | None = Field(None, ge=1, le=10**9)
     value_limit_usd: float | None = Field(None, ge=0, le=1e13)
-    tolerance_percent: int = Field(0, ge=0, le=100)
+    quantity_tolerance_percent: int = Field(0, ge=0, le=100)
+    value_tolerance_percent: int = Field(0, ge=0, le=100)
     conditions: str = Field("", max_length=4000)
     decided_on: dt.date | None = None
 
@@ -117,7 +118,8 @@ def grant(request: Request, body: GrantIn, app_id: int = AppId, key: str | None 
             valid_to=body.valid_to,
             quantity_limit=body.quantity_limit,
             value_limit_usd=body.value_limit_usd,
-            tolerance_percent=body.tolerance_percent,
+            quantity_tolerance_percent=body.quantity_tolerance_percent,
+            value_tolerance_percent=body.value_tolerance_percent,
             conditions=body.conditions,
             decided_on=body.decided_on,
         )
