@@ -1,0 +1,226 @@
+"""``chipclear check``, ``timeline`` and ``diff`` as a user runs them (a real subprocess), plus engine invariants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from chipclear.catalog import load_catalog
+from chipclear.decision import OrderLine, Party
+from chipclear.determination.history import NoScreening
+from chipclear.determine import determine, diff, timeline
+from chipclear.errors import DataFileError
+from chipclear.geography import load_geography
+from chipclear.rules import load_rules
+from chipclear.rules.loader import parse_rule_text
+
+CLI = [sys.executable, "-m", "chipclear"]
+
+
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str) -> Done:
+    """The command in-process (the Typer app with the same error handling as the console script)."""
+    from chipclear.cli import app
+
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    code = result.exit_code if result.exit_code is not None else 0
+    return Done(code, result.stdout, result.stderr)
+
+
+def check_json(*args: str) -> dict[str, Any]:
+    done = run("check", *args, "--json")
+    assert done.returncode == 0, done.stderr
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def test_check_as_a_real_process() -> None:
+    """One end-to-end run of the installed entry point: JSON on stdout, one-line error and exit 2 on bad input."""
+    env = {**os.environ, "COLUMNS": "200"}
+    ok = subprocess.run(
+        [*CLI, "check", "--item", "H100", "--to", "CN", "--date", "2023-12-01", "--end-user-hq", "CN", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["review_policy"] == "presumption_of_denial"
+    bad = subprocess.run(
+        [*CLI, "check", "--item", "H100", "--to", "XX"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "XX" in bad.stderr
+
+
+def test_check_json_keys_and_h20_letter() -> None:
+    data = check_json("--item", "H20", "--to", "CN", "--date", "2025-04-09", "--end-user-hq", "CN")
+    for key in (
+        "verdict",
+        "review_policy",
+        "license_exceptions",
+        "classification",
+        "reasons",
+        "rules_version",
+        "as_of",
+    ):
+        assert key in data
+    assert data["verdict"] == "LICENSE_REQUIRED"
+    assert data["as_of"] == "2025-04-09"
+    assert data["classification"]["item"]["id"] == "nvidia-h20"
+    assert any("is-informed-nvidia-h20" in r["rule"] and r["citation"] for r in data["reasons"])
+    assert all(set(r) >= {"rule", "citation", "detail"} for r in data["reasons"])
+
+
+def test_check_json_nac_conditions() -> None:
+    data = check_json("--item", "RTX 4090", "--to", "CN", "--date", "2023-12-01", "--end-user-hq", "CN")
+    assert data["verdict"] == "LICENSE_EXCEPTION"
+    assert data["license_exceptions"][0]["code"] == "NAC"
+    assert any("25 calendar days" in c for c in data["license_exceptions"][0]["conditions"])
+
+
+def test_check_layer_codified_differs_from_enforced() -> None:
+    args = ("--item", "H100", "--to", "BR", "--date", "2025-06-01", "--end-user-hq", "BR")
+    assert check_json(*args)["verdict"] == "NLR"
+    codified = check_json(*args, "--layer", "codified")
+    assert codified["verdict"] == "LICENSE_REQUIRED" and codified["layer"] == "codified"
+
+
+def test_check_without_end_user_holds_naming_the_headquarters() -> None:
+    data = check_json("--item", "H100", "--to", "SG", "--date", "2024-06-01")
+    assert data["verdict"] == "HOLD"
+    assert any("headquarters" in m for m in data["missing"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--item", "H100", "--to", "XX"], "unknown country code 'XX'"),
+        (["--item", "no-such-chip", "--to", "CN"], "unknown item"),
+        (["--item", "H100", "--to", "CN", "--date", "2025-13-01"], "not a date"),
+        (["--item", "H100", "--to", "CN", "--layer", "draft"], "layer"),
+    ],
+)
+def test_check_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    done = run("check", *args)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_timeline_h20_cli() -> None:
+    done = run("timeline", "H20", "--to", "CN", "--until", "2026-11-29", "--json")
+    assert done.returncode == 0, done.stderr
+    periods = json.loads(done.stdout)["periods"]
+    assert [(p["start"], p["verdict"]) for p in periods] == [("2022-01-01", "NLR"), ("2025-04-09", "LICENSE_REQUIRED")]
+    assert periods[0]["end"] == "2025-04-08"
+    assert periods[1]["caused_by"][0]["rule"] == "2025-04-09_nvidia-8k_h20-is-informed"
+    assert periods[1]["events"] and not any(e["lifts_requirement"] for e in periods[1]["events"])
+    text = run("timeline", "H20", "--to", "CN", "--until", "2026-11-29")
+    assert "LICENSE_REQUIRED" in text.stdout and "744.23(b)" in text.stdout
+
+
+def test_diff_cli_2023() -> None:
+    done = run("diff", "--from", "2023-06-01", "--to", "2023-12-01", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    by_key = {(c["item"], c["destination"]): c for c in result["changes"]}
+    a800 = by_key[("nvidia-a800-sxm4-80gb", "CN")]
+    assert (a800["before"]["verdict"], a800["after"]["verdict"]) == ("NLR", "LICENSE_REQUIRED")
+    assert any("742.6(a)(6)(iii)" in w["rule"] and "73458" in w["citation"] for w in a800["why"])
+    rtx = by_key[("nvidia-rtx-4090", "CN")]
+    assert rtx["after"]["license_exceptions"] == ["NAC"]
+    assert ("nvidia-h100-sxm5-80gb", "DE") not in by_key  # A:5: no change
+    assert any(c["rule"].startswith("2023-11-17_88FR73458") for c in result["actions_between"])
+
+
+# -- invariants ---------------------------------------------------------------------------------------------------
+EMBARGOED = ["IR", "KP", "CU", "SY", "RU", "BY", "UA-43"]
+
+
+@pytest.mark.parametrize("destination", EMBARGOED)
+def test_never_nlr_for_any_item_to_an_embargoed_destination(destination: str) -> None:
+    cat = load_catalog()
+    for item in cat.items():
+        for day in (dt.date(2023, 1, 2), dt.date(2024, 6, 1), dt.date(2026, 3, 1)):
+            line = OrderLine(item=item.id, destination=destination, ship_date=day)
+            decision = determine(line, catalog=cat, screener=NoScreening())
+            assert decision.verdict.value == "PROHIBITED", (item.id, destination, day)
+
+
+def test_3a090_never_nlr_to_china_after_2022_10_07() -> None:
+    cat = load_catalog()
+    for item in cat.items():
+        for day in (dt.date(2022, 10, 7), dt.date(2023, 11, 17), dt.date(2025, 6, 1), dt.date(2026, 2, 1)):
+            line = OrderLine(
+                item=item.id, destination="CN", ship_date=day, parties=[Party(name="x", headquarters_country="CN")]
+            )
+            d = determine(line, catalog=cat, screener=NoScreening())
+            if d.classification["status"] == "controlled":
+                assert d.verdict.value != "NLR", (item.id, day, d.verdict)
+
+
+def test_every_reason_is_cited_and_the_record_reproduces() -> None:
+    line = OrderLine(
+        item="H100",
+        destination="SG",
+        ship_date=dt.date(2024, 6, 1),
+        parties=[Party(name="x", country="SG", headquarters_country="CN")],
+    )
+    first = determine(line, screener=NoScreening())
+    again = determine(OrderLine.model_validate(first.input), as_of=first.as_of, screener=NoScreening())
+    assert first.verdict == again.verdict and first.reasons == again.reasons
+    assert all(r.rule and r.citation for r in first.reasons)
+
+
+def test_hong_kong_is_china_and_macau_is_not_d5() -> None:
+    geo = load_geography()
+    on = dt.date(2024, 1, 1)
+    assert geo.member("HK", "D:5", on).value is True
+    assert geo.member("MO", "D:5", on).value is False
+    assert geo.member("MO", "D:1", on).value is True
+
+
+def test_membership_windows() -> None:
+    geo = load_geography()
+    assert geo.member("NI", "D:5", dt.date(2024, 3, 14)).value is False
+    assert geo.member("NI", "D:5", dt.date(2024, 3, 15)).value is True
+    assert geo.member("CY", "D:5", dt.date(2024, 5, 29)).value is True
+    assert geo.member("CY", "D:5", dt.date(2024, 5, 30)).value is False
+    assert geo.member("KH", "D:5", dt.date(2025, 12, 1)).value is None
+    assert geo.member("KH", "D:5", dt.date(2026, 2, 3)).value is False
+
+
+def test_licensing_data_naming_an_unknown_country_is_rejected() -> None:
+    from chipclear.determination.merge import validate
+
+    bad = parse_rule_text(
+        "id: bad\ntitle: t\ncitation: c\neffective: 2024-01-01\nconfidence: H\nsource: s\n"
+        "licensing:\n  citation: c\n  confidence: H\n  requirements:\n  - id: r\n    kind: destination\n"
+        "    text: t\n    citation: c\n    confidence: H\n    when: {destination_in: {countries: [ZZ]}}\n",
+        "bad.yaml",
+    )
+    with pytest.raises(DataFileError, match=re.escape("bad.yaml: licensing: unknown country code 'ZZ'")):
+        validate(load_rules().with_overlay([bad]), load_geography())
+
+
+def test_timeline_and_diff_services_match_determine() -> None:
+    t = timeline("H100", "SG", end_user_hq="CN", end=dt.date(2026, 11, 29))
+    assert [p.verdict for p in t.periods] == ["NLR", "LICENSE_REQUIRED", "LICENSE_REQUIRED"]
+    assert [p.review_policy for p in t.periods] == [None, "case_by_case", "presumption_of_denial"]
+    result = diff(dt.date(2025, 4, 1), dt.date(2025, 6, 1), items=["H20"], destinations=["CN", "DE"])
+    assert [(c["item"], c["destination"]) for c in result["changes"]] == [("nvidia-h20", "CN")]
