@@ -37,6 +37,7 @@ FUZZY_EDIT_COST = 0.6  # share of a character's worth lost per edit
 MIN_FUZZY_LEN = 4  # tokens shorter than this only match exactly
 LONG_TOKEN_LEN = 8  # tokens this long may differ by two edits
 MIN_SPLIT_PIECE = 3
+FUZZY_CACHE_SIZE = 200_000
 IN_VOCAB_FUZZY_LEN = 6  # listed tokens this long also match their listed near-spellings
 LEGAL_FORM_WEIGHT = 0.3
 PHONETIC_SIMILARITY = 0.8  # same consonant skeleton: a transliteration variant (Rostekh/Rostec, Mohamed/Muhammad)
@@ -167,6 +168,8 @@ class NameIndex:
         self.alias_tids = alias_tids
         self.alias_weight = np.array([float(self.token_weight[list(t)].sum()) for t in alias_tids], dtype=np.float32)
         self.postings = self._build_postings(alias_tids, len(vocab))
+        self.entry_postings = [np.unique(self.alias_entry[p]) for p in self.postings]
+        self._fuzzy_cache: dict[str, dict[int, float]] = {}
         self.deletes = self._build_deletes()
 
     @staticmethod
@@ -194,7 +197,17 @@ class NameIndex:
     # --- query side ------------------------------------------------------------------------------------------
 
     def fuzzy_matches(self, token: str) -> dict[int, float]:
-        """Listed tokens within the allowed edit distance of ``token``, with their similarity."""
+        """Listed tokens within the allowed edit distance of ``token``, with their similarity (memoised)."""
+        cached = self._fuzzy_cache.get(token)
+        if cached is not None:
+            return cached
+        found = self._fuzzy_matches(token)
+        if len(self._fuzzy_cache) >= FUZZY_CACHE_SIZE:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[token] = found
+        return found
+
+    def _fuzzy_matches(self, token: str) -> dict[int, float]:
         edits = _max_edits(len(token))
         if not edits or not token.isalpha():
             return {}
@@ -280,35 +293,79 @@ class NameIndex:
             variants.append(joined)
         return variants
 
-    def score_all(self, variant: Sequence[QueryToken]) -> tuple[np.ndarray, np.ndarray]:
-        """Aliases sharing at least one token with the query, and their scores (vectorised)."""
+    def score_all(self, variant: Sequence[QueryToken]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Names sharing a token with the query: rows, scores and name coverage (vectorised, sort-grouped)."""
         wq = sum(qt.weight for qt in variant)
-        idx_parts: list[np.ndarray] = []
-        val_parts: list[np.ndarray] = []
-        cov_parts: list[np.ndarray] = []
+        parts: list[np.ndarray] = []
+        sims: list[float] = []
+        weights: list[float] = []
+        sizes: list[int] = []
         for qt in variant:
             for tid, sim in qt.matches.items():
                 postings = self.postings[tid]
                 if postings.size:
-                    idx_parts.append(postings)
-                    val_parts.append(np.full(postings.size, qt.weight * sim, dtype=np.float64))
-                    cov_parts.append(np.full(postings.size, qt.weight, dtype=np.float64))
-        if not idx_parts or wq <= 0:
-            return np.empty(0, dtype=np.int64), np.empty(0)
-        idx = np.concatenate(idx_parts)
-        n = len(self.alias_text)
-        matched = np.bincount(idx, weights=np.concatenate(val_parts), minlength=n)
-        rows = np.flatnonzero(matched)
-        covered = np.bincount(idx, weights=np.concatenate(cov_parts), minlength=n)[rows]
+                    parts.append(postings)
+                    sims.append(qt.weight * sim)
+                    weights.append(qt.weight)
+                    sizes.append(postings.size)
+        if not parts or wq <= 0:
+            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+        rows, matched, covered = _grouped_sums(parts, sims, weights, sizes)
         wn = np.maximum(self.alias_weight[rows].astype(np.float64), 1e-9)
         u = np.minimum(covered, wq)
-        m = np.minimum(np.minimum(matched[rows], u), wn)
+        m = np.minimum(np.minimum(matched, u), wn)
         scores = (u / wq) ** QUERY_EXPONENT * (m / u) * (NAME_FLOOR + (1 - NAME_FLOOR) * (m / wn))
-        return rows, scores
+        return rows, scores, m / wn
 
-    def explain(self, variant: Sequence[QueryToken], alias_row: int) -> tuple[list[TokenMatch], list[str], list[str]]:
-        """Which query tokens matched which listed tokens, and the tokens left unmatched on each side."""
+    def score_entries(
+        self, variant: Sequence[QueryToken], rows: np.ndarray, name_coverage: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Score each entry against all its names together: query tokens may be found in different names of the
+        entry (a Chinese name whose pinyin is one alias and whose translated words are another). Query
+        coverage counts over the entry's names; name coverage is that of the entry's best-covered name.
+        Returns entry numbers, scores and the row of the best-covered name."""
+        wq = sum(qt.weight for qt in variant)
+        parts: list[np.ndarray] = []
+        sims: list[float] = []
+        weights: list[float] = []
+        sizes: list[int] = []
+        for qt in variant:
+            for tid, sim in qt.matches.items():
+                postings = self.entry_postings[tid]
+                if postings.size:
+                    parts.append(postings)
+                    sims.append(qt.weight * sim)
+                    weights.append(qt.weight)
+                    sizes.append(postings.size)
+        empty = np.empty(0, dtype=np.int64)
+        if not parts or wq <= 0 or rows.size == 0:
+            return empty, np.empty(0), empty
+        entries, matched, covered = _grouped_sums(parts, sims, weights, sizes)
+        row_entries = self.alias_entry[rows]
+        order = np.lexsort((-name_coverage, row_entries))
+        sorted_entries = row_entries[order]
+        firsts = np.concatenate(([0], np.flatnonzero(sorted_entries[1:] != sorted_entries[:-1]) + 1))
+        best_entries = sorted_entries[firsts]
+        best_rows = rows[order][firsts]
+        best_cn = name_coverage[order][firsts]
+        pos = np.searchsorted(best_entries, entries)
+        pos = np.minimum(pos, best_entries.size - 1)
+        ok = best_entries[pos] == entries
+        entries, matched, covered, pos = entries[ok], matched[ok], covered[ok], pos[ok]
+        u = np.minimum(covered, wq)
+        m = np.minimum(matched, u)
+        scores = (u / wq) ** QUERY_EXPONENT * (m / u) * (NAME_FLOOR + (1 - NAME_FLOOR) * best_cn[pos])
+        return entries, scores, best_rows[pos]
+
+    def explain(
+        self, variant: Sequence[QueryToken], alias_row: int, other_rows: Sequence[int] = ()
+    ) -> tuple[list[TokenMatch], list[str], list[str]]:
+        """Which query tokens matched which listed tokens, and the tokens left unmatched on each side.
+
+        ``other_rows``: further names of the same entry whose tokens may also be matched (entry-level hits)."""
         listed = self.alias_tids[alias_row]
+        extra = [t for r in other_rows for t in self.alias_tids[r] if t not in listed]
+        listed = tuple(dict.fromkeys([*listed, *extra]))
         used: set[int] = set()
         pairs: list[TokenMatch] = []
         unmatched_query: list[str] = []
@@ -325,8 +382,14 @@ class NameIndex:
             how = qt.how if best[0] == 1.0 or qt.how != "exact" else "typo"
             query_text = " ".join(qt.source_tokens) if qt.how == "joined" else qt.text
             pairs.append(TokenMatch(query_text, self.tokens[best[1]], round(best[0], 3), how))
-        unmatched_listed = [self.tokens[t] for t in listed if t not in used]
+        unmatched_listed = [self.tokens[t] for t in self.alias_tids[alias_row] if t not in used]
         return pairs, unmatched_query, unmatched_listed
+
+    def entry_rows(self, e_no: int) -> range:
+        """Rows of an entry's names (they are stored together, in entry order)."""
+        start = int(np.searchsorted(self.alias_entry, e_no, side="left"))
+        stop = int(np.searchsorted(self.alias_entry, e_no, side="right"))
+        return range(start, stop)
 
     def pair_score(self, query: Iterable[QueryToken], listed_tokens: Sequence[str]) -> float:
         """Score a query against one listed name given as tokens (used by ``name_similarity``)."""
@@ -367,6 +430,21 @@ def _near_legal_form(token: str) -> bool:
     if len(token) < 5 or not token.isalpha():
         return False
     return any(OSA.distance(token, w, score_cutoff=1) <= 1 for w in words if len(w) >= 5)
+
+
+def _grouped_sums(
+    parts: list[np.ndarray], sims: list[float], weights: list[float], sizes: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ids present in the posting lists, with the summed similarity-weighted and plain weights of each."""
+    idx = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    vals = np.repeat(np.array(sims), sizes)
+    covs = np.repeat(np.array(weights), sizes)
+    if len(parts) == 1:
+        return idx, vals, covs
+    order = np.argsort(idx, kind="stable")
+    idx, vals, covs = idx[order], vals[order], covs[order]
+    starts = np.concatenate(([0], np.flatnonzero(idx[1:] != idx[:-1]) + 1))
+    return idx[starts], np.add.reduceat(vals, starts), np.add.reduceat(covs, starts)
 
 
 def _token_similarity(a: str, b: str) -> float:

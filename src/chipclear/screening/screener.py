@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from chipclear.settings import get_settings
 COUNTRY_MATCH_BONUS = 0.03
 COUNTRY_MISMATCH_PENALTY = 0.05
 ADDRESS_MAX_BONUS = 0.05
+MAX_CANDIDATES = 200
 MATCH = "match"
 POSSIBLE = "possible"
 
@@ -130,6 +132,7 @@ class Screener:
         self.index = NameIndex(lists.entries)
         self._hashes: dict[int, str] = {}
         self._address_cache: dict[int, set[str]] = {}
+        self._stale_memo: tuple[float, tuple[bool, str | None]] | None = None
 
     @property
     def list_version(self) -> str:
@@ -140,7 +143,13 @@ class Screener:
         return self.lists.entries
 
     def staleness(self, today: dt.date | None = None) -> tuple[bool, str | None]:
-        today = today or dt.date.today()
+        if today is None:
+            now = time.monotonic()
+            if self._stale_memo is not None and now - self._stale_memo[0] < 60:
+                return self._stale_memo[1]
+            result = self.staleness(dt.date.today())
+            self._stale_memo = (now, result)
+            return result
         if self.lists.list_date is None:
             return True, "the list has no date: treat it as stale until its date is known"
         age = (today - self.lists.list_date).days
@@ -153,19 +162,26 @@ class Screener:
             self._hashes[e_no] = self.lists.entries[e_no].content_hash()
         return self._hashes[e_no]
 
-    def _candidates(self, variants: list[list[QueryToken]], floor: float) -> dict[int, tuple[float, int, int]]:
-        """Best alias per entry at or above ``floor``: entry number -> (name score, alias row, variant no)."""
-        best: dict[int, tuple[float, int, int]] = {}
+    def _candidates(self, variants: list[list[QueryToken]], floor: float) -> dict[int, tuple[float, int, int, bool]]:
+        """Best score per entry at or above ``floor``: entry -> (name score, alias row, variant, across names)."""
+        best: dict[int, tuple[float, int, int, bool]] = {}
         alias_entry = self.index.alias_entry
         for v_no, variant in enumerate(variants):
-            rows, scores = self.index.score_all(variant)
+            rows, scores, coverage = self.index.score_all(variant)
             keep = np.flatnonzero(scores >= floor)
-            for i in keep[np.argsort(-scores[keep], kind="stable")][:200]:
+            for i in keep[np.argsort(-scores[keep], kind="stable")][:MAX_CANDIDATES]:
                 row = int(rows[i])
                 e_no = int(alias_entry[row])
                 score = float(scores[i])
                 if e_no not in best or score > best[e_no][0]:
-                    best[e_no] = (score, row, v_no)
+                    best[e_no] = (score, row, v_no, False)
+            entries, e_scores, e_rows = self.index.score_entries(variant, rows, coverage)
+            keep = np.flatnonzero(e_scores >= floor)
+            for i in keep[np.argsort(-e_scores[keep], kind="stable")][:MAX_CANDIDATES]:
+                e_no = int(entries[i])
+                score = float(e_scores[i])
+                if e_no not in best or score > best[e_no][0] + 1e-9:
+                    best[e_no] = (score, int(e_rows[i]), v_no, True)
         return best
 
     def _qualify(self, e_no: int, country: str | None, address_tokens: set[str]) -> tuple[float, dict[str, Any]]:
@@ -222,12 +238,15 @@ class Screener:
         bonus = (COUNTRY_MATCH_BONUS if country else 0.0) + (ADDRESS_MAX_BONUS if address_tokens else 0.0)
         candidates = self._candidates(variants, max(floor - bonus, 1e-6)) if variants else {}
         hits: list[Hit] = []
-        for e_no, (name_score, row, v_no) in candidates.items():
+        for e_no, (name_score, row, v_no, across) in candidates.items():
             adjust, notes = self._qualify(e_no, country, address_tokens)
             score = round(min(1.0, max(0.0, name_score + adjust)), 4)
             if score < floor:
                 continue
-            hits.append(self._hit(e_no, row, variants[v_no], norm.steps, name_score, score, notes))
+            if across:
+                notes["matched_across_names"] = "query words were found in several names of this entry"
+            others = [r for r in self.index.entry_rows(e_no) if r != row] if across else []
+            hits.append(self._hit(e_no, row, variants[v_no], norm.steps, name_score, score, notes, others))
         hits.sort(key=lambda h: (-h.score, h.source != "EL", h.entry_id))
         kept: list[Hit] = []
         suppressed: list[Hit] = []
@@ -259,9 +278,10 @@ class Screener:
         name_score: float,
         score: float,
         notes: dict[str, Any],
+        other_rows: list[int] | None = None,
     ) -> Hit:
         entry = self.lists.entries[e_no]
-        pairs, unmatched_query, unmatched_listed = self.index.explain(variant, row)
+        pairs, unmatched_query, unmatched_listed = self.index.explain(variant, row, other_rows or ())
         listed_norm = self.index.alias_norm[row]
         explanation: dict[str, Any] = {
             "name_score": round(name_score, 4),
