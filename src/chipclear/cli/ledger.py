@@ -73,9 +73,13 @@ def _actor(session: Session, api_key: str | None) -> User:
 
 
 def _run(api_key: str | None, work: Callable[[Session, User], T]) -> T:
-    """Authenticate and run ``work`` in one transaction."""
-    with _ledger() as ledger, ledger.session() as s:
-        return work(s, _actor(s, api_key))
+    """Authenticate (a short transaction of its own), then run ``work`` in one transaction, so that no lock is
+    held while the engine decides before ``work`` first touches the ledger."""
+    with _ledger() as ledger:
+        with ledger.session() as s:
+            actor = _actor(s, api_key)
+        with ledger.session() as s:
+            return work(s, actor)
 
 
 def _party(spec: str, role: str) -> Party:
