@@ -104,7 +104,7 @@ def test_demo_orders_writes_a_repeatable_realistic_book(tmp_path: Path) -> None:
     assert {"CN", "US", "HK", "DE"} <= set(big["destination"])
     spoiled = generate_orders(2000, seed=9, bad_share=0.05)
     assert (
-        50 < spoiled.filter(pl.col("destination") == "XX").height + spoiled.filter(pl.col("item") == "H1OO-typo").height
+        spoiled.filter(pl.col("destination") == "XX").height + spoiled.filter(pl.col("item") == "H1OO-typo").height > 50
     )
 
 
