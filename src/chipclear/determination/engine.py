@@ -51,11 +51,23 @@ class _State:
             self.missing.append(what)
 
 
-def _party_hq(party: Party) -> PartyHQ:
-    heads: list[tuple[str, str | None]] = [(party.name, party.headquarters_country)]
+def _party_hq(party: Party, index: int, geo: Geography) -> PartyHQ:
+    """The headquarters the headquartered rule looks at: the party's own and its ultimate parent's (last in the
+    chain, which is given nearest parent first). Codes are validated: a bad one is an input error, not a guess."""
+
+    def code(value: str | None, field: str) -> str | None:
+        return geo.normalize(value, field=field) if value else None
+
+    where = f"parties[{index}]"
+    heads: list[tuple[str, str | None]] = [
+        (party.name, code(party.headquarters_country, f"{where}.headquarters_country"))
+    ]
+    if party.country:
+        code(party.country, f"{where}.country")
     if party.parents:
         top = party.parents[-1]
-        heads.append((f"{top.name} (ultimate parent of {party.name})", top.headquarters_country))
+        field = f"{where}.parents[{len(party.parents) - 1}].headquarters_country"
+        heads.append((f"{top.name} (ultimate parent of {party.name})", code(top.headquarters_country, field)))
     return PartyHQ(party.name, tuple(heads))
 
 
@@ -74,7 +86,7 @@ def build_facts(line: OrderLine, as_of: dt.date, geo: Geography, cls: Classifica
     ids = {item.id}
     if isinstance(item, System):
         ids |= {c.part for c in item.components}
-    parties = tuple(_party_hq(p) for p in line.parties if p.role in PARTY_ROLES_FOR_HQ)
+    parties = tuple(_party_hq(p, i, geo) for i, p in enumerate(line.parties) if p.role in PARTY_ROLES_FOR_HQ)
     flags = {
         name for name in ("supercomputer", "advanced_node_ic_production", "military") if getattr(line.end_use, name)
     }
