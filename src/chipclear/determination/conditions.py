@@ -76,6 +76,7 @@ class Evaluator:
         if note:
             out.details.append(note)
         names = {code, resolved, self.geo.country_of(code)}
+        evidence: list[str] = []
 
         def membership(groups: list[str], countries: list[str]) -> Tri:
             values: list[Tri] = [bool(names & set(countries))]
@@ -85,12 +86,16 @@ class Evaluator:
                 if answer.value is None:
                     out.missing.add(f"{what}: {answer.describe()} [{answer.citation}]")
                 elif answer.value or answer.note:
-                    out.details.append(f"{answer.describe()} [{answer.confidence}]")
+                    evidence.append(f"{answer.describe()} [{answer.confidence}]")
             return t_or(values)
 
         inside = True if dset.worldwide else membership(dset.groups, dset.countries)
         excluded = membership(dset.except_groups, dset.except_countries)
-        return t_and([inside, t_not(excluded)])
+        result = t_and([inside, t_not(excluded)])
+        word = {True: "in", False: "not in", None: "unknown whether in"}[result]
+        because = f" ({'; '.join(evidence)})" if evidence else ""
+        out.details.append(f"{what} {code}: {word} {dset.label()}{because}")
+        return result
 
     # -- parties ----------------------------------------------------------------------------------------------
     def hq_values(self, dset: DestinationSet, out: Outcome) -> list[Tri]:
