@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,13 @@ STATUS_STYLE = {
     "controlled": ("#b30000", "o", "controlled (in force)"),
     "indeterminate": ("#e0a800", "s", "indeterminate (in force)"),
     "not_controlled": ("#2a7f2a", "^", "not 3A090/4A090 (in force)"),
+}
+
+
+RING_STYLE = {  # status under the draft of a part whose classification the draft changes
+    "controlled": ("#1f4fd6", "solid", "under the draft: becomes controlled / changes ECCN"),
+    "indeterminate": ("#e07b00", "dashed", "under the draft: becomes indeterminate (missing data)"),
+    "not_controlled": ("#2a7f2a", "solid", "under the draft: no longer controlled"),
 }
 
 
@@ -130,7 +138,7 @@ def _scatter_by_status(
     ax: Axes,
     groups: dict[tuple[float, float], list[Part]],
     status: dict[str, str],
-    changed: set[str],
+    changed: dict[str, str],
 ) -> list[Any]:
     texts = []
     for key, (colour, marker, label) in STATUS_STYLE.items():
@@ -138,19 +146,21 @@ def _scatter_by_status(
         if pts:
             xs, ys = zip(*pts, strict=True)
             ax.scatter(xs, ys, c=colour, marker=marker, s=46, label=label, zorder=5, edgecolors="k")
-    moved = [xy for xy, g in groups.items() if any(p.id in changed for p in g)]
-    if moved:
-        mx, my = zip(*moved, strict=True)
-        ax.scatter(
-            mx,
-            my,
-            s=210,
-            facecolors="none",
-            edgecolors="#1f4fd6",
-            linewidths=2.0,
-            zorder=6,
-            label="classification changes under the draft",
-        )
+    for after, (colour, style, label) in RING_STYLE.items():
+        moved = [xy for xy, g in groups.items() if any(changed.get(p.id) == after for p in g)]
+        if moved:
+            mx, my = zip(*moved, strict=True)
+            ax.scatter(
+                mx,
+                my,
+                s=230,
+                facecolors="none",
+                edgecolors=colour,
+                linewidths=2.0,
+                linestyles=style,
+                zorder=6,
+                label=label,
+            )
     for (x, y), group in groups.items():
         texts.append(ax.text(x, y, _group_label(group), fontsize=7.5, zorder=7))
     return texts
@@ -169,18 +179,18 @@ def _place_labels(ax: Axes, texts: list[Any]) -> None:
 
 def _statuses(
     base: RuleSet, drafted: RuleSet, catalog: Catalog, on: dt.date, layer: Layer
-) -> tuple[dict[str, str], set[str]]:
-    """Each part's status under the rules in force, and the ids whose classification the draft changes."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each part's status under the rules in force, and for the parts the draft changes, their draft status."""
     from chipclear.classify import classify
 
     status: dict[str, str] = {}
-    changed: set[str] = set()
+    changed: dict[str, str] = {}
     for part in catalog.parts.values():
         b = classify(part, on, layer, rules=base, catalog=catalog)
         a = classify(part, on, layer, rules=drafted, catalog=catalog)
         status[part.id] = b.status
         if (b.eccn, b.status) != (a.eccn, a.status):
-            changed.add(part.id)
+            changed[part.id] = a.status
     return status, changed
 
 
@@ -242,6 +252,10 @@ def tpp_density_map(
     for action in draft.actions:
         for removed in action.classification.remove if action.classification else []:
             off_plane.append(f"draft removes {removed}")
+    if all(a.classification is None for a in draft.actions):
+        off_plane.insert(0, "the draft changes no ECCN test (license requirements only): regions are unchanged")
+    elif any(a.effective > on for a in draft.actions):
+        off_plane.insert(0, f"the draft is not in force on {on}: its regions are not drawn")
     accelerators = [p for p in catalog.parts.values() if p.kind == "accelerator"]
     groups = _labelled_points(
         accelerators, lambda p: (metrics.total_processing_performance(p), metrics.performance_density(p))
@@ -311,7 +325,9 @@ def china_timeline(
         end = max(end, max(future) + dt.timedelta(days=270))
     days = sorted(set(change_points(base, start, end)) | set(change_points(drafted, start, end)))
     before = series(base, catalog, days, layer)
-    after = series(drafted, catalog, days, layer)
+    # before the draft's first effective date the draft world is the world in force: reuse those counts
+    first = min(a.effective for a in draft.actions)
+    after = before[: sum(d < first for d in days)] + series(drafted, catalog, [d for d in days if d >= first], layer)
     x = [float(date2num(d)) for d in days]
     fig, ax = _new_figure(11.5, 6.8)
     b_yes = [c["license"] for c in before]
@@ -421,6 +437,7 @@ class Window:
     effective: dt.date
     tpp_below: float
     bandwidth_below: float
+    scope: str = ""
 
 
 def review_windows(rules: RuleSet) -> list[Window]:
@@ -443,9 +460,22 @@ def review_windows(rules: RuleSet) -> list[Window]:
                             action.effective,
                             float(tpp[0]["value"]),
                             float(bw[0]["value"]),
+                            _scope(policy.when),
                         )
                     )
     return out
+
+
+def _scope(when: Any) -> str:
+    """Who the window is for, in words, from the policy's condition (destination, exporting country, certifications)."""
+    words = []
+    if when.export_from_us:
+        words.append("exports from the US")
+    if when.destination_in is not None:
+        words.append("to " + when.destination_in.label())
+    if when.certified:
+        words.append("with certifications " + ", ".join(when.certified))
+    return " ".join(words)
 
 
 def _condition_tests(node: Any) -> Iterator[list[dict[str, Any]]]:
@@ -490,7 +520,7 @@ def bandwidth_map(
                 edgecolor="#08519c",
                 label=f"{w.policy.replace('_', '-')} window from {w.effective}: TPP < "
                 f"{_fmt(w.tpp_below)} and total DRAM bandwidth < {_fmt(w.bandwidth_below)} GB/s"
-                f"\n({w.citation})",
+                f"\n" + textwrap.fill(f"{w.scope}; {w.citation}", 75),
             )
         )
     if not windows:
@@ -525,22 +555,20 @@ def bandwidth_map(
     texts = _scatter_by_status(ax, groups, before, changed)
     _place_labels(ax, texts)
     missing = len(accelerators) - sum(len(g) for g in groups.values())
-    ax.text(
-        0.99,
-        0.01,
-        f"{missing} catalog accelerators not plotted: TPP or memory bandwidth unknown",
-        transform=ax.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize=7.5,
-    )
     ax.set_xlabel("Total processing performance, TPP (bit length × dense TOPS; unitless, log scale)")
     ax.set_ylabel("Total DRAM (memory) bandwidth (GB/s, log scale)")
     ax.set_title(
         f"Memory bandwidth vs. TPP as of {on}, with the case-by-case review window\n{draft.title}", fontsize=10
     )
     point_handles, _ = ax.get_legend_handles_labels()
-    ax.legend(handles=[*handles, *point_handles], loc="upper left", fontsize=7.5, framealpha=0.9)
+    ax.legend(
+        handles=[*handles, *point_handles],
+        loc="lower right",
+        fontsize=7.5,
+        title_fontsize=7.5,
+        framealpha=0.95,
+        title=f"{missing} catalog accelerators not plotted: TPP or memory bandwidth unknown",
+    )
     ax.grid(True, which="major", alpha=0.3)
     _draft_banner(fig, draft)
     return fig
