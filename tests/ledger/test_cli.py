@@ -225,3 +225,51 @@ def test_check_line_verdicts_stay_typed(cli_env: dict[str, str]) -> None:
     )
     assert code == 1
     assert json.loads(out)[0]["decision"]["verdict"] == Verdict.LICENSE_REQUIRED.value
+
+
+def test_application_commands_and_lists(cli_env: dict[str, str]) -> None:
+    code, out = invoke(
+        ["license", "apply", "--item", "nvidia-h20", "--destination", "CN", "--end-user", "E"], cli_env["analyst"]
+    )
+    assert (code, out.strip()) == (0, "application 1: draft")
+    code, out = invoke(["license", "deny", "1", "--reason", "r"], cli_env["approver"])
+    assert code == 2 and "is a draft" in out
+    code, out = invoke(
+        ["license", "submit", "1", "--application-number", "Z5", "--submitted-on", "2025-07-15"], cli_env["analyst"]
+    )
+    assert (code, out.strip()) == (0, "application 1 (Z5): submitted")
+    code, out = invoke(
+        ["license", "deny", "1", "--returned", "--reason", "returned without action"], cli_env["approver"]
+    )
+    assert (code, out.strip()) == (0, "application 1: returned")
+    invoke(["license", "apply", "--item", "x", "--destination", "CN", "--end-user", "E"], cli_env["analyst"])
+    code, out = invoke(["license", "withdraw", "2", "--reason", "order cancelled"], cli_env["analyst"])
+    assert (code, out.strip()) == (0, "application 2: withdrawn")
+    code, out = invoke(["license", "list", "--applications", "--json"], cli_env["viewer"])
+    assert [(a["id"], a["status"]) for a in json.loads(out)] == [(1, "returned"), (2, "withdrawn")]
+    code, out = invoke(["license", "list", "--json"], cli_env["viewer"])
+    assert (code, json.loads(out)) == (0, [])
+    code, out = invoke(["user", "list"], cli_env["admin"])
+    assert code == 0 and "apo: approver" in out
+
+
+def test_db_upgrade_from_previous_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chipclear.ledger.db import current_revision, make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    monkeypatch.setenv("CHIPCLEAR_DATABASE_URL", url)
+    engine = make_engine(url)
+    upgrade(engine, "0001")
+    engine.dispose()
+    code, out = invoke(["audit", "verify"], "")
+    assert code == 2 and "run `chipclear db upgrade`" in out
+    code, out = invoke(["db", "upgrade"], "")
+    assert (code, out.strip()) == (0, "ledger schema upgraded from 0001 to 0002")
+    engine = make_engine(url)
+    assert current_revision(engine) == "0002"
+    engine.dispose()
+    code, out = invoke(["db", "upgrade"], "")
+    assert (code, out.strip()) == (0, "ledger schema is up to date (revision 0002)")
+    key = runner.invoke(app, ["user", "add", "ada", "--role", "admin", "--key-only"]).output.strip()
+    code, out = invoke(["audit", "export"], key)
+    assert '"action": "db.upgrade"' in out.splitlines()[0]
