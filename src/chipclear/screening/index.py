@@ -300,7 +300,8 @@ class NameIndex:
         sims: list[float] = []
         weights: list[float] = []
         sizes: list[int] = []
-        for qt in variant:
+        owners: list[int] = []
+        for q_no, qt in enumerate(variant):
             for tid, sim in qt.matches.items():
                 postings = self.postings[tid]
                 if postings.size:
@@ -308,9 +309,10 @@ class NameIndex:
                     sims.append(qt.weight * sim)
                     weights.append(qt.weight)
                     sizes.append(postings.size)
+                    owners.append(q_no)
         if not parts or wq <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
-        rows, matched, covered = _grouped_sums(parts, sims, weights, sizes)
+        rows, matched, covered = _grouped_sums(parts, sims, weights, sizes, owners)
         wn = np.maximum(self.alias_weight[rows].astype(np.float64), 1e-9)
         u = np.minimum(covered, wq)
         m = np.minimum(np.minimum(matched, u), wn)
@@ -329,7 +331,8 @@ class NameIndex:
         sims: list[float] = []
         weights: list[float] = []
         sizes: list[int] = []
-        for qt in variant:
+        owners: list[int] = []
+        for q_no, qt in enumerate(variant):
             for tid, sim in qt.matches.items():
                 postings = self.entry_postings[tid]
                 if postings.size:
@@ -337,10 +340,11 @@ class NameIndex:
                     sims.append(qt.weight * sim)
                     weights.append(qt.weight)
                     sizes.append(postings.size)
+                    owners.append(q_no)
         empty = np.empty(0, dtype=np.int64)
         if not parts or wq <= 0 or rows.size == 0:
             return empty, np.empty(0), empty
-        entries, matched, covered = _grouped_sums(parts, sims, weights, sizes)
+        entries, matched, covered = _grouped_sums(parts, sims, weights, sizes, owners)
         row_entries = self.alias_entry[rows]
         order = np.lexsort((-name_coverage, row_entries))
         sorted_entries = row_entries[order]
@@ -433,18 +437,25 @@ def _near_legal_form(token: str) -> bool:
 
 
 def _grouped_sums(
-    parts: list[np.ndarray], sims: list[float], weights: list[float], sizes: list[int]
+    parts: list[np.ndarray], sims: list[float], weights: list[float], sizes: list[int], owners: list[int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ids present in the posting lists, with the summed similarity-weighted and plain weights of each."""
+    """Ids present in the posting lists, with the summed similarity-weighted and plain weights of each.
+
+    ``owners[i]`` is the query token that posting list ``i`` belongs to: a query token counts once per id,
+    with its best similarity there, even when several of its spellings occur in the same name or entry."""
     idx = np.concatenate(parts) if len(parts) > 1 else parts[0]
     vals = np.repeat(np.array(sims), sizes)
     covs = np.repeat(np.array(weights), sizes)
     if len(parts) == 1:
         return idx, vals, covs
-    order = np.argsort(idx, kind="stable")
-    idx, vals, covs = idx[order], vals[order], covs[order]
-    starts = np.concatenate(([0], np.flatnonzero(idx[1:] != idx[:-1]) + 1))
-    return idx[starts], np.add.reduceat(vals, starts), np.add.reduceat(covs, starts)
+    n_owners = max(owners) + 1
+    key = idx.astype(np.int64) * n_owners + np.repeat(np.array(owners, dtype=np.int64), sizes)
+    order = np.lexsort((-vals, key))
+    key, vals, covs = key[order], vals[order], covs[order]
+    firsts = np.concatenate(([0], np.flatnonzero(key[1:] != key[:-1]) + 1))
+    ids, vals, covs = key[firsts] // n_owners, vals[firsts], covs[firsts]
+    starts = np.concatenate(([0], np.flatnonzero(ids[1:] != ids[:-1]) + 1))
+    return ids[starts], np.add.reduceat(vals, starts), np.add.reduceat(covs, starts)
 
 
 def _token_similarity(a: str, b: str) -> float:
