@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 import yaml
 from matplotlib.figure import Figure
 
@@ -95,3 +96,13 @@ def test_plot_svg_for_the_console(rules: RuleSet, small_catalog: Catalog) -> Non
     draft = load_draft("h20-class-bandwidth", rules)
     svg = plots.plot_svg("bandwidth-window", rules, draft.apply(rules), draft, small_catalog, DAY)
     assert svg.lstrip().startswith("<?xml") and "Memory bandwidth vs. TPP" in svg
+
+
+def test_plot_svgs_service(rules: RuleSet, small_catalog: Catalog) -> None:
+    from chipclear.errors import InputError
+    from chipclear.whatif import plot_svgs
+
+    svgs = plot_svgs("tpp-threshold-2400", names=["tpp-density"], rules=rules, catalog=small_catalog)
+    assert list(svgs) == ["tpp-density"] and "ECCN 3A090 control regions as of 2027-01-01" in svgs["tpp-density"]
+    with pytest.raises(InputError, match="unknown plot 'pie'"):
+        plot_svgs("tpp-threshold-2400", names=["pie"], rules=rules, catalog=small_catalog)

@@ -88,4 +88,29 @@ def _add_verdicts(
         report.notes.append(verdicts.SCREENING_NOTE)
 
 
-__all__ = ["WhatIfReport", "default_date", "run_whatif"]
+def plot_svgs(
+    draft_ref: str | Path,
+    as_of: dt.date | None = None,
+    layer: Layer = "enforced",
+    names: list[str] | None = None,
+    rules: RuleSet | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, str]:
+    """SVG text of each what-if plot for a draft (for the web console): name -> SVG document.
+
+    Names: ``tpp-density``, ``china-timeline``, ``bandwidth-window`` (all by default)."""
+    from chipclear.whatif import plots
+
+    base = rules or load_rules()
+    cat = catalog or load_catalog()
+    draft = load_draft(draft_ref, base)
+    drafted = draft.apply(base)
+    when = as_of or default_date(draft)
+    wanted = names or list(plots.PLOTS)
+    unknown = [n for n in wanted if n not in plots.PLOTS]
+    if unknown:
+        raise InputError(f"plot: unknown plot {unknown[0]!r}; valid: {', '.join(plots.PLOTS)}", field="plot")
+    return {name: plots.plot_svg(name, base, drafted, draft, cat, when, layer) for name in wanted}
+
+
+__all__ = ["WhatIfReport", "default_date", "plot_svgs", "run_whatif"]
