@@ -530,13 +530,13 @@ def ship(
     decide = decide or default_decide
     # Determine before taking any lock: the engine does no I/O on the ledger.
     bases = [decide(line, line.ship_date) for line in lines]
+    shipment = Shipment(reference=reference or lines[0].order_id, created_by=actor.name, created_at=audit.now_utc())
+    session.add(shipment)
+    session.flush()  # before the license locks: keeps the locked part of the transaction short
     licenses = _licenses(session, lock=True, number=license_number)
     if license_number is not None and not licenses:
         raise NotFound(f"no active license numbered {license_number!r}")
     by_number = {lic.number: lic for lic in licenses}
-    shipment = Shipment(reference=reference or lines[0].order_id, created_by=actor.name, created_at=audit.now_utc())
-    session.add(shipment)
-    session.flush()
     result = ShipmentResult(shipment)
     for i, (line, base) in enumerate(zip(lines, bases, strict=True)):
         decision, coverage = ledger_aware(base, line, licenses)
