@@ -585,9 +585,12 @@ def list_holds(session: Session, actor: Actor) -> list[ShipmentLine]:
     return list(session.execute(stmt).scalars())
 
 
-def get_line(session: Session, actor: Actor, line_id: int) -> ShipmentLine:
+def get_line(session: Session, actor: Actor, line_id: int, *, for_update: bool = False) -> ShipmentLine:
     require(actor.name, actor.role, "read")
-    sl = session.execute(select(ShipmentLine).where(ShipmentLine.id == line_id).with_for_update()).scalar_one_or_none()
+    stmt = select(ShipmentLine).where(ShipmentLine.id == line_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    sl = session.execute(stmt).scalar_one_or_none()
     if sl is None:
         raise NotFound(f"no shipment line {line_id}")
     return sl
@@ -611,7 +614,7 @@ def release_hold(
     if not reason.strip():
         raise InputError("reason: releasing a hold needs a reason", field="reason")
     licenses = _licenses(session, lock=True, number=license_number)
-    sl = get_line(session, actor, line_id)
+    sl = get_line(session, actor, line_id, for_update=True)
     if sl.status != "held":
         raise Conflict(f"shipment line {line_id} is {sl.status}, not held")
     decision = Decision.model_validate(sl.decision)
@@ -661,7 +664,7 @@ def cancel_line(session: Session, actor: Actor, line_id: int, *, reason: str) ->
     require(actor.name, actor.role, "shipment.cancel")
     if not reason.strip():
         raise InputError("reason: cancelling needs a reason", field="reason")
-    sl = get_line(session, actor, line_id)
+    sl = get_line(session, actor, line_id, for_update=True)
     if sl.status != "held":
         raise Conflict(f"shipment line {line_id} is {sl.status}; only a held line can be cancelled")
     sl.status = "cancelled"
