@@ -171,6 +171,15 @@ def order_lines(
     return lines, [{"row": r["row"], "reason": r["reason"]} for r in bad.iter_rows(named=True)]
 
 
+def _decision_key(line: OrderLine, when: dt.date) -> tuple[Any, ...]:
+    parties = tuple(
+        (p.role, p.country, p.headquarters_country, tuple((q.headquarters_country, q.share) for q in p.parents))
+        for p in line.parties
+    )
+    flags = (line.end_use.supercomputer, line.end_use.advanced_node_ic_production, line.end_use.military)
+    return (line.item, line.destination, when, parties, flags, line.export_from, tuple(line.certifications))
+
+
 def order_book_impact(
     base: RuleSet,
     drafted: RuleSet,
@@ -192,19 +201,26 @@ def order_book_impact(
     count_by: Counter[str] = Counter()
     unpriced = 0
     total_value = 0.0
+    decided: dict[tuple[Any, ...], tuple[Decision, Decision]] = {}  # lines differing only in names, ids,
+    # quantity or value get the same decisions (parties are not screened here), so each distinct key is decided once
     for row, line in lines:
         when = on or line.ship_date or dt.date.today()
-        before = _decide(line, when, layer, base, catalog, geo)
-        after = _decide(line, when, layer, drafted, catalog, geo)
+        key = _decision_key(line, when)
+        if key not in decided:
+            decided[key] = (
+                _decide(line, when, layer, base, catalog, geo),
+                _decide(line, when, layer, drafted, catalog, geo),
+            )
+        before, after = decided[key]
         total_value += line.value_usd or 0.0
         if summary(before) == summary(after):
             continue
-        key = f"{before.verdict.value} -> {after.verdict.value}"
-        count_by[key] += 1
+        move = f"{before.verdict.value} -> {after.verdict.value}"
+        count_by[move] += 1
         if line.value_usd is None:
             unpriced += 1
         else:
-            value_by[key] = value_by.get(key, 0.0) + line.value_usd
+            value_by[move] = value_by.get(move, 0.0) + line.value_usd
         changed.append(
             {
                 "row": row,
@@ -226,6 +242,7 @@ def order_book_impact(
         "file": str(orders),
         "layer": layer,
         "lines": len(lines),
+        "distinct_decisions": len(decided),
         "bad_rows": bad,
         "total_value_usd": round(total_value, 2),
         "changed": len(changed),
