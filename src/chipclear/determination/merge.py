@@ -86,8 +86,20 @@ def _sets(section: LicensingSection) -> list[DestinationSet]:
     return found
 
 
+_VALIDATED: set[tuple[str, int]] = set()
+
+
 def validate(rules: RuleSet, geo: Geography) -> None:
-    """Every country code and group named by a licensing section exists (one clear line naming the file)."""
+    """Every country code and group named by a licensing section exists (one clear line naming the file).
+    Checked once per rules-data version and geography."""
+    key = (rules.version, id(geo))
+    if key in _VALIDATED:
+        return
+    _check(rules, geo)
+    _VALIDATED.add(key)
+
+
+def _check(rules: RuleSet, geo: Geography) -> None:
     for action in rules.actions:
         if action.licensing is None:
             continue
