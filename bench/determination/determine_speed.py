@@ -42,8 +42,12 @@ def main() -> None:
     h20 = OrderLine(item="H20", destination="CN", ship_date=dt.date(2025, 6, 1), parties=cn)
     h100 = OrderLine(item="H100", destination="SG", ship_date=dt.date(2024, 6, 1), parties=sg)
     rtx = OrderLine(item="RTX 4090", destination="CN", ship_date=dt.date(2024, 6, 1), parties=cn)
-    hgx = OrderLine(item="nvidia-hgx-h100-8gpu", destination="DE", ship_date=dt.date(2025, 6, 1),
-                    parties=[Party(name="x", headquarters_country="DE")])
+    hgx = OrderLine(
+        item="nvidia-hgx-h100-8gpu",
+        destination="DE",
+        ship_date=dt.date(2025, 6, 1),
+        parties=[Party(name="x", headquarters_country="DE")],
+    )
     bench("H20 to CN 2025-06-01 (letter), no screening", lambda: determine(h20, screener=none))
     bench("H100 to SG, CN-HQ end user (HQ rule), no screening", lambda: determine(h100, screener=none))
     bench("RTX 4090 to CN (NAC), no screening", lambda: determine(rtx, screener=none))
@@ -54,8 +58,10 @@ def main() -> None:
     result = diff(dt.date(2023, 6, 1), dt.date(2023, 12, 1))
     took = time.perf_counter() - start
     lines = len(load_catalog().items()) * len(result["destinations"]) * 2
-    print(f"{'diff 2023-06-01 -> 2023-12-01, whole catalog x 12 destinations':<62} {took * 1e3:>9,.1f} ms "
-          f"({lines:,} determinations, {len(result['changes'])} changes)")
+    print(
+        f"{'diff 2023-06-01 -> 2023-12-01, whole catalog x 12 destinations':<62} {took * 1e3:>9,.1f} ms "
+        f"({lines:,} determinations, {len(result['changes'])} changes)"
+    )
 
 
 if __name__ == "__main__":
