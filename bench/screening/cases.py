@@ -224,10 +224,9 @@ def _variants(name: str, countries: tuple[str, ...], rng: random.Random) -> dict
         out["word_order"] = " ".join(rotated)
     core = _words(base)
     if len(core) >= 3:
-        weights = [(len(normalize_name(w).tokens) and len(w), i) for i, w in enumerate(core)]
-        drop = min(weights)[1] if rng.random() < 0.5 else rng.randrange(len(core))
-        if drop != _longest(core):
-            out["dropped_token"] = " ".join(w for i, w in enumerate(core) if i != drop)
+        # drop any word but the longest (the distinctive one): without it the name is a different name
+        drop = rng.choice([i for i in range(len(core)) if i != _longest(core)])
+        out["dropped_token"] = " ".join(w for i, w in enumerate(core) if i != drop)
     li = _longest(words)
     if len(words[li]) >= 5:
         out["typo"] = " ".join(_typo(w, rng) if i == li else w for i, w in enumerate(words))

@@ -161,6 +161,10 @@ class NameIndex:
         n_entries = max(len(entries), 1)
         df = np.array([entry_df.get(i, 0) for i in range(len(vocab))], dtype=np.float64)
         self.token_weight = np.log((n_entries + 1) / (df + 0.5)).astype(np.float32)
+        # words of legal forms left in a name ("Joint Stock Company" split by a word-order change) carry little
+        for word in legal_form_words():
+            if word in vocab:
+                self.token_weight[vocab[word]] = min(float(self.token_weight[vocab[word]]), LEGAL_FORM_WEIGHT)
         self.unknown_weight = float(math.log((n_entries + 1) / 0.5))
         self.alias_entry = np.array(alias_entry, dtype=np.int32)
         self.alias_text = alias_text

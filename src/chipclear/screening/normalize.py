@@ -12,8 +12,9 @@ Steps, in order (each applied step is named in the result, so a hit can say how 
    (or in a name whose other words are Latin), read as the Latin letter (``Ηuawei`` with a Greek Eta).
 5. ``diacritics_removed`` and ``transliterated``: accents stripped; Cyrillic, Greek, Arabic and other scripts
    romanised (Unidecode).
-6. ``case_folded``, ``punctuation_removed``: case folding; apostrophes dropped inside words (``Mo'er`` ->
-   ``moer``), ``&`` read as ``and``, other punctuation as a space.
+6. ``case_folded``, ``punctuation_removed``: case folding; apostrophes and hyphens dropped inside words
+   (``Mo'er`` -> ``moer``, ``Al-Shawi`` -> ``alshawi``; the index also tries such words split and joined),
+   ``&`` read as ``and``, other punctuation as a space.
 7. ``initials_joined``: a run of single letters is one token (``A.E.C.C.`` -> ``aecc``);
    ``romanized_words_translated``: pinyin company words read as the English word (``keji`` -> technology).
 8. ``legal_forms_folded``: legal forms in many languages (Co., Ltd., LLC, GmbH, OOO, S.A. de C.V. ...) are
@@ -99,6 +100,7 @@ _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _APOSTROPHES_RE = re.compile(r"(?<=\w)['’‘`´ʼ](?=\w)")
 _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+_HYPHEN_RE = re.compile(r"(?<=[a-z0-9])[-\u2010\u2011](?=[a-z0-9])")
 
 
 def _is_cyrillic_or_greek(ch: str) -> bool:
@@ -263,7 +265,7 @@ def normalize_name(text: str) -> NormalizedName:
     lowered = s.lower()
     if lowered != s:
         steps.append("case_folded")
-    s = _APOSTROPHES_RE.sub("", lowered).replace("&", " and ")
+    s = _HYPHEN_RE.sub("", _APOSTROPHES_RE.sub("", lowered)).replace("&", " and ")
     spaced = _NON_ALNUM_RE.sub(" ", s)
     if spaced.split() != s.split():
         steps.append("punctuation_removed")
