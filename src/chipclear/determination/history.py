@@ -106,6 +106,9 @@ def _boundaries(rules: RuleSet, geo: Geography) -> dict[dt.date, list[dict[str, 
             add(p.start, a.id, p.citation, f"{'enforced' if p.enforced else 'not enforced'} from {p.start}: {p.note}")
             if p.end:
                 add(p.end, a.id, p.citation, f"enforcement period ends {p.end}")
+        for sus in a.licensing.suspend if a.licensing else []:
+            if sus.until:
+                add(sus.until, a.id, sus.citation, f"suspension of {', '.join(sus.ids)} ends")
         for r in a.licensing.requirements if a.licensing else []:
             if r.since:
                 add(r.since, f"{a.id}#{r.id}", r.citation, f"{r.id} takes effect")

@@ -21,6 +21,7 @@ from chipclear.rules.licensing_schema import (
     LicensingSection,
     PartyListTreatment,
     PolicyRule,
+    Suspension,
 )
 from chipclear.rules.schema import Layer
 
@@ -37,6 +38,7 @@ class MergedLicensing:
     party_lists: dict[str, tuple[PartyListTreatment, RuleAction]] = field(default_factory=dict)
     affiliates: dict[str, tuple[AffiliatesRule, RuleAction]] = field(default_factory=dict)
     events: list[tuple[Event, RuleAction]] = field(default_factory=list)
+    suspensions: list[tuple[Suspension, RuleAction]] = field(default_factory=list)
     actions: list[RuleAction] = field(default_factory=list)
 
     def apply(self, action: RuleAction, section: LicensingSection) -> None:
@@ -54,7 +56,17 @@ class MergedLicensing:
         for a in section.affiliates:
             self.affiliates[a.id] = (a, action)
         self.events.extend((ev, action) for ev in section.events)
+        self.suspensions.extend((sus, action) for sus in section.suspend)
         self.actions.append(action)
+
+    def drop_suspended(self, on: dt.date) -> None:
+        for suspension, _ in self.suspensions:
+            if suspension.until is None or on < suspension.until:
+                for key in suspension.ids:
+                    self.requirements.pop(key, None)
+                    self.policies.pop(key, None)
+                    self.exceptions.pop(key, None)
+                    self.affiliates.pop(key, None)
 
 
 def _sets(section: LicensingSection) -> list[DestinationSet]:
@@ -119,6 +131,7 @@ def licensing_at(rules: RuleSet, on: dt.date, layer: Layer = "enforced") -> Merg
             continue
         assert action.licensing is not None
         merged.apply(action, action.licensing)
+    merged.drop_suspended(on)
     return merged
 
 
@@ -133,6 +146,9 @@ def change_dates(rules: RuleSet) -> list[dt.date]:
             dates.add(period.start)
             if period.end:
                 dates.add(period.end)
+        for sus in action.licensing.suspend:
+            if sus.until:
+                dates.add(sus.until)
         for r in action.licensing.requirements:
             if r.since:
                 dates.add(r.since)

@@ -170,6 +170,18 @@ class Event(BaseModel):
     affects: list[str] = Field(default_factory=list)
 
 
+class Suspension(BaseModel):
+    """Items of earlier actions (by id) that do not apply from this action's effective date until ``until``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ids: list[str]
+    until: dt.date | None = None  # exclusive; None = until a later action says otherwise
+    text: str
+    citation: str
+    confidence: ConfidenceMark
+
+
 class LicensingSection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -182,6 +194,7 @@ class LicensingSection(BaseModel):
     affiliates: list[AffiliatesRule] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     remove: list[str] = Field(default_factory=list)  # ids of earlier requirements/policies/exceptions
+    suspend: list[Suspension] = Field(default_factory=list)
     notes: str = ""
 
 
@@ -199,4 +212,5 @@ __all__ = [
     "MetricTest",
     "PartyListTreatment",
     "PolicyRule",
+    "Suspension",
 ]
