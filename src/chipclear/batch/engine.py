@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from chipclear.catalog import load_catalog
+from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import Decision, EndUse, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
@@ -179,11 +179,18 @@ def error_columns(message: str) -> dict[str, Any]:
 
 
 def decide_one(
-    decide: Callable[..., Decision], line: OrderLine, as_of: dt.date, layer: str, rules: RuleSet, screener: Any
+    decide: Callable[..., Decision],
+    line: OrderLine,
+    as_of: dt.date,
+    layer: str,
+    rules: RuleSet,
+    screener: Any,
+    catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """One determination as output columns; an error becomes a reason for the bad-rows file, never a crash."""
+    catalog = catalog or load_catalog()
     try:
-        decision = decide(line, as_of=as_of, layer=layer, rules=rules, catalog=load_catalog(), screener=screener)
+        decision = decide(line, as_of=as_of, layer=layer, rules=rules, catalog=catalog, screener=screener)
     except ChipclearError as exc:
         return error_columns(f"determination: {exc}")
     except Exception as exc:  # a bug must not lose the other lines; the line is reported, not decided
@@ -201,9 +208,10 @@ def run_task(task: DecideTask) -> pl.DataFrame:
         )
     decide = resolve_decider(task.decider)
     screener = BatchScreener(task.screening, task.no_hit, task.placeholder)
+    catalog = load_catalog()
     rows = []
     for key in task.keys:
-        cols = decide_one(decide, canonical_line(key), key["rep_as_of"], task.layer, rules, screener)
+        cols = decide_one(decide, canonical_line(key), key["rep_as_of"], task.layer, rules, screener, catalog)
         rows.append({"key_id": key["key_id"], **cols})
     return pl.DataFrame(rows, schema={"key_id": pl.UInt32, **DECISION_COLUMNS})
 

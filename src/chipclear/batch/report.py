@@ -101,9 +101,9 @@ def _stacked_svg(title: str, rows: list[dict[str, Any]]) -> str:
         f"<text x='0' y='16' font-weight='bold'>{html.escape(title)}</text>",
     ]
     for k, verdict in enumerate(present):
-        x = k * 105
-        out.append(f"<rect x='{x}' y='24' width='10' height='10' fill='{VERDICT_COLOURS[verdict]}'/>")
-        out.append(f"<text x='{x + 14}' y='33' font-size='10'>{verdict}</text>")
+        lx = k * 105
+        out.append(f"<rect x='{lx}' y='24' width='10' height='10' fill='{VERDICT_COLOURS[verdict]}'/>")
+        out.append(f"<text x='{lx + 14}' y='33' font-size='10'>{verdict}</text>")
     for i, r in enumerate(rows):
         y = 42 + i * row_h
         out.append(f"<text x='0' y='{y + 13}'>{html.escape(str(r['destination']))}</text>")

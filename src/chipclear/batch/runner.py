@@ -122,7 +122,7 @@ class BatchOptions:
     exact: bool = False  # one determination per distinct full line (no epochs, no party placeholder)
     verify: int = 20  # lines checked against a direct per-line determine()
     batch_size: int = 200  # distinct keys per task
-    chunk_rows: int = 250_000  # lines per output piece
+    chunk_rows: int = 100_000  # lines per output piece (bounds the memory of the assemble phase)
     decider: str = DEFAULT_DECIDER
     bad_rows: Path | None = None
     report: Path | None = None
@@ -346,7 +346,7 @@ def run_batch(
     run_date = dt.date.fromisoformat(manifest["run_date"])
     as_of = pl.lit(options.as_of, pl.Date) if options.as_of else pl.col("ship_date").fill_null(run_date)
     lines = lines.with_columns(as_of.alias("as_of"))
-    lap("checkpoint")
+    lap("setup")
 
     pairs = lines.filter(pl.col("end_user_name").is_not_null()).select("end_user_name", "end_user_country").unique()
     pairs = pairs.sort("end_user_name", "end_user_country", nulls_last=True)
@@ -372,9 +372,10 @@ def run_batch(
     lap("plan")
 
     todo = [t for t in tasks if not checkpoint.done("decided", t.name)]
+    pending = {t.name for t in todo}
     total_lines = keyed.height * len(variants)
     progress.phase(f"deciding {keys.height:,} distinct determinations for {keyed.height:,} lines", total_lines)
-    progress.advance(sum(sum(key_lines.get(k["key_id"], 0) for k in t.keys) for t in tasks if t not in todo))
+    progress.advance(sum(sum(key_lines.get(k["key_id"], 0) for k in t.keys) for t in tasks if t.name not in pending))
     for task, frame in execute(todo, options.workers, options.dask, fn):
         checkpoint.save("decided", task.name, frame)
         progress.advance(sum(key_lines.get(k["key_id"], 0) for k in task.keys))

@@ -1,0 +1,185 @@
+"""Order-book benchmark: ``chipclear batch`` on a synthetic book, from one command.
+
+    .venv/bin/python bench/batch/run.py                 # 1,000,000 lines, every configuration
+    .venv/bin/python bench/batch/run.py --rows 100000   # quicker
+
+Measures, in the same run, end-to-end wall time, lines/s and peak memory (RSS summed over the process tree: the
+CLI, its worker processes and, for Dask, the LocalCluster's workers) of:
+  * 1 local worker, 2 local workers, a 2-worker Dask LocalCluster; each with and without screening;
+  * the naive per-line loop over ``determine()`` (with and without screening) on a sample of lines, as baseline.
+Prints a table and writes bench/batch/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+
+
+class PeakRSS:
+    """Polls the summed RSS of a set of process trees every 50 ms."""
+
+    def __init__(self, roots: list[int]) -> None:
+        self.roots = roots
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _total(self) -> int:
+        total = 0
+        seen: set[int] = set()
+        for pid in self.roots:
+            try:
+                root = psutil.Process(pid)
+                for proc in [root, *root.children(recursive=True)]:
+                    if proc.pid not in seen:
+                        seen.add(proc.pid)
+                        total += proc.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._total())
+            time.sleep(0.05)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_cli(orders: Path, out: Path, args: list[str], extra_roots: list[int]) -> dict[str, Any]:
+    command = [sys.executable, "-m", "chipclear", "batch", str(orders), "--out", str(out), "--json", *args]
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with PeakRSS([proc.pid, *extra_roots]) as rss:
+        stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {stderr.strip()[-2000:]}")
+    data = json.loads(stdout)
+    return {"wall_s": round(wall, 1), "peak_rss_mb": round(rss.peak / 1e6), **data}
+
+
+def naive(orders: Path, sample: int, screening: bool) -> dict[str, Any]:
+    """The baseline: a per-line loop over determine() (what a user would write without chipclear batch)."""
+    code = f"""
+import json, time
+from pathlib import Path
+from chipclear.batch.io import read_orders, validate
+from chipclear.batch.engine import line_from_row
+from chipclear.batch.runner import NullScreener
+from chipclear.catalog import load_catalog
+from chipclear.geography import load_geography
+from chipclear.determine import determine
+from chipclear.screening import default_screener
+lines, _ = validate(read_orders(Path({str(orders)!r})).head({sample}), load_catalog(), load_geography())
+screener = default_screener() if {screening} else NullScreener()
+rows = lines.to_dicts()
+start = time.perf_counter()
+for row in rows:
+    determine(line_from_row(row), as_of=row["ship_date"], screener=screener)
+elapsed = time.perf_counter() - start
+print(json.dumps({{"lines": len(rows), "seconds": elapsed}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    data["lines_per_s"] = round(data["lines"] / data["seconds"])
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--orders", type=Path, help="use this order book instead of generating one")
+    parser.add_argument("--naive-sample", type=int, default=3000, help="lines timed for the per-line baseline")
+    parser.add_argument("--only", nargs="*", help="configurations to run, e.g. screen-1 plain-2 plain-dask")
+    parser.add_argument("--date", help="pass --date to every run (decide all lines as of one date)")
+    parser.add_argument("--results", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="chipclear-bench-"))
+    orders = args.orders
+    t0 = time.perf_counter()
+    if orders is None:
+        from chipclear.batch import generate_orders
+
+        orders = work / "orders.parquet"
+        generate_orders(args.rows).write_parquet(orders)
+    generation = round(time.perf_counter() - t0, 1)
+    rows = args.rows if args.orders is None else None
+    print(f"order book: {orders} ({rows or 'given'} lines, generated in {generation} s)", flush=True)
+
+    configs = [
+        ("screen-1", ["--workers", "1"], False),
+        ("screen-2", ["--workers", "2"], False),
+        ("screen-dask", [], True),
+        ("plain-1", ["--workers", "1", "--no-screening"], False),
+        ("plain-2", ["--workers", "2", "--no-screening"], False),
+        ("plain-dask", ["--no-screening"], True),
+    ]
+    results: dict[str, Any] = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "rows": rows,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "runs": {},
+    }
+    extra = ["--date", args.date] if args.date else []
+    for name, flags, use_dask in configs:
+        if args.only and name not in args.only:
+            continue
+        out = work / f"{name}.parquet"
+        if use_dask:
+            from distributed import LocalCluster
+
+            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+                roots = [p.pid for p in psutil.Process().children(recursive=False)]
+                flags = [*flags, "--dask", cluster.scheduler_address]
+                result = run_cli(orders, out, [*flags, *extra], roots)
+        else:
+            result = run_cli(orders, out, [*flags, *extra], [])
+        lines = result["summary"]["lines_decided"] + result["summary"]["bad_rows"]
+        result["lines_per_s"] = round(lines / result["wall_s"])
+        results["runs"][name] = result
+        print(
+            f"{name:12s} {result['wall_s']:8.1f} s  {result['lines_per_s']:>9,} lines/s  "
+            f"peak {result['peak_rss_mb']:>6,} MB  keys {result['summary']['distinct_keys']:,}  "
+            f"parties {result['summary']['distinct_parties']:,}  timings {result['timings']}",
+            flush=True,
+        )
+        out.unlink(missing_ok=True)
+    for screening in (True, False):
+        name = "naive-screen" if screening else "naive-plain"
+        if args.only and name not in args.only:
+            continue
+        found = naive(orders, args.naive_sample, screening)
+        results["runs"][name] = found
+        full = (rows or 1_000_000) / found["lines_per_s"]
+        found["extrapolated_s"] = round(full)
+        print(f"{name:12s} {found['lines_per_s']:>9,} lines/s on {found['lines']:,} lines (whole book: ~{full:,.0f} s)")
+    results["load_average_at_end"] = os.getloadavg()
+    args.results.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    print(f"results -> {args.results}")
+
+
+if __name__ == "__main__":
+    main()
