@@ -73,3 +73,34 @@ def test_diffusion_as_codified_reaches_tier_one_destinations(rules: RuleSet) -> 
     assert h100["BR"]["after"]["review_policy"] == "presumption_of_approval"  # Tier 2, allocation not tracked
     assert any(w["rule"] == "draft-ai-diffusion-enforced#742.6(a)(6)(iii)(A)" for w in h100["BR"]["why"])
     assert h100["DE"]["after"]["verdict"] in ("LICENSE_EXCEPTION", "LICENSE_REQUIRED")
+
+
+def test_deciding_once_per_period_equals_deciding_every_line(tmp_path: Path, rules: RuleSet) -> None:
+    """The order-book impact decides each distinct key once per period between decision dates; the answer must be
+    the one deciding every line on its own ship date gives."""
+    from chipclear.batch.synthetic import generate_orders, write_orders
+    from chipclear.determination.history import NoScreening
+    from chipclear.determine import determine
+    from chipclear.geography import load_geography
+    from chipclear.whatif.verdicts import order_lines, summary
+
+    book = tmp_path / "book.csv"
+    write_orders(generate_orders(400, seed=3, start=dt.date(2022, 6, 1), end=dt.date(2027, 6, 30)), str(book))
+    draft = load_draft("ai-diffusion-as-codified", rules)
+    drafted = draft.apply(rules)
+    cat = load_catalog()
+    result = order_book_impact(rules, drafted, draft.actions, cat, book)
+    assert result["distinct_decisions"] < result["lines"]
+    changed = {c["row"]: (c["before"], c["after"]) for c in result["changes"]}
+    geo = load_geography()
+    lines, _ = order_lines(book, cat, geo)
+    for row, line in lines:
+        b, a = (
+            summary(determine(line, layer="enforced", rules=r, catalog=cat, screener=NoScreening(), geography=geo))
+            for r in (rules, drafted)
+        )
+        if b == a:
+            assert row not in changed, row
+        else:
+            assert changed[row] == (b, a), row
+    assert changed  # the diffusion draft changes some lines after 2025-05-15

@@ -7,6 +7,7 @@ restricted-party lists (``chipclear batch`` screens an order book).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
@@ -171,6 +172,31 @@ def order_lines(
     return lines, [{"row": r["row"], "reason": r["reason"]} for r in bad.iter_rows(named=True)]
 
 
+def decision_dates(rule_sets: Iterable[RuleSet], geo: Geography) -> list[dt.date]:
+    """Every date on which a decision can change: rule effective dates, enforcement periods, requirement start/end
+    dates, country-group membership changes and 'treated as' dates (Hong Kong as China). Between two of these dates
+    every decision is the same, so an order book is decided once per period, not once per ship date."""
+    days: set[dt.date] = set()
+    for rules in rule_sets:
+        for action in rules.actions:
+            days.add(action.effective)
+            for period in action.enforcement:
+                days |= {d for d in (period.start, period.end) if d}
+            for req in action.licensing.requirements if action.licensing else []:
+                days |= {d for d in (getattr(req, "since", None), req.until) if d}
+    for group in geo.groups.values():
+        for member in group.members:
+            days |= {d for d in (member.start, member.end) if d}
+    days |= {c.treated_as_from for c in geo.countries.values() if c.treated_as_from}
+    return sorted(days)
+
+
+def period_of(day: dt.date, dates: list[dt.date]) -> dt.date:
+    """The first day of the period (between two decision dates) that contains ``day``."""
+    i = bisect.bisect_right(dates, day)
+    return dates[i - 1] if i else dates[0] - dt.timedelta(days=1) if dates else day
+
+
 def _decision_key(line: OrderLine, when: dt.date) -> tuple[Any, ...]:
     parties = tuple(
         (p.role, p.country, p.headquarters_country, tuple((q.headquarters_country, q.share) for q in p.parents))
@@ -201,15 +227,18 @@ def order_book_impact(
     count_by: Counter[str] = Counter()
     unpriced = 0
     total_value = 0.0
-    decided: dict[tuple[Any, ...], tuple[Decision, Decision]] = {}  # lines differing only in names, ids,
-    # quantity or value get the same decisions (parties are not screened here), so each distinct key is decided once
+    # Lines differing only in names, ids, quantity, value or ship date within one period between decision dates get
+    # the same decisions (parties are not screened here), so each distinct key is decided once, on its period's date.
+    dates = decision_dates([base, drafted], geo)
+    decided: dict[tuple[Any, ...], tuple[Decision, Decision]] = {}
     for row, line in lines:
         when = on or line.ship_date or dt.date.today()
-        key = _decision_key(line, when)
+        period = period_of(when, dates)
+        key = _decision_key(line, period)
         if key not in decided:
             decided[key] = (
-                _decide(line, when, layer, base, catalog, geo),
-                _decide(line, when, layer, drafted, catalog, geo),
+                _decide(line, period, layer, base, catalog, geo),
+                _decide(line, period, layer, drafted, catalog, geo),
             )
         before, after = decided[key]
         total_value += line.value_usd or 0.0
