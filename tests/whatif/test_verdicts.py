@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from chipclear.catalog import Catalog, load_catalog
+from chipclear.errors import DataFileError
 from chipclear.rules import RuleSet
 from chipclear.whatif import load_draft
 from chipclear.whatif.verdicts import destination_impact, order_book_impact
@@ -104,3 +107,45 @@ def test_deciding_once_per_period_equals_deciding_every_line(tmp_path: Path, rul
         else:
             assert changed[row] == (b, a), row
     assert changed  # the diffusion draft changes some lines after 2025-05-15
+
+
+COUNTRY_DRAFT = """
+id: draft-br-like-d1
+kind: draft
+title: "HYPOTHETICAL: Brazil treated like a D:1 destination for 3A090/4A090"
+citation: "DRAFT (not law): test"
+effective: 2027-01-01
+confidence: L
+source: test
+licensing:
+  citation: "DRAFT (not law)"
+  confidence: L
+  requirements:
+  - id: draft-br-license
+    kind: destination
+    text: "HYPOTHETICAL: license required for 3A090/4A090 to Brazil"
+    citation: "DRAFT (not law)"
+    confidence: L
+    when:
+      eccn_in: ["3A090", "4A090"]
+      destination_in: {countries: [BR]}
+"""
+
+
+def test_user_draft_moving_a_country(tmp_path: Path, rules: RuleSet, small_catalog: Catalog) -> None:
+    """Country groups are geography data, not rule files: a draft moves a country by naming it in a requirement."""
+    path = tmp_path / "br.yaml"
+    path.write_text(COUNTRY_DRAFT)
+    draft = load_draft(path, rules)
+    result = destination_impact(
+        rules, draft.apply(rules), draft.actions, small_catalog, dt.date(2027, 1, 1), destinations=["BR", "DE"]
+    )
+    got = {(c["item"]["id"], c["destination"]): c for c in result["changes"]}
+    assert set(got) == {("hand-b1", "BR"), ("hand-big", "BR")}  # the two items controlled today
+    big = got[("hand-big", "BR")]
+    assert (big["before"]["verdict"], big["after"]["verdict"]) == ("NLR", "LICENSE_REQUIRED")
+    assert big["why"][0]["rule"] == "draft-br-like-d1#draft-br-license"
+    path.write_text(COUNTRY_DRAFT.replace("countries: [BR]", "countries: [XX]"))
+    bad = load_draft(path, rules)
+    with pytest.raises(DataFileError, match=r"br\.yaml: licensing: unknown country code 'XX'"):
+        destination_impact(rules, bad.apply(rules), bad.actions, small_catalog, dt.date(2027, 1, 1))
