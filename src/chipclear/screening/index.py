@@ -38,6 +38,8 @@ MIN_FUZZY_LEN = 4  # tokens shorter than this only match exactly
 LONG_TOKEN_LEN = 8  # tokens this long may differ by two edits
 MIN_SPLIT_PIECE = 3
 FUZZY_CACHE_SIZE = 200_000
+MAX_ENTRY_CANDIDATES = 200
+MAX_BLOCK_POSTINGS = 600  # above this the vectorised path is faster than scoring candidates one by one
 IN_VOCAB_FUZZY_LEN = 6  # listed tokens this long also match their listed near-spellings
 LEGAL_FORM_WEIGHT = 0.3
 PHONETIC_SIMILARITY = 0.8  # same consonant skeleton: a transliteration variant (Rostekh/Rostec, Mohamed/Muhammad)
@@ -172,7 +174,14 @@ class NameIndex:
         self.alias_tids = alias_tids
         self.alias_weight = np.array([float(self.token_weight[list(t)].sum()) for t in alias_tids], dtype=np.float32)
         self.postings = self._build_postings(alias_tids, len(vocab))
-        self.entry_postings = [np.unique(self.alias_entry[p]) for p in self.postings]
+        self.entry_postings = self._build_entry_postings(len(entries))
+        self.alias_tid_sets = [frozenset(t) for t in alias_tids]
+        self.alias_weight_list = self.alias_weight.tolist()
+        starts = np.searchsorted(self.alias_entry, np.arange(len(entries) + 1))
+        self.entry_row_bounds = starts.tolist()
+        self.entry_tid_sets = [
+            frozenset().union(*self.alias_tid_sets[starts[e] : starts[e + 1]]) for e in range(len(entries))
+        ]
         self._fuzzy_cache: dict[str, dict[int, float]] = {}
         self.deletes = self._build_deletes()
 
@@ -185,14 +194,28 @@ class NameIndex:
         bounds = np.searchsorted(flat_t, np.arange(n_tokens + 1))
         return [flat_a[bounds[i] : bounds[i + 1]] for i in range(n_tokens)]
 
+    def _build_entry_postings(self, n_entries: int) -> list[np.ndarray]:
+        """token -> entries using it (each once), from the name postings in one vectorised pass."""
+        sizes = np.array([p.size for p in self.postings], dtype=np.int64)
+        flat_t = np.repeat(np.arange(len(self.postings), dtype=np.int64), sizes)
+        flat_e = self.alias_entry[np.concatenate(self.postings)].astype(np.int64)
+        keys = np.unique(flat_t * (n_entries + 1) + flat_e)
+        tids, ents = keys // (n_entries + 1), (keys % (n_entries + 1)).astype(np.int32)
+        bounds = np.searchsorted(tids, np.arange(len(self.postings) + 1))
+        return [ents[bounds[i] : bounds[i + 1]] for i in range(len(self.postings))]
+
     def _build_deletes(self) -> dict[str, list[int]]:
         deletes: dict[str, list[int]] = {}
         self.phonetic: dict[str, list[int]] = {}
         for token, tid in self.vocab.items():
             if len(token) < MIN_FUZZY_LEN or not token.isalpha():
                 continue
-            for variant in _deletes(token, 1):
-                deletes.setdefault(variant, []).append(tid)
+            for variant in {token, *(token[:i] + token[i + 1 :] for i in range(len(token)))}:
+                bucket = deletes.get(variant)
+                if bucket is None:
+                    deletes[variant] = [tid]
+                else:
+                    bucket.append(tid)
             key = phonetic_key(token)
             if len(key) >= 3:
                 self.phonetic.setdefault(key, []).append(tid)
@@ -324,13 +347,16 @@ class NameIndex:
         return rows, scores, m / wn
 
     def score_entries(
-        self, variant: Sequence[QueryToken], rows: np.ndarray, name_coverage: np.ndarray
+        self, variant: Sequence[QueryToken], rows: np.ndarray, name_coverage: np.ndarray, floor: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Score each entry against all its names together: query tokens may be found in different names of the
         entry (a Chinese name whose pinyin is one alias and whose translated words are another). Query
         coverage counts over the entry's names; name coverage is that of the entry's best-covered name.
-        Returns entry numbers, scores and the row of the best-covered name."""
+        Only entries that can reach ``floor`` are scored. Returns entry numbers, scores and best-name rows."""
         wq = sum(qt.weight for qt in variant)
+        empty = np.empty(0, dtype=np.int64)
+        if len(variant) < 2 or wq <= 0 or rows.size == 0:
+            return empty, np.empty(0), empty
         parts: list[np.ndarray] = []
         sims: list[float] = []
         weights: list[float] = []
@@ -345,25 +371,31 @@ class NameIndex:
                     weights.append(qt.weight)
                     sizes.append(postings.size)
                     owners.append(q_no)
-        empty = np.empty(0, dtype=np.int64)
-        if not parts or wq <= 0 or rows.size == 0:
+        if not parts:
             return empty, np.empty(0), empty
         entries, matched, covered = _grouped_sums(parts, sims, weights, sizes, owners)
-        row_entries = self.alias_entry[rows]
-        order = np.lexsort((-name_coverage, row_entries))
-        sorted_entries = row_entries[order]
-        firsts = np.concatenate(([0], np.flatnonzero(sorted_entries[1:] != sorted_entries[:-1]) + 1))
-        best_entries = sorted_entries[firsts]
-        best_rows = rows[order][firsts]
-        best_cn = name_coverage[order][firsts]
-        pos = np.searchsorted(best_entries, entries)
-        pos = np.minimum(pos, best_entries.size - 1)
-        ok = best_entries[pos] == entries
-        entries, matched, covered, pos = entries[ok], matched[ok], covered[ok], pos[ok]
         u = np.minimum(covered, wq)
         m = np.minimum(matched, u)
-        scores = (u / wq) ** QUERY_EXPONENT * (m / u) * (NAME_FLOOR + (1 - NAME_FLOOR) * best_cn[pos])
-        return entries, scores, best_rows[pos]
+        upper = (u / wq) ** QUERY_EXPONENT * (m / u)  # the score if some name were fully covered
+        keep = np.flatnonzero(upper >= floor)
+        if keep.size == 0:
+            return empty, np.empty(0), empty
+        out_entries: list[int] = []
+        out_scores: list[float] = []
+        out_rows: list[int] = []
+        for k in keep[:MAX_ENTRY_CANDIDATES]:
+            e_no = int(entries[k])
+            span = self.entry_rows(e_no)
+            lo, hi = np.searchsorted(rows, [span.start, span.stop])
+            if lo == hi:
+                continue
+            best = lo + int(np.argmax(name_coverage[lo:hi]))
+            score = float(upper[k] * (NAME_FLOOR + (1 - NAME_FLOOR) * name_coverage[best]))
+            if score >= floor:
+                out_entries.append(e_no)
+                out_scores.append(score)
+                out_rows.append(int(rows[best]))
+        return np.array(out_entries, dtype=np.int64), np.array(out_scores), np.array(out_rows, dtype=np.int64)
 
     def explain(
         self, variant: Sequence[QueryToken], alias_row: int, other_rows: Sequence[int] = ()
@@ -395,9 +427,64 @@ class NameIndex:
 
     def entry_rows(self, e_no: int) -> range:
         """Rows of an entry's names (they are stored together, in entry order)."""
-        start = int(np.searchsorted(self.alias_entry, e_no, side="left"))
-        stop = int(np.searchsorted(self.alias_entry, e_no, side="right"))
-        return range(start, stop)
+        return range(self.entry_row_bounds[e_no], self.entry_row_bounds[e_no + 1])
+
+    def score_candidates(
+        self, variant: Sequence[QueryToken], floor: float
+    ) -> dict[int, tuple[float, int, bool]] | None:
+        """Entries that can reach ``floor``: entry -> (score, best name row, matched across names).
+
+        A name reaches ``floor`` only if the query tokens it holds weigh at least ``sqrt(floor)`` of the query,
+        so every candidate holds one of the heaviest query tokens that make up the rest: only their posting lists
+        are read (blocking), and the few candidates are scored exactly. Returns None when the blocking tokens
+        are too common to make that cheap (the caller then uses the vectorised path)."""
+        wq = sum(qt.weight for qt in variant)
+        if wq <= 0:
+            return {}
+        need = (1 - math.sqrt(max(floor, 1e-6))) * wq
+        blocking: list[QueryToken] = []
+        acc = 0.0
+        for qt in sorted(variant, key=lambda q: -q.weight):
+            blocking.append(qt)
+            acc += qt.weight
+            if acc > need:
+                break
+        candidates: set[int] = set()
+        for qt in blocking:
+            for tid in qt.matches:
+                postings = self.entry_postings[tid]
+                if postings.size > MAX_BLOCK_POSTINGS:
+                    return None
+                candidates.update(postings.tolist())
+        if len(candidates) > MAX_BLOCK_POSTINGS:
+            return None
+        items = [(qt.weight, tuple(qt.matches.items())) for qt in variant]
+        out: dict[int, tuple[float, int, bool]] = {}
+        for e_no in candidates:
+            u_e, m_e = _cover(items, self.entry_tid_sets[e_no])
+            if u_e <= 0:
+                continue
+            upper = (min(u_e, wq) / wq) ** QUERY_EXPONENT * (min(m_e, u_e) / u_e)
+            if upper < floor:
+                continue
+            best_score, best_row, best_cn, cn_row = -1.0, -1, -1.0, -1
+            for row in range(self.entry_row_bounds[e_no], self.entry_row_bounds[e_no + 1]):
+                u, m = _cover(items, self.alias_tid_sets[row])
+                if u <= 0:
+                    continue
+                score = combine(m, u, wq, self.alias_weight_list[row])
+                cn = min(m, u, self.alias_weight_list[row]) / max(self.alias_weight_list[row], 1e-9)
+                if score > best_score:
+                    best_score, best_row = score, row
+                if cn > best_cn:
+                    best_cn, cn_row = cn, row
+            union = upper * (NAME_FLOOR + (1 - NAME_FLOOR) * max(best_cn, 0.0))
+            if union > best_score + 1e-9 and len(variant) > 1:
+                if union >= floor:
+                    out[e_no] = (union, cn_row, True)
+            elif best_score >= floor:
+                out[e_no] = (best_score, best_row, False)
+        return out
 
     def pair_score(self, query: Iterable[QueryToken], listed_tokens: Sequence[str]) -> float:
         """Score a query against one listed name given as tokens (used by ``name_similarity``)."""
@@ -440,6 +527,20 @@ def _near_legal_form(token: str) -> bool:
     return any(OSA.distance(token, w, score_cutoff=1) <= 1 for w in words if len(w) >= 5)
 
 
+def _cover(items: list[tuple[float, tuple[tuple[int, float], ...]]], tids: frozenset[int]) -> tuple[float, float]:
+    """(matched weight, similarity-weighted matched weight) of the query tokens found in ``tids``."""
+    u = m = 0.0
+    for weight, matches in items:
+        best = 0.0
+        for tid, sim in matches:
+            if sim > best and tid in tids:
+                best = sim
+        if best > 0:
+            u += weight
+            m += weight * best
+    return u, m
+
+
 def _grouped_sums(
     parts: list[np.ndarray], sims: list[float], weights: list[float], sizes: list[int], owners: list[int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -452,6 +553,11 @@ def _grouped_sums(
     covs = np.repeat(np.array(weights), sizes)
     if len(parts) == 1:
         return idx, vals, covs
+    if len(set(owners)) == len(owners):  # one listed token per query token: no duplicates to fold
+        order = np.argsort(idx, kind="stable")
+        idx, vals, covs = idx[order], vals[order], covs[order]
+        starts = np.concatenate(([0], np.flatnonzero(idx[1:] != idx[:-1]) + 1))
+        return idx[starts], np.add.reduceat(vals, starts), np.add.reduceat(covs, starts)
     n_owners = max(owners) + 1
     key = idx.astype(np.int64) * n_owners + np.repeat(np.array(owners, dtype=np.int64), sizes)
     order = np.lexsort((-vals, key))

@@ -167,6 +167,12 @@ class Screener:
         best: dict[int, tuple[float, int, int, bool]] = {}
         alias_entry = self.index.alias_entry
         for v_no, variant in enumerate(variants):
+            blocked = self.index.score_candidates(variant, floor)
+            if blocked is not None:
+                for e_no, (score, row, across) in blocked.items():
+                    if e_no not in best or score > best[e_no][0]:
+                        best[e_no] = (score, row, v_no, across)
+                continue
             rows, scores, coverage = self.index.score_all(variant)
             keep = np.flatnonzero(scores >= floor)
             for i in keep[np.argsort(-scores[keep], kind="stable")][:MAX_CANDIDATES]:
@@ -175,7 +181,7 @@ class Screener:
                 score = float(scores[i])
                 if e_no not in best or score > best[e_no][0]:
                     best[e_no] = (score, row, v_no, False)
-            entries, e_scores, e_rows = self.index.score_entries(variant, rows, coverage)
+            entries, e_scores, e_rows = self.index.score_entries(variant, rows, coverage, floor)
             keep = np.flatnonzero(e_scores >= floor)
             for i in keep[np.argsort(-e_scores[keep], kind="stable")][:MAX_CANDIDATES]:
                 e_no = int(entries[i])
