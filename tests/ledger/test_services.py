@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from chipclear.decision import Verdict
+from chipclear.decision import Decision, OrderLine, Verdict
 from chipclear.errors import Conflict, InputError, NotFound, PermissionDenied
 from chipclear.ledger import Ledger, audit, services
 from chipclear.ledger.models import AuditRecord, License, LicenseUsage, ShipmentLine
@@ -165,4 +165,27 @@ def test_multi_line_shipment_is_one_transaction(ledger: Ledger, staff: Staff) ->
         assert [ln.line.status for ln in result.lines] == ["shipped", "shipped", "held"]
     with ledger.session() as s:
         assert services.get_license(s, staff.viewer, "D123456").quantity_used == 10
+        assert audit.verify(s).ok
+
+
+def test_shipping_records_parties_with_screening_status(ledger: Ledger, staff: Staff) -> None:
+    from chipclear.ledger.models import PartyRecord
+
+    def screened(line: OrderLine, as_of: object) -> Decision:
+        d = helpers.license_required(line)
+        hits = [{"party": helpers.CONSIGNEE, "determination": "possible", "entry": "Example Distribution"}]
+        return d.model_copy(update={"screening": hits, "list_version": "csl-2025-05-01"})
+
+    with ledger.session() as s:
+        services.ship(s, [h20_line(1)], staff.analyst, decide=screened)
+        services.ship(s, [h20_line(1)], staff.analyst, decide=screened)
+    with ledger.session() as s:
+        rows = {r.name: r for r in s.execute(select(PartyRecord)).scalars()}
+        assert len(rows) == 2  # the second shipment reuses the rows
+        assert (rows[helpers.END_USER].screening_status, rows[helpers.END_USER].list_version) == (
+            "clear",
+            "csl-2025-05-01",
+        )
+        assert rows[helpers.CONSIGNEE].screening_status == "possible_match"
+        assert rows[helpers.END_USER].country == "CN"
         assert audit.verify(s).ok

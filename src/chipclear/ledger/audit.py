@@ -83,6 +83,12 @@ def snapshot(obj: Base) -> dict[str, Any]:
     return {col.key: _jsonable(getattr(obj, col.key)) for col in mapper.column_attrs}
 
 
+def lock_head(session: Session) -> AuditHead:
+    """Lock the audit head for the rest of the transaction (every append does; call it earlier to serialise
+    work that must not race, such as the first insert of a party)."""
+    return session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+
+
 def append(
     session: Session,
     *,
@@ -97,7 +103,7 @@ def append(
 ) -> AuditRecord:
     """Append one record in the caller's transaction: it commits or rolls back with the change it records."""
     session.flush()
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    head = lock_head(session)
     seq = head.seq + 1
     recorded_at = now_utc()
     payload = canonical(

@@ -55,6 +55,31 @@ def default_decide(line: OrderLine, as_of: dt.date | None) -> Decision:
 # ---------------------------------------------------------------- parties
 
 
+def _party_row(session: Session, party: Party) -> PartyRecord | None:
+    country = PartyRecord.country.is_(None) if party.country is None else PartyRecord.country == party.country
+    return session.execute(select(PartyRecord).where(PartyRecord.name == party.name, country)).scalar_one_or_none()
+
+
+def _apply_party(
+    session: Session, party: Party, screening_status: str | None, list_version: str | None
+) -> tuple[PartyRecord, bool]:
+    """Create or update the party's row; returns it and whether anything changed."""
+    row = _party_row(session, party)
+    if row is None:
+        row = PartyRecord(name=party.name, country=party.country, created_at=audit.now_utc())
+        row.screening_status = "not_screened"
+        session.add(row)
+    before = audit.snapshot(row) if row.id is not None else None
+    row.headquarters_country = party.headquarters_country or row.headquarters_country
+    row.parents = [p.model_dump(mode="json") for p in party.parents] or row.parents or []
+    if screening_status and (screening_status, list_version) != (row.screening_status, row.list_version):
+        row.screening_status = screening_status
+        row.list_version = list_version
+        row.screened_at = audit.now_utc()
+    session.flush()
+    return row, before != audit.snapshot(row)
+
+
 def upsert_party(
     session: Session,
     party: Party,
@@ -65,21 +90,8 @@ def upsert_party(
 ) -> PartyRecord:
     """Record a party (name, country, headquarters, parent chain), optionally with its screening result."""
     require(actor.name, actor.role, "screen" if screening_status else "party.write")
-    row = session.execute(
-        select(PartyRecord).where(PartyRecord.name == party.name, PartyRecord.country == party.country)
-    ).scalar_one_or_none()
-    if row is None:
-        row = PartyRecord(name=party.name, country=party.country, created_at=audit.now_utc())
-        session.add(row)
-    row.headquarters_country = party.headquarters_country
-    row.parents = [p.model_dump(mode="json") for p in party.parents]
-    if screening_status:
-        row.screening_status = screening_status
-        row.list_version = list_version
-        row.screened_at = audit.now_utc()
-    elif row.screening_status is None:
-        row.screening_status = "not_screened"
-    session.flush()
+    audit.lock_head(session)  # serialises concurrent first inserts of the same party
+    row, _ = _apply_party(session, party, screening_status, list_version)
     audit.append(
         session,
         actor=actor.name,
@@ -91,6 +103,28 @@ def upsert_party(
         state=[row],
     )
     return row
+
+
+def screening_status(decision: Decision, party_name: str) -> str | None:
+    """The party's status from the screening hits the decision considered: match, possible_match, clear (screened,
+    no hit) or None (not screened)."""
+    hits = [h for h in decision.screening if h.get("party") == party_name]
+    if any(h.get("determination") == "match" for h in hits):
+        return "match"
+    if hits:
+        return "possible_match"
+    return "clear" if decision.list_version else None
+
+
+def _record_parties(session: Session, line: OrderLine, decision: Decision) -> list[PartyRecord]:
+    """Keep the parties table current with each shipped or held line's parties and their screening status.
+    Call with the audit head locked (so two writers never insert the same party)."""
+    changed = []
+    for party in line.parties:
+        row, did_change = _apply_party(session, party, screening_status(decision, party.name), decision.list_version)
+        if did_change:
+            changed.append(row)
+    return changed
 
 
 # ---------------------------------------------------------------- applications and licenses
@@ -564,6 +598,8 @@ def ship(
         state: list[Any] = [sl] if i else [shipment, sl]
         if lic is not None:
             state += [lic, _decrement(session, lic, sl, line, actor)]
+        audit.lock_head(session)
+        state += _record_parties(session, line, decision)
         audit.append(
             session,
             actor=actor.name,
