@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 import chipclear
-from chipclear.api.deps import COOKIE_NAME, Tx, ledger_of
+from chipclear.api.deps import COOKIE_NAME, LedgerHolder, Tx
 from chipclear.errors import ChipclearError
 from chipclear.ledger.users import SystemActor, authenticate
 
@@ -154,7 +154,8 @@ def console_tx(request: Request) -> Iterator[Tx]:
     key = _key(request)
     if not key:
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    with ledger_of(request).session() as session:
+    holder: LedgerHolder = request.app.state.ledger
+    with holder.transaction() as session:
         try:
             user = authenticate(session, key)
         except ChipclearError:

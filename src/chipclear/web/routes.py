@@ -11,8 +11,9 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
-from chipclear.api.deps import COOKIE_NAME, ledger_of
+from chipclear.api.deps import COOKIE_NAME, Tx, ledger_of
 from chipclear.api.errors import NotAvailable
 from chipclear.api.routers.check import check_line
 from chipclear.catalog import load_catalog
@@ -28,6 +29,12 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pages_items.router)
 router.include_router(pages_ledger.router)
 router.include_router(pages_screening.router)
+
+
+def signed_in(request: Request) -> Tx:
+    """The signed-in user (a short transaction; redirects to sign in without a valid cookie)."""
+    with console_tx(request) as tx:
+        return tx
 
 
 def html_error(request: Request, exc: ChipclearError) -> HTMLResponse:
@@ -215,16 +222,15 @@ async def check_submit(request: Request) -> HTMLResponse:
     for name in _FORM_DEFAULTS:
         if name in raw:
             form[name] = str(raw[name]) if not isinstance(_FORM_DEFAULTS[name], bool) else True
-    with console_tx(request) as tx:
-        pass
+    tx = await run_in_threadpool(signed_in, request)
     decision = None
     error = None
     order_json = ""
     status = 200
     try:
         line = order_line_from_form(form)
-        key = request.cookies.get(COOKIE_NAME)
-        decision = check_line(request, key, line, None)
+        key = request.cookies.get(COOKIE_NAME) or ""
+        decision = await run_in_threadpool(check_line, request, key, line, None)
         order_json = json.dumps(line.model_dump(mode="json"))
     except ChipclearError as exc:
         error = exc.message

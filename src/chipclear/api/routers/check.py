@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
 from chipclear.api.deps import api_key, transaction
 from chipclear.api.errors import NotAvailable
@@ -24,29 +26,46 @@ except ImportError:  # pragma: no cover - the determination CLI is not installed
 router = APIRouter(tags=["check"])
 
 
-def check_line(request: Request, key: str | None, line: OrderLine, as_of: dt.date | None) -> dict[str, Any]:
-    """The ledger's check (determination + licenses on file + audit record), as the decision JSON."""
+def _already(decision: Decision) -> Callable[[OrderLine, dt.date | None], Decision]:
+    def made(_line: OrderLine, _as_of: dt.date | None) -> Decision:
+        return decision
+
+    return made
+
+
+def decide(line: OrderLine, as_of: dt.date | None) -> Decision:
+    """The ledger's own default determination (pure: no I/O), run before the transaction."""
+    try:
+        return services.default_decide(line, as_of or line.ship_date)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").startswith(("chipclear.determine", "chipclear.determination")):
+            raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
+        raise
+
+
+def check_line(request: Request, key: str, line: OrderLine, as_of: dt.date | None) -> dict[str, Any]:
+    """The ledger's check (determination, licenses on file, audit record) as the decision JSON.
+
+    The determination runs before the transaction, so the ledger's write lock is held only for the license
+    lookup and the audit append (each check is a durable commit before it is answered)."""
+    decision = decide(line, as_of)
     with transaction(request, key) as tx:
-        try:
-            decision = services.check_line(tx.session, line, tx.actor, as_of=as_of)
-        except ModuleNotFoundError as exc:
-            if exc.name == "chipclear.determine":
-                raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
-            raise
-        return check_json(decision)
+        made = services.check_line(tx.session, line, tx.actor, decide=_already(decision), as_of=as_of)
+    return check_json(made)
 
 
 @router.post(
     "/check",
     summary="Decide one order line: verdict, reasons with citations, license exceptions (recorded in the audit log)",
+    response_class=JSONResponse,
 )
 def check(
     request: Request,
     line: OrderLine,
     as_of: dt.date | None = None,
-    key: str | None = Depends(api_key),
-) -> dict[str, Any]:
-    return check_line(request, key, line, as_of)
+    key: str = Depends(api_key),
+) -> JSONResponse:
+    return JSONResponse(check_line(request, key, line, as_of))
 
 
 @router.get("/timeline/{item}", summary="Verdict periods for an item and destination from 2022 to a date, with causes")
