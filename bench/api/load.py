@@ -90,7 +90,7 @@ async def run(url: str, key: str, clients: int, seconds: float, warmup: float) -
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -113,13 +113,17 @@ def main() -> None:
     if not lat:
         raise SystemExit(f"no successful requests; errors: {errors[:3]}")
     ms = [x * 1000 for x in lat]
-    print(f"POST /api/check, {args.clients} concurrent clients, {seconds:.0f} s measured after {args.warmup:.0f} s warm-up")
+    print(
+        f"POST /api/check, {args.clients} concurrent clients, {seconds:.0f} s measured after {args.warmup:.0f} s warm-up"
+    )
     print(f"  requests {len(ms)}  errors {len(errors)}  throughput {len(ms) / seconds:.1f} req/s")
     print(
         f"  latency ms: p50 {pct(ms, 50):.1f}  p90 {pct(ms, 90):.1f}  p99 {pct(ms, 99):.1f}  "
         f"max {max(ms):.1f}  mean {statistics.fmean(ms):.1f}"
     )
-    print(f"  machine: {os.cpu_count()} CPUs, 1-min load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(
+        f"  machine: {os.cpu_count()} CPUs, 1-min load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
     if errors:
         print(f"  first errors: {errors[:3]}")
 
