@@ -345,19 +345,22 @@ def china_timeline(
         ls="--",
         label="under the draft: license needed (or exception / prohibited)",
     )
-    ax.step(
+    a_yes = [c["license"] for c in after]
+    ax.fill_between(
         x,
+        a_yes,
         [c["license"] + c["undecided"] for c in after],
-        where="post",
-        color="#1f4fd6",
-        lw=1.0,
-        ls=":",
-        label="under the draft: license needed + HOLD",
+        step="post",
+        facecolor="none",
+        edgecolor=(*to_rgb("#1f4fd6"), 0.5),
+        hatch="//",
+        lw=0,
+        label="under the draft: HOLD (undecided)",
     )
     total = int(before[0]["total"])
     ax.set_ylim(0, total + 3)
     ax.set_xlim(float(date2num(start)), float(date2num(end)))
-    ax.axhline(total, color="0.5", lw=0.8)
+    ax.axhline(total, color="0.6", lw=0.8, zorder=0)
     ax.text(
         float(date2num(start)),
         total + 0.4,
@@ -409,20 +412,10 @@ def china_timeline(
         f"in force vs. {draft.title}",
         fontsize=10,
     )
-    ax.set_xlabel("Date (dotted lines: rule actions in force, by citation)")
+    ax.set_xlabel(f"Date (dotted lines: rule actions in force, by citation)\nCounted: {before[0]['basis']}", fontsize=9)
     ax.set_ylabel("Catalog parts (count)")
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.93), fontsize=8, framealpha=0.95)
     ax.grid(True, alpha=0.3)
-    ax.text(
-        0.99,
-        (total - 0.8) / (total + 3),
-        f"Basis: {before[0]['basis']}",
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=7,
-        color="0.35",
-    )
     _draft_banner(fig, draft)
     return fig
 
@@ -612,7 +605,7 @@ def write_all(
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--plots: cannot create {directory}: {exc.strerror}", field="plots") from None
-    stem = draft.ids[0]
+    stem = draft.ids[0] if layer == "enforced" else f"{draft.ids[0]}_{layer}"
     written = []
     for name, make in PLOTS.items():
         fig = make(base, drafted, draft, catalog, on, layer)
