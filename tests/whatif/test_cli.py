@@ -107,3 +107,14 @@ def test_real_process_bad_draft_file(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and str(bad) in proc.stderr and "kind: draft" in proc.stderr
+
+
+def test_two_drafts_applied_together() -> None:
+    code, out, err = run("whatif", "tpp-threshold-2400", "h20-class-bandwidth", "--date", "2027-01-01", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["classification"]["draft"]["ids"] == ["draft-tpp-threshold-2400", "draft-h20-class-bandwidth"]
+    changed = {c["item"]["id"]: c["after"]["eccn"] for c in data["classification"]["changes"]}
+    assert changed["nvidia-a30"] == "3A090.a" and changed["nvidia-h20"] == "3A090.d (draft)"
+    code, _, err = run("whatif", "tpp-threshold-2400", "tpp-threshold-2400")
+    assert code == 2 and "the same draft id is given twice" in err

@@ -157,7 +157,11 @@ def _print_orders(report: WhatIfReport) -> None:
 
 def whatif_command(
     draft: Annotated[
-        str, typer.Argument(help=f"Draft rule file (kind: draft), or a bundled draft: {', '.join(bundled_drafts())}.")
+        list[str],
+        typer.Argument(
+            help="Draft rule file(s) (kind: draft; several are applied together), or bundled draft names: "
+            f"{', '.join(bundled_drafts())}."
+        ),
     ],
     date: Annotated[
         str | None, typer.Option("--date", help="Assess as of YYYY-MM-DD (default: today or the draft's date).")

@@ -605,7 +605,7 @@ def write_all(
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--plots: cannot create {directory}: {exc.strerror}", field="plots") from None
-    stem = draft.ids[0] if layer == "enforced" else f"{draft.ids[0]}_{layer}"
+    stem = "+".join(draft.ids) + ("" if layer == "enforced" else f"_{layer}")
     written = []
     for name, make in PLOTS.items():
         fig = make(base, drafted, draft, catalog, on, layer)

@@ -7,6 +7,7 @@ writing happen here; the impact computation itself is pure (``impact``, ``verdic
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from chipclear.errors import InputError
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.schema import Layer
 from chipclear.whatif.impact import ClassificationImpact, classification_impact
-from chipclear.whatif.overlay import Draft, load_draft
+from chipclear.whatif.overlay import Draft, load_draft, merge_drafts
 
 
 class WhatIfReport(BaseModel):
@@ -32,6 +33,18 @@ class WhatIfReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
+def _load(ref: str | Path | Sequence[str | Path], base: RuleSet) -> Draft:
+    """One draft, or several applied together (their ids must differ)."""
+    refs = [ref] if isinstance(ref, str | Path) else list(ref)
+    if not refs:
+        raise InputError("draft: give at least one draft file or bundled draft name", field="draft")
+    drafts = [load_draft(r, base) for r in refs]
+    ids = [i for d in drafts for i in d.ids]
+    if len(set(ids)) != len(ids):
+        raise InputError(f"draft: the same draft id is given twice ({', '.join(ids)})", field="draft")
+    return drafts[0] if len(drafts) == 1 else merge_drafts(drafts)
+
+
 def default_date(draft: Draft, today: dt.date | None = None) -> dt.date:
     """Today, or the draft's effective date when that is later (a draft is assessed once it would be in force)."""
     today = today or dt.date.today()
@@ -39,7 +52,7 @@ def default_date(draft: Draft, today: dt.date | None = None) -> dt.date:
 
 
 def run_whatif(
-    draft_ref: str | Path,
+    draft_ref: str | Path | Sequence[str | Path],
     as_of: dt.date | None = None,
     layer: Layer = "enforced",
     orders: Path | None = None,
@@ -51,7 +64,7 @@ def run_whatif(
         raise InputError(f"{orders}: no such order book file", field="orders")
     base = rules or load_rules()
     cat = catalog or load_catalog()
-    draft = load_draft(draft_ref, base)
+    draft = _load(draft_ref, base)
     drafted = draft.apply(base)
     when = as_of or default_date(draft)
     impact = classification_impact(base, drafted, draft.actions, cat, when, layer)
@@ -89,7 +102,7 @@ def _add_verdicts(
 
 
 def plot_svgs(
-    draft_ref: str | Path,
+    draft_ref: str | Path | Sequence[str | Path],
     as_of: dt.date | None = None,
     layer: Layer = "enforced",
     names: list[str] | None = None,
@@ -103,7 +116,7 @@ def plot_svgs(
 
     base = rules or load_rules()
     cat = catalog or load_catalog()
-    draft = load_draft(draft_ref, base)
+    draft = _load(draft_ref, base)
     drafted = draft.apply(base)
     when = as_of or default_date(draft)
     wanted = names or list(plots.PLOTS)
