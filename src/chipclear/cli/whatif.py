@@ -65,7 +65,7 @@ def _print_classification(report: WhatIfReport) -> None:
         return
     table = Table(title=f"Classification changes as of {c.as_of}", header_style="bold", show_lines=True)
     for col in ("item", "before", "after", "change", "TPP / density / DRAM GB/s / I/O GB/s", "why (cites the draft)"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for ch in c.changes:
         f = ch.figures
         figures = " / ".join(
@@ -110,7 +110,7 @@ def _print_destinations(report: WhatIfReport) -> None:
     ids = report.classification.draft.ids
     table = Table(title="Verdict changes by item (destinations grouped)", header_style="bold", show_lines=True)
     for col in ("item", "destinations", "before", "after", "why (cites the draft)"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for key, dests in grouped.items():
         ch = first[key]
         table.add_row(ch["item"]["name"], ", ".join(dests), key[1], key[2], _first_draft_reason(ch["why"], ids))
@@ -139,7 +139,7 @@ def _print_orders(report: WhatIfReport) -> None:
         ids = report.classification.draft.ids
         table = Table(title="Changed order lines", header_style="bold", show_lines=True)
         for col in ("row", "order / line", "item", "dest", "ship date", "value", "before", "after", "why"):
-            table.add_column(col)
+            table.add_column(col, overflow="fold")
         for ch in o["changes"]:
             table.add_row(
                 str(ch["row"]),
