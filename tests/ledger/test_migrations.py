@@ -82,3 +82,16 @@ def test_unknown_revision_is_refused(sqlite_url: str) -> None:
     ledger.close()
     with pytest.raises(SchemaError, match="'9999'"):
         open_ledger(sqlite_url)
+
+
+def test_processes_opening_a_new_ledger_at_once(tmp_path: object) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path}/race.db"
+    code = f"from chipclear.ledger import open_ledger; open_ledger({url!r}).close(); print('ok')"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    assert [p.communicate(timeout=120)[0].strip() for p in procs] == ["ok"] * 4
+    engine = make_engine(url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

@@ -142,7 +142,12 @@ def open_ledger(url: str | None = None, *, create: bool = True) -> Ledger:
         current = current_revision(engine)
         head = head_revision()
         if current is None and create and is_empty(engine):
-            upgrade(engine)
+            try:
+                upgrade(engine)
+            except Exception:
+                # another process may have created the schema at the same moment: accept its work
+                if current_revision(engine) != head:
+                    raise
         elif current != head:
             raise SchemaError(
                 f"ledger database schema is at revision {current!r}, this chipclear needs {head!r}: "
