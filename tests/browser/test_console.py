@@ -62,6 +62,22 @@ def test_check_h20_to_china_needs_a_license_with_citation_then_create_shipment(p
     shoot(pg, "04-holds")
 
 
+def test_check_with_import_duty(page: Any, server: Server) -> None:
+    pg = page
+    pg.goto(server.url + "/check")
+    pg.fill("#item", "H100")
+    pg.select_option("#destination", "US")
+    pg.fill("#ship_date", "2025-06-01")
+    pg.fill("#value_usd", "25000")
+    pg.fill("#hts", "8473.30.1180")
+    pg.fill("#origin", "CN")
+    pg.click("#check-button")
+    pg.locator("#duty-card").wait_for()
+    text = pg.inner_text("#duty-card")
+    assert "8473.30.1180" in text and "Section 301" in text
+    shoot(pg, "02b-check-with-duty")
+
+
 def test_check_unknown_item_names_the_field(page: Any, server: Server) -> None:
     pg = page
     pg.goto(server.url + "/check")

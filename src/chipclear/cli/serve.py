@@ -8,6 +8,7 @@ link that carries the key in the URL fragment, which the browser never sends to 
 from __future__ import annotations
 
 import socket
+import threading
 from typing import Annotated
 
 import typer
@@ -61,6 +62,17 @@ def first_admin_key(database_url: str | None = None) -> str | None:
         ledger.close()
 
 
+def warm_up() -> None:
+    """Load the bundled data and build the screening index in the background, so the first page is quick."""
+    from chipclear.catalog import load_catalog
+    from chipclear.rules import load_rules
+    from chipclear.screening import default_screener
+
+    load_catalog()
+    load_rules()
+    default_screener()
+
+
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only).")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="Port (default: the first free port from 8000).")] = None,
@@ -94,6 +106,7 @@ def serve_command(
             f"[yellow]warning: listening on {host}: the API is reachable from other machines[/]", soft_wrap=True
         )
     console.print("Press Ctrl+C to stop.", soft_wrap=True)
+    threading.Thread(target=warm_up, name="chipclear-warm-up", daemon=True).start()
     uvicorn.run(create_app(settings.database_url), host=host, port=chosen, log_level="warning")
 
 

@@ -100,6 +100,8 @@ _FORM_DEFAULTS: dict[str, Any] = {
     "consignee": "",
     "consignee_country": "",
     "end_use": "",
+    "hts": "",
+    "origin": "",
     "supercomputer": False,
     "advanced_node_ic_production": False,
     "military": False,
@@ -186,6 +188,26 @@ def order_line_from_form(form: dict[str, Any]) -> OrderLine:
         raise InputError(f"{field}: {first['msg']}", field=field) from None
 
 
+def duty_for(form: dict[str, Any], line: OrderLine) -> tuple[dict[str, Any] | None, str | None]:
+    """The import-duty stack when the form names an HTS code and an origin (an import line); else nothing."""
+    hts, origin = str(form["hts"]).strip(), str(form["origin"]).strip()
+    if not hts and not origin:
+        return None, None
+    if not hts or not origin:
+        return None, "import duty: give both the HTS code and the country of origin"
+    try:
+        from chipclear import tariffs
+
+        item = load_catalog().get(line.item)
+        result = tariffs.duty(hts, origin, line.ship_date or dt.date.today(), line.value_usd, item)
+    except ModuleNotFoundError:
+        return None, "import duty: the duty calculator is not installed"
+    except ChipclearError as exc:
+        return None, f"import duty: {exc.message}"
+    data: dict[str, Any] = result.to_json()
+    return data, None
+
+
 def _check_context(tx_actor_role: str) -> dict[str, Any]:
     return {
         "items": load_catalog().items(),
@@ -225,6 +247,8 @@ async def check_submit(request: Request) -> HTMLResponse:
     tx = await run_in_threadpool(signed_in, request)
     decision = None
     error = None
+    duty: dict[str, Any] | None = None
+    duty_error: str | None = None
     order_json = ""
     status = 200
     try:
@@ -232,6 +256,7 @@ async def check_submit(request: Request) -> HTMLResponse:
         key = request.cookies.get(COOKIE_NAME) or ""
         decision = await run_in_threadpool(check_line, request, key, line, None)
         order_json = json.dumps(line.model_dump(mode="json"))
+        duty, duty_error = duty_for(form, line)
     except ChipclearError as exc:
         error = exc.message
         status = exc.http_status if not isinstance(exc, NotAvailable) else 503
@@ -245,6 +270,8 @@ async def check_submit(request: Request) -> HTMLResponse:
         decision=decision,
         error=error,
         order_json=order_json,
+        duty=duty,
+        duty_error=duty_error,
         active="/check",
         **_check_context(tx.actor.role),
     )
