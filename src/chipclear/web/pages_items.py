@@ -104,9 +104,8 @@ def item_page(request: Request, item_id: str, as_of: str | None = None) -> HTMLR
     result = classify(item, when)
     today = dt.date.today()
     verdicts = timeline.verdict_rows(item.id, today)
-    rows, changes = verdicts if verdicts else ([], [])
+    rows, changes, current = verdicts if verdicts else ([], [], [])
     chart_rows = [timeline.classification_row(item.id, today), *rows]
-    current = [(r.label, r.segments[-1].verdict, r.segments[-1].note) for r in rows if r.segments]
     chart = verdict_timeline(chart_rows, timeline.START, today)
     precision = metrics.precision_table(item) if isinstance(item, Part) else []
     return page(

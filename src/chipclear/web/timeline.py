@@ -67,6 +67,13 @@ def classification_row(item: str, end: dt.date) -> TimelineRow:
 
 
 @dataclass
+class Current:
+    label: str
+    verdict: str
+    note: str  # review policy and license exceptions, or what a HOLD is missing
+
+
+@dataclass
 class Change:
     start: dt.date
     label: str
@@ -75,7 +82,7 @@ class Change:
     causes: list[dict[str, str]]
 
 
-def verdict_rows(item: str, end: dt.date) -> tuple[list[TimelineRow], list[Change]] | None:
+def verdict_rows(item: str, end: dt.date) -> tuple[list[TimelineRow], list[Change], list[Current]] | None:
     """One row per example destination and the dated changes with their causes; None when the determination
     engine is not installed."""
     try:
@@ -84,6 +91,7 @@ def verdict_rows(item: str, end: dt.date) -> tuple[list[TimelineRow], list[Chang
         return None
     rows = []
     changes: list[Change] = []
+    current: list[Current] = []
     for code, hq in EXAMPLE_DESTINATIONS:
         result = timeline(item, code, end_user_hq=hq, start=START, end=end)
         segments = []
@@ -101,12 +109,27 @@ def verdict_rows(item: str, end: dt.date) -> tuple[list[TimelineRow], list[Chang
             segments.append(Segment(period.start, stop, period.verdict, note))
         label = destination_label(code, hq, end)
         rows.append(TimelineRow(label, segments))
+        if result.periods:
+            last = result.periods[-1]
+            policy = (last.review_policy or "").replace("_", " ")
+            note = " ".join(x for x in [policy, " ".join(last.license_exceptions)] if x)
+            if last.verdict == "HOLD" and last.missing:
+                note = "missing: " + "; ".join(last.missing[:2])
+            current.append(Current(label, last.verdict, note))
         for period in result.periods[1:]:
             policy = (period.review_policy or "").replace("_", " ")
             note = " ".join(x for x in [policy, " ".join(period.license_exceptions)] if x)
             changes.append(Change(period.start, label, period.verdict, note, period.caused_by))
     changes.sort(key=lambda c: c.start)
-    return rows, changes
+    return rows, changes, current
 
 
-__all__ = ["EXAMPLE_DESTINATIONS", "START", "classification_row", "destination_label", "verdict_rows"]
+__all__ = [
+    "EXAMPLE_DESTINATIONS",
+    "START",
+    "Change",
+    "Current",
+    "classification_row",
+    "destination_label",
+    "verdict_rows",
+]
