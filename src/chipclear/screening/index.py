@@ -39,7 +39,8 @@ LONG_TOKEN_LEN = 8  # tokens this long may differ by two edits
 MIN_SPLIT_PIECE = 3
 FUZZY_CACHE_SIZE = 200_000
 MAX_ENTRY_CANDIDATES = 200
-MAX_BLOCK_POSTINGS = 600  # above this the vectorised path is faster than scoring candidates one by one
+MAX_BLOCK_POSTINGS = 600
+PYTHON_CANDIDATES = 24  # more blocked candidates than this: bound them with one vectorised pass first  # above this the vectorised path is faster than scoring candidates one by one
 IN_VOCAB_FUZZY_LEN = 6  # listed tokens this long also match their listed near-spellings
 LEGAL_FORM_WEIGHT = 0.3
 PHONETIC_SIMILARITY = 0.8  # same consonant skeleton: a transliteration variant (Rostekh/Rostec, Mohamed/Muhammad)
@@ -182,7 +183,7 @@ class NameIndex:
         self.entry_tid_sets = [
             frozenset().union(*self.alias_tid_sets[starts[e] : starts[e + 1]]) for e in range(len(entries))
         ]
-        self._fuzzy_cache: dict[str, dict[int, float]] = {}
+        self._fuzzy_cache: dict[tuple[str, int], dict[int, float]] = {}
         self.deletes = self._build_deletes()
 
     @staticmethod
@@ -223,21 +224,34 @@ class NameIndex:
 
     # --- query side ------------------------------------------------------------------------------------------
 
-    def fuzzy_matches(self, token: str) -> dict[int, float]:
+    def fuzzy_matches(self, token: str, max_edits: int = 2) -> dict[int, float]:
         """Listed tokens within the allowed edit distance of ``token``, with their similarity (memoised)."""
-        cached = self._fuzzy_cache.get(token)
+        key = (token, max_edits)
+        cached = self._fuzzy_cache.get(key)
         if cached is not None:
             return cached
-        found = self._fuzzy_matches(token)
+        found = self._fuzzy_matches(token, max_edits)
         if len(self._fuzzy_cache) >= FUZZY_CACHE_SIZE:
             self._fuzzy_cache.clear()
-        self._fuzzy_cache[token] = found
+        self._fuzzy_cache[key] = found
         return found
 
-    def _fuzzy_matches(self, token: str) -> dict[int, float]:
-        edits = _max_edits(len(token))
+    def _fuzzy_matches(self, token: str, max_edits: int) -> dict[int, float]:
+        edits = min(_max_edits(len(token)), max_edits)
         if not edits or not token.isalpha():
             return {}
+        found = self._fuzzy_at_depth(token, min(edits, 1))
+        if not found and edits > 1:
+            found = self._fuzzy_at_depth(token, edits)
+        if token.isalpha():
+            key = phonetic_key(token)
+            if len(key) >= 3:
+                for tid in self.phonetic.get(key, ()):
+                    if tid not in found and _phonetic_close(token, self.tokens[tid]):
+                        found[tid] = PHONETIC_SIMILARITY
+        return found
+
+    def _fuzzy_at_depth(self, token: str, edits: int) -> dict[int, float]:
         found: dict[int, float] = {}
         for variant in _deletes(token, edits):
             for tid in self.deletes.get(variant, ()):
@@ -247,12 +261,6 @@ class NameIndex:
                 distance = OSA.distance(token, listed, score_cutoff=edits)
                 if distance <= edits and _max_edits(len(listed)) >= distance:
                     found[tid] = _fuzzy_similarity(distance, token, listed)
-        if token.isalpha():
-            key = phonetic_key(token)
-            if len(key) >= 3:
-                for tid in self.phonetic.get(key, ()):
-                    if tid not in found and _phonetic_close(token, self.tokens[tid]):
-                        found[tid] = PHONETIC_SIMILARITY
         return found
 
     def _token(self, text: str, source: tuple[str, ...], how: str = "exact") -> QueryToken:
@@ -260,7 +268,7 @@ class NameIndex:
         if tid is not None:
             matches = {tid: 1.0}
             if len(text) >= IN_VOCAB_FUZZY_LEN:
-                for other, sim in self.fuzzy_matches(text).items():
+                for other, sim in self.fuzzy_matches(text, max_edits=1).items():
                     matches.setdefault(other, sim)
             return QueryToken(text, float(self.token_weight[tid]), matches, how, source)
         fuzzy = self.fuzzy_matches(text)
@@ -429,6 +437,30 @@ class NameIndex:
         """Rows of an entry's names (they are stored together, in entry order)."""
         return range(self.entry_row_bounds[e_no], self.entry_row_bounds[e_no + 1])
 
+    def _entry_upper_bounds(self, variant: Sequence[QueryToken], wq: float, floor: float) -> dict[int, float]:
+        """Entries whose names together could reach ``floor`` (vectorised), with that upper bound."""
+        parts: list[np.ndarray] = []
+        sims: list[float] = []
+        weights: list[float] = []
+        sizes: list[int] = []
+        owners: list[int] = []
+        for q_no, qt in enumerate(variant):
+            for tid, sim in qt.matches.items():
+                postings = self.entry_postings[tid]
+                if postings.size:
+                    parts.append(postings)
+                    sims.append(qt.weight * sim)
+                    weights.append(qt.weight)
+                    sizes.append(postings.size)
+                    owners.append(q_no)
+        if not parts:
+            return {}
+        entries, matched, covered = _grouped_sums(parts, sims, weights, sizes, owners)
+        u = np.minimum(covered, wq)
+        upper = (u / wq) ** QUERY_EXPONENT * (np.minimum(matched, u) / u)
+        keep = np.flatnonzero(upper >= floor)
+        return dict(zip(entries[keep].tolist(), upper[keep].tolist(), strict=True))
+
     def score_candidates(
         self, variant: Sequence[QueryToken], floor: float
     ) -> dict[int, tuple[float, int, bool]] | None:
@@ -459,12 +491,19 @@ class NameIndex:
         if len(candidates) > MAX_BLOCK_POSTINGS:
             return None
         items = [(qt.weight, tuple(qt.matches.items())) for qt in variant]
+        uppers: dict[int, float] | None = None
+        if len(candidates) > PYTHON_CANDIDATES:
+            uppers = self._entry_upper_bounds(variant, wq, floor)
+            candidates &= uppers.keys()
         out: dict[int, tuple[float, int, bool]] = {}
         for e_no in candidates:
-            u_e, m_e = _cover(items, self.entry_tid_sets[e_no])
-            if u_e <= 0:
-                continue
-            upper = (min(u_e, wq) / wq) ** QUERY_EXPONENT * (min(m_e, u_e) / u_e)
+            if uppers is not None:
+                upper = uppers[e_no]
+            else:
+                u_e, m_e = _cover(items, self.entry_tid_sets[e_no])
+                if u_e <= 0:
+                    continue
+                upper = (min(u_e, wq) / wq) ** QUERY_EXPONENT * (min(m_e, u_e) / u_e)
             if upper < floor:
                 continue
             best_score, best_row, best_cn, cn_row = -1.0, -1, -1.0, -1
