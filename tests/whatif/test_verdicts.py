@@ -149,3 +149,43 @@ def test_user_draft_moving_a_country(tmp_path: Path, rules: RuleSet, small_catal
     bad = load_draft(path, rules)
     with pytest.raises(DataFileError, match=r"br\.yaml: licensing: unknown country code 'XX'"):
         destination_impact(rules, bad.apply(rules), bad.actions, small_catalog, dt.date(2027, 1, 1))
+
+
+def test_diffusion_draft_reproduces_the_codified_layer(rules: RuleSet) -> None:
+    """'As codified versus as enforced': the enforced rules plus the diffusion draft decide like the codified layer
+    (away from items named by notices, letters and guidance, which the codified layer leaves out by design)."""
+    from chipclear.decision import OrderLine, Party
+    from chipclear.determination.history import NoScreening
+    from chipclear.determination.merge import NOT_CODIFIED
+    from chipclear.determine import determine
+    from chipclear.geography import load_geography
+    from chipclear.whatif.verdicts import summary
+
+    draft = load_draft("ai-diffusion-as-codified", rules)
+    drafted = draft.apply(rules)
+    named = {
+        item
+        for action in rules.actions
+        if action.kind in NOT_CODIFIED and action.licensing
+        for req in action.licensing.requirements
+        for item in req.when.items or []
+    }
+    cat, geo, day = load_catalog(), load_geography(), dt.date(2026, 6, 1)
+    compared = 0
+    for item in cat.items():
+        if item.id in named:
+            continue
+        for dest in ("DE", "BR", "SG", "AE", "VN", "SA"):
+            line = OrderLine(
+                item=item.id,
+                destination=dest,
+                ship_date=day,
+                parties=[Party(name="end user", role="end_user", country=dest, headquarters_country=dest)],
+            )
+            as_if = determine(line, layer="enforced", rules=drafted, catalog=cat, screener=NoScreening(), geography=geo)
+            codified = determine(
+                line, layer="codified", rules=rules, catalog=cat, screener=NoScreening(), geography=geo
+            )
+            assert summary(as_if) == summary(codified), (item.id, dest)
+            compared += 1
+    assert compared > 300
