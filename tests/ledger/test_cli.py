@@ -97,6 +97,7 @@ def _grant(keys: dict[str, str], quantity: int = 100) -> None:
         (["license", "show", "NOPE"], "no license numbered 'NOPE'"),
         (["hold", "release", "99", "--reason", "x"], "no shipment line 99"),
         (["user", "add", "bob", "--role", "root"], "'root' is not a role"),
+        (["license", "apply", "--item", "x", "--destination", "CN"], "an application must name the end user"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(

@@ -173,13 +173,16 @@ def apply_for_license(
     if value_usd is not None and value_usd < 0:
         raise InputError("value: must not be negative", field="value")
     destinations = [d.upper() for d in _check_codes(destinations, "destinations")]
+    checked_parties = _check_parties(parties)
+    if not any(p["role"] == "end_user" for p in checked_parties):
+        raise InputError("parties: an application must name the end user", field="parties")
     submitted = bool(application_number or submitted_on)
     app = LicenseApplication(
         status="submitted" if submitted else "draft",
         application_number=application_number,
         items=_check_codes(items, "items"),
         destinations=destinations,
-        parties=_check_parties(parties),
+        parties=checked_parties,
         quantity=quantity,
         value_cents=cents(value_usd),
         note=note,
