@@ -36,16 +36,8 @@ def _layer(value: str) -> Layer:
 
 
 def check_json(decision: Decision) -> dict[str, Any]:
-    """The stable JSON of ``chipclear check --json`` (also what the API returns)."""
-    data = decision.to_json()
-    data["license_exceptions"] = [
-        {"code": e.code, "conditions": e.conditions, "citation": e.citation} for e in decision.license_exceptions
-    ]
-    data["reasons"] = [
-        {"rule": r.rule, "citation": r.citation, "detail": r.detail, "confidence": r.confidence}
-        for r in decision.reasons
-    ]
-    return data
+    """The JSON of ``chipclear check --json``: the Decision contract, the same everywhere (CLI, API, console)."""
+    return decision.to_json()
 
 
 def _print_decision(d: Decision) -> None:
