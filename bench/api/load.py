@@ -76,7 +76,41 @@ async def client_loop(
             latencies.append(t1 - t0)
 
 
-async def run(url: str, key: str, clients: int, seconds: float, warmup: float) -> tuple[list[float], list[str], float]:
+async def open_loop(
+    client: httpx.AsyncClient, key: str, rate: float, clients: int, stop: float, record_from: float
+) -> tuple[list[float], list[str]]:
+    """Requests sent at a fixed total rate over at most ``clients`` connections; latency counted from the moment
+    a request was due, so time spent waiting for a free connection counts (no coordinated omission)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    slots = asyncio.Semaphore(clients)
+
+    async def one(i: int, due: float) -> None:
+        async with slots:
+            r = await client.post("/api/check", json=LINES[i % len(LINES)], headers={"X-API-Key": key})
+        done = time.perf_counter()
+        if r.status_code != 200:
+            errors.append(f"{r.status_code} {r.text[:120]}")
+        elif due >= record_from:
+            latencies.append(done - due)
+
+    tasks = []
+    i = 0
+    start = time.perf_counter()
+    while True:
+        due = start + i / rate
+        if due >= stop:
+            break
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(i, due)))
+        i += 1
+    await asyncio.gather(*tasks)
+    return latencies, errors
+
+
+async def run(
+    url: str, key: str, clients: int, seconds: float, warmup: float, rate: float | None = None
+) -> tuple[list[float], list[str], float]:
     latencies: list[float] = []
     errors: list[str] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -84,7 +118,12 @@ async def run(url: str, key: str, clients: int, seconds: float, warmup: float) -
         start = time.perf_counter()
         record_from = start + warmup
         stop = record_from + seconds
-        await asyncio.gather(*(client_loop(client, key, stop, record_from, latencies, errors) for _ in range(clients)))
+        if rate:
+            latencies, errors = await open_loop(client, key, rate, clients, stop, record_from)
+        else:
+            await asyncio.gather(
+                *(client_loop(client, key, stop, record_from, latencies, errors) for _ in range(clients))
+            )
     return latencies, errors, seconds
 
 
@@ -99,6 +138,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--warmup", type=float, default=3)
     ap.add_argument("--port", type=int, default=8791)
+    ap.add_argument(
+        "--rate", type=float, default=None, help="open loop: total requests per second (default: closed loop)"
+    )
     args = ap.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="chipclear-bench-") as tmp:
@@ -106,16 +148,19 @@ def main() -> None:
         try:
             url = f"http://127.0.0.1:{args.port}"
             httpx.post(url + "/api/check", json=LINES[0], headers={"X-API-Key": key}, timeout=60)  # load data once
-            lat, errors, seconds = asyncio.run(run(url, key, args.clients, args.seconds, args.warmup))
+            lat, errors, seconds = asyncio.run(run(url, key, args.clients, args.seconds, args.warmup, args.rate))
         finally:
             proc.terminate()
             proc.wait(timeout=10)
     if not lat:
         raise SystemExit(f"no successful requests; errors: {errors[:3]}")
     ms = [x * 1000 for x in lat]
-    print(
-        f"POST /api/check, {args.clients} concurrent clients, {seconds:.0f} s measured after {args.warmup:.0f} s warm-up"
+    mode = (
+        f"open loop at {args.rate:g} req/s over up to {args.clients} connections"
+        if args.rate
+        else (f"{args.clients} concurrent clients (closed loop)")
     )
+    print(f"POST /api/check, {mode}, {seconds:.0f} s measured after {args.warmup:.0f} s warm-up")
     print(f"  requests {len(ms)}  errors {len(errors)}  throughput {len(ms) / seconds:.1f} req/s")
     print(
         f"  latency ms: p50 {pct(ms, 50):.1f}  p90 {pct(ms, 90):.1f}  p99 {pct(ms, 99):.1f}  "

@@ -15,12 +15,11 @@ from chipclear.api.routers._util import LayerParam, layer_of, optional_module
 from chipclear.decision import Decision, OrderLine
 from chipclear.ledger import services
 
-try:  # the CLI's JSON shape, so `chipclear check --json` and the API agree field for field
-    from chipclear.cli.check import check_json
-except ImportError:  # pragma: no cover - the determination CLI is not installed
 
-    def check_json(decision: Decision) -> dict[str, Any]:
-        return decision.to_json()
+def check_json(decision: Decision) -> dict[str, Any]:
+    """The decision contract's JSON: the same fields as `chipclear check --json` (tests/api compares the two).
+    Not imported from the CLI so that the server does not load every command module."""
+    return decision.to_json()
 
 
 router = APIRouter(tags=["check"])
