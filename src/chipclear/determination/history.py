@@ -116,9 +116,14 @@ def _boundaries(rules: RuleSet, geo: Geography) -> dict[dt.date, list[dict[str, 
                 add(r.until, f"{a.id}#{r.id}", r.citation, f"{r.id} ends (superseded)")
     for name, group in geo.groups.items():
         for m in group.members:
-            for day, word in ((m.start, "joins"), (m.end, "leaves")):
+            if m.status == "unknown":
+                words = ((m.start, "membership of {g} becomes unknown"), (m.end, "membership of {g} known again"))
+            else:
+                words = ((m.start, "joins {g}"), (m.end, "leaves {g}"))
+            for day, word in words:
                 if day and day >= TIMELINE_START:
-                    add(day, f"country-groups#{name}", m.citation or group.citation, f"{m.country} {word} {name}")
+                    what = f"{m.country} {word.format(g=name)}" + (f" ({m.note})" if m.note else "")
+                    add(day, f"country-groups#{name}", m.citation or group.citation, what)
     return causes
 
 
