@@ -224,3 +224,45 @@ def test_timeline_and_diff_services_match_determine() -> None:
     assert [p.review_policy for p in t.periods] == [None, "case_by_case", "presumption_of_denial"]
     result = diff(dt.date(2025, 4, 1), dt.date(2025, 6, 1), items=["H20"], destinations=["CN", "DE"])
     assert [(c["item"], c["destination"]) for c in result["changes"]] == [("nvidia-h20", "CN")]
+
+
+HBM_FILE = """
+parts:
+- id: example-hbm3e-stack
+  vendor: Example Memory
+  name: Example HBM3E 12-high stack (test spec)
+  kind: hbm
+  memory_bandwidth_tbs: 1.2
+  package_area_mm2: 110
+  sources: [test fixture, not a real product]
+  confidence: low
+"""
+
+
+@pytest.mark.parametrize(
+    ("destination", "hq", "day", "verdict", "rule"),
+    [
+        ("CN", "CN", "2024-12-01", "NLR", None),  # the day before 3A090.c existed
+        ("CN", "CN", "2024-12-02", "LICENSE_REQUIRED", "742.6(a)(6)(i)(B)"),
+        ("VN", "VN", "2025-02-01", "NLR", None),  # D:1 but not D:5: 3A090.c is NLR there
+        ("DE", "CN", "2025-02-01", "LICENSE_REQUIRED", "744.23(a)(3)(i)(B)"),
+        ("DE", "DE", "2025-02-01", "NLR", None),
+    ],
+)
+def test_hbm_3a090c_from_a_user_catalog_file(
+    tmp_path: Any, destination: str, hq: str, day: str, verdict: str, rule: str | None
+) -> None:
+    spec = tmp_path / "hbm.yaml"
+    spec.write_text(HBM_FILE, encoding="utf-8")
+    cat = load_catalog([spec])
+    line = OrderLine(
+        item="example-hbm3e-stack",
+        destination=destination,
+        ship_date=dt.date.fromisoformat(day),
+        parties=[Party(name="x", headquarters_country=hq)],
+    )
+    d = determine(line, catalog=cat, screener=NoScreening())
+    assert d.verdict.value == verdict, [r.detail for r in d.reasons]
+    if rule:
+        assert d.classification["eccn"] == "3A090.c"
+        assert any(r.rule.endswith(rule) for r in d.reasons)
