@@ -16,7 +16,7 @@ from chipclear.decision import Decision, OrderLine
 from chipclear.determination.history import NoScreening
 from chipclear.determine import determine
 from chipclear.rules import RuleSet, load_rules
-from chipclear.whatif.service import _load
+from chipclear.whatif.service import load_drafts
 
 FOLDER = Path(__file__).parents[1] / "scenarios" / "whatif"
 
@@ -58,7 +58,7 @@ def test_scenario(stem: str, scenario: dict[str, Any]) -> None:
     rules: RuleSet = load_rules()
     extra = [parse_catalog_text(yaml.safe_dump({"parts": data["parts"]}), f"{stem}.yaml")] if data.get("parts") else []
     cat = Catalog([*bundled_files(), *extra])
-    drafted = _load(data["drafts"], rules).apply(rules)
+    drafted = load_drafts(data["drafts"], rules).apply(rules)
     raw = dict(scenario["line"])
     # a line that names no party has an end user located and headquartered in the destination
     raw.setdefault(

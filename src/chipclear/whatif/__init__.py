@@ -10,7 +10,7 @@ is imported only when a plot is asked for).
 
 from chipclear.whatif.impact import ClassificationImpact, ItemChange, classification_impact
 from chipclear.whatif.overlay import Draft, bundled_drafts, load_draft, parse_draft
-from chipclear.whatif.service import WhatIfReport, default_date, plot_svgs, run_whatif
+from chipclear.whatif.service import WhatIfReport, default_date, load_drafts, plot_svgs, run_whatif
 
 __all__ = [
     "ClassificationImpact",
@@ -21,6 +21,7 @@ __all__ = [
     "classification_impact",
     "default_date",
     "load_draft",
+    "load_drafts",
     "parse_draft",
     "plot_svgs",
     "run_whatif",

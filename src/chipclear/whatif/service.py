@@ -33,7 +33,7 @@ class WhatIfReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-def _load(ref: str | Path | Sequence[str | Path], base: RuleSet) -> Draft:
+def load_drafts(ref: str | Path | Sequence[str | Path], base: RuleSet) -> Draft:
     """One draft, or several applied together (their ids must differ)."""
     refs = [ref] if isinstance(ref, str | Path) else list(ref)
     if not refs:
@@ -64,7 +64,7 @@ def run_whatif(
         raise InputError(f"{orders}: no such order book file", field="orders")
     base = rules or load_rules()
     cat = catalog or load_catalog()
-    draft = _load(draft_ref, base)
+    draft = load_drafts(draft_ref, base)
     drafted = draft.apply(base)
     when = as_of or default_date(draft)
     impact = classification_impact(base, drafted, draft.actions, cat, when, layer)
@@ -116,7 +116,7 @@ def plot_svgs(
 
     base = rules or load_rules()
     cat = catalog or load_catalog()
-    draft = _load(draft_ref, base)
+    draft = load_drafts(draft_ref, base)
     drafted = draft.apply(base)
     when = as_of or default_date(draft)
     wanted = names or list(plots.PLOTS)
@@ -126,4 +126,4 @@ def plot_svgs(
     return {name: plots.plot_svg(name, base, drafted, draft, cat, when, layer) for name in wanted}
 
 
-__all__ = ["WhatIfReport", "default_date", "plot_svgs", "run_whatif"]
+__all__ = ["WhatIfReport", "default_date", "load_drafts", "plot_svgs", "run_whatif"]
