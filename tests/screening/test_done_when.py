@@ -14,6 +14,7 @@ from chipclear.screening import MATCH, Screener, name_similarity
         ("Sophgo", "Sophgo Technologies Ltd."),
         ("Beijing Suanneng Keji Youxian Gongsi", "Sophgo Technologies Ltd."),  # pinyin only
         ("北京算能科技有限公司", "Sophgo Technologies Ltd."),  # Chinese script
+        ("摩尔线程智能科技(北京)有限责任公司", "Moore Thread Intelligent Technology (Beijing) Co., Ltd."),
         ("Changjiang Cunchu", "Yangtze Memory Technologies Co., Ltd."),
         ("Sop\u200bhgo", "Sophgo Technologies Ltd."),  # zero-width space
         ("Ηuawei Technologies Co., Ltd.", "Huawei Technologies Co., Ltd. (Huawei)"),  # Greek Eta
@@ -51,6 +52,24 @@ def test_typo_and_word_order_still_match(screener: Screener) -> None:
     hits = screener.search("Technologies Sophgo Ltd").hits
     assert ("EL", "Sophgo Technologies Ltd.", 1.0) in [(h.source, h.name, h.score) for h in hits]
     assert screener.search("Hikvisoin").hits[0].name == "Hangzhou Hikvision Digital Technology Co., Ltd."
+
+
+def test_words_found_across_an_entrys_names_are_explained(screener: Screener) -> None:
+    hit = screener.search("摩尔线程智能科技(北京)有限责任公司").hits[0]
+    assert "matched_across_names" in hit.explanation
+    listed = {m["listed"] for m in hit.explanation["matched_tokens"]}
+    assert {"moer", "xianchen", "intelligent", "technology", "beijing"} <= listed
+
+
+def test_hyphenated_and_split_spellings_match(screener: Screener) -> None:
+    assert screener.search("Hik Vision").hits[0].name == "Hangzhou Hikvision Digital Technology Co., Ltd."
+    assert screener.search("Moorethreads").hits[0].matched_name == "Moore Threads"
+
+
+def test_default_screener_is_built_once(screener: Screener, data_dir: object) -> None:
+    from chipclear.screening import default_screener
+
+    assert default_screener() is screener
 
 
 def test_result_json_has_the_contract_keys(screener: Screener) -> None:
