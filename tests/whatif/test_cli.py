@@ -118,3 +118,12 @@ def test_two_drafts_applied_together() -> None:
     assert changed["nvidia-a30"] == "3A090.a" and changed["nvidia-h20"] == "3A090.d (draft)"
     code, _, err = run("whatif", "tpp-threshold-2400", "tpp-threshold-2400")
     assert code == 2 and "the same draft id is given twice" in err
+
+
+def test_destinations_option() -> None:
+    code, out, err = run("whatif", "tpp-threshold-2400", "--date", "2027-01-01", "--destinations", "cn, de", "--json")
+    assert code == 0, err
+    dest = json.loads(out)["destinations"]
+    assert dest["destinations"] == ["CN", "DE"] and set(dest["changed_by_destination"]) == {"CN"}
+    code, _, err = run("whatif", "tpp-threshold-2400", "--destinations", "CN,XX")
+    assert code == 2 and "unknown country code 'XX'" in err

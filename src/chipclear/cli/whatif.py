@@ -168,6 +168,12 @@ def whatif_command(
     ] = None,
     orders: Annotated[Path | None, typer.Option(help="Order book (CSV or Parquet) to assess line by line.")] = None,
     plots: Annotated[Path | None, typer.Option(help="Write the plots (PNG and SVG) into this directory.")] = None,
+    destinations: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated destinations for the verdict table (default: one per country-group position)."
+        ),
+    ] = None,
     layer: Annotated[str, typer.Option(help="enforced (default) or codified.")] = "enforced",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -176,7 +182,10 @@ def whatif_command(
     if layer not in ("enforced", "codified"):
         raise InputError(f"layer: {layer!r} is not one of enforced, codified", field="layer")
     lay: Layer = "enforced" if layer == "enforced" else "codified"
-    report = run_whatif(draft, as_of=when, layer=lay, orders=orders, plots_dir=plots)
+    dests = [d.strip() for d in destinations.split(",") if d.strip()] if destinations is not None else None
+    if dests is not None and not dests:
+        raise InputError("destinations: give at least one country code, e.g. CN,AE", field="destinations")
+    report = run_whatif(draft, as_of=when, layer=lay, orders=orders, plots_dir=plots, destinations=dests)
     if as_json:
         print_json(report.model_dump(mode="json"))
         return

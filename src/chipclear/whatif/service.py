@@ -59,6 +59,7 @@ def run_whatif(
     plots_dir: Path | None = None,
     rules: RuleSet | None = None,
     catalog: Catalog | None = None,
+    destinations: list[str] | None = None,
 ) -> WhatIfReport:
     if orders is not None and not orders.is_file():
         raise InputError(f"{orders}: no such order book file", field="orders")
@@ -74,7 +75,7 @@ def run_whatif(
             f"the draft is effective {impact.draft.effective}, after {when}: nothing changes on {when};"
             " run with --date on or after the draft's effective date"
         )
-    _add_verdicts(report, base, drafted, draft, cat, when, layer, orders)
+    _add_verdicts(report, base, drafted, draft, cat, when, layer, orders, destinations)
     if plots_dir is not None:
         from chipclear.whatif import plots  # matplotlib is imported only when plots are asked for
 
@@ -91,11 +92,14 @@ def _add_verdicts(
     when: dt.date,
     layer: Layer,
     orders: Path | None,
+    destinations: list[str] | None = None,
 ) -> None:
     """Verdict changes per representative destination, and per order line when an order book is given."""
     from chipclear.whatif import verdicts
 
-    report.destinations = verdicts.destination_impact(base, drafted, draft.actions, cat, when, layer)
+    report.destinations = verdicts.destination_impact(
+        base, drafted, draft.actions, cat, when, layer, destinations=destinations
+    )
     if orders is not None:
         report.orders = verdicts.order_book_impact(base, drafted, draft.actions, cat, orders, layer)
         report.notes.append(verdicts.SCREENING_NOTE)
