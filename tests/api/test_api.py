@@ -283,3 +283,16 @@ def test_console_needs_sign_in(client: TestClient) -> None:
 def test_today_default_dates(client: TestClient, keys: Keys) -> None:
     r = client.post("/api/check", json={"item": "H100", "destination": "DE"}, headers=h(keys.analyst)).json()
     assert r["as_of"] == dt.date.today().isoformat()
+
+
+def test_console_starts_a_draft_application_from_a_check(client: TestClient, keys: Keys) -> None:
+    client.cookies.set("chipclear_key", keys.analyst)
+    party = {"name": "Example Cloud Services Ltd", "role": "end_user", "country": "CN"}
+    line = {"item": "H20", "quantity": 8, "destination": "CN", "ship_date": "2025-05-01", "parties": [party]}
+    r = client.post("/applications", data={"order_line": json.dumps(line)}, follow_redirects=False)
+    assert r.status_code == 303
+    apps = client.get("/api/applications", headers=h(keys.viewer)).json()
+    assert [(a["status"], a["items"], a["destinations"], a["quantity"]) for a in apps] == [
+        ("draft", ["nvidia-h20"], ["CN"], 8)
+    ]
+    assert client.get("/check").headers["x-frame-options"] == "DENY"

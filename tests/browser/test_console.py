@@ -52,6 +52,7 @@ def test_check_h20_to_china_needs_a_license_with_citation_then_create_shipment(p
     why = pg.inner_text("#key-reason")
     assert "H20" in why and "744.23" in why  # the reason and its citation, on the card without reading docs
     shoot(pg, "02-check-verdict-h20-cn")
+    assert pg.locator("#start-application").is_visible()
     pg.click("#create-shipment")
     pg.wait_for_url(re.compile(r".*/shipments/\d+$"))
     assert pg.locator(".line-status").first.inner_text() == "held"

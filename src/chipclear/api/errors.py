@@ -138,6 +138,37 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body.body})
 
 
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+    ),
+]
+
+
+class SecurityHeaders:
+    """Headers that keep the console's pages from being framed or loading anything from elsewhere."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path", "").startswith(("/docs", "/redoc")):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 class _TooLarge(HTTPException):
     """Raised from ``receive``; an HTTPException so FastAPI's body parsing passes it through unchanged."""
 
@@ -148,6 +179,7 @@ class _TooLarge(HTTPException):
 __all__ = [
     "BodySizeLimit",
     "NotAvailable",
+    "SecurityHeaders",
     "Unauthorized",
     "error_body",
     "install_error_handlers",

@@ -304,3 +304,42 @@ def create_shipment(request: Request, order_line: str = Form(...), reference: st
             status_code=exc.http_status,
         )
     return RedirectResponse(f"/shipments/{shipment_id}", status_code=303)
+
+
+@router.post("/applications")
+def start_application(request: Request, order_line: str = Form(...)) -> Response:
+    """A draft license application for a checked line that needs a license (item, destination, parties,
+    quantity and value from the line); the analyst completes and submits it with the agency's number."""
+    same_origin(request)
+    holder: list[Any] = []
+    try:
+        with console_tx(request) as tx:
+            holder.append(tx)
+            line = OrderLine.model_validate(json.loads(order_line))
+            item = load_catalog().get(line.item).id
+            services.apply_for_license(
+                tx.session,
+                tx.actor,
+                items=[item],
+                destinations=[line.destination],
+                parties=[{"name": p.name, "role": p.role, "country": p.country} for p in line.parties],
+                quantity=line.quantity,
+                value_usd=line.value_usd,
+                note=f"started from a check of {line.item} to {line.destination} on {line.ship_date}",
+            )
+    except (ValueError, ValidationError):
+        return message(
+            request,
+            holder[0] if holder else None,
+            "Cannot start the application",
+            "the order line was not valid: check it again",
+        )
+    except ChipclearError as exc:
+        return message(
+            request,
+            holder[0] if holder else None,
+            "Cannot start the application",
+            exc.message,
+            status_code=exc.http_status,
+        )
+    return RedirectResponse("/licenses#applications-table", status_code=303)
