@@ -125,8 +125,7 @@ class Evaluator:
             return hit(f.eccn)
         if f.status == "not_controlled":
             return False
-        if f.candidates and all(hit(c) for c in f.candidates):
-            return True
+        # Indeterminate: the candidates name the ECCNs it could be, but "not controlled" may be possible too.
         out.missing.add("classification (" + (", ".join(f.classification_missing) or "indeterminate") + ")")
         return None
 
