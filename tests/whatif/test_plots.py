@@ -106,3 +106,45 @@ def test_plot_svgs_service(rules: RuleSet, small_catalog: Catalog) -> None:
     assert list(svgs) == ["tpp-density"] and "ECCN 3A090 control regions as of 2027-01-01" in svgs["tpp-density"]
     with pytest.raises(InputError, match="unknown plot 'pie'"):
         plot_svgs("tpp-threshold-2400", names=["pie"], rules=rules, catalog=small_catalog)
+
+
+WINDOW_DRAFT = """
+id: draft-wider-window
+kind: draft
+title: "HYPOTHETICAL: the case-by-case window up to TPP 30000"
+citation: "DRAFT (not law): test"
+effective: 2027-01-01
+confidence: L
+source: test
+licensing:
+  citation: "DRAFT (not law)"
+  confidence: L
+  review_policies:
+  - id: "742.6(b)(10)-r10-case-by-case"
+    applies_to: ["742.6(a)(6)(iii)"]
+    policy: case_by_case
+    text: "HYPOTHETICAL: wider window"
+    citation: "DRAFT (not law): TPP bound 30000 assumed"
+    confidence: L
+    when:
+      destination_in: {countries: [CN, MO]}
+      export_from_us: true
+      tests:
+      - {metric: tpp, op: lt, value: 30000}
+      - {metric: total_dram_bandwidth_gbs, op: lt, value: 6500}
+"""
+
+
+def test_a_draft_window_is_drawn_next_to_the_window_in_force(
+    tmp_path: Path, rules: RuleSet, small_catalog: Catalog
+) -> None:
+    path = tmp_path / "window.yaml"
+    path.write_text(WINDOW_DRAFT)
+    draft = load_draft(path, rules)
+    drafted = draft.apply(rules)
+    assert [w.tpp_below for w in plots.review_windows(drafted, DAY)] == [30000]  # replaced by id on the draft date
+    text = _texts(plots.bandwidth_map(rules, drafted, draft, small_catalog, DAY))
+    assert "draft: case-by-case window from 2027-01-01: TPP < 30,000" in text
+    assert any(line.startswith("case-by-case window from 2026-01-15: TPP < 21,000") for line in text.splitlines())
+    before = _texts(plots.bandwidth_map(rules, drafted, draft, small_catalog, dt.date(2025, 6, 1)))
+    assert "not yet in force on 2025-06-01: case-by-case window from 2026-01-15" in before

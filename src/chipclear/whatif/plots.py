@@ -433,29 +433,33 @@ class Window:
     scope: str = ""
 
 
-def review_windows(rules: RuleSet) -> list[Window]:
+def review_windows(rules: RuleSet, on: dt.date | None = None, layer: Layer = "enforced") -> list[Window]:
     """Review policies whose condition tests both ``tpp`` and ``total_dram_bandwidth_gbs`` from below (the
-    2026-01-15 case-by-case window of 91 FR 1684 once its rule file is loaded)."""
+    2026-01-15 case-by-case window of 91 FR 1684 once its rule file is loaded): every one in the rule data, or with
+    ``on`` the ones in force that day (a later action replacing a policy by id replaces its window)."""
+    if on is None:
+        policies = [(p, a) for a in rules.actions if a.licensing for p in a.licensing.review_policies]
+    else:
+        from chipclear.determination.merge import licensing_at
+
+        policies = list(licensing_at(rules, on, layer).policies.values())
     out: list[Window] = []
-    for action in rules.actions:
-        if action.licensing is None:
-            continue
-        for policy in action.licensing.review_policies:
-            for tests in _condition_tests(policy.when.model_dump()):
-                tpp = [t for t in tests if t["metric"] == "tpp" and t["op"] in ("lt", "le")]
-                bw = [t for t in tests if t["metric"] == "total_dram_bandwidth_gbs" and t["op"] in ("lt", "le")]
-                if tpp and bw:
-                    out.append(
-                        Window(
-                            f"{action.id}#{policy.id}",
-                            policy.citation,
-                            policy.policy,
-                            action.effective,
-                            float(tpp[0]["value"]),
-                            float(bw[0]["value"]),
-                            _scope(policy.when),
-                        )
+    for policy, action in policies:
+        for tests in _condition_tests(policy.when.model_dump()):
+            tpp = [t for t in tests if t["metric"] == "tpp" and t["op"] in ("lt", "le")]
+            bw = [t for t in tests if t["metric"] == "total_dram_bandwidth_gbs" and t["op"] in ("lt", "le")]
+            if tpp and bw:
+                out.append(
+                    Window(
+                        f"{action.id}#{policy.id}",
+                        policy.citation,
+                        policy.policy,
+                        action.effective,
+                        float(tpp[0]["value"]),
+                        float(bw[0]["value"]),
+                        _scope(policy.when),
                     )
+                )
     return out
 
 
@@ -492,30 +496,43 @@ def bandwidth_map(
     ax.set_xlim(*TPP_RANGE)
     ax.set_ylim(*BANDWIDTH_RANGE)
     handles: list[Any] = []
-    windows = review_windows(drafted)
-    for w in windows:
+    in_force = review_windows(base, on, layer)
+    drafted_windows = [w for w in review_windows(drafted, on, layer) if w.rule.split("#")[0] in set(draft.ids)]
+    # the window is marked even on a date before it took effect (dotted, "not yet in force")
+    later = [w for w in review_windows(base) if w.effective > on and w.rule not in {x.rule for x in in_force}]
+    for w, style in [
+        *((w, "in force") for w in in_force),
+        *((w, "later") for w in later),
+        *((w, "draft") for w in drafted_windows),
+    ]:
+        edge = {"in force": "#08519c", "later": "#08519c", "draft": "#1f4fd6"}[style]
+        face = "#6baed6" if style == "in force" else "none"
         ax.add_patch(
             Rectangle(
                 (TPP_RANGE[0], BANDWIDTH_RANGE[0]),
                 w.tpp_below - TPP_RANGE[0],
                 w.bandwidth_below - BANDWIDTH_RANGE[0],
-                facecolor="#6baed6",
-                alpha=0.18,
-                edgecolor="#08519c",
+                facecolor=face,
+                alpha=0.18 if style == "in force" else 1.0,
+                edgecolor=edge,
                 lw=2,
+                ls={"in force": "-", "later": ":", "draft": "--"}[style],
                 zorder=1,
             )
         )
+        prefix = {"in force": "", "later": f"not yet in force on {on}: ", "draft": "draft: "}[style]
         handles.append(
             Patch(
-                facecolor="#6baed6",
-                alpha=0.4,
-                edgecolor="#08519c",
-                label=f"{w.policy.replace('_', '-')} window from {w.effective}: TPP < "
+                facecolor=face,
+                alpha=0.4 if style == "in force" else 1.0,
+                edgecolor=edge,
+                ls={"in force": "-", "later": ":", "draft": "--"}[style],
+                label=f"{prefix}{w.policy.replace('_', '-')} window from {w.effective}: TPP < "
                 f"{_fmt(w.tpp_below)} and total DRAM bandwidth < {_fmt(w.bandwidth_below)} GB/s"
                 f"\n" + textwrap.fill(f"{w.scope}; {w.citation}", 75),
             )
         )
+    windows = [*in_force, *later, *drafted_windows]
     if not windows:
         ax.text(
             0.5,
