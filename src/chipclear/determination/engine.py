@@ -14,6 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
 
 from chipclear import metrics
 from chipclear.catalog import Catalog, Part, System, load_catalog
@@ -105,6 +110,37 @@ def build_facts(line: OrderLine, as_of: dt.date, geo: Geography, cls: Classifica
         export_from=geo.normalize(line.export_from, field="export_from") if line.export_from else None,
         certifications=frozenset(line.certifications),
     )
+
+
+@lru_cache(maxsize=1)
+def _red_flags() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(
+        (resources.files("chipclear.determination") / "data" / "end-use-red-flags.yaml").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def _end_use_text(line: OrderLine, st: _State) -> None:
+    """Free text that names a controlled end use whose flag is not set holds the line (never relaxes it)."""
+    text = f" {line.end_use.text.lower()} "
+    if not text.strip():
+        return
+    table = _red_flags()
+    for flag, words in table["flags"].items():
+        hits = [w for w in words if w in text]
+        if hits and not getattr(line.end_use, flag):
+            st.hold = True
+            st.need(
+                f"end use text mentions {', '.join(hits)}: confirm whether the end use is '{flag}' and set the flag"
+            )
+            st.reasons.append(
+                Reason(
+                    rule=f"end-use-text#{flag}",
+                    citation=table["citation"],
+                    detail=f"end use text {line.end_use.text!r} mentions {', '.join(hits)}",
+                    confidence=None,
+                )
+            )
 
 
 def _reason(action_id: str, ref: str, citation: str, detail: str, confidence: str | None) -> Reason:
@@ -328,6 +364,7 @@ def determine(
                     finding.rule,
                 )
             )
+    _end_use_text(line, st)
     if line.end_use.military and not st.prohibited:
         st.hold = True
         st.need("military end use/user review (744.21/744.22 are not modelled)")
