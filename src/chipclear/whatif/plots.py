@@ -200,6 +200,65 @@ def _draft_banner(fig: Figure, draft: Draft) -> None:
     )
 
 
+def _base_regions(ax: Axes, rules: RuleSet, on: dt.date, layer: Layer) -> tuple[list[Any], list[str]]:
+    """The 3A090 regions in force, filled; returns legend handles and the tests not shown in the plane."""
+    handles: list[Any] = []
+    notes: list[str] = []
+    found = regions(rules, on, layer)
+    for i, pid in enumerate(dict.fromkeys(r.paragraph for r in found)):
+        colour = BASE_COLOURS[i % len(BASE_COLOURS)]
+        for r in (r for r in found if r.paragraph == pid):
+            corner, width, height = (r.tpp[0], r.density[0]), r.tpp[1] - r.tpp[0], r.density[1] - r.density[0]
+            ax.add_patch(Rectangle(corner, width, height, facecolor=colour, alpha=0.13, edgecolor=colour, lw=1.0))
+            if r.other:
+                notes.append(f"in force {pid}: also needs {' and '.join(r.other)}")
+        handles.append(Patch(facecolor=colour, alpha=0.3, edgecolor=colour, label=f"in force: {pid}"))
+    return handles, notes
+
+
+def _draft_regions(ax: Axes, drafted: RuleSet, draft: Draft, on: dt.date, layer: Layer) -> tuple[list[Any], list[str]]:
+    """The paragraphs the draft sets, hatched and dashed; tests outside the plane are listed instead."""
+    handles: list[Any] = []
+    notes: list[str] = []
+    found = regions(drafted, on, layer, only_from=set(draft.ids))
+    for i, pid in enumerate(dict.fromkeys(r.paragraph for r in found)):
+        colour, hatch = DRAFT_COLOURS[i % len(DRAFT_COLOURS)], HATCHES[i % len(HATCHES)]
+        drawn = False
+        for r in (r for r in found if r.paragraph == pid):
+            if r.other and r.tpp == TPP_RANGE and r.density == DENSITY_RANGE:
+                notes.append(f"draft {pid}: {' and '.join(r.other)} (not a TPP/density test)")
+                continue
+            corner, width, height = (r.tpp[0], r.density[0]), r.tpp[1] - r.tpp[0], r.density[1] - r.density[0]
+            faint = (*to_rgb(colour), 0.35)  # a light hatch, so the points stay readable
+            ax.add_patch(Rectangle(corner, width, height, facecolor="none", edgecolor=faint, hatch=hatch, lw=0))
+            ax.add_patch(Rectangle(corner, width, height, facecolor="none", edgecolor=colour, lw=1.8, ls="--"))
+            drawn = True
+            if r.other:
+                notes.append(f"draft {pid}: also needs {' and '.join(r.other)}")
+        if drawn:
+            handles.append(Patch(facecolor="none", edgecolor=colour, hatch=hatch, label=f"draft: {pid}"))
+    notes += [f"draft removes {x}" for a in draft.actions if a.classification for x in a.classification.remove]
+    if all(a.classification is None for a in draft.actions):
+        notes.insert(0, "the draft changes no ECCN test (license requirements only): regions are unchanged")
+    elif any(a.effective > on for a in draft.actions):
+        notes.insert(0, f"the draft is not in force on {on}: its regions are not drawn")
+    return handles, notes
+
+
+def _note_box(ax: Axes, lines: list[str]) -> None:
+    ax.text(
+        0.01,
+        0.99,
+        "\n".join(lines),
+        transform=ax.transAxes,
+        va="top",
+        ha="left",
+        fontsize=7.5,
+        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.6"},
+        zorder=8,
+    )
+
+
 def tpp_density_map(
     base: RuleSet, drafted: RuleSet, draft: Draft, catalog: Catalog, on: dt.date, layer: Layer = "enforced"
 ) -> Figure:
@@ -208,76 +267,27 @@ def tpp_density_map(
     ax.set_yscale("log")
     ax.set_xlim(*TPP_RANGE)
     ax.set_ylim(*DENSITY_RANGE)
-    handles: list[Any] = []
-    off_plane: list[str] = []
-    for i, pid in enumerate(dict.fromkeys(r.paragraph for r in regions(base, on, layer))):
-        colour = BASE_COLOURS[i % len(BASE_COLOURS)]
-        for r in (r for r in regions(base, on, layer) if r.paragraph == pid):
-            ax.add_patch(
-                Rectangle(
-                    (r.tpp[0], r.density[0]),
-                    r.tpp[1] - r.tpp[0],
-                    r.density[1] - r.density[0],
-                    facecolor=colour,
-                    alpha=0.13,
-                    edgecolor=colour,
-                    lw=1.0,
-                    zorder=1,
-                )
-            )
-            if r.other:
-                off_plane.append(f"in force {pid}: also needs {' and '.join(r.other)}")
-        handles.append(Patch(facecolor=colour, alpha=0.3, edgecolor=colour, label=f"in force: {pid}"))
-    draft_ids = set(draft.ids)
-    draft_regions = regions(drafted, on, layer, only_from=draft_ids)
-    for i, pid in enumerate(dict.fromkeys(r.paragraph for r in draft_regions)):
-        colour = DRAFT_COLOURS[i % len(DRAFT_COLOURS)]
-        drawn = False
-        for r in (r for r in draft_regions if r.paragraph == pid):
-            if r.other and r.tpp == TPP_RANGE and r.density == DENSITY_RANGE:
-                off_plane.append(f"draft {pid}: {' and '.join(r.other)} (not a TPP/density test)")
-                continue
-            corner, width, height = (r.tpp[0], r.density[0]), r.tpp[1] - r.tpp[0], r.density[1] - r.density[0]
-            faint = (*to_rgb(colour), 0.35)  # a light hatch, so the points stay readable
-            hatch = HATCHES[i % len(HATCHES)]
-            ax.add_patch(Rectangle(corner, width, height, facecolor="none", edgecolor=faint, hatch=hatch, lw=0))
-            ax.add_patch(Rectangle(corner, width, height, facecolor="none", edgecolor=colour, lw=1.8, ls="--"))
-            drawn = True
-            if r.other:
-                off_plane.append(f"draft {pid}: also needs {' and '.join(r.other)}")
-        if drawn:
-            handles.append(
-                Patch(facecolor="none", edgecolor=colour, hatch=HATCHES[i % len(HATCHES)], label=f"draft: {pid}")
-            )
-    for action in draft.actions:
-        for removed in action.classification.remove if action.classification else []:
-            off_plane.append(f"draft removes {removed}")
-    if all(a.classification is None for a in draft.actions):
-        off_plane.insert(0, "the draft changes no ECCN test (license requirements only): regions are unchanged")
-    elif any(a.effective > on for a in draft.actions):
-        off_plane.insert(0, f"the draft is not in force on {on}: its regions are not drawn")
+    base_handles, base_notes = _base_regions(ax, base, on, layer)
+    draft_handles, draft_notes = _draft_regions(ax, drafted, draft, on, layer)
     accelerators = [p for p in catalog.parts.values() if p.kind == "accelerator"]
     groups = _labelled_points(
         accelerators, lambda p: (metrics.total_processing_performance(p), metrics.performance_density(p))
     )
     before, changed = _statuses(base, drafted, catalog, on, layer)
-    texts = _scatter_by_status(ax, groups, before, changed)
-    _place_labels(ax, texts)
-    merged = base.classification_at(on, layer)
-    for excl, _ in merged.exclusions.values():
-        off_plane.append(f"{excl.id}: {' and '.join(_test_text(t) for t in excl.all_of)} -> exempt")
+    _place_labels(ax, _scatter_by_status(ax, groups, before, changed))
+    exclusions = [
+        f"{e.id}: {' and '.join(_test_text(t) for t in e.all_of)} -> exempt"
+        for e, _ in base.classification_at(on, layer).exclusions.values()
+    ]
     missing = len(accelerators) - sum(len(g) for g in groups.values())
-    off_plane.append(f"{missing} catalog accelerators not plotted: TPP or die area unknown")
-    ax.text(
-        0.01,
-        0.99,
-        "\n".join(off_plane),
-        transform=ax.transAxes,
-        va="top",
-        ha="left",
-        fontsize=7.5,
-        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.6"},
-        zorder=8,
+    _note_box(
+        ax,
+        [
+            *draft_notes,
+            *base_notes,
+            *exclusions,
+            f"{missing} catalog accelerators not plotted: TPP or die area unknown",
+        ],
     )
     ax.set_xlabel("Total processing performance, TPP (bit length × dense TOPS; unitless, log scale)")
     ax.set_ylabel("Performance density (TPP per mm² of applicable die area, log scale)")
@@ -285,7 +295,7 @@ def tpp_density_map(
         f"ECCN 3A090 control regions as of {on} ({layer} rules) and under the draft\n{draft.title}", fontsize=10
     )
     point_handles, _ = ax.get_legend_handles_labels()
-    ax.legend(handles=[*handles, *point_handles], loc="lower right", fontsize=8, framealpha=0.9)
+    ax.legend(handles=[*base_handles, *draft_handles, *point_handles], loc="lower right", fontsize=8, framealpha=0.9)
     ax.grid(True, which="major", alpha=0.3)
     _draft_banner(fig, draft)
     return fig
@@ -487,14 +497,10 @@ def _condition_tests(node: Any) -> Iterator[list[dict[str, Any]]]:
             yield from _condition_tests(value)
 
 
-def bandwidth_map(
-    base: RuleSet, drafted: RuleSet, draft: Draft, catalog: Catalog, on: dt.date, layer: Layer = "enforced"
-) -> Figure:
-    fig, ax = _new_figure()
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(*TPP_RANGE)
-    ax.set_ylim(*BANDWIDTH_RANGE)
+def _draw_windows(
+    ax: Axes, base: RuleSet, drafted: RuleSet, draft: Draft, on: dt.date, layer: Layer
+) -> tuple[list[Any], int]:
+    """The review windows in force on ``on`` (filled), not yet in force (dotted) and set by the draft (dashed)."""
     handles: list[Any] = []
     in_force = review_windows(base, on, layer)
     drafted_windows = [w for w in review_windows(drafted, on, layer) if w.rule.split("#")[0] in set(draft.ids)]
@@ -532,8 +538,21 @@ def bandwidth_map(
                 f"\n" + textwrap.fill(f"{w.scope}; {w.citation}", 75),
             )
         )
-    windows = [*in_force, *later, *drafted_windows]
-    if not windows:
+    return handles, len(in_force) + len(later) + len(drafted_windows)
+
+
+def bandwidth_map(
+    base: RuleSet, drafted: RuleSet, draft: Draft, catalog: Catalog, on: dt.date, layer: Layer = "enforced"
+) -> Figure:
+    fig, ax = _new_figure()
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(*TPP_RANGE)
+    ax.set_ylim(*BANDWIDTH_RANGE)
+    handles: list[Any] = []
+    window_handles, drawn = _draw_windows(ax, base, drafted, draft, on, layer)
+    handles += window_handles
+    if not drawn:
         ax.text(
             0.5,
             0.5,
