@@ -113,6 +113,7 @@ def test_check_without_end_user_holds_naming_the_headquarters() -> None:
         (["--item", "no-such-chip", "--to", "CN"], "unknown item"),
         (["--item", "H100", "--to", "CN", "--date", "2025-13-01"], "not a date"),
         (["--item", "H100", "--to", "CN", "--layer", "draft"], "layer"),
+        (["--item", "H100", "--to", "CN", "--end-user-hq", "China"], "end-user-hq"),
     ],
 )
 def test_check_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
@@ -120,6 +121,11 @@ def test_check_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_diff_dates_in_the_wrong_order_are_an_input_error() -> None:
+    done = run("diff", "--from", "2024-01-01", "--to", "2023-01-01")
+    assert done.returncode == 2 and "before" in done.stderr
 
 
 def test_timeline_h20_cli() -> None:

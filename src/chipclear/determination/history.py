@@ -11,6 +11,7 @@ from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import Decision, OrderLine, Party
 from chipclear.determination.engine import determine
 from chipclear.determination.merge import change_dates
+from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.schema import Layer
@@ -256,6 +257,8 @@ def diff(
 
     The end user is taken to be headquartered in the destination country (the headquartered rule is covered by
     ``timeline --end-user-hq``)."""
+    if date_to < date_from:
+        raise InputError(f"to: {date_to} is before from: {date_from}", field="to")
     rules = rules or load_rules()
     cat = catalog or load_catalog()
     geo = load_geography()
