@@ -41,7 +41,7 @@ FUZZY_CACHE_SIZE = 200_000
 MAX_ENTRY_CANDIDATES = 200
 MAX_BLOCK_POSTINGS = 600
 PYTHON_CANDIDATES = 24  # more blocked candidates than this: bound them with one vectorised pass first  # above this the vectorised path is faster than scoring candidates one by one
-IN_VOCAB_FUZZY_LEN = 6  # listed tokens this long also match their listed near-spellings
+IN_VOCAB_FUZZY_LEN = 5  # listed tokens this long also match their listed near-spellings
 LEGAL_FORM_WEIGHT = 0.3
 PHONETIC_SIMILARITY = 0.8  # same consonant skeleton: a transliteration variant (Rostekh/Rostec, Mohamed/Muhammad)
 _PHONETIC_RULES = (
@@ -274,7 +274,10 @@ class NameIndex:
         fuzzy = self.fuzzy_matches(text)
         if fuzzy:
             best = max(fuzzy, key=lambda t: fuzzy[t])
-            return QueryToken(text, float(self.token_weight[best]), fuzzy, "typo", source)
+            weight = float(self.token_weight[best])
+            if _near_legal_form(text):
+                weight = min(weight, LEGAL_FORM_WEIGHT)
+            return QueryToken(text, weight, fuzzy, "typo", source)
         if _near_legal_form(text):
             # a legal-form word out of place or misspelt ("Libaility", "Lipited"): not a name token
             return QueryToken(text, LEGAL_FORM_WEIGHT, {}, "legal_form", source)
@@ -553,16 +556,23 @@ class NameIndex:
 
 
 @lru_cache(maxsize=1)
-def _legal_form_words() -> frozenset[str]:
-    return frozenset(legal_form_words())
+def _legal_form_words() -> tuple[frozenset[str], frozenset[str]]:
+    words = frozenset(legal_form_words())
+    return words, frozenset(phonetic_key(w) for w in words if len(w) >= 3)
 
 
+@lru_cache(maxsize=4096)
 def _near_legal_form(token: str) -> bool:
-    words = _legal_form_words()
+    """A legal-form word, misspelt or transliterated ("Cmpany", "Limted", "Kompani", "Dzhoint", "LLK")."""
+    words, keys = _legal_form_words()
     if token in words:
         return True
-    if len(token) < 5 or not token.isalpha():
+    if len(token) < 3 or not token.isalpha():
         return False
+    if len(token) >= 4 and phonetic_key(token) in keys:
+        return True
+    if len(token) < 5:
+        return token in {"llk", "ooo"}
     return any(OSA.distance(token, w, score_cutoff=1) <= 1 for w in words if len(w) >= 5)
 
 

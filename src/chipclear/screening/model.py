@@ -45,7 +45,7 @@ class ListEntry:
 
     def content_hash(self) -> str:
         """Hash of everything the list says about the entry: a review is tied to this exact content."""
-        body = json.dumps([getattr(self, f) for f in self.__slots__], ensure_ascii=False)  # type: ignore[attr-defined]
+        body = json.dumps([getattr(self, f) for f in self.__slots__], ensure_ascii=False)
         return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
     def to_json(self) -> dict[str, object]:
