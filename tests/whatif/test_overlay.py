@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,42 @@ def test_diffusion_draft_is_an_unchanged_copy_of_the_rule_file() -> None:
     draft = yaml.safe_load(bundled_drafts()["ai-diffusion-as-codified"])
     assert draft["licensing"] == rule["licensing"]
     assert draft["kind"] == "draft" and draft["effective"].isoformat() == rule["compliance"].isoformat()
+
+
+LICENSING_DRAFT = """
+id: my-licensing-draft
+kind: draft
+title: "HYPOTHETICAL: a policy"
+citation: "DRAFT (not law): test"
+effective: 2027-01-01
+confidence: L
+source: test
+licensing:
+  citation: "DRAFT (not law)"
+  confidence: L
+  review_policies:
+  - id: my-policy
+    applies_to: ["742.6(a)(6)(iii)"]
+    policy: case_by_case
+    text: hypothetical
+    citation: "DRAFT (not law)"
+    confidence: L
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            ('applies_to: ["742.6(a)(6)(iii)"]', 'applies_to: ["742.6(a)(6)(iv)"]'),
+            "licensing.review_policies[my-policy].applies_to",
+        ),
+        (("  review_policies:", "  remove: [no-such-id]\n  review_policies:"), "licensing.remove"),
+    ],
+)
+def test_licensing_ids_a_draft_refers_to_must_exist(
+    tmp_path: Path, rules: RuleSet, change: tuple[str, str], field: str
+) -> None:
+    assert load_draft(write(tmp_path, LICENSING_DRAFT), rules).ids == ["my-licensing-draft"]
+    with pytest.raises(DataFileError, match=rf"field {re.escape(field)}: .* is not an id of any rule or of the draft"):
+        load_draft(write(tmp_path, LICENSING_DRAFT.replace(*change)), rules)

@@ -102,7 +102,38 @@ def check_draft(action: RuleAction, base: RuleSet | None = None) -> RuleAction:
                     f"{where}: rule {action.id!r}: field classification.remove: {removed!r} is not a paragraph,"
                     " exclusion or system paragraph of any rule"
                 )
+    if base is not None and action.licensing is not None:
+        _check_licensing_ids(action, base, where)
     return action
+
+
+def _check_licensing_ids(action: RuleAction, base: RuleSet, where: str) -> None:
+    """Ids a draft's licensing section refers to must exist: a typo would silently change nothing."""
+    assert action.licensing is not None
+    known: set[str] = set()
+    requirements: set[str] = set()
+    for a in [*base.actions, action]:
+        if a.licensing is not None:
+            requirements |= {r.id for r in a.licensing.requirements}
+            known |= {p.id for p in a.licensing.review_policies} | {e.id for e in a.licensing.license_exceptions}
+    known |= requirements
+    section = action.licensing
+    refs = [("licensing.remove", x, known) for x in section.remove]
+    refs += [
+        (f"licensing.review_policies[{p.id}].applies_to", x, requirements)
+        for p in section.review_policies
+        for x in p.applies_to
+    ]
+    refs += [
+        (f"licensing.license_exceptions[{e.id}].overcomes", x, requirements)
+        for e in section.license_exceptions
+        for x in e.overcomes
+    ]
+    for field, ref, pool in refs:
+        if ref not in pool:
+            raise DataFileError(
+                f"{where}: rule {action.id!r}: field {field}: {ref!r} is not an id of any rule or of the draft"
+            )
 
 
 def parse_draft(text: str, origin: str, base: RuleSet | None = None) -> Draft:
