@@ -46,9 +46,9 @@ def load_drafts(ref: str | Path | Sequence[str | Path], base: RuleSet) -> Draft:
 
 
 def default_date(draft: Draft, today: dt.date | None = None) -> dt.date:
-    """Today, or the draft's effective date when that is later (a draft is assessed once it would be in force)."""
+    """Today, or the drafts' latest effective date when that is later (assessed once every draft is in force)."""
     today = today or dt.date.today()
-    return max(today, min(a.effective for a in draft.actions))
+    return max(today, max(a.effective for a in draft.actions))
 
 
 def run_whatif(
@@ -75,6 +75,12 @@ def run_whatif(
             f"the draft is effective {impact.draft.effective}, after {when}: nothing changes on {when};"
             " run with --date on or after the draft's effective date"
         )
+    else:
+        report.notes += [
+            f"draft {a.id} is effective {a.effective}, after {when}: it is not applied on {when}"
+            for a in draft.actions
+            if a.effective > when
+        ]
     _add_verdicts(report, base, drafted, draft, cat, when, layer, orders, destinations)
     if plots_dir is not None:
         from chipclear.whatif import plots  # matplotlib is imported only when plots are asked for
