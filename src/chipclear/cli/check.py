@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
-from chipclear.decision import Decision, EndUse, OrderLine, Party
+from chipclear.decision import Decision, EndUse, OrderLine, ParentLink, Party
 from chipclear.determine import TimelineResult, determine, diff, timeline
 from chipclear.errors import InputError
 from chipclear.geography import load_geography
@@ -117,6 +117,10 @@ def register(app: typer.Typer) -> None:
         certify: Annotated[
             list[str] | None, typer.Option("--certify", help="Certified condition, e.g. r10-conditions")
         ] = None,
+        parent: Annotated[
+            list[str] | None,
+            typer.Option("--end-user-parent", help="Owner of the end user as NAME,SHARE,HQ (repeat, nearest first)"),
+        ] = None,
         layer: LayerOpt = "enforced",
         json_out: JsonOpt = False,
     ) -> None:
@@ -124,11 +128,17 @@ def register(app: typer.Typer) -> None:
         geo = load_geography()
         dest = geo.normalize(to, field="to")
         parties = []
-        if end_user or end_user_hq or end_user_country:
+        if end_user or end_user_hq or end_user_country or parent:
             country = geo.normalize(end_user_country, field="end-user-country") if end_user_country else dest
             hq = geo.normalize(end_user_hq, field="end-user-hq") if end_user_hq else None
             parties.append(
-                Party(name=end_user or "end user (unnamed)", role="end_user", country=country, headquarters_country=hq)
+                Party(
+                    name=end_user or "end user (unnamed)",
+                    role="end_user",
+                    country=country,
+                    headquarters_country=hq,
+                    parents=[_parent(p) for p in parent or []],
+                )
             )
         line = OrderLine(
             item=item,
@@ -219,6 +229,22 @@ def _print_diff(result: dict[str, Any]) -> None:
     for c in result["actions_between"]:
         console.print(f"  {c['rule']}: {c['what']}  [{c['citation']}]", highlight=False)
     console.print(f"{len(result['changes'])} changes; rules {result['rules_version']}")
+
+
+def _parent(text: str) -> ParentLink:
+    """NAME,SHARE,HQ (share in percent, may be empty; HQ may be empty) -> ParentLink."""
+    name, _, rest = text.partition(",")
+    share_text, _, hq = rest.partition(",")
+    if not name.strip():
+        raise InputError(f"end-user-parent: {text!r} has no name (use NAME,SHARE,HQ)", field="end-user-parent")
+    try:
+        share = float(share_text) if share_text.strip() else None
+    except ValueError:
+        raise InputError(f"end-user-parent: share {share_text!r} is not a number", field="end-user-parent") from None
+    if share is not None and not 0 <= share <= 100:
+        raise InputError(f"end-user-parent: share {share:g} is not between 0 and 100", field="end-user-parent")
+    country = load_geography().normalize(hq, field="end-user-parent") if hq.strip() else None
+    return ParentLink(name=name.strip(), share=share, headquarters_country=country)
 
 
 def _unscreened() -> Any:
