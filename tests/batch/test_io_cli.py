@@ -112,3 +112,14 @@ def test_demo_without_subcommand_still_classifies() -> None:
     result = runner.invoke(app, ["demo", "--json"])
     assert result.exit_code == 0
     assert result.output.lstrip().startswith("[")
+
+
+def test_the_python_example_in_docs_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (Path(__file__).parents[2] / "docs" / "batch.md").read_text(encoding="utf-8")
+    example = text.split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "docs/batch.md", "exec"), {})
+    assert (
+        pl.read_parquet(tmp_path / "decisions.parquet").height + pl.read_csv(tmp_path / "decisions.bad-rows.csv").height
+        == 1000
+    )

@@ -34,7 +34,14 @@ def _changed(orders: Path, day: dt.date, before: tuple[object, object], after: t
 
 def test_since_rules_reports_only_changed_lines_with_why(tmp_path: Path) -> None:
     orders = tmp_path / "orders.csv"
-    generate_orders(250, seed=21, customers=40).write_csv(orders)
+    book = generate_orders(250, seed=21, customers=40)
+    a800 = book.head(3).with_columns(
+        pl.lit("nvidia-a800-sxm4-80gb").alias("item"),
+        pl.lit("CN").alias("destination"),
+        pl.lit("CN").alias("end_user_country"),
+        pl.lit("CN").alias("end_user_headquarters_country"),
+    )
+    pl.concat([book, a800]).write_csv(orders)
     day, since = dt.date(2024, 1, 15), dt.date(2023, 10, 1)
     result = run_batch(
         BatchOptions(orders=orders, out=tmp_path / "c.parquet", as_of=day, since_rules=since, screening=False)

@@ -25,7 +25,7 @@ def _command(orders: Path, out: Path) -> list[str]:
 
 def test_killed_run_resumes_and_writes_the_same_output(tmp_path: Path) -> None:
     orders = tmp_path / "orders.csv"
-    generate_orders(1200, seed=5, start=dt.date(2023, 1, 1), end=dt.date(2026, 6, 30)).write_csv(orders)
+    generate_orders(800, seed=5, start=dt.date(2023, 1, 1), end=dt.date(2026, 6, 30)).write_csv(orders)
     out = tmp_path / "killed.parquet"
     decided = tmp_path / "killed.parquet.checkpoint" / "decided"
     proc = subprocess.Popen(_command(orders, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ)
@@ -50,7 +50,7 @@ def test_killed_run_resumes_and_writes_the_same_output(tmp_path: Path) -> None:
     )
     assert clean.resumed is False
     resumed, uninterrupted = pl.read_parquet(out), pl.read_parquet(clean.out)
-    assert resumed.height == uninterrupted.height == 1200
+    assert resumed.height == uninterrupted.height == 800
     assert resumed.equals(uninterrupted)
     assert set(resumed["list_version"].drop_nulls()) == {"unscreened"}
 

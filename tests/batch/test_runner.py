@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from chipclear.batch import BatchOptions, run_batch
+from chipclear.batch import BatchOptions, BatchResult, run_batch
 from chipclear.batch.engine import decide_one, line_from_row
 from chipclear.batch.io import read_orders, validate
 from chipclear.batch.runner import COMPARED
@@ -31,9 +31,18 @@ def _naive(orders: Path, as_of: dt.date | None = None) -> dict[int, dict[str, ob
     return out
 
 
-def test_every_line_equals_a_direct_determine(book_csv: Path, tmp_path: Path) -> None:
-    result = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "d.parquet", verify=0))
-    got = pl.read_parquet(result.out)
+@pytest.fixture(scope="module")
+def local_run(small_book: pl.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> tuple[BatchResult, pl.DataFrame]:
+    """One in-process run of the small book, shared by the tests that compare other ways of running it."""
+    folder = tmp_path_factory.mktemp("local")
+    orders = folder / "orders.csv"
+    small_book.write_csv(orders)
+    result = run_batch(BatchOptions(orders=orders, out=folder / "d.parquet", batch_size=25, verify=0))
+    return result, pl.read_parquet(result.out)
+
+
+def test_every_line_equals_a_direct_determine(book_csv: Path, local_run: tuple[BatchResult, pl.DataFrame]) -> None:
+    result, got = local_run
     assert got.height == 300 and result.bad == 0
     assert result.distinct_keys < got.height  # lines share determinations
     expected = _naive(book_csv)
@@ -61,28 +70,32 @@ def test_date_option_decides_every_line_on_that_date(book_csv: Path, tmp_path: P
         assert row["verdict"] == expected[row["row"]]["verdict"]
 
 
-def test_exact_mode_gives_the_same_output(book_csv: Path, tmp_path: Path) -> None:
-    fast = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "a.parquet"))
+def test_exact_mode_gives_the_same_output(
+    book_csv: Path, tmp_path: Path, local_run: tuple[BatchResult, pl.DataFrame]
+) -> None:
+    fast, frame = local_run
     exact = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "b.parquet", exact=True))
     assert exact.distinct_keys > fast.distinct_keys
-    assert pl.read_parquet(fast.out).equals(pl.read_parquet(exact.out))
+    assert frame.equals(pl.read_parquet(exact.out))
 
 
-def test_two_local_workers_give_the_same_output(book_csv: Path, tmp_path: Path) -> None:
-    one = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "one.parquet", batch_size=25))
+def test_two_local_workers_give_the_same_output(
+    book_csv: Path, tmp_path: Path, local_run: tuple[BatchResult, pl.DataFrame]
+) -> None:
     two = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "two.parquet", batch_size=25, workers=2))
-    assert pl.read_parquet(one.out).equals(pl.read_parquet(two.out))
+    assert local_run[1].equals(pl.read_parquet(two.out))
 
 
-def test_dask_local_cluster_gives_the_same_output(book_csv: Path, tmp_path: Path) -> None:
+def test_dask_local_cluster_gives_the_same_output(
+    book_csv: Path, tmp_path: Path, local_run: tuple[BatchResult, pl.DataFrame]
+) -> None:
     distributed = pytest.importorskip("distributed")
-    local = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "local.parquet", batch_size=25))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         remote = run_batch(
             BatchOptions(orders=book_csv, out=tmp_path / "dask.parquet", batch_size=25, dask=cluster.scheduler_address)
         )
-    assert pl.read_parquet(local.out).equals(pl.read_parquet(remote.out))
-    assert local.summary["by_verdict"] == remote.summary["by_verdict"]
+    assert local_run[1].equals(pl.read_parquet(remote.out))
+    assert local_run[0].summary["by_verdict"] == remote.summary["by_verdict"]
 
 
 def test_determination_failures_become_bad_rows_and_the_run_goes_on(book_csv: Path, tmp_path: Path) -> None:
@@ -99,9 +112,8 @@ def test_determination_failures_become_bad_rows_and_the_run_goes_on(book_csv: Pa
     assert not got["item"].is_in(["nvidia-l4", "L4", "nvidia-a10", "A10"]).any()
 
 
-def test_summary_and_self_contained_report(book_csv: Path, tmp_path: Path) -> None:
-    result = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "d.parquet"))
-    got = pl.read_parquet(result.out)
+def test_summary_and_self_contained_report(local_run: tuple[BatchResult, pl.DataFrame]) -> None:
+    result, got = local_run
     counts = dict(got.group_by("verdict").len().iter_rows())
     assert result.summary["by_verdict"] == counts
     per_dest = got.filter(pl.col("destination") == "CN").height
