@@ -123,3 +123,19 @@ def test_the_python_example_in_docs_runs(tmp_path: Path, monkeypatch: pytest.Mon
         pl.read_parquet(tmp_path / "decisions.parquet").height + pl.read_csv(tmp_path / "decisions.bad-rows.csv").height
         == 1000
     )
+
+
+def test_progress_bar_shows_rate_and_time_left(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from chipclear.batch import BatchOptions, run_batch
+    from chipclear.cli.batch import RichProgress
+
+    generate_orders(60, seed=2).write_csv(tmp_path / "o.csv")
+    buffer = io.StringIO()
+    with RichProgress(Console(file=buffer, force_terminal=True, width=200)) as bar:
+        run_batch(BatchOptions(orders=tmp_path / "o.csv", out=tmp_path / "d.parquet", screening=False), bar)
+    shown = buffer.getvalue()
+    assert "deciding" in shown and "lines/s" in shown and "left" in shown and "60/60" in shown

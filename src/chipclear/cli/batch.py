@@ -32,7 +32,7 @@ class _RateColumn(ProgressColumn):
 class RichProgress:
     """The runner's progress protocol on a rich progress bar (rate and time left), on stderr."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         self.bar = RichProgressBar(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -42,7 +42,7 @@ class RichProgress:
             TimeElapsedColumn(),
             TextColumn("left"),
             TimeRemainingColumn(),
-            console=err_console,
+            console=console or err_console,
             transient=False,
         )
         self.task: Any = None
