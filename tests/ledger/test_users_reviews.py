@@ -82,3 +82,15 @@ def test_ledger_level_create_user_and_authenticate(ledger: Ledger) -> None:
     assert ledger.authenticate(key).name == "vic" and ledger.authenticate(admin_key).role == "admin"
     with pytest.raises(PermissionDenied):
         ledger.authenticate("cc_nope")
+
+
+def test_postgres_url_is_required_when_ci_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import postgres_admin_url
+
+    monkeypatch.delenv("CHIPCLEAR_TEST_POSTGRES_URL", raising=False)
+    monkeypatch.setenv("CHIPCLEAR_REQUIRE_POSTGRES", "1")
+    with pytest.raises(pytest.fail.Exception, match="CHIPCLEAR_REQUIRE_POSTGRES=1"):
+        postgres_admin_url()
+    monkeypatch.delenv("CHIPCLEAR_REQUIRE_POSTGRES")
+    with pytest.raises(pytest.skip.Exception):
+        postgres_admin_url()
