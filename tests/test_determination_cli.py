@@ -272,3 +272,15 @@ def test_hbm_3a090c_from_a_user_catalog_file(
     if rule:
         assert d.classification["eccn"] == "3A090.c"
         assert any(r.rule.endswith(rule) for r in d.reasons)
+
+
+def test_end_user_parent_option_feeds_the_affiliates_and_headquartered_rules() -> None:
+    owner = "Shanghai Biren Intelligent Technology Co., Ltd.,60,CN"  # the name itself contains a comma
+    data = check_json(
+        "--item", "L20", "--to", "DE", "--date", "2025-10-15", "--end-user-hq", "DE", "--end-user-parent", owner
+    )
+    assert data["verdict"] == "LICENSE_REQUIRED"
+    assert any(r["rule"].endswith("#affiliates-50") for r in data["reasons"])
+    assert data["input"]["parties"][0]["parents"][0]["share"] == 60
+    bad = run("check", "--item", "L20", "--to", "DE", "--end-user-parent", "Acme,sixty,CN")
+    assert bad.returncode == 2 and "not a number" in bad.stderr

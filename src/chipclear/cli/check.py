@@ -152,7 +152,8 @@ def register(app: typer.Typer) -> None:
             export_from=export_from,
             certifications=certify or [],
         )
-        decision = determine(line, layer=_layer(layer), screener=None if end_user else _unscreened())
+        screened = bool(end_user or parent)  # an unnamed end user has no name to screen; its owners do
+        decision = determine(line, layer=_layer(layer), screener=None if screened else _unscreened())
         if json_out:
             print_json(check_json(decision))
         else:
@@ -232,11 +233,11 @@ def _print_diff(result: dict[str, Any]) -> None:
 
 
 def _parent(text: str) -> ParentLink:
-    """NAME,SHARE,HQ (share in percent, may be empty; HQ may be empty) -> ParentLink."""
-    name, _, rest = text.partition(",")
-    share_text, _, hq = rest.partition(",")
-    if not name.strip():
-        raise InputError(f"end-user-parent: {text!r} has no name (use NAME,SHARE,HQ)", field="end-user-parent")
+    """NAME,SHARE,HQ (share in percent and HQ may be empty, e.g. "Acme Holding,,CN") -> ParentLink."""
+    parts = text.rsplit(",", 2)  # from the right: a company name may contain commas
+    if len(parts) != 3 or not parts[0].strip():
+        raise InputError(f"end-user-parent: {text!r} is not NAME,SHARE,HQ", field="end-user-parent")
+    name, share_text, hq = parts
     try:
         share = float(share_text) if share_text.strip() else None
     except ValueError:
