@@ -146,3 +146,13 @@ def test_catalog_id_from_the_classifier_counts_as_the_item() -> None:
         update={"classification": {"item": {"id": "nvidia-h20", "name": "H20 (HGX H20)"}, "eccn": None}}
     )
     assert why_not_covered(TERMS, decision, line) == []
+
+
+def test_rechecking_replaces_the_earlier_coverage_finding() -> None:
+    line = h20_line(61)
+    first = apply_coverage(stub_decision(line), line, find_covering_license(stub_decision(line), line, [TERMS]))
+    assert first.verdict == Verdict.LICENSE_REQUIRED
+    more = dataclasses.replace(TERMS, quantity_used=0)
+    second = apply_coverage(first, line, find_covering_license(first, line, [more]))
+    assert second.verdict == Verdict.LICENSED
+    assert [r.rule for r in second.reasons] == ["test.stub", "ledger.license_coverage"]

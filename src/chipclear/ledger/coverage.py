@@ -168,6 +168,8 @@ def apply_coverage(decision: Decision, line: OrderLine, coverage: Coverage) -> D
     saying why no license on file covers it. Other verdicts are returned unchanged."""
     if decision.verdict != Verdict.LICENSE_REQUIRED:
         return decision
+    # a decision re-checked later (e.g. on release) drops the earlier coverage finding before adding the new one
+    decision = decision.model_copy(update={"reasons": [r for r in decision.reasons if r.rule != COVERAGE_RULE]})
     if coverage.license is None:
         if not coverage.rejected:
             detail = "no license on file for this line"

@@ -689,7 +689,12 @@ def release_hold(
         actor=actor.name,
         action="hold.release",
         entity=audit.entity_key(sl),
-        input={"line_id": line_id, "reason": reason, "license": license_number},
+        input={
+            "line_id": line_id,
+            "reason": reason,
+            "license": license_number,
+            "ship_date": ship_date.isoformat() if ship_date else None,
+        },
         output=decision.to_json(),
         rules_version=decision.rules_version,
         list_version=decision.list_version,
