@@ -284,3 +284,35 @@ def test_end_user_parent_option_feeds_the_affiliates_and_headquartered_rules() -
     assert data["input"]["parties"][0]["parents"][0]["share"] == 60
     bad = run("check", "--item", "L20", "--to", "DE", "--end-user-parent", "Acme,sixty,CN")
     assert bad.returncode == 2 and "not a number" in bad.stderr
+
+
+def test_licensing_ids_referenced_by_policies_exceptions_and_removals_exist() -> None:
+    """A typo in an id would silently drop a policy or an exception: every reference must name a real item."""
+    rules = load_rules()
+    requirements: set[str] = set()
+    defined: dict[str, str] = {}
+    for action in rules.actions:  # oldest first
+        lic = action.licensing
+        if lic is None:
+            continue
+        for removed in lic.remove:
+            assert removed in defined, f"{action.origin}: remove {removed!r} names nothing defined earlier"
+        for r in lic.requirements:
+            requirements.add(r.id)
+            defined[r.id] = action.id
+        for p in lic.review_policies:
+            defined[p.id] = action.id
+        for e in lic.license_exceptions:
+            defined[e.id] = action.id
+        for a in lic.affiliates:
+            defined[a.id] = action.id
+        for s in lic.suspend:
+            assert set(s.ids) <= set(defined), f"{action.origin}: suspend names unknown ids {s.ids}"
+    for action in rules.actions:
+        lic = action.licensing
+        for p in lic.review_policies if lic else []:
+            assert set(p.applies_to) <= requirements, f"{action.origin}: {p.id} applies to unknown {p.applies_to}"
+        for e in lic.license_exceptions if lic else []:
+            assert set(e.overcomes) <= requirements, f"{action.origin}: {e.id} overcomes unknown {e.overcomes}"
+        for ev in lic.events if lic else []:
+            assert set(ev.affects) <= set(defined), f"{action.origin}: event {ev.date} affects unknown {ev.affects}"
