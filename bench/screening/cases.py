@@ -213,7 +213,16 @@ def _strip_legal(name: str) -> str:
     return " ".join(words) or name
 
 
-def _variants(name: str, countries: tuple[str, ...], rng: random.Random) -> dict[str, str]:
+def _rarest(words: list[str], weights: dict[str, float]) -> int:
+    def weight(word: str) -> float:
+        return max((weights.get(t, 0.0) for t in normalize_name(word).tokens), default=0.0)
+
+    return max(range(len(words)), key=lambda i: weight(words[i]))
+
+
+def _variants(
+    name: str, countries: tuple[str, ...], rng: random.Random, weights: dict[str, float] | None = None
+) -> dict[str, str]:
     words = _words(name)
     out: dict[str, str] = {}
     out["case_punctuation"] = re.sub(r"[^\w\s]", "", name).upper() if rng.random() < 0.5 else name.lower()
@@ -224,8 +233,9 @@ def _variants(name: str, countries: tuple[str, ...], rng: random.Random) -> dict
         out["word_order"] = " ".join(rotated)
     core = _words(base)
     if len(core) >= 3:
-        # drop any word but the longest (the distinctive one): without it the name is a different name
-        drop = rng.choice([i for i in range(len(core)) if i != _longest(core)])
+        # drop any word but the most distinctive (rarest) one: without it the name is a different name
+        keep = _rarest(core, weights) if weights else _longest(core)
+        drop = rng.choice([i for i in range(len(core)) if i != keep])
         out["dropped_token"] = " ".join(w for i, w in enumerate(core) if i != drop)
     li = _longest(words)
     if len(words[li]) >= 5:
@@ -258,9 +268,10 @@ def build_cases(lists: LoadedList, screener: Screener, n_entries: int = 300, see
         and len(e.name) <= 80
     ]
     sample = rng.sample(pool, n_entries)
+    weights = {t: float(screener.index.token_weight[i]) for t, i in screener.index.vocab.items()}
     cases: list[Case] = []
     for entry in sample:
-        for klass, query in _variants(entry.name, entry.countries, rng).items():
+        for klass, query in _variants(entry.name, entry.countries, rng, weights).items():
             kind = "benign" if klass in BENIGN else "adversarial"
             cases.append(Case(klass, query, entry.entry_id, kind))
     by_name = {e.name: e.entry_id for e in lists.entries}

@@ -40,10 +40,12 @@ MIN_SPLIT_PIECE = 3
 FUZZY_CACHE_SIZE = 200_000
 MAX_ENTRY_CANDIDATES = 200
 MAX_BLOCK_POSTINGS = 600
-PYTHON_CANDIDATES = 24  # more blocked candidates than this: bound them with one vectorised pass first  # above this the vectorised path is faster than scoring candidates one by one
+PYTHON_CANDIDATES = 24
+MAX_JOINS = 3  # more blocked candidates than this: bound them with one vectorised pass first  # above this the vectorised path is faster than scoring candidates one by one
 IN_VOCAB_FUZZY_LEN = 5  # listed tokens this long also match their listed near-spellings
 LEGAL_FORM_WEIGHT = 0.3
-PHONETIC_SIMILARITY = 0.8  # same consonant skeleton: a transliteration variant (Rostekh/Rostec, Mohamed/Muhammad)
+PHONETIC_SIMILARITY = 0.8
+PLURAL_SIMILARITY = 0.95  # "Technologies" for "Technology"  # same consonant skeleton: a transliteration variant (Rostekh/Rostec, Mohamed/Muhammad)
 _PHONETIC_RULES = (
     ("shch", "s"),
     ("sch", "s"),
@@ -96,6 +98,15 @@ class QueryToken:
     matches: dict[int, float]
     how: str = "exact"
     source_tokens: tuple[str, ...] = ()
+
+
+def plural_stem(token: str) -> str:
+    """English plural folded to singular (technologies -> technology, systems -> system)."""
+    if len(token) > 5 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 4 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
 
 
 def _deletes(token: str, depth: int) -> set[str]:
@@ -208,6 +219,7 @@ class NameIndex:
     def _build_deletes(self) -> dict[str, list[int]]:
         deletes: dict[str, list[int]] = {}
         self.phonetic: dict[str, list[int]] = {}
+        self.stems: dict[str, list[int]] = {}
         for token, tid in self.vocab.items():
             if len(token) < MIN_FUZZY_LEN or not token.isalpha():
                 continue
@@ -220,6 +232,8 @@ class NameIndex:
             key = phonetic_key(token)
             if len(key) >= 3:
                 self.phonetic.setdefault(key, []).append(tid)
+            if len(token) >= 5:
+                self.stems.setdefault(plural_stem(token), []).append(tid)
         return deletes
 
     # --- query side ------------------------------------------------------------------------------------------
@@ -249,6 +263,10 @@ class NameIndex:
                 for tid in self.phonetic.get(key, ()):
                     if tid not in found and _phonetic_close(token, self.tokens[tid]):
                         found[tid] = PHONETIC_SIMILARITY
+            if len(token) >= 5:
+                for tid in self.stems.get(plural_stem(token), ()):
+                    if self.tokens[tid] != token:
+                        found[tid] = max(found.get(tid, 0.0), PLURAL_SIMILARITY)
         return found
 
     def _fuzzy_at_depth(self, token: str, edits: int) -> dict[int, float]:
@@ -279,7 +297,7 @@ class NameIndex:
                 weight = min(weight, LEGAL_FORM_WEIGHT)
             return QueryToken(text, weight, fuzzy, "typo", source)
         if _near_legal_form(text):
-            # a legal-form word out of place or misspelt ("Libaility", "Lipited"): not a name token
+            # a legal-form word out of place, misspelt or split ("Libaility", "Lipited"): not a name token
             return QueryToken(text, LEGAL_FORM_WEIGHT, {}, "legal_form", source)
         return QueryToken(text, self.unknown_weight, {}, how, source)
 
@@ -317,18 +335,17 @@ class NameIndex:
                 split_variant.append(qt)
         if changed:
             variants.append(split_variant)
-        joined: list[QueryToken] = []
-        i, changed = 0, False
-        while i < len(distinct):
-            if i + 1 < len(distinct) and (distinct[i] + distinct[i + 1]) in self.vocab:
+        # a word split in two ("Hik Vision", "Com pany"): one reading per joinable pair, at most MAX_JOINS
+        legal_words = _legal_form_words()[0]
+        joins = 0
+        for i in range(len(distinct) - 1):
+            glued = distinct[i] + distinct[i + 1]
+            if glued in self.vocab or glued in legal_words:
                 pair = (distinct[i], distinct[i + 1])
-                joined.append(self._token(distinct[i] + distinct[i + 1], pair, "joined"))
-                i, changed = i + 2, True
-            else:
-                joined.append(base[i])
-                i += 1
-        if changed:
-            variants.append(joined)
+                variants.append([*base[:i], self._token(glued, pair, "joined"), *base[i + 2 :]])
+                joins += 1
+                if joins >= MAX_JOINS:
+                    break
         return variants
 
     def score_all(self, variant: Sequence[QueryToken]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -626,6 +643,8 @@ def _token_similarity(a: str, b: str) -> float:
     distance = OSA.distance(a, b, score_cutoff=edits)
     if distance <= edits:
         return _fuzzy_similarity(distance, a, b)
+    if len(a) >= 5 and len(b) >= 5 and plural_stem(a) == plural_stem(b):
+        return PLURAL_SIMILARITY
     key_a = phonetic_key(a)
     if len(key_a) >= 3 and key_a == phonetic_key(b) and _phonetic_close(a, b):
         return PHONETIC_SIMILARITY
