@@ -146,7 +146,7 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
     ]
     # .b first, then .a over it on an opaque underlay: where the paragraphs overlap, .a is what applies.
     ordered = sorted(regions, key=lambda r: r.paragraph, reverse=True)
-    region_labels: dict[str, tuple[float, float, float]] = {}
+    region_labels: dict[str, tuple[str, float, float, float]] = {}
     for r in ordered:
         x0, x1 = x(r.tpp_lo or x.lo), x(r.tpp_hi or x.hi)
         y0, y1 = y(r.dens_hi or y_raw.hi), y(r.dens_lo or y_raw.lo)
@@ -163,8 +163,9 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
             f'width="{w:.1f}" height="{h:.1f}" fill="{colour}" fill-opacity="0.18" '
             f'stroke="{colour}" stroke-opacity="0.8"{dash}><title>{title}</title></rect>'
         )
-        if w * h > region_labels.get(r.paragraph, (0, 0, 0))[2]:
-            region_labels[r.paragraph] = (x1 - 6, y0 + 16, w * h)
+        if w * h > region_labels.get(r.paragraph, ("", 0, 0, 0))[3]:
+            text = r.paragraph + (f" (only if also {'; '.join(r.extra)})" if r.extra else "")
+            region_labels[r.paragraph] = (text, x1 - 6, y0 + 16, w * h)
     for tick in _decade_ticks(x.lo, x.hi):
         px = x(tick)
         out.append(
@@ -183,11 +184,11 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
             f'<text x="{left - 8}" y="{py + 4:.1f}" font-size="12" text-anchor="end" '
             f'fill="#5b6472">{_fmt_tick(ytick)}</text>'
         )
-    for paragraph, (lx, ly, _) in region_labels.items():
+    for paragraph, (text, lx, ly, _) in region_labels.items():
         colour = REGION_COLOURS.get(paragraph, "#999")
         out.append(
             f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="13" font-weight="700" text-anchor="end" '
-            f'fill="{colour}">{escape(paragraph)}</text>'
+            f'fill="{colour}">{escape(text)}</text>'
         )
     out.append(
         f'<text x="{left + (width - left - right) / 2}" y="{height - 18}" font-size="13" text-anchor="middle" '

@@ -211,8 +211,11 @@ def chip_map_page(request: Request, as_of: str | None = None) -> HTMLResponse:
         exclusions=exclusions,
         as_of=when,
         dates=[
-            ("2022-10-07", "Oct 2022 rule"),
-            ("2023-11-17", "Oct 2023 rule (in force Nov 17)"),
+            *(
+                (a.effective.isoformat(), f"{a.effective} · {a.citation.split(' (')[0]}")
+                for a in load_rules().actions
+                if a.classification is not None
+            ),
             (dt.date.today().isoformat(), "Today"),
         ],
     )
