@@ -316,3 +316,11 @@ def test_licensing_ids_referenced_by_policies_exceptions_and_removals_exist() ->
             assert set(e.overcomes) <= requirements, f"{action.origin}: {e.id} overcomes unknown {e.overcomes}"
         for ev in lic.events if lic else []:
             assert set(ev.affects) <= set(defined), f"{action.origin}: event {ev.date} affects unknown {ev.affects}"
+
+
+def test_chipclear_determine_is_callable_even_after_the_module_is_imported() -> None:
+    import chipclear
+    import chipclear.determine  # binds the package attribute to the module
+
+    line = OrderLine(item="H20", destination="CN", ship_date=dt.date(2025, 4, 8))
+    assert chipclear.determine(line, screener=NoScreening()).verdict.value == "NLR"
