@@ -144,7 +144,8 @@ def _bounds(tests: list[Test]) -> tuple[Region, bool]:
                     region.dens_hi = min(region.dens_hi or value, value)
         else:
             symbol = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "="}[t.op]
-            region.extra.append(f"{t.metric} {symbol} {t.value}")
+            shown = f"{t.value:g}" if isinstance(t.value, float) else str(t.value)
+            region.extra.append(f"{t.metric} {symbol} {shown}")
     if region.tpp_lo is None and region.dens_lo is None:
         drawable = False
     return region, drawable
