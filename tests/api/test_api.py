@@ -163,6 +163,9 @@ def test_license_flow_ship_hold_release_and_audit(client: TestClient, keys: Keys
     first = client.post("/api/shipments", json={"lines": [line]}, headers=h(keys.analyst)).json()
     assert first["lines"][0]["status"] == "shipped" and first["lines"][0]["verdict"] == "LICENSED"
     assert first["lines"][0]["license_number"] == "D100"
+    got = client.get(f"/api/shipments/{first['shipment']['id']}", headers=h(keys.viewer)).json()
+    assert [ln["status"] for ln in got["lines"]] == ["shipped"] and got["shipment"]["created_by"] == "carol"
+    assert client.get("/api/shipments/999", headers=h(keys.viewer)).status_code == 404
     second = client.post("/api/shipments", json={"lines": [line]}, headers=h(keys.analyst)).json()
     held = second["lines"][0]
     assert held["status"] == "held" and held["verdict"] == "LICENSE_REQUIRED"  # 60 + 60 > 100: never over-drawn

@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from chipclear.api.routers.serializers import application_json, line_json, usage_json
+from chipclear.api.routers.shipments import shipment_detail
 from chipclear.errors import ChipclearError
 from chipclear.ledger import audit, services
-from chipclear.ledger.models import AuditRecord, Shipment, ShipmentLine
+from chipclear.ledger.models import AuditRecord
 from chipclear.ledger.roles import allowed
 from chipclear.web.render import console_tx, message, page
 
@@ -148,24 +149,20 @@ def cancel(request: Request, line_id: int, reason: str = Form("")) -> Response:
 @router.get("/shipments/{shipment_id}", response_class=HTMLResponse)
 def shipment(request: Request, shipment_id: int) -> HTMLResponse:
     with console_tx(request) as tx:
-        tx.require("read")
-        ship = tx.session.get(Shipment, shipment_id)
-        if ship is None:
-            return message(request, tx, "Shipment", f"no shipment {shipment_id}", status_code=404, back="/check")
-        rows = tx.session.execute(
-            select(ShipmentLine).where(ShipmentLine.shipment_id == shipment_id).order_by(ShipmentLine.line_no)
-        ).scalars()
-        lines = [line_json(sl) for sl in rows]
-        info = {
-            "id": ship.id,
-            "reference": ship.reference,
-            "created_by": ship.created_by,
-            "created_at": ship.created_at,
-        }
-    for ln in lines:
+        try:
+            detail = shipment_detail(tx, shipment_id)
+        except ChipclearError as exc:
+            return message(request, tx, "Shipment", exc.message, status_code=exc.http_status, back="/check")
+    for ln in detail["lines"]:
         ln["waits_for"] = waits_for(ln)
     return page(
-        request, "shipment.html", tx, title=f"Shipment {shipment_id}", active="/holds", shipment=info, lines=lines
+        request,
+        "shipment.html",
+        tx,
+        title=f"Shipment {shipment_id}",
+        active="/holds",
+        shipment=detail["shipment"],
+        lines=detail["lines"],
     )
 
 

@@ -6,12 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import Tx, api_key, transaction
 from chipclear.api.errors import NotAvailable
-from chipclear.api.routers.serializers import line_json, shipment_result_json
+from chipclear.api.routers.serializers import line_json, shipment_json, shipment_result_json
 from chipclear.decision import OrderLine
+from chipclear.errors import NotFound
 from chipclear.ledger import services
+from chipclear.ledger.models import Shipment, ShipmentLine
 
 router = APIRouter(tags=["shipments"])
 
@@ -49,6 +52,26 @@ def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
 )
 def create_shipment(request: Request, body: ShipmentIn, key: str | None = Depends(api_key)) -> dict[str, Any]:
     return ship(request, key, body)
+
+
+def shipment_detail(tx: Tx, shipment_id: int) -> dict[str, Any]:
+    """A shipment and its lines (the ledger has no service for this read; the role is checked here)."""
+    tx.require("read")
+    ship = tx.session.get(Shipment, shipment_id)
+    if ship is None:
+        raise NotFound(f"no shipment {shipment_id}")
+    rows = tx.session.execute(
+        select(ShipmentLine).where(ShipmentLine.shipment_id == shipment_id).order_by(ShipmentLine.line_no)
+    ).scalars()
+    return {"shipment": shipment_json(ship), "lines": [line_json(sl) for sl in rows]}
+
+
+@router.get("/shipments/{shipment_id}", summary="One shipment with its lines and their decisions")
+def get_shipment(
+    request: Request, shipment_id: int = Path(ge=1, le=2**31 - 1), key: str | None = Depends(api_key)
+) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        return shipment_detail(tx, shipment_id)
 
 
 @router.get("/holds", summary="Held shipment lines, with the decision that holds each")
