@@ -327,7 +327,11 @@ def determine(
                 confidence=None,
             )
         )
-    st.reasons.extend(cls.trace[-1:])  # the classification conclusion (full trace in ``classification``)
+    # Named carve-outs of the ECCN (e.g. Note 2 to 3A090) and the classification conclusion; the full trace is in
+    # ``classification``.
+    carve_outs = set(rules.classification_at(on, layer).exclusions)
+    st.reasons.extend(r for r in cls.trace[:-1] if r.rule.split("#", 1)[-1] in carve_outs)
+    st.reasons.extend(cls.trace[-1:])
     _requirements(merged, ev, on, st)
     if screener is None and line.parties:
         from chipclear.screening import default_screener
