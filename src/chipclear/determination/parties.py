@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from chipclear.decision import Party, ReviewPolicy
 from chipclear.determination.merge import MergedLicensing
-from chipclear.rules.licensing_schema import PartyListTreatment
+from chipclear.rules.licensing_schema import AffiliatesRule, PartyListTreatment
 
 
 class _Hit(Protocol):
@@ -122,6 +122,46 @@ def _finding(
     return PartyFinding(treatment.outcome, rule, treatment.citation, detail, treatment.confidence, policy=policy)
 
 
+def _affiliate_findings(
+    merged: MergedLicensing, party: Party, rule: AffiliatesRule, action_id: str, screener: Screener, result: PartyCheck
+) -> list[PartyFinding]:
+    """A listed owner up the chain makes the party an affiliate when every link from the party up to that owner is
+    owned at least ``threshold_percent`` (each intermediate owner is then an affiliate too). A listed owner behind a
+    link of unknown share holds the line; an unlisted owner never does."""
+    out: list[PartyFinding] = []
+    threshold = rule.threshold_percent
+    for k, parent in enumerate(party.parents):
+        hits = [h for h in screener.search(parent.name).hits if h.source in rule.sources]
+        if not hits:
+            continue
+        chain = party.parents[: k + 1]
+        if any(link.share is not None and link.share < threshold for link in chain):
+            continue
+        path = " -> ".join(f"{link.name} ({'?' if link.share is None else f'{link.share:g}'} %)" for link in chain)
+        if any(link.share is None for link in chain):
+            out.append(
+                PartyFinding(
+                    "HOLD",
+                    f"{action_id}#{rule.id}",
+                    rule.citation,
+                    f"{party.name} is owned through {path} by possibly listed {hits[0].source} entry {hits[0].name!r}; "
+                    f"ownership shares are needed to apply the affiliates rule ({threshold:g} %)",
+                    rule.confidence,
+                    missing=f"ownership shares in the chain from {party.name} to {parent.name}",
+                )
+            )
+            continue
+        for hit in hits:
+            found = _finding(merged, party, hit, parent.name, rule.sources)
+            if found:
+                result.hits.append(_hit_json(party.name, hit, parent.name))
+                found.rule = f"{action_id}#{rule.id}"
+                found.citation = f"{rule.citation}; {found.citation}"
+                found.detail = f"owned through {path} (each link >= {threshold:g} %): {found.detail}"
+                out.append(found)
+    return out
+
+
 def check_parties(parties: list[Party], merged: MergedLicensing, screener: Screener) -> PartyCheck:
     result = PartyCheck()
     affiliates = list(merged.affiliates.values())
@@ -134,34 +174,7 @@ def check_parties(parties: list[Party], merged: MergedLicensing, screener: Scree
             if found:
                 result.findings.append(found)
         for rule, action in affiliates:
-            for parent in party.parents:
-                if parent.share is None:
-                    result.findings.append(
-                        PartyFinding(
-                            "HOLD",
-                            f"{action.id}#{rule.id}",
-                            rule.citation,
-                            f"{party.name}: ownership share of {parent.name} unknown; the affiliates rule "
-                            f"({rule.threshold_percent:g} % owned by listed parties) cannot be checked",
-                            rule.confidence,
-                            missing=f"ownership share of {parent.name} in {party.name}",
-                        )
-                    )
-                    continue
-                if parent.share < rule.threshold_percent:
-                    continue
-                owner = screener.search(parent.name)
-                for hit in owner.hits:
-                    found = _finding(merged, party, hit, parent.name, rule.sources)
-                    if found:
-                        result.hits.append(_hit_json(party.name, hit, parent.name))
-                        found.rule = f"{action.id}#{rule.id}"
-                        found.citation = f"{rule.citation}; {found.citation}"
-                        found.detail = (
-                            f"{parent.name} owns {parent.share:g} % (>= {rule.threshold_percent:g} %) "
-                            f"of {party.name}: {found.detail}"
-                        )
-                        result.findings.append(found)
+            result.findings.extend(_affiliate_findings(merged, party, rule, action.id, screener, result))
     return result
 
 
