@@ -404,7 +404,7 @@ def _verdict(
     merged: MergedLicensing, ev: Evaluator, st: _State
 ) -> tuple[Verdict, ReviewPolicy | None, list[LicenseExceptionUse]]:
     if st.prohibited:
-        return Verdict.PROHIBITED, _strictest(st.policies) or ReviewPolicy.POLICY_OF_DENIAL, []
+        return Verdict.PROHIBITED, _strictest(st.policies), []  # only a policy the data states
     if st.hold or (st.unknown and not st.required):
         return Verdict.HOLD, None, []
     if not st.required:
