@@ -324,3 +324,46 @@ def test_chipclear_determine_is_callable_even_after_the_module_is_imported() -> 
 
     line = OrderLine(item="H20", destination="CN", ship_date=dt.date(2025, 4, 8))
     assert chipclear.determine(line, screener=NoScreening()).verdict.value == "NLR"
+
+
+def test_random_lines_keep_the_contract() -> None:
+    """Random lines (fixed seed) over every item, country, region, date, layer and party shape: no crash, HOLD
+    always names what is missing, exceptions carry their code, every reason is cited, embargoes never pass."""
+    import random
+
+    from chipclear.decision import EndUse, ParentLink
+
+    rnd = random.Random(7)
+    cat, geo = load_catalog(), load_geography()
+    items = [i.id for i in cat.items()]
+    codes = sorted(geo.countries) + sorted(geo.regions) + ["CN", "HK", "MO", "SG", "AE", "DE", "VN"] * 20
+    seen = set()
+    for _ in range(400):
+        day = dt.date(2019, 1, 1) + dt.timedelta(days=rnd.randrange(0, 2900))
+        dest = rnd.choice(codes)
+        parents = [
+            ParentLink(name="P", share=rnd.choice([None, 30, 60]), headquarters_country=rnd.choice([None, "CN"]))
+        ]
+        party = Party(
+            name="x",
+            country=geo.country_of(dest),
+            headquarters_country=rnd.choice([None, "CN", "US", dest]),
+            parents=parents if rnd.random() < 0.3 else [],
+        )
+        line = OrderLine(
+            item=rnd.choice(items),
+            destination=dest,
+            ship_date=day,
+            parties=[] if rnd.random() < 0.15 else [party],
+            end_use=EndUse(supercomputer=rnd.random() < 0.05, military=rnd.random() < 0.03),
+            export_from=rnd.choice([None, "US"]),
+            certifications=rnd.choice([[], ["r10-conditions"]]),
+        )
+        d = determine(line, layer=rnd.choice(["enforced", "codified"]), catalog=cat, screener=NoScreening())
+        seen.add(d.verdict.value)
+        assert d.verdict.value != "HOLD" or d.missing
+        assert d.verdict.value != "LICENSE_EXCEPTION" or all(e.code for e in d.license_exceptions)
+        assert d.reasons and all(r.rule and r.citation for r in d.reasons)
+        if geo.country_of(dest) in ("IR", "KP", "CU", "SY", "RU", "BY") and day >= dt.date(2022, 4, 9):
+            assert d.verdict.value == "PROHIBITED", (line, d.verdict)
+    assert seen >= {"NLR", "LICENSE_REQUIRED", "HOLD", "PROHIBITED"}
