@@ -367,3 +367,28 @@ def test_random_lines_keep_the_contract() -> None:
         if geo.country_of(dest) in ("IR", "KP", "CU", "SY", "RU", "BY") and day >= dt.date(2022, 4, 9):
             assert d.verdict.value == "PROHIBITED", (line, d.verdict)
     assert seen >= {"NLR", "LICENSE_REQUIRED", "HOLD", "PROHIBITED"}
+
+
+@pytest.mark.parametrize(
+    ("bandwidth", "certified", "verdict"),
+    [
+        (0.3, True, "LICENSE_EXCEPTION"),  # 0.3 TB/s / 110 mm2 = 2.7 GB/s/mm2: below 3.3, certified
+        (0.3, False, "LICENSE_REQUIRED"),  # terms not certified
+        (0.4, True, "LICENSE_REQUIRED"),  # 3.6 GB/s/mm2: not below 3.3
+    ],
+)
+def test_license_exception_hbm(tmp_path: Any, bandwidth: float, certified: bool, verdict: str) -> None:
+    spec = tmp_path / "hbm.yaml"
+    spec.write_text(HBM_FILE.replace("memory_bandwidth_tbs: 1.2", f"memory_bandwidth_tbs: {bandwidth}"), "utf-8")
+    cat = load_catalog([spec])
+    line = OrderLine(
+        item="example-hbm3e-stack",
+        destination="CN",
+        ship_date=dt.date(2025, 2, 1),
+        parties=[Party(name="x", headquarters_country="CN")],
+        certifications=["hbm-740.25-conditions"] if certified else [],
+    )
+    d = determine(line, catalog=cat, screener=NoScreening())
+    assert d.verdict.value == verdict, [r.detail for r in d.reasons]
+    if verdict == "LICENSE_EXCEPTION":
+        assert d.license_exceptions[0].code == "HBM" and any("60 days" in c for c in d.license_exceptions[0].conditions)
