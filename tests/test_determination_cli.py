@@ -114,6 +114,7 @@ def test_check_without_end_user_holds_naming_the_headquarters() -> None:
         (["--item", "H100", "--to", "CN", "--date", "2025-13-01"], "not a date"),
         (["--item", "H100", "--to", "CN", "--layer", "draft"], "layer"),
         (["--item", "H100", "--to", "CN", "--end-user-hq", "China"], "end-user-hq"),
+        (["--item", "H200", "--to", "CN", "--certify", "r10"], "unknown code 'r10'"),
     ],
 )
 def test_check_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -25,8 +25,9 @@ from chipclear.catalog import Catalog, Part, System, load_catalog
 from chipclear.classify import Classification, classify
 from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, Reason, ReviewPolicy, Verdict
 from chipclear.determination.conditions import Evaluator, Facts, PartyHQ
-from chipclear.determination.merge import MergedLicensing, licensing_at, validate
+from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
 from chipclear.determination.parties import Screener, check_parties
+from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.licensing_schema import LicenseRequirement
@@ -311,6 +312,10 @@ def determine(
     cat = catalog or load_catalog()
     geo = geography or load_geography()
     validate(rules, geo)
+    unknown = sorted(set(line.certifications) - certification_codes(rules))
+    if unknown:
+        known = ", ".join(sorted(certification_codes(rules))) or "none"
+        raise InputError(f"certifications: unknown code {unknown[0]!r} (known: {known})", field="certifications")
     on = as_of or line.ship_date or dt.date.today()
     item = cat.get(line.item)
     cls = classify(item, on, layer=layer, rules=rules, catalog=cat)

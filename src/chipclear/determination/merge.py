@@ -124,6 +124,38 @@ def _check(rules: RuleSet, geo: Geography) -> None:
                     raise DataFileError(f"{action.origin}: licensing: unknown country group {group!r}")
 
 
+_CODES: dict[str, frozenset[str]] = {}
+
+
+def certification_codes(rules: RuleSet) -> frozenset[str]:
+    """Every certification code a rule condition can ask for (e.g. r10-conditions, hbm-740.25-conditions)."""
+    if rules.version not in _CODES:
+        _CODES[rules.version] = frozenset(_collect_codes(rules))
+    return _CODES[rules.version]
+
+
+def _collect_codes(rules: RuleSet) -> set[str]:
+    codes: set[str] = set()
+
+    def walk(cond: object) -> None:
+        codes.update(getattr(cond, "certified", None) or [])
+        for sub in getattr(cond, "any_of", None) or []:
+            walk(sub)
+
+    for action in rules.actions:
+        lic = action.licensing
+        if lic is None:
+            continue
+        for r in lic.requirements:
+            walk(r.when)
+        for p in lic.review_policies:
+            walk(p.when)
+        for e in lic.license_exceptions:
+            walk(e.eligible)
+            walk(e.scope)
+    return codes
+
+
 def licensing_at(rules: RuleSet, on: dt.date, layer: Layer = "enforced") -> MergedLicensing:
     merged = MergedLicensing()
     for action in rules.in_force(on, "licensing", layer):
@@ -157,4 +189,4 @@ def change_dates(rules: RuleSet) -> list[dt.date]:
     return sorted(dates)
 
 
-__all__ = ["MergedLicensing", "change_dates", "licensing_at", "validate"]
+__all__ = ["MergedLicensing", "certification_codes", "change_dates", "licensing_at", "validate"]
