@@ -66,6 +66,8 @@ def test_orders_and_plots(tmp_path: Path) -> None:
         str(book),
         "--plots",
         str(tmp_path / "p"),
+        "--destinations",
+        "CN",
         "--json",
     )
     assert code == 0, err
@@ -76,7 +78,7 @@ def test_orders_and_plots(tmp_path: Path) -> None:
 
 
 def test_draft_before_its_date_says_nothing_changes() -> None:
-    code, out, _ = run("whatif", "tpp-threshold-2400", "--date", "2026-06-01")
+    code, out, _ = run("whatif", "tpp-threshold-2400", "--date", "2026-06-01", "--destinations", "CN")
     assert code == 0 and "nothing changes on 2026-06-01" in out
 
 
@@ -110,7 +112,9 @@ def test_real_process_bad_draft_file(tmp_path: Path) -> None:
 
 
 def test_two_drafts_applied_together() -> None:
-    code, out, err = run("whatif", "tpp-threshold-2400", "h20-class-bandwidth", "--date", "2027-01-01", "--json")
+    code, out, err = run(
+        "whatif", "tpp-threshold-2400", "h20-class-bandwidth", "--date", "2027-01-01", "--destinations", "CN", "--json"
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["classification"]["draft"]["ids"] == ["draft-tpp-threshold-2400", "draft-h20-class-bandwidth"]
