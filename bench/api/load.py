@@ -31,7 +31,7 @@ LINES = [
 
 
 def start_server(port: int, data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHIPCLEAR_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHIPCLEAR_") or k.startswith("CHIPCLEAR_API_")}
     env["CHIPCLEAR_DATA_DIR"] = str(data_dir)
     env["COLUMNS"] = "200"
     proc = subprocess.Popen(

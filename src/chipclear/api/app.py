@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 import chipclear
 from chipclear.api.deps import LedgerHolder
 from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, SecurityHeaders, install_error_handlers
+from chipclear.api.group_commit import GroupCommit
 from chipclear.api.routers import audit, catalog, check, duty, licenses, lists, screening, shipments, users
 
 API_ROUTERS = [catalog, check, screening, licenses, shipments, audit, lists, duty, users]
@@ -43,6 +44,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ledger = holder
+    app.state.group_commit = GroupCommit(holder)
     install_error_handlers(app)
     api = APIRouter(prefix="/api")
     api.add_api_route("/health", _health, methods=["GET"], tags=["health"], summary="Liveness (no key needed)")

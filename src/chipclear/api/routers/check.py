@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from chipclear.api.deps import api_key, transaction
 from chipclear.api.errors import NotAvailable
+from chipclear.api.group_commit import GroupCommit
 from chipclear.api.routers._util import LayerParam, layer_of, optional_module
 from chipclear.decision import Decision, OrderLine
 from chipclear.ledger import services
@@ -23,13 +23,6 @@ def check_json(decision: Decision) -> dict[str, Any]:
 
 
 router = APIRouter(tags=["check"])
-
-
-def _already(decision: Decision) -> Callable[[OrderLine, dt.date | None], Decision]:
-    def made(_line: OrderLine, _as_of: dt.date | None) -> Decision:
-        return decision
-
-    return made
 
 
 def decide(line: OrderLine, as_of: dt.date | None) -> Decision:
@@ -45,12 +38,11 @@ def decide(line: OrderLine, as_of: dt.date | None) -> Decision:
 def check_line(request: Request, key: str, line: OrderLine, as_of: dt.date | None) -> dict[str, Any]:
     """The ledger's check (determination, licenses on file, audit record) as the decision JSON.
 
-    The determination runs before the transaction, so the ledger's write lock is held only for the license
-    lookup and the audit append (each check is a durable commit before it is answered)."""
+    The determination runs first, outside any transaction; the ledger step runs in a group commit with the
+    other checks waiting at that moment (``chipclear.api.group_commit``), answered only after the commit."""
     decision = decide(line, as_of)
-    with transaction(request, key) as tx:
-        made = services.check_line(tx.session, line, tx.actor, decide=_already(decision), as_of=as_of)
-    return check_json(made)
+    group: GroupCommit = request.app.state.group_commit
+    return check_json(group.check(key, line, as_of, decision))
 
 
 @router.post(
