@@ -100,10 +100,11 @@ def append(
     rules_version: str | None = None,
     list_version: str | None = None,
     state: Iterable[Base] = (),
+    head: AuditHead | None = None,
 ) -> AuditRecord:
     """Append one record in the caller's transaction: it commits or rolls back with the change it records."""
     session.flush()
-    head = lock_head(session)
+    head = head or lock_head(session)  # pass the head already locked in this transaction to save a query
     seq = head.seq + 1
     recorded_at = now_utc()
     payload = canonical(

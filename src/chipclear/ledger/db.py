@@ -141,14 +141,16 @@ def open_ledger(url: str | None = None, *, create: bool = True) -> Ledger:
     try:
         current = current_revision(engine)
         head = head_revision()
-        if current is None and create and is_empty(engine):
-            try:
-                upgrade(engine)
-            except Exception:
-                # another process may have created the schema at the same moment: accept its work
-                if current_revision(engine) != head:
-                    raise
-        elif current != head:
+        if current is None and create:
+            if is_empty(engine):
+                try:
+                    upgrade(engine)
+                except Exception:
+                    # another process may have created the schema at the same moment: accept its work
+                    if current_revision(engine) != head:
+                        raise
+            current = current_revision(engine)  # re-read: another process may have just committed it
+        if current != head:
             raise SchemaError(
                 f"ledger database schema is at revision {current!r}, this chipclear needs {head!r}: "
                 "run `chipclear db upgrade`"

@@ -61,10 +61,15 @@ def _party_row(session: Session, party: Party) -> PartyRecord | None:
 
 
 def _apply_party(
-    session: Session, party: Party, screening_status: str | None, list_version: str | None
+    session: Session,
+    party: Party,
+    screening_status: str | None,
+    list_version: str | None,
+    known: dict[tuple[str, str | None], PartyRecord] | None = None,
 ) -> tuple[PartyRecord, bool]:
-    """Create or update the party's row; returns it and whether anything changed."""
-    row = _party_row(session, party)
+    """Create or update the party's row (looked up in ``known`` when given); returns it and whether anything
+    changed."""
+    row = known.get((party.name, party.country)) if known is not None else _party_row(session, party)
     if row is None:
         row = PartyRecord(name=party.name, country=party.country, created_at=audit.now_utc())
         row.screening_status = "not_screened"
@@ -119,10 +124,17 @@ def screening_status(decision: Decision, party_name: str) -> str | None:
 def _record_parties(session: Session, line: OrderLine, decision: Decision) -> list[PartyRecord]:
     """Keep the parties table current with each shipped or held line's parties and their screening status.
     Call with the audit head locked (so two writers never insert the same party)."""
+    if not line.parties:
+        return []
+    names = {p.name for p in line.parties}
+    rows = session.execute(select(PartyRecord).where(PartyRecord.name.in_(names))).scalars()
+    known = {(r.name, r.country): r for r in rows}  # one query for all the line's parties
     changed = []
     for party in line.parties:
-        row, did_change = _apply_party(session, party, screening_status(decision, party.name), decision.list_version)
-        if did_change:
+        status = screening_status(decision, party.name)
+        row, did_change = _apply_party(session, party, status, decision.list_version, known)
+        known[(party.name, party.country)] = row
+        if did_change and row not in changed:
             changed.append(row)
     return changed
 
@@ -601,18 +613,19 @@ def ship(
         state: list[Any] = [sl] if i else [shipment, sl]
         if lic is not None:
             state += [lic, _decrement(session, lic, sl, line, actor)]
-        audit.lock_head(session)
+        head = audit.lock_head(session)
         state += _record_parties(session, line, decision)
         audit.append(
             session,
             actor=actor.name,
             action="ship" if sl.status == "shipped" else "hold",
             entity=audit.entity_key(sl),
-            input=line.model_dump(mode="json"),
-            output=decision.to_json(),
+            input=sl.order_line,
+            output=sl.decision,
             rules_version=decision.rules_version,
             list_version=decision.list_version,
             state=state,
+            head=head,
         )
         result.lines.append(ShippedLine(sl, decision, lic.number if lic else None))
     return result
