@@ -205,3 +205,11 @@ def test_cli_lists_status_reports_date_and_staleness(data_dir: Path, screener: S
     data = json.loads(res.output)
     assert data["list_date"] == "2026-07-31" and data["entries"] == 25921
     assert isinstance(data["stale"], bool)
+
+
+def test_embedded_version_matches_its_manifest(data_dir: Path) -> None:
+    from chipclear.screening import load_embedded
+
+    version, count = ListStore()._active_version_and_count()
+    embedded = load_embedded()
+    assert (version, count) == (embedded.version, len(embedded.entries))

@@ -48,6 +48,7 @@ def _name_key(name: str) -> str:
     return " ".join(name.lower().split())
 
 
+@lru_cache(maxsize=1)
 def load_embedded() -> LoadedList:
     """The embedded CSL, with Entity List addresses joined in from the Supplement No. 4 parse."""
     manifest = embedded_manifest()["lists"]
@@ -133,6 +134,13 @@ class ListStore:
             counts_by_source=loaded.counts_by_source,
         )
 
+    def _active_version_and_count(self) -> tuple[str, int]:
+        info = self.current()
+        if info is not None:
+            return str(info["version"]), int(info["entries"])
+        csl = embedded_manifest()["lists"]["csl"]
+        return f"{csl['list_date']}:{csl['sha256'][:12]}", int(csl["entries"])
+
     def update(
         self,
         source: str | None = None,
@@ -144,7 +152,7 @@ class ListStore:
     ) -> UpdateReport:
         """Fetch (URL) or read (file/folder) a list, validate it, then swap it in atomically."""
         source = source or CSL_URL
-        previous = self.load_active()
+        previous_version, previous_count = self._active_version_and_count()
         is_url = source.startswith(("http://", "https://"))
         path = Path(source)
         if is_url:
@@ -158,11 +166,11 @@ class ListStore:
             loaded = parse_list_bytes(raw, str(path), fmt)
         else:
             raise InputError(f"lists update: {source}: no such file, folder or URL", field="from")
-        floor = int(len(previous.entries) * (1 - MAX_SHRINK))
+        floor = int(previous_count * (1 - MAX_SHRINK))
         if not allow_shrink and len(loaded.entries) < floor:
             raise DataFileError(
                 f"{source}: {len(loaded.entries)} entries, fewer than {floor} "
-                f"({int((1 - MAX_SHRINK) * 100)}% of the {len(previous.entries)} in use): truncated or partial "
+                f"({int((1 - MAX_SHRINK) * 100)}% of the {previous_count} in use): truncated or partial "
                 "list refused; pass --allow-shrink if this is intended"
             )
         date = list_date or loaded.list_date
@@ -199,8 +207,8 @@ class ListStore:
             version=version,
             list_date=info["list_date"],
             entries=len(loaded.entries),
-            previous_version=previous.version,
-            previous_entries=len(previous.entries),
+            previous_version=previous_version,
+            previous_entries=previous_count,
             counts_by_source=loaded.counts_by_source,
             path=str(target),
         )
