@@ -99,7 +99,9 @@ def serve_command(
         console.print(f"  [bold cyan]{url}/login#key={key}[/]\n", soft_wrap=True)
     else:
         console.print(
-            "Sign in with your API key (the admin key was shown when chipclear serve first started).", soft_wrap=True
+            "Sign in with your API key (the admin key was shown when chipclear serve first started; "
+            "an admin gives a user a new key with `chipclear user rotate-key NAME`).",
+            soft_wrap=True,
         )
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(
