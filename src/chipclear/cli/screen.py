@@ -233,10 +233,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fetch or load a list, validate it, swap it in atomically, and re-screen the known parties."""
         date = parse_date(list_date, field="list_date") if list_date else None
-        old = default_screener()
+        parties = _registry().parties()
+        old = default_screener() if parties else None
         report = ListStore().update(source, fmt=fmt, list_date=date, allow_shrink=allow_shrink)
-        new = default_screener()
-        changes = rescreen(_registry().parties(), old, new)
+        changes = rescreen(parties, old, default_screener()) if old is not None else []
         payload = {**report.to_json(), "rescreen": [c.to_json() for c in changes]}
         if as_json:
             print_json(payload)
