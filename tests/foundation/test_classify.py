@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -208,3 +209,17 @@ def test_every_item_classifies_without_error_on_every_date() -> None:
             assert result.trace and all(r.citation for r in result.trace)
             seen.add(result.status)
     assert seen == {"controlled", "not_controlled", "indeterminate"}
+
+
+def test_draft_rule_files_never_reach_real_decisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chipclear.errors import DataFileError
+    from chipclear.rules import load_rules
+
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(
+        "id: my-draft\nkind: draft\ntitle: t\ncitation: analyst assumption\neffective: 2025-01-01\n"
+        "confidence: L\nsource: analyst\n"
+    )
+    monkeypatch.setenv("CHIPCLEAR_RULES", str(draft))
+    with pytest.raises(DataFileError, match="chipclear whatif"):
+        load_rules()

@@ -142,7 +142,15 @@ def _expand(paths: Iterable[Path]) -> list[Path]:
 @lru_cache(maxsize=8)
 def _load(extra: tuple[Path, ...]) -> RuleSet:
     sources = _bundled() + [_read(p) for p in _expand(extra)]
-    return RuleSet([parse_rule_text(text, origin) for origin, text in sources], [t for _, t in sources])
+    actions = [parse_rule_text(text, origin) for origin, text in sources]
+    for action in actions:
+        # A draft is an analyst's assumption, never law: it reaches decisions only through `chipclear whatif`.
+        if action.kind == "draft":
+            raise DataFileError(
+                f"{action.origin}: rule {action.id!r}: field kind: 'draft' files are not loaded as rules;"
+                " assess them with `chipclear whatif FILE`"
+            )
+    return RuleSet(actions, [t for _, t in sources])
 
 
 def load_rules(extra_paths: Iterable[Path] | None = None) -> RuleSet:
