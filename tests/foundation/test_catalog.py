@@ -73,7 +73,9 @@ def test_validation_error_names_file_part_and_field(tmp_path: Path) -> None:
 
 
 def test_unknown_precision_is_rejected(tmp_path: Path) -> None:
-    path = _write(tmp_path, "id: acme-x1\nvendor: Acme\nname: X1\ndense_throughput: {fp12: 5}\nsources: [x]\nconfidence: low\n")
+    path = _write(
+        tmp_path, "id: acme-x1\nvendor: Acme\nname: X1\ndense_throughput: {fp12: 5}\nsources: [x]\nconfidence: low\n"
+    )
     with pytest.raises(DataFileError, match="unknown precision"):
         load_catalog_file(path)
 
@@ -89,9 +91,7 @@ def test_user_catalog_files_load_through_the_same_path(tmp_path: Path, monkeypat
 
 
 def test_duplicate_id_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = _write(
-        tmp_path, "parts:\n- id: nvidia-h20\n  vendor: X\n  name: Y\n  sources: [x]\n  confidence: low\n"
-    )
+    path = _write(tmp_path, "parts:\n- id: nvidia-h20\n  vendor: X\n  name: Y\n  sources: [x]\n  confidence: low\n")
     monkeypatch.setenv("CHIPCLEAR_CATALOG", str(path))
     with pytest.raises(DataFileError, match="duplicate id 'nvidia-h20'"):
         load_catalog()

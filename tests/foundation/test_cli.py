@@ -56,7 +56,9 @@ def test_classify_spec_file(tmp_path: Path) -> None:
 
 def test_invalid_spec_file_names_file_and_field(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
-    spec.write_text("id: acme-x1\nvendor: Acme\nname: X\ndense_throughput: {fp16: abc}\nsources: [x]\nconfidence: high\n")
+    spec.write_text(
+        "id: acme-x1\nvendor: Acme\nname: X\ndense_throughput: {fp16: abc}\nsources: [x]\nconfidence: high\n"
+    )
     out = run("classify", "--spec", str(spec))
     assert out.returncode == 2
     assert str(spec) in out.stderr and "dense_throughput.fp16" in out.stderr
