@@ -189,3 +189,34 @@ def test_licenses_balances_usage_expiry_and_audit(page: Any, server: Server) -> 
     assert "Chain intact" in pg.inner_text("#chain-status")
     assert pg.locator("#audit-table tbody tr").count() >= 5
     shoot(pg, "13-audit")
+
+
+def test_license_application_from_a_verdict_to_a_grant(page: Any, server: Server) -> None:
+    pg = page
+    pg.goto(server.url + "/check")
+    pg.fill("#item", "MI308X")
+    pg.fill("#quantity", "16")
+    pg.select_option("#destination", "CN")
+    pg.fill("#ship_date", "2025-06-01")
+    pg.fill("#end_user", "Example Research Institute")
+    pg.fill("#end_user_country", "CN")
+    pg.click("#check-button")
+    pg.locator("#verdict-card").wait_for()
+    assert pg.locator("#verdict-card").get_attribute("data-verdict") == "LICENSE_REQUIRED"
+    pg.click("#start-application")
+    pg.wait_for_url(re.compile(r".*/licenses.*"))
+    row = pg.locator("#applications-table tbody tr", has_text="Example Research Institute")
+    assert "draft" in row.inner_text()
+    row.locator("input[name=application_number]").fill("Z7654321")
+    row.locator(".submit-form button").click()
+    pg.wait_for_url(re.compile(r".*/licenses$"))
+    row = pg.locator("#applications-table tbody tr", has_text="Example Research Institute")
+    assert "submitted" in row.inner_text()
+    shoot(pg, "14-application-submitted")
+    row.locator("input[name=number]").fill("D7654321")
+    row.locator("input[name=valid_to]").fill((dt.date.today() + dt.timedelta(days=365)).isoformat())
+    row.locator(".grant-form button").click()
+    pg.wait_for_url(re.compile(r".*/licenses$"))
+    assert "D7654321" in pg.inner_text("#licenses-table")
+    assert "granted" in pg.locator("#applications-table tbody tr", has_text="Example Research Institute").inner_text()
+    shoot(pg, "15-application-granted")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from chipclear.api.routers.serializers import application_json, line_json, usage_json
 from chipclear.api.routers.shipments import shipment_detail
-from chipclear.errors import ChipclearError
+from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit, services
 from chipclear.ledger.models import AuditRecord
 from chipclear.ledger.roles import allowed
@@ -60,7 +60,94 @@ def licenses(request: Request) -> HTMLResponse:
         lics = [license_view(services.license_json(x), today) for x in services.list_licenses(tx.session, tx.actor)]
         apps = [application_json(a) for a in services.list_applications(tx.session, tx.actor)]
     warnings = [x for x in lics if x["expiry"][0] in ("error", "warn") and x["status"] == "active"]
-    return page(request, "licenses.html", tx, title="Licenses", licenses=lics, applications=apps, warnings=warnings)
+    return page(
+        request,
+        "licenses.html",
+        tx,
+        title="Licenses",
+        licenses=lics,
+        applications=apps,
+        warnings=warnings,
+        can_apply=allowed(tx.actor.role, "application.write"),
+        can_grant=allowed(tx.actor.role, "license.write"),
+        today=today.isoformat(),
+    )
+
+
+def _application_action(request: Request, action: str, app_id: int, form: dict[str, str]) -> Response:
+    """Submit, grant or deny an application from the licenses page (the ledger services check the role)."""
+    from chipclear.web.routes import same_origin
+
+    same_origin(request)
+    holder: list[Any] = []
+    try:
+        with console_tx(request) as tx:
+            holder.append(tx)
+            if action == "submit":
+                services.submit_application(
+                    tx.session, tx.actor, app_id, application_number=form["application_number"].strip()
+                )
+            elif action == "grant":
+                services.grant_license(
+                    tx.session,
+                    tx.actor,
+                    app_id,
+                    number=form["number"],
+                    valid_from=_form_date(form["valid_from"], "valid_from"),
+                    valid_to=_form_date(form["valid_to"], "valid_to"),
+                    quantity_limit=_form_int(form.get("quantity_limit", ""), "quantity_limit"),
+                )
+            else:
+                services.close_application(tx.session, tx.actor, app_id, "denied", reason=form["reason"])
+    except ChipclearError as exc:
+        return message(
+            request,
+            holder[0] if holder else None,
+            f"Cannot {action} application {app_id}",
+            exc.message,
+            status_code=exc.http_status,
+            back="/licenses",
+        )
+    return RedirectResponse("/licenses", status_code=303)
+
+
+def _form_date(value: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def _form_int(value: str, field: str) -> int | None:
+    if not value.strip():
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InputError(f"{field}: {value!r} is not a whole number", field=field) from None
+
+
+@router.post("/applications/{app_id}/submit")
+def submit_application(request: Request, app_id: int, application_number: str = Form("")) -> Response:
+    return _application_action(request, "submit", app_id, {"application_number": application_number})
+
+
+@router.post("/applications/{app_id}/grant")
+def grant_application(
+    request: Request,
+    app_id: int,
+    number: str = Form(""),
+    valid_from: str = Form(""),
+    valid_to: str = Form(""),
+    quantity_limit: str = Form(""),
+) -> Response:
+    form = {"number": number, "valid_from": valid_from, "valid_to": valid_to, "quantity_limit": quantity_limit}
+    return _application_action(request, "grant", app_id, form)
+
+
+@router.post("/applications/{app_id}/deny")
+def deny_application(request: Request, app_id: int, reason: str = Form("")) -> Response:
+    return _application_action(request, "deny", app_id, {"reason": reason})
 
 
 @router.get("/licenses/{number}", response_class=HTMLResponse)
