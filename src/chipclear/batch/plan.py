@@ -142,33 +142,51 @@ def json_fragment(text: str) -> str:
 TEXT_COLUMNS = ["reasons", "missing", "screening", "license_exceptions"]
 
 
-def _replace(frame: pl.DataFrame, pattern: str, value: pl.Expr, columns: list[str]) -> pl.DataFrame:
-    return frame.with_columns([pl.col(c).str.replace_all(pattern, value, literal=True) for c in columns])
-
-
 def specialise(joined: pl.DataFrame, columns: list[str] | None = None) -> pl.DataFrame:
     """Replace the representative date by each line's as-of date and the placeholder by each party's name.
 
-    Only the lines that need it are rewritten; the result keeps ``joined``'s row order.
+    Only lines with another date than the representative's or a placeholder party are looked at (plain
+    ``str.replace``: Polars' per-row replacement values are far slower); row order is kept.
     """
     columns = columns or TEXT_COLUMNS
-    joined = joined.with_row_index("_pos")
-    same = joined.filter((pl.col("as_of") == pl.col("rep_as_of")) | pl.col("rep_as_of").is_null())
-    parts = [same]
-    for frame in joined.filter(pl.col("as_of") != pl.col("rep_as_of")).partition_by("rep_as_of"):
-        rep_iso = frame["rep_as_of"][0].isoformat()
-        parts.append(_replace(frame, rep_iso, pl.col("as_of").cast(pl.String), columns))
-    out = pl.concat(parts)
-    is_placeholder = (pl.col("party_key") == PARTY_PLACEHOLDER).fill_null(False)
-    named = out.filter(is_placeholder)
-    if named.height:
-        names = named["end_user_name"].unique().drop_nulls().to_list()
-        fragments = {n: json_fragment(n) for n in names}
-        value = pl.col("end_user_name").replace_strict(fragments, default=None, return_dtype=pl.String)
-        out = pl.concat(
-            [out.filter(~is_placeholder), _replace(named, json_fragment(PARTY_PLACEHOLDER), value, columns)]
-        )
-    return out.sort("_pos").drop("_pos")
+    placeholder = json_fragment(PARTY_PLACEHOLDER)
+    keys = joined.select("key_id", "rep_as_of", *columns).unique("key_id")
+    with_date, with_name = [], []
+    for key_id, rep, *texts in keys.iter_rows():
+        rep_iso = rep.isoformat() if rep is not None else None
+        if rep_iso is not None and any(t is not None and rep_iso in t for t in texts):
+            with_date.append(key_id)
+        if any(t is not None and placeholder in t for t in texts):
+            with_name.append(key_id)
+    moved = (pl.col("as_of") != pl.col("rep_as_of")).fill_null(False) & pl.col("key_id").is_in(with_date)
+    named = (pl.col("party_key") == PARTY_PLACEHOLDER).fill_null(False) & pl.col("key_id").is_in(with_name)
+    flagged = joined.with_row_index("_pos").with_columns(moved.alias("_moved"), named.alias("_named"))
+    todo = flagged.filter(pl.col("_moved") | pl.col("_named"))
+    if todo.height == 0:
+        return joined
+    reps = todo["rep_as_of"].cast(pl.String).to_list()
+    days = todo["as_of"].cast(pl.String).to_list()
+    fragments: dict[str, str] = {}
+    names = [
+        fragments.setdefault(n, json_fragment(n)) if flag and n is not None else None
+        for n, flag in zip(todo["end_user_name"].to_list(), todo["_named"].to_list(), strict=True)
+    ]
+    moves = todo["_moved"].to_list()
+    replaced = []
+    for column in columns:
+        values = todo[column].to_list()
+        out = []
+        for value, rep, day, name, move in zip(values, reps, days, names, moves, strict=True):
+            if value is not None:
+                if move and rep in value:
+                    value = value.replace(rep, day)
+                if name is not None and placeholder in value:
+                    value = value.replace(placeholder, name)
+            out.append(value)
+        replaced.append(pl.Series(column, out, dtype=pl.String))
+    todo = todo.with_columns(replaced)
+    rest = flagged.filter(~(pl.col("_moved") | pl.col("_named")))
+    return pl.concat([rest, todo]).sort("_pos").drop("_pos", "_moved", "_named")
 
 
 __all__ = [
