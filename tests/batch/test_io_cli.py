@@ -139,3 +139,11 @@ def test_progress_bar_shows_rate_and_time_left(tmp_path: Path) -> None:
         run_batch(BatchOptions(orders=tmp_path / "o.csv", out=tmp_path / "d.parquet", screening=False), bar)
     shown = buffer.getvalue()
     assert "deciding" in shown and "lines/s" in shown and "left" in shown and "60/60" in shown
+
+
+def test_since_lists_names_the_known_versions_when_unknown(tmp_path: Path) -> None:
+    generate_orders(10, seed=2).write_csv(tmp_path / "o.csv")
+    args = ["batch", str(tmp_path / "o.csv"), "--out", str(tmp_path / "d.parquet"), "--since-lists", "v0", "-q"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "'v0' is not a list file or a known list version (known: embedded" in " ".join(result.output.split())

@@ -118,7 +118,7 @@ class BatchOptions:
     dask: str | None = None  # scheduler address, e.g. tcp://10.0.0.5:8786
     screening: bool = True
     since_rules: dt.date | None = None
-    since_lists: Path | None = None  # an earlier list file (CSL JSON/CSV ...) to compare against
+    since_lists: str | Path | None = None  # an earlier list: a file, "embedded", "previous" or their version
     exact: bool = False  # one determination per distinct full line (no epochs, no party placeholder)
     verify: int = 20  # lines checked against a direct per-line determine()
     batch_size: int = 200  # distinct keys per task
@@ -178,10 +178,15 @@ def execute(
                 yield by_key[future.key], future.result()
         return
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        try:
             pending = {pool.submit(fn, t): t for t in tasks}
             for done in as_completed(pending):
                 yield pending[done], done.result()
+        except BaseException:  # Ctrl-C or an error: drop queued work now; finished pieces are checkpointed
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         return
     for task in tasks:
         yield task, fn(task)
@@ -192,15 +197,35 @@ def _screeners(options: BatchOptions) -> dict[str, Any]:
     """The screener of each variant: "current" (and "before" for --since-lists)."""
     if not options.screening:
         return {"current": NullScreener(), "before": NullScreener()}
-    from chipclear.screening import Screener, default_screener, load_list
+    from chipclear.screening import Screener, default_screener
 
     current = default_screener()
     before = current
     if options.since_lists is not None:
-        if not options.since_lists.exists():
-            raise InputError(f"--since-lists: {options.since_lists}: no such list file", field="since_lists")
-        before = Screener(load_list(options.since_lists))
+        before = Screener(_earlier_lists(str(options.since_lists), current.list_version))
     return {"current": current, "before": before}
+
+
+def _earlier_lists(spec: str, current_version: str) -> Any:
+    """``--since-lists``: a list file, ``embedded`` (or its version), or ``previous`` (or its version): the load
+    that ``chipclear lists update`` replaced last."""
+    from chipclear.screening import ListStore, load_embedded, load_list
+
+    if Path(spec).exists():
+        return load_list(Path(spec))
+    embedded = load_embedded()
+    if spec in ("embedded", embedded.version):
+        return embedded
+    store = ListStore()
+    previous = (store.current() or {}).get("previous") or {}
+    if spec in ("previous", previous.get("version")) and previous.get("file"):
+        return load_list(store.directory / previous["file"], previous.get("format"))
+    known = ", ".join(v for v in ("embedded", embedded.version, previous.get("version")) if v)
+    raise InputError(
+        f"--since-lists: {spec!r} is not a list file or a known list version (known: {known}, previous; "
+        f"active: {current_version})",
+        field="since_lists",
+    )
 
 
 def _screen(

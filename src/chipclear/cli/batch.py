@@ -83,8 +83,12 @@ def batch_command(
         str | None, typer.Option("--since-rules", help="Report only lines whose verdict changed since the rules of D1.")
     ] = None,
     since_lists: Annotated[
-        Path | None,
-        typer.Option("--since-lists", help="Report only lines whose verdict changed since this earlier list file."),
+        str | None,
+        typer.Option(
+            "--since-lists",
+            help="Report only lines whose verdict changed since an earlier list: a file, 'previous', 'embedded' "
+            "or their version.",
+        ),
     ] = None,
     bad_rows: Annotated[
         Path | None, typer.Option("--bad-rows", help="Bad rows file (default OUT.bad-rows.csv).")
