@@ -5,7 +5,7 @@ Order of reasoning (each step a named rule from the data files):
 2. restricted parties (EL, MEU, DPL, SDN ...) -> PROHIBITED / LICENSE_REQUIRED / HOLD (possible match)
 3. license requirements (742.6, 744.23, notices) evaluated three-valued on the classification, destination,
    headquarters and end use
-4. named license exceptions (NAC, ACA, AIA) that overcome every requirement that applies -> LICENSE_EXCEPTION
+4. named license exceptions (NAC, ACA, HBM, AIA) that overcome every requirement that applies -> LICENSE_EXCEPTION
 5. review policy: the most recent matching policy for each requirement; the strictest across requirements.
 Anything unknown that the answer depends on -> HOLD naming it. Never NLR on an unknown.
 """
@@ -26,11 +26,11 @@ from chipclear.classify import Classification, classify
 from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, Reason, ReviewPolicy, Verdict
 from chipclear.determination.conditions import Evaluator, Facts, PartyHQ
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
-from chipclear.determination.parties import Screener, check_parties
+from chipclear.determination.parties import PartyCheck, Screener, check_parties
 from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
 from chipclear.rules import RuleSet, load_rules
-from chipclear.rules.licensing_schema import LicenseRequirement
+from chipclear.rules.licensing_schema import Condition, LicenseRequirement
 from chipclear.rules.schema import Layer
 
 STRICTNESS = [
@@ -338,53 +338,9 @@ def determine(
     st.reasons.extend(r for r in cls.trace[:-1] if r.rule.split("#", 1)[-1] in carve_outs)
     st.reasons.extend(cls.trace[-1:])
     _requirements(merged, ev, on, st)
-    if screener is None and line.parties:
-        from chipclear.screening import default_screener
-
-        screener = default_screener()
-    party_check = check_parties(line.parties, merged, screener) if screener and line.parties else None
-    for finding in party_check.findings if party_check else []:
-        st.reasons.append(
-            Reason(
-                rule=finding.rule,
-                citation=finding.citation,
-                detail=finding.detail + (" [LOW CONFIDENCE]" if finding.confidence == "L" else ""),
-                confidence=finding.confidence,
-            )
-        )
-        if finding.outcome == "PROHIBITED":
-            st.prohibited = True
-        elif finding.outcome == "HOLD":
-            st.hold = True
-            st.need(finding.missing or finding.detail)
-        else:
-            st.policies.append(finding.policy)
-            st.required.append(
-                (
-                    LicenseRequirement(
-                        id=f"party:{finding.rule}",
-                        kind="destination",
-                        text=finding.detail,
-                        citation=finding.citation,
-                        confidence="M",
-                        when={},
-                        policy=finding.policy.value if finding.policy else "UNCONFIRMED",
-                    ),
-                    finding.rule,
-                )
-            )
+    party_check = _parties(line, merged, screener, st)
     _end_use_text(line, st)
-    if line.end_use.military and not st.prohibited:
-        st.hold = True
-        st.need("military end use/user review (744.21/744.22 are not modelled)")
-        st.reasons.append(
-            Reason(
-                rule="end-use#military",
-                citation="15 CFR 744.21, 744.22 (not modelled)",
-                detail="military end use or user flagged: chipclear does not model 744.21/744.22",
-                confidence="UNCONFIRMED",
-            )
-        )
+    _military(line, st)
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
     verdict, review, exceptions = _verdict(merged, ev, st)
     _events(merged, on, st)
@@ -403,6 +359,59 @@ def determine(
         input=line.model_dump(mode="json"),
         decided_at=dt.datetime.now(dt.UTC),
     )
+
+
+def _parties(line: OrderLine, merged: MergedLicensing, screener: Screener | None, st: _State) -> PartyCheck | None:
+    """Screen every party (and owners under the affiliates rule); each finding becomes a reason and an outcome."""
+    if not line.parties:
+        return None
+    if screener is None:
+        from chipclear.screening import default_screener
+
+        screener = default_screener()
+    check = check_parties(line.parties, merged, screener)
+    for finding in check.findings:
+        flag = " [LOW CONFIDENCE]" if finding.confidence == "L" else ""
+        st.reasons.append(
+            Reason(
+                rule=finding.rule,
+                citation=finding.citation,
+                detail=finding.detail + flag,
+                confidence=finding.confidence,
+            )
+        )
+        if finding.outcome == "PROHIBITED":
+            st.prohibited = True
+        elif finding.outcome == "HOLD":
+            st.hold = True
+            st.need(finding.missing or finding.detail)
+        else:
+            st.policies.append(finding.policy)
+            listed = LicenseRequirement(
+                id=f"party:{finding.rule}",
+                kind="party",
+                text=finding.detail,
+                citation=finding.citation,
+                confidence=finding.confidence,
+                when=Condition(),
+                policy=finding.policy.value if finding.policy else "UNCONFIRMED",
+            )
+            st.required.append((listed, finding.rule))
+    return check
+
+
+def _military(line: OrderLine, st: _State) -> None:
+    if line.end_use.military and not st.prohibited:
+        st.hold = True
+        st.need("military end use/user review (744.21/744.22 are not modelled)")
+        st.reasons.append(
+            Reason(
+                rule="end-use#military",
+                citation="15 CFR 744.21, 744.22 (not modelled)",
+                detail="military end use or user flagged: chipclear does not model 744.21/744.22",
+                confidence="UNCONFIRMED",
+            )
+        )
 
 
 def _verdict(

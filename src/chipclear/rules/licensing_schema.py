@@ -88,7 +88,7 @@ class LicenseRequirement(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
-    kind: Literal["destination", "headquarters", "end_use", "product_notice", "embargo", "acceleration"]
+    kind: Literal["destination", "headquarters", "end_use", "product_notice", "embargo", "acceleration", "party"]
     text: str
     citation: str
     confidence: ConfidenceMark
