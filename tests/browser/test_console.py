@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import httpx
 import pytest
 
 from .conftest import Server, shoot
@@ -220,3 +221,18 @@ def test_license_application_from_a_verdict_to_a_grant(page: Any, server: Server
     assert "D7654321" in pg.inner_text("#licenses-table")
     assert "granted" in pg.locator("#applications-table tbody tr", has_text="Example Research Institute").inner_text()
     shoot(pg, "15-application-granted")
+
+
+def test_admin_adds_a_user_and_sees_the_key_once(page: Any, server: Server) -> None:
+    pg = page
+    pg.goto(server.url + "/users")
+    pg.fill("#name", "j.smith")
+    pg.select_option("#role", "viewer")
+    pg.click("#add-user button")
+    key = re.search(r"cc_[A-Za-z0-9_-]{20,}", pg.inner_text("#new-key"))
+    assert key, "the new key is shown"
+    shoot(pg, "16-users")
+    me = httpx.get(server.url + "/api/me", headers={"X-API-Key": key.group(0)}).json()
+    assert me == {"name": "j.smith", "role": "viewer"}
+    pg.goto(server.url + "/users")
+    assert pg.locator("#new-key").count() == 0  # not shown again

@@ -61,6 +61,7 @@ def templates() -> Jinja2Templates:
         explain=explain,
         version=getattr(chipclear, "__version__", ""),
         nav=NAV,
+        admin_nav=("/users", "Users"),
     )
     return tpl
 
