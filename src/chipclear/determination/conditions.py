@@ -36,7 +36,6 @@ class Facts:
     datacenter: bool | None
     metrics: dict[str, float | bool | None]
     parties: tuple[PartyHQ, ...]
-    party_locations: tuple[str, ...]  # countries where end users / ultimate consignees are located
     end_use: frozenset[str]
     export_from: str | None
     certifications: frozenset[str]
@@ -97,16 +96,6 @@ class Evaluator:
         because = f" ({'; '.join(evidence)})" if evidence else ""
         out.details.append(f"{what} {code}: {word} {dset.label()}{because}")
         return result
-
-    def destinations(self) -> list[tuple[str, str]]:
-        """The shipment's destination and every other country where an end user or ultimate consignee is located:
-        rules apply to the ultimate destination, so a line shipped via one country to a party in another is
-        tested against both."""
-        out = [(self.facts.destination, "destination")]
-        # A party located in the United States is not an export destination of its own.
-        others = [c for c in self.facts.party_locations if c not in (self.facts.destination, "US")]
-        out += [(c, "end user location") for c in others]
-        return out
 
     # -- parties ----------------------------------------------------------------------------------------------
     def hq_values(self, dset: DestinationSet, out: Outcome) -> list[Tri]:
@@ -177,10 +166,9 @@ class Evaluator:
                 parts.append(f.datacenter == cond.datacenter)
         parts.extend(self.metric(t, out) for t in cond.tests)
         if cond.destination_in is not None:
-            parts.append(t_or([self.country_in(d, cond.destination_in, out, w) for d, w in self.destinations()]))
+            parts.append(self.country_in(f.destination, cond.destination_in, out, "destination"))
         if cond.destination_not_in is not None:
-            inside = [self.country_in(d, cond.destination_not_in, out, w) for d, w in self.destinations()]
-            parts.append(t_not(t_or(inside)))
+            parts.append(t_not(self.country_in(f.destination, cond.destination_not_in, out, "destination")))
         if cond.headquartered_in is not None:
             parts.append(t_or(self.hq_values(cond.headquartered_in, out)))
         if cond.not_headquartered_in is not None:

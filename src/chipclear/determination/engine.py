@@ -107,13 +107,6 @@ def build_facts(line: OrderLine, as_of: dt.date, geo: Geography, cls: Classifica
         datacenter=item.datacenter,
         metrics=_metrics_of(item, cls, cat),
         parties=parties,
-        party_locations=tuple(
-            dict.fromkeys(
-                geo.normalize(p.country, field=f"parties[{i}].country")
-                for i, p in enumerate(line.parties)
-                if p.role in PARTY_ROLES_FOR_HQ and p.country
-            )
-        ),
         end_use=frozenset(flags),
         export_from=geo.normalize(line.export_from, field="export_from") if line.export_from else None,
         certifications=frozenset(line.certifications),
