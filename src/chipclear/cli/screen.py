@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -291,4 +290,3 @@ def register(app: typer.Typer) -> None:
 
 
 __all__ = ["register"]
-_ = dt

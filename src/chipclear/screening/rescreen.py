@@ -95,7 +95,7 @@ class PartyRegistry:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".parties-")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(
-                    [p.__dict__ if hasattr(p, "__dict__") else _party_json(p) for p in current],
+                    [_party_json(p) for p in current],
                     handle,
                     indent=1,
                     ensure_ascii=False,
