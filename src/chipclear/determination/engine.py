@@ -14,11 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
-from typing import Any
-
-import yaml
 
 from chipclear import metrics
 from chipclear.catalog import Catalog, Part, System, load_catalog
@@ -111,37 +106,6 @@ def build_facts(line: OrderLine, as_of: dt.date, geo: Geography, cls: Classifica
         export_from=geo.normalize(line.export_from, field="export_from") if line.export_from else None,
         certifications=frozenset(line.certifications),
     )
-
-
-@lru_cache(maxsize=1)
-def _red_flags() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(
-        (resources.files("chipclear.determination") / "data" / "end-use-red-flags.yaml").read_text(encoding="utf-8")
-    )
-    return data
-
-
-def _end_use_text(line: OrderLine, st: _State) -> None:
-    """Free text that names a controlled end use whose flag is not set holds the line (never relaxes it)."""
-    text = f" {line.end_use.text.lower()} "
-    if not text.strip():
-        return
-    table = _red_flags()
-    for flag, words in table["flags"].items():
-        hits = [w for w in words if w in text]
-        if hits and not getattr(line.end_use, flag):
-            st.hold = True
-            st.need(
-                f"end use text mentions {', '.join(hits)}: confirm whether the end use is '{flag}' and set the flag"
-            )
-            st.reasons.append(
-                Reason(
-                    rule=f"end-use-text#{flag}",
-                    citation=table["citation"],
-                    detail=f"end use text {line.end_use.text!r} mentions {', '.join(hits)}",
-                    confidence=None,
-                )
-            )
 
 
 def _reason(action_id: str, ref: str, citation: str, detail: str, confidence: str | None) -> Reason:
@@ -339,7 +303,6 @@ def determine(
     st.reasons.extend(cls.trace[-1:])
     _requirements(merged, ev, on, st)
     party_check = _parties(line, merged, screener, st)
-    _end_use_text(line, st)
     _military(line, st)
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
     verdict, review, exceptions = _verdict(merged, ev, st)
