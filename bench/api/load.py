@@ -67,7 +67,12 @@ async def client_loop(
         t0 = time.perf_counter()
         if t0 >= stop:
             return
-        r = await client.post("/api/check", json=LINES[i % len(LINES)], headers={"X-API-Key": key})
+        try:
+            r = await client.post("/api/check", json=LINES[i % len(LINES)], headers={"X-API-Key": key})
+        except httpx.TransportError as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+            i += 1
+            continue
         t1 = time.perf_counter()
         i += 1
         if r.status_code != 200:
@@ -87,7 +92,11 @@ async def open_loop(
 
     async def one(i: int, due: float) -> None:
         async with slots:
-            r = await client.post("/api/check", json=LINES[i % len(LINES)], headers={"X-API-Key": key})
+            try:
+                r = await client.post("/api/check", json=LINES[i % len(LINES)], headers={"X-API-Key": key})
+            except httpx.TransportError as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+                return
         done = time.perf_counter()
         if r.status_code != 200:
             errors.append(f"{r.status_code} {r.text[:120]}")
