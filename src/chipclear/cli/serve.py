@@ -110,9 +110,7 @@ def serve_command(
     console.print("Press Ctrl+C to stop.", soft_wrap=True)
     threading.Thread(target=warm_up, name="chipclear-warm-up", daemon=True).start()
     # A longer keep-alive than uvicorn's 5 s: API clients that pool connections rarely meet a closed one.
-    uvicorn.run(
-        create_app(settings.database_url), host=host, port=chosen, log_level="warning", timeout_keep_alive=30
-    )
+    uvicorn.run(create_app(settings.database_url), host=host, port=chosen, log_level="warning", timeout_keep_alive=30)
 
 
 def register(app: typer.Typer) -> None:
