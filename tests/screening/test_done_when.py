@@ -114,3 +114,11 @@ def test_min_score_and_limit(screener: Screener) -> None:
     assert len(wide.hits) > len(screener.search("Sophgo").hits)
     assert all(h.score >= 0.3 for h in wide.hits)
     assert len(screener.search("Sophgo", min_score=0.3, limit=2).hits) == 2
+
+
+def test_the_python_example_in_docs_runs(screener: Screener, data_dir: object) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "screening.md").read_text(encoding="utf-8")
+    example = text.split("```python", 1)[1].split("```", 1)[0]
+    exec(compile(example, "docs/screening.md", "exec"), {})
