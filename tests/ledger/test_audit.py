@@ -179,3 +179,40 @@ def test_ship_records_hold_input_output_versions_actor_and_time(busy_ledger: Led
     assert rec["input"]["quantity"] == 20 and rec["output"]["verdict"] == "LICENSED"
     assert (rec["rules_version"], rec["list_version"]) == ("test-rules", "test-lists")
     assert set(rec["state"]) == {"shipments:2", "shipment_lines:2", "licenses:1", "license_usage:2"}
+
+
+def test_anchor_catches_a_log_rewritten_with_recomputed_hashes(busy_ledger: Ledger) -> None:
+    with busy_ledger.session() as s:
+        before = audit.verify(s)
+    assert before.last_hash is not None and len(before.last_hash) == 64
+    anchor = (before.records, before.last_hash)
+
+    def rewrite_from(conn: Connection, start: int) -> None:
+        # a forger who changes record `start` and recomputes every later hash and the head
+        rows = conn.execute(
+            text("SELECT seq, payload, prev_hash FROM audit_records WHERE seq >= :s ORDER BY seq"), {"s": start}
+        ).all()
+        prev = rows[0].prev_hash
+        for row in rows:
+            payload = row.payload.replace('"quantity":100', '"quantity":900') if row.seq == start else row.payload
+            digest = audit.record_hash(prev, payload)
+            conn.execute(
+                text("UPDATE audit_records SET payload=:p, prev_hash=:ph, hash=:h WHERE seq=:s"),
+                {"p": payload, "ph": prev, "h": digest, "s": row.seq},
+            )
+            prev = digest
+        conn.execute(text("UPDATE audit_head SET hash = :h"), {"h": prev})
+
+    with busy_ledger.engine.begin() as conn:
+        assert '"quantity":100' in conn.execute(text("SELECT payload FROM audit_records WHERE seq = 5")).scalar_one()
+        rewrite_from(conn, 5)
+    with busy_ledger.session() as s:
+        assert audit.verify(s).ok  # the chain alone cannot tell
+        result = audit.verify(s, [anchor])
+    assert (result.ok, result.first_bad_seq) == (False, 8)
+    assert "differs from the anchor" in (result.problem or "")
+    with busy_ledger.session() as s:
+        missing = audit.verify(s, [(99, before.last_hash)])
+    assert (missing.ok, missing.first_bad_seq) == (False, 99)
+    with pytest.raises(ValueError, match="SEQ:HASH"):
+        audit.parse_anchor("8:nothex")

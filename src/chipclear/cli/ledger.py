@@ -577,24 +577,33 @@ def audit_verify(
     file: Annotated[
         Path | None, typer.Option("--file", help="Verify an `audit export` file instead of the database")
     ] = None,
+    anchor: Annotated[
+        list[str] | None,
+        typer.Option("--anchor", help="SEQ:HASH of a record noted earlier (as printed by verify); repeatable"),
+    ] = None,
     api_key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check the hash chain and that every audited row matches its last audit record; exit 1 naming the first bad
-    record when it does not."""
+    record when it does not. Prints the last record's hash: keep it outside the database and pass it back with
+    --anchor to detect a log rewritten with recomputed hashes."""
+    try:
+        anchors = [audit.parse_anchor(a) for a in anchor or []]
+    except ValueError as exc:
+        raise InputError(f"--anchor: {exc}", field="anchor") from None
     if file is not None:
         if not file.is_file():
             raise InputError(f"{file}: no such file", field="file")
         with file.open(encoding="utf-8") as fh:
             try:
-                result, _ = audit.verify_chain(audit.read_export(fh))
+                result, _ = audit.verify_chain(audit.read_export(fh), anchors)
             except (ValueError, KeyError) as exc:
                 raise InputError(f"{file}: not an audit export ({exc})", field="file") from None
     else:
 
         def work(s: Session, actor: User) -> audit.VerifyResult:
             require(actor.name, actor.role, "audit.verify")
-            return audit.verify(s)
+            return audit.verify(s, anchors)
 
         try:
             result = _run(api_key, work)
@@ -608,6 +617,8 @@ def audit_verify(
     elif result.ok:
         what = "chain intact (export file)" if file is not None else "chain and tables intact"
         _say(f"audit log OK: {result.records} records, {what}")
+        if result.last_hash:
+            _say(f"last record: {result.records}:{result.last_hash}")
     else:
         _say(f"audit log FAILED: {result.problem}")
     if not result.ok:

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from sqlalchemy import inspect as sa_inspect
@@ -145,6 +145,8 @@ class VerifyResult:
     records: int  # records checked
     first_bad_seq: int | None = None  # the first bad record (None when the problem is not in one record)
     problem: str | None = None
+    # the last record's hash: note it outside the database and pass it back as an anchor later
+    last_hash: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -152,6 +154,7 @@ class VerifyResult:
             "records": self.records,
             "first_bad_seq": self.first_bad_seq,
             "problem": self.problem,
+            "last_hash": self.last_hash,
         }
 
 
@@ -167,9 +170,25 @@ class ChainRecord:
     hash: str
 
 
-def verify_chain(records: Iterable[ChainRecord]) -> tuple[VerifyResult, dict[str, tuple[int, Any]]]:
-    """Check the chain in the given (stored) order. Returns the result and, when it holds, the latest state
-    snapshot of every entity with the sequence number of the record that wrote it."""
+Anchor = tuple[int, str]  # (sequence number, hash) noted outside the database
+
+
+def parse_anchor(text: str) -> Anchor:
+    seq, _, digest = text.partition(":")
+    if not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"anchor {text!r} is not SEQ:HASH (a record number and its 64-hex-digit hash)")
+    return int(seq), digest
+
+
+def verify_chain(
+    records: Iterable[ChainRecord], anchors: Iterable[Anchor] = ()
+) -> tuple[VerifyResult, dict[str, tuple[int, Any]]]:
+    """Check the chain in the given (stored) order, and that each anchor (a record's hash noted earlier outside
+    the database) still matches: a chain rewritten from some record on, with every hash recomputed, fails its
+    anchors. Returns the result and, when it holds, the latest state snapshot of every entity with the
+    sequence number of the record that wrote it."""
+    wanted = dict(anchors)
+    seen: dict[int, str] = {}
     prev = GENESIS_HASH
     expected = 1
     count = 0
@@ -193,14 +212,22 @@ def verify_chain(records: Iterable[ChainRecord]) -> tuple[VerifyResult, dict[str
             data = json.loads(rec.payload)
         except ValueError:
             return bad("payload is not JSON (the record was changed)")
-        for field in ("seq", "recorded_at", "actor", "action", "entity"):
-            if data.get(field) != getattr(rec, field):
-                return bad(f"column {field} does not match the hashed payload (the record was changed)")
+        for column in ("seq", "recorded_at", "actor", "action", "entity"):
+            if data.get(column) != getattr(rec, column):
+                return bad(f"column {column} does not match the hashed payload (the record was changed)")
         for key, snap in (data.get("state") or {}).items():
             state[key] = (rec.seq, snap)
+        if rec.seq in wanted:
+            seen[rec.seq] = rec.hash
         prev = rec.hash
         expected += 1
-    return VerifyResult(True, count), state
+    for seq, digest in sorted(wanted.items()):
+        if seq not in seen:
+            return VerifyResult(False, count, seq, f"anchored record {seq} is missing (records were deleted)"), {}
+        if seen[seq] != digest:
+            problem = f"audit record {seq}: hash differs from the anchor noted earlier (the log was rewritten)"
+            return VerifyResult(False, count, seq, problem), {}
+    return VerifyResult(True, count, last_hash=prev if count else None), state
 
 
 def _stored_records(session: Session) -> Iterator[ChainRecord]:
@@ -209,18 +236,19 @@ def _stored_records(session: Session) -> Iterator[ChainRecord]:
         yield ChainRecord(r.seq, r.recorded_at, r.actor, r.action, r.entity, r.payload, r.prev_hash, r.hash)
 
 
-def verify(session: Session) -> VerifyResult:
-    """Verify the chain, its head, and that every audited table matches the last audited state of each row."""
+def verify(session: Session, anchors: Iterable[Anchor] = ()) -> VerifyResult:
+    """Verify the chain, its anchors, its head, and that every audited table matches the last audited state of
+    each row."""
     try:
-        return _verify(session)
+        return _verify(session, list(anchors))
     except DatabaseError as exc:  # a damaged file: SQLite reports "malformed" or "not a database"
         return VerifyResult(False, 0, None, f"database cannot be read: {exc.orig}")
     except ValueError as exc:  # a JSON column edited into invalid JSON
         return VerifyResult(False, 0, None, f"a stored row cannot be decoded (changed): {exc}")
 
 
-def _verify(session: Session) -> VerifyResult:
-    result, state = verify_chain(_stored_records(session))
+def _verify(session: Session, anchors: list[Anchor]) -> VerifyResult:
+    result, state = verify_chain(_stored_records(session), anchors)
     if not result.ok:
         return result
     head = session.get(AuditHead, 1)
@@ -303,6 +331,7 @@ __all__ = [
     "append",
     "canonical",
     "export",
+    "parse_anchor",
     "read_export",
     "verify",
     "verify_chain",
