@@ -236,3 +236,16 @@ def test_admin_adds_a_user_and_sees_the_key_once(page: Any, server: Server) -> N
     assert me == {"name": "j.smith", "role": "viewer"}
     pg.goto(server.url + "/users")
     assert pg.locator("#new-key").count() == 0  # not shown again
+
+
+def test_api_reference_page_and_no_request_leaves_the_machine(page: Any, server: Server) -> None:
+    pg = page
+    outside: list[str] = []
+    pg.on("request", lambda req: outside.append(req.url) if not req.url.startswith(server.url) else None)
+    for path in ("/docs", "/check", "/chip-map", "/items/nvidia-h20", "/screening", "/licenses", "/holds", "/audit"):
+        pg.goto(server.url + path)
+    assert pg.locator("#verdict-timeline, #chain-status").count() >= 1
+    pg.goto(server.url + "/docs")
+    assert "/api/check" in pg.inner_text("#api-operations")
+    shoot(pg, "17-api-reference")
+    assert outside == []

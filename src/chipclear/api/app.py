@@ -42,6 +42,10 @@ def create_app(
             "Send your API key in the `X-API-Key` header. JSON field names are those of the CLI's `--json`."
         ),
         lifespan=lifespan,
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN; the console serves its own reference
+        # page at /docs from the same schema instead, so nothing is fetched from the internet.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ledger = holder
     app.state.group_commit = GroupCommit(holder)

@@ -88,7 +88,9 @@ def serve_command(
     key = first_admin_key(settings.database_url)
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{chosen}"
-    console.print(f"[bold]chipclear[/] console and API: [bold cyan]{url}[/]   (API docs: {url}/docs)", soft_wrap=True)
+    console.print(
+        f"[bold]chipclear[/] console and API: [bold cyan]{url}[/]   (API reference: {url}/docs)", soft_wrap=True
+    )
     console.print(f"ledger: {settings.database_url}", soft_wrap=True)
     if key:
         console.print(

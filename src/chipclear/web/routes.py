@@ -55,6 +55,33 @@ def home() -> RedirectResponse:
     return RedirectResponse("/check", status_code=303)
 
 
+@router.get("/docs", response_class=HTMLResponse)
+def api_reference(request: Request) -> HTMLResponse:
+    """The HTTP API reference, drawn from the OpenAPI schema (no sign-in needed: it holds no data)."""
+    spec = request.app.openapi()
+    operations = []
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            params = [(p["name"], p.get("in", ""), p.get("required", False)) for p in op.get("parameters", [])]
+            body: dict[str, Any] = (op.get("requestBody") or {}).get("content", {})
+            first: dict[str, Any] = next(iter(body.values()), {}) if body else {}
+            ref = str(first.get("schema", {}).get("$ref", ""))
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "tag": (op.get("tags") or [""])[0],
+                    "params": params,
+                    "body": ref.rsplit("/", 1)[-1] if ref else ("form / file" if body else ""),
+                }
+            )
+    schemas = spec.get("components", {}).get("schemas", {})
+    return page(
+        request, "api.html", None, title="HTTP API", operations=operations, schemas=schemas, info=spec.get("info", {})
+    )
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/check") -> HTMLResponse:
     return page(request, "login.html", None, title="Sign in", next=_safe_next(next), error=None)
