@@ -42,6 +42,18 @@ def test_application_lifecycle_and_grant(ledger: Ledger, staff: Staff) -> None:
         lic = services.grant_license(
             s, staff.approver, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
         )
+        unlimited = services.apply_for_license(
+            s, staff.analyst, items=["nvidia-h20"], destinations=["CN"], parties=H20_PARTIES, application_number="Z2"
+        )
+        with pytest.raises(InputError, match="needs a quantity or a value limit"):
+            services.grant_license(
+                s,
+                staff.approver,
+                unlimited.id,
+                number="D2",
+                valid_from=dt.date(2025, 8, 8),
+                valid_to=dt.date(2026, 8, 8),
+            )
         assert (lic.quantity_limit, lic.destinations, app.status) == (500, ["CN"], "granted")
         with pytest.raises(Conflict, match="already granted"):
             services.close_application(s, staff.approver, app.id, "denied", reason="too late")
@@ -58,10 +70,11 @@ def test_application_lifecycle_and_grant(ledger: Ledger, staff: Staff) -> None:
         services.close_application(s, staff.approver, other.id, "denied", reason="policy of denial")
         assert other.status == "denied"
         actions = list(s.execute(select(AuditRecord.action).order_by(AuditRecord.seq)).scalars())
-    assert actions[-5:] == [
+    assert actions[-6:] == [
         "application.create",
         "application.submit",
         "license.grant",
+        "application.create",  # Z2, never granted: the refused grant left no record
         "application.create",
         "application.denied",
     ]

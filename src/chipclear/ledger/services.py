@@ -344,6 +344,8 @@ def grant_license(
     if quantity is not None and quantity <= 0:
         raise InputError("quantity limit: must be a positive whole number", field="quantity_limit")
     value = cents(value_limit_usd) if value_limit_usd is not None else app.value_cents
+    if quantity is None and value is None:
+        raise InputError("a license needs a quantity or a value limit (none given or applied for)", field="quantity")
     lic = License(
         number=number.strip(),
         application_id=app.id,
