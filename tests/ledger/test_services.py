@@ -202,3 +202,20 @@ def test_shipping_records_parties_with_screening_status(ledger: Ledger, staff: S
         assert rows[helpers.CONSIGNEE].screening_status == "possible_match"
         assert rows[helpers.END_USER].country == "CN"
         assert audit.verify(s).ok
+
+
+def test_revoked_or_suspended_license_covers_nothing(ledger: Ledger, staff: Staff) -> None:
+    grant_h20(ledger, staff, quantity=100)
+    with ledger.session() as s:
+        services.change_license_status(s, staff.approver, "D123456", "suspended", reason="agency letter")
+        out = services.ship(s, [h20_line(1)], staff.analyst, decide=helpers.license_required)
+        assert out.lines[0].line.status == "held"
+        assert out.lines[0].decision.reasons[-1].detail == "no license on file for this line"  # only active count
+        services.change_license_status(s, staff.approver, "D123456", "active", reason="reinstated")
+        assert services.ship(s, [h20_line(1)], staff.analyst, decide=helpers.license_required).lines[0].shipped
+        with pytest.raises(PermissionDenied):
+            services.change_license_status(s, staff.analyst, "D123456", "revoked", reason="x")
+        services.change_license_status(s, staff.approver, "D123456", "revoked", reason="revoked by the agency")
+        with pytest.raises(Conflict, match="cannot change status"):
+            services.change_license_status(s, staff.approver, "D123456", "active", reason="oops")
+        assert audit.verify(s).ok

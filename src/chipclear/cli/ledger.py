@@ -286,6 +286,21 @@ def license_withdraw(
     _close("withdrawn", application_id, reason, decided_on, api_key)
 
 
+@license_app.command("revoke")
+@handle_errors
+def license_revoke(
+    number: Annotated[str, typer.Argument(help="License number")],
+    reason: ReasonOpt,
+    suspend: Annotated[bool, typer.Option("--suspend", help="Suspended (may be reinstated), not revoked")] = False,
+    reinstate: Annotated[bool, typer.Option("--reinstate", help="Reinstate a suspended license")] = False,
+    api_key: KeyOpt = None,
+) -> None:
+    """Record that the agency revoked or suspended a license, or reinstated it (approver)."""
+    status = "active" if reinstate else "suspended" if suspend else "revoked"
+    lic = _run(api_key, lambda s, a: services.change_license_status(s, a, number, status, reason=reason))
+    _say(f"license {lic.number}: {lic.status}")
+
+
 @license_app.command("list")
 @handle_errors
 def license_list(

@@ -382,6 +382,34 @@ def grant_license(
     return lic
 
 
+def change_license_status(session: Session, actor: Actor, number: str, status: str, *, reason: str) -> License:
+    """Record that the agency suspended or revoked a license (15 CFR 750.8), or reinstated a suspended one. A
+    license that is not active covers nothing."""
+    if status not in ("suspended", "revoked", "active"):
+        raise InputError(f"status: {status!r} is not suspended, revoked or active", field="status")
+    require(actor.name, actor.role, "license.write")
+    if not reason.strip():
+        raise InputError("reason: must not be empty", field="reason")
+    lic = session.execute(select(License).where(License.number == number).with_for_update()).scalar_one_or_none()
+    if lic is None:
+        raise NotFound(f"no license numbered {number!r}")
+    if lic.status == "revoked":
+        raise Conflict(f"license {number} is revoked; a revoked license cannot change status")
+    if lic.status == status:
+        raise Conflict(f"license {number} is already {status}")
+    lic.status = status
+    audit.append(
+        session,
+        actor=actor.name,
+        action=f"license.{status}",
+        entity=audit.entity_key(lic),
+        input={"number": number, "reason": reason},
+        output={"status": status},
+        state=[lic],
+    )
+    return lic
+
+
 def terms_of(lic: License) -> LicenseTerms:
     return LicenseTerms(
         id=lic.id,
@@ -752,6 +780,7 @@ __all__ = [
     "ShippedLine",
     "apply_for_license",
     "cancel_line",
+    "change_license_status",
     "check_line",
     "close_application",
     "get_application",
