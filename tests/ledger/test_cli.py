@@ -276,3 +276,13 @@ def test_db_upgrade_from_previous_schema(tmp_path: Path, monkeypatch: pytest.Mon
     key = runner.invoke(app, ["user", "add", "ada", "--role", "admin", "--key-only"]).output.strip()
     code, out = invoke(["audit", "export"], key)
     assert '"action": "db.upgrade"' in out.splitlines()[0]
+
+
+def test_license_revoke_command(cli_env: dict[str, str]) -> None:
+    _grant(cli_env)
+    code, out = invoke(["license", "revoke", "D9", "--suspend", "--reason", "agency letter"], cli_env["approver"])
+    assert (code, out.strip()) == (0, "license D9: suspended")
+    code, out = invoke(["license", "revoke", "D9", "--reason", "revoked"], cli_env["analyst"])
+    assert code == 2 and "may not license.write" in out
+    code, out = invoke(["license", "revoke", "D9", "--reason", "revoked by the agency"], cli_env["approver"])
+    assert (code, out.strip()) == (0, "license D9: revoked")
