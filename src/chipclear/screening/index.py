@@ -57,12 +57,12 @@ _PHONETIC_RULES = (
     ("ch", "c"),
     ("sh", "s"),
     ("zh", "j"),
-    ("ks", "x"),
     ("ts", "c"),
     ("tz", "c"),
     ("q", "k"),
     ("w", "v"),
     ("c", "k"),
+    ("ks", "x"),
     ("y", "i"),
     ("z", "s"),
 )
@@ -338,14 +338,13 @@ class NameIndex:
         # a word split in two ("Hik Vision", "Com pany"): one reading per joinable pair, at most MAX_JOINS
         legal_words = _legal_form_words()[0]
         joins = 0
-        for i in range(len(distinct) - 1):
-            glued = distinct[i] + distinct[i + 1]
-            if glued in self.vocab or glued in legal_words:
-                pair = (distinct[i], distinct[i + 1])
-                variants.append([*base[:i], self._token(glued, pair, "joined"), *base[i + 2 :]])
-                joins += 1
-                if joins >= MAX_JOINS:
-                    break
+        for size in (2, 3):
+            for i in range(len(distinct) - size + 1):
+                glued = "".join(distinct[i : i + size])
+                if joins < MAX_JOINS and (glued in self.vocab or glued in legal_words):
+                    parts = tuple(distinct[i : i + size])
+                    variants.append([*base[:i], self._token(glued, parts, "joined"), *base[i + size :]])
+                    joins += 1
         return variants
 
     def score_all(self, variant: Sequence[QueryToken]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
