@@ -95,3 +95,9 @@ def test_processes_opening_a_new_ledger_at_once(tmp_path: object) -> None:
     engine = make_engine(url)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_schema_revision_constant_is_the_newest_migration() -> None:
+    from chipclear.ledger.db import SCHEMA_REVISION
+
+    assert head_revision() == SCHEMA_REVISION

@@ -13,19 +13,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chipclear.errors import ChipclearError, InputError
 from chipclear.settings import get_settings
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The newest migration in ``migrations/versions``; opening a ledger needs no Alembic import (it is slow to load).
+# tests/ledger/test_migrations.py checks it against the migrations directory.
+SCHEMA_REVISION = "0002"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 120.0  # how long a writer waits for the lock before giving up
 
@@ -69,6 +71,8 @@ def _sqlite_immediate_transactions(engine: Engine) -> None:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -76,18 +80,26 @@ def alembic_config() -> Config:
 
 @functools.cache
 def head_revision() -> str:
+    """The newest revision according to the migrations directory (reads it with Alembic)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision recorded in the database (Alembic's ``alembic_version`` table), None for a new database."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (default: the newest) in one transaction."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -140,7 +152,7 @@ def open_ledger(url: str | None = None, *, create: bool = True) -> Ledger:
     engine = make_engine(url)
     try:
         current = current_revision(engine)
-        head = head_revision()
+        head = SCHEMA_REVISION
         if current is None and create:
             if is_empty(engine):
                 try:
