@@ -72,6 +72,19 @@ class EndUse(BaseModel):
     military: bool = False
 
 
+class ImportEntry(BaseModel):
+    """A US import of the item on this line (e.g. boards made abroad entering the US): what duty it pays.
+
+    Country of origin is the importer's determination; chipclear explains the rules but never guesses it."""
+
+    hts: str
+    origin: str  # ISO 3166-1 alpha-2 country of origin
+    entry_date: dt.date | None = None  # default: the line's ship date
+    value_usd: float | None = None  # customs value; default: the line's value
+    end_use: str | None = None  # Section 232 end-use exemption key, e.g. us_datacenter
+    claims: list[str] = Field(default_factory=list)  # e.g. 9903.88.69, usmca
+
+
 class OrderLine(BaseModel):
     """One line of an order: what goes where, to whom, when."""
 
@@ -84,6 +97,7 @@ class OrderLine(BaseModel):
     value_usd: float | None = None
     export_from: str | None = None  # ISO alpha-2 of the exporting country (R10 case-by-case needs "US")
     certifications: list[str] = Field(default_factory=list)  # conditions the exporter certifies, e.g. r10-conditions
+    import_entry: ImportEntry | None = None  # set for import lines: the duty is computed and reported
     order_id: str | None = None
     line_id: str | None = None
 
@@ -99,6 +113,7 @@ class Decision(BaseModel):
     missing: list[str] = Field(default_factory=list)  # what a HOLD waits for
     screening: list[dict[str, Any]] = Field(default_factory=list)  # screening hits considered
     license: dict[str, Any] | None = None  # the license relied on (LICENSED)
+    duty: dict[str, Any] | None = None  # import lines: the duty stack (chipclear.tariffs DutyResult JSON)
     rules_version: str = ""
     list_version: str | None = None
     as_of: dt.date
@@ -116,6 +131,7 @@ Party.model_rebuild()
 __all__ = [
     "Decision",
     "EndUse",
+    "ImportEntry",
     "LicenseExceptionUse",
     "OrderLine",
     "ParentLink",

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
-from chipclear.decision import Decision, EndUse, OrderLine, ParentLink, Party
+from chipclear.decision import Decision, EndUse, ImportEntry, OrderLine, ParentLink, Party
 from chipclear.determine import TimelineResult, determine, diff, timeline
 from chipclear.errors import InputError
 from chipclear.geography import load_geography
@@ -33,6 +33,33 @@ def _layer(value: str) -> Layer:
     if value not in ("enforced", "codified"):
         raise InputError(f"layer: {value!r} is not one of enforced, codified", field="layer")
     return cast(Layer, value)
+
+
+def _import_entry(
+    geo: Any,
+    hts: str | None,
+    origin: str | None,
+    entry_date: str | None,
+    value: float | None,
+    end_use: str | None,
+    claims: list[str] | None,
+) -> ImportEntry | None:
+    if hts is None:
+        if origin or entry_date or value is not None or end_use or claims:
+            raise InputError(
+                "import-hts: the import options need --import-hts (the entry's HTS number)", field="import-hts"
+            )
+        return None
+    if origin is None:
+        raise InputError("origin: an import line needs --origin (the country of origin)", field="origin")
+    return ImportEntry(
+        hts=hts,
+        origin=geo.normalize(origin, field="origin"),
+        entry_date=parse_date(entry_date, field="entry-date") if entry_date else None,
+        value_usd=value,
+        end_use=end_use,
+        claims=claims or [],
+    )
 
 
 def check_json(decision: Decision) -> dict[str, Any]:
@@ -65,6 +92,19 @@ def _print_decision(d: Decision) -> None:
     console.print(table)
     if d.missing:
         console.print("[magenta]Missing:[/magenta] " + "; ".join(d.missing))
+    if d.duty is not None:
+        duty = d.duty
+        total = (
+            f"{duty['total_rate']:g}%"
+            if duty["status"] == "determined"
+            else f"undetermined, {duty['total_rate_range']['low']:g}% to {duty['total_rate_range']['high']:g}%"
+        )
+        console.print(f"[bold]Import duty[/bold] (HTS {duty['hts']}, origin {duty['origin']}): {total}")
+        for ln in duty["lines"]:
+            rate = "?" if ln["rate"] is None else f"{ln['rate']:g}%"
+            console.print(f"  - {ln['measure']} {ln.get('heading') or ''} {rate}  [{ln['citation']}]")
+        for q in duty.get("unknowns", []):
+            console.print(f"  [magenta]open question:[/magenta] {q.get('question', q)}")
     console.print(f"rules {d.rules_version}" + (f", lists {d.list_version}" if d.list_version else ""))
 
 
@@ -121,6 +161,16 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--end-user-parent", help="Owner of the end user as NAME,SHARE,HQ (repeat, nearest first)"),
         ] = None,
+        import_hts: Annotated[
+            str | None, typer.Option("--import-hts", help="Import line: HTS number of the entry (adds the duty)")
+        ] = None,
+        origin: Annotated[str | None, typer.Option("--origin", help="Import line: country of origin")] = None,
+        entry_date: Annotated[str | None, typer.Option("--entry-date", help="Import line: entry date")] = None,
+        customs_value: Annotated[float | None, typer.Option("--customs-value", help="Import line: value")] = None,
+        duty_end_use: Annotated[
+            str | None, typer.Option("--duty-end-use", help="Import line: Section 232 end-use key")
+        ] = None,
+        claim: Annotated[list[str] | None, typer.Option("--claim", help="Import line: duty claim (repeat)")] = None,
         layer: LayerOpt = "enforced",
         json_out: JsonOpt = False,
     ) -> None:
@@ -151,6 +201,7 @@ def register(app: typer.Typer) -> None:
             ),
             export_from=export_from,
             certifications=certify or [],
+            import_entry=_import_entry(geo, import_hts, origin, entry_date, customs_value, duty_end_use, claim),
         )
         screened = bool(end_user or parent)  # an unnamed end user has no name to screen; its owners do
         decision = determine(line, layer=_layer(layer), screener=None if screened else _unscreened())

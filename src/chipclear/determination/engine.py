@@ -20,6 +20,7 @@ from chipclear.catalog import Catalog, Part, System, load_catalog
 from chipclear.classify import Classification, classify
 from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, Reason, ReviewPolicy, Verdict
 from chipclear.determination.conditions import Evaluator, Facts, PartyHQ
+from chipclear.determination.duty import import_duty
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
 from chipclear.determination.parties import PartyCheck, Screener, check_parties
 from chipclear.errors import InputError
@@ -307,6 +308,8 @@ def determine(
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
     verdict, review, exceptions = _verdict(merged, ev, st)
     _events(merged, on, st)
+    duty_json, duty_reasons = import_duty(line, cls.item, on)
+    st.reasons.extend(duty_reasons)
     return Decision(
         verdict=verdict,
         review_policy=review,
@@ -321,6 +324,7 @@ def determine(
         layer=layer,
         input=line.model_dump(mode="json"),
         decided_at=dt.datetime.now(dt.UTC),
+        duty=duty_json,
     )
 
 

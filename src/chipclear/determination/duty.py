@@ -1,0 +1,63 @@
+"""Import lines: the duty the entry pays, computed by ``chipclear.tariffs`` and reported beside the export verdict.
+
+The duty never changes the export verdict; an import line with an open duty question reports it as open
+(``status: indeterminate`` with the range), never as a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from chipclear.decision import OrderLine, Reason
+
+_CONFIDENCE_ORDER = ["H", "M", "L", "UNCONFIRMED"]
+
+
+def _weakest(marks: Iterable[str | None]) -> str | None:
+    """A summary is only as sure as its least sure layer."""
+    known = [m for m in marks if m in _CONFIDENCE_ORDER]
+    return max(known, key=_CONFIDENCE_ORDER.index) if known else None
+
+
+def _layer_text(line: dict[str, Any]) -> str:
+    rate = "rate unknown" if line["rate"] is None else f"{line['rate']:g}%"
+    heading = f" {line['heading']}" if line.get("heading") else ""
+    return f"{line['measure']}{heading} {rate}"
+
+
+def import_duty(line: OrderLine, item: Any, on: dt.date) -> tuple[dict[str, Any] | None, list[Reason]]:
+    """The duty JSON and a summary reason for an import line; (None, []) for a line that is not an import."""
+    entry = line.import_entry
+    if entry is None:
+        return None, []
+    from chipclear.tariffs import duty
+
+    value = entry.value_usd if entry.value_usd is not None else line.value_usd
+    result = duty(
+        entry.hts,
+        entry.origin,
+        entry.entry_date or on,
+        value=value,
+        item=item if getattr(item, "kind", None) in ("accelerator", "hbm") else None,
+        end_use=entry.end_use,
+        claims=entry.claims,
+    ).to_json()
+    if result["status"] == "determined":
+        amount = (
+            f", {result['total_amount']:,.2f} USD on {value:,.2f}" if result.get("total_amount") is not None else ""
+        )
+        summary = f"import duty {result['total_rate']:g}%{amount}"
+    else:
+        low, high = result["total_rate_range"]["low"], result["total_rate_range"]["high"]
+        summary = f"import duty undetermined: {low:g}% to {high:g}% ({len(result['unknowns'])} open question(s))"
+    layers = "; ".join(_layer_text(ln) for ln in result["lines"])
+    citations = "; ".join(dict.fromkeys(ln["citation"].split(" [")[0] for ln in result["lines"]))
+    reason = Reason(
+        rule=f"duty#{entry.hts}#{entry.origin}",
+        citation=citations or "chipclear tariff data",
+        detail=f"{summary} (HTS {entry.hts}, origin {entry.origin}, entry {entry.entry_date or on}): {layers}",
+        confidence=_weakest(ln["confidence"] for ln in result["lines"]),
+    )
+    return result, [reason]
