@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Bootstrap for the two Quickstart commands; needs only Python 3.11+ and access to the package registries.
 
-    python3 dev.py demo   # install into .venv, run chipclear on its embedded defaults (bundled data, SQLite)
+    python3 dev.py serve  # install into .venv, serve the console and API on embedded defaults (bundled data, SQLite)
     python3 dev.py test   # install dev tools into .venv, run ruff, mypy and the whole test suite
+    python3 dev.py demo   # the terminal demo: classification of well-known chips by date
 
 Anything after the command is passed on (``python3 dev.py test -k screening``, ``python3 dev.py demo --help``).
 """
@@ -50,6 +51,11 @@ def demo(args: list[str]) -> int:
     return _run(BIN / "chipclear", "demo", *args)
 
 
+def serve(args: list[str]) -> int:
+    ensure_env("")
+    return _run(BIN / "chipclear", "serve", *args)
+
+
 def test(args: list[str]) -> int:
     ensure_env("dev,postgres")
     for step in (
@@ -63,7 +69,7 @@ def test(args: list[str]) -> int:
 
 
 def main() -> int:
-    commands = {"demo": demo, "test": test}
+    commands = {"serve": serve, "demo": demo, "test": test}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
