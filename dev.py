@@ -30,7 +30,7 @@ def _run(*cmd: str | os.PathLike[str]) -> int:
 
 def ensure_env(extras: str) -> None:
     """Create .venv and install the project with ``extras`` unless pyproject.toml is unchanged since last time."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py may be started by an older python3)
         sys.exit(f"chipclear needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     stamp = VENV / f".installed-{extras or 'base'}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
