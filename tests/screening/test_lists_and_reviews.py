@@ -213,3 +213,25 @@ def test_embedded_version_matches_its_manifest(data_dir: Path) -> None:
     version, count = ListStore()._active_version_and_count()
     embedded = load_embedded()
     assert (version, count) == (embedded.version, len(embedded.entries))
+
+
+def test_bis_parse_keeps_address_and_maps_the_country_heading(tmp_path: Path) -> None:
+    doc = {
+        "list_id": "bis-entity-list",
+        "extracted": "2026-07-09",
+        "count": 1,
+        "entities": [
+            {
+                "name": "Zorblat Devices",
+                "aliases": ["ZD"],
+                "country": "Russia",
+                "address": "1 Lenina St., Moscow",
+                "federal_register": "90 FR 1, 1/1/25",
+                "notes": "For all items subject to the EAR.",
+            }
+        ],
+    }
+    (tmp_path / "el.json").write_text(json.dumps(doc))
+    entry = load_list(tmp_path / "el.json").entries[0]
+    assert (entry.source, entry.countries, entry.addresses) == ("EL", ("RU",), ("1 Lenina St., Moscow",))
+    assert entry.license_requirement == "For all items subject to the EAR."

@@ -21,6 +21,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,26 @@ def _replace_id(entry: ListEntry, new_id: str) -> ListEntry:
     from dataclasses import replace
 
     return replace(entry, entry_id=new_id)
+
+
+# Country headings of the Entity List that ISO 3166 spells differently.
+_COUNTRY_HEADINGS = {"Burma": "MM", "Russia": "RU", "Turkey": "TR", "Crimea Region of Ukraine": "UA"}
+
+
+@lru_cache(maxsize=512)
+def country_code(name: str) -> str | None:
+    """ISO 3166-1 alpha-2 code of a country heading ("China" -> "CN"), or None when it is not a country."""
+    name = " ".join(name.split())
+    if not name:
+        return None
+    if name in _COUNTRY_HEADINGS:
+        return _COUNTRY_HEADINGS[name]
+    import pycountry
+
+    try:
+        return str(pycountry.countries.lookup(name).alpha_2)
+    except LookupError:
+        return None
 
 
 def _hash_id(source: str, *parts: object) -> str:
@@ -282,6 +303,7 @@ def parse_bis_parse_json(raw: bytes, origin: str) -> LoadedList:
             raise DataFileError(f"{origin}: entity {row_no}: missing field 'name'")
         address = " ".join(str(row.get("address") or "").split())
         notice = " ".join(str(row.get("federal_register") or "").split()) or None
+        code_2 = country_code(str(row.get("country") or ""))
         entries.append(
             ListEntry(
                 entry_id=_hash_id(code, row["name"], row.get("country"), address),
@@ -289,6 +311,7 @@ def parse_bis_parse_json(raw: bytes, origin: str) -> LoadedList:
                 source_name=code,
                 name=str(row["name"]).strip(),
                 aliases=tuple(str(a).strip() for a in row.get("aliases") or () if str(a).strip()),
+                countries=(code_2,) if code_2 else (),
                 addresses=(address,) if address else (),
                 federal_register_notice=notice,
                 license_requirement=(str(row.get("notes") or "").strip() or None) if code == "EL" else None,
