@@ -121,7 +121,7 @@ def test_the_python_example_in_docs_runs(tmp_path: Path, monkeypatch: pytest.Mon
     exec(compile(example, "docs/batch.md", "exec"), {})
     assert (
         pl.read_parquet(tmp_path / "decisions.parquet").height + pl.read_csv(tmp_path / "decisions.bad-rows.csv").height
-        == 1000
+        == 200
     )
 
 
