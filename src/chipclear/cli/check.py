@@ -13,6 +13,7 @@ from chipclear.decision import Decision, EndUse, ImportEntry, OrderLine, ParentL
 from chipclear.determine import TimelineResult, determine, diff, timeline
 from chipclear.errors import InputError
 from chipclear.geography import load_geography
+from chipclear.settings import get_settings
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
 LayerOpt = Annotated[
@@ -171,6 +172,15 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--duty-end-use", help="Import line: Section 232 end-use key")
         ] = None,
         claim: Annotated[list[str] | None, typer.Option("--claim", help="Import line: duty claim (repeat)")] = None,
+        api_key: Annotated[
+            str | None,
+            typer.Option(
+                "--api-key",
+                help="Check through the ledger as this user (default: CHIPCLEAR_API_KEY): licenses on file apply"
+                " and the check is recorded in the audit log",
+                show_default=False,
+            ),
+        ] = None,
         layer: LayerOpt = "enforced",
         json_out: JsonOpt = False,
     ) -> None:
@@ -204,11 +214,31 @@ def register(app: typer.Typer) -> None:
             import_entry=_import_entry(geo, import_hts, origin, entry_date, customs_value, duty_end_use, claim),
         )
         screened = bool(end_user or parent)  # an unnamed end user has no name to screen; its owners do
-        decision = determine(line, layer=_layer(layer), screener=None if screened else _unscreened())
+        lay = _layer(layer)
+        screener = None if screened else _unscreened()
+        key = api_key or get_settings().api_key
+        if key:
+            # The same service as the API's /check: licenses on file apply and the check is audited.
+            from chipclear.cli.ledger import _run
+            from chipclear.ledger import services
+
+            decision = _run(
+                key,
+                lambda s, actor: services.check_line(
+                    s, line, actor, decide=lambda ln, on: determine(ln, on, layer=lay, screener=screener)
+                ),
+            )
+        else:
+            decision = determine(line, layer=lay, screener=screener)
         if json_out:
             print_json(check_json(decision))
         else:
             _print_decision(decision)
+            if not key:
+                console.print(
+                    "[dim]Licenses on file were not consulted and this check was not recorded: give --api-key (or"
+                    " set CHIPCLEAR_API_KEY) to check through the ledger.[/dim]"
+                )
 
     @app.command("timeline")
     @handle_errors
