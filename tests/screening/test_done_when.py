@@ -122,3 +122,11 @@ def test_the_python_example_in_docs_runs(screener: Screener, data_dir: object) -
     text = (Path(__file__).parents[2] / "docs" / "screening.md").read_text(encoding="utf-8")
     example = text.split("```python", 1)[1].split("```", 1)[0]
     exec(compile(example, "docs/screening.md", "exec"), {})
+
+
+def test_staleness_follows_the_list_date_and_the_max_age(screener: Screener) -> None:
+    import datetime as dt
+
+    assert screener.staleness(dt.date(2026, 8, 10)) == (False, None)  # 10 days after the list date
+    stale, reason = screener.staleness(dt.date(2026, 11, 29))
+    assert stale and reason is not None and "121 days old" in reason
