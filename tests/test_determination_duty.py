@@ -62,3 +62,10 @@ def test_entry_date_defaults_to_the_ship_date() -> None:
 def test_unknown_hts_is_an_input_error() -> None:
     with pytest.raises(InputError, match="hts"):
         determine(line(import_entry=ImportEntry(hts="9999.99", origin="CN")), screener=NoScreening())
+
+
+def test_screened_parties_are_named_in_the_reasons_and_stale_lists_flagged() -> None:
+    decision = determine(line())  # the embedded lists are older than the default 30-day limit
+    summary = [r for r in decision.reasons if r.rule == "screening#lists"]
+    assert len(summary) == 1 and "screened Example Cloud Co" in summary[0].detail
+    assert "STALE LISTS" in summary[0].detail and decision.list_version

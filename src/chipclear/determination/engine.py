@@ -337,6 +337,19 @@ def _parties(line: OrderLine, merged: MergedLicensing, screener: Screener | None
 
         screener = default_screener()
     check = check_parties(line.parties, merged, screener)
+    if check.list_version is not None:
+        # Say what was screened, so a clean result is never silent; a stale list is flagged. The list version and
+        # date are in the decision's ``list_version``.
+        stale = " [STALE LISTS: older than the configured age; see list_version]" if check.stale_reason else ""
+        st.reasons.append(
+            Reason(
+                rule="screening#lists",
+                citation="restricted-party lists (version in list_version)",
+                detail=f"screened {', '.join(check.screened_names)}: {len(check.hits)} hit(s) at or above the"
+                f" review threshold{stale}",
+                confidence=None,
+            )
+        )
     for finding in check.findings:
         flag = " [LOW CONFIDENCE]" if finding.confidence == "L" else ""
         st.reasons.append(

@@ -60,6 +60,9 @@ class PartyCheck:
     findings: list[PartyFinding] = field(default_factory=list)
     hits: list[dict[str, Any]] = field(default_factory=list)
     list_version: str | None = None
+    list_date: str | None = None
+    stale_reason: str | None = None  # set when the lists are older than the configured age
+    screened_names: list[str] = field(default_factory=list)
 
 
 def _treatment(merged: MergedLicensing, source: str) -> tuple[PartyListTreatment, str] | None:
@@ -168,6 +171,10 @@ def check_parties(parties: list[Party], merged: MergedLicensing, screener: Scree
     for party in parties:
         screened = screener.search(party.name, country=party.country)
         result.list_version = getattr(screened, "list_version", result.list_version)
+        result.list_date = getattr(screened, "list_date", result.list_date)
+        if getattr(screened, "stale", False):
+            result.stale_reason = getattr(screened, "stale_reason", None) or "lists older than the configured age"
+        result.screened_names.append(party.name)
         for hit in screened.hits:
             result.hits.append(_hit_json(party.name, hit, None))
             found = _finding(merged, party, hit, None, None)
