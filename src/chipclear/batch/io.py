@@ -41,6 +41,21 @@ ALIASES: dict[str, list[str]] = {
     "military": ["military", "military_end_use"],
     "value_usd": ["value_usd", "value", "amount_usd"],
 }
+# The identifying columns every output row starts with (decisions and re-checks alike).
+LINE_COLUMNS = [
+    "row",
+    "order_id",
+    "line_id",
+    "item",
+    "item_id",
+    "quantity",
+    "destination",
+    "ship_date",
+    "as_of",
+    "end_user_name",
+    "end_user_country",
+    "end_user_headquarters_country",
+]
 REQUIRED = ["item", "destination"]
 FLAGS = ["supercomputer", "advanced_node_ic_production", "military"]
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "x"}

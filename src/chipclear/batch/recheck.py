@@ -13,24 +13,14 @@ import polars as pl
 from chipclear.batch import plan
 from chipclear.batch.checkpoint import Checkpoint
 from chipclear.batch.engine import decide_one, line_from_row, resolve_decider, rules_known_on
+from chipclear.batch.io import LINE_COLUMNS
 from chipclear.errors import ChipclearError
 
 if TYPE_CHECKING:
     from chipclear.batch.runner import BatchOptions, Progress
 
 RECHECK_COLUMNS = [
-    "row",
-    "order_id",
-    "line_id",
-    "item",
-    "item_id",
-    "quantity",
-    "destination",
-    "ship_date",
-    "as_of",
-    "end_user_name",
-    "end_user_country",
-    "end_user_headquarters_country",
+    *LINE_COLUMNS,
     "verdict_before",
     "verdict",
     "review_policy_before",

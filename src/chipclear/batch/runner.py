@@ -38,24 +38,13 @@ from chipclear.batch.engine import (
     rules_known_on,
     run_task,
 )
-from chipclear.batch.io import ALIASES, atomic_write_text, read_orders, validate
+from chipclear.batch.io import ALIASES, LINE_COLUMNS, atomic_write_text, read_orders, validate
 from chipclear.catalog import load_catalog
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import load_geography
 
 OUTPUT_COLUMNS = [
-    "row",
-    "order_id",
-    "line_id",
-    "item",
-    "item_id",
-    "quantity",
-    "destination",
-    "ship_date",
-    "as_of",
-    "end_user_name",
-    "end_user_country",
-    "end_user_headquarters_country",
+    *LINE_COLUMNS,
     "end_use",
     "supercomputer",
     "advanced_node_ic_production",

@@ -21,7 +21,7 @@ ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]  # same marks as rules.sc
 
 
 class MetricTest(BaseModel):
-    """One comparison on a named metric of the item: ``metric op value`` (e.g. tpp lt 21000)."""
+    """One comparison on a named metric of the item: ``metric op value`` (e.g. tpp lt N)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

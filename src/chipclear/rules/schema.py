@@ -24,7 +24,7 @@ OP_SYMBOL: dict[str, str] = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq":
 
 
 class Test(BaseModel):
-    """One comparison: ``metric op value`` (e.g. tpp ge 4800)."""
+    """One comparison: ``metric op value`` (e.g. tpp ge N)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
