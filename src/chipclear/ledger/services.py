@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,6 +44,8 @@ APPLICATION_STATES = ("draft", "submitted", "granted", "denied", "returned", "wi
 _OPEN = ("draft", "submitted")
 PARTY_ROLES = ("end_user", "ultimate_consignee", "intermediate_consignee", "purchaser")
 SHIPPABLE = (Verdict.NLR, Verdict.LICENSE_EXCEPTION, Verdict.LICENSED)
+
+R = TypeVar("R")
 
 
 def default_decide(line: OrderLine, as_of: dt.date | None) -> Decision:
@@ -233,15 +235,19 @@ def _unique_application_number(session: Session, number: str | None) -> None:
         raise Conflict(f"an application with agency number {number!r} already exists")
 
 
-def get_application(session: Session, actor: Actor, app_id: int, *, for_update: bool = False) -> LicenseApplication:
+def _get_by_id(session: Session, actor: Actor, model: type[R], row_id: int, what: str, for_update: bool) -> R:
     require(actor.name, actor.role, "read")
-    stmt = select(LicenseApplication).where(LicenseApplication.id == app_id)
+    stmt = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
     if for_update:
         stmt = stmt.with_for_update()
-    app = session.execute(stmt).scalar_one_or_none()
-    if app is None:
-        raise NotFound(f"no license application {app_id}")
-    return app
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no {what} {row_id}")
+    return row
+
+
+def get_application(session: Session, actor: Actor, app_id: int, *, for_update: bool = False) -> LicenseApplication:
+    return _get_by_id(session, actor, LicenseApplication, app_id, "license application", for_update)
 
 
 def submit_application(
@@ -668,14 +674,7 @@ def list_holds(session: Session, actor: Actor) -> list[ShipmentLine]:
 
 
 def get_line(session: Session, actor: Actor, line_id: int, *, for_update: bool = False) -> ShipmentLine:
-    require(actor.name, actor.role, "read")
-    stmt = select(ShipmentLine).where(ShipmentLine.id == line_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    sl = session.execute(stmt).scalar_one_or_none()
-    if sl is None:
-        raise NotFound(f"no shipment line {line_id}")
-    return sl
+    return _get_by_id(session, actor, ShipmentLine, line_id, "shipment line", for_update)
 
 
 def release_hold(

@@ -384,20 +384,7 @@ class NameIndex:
         empty = np.empty(0, dtype=np.int64)
         if len(variant) < 2 or wq <= 0 or rows.size == 0:
             return empty, np.empty(0), empty
-        parts: list[np.ndarray] = []
-        sims: list[float] = []
-        weights: list[float] = []
-        sizes: list[int] = []
-        owners: list[int] = []
-        for q_no, qt in enumerate(variant):
-            for tid, sim in qt.matches.items():
-                postings = self.entry_postings[tid]
-                if postings.size:
-                    parts.append(postings)
-                    sims.append(qt.weight * sim)
-                    weights.append(qt.weight)
-                    sizes.append(postings.size)
-                    owners.append(q_no)
+        parts, sims, weights, sizes, owners = self._variant_postings(variant)
         if not parts:
             return empty, np.empty(0), empty
         entries, matched, covered = _grouped_sums(parts, sims, weights, sizes, owners)
@@ -452,12 +439,11 @@ class NameIndex:
         unmatched_listed = [self.tokens[t] for t in self.alias_tids[alias_row] if t not in used]
         return pairs, unmatched_query, unmatched_listed
 
-    def entry_rows(self, e_no: int) -> range:
-        """Rows of an entry's names (they are stored together, in entry order)."""
-        return range(self.entry_row_bounds[e_no], self.entry_row_bounds[e_no + 1])
-
-    def _entry_upper_bounds(self, variant: Sequence[QueryToken], wq: float, floor: float) -> dict[int, float]:
-        """Entries whose names together could reach ``floor`` (vectorised), with that upper bound."""
+    def _variant_postings(
+        self, variant: Sequence[QueryToken]
+    ) -> tuple[list[np.ndarray], list[float], list[float], list[int], list[int]]:
+        """For each (query token, matched list token) with entries: the entry postings, the weighted similarity,
+        the query token's weight, the posting count and the query token's number."""
         parts: list[np.ndarray] = []
         sims: list[float] = []
         weights: list[float] = []
@@ -472,6 +458,15 @@ class NameIndex:
                     weights.append(qt.weight)
                     sizes.append(postings.size)
                     owners.append(q_no)
+        return parts, sims, weights, sizes, owners
+
+    def entry_rows(self, e_no: int) -> range:
+        """Rows of an entry's names (they are stored together, in entry order)."""
+        return range(self.entry_row_bounds[e_no], self.entry_row_bounds[e_no + 1])
+
+    def _entry_upper_bounds(self, variant: Sequence[QueryToken], wq: float, floor: float) -> dict[int, float]:
+        """Entries whose names together could reach ``floor`` (vectorised), with that upper bound."""
+        parts, sims, weights, sizes, owners = self._variant_postings(variant)
         if not parts:
             return {}
         entries, matched, covered = _grouped_sums(parts, sims, weights, sizes, owners)

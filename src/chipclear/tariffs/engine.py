@@ -19,6 +19,7 @@ from chipclear.tariffs import hts as hts_mod
 from chipclear.tariffs.data import TariffData
 from chipclear.tariffs.models import (
     Column1,
+    ExemptionList,
     HtsLine,
     IeepaDuty,
     IeepaReciprocal,
@@ -580,6 +581,20 @@ def _notices(data: TariffData, run: _Run) -> None:
             run.notes.append(f"{notice.title}{mark}: {notice.text} [{', '.join(notice.sources)}]")
 
 
+def _exemption_line(measure: IeepaReciprocal | Sec122, ex: ExemptionList) -> DutyLine:
+    """The zero-rate line that shows a measure not applied because the HTS line is on its exemption list."""
+    return DutyLine(
+        measure.measure,
+        measure.id,
+        ex.heading,
+        0.0,
+        ex.citation,
+        ex.sources,
+        ex.confidence,
+        f"Exempt: {ex.description}.",
+    )
+
+
 def _reciprocal(data: TariffData, req: Request, s232: _S232, run: _Run) -> None:
     for measure in data.measures.values():
         if not isinstance(measure, IeepaReciprocal) or not measure.applies_to_origin(req.origin):
@@ -592,18 +607,7 @@ def _reciprocal(data: TariffData, req: Request, s232: _S232, run: _Run) -> None:
             continue
         ex = measure.exemption
         if any(hts_mod.covers(p, req.hts) for p in ex.prefixes) and ex.start <= req.entry_date:
-            run.lines.append(
-                DutyLine(
-                    measure.measure,
-                    measure.id,
-                    ex.heading,
-                    0.0,
-                    ex.citation,
-                    ex.sources,
-                    ex.confidence,
-                    f"Exempt: {ex.description}.",
-                )
-            )
+            run.lines.append(_exemption_line(measure, ex))
             run.rule(
                 f"IEEPA reciprocal duty not applied: {req.hts} is exempt under {ex.heading}",
                 ex.citation,
@@ -641,18 +645,7 @@ def _sec122(data: TariffData, req: Request, s232: _S232, run: _Run) -> None:
             run.notes.append(f"{fact.text} [{', '.join(fact.sources)}]")
         ex = measure.exemption
         if any(hts_mod.covers(p, req.hts) for p in ex.prefixes):
-            run.lines.append(
-                DutyLine(
-                    measure.measure,
-                    measure.id,
-                    ex.heading,
-                    0.0,
-                    ex.citation,
-                    ex.sources,
-                    ex.confidence,
-                    f"Exempt: {ex.description}.",
-                )
-            )
+            run.lines.append(_exemption_line(measure, ex))
             run.rule(
                 f"Section 122 surcharge not applied: {req.hts} is exempt under {ex.heading}", ex.citation, ex.sources
             )
