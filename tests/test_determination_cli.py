@@ -309,6 +309,24 @@ def test_end_user_parent_option_feeds_the_affiliates_and_headquartered_rules() -
     assert bad.returncode == 2 and "not a number" in bad.stderr
 
 
+def test_end_user_owner_option_adds_listed_owners_shares() -> None:
+    """Ownership in aggregate (FR Doc 2025-19001): two Entity List owners of 30 % and 25 % make an affiliate."""
+    owners = [
+        "Shanghai Biren Intelligent Technology Co., Ltd.,30,CN",
+        "Moore Threads Intelligent Technology (Beijing) Co., Ltd.,25,CN",
+    ]
+    args = ["--item", "L20", "--to", "DE", "--date", "2025-10-15", "--end-user", "Example Joint Venture GmbH"]
+    args += ["--end-user-hq", "DE", "--end-user-owner", owners[0], "--end-user-owner", owners[1]]
+    data = check_json(*args)
+    assert data["verdict"] == "LICENSE_REQUIRED"
+    assert any(r["rule"].endswith("#affiliates-50") and "55 % in aggregate" in r["detail"] for r in data["reasons"])
+    assert [o["share"] for o in data["input"]["parties"][0]["owners"]] == [30, 25]
+    one = check_json(*args[:-2])  # one owner of 30 %: below the threshold
+    assert one["verdict"] == "NLR"
+    bad = run("check", "--item", "L20", "--to", "DE", "--end-user-owner", "Acme,150,CN")
+    assert bad.returncode == 2 and "end-user-owner" in bad.stderr
+
+
 def test_licensing_ids_referenced_by_policies_exceptions_and_removals_exist() -> None:
     """A typo in an id would silently drop a policy or an exception: every reference must name a real item."""
     rules = load_rules()

@@ -162,6 +162,14 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--end-user-parent", help="Owner of the end user as NAME,SHARE,HQ (repeat, nearest first)"),
         ] = None,
+        owner: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--end-user-owner",
+                help="A direct owner of the end user as NAME,SHARE,HQ (repeat for each owner; listed owners' shares"
+                " are added for the affiliates rule)",
+            ),
+        ] = None,
         import_hts: Annotated[
             str | None, typer.Option("--import-hts", help="Import line: HTS number of the entry (adds the duty)")
         ] = None,
@@ -188,7 +196,7 @@ def register(app: typer.Typer) -> None:
         geo = load_geography()
         dest = geo.normalize(to, field="to")
         parties = []
-        if end_user or end_user_hq or end_user_country or parent:
+        if end_user or end_user_hq or end_user_country or parent or owner:
             country = geo.normalize(end_user_country, field="end-user-country") if end_user_country else dest
             hq = geo.normalize(end_user_hq, field="end-user-hq") if end_user_hq else None
             parties.append(
@@ -198,6 +206,7 @@ def register(app: typer.Typer) -> None:
                     country=country,
                     headquarters_country=hq,
                     parents=[_parent(p) for p in parent or []],
+                    owners=[_parent(o, "end-user-owner") for o in owner or []],
                 )
             )
         line = OrderLine(
@@ -213,7 +222,7 @@ def register(app: typer.Typer) -> None:
             certifications=certify or [],
             import_entry=_import_entry(geo, import_hts, origin, entry_date, customs_value, duty_end_use, claim),
         )
-        screened = bool(end_user or parent)  # an unnamed end user has no name to screen; its owners do
+        screened = bool(end_user or parent or owner)  # an unnamed end user has no name to screen; its owners do
         lay = _layer(layer)
         screener = None if screened else _unscreened()
         key = api_key or get_settings().api_key
@@ -313,19 +322,19 @@ def _print_diff(result: dict[str, Any]) -> None:
     console.print(f"{len(result['changes'])} changes; rules {result['rules_version']}")
 
 
-def _parent(text: str) -> ParentLink:
+def _parent(text: str, option: str = "end-user-parent") -> ParentLink:
     """NAME,SHARE,HQ (share in percent and HQ may be empty, e.g. "Acme Holding,,CN") -> ParentLink."""
     parts = text.rsplit(",", 2)  # from the right: a company name may contain commas
     if len(parts) != 3 or not parts[0].strip():
-        raise InputError(f"end-user-parent: {text!r} is not NAME,SHARE,HQ", field="end-user-parent")
+        raise InputError(f"{option}: {text!r} is not NAME,SHARE,HQ", field=option)
     name, share_text, hq = parts
     try:
         share = float(share_text) if share_text.strip() else None
     except ValueError:
-        raise InputError(f"end-user-parent: share {share_text!r} is not a number", field="end-user-parent") from None
+        raise InputError(f"{option}: share {share_text!r} is not a number", field=option) from None
     if share is not None and not 0 <= share <= 100:
-        raise InputError(f"end-user-parent: share {share:g} is not between 0 and 100", field="end-user-parent")
-    country = load_geography().normalize(hq, field="end-user-parent") if hq.strip() else None
+        raise InputError(f"{option}: share {share:g} is not between 0 and 100", field=option)
+    country = load_geography().normalize(hq, field=option) if hq.strip() else None
     return ParentLink(name=name.strip(), share=share, headquarters_country=country)
 
 
