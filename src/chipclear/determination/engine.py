@@ -1,7 +1,7 @@
 """``determine``: one order line -> Decision with cited reasons, as the law stood on the ship date.
 
 Order of reasoning (each step a named rule from the data files):
-1. embargoes (Part 746)                      -> PROHIBITED
+1. embargoes (Part 746)                      -> LICENSE_REQUIRED with the stated policy (PROHIBITED if so worded)
 2. restricted parties (EL, MEU, DPL, SDN ...) -> PROHIBITED / LICENSE_REQUIRED / HOLD (possible match)
 3. license requirements (742.6, 744.23, notices) evaluated three-valued on the classification, destination,
    headquarters and end use
