@@ -182,11 +182,15 @@ def _derived(
     limit = max(ex.absolute_operations, ex.share_of_training * ops)
     exceeds = add > limit
     detail = (
-        f"derived from {base.id} (weights {base_text} on {on}); additional operations {_ops(add)} > "
+        f"derived from {base.id} (weights {base_text} on {on}{_since(base)}); additional operations {_ops(add)} > "
         f"max({ex.absolute_operations:.3g}, {ex.share_of_training:g} x {_ops(ops)} = "
         f"{ex.share_of_training * ops:.3g}) = {limit:.3g}? {'yes' if exceeds else 'no'}"
     )
     return t_and([base_pub, not exceeds]), detail, missing
+
+
+def _since(base: AIModel) -> str:
+    return f", from {base.weights_published}" if isinstance(base.weights_published, dt.date) else ""
 
 
 def _capability(model: AIModel) -> tuple[Tri, str]:
