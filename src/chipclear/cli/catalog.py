@@ -91,9 +91,7 @@ def _print_model_classification(c: ModelClassification) -> None:
     console.print(trace)
 
 
-def _classify_model(
-    model: str | None, model_spec: Path | None, when: dt.date, lay: Layer, as_json: bool
-) -> None:
+def _classify_model(model: str | None, model_spec: Path | None, when: dt.date, lay: Layer, as_json: bool) -> None:
     catalog = load_models()
     if model_spec is not None:
         spec = load_model_spec(model_spec)

@@ -241,8 +241,8 @@ def _decide(
             missing.append("weights_published")
         if der is None:
             missing.extend(sorted(der_missing))
-    status: Status = {True: "controlled", False: "not_controlled", None: "indeterminate"}[result]
-    return status, ops, how, missing, trace
+    outcomes: dict[Tri, Status] = {True: "controlled", False: "not_controlled", None: "indeterminate"}
+    return outcomes[result], ops, how, missing, trace
 
 
 def _applies(value: Tri) -> str:
@@ -275,7 +275,7 @@ def classify_model(
     if found is None:
         ops, how, _ = _operations(m, base)
         trace = [_not_in_force(rules, on, layer)]
-        trace.append(_conclusion(m, on, layer, None, "not_controlled", [], rules.version))
+        trace.append(_conclusion(m, on, layer, None, "not_controlled", [], rules.version, trace[0].detail))
         return ModelClassification(
             **common,
             eccn=None,
@@ -287,7 +287,8 @@ def classify_model(
     sec, action = found
     status, ops, how, missing, trace = _decide(m, base, on, sec, action)
     eccn = sec.eccn if status == "controlled" else None
-    trace.append(_conclusion(m, on, layer, sec.eccn, status, missing, rules.version))
+    deciding = [r.detail for r in trace[1:] if not r.detail.endswith("exclusion does not apply")]
+    trace.append(_conclusion(m, on, layer, sec.eccn, status, missing, rules.version, "; ".join(deciding)))
     return ModelClassification(
         **common,
         eccn=eccn,
@@ -301,8 +302,9 @@ def classify_model(
 
 
 def _conclusion(
-    m: AIModel, on: dt.date, layer: str, eccn: str | None, status: str, missing: list[str], version: str
+    m: AIModel, on: dt.date, layer: str, eccn: str | None, status: str, missing: list[str], version: str, why: str
 ) -> Reason:
+    """The result, with the steps that decided it (a decision on a model line shows only this reason)."""
     if status == "controlled":
         detail = f"weights of {m.name} classified {eccn} as of {on} ({layer} rules)"
     elif status == "indeterminate":
@@ -311,7 +313,7 @@ def _conclusion(
         detail = (
             f"weights of {m.name} not in 4E091 as of {on} ({layer} rules); other ECCNs (e.g. EAR99) are not assessed"
         )
-    return Reason(rule="classify#result", citation=version, detail=detail)
+    return Reason(rule="classify#result", citation=version, detail=f"{detail}. {why}" if why else detail)
 
 
 __all__ = ["ModelClassification", "classify_model"]

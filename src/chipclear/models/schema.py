@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 Confidence = Literal["high", "medium", "low"]
-UNKNOWN = "unknown"
+UNKNOWN: Literal["unknown"] = "unknown"
 
 
 class Compute(BaseModel):
@@ -43,7 +43,9 @@ class Compute(BaseModel):
             if self.operations is None:
                 object.__setattr__(self, "operations", product)
             elif abs(self.operations - product) > 0.01 * product:
-                raise ValueError(f"operations {self.operations:.3g} is not 6 x parameters_used x tokens ({product:.3g})")
+                raise ValueError(
+                    f"operations {self.operations:.3g} is not 6 x parameters_used x tokens ({product:.3g})"
+                )
         elif self.method == "unknown" and self.operations is not None:
             raise ValueError("method unknown must not give operations")
         elif self.method in ("reported", "estimate") and self.operations is None:
