@@ -78,10 +78,12 @@ def _print_decision(d: Decision) -> None:
         f"[bold]{item.get('name', '?')}[/bold] to {d.input.get('destination')} on {d.as_of} "
         f"({d.layer}): [bold {colour}]{d.verdict.value}[/bold {colour}]{policy}"
     )
-    console.print(
-        f"classification: {d.classification.get('eccn') or d.classification.get('status')}"
-        f"  TPP {d.classification.get('tpp')}"
+    figure = (
+        f"training operations {d.classification.get('training_operations')}"
+        if item.get("kind") == "model"
+        else f"TPP {d.classification.get('tpp')}"
     )
+    console.print(f"classification: {d.classification.get('eccn') or d.classification.get('status')}  {figure}")
     for e in d.license_exceptions:
         console.print(f"[cyan]License exception {e.code}[/cyan] ({e.citation})")
         for c in e.conditions:
