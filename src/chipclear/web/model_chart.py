@@ -104,7 +104,7 @@ def compute_chart(points: list[ModelPoint], threshold: float | None, threshold_l
             'stroke-opacity="0.7"><title>published frontier: the most training compute of any model whose weights '
             "were published by that date</title></path>"
         )
-        last_day, last_ops = steps[-1]
+        last_ops = steps[-1][1]
         out.append(
             f'<text x="{width - right - 6}" y="{y(last_ops) + 16:.1f}" font-size="12" font-weight="700" '
             f'text-anchor="end" fill="{PUBLISHED}">published frontier</text>'
