@@ -38,7 +38,7 @@ def test_console_models_page_has_the_table_and_chart(client: TestClient, keys: K
     assert r.status_code == 200
     html = r.text
     assert 'id="compute-chart"' in html and 'id="threshold-line"' in html and 'id="published-frontier"' in html
-    assert 'data-id="llama-3.1-405b"' in html and "4E091: 1e+26 operations (90 FR 4544" in html
+    assert 'data-id="llama-3.1-405b"' in html and "4E091: 1e+26 operations (90 FR 4544)" in html
     assert '<tr id="grok-3">' in html and "indeterminate" in html
 
 

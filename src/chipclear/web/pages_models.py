@@ -32,7 +32,7 @@ def _threshold() -> tuple[float | None, str]:
         if sec is not None:
             return (
                 sec.threshold.value,
-                f"{sec.eccn}: {sec.threshold.value:.0e} operations ({action.citation.split(',')[0]})",
+                f"{sec.eccn}: {sec.threshold.value:.0e} operations ({action.citation.split(' (')[0]})",
             )
     return None, ""
 
