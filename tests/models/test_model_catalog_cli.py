@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,19 @@ def test_check_weights_with_a_spec(tmp_path: Path) -> None:
     to_cn = json.loads(runner.invoke(app, [*base, "--to", "CN", "--end-user-hq", "CN"]).output)
     assert to_gb["verdict"] == "LICENSE_EXCEPTION" and to_gb["license_exceptions"][0]["code"] == "AIA"
     assert to_cn["verdict"] == "LICENSE_REQUIRED" and to_cn["review_policy"] == "presumption_of_denial"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ("training_operations: .inf\n", "compute.operations"),
+        ("training_operations: -1\n", "compute.operations"),
+        (
+            "training_operations: 1.0e25\nderived_from: llama-3.1-405b\nadditional_training_operations: 2.0e25\n",
+            "(entry)",
+        ),
+    ],
+)
+def test_spec_rejects_impossible_figures(extra: str, field: str) -> None:
+    with pytest.raises(DataFileError, match=rf"s.yaml: model 'm': field {re.escape(field)}"):
+        parse_model_spec_text("name: M\ndeveloper: D\nweights_published: null\n" + extra, "s.yaml")

@@ -8,12 +8,14 @@ same models, so a user's model is validated exactly like a bundled one. A figure
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Confidence = Literal["high", "medium", "low"]
 UNKNOWN: Literal["unknown"] = "unknown"
+# A count (operations, parameters, tokens): positive and finite (1e999 or NaN in a spec file is an error).
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class Compute(BaseModel):
@@ -104,8 +106,14 @@ class AIModel(BaseModel):
 
     @model_validator(mode="after")
     def _derivation(self) -> AIModel:
-        if self.additional_training_operations is not None and self.derived_from is None:
+        add, total = self.additional_training_operations, self.compute.operations
+        if add is not None and self.derived_from is None:
             raise ValueError("additional_training_operations needs derived_from (the base model)")
+        if add is not None and total is not None and add > total:
+            raise ValueError(
+                f"additional_training_operations {add:.3g} exceed the model's training operations {total:.3g}"
+                " (training_operations counts pre-training plus the additional training)"
+            )
         return self
 
     @property
