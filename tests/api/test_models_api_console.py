@@ -27,7 +27,8 @@ def test_api_models_lists_the_catalog_with_classifications(client: TestClient, k
     assert r.status_code == 200
     by_id = {m["item"]["id"]: m for m in r.json()}
     assert by_id["deepseek-v3"]["status"] == "not_controlled" and by_id["deepseek-v3"]["published"] is True
-    assert by_id["grok-3"]["status"] == "indeterminate" and by_id["grok-3"]["missing"] == ["training_operations"]
+    assert by_id["gpt-4.5"]["status"] == "indeterminate" and by_id["gpt-4.5"]["missing"] == ["training_operations"]
+    assert by_id["grok-3"]["eccn"] == "4E091"  # a low-confidence estimate over the line
     one = client.get("/api/models/llama-3.1-405b/classify?as_of=2025-03-01&layer=codified", headers=h(keys.viewer))
     assert one.json()["training_operations"] == 3.8e25
 
@@ -39,7 +40,7 @@ def test_console_models_page_has_the_table_and_chart(client: TestClient, keys: K
     html = r.text
     assert 'id="compute-chart"' in html and 'id="threshold-line"' in html and 'id="published-frontier"' in html
     assert 'data-id="llama-3.1-405b"' in html and "4E091: 1e+26 operations (90 FR 4544)" in html
-    assert '<tr id="grok-3">' in html and "indeterminate" in html
+    assert '<tr id="gpt-4.5">' in html and "indeterminate" in html
 
 
 def test_published_frontier_steps_only_up_on_publication() -> None:

@@ -19,7 +19,8 @@ def test_models_page_chart_and_table(page: Any, server: Server) -> None:
     assert pg.locator("#compute-chart #published-frontier").count() == 1
     rows = pg.locator("#models-table tbody tr")
     assert rows.count() >= 12
-    grok = pg.inner_text("#models-table tr#grok-3")
-    assert "unknown" in grok and "indeterminate" in grok
+    gpt45 = pg.inner_text("#models-table tr#gpt-4\\.5")
+    assert "unknown" in gpt45 and "indeterminate" in gpt45
+    assert "4E091" in pg.inner_text("#models-table tr#grok-3")
     assert "not 4E091" in pg.inner_text("#models-table tr#deepseek-v3")
     shoot(pg, "20-ai-models")

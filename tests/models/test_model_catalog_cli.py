@@ -29,7 +29,8 @@ def test_bundled_catalog_has_the_backdrop_models_with_sources() -> None:
     v3 = cat.get("DeepSeek V3")
     assert v3.compute.operations == pytest.approx(6 * 37e9 * 14.8e12)
     assert cat.get("llama-3.1-405b").compute.operations == 3.8e25  # reported by Meta, not 6ND
-    assert cat.get("grok-3").compute.operations is None  # unknown stays unknown
+    assert cat.get("gpt-4.5").compute.operations is None  # unknown stays unknown
+    assert cat.get("grok-3").compute.confidence == "low"  # an estimate is marked as one
 
 
 def test_catalog_error_names_file_model_and_field() -> None:
