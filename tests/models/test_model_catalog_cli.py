@@ -129,3 +129,17 @@ def test_check_weights_with_a_spec(tmp_path: Path) -> None:
 def test_spec_rejects_impossible_figures(extra: str, field: str) -> None:
     with pytest.raises(DataFileError, match=rf"s.yaml: model 'm': field {re.escape(field)}"):
         parse_model_spec_text("name: M\ndeveloper: D\nweights_published: null\n" + extra, "s.yaml")
+
+
+def test_extra_model_files_load_through_chipclear_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = tmp_path / "lab.yaml"
+    extra.write_text(
+        "developer: {name: Extra Lab, headquarters: FR, sources: [test]}\nmodels:\n"
+        "- {id: extra-model, name: Extra Model, compute: {method: reported, operations: 2.0e26, sources: [test]},"
+        " weights_published: null, sources: [test]}\n"
+    )
+    monkeypatch.setenv("CHIPCLEAR_MODELS", str(tmp_path))
+    out = runner.invoke(
+        app, ["classify", "--model", "extra-model", "--as-of", "2025-03-01", "--layer", "codified", "--json"]
+    )
+    assert json.loads(out.output)["eccn"] == "4E091"

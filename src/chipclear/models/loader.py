@@ -6,7 +6,6 @@ Errors name the file, the model and the field, as for the chip catalog.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -21,9 +20,9 @@ from rapidfuzz import fuzz, process
 from chipclear.catalog.loader import normalise_name
 from chipclear.errors import DataFileError, InputError, UnknownItemError
 from chipclear.models.schema import AIModel, Developer, ModelCatalogFile
+from chipclear.settings import get_settings
 
 _DATA = resources.files("chipclear.models") / "data"
-ENV_VAR = "CHIPCLEAR_MODELS"
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -189,8 +188,7 @@ def _load(extra: tuple[Path, ...]) -> ModelCatalog:
 
 def load_models(extra_paths: Iterable[Path] | None = None) -> ModelCatalog:
     """The bundled model catalog plus ``CHIPCLEAR_MODELS`` files plus ``extra_paths`` (cached per path set)."""
-    env = [Path(p).expanduser() for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
-    return _load(tuple(env) + tuple(extra_paths or ()))
+    return _load(tuple(get_settings().model_paths) + tuple(extra_paths or ()))
 
 
 _FAR = dt.date.max
