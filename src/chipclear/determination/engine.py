@@ -25,7 +25,7 @@ from chipclear.determination.merge import MergedLicensing, certification_codes, 
 from chipclear.determination.parties import PartyCheck, Screener, check_parties
 from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
-from chipclear.models import ModelCatalog, load_models
+from chipclear.models import AIModel, ModelCatalog, load_models
 from chipclear.models.classify import ModelClassification, classify_model
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.licensing_schema import Condition, LicenseRequirement
@@ -76,9 +76,10 @@ def _party_hq(party: Party, index: int, geo: Geography) -> PartyHQ:
 
 
 def _metrics_of(
-    item: Part | System, cls: Classification | ModelClassification, cat: Catalog
+    item: Part | System | AIModel, cls: Classification | ModelClassification, cat: Catalog
 ) -> dict[str, float | bool | None]:
-    if isinstance(cls, ModelClassification):  # AI model weights: the figures a model rule can test
+    if isinstance(item, AIModel):  # AI model weights: the figures a model rule can test
+        assert isinstance(cls, ModelClassification)
         return cls.metric_values()
     if isinstance(item, Part):
         values = metrics.metric_values(item, cls.tpp)

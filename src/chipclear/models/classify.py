@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chipclear.classify import Status
 from chipclear.decision import Reason
@@ -26,11 +26,10 @@ CONFIDENCE_MARK = {"high": "H", "medium": "M", "low": "L"}
 
 
 class ModelClassification(BaseModel):
-    """The classify JSON of a model: the keys of a chip classification plus training_operations and published."""
+    """The classify JSON of a model: the keys of a chip classification plus training_operations and published.
+    ``item`` is the model as the catalog holds it (id, name, developer, compute and its sources ...)."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    item: Any = Field(exclude=True)  # AIModel
+    item: AIModel
     as_of: dt.date
     layer: str
     eccn: str | None
@@ -47,19 +46,7 @@ class ModelClassification(BaseModel):
     tpp: float | None = None  # a chip metric; always None for a model (shared Classification shape)
 
     def to_json(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json")
-        m: AIModel = self.item
-        data["item"] = {
-            "id": m.id,
-            "name": m.name,
-            "vendor": m.developer,
-            "developer": m.developer,
-            "headquarters": m.headquarters,
-            "kind": "model",
-            "release_date": m.release_date.isoformat() if m.release_date else None,
-            "parameters": m.parameters,
-        }
-        return data
+        return self.model_dump(mode="json")
 
     def metric_values(self) -> dict[str, float | bool | None]:
         """What a licensing condition can test about a model line."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 Confidence = Literal["high", "medium", "low"]
 UNKNOWN: Literal["unknown"] = "unknown"
@@ -116,6 +116,7 @@ class AIModel(BaseModel):
             )
         return self
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def vendor(self) -> str:  # the name interfaces show beside an item (chips have a vendor)
         return self.developer

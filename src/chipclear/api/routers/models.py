@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
 from chipclear.api.deps import api_key, transaction
 from chipclear.api.routers._util import LayerParam, layer_of
 from chipclear.models import load_models
-from chipclear.models.classify import classify_model
+from chipclear.models.classify import ModelClassification, classify_model
 
 router = APIRouter(tags=["models"])
 
@@ -21,16 +20,11 @@ def models(
     as_of: dt.date | None = None,
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
-) -> list[dict[str, Any]]:
+) -> list[ModelClassification]:
     with transaction(request, key) as tx:
         tx.require("read")
     cat = load_models()
-    out = []
-    for m in cat.all():
-        data = classify_model(m, as_of, layer=layer_of(layer), catalog=cat).to_json()
-        data["model"] = m.model_dump(mode="json")
-        out.append(data)
-    return out
+    return [classify_model(m, as_of, layer=layer_of(layer), catalog=cat) for m in cat.all()]
 
 
 @router.get("/models/{model}/classify", summary="ECCN 4E091 classification of a model's weights, with trace")
@@ -40,7 +34,7 @@ def classify(
     as_of: dt.date | None = None,
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
-) -> dict[str, Any]:
+) -> ModelClassification:
     with transaction(request, key) as tx:
         tx.require("read")
-    return classify_model(model, as_of, layer=layer_of(layer)).to_json()
+    return classify_model(model, as_of, layer=layer_of(layer))
