@@ -14,18 +14,7 @@ import chipclear
 from chipclear.api.deps import LedgerHolder
 from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, SecurityHeaders, install_error_handlers
 from chipclear.api.group_commit import GroupCommit
-from chipclear.api.routers import (
-    audit,
-    catalog,
-    check,
-    duty,
-    licenses,
-    lists,
-    models,
-    screening,
-    shipments,
-    users,
-)
+from chipclear.api.routers import audit, catalog, check, duty, licenses, lists, models, screening, shipments, users
 
 API_ROUTERS = [catalog, models, check, screening, licenses, shipments, audit, lists, duty, users]
 
