@@ -3,6 +3,7 @@ changed between two dates): thin wrappers over ``chipclear.determine``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 import typer
@@ -13,6 +14,7 @@ from chipclear.decision import Decision, EndUse, ImportEntry, OrderLine, ParentL
 from chipclear.determine import TimelineResult, determine, diff, timeline
 from chipclear.errors import InputError
 from chipclear.geography import load_geography
+from chipclear.models import load_model_spec, load_models
 from chipclear.settings import get_settings
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
@@ -76,10 +78,12 @@ def _print_decision(d: Decision) -> None:
         f"[bold]{item.get('name', '?')}[/bold] to {d.input.get('destination')} on {d.as_of} "
         f"({d.layer}): [bold {colour}]{d.verdict.value}[/bold {colour}]{policy}"
     )
-    console.print(
-        f"classification: {d.classification.get('eccn') or d.classification.get('status')}"
-        f"  TPP {d.classification.get('tpp')}"
+    figure = (
+        f"training operations {d.classification.get('training_operations')}"
+        if item.get("kind") == "model"
+        else f"TPP {d.classification.get('tpp')}"
     )
+    console.print(f"classification: {d.classification.get('eccn') or d.classification.get('status')}  {figure}")
     for e in d.license_exceptions:
         console.print(f"[cyan]License exception {e.code}[/cyan] ({e.citation})")
         for c in e.conditions:
@@ -189,10 +193,15 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        model_spec: Annotated[
+            Path | None,
+            typer.Option("--model-spec", help="An AI model described in a YAML file; name it with --item"),
+        ] = None,
         layer: LayerOpt = "enforced",
         json_out: JsonOpt = False,
     ) -> None:
-        """Decide one order line: NLR, license exception, license required, prohibited or hold, with reasons."""
+        """Decide one order line: NLR, license exception, license required, prohibited or hold, with reasons.
+        The item is a chip, a system or an AI model (its weights: export, reexport or in-country transfer)."""
         geo = load_geography()
         dest = geo.normalize(to, field="to")
         parties = []
@@ -222,6 +231,7 @@ def register(app: typer.Typer) -> None:
             certifications=certify or [],
             import_entry=_import_entry(geo, import_hts, origin, entry_date, customs_value, duty_end_use, claim),
         )
+        models = load_models().with_model(load_model_spec(model_spec)) if model_spec else None
         screened = bool(end_user or parent or owner)  # an unnamed end user has no name to screen; its owners do
         lay = _layer(layer)
         screener = None if screened else _unscreened()
@@ -234,11 +244,11 @@ def register(app: typer.Typer) -> None:
             decision = _run(
                 key,
                 lambda s, actor: services.check_line(
-                    s, line, actor, decide=lambda ln, on: determine(ln, on, layer=lay, screener=screener)
+                    s, line, actor, decide=lambda ln, on: determine(ln, on, layer=lay, screener=screener, models=models)
                 ),
             )
         else:
-            decision = determine(line, layer=lay, screener=screener)
+            decision = determine(line, layer=lay, screener=screener, models=models)
         if json_out:
             print_json(check_json(decision))
         else:

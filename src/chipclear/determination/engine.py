@@ -26,6 +26,8 @@ from chipclear.determination.merge import MergedLicensing, certification_codes, 
 from chipclear.determination.parties import PartyCheck, Screener, check_parties
 from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
+from chipclear.models import AIModel, ModelCatalog, load_models
+from chipclear.models.classify import ModelClassification, classify_model
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.licensing_schema import Condition, LicenseRequirement
 from chipclear.rules.schema import Layer
@@ -74,7 +76,12 @@ def _party_hq(party: Party, index: int, geo: Geography) -> PartyHQ:
     return PartyHQ(party.name, tuple(heads))
 
 
-def _metrics_of(item: Part | System, cls: Classification, cat: Catalog) -> dict[str, float | bool | None]:
+def _metrics_of(
+    item: Part | System | AIModel, cls: Classification | ModelClassification, cat: Catalog
+) -> dict[str, float | bool | None]:
+    if isinstance(item, AIModel):  # AI model weights: the figures a model rule can test
+        assert isinstance(cls, ModelClassification)
+        return cls.metric_values()
     if isinstance(item, Part):
         values = metrics.metric_values(item, cls.tpp)
     else:
@@ -89,7 +96,9 @@ def _metrics_of(item: Part | System, cls: Classification, cat: Catalog) -> dict[
     return values
 
 
-def build_facts(line: OrderLine, as_of: dt.date, geo: Geography, cls: Classification, cat: Catalog) -> Facts:
+def build_facts(
+    line: OrderLine, as_of: dt.date, geo: Geography, cls: Classification | ModelClassification, cat: Catalog
+) -> Facts:
     item = cls.item
     ids = {item.id}
     if isinstance(item, System):
@@ -330,8 +339,10 @@ def determine(
     catalog: Catalog | None = None,
     screener: Screener | None = None,
     geography: Geography | None = None,
+    models: ModelCatalog | None = None,
 ) -> Decision:
-    """Decide one order line on ``as_of`` (default: its ship date, else today) in ``layer``."""
+    """Decide one order line on ``as_of`` (default: its ship date, else today) in ``layer``. The item is a chip or
+    system from the catalog, or an AI model (its weights, ECCN 4E091) from the model catalog."""
     rules = rules or load_rules()
     cat = catalog or load_catalog()
     geo = geography or load_geography()
@@ -341,8 +352,12 @@ def determine(
         known = ", ".join(sorted(certification_codes(rules))) or "none"
         raise InputError(f"certifications: unknown code {unknown[0]!r} (known: {known})", field="certifications")
     on = as_of or line.ship_date or dt.date.today()
-    item = cat.get(line.item)
-    cls = classify(item, on, layer=layer, rules=rules, catalog=cat)
+    model = (models or load_models()).find(line.item)
+    cls: Classification | ModelClassification
+    if model is not None:
+        cls = classify_model(model, on, layer=layer, rules=rules, catalog=models)
+    else:
+        cls = classify(cat.get(line.item), on, layer=layer, rules=rules, catalog=cat)
     facts = build_facts(line, on, geo, cls, cat)
     merged = licensing_at(rules, on, layer)
     ev = Evaluator(facts, geo)
