@@ -82,6 +82,7 @@ def _metrics_of(
     if isinstance(item, AIModel):  # AI model weights: the figures a model rule can test
         assert isinstance(cls, ModelClassification)
         return cls.metric_values()
+    assert isinstance(cls, Classification)
     if isinstance(item, Part):
         values = metrics.metric_values(item, cls.tpp)
     else:
