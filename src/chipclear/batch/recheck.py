@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
@@ -14,10 +14,9 @@ from chipclear.batch import plan
 from chipclear.batch.checkpoint import Checkpoint
 from chipclear.batch.engine import decide_one, line_from_row, resolve_decider, rules_known_on
 from chipclear.batch.io import LINE_COLUMNS
+from chipclear.batch.options import BatchOptions, Progress, bad_frame
+from chipclear.batch.options import sample_rows as pick_rows
 from chipclear.errors import ChipclearError
-
-if TYPE_CHECKING:
-    from chipclear.batch.runner import BatchOptions, Progress
 
 RECHECK_COLUMNS = [
     *LINE_COLUMNS,
@@ -75,8 +74,6 @@ def assemble(
     checkpoint: Checkpoint,
     progress: Progress,
 ) -> tuple[list[Path], list[Path], int]:
-    from chipclear.batch.runner import _bad_frame
-
     table = compare(decisions)
     parts: list[Path] = []
     bad_parts: list[Path] = []
@@ -89,7 +86,7 @@ def assemble(
             moved = joined.filter(pl.col("error").is_null() & pl.col("changed"))
             moved = plan.specialise(moved, TEXT)
             moved = moved.with_columns(pl.lit(options.layer).alias("layer")).select(RECHECK_COLUMNS)
-            checkpoint.save("bad", name, _bad_frame(failed))
+            checkpoint.save("bad", name, bad_frame(failed))
             checkpoint.save("out", name, moved)
         parts.append(checkpoint.piece("out", name))
         bad_parts.append(checkpoint.piece("bad", name))
@@ -106,9 +103,7 @@ def verify(
     sample_rows: int | None = None,
 ) -> None:
     """Fail closed if a sampled line's before/after verdicts differ from direct per-line determinations."""
-    from chipclear.batch.runner import sample_rows as pick
-
-    sample = pick(keyed, sample_rows if sample_rows is not None else options.verify)
+    sample = pick_rows(keyed, sample_rows if sample_rows is not None else options.verify)
     decide = resolve_decider(options.decider)
     days = {"before": options.since_rules, "current": None}
     lookup = {v: {r["key_id"]: r for r in decisions[v].to_dicts()} for v in ("before", "current")}

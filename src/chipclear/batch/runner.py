@@ -17,10 +17,10 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import polars as pl
 import pyarrow.parquet as pq
@@ -28,7 +28,6 @@ import pyarrow.parquet as pq
 from chipclear.batch import plan
 from chipclear.batch.checkpoint import Checkpoint, file_sha256
 from chipclear.batch.engine import (
-    DEFAULT_DECIDER,
     DecideTask,
     NoHits,
     decide_one,
@@ -38,7 +37,8 @@ from chipclear.batch.engine import (
     rules_known_on,
     run_task,
 )
-from chipclear.batch.io import ALIASES, LINE_COLUMNS, atomic_write_text, read_orders, validate
+from chipclear.batch.io import LINE_COLUMNS, atomic_write_text, read_orders, validate
+from chipclear.batch.options import BatchOptions, Progress, bad_frame, sample_rows
 from chipclear.catalog import load_catalog
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import load_geography
@@ -76,12 +76,6 @@ COMPARED = [
 ]
 
 
-class Progress(Protocol):
-    def phase(self, name: str, total: int | None = None) -> None: ...
-
-    def advance(self, amount: int) -> None: ...
-
-
 class _Silent:
     def phase(self, name: str, total: int | None = None) -> None:
         return None
@@ -95,37 +89,6 @@ class NullScreener:
 
     def search(self, name: str, country: str | None = None) -> NoHits:
         return NoHits()
-
-
-@dataclass
-class BatchOptions:
-    orders: Path
-    out: Path
-    as_of: dt.date | None = None  # decide every line as of this date (default: its ship date, else the run date)
-    layer: str = "enforced"
-    workers: int = 1
-    dask: str | None = None  # scheduler address, e.g. tcp://10.0.0.5:8786
-    screening: bool = True
-    since_rules: dt.date | None = None
-    since_lists: str | Path | None = None  # an earlier list: a file, "embedded", "previous" or their version
-    exact: bool = False  # one determination per distinct full line (no epochs, no party placeholder)
-    verify: int = 20  # lines checked against a direct per-line determine()
-    batch_size: int = 200  # distinct keys per task
-    chunk_rows: int = 100_000  # lines per output piece (bounds the memory of the assemble phase)
-    decider: str = DEFAULT_DECIDER
-    bad_rows: Path | None = None
-    report: Path | None = None
-    resume: bool = True
-    keep_checkpoint: bool = False
-
-    @property
-    def recheck(self) -> bool:
-        return self.since_rules is not None or self.since_lists is not None
-
-    def signature(self) -> dict[str, Any]:
-        keep = ("as_of", "layer", "screening", "since_rules", "since_lists", "exact", "batch_size", "chunk_rows")
-        data = asdict(self)
-        return {k: str(data[k]) if data[k] is not None else None for k in keep} | {"decider": self.decider}
 
 
 @dataclass
@@ -279,14 +242,6 @@ def _tasks(
     return tasks
 
 
-def _bad_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Bad rows in one shape: row, reason and the input columns as text."""
-    cols = [pl.col("row").cast(pl.UInt32), pl.col("reason").cast(pl.String)]
-    for name in ALIASES:
-        cols.append((pl.col(name).cast(pl.String) if name in frame.columns else pl.lit(None, pl.String)).alias(name))
-    return frame.select(cols)
-
-
 def _write_output(parts: list[Path], target: Path, metadata: dict[str, str]) -> int:
     """Stream the pieces into one Parquet file (atomic rename), with the run's metadata in the footer."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -367,7 +322,7 @@ def run_batch(
     results, hit_pairs, screen_errors = _screen(pairs, screeners, variants, progress, options.exact)
     if screen_errors.height:
         failed = lines.join(screen_errors, on=["end_user_name", "end_user_country"], how="inner", nulls_equal=True)
-        bad = pl.concat([_bad_frame(bad), _bad_frame(failed)])
+        bad = pl.concat([bad_frame(bad), bad_frame(failed)])
         lines = lines.join(screen_errors, on=["end_user_name", "end_user_country"], how="anti", nulls_equal=True)
     lap("screening")
 
@@ -423,7 +378,7 @@ def run_batch(
         _verify(parts, keyed, options, screeners["current"])
     lap("verify")
     written = _write_output(parts, out, metadata)
-    bad_all = pl.concat([_bad_frame(bad), *[pl.read_parquet(p) for p in bad_parts]]).sort("row")
+    bad_all = pl.concat([bad_frame(bad), *[pl.read_parquet(p) for p in bad_parts]]).sort("row")
     atomic_write_text(bad_all.write_csv(), bad_path)
     lap("write")
 
@@ -480,20 +435,12 @@ def _assemble(
             failed = joined.filter(pl.col("error").is_not_null()).rename({"error": "reason"})
             good = plan.specialise(joined.filter(pl.col("error").is_null()))
             good = good.with_columns(pl.lit(options.layer).alias("layer")).select(OUTPUT_COLUMNS)
-            checkpoint.save("bad", name, _bad_frame(failed))
+            checkpoint.save("bad", name, bad_frame(failed))
             checkpoint.save("out", name, good)
         parts.append(checkpoint.piece("out", name))
         bad_parts.append(checkpoint.piece("bad", name))
         progress.advance(chunk.height)
     return parts, bad_parts
-
-
-def sample_rows(keyed: pl.DataFrame, count: int) -> pl.DataFrame:
-    """A fixed, evenly spread sample of lines (the same on every run of the same book)."""
-    if count <= 0 or keyed.height == 0:
-        return keyed.head(0)
-    step = max(keyed.height // count, 1)
-    return keyed.gather_every(step).head(count)
 
 
 def _verify(parts: list[Path], keyed: pl.DataFrame, options: BatchOptions, screener: Any) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chipclear.errors import ChipclearError, InputError
+from chipclear.ledger import users
 from chipclear.settings import get_settings
 
 if TYPE_CHECKING:
@@ -132,15 +133,11 @@ class Ledger:
 
     def create_user(self, name: str, role: str, actor: Any = None) -> tuple[Any, str]:
         """``users.create_user`` in its own transaction: (user, plaintext API key shown once)."""
-        from chipclear.ledger import users
-
         with self.session() as s:
             return users.create_user(s, name, role, actor)
 
     def authenticate(self, key: str) -> Any:
         """``users.authenticate`` in its own transaction: the active user holding ``key`` (a detached row)."""
-        from chipclear.ledger import users
-
         with self.session() as s:
             return users.authenticate(s, key)
 

@@ -18,6 +18,7 @@ from chipclear.ledger import audit, services
 from chipclear.ledger.models import AuditRecord
 from chipclear.ledger.roles import allowed
 from chipclear.web.render import console_tx, message, page
+from chipclear.web.security import same_origin
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,8 +77,6 @@ def licenses(request: Request) -> HTMLResponse:
 
 def _application_action(request: Request, action: str, app_id: int, form: dict[str, str]) -> Response:
     """Submit, grant or deny an application from the licenses page (the ledger services check the role)."""
-    from chipclear.web.routes import same_origin
-
     same_origin(request)
     holder: list[Any] = []
     try:
@@ -198,8 +197,6 @@ def holds(request: Request) -> HTMLResponse:
 
 
 def _hold_action(request: Request, line_id: int, action: str, reason: str, license_number: str) -> Response:
-    from chipclear.web.routes import same_origin
-
     same_origin(request)
     holder: list[Any] = []
     try:

@@ -17,6 +17,7 @@ from chipclear.ledger.roles import allowed
 from chipclear.ledger.users import SystemActor
 from chipclear.screening import ListEntry, default_screener
 from chipclear.web.render import console_tx, message, page
+from chipclear.web.security import same_origin
 
 router = APIRouter(include_in_schema=False)
 
@@ -108,8 +109,6 @@ def review(
     decision: str = Form(...),
     reason: str = Form(""),
 ) -> Response:
-    from chipclear.web.routes import same_origin
-
     same_origin(request)
     with console_tx(request) as tx:
         pass

@@ -12,6 +12,7 @@ from chipclear.errors import ChipclearError
 from chipclear.ledger import users
 from chipclear.ledger.roles import Role
 from chipclear.web.render import console_tx, message, page
+from chipclear.web.security import same_origin
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,8 +30,6 @@ def users_page(request: Request) -> HTMLResponse:
 
 @router.post("/users", response_class=HTMLResponse)
 def add_or_rotate(request: Request, name: str = Form(""), role: str = Form(""), rotate: str = Form("")) -> Response:
-    from chipclear.web.routes import same_origin
-
     same_origin(request)
     holder: list[Any] = []
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
-from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +23,7 @@ from chipclear.ledger.roles import allowed
 from chipclear.ledger.users import authenticate
 from chipclear.web import pages_items, pages_ledger, pages_models, pages_screening, pages_users
 from chipclear.web.render import console_tx, message, page
+from chipclear.web.security import same_origin
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_items.router)
@@ -42,13 +42,6 @@ def signed_in(request: Request) -> Tx:
 def html_error(request: Request, exc: ChipclearError) -> HTMLResponse:
     """A console page for an error raised outside a page's own handling (e.g. a role the user lacks)."""
     return message(request, None, "Cannot do that", exc.message, status_code=exc.http_status)
-
-
-def same_origin(request: Request) -> None:
-    """Refuse a form post from another site (the cookie is SameSite=Strict too)."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if origin and urlparse(origin).netloc != request.headers.get("host"):
-        raise InputError("form posted from another site", field="origin")
 
 
 @router.get("/")

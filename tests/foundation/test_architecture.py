@@ -1,0 +1,150 @@
+"""The package's layering holds: no import cycle between modules (imports inside functions count), the console
+never imports the API routers, and every HTTP operation declares a typed success response.
+
+The import graph is read from the source with ``ast`` (nothing is imported), so an import hidden in a function
+body is an edge like any other. A package's ``__init__`` importing its own submodules, and a submodule importing
+its parent package, are not edges (Python loads the parent first either way)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import chipclear
+
+ROOT = Path(chipclear.__file__).parent
+
+
+def _modules() -> dict[str, Path]:
+    mods: dict[str, Path] = {}
+    for f in ROOT.rglob("*.py"):
+        parts = list(f.relative_to(ROOT.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        mods[".".join(parts)] = f
+    return mods
+
+
+def _resolve(name: str, mods: dict[str, Path]) -> str | None:
+    while name and name not in mods:
+        name = name.rsplit(".", 1)[0] if "." in name else ""
+    return name or None
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the chipclear modules it imports (``from a import b`` counts ``a.b`` when that is a module)."""
+    mods = _modules()
+    edges: dict[str, set[str]] = {m: set() for m in mods}
+    for mod, path in mods.items():
+        is_pkg = path.name == "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    here = mod.split(".") if is_pkg else mod.split(".")[:-1]
+                    here = here[: len(here) - (node.level - 1)]
+                    base = ".".join(here + ([base] if base else []))
+                names = [base] + [f"{base}.{a.name}" for a in node.names]
+            for name in names:
+                if not name.startswith("chipclear"):
+                    continue
+                target = _resolve(name, mods)
+                if target is None or target == mod:
+                    continue
+                if (is_pkg and target.startswith(mod + ".")) or mod.startswith(target + "."):
+                    continue
+                edges[mod].add(target)
+    return edges
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    counter = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    component.append(top)
+                    if top == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_graph_sees_imports_inside_functions() -> None:
+    # chipclear.api.app imports the console's routes inside create_app (the console is optional)
+    assert "chipclear.web.routes" in import_graph()["chipclear.api.app"]
+
+
+def test_no_import_cycles() -> None:
+    assert cycles(import_graph()) == []
+
+
+def test_the_console_does_not_import_the_api_routers() -> None:
+    offenders = {
+        mod: sorted(t for t in targets if t.startswith("chipclear.api.routers"))
+        for mod, targets in import_graph().items()
+        if mod.startswith("chipclear.web")
+    }
+    assert {mod: t for mod, t in offenders.items() if t} == {}
+
+
+def test_every_api_operation_declares_a_typed_success_response() -> None:
+    from chipclear.api import create_app
+
+    spec = create_app().openapi()
+    untyped = []
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            ok = False
+            for code, resp in op.get("responses", {}).items():
+                if not str(code).startswith("2"):
+                    continue
+                if str(code) == "204":
+                    ok = True
+                for media in (resp.get("content") or {}).values():
+                    schema = media.get("schema") or {}
+                    if any(schema.get(k) for k in ("$ref", "properties", "items", "allOf", "anyOf")):
+                        ok = True
+            if not ok:
+                untyped.append(f"{method.upper()} {path}")
+    assert untyped == []
