@@ -14,8 +14,7 @@ import threading
 import time
 
 from chipclear.api.deps import LedgerHolder
-from chipclear.api.group_commit import GroupCommit, _already
-from chipclear.api.routers.check import decide
+from chipclear.api.group_commit import GroupCommit, _already, decide
 from chipclear.decision import OrderLine
 from chipclear.ledger import open_ledger, services, users
 from chipclear.ledger.users import SystemActor

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from chipclear.api.deps import LedgerHolder
-from chipclear.api.group_commit import GroupCommit
-from chipclear.api.routers.check import decide
+from chipclear.api.group_commit import GroupCommit, decide
 from chipclear.decision import OrderLine, Verdict
 from chipclear.errors import PermissionDenied
 from chipclear.ledger import audit

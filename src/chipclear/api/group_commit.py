@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chipclear.api.deps import LedgerHolder
+from chipclear.api.errors import NotAvailable
 from chipclear.decision import Decision, OrderLine
 from chipclear.ledger import services
 from chipclear.ledger.users import SystemActor, authenticate
@@ -91,4 +92,22 @@ class GroupCommit:
             item.done.set()
 
 
-__all__ = ["GroupCommit"]
+def decide(line: OrderLine, as_of: dt.date | None) -> Decision:
+    """The ledger's own default determination (pure: no I/O), run before the transaction."""
+    try:
+        return services.default_decide(line, as_of or line.ship_date)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").startswith(("chipclear.determine", "chipclear.determination")):
+            raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
+        raise
+
+
+def check_and_record(group: GroupCommit, key: str, line: OrderLine, as_of: dt.date | None) -> Decision:
+    """The ledger's check (determination, licenses on file, audit record), shared by the API and the console.
+
+    The determination runs first, outside any transaction; the ledger step runs in a group commit with the
+    other checks waiting at that moment, answered only after the commit."""
+    return group.check(key, line, as_of, decide(line, as_of))
+
+
+__all__ = ["GroupCommit", "check_and_record", "decide"]

@@ -27,8 +27,9 @@ from chipclear.errors import InputError
 from chipclear.ledger import audit, services, users
 from chipclear.ledger import backup as backup_mod
 from chipclear.ledger.db import Ledger, current_revision, head_revision, make_engine, open_ledger, upgrade
-from chipclear.ledger.models import License, LicenseApplication, ShipmentLine, User
+from chipclear.ledger.models import License, ShipmentLine, User
 from chipclear.ledger.roles import require
+from chipclear.ledger.views import application_json, usage_json
 from chipclear.settings import get_settings
 
 T = TypeVar("T")
@@ -153,7 +154,7 @@ def license_apply(
             application_number=application_number,
             submitted_on=submitted,
         )
-        return _application_json(app)
+        return application_json(app)
 
     out = _run(api_key, work)
     if as_json:
@@ -161,24 +162,6 @@ def license_apply(
     else:
         number = f" ({out['application_number']})" if out["application_number"] else ""
         _say(f"application {out['id']}{number}: {out['status']}")
-
-
-def _application_json(app: LicenseApplication) -> dict[str, Any]:
-    return {
-        "id": app.id,
-        "status": app.status,
-        "application_number": app.application_number,
-        "items": app.items,
-        "destinations": app.destinations,
-        "parties": app.parties,
-        "quantity": app.quantity,
-        "value_usd": None if app.value_cents is None else app.value_cents / 100,
-        "submitted_on": app.submitted_on.isoformat() if app.submitted_on else None,
-        "decided_on": app.decided_on.isoformat() if app.decided_on else None,
-        "decided_by": app.decided_by,
-        "decision_note": app.decision_note,
-        "note": app.note,
-    }
 
 
 @license_app.command("submit")
@@ -310,7 +293,7 @@ def license_list(
 ) -> None:
     """Licenses on file (or applications), with what is left."""
     if applications:
-        apps = _run(api_key, lambda s, a: [_application_json(x) for x in services.list_applications(s, a)])
+        apps = _run(api_key, lambda s, a: [application_json(x) for x in services.list_applications(s, a)])
         if as_json:
             print_json(apps)
             return
@@ -363,16 +346,7 @@ def license_show(
     def work(s: Session, actor: User) -> dict[str, Any]:
         lic: License = services.get_license(s, actor, number)
         out = services.license_json(lic)
-        out["usage"] = [
-            {
-                "shipment_line": u.shipment_line_id,
-                "quantity": u.quantity,
-                "value_usd": u.value_cents / 100,
-                "actor": u.actor,
-                "recorded_at": u.recorded_at,
-            }
-            for u in services.license_usage(s, actor, lic)
-        ]
+        out["usage"] = [usage_json(u) for u in services.license_usage(s, actor, lic)]
         return out
 
     out = _run(api_key, work)
@@ -391,7 +365,9 @@ def license_show(
     if out["conditions"]:
         lines.append(f"conditions: {out['conditions']}")
     for u in out["usage"]:
-        lines.append(f"  used {u['quantity']} by shipment line {u['shipment_line']} ({u['actor']}, {u['recorded_at']})")
+        lines.append(
+            f"  used {u['quantity']} by shipment line {u['shipment_line_id']} ({u['actor']}, {u['recorded_at']})"
+        )
     for line in lines:
         _say(line)
 

@@ -11,12 +11,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from chipclear.api.routers.serializers import application_json, line_json, usage_json
-from chipclear.api.routers.shipments import shipment_detail
 from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit, services
 from chipclear.ledger.models import AuditRecord
 from chipclear.ledger.roles import allowed
+from chipclear.ledger.views import application_json, line_json, shipment_detail, usage_json
 from chipclear.web.render import console_tx, message, page
 from chipclear.web.security import same_origin
 
@@ -234,7 +233,7 @@ def cancel(request: Request, line_id: int, reason: str = Form("")) -> Response:
 def shipment(request: Request, shipment_id: int) -> HTMLResponse:
     with console_tx(request) as tx:
         try:
-            detail = shipment_detail(tx, shipment_id)
+            detail = shipment_detail(tx.session, tx.actor, shipment_id)
         except ChipclearError as exc:
             return message(request, tx, "Shipment", exc.message, status_code=exc.http_status, back="/check")
     for ln in detail["lines"]:

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from chipclear.api.deps import Tx
-from chipclear.api.routers.screening import ReviewRequest, ScreenRequest, record_review, screen_one
+from chipclear.api.deps import Tx, ledger_of
 from chipclear.errors import ChipclearError
 from chipclear.ledger import services
 from chipclear.ledger.roles import allowed
+from chipclear.ledger.screening import ReviewRequest, ScreenRequest, record_review, screen_one
 from chipclear.ledger.users import SystemActor
 from chipclear.screening import ListEntry, default_screener
 from chipclear.web.render import console_tx, message, page
@@ -59,7 +59,7 @@ def _queue(request: Request, actor: SystemActor, parties: list[tuple[int, str, s
     open transaction: the review store reads the ledger in its own)."""
     queue = []
     for line_id, name, country in parties:
-        result = screen_one(request, actor, ScreenRequest(name=name, country=country)).to_json()
+        result = screen_one(ledger_of(request), actor, ScreenRequest(name=name, country=country)).to_json()
         if result["hits"]:
             result["line_id"] = line_id
             queue.append(_with_entries(result))
@@ -78,7 +78,7 @@ def screening(request: Request, name: str = "", country: str = "") -> HTMLRespon
         try:
             tx.require("screen")
             req = ScreenRequest(name=name.strip(), country=country.strip() or None)
-            result = _with_entries(screen_one(request, tx.actor, req).to_json())
+            result = _with_entries(screen_one(ledger_of(request), tx.actor, req).to_json())
         except ValidationError as exc:
             error = str(exc.errors()[0]["msg"])
         except ChipclearError as exc:
@@ -121,7 +121,7 @@ def review(
             decision=decision,
             reason=reason,
         )
-        record_review(request, tx.actor, body)
+        record_review(ledger_of(request), tx.actor, body)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from chipclear.api.routers.users import user_json
 from chipclear.errors import ChipclearError
 from chipclear.ledger import users
 from chipclear.ledger.roles import Role
+from chipclear.ledger.views import user_json
 from chipclear.web.render import console_tx, message, page
 from chipclear.web.security import same_origin
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from chipclear.api.deps import COOKIE_NAME, Tx, ledger_of
 from chipclear.api.errors import NotAvailable
-from chipclear.api.routers.check import check_line
+from chipclear.api.group_commit import check_and_record
 from chipclear.catalog import load_catalog
 from chipclear.decision import EndUse, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
@@ -276,7 +276,8 @@ async def check_submit(request: Request) -> HTMLResponse:
     try:
         line = order_line_from_form(form)
         key = request.cookies.get(COOKIE_NAME) or ""
-        decision = await run_in_threadpool(check_line, request, key, line, None)
+        group = request.app.state.group_commit
+        decision = (await run_in_threadpool(check_and_record, group, key, line, None)).to_json()
         order_json = json.dumps(line.model_dump(mode="json"))
         duty, duty_error = duty_for(form, line)
     except ChipclearError as exc:

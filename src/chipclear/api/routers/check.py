@@ -6,57 +6,32 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 
 from chipclear.api.deps import api_key, transaction
-from chipclear.api.errors import NotAvailable
-from chipclear.api.group_commit import GroupCommit
+from chipclear.api.group_commit import check_and_record
 from chipclear.api.routers._util import LayerParam, layer_of, optional_module
 from chipclear.decision import Decision, OrderLine
-from chipclear.ledger import services
-
-
-def check_json(decision: Decision) -> dict[str, Any]:
-    """The decision contract's JSON: the same fields as `chipclear check --json` (tests/api compares the two).
-    Not imported from the CLI so that the server does not load every command module."""
-    return decision.to_json()
-
 
 router = APIRouter(tags=["check"])
 
 
-def decide(line: OrderLine, as_of: dt.date | None) -> Decision:
-    """The ledger's own default determination (pure: no I/O), run before the transaction."""
-    try:
-        return services.default_decide(line, as_of or line.ship_date)
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").startswith(("chipclear.determine", "chipclear.determination")):
-            raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
-        raise
-
-
-def check_line(request: Request, key: str, line: OrderLine, as_of: dt.date | None) -> dict[str, Any]:
-    """The ledger's check (determination, licenses on file, audit record) as the decision JSON.
-
-    The determination runs first, outside any transaction; the ledger step runs in a group commit with the
-    other checks waiting at that moment (``chipclear.api.group_commit``), answered only after the commit."""
-    decision = decide(line, as_of)
-    group: GroupCommit = request.app.state.group_commit
-    return check_json(group.check(key, line, as_of, decision))
+def check_line(request: Request, key: str, line: OrderLine, as_of: dt.date | None) -> Decision:
+    """The ledger's check through the server's group commit (``chipclear.api.group_commit``)."""
+    return check_and_record(request.app.state.group_commit, key, line, as_of)
 
 
 @router.post(
     "/check",
     summary="Decide one order line: verdict, reasons with citations, license exceptions (recorded in the audit log)",
-    response_class=JSONResponse,
+    response_model=Decision,
 )
 def check(
     request: Request,
     line: OrderLine,
     as_of: dt.date | None = None,
     key: str = Depends(api_key),
-) -> JSONResponse:
-    return JSONResponse(check_line(request, key, line, as_of))
+) -> Decision:
+    return check_line(request, key, line, as_of)
 
 
 @router.get("/timeline/{item}", summary="Verdict periods for an item and destination from 2022 to a date, with causes")

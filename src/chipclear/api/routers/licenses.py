@@ -9,8 +9,14 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from chipclear.api.deps import api_key, transaction
-from chipclear.api.routers.serializers import application_json, usage_json
 from chipclear.ledger import services
+from chipclear.ledger.views import (
+    ApplicationView,
+    LicenseDetailView,
+    LicenseView,
+    application_json,
+    usage_json,
+)
 
 router = APIRouter(tags=["licenses"])
 
@@ -58,13 +64,18 @@ class GrantIn(BaseModel):
 AppId = Path(ge=1, le=2**31 - 1)
 
 
-@router.get("/applications", summary="License applications")
+@router.get("/applications", response_model=list[ApplicationView], summary="License applications")
 def applications(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
     with transaction(request, key) as tx:
         return [application_json(a) for a in services.list_applications(tx.session, tx.actor)]
 
 
-@router.post("/applications", status_code=201, summary="Create a license application (draft or submitted)")
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=ApplicationView,
+    summary="Create a license application (draft or submitted)",
+)
 def create_application(request: Request, body: ApplicationIn, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         app = services.apply_for_license(
@@ -82,13 +93,15 @@ def create_application(request: Request, body: ApplicationIn, key: str | None = 
         return application_json(app)
 
 
-@router.get("/applications/{app_id}", summary="One license application")
+@router.get("/applications/{app_id}", response_model=ApplicationView, summary="One license application")
 def application(request: Request, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         return application_json(services.get_application(tx.session, tx.actor, app_id))
 
 
-@router.post("/applications/{app_id}/submit", summary="Record the agency's application number")
+@router.post(
+    "/applications/{app_id}/submit", response_model=ApplicationView, summary="Record the agency's application number"
+)
 def submit(request: Request, body: SubmitIn, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         app = services.submit_application(
@@ -97,7 +110,11 @@ def submit(request: Request, body: SubmitIn, app_id: int = AppId, key: str | Non
         return application_json(app)
 
 
-@router.post("/applications/{app_id}/close", summary="Record a denial, a return without action or a withdrawal")
+@router.post(
+    "/applications/{app_id}/close",
+    response_model=ApplicationView,
+    summary="Record a denial, a return without action or a withdrawal",
+)
 def close(request: Request, body: CloseIn, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         app = services.close_application(
@@ -106,7 +123,12 @@ def close(request: Request, body: CloseIn, app_id: int = AppId, key: str | None 
         return application_json(app)
 
 
-@router.post("/applications/{app_id}/grant", status_code=201, summary="Record the agency's grant as a license")
+@router.post(
+    "/applications/{app_id}/grant",
+    status_code=201,
+    response_model=LicenseView,
+    summary="Record the agency's grant as a license",
+)
 def grant(request: Request, body: GrantIn, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         lic = services.grant_license(
@@ -126,13 +148,13 @@ def grant(request: Request, body: GrantIn, app_id: int = AppId, key: str | None 
         return services.license_json(lic)
 
 
-@router.get("/licenses", summary="Licenses with their balances")
+@router.get("/licenses", response_model=list[LicenseView], summary="Licenses with their balances")
 def licenses(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
     with transaction(request, key) as tx:
         return [services.license_json(lic) for lic in services.list_licenses(tx.session, tx.actor)]
 
 
-@router.get("/licenses/{number}", summary="One license with its usage history")
+@router.get("/licenses/{number}", response_model=LicenseDetailView, summary="One license with its usage history")
 def license_detail(request: Request, number: str, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         lic = services.get_license(tx.session, tx.actor, number)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from chipclear.api.deps import api_key, transaction
 from chipclear.ledger import audit
 from chipclear.screening import ListStore, default_screener
+from chipclear.screening.views import ListStatusView, ListUpdateView
 
 router = APIRouter(tags=["lists"])
 
@@ -35,14 +36,20 @@ def list_status() -> dict[str, Any]:
     }
 
 
-@router.get("/lists/status", summary="The screening list in use: version, date, entries, staleness")
+@router.get(
+    "/lists/status",
+    response_model=ListStatusView,
+    summary="The screening list in use: version, date, entries, staleness",
+)
 def status(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         tx.require("read")
     return list_status()
 
 
-@router.post("/lists/update", summary="Replace the screening list with an uploaded file (admin)")
+@router.post(
+    "/lists/update", response_model=ListUpdateView, summary="Replace the screening list with an uploaded file (admin)"
+)
 def update(
     request: Request,
     file: UploadFile = File(..., description="A CSL JSON/CSV, OFAC CSV, FtM or BIS list file"),

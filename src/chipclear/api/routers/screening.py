@@ -2,99 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from chipclear.api.deps import api_key, ledger_of, transaction
-from chipclear.errors import Conflict, InputError
-from chipclear.ledger import audit
-from chipclear.ledger.reviews import LedgerReviewStore
-from chipclear.ledger.roles import require
+from chipclear.ledger.screening import ReviewRequest, ScreenRequest, record_review, review_store, screen_one
 from chipclear.ledger.users import SystemActor
-from chipclear.screening import Hit, ScreeningResult, default_screener
+from chipclear.screening.views import BatchScreeningView, ReviewAnswer, ReviewView, ScreeningResultView
 
 router = APIRouter(tags=["screening"])
 
 MAX_BATCH = 500
 
 
-class ScreenRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=500)
-    country: str | None = Field(None, max_length=10, description="ISO 3166-1 alpha-2")
-    address: str | None = Field(None, max_length=1000)
-    limit: int = Field(10, ge=1, le=100)
-
-
 class BatchRequest(BaseModel):
     parties: list[ScreenRequest] = Field(min_length=1, max_length=MAX_BATCH)
-
-
-class ReviewRequest(BaseModel):
-    party_name: str = Field(min_length=1, max_length=500)
-    country: str | None = Field(None, max_length=10)
-    entry_id: str = Field(min_length=1, max_length=200)
-    entry_hash: str = Field(min_length=1, max_length=128)
-    decision: Literal["not_a_match", "match"]
-    reason: str = Field(min_length=1, max_length=4000)
-
-
-def review_store(request: Request, actor: SystemActor) -> LedgerReviewStore:
-    """Reviews live in the ledger (shared by every server process, audited); reading them needs no role."""
-    return LedgerReviewStore(ledger_of(request), actor)
-
-
-def screen_one(request: Request, actor: SystemActor, req: ScreenRequest) -> ScreeningResult:
-    return default_screener().search(
-        req.name,
-        country=req.country,
-        address=req.address,
-        limit=req.limit,
-        reviews=review_store(request, actor),
-    )
-
-
-def record_review(request: Request, actor: SystemActor, req: ReviewRequest) -> dict[str, Any]:
-    """Record a reviewer's call on a hit that the current lists still show with the same content.
-
-    Runs outside any open transaction: the review store and the audit append each take their own."""
-    require(actor.name, actor.role, "screening.review")
-    if not req.reason.strip():
-        raise InputError("reason: a review needs a reason", field="reason")
-    result = default_screener().search(req.party_name, country=req.country, limit=100)
-    hit: Hit | None = next((h for h in result.hits if h.entry_id == req.entry_id), None)
-    if hit is None:
-        raise Conflict(f"entry {req.entry_id!r} is not a hit for {req.party_name!r} on list {result.list_version}")
-    if hit.entry_hash != req.entry_hash:
-        raise Conflict(f"entry {req.entry_id!r} changed since it was shown (list {result.list_version}); screen again")
-    review: dict[str, Any]
-    if req.decision == "not_a_match":
-        review = (
-            review_store(request, actor)
-            .record(req.party_name, req.entry_id, req.entry_hash, actor.name, req.reason)
-            .to_json()
-        )
-    else:
-        review = {
-            "party_name": req.party_name,
-            "entry_id": req.entry_id,
-            "entry_hash": req.entry_hash,
-            "reviewer": actor.name,
-            "reason": req.reason,
-            "decision": "match",
-        }
-        with ledger_of(request).session() as session:
-            audit.append(
-                session,
-                actor=actor.name,
-                action="screening.match",
-                entity=f"screening:{req.entry_id}",
-                input=req.model_dump(mode="json"),
-                output={"hit": hit.to_json(), "review": review},
-                list_version=result.list_version,
-            )
-    return {"review": review, "hit": hit.to_json(), "list_version": result.list_version}
 
 
 def authenticated(request: Request, key: str | None, action: str) -> SystemActor:
@@ -104,25 +28,33 @@ def authenticated(request: Request, key: str | None, action: str) -> SystemActor
         return tx.actor
 
 
-@router.post("/screen", summary="Screen one party name against the restricted-party lists, every hit explained")
+@router.post(
+    "/screen",
+    response_model=ScreeningResultView,
+    summary="Screen one party name against the restricted-party lists, every hit explained",
+)
 def screen(request: Request, body: ScreenRequest, key: str | None = Depends(api_key)) -> dict[str, Any]:
     actor = authenticated(request, key, "screen")
-    return screen_one(request, actor, body).to_json()
+    return screen_one(ledger_of(request), actor, body).to_json()
 
 
-@router.post("/screen/batch", summary="Screen up to 500 parties in one request")
+@router.post("/screen/batch", response_model=BatchScreeningView, summary="Screen up to 500 parties in one request")
 def screen_batch(request: Request, body: BatchRequest, key: str | None = Depends(api_key)) -> dict[str, Any]:
     actor = authenticated(request, key, "screen")
-    return {"results": [screen_one(request, actor, p).to_json() for p in body.parties]}
+    return {"results": [screen_one(ledger_of(request), actor, p).to_json() for p in body.parties]}
 
 
-@router.get("/screen/reviews", summary="Reviewers' not-a-match decisions")
+@router.get("/screen/reviews", response_model=list[ReviewView], summary="Reviewers' not-a-match decisions")
 def reviews(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
     actor = authenticated(request, key, "read")
-    return [d.to_json() for d in review_store(request, actor).decisions()]
+    return [d.to_json() for d in review_store(ledger_of(request), actor).decisions()]
 
 
-@router.post("/screen/reviews", summary="Record match / not a match on a hit, with a reason (approver)")
+@router.post(
+    "/screen/reviews",
+    response_model=ReviewAnswer,
+    summary="Record match / not a match on a hit, with a reason (approver)",
+)
 def review(request: Request, body: ReviewRequest, key: str | None = Depends(api_key)) -> dict[str, Any]:
     actor = authenticated(request, key, "screening.review")
-    return record_review(request, actor, body)
+    return record_review(ledger_of(request), actor, body)

@@ -6,15 +6,19 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from chipclear.api.deps import Tx, api_key, transaction
+from chipclear.api.deps import api_key, transaction
 from chipclear.api.errors import NotAvailable
-from chipclear.api.routers.serializers import line_json, shipment_json, shipment_result_json
 from chipclear.decision import OrderLine
-from chipclear.errors import NotFound
 from chipclear.ledger import services
-from chipclear.ledger.models import Shipment, ShipmentLine
+from chipclear.ledger.views import (
+    ShipmentDetailView,
+    ShipmentLineView,
+    ShipmentResultView,
+    line_json,
+    shipment_detail,
+    shipment_result_json,
+)
 
 router = APIRouter(tags=["shipments"])
 
@@ -48,45 +52,42 @@ def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
 @router.post(
     "/shipments",
     status_code=201,
+    response_model=ShipmentResultView,
     summary="Record a shipment: lines with authority ship (licenses decremented), the others are held",
 )
 def create_shipment(request: Request, body: ShipmentIn, key: str | None = Depends(api_key)) -> dict[str, Any]:
     return ship(request, key, body)
 
 
-def shipment_detail(tx: Tx, shipment_id: int) -> dict[str, Any]:
-    """A shipment and its lines (the ledger has no service for this read; the role is checked here)."""
-    tx.require("read")
-    ship = tx.session.get(Shipment, shipment_id)
-    if ship is None:
-        raise NotFound(f"no shipment {shipment_id}")
-    rows = tx.session.execute(
-        select(ShipmentLine).where(ShipmentLine.shipment_id == shipment_id).order_by(ShipmentLine.line_no)
-    ).scalars()
-    return {"shipment": shipment_json(ship), "lines": [line_json(sl) for sl in rows]}
-
-
-@router.get("/shipments/{shipment_id}", summary="One shipment with its lines and their decisions")
+@router.get(
+    "/shipments/{shipment_id}",
+    response_model=ShipmentDetailView,
+    summary="One shipment with its lines and their decisions",
+)
 def get_shipment(
     request: Request, shipment_id: int = Path(ge=1, le=2**31 - 1), key: str | None = Depends(api_key)
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
-        return shipment_detail(tx, shipment_id)
+        return shipment_detail(tx.session, tx.actor, shipment_id)
 
 
-@router.get("/holds", summary="Held shipment lines, with the decision that holds each")
+@router.get(
+    "/holds", response_model=list[ShipmentLineView], summary="Held shipment lines, with the decision that holds each"
+)
 def holds(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
     with transaction(request, key) as tx:
         return [line_json(sl) for sl in services.list_holds(tx.session, tx.actor)]
 
 
-@router.get("/shipment-lines/{line_id}", summary="One shipment line")
+@router.get("/shipment-lines/{line_id}", response_model=ShipmentLineView, summary="One shipment line")
 def shipment_line(request: Request, line_id: int = LineId, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         return line_json(services.get_line(tx.session, tx.actor, line_id))
 
 
-@router.post("/holds/{line_id}/release", summary="Release a held line with a reason (approver)")
+@router.post(
+    "/holds/{line_id}/release", response_model=ShipmentLineView, summary="Release a held line with a reason (approver)"
+)
 def release(
     request: Request, body: ReasonIn, line_id: int = LineId, key: str | None = Depends(api_key)
 ) -> dict[str, Any]:
@@ -97,7 +98,9 @@ def release(
         return line_json(done.line, done.license_number)
 
 
-@router.post("/holds/{line_id}/cancel", summary="Cancel a held line with a reason (approver)")
+@router.post(
+    "/holds/{line_id}/cancel", response_model=ShipmentLineView, summary="Cancel a held line with a reason (approver)"
+)
 def cancel(
     request: Request, body: ReasonIn, line_id: int = LineId, key: str | None = Depends(api_key)
 ) -> dict[str, Any]:

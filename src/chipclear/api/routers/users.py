@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from chipclear.api.deps import api_key, transaction
 from chipclear.ledger import users
-from chipclear.ledger.models import User
+from chipclear.ledger.views import ActorView, NewUserView, UserView, user_json
 
 router = APIRouter(tags=["users"])
 
@@ -19,29 +19,24 @@ class UserIn(BaseModel):
     role: str = Field(max_length=20, description="viewer, analyst, approver or admin")
 
 
-def user_json(user: User) -> dict[str, Any]:
-    return {
-        "name": user.name,
-        "role": user.role,
-        "active": user.active,
-        "key_prefix": user.key_prefix,
-        "created_at": user.created_at,
-    }
-
-
-@router.get("/me", summary="The user the API key belongs to")
+@router.get("/me", response_model=ActorView, summary="The user the API key belongs to")
 def me(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         return {"name": tx.actor.name, "role": tx.actor.role}
 
 
-@router.get("/users", summary="Users and their roles (admin)")
+@router.get("/users", response_model=list[UserView], summary="Users and their roles (admin)")
 def list_users(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
     with transaction(request, key) as tx:
         return [user_json(u) for u in users.list_users(tx.session, tx.actor)]
 
 
-@router.post("/users", status_code=201, summary="Create a user; the response holds its API key, shown once")
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=NewUserView,
+    summary="Create a user; the response holds its API key, shown once",
+)
 def create_user(request: Request, body: UserIn, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         user, new_key = users.create_user(tx.session, body.name, body.role, tx.actor)

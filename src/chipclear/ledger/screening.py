@@ -1,0 +1,102 @@
+"""Screening with the ledger: a party screened against the lists with the reviewers' not-a-match decisions
+applied, and a reviewer's call on a hit recorded (and audited). The API and the console both call these.
+
+The requests and the review answer are pydantic models, so every door validates and answers the same shape."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from chipclear.errors import Conflict, InputError
+from chipclear.ledger import audit
+from chipclear.ledger.db import Ledger
+from chipclear.ledger.reviews import LedgerReviewStore
+from chipclear.ledger.roles import require
+from chipclear.ledger.users import SystemActor
+from chipclear.screening import Hit, ScreeningResult, default_screener
+from chipclear.screening.views import ReviewAnswer, ReviewView
+
+
+class ScreenRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=500)
+    country: str | None = Field(None, max_length=10, description="ISO 3166-1 alpha-2")
+    address: str | None = Field(None, max_length=1000)
+    limit: int = Field(10, ge=1, le=100)
+
+
+class ReviewRequest(BaseModel):
+    party_name: str = Field(min_length=1, max_length=500)
+    country: str | None = Field(None, max_length=10)
+    entry_id: str = Field(min_length=1, max_length=200)
+    entry_hash: str = Field(min_length=1, max_length=128)
+    decision: Literal["not_a_match", "match"]
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+def review_store(ledger: Ledger, actor: SystemActor) -> LedgerReviewStore:
+    """Reviews live in the ledger (shared by every server process, audited); reading them needs no role."""
+    return LedgerReviewStore(ledger, actor)
+
+
+def screen_one(ledger: Ledger, actor: SystemActor, req: ScreenRequest) -> ScreeningResult:
+    return default_screener().search(
+        req.name,
+        country=req.country,
+        address=req.address,
+        limit=req.limit,
+        reviews=review_store(ledger, actor),
+    )
+
+
+def record_review(ledger: Ledger, actor: SystemActor, req: ReviewRequest) -> dict[str, Any]:
+    """Record a reviewer's call on a hit that the current lists still show with the same content
+    (``ReviewAnswer``). Runs outside any open transaction: the review store and the audit append each take their own."""
+    require(actor.name, actor.role, "screening.review")
+    if not req.reason.strip():
+        raise InputError("reason: a review needs a reason", field="reason")
+    result = default_screener().search(req.party_name, country=req.country, limit=100)
+    hit: Hit | None = next((h for h in result.hits if h.entry_id == req.entry_id), None)
+    if hit is None:
+        raise Conflict(f"entry {req.entry_id!r} is not a hit for {req.party_name!r} on list {result.list_version}")
+    if hit.entry_hash != req.entry_hash:
+        raise Conflict(f"entry {req.entry_id!r} changed since it was shown (list {result.list_version}); screen again")
+    review: dict[str, Any]
+    if req.decision == "not_a_match":
+        review = (
+            review_store(ledger, actor)
+            .record(req.party_name, req.entry_id, req.entry_hash, actor.name, req.reason)
+            .to_json()
+        )
+    else:
+        review = {
+            "party_name": req.party_name,
+            "entry_id": req.entry_id,
+            "entry_hash": req.entry_hash,
+            "reviewer": actor.name,
+            "reason": req.reason,
+            "decision": "match",
+        }
+        with ledger.session() as session:
+            audit.append(
+                session,
+                actor=actor.name,
+                action="screening.match",
+                entity=f"screening:{req.entry_id}",
+                input=req.model_dump(mode="json"),
+                output={"hit": hit.to_json(), "review": review},
+                list_version=result.list_version,
+            )
+    return {"review": review, "hit": hit.to_json(), "list_version": result.list_version}
+
+
+__all__ = [
+    "ReviewAnswer",
+    "ReviewRequest",
+    "ReviewView",
+    "ScreenRequest",
+    "record_review",
+    "review_store",
+    "screen_one",
+]
