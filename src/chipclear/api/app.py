@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 import chipclear
 from chipclear.api.deps import LedgerHolder
@@ -17,6 +18,11 @@ from chipclear.api.group_commit import GroupCommit
 from chipclear.api.routers import audit, catalog, check, duty, licenses, lists, models, screening, shipments, users
 
 API_ROUTERS = [catalog, models, check, screening, licenses, shipments, audit, lists, duty, users]
+
+
+class Health(BaseModel):
+    status: str
+    version: str
 
 
 def _health() -> dict[str, Any]:
@@ -51,7 +57,9 @@ def create_app(
     app.state.group_commit = GroupCommit(holder)
     install_error_handlers(app)
     api = APIRouter(prefix="/api")
-    api.add_api_route("/health", _health, methods=["GET"], tags=["health"], summary="Liveness (no key needed)")
+    api.add_api_route(
+        "/health", _health, methods=["GET"], tags=["health"], response_model=Health, summary="Liveness (no key needed)"
+    )
     for module in API_ROUTERS:
         api.include_router(module.router)
     app.include_router(api)

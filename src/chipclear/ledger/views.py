@@ -227,9 +227,30 @@ def shipment_detail(session: Session, actor: Actor, shipment_id: int) -> dict[st
     return {"shipment": shipment_json(ship), "lines": [line_json(sl) for sl in rows]}
 
 
+class AuditRecordView(View):
+    """One line of the audit export: the record with its sequence number and hash links."""
+
+    seq: int
+    prev_hash: str
+    hash: str
+    record: dict[str, Any]
+
+
+class AuditVerifyView(View):
+    """The audit chain check: every record's hash links, and every audited row against its last record."""
+
+    ok: bool
+    records: int
+    first_bad_seq: int | None
+    problem: str | None
+    last_hash: str | None
+
+
 __all__ = [
     "ActorView",
     "ApplicationView",
+    "AuditRecordView",
+    "AuditVerifyView",
     "LicenseDetailView",
     "LicenseView",
     "NewUserView",

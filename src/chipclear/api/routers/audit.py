@@ -10,11 +10,16 @@ from fastapi.responses import Response
 
 from chipclear.api.deps import api_key, transaction
 from chipclear.ledger import audit
+from chipclear.ledger.views import AuditRecordView, AuditVerifyView
 
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/audit/verify", summary="Verify the hash chain and that every audited row matches its last record")
+@router.get(
+    "/audit/verify",
+    response_model=AuditVerifyView,
+    summary="Verify the hash chain and that every audited row matches its last record",
+)
 def verify(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         tx.require("audit.verify")
@@ -25,7 +30,12 @@ def verify(request: Request, key: str | None = Depends(api_key)) -> dict[str, An
     "/audit/export",
     summary="The audit log as JSON lines (one record per line, with its hash links)",
     response_class=Response,
-    responses={200: {"content": {"application/x-ndjson": {}}}},
+    responses={
+        200: {
+            "description": "One audit record per line (the schema is that of one line)",
+            "content": {"application/x-ndjson": {"schema": AuditRecordView.model_json_schema()}},
+        }
+    },
 )
 def export(request: Request, key: str | None = Depends(api_key)) -> Response:
     with transaction(request, key) as tx:

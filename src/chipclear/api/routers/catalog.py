@@ -10,13 +10,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from chipclear.api.deps import api_key, transaction
 from chipclear.api.routers._util import LayerParam, layer_of
 from chipclear.catalog import load_catalog
+from chipclear.catalog.views import CatalogItemView, ClassificationView
 from chipclear.classify import classify
 from chipclear.errors import InputError
 
 router = APIRouter(tags=["catalog"])
 
 
-@router.get("/catalog", summary="Catalog parts and systems with TPP, density and ECCN as of a date")
+@router.get(
+    "/catalog",
+    response_model=list[ClassificationView],
+    summary="Catalog parts and systems with TPP, density and ECCN as of a date",
+)
 def catalog(
     request: Request,
     vendor: str | None = Query(None, max_length=100),
@@ -34,7 +39,9 @@ def catalog(
     return [classify(i, as_of, layer=layer_of(layer), catalog=cat).to_json() for i in items]
 
 
-@router.get("/catalog/{item}", summary="One catalog item's specs, sources and confidence")
+@router.get(
+    "/catalog/{item}", response_model=CatalogItemView, summary="One catalog item's specs, sources and confidence"
+)
 def catalog_item(request: Request, item: str, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         tx.require("read")
@@ -44,7 +51,11 @@ def catalog_item(request: Request, item: str, key: str | None = Depends(api_key)
     return data
 
 
-@router.get("/classify/{item}", summary="ECCN 3A090/4A090 classification of an item as of a date, with trace")
+@router.get(
+    "/classify/{item}",
+    response_model=ClassificationView,
+    summary="ECCN 3A090/4A090 classification of an item as of a date, with trace",
+)
 def classify_item(
     request: Request,
     item: str,

@@ -11,6 +11,7 @@ from chipclear.api.deps import api_key, transaction
 from chipclear.api.group_commit import check_and_record
 from chipclear.api.routers._util import LayerParam, layer_of, optional_module
 from chipclear.decision import Decision, OrderLine
+from chipclear.determination.views import DiffView, TimelineView
 
 router = APIRouter(tags=["check"])
 
@@ -34,7 +35,11 @@ def check(
     return check_line(request, key, line, as_of)
 
 
-@router.get("/timeline/{item}", summary="Verdict periods for an item and destination from 2022 to a date, with causes")
+@router.get(
+    "/timeline/{item}",
+    response_model=TimelineView,
+    summary="Verdict periods for an item and destination from 2022 to a date, with causes",
+)
 def timeline(
     request: Request,
     item: str,
@@ -52,7 +57,9 @@ def timeline(
     return data
 
 
-@router.get("/diff", summary="Items whose verdict changes between two dates, per destination, and why")
+@router.get(
+    "/diff", response_model=DiffView, summary="Items whose verdict changes between two dates, per destination, and why"
+)
 def diff(
     request: Request,
     date_from: dt.date = Query(..., alias="from"),

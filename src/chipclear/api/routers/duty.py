@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from chipclear.api.deps import api_key, transaction
 from chipclear.api.routers._util import optional_module
 from chipclear.catalog import load_catalog
+from chipclear.tariffs.views import DutySegmentView, DutyView
 
 router = APIRouter(tags=["duty"])
 
@@ -18,7 +19,11 @@ def _item(name: str | None) -> Any:
     return load_catalog().get(name) if name else None
 
 
-@router.get("/duty", summary="The import-duty stack for an HTS line, origin and entry date, each layer cited")
+@router.get(
+    "/duty",
+    response_model=DutyView,
+    summary="The import-duty stack for an HTS line, origin and entry date, each layer cited",
+)
 def duty(
     request: Request,
     hts: str = Query(..., min_length=1, max_length=20),
@@ -38,7 +43,11 @@ def duty(
     return data
 
 
-@router.get("/duty/timeline", summary="How the duty stack for an HTS line and origin changed over time")
+@router.get(
+    "/duty/timeline",
+    response_model=list[DutySegmentView],
+    summary="How the duty stack for an HTS line and origin changed over time",
+)
 def duty_timeline(
     request: Request,
     hts: str = Query(..., min_length=1, max_length=20),

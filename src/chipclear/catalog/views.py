@@ -1,0 +1,61 @@
+"""The JSON shapes of a catalog item and of its classification (``Classification.to_json()``), as pydantic
+models for the HTTP API's schema. Extra fields are allowed: the spec fields differ between parts and systems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from chipclear.decision import Reason
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class CatalogItemView(View):
+    """A part or a system as in its catalog file (specs with their sources and confidence), plus the file it
+    came from (``origin``)."""
+
+    id: str
+    name: str
+    vendor: str
+    kind: str
+    origin: str
+
+
+class ItemRef(View):
+    id: str
+    name: str
+    vendor: str
+    kind: str
+
+
+class PrecisionRow(View):
+    precision: str
+    dense_tops: float | None
+    bits: int | None
+    tpp: float | None
+
+
+class ClassificationView(View):
+    """An item's ECCN status on a date, with the metrics compared and the trace (rule, citation, comparison)."""
+
+    item: ItemRef
+    as_of: str
+    layer: str
+    tpp: float | None
+    tpp_alternatives: list[float]
+    performance_density: float | None
+    eccn: str | None
+    status: str
+    candidates: list[str]
+    missing: list[str]
+    trace: list[Reason]
+    rules_version: str
+    components: list[dict[str, Any]]
+    precision_table: list[PrecisionRow] | None = None
+
+
+__all__ = ["CatalogItemView", "ClassificationView", "ItemRef", "PrecisionRow"]
