@@ -148,3 +148,40 @@ def test_every_api_operation_declares_a_typed_success_response() -> None:
             if not ok:
                 untyped.append(f"{method.upper()} {path}")
     assert untyped == []
+
+
+def _documented_modules() -> set[str]:
+    """Module paths named in the module map of docs/architecture.md (``pkg/name.py`` or ``name.py``)."""
+    text = (ROOT.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = text.split("## Module map", 1)[1].split("```")[1]
+    found: set[str] = set()
+    package = sub = ""
+    for line in block.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent == 2 and words[0].endswith("/"):
+            package = words[0].rstrip("/")
+            continue
+        if indent == 2:
+            package = ""
+        if indent <= 4:
+            sub = ""
+        for word in words:
+            word = word.strip(",;:()")
+            if word.endswith("/") and indent == 4:
+                sub = word.rstrip("/")
+            if word.endswith(".py"):
+                inner = f"{sub}/{word}" if sub and not package.endswith(sub) else word
+                found.add(f"{package}/{inner}" if package else inner)
+            if indent == 2 and not word.endswith(".py"):
+                break
+    return found
+
+
+def test_the_module_map_in_docs_names_every_module() -> None:
+    modules = {
+        str(f.relative_to(ROOT)) for f in ROOT.rglob("*.py") if "migrations" not in f.parts and f.name != "__init__.py"
+    }
+    assert sorted(modules - _documented_modules()) == []
