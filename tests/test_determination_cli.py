@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from chipclear.catalog import load_catalog
 from chipclear.decision import OrderLine, Party
+from chipclear.determination import determine, diff, timeline
 from chipclear.determination.history import NoScreening
-from chipclear.determine import determine, diff, timeline
 from chipclear.errors import DataFileError
 from chipclear.geography import load_geography
 from chipclear.rules import load_rules
@@ -359,10 +359,15 @@ def test_licensing_ids_referenced_by_policies_exceptions_and_removals_exist() ->
             assert set(ev.affects) <= set(defined), f"{action.origin}: event {ev.date} affects unknown {ev.affects}"
 
 
-def test_chipclear_determine_is_callable_even_after_the_module_is_imported() -> None:
-    import chipclear
-    import chipclear.determine  # binds the package attribute to the module
+def test_chipclear_determine_is_the_function_and_no_module_shadows_it() -> None:
+    import importlib.util
 
+    import chipclear
+    import chipclear.determination  # importing the engine's package must not rebind the public name
+
+    assert importlib.util.find_spec("chipclear.determine") is None
+    assert importlib.util.find_spec("chipclear.classify") is None
+    assert chipclear.determine is chipclear.determination.determine
     line = OrderLine(item="H20", destination="CN", ship_date=dt.date(2025, 4, 8))
     assert chipclear.determine(line, screener=NoScreening()).verdict.value == "NLR"
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from chipclear.decision import OrderLine
-from chipclear.determine import determine
+from chipclear.determination import determine
 from chipclear.screening import Screener, default_screener
 
 FOLDER = Path(__file__).parent / "scenarios" / "determination"

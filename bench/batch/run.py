@@ -89,7 +89,7 @@ from chipclear.batch.engine import line_from_row
 from chipclear.batch.runner import NullScreener
 from chipclear.catalog import load_catalog
 from chipclear.geography import load_geography
-from chipclear.determine import determine
+from chipclear.determination import determine
 from chipclear.screening import default_screener
 lines, _ = validate(read_orders(Path({str(orders)!r})).head({sample}), load_catalog(), load_geography())
 screener = default_screener() if {screening} else NullScreener()

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from chipclear.catalog import load_catalog
 from chipclear.decision import OrderLine, Party
+from chipclear.determination import determine, diff, timeline
 from chipclear.determination.history import NoScreening
-from chipclear.determine import determine, diff, timeline
 from chipclear.rules import load_rules
 from chipclear.screening import default_screener
 

@@ -17,12 +17,10 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-# ``classify`` and ``determine`` are also submodule names: importing them eagerly binds the package attributes to
-# the functions for good (a later ``import chipclear.classify`` finds the module loaded and leaves them alone).
-from chipclear.classify import Classification, classify
-from chipclear.determine import determine
-
 _EXPORTS: dict[str, tuple[str, str | None]] = {
+    "classify": ("chipclear.classification", "classify"),
+    "Classification": ("chipclear.classification", "Classification"),
+    "determine": ("chipclear.determination", "determine"),
     "load_catalog": ("chipclear.catalog", "load_catalog"),
     "load_rules": ("chipclear.rules", "load_rules"),
     "Decision": ("chipclear.decision", "Decision"),

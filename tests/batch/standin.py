@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chipclear.decision import Decision, OrderLine
-from chipclear.determine import determine
+from chipclear.determination import determine
 from chipclear.errors import InputError
 
 

@@ -13,7 +13,7 @@ from chipclear.batch.engine import decide_one, line_from_row, rules_known_on
 from chipclear.batch.io import read_orders, validate
 from chipclear.batch.runner import NullScreener
 from chipclear.catalog import load_catalog
-from chipclear.determine import determine
+from chipclear.determination import determine
 from chipclear.geography import load_geography
 from chipclear.screening import Screener, default_screener, load_list
 

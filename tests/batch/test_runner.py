@@ -14,7 +14,7 @@ from chipclear.batch.engine import decide_one, line_from_row
 from chipclear.batch.io import read_orders, validate
 from chipclear.batch.runner import COMPARED
 from chipclear.catalog import load_catalog
-from chipclear.determine import determine
+from chipclear.determination import determine
 from chipclear.geography import load_geography
 from chipclear.rules import load_rules
 from chipclear.screening import default_screener

@@ -2,8 +2,10 @@
 never imports the API routers, and every HTTP operation declares a typed success response.
 
 The import graph is read from the source with ``ast`` (nothing is imported), so an import hidden in a function
-body is an edge like any other. A package's ``__init__`` importing its own submodules, and a submodule importing
-its parent package, are not edges (Python loads the parent first either way)."""
+body is an edge like any other. Importing ``a.b.c`` runs the package ``a.b`` first, so it
+is an edge to ``a.b`` as well (the models.classify -> determination -> engine -> models.classify cycle hid there).
+A package's ``__init__`` importing its own submodules is an edge; a submodule importing its own parent package
+is not (Python loads the parent first either way)."""
 
 from __future__ import annotations
 
@@ -54,9 +56,15 @@ def import_graph() -> dict[str, set[str]]:
                 target = _resolve(name, mods)
                 if target is None or target == mod:
                     continue
-                if (is_pkg and target.startswith(mod + ".")) or mod.startswith(target + "."):
-                    continue
-                edges[mod].add(target)
+                # importing a.b.c runs the package a.b first: an edge to every enclosing package too
+                parts = target.split(".")
+                for end in range(2, len(parts) + 1):
+                    step = ".".join(parts[:end])
+                    if step == mod or step not in mods:
+                        continue
+                    if mod.startswith(step + "."):  # a module's own packages are loaded before it
+                        continue
+                    edges[mod].add(step)
     return edges
 
 

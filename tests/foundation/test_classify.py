@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chipclear.catalog import Part, load_catalog
-from chipclear.classify import classify
+from chipclear.classification import classify
 
 R1_DAY = dt.date(2023, 6, 1)  # October 2022 rule in force
 R3_DAY = dt.date(2024, 1, 1)  # November 2023 rule in force

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from chipclear.decision import OrderLine
+from chipclear.determination import determine
 from chipclear.determination.history import NoScreening
-from chipclear.determine import determine
 from chipclear.models import ModelCatalog, load_models
 from chipclear.models.classify import classify_model
 

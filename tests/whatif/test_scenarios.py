@@ -13,8 +13,8 @@ import yaml
 from chipclear.catalog import Catalog
 from chipclear.catalog.loader import bundled_files, parse_catalog_text
 from chipclear.decision import Decision, OrderLine
+from chipclear.determination import determine
 from chipclear.determination.history import NoScreening
-from chipclear.determine import determine
 from chipclear.rules import RuleSet, load_rules
 from chipclear.whatif.service import load_drafts
 

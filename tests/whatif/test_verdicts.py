@@ -82,8 +82,8 @@ def test_deciding_once_per_period_equals_deciding_every_line(tmp_path: Path, rul
     """The order-book impact decides each distinct key once per period between decision dates; the answer must be
     the one deciding every line on its own ship date gives."""
     from chipclear.batch.synthetic import generate_orders, write_orders
+    from chipclear.determination import determine
     from chipclear.determination.history import NoScreening
-    from chipclear.determine import determine
     from chipclear.geography import load_geography
     from chipclear.whatif.verdicts import order_lines, summary
 
@@ -155,9 +155,9 @@ def test_diffusion_draft_reproduces_the_codified_layer(rules: RuleSet) -> None:
     """'As codified versus as enforced': the enforced rules plus the diffusion draft decide like the codified layer
     (away from items named by notices, letters and guidance, which the codified layer leaves out by design)."""
     from chipclear.decision import OrderLine, Party
+    from chipclear.determination import determine
     from chipclear.determination.history import NoScreening
     from chipclear.determination.merge import NOT_CODIFIED
-    from chipclear.determine import determine
     from chipclear.geography import load_geography
     from chipclear.whatif.verdicts import summary
 

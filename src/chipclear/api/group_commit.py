@@ -97,7 +97,7 @@ def decide(line: OrderLine, as_of: dt.date | None) -> Decision:
     try:
         return services.default_decide(line, as_of or line.ship_date)
     except ModuleNotFoundError as exc:
-        if (exc.name or "").startswith(("chipclear.determine", "chipclear.determination")):
+        if (exc.name or "").startswith("chipclear.determination"):
             raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
         raise
 

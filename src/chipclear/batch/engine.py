@@ -19,7 +19,7 @@ from chipclear.decision import Decision, EndUse, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
 
-DEFAULT_DECIDER = "chipclear.determine:determine"
+DEFAULT_DECIDER = "chipclear.determination:determine"
 UNSCREENED = "unscreened"
 DECISION_COLUMNS: dict[str, Any] = {
     "verdict": pl.String,

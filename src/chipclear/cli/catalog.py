@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from chipclear.catalog import Part, load_catalog, load_catalog_file
-from chipclear.classify import Classification, classify
+from chipclear.classification import Classification, classify
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.errors import InputError
 from chipclear.models import load_model_spec, load_models

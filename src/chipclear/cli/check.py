@@ -11,7 +11,7 @@ from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.decision import Decision, EndUse, ImportEntry, OrderLine, ParentLink, Party
-from chipclear.determine import TimelineResult, determine, diff, timeline
+from chipclear.determination import TimelineResult, determine, diff, timeline
 from chipclear.errors import InputError
 from chipclear.geography import load_geography
 from chipclear.models import load_model_spec, load_models

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from chipclear.classify import classify
+from chipclear.classification import classify
 from chipclear.cli._common import console, handle_errors, print_json
 
 # Chips whose history explains the rules: the reference points and the designs made to sit just under them.

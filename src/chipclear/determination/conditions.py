@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from chipclear.geography import Geography
+from chipclear.logic import Tri, t_and, t_not, t_or
 from chipclear.rules.licensing_schema import Condition, DestinationSet, MetricTest
 
-Tri = bool | None
 SYMBOL = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "=="}
 
 
@@ -47,22 +47,6 @@ class Outcome:
     value: Tri
     details: list[str] = field(default_factory=list)
     missing: set[str] = field(default_factory=set)
-
-
-def t_and(values: list[Tri]) -> Tri:
-    if any(v is False for v in values):
-        return False
-    return None if any(v is None for v in values) else True
-
-
-def t_or(values: list[Tri]) -> Tri:
-    if any(v is True for v in values):
-        return True
-    return None if any(v is None for v in values) else False
-
-
-def t_not(value: Tri) -> Tri:
-    return None if value is None else not value
 
 
 Membership = tuple[str, str]  # (country or region code, country group)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from chipclear import metrics
 from chipclear.catalog import Catalog, Part, System, load_catalog
-from chipclear.classify import Classification, classify
+from chipclear.classification import Classification, classify
 from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, Reason, ReviewPolicy, Verdict
 from chipclear.determination.conditions import Evaluator, Facts, PartyHQ
 from chipclear.determination.duty import import_duty

@@ -49,7 +49,7 @@ R = TypeVar("R")
 
 
 def default_decide(line: OrderLine, as_of: dt.date | None) -> Decision:
-    from chipclear.determine import determine  # the engine; imported late so the ledger loads without it
+    from chipclear.determination import determine  # the engine; imported late so the ledger loads without it
 
     return determine(line, as_of=as_of)
 

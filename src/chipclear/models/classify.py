@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from chipclear.classify import Status
+from chipclear.classification import Status
 from chipclear.decision import Reason
-from chipclear.determination.conditions import Tri, t_and, t_not
+from chipclear.logic import Tri, t_and, t_not
 from chipclear.models.loader import ModelCatalog, load_models
 from chipclear.models.schema import AIModel
 from chipclear.rules import RuleAction, RuleSet, load_rules

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from chipclear import metrics
 from chipclear.catalog import Part, System, load_catalog
-from chipclear.classify import classify
+from chipclear.classification import classify
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import load_rules
 from chipclear.rules.schema import Test

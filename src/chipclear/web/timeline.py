@@ -1,6 +1,6 @@
 """Verdict timelines for the item page: one row per example destination, 2022 to today.
 
-The rows come from ``chipclear.determine.timeline`` (the same service as ``chipclear timeline``): verdicts on every
+The rows come from ``chipclear.determination.timeline`` (the same service as ``chipclear timeline``): verdicts on every
 date where the rule data changes, each change with the action that caused it.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from chipclear.classify import classify
+from chipclear.classification import classify
 from chipclear.web.charts import Segment, TimelineRow
 
 START = dt.date(2022, 1, 1)  # display start, before the first advanced-computing rule (not a legal date)
@@ -86,7 +86,7 @@ def verdict_rows(item: str, end: dt.date) -> tuple[list[TimelineRow], list[Chang
     """One row per example destination and the dated changes with their causes; None when the determination
     engine is not installed."""
     try:
-        from chipclear.determine import timeline
+        from chipclear.determination import timeline
     except ModuleNotFoundError:
         return None
     rows = []

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from chipclear import metrics
 from chipclear.catalog import Catalog, Item, Part, System
-from chipclear.classify import Classification, classify
+from chipclear.classification import Classification, classify
 from chipclear.decision import Reason
 from chipclear.rules import RuleAction, RuleSet
 from chipclear.rules.schema import Layer

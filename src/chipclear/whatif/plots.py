@@ -181,7 +181,7 @@ def _statuses(
     base: RuleSet, drafted: RuleSet, catalog: Catalog, on: dt.date, layer: Layer
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Each part's status under the rules in force, and for the parts the draft changes, their draft status."""
-    from chipclear.classify import classify
+    from chipclear.classification import classify
 
     status: dict[str, str] = {}
     changed: dict[str, str] = {}

@@ -11,7 +11,7 @@ from chipclear.api.deps import api_key, transaction
 from chipclear.api.routers._util import LayerParam, layer_of
 from chipclear.catalog import load_catalog
 from chipclear.catalog.views import CatalogItemView, ClassificationView
-from chipclear.classify import classify
+from chipclear.classification import classify
 from chipclear.errors import InputError
 
 router = APIRouter(tags=["catalog"])

@@ -51,7 +51,7 @@ def timeline(
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
         tx.require("read")
-    determine = optional_module("chipclear.determine", "the determination engine")
+    determine = optional_module("chipclear.determination", "the determination engine")
     result = determine.timeline(item, to, end_user_hq=end_user_hq, end=until, layer=layer_of(layer))
     data: dict[str, Any] = result.to_json()
     return data
@@ -71,7 +71,7 @@ def diff(
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
         tx.require("read")
-    determine = optional_module("chipclear.determine", "the determination engine")
+    determine = optional_module("chipclear.determination", "the determination engine")
     result: dict[str, Any] = determine.diff(
         date_from, date_to, items=item or None, destinations=dest or None, layer=layer_of(layer)
     )

@@ -43,7 +43,7 @@ def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
                 tx.session, body.lines, tx.actor, reference=body.reference, license_number=body.license_number
             )
         except ModuleNotFoundError as exc:
-            if exc.name == "chipclear.determine":
+            if (exc.name or "").startswith("chipclear.determination"):
                 raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
             raise
         return shipment_result_json(result)

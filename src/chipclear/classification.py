@@ -16,11 +16,11 @@ from chipclear import metrics
 from chipclear.catalog import Catalog, Item, Part, System, load_catalog
 from chipclear.catalog.loader import load_precisions
 from chipclear.decision import Reason
+from chipclear.logic import Tri
 from chipclear.rules import MergedClassification, RuleSet, load_rules
 from chipclear.rules.schema import OP_SYMBOL, Layer, RuleAction, Test
 
 Status = Literal["controlled", "not_controlled", "indeterminate"]
-Tri = bool | None
 
 
 class Classification(BaseModel):
