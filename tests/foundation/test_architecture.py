@@ -193,3 +193,12 @@ def test_the_module_map_in_docs_names_every_module() -> None:
         str(f.relative_to(ROOT)) for f in ROOT.rglob("*.py") if "migrations" not in f.parts and f.name != "__init__.py"
     }
     assert sorted(modules - _documented_modules()) == []
+
+
+def test_the_check_route_documents_the_decision_model() -> None:
+    from chipclear.api import create_app
+
+    spec = create_app().openapi()
+    ok = spec["paths"]["/api/check"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/Decision"}
+    assert {"verdict", "reasons", "missing"} <= set(spec["components"]["schemas"]["Decision"]["properties"])

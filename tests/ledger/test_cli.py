@@ -286,3 +286,28 @@ def test_license_revoke_command(cli_env: dict[str, str]) -> None:
     assert code == 2 and "may not license.write" in out
     code, out = invoke(["license", "revoke", "D9", "--reason", "revoked by the agency"], cli_env["approver"])
     assert (code, out.strip()) == (0, "license D9: revoked")
+
+
+def test_the_cli_answers_an_application_and_a_license_in_the_api_view_shape(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """One JSON shape per object: the CLI serialises the same ledger views as the API (created_by/created_at too)."""
+    from chipclear.ledger.views import ApplicationView, LicenseDetailView, UsageView
+
+    _grant(cli_env)
+    code, out = invoke(
+        ["license", "apply", "--item", "nvidia-h20", "--destination", "CN", "--end-user", "E", "--json"],
+        cli_env["analyst"],
+    )
+    assert code == 0, out
+    data = json.loads(out)
+    assert set(data) == set(ApplicationView.model_fields)
+    assert data["created_by"] == "ana" and data["created_at"]
+    path = tmp_path / "order.json"
+    path.write_text(json.dumps([helpers.h20_line(5).model_dump(mode="json")]))
+    assert invoke(["ship", "--file", str(path)], cli_env["analyst"])[0] == 0
+    code, out = invoke(["license", "show", "D9", "--json"], cli_env["viewer"])
+    assert code == 0, out
+    detail = json.loads(out)
+    assert set(detail) == set(LicenseDetailView.model_fields)
+    assert [set(u) for u in detail["usage"]] == [set(UsageView.model_fields)]
