@@ -397,29 +397,48 @@ def _military(line: OrderLine, st: _State) -> None:
 def _verdict(
     merged: MergedLicensing, ev: Evaluator, st: _State
 ) -> tuple[Verdict, ReviewPolicy | None, list[LicenseExceptionUse]]:
+    """Order of outcomes (docs/determination.md, "Verdict ordering"): what is known stands.
+
+    1. a prohibition that applies -> PROHIBITED;
+    2. a license requirement that applies and that no license exception overcomes -> LICENSE_REQUIRED, whatever
+       the open questions (they can only add requirements or a prohibition) are; they stay in ``missing``;
+    3. open questions left (a possible match, an unknown fact, a review) -> HOLD: they could change the outcome
+       (e.g. an exception overcoming every known requirement may not overcome one the unknowns would add);
+    4. requirements all overcome -> LICENSE_EXCEPTION; none -> NLR.
+    """
     if st.prohibited:
         return Verdict.PROHIBITED, _strictest(st.policies), []  # only a policy the data states
-    if st.hold or (st.unknown and not st.required):
-        return Verdict.HOLD, None, []
-    if not st.required:
-        st.reasons.append(
-            Reason(
-                rule="nlr",
-                citation="15 CFR 742.6, 744.23, Part 746 (as encoded)",
-                detail="no license requirement in force applies to this line",
-                confidence=None,
+    open_questions = st.hold or st.unknown
+    exceptions = _exceptions(merged, ev, st) if st.required else None
+    if st.required and not exceptions:
+        policies = list(st.policies)
+        for req, _ in st.required:
+            if not req.id.startswith("party:"):
+                policies.append(_policy_for(req, merged, ev, st))
+        if open_questions:
+            st.reasons.append(
+                Reason(
+                    rule="verdict#known-requirement",
+                    citation="docs/determination.md (verdict ordering)",
+                    detail="a license is required whatever the open questions turn out to be; they are listed in"
+                    " missing and must be answered before the line ships, even under a license",
+                    confidence=None,
+                )
             )
-        )
-        return Verdict.NLR, None, []
-    # With a requirement still unknown, an exception for the known ones may not cover it: a license is required.
-    exceptions = None if st.unknown else _exceptions(merged, ev, st)
+        return Verdict.LICENSE_REQUIRED, _strictest(policies), []
+    if open_questions:
+        return Verdict.HOLD, None, []
     if exceptions:
         return Verdict.LICENSE_EXCEPTION, None, exceptions
-    policies = list(st.policies)
-    for req, _ in st.required:
-        if not req.id.startswith("party:"):
-            policies.append(_policy_for(req, merged, ev, st))
-    return Verdict.LICENSE_REQUIRED, _strictest(policies), []
+    st.reasons.append(
+        Reason(
+            rule="nlr",
+            citation="15 CFR 742.6, 744.23, Part 746 (as encoded)",
+            detail="no license requirement in force applies to this line",
+            confidence=None,
+        )
+    )
+    return Verdict.NLR, None, []
 
 
 __all__ = ["build_facts", "determine"]
