@@ -22,7 +22,7 @@ from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, 
 from chipclear.determination.conditions import Evaluator, Facts, PartyHQ
 from chipclear.determination.duty import import_duty
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
-from chipclear.determination.parties import PartyCheck, Screener, check_parties
+from chipclear.determination.parties import PartyCheck, Reviews, Screener, check_parties
 from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
 from chipclear.rules import RuleSet, load_rules
@@ -36,6 +36,7 @@ STRICTNESS = [
     ReviewPolicy.POLICY_OF_DENIAL,
 ]
 PARTY_ROLES_FOR_HQ = ("end_user", "ultimate_consignee", "purchaser")
+STALE_LISTS_RULE = "screening#stale"  # the reason a decision on stale lists carries (the ledger holds on it)
 
 
 @dataclass
@@ -271,8 +272,11 @@ def determine(
     catalog: Catalog | None = None,
     screener: Screener | None = None,
     geography: Geography | None = None,
+    reviews: Reviews | None = None,
 ) -> Decision:
-    """Decide one order line on ``as_of`` (default: its ship date, else today) in ``layer``."""
+    """Decide one order line on ``as_of`` (default: its ship date, else today) in ``layer``. With ``reviews``
+    (reviewers' calls on screening hits), a hit cleared as not a match is suppressed (and named in the reasons),
+    a possible match confirmed as a match is treated as a match."""
     rules = rules or load_rules()
     cat = catalog or load_catalog()
     geo = geography or load_geography()
@@ -303,7 +307,7 @@ def determine(
     st.reasons.extend(r for r in cls.trace[:-1] if r.rule.split("#", 1)[-1] in carve_outs)
     st.reasons.extend(cls.trace[-1:])
     _requirements(merged, ev, on, st)
-    party_check = _parties(line, merged, screener, st)
+    party_check = _parties(line, merged, screener, st, reviews)
     _military(line, st)
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
     verdict, review, exceptions = _verdict(merged, ev, st)
@@ -328,7 +332,9 @@ def determine(
     )
 
 
-def _parties(line: OrderLine, merged: MergedLicensing, screener: Screener | None, st: _State) -> PartyCheck | None:
+def _parties(
+    line: OrderLine, merged: MergedLicensing, screener: Screener | None, st: _State, reviews: Reviews | None = None
+) -> PartyCheck | None:
     """Screen every party (and owners under the affiliates rule); each finding becomes a reason and an outcome."""
     if not line.parties:
         return None
@@ -336,7 +342,7 @@ def _parties(line: OrderLine, merged: MergedLicensing, screener: Screener | None
         from chipclear.screening import default_screener
 
         screener = default_screener()
-    check = check_parties(line.parties, merged, screener)
+    check = check_parties(line.parties, merged, screener, reviews)
     if check.list_version is not None:
         # Say what was screened, so a clean result is never silent; a stale list is flagged. The list version and
         # date are in the decision's ``list_version``.
@@ -349,6 +355,19 @@ def _parties(line: OrderLine, merged: MergedLicensing, screener: Screener | None
                 f" review threshold{stale}",
                 confidence=None,
             )
+        )
+        if check.stale_reason:
+            st.reasons.append(
+                Reason(
+                    rule=STALE_LISTS_RULE,
+                    citation="restricted-party lists (version in list_version)",
+                    detail=f"the lists are stale ({check.stale_reason}); update them with `chipclear lists update`",
+                    confidence=None,
+                )
+            )
+    for text in check.suppressed:
+        st.reasons.append(
+            Reason(rule="screening#review", citation="screening review (ledger)", detail=text, confidence=None)
         )
     for finding in check.findings:
         flag = " [LOW CONFIDENCE]" if finding.confidence == "L" else ""
@@ -441,4 +460,4 @@ def _verdict(
     return Verdict.NLR, None, []
 
 
-__all__ = ["build_facts", "determine"]
+__all__ = ["STALE_LISTS_RULE", "build_facts", "determine"]

@@ -25,6 +25,14 @@ class Screener(Protocol):
     def search(self, name: str, country: str | None = None) -> Any: ...
 
 
+class Reviews(Protocol):
+    """Reviewers' calls on hits (``chipclear.screening.ReviewSnapshot``, ``LedgerReviewStore``)."""
+
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> Any: ...
+
+    def confirmed_match(self, party_name: str, entry_id: str, entry_hash: str) -> Any: ...
+
+
 _POLICY_WORDS = [
     ("policy of denial", ReviewPolicy.POLICY_OF_DENIAL),
     ("presumption of denial", ReviewPolicy.PRESUMPTION_OF_DENIAL),
@@ -63,6 +71,7 @@ class PartyCheck:
     list_date: str | None = None
     stale_reason: str | None = None  # set when the lists are older than the configured age
     screened_names: list[str] = field(default_factory=list)
+    suppressed: list[str] = field(default_factory=list)  # hits a reviewer cleared, described for the reasons
 
 
 def _treatment(merged: MergedLicensing, source: str) -> tuple[PartyListTreatment, str] | None:
@@ -71,9 +80,13 @@ def _treatment(merged: MergedLicensing, source: str) -> tuple[PartyListTreatment
 
 
 def _hit_json(party: str, hit: _Hit, via: str | None) -> dict[str, Any]:
+    suppressed = getattr(hit, "suppressed_by", None)
     return {
         "party": party,
         "via_owner": via,
+        "entry_id": getattr(hit, "entry_id", None),
+        "entry_hash": getattr(hit, "entry_hash", None),
+        "suppressed_by": suppressed,
         "source": hit.source,
         "entry": hit.name,
         "score": hit.score,
@@ -84,8 +97,19 @@ def _hit_json(party: str, hit: _Hit, via: str | None) -> dict[str, Any]:
     }
 
 
+def _confirmed(reviews: Reviews | None, name: str, hit: _Hit) -> Any:
+    if reviews is None or hit.determination == "match" or not hasattr(reviews, "confirmed_match"):
+        return None
+    return reviews.confirmed_match(name, getattr(hit, "entry_id", ""), getattr(hit, "entry_hash", ""))
+
+
 def _finding(
-    merged: MergedLicensing, party: Party, hit: _Hit, via: str | None, sources: list[str] | None
+    merged: MergedLicensing,
+    party: Party,
+    hit: _Hit,
+    via: str | None,
+    sources: list[str] | None,
+    confirmed: Any = None,
 ) -> PartyFinding | None:
     if sources is not None and hit.source not in sources:
         return None
@@ -93,6 +117,8 @@ def _finding(
     who = f"{party.name} ({party.role})" + (f" via its owner {via}" if via else "")
     entry = f"{hit.source} entry {hit.name!r} (score {hit.score:.2f}"
     entry += f", {hit.federal_register_notice})" if hit.federal_register_notice else ")"
+    if confirmed is not None:  # a reviewer confirmed the possible match: it is a match
+        entry += f", confirmed a match by {confirmed.describe()}"
     if treated is None:
         return PartyFinding(
             "HOLD",
@@ -104,7 +130,7 @@ def _finding(
         )
     treatment, action_id = treated
     rule = f"{action_id}#{treatment.source}"
-    if hit.determination != "match":
+    if hit.determination != "match" and confirmed is None:
         return PartyFinding(
             "HOLD",
             rule,
@@ -126,7 +152,13 @@ def _finding(
 
 
 def _affiliate_findings(
-    merged: MergedLicensing, party: Party, rule: AffiliatesRule, action_id: str, screener: Screener, result: PartyCheck
+    merged: MergedLicensing,
+    party: Party,
+    rule: AffiliatesRule,
+    action_id: str,
+    screener: Screener,
+    result: PartyCheck,
+    reviews: Reviews | None = None,
 ) -> list[PartyFinding]:
     """A listed owner up the chain makes the party an affiliate when every link from the party up to that owner is
     owned at least ``threshold_percent`` (each intermediate owner is then an affiliate too). A listed owner behind a
@@ -134,7 +166,9 @@ def _affiliate_findings(
     out: list[PartyFinding] = []
     threshold = rule.threshold_percent
     for k, parent in enumerate(party.parents):
-        hits = [h for h in screener.search(parent.name).hits if h.source in rule.sources]
+        found_parent = _search(screener, parent.name, None, reviews)
+        _note_suppressed(result, party.name, found_parent, parent.name)
+        hits = [h for h in found_parent.hits if h.source in rule.sources]
         if not hits:
             continue
         chain = party.parents[: k + 1]
@@ -155,7 +189,7 @@ def _affiliate_findings(
             )
             continue
         for hit in hits:
-            found = _finding(merged, party, hit, parent.name, rule.sources)
+            found = _finding(merged, party, hit, parent.name, rule.sources, _confirmed(reviews, parent.name, hit))
             if found:
                 result.hits.append(_hit_json(party.name, hit, parent.name))
                 found.rule = f"{action_id}#{rule.id}"
@@ -165,11 +199,32 @@ def _affiliate_findings(
     return out
 
 
-def check_parties(parties: list[Party], merged: MergedLicensing, screener: Screener) -> PartyCheck:
+def _search(screener: Screener, name: str, country: str | None, reviews: Reviews | None) -> Any:
+    if reviews is None:
+        return screener.search(name, country=country)
+    return screener.search(name, country=country, reviews=reviews)  # type: ignore[call-arg]
+
+
+def _note_suppressed(result: PartyCheck, party: str, screened: Any, via: str | None) -> None:
+    """A hit a reviewer cleared is kept in the decision (with who cleared it, when), never silently dropped."""
+    for hit in getattr(screened, "suppressed", ()) or ():
+        result.hits.append(_hit_json(party, hit, via))
+        review = hit.suppressed_by or {}
+        number = f"review {review.get('review_id')}" if review.get("review_id") is not None else "a review"
+        result.suppressed.append(
+            f"{party}{f' via its owner {via}' if via else ''} vs {hit.source} entry {hit.name!r} (score"
+            f" {hit.score:.2f}): not a match, suppressed by {number} by {review.get('reviewer')} on"
+            f" {review.get('decided_at')} ({review.get('reason')})"
+        )
+
+
+def check_parties(
+    parties: list[Party], merged: MergedLicensing, screener: Screener, reviews: Reviews | None = None
+) -> PartyCheck:
     result = PartyCheck()
     affiliates = list(merged.affiliates.values())
     for party in parties:
-        screened = screener.search(party.name, country=party.country)
+        screened = _search(screener, party.name, party.country, reviews)
         result.list_version = getattr(screened, "list_version", result.list_version)
         result.list_date = getattr(screened, "list_date", result.list_date)
         if getattr(screened, "stale", False):
@@ -177,12 +232,13 @@ def check_parties(parties: list[Party], merged: MergedLicensing, screener: Scree
         result.screened_names.append(party.name)
         for hit in screened.hits:
             result.hits.append(_hit_json(party.name, hit, None))
-            found = _finding(merged, party, hit, None, None)
+            found = _finding(merged, party, hit, None, None, _confirmed(reviews, party.name, hit))
             if found:
                 result.findings.append(found)
+        _note_suppressed(result, party.name, screened, None)
         for rule, action in affiliates:
-            result.findings.extend(_affiliate_findings(merged, party, rule, action.id, screener, result))
+            result.findings.extend(_affiliate_findings(merged, party, rule, action.id, screener, result, reviews))
     return result
 
 
-__all__ = ["PartyCheck", "PartyFinding", "Screener", "check_parties", "entry_policy"]
+__all__ = ["PartyCheck", "PartyFinding", "Reviews", "Screener", "check_parties", "entry_policy"]

@@ -41,7 +41,7 @@ class Hit:
     countries: tuple[str, ...] = ()
     programs: tuple[str, ...] = ()
     source_list_url: str | None = None
-    suppressed_by: dict[str, str] | None = None
+    suppressed_by: dict[str, Any] | None = None
 
     @property
     def is_match(self) -> bool:
@@ -328,7 +328,7 @@ class Screener:
         return round(max(self.index.pair_score(v, nb.tokens) for v in variants), 4)
 
 
-def _with_suppression(hit: Hit, decision: dict[str, str]) -> Hit:
+def _with_suppression(hit: Hit, decision: dict[str, Any]) -> Hit:
     from dataclasses import replace
 
     return replace(hit, suppressed_by=decision)
