@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chipclear.decision import Decision, OrderLine, Party, Reason, Verdict
-from chipclear.errors import ChipclearError, Conflict, InputError, NotFound
+from chipclear.errors import Conflict, InputError, NotFound, PermissionDenied
 from chipclear.ledger import audit
 from chipclear.ledger.coverage import (
     COVERAGE_RULE,
@@ -85,16 +85,16 @@ def ship_blocker(decision: Decision) -> str | None:
 
     if decision.verdict not in SHIPPABLE:
         if decision.verdict == Verdict.PROHIBITED:
-            return "the line is PROHIBITED: no license or review can ship it"
+            return "is PROHIBITED: no license or review can release it"
         if decision.verdict == Verdict.LICENSE_REQUIRED:
             cover = next((r.detail for r in reversed(decision.reasons) if r.rule == COVERAGE_RULE), None)
-            return "a license is required and " + (cover or "no license on file covers this line")
-        return "the decision is HOLD: " + ("; ".join(decision.missing) or "it needs an approver's review")
+            return "needs a covering license to be released: " + (cover or "no license on file covers this line")
+        return "is still HOLD: " + ("; ".join(decision.missing) or "it needs an approver's review")
     if decision.verdict == Verdict.LICENSED and decision.missing:
-        return "a license covers the line but questions are open: " + "; ".join(decision.missing)
+        return "has a covering license but open questions: " + "; ".join(decision.missing)
     stale = next((r for r in decision.reasons if r.rule == STALE_LISTS_RULE), None)
     if stale is not None and get_settings().stale_lists_on_ship != "ship":
-        return f"{stale.detail} (or set CHIPCLEAR_STALE_LISTS_ON_SHIP=ship to ship on stale lists)"
+        return f"was screened on stale lists: {stale.detail} (or set CHIPCLEAR_STALE_LISTS_ON_SHIP=ship)"
     return None
 
 
@@ -942,7 +942,7 @@ def release_hold(
         "answers": answers.to_json(),
     }
     if blocker is not None:
-        refused = f"shipment line {line_id} stays held: {blocker}"
+        refused = f"shipment line {line_id} {blocker}; it stays held"
         audit.append(
             session,
             actor=actor.name,
@@ -1001,7 +1001,7 @@ def release_line(
         with sessions() as s:
             done = release_hold(s, actor, line_id, reason=reason, license_number=license_number, prepared=prepared)
             out = present(s, done)
-    except ChipclearError as exc:
+    except (Conflict, PermissionDenied) as exc:  # refused (bad input and unknown lines are not attempts)
         with sessions() as s:
             audit.append(
                 s,
