@@ -140,8 +140,12 @@ def screening_hits(s: dict[str, Any]) -> list[dict[str, Any]]:
     party = s.get("party") or (s.get("query") or {}).get("name") or ""
     if "hits" in s:
         return [{**h, "party": party} for h in s.get("hits") or []]
-    if "entry_id" in s or "name" in s:
-        return [{**s, "party": party}]
+    if "entry_id" in s or "name" in s or "entry" in s:  # one hit as a decision records it
+        result = s.get("determination") or ""
+        if s.get("suppressed_by"):
+            by = s["suppressed_by"]
+            result = f"not a match (review {by.get('review_id')} by {by.get('reviewer')}, {by.get('decided_at')})"
+        return [{**s, "party": party, "name": s.get("name") or s.get("entry") or "", "determination": result}]
     return []
 
 
