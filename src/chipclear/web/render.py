@@ -169,10 +169,23 @@ def console_tx(request: Request) -> Iterator[Tx]:
         yield Tx(session, SystemActor(user.name, user.role))
 
 
+def _stale_lists() -> tuple[str | None, str]:
+    """Why the restricted-party lists are stale (None when current), and the deployment's ship policy."""
+    from chipclear.screening import default_screener
+    from chipclear.settings import get_settings
+
+    try:
+        stale, reason = default_screener().staleness()
+    except ChipclearError:
+        return "the lists cannot be loaded", get_settings().stale_lists_on_ship
+    return (reason or "older than the configured age") if stale else None, get_settings().stale_lists_on_ship
+
+
 def page(request: Request, template: str, tx: Tx | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("title", "chipclear")
     context["actor"] = tx.actor if tx else None
     context.setdefault("active", request.url.path)
+    context["stale_lists"], context["stale_policy"] = _stale_lists()
     return templates().TemplateResponse(request, template, context, status_code=status_code)
 
 
