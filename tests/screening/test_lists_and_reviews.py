@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from chipclear.cli import app
-from chipclear.ledger import open_ledger, users
 from chipclear.errors import DataFileError
+from chipclear.ledger import open_ledger, users
 from chipclear.screening import ListStore, Screener, load_list
 
 CSL_HEADER = (
