@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from chipclear.api import create_app
+from chipclear.cli import app as cli_app
 from chipclear.decision import OrderLine, Party
 from chipclear.errors import Conflict
 from chipclear.ledger import Ledger, open_ledger, services
@@ -85,53 +93,108 @@ def check_invariant(ledger: Ledger) -> None:
             assert lic.quantity_limit is None or used <= lic.quantity_limit
 
 
+@dataclass
+class World:
+    ledger: Ledger
+    staff: Staff
+    url: str
+    client: TestClient
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, Staff]:
-    led = open_ledger(f"sqlite:///{Path(tmp_path_factory.mktemp('inv')) / 'ledger.db'}")
-    return led, Staff(led)
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('inv')) / 'ledger.db'}"
+    led = open_ledger(url)
+    with TestClient(create_app(url)) as client:
+        yield World(led, Staff(led), url, client)
+    led.close()
 
 
 _counter = [0]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _ship(w: World, door: str, order: list[OrderLine]) -> list[tuple[int, str, dict[str, Any]]]:
+    """Ship through one door; (line id, status, decision JSON) of each line."""
+    if door == "services":
+        return services.ship_lines(
+            w.ledger.session,
+            w.staff.analyst,
+            order,
+            lambda _s, r: [(x.line.id, x.line.status, x.decision.to_json()) for x in r.lines],
+        )
+    if door == "api":
+        body = {"lines": [ln.model_dump(mode="json") for ln in order]}
+        r = w.client.post("/api/shipments", json=body, headers={"X-API-Key": w.staff.keys["analyst"]})
+        assert r.status_code == 201, r.text
+        return [(x["line_id"], x["status"], x["decision"]) for x in r.json()["lines"]]
+    out = []
+    for ln in order:  # the CLI ships one line per command here
+        party = ln.parties[0]
+        args = ["ship", "--item", ln.item, "--quantity", str(ln.quantity), "--destination", ln.destination]
+        args += ["--ship-date", str(ln.ship_date), "--end-user", f"{party.name}@{party.country}", "--json"]
+        res = CliRunner().invoke(cli_app, [*args, "--api-key", w.staff.keys["analyst"]], env=_env(w))
+        assert res.exit_code in (0, 1), res.output
+        x = json.loads(res.output)[0]
+        out.append((x["line_id"], x["status"], x["decision"]))
+    return out
+
+
+def _env(w: World) -> dict[str, str]:
+    return {"CHIPCLEAR_DATABASE_URL": w.url, "CHIPCLEAR_API_KEY": ""}
+
+
+def _release(w: World, door: str, line_id: int, reviews: list[services.ReviewAnswer]) -> None:
+    reason = "invariant test"
+    if door == "services":
+        with contextlib.suppress(Conflict):
+            services.release_line(
+                w.ledger.session,
+                w.staff.approver,
+                line_id,
+                lambda _s, _d: None,
+                reason=reason,
+                answers=services.ReleaseAnswers(reviews, {}),
+            )
+    elif door == "api":
+        body = {
+            "reason": reason,
+            "reviews": [{"entry_id": a.entry_id, "party": a.party, "decision": a.decision} for a in reviews],
+        }
+        r = w.client.post(f"/api/holds/{line_id}/release", json=body, headers={"X-API-Key": w.staff.keys["approver"]})
+        assert r.status_code in (200, 409), r.text
+    else:
+        args = ["hold", "release", str(line_id), "--reason", reason, "--api-key", w.staff.keys["approver"]]
+        for a in reviews:
+            args += [f"--{a.decision.replace('_', '-')}", f"{a.party}::{a.entry_id}"]
+        res = CliRunner().invoke(cli_app, args, env=_env(w))
+        assert res.exit_code in (0, 2), res.output
+
+
+@settings(max_examples=24, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
+    door=st.sampled_from(["services", "api", "cli"]),
     order=st.lists(lines, min_size=1, max_size=3),
     license_quantity=st.one_of(st.none(), st.integers(min_value=1, max_value=60)),
     answers=st.lists(st.sampled_from(["match", "not_a_match", None]), min_size=0, max_size=4),
 )
 def test_nothing_ships_without_authority(
-    world: tuple[Ledger, Staff], order: list[OrderLine], license_quantity: int | None, answers: list[str | None]
+    world: World, door: str, order: list[OrderLine], license_quantity: int | None, answers: list[str | None]
 ) -> None:
-    ledger, staff = world
     _counter[0] += 1
     if license_quantity is not None:
-        _grant(ledger, staff, order[0], license_quantity, _counter[0])
-    result = services.ship_lines(
-        ledger.session, staff.analyst, order, lambda _s, r: [(x.line.id, x.line.status) for x in r.lines]
-    )
-    check_invariant(ledger)
-    for line_id, status in result:
+        _grant(world.ledger, world.staff, order[0], license_quantity, _counter[0])
+    for line_id, status, decision in _ship(world, door, order):
+        check_invariant(world.ledger)
         if status != "held":
             continue
-        with ledger.session() as s:
-            held = services.get_line(s, staff.viewer, line_id).decision
-        hits = [h for h in held["screening"] if h.get("entry_id") and not h.get("suppressed_by")]
+        hits = [h for h in decision["screening"] if h.get("entry_id") and not h.get("suppressed_by")]
         reviews = [
             services.ReviewAnswer(h["party"], h["entry_id"], "", a, "reviewed in the invariant test")
             for h, a in zip(hits, answers, strict=False)
             if a is not None
         ]
-        with contextlib.suppress(Conflict):
-            services.release_line(
-                ledger.session,
-                staff.approver,
-                line_id,
-                lambda _s, _d: None,
-                reason="invariant test",
-                answers=services.ReleaseAnswers(reviews, {}),
-            )
-        check_invariant(ledger)
+        _release(world, door, line_id, reviews)
+        check_invariant(world.ledger)
 
 
 def test_h100_to_huawei_release_is_refused(tmp_path: Path) -> None:
