@@ -233,3 +233,34 @@ def test_h100_to_huawei_release_is_refused(tmp_path: Path) -> None:
         refused = s.execute(select(AuditRecord).where(AuditRecord.action == "hold.release.refused")).scalars()
         assert len(list(refused)) == 1
     check_invariant(ledger)
+
+
+def test_a_long_decision_holds_no_write_lock(tmp_path: Path) -> None:
+    """Shipments decide before their transaction: while one waits on a slow engine, other writers commit."""
+    import threading
+    import time
+
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    staff = Staff(ledger)
+    started = threading.Event()
+
+    def slow(line: OrderLine, as_of: dt.date | None) -> Any:
+        started.set()
+        time.sleep(1.5)
+        return services.default_decide(line, as_of)
+
+    line = OrderLine(item="L20", quantity=1, destination="DE", ship_date=dt.date(2025, 5, 1))
+    worker = threading.Thread(
+        target=services.ship_lines,
+        args=(ledger.session, staff.analyst, [line], lambda _s, _r: None),
+        kwargs={"decide": slow},
+    )
+    worker.start()
+    assert started.wait(5)
+    t0 = time.monotonic()
+    with ledger.session() as s:  # BEGIN IMMEDIATE: would wait for the shipment if it held the write lock
+        services.upsert_party(s, Party(name="Example Trading GmbH", role="end_user", country="DE"), staff.analyst)
+    assert time.monotonic() - t0 < 1.0
+    worker.join(10)
+    check_invariant(ledger)
+    ledger.close()

@@ -571,7 +571,8 @@ def check_line(
     """Determine the line, then apply the licenses on file (LICENSE_REQUIRED -> LICENSED when one covers it),
     and record the decision in the audit log."""
     require(actor.name, actor.role, "check")
-    base = (decide or default_decide)(line, as_of or line.ship_date)
+    decide = decide or reviewed_decide(review_snapshot(session))  # reviews feed checks as they feed shipments
+    base = decide(line, as_of or line.ship_date)
     decision, _ = ledger_aware(base, line, _licenses(session, lock=False))
     decision = _stamp(decision, actor)
     audit.append(
