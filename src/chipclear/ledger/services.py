@@ -16,6 +16,16 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chipclear.bounds import (
+    MAX_DB_INT,
+    Identifier,
+    ItemId,
+    LicenseNumber,
+    Note,
+    Quantity,
+    ValueUSD,
+    checked,
+)
 from chipclear.decision import Decision, OrderLine, Party, Verdict
 from chipclear.errors import Conflict, InputError, NotFound
 from chipclear.ledger import audit
@@ -182,10 +192,12 @@ def apply_for_license(
 ) -> LicenseApplication:
     """Create an application: a draft, or submitted when the agency's number or submission date is given."""
     require(actor.name, actor.role, "application.write")
-    if quantity is not None and quantity <= 0:
-        raise InputError("quantity: must be a positive whole number", field="quantity")
-    if value_usd is not None and value_usd < 0:
-        raise InputError("value: must not be negative", field="value")
+    checked(Quantity, quantity, "quantity")
+    checked(ValueUSD, value_usd, "value")
+    checked(Note, note, "note")
+    checked(LicenseNumber, application_number, "application_number")
+    for i, one in enumerate(items):
+        checked(ItemId, one, f"items[{i}]")
     destinations = [d.upper() for d in _check_codes(destinations, "destinations")]
     checked_parties = _check_parties(parties)
     if not any(p["role"] == "end_user" for p in checked_parties):
@@ -259,6 +271,7 @@ def submit_application(
     submitted_on: dt.date | None = None,
 ) -> LicenseApplication:
     require(actor.name, actor.role, "application.write")
+    checked(LicenseNumber, application_number, "application_number")
     app = get_application(session, actor, app_id, for_update=True)
     if app.status != "draft":
         raise Conflict(f"application {app_id} is {app.status}; only a draft can be submitted")
@@ -335,6 +348,10 @@ def grant_license(
     """Record the agency's grant of a submitted application as a license. Items, destinations and parties
     default to the application's; the quantity limit defaults to the quantity applied for."""
     require(actor.name, actor.role, "license.write")
+    checked(LicenseNumber, number, "number")
+    checked(Quantity, quantity_limit, "quantity_limit")
+    checked(ValueUSD, value_limit_usd, "value_limit_usd")
+    checked(Note, conditions, "conditions")
     app = get_application(session, actor, app_id, for_update=True)
     if app.status != "submitted":
         raise Conflict(f"application {app_id} is {app.status}; only a submitted application can be granted")
@@ -562,6 +579,8 @@ class ShipmentResult:
 
 def _decrement(session: Session, lic: License, sl: ShipmentLine, line: OrderLine, actor: Actor) -> LicenseUsage:
     value = cents(line.value_usd) or 0
+    if lic.quantity_used + line.quantity > MAX_DB_INT:  # a license limited by value only: keep the count storable
+        raise Conflict(f"license {lic.number}: its used quantity would exceed what the ledger can store")
     lic.quantity_used += line.quantity
     lic.value_used_cents += value
     terms = terms_of(lic)
@@ -610,6 +629,7 @@ def ship(
     require(actor.name, actor.role, "ship")
     if not lines:
         raise InputError("ship: no order lines given", field="lines")
+    checked(Identifier, reference, "reference")
     for i, line in enumerate(lines):
         _validate_line(line, i)
     decide = decide or default_decide

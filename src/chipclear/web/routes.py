@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from chipclear.api.deps import COOKIE_NAME, Tx, ledger_of
 from chipclear.api.errors import NotAvailable
 from chipclear.api.routers.check import check_line
+from chipclear.bounds import Quantity, ValueUSD, checked
 from chipclear.catalog import load_catalog
 from chipclear.decision import EndUse, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
@@ -158,8 +159,7 @@ def order_line_from_form(form: dict[str, Any]) -> OrderLine:
         quantity = int(str(form["quantity"]).strip() or "1")
     except ValueError:
         raise InputError(f"quantity: {form['quantity']!r} is not a whole number", field="quantity") from None
-    if quantity < 1:
-        raise InputError("quantity: must be at least 1", field="quantity")
+    checked(Quantity, quantity, "quantity")
     try:
         ship_date = dt.date.fromisoformat(str(form["ship_date"])) if form["ship_date"] else None
     except ValueError:
@@ -170,8 +170,18 @@ def order_line_from_form(form: dict[str, Any]) -> OrderLine:
             value = float(form["value_usd"])
         except ValueError:
             raise InputError(f"value: {form['value_usd']!r} is not a number", field="value_usd") from None
+        checked(ValueUSD, value, "value_usd")
     if not str(form["item"]).strip():
         raise InputError("item: choose an item from the catalog", field="item")
+    try:
+        return _order_line(form, quantity, ship_date, value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{field}: {first['msg']}", field=field) from None
+
+
+def _order_line(form: dict[str, Any], quantity: int, ship_date: dt.date | None, value: float | None) -> OrderLine:
     destination = _code(str(form["destination"]), "destination")
     if destination is None:
         raise InputError("destination: choose a country", field="destination")
@@ -199,21 +209,16 @@ def order_line_from_form(form: dict[str, Any]) -> OrderLine:
         advanced_node_ic_production=bool(form["advanced_node_ic_production"]),
         military=bool(form["military"]),
     )
-    try:
-        return OrderLine(
-            item=str(form["item"]).strip(),
-            quantity=quantity,
-            destination=destination,
-            ship_date=ship_date,
-            parties=parties,
-            end_use=end_use,
-            value_usd=value,
-            order_id=str(form["order_id"]).strip() or None,
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{field}: {first['msg']}", field=field) from None
+    return OrderLine(
+        item=str(form["item"]).strip(),
+        quantity=quantity,
+        destination=destination,
+        ship_date=ship_date,
+        parties=parties,
+        end_use=end_use,
+        value_usd=value,
+        order_id=str(form["order_id"]).strip() or None,
+    )
 
 
 def duty_for(form: dict[str, Any], line: OrderLine) -> tuple[dict[str, Any] | None, str | None]:
