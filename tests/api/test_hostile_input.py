@@ -83,7 +83,9 @@ BAD_LINES = [
 ]
 
 
-@pytest.mark.parametrize(("field", "changes"), BAD_LINES, ids=[f"{f}={list(c.values())[0][:12]}" for f, c in BAD_LINES])
+@pytest.mark.parametrize(
+    ("field", "changes"), BAD_LINES, ids=[f"{f}={next(iter(c.values()))[:12]}" for f, c in BAD_LINES]
+)
 def test_bad_numbers_and_text_get_a_4xx_naming_the_field_and_write_nothing(
     world: tuple[TestClient, Keys, str], field: str, changes: dict[str, str]
 ) -> None:
@@ -101,7 +103,7 @@ def test_bad_numbers_and_text_get_a_4xx_naming_the_field_and_write_nothing(
 
 
 def test_the_largest_accepted_values_are_stored(world: tuple[TestClient, Keys, str]) -> None:
-    client, keys, url = world
+    client, keys, _url = world
     line = {**LINE, "quantity": MAX_QUANTITY, "value_usd": MAX_VALUE_USD, "parties": [{"name": "W" * 300}]}
     r = client.post("/api/shipments", json={"lines": [line]}, headers=h(keys.admin))
     assert r.status_code == 201, r.text
@@ -133,8 +135,13 @@ def test_a_license_number_with_a_slash_can_be_fetched(world: tuple[TestClient, K
             services.submit_application(s, actor, app.id, application_number="Z-1")
             for number in ("D123/45", "A/B?c#d %x"):
                 services.apply_for_license(
-                    s, actor, items=["H20"], destinations=["CN"], parties=[{"name": "Acme", "role": "end_user"}],
-                    quantity=5, application_number=f"N{number}",
+                    s,
+                    actor,
+                    items=["H20"],
+                    destinations=["CN"],
+                    parties=[{"name": "Acme", "role": "end_user"}],
+                    quantity=5,
+                    application_number=f"N{number}",
                 )
             apps = services.list_applications(s, actor)
             services.grant_license(s, actor, app.id, number="D123/45", valid_from=dt_date(), valid_to=dt_date(1))
