@@ -24,6 +24,7 @@ ACTIONS: dict[str, Role] = {
     "read": Role.VIEWER,
     "audit.verify": Role.VIEWER,
     "audit.export": Role.VIEWER,
+    "audit.export.secrets": Role.ADMIN,  # key hashes and prefixes in the export (redacted for other roles)
     "party.write": Role.ANALYST,
     "screen": Role.ANALYST,
     "check": Role.ANALYST,

@@ -283,7 +283,7 @@ def audit_export(request: Request) -> Response:
     with console_tx(request) as tx:
         tx.require("audit.export")
         out = io.StringIO()
-        audit.export(tx.session, out)
+        audit.export(tx.session, out, redact_secrets=not allowed(tx.actor.role, "audit.export.secrets"))
     return Response(
         out.getvalue(),
         media_type="application/x-ndjson",
