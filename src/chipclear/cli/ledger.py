@@ -506,7 +506,8 @@ def ship_command(
                     "line_id": x.line.id,
                     "status": x.line.status,
                     "license": x.license_number,
-                    "decision": x.decision.to_json(),
+                    "historical": bool(x.line.decision.get("historical_entry")),
+                    "decision": x.line.decision,  # as recorded (with the historical-entry mark)
                 },
             )
             for x in result.lines
