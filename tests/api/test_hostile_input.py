@@ -18,7 +18,7 @@ from chipclear.bounds import MAX_QUANTITY, MAX_VALUE_USD
 from chipclear.ledger import open_ledger, services, users
 from chipclear.ledger.models import AuditRecord, Shipment
 
-from .conftest import Keys, h
+from .conftest import Keys, h, sign_in
 
 LINE = {"item": "H20", "quantity": 1, "destination": "CN", "ship_date": "2025-05-01"}
 
@@ -188,11 +188,6 @@ def test_lists_update_errors_name_the_upload_not_the_temporary_path(world: tuple
     files = {"file": ("tiny.csv", b"name,source\nAcme,EL\n", "text/csv")}
     r = client.post("/api/lists/update", files=files, headers=h(keys.admin))
     assert r.status_code in (400, 422) and "chipclear-upload" not in r.text and "tiny.csv" in r.text
-
-
-def sign_in(client: TestClient, key: str) -> None:
-    r = client.post("/login", data={"key": key, "next": "/check"}, follow_redirects=False)
-    assert r.status_code == 303, r.text
 
 
 @pytest.mark.parametrize(
