@@ -10,13 +10,15 @@ Why these numbers (they are storage limits, not regulation):
   far from the 2**63 - 1 limit even summed over many lines, and exact in a float.
 - Text lengths follow the ledger's columns (party names ``VARCHAR(300)``, items ``VARCHAR(200)``, license numbers
   ``VARCHAR(60)``); free text (notes, reasons, end-use text) stops at 4,000 characters.
-- No text may contain a NUL character: PostgreSQL cannot store one in a text column.
+- No text may contain a NUL character (PostgreSQL cannot store one in a text column) or a lone surrogate (not
+  UTF-8).
 - Numbers must be finite: NaN and infinities (JSON ``NaN``, ``Infinity``, ``1e999``) are refused.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -41,9 +43,15 @@ MAX_PARTIES = 100
 MAX_LIST = 100  # certifications, claims, ownership chains, items/destinations of an application
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and lone surrogates (not encodable as UTF-8)
+
+
 def no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain a NUL character")
+    found = _UNSTORABLE.search(value)
+    if found is not None:
+        if found.group() == "\x00":
+            raise ValueError("must not contain a NUL character")
+        raise ValueError("must be valid Unicode text (a lone surrogate cannot be stored)")
     return value
 
 
