@@ -64,13 +64,15 @@ class LicenseExceptionUse(BaseModel):
 
 
 class Party(BaseModel):
-    """A party to an order line. ``parents`` is the ownership chain, nearest parent first."""
+    """A party to an order line. ``parents`` is the ownership chain, nearest parent first; ``owners`` is the set of
+    the party's direct owners with their shares (the affiliates rule adds the shares of listed owners)."""
 
     name: Name
     role: Role = "end_user"  # end_user | ultimate_consignee | intermediate_consignee | purchaser
     country: Country | None = None  # ISO 3166-1 alpha-2 where the party is located
     headquarters_country: Country | None = None
     parents: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)
+    owners: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)
 
 
 class ParentLink(BaseModel):

@@ -24,6 +24,7 @@ NAV = [
     ("/check", "Check a shipment"),
     ("/items", "Catalog"),
     ("/chip-map", "Chip map"),
+    ("/models", "AI models"),
     ("/screening", "Screening"),
     ("/licenses", "Licenses"),
     ("/holds", "Holds"),
