@@ -43,6 +43,7 @@ def _run(spec: dict[str, Any]) -> DutyResult:
         item=_item(spec),
         end_use=spec.get("end_use"),
         claims=[str(c) for c in spec.get("claims", [])],
+        entry_type=spec.get("entry_type"),
     )
 
 
