@@ -174,6 +174,8 @@ class TimelineSegment:
                 for ln in r.lines
             ],
             "unknowns": [u.id for u in r.unknowns if u.changes_total],
+            "headings_to_file": r.headings_to_file,
+            "headings_unknown": r.headings_unknown,
         }
 
 

@@ -837,6 +837,7 @@ def calculate(data: TariffData, req: Request) -> DutyResult:
         item=req.item.name if req.item is not None else None,
         end_use=req.end_use,
         claims=sorted(req.claims),
+        entry_type=req.entry_type,
     )
 
 
