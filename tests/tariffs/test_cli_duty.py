@@ -141,9 +141,10 @@ def test_duty_entry_type_section321_and_headings_to_file() -> None:
     assert data["entry_type"] == "section321" and data["total_rate"] == 0 and data["headings_to_file"] == []
     after = run(*base, "--date", "2025-05-02")
     assert after.returncode == 0, after.stderr
-    assert "Chapter 99 headings to file: 9903.88.03, 9903.01.32" in " ".join(after.stdout.split())
-    assert "Heading not confirmed in the data" in after.stdout  # the 20% fentanyl line
-    missing = run("duty", "--hts", "8473.30.1180", "--origin", "CN", "--date", "2024-06-01", "--entry-type", "section321")
+    assert "Chapter 99 headings to file: 9903.88.03, 9903.01.24, 9903.01.32" in " ".join(after.stdout.split())
+    missing = run(
+        "duty", "--hts", "8473.30.1180", "--origin", "CN", "--date", "2024-06-01", "--entry-type", "section321"
+    )
     assert missing.returncode == 2 and "value" in missing.stderr
 
 
@@ -157,7 +158,7 @@ def test_duty_timeline_shows_headings_to_file() -> None:
     claimed = run("duty", "timeline", "--hts", "8473.30.1180", "--origin", "CN", "--claim", "9903.01.23", "--json")
     rows = {s["from"]: s for s in json.loads(claimed.stdout)["segments"]}
     assert rows["2025-02-04"]["headings_to_file"] == ["9903.88.03", "9903.01.23"]
-    assert rows["2025-03-07"]["headings_unknown"] == ["IEEPA fentanyl duty (China, Hong Kong)"]
+    assert rows["2025-03-07"]["headings_to_file"] == ["9903.88.03", "9903.01.24"]
     table = run("duty", "timeline", "--hts", "8473.30.1180", "--origin", "CN")
     assert table.returncode == 0 and "Headings to" in table.stdout and "9903.01.24" in table.stdout
 

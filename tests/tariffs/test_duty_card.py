@@ -21,8 +21,13 @@ def _render(result_json: dict[str, object]) -> str:
 
 def test_duty_card_lists_headings_to_file_and_unconfirmed_headings() -> None:
     html = _render(duty("8473.30.1180", "CN", dt.date(2025, 6, 1), value=25000).to_json())
-    assert 'id="duty-headings"' in html and "9903.88.03, 9903.01.32" in html
-    assert 'id="duty-headings-unknown"' in html and "IEEPA fentanyl duty" in html
+    assert 'id="duty-headings"' in html and "9903.88.03, 9903.01.24, 9903.01.32" in html
+    assert 'id="duty-headings-unknown"' not in html
+    # A measure whose heading the data does not confirm is named, never left blank (8486 column 2 for RU: open).
+    open_ = duty("8542.31.00", "CN", dt.date(2025, 6, 1)).to_json()
+    open_["lines"].append({**open_["lines"][-1], "heading": None, "rate": 5.0, "measure": "Some measure"})
+    open_["headings_unknown"] = ["Some measure"]
+    assert "Some measure" in _render(open_).split('id="duty-headings-unknown"')[1]
 
 
 def test_duty_card_shows_the_per_use_232_heading() -> None:
