@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["determined", "indeterminate"]
+
+_SINGLE_HEADING = re.compile(r"^99\d{2}\.\d{2}\.\d{2}$")
 
 
 def cite(citation: str, sources: list[str]) -> str:
@@ -120,8 +123,11 @@ class DutyResult:
 
     @property
     def headings_to_file(self) -> list[str]:
-        """The Chapter 99 headings the entry line reports, in stack order (column 1 is the HTS line itself)."""
-        found = [ln.heading for ln in self.lines if ln.heading and ln.heading.startswith("99")]
+        """The Chapter 99 headings the entry line reports, in stack order (column 1 is the HTS line itself).
+
+        Only single headings: an open choice ('9903.79.01 or 9903.79.02') or a range of headings is an open
+        question shown on its line, not something a broker can file yet."""
+        found = [ln.heading for ln in self.lines if ln.heading and _SINGLE_HEADING.match(ln.heading)]
         return list(dict.fromkeys(found))
 
     @property
