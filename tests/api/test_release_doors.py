@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import Keys, h
+from .conftest import Keys, h, sign_in
 
 HUAWEI = {"name": "Huawei Technologies Co., Ltd.", "role": "end_user", "country": "CN"}
 NEAR = {"name": "Huawei Technologies Services Co", "role": "end_user", "country": "DE"}
@@ -47,7 +47,7 @@ def test_a_release_with_reviews_redecides_and_reviews_feed_later_shipments(clien
     hits = [x for x in held["decision"]["screening"] if x["entry_id"]]
     assert hits
     # the console's Holds page offers each open hit to the approver
-    client.cookies.set("chipclear_key", keys.approver)
+    sign_in(client, keys.approver)
     page = client.get("/holds").text
     assert f"review::{NEAR['name']}::{hits[0]['entry_id']}" in page
     client.cookies.clear()
@@ -66,7 +66,7 @@ def test_a_release_with_reviews_redecides_and_reviews_feed_later_shipments(clien
     reviews = client.get("/api/screen/reviews", headers=h(keys.viewer)).json()
     assert {x["entry_id"] for x in reviews} == {x["entry_id"] for x in hits}
     # the Holds page has nothing left open
-    client.cookies.set("chipclear_key", keys.viewer)
+    sign_in(client, keys.viewer)
     assert "Nothing is held." in client.get("/holds").text
 
 
@@ -87,7 +87,7 @@ def test_stale_lists_hold_a_ship_unless_the_deployment_accepts_them(
     held = _ship(client, keys.analyst, line)
     assert (held["status"], held["verdict"]) == ("held", "NLR")
     assert any("stale lists" in x["detail"] for x in held["decision"]["reasons"])
-    client.cookies.set("chipclear_key", keys.viewer)
+    sign_in(client, keys.viewer)
     page = client.get("/holds").text
     assert 'id="stale-lists"' in page and "chipclear lists update" in page
     monkeypatch.setenv("CHIPCLEAR_STALE_LISTS_ON_SHIP", "ship")
