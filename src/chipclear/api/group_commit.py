@@ -22,6 +22,7 @@ from chipclear.api.deps import LedgerHolder
 from chipclear.api.errors import NotAvailable
 from chipclear.decision import Decision, OrderLine
 from chipclear.ledger import services
+from chipclear.ledger.sessions import signed_in_user
 from chipclear.ledger.users import SystemActor, authenticate
 
 log = logging.getLogger("chipclear.api")
@@ -40,6 +41,7 @@ class _Check:
     line: OrderLine
     as_of: dt.date | None
     decision: Decision
+    console: bool = False  # ``key`` is a console session id, not an API key
     done: threading.Event = field(default_factory=threading.Event)
     result: Decision | None = None
     error: BaseException | None = None
@@ -51,8 +53,10 @@ class GroupCommit:
         self._pending: deque[_Check] = deque()
         self._mutex = threading.Lock()
 
-    def check(self, key: str, line: OrderLine, as_of: dt.date | None, decision: Decision) -> Decision:
-        item = _Check(key, line, as_of, decision)
+    def check(
+        self, key: str, line: OrderLine, as_of: dt.date | None, decision: Decision, *, console: bool = False
+    ) -> Decision:
+        item = _Check(key, line, as_of, decision, console)
         with self._mutex:
             self._pending.append(item)
         while not item.done.is_set():
@@ -75,7 +79,7 @@ class GroupCommit:
                 for item in batch:
                     try:
                         with session.begin_nested():
-                            user = authenticate(session, item.key)
+                            user = (signed_in_user if item.console else authenticate)(session, item.key)
                             actor = SystemActor(user.name, user.role)
                             item.result = services.check_line(
                                 session, item.line, actor, decide=_already(item.decision), as_of=item.as_of
@@ -102,12 +106,14 @@ def decide(line: OrderLine, as_of: dt.date | None) -> Decision:
         raise
 
 
-def check_and_record(group: GroupCommit, key: str, line: OrderLine, as_of: dt.date | None) -> Decision:
+def check_and_record(
+    group: GroupCommit, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False
+) -> Decision:
     """The ledger's check (determination, licenses on file, audit record), shared by the API and the console.
 
     The determination runs first, outside any transaction; the ledger step runs in a group commit with the
     other checks waiting at that moment, answered only after the commit."""
-    return group.check(key, line, as_of, decide(line, as_of))
+    return group.check(key, line, as_of, decide(line, as_of), console=console)
 
 
 __all__ = ["GroupCommit", "check_and_record", "decide"]

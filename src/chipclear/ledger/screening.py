@@ -5,10 +5,11 @@ The requests and the review answer are pydantic models, so every door validates 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from chipclear.bounds import Country, Identifier, Name, Reason, no_nul
 from chipclear.errors import Conflict, InputError
 from chipclear.ledger import audit
 from chipclear.ledger.db import Ledger
@@ -20,19 +21,19 @@ from chipclear.screening.views import ReviewAnswer, ReviewView
 
 
 class ScreenRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=500)
-    country: str | None = Field(None, max_length=10, description="ISO 3166-1 alpha-2")
-    address: str | None = Field(None, max_length=1000)
+    name: Annotated[str, AfterValidator(no_nul)] = Field(min_length=1, max_length=500)
+    country: Country | None = Field(None, description="ISO 3166-1 alpha-2")
+    address: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=1000)
     limit: int = Field(10, ge=1, le=100)
 
 
 class ReviewRequest(BaseModel):
-    party_name: str = Field(min_length=1, max_length=500)
-    country: str | None = Field(None, max_length=10)
-    entry_id: str = Field(min_length=1, max_length=200)
-    entry_hash: str = Field(min_length=1, max_length=128)
+    party_name: Name = Field(min_length=1)  # stored: the ledger's bound, chipclear.bounds
+    country: Country | None = None
+    entry_id: Identifier = Field(min_length=1)
+    entry_hash: Identifier = Field(min_length=1, max_length=128)
     decision: Literal["not_a_match", "match"]
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Reason
 
 
 def review_store(ledger: Ledger, actor: SystemActor) -> LedgerReviewStore:

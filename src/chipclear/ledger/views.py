@@ -87,6 +87,7 @@ class ShipmentLineView(View):
     quantity: int
     destination: str
     ship_date: str
+    historical: bool
     value_usd: float | None
     status: str
     verdict: str
@@ -171,6 +172,7 @@ def line_json(sl: ShipmentLine, license_number: str | None = None) -> dict[str, 
         "quantity": sl.quantity,
         "destination": sl.destination,
         "ship_date": sl.ship_date.isoformat(),
+        "historical": bool((sl.decision or {}).get("historical_entry")),  # recorded after its ship date
         "value_usd": _money(sl.value_cents),
         "status": sl.status,
         "verdict": sl.verdict,
@@ -244,6 +246,8 @@ class AuditVerifyView(View):
     first_bad_seq: int | None
     problem: str | None
     last_hash: str | None
+    redacted: int = 0  # records whose secrets were redacted in the export that was checked
+    anchors: int = 0  # anchors and checkpoints checked
 
 
 __all__ = [

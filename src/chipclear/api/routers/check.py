@@ -16,9 +16,11 @@ from chipclear.determination.views import DiffView, TimelineView
 router = APIRouter(tags=["check"])
 
 
-def check_line(request: Request, key: str, line: OrderLine, as_of: dt.date | None) -> Decision:
+def check_line(
+    request: Request, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False
+) -> Decision:
     """The ledger's check through the server's group commit (``chipclear.api.group_commit``)."""
-    return check_and_record(request.app.state.group_commit, key, line, as_of)
+    return check_and_record(request.app.state.group_commit, key, line, as_of, console=console)
 
 
 @router.post(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from chipclear.api.deps import api_key, transaction
+from chipclear.bounds import Identifier, Role
 from chipclear.ledger import users
 from chipclear.ledger.views import ActorView, NewUserView, UserView, user_json
 
@@ -15,8 +16,8 @@ router = APIRouter(tags=["users"])
 
 
 class UserIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    role: str = Field(max_length=20, description="viewer, analyst, approver or admin")
+    name: Identifier = Field(min_length=1)
+    role: Role = Field(max_length=20, description="viewer, analyst, approver or admin")
 
 
 @router.get("/me", response_model=ActorView, summary="The user the API key belongs to")
