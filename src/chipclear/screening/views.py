@@ -27,11 +27,11 @@ class HitView(View):
     programs: list[str]
     source_list_url: str | None
     entry_hash: str
-    suppressed_by: dict[str, str] | None
+    suppressed_by: dict[str, Any] | None
 
 
 class ScreeningResultView(View):
-    query: dict[str, str | None]
+    query: dict[str, Any]
     list_version: str
     list_date: str | None
     stale: bool
@@ -57,6 +57,7 @@ class ReviewView(View):
     reason: str
     decision: str
     decided_at: str | None = None
+    review_id: int | None = None  # the ledger's review number
 
 
 class ReviewAnswer(View):
