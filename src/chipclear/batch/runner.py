@@ -208,7 +208,7 @@ def _earlier_lists(spec: str, current_version: str) -> Any:
     store = ListStore()
     previous = (store.current() or {}).get("previous") or {}
     if spec in ("previous", previous.get("version")) and previous.get("file"):
-        return load_list(store.directory / previous["file"], previous.get("format"))
+        return store.load_previous()
     known = ", ".join(v for v in ("embedded", embedded.version, previous.get("version")) if v)
     raise InputError(
         f"--since-lists: {spec!r} is not a list file or a known list version (known: {known}, previous; "
