@@ -23,7 +23,7 @@ import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chipclear.screening.model import ListEntry
 
@@ -144,10 +144,21 @@ def derive_listings(entries: Iterable[ListEntry], extra: Mapping[str, str] | Non
     for the CSL's Entity List entries)."""
     extra = extra or {}
     cited: dict[str, list[Citation]] = {}
+    paired: dict[str, tuple[list[Citation], list[Citation]]] = {}
     for entry in entries:
-        text = " ; ".join(t for t in (entry.federal_register_notice, extra.get(entry.entry_id)) if t)
-        cited[entry.entry_id] = parse_citations(text)
+        own, more = parse_citations(entry.federal_register_notice), parse_citations(extra.get(entry.entry_id))
+        cited[entry.entry_id] = own + more
+        if own and [c.volume for c in own] == [c.volume for c in more]:
+            paired[entry.entry_id] = (own, more)
     calendar = PageCalendar(c for cs in cited.values() for c in cs)
+    for entry_id, (own, more) in paired.items():
+        # The same entry cited by the CSL ("90 FR 4617": the rule's first page) and by the Entity List text
+        # ("90 FR 4619, 1/16/25": the page of the supplement) with the same volumes in the same order: the k-th
+        # citation of each is the same Federal Register action, so an undated one takes its partner's date.
+        dates = [calendar.date_of(m) for m in more]
+        if all(d is not None for d in dates):
+            own_dated = [c if calendar.date_of(c) else replace(c, date=d) for c, d in zip(own, dates, strict=True)]
+            cited[entry_id] = own_dated + more
     out: dict[str, Listing] = {}
     for entry_id, citations in cited.items():
         if not citations:
