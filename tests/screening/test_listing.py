@@ -53,6 +53,14 @@ def test_page_calendar_dates_a_page_between_two_pages_of_one_issue() -> None:
     assert cal2.date_of(Citation(90, 4800, None, "")) is None  # after the last dated page: unknown
 
 
+def test_pages_out_of_date_order_date_no_neighbours() -> None:
+    """88 FR 200 is dated before 88 FR 100: one of the two dates is a typo, so 88 FR 150 stays undated."""
+    calendar = PageCalendar(parse_citations("88 FR 100, 3/1/23; 88 FR 200, 2/1/23; 88 FR 300, 3/1/23"))
+    assert calendar.out_of_order == [(88, 100), (88, 200)]
+    assert calendar.date_of(Citation(88, 150, None, "88 FR 150")) is None
+    assert calendar.date_of(Citation(88, 200, None, "88 FR 200")) == dt.date(2023, 2, 1)  # its own date stands
+
+
 def test_listing_is_the_earliest_citation_and_later_ones_are_amendments() -> None:
     entry = ListEntry(
         entry_id="x", source="EL", name="X", federal_register_notice="88 FR 2000, 1/5/23; 86 FR 10, 1/4/21"

@@ -93,7 +93,16 @@ class PageCalendar:
         pages: dict[int, list[tuple[int, dt.date]]] = {}
         for (volume, page), date in self._exact.items():
             pages.setdefault(volume, []).append((page, date))
-        self._pages = {v: sorted(p) for v, p in pages.items()}
+        # A page dated before the dated page below it breaks consecutive pagination: one of the two dates is a
+        # typo, so neither page dates the pages around it (each still dates its own citations).
+        self.out_of_order: list[tuple[int, int]] = []
+        self._pages: dict[int, list[tuple[int, dt.date]]] = {}
+        for volume, rows in pages.items():
+            rows.sort()
+            bad = {i for i in range(1, len(rows)) if rows[i][1] < rows[i - 1][1]}
+            bad |= {i - 1 for i in bad}
+            self.out_of_order += [(volume, rows[i][0]) for i in sorted(bad)]
+            self._pages[volume] = [r for i, r in enumerate(rows) if i not in bad]
 
     def date_of(self, c: Citation) -> dt.date | None:
         if c.date is not None:
