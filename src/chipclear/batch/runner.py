@@ -379,6 +379,12 @@ def run_batch(
         for h in found.hits
         if (d := getattr(h, "listed_on", None))
     }
+    # The list dates appear in decision text (e.g. the stale-list reason "list dated 2026-07-31 is ... old"): as
+    # epoch boundaries they are never a multi-day epoch's representative date, whose string is replaced per line.
+    for screener in screeners.values():
+        list_date = getattr(getattr(screener, "lists", None), "list_date", None)
+        if list_date is not None:
+            listed.add(list_date)
     dates = plan.data_dates(current_rules, geography, [run_date, *sorted(listed)])
     keyed = plan.build_keys(lines, hit_pairs, plan.epoch_boundaries(dates), options.exact)
     keys = plan.distinct_keys(keyed)
