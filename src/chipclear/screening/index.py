@@ -37,6 +37,10 @@ FUZZY_EDIT_COST = 0.6  # share of a character's worth lost per edit
 MIN_FUZZY_LEN = 4  # tokens shorter than this only match exactly
 LONG_TOKEN_LEN = 8  # tokens this long may differ by two edits
 MIN_SPLIT_PIECE = 3
+MAX_SPLIT_LEN = 60  # longer runs are not split into listed words (bounded work per token)
+MIN_FUZZY_TAIL, MAX_FUZZY_TAIL = 5, 24  # the last piece of a split may carry a typo within these lengths
+MAX_FUZZY_LEN = 56  # no listed token is longer than 48 characters: longer query tokens match only exactly
+MAX_QUERY_TOKENS = 64  # distinct query tokens considered (more cannot reach any threshold: extra tokens cost)
 FUZZY_CACHE_SIZE = 200_000
 MAX_ENTRY_CANDIDATES = 200
 MAX_BLOCK_POSTINGS = 600
@@ -252,7 +256,7 @@ class NameIndex:
 
     def _fuzzy_matches(self, token: str, max_edits: int) -> dict[int, float]:
         edits = min(_max_edits(len(token)), max_edits)
-        if not edits or not token.isalpha():
+        if not edits or not token.isalpha() or len(token) > MAX_FUZZY_LEN:
             return {}
         found = self._fuzzy_at_depth(token, min(edits, 1))
         if not found and edits > 1:
@@ -302,23 +306,34 @@ class NameIndex:
         return QueryToken(text, self.unknown_weight, {}, how, source)
 
     def _split(self, token: str) -> list[str] | None:
-        """Split an unlisted run of letters into listed tokens (the last piece may carry a typo)."""
-        if len(token) < 2 * MIN_SPLIT_PIECE:
+        """Split an unlisted run of letters into two or three listed tokens (the last piece may carry a typo).
+
+        Iterative and bounded: runs longer than ``MAX_SPLIT_LEN`` are not split, so the work per token is at
+        most quadratic in that constant, whatever the input."""
+        if len(token) < 2 * MIN_SPLIT_PIECE or len(token) > MAX_SPLIT_LEN:
             return None
         for cut in range(len(token) - MIN_SPLIT_PIECE, MIN_SPLIT_PIECE - 1, -1):
             head, tail = token[:cut], token[cut:]
             if head not in self.vocab:
                 continue
-            if tail in self.vocab or (len(tail) >= 5 and self.fuzzy_matches(tail)):
+            if self._tail_matches(tail):
                 return [head, tail]
-            rest = self._split(tail) if len(tail) >= 2 * MIN_SPLIT_PIECE else None
-            if rest and len(rest) <= 2:
-                return [head, *rest]
+            if len(tail) < 2 * MIN_SPLIT_PIECE:
+                continue
+            for cut2 in range(len(tail) - MIN_SPLIT_PIECE, MIN_SPLIT_PIECE - 1, -1):
+                mid, last = tail[:cut2], tail[cut2:]
+                if mid in self.vocab and self._tail_matches(last):
+                    return [head, mid, last]
         return None
+
+    def _tail_matches(self, tail: str) -> bool:
+        if tail in self.vocab:
+            return True
+        return MIN_FUZZY_TAIL <= len(tail) <= MAX_FUZZY_TAIL and bool(self.fuzzy_matches(tail))
 
     def query_variants(self, tokens: Sequence[str]) -> list[list[QueryToken]]:
         """The query as written, plus readings with unlisted runs split and split words joined."""
-        distinct = list(dict.fromkeys(tokens))
+        distinct = list(dict.fromkeys(tokens))[:MAX_QUERY_TOKENS]
         base = [self._token(t, (t,)) for t in distinct]
         variants = [base]
         split_variant: list[QueryToken] = []
@@ -578,7 +593,7 @@ def _near_legal_form(token: str) -> bool:
     words, keys = _legal_form_words()
     if token in words:
         return True
-    if len(token) < 3 or not token.isalpha():
+    if len(token) < 3 or len(token) > MAX_FUZZY_LEN or not token.isalpha():
         return False
     if len(token) >= 4 and phonetic_key(token) in keys:
         return True
