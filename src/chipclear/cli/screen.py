@@ -175,6 +175,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Screen a party (or a CSV of parties) against the restricted-party lists."""
+        from chipclear.cli import FAST_EXIT
+
+        FAST_EXIT["enabled"] = True
         if min_score is not None and not 0 <= min_score <= 1:
             raise InputError(f"--min-score {min_score} must be between 0 and 1", field="min_score")
         if file is not None:

@@ -20,9 +20,11 @@ Scoring (the same formula for the index and for ``name_similarity``):
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from rapidfuzz.distance import OSA
@@ -83,6 +85,56 @@ def phonetic_key(token: str) -> str:
             continue
         out.append(ch)
     return "".join(out)
+
+
+class Postings:
+    """Posting lists of every token as one flat array and its bounds: ``postings[tid]`` is a view."""
+
+    __slots__ = ("bounds", "flat")
+
+    def __init__(self, flat: np.ndarray, bounds: np.ndarray) -> None:
+        self.flat = flat
+        self.bounds = bounds.astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def __getitem__(self, tid: int) -> np.ndarray:
+        return self.flat[self.bounds[tid] : self.bounds[tid + 1]]
+
+
+def _string_key(text: str) -> int:
+    """A stable 64-bit key of a string (two CRCs; a collision only adds a candidate that is then verified)."""
+    raw = text.encode("utf-8")
+    return (zlib.crc32(raw) << 32) | zlib.adler32(raw)
+
+
+class DeleteIndex:
+    """The listed tokens' one-letter deletions as sorted 64-bit keys -> token ids (fast to store and load)."""
+
+    __slots__ = ("keys", "tids")
+
+    def __init__(self, keys: np.ndarray, tids: np.ndarray) -> None:
+        self.keys = keys
+        self.tids = tids
+
+    @classmethod
+    def build(cls, variants: list[str], owners: list[int]) -> DeleteIndex:
+        keys = np.fromiter((_string_key(v) for v in variants), dtype=np.uint64, count=len(variants))
+        tids = np.array(owners, dtype=np.int32)
+        order = np.argsort(keys, kind="stable")
+        return cls(keys[order], tids[order])
+
+    def lookup(self, variants: Iterable[str]) -> list[int]:
+        """Token ids whose deletions share a key with one of ``variants`` (candidates, to be verified)."""
+        wanted = np.fromiter((_string_key(v) for v in variants), dtype=np.uint64)
+        lo = np.searchsorted(self.keys, wanted, side="left")
+        hi = np.searchsorted(self.keys, wanted, side="right")
+        out: list[int] = []
+        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+            if b > a:
+                out.extend(self.tids[a:b].tolist())
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +238,7 @@ class NameIndex:
         self.unknown_weight = float(math.log((n_entries + 1) / 0.5))
         self.alias_entry = np.array(alias_entry, dtype=np.int32)
         self.alias_text = alias_text
-        self.alias_norm = alias_norm
+        self._alias_norm: list[NormalizedName] | None = alias_norm
         self.alias_tids = alias_tids
         self.alias_weight = np.array([float(self.token_weight[list(t)].sum()) for t in alias_tids], dtype=np.float32)
         self.postings = self._build_postings(alias_tids, len(vocab))
@@ -201,44 +253,101 @@ class NameIndex:
         self._fuzzy_cache: dict[tuple[str, int], dict[int, float]] = {}
         self.deletes = self._build_deletes()
 
+    # --- persistence (screening/persist.py stores this beside the list) ----------------------------------------
+
+    def to_state(self) -> dict[str, object]:
+        """Everything the index needs except the entries: plain containers and numpy arrays."""
+        return {
+            "vocab": self.vocab,
+            "token_weight": self.token_weight,
+            "unknown_weight": self.unknown_weight,
+            "alias_entry": self.alias_entry,
+            "alias_text": self.alias_text,
+            "alias_tids": self.alias_tids,
+            "alias_weight": self.alias_weight,
+            "postings": (self.postings.flat, self.postings.bounds),
+            "entry_postings": (self.entry_postings.flat, self.entry_postings.bounds),
+            "entry_row_bounds": self.entry_row_bounds,
+            "deletes": (self.deletes.keys, self.deletes.tids),
+            "phonetic": self.phonetic,
+            "stems": self.stems,
+        }
+
+    @classmethod
+    def from_state(cls, entries: Sequence[ListEntry], state: dict[str, Any]) -> NameIndex:
+        index = cls.__new__(cls)
+        index.entries = entries
+        index.vocab = state["vocab"]
+        index.tokens = list(index.vocab)  # ids were given in insertion order
+        index.token_weight = state["token_weight"]
+        index.unknown_weight = state["unknown_weight"]
+        index.alias_entry = state["alias_entry"]
+        index.alias_text = state["alias_text"]
+        index.alias_tids = state["alias_tids"]
+        index._alias_norm = None
+        index.alias_weight = state["alias_weight"]
+        index.postings = Postings(*state["postings"])
+        index.entry_postings = Postings(*state["entry_postings"])
+        index.alias_tid_sets = [frozenset(t) for t in index.alias_tids]
+        index.alias_weight_list = index.alias_weight.tolist()
+        index.entry_row_bounds = state["entry_row_bounds"]
+        bounds = index.entry_row_bounds
+        index.entry_tid_sets = [
+            frozenset().union(*index.alias_tid_sets[bounds[e] : bounds[e + 1]]) for e in range(len(entries))
+        ]
+        index._fuzzy_cache = {}
+        index.deletes = DeleteIndex(*state["deletes"])
+        index.phonetic = state["phonetic"]
+        index.stems = state["stems"]
+        return index
+
+    @property
+    def alias_norm(self) -> list[NormalizedName]:
+        """The normalised form of every listed name (recomputed on first use after a load from disk)."""
+        if self._alias_norm is None:
+            self._alias_norm = [normalize_name(text) for text in self.alias_text]
+        return self._alias_norm
+
+    def normalized(self, row: int) -> NormalizedName:
+        """The normalised form of one listed name."""
+        if self._alias_norm is not None:
+            return self._alias_norm[row]
+        return normalize_name(self.alias_text[row])
+
     @staticmethod
-    def _build_postings(alias_tids: list[tuple[int, ...]], n_tokens: int) -> list[np.ndarray]:
+    def _build_postings(alias_tids: list[tuple[int, ...]], n_tokens: int) -> Postings:
         flat_t = np.fromiter((t for tids in alias_tids for t in tids), dtype=np.int32)
         flat_a = np.repeat(np.arange(len(alias_tids), dtype=np.int32), [len(t) for t in alias_tids])
         order = np.argsort(flat_t, kind="stable")
         flat_t, flat_a = flat_t[order], flat_a[order]
-        bounds = np.searchsorted(flat_t, np.arange(n_tokens + 1))
-        return [flat_a[bounds[i] : bounds[i + 1]] for i in range(n_tokens)]
+        return Postings(flat_a, np.searchsorted(flat_t, np.arange(n_tokens + 1)))
 
-    def _build_entry_postings(self, n_entries: int) -> list[np.ndarray]:
+    def _build_entry_postings(self, n_entries: int) -> Postings:
         """token -> entries using it (each once), from the name postings in one vectorised pass."""
-        sizes = np.array([p.size for p in self.postings], dtype=np.int64)
-        flat_t = np.repeat(np.arange(len(self.postings), dtype=np.int64), sizes)
-        flat_e = self.alias_entry[np.concatenate(self.postings)].astype(np.int64)
+        n_tokens = len(self.postings)
+        flat_t = np.repeat(np.arange(n_tokens, dtype=np.int64), np.diff(self.postings.bounds))
+        flat_e = self.alias_entry[self.postings.flat].astype(np.int64)
         keys = np.unique(flat_t * (n_entries + 1) + flat_e)
         tids, ents = keys // (n_entries + 1), (keys % (n_entries + 1)).astype(np.int32)
-        bounds = np.searchsorted(tids, np.arange(len(self.postings) + 1))
-        return [ents[bounds[i] : bounds[i + 1]] for i in range(len(self.postings))]
+        return Postings(ents, np.searchsorted(tids, np.arange(n_tokens + 1)))
 
-    def _build_deletes(self) -> dict[str, list[int]]:
-        deletes: dict[str, list[int]] = {}
+    def _build_deletes(self) -> DeleteIndex:
+        variants: list[str] = []
+        owners: list[int] = []
         self.phonetic: dict[str, list[int]] = {}
         self.stems: dict[str, list[int]] = {}
         for token, tid in self.vocab.items():
             if len(token) < MIN_FUZZY_LEN or not token.isalpha():
                 continue
             for variant in {token, *(token[:i] + token[i + 1 :] for i in range(len(token)))}:
-                bucket = deletes.get(variant)
-                if bucket is None:
-                    deletes[variant] = [tid]
-                else:
-                    bucket.append(tid)
+                variants.append(variant)
+                owners.append(tid)
             key = phonetic_key(token)
             if len(key) >= 3:
                 self.phonetic.setdefault(key, []).append(tid)
             if len(token) >= 5:
                 self.stems.setdefault(plural_stem(token), []).append(tid)
-        return deletes
+        return DeleteIndex.build(variants, owners)
 
     # --- query side ------------------------------------------------------------------------------------------
 
@@ -275,14 +384,13 @@ class NameIndex:
 
     def _fuzzy_at_depth(self, token: str, edits: int) -> dict[int, float]:
         found: dict[int, float] = {}
-        for variant in _deletes(token, edits):
-            for tid in self.deletes.get(variant, ()):
-                if tid in found:
-                    continue
-                listed = self.tokens[tid]
-                distance = OSA.distance(token, listed, score_cutoff=edits)
-                if distance <= edits and _max_edits(len(listed)) >= distance:
-                    found[tid] = _fuzzy_similarity(distance, token, listed)
+        for tid in self.deletes.lookup(_deletes(token, edits)):
+            if tid in found:
+                continue
+            listed = self.tokens[tid]
+            distance = OSA.distance(token, listed, score_cutoff=edits)
+            if distance <= edits and _max_edits(len(listed)) >= distance:
+                found[tid] = _fuzzy_similarity(distance, token, listed)
         return found
 
     def _token(self, text: str, source: tuple[str, ...], how: str = "exact") -> QueryToken:

@@ -33,7 +33,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pypinyin import lazy_pinyin
 from unidecode import unidecode
 
 CJK_LEGAL_FORM_TOKEN = "zzcjklegalformzz"
@@ -142,6 +141,8 @@ def _cjk_run_to_latin(run: str) -> str:
 
 def _romanise(chars: str) -> str:
     if _HAN_RE.search(chars):
+        from pypinyin import lazy_pinyin  # imported on first Chinese name: it takes ~0.3 s
+
         return "".join(lazy_pinyin(chars))
     return unidecode(chars).replace(" ", "")
 

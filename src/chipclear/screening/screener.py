@@ -117,7 +117,9 @@ class Screener:
         match_threshold: float | None = None,
         review_threshold: float | None = None,
         max_age_days: int | None = None,
+        index: NameIndex | None = None,
     ) -> None:
+        """``index``: a prebuilt index over ``lists.entries`` (e.g. loaded from disk); built when omitted."""
         settings = get_settings()
         self.lists = lists
         self.match_threshold = settings.screening_match_threshold if match_threshold is None else match_threshold
@@ -129,7 +131,7 @@ class Screener:
                 field="screening_review_threshold",
             )
         self.max_age_days = settings.list_max_age_days if max_age_days is None else max_age_days
-        self.index = NameIndex(lists.entries)
+        self.index = index if index is not None else NameIndex(lists.entries)
         self._hashes: dict[int, str] = {}
         self._address_cache: dict[int, set[str]] = {}
         self._stale_memo: tuple[float, tuple[bool, str | None]] | None = None
@@ -288,7 +290,7 @@ class Screener:
     ) -> Hit:
         entry = self.lists.entries[e_no]
         pairs, unmatched_query, unmatched_listed = self.index.explain(variant, row, other_rows or ())
-        listed_norm = self.index.alias_norm[row]
+        listed_norm = self.index.normalized(row)
         explanation: dict[str, Any] = {
             "name_score": round(name_score, 4),
             "matched_tokens": [

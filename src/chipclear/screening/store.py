@@ -255,7 +255,6 @@ def default_screener() -> Screener:
 
     Rebuilt only when the active list (its pointer file) changes, e.g. after ``chipclear lists update``.
     """
-    from chipclear.screening.screener import Screener
 
     store = ListStore()
     info = store.current()
@@ -264,11 +263,25 @@ def default_screener() -> Screener:
         cached: Screener | None = _CACHE.get(key)
         if cached is not None:
             return cached
-        screener = Screener(store.load_active())
+        screener = _persisted_screener(store, info)
         if len(_CACHE) >= 3:  # keep the embedded one and a couple of stored updates
             _CACHE.pop(next(k for k in _CACHE if k != "embedded"), None)
         _CACHE[key] = screener
         return screener
+
+
+def _persisted_screener(store: ListStore, info: dict[str, Any] | None) -> Screener:
+    """The screener over the active list, its index loaded from beside the list (built and stored once)."""
+    from chipclear.screening.persist import load_or_build
+    from chipclear.screening.screener import Screener
+
+    if info is None:
+        lists = embedded_manifest()["lists"]
+        identity = "embedded:" + ":".join(str(v.get("sha256")) for _, v in sorted(lists.items()))
+    else:
+        identity = ":".join(str(info.get(k)) for k in ("file", "sha256", "list_date", "format", "origin"))
+    loaded, index, _ = load_or_build(store.directory / "index", identity, store.load_active)
+    return Screener(loaded, index=index)
 
 
 def reset_default_screener() -> None:
