@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,7 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class ScreeningResult:
-    query: dict[str, str | None]
+    query: dict[str, Any]
     list_version: str
     list_date: str | None
     stale: bool
@@ -135,6 +136,7 @@ class Screener:
         self._hashes: dict[int, str] = {}
         self._address_cache: dict[int, set[str]] = {}
         self._stale_memo: tuple[float, tuple[bool, str | None]] | None = None
+        self._source_codes: frozenset[str] | None = None
 
     @property
     def list_version(self) -> str:
@@ -225,12 +227,14 @@ class Screener:
         min_score: float | None = None,
         *,
         reviews: ReviewStore | None = None,
+        sources: Collection[str] | None = None,
     ) -> ScreeningResult:
         """Entries whose names match ``name``, best first, each with its explanation.
 
         ``min_score`` defaults to the review threshold; hits at/above the match threshold are matches, the
         others possible matches. With ``reviews``, hits a reviewer cleared for this party and this exact
-        entry content are moved to ``suppressed``.
+        entry content are moved to ``suppressed``. ``sources``: only hits from these lists (short codes such as
+        EL, SDN, MEU; case-insensitive); a code the loaded lists do not have is refused.
         """
         if not name or not name.strip():
             raise InputError("screen: the party name is empty", field="name")
@@ -239,6 +243,9 @@ class Screener:
         country = country.strip().upper() if country and country.strip() else None
         if country is not None and (len(country) != 2 or not country.isalpha()):
             raise InputError(f"screen: country {country!r} is not an ISO 3166-1 alpha-2 code", field="country")
+        if min_score is not None and not 0 <= min_score <= 1:
+            raise InputError(f"screen: min_score {min_score} must be between 0 and 1", field="min_score")
+        wanted = self._sources(sources)
         floor = self.review_threshold if min_score is None else min_score
         norm = normalize_name(name)
         variants = self.index.query_variants(norm.tokens) if norm.tokens else []
@@ -247,6 +254,8 @@ class Screener:
         candidates = self._candidates(variants, max(floor - bonus, 1e-6)) if variants else {}
         hits: list[Hit] = []
         for e_no, (name_score, row, v_no, across) in candidates.items():
+            if wanted is not None and self.lists.entries[e_no].source.upper() not in wanted:
+                continue
             adjust, notes = self._qualify(e_no, country, address_tokens)
             score = round(min(1.0, max(0.0, name_score + adjust)), 4)
             if score < floor:
@@ -266,7 +275,12 @@ class Screener:
                 kept.append(hit)
         stale, reason = self.staleness()
         return ScreeningResult(
-            query={"name": name, "country": country, "address": address},
+            query={
+                "name": name,
+                "country": country,
+                "address": address,
+                **({"sources": sorted(wanted)} if wanted is not None else {}),
+            },
             list_version=self.list_version,
             list_date=self.lists.list_date.isoformat() if self.lists.list_date else None,
             stale=stale,
@@ -276,6 +290,23 @@ class Screener:
             hits=tuple(kept[:limit]),
             suppressed=tuple(suppressed),
         )
+
+    def _sources(self, sources: Collection[str] | None) -> frozenset[str] | None:
+        if sources is None:
+            return None
+        wanted = frozenset(s.strip().upper() for s in sources if s and s.strip())
+        if not wanted:
+            return None
+        if self._source_codes is None:
+            self._source_codes = frozenset(e.source.upper() for e in self.lists.entries)
+        known = self._source_codes
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise InputError(
+                f"screen: sources {unknown} are not in list {self.list_version} (it has {sorted(known)})",
+                field="sources",
+            )
+        return wanted
 
     def _hit(
         self,
