@@ -31,6 +31,7 @@ from rapidfuzz.distance import OSA
 
 from chipclear.screening.model import ListEntry
 from chipclear.screening.normalize import NormalizedName, legal_form_words, normalize_name
+from chipclear.screening.normalize import _legal_forms as _legal_forms_table
 
 QUERY_EXPONENT = 2.0
 NAME_FLOOR = 0.4
@@ -208,10 +209,7 @@ class NameIndex:
         for e_no, entry in enumerate(entries):
             seen_sets: set[tuple[int, ...]] = set()
             entry_tokens: set[int] = set()
-            for name in entry.names:
-                norm = normalize_name(name)
-                if not norm.tokens:
-                    continue
+            for name, norm in _with_acronym_forms(entry.names):
                 tids = tuple(dict.fromkeys(vocab.setdefault(t, len(vocab)) for t in norm.tokens))
                 key = tuple(sorted(tids))
                 if key in seen_sets:
@@ -434,6 +432,21 @@ class NameIndex:
                     return [head, mid, last]
         return None
 
+    def _without_joined_legal_form(self, token: str) -> str | None:
+        """``kamazag`` -> ``kamaz``, ``gazpromoao`` -> ``gazprom``, ``oookestrel`` -> ``kestrel``: a legal form written
+        together with a listed word, at its end or its start."""
+        if len(token) > MAX_SPLIT_LEN:
+            return None
+        forms = _joinable_legal_forms()
+        for size in range(2, 7):
+            head, tail = token[:-size], token[-size:]
+            if len(head) >= MIN_SPLIT_PIECE and tail in forms and head in self.vocab:
+                return head
+            lead, rest = token[:size], token[size:]
+            if len(rest) >= MIN_SPLIT_PIECE and lead in forms and rest in self.vocab:
+                return rest
+        return None
+
     def _tail_matches(self, tail: str) -> bool:
         if tail in self.vocab:
             return True
@@ -450,8 +463,12 @@ class NameIndex:
             if qt.how == "exact" and qt.matches:
                 split_variant.append(qt)
                 continue
-            pieces = self._split(qt.text)
-            if pieces:
+            head = self._without_joined_legal_form(qt.text)
+            pieces = None if head is not None else self._split(qt.text)
+            if head is not None:
+                changed = True
+                split_variant.append(self._token(head, (qt.text,), "legal_form_removed"))
+            elif pieces:
                 changed = True
                 split_variant.extend(self._token(p, (qt.text,), "split") for p in pieces)
             else:
@@ -687,6 +704,59 @@ class NameIndex:
                 m += qt.weight * best
                 u += qt.weight
         return combine(m, u, wq, wn)
+
+
+_ACRONYM_SKIP = frozenset({"of", "and", "the", "for", "de", "la", "des", "du", "del", "di", "da", "der", "und", "in"})
+
+
+def _with_acronym_forms(names: Sequence[str]) -> list[tuple[str, NormalizedName]]:
+    """Each name normalised; a name that spells out an acronym next to its words ("National University of Defense
+    Technology (NUDT)", "China Academy of Engineering Physics (CAEP)'s 902 Institute") also gives the acronym alone
+    and the words alone as names of the entry, so either finds it."""
+    out: list[tuple[str, NormalizedName]] = []
+    for name in names:
+        norm = normalize_name(name)
+        if not norm.tokens:
+            continue
+        out.append((name, norm))
+        found = _spelled_out_acronym(norm.tokens)
+        if found is not None:
+            acronym, words = found
+            out.append((name, NormalizedName(name, (acronym,), norm.legal_forms, norm.steps)))
+            out.append((name, NormalizedName(name, words, norm.legal_forms, norm.steps)))
+    return out
+
+
+def _spelled_out_acronym(tokens: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
+    """(acronym, its words) when a token is the initials of the words just before or just after it."""
+    for i, token in enumerate(tokens):
+        if not (3 <= len(token) <= 8 and token.isalpha()):
+            continue
+        for backward, run in ((True, tokens[:i][::-1]), (False, tokens[i + 1 :])):
+            words: list[str] = []
+            content = 0
+            for word in run:
+                words.append(word)
+                if word not in _ACRONYM_SKIP:
+                    content += 1
+                if content == len(token):
+                    break
+            if content != len(token):
+                continue
+            ordered = words[::-1] if backward else words
+            initials = "".join(w[0] for w in ordered if w not in _ACRONYM_SKIP)
+            if initials == token:
+                return token, tuple(ordered)
+    return None
+
+
+@lru_cache(maxsize=1)
+def _joinable_legal_forms() -> frozenset[str]:
+    """One-word legal forms of 2-6 letters that may be written joined to a name (ag, oao, ooo, gmbh, llc ...)."""
+    by_first, _ = _legal_forms_table()
+    return frozenset(
+        seq[0] for options in by_first.values() for seq, _ in options if len(seq) == 1 and 2 <= len(seq[0]) <= 6
+    )
 
 
 @lru_cache(maxsize=1)

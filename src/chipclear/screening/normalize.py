@@ -62,7 +62,9 @@ def _legal_forms() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], frozen
     """first token -> [(token sequence, class)], longest first; plus the forms safe to fold mid-name."""
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     strong: set[tuple[str, ...]] = set()
-    for klass, forms in _tables()["legal_forms"].items():
+    vendored = json.loads((resources.files("chipclear.screening") / "data" / "org_types.json").read_text("utf-8"))
+    tables = [_tables()["legal_forms"], vendored["legal_forms"]]
+    for klass, forms in (item for table in tables for item in table.items()):
         for form in forms:
             seq = tuple(form.split())
             if form == "__cjk_legal_form__":
@@ -76,9 +78,9 @@ def _legal_forms() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], frozen
 
 
 def legal_form_words() -> set[str]:
-    """Every word that occurs in a legal form ("limited", "liability", "joint", "stock", "gmbh" ...)."""
-    by_first, _ = _legal_forms()
-    return {word for options in by_first.values() for seq, _ in options for word in seq}
+    """Every word of the hand table's legal forms ("limited", "liability", "joint", "stock", "gmbh" ...): these weigh
+    little wherever they stand. The vendored table (org_types.json) folds only whole forms."""
+    return {word for forms in _tables()["legal_forms"].values() for form in forms for word in form.split()}
 
 
 @lru_cache(maxsize=1)
@@ -246,9 +248,24 @@ def _fold_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
     return kept, found
 
 
+def tokens_before_legal_forms(text: str) -> list[str]:
+    """The name's tokens after every step except legal-form folding (used to write the legal-form tables)."""
+    return _tokens(text, [])
+
+
 def normalize_name(text: str) -> NormalizedName:
     """Fold a party name to comparable tokens, recording each normalisation step applied."""
     steps: list[str] = []
+    tokens = _tokens(text, steps)
+    kept, forms = _fold_legal_forms(tokens)
+    if forms:
+        steps.append("legal_forms_folded")
+    return NormalizedName(
+        original=text, tokens=tuple(kept), legal_forms=tuple(forms), steps=tuple(dict.fromkeys(steps))
+    )
+
+
+def _tokens(text: str, steps: list[str]) -> list[str]:
     s = unicodedata.normalize("NFKC", text)
     if s != text:
         steps.append("unicode_nfkc")
@@ -271,9 +288,64 @@ def normalize_name(text: str) -> NormalizedName:
     if spaced.split() != s.split():
         steps.append("punctuation_removed")
     tokens = _translate_romanized(_join_initials(spaced.split(), steps), steps)
-    kept, forms = _fold_legal_forms(tokens)
-    if forms:
-        steps.append("legal_forms_folded")
-    return NormalizedName(
-        original=text, tokens=tuple(kept), legal_forms=tuple(forms), steps=tuple(dict.fromkeys(steps))
-    )
+    return _read_numbers(_expand_abbreviations(tokens, steps), steps)
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> dict[str, list[str]]:
+    return {k: v.split() for k, v in _tables().get("abbreviations", {}).items()}
+
+
+def _expand_abbreviations(tokens: list[str], steps: list[str]) -> list[str]:
+    """``Tech`` -> technology, ``Intl`` -> international, ``Engg`` -> engineering (table: abbreviations)."""
+    table = _abbreviations()
+    if not any(t in table for t in tokens):
+        return tokens
+    steps.append("abbreviations_expanded")
+    return [word for t in tokens for word in table.get(t, [t])]
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> tuple[dict[str, int], tuple[str, ...]]:
+    words = {k: int(v) for k, v in _tables().get("numbers", {}).items()}
+    tens = tuple(sorted((w for w, n in words.items() if n in range(20, 100, 10) and w.isalpha()), key=len))
+    return words, tens
+
+
+def _number_value(token: str) -> int | None:
+    """A number word, ordinal or Roman numeral as an integer; ``fortyfour`` (a hyphen removed) too."""
+    words, tens = _number_words()
+    if token in words:
+        return words[token]
+    roman = _tables().get("roman_numerals", {})
+    if token in roman:
+        return int(roman[token])
+    for ten in tens:
+        rest = token[len(ten) :]
+        if token.startswith(ten) and rest in words and 0 < words[rest] < 10:
+            return words[ten] + words[rest]
+    return None
+
+
+def _read_numbers(tokens: list[str], steps: list[str]) -> list[str]:
+    """Number words and ordinals as digits: ``forty four``/``forty-four``/``44th`` -> 44, ``first`` -> 1."""
+    out: list[str] = []
+    changed = False
+    i = 0
+    while i < len(tokens):
+        value = _number_value(tokens[i]) if not tokens[i].isdigit() else None
+        if value is None:
+            out.append(tokens[i])
+            i += 1
+            continue
+        changed = True
+        i += 1
+        if value in range(20, 100, 10) and i < len(tokens):
+            unit = _number_value(tokens[i])
+            if unit is not None and 0 < unit < 10:
+                value += unit
+                i += 1
+        out.append(str(value))
+    if changed:
+        steps.append("numbers_read")
+    return out
