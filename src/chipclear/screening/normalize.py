@@ -36,6 +36,7 @@ from typing import Any
 from unidecode import unidecode
 
 CJK_LEGAL_FORM_TOKEN = "zzcjklegalformzz"
+MAX_DECORATED_LEN = 2000  # longer queries are not searched for decorations (bounded regex work)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,10 +254,34 @@ def tokens_before_legal_forms(text: str) -> list[str]:
     return _tokens(text, [])
 
 
-def normalize_name(text: str) -> NormalizedName:
-    """Fold a party name to comparable tokens, recording each normalisation step applied."""
+@lru_cache(maxsize=1)
+def _decorations() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in _tables().get("query_decorations", ()))
+
+
+def strip_decorations(text: str) -> str:
+    """A query without what is pasted around a party name: "(Shenzhen Branch)", "- Dubai Branch", "MV ", "c/o ",
+    "(ex-...)". Listed names keep theirs."""
+    out = text
+    for pattern in _decorations():
+        stripped = pattern.sub(" ", out)
+        if stripped.strip():
+            out = stripped
+    return out
+
+
+def normalize_name(text: str, *, query: bool = False) -> NormalizedName:
+    """Fold a party name to comparable tokens, recording each normalisation step applied.
+
+    ``query``: the name is a query, so decorations pasted around it (branches, vessel prefixes, former names,
+    c/o) are removed first."""
     steps: list[str] = []
-    tokens = _tokens(text, steps)
+    source = text
+    if query and len(text) <= MAX_DECORATED_LEN:
+        source = strip_decorations(text)
+        if source != text:
+            steps.append("decorations_removed")
+    tokens = _tokens(source, steps)
     kept, forms = _fold_legal_forms(tokens)
     if forms:
         steps.append("legal_forms_folded")

@@ -247,8 +247,11 @@ class Screener:
             raise InputError(f"screen: min_score {min_score} must be between 0 and 1", field="min_score")
         wanted = self._sources(sources)
         floor = self.review_threshold if min_score is None else min_score
-        norm = normalize_name(name)
+        norm = normalize_name(name, query=True)
         variants = self.index.query_variants(norm.tokens) if norm.tokens else []
+        if "decorations_removed" in norm.steps:  # the name as written is searched too: nothing is lost
+            as_written = normalize_name(name).tokens
+            variants += self.index.query_variants(as_written) if as_written else []
         address_tokens = _address_tokens(address) if address else set()
         bonus = (COUNTRY_MATCH_BONUS if country else 0.0) + (ADDRESS_MAX_BONUS if address_tokens else 0.0)
         candidates = self._candidates(variants, max(floor - bonus, 1e-6)) if variants else {}
@@ -354,7 +357,7 @@ class Screener:
 
     def similarity(self, a: str, b: str) -> float:
         """Score of party name ``a`` against listed name ``b`` (see ``chipclear.screening.name_similarity``)."""
-        na, nb = normalize_name(a), normalize_name(b)
+        na, nb = normalize_name(a, query=True), normalize_name(b)
         if not na.tokens or not nb.tokens:
             return 0.0
         variants = self.index.query_variants(na.tokens)
