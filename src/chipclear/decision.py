@@ -50,13 +50,15 @@ class LicenseExceptionUse(BaseModel):
 
 
 class Party(BaseModel):
-    """A party to an order line. ``parents`` is the ownership chain, nearest parent first."""
+    """A party to an order line. ``parents`` is the ownership chain, nearest parent first; ``owners`` is the set of
+    the party's direct owners with their shares (the affiliates rule adds the shares of listed owners)."""
 
     name: str
     role: str = "end_user"  # end_user | ultimate_consignee | intermediate_consignee | purchaser
     country: str | None = None  # ISO 3166-1 alpha-2 where the party is located
     headquarters_country: str | None = None
     parents: list[ParentLink] = Field(default_factory=list)
+    owners: list[ParentLink] = Field(default_factory=list)
 
 
 class ParentLink(BaseModel):
