@@ -36,24 +36,23 @@ _MODULES = [
 # Top-level command -> (module that registers it, the one-line help shown by ``chipclear --help``).
 _COMMANDS: dict[str, tuple[str, str]] = {
     "catalog": ("catalog", "List catalog parts and systems with TPP, performance density and the ECCN as of a date."),
-    "classify": ("catalog", "Classify one item (ECCN 3A090/4A090) as the rules stood on a date, with a cited trace."),
+    "classify": (
+        "catalog",
+        "Classify one item (ECCN 3A090/4A090) or AI model's weights (4E091) as the rules stood on a date, with a cited trace.",
+    ),
     "check": (
         "check",
-        "Decide one order line: NLR, license exception, license required, prohibited or hold, with reasons.",
+        "Decide one order line: NLR, license exception, license required, prohibited or hold, with reasons. The item is a chip, a system or an AI model (its weights: export, reexport or in-country transfer).",
     ),
     "timeline": (
         "check",
         "The dated periods with their verdicts from 2022 to today, each change with the action that caused it.",
     ),
-    "diff": (
-        "check",
-        "Which catalog items change verdict for which destination groups between two dates, and why.",
-    ),
+    "diff": ("check", "Which catalog items change verdict for which destination groups between two dates, and why."),
     "screen": ("screen", "Screen a party (or a CSV of parties) against the restricted-party lists."),
     "ship": (
         "ledger",
-        "Ship one line (options) or every line of a file, in one transaction. A line with authority ships (a "
-        "covering license is decremented); any other line is held for an approver and the command exits 1.",
+        "Ship one line (options) or every line of a file, in one transaction. A line with authority ships (a covering license is decremented); any other line is held for an approver and the command exits 1.",
     ),
     "batch": (
         "batch",
@@ -71,10 +70,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("ledger", "The tamper-evident audit log: verify, export."),
     "db": ("ledger", "Ledger database: backup, restore, upgrade."),
     "user": ("ledger", "Ledger users and API keys (admin)."),
-    "duty": (
-        "duty",
-        "US import duties on AI hardware (HTS x origin x entry date), each layer with its legal basis.",
-    ),
+    "duty": ("duty", "US import duties on AI hardware (HTS x origin x entry date), each layer with its legal basis."),
     "demo": ("demo", "The main job on embedded defaults; `demo orders` writes a synthetic order book."),
 }
 
