@@ -20,7 +20,6 @@ Scoring (the same formula for the index and for ``name_similarity``):
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -104,10 +103,30 @@ class Postings:
         return self.flat[self.bounds[tid] : self.bounds[tid + 1]]
 
 
-def _string_key(text: str) -> int:
-    """A stable 64-bit key of a string (two CRCs; a collision only adds a candidate that is then verified)."""
-    raw = text.encode("utf-8")
-    return (zlib.crc32(raw) << 32) | zlib.adler32(raw)
+_HASH_BASE = np.uint64(0x9E3779B97F4A7C15)
+_HASH_POWERS = np.cumprod(np.full(MAX_FUZZY_LEN + 2, _HASH_BASE, dtype=np.uint64))  # wraps modulo 2**64
+
+
+def _string_keys(texts: Sequence[str]) -> np.ndarray:
+    """Stable 64-bit keys of ASCII strings, vectorised per length (a polynomial hash modulo 2**64; a collision
+    only adds a candidate that is then verified by its edit distance)."""
+    out = np.empty(len(texts), dtype=np.uint64)
+    by_len: dict[int, list[int]] = {}
+    for i, text in enumerate(texts):
+        by_len.setdefault(len(text), []).append(i)
+    for length, idx in by_len.items():
+        if length == 0:
+            out[idx] = np.uint64(0)
+            continue
+        raw = "".join(texts[i] for i in idx).encode("ascii", "replace")
+        codes = np.frombuffer(raw, dtype=np.uint8).reshape(len(idx), length).astype(np.uint64)
+        powers = _HASH_POWERS[:length]
+        if powers.size < length:
+            with np.errstate(over="ignore"):
+                powers = np.cumprod(np.full(length, _HASH_BASE, dtype=np.uint64))
+        with np.errstate(over="ignore"):
+            out[idx] = (codes * powers).sum(axis=1, dtype=np.uint64) + np.uint64(length)
+    return out
 
 
 class DeleteIndex:
@@ -121,14 +140,14 @@ class DeleteIndex:
 
     @classmethod
     def build(cls, variants: list[str], owners: list[int]) -> DeleteIndex:
-        keys = np.fromiter((_string_key(v) for v in variants), dtype=np.uint64, count=len(variants))
+        keys = _string_keys(variants)
         tids = np.array(owners, dtype=np.int32)
         order = np.argsort(keys, kind="stable")
         return cls(keys[order], tids[order])
 
     def lookup(self, variants: Iterable[str]) -> list[int]:
         """Token ids whose deletions share a key with one of ``variants`` (candidates, to be verified)."""
-        wanted = np.fromiter((_string_key(v) for v in variants), dtype=np.uint64)
+        wanted = _string_keys(list(variants))
         lo = np.searchsorted(self.keys, wanted, side="left")
         hi = np.searchsorted(self.keys, wanted, side="right")
         out: list[int] = []
@@ -335,7 +354,7 @@ class NameIndex:
         self.phonetic: dict[str, list[int]] = {}
         self.stems: dict[str, list[int]] = {}
         for token, tid in self.vocab.items():
-            if len(token) < MIN_FUZZY_LEN or not token.isalpha():
+            if len(token) < MIN_FUZZY_LEN or not token.isalpha() or not token.isascii():
                 continue
             for variant in {token, *(token[:i] + token[i + 1 :] for i in range(len(token)))}:
                 variants.append(variant)
@@ -363,7 +382,7 @@ class NameIndex:
 
     def _fuzzy_matches(self, token: str, max_edits: int) -> dict[int, float]:
         edits = min(_max_edits(len(token)), max_edits)
-        if not edits or not token.isalpha() or len(token) > MAX_FUZZY_LEN:
+        if not edits or not token.isalpha() or not token.isascii() or len(token) > MAX_FUZZY_LEN:
             return {}
         found = self._fuzzy_at_depth(token, min(edits, 1))
         if not found and edits > 1:
