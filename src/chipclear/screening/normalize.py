@@ -270,18 +270,19 @@ def strip_decorations(text: str) -> str:
     return out
 
 
-def normalize_name(text: str, *, query: bool = False) -> NormalizedName:
+def normalize_name(text: str, *, query: bool = False, expand: bool = True) -> NormalizedName:
     """Fold a party name to comparable tokens, recording each normalisation step applied.
 
     ``query``: the name is a query, so decorations pasted around it (branches, vessel prefixes, former names,
-    c/o) are removed first."""
+    c/o) are removed first. ``expand=False``: abbreviations are left as written (a query reading in which a word
+    split in two, "Techn ology", can still be joined)."""
     steps: list[str] = []
     source = text
     if query and len(text) <= MAX_DECORATED_LEN:
         source = strip_decorations(text)
         if source != text:
             steps.append("decorations_removed")
-    tokens = _tokens(source, steps)
+    tokens = _tokens(source, steps, expand)
     kept, forms = _fold_legal_forms(tokens)
     if forms:
         steps.append("legal_forms_folded")
@@ -290,7 +291,7 @@ def normalize_name(text: str, *, query: bool = False) -> NormalizedName:
     )
 
 
-def _tokens(text: str, steps: list[str]) -> list[str]:
+def _tokens(text: str, steps: list[str], expand: bool = True) -> list[str]:
     s = unicodedata.normalize("NFKC", text)
     if s != text:
         steps.append("unicode_nfkc")
@@ -313,7 +314,9 @@ def _tokens(text: str, steps: list[str]) -> list[str]:
     if spaced.split() != s.split():
         steps.append("punctuation_removed")
     tokens = _translate_romanized(_join_initials(spaced.split(), steps), steps)
-    return _read_numbers(_expand_abbreviations(tokens, steps), steps)
+    if expand:
+        tokens = _expand_abbreviations(tokens, steps)
+    return _read_numbers(tokens, steps)
 
 
 @lru_cache(maxsize=1)

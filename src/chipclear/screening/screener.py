@@ -249,9 +249,13 @@ class Screener:
         floor = self.review_threshold if min_score is None else min_score
         norm = normalize_name(name, query=True)
         variants = self.index.query_variants(norm.tokens) if norm.tokens else []
-        if "decorations_removed" in norm.steps:  # the name as written is searched too: nothing is lost
+        # readings that a normalisation step might have spoilt are searched too: nothing is lost
+        if "decorations_removed" in norm.steps:
             as_written = normalize_name(name).tokens
             variants += self.index.query_variants(as_written) if as_written else []
+        if "abbreviations_expanded" in norm.steps:
+            unexpanded = normalize_name(name, query=True, expand=False).tokens
+            variants += self.index.query_variants(unexpanded) if unexpanded else []
         address_tokens = _address_tokens(address) if address else set()
         bonus = (COUNTRY_MATCH_BONUS if country else 0.0) + (ADDRESS_MAX_BONUS if address_tokens else 0.0)
         candidates = self._candidates(variants, max(floor - bonus, 1e-6)) if variants else {}
