@@ -20,7 +20,7 @@ Scoring (the same formula for the index and for ``name_similarity``):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -85,6 +85,22 @@ def phonetic_key(token: str) -> str:
             continue
         out.append(ch)
     return "".join(out)
+
+
+class _LazySets:
+    """``sets[i]`` made by ``make(i)`` on first use, then kept."""
+
+    __slots__ = ("_made", "_make")
+
+    def __init__(self, make: Callable[[int], frozenset[int]]) -> None:
+        self._make = make
+        self._made: dict[int, frozenset[int]] = {}
+
+    def __getitem__(self, i: int) -> frozenset[int]:
+        found = self._made.get(i)
+        if found is None:
+            found = self._made[i] = self._make(i)
+        return found
 
 
 class Postings:
@@ -260,13 +276,10 @@ class NameIndex:
         self.alias_weight = np.array([float(self.token_weight[list(t)].sum()) for t in alias_tids], dtype=np.float32)
         self.postings = self._build_postings(alias_tids, len(vocab))
         self.entry_postings = self._build_entry_postings(len(entries))
-        self.alias_tid_sets = [frozenset(t) for t in alias_tids]
         self.alias_weight_list = self.alias_weight.tolist()
         starts = np.searchsorted(self.alias_entry, np.arange(len(entries) + 1))
         self.entry_row_bounds = starts.tolist()
-        self.entry_tid_sets = [
-            frozenset().union(*self.alias_tid_sets[starts[e] : starts[e + 1]]) for e in range(len(entries))
-        ]
+        self._token_sets()
         self._fuzzy_cache: dict[tuple[str, int], dict[int, float]] = {}
         self.deletes = self._build_deletes()
 
@@ -305,18 +318,22 @@ class NameIndex:
         index.alias_weight = state["alias_weight"]
         index.postings = Postings(*state["postings"])
         index.entry_postings = Postings(*state["entry_postings"])
-        index.alias_tid_sets = [frozenset(t) for t in index.alias_tids]
         index.alias_weight_list = index.alias_weight.tolist()
         index.entry_row_bounds = state["entry_row_bounds"]
-        bounds = index.entry_row_bounds
-        index.entry_tid_sets = [
-            frozenset().union(*index.alias_tid_sets[bounds[e] : bounds[e + 1]]) for e in range(len(entries))
-        ]
+        index._token_sets()
         index._fuzzy_cache = {}
         index.deletes = DeleteIndex(*state["deletes"])
         index.phonetic = state["phonetic"]
         index.stems = state["stems"]
         return index
+
+    def _token_sets(self) -> None:
+        """Token-id sets per name and per entry, made on first use (a one-shot CLI search needs a handful)."""
+        bounds = self.entry_row_bounds
+        self.alias_tid_sets = _LazySets(lambda row: frozenset(self.alias_tids[row]))
+        self.entry_tid_sets = _LazySets(
+            lambda e: frozenset().union(*(self.alias_tid_sets[r] for r in range(bounds[e], bounds[e + 1])))
+        )
 
     @property
     def alias_norm(self) -> list[NormalizedName]:
