@@ -30,7 +30,6 @@ from rapidfuzz.distance import OSA
 
 from chipclear.screening.model import ListEntry
 from chipclear.screening.normalize import NormalizedName, legal_form_words, normalize_name
-from chipclear.screening.normalize import _legal_forms as _legal_forms_table
 
 QUERY_EXPONENT = 2.0
 NAME_FLOOR = 0.4
@@ -789,10 +788,7 @@ def _spelled_out_acronym(tokens: tuple[str, ...]) -> tuple[str, tuple[str, ...]]
 @lru_cache(maxsize=1)
 def _joinable_legal_forms() -> frozenset[str]:
     """One-word legal forms of 2-6 letters that may be written joined to a name (ag, oao, ooo, gmbh, llc ...)."""
-    by_first, _ = _legal_forms_table()
-    return frozenset(
-        seq[0] for options in by_first.values() for seq, _ in options if len(seq) == 1 and 2 <= len(seq[0]) <= 6
-    )
+    return frozenset(w for w in legal_form_words() if 2 <= len(w) <= 6 and " " not in w)
 
 
 @lru_cache(maxsize=1)

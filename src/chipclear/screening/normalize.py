@@ -63,19 +63,39 @@ def _legal_forms() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], frozen
     """first token -> [(token sequence, class)], longest first; plus the forms safe to fold mid-name."""
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     strong: set[tuple[str, ...]] = set()
-    vendored = json.loads((resources.files("chipclear.screening") / "data" / "org_types.json").read_text("utf-8"))
-    tables = [_tables()["legal_forms"], vendored["legal_forms"]]
+    tables = [_tables()["legal_forms"], _vendored_legal_forms()]
+    tail_only = _tail_only_forms()
     for klass, forms in (item for table in tables for item in table.items()):
         for form in forms:
             seq = tuple(form.split())
             if form == "__cjk_legal_form__":
                 seq = (CJK_LEGAL_FORM_TOKEN,)
             by_first.setdefault(seq[0], []).append((seq, klass))
-            if len(seq) > 1 or len(seq[0]) >= 3:
+            if (len(seq) > 1 or len(seq[0]) >= 3) and seq not in tail_only:
                 strong.add(seq)
     for options in by_first.values():
         options.sort(key=lambda item: -len(item[0]))
     return by_first, frozenset(strong)
+
+
+@lru_cache(maxsize=1)
+def _vendored_legal_forms() -> dict[str, list[str]]:
+    path = resources.files("chipclear.screening") / "data" / "org_types.json"
+    forms: dict[str, list[str]] = json.loads(path.read_text("utf-8"))["legal_forms"]
+    return forms
+
+
+@lru_cache(maxsize=1)
+def _tail_only_forms() -> frozenset[tuple[str, ...]]:
+    """Short one-word forms only the vendored table has ("sha", "pat", "sad"): they can be a word of a name, so
+    they are folded only at the end of a name."""
+    hand = {form for forms in _tables()["legal_forms"].values() for form in forms}
+    return frozenset(
+        (form,)
+        for forms in _vendored_legal_forms().values()
+        for form in forms
+        if " " not in form and len(form) <= 4 and form not in hand
+    )
 
 
 def legal_form_words() -> set[str]:
@@ -236,7 +256,7 @@ def _fold_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
             size = len(seq)
             if tuple(tokens[i : i + size]) != seq:
                 continue
-            at_edge = i == 0 or i + size == n
+            at_edge = i + size == n if seq in _tail_only_forms() else i == 0 or i + size == n
             if seq in strong or at_edge:
                 found.append(klass)
                 i += size
