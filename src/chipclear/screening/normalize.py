@@ -98,6 +98,11 @@ def _tail_only_forms() -> frozenset[tuple[str, ...]]:
     )
 
 
+@lru_cache(maxsize=1)
+def _legal_tail_words() -> frozenset[str]:
+    return frozenset(legal_form_words()) | {seq[0] for seq in _tail_only_forms()}
+
+
 def legal_form_words() -> set[str]:
     """Every word of the hand table's legal forms ("limited", "liability", "joint", "stock", "gmbh" ...): these weigh
     little wherever they stand. The vendored table (org_types.json) folds only whole forms."""
@@ -256,7 +261,10 @@ def _fold_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
             size = len(seq)
             if tuple(tokens[i : i + size]) != seq:
                 continue
-            at_edge = i + size == n if seq in _tail_only_forms() else i == 0 or i + size == n
+            if seq in _tail_only_forms():  # at the end, or followed only by legal-form words ("EOOD Ltd")
+                at_edge = all(t in _legal_tail_words() for t in tokens[i + size :])
+            else:
+                at_edge = i == 0 or i + size == n
             if seq in strong or at_edge:
                 found.append(klass)
                 i += size
