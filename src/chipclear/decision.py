@@ -13,6 +13,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chipclear.bounds import (
+    MAX_LIST,
+    MAX_PARTIES,
+    Country,
+    Identifier,
+    ItemId,
+    Name,
+    Note,
+    Percent,
+    Quantity,
+    Role,
+    ValueUSD,
+)
+
 
 class Verdict(StrEnum):
     NLR = "NLR"  # no license required
@@ -53,22 +67,22 @@ class Party(BaseModel):
     """A party to an order line. ``parents`` is the ownership chain, nearest parent first; ``owners`` is the set of
     the party's direct owners with their shares (the affiliates rule adds the shares of listed owners)."""
 
-    name: str
-    role: str = "end_user"  # end_user | ultimate_consignee | intermediate_consignee | purchaser
-    country: str | None = None  # ISO 3166-1 alpha-2 where the party is located
-    headquarters_country: str | None = None
-    parents: list[ParentLink] = Field(default_factory=list)
-    owners: list[ParentLink] = Field(default_factory=list)
+    name: Name
+    role: Role = "end_user"  # end_user | ultimate_consignee | intermediate_consignee | purchaser
+    country: Country | None = None  # ISO 3166-1 alpha-2 where the party is located
+    headquarters_country: Country | None = None
+    parents: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)
+    owners: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)
 
 
 class ParentLink(BaseModel):
-    name: str
-    share: float | None = None  # 0..100 percent
-    headquarters_country: str | None = None
+    name: Name
+    share: Percent | None = None  # 0..100 percent
+    headquarters_country: Country | None = None
 
 
 class EndUse(BaseModel):
-    text: str = ""
+    text: Note = ""
     supercomputer: bool = False
     advanced_node_ic_production: bool = False
     military: bool = False
@@ -79,29 +93,30 @@ class ImportEntry(BaseModel):
 
     Country of origin is the importer's determination; chipclear explains the rules but never guesses it."""
 
-    hts: str
-    origin: str  # ISO 3166-1 alpha-2 country of origin
+    hts: ItemId
+    origin: Country  # ISO 3166-1 alpha-2 country of origin
     entry_date: dt.date | None = None  # default: the line's ship date
-    value_usd: float | None = None  # customs value; default: the line's value
-    end_use: str | None = None  # Section 232 end-use exemption key, e.g. us_datacenter
-    claims: list[str] = Field(default_factory=list)  # e.g. 9903.88.69, usmca
+    value_usd: ValueUSD | None = None  # customs value; default: the line's value
+    end_use: Identifier | None = None  # Section 232 end-use exemption key, e.g. us_datacenter
+    claims: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)  # e.g. 9903.88.69, usmca
 
 
 class OrderLine(BaseModel):
     """One line of an order: what goes where, to whom, when."""
 
-    item: str  # catalog id or alias (or the id of a user spec)
-    quantity: int = 1
-    destination: str  # ISO 3166-1 alpha-2
+    item: ItemId  # catalog id or alias (or the id of a user spec)
+    quantity: Quantity = 1  # bounds (here and below): chipclear.bounds
+    destination: Country  # ISO 3166-1 alpha-2
     ship_date: dt.date | None = None
-    parties: list[Party] = Field(default_factory=list)
+    parties: list[Party] = Field(default_factory=list, max_length=MAX_PARTIES)
     end_use: EndUse = Field(default_factory=EndUse)
-    value_usd: float | None = None
-    export_from: str | None = None  # ISO alpha-2 of the exporting country (R10 case-by-case needs "US")
-    certifications: list[str] = Field(default_factory=list)  # conditions the exporter certifies, e.g. r10-conditions
+    value_usd: ValueUSD | None = None
+    export_from: Country | None = None  # ISO alpha-2 of the exporting country (R10 case-by-case needs "US")
+    # conditions the exporter certifies, e.g. r10-conditions
+    certifications: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)
     import_entry: ImportEntry | None = None  # set for import lines: the duty is computed and reported
-    order_id: str | None = None
-    line_id: str | None = None
+    order_id: Identifier | None = None
+    line_id: Identifier | None = None
 
 
 class Decision(BaseModel):

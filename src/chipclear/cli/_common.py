@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from rich.console import Console
 
 from chipclear.errors import ChipclearError, InputError
@@ -42,6 +43,11 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ChipclearError as exc:
             sys.stderr.write(f"chipclear: error: {exc}\n")
+            raise SystemExit(2) from None
+        except ValidationError as exc:  # an input outside the bounds of the models (chipclear.bounds)
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            sys.stderr.write(f"chipclear: error: {field}: {first['msg']}\n")
             raise SystemExit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -32,7 +32,8 @@ SUFFIX = ".index.pickle"
 
 def fingerprint() -> str:
     """What, besides the list, decides the index: format, entry fields, normalisation tables, index code."""
-    digest = hashlib.sha256(f"{INDEX_FORMAT}:{ListEntry.__slots__}".encode())
+    list_fields = [f.name for f in dataclasses.fields(LoadedList)]
+    digest = hashlib.sha256(f"{INDEX_FORMAT}:{ListEntry.__slots__}:{list_fields}".encode())
     data = resources.files("chipclear.screening") / "data"
     digest.update((data / "normalization.json").read_bytes())
     for name in ("index.py", "normalize.py"):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from chipclear.api.deps import api_key, ledger_of, transaction
+from chipclear.bounds import Country, Identifier, Name, Reason, no_nul
 from chipclear.errors import Conflict, InputError
 from chipclear.ledger import audit
 from chipclear.ledger.reviews import LedgerReviewStore
@@ -21,9 +22,9 @@ MAX_BATCH = 500
 
 
 class ScreenRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=500)
-    country: str | None = Field(None, max_length=10, description="ISO 3166-1 alpha-2")
-    address: str | None = Field(None, max_length=1000)
+    name: Annotated[str, AfterValidator(no_nul)] = Field(min_length=1, max_length=500)
+    country: Country | None = Field(None, description="ISO 3166-1 alpha-2")
+    address: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=1000)
     limit: int = Field(10, ge=1, le=100)
     min_score: float | None = Field(
         None, ge=0, le=1, description="Lowest score returned (default: the review threshold)"
@@ -38,12 +39,12 @@ class BatchRequest(BaseModel):
 
 
 class ReviewRequest(BaseModel):
-    party_name: str = Field(min_length=1, max_length=500)
-    country: str | None = Field(None, max_length=10)
-    entry_id: str = Field(min_length=1, max_length=200)
-    entry_hash: str = Field(min_length=1, max_length=128)
+    party_name: Name = Field(min_length=1)  # stored: the ledger's bound, chipclear.bounds
+    country: Country | None = None
+    entry_id: Identifier = Field(min_length=1)
+    entry_hash: Identifier = Field(min_length=1, max_length=128)
     decision: Literal["not_a_match", "match"]
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Reason
 
 
 def review_store(request: Request, actor: SystemActor) -> LedgerReviewStore:
