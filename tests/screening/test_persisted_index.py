@@ -22,11 +22,12 @@ def test_built_once_then_loaded_with_the_same_answers(tmp_path: Path) -> None:
         calls.append(1)
         return _small(800, "a" * 64)
 
-    lists, index, how = load_or_build(tmp_path, "list-a", loader)
+    lists, index, _, how = load_or_build(tmp_path, "list-a", loader)
     assert how == "built" and len(calls) == 1
     assert len(list(tmp_path.glob(f"*{SUFFIX}"))) == 1
-    again, loaded_index, how = load_or_build(tmp_path, "list-a", loader)
+    again, loaded_index, listings, how = load_or_build(tmp_path, "list-a", loader)
     assert how == "loaded" and len(calls) == 1, "a stored index is not rebuilt"
+    assert listings == Screener(lists, index=index).listings
     assert again.entries == lists.entries and again.version == lists.version
     query = lists.entries[5].name
     first = Screener(lists, index=index).search(query).to_json()
@@ -39,7 +40,7 @@ def test_built_once_then_loaded_with_the_same_answers(tmp_path: Path) -> None:
 def test_a_new_list_version_rebuilds_and_replaces_the_old_file(tmp_path: Path) -> None:
     load_or_build(tmp_path, "list-a", lambda: _small(300, "a" * 64))
     old = {p.name for p in tmp_path.glob(f"*{SUFFIX}")}
-    _, _, how = load_or_build(tmp_path, "list-b", lambda: _small(400, "b" * 64))
+    _, _, _, how = load_or_build(tmp_path, "list-b", lambda: _small(400, "b" * 64))
     new = {p.name for p in tmp_path.glob(f"*{SUFFIX}")}
     assert how == "built" and len(new) == 1 and new != old
 
@@ -48,7 +49,7 @@ def test_a_damaged_file_is_rebuilt_not_trusted(tmp_path: Path) -> None:
     load_or_build(tmp_path, "list-a", lambda: _small(300, "a" * 64))
     (path,) = tmp_path.glob(f"*{SUFFIX}")
     path.write_bytes(path.read_bytes()[:1000])
-    lists, _, how = load_or_build(tmp_path, "list-a", lambda: _small(300, "a" * 64))
+    lists, _, _, how = load_or_build(tmp_path, "list-a", lambda: _small(300, "a" * 64))
     assert how == "built" and len(lists.entries) == 300
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from chipclear.screening.index import NameIndex
+from chipclear.screening.listing import Listing, derive_listings
 from chipclear.screening.model import ListEntry, LoadedList
 
 INDEX_FORMAT = 1
@@ -36,7 +37,7 @@ def fingerprint() -> str:
     digest = hashlib.sha256(f"{INDEX_FORMAT}:{ListEntry.__slots__}:{list_fields}".encode())
     data = resources.files("chipclear.screening") / "data"
     digest.update((data / "normalization.json").read_bytes())
-    for name in ("index.py", "normalize.py"):
+    for name in ("index.py", "normalize.py", "listing.py"):
         digest.update((resources.files("chipclear.screening") / name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -52,30 +53,32 @@ def _dump(lists: LoadedList, index: NameIndex) -> bytes:
         "list": {f.name: getattr(lists, f.name) for f in dataclasses.fields(LoadedList) if f.name != "entries"},
         "entries": [tuple(getattr(e, f) for f in fields) for e in lists.entries],
         "index": index.to_state(),
+        "listings": derive_listings(lists.entries, lists.listing_citations),
     }
     return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _load(raw: bytes) -> tuple[LoadedList, NameIndex]:
+def _load(raw: bytes) -> tuple[LoadedList, NameIndex, dict[str, Listing]]:
     payload: dict[str, Any] = pickle.loads(raw)  # our own file in the trusted data directory
     if payload.get("format") != INDEX_FORMAT:
         raise ValueError("index format changed")
     entries = tuple(ListEntry(*values) for values in payload["entries"])
     lists = LoadedList(entries=entries, **payload["list"])
-    return lists, NameIndex.from_state(entries, payload["index"])
+    return lists, NameIndex.from_state(entries, payload["index"]), payload["listings"]
 
 
 def load_or_build(
     directory: Path, list_identity: str, load_list: Callable[[], LoadedList]
-) -> tuple[LoadedList, NameIndex, str]:
-    """The list and its index from ``directory`` when stored for this list version, else built and stored.
+) -> tuple[LoadedList, NameIndex, dict[str, Listing] | None, str]:
+    """The list, its index and its entries' listings (dates, actions) from ``directory`` when stored for this list
+    version, else the list and index built and stored (listings then derived when first needed).
 
-    Returns (list, index, how) with ``how`` one of ``loaded``, ``built``, ``built (not stored: reason)``."""
+    Returns (list, index, listings, how) with ``how`` one of ``loaded``, ``built``, ``built (not stored: ...)``."""
     path = directory / f"{index_key(list_identity)}{SUFFIX}"
     if path.exists():
         try:
-            lists, index = _load(path.read_bytes())
-            return lists, index, "loaded"
+            lists, index, listings = _load(path.read_bytes())
+            return lists, index, listings, "loaded"
         except Exception:  # a damaged or foreign file is rebuilt, never trusted half-read
             pass
     lists = load_list()
@@ -83,8 +86,8 @@ def load_or_build(
     try:
         _store(path, _dump(lists, index))
     except OSError as exc:
-        return lists, index, f"built (not stored: {exc})"
-    return lists, index, "built"
+        return lists, index, None, f"built (not stored: {exc})"
+    return lists, index, None, "built"
 
 
 def _store(path: Path, raw: bytes) -> None:

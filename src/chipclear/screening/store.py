@@ -287,8 +287,11 @@ def _persisted_screener(store: ListStore, info: dict[str, Any] | None) -> Screen
         identity = "embedded:" + ":".join(str(v.get("sha256")) for _, v in sorted(lists.items()))
     else:
         identity = ":".join(str(info.get(k)) for k in ("file", "sha256", "list_date", "format", "origin"))
-    loaded, index, _ = load_or_build(store.directory / "index", identity, store.load_active)
-    return Screener(loaded, index=index)
+    loaded, index, listings, _ = load_or_build(store.directory / "index", identity, store.load_active)
+    screener = Screener(loaded, index=index)
+    if listings is not None:
+        screener._listings = listings  # derived from this same list when the index was stored
+    return screener
 
 
 def reset_default_screener() -> None:
