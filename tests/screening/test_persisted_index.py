@@ -27,7 +27,7 @@ def test_built_once_then_loaded_with_the_same_answers(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob(f"*{SUFFIX}"))) == 1
     again, loaded_index, listings, how = load_or_build(tmp_path, "list-a", loader)
     assert how == "loaded" and len(calls) == 1, "a stored index is not rebuilt"
-    assert listings == Screener(lists, index=index).listings
+    assert listings is not None and dict(listings) == Screener(lists, index=index).listings
     assert again.entries == lists.entries and again.version == lists.version
     query = lists.entries[5].name
     first = Screener(lists, index=index).search(query).to_json()

@@ -18,7 +18,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -53,23 +53,46 @@ def _dump(lists: LoadedList, index: NameIndex) -> bytes:
         "list": {f.name: getattr(lists, f.name) for f in dataclasses.fields(LoadedList) if f.name != "entries"},
         "entries": [tuple(getattr(e, f) for f in fields) for e in lists.entries],
         "index": index.to_state(),
-        "listings": derive_listings(lists.entries, lists.listing_citations),
+        "listings": {
+            entry_id: tuple(getattr(listing, f.name) for f in dataclasses.fields(Listing))
+            for entry_id, listing in derive_listings(lists.entries, lists.listing_citations).items()
+        },
     }
     return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _load(raw: bytes) -> tuple[LoadedList, NameIndex, dict[str, Listing]]:
+class LazyListings(Mapping[str, Listing]):
+    """Entry id -> ``Listing``, each made from its stored fields on first use (a search reads a handful)."""
+
+    def __init__(self, stored: dict[str, tuple[Any, ...]]) -> None:
+        self._stored = stored
+        self._made: dict[str, Listing] = {}
+
+    def __getitem__(self, entry_id: str) -> Listing:
+        made = self._made.get(entry_id)
+        if made is None:
+            made = self._made[entry_id] = Listing(*self._stored[entry_id])
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+
+def _load(raw: bytes) -> tuple[LoadedList, NameIndex, Mapping[str, Listing]]:
     payload: dict[str, Any] = pickle.loads(raw)  # our own file in the trusted data directory
     if payload.get("format") != INDEX_FORMAT:
         raise ValueError("index format changed")
     entries = tuple(ListEntry(*values) for values in payload["entries"])
     lists = LoadedList(entries=entries, **payload["list"])
-    return lists, NameIndex.from_state(entries, payload["index"]), payload["listings"]
+    return lists, NameIndex.from_state(entries, payload["index"]), LazyListings(payload["listings"])
 
 
 def load_or_build(
     directory: Path, list_identity: str, load_list: Callable[[], LoadedList]
-) -> tuple[LoadedList, NameIndex, dict[str, Listing] | None, str]:
+) -> tuple[LoadedList, NameIndex, Mapping[str, Listing] | None, str]:
     """The list, its index and its entries' listings (dates, actions) from ``directory`` when stored for this list
     version, else the list and index built and stored (listings then derived when first needed).
 

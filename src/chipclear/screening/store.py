@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from chipclear.errors import DataFileError, InputError
 from chipclear.screening.loaders import load_list, parse_bis_parse_json, parse_csl_projection, parse_list_bytes
@@ -290,7 +290,7 @@ def _persisted_screener(store: ListStore, info: dict[str, Any] | None) -> Screen
     loaded, index, listings, _ = load_or_build(store.directory / "index", identity, store.load_active)
     screener = Screener(loaded, index=index)
     if listings is not None:
-        screener._listings = listings  # derived from this same list when the index was stored
+        screener._listings = cast(dict[str, Any], listings)  # derived from this list when the index was stored
     return screener
 
 
