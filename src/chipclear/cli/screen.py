@@ -12,9 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
-from chipclear.cli.ledger import _actor, _ledger
 from chipclear.errors import InputError, NotFound
-from chipclear.ledger.reviews import record_review, review_snapshot
 from chipclear.screening import (
     ListStore,
     PartyRegistry,
@@ -107,8 +105,15 @@ def _read_parties(path: Path) -> list[tuple[int, KnownParty]]:
 
 def ledger_reviews() -> ReviewSnapshot:
     """The reviews in the ledger: the one review store the CLI, the API and the console share."""
-    with _ledger() as ledger, ledger.session() as s:
-        return review_snapshot(s)
+    from chipclear.ledger.db import open_ledger  # not the ledger CLI module: it loads the services
+    from chipclear.ledger.reviews import review_snapshot
+
+    ledger = open_ledger()
+    try:
+        with ledger.session() as s:
+            return review_snapshot(s)
+    finally:
+        ledger.close()
 
 
 def _screen_file(
@@ -304,6 +309,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record a review of a hit in the ledger (approver): not a match (suppressed until the list entry changes)
         or, with --match, a confirmed match. Later checks and shipments use it."""
+        from chipclear.cli.ledger import _actor, _ledger
+        from chipclear.ledger.reviews import record_review
+
         screener: Screener = default_screener()
         numbers = [i for i, e in enumerate(screener.entries) if e.entry_id == entry]
         if not numbers:
