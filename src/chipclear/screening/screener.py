@@ -236,7 +236,7 @@ class Screener:
         name: str,
         country: str | None = None,
         address: str | None = None,
-        limit: int = 10,
+        limit: int = 100,
         min_score: float | None = None,
         *,
         reviews: ReviewStore | None = None,
@@ -244,7 +244,8 @@ class Screener:
     ) -> ScreeningResult:
         """Entries whose names match ``name``, best first, each with its explanation.
 
-        ``min_score`` defaults to the review threshold; hits at/above the match threshold are matches, the
+        ``limit`` (default 100, every hit in practice: a determination must see them all, or a possible match past
+        the cut would surface only after the others are reviewed); ``min_score`` defaults to the review threshold; hits at/above the match threshold are matches, the
         others possible matches. With ``reviews``, hits a reviewer cleared for this party and this exact
         entry content are moved to ``suppressed``. ``sources``: only hits from these lists (short codes such as
         EL, SDN, MEU; case-insensitive); a code the loaded lists do not have is refused.
