@@ -116,6 +116,28 @@ def ledger_reviews() -> ReviewSnapshot:
         ledger.close()
 
 
+class _ReviewsOnDemand:
+    """The ledger's reviews, read the first time a hit is looked up: a name with no hit never opens the ledger
+    (which costs about half a second of imports and connection on the command line)."""
+
+    def __init__(self) -> None:
+        self._snapshot: ReviewSnapshot | None = None
+
+    def _reviews(self) -> ReviewSnapshot:
+        if self._snapshot is None:
+            self._snapshot = ledger_reviews()
+        return self._snapshot
+
+    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> Any:
+        raise InputError("reviews are recorded with `chipclear reviews add`", field="reviews")
+
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> Any:
+        return self._reviews().is_suppressed(party_name, entry_id, entry_hash)
+
+    def decisions(self) -> list[Any]:
+        return self._reviews().decisions()
+
+
 def _screen_file(
     path: Path,
     out: Path | None,
@@ -226,7 +248,7 @@ def register(app: typer.Typer) -> None:
             address,
             limit=limit,
             min_score=min_score,
-            reviews=ledger_reviews(),
+            reviews=_ReviewsOnDemand(),
             sources=source_codes,
         )
         if remember:
