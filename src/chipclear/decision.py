@@ -13,6 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chipclear.geography import CountryCode
+
+# Input models refuse unknown fields: a misspelled "date" or "end_user" must be an error naming it, never a line
+# decided for another date or without its parties.
+STRICT = ConfigDict(extra="forbid")
+
 
 class Verdict(StrEnum):
     NLR = "NLR"  # no license required
@@ -52,20 +58,26 @@ class LicenseExceptionUse(BaseModel):
 class Party(BaseModel):
     """A party to an order line. ``parents`` is the ownership chain, nearest parent first."""
 
+    model_config = STRICT
+
     name: str
     role: str = "end_user"  # end_user | ultimate_consignee | intermediate_consignee | purchaser
-    country: str | None = None  # ISO 3166-1 alpha-2 where the party is located
-    headquarters_country: str | None = None
+    country: CountryCode | None = None  # ISO 3166-1 alpha-2 where the party is located (a name is resolved)
+    headquarters_country: CountryCode | None = None
     parents: list[ParentLink] = Field(default_factory=list)
 
 
 class ParentLink(BaseModel):
+    model_config = STRICT
+
     name: str
     share: float | None = None  # 0..100 percent
-    headquarters_country: str | None = None
+    headquarters_country: CountryCode | None = None
 
 
 class EndUse(BaseModel):
+    model_config = STRICT
+
     text: str = ""
     supercomputer: bool = False
     advanced_node_ic_production: bool = False
@@ -77,8 +89,10 @@ class ImportEntry(BaseModel):
 
     Country of origin is the importer's determination; chipclear explains the rules but never guesses it."""
 
+    model_config = STRICT
+
     hts: str
-    origin: str  # ISO 3166-1 alpha-2 country of origin
+    origin: CountryCode  # ISO 3166-1 alpha-2 country of origin
     entry_date: dt.date | None = None  # default: the line's ship date
     value_usd: float | None = None  # customs value; default: the line's value
     end_use: str | None = None  # Section 232 end-use exemption key, e.g. us_datacenter
@@ -88,14 +102,16 @@ class ImportEntry(BaseModel):
 class OrderLine(BaseModel):
     """One line of an order: what goes where, to whom, when."""
 
+    model_config = STRICT
+
     item: str  # catalog id or alias (or the id of a user spec)
     quantity: int = 1
-    destination: str  # ISO 3166-1 alpha-2
+    destination: CountryCode  # ISO 3166-1 alpha-2 (or listed ISO 3166-2 region); a country name is resolved
     ship_date: dt.date | None = None
     parties: list[Party] = Field(default_factory=list)
     end_use: EndUse = Field(default_factory=EndUse)
     value_usd: float | None = None
-    export_from: str | None = None  # ISO alpha-2 of the exporting country (R10 case-by-case needs "US")
+    export_from: CountryCode | None = None  # ISO alpha-2 of the exporting country (R10 case-by-case needs "US")
     certifications: list[str] = Field(default_factory=list)  # conditions the exporter certifies, e.g. r10-conditions
     import_entry: ImportEntry | None = None  # set for import lines: the duty is computed and reported
     order_id: str | None = None

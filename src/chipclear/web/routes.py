@@ -144,12 +144,28 @@ def _countries() -> list[tuple[str, str]]:
 
 
 def _code(value: str, field: str) -> str | None:
-    value = value.strip().upper()
-    if not value:
+    """A country field: blank, or an ISO code or country name resolved by the geography data (never truncated)."""
+    from chipclear.geography import load_geography
+
+    if not str(value).strip():
         return None
-    if len(value) != 2 or not value.isalpha():
-        raise InputError(f"{field}: {value!r} is not a two-letter ISO country code", field=field)
-    return value
+    return load_geography().normalize(str(value), field=field)
+
+
+def _unused_party_fields(form: dict[str, Any]) -> None:
+    """A party's country or headquarters without the party's name would be dropped: refuse it instead."""
+    for name_field, label, fields in (
+        ("end_user", "end user", (("end_user_country", "end user country"), ("end_user_hq", "end user headquarters"))),
+        ("consignee", "ultimate consignee", (("consignee_country", "consignee country"),)),
+    ):
+        if str(form[name_field]).strip():
+            continue
+        for field, field_label in fields:
+            if str(form[field]).strip():
+                raise InputError(
+                    f"{field_label}: give the {label}'s name too (a {field_label} without a {label} is not used)",
+                    field=field,
+                )
 
 
 def order_line_from_form(form: dict[str, Any]) -> OrderLine:
@@ -175,6 +191,8 @@ def order_line_from_form(form: dict[str, Any]) -> OrderLine:
     destination = _code(str(form["destination"]), "destination")
     if destination is None:
         raise InputError("destination: choose a country", field="destination")
+    _unused_party_fields(form)
+    _code(str(form["origin"]), "country of origin")
     parties = []
     if str(form["end_user"]).strip():
         parties.append(

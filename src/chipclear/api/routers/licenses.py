@@ -6,24 +6,29 @@ import datetime as dt
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, transaction
 from chipclear.api.routers.serializers import application_json, usage_json
+from chipclear.geography import CountryCode
 from chipclear.ledger import services
 
 router = APIRouter(tags=["licenses"])
 
 
 class PartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(max_length=300)
     role: str = Field("end_user", max_length=40)
-    country: str | None = Field(None, max_length=10)
+    country: CountryCode | None = None
 
 
 class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     items: list[str] = Field(min_length=1, max_length=100)
-    destinations: list[str] = Field(min_length=1, max_length=100)
+    destinations: list[CountryCode] = Field(min_length=1, max_length=100)
     parties: list[PartyIn] = Field(default_factory=list, max_length=100)
     quantity: int | None = Field(None, ge=1, le=10**9)
     value_usd: float | None = Field(None, ge=0, le=1e13)
@@ -33,17 +38,23 @@ class ApplicationIn(BaseModel):
 
 
 class SubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     application_number: str = Field(min_length=1, max_length=60)
     submitted_on: dt.date | None = None
 
 
 class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     status: Literal["denied", "returned", "withdrawn"]
     reason: str = Field(min_length=1, max_length=4000)
     decided_on: dt.date | None = None
 
 
 class GrantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     number: str = Field(min_length=1, max_length=60)
     valid_from: dt.date
     valid_to: dt.date

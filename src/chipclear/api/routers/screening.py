@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, ledger_of, transaction
 from chipclear.errors import Conflict, InputError
+from chipclear.geography import CountryCode
 from chipclear.ledger import audit
 from chipclear.ledger.reviews import LedgerReviewStore
 from chipclear.ledger.roles import require
@@ -21,19 +22,25 @@ MAX_BATCH = 500
 
 
 class ScreenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=500)
-    country: str | None = Field(None, max_length=10, description="ISO 3166-1 alpha-2")
+    country: CountryCode | None = Field(None, description="ISO 3166-1 code or country name (resolved)")
     address: str | None = Field(None, max_length=1000)
     limit: int = Field(10, ge=1, le=100)
 
 
 class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     parties: list[ScreenRequest] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class ReviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     party_name: str = Field(min_length=1, max_length=500)
-    country: str | None = Field(None, max_length=10)
+    country: CountryCode | None = None
     entry_id: str = Field(min_length=1, max_length=200)
     entry_hash: str = Field(min_length=1, max_length=128)
     decision: Literal["not_a_match", "match"]

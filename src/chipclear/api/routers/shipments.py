@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from chipclear.api.deps import Tx, api_key, transaction
@@ -22,12 +22,16 @@ LineId = Path(ge=1, le=2**31 - 1)
 
 
 class ShipmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     lines: list[OrderLine] = Field(min_length=1, max_length=1000)
     reference: str | None = Field(None, max_length=200)
     license_number: str | None = Field(None, max_length=60)
 
 
 class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reason: str = Field(min_length=1, max_length=4000)
     license_number: str | None = Field(None, max_length=60)
 
