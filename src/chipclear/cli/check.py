@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
+from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on, screening_matched
 from chipclear.decision import Decision, EndUse, ImportEntry, OrderLine, ParentLink, Party
 from chipclear.determine import TimelineResult, determine, diff, timeline
 from chipclear.errors import InputError
@@ -183,8 +184,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         layer: LayerOpt = "enforced",
         json_out: JsonOpt = False,
+        fail_on: FailOnOpt = None,
     ) -> None:
         """Decide one order line: NLR, license exception, license required, prohibited or hold, with reasons."""
+        wanted = parse_fail_on(fail_on)
         geo = load_geography()
         dest = geo.normalize(to, field="to")
         parties = []
@@ -239,6 +242,7 @@ def register(app: typer.Typer) -> None:
                     "[dim]Licenses on file were not consulted and this check was not recorded: give --api-key (or"
                     " set CHIPCLEAR_API_KEY) to check through the ledger.[/dim]"
                 )
+        exit_for(wanted, outcomes_of([decision.verdict.value], matched=screening_matched(decision.screening)))
 
     @app.command("timeline")
     @handle_errors

@@ -12,7 +12,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
+from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on
 from chipclear.errors import InputError, NotFound
+from chipclear.geography import load_geography
 from chipclear.screening import (
     ListStore,
     PartyRegistry,
@@ -93,17 +95,18 @@ def _read_parties(path: Path) -> list[tuple[int, KnownParty]]:
             name = (row.get("name") or "").strip()
             if not name:
                 raise InputError(f"{path}: row {line}: field 'name' is empty", field="name")
-            country = (row.get("country") or "").strip().upper() or None
-            if country is not None and (len(country) != 2 or not country.isalpha()):
-                raise InputError(
-                    f"{path}: row {line}: field 'country' {country!r} is not an ISO 3166-1 alpha-2 code",
-                    field="country",
-                )
+            country = (row.get("country") or "").strip() or None
+            if country is not None:
+                try:
+                    country = load_geography().normalize(country, field="country")
+                except InputError as exc:
+                    raise InputError(f"{path}: row {line}: {exc.message}", field="country") from None
             parties.append((line, KnownParty(name, country, (row.get("address") or "").strip() or None)))
     return parties
 
 
-def _screen_file(path: Path, out: Path | None, as_json: bool, min_score: float | None, remember: bool) -> None:
+def _screen_file(path: Path, out: Path | None, as_json: bool, min_score: float | None, remember: bool) -> bool:
+    """Screen every party of the file; True when any has a hit."""
     parties = _read_parties(path)
     screener = default_screener()
     reviews = default_review_store()
@@ -149,7 +152,7 @@ def _screen_file(path: Path, out: Path | None, as_json: bool, min_score: float |
                 "results": [{"row": line, **r.to_json()} for line, _, r in results],
             }
         )
-        return
+        return bool(rows)
     flagged = {r["row"] for r in rows}
     console.print(
         f"screened {len(parties)} parties against list {screener.list_version}: "
@@ -158,6 +161,7 @@ def _screen_file(path: Path, out: Path | None, as_json: bool, min_score: float |
     stale, reason = screener.staleness()
     if stale:
         console.print(f"[bold red]STALE list: {reason}[/]")
+    return bool(rows)
 
 
 def register(app: typer.Typer) -> None:
@@ -173,14 +177,19 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="With --file: write the hits to this CSV."),
         remember: bool = typer.Option(False, "--remember", help="Add the parties to the re-screening registry."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+        fail_on: FailOnOpt = None,
     ) -> None:
         """Screen a party (or a CSV of parties) against the restricted-party lists."""
+        wanted = parse_fail_on(fail_on, allowed=["match"])
+        if country is not None and country.strip():
+            country = load_geography().normalize(country, field="country")
         if min_score is not None and not 0 <= min_score <= 1:
             raise InputError(f"--min-score {min_score} must be between 0 and 1", field="min_score")
         if file is not None:
             if name:
                 raise InputError("give a NAME or --file, not both", field="name")
-            _screen_file(file, out, as_json, min_score, remember)
+            matched = _screen_file(file, out, as_json, min_score, remember)
+            exit_for(wanted, outcomes_of([], matched=matched))
             return
         if not name:
             raise InputError("give a party NAME or --file parties.csv", field="name")
@@ -193,6 +202,7 @@ def register(app: typer.Typer) -> None:
             print_json(result.to_json())
         else:
             _print_result(result)
+        exit_for(wanted, outcomes_of([], matched=bool(result.hits)))
 
     @lists_app.command("status")
     @handle_errors
