@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from rich.console import Console
 
 from chipclear.errors import ChipclearError, InputError
@@ -42,6 +43,11 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ChipclearError as exc:
             sys.stderr.write(f"chipclear: error: {exc}\n")
+            raise SystemExit(2) from None
+        except ValidationError as exc:  # an input model refused a value (e.g. a country no resolver knows)
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first.get("loc", ())) or "input"
+            sys.stderr.write(f"chipclear: error: {field}: {first.get('msg', 'invalid value')}\n")
             raise SystemExit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -145,7 +145,10 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def check_cmd(
         item: Annotated[str, typer.Option("--item", help="Catalog id or alias, e.g. H100")],
-        to: Annotated[str, typer.Option("--to", help="Destination, ISO 3166-1 alpha-2 (HK is treated as CN)")],
+        to: Annotated[
+            str,
+            typer.Option("--to", help="Destination: ISO code or country name, e.g. CN or China (HK is treated as CN)"),
+        ],
         quantity: Annotated[int, typer.Option("--quantity", min=1)] = 1,
         date: Annotated[str | None, typer.Option("--date", help="Ship date YYYY-MM-DD (default today)")] = None,
         end_user: Annotated[str | None, typer.Option("--end-user", help="End user name (screened)")] = None,
@@ -248,7 +251,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def timeline_cmd(
         item: Annotated[str, typer.Argument(help="Catalog id or alias")],
-        to: Annotated[str, typer.Option("--to", help="Destination, ISO 3166-1 alpha-2")],
+        to: Annotated[str, typer.Option("--to", help="Destination: ISO code or country name")],
         end_user_hq: Annotated[str | None, typer.Option("--end-user-hq")] = None,
         until: Annotated[str | None, typer.Option("--until", help="Last date (default today)")] = None,
         layer: LayerOpt = "enforced",

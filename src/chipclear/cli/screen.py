@@ -169,7 +169,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def screen(
         name: str = typer.Argument(None, help="Party name to screen."),
-        country: str = typer.Option(None, "--country", help="ISO 3166-1 alpha-2 country of the party."),
+        country: str = typer.Option(None, "--country", help="Country of the party: ISO code or name."),
         address: str = typer.Option(None, "--address", help="Address of the party (qualifies the score)."),
         min_score: float = typer.Option(None, "--min-score", help="Lowest score shown (default: review threshold)."),
         limit: int = typer.Option(10, "--limit", help="Most hits shown."),

@@ -167,6 +167,14 @@ def _check_codes(values: Sequence[str], what: str) -> list[str]:
     return out
 
 
+def _country_codes(values: Sequence[str]) -> list[str]:
+    """License destinations as ISO codes: a code or a country name, resolved by the geography data."""
+    from chipclear.geography import load_geography
+
+    geo = load_geography()
+    return [geo.normalize(v, field="destinations") for v in values]
+
+
 def apply_for_license(
     session: Session,
     actor: Actor,
@@ -186,7 +194,7 @@ def apply_for_license(
         raise InputError("quantity: must be a positive whole number", field="quantity")
     if value_usd is not None and value_usd < 0:
         raise InputError("value: must not be negative", field="value")
-    destinations = [d.upper() for d in _check_codes(destinations, "destinations")]
+    destinations = _country_codes(_check_codes(destinations, "destinations"))
     checked_parties = _check_parties(parties)
     if not any(p["role"] == "end_user" for p in checked_parties):
         raise InputError("parties: an application must name the end user", field="parties")
@@ -359,7 +367,7 @@ def grant_license(
         valid_from=valid_from,
         valid_to=valid_to,
         items=_check_codes(items, "items") if items else list(app.items),
-        destinations=[d.upper() for d in destinations] if destinations else list(app.destinations),
+        destinations=_country_codes(destinations) if destinations else list(app.destinations),
         parties=_check_parties(parties) if parties else list(app.parties),
         quantity_limit=quantity,
         quantity_used=0,
