@@ -56,7 +56,8 @@ class LicenseExceptionUse(BaseModel):
 
 
 class Party(BaseModel):
-    """A party to an order line. ``parents`` is the ownership chain, nearest parent first."""
+    """A party to an order line. ``parents`` is the ownership chain, nearest parent first; ``owners`` is the set of
+    the party's direct owners with their shares (the affiliates rule adds the shares of listed owners)."""
 
     model_config = STRICT
 
@@ -65,6 +66,7 @@ class Party(BaseModel):
     country: CountryCode | None = None  # ISO 3166-1 alpha-2 where the party is located (a name is resolved)
     headquarters_country: CountryCode | None = None
     parents: list[ParentLink] = Field(default_factory=list)
+    owners: list[ParentLink] = Field(default_factory=list)
 
 
 class ParentLink(BaseModel):

@@ -21,6 +21,7 @@ class Settings:
     database_url: str
     catalog_paths: list[Path] = field(default_factory=list)
     rules_paths: list[Path] = field(default_factory=list)
+    model_paths: list[Path] = field(default_factory=list)  # extra AI model catalog files (CHIPCLEAR_MODELS)
     lists_dir: Path | None = None
     list_max_age_days: int = 30
     # Screening: a hit scoring at/above the match threshold is a match; between the review threshold and the
@@ -40,6 +41,7 @@ class Settings:
             database_url=url,
             catalog_paths=_paths(os.environ.get("CHIPCLEAR_CATALOG")),
             rules_paths=_paths(os.environ.get("CHIPCLEAR_RULES")),
+            model_paths=_paths(os.environ.get("CHIPCLEAR_MODELS")),
             lists_dir=Path(lists_dir) if lists_dir else None,
             list_max_age_days=int(os.environ.get("CHIPCLEAR_LIST_MAX_AGE_DAYS", "30")),
             screening_match_threshold=float(os.environ.get("CHIPCLEAR_SCREENING_MATCH_THRESHOLD", "0.88")),

@@ -299,3 +299,18 @@ def test_console_starts_a_draft_application_from_a_check(client: TestClient, key
         ("draft", ["nvidia-h20"], ["CN"], 8)
     ]
     assert client.get("/check").headers["x-frame-options"] == "DENY"
+
+
+def test_check_adds_the_shares_of_listed_owners(client: TestClient, keys: Keys) -> None:
+    """Owners as a set per party through the API: 30 % + 25 % Entity List owners -> affiliate (FR Doc 2025-19001)."""
+    owners = [
+        {"name": "Shanghai Biren Intelligent Technology Co., Ltd.", "share": 30, "headquarters_country": "CN"},
+        {"name": "Moore Threads Intelligent Technology (Beijing) Co., Ltd.", "share": 25, "headquarters_country": "CN"},
+    ]
+    party = {"name": "Example Joint Venture GmbH", "role": "end_user", "country": "DE", "headquarters_country": "DE"}
+    line = {"item": "L20", "destination": "DE", "ship_date": "2025-10-15", "parties": [{**party, "owners": owners}]}
+    r = client.post("/api/check", json=line, headers=h(keys.analyst)).json()
+    assert r["verdict"] == "LICENSE_REQUIRED"
+    assert any(x["rule"].endswith("#affiliates-50") for x in r["reasons"])
+    line["parties"] = [{**party, "owners": owners[:1]}]
+    assert client.post("/api/check", json=line, headers=h(keys.analyst)).json()["verdict"] == "NLR"

@@ -130,3 +130,40 @@ def test_real_process_error_is_one_line_exit_2() -> None:
     assert out.stderr.strip().splitlines() == [
         "chipclear: error: origin: 'XX' is not an ISO 3166-1 alpha-2 country code (e.g. CN, TW, MX)"
     ]
+
+
+def test_duty_entry_type_section321_and_headings_to_file() -> None:
+    """Issue 19: a $500 board entered under Section 321 in 2024 pays nothing; from 2025-05-02 it pays 45%."""
+    base = ["duty", "--hts", "8473.30.1180", "--origin", "CN", "--value", "500", "--entry-type", "section321"]
+    before = run(*base, "--date", "2024-06-01", "--json")
+    assert before.returncode == 0, before.stderr
+    data = json.loads(before.stdout)
+    assert data["entry_type"] == "section321" and data["total_rate"] == 0 and data["headings_to_file"] == []
+    after = run(*base, "--date", "2025-05-02")
+    assert after.returncode == 0, after.stderr
+    assert "Chapter 99 headings to file: 9903.88.03, 9903.01.24, 9903.01.32" in " ".join(after.stdout.split())
+    missing = run(
+        "duty", "--hts", "8473.30.1180", "--origin", "CN", "--date", "2024-06-01", "--entry-type", "section321"
+    )
+    assert missing.returncode == 2 and "value" in missing.stderr
+
+
+def test_duty_timeline_shows_headings_to_file() -> None:
+    out = run("duty", "timeline", "--hts", "8517.62.0090", "--origin", "CN", "--json")
+    assert out.returncode == 0, out.stderr
+    segments = json.loads(out.stdout)["segments"]
+    by_start = {s["from"]: s for s in segments}
+    assert by_start["2019-09-01"]["headings_to_file"] == ["9903.88.15"]
+    assert by_start["2020-02-14"]["lines"][1]["rate"] == 7.5
+    claimed = run("duty", "timeline", "--hts", "8473.30.1180", "--origin", "CN", "--claim", "9903.01.23", "--json")
+    rows = {s["from"]: s for s in json.loads(claimed.stdout)["segments"]}
+    assert rows["2025-02-04"]["headings_to_file"] == ["9903.88.03", "9903.01.23"]
+    assert rows["2025-03-07"]["headings_to_file"] == ["9903.88.03", "9903.01.24"]
+    table = run("duty", "timeline", "--hts", "8473.30.1180", "--origin", "CN")
+    assert table.returncode == 0 and "Headings to" in table.stdout and "9903.01.24" in table.stdout
+
+
+def test_duty_network_line_needs_the_statistical_suffix() -> None:
+    out = run("duty", "--hts", "8517.62.00", "--origin", "CN", "--date", "2025-06-01")
+    assert out.returncode == 2
+    assert "8517.62.0090" in out.stderr and len(out.stderr.strip().splitlines()) == 1

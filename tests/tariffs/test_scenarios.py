@@ -43,6 +43,7 @@ def _run(spec: dict[str, Any]) -> DutyResult:
         item=_item(spec),
         end_use=spec.get("end_use"),
         claims=[str(c) for c in spec.get("claims", [])],
+        entry_type=spec.get("entry_type"),
     )
 
 
@@ -99,6 +100,10 @@ def test_scenario(case: dict[str, Any]) -> None:
     notes = " | ".join(data["notes"])
     for text in expect.get("notes", []):
         assert text in notes, (text, notes)
+    if "headings_to_file" in expect:
+        assert data["headings_to_file"] == expect["headings_to_file"], data["headings_to_file"]
+    if "headings_unknown" in expect:
+        assert data["headings_unknown"] == expect["headings_unknown"], data["headings_unknown"]
     claims = {c["claim"] for c in data["available_claims"]}
     for claim in expect.get("available_claims", []):
         assert claim in claims

@@ -188,4 +188,4 @@ def test_diffusion_draft_reproduces_the_codified_layer(rules: RuleSet) -> None:
             )
             assert summary(as_if) == summary(codified), (item.id, dest)
             compared += 1
-    assert compared > 300
+    assert compared >= 250  # items named by letters/notices (2022-08, 2023-10-23, 2025) are left out above

@@ -14,9 +14,9 @@ import chipclear
 from chipclear.api.deps import LedgerHolder
 from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, SecurityHeaders, install_error_handlers
 from chipclear.api.group_commit import GroupCommit
-from chipclear.api.routers import audit, catalog, check, duty, licenses, lists, screening, shipments, users
+from chipclear.api.routers import audit, catalog, check, duty, licenses, lists, models, screening, shipments, users
 
-API_ROUTERS = [catalog, check, screening, licenses, shipments, audit, lists, duty, users]
+API_ROUTERS = [catalog, models, check, screening, licenses, shipments, audit, lists, duty, users]
 
 
 def _health() -> dict[str, Any]:

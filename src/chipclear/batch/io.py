@@ -19,6 +19,7 @@ import polars as pl
 from chipclear.catalog import Catalog
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography
+from chipclear.models import load_models
 
 # Canonical input columns (the same names as the decision JSON's input) and the headers accepted for each.
 ALIASES: dict[str, list[str]] = {
@@ -257,7 +258,8 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
     Checks run once per distinct value (items, countries), so validation grows with distinct values, not lines.
     """
     reasons: list[pl.Expr] = []
-    item_ok, item_bad = _lookup_errors(raw["item"], lambda v: catalog.get(v).id)
+    models = load_models()  # an AI model's weights (ECCN 4E091) are an item too
+    item_ok, item_bad = _lookup_errors(raw["item"], lambda v: m.id if (m := models.find(v)) else catalog.get(v).id)
     reasons.append(
         pl.when(pl.col("item").is_null() | (pl.col("item") == ""))
         .then(pl.lit("item: empty (a catalog id or name is required)"))

@@ -13,6 +13,8 @@ from chipclear.catalog import Part, load_catalog, load_catalog_file
 from chipclear.classify import Classification, classify
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.errors import InputError
+from chipclear.models import load_model_spec, load_models
+from chipclear.models.classify import ModelClassification, classify_model
 from chipclear.rules.schema import Layer
 
 
@@ -73,18 +75,62 @@ def _print_classification(c: Classification) -> None:
     console.print(trace)
 
 
+def _print_model_classification(c: ModelClassification) -> None:
+    m = c.item
+    ops = "unknown" if c.training_operations is None else f"{c.training_operations:.3g}"
+    published = {True: "yes", False: "no", None: "unknown"}[c.published]
+    console.print(f"[bold]{m.name}[/] ({m.id}, {m.developer}) weights as of {c.as_of} [{c.layer} rules]")
+    console.print(f"  training operations {ops} ({c.training_operations_method})   weights published: {published}")
+    result = {"controlled": f"[bold red]{c.eccn}[/]", "indeterminate": "[bold yellow]indeterminate[/]"}
+    console.print(f"  Result: {result.get(c.status, '[green]not 4E091[/]')}")
+    if c.missing:
+        console.print("  [magenta]Missing:[/magenta] " + "; ".join(c.missing))
+    trace = Table("rule", "detail", "citation", title="trace", header_style="bold", show_lines=True)
+    for step in c.trace:
+        trace.add_row(step.rule, step.detail, f"{step.citation} [{step.confidence or '-'}]")
+    console.print(trace)
+
+
+def _classify_model(model: str | None, model_spec: Path | None, when: dt.date, lay: Layer, as_json: bool) -> None:
+    catalog = load_models()
+    if model_spec is not None:
+        spec = load_model_spec(model_spec)
+        catalog = catalog.with_model(spec)
+        target = model or spec.id
+    else:
+        assert model is not None
+        target = model
+    result = classify_model(target, when, layer=lay, catalog=catalog)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        _print_model_classification(result)
+
+
 def classify_command(
     item: Annotated[str | None, typer.Argument(help="Catalog id or alias, e.g. H100, nvidia-h20.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today).")] = None,
     spec: Annotated[Path | None, typer.Option(help="Classify a part described in a YAML spec file.")] = None,
     layer: Annotated[str, typer.Option(help="enforced (default) or codified.")] = "enforced",
+    model: Annotated[
+        str | None, typer.Option("--model", help="Classify an AI model's weights (ECCN 4E091), e.g. deepseek-v3.")
+    ] = None,
+    model_spec: Annotated[
+        Path | None, typer.Option("--model-spec", help="Classify the weights of a model described in a YAML file.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Classify one item (ECCN 3A090/4A090) as the rules stood on a date, with a cited trace."""
+    """Classify one item (ECCN 3A090/4A090) or AI model's weights (4E091) as the rules stood on a date, with a
+    cited trace."""
     when: dt.date = parse_date(as_of, field="as-of")
     if layer not in ("enforced", "codified"):
         raise InputError(f"layer: {layer!r} is not one of enforced, codified", field="layer")
     lay: Layer = "enforced" if layer == "enforced" else "codified"
+    if model is not None or model_spec is not None:
+        if item is not None or spec is not None:
+            raise InputError("give either an ITEM/--spec (a chip) or --model/--model-spec (a model)", field="model")
+        _classify_model(model, model_spec, when, lay, as_json)
+        return
     if spec is not None:
         spec_file = load_catalog_file(spec)
         if item is None and len(spec_file.parts) + len(spec_file.systems) != 1:

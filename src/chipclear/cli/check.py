@@ -3,6 +3,7 @@ changed between two dates): thin wrappers over ``chipclear.determine``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 import typer
@@ -14,6 +15,7 @@ from chipclear.decision import Decision, EndUse, ImportEntry, OrderLine, ParentL
 from chipclear.determine import TimelineResult, determine, diff, timeline
 from chipclear.errors import InputError
 from chipclear.geography import load_geography
+from chipclear.models import load_model_spec, load_models
 from chipclear.settings import get_settings
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
@@ -77,10 +79,12 @@ def _print_decision(d: Decision) -> None:
         f"[bold]{item.get('name', '?')}[/bold] to {d.input.get('destination')} on {d.as_of} "
         f"({d.layer}): [bold {colour}]{d.verdict.value}[/bold {colour}]{policy}"
     )
-    console.print(
-        f"classification: {d.classification.get('eccn') or d.classification.get('status')}"
-        f"  TPP {d.classification.get('tpp')}"
+    figure = (
+        f"training operations {d.classification.get('training_operations')}"
+        if item.get("kind") == "model"
+        else f"TPP {d.classification.get('tpp')}"
     )
+    console.print(f"classification: {d.classification.get('eccn') or d.classification.get('status')}  {figure}")
     for e in d.license_exceptions:
         console.print(f"[cyan]License exception {e.code}[/cyan] ({e.citation})")
         for c in e.conditions:
@@ -166,6 +170,14 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--end-user-parent", help="Owner of the end user as NAME,SHARE,HQ (repeat, nearest first)"),
         ] = None,
+        owner: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--end-user-owner",
+                help="A direct owner of the end user as NAME,SHARE,HQ (repeat for each owner; listed owners' shares"
+                " are added for the affiliates rule)",
+            ),
+        ] = None,
         import_hts: Annotated[
             str | None, typer.Option("--import-hts", help="Import line: HTS number of the entry (adds the duty)")
         ] = None,
@@ -185,16 +197,21 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        model_spec: Annotated[
+            Path | None,
+            typer.Option("--model-spec", help="An AI model described in a YAML file; name it with --item"),
+        ] = None,
         layer: LayerOpt = "enforced",
         json_out: JsonOpt = False,
         fail_on: FailOnOpt = None,
     ) -> None:
-        """Decide one order line: NLR, license exception, license required, prohibited or hold, with reasons."""
+        """Decide one order line: NLR, license exception, license required, prohibited or hold, with reasons.
+        The item is a chip, a system or an AI model (its weights: export, reexport or in-country transfer)."""
         wanted = parse_fail_on(fail_on)
         geo = load_geography()
         dest = geo.normalize(to, field="to")
         parties = []
-        if end_user or end_user_hq or end_user_country or parent:
+        if end_user or end_user_hq or end_user_country or parent or owner:
             country = geo.normalize(end_user_country, field="end-user-country") if end_user_country else dest
             hq = geo.normalize(end_user_hq, field="end-user-hq") if end_user_hq else None
             parties.append(
@@ -204,6 +221,7 @@ def register(app: typer.Typer) -> None:
                     country=country,
                     headquarters_country=hq,
                     parents=[_parent(p) for p in parent or []],
+                    owners=[_parent(o, "end-user-owner") for o in owner or []],
                 )
             )
         line = OrderLine(
@@ -219,7 +237,8 @@ def register(app: typer.Typer) -> None:
             certifications=certify or [],
             import_entry=_import_entry(geo, import_hts, origin, entry_date, customs_value, duty_end_use, claim),
         )
-        screened = bool(end_user or parent)  # an unnamed end user has no name to screen; its owners do
+        models = load_models().with_model(load_model_spec(model_spec)) if model_spec else None
+        screened = bool(end_user or parent or owner)  # an unnamed end user has no name to screen; its owners do
         lay = _layer(layer)
         screener = None if screened else _unscreened()
         key = api_key or get_settings().api_key
@@ -231,11 +250,11 @@ def register(app: typer.Typer) -> None:
             decision = _run(
                 key,
                 lambda s, actor: services.check_line(
-                    s, line, actor, decide=lambda ln, on: determine(ln, on, layer=lay, screener=screener)
+                    s, line, actor, decide=lambda ln, on: determine(ln, on, layer=lay, screener=screener, models=models)
                 ),
             )
         else:
-            decision = determine(line, layer=lay, screener=screener)
+            decision = determine(line, layer=lay, screener=screener, models=models)
         if json_out:
             print_json(check_json(decision))
         else:
@@ -320,19 +339,19 @@ def _print_diff(result: dict[str, Any]) -> None:
     console.print(f"{len(result['changes'])} changes; rules {result['rules_version']}")
 
 
-def _parent(text: str) -> ParentLink:
+def _parent(text: str, option: str = "end-user-parent") -> ParentLink:
     """NAME,SHARE,HQ (share in percent and HQ may be empty, e.g. "Acme Holding,,CN") -> ParentLink."""
     parts = text.rsplit(",", 2)  # from the right: a company name may contain commas
     if len(parts) != 3 or not parts[0].strip():
-        raise InputError(f"end-user-parent: {text!r} is not NAME,SHARE,HQ", field="end-user-parent")
+        raise InputError(f"{option}: {text!r} is not NAME,SHARE,HQ", field=option)
     name, share_text, hq = parts
     try:
         share = float(share_text) if share_text.strip() else None
     except ValueError:
-        raise InputError(f"end-user-parent: share {share_text!r} is not a number", field="end-user-parent") from None
+        raise InputError(f"{option}: share {share_text!r} is not a number", field=option) from None
     if share is not None and not 0 <= share <= 100:
-        raise InputError(f"end-user-parent: share {share:g} is not between 0 and 100", field="end-user-parent")
-    country = load_geography().normalize(hq, field="end-user-parent") if hq.strip() else None
+        raise InputError(f"{option}: share {share:g} is not between 0 and 100", field=option)
+    country = load_geography().normalize(hq, field=option) if hq.strip() else None
     return ParentLink(name=name.strip(), share=share, headquarters_country=country)
 
 

@@ -26,7 +26,14 @@ EndUseOpt = Annotated[
 ]
 ClaimOpt = Annotated[
     list[str] | None,
-    typer.Option("--claim", help="A claim: 9903.88.69 / sec301-exclusion, usmca, 9903.88.09, 9903.79.01, 9903.79.02"),
+    typer.Option(
+        "--claim",
+        help="A claim: 9903.88.69 / sec301-exclusion, usmca, 9903.88.09, 9903.01.23 (in transit), 9903.79.01, 9903.79.02",
+    ),
+]
+EntryTypeOpt = Annotated[
+    str | None,
+    typer.Option("--entry-type", help="Entry type: section321 (de minimis, needs --value), formal or informal"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
 
@@ -86,6 +93,14 @@ def _print_result(result: DutyResult) -> None:
     amount = f", {_money(result.total_amount)}" if result.total_amount is not None else ""
     colour = "green" if result.status == "determined" else "yellow"
     console.print(f"[bold]Total:[/bold] {total}{amount}  [{colour}]{result.status}[/{colour}]")
+    if result.headings_to_file:
+        console.print(
+            f"[bold]Chapter 99 headings to file:[/bold] {', '.join(result.headings_to_file)}", highlight=False
+        )
+    for measure in result.headings_unknown:
+        console.print(
+            f"[yellow]Heading not confirmed in the data[/yellow] for {measure}: check CBP CSMS", highlight=False
+        )
     if result.stacking:
         console.print("[bold]Stacking rules[/bold]")
         for rule in result.stacking:
@@ -107,12 +122,21 @@ def _print_timeline(hts: str, origin: str, segments: list[TimelineSegment]) -> N
     table.add_column("To (excl.)")
     table.add_column("Total", justify="right")
     table.add_column("Status")
+    table.add_column("Headings to file", overflow="fold")
     table.add_column("Layers", overflow="fold")
     for seg in segments:
         r = seg.result
         layers = "; ".join(f"{ln.heading or ln.measure} {_rate(ln.rate, ln.rate_low, ln.rate_high)}" for ln in r.lines)
+        headings = ", ".join(r.headings_to_file) or "-"
+        if r.headings_unknown:
+            headings += " [yellow](+ unconfirmed: " + "; ".join(r.headings_unknown) + ")[/yellow]"
         table.add_row(
-            str(seg.start), str(seg.end or "-"), _rate(r.total_rate, r.total_low, r.total_high), r.status, layers
+            str(seg.start),
+            str(seg.end or "-"),
+            _rate(r.total_rate, r.total_low, r.total_high),
+            r.status,
+            headings,
+            layers,
         )
     console.print(table)
 
@@ -128,6 +152,7 @@ def duty_command(
     item: ItemOpt = None,
     end_use: EndUseOpt = None,
     claim: ClaimOpt = None,
+    entry_type: EntryTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The duty stack for one import line: every layer, its Chapter 99 heading, rate, amount and citation."""
@@ -136,7 +161,14 @@ def duty_command(
     if hts is None or origin is None:
         raise InputError("duty: --hts and --origin are required (or use `chipclear duty timeline`)", field="hts")
     result = duty(
-        hts, origin, parse_date(date), value=value, item=_load_item(item), end_use=end_use, claims=claim or []
+        hts,
+        origin,
+        parse_date(date),
+        value=value,
+        item=_load_item(item),
+        end_use=end_use,
+        claims=claim or [],
+        entry_type=entry_type,
     )
     if as_json:
         print_json(result.to_json())
@@ -152,10 +184,16 @@ def timeline_command(
     item: ItemOpt = None,
     end_use: EndUseOpt = None,
     claim: ClaimOpt = None,
+    value: Annotated[
+        float | None, typer.Option("--value", help="Customs value (for the de minimis value test)")
+    ] = None,
+    entry_type: EntryTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """How the duty stack for an HTS line and origin changed over time (one row per change)."""
-    segments = timeline(hts, origin, item=_load_item(item), end_use=end_use, claims=claim or [])
+    segments = timeline(
+        hts, origin, item=_load_item(item), end_use=end_use, claims=claim or [], value=value, entry_type=entry_type
+    )
     if as_json:
         print_json({"hts": hts, "origin": origin.upper(), "segments": [s.to_json() for s in segments]})
     else:

@@ -39,6 +39,7 @@ class Facts:
     end_use: frozenset[str]
     export_from: str | None
     certifications: frozenset[str]
+    system: bool = False  # a computer or assembly: per-IC metrics are those of its most capable contained IC
 
 
 @dataclass
@@ -64,10 +65,18 @@ def t_not(value: Tri) -> Tri:
     return None if value is None else not value
 
 
+Membership = tuple[str, str]  # (country or region code, country group)
+
+
 class Evaluator:
-    def __init__(self, facts: Facts, geo: Geography) -> None:
+    """Evaluates conditions on the facts. ``assume`` fixes group memberships that the geography data leaves unknown
+    (one branch of a case split); every unknown membership met is recorded in ``unknown_members``."""
+
+    def __init__(self, facts: Facts, geo: Geography, assume: dict[Membership, bool] | None = None) -> None:
         self.facts = facts
         self.geo = geo
+        self.assume = assume or {}
+        self.unknown_members: set[Membership] = set()
 
     # -- destinations -----------------------------------------------------------------------------------------
     def country_in(self, code: str, dset: DestinationSet, out: Outcome, what: str) -> Tri:
@@ -82,8 +91,14 @@ class Evaluator:
             values: list[Tri] = [bool(names & set(countries))]
             for group in groups:
                 answer = self.geo.member(code, group, on)
+                if answer.value is None and (code, group) in self.assume:
+                    assumed = self.assume[(code, group)]
+                    values.append(assumed)
+                    evidence.append(f"{code} {'in' if assumed else 'not in'} {group} (assumed: unknown on this date)")
+                    continue
                 values.append(answer.value)
                 if answer.value is None:
+                    self.unknown_members.add((code, group))
                     out.missing.add(f"{what}: {answer.describe()} [{answer.citation}]")
                 elif answer.value or answer.note:
                     evidence.append(f"{answer.describe()} [{answer.confidence}]")
@@ -141,6 +156,11 @@ class Evaluator:
             lf, rf = float(left), float(right)
             result = {"ge": lf >= rf, "gt": lf > rf, "le": lf <= rf, "lt": lf < rf}[test.op]
         out.details.append(f"{test.metric} {left:,.6g} {SYMBOL[test.op]} {right:,.6g}: {'yes' if result else 'no'}")
+        if self.facts.system and test.metric == "tpp":
+            out.details.append(
+                "tpp of a system read per IC (highest TPP of a contained IC, as 3A090 Technical Note defines TPP per"
+                " integrated circuit); UNCERTAIN: the rule's text does not say how its TPP test applies to a system"
+            )
         return result
 
     def evaluate(self, cond: Condition) -> Outcome:
@@ -190,4 +210,4 @@ class Evaluator:
         return t_and(parts)
 
 
-__all__ = ["Evaluator", "Facts", "Outcome", "PartyHQ", "Tri", "t_and", "t_not", "t_or"]
+__all__ = ["Evaluator", "Facts", "Membership", "Outcome", "PartyHQ", "Tri", "t_and", "t_not", "t_or"]

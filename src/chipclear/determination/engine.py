@@ -1,7 +1,7 @@
 """``determine``: one order line -> Decision with cited reasons, as the law stood on the ship date.
 
 Order of reasoning (each step a named rule from the data files):
-1. embargoes (Part 746)                      -> PROHIBITED
+1. embargoes (Part 746)                      -> LICENSE_REQUIRED with the stated policy (PROHIBITED if so worded)
 2. restricted parties (EL, MEU, DPL, SDN ...) -> PROHIBITED / LICENSE_REQUIRED / HOLD (possible match)
 3. license requirements (742.6, 744.23, notices) evaluated three-valued on the classification, destination,
    headquarters and end use
@@ -13,6 +13,7 @@ Anything unknown that the answer depends on -> HOLD naming it. Never NLR on an u
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
 from chipclear import metrics
@@ -25,6 +26,8 @@ from chipclear.determination.merge import MergedLicensing, certification_codes, 
 from chipclear.determination.parties import PartyCheck, Screener, check_parties
 from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
+from chipclear.models import AIModel, ModelCatalog, load_models
+from chipclear.models.classify import ModelClassification, classify_model
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.licensing_schema import Condition, LicenseRequirement
 from chipclear.rules.schema import Layer
@@ -73,17 +76,30 @@ def _party_hq(party: Party, index: int, geo: Geography) -> PartyHQ:
     return PartyHQ(party.name, tuple(heads))
 
 
-def _metrics_of(item: Part | System, cls: Classification, cat: Catalog) -> dict[str, float | bool | None]:
+def _metrics_of(
+    item: Part | System | AIModel, cls: Classification | ModelClassification, cat: Catalog
+) -> dict[str, float | bool | None]:
+    if isinstance(item, AIModel):  # AI model weights: the figures a model rule can test
+        assert isinstance(cls, ModelClassification)
+        return cls.metric_values()
+    assert isinstance(cls, Classification)
     if isinstance(item, Part):
         values = metrics.metric_values(item, cls.tpp)
-    else:  # a system: the highest value of any contained IC (what a rule on the commodity would see)
-        values = {"tpp": cls.tpp, "datacenter": item.datacenter}
+    else:
+        # A system: the highest value of any contained IC. TPP is defined per integrated circuit (3A090 Technical
+        # Note: aggregated over the processing units "on the integrated circuit"), so a rule testing TPP sees the
+        # per-IC TPP of the chips inside (as 4A090 does), never the sum over the system's chips.
+        per_ic = [c.get("tpp") for c in cls.components]
+        tpp = max(per_ic) if per_ic and all(t is not None for t in per_ic) else None  # type: ignore[type-var]
+        values = {"tpp": tpp, "datacenter": item.datacenter}
         dram = [metrics.total_dram_bandwidth_gbs(cat.get(c.part)) for c in item.components]  # type: ignore[arg-type]
         values["total_dram_bandwidth_gbs"] = max((d for d in dram if d is not None), default=None)
     return values
 
 
-def build_facts(line: OrderLine, as_of: dt.date, geo: Geography, cls: Classification, cat: Catalog) -> Facts:
+def build_facts(
+    line: OrderLine, as_of: dt.date, geo: Geography, cls: Classification | ModelClassification, cat: Catalog
+) -> Facts:
     item = cls.item
     ids = {item.id}
     if isinstance(item, System):
@@ -106,6 +122,7 @@ def build_facts(line: OrderLine, as_of: dt.date, geo: Geography, cls: Classifica
         end_use=frozenset(flags),
         export_from=geo.normalize(line.export_from, field="export_from") if line.export_from else None,
         certifications=frozenset(line.certifications),
+        system=isinstance(item, System),
     )
 
 
@@ -151,6 +168,10 @@ def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: _S
             st.required.append((req, action.id))
 
 
+def _facts_text(details: list[str]) -> str:
+    return f" Applies: {'; '.join(dict.fromkeys(details))}" if details else ""
+
+
 def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator, st: _State) -> ReviewPolicy | None:
     if req.policy:
         return None if req.policy == "UNCONFIRMED" else ReviewPolicy(req.policy)
@@ -165,7 +186,7 @@ def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator,
                     action.id,
                     policy.id,
                     policy.citation,
-                    f"review policy for {req.id}: {policy.policy}{note}. {policy.text}",
+                    f"review policy for {req.id}: {policy.policy}{note}. {policy.text}{_facts_text(out.details)}",
                     policy.confidence,
                 )
             )
@@ -242,6 +263,54 @@ def _exceptions(merged: MergedLicensing, ev: Evaluator, st: _State) -> list[Lice
     return list(used.values())
 
 
+MAX_CASE_SPLIT = 3  # unknown group memberships split into cases (2**3 branches at most)
+
+
+def _exceptions_by_case(merged: MergedLicensing, ev: Evaluator, st: _State) -> list[LicenseExceptionUse] | None:
+    """Three-valued logic through the exceptions: when no exception is certain only because a group membership is
+    unknown (e.g. Cambodia in D:5 between the ITAR and EAR changes), decide each case of the unknown memberships. If
+    every case gives an exception, the answer is those exceptions, each with the case it needs stated as a condition.
+    The requirements are already known (True), and Kleene logic keeps a known value in every case."""
+    unknowns = sorted(ev.unknown_members)
+    if not unknowns or len(unknowns) > MAX_CASE_SPLIT:
+        return None
+    cases: list[tuple[str, list[LicenseExceptionUse], list[Reason]]] = []
+    for values in itertools.product([True, False], repeat=len(unknowns)):
+        assume = dict(zip(unknowns, values, strict=True))
+        label = " and ".join(f"{c} {'in' if v else 'not in'} {g}" for (c, g), v in assume.items())
+        branch = _State(required=list(st.required))
+        got = _exceptions(merged, Evaluator(ev.facts, ev.geo, assume), branch)
+        if not got:
+            return None
+        cases.append((label, got, branch.reasons))
+    used: dict[str, LicenseExceptionUse] = {}
+    labels: dict[str, list[str]] = {}
+    for label, got, reasons in cases:
+        st.reasons.extend(r.model_copy(update={"detail": f"[case {label}] {r.detail}"}) for r in reasons)
+        for use in got:
+            labels.setdefault(use.code, []).append(label)
+            prev = used.get(use.code)
+            conditions = list(dict.fromkeys([*(prev.conditions if prev else []), *use.conditions]))
+            used[use.code] = LicenseExceptionUse(code=use.code, conditions=conditions, citation=use.citation)
+    out = []
+    for code, use in used.items():
+        if len(labels[code]) < len(cases):
+            only = f"applies only if {' or '.join(labels[code])} (membership unknown on this date)"
+            use = LicenseExceptionUse(code=code, conditions=[only, *use.conditions], citation=use.citation)
+        out.append(use)
+    unknown_text = ", ".join(f"{c} in {g}" for c, g in unknowns)
+    st.reasons.append(
+        Reason(
+            rule="exceptions#case-split",
+            citation="; ".join(dict.fromkeys(u.citation for u in out)),
+            detail=f"unknown: {unknown_text}; every case gives a license exception: "
+            + "; ".join(f"if {label}: {', '.join(u.code for u in got)}" for label, got, _ in cases),
+            confidence=None,
+        )
+    )
+    return out
+
+
 def _events(merged: MergedLicensing, as_of: dt.date, st: _State) -> None:
     applied = {r.id for r, _ in st.required}
     for event, action in merged.events:
@@ -271,8 +340,10 @@ def determine(
     catalog: Catalog | None = None,
     screener: Screener | None = None,
     geography: Geography | None = None,
+    models: ModelCatalog | None = None,
 ) -> Decision:
-    """Decide one order line on ``as_of`` (default: its ship date, else today) in ``layer``."""
+    """Decide one order line on ``as_of`` (default: its ship date, else today) in ``layer``. The item is a chip or
+    system from the catalog, or an AI model (its weights, ECCN 4E091) from the model catalog."""
     rules = rules or load_rules()
     cat = catalog or load_catalog()
     geo = geography or load_geography()
@@ -282,8 +353,12 @@ def determine(
         known = ", ".join(sorted(certification_codes(rules))) or "none"
         raise InputError(f"certifications: unknown code {unknown[0]!r} (known: {known})", field="certifications")
     on = as_of or line.ship_date or dt.date.today()
-    item = cat.get(line.item)
-    cls = classify(item, on, layer=layer, rules=rules, catalog=cat)
+    model = (models or load_models()).find(line.item)
+    cls: Classification | ModelClassification
+    if model is not None:
+        cls = classify_model(model, on, layer=layer, rules=rules, catalog=models)
+    else:
+        cls = classify(cat.get(line.item), on, layer=layer, rules=rules, catalog=cat)
     facts = build_facts(line, on, geo, cls, cat)
     merged = licensing_at(rules, on, layer)
     ev = Evaluator(facts, geo)
@@ -297,6 +372,7 @@ def determine(
                 confidence=None,
             )
         )
+    _coverage_note(rules, on, st)
     # Named carve-outs of the ECCN (e.g. Note 2 to 3A090) and the classification conclusion; the full trace is in
     # ``classification``.
     carve_outs = set(rules.classification_at(on, layer).exclusions)
@@ -325,6 +401,27 @@ def determine(
         input=line.model_dump(mode="json"),
         decided_at=dt.datetime.now(dt.UTC),
         duty=duty_json,
+    )
+
+
+def _coverage_note(rules: RuleSet, on: dt.date, st: _State) -> None:
+    """Before the first ECCN 3A090/4A090 action, say what the rule data covers, so an early NLR is never silent."""
+    first = min((a for a in rules.actions if a.classification is not None), key=lambda a: a.effective, default=None)
+    if first is None or on >= first.effective:
+        return
+    with_licensing = [a for a in rules.actions if a.licensing is not None and a.licensing.requirements]
+    earliest = min((a.effective for a in with_licensing), default=first.effective)
+    before = [a for a in with_licensing if a.effective <= on]
+    st.reasons.append(
+        Reason(
+            rule="rules-data#coverage",
+            citation=rules.version,
+            detail=f"{on} is before the first ECCN 3A090/4A090 action in the rule data ({first.effective}, "
+            f"{first.citation}); for that date the data covers only {len(before)} earlier action(s) (the earliest "
+            f"from {earliest}: embargoes and special controls, restricted parties); other ECCNs (3A991, 4A994, "
+            "5A992 ...) and their license requirements are not assessed",
+            confidence=None,
+        )
     )
 
 
@@ -413,6 +510,8 @@ def _verdict(
         return Verdict.NLR, None, []
     # With a requirement still unknown, an exception for the known ones may not cover it: a license is required.
     exceptions = None if st.unknown else _exceptions(merged, ev, st)
+    if exceptions is None and not st.unknown:
+        exceptions = _exceptions_by_case(merged, ev, st)
     if exceptions:
         return Verdict.LICENSE_EXCEPTION, None, exceptions
     policies = list(st.policies)

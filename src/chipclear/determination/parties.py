@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from chipclear.decision import Party, ReviewPolicy
+from chipclear.decision import ParentLink, Party, ReviewPolicy
 from chipclear.determination.merge import MergedLicensing
 from chipclear.rules.licensing_schema import AffiliatesRule, PartyListTreatment
 
@@ -165,6 +165,63 @@ def _affiliate_findings(
     return out
 
 
+def _aggregate_findings(
+    merged: MergedLicensing, party: Party, rule: AffiliatesRule, action_id: str, screener: Screener, result: PartyCheck
+) -> list[PartyFinding]:
+    """Ownership in aggregate: the shares of the party's direct owners that are listed (certain matches in the rule's
+    sources) are added; at or above ``threshold_percent`` the party is an affiliate. Owners that may be listed
+    (possible matches) or listed owners of unknown share hold the line when they could bring the sum to the
+    threshold; otherwise they do not matter."""
+    if not party.owners:
+        return []
+    threshold = rule.threshold_percent
+    listed: list[tuple[ParentLink, _Hit]] = []
+    possible: list[tuple[ParentLink, _Hit]] = []
+    for owner in party.owners:
+        hits = [h for h in screener.search(owner.name).hits if h.source in rule.sources]
+        certain = [h for h in hits if h.determination == "match"]
+        if certain:
+            listed.append((owner, certain[0]))
+        elif hits:
+            possible.append((owner, hits[0]))
+    known = sum(o.share for o, _ in listed if o.share is not None)
+    unknown_share = [o for o, _ in listed if o.share is None]
+    maybe = known + sum(o.share if o.share is not None else 100.0 for o, _ in possible)
+    described = "; ".join(
+        f"{o.name} ({'?' if o.share is None else f'{o.share:g}'} %, {h.source} entry {h.name!r})" for o, h in listed
+    )
+    rule_ref = f"{action_id}#{rule.id}"
+    if listed and not unknown_share and known >= threshold:
+        out = []
+        for owner, hit in listed:
+            found = _finding(merged, party, hit, owner.name, rule.sources)
+            if found:
+                result.hits.append(_hit_json(party.name, hit, owner.name))
+                found.rule = rule_ref
+                found.citation = f"{rule.citation}; {found.citation}"
+                found.detail = (
+                    f"owned {known:g} % in aggregate by listed owners ({described}; threshold {threshold:g} %): "
+                    f"{found.detail}"
+                )
+                out.append(found)
+        return out
+    if unknown_share or (possible and maybe >= threshold):
+        unsure = [o.name for o in unknown_share] + [o.name for o, _ in possible]
+        return [
+            PartyFinding(
+                "HOLD",
+                rule_ref,
+                rule.citation,
+                f"{party.name}: listed owners hold {known:g} % in aggregate ({described or 'none certain'}); "
+                f"{', '.join(unsure)} could bring the sum to {threshold:g} % (share unknown or possible list match)",
+                rule.confidence,
+                missing=f"shares and list status of {', '.join(unsure)} (owners of {party.name}) for the affiliates"
+                f" rule ({threshold:g} % in aggregate)",
+            )
+        ]
+    return []
+
+
 def check_parties(parties: list[Party], merged: MergedLicensing, screener: Screener) -> PartyCheck:
     result = PartyCheck()
     affiliates = list(merged.affiliates.values())
@@ -182,6 +239,7 @@ def check_parties(parties: list[Party], merged: MergedLicensing, screener: Scree
                 result.findings.append(found)
         for rule, action in affiliates:
             result.findings.extend(_affiliate_findings(merged, party, rule, action.id, screener, result))
+            result.findings.extend(_aggregate_findings(merged, party, rule, action.id, screener, result))
     return result
 
 

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chipclear.rules.licensing_schema import LicensingSection
+from chipclear.rules.model_schema import ModelClassificationSection
 
 ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]
 Op = Literal["ge", "gt", "le", "lt", "eq"]
@@ -118,6 +119,7 @@ class RuleAction(BaseModel):
     classification: ClassificationSection | None = None
     # Sections owned by other parts of chipclear (determination, duties ...) are validated by those parts.
     licensing: LicensingSection | None = None
+    model_classification: ModelClassificationSection | None = None  # ECCN 4E091 (AI model weights)
     origin: str = Field(default="", exclude=True)
 
     @model_validator(mode="after")

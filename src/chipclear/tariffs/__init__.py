@@ -35,6 +35,7 @@ __all__ = [
     "china_duty",
     "duty",
     "end_use_keys",
+    "entry_type_keys",
     "known_claims",
     "load_tariff_data",
     "timeline",
@@ -51,6 +52,11 @@ def end_use_keys(data: TariffData | None = None) -> list[str]:
     return engine.end_use_keys(data or bundled_data())
 
 
+def entry_type_keys(data: TariffData | None = None) -> list[str]:
+    """Entry types accepted as ``entry_type`` (``section321`` claims the de minimis exemption)."""
+    return engine.entry_type_keys(data or bundled_data())
+
+
 def _request(
     data: TariffData,
     hts: str,
@@ -60,6 +66,7 @@ def _request(
     item: Any,
     end_use: str | None,
     claims: Sequence[str],
+    entry_type: str | None = None,
 ) -> engine.Request:
     code, line = resolve(hts, data.column1)
     country = normalise_country(origin)
@@ -100,8 +107,19 @@ def _request(
     for a, b in engine.contradictory_claims(data):
         if a in normalised and b in normalised:
             raise InputError(f"claims: {a} and {b} contradict each other (parameters met / not met)", field="claims")
+    if entry_type is not None:
+        entry_type = entry_type.strip().lower().replace("-", "_")
+        types = engine.entry_type_keys(data)
+        if entry_type not in types:
+            raise InputError(
+                f"entry_type: {entry_type!r} is not an entry type ({', '.join(types)})", field="entry_type"
+            )
+        if value is None and entry_type in engine.value_tested_entry_types(data):
+            raise InputError(f"value: entry type {entry_type} needs the customs value (the value test)", field="value")
     specs = specs_from_part(item) if item is not None else None
-    return engine.Request(code, line, country, entry_date, value, specs, end_use, frozenset(normalised))
+    return engine.Request(
+        code, line, country, entry_date, value, specs, end_use, frozenset(normalised), entry_type=entry_type
+    )
 
 
 def duty(
@@ -113,6 +131,7 @@ def duty(
     end_use: str | None = None,
     claims: Sequence[str] = (),
     *,
+    entry_type: str | None = None,
     data: TariffData | None = None,
 ) -> DutyResult:
     """The duty stack for one import line.
@@ -120,11 +139,12 @@ def duty(
     ``item`` is a catalog ``Part`` (or ``ItemSpecs``): its TPP and DRAM bandwidth decide the Section 232
     windows. ``end_use`` is a Section 232 end-use exemption key (see ``end_use_keys()``). ``claims`` are what
     the importer claims (``known_claims()``): a Section 301 exclusion heading or 'sec301-exclusion',
-    'usmca', '9903.88.09', or a 9903.79.01 / 9903.79.02 declaration. Origin is the importer's input: chipclear
-    never guesses it.
+    'usmca', '9903.88.09', '9903.01.23', or a 9903.79.01 / 9903.79.02 declaration. ``entry_type`` is an entry
+    type (``entry_type_keys()``): ``section321`` claims the de minimis exemption, which needs ``value``. Origin is
+    the importer's input: chipclear never guesses it.
     """
     tariff = data or bundled_data()
-    req = _request(tariff, hts, origin, entry_date, value, item, end_use, claims)
+    req = _request(tariff, hts, origin, entry_date, value, item, end_use, claims, entry_type)
     return engine.calculate(tariff, req)
 
 
@@ -154,6 +174,8 @@ class TimelineSegment:
                 for ln in r.lines
             ],
             "unknowns": [u.id for u in r.unknowns if u.changes_total],
+            "headings_to_file": r.headings_to_file,
+            "headings_unknown": r.headings_unknown,
         }
 
 
@@ -172,13 +194,17 @@ def timeline(
     end_use: str | None = None,
     claims: Sequence[str] = (),
     *,
+    value: float | None = None,
+    entry_type: str | None = None,
     data: TariffData | None = None,
 ) -> list[TimelineSegment]:
     """How the stack for one HTS line and origin changed over the dates the data covers."""
     tariff = data or bundled_data()
     segments: list[TimelineSegment] = []
     for day in engine.boundaries(tariff):
-        result = duty(hts, origin, day, item=item, end_use=end_use, claims=claims, data=tariff)
+        result = duty(
+            hts, origin, day, value, item=item, end_use=end_use, claims=claims, entry_type=entry_type, data=tariff
+        )
         if segments and _signature(segments[-1].result) == _signature(result):
             continue
         if segments:

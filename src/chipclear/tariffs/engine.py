@@ -19,6 +19,7 @@ from chipclear.tariffs import hts as hts_mod
 from chipclear.tariffs.data import TariffData
 from chipclear.tariffs.models import (
     Column1,
+    DeMinimis,
     ExemptionList,
     HtsLine,
     IeepaDuty,
@@ -52,6 +53,7 @@ class Request:
     item: ItemSpecs | None
     end_use: str | None
     claims: frozenset[str]
+    entry_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ def _period(measure: MeasureBase, day: dt.date) -> Period | None:
 
 def _in_scope(measure: MeasureBase, period: Period | None, code: str) -> bool:
     prefixes = period.hts if period is not None and period.hts else measure.scope.prefixes
+    if any(hts_mod.covers(p, code) for p in measure.scope.except_prefixes):
+        return False
     return any(hts_mod.covers(p, code) for p in prefixes)
 
 
@@ -548,6 +552,21 @@ def _ieepa(data: TariffData, req: Request, s232: _S232, run: _Run) -> None:
         note = ""
         if displaced is None:
             note = "Not imposed if the article is a Section 232 semiconductor article (note 39(a))."
+        alternative = next((a for a in measure.alternatives if a.period.covers(req.entry_date)), None)
+        if alternative is not None and alternative.claim in req.claims:
+            run.lines.append(_line(measure, alternative.period, note=alternative.description))
+            run.rule(
+                f"Claim {alternative.claim} replaces the {measure.measure} ({alternative.description})",
+                alternative.period.citation,
+                alternative.period.sources,
+                alternative.period.confidence,
+            )
+            continue
+        if alternative is not None:
+            run.available.append(
+                {"claim": alternative.claim, "measure": measure.measure, "descriptions": alternative.description}
+            )
+            note = f"{note} If {alternative.description}, claim {alternative.claim} ({_fmt(alternative.period.rate)}).".strip()
         if measure.usmca_exempt and usmca is not None and usmca.claim in req.claims:
             u_period = _period(usmca, req.entry_date)
             if u_period is not None and measure.id in usmca.exempts:
@@ -686,8 +705,67 @@ def _forced_labor(data: TariffData, req: Request, run: _Run) -> None:
             run.lines.append(line)
 
 
+Q_DE_MINIMIS = "de-minimis-available"
+
+
+def _de_minimis(data: TariffData, req: Request, run: _Run) -> bool:
+    """Whether a Section 321 entry of this value and origin on this date pays no duty (True), stating why."""
+    if req.entry_type is None:
+        return False
+    for measure in data.measures.values():
+        if not isinstance(measure, DeMinimis) or req.entry_type != measure.entry_type:
+            continue
+        limit = measure.value_limit_citation
+        if req.value is None or req.value > measure.value_limit:
+            run.notes.append(
+                f"Entry type {req.entry_type}: the value {req.value} is over the ${measure.value_limit:g} limit"
+                f" ({limit.citation}): the goods are entered normally and the duties below apply."
+            )
+            return False
+        if not measure.applies_to_origin(req.origin):
+            continue
+        period = _period(measure, req.entry_date)
+        if period is None:
+            run.notes.append(
+                f"Entry type {req.entry_type}: {measure.title} is not available for origin {req.origin} on"
+                f" {req.entry_date} ({'; '.join(p.citation for p in measure.periods if p.end)}): the duties below apply."
+            )
+            return False
+        if period.rate is None:
+            answer = run.ask(
+                Question(
+                    Q_DE_MINIMIS,
+                    period.question or "",
+                    ("available", "not_available"),
+                    period.citation,
+                    period.sources,
+                    period.confidence,
+                    measure.measure,
+                )
+            )
+            if answer != "available":
+                return False
+        run.lines.append(
+            _line(
+                measure,
+                period,
+                note=f"Value {req.value:g} is at or under ${measure.value_limit:g} ({limit.citation}).",
+            )
+        )
+        run.rule(
+            "A Section 321 (de minimis) entry is free of duty: no column 1 or Chapter 99 duty is collected",
+            period.citation,
+            period.sources,
+            period.confidence,
+        )
+        return True
+    return False
+
+
 def _compute(data: TariffData, req: Request, assumptions: dict[str, str]) -> _Run:
     run = _Run(assumptions=dict(assumptions))
+    if _de_minimis(data, req, run):
+        return run
     run.rule("Chapter 99 duties apply in addition to the column 1 rate", "S1 notes 20, 31, 39, 2(aa)", ["S1"])
     _column1(data.column1, req, run)
     s232 = _sec232(data, req, run)
@@ -759,6 +837,7 @@ def calculate(data: TariffData, req: Request) -> DutyResult:
         item=req.item.name if req.item is not None else None,
         end_use=req.end_use,
         claims=sorted(req.claims),
+        entry_type=req.entry_type,
     )
 
 
@@ -860,3 +939,16 @@ def contradictory_claims(data: TariffData) -> list[tuple[str, str]]:
 @lru_cache(maxsize=8)
 def end_use_keys(data: TariffData) -> list[str]:
     return [e.key for m in data.measures.values() if isinstance(m, Sec232Semiconductors) for e in m.end_uses]
+
+
+@lru_cache(maxsize=8)
+def entry_type_keys(data: TariffData) -> list[str]:
+    """Entry types accepted as ``entry_type`` (the de minimis data file lists them)."""
+    keys = [e.key for m in data.measures.values() if isinstance(m, DeMinimis) for e in m.entry_types]
+    return list(dict.fromkeys(keys))
+
+
+@lru_cache(maxsize=8)
+def value_tested_entry_types(data: TariffData) -> list[str]:
+    """Entry types whose exemption depends on the customs value (they need ``value``)."""
+    return sorted({m.entry_type for m in data.measures.values() if isinstance(m, DeMinimis)})

@@ -49,4 +49,11 @@ def resolve(code: str, column1: Column1) -> tuple[str, HtsLine]:
             f"hts: {code!r} is not an HTS line chipclear has duty data for; known lines: {known}", field="hts"
         )
     line = matches[0]
+    if line.require_stat_suffix and len(raw) != 10:
+        options = ", ".join(line.stat_suffixes.values())
+        raise InputError(
+            f"hts: {code!r}: the Chapter 99 lists split {line.hts} by statistical suffix: give the 10-digit number"
+            f" ({options})",
+            field="hts",
+        )
     return (dotted(raw) if len(raw) > 6 else line.hts), line

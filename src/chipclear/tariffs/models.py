@@ -71,6 +71,8 @@ class HtsScope(Cited):
     """Which HTS lines a measure covers (prefixes of the dotted HTS number)."""
 
     prefixes: list[str] = Field(min_length=1)
+    except_prefixes: list[str] = Field(default_factory=list)
+    """Statistical reporting numbers carved out of the prefixes (e.g. 'except 8517.62.0090', note 20(g))."""
 
 
 class MeasureBase(_Strict):
@@ -112,6 +114,8 @@ class HtsLine(_Strict):
     description: str
     use: str = ""
     stat_suffixes: dict[str, str] = Field(default_factory=dict)
+    require_stat_suffix: bool = False
+    """The Chapter 99 lists split this line by statistical suffix: a 10-digit number is required."""
     general: Period
     column2: Period | None = None
 
@@ -150,6 +154,24 @@ class Sec301Increase(MeasureBase):
 class IeepaDuty(MeasureBase):
     family: Literal["ieepa_fentanyl"]
     usmca_exempt: bool = False
+    alternatives: list[Alternative] = Field(default_factory=list)
+    """Claimable headings that replace the duty (e.g. 9903.01.23 for goods in transit)."""
+
+
+class EntryType(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str
+
+
+class DeMinimis(MeasureBase):
+    """Section 321 administrative exemption: an entry of low value pays no duty while the exemption is available."""
+
+    family: Literal["de_minimis"]
+    entry_type: str
+    """The entry type that claims the exemption (the key given as ``entry_type``)."""
+    entry_types: list[EntryType]
+    value_limit: float
+    value_limit_citation: Cited
 
 
 class UsmcaExemption(MeasureBase):
@@ -273,6 +295,7 @@ Measure = Annotated[
     | Sec301Exclusion
     | Sec301Increase
     | IeepaDuty
+    | DeMinimis
     | UsmcaExemption
     | IeepaReciprocal
     | Sec122
@@ -283,5 +306,5 @@ Measure = Annotated[
 ]
 
 
-for _model in (Column1, Sec301List, Sec301Exclusion, Sec122, ChinaRetaliation, OriginRule):
+for _model in (Column1, Sec301List, Sec301Exclusion, IeepaDuty, Sec122, ChinaRetaliation, OriginRule):
     _model.model_rebuild()

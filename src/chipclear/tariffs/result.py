@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["determined", "indeterminate"]
+
+_SINGLE_HEADING = re.compile(r"^99\d{2}\.\d{2}\.\d{2}$")
 
 
 def cite(citation: str, sources: list[str]) -> str:
@@ -116,6 +119,25 @@ class DutyResult:
     item: str | None = None
     end_use: str | None = None
     claims: list[str] = field(default_factory=list)
+    entry_type: str | None = None
+
+    @property
+    def headings_to_file(self) -> list[str]:
+        """The Chapter 99 headings the entry line reports, in stack order (column 1 is the HTS line itself).
+
+        Only single headings: an open choice ('9903.79.01 or 9903.79.02') or a range of headings is an open
+        question shown on its line, not something a broker can file yet."""
+        found = [ln.heading for ln in self.lines if ln.heading and _SINGLE_HEADING.match(ln.heading)]
+        return list(dict.fromkeys(found))
+
+    @property
+    def headings_unknown(self) -> list[str]:
+        """Measures on the stack whose Chapter 99 heading the data does not confirm (the broker must look it up)."""
+        return [
+            ln.measure
+            for ln in self.lines
+            if not ln.heading and ln.measure_id != "us-hts-column1" and ln.rate != 0  # a 0 line files nothing
+        ]
 
     @property
     def status(self) -> Status:
@@ -146,6 +168,7 @@ class DutyResult:
             "item": self.item,
             "end_use": self.end_use,
             "claims": self.claims,
+            "entry_type": self.entry_type,
             "status": self.status,
             "lines": [line.to_json() for line in self.lines],
             "total_rate": self.total_rate,
@@ -155,5 +178,7 @@ class DutyResult:
             "stacking": [rule.to_json() for rule in self.stacking],
             "unknowns": [unknown.to_json() for unknown in self.unknowns],
             "available_claims": self.available_claims,
+            "headings_to_file": self.headings_to_file,
+            "headings_unknown": self.headings_unknown,
             "notes": self.notes,
         }

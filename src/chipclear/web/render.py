@@ -23,6 +23,7 @@ NAV = [
     ("/check", "Check a shipment"),
     ("/items", "Catalog"),
     ("/chip-map", "Chip map"),
+    ("/models", "AI models"),
     ("/screening", "Screening"),
     ("/licenses", "Licenses"),
     ("/holds", "Holds"),

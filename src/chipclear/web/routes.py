@@ -22,11 +22,12 @@ from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import services
 from chipclear.ledger.roles import allowed
 from chipclear.ledger.users import authenticate
-from chipclear.web import pages_items, pages_ledger, pages_screening, pages_users
+from chipclear.web import pages_items, pages_ledger, pages_models, pages_screening, pages_users
 from chipclear.web.render import console_tx, message, page
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_items.router)
+router.include_router(pages_models.router)
 router.include_router(pages_ledger.router)
 router.include_router(pages_screening.router)
 router.include_router(pages_users.router)

@@ -1,0 +1,306 @@
+"""Dated ECCN 4E091 classification of AI model weights, with a trace of every test applied.
+
+The tests are data (the ``model_classification`` section of a rule file); this module evaluates them with
+three-valued logic: controlled = threshold met AND NOT published AND NOT derived-from-published AND NOT the
+capability exclusion. A test on an unknown figure is unknown, and a result that depends on it is
+``indeterminate`` naming the field, never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from chipclear.classify import Status
+from chipclear.decision import Reason
+from chipclear.determination.conditions import Tri, t_and, t_not
+from chipclear.models.loader import ModelCatalog, load_models
+from chipclear.models.schema import AIModel
+from chipclear.rules import RuleAction, RuleSet, load_rules
+from chipclear.rules.model_schema import ModelClassificationSection
+from chipclear.rules.schema import Layer
+
+CONFIDENCE_MARK = {"high": "H", "medium": "M", "low": "L"}
+
+
+class ModelClassification(BaseModel):
+    """The classify JSON of a model: the keys of a chip classification plus training_operations and published.
+    ``item`` is the model as the catalog holds it (id, name, developer, compute and its sources ...)."""
+
+    item: AIModel
+    as_of: dt.date
+    layer: str
+    eccn: str | None
+    status: Status
+    training_operations: float | None
+    training_operations_method: str
+    published: bool | None  # weights "published" (734.7(a)) on as_of; None = unknown
+    weights_published: str | None  # the date, "unknown", or None (not published)
+    derived_from: str | None = None
+    candidates: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    trace: list[Reason] = Field(default_factory=list)
+    rules_version: str
+    tpp: float | None = None  # a chip metric; always None for a model (shared Classification shape)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def metric_values(self) -> dict[str, float | bool | None]:
+        """What a licensing condition can test about a model line."""
+        return {"training_operations": self.training_operations}
+
+
+def _ops(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.3g}"
+
+
+def _cite(model: AIModel) -> str:
+    return f"model catalog {model.origin}: " + "; ".join(model.sources[:2])
+
+
+def _in_force(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[ModelClassificationSection, RuleAction] | None:
+    actions = rules.in_force(on, "model_classification", layer)
+    if not actions:
+        return None
+    action = actions[-1]
+    assert action.model_classification is not None
+    return action.model_classification, action
+
+
+def _not_in_force(rules: RuleSet, on: dt.date, layer: Layer) -> Reason:
+    actions = [a for a in rules.actions if a.model_classification is not None]
+    if not actions:
+        return Reason(rule="rules#none", citation=rules.version, detail="no AI model-weights ECCN in the rule data")
+    action = actions[0]
+    eccn = action.model_classification.eccn if action.model_classification else "?"
+    if on < action.effective:
+        return Reason(
+            rule=f"{action.id}#not-yet-in-force",
+            citation=action.citation,
+            detail=f"no ECCN for AI model weights on {on}: {eccn} was added effective {action.effective}",
+            confidence=action.confidence,
+        )
+    period = next(
+        (
+            p
+            for p in reversed(action.enforcement)
+            if p.start <= on
+            and (p.end is None or on < p.end)
+            and not p.enforced
+            and (not p.sections or "model_classification" in p.sections)
+        ),
+        None,
+    )
+    why = f"{period.note} [{period.citation}]" if period else "not enforced"
+    return Reason(
+        rule=f"{action.id}#not-enforced",
+        citation=period.citation if period else action.citation,
+        detail=f"{eccn} is in the codified text from {action.effective} but not enforced on {on} ({layer} layer): {why}",
+        confidence=period.confidence if period else action.confidence,
+    )
+
+
+def _operations(model: AIModel, base: AIModel | None) -> tuple[float | None, str, str | None]:
+    """The model's training operations (Technical Note 2), how they were obtained, and the field missing."""
+    c = model.compute
+    if c.operations is not None:
+        if c.method == "six_n_d":
+            how = f"6 x {_ops(c.parameters_used)} parameters x {_ops(c.tokens)} tokens"
+        else:
+            how = "reported" if c.method == "reported" else f"estimated, {c.confidence} confidence"
+        return c.operations, how, None
+    if base is not None and model.additional_training_operations is not None:
+        if base.training_operations is None:
+            return None, "base unknown", f"training_operations of the base model {base.id}"
+        total = base.training_operations + model.additional_training_operations
+        return total, f"base {base.id} {_ops(base.training_operations)} + additional", None
+    return None, "unknown", "training_operations"
+
+
+def _threshold(sec: ModelClassificationSection, model: AIModel, ops: float | None, how: str) -> tuple[Tri, str]:
+    th = sec.threshold
+    sym = {"ge": ">=", "gt": ">"}[th.op]
+    text = f"{th.id}: training operations {_ops(ops)} ({how}) {sym} {th.value:.3g}"
+    if ops is None:
+        return None, f"{text}: unknown"
+    met = ops >= th.value if th.op == "ge" else ops > th.value
+    # A low-confidence estimate can show a model is over the line (flagged) but never that it is under it.
+    if model.compute.method == "estimate" and model.compute.confidence == "low":
+        if not met:
+            return None, f"{text}: no by a low-confidence estimate only, so undecided"
+        return True, f"{text}: yes [LOW CONFIDENCE estimate]"
+    return met, f"{text}: {'yes' if met else 'no'}"
+
+
+def _published(model: AIModel, on: dt.date) -> tuple[Tri, str]:
+    published = model.published_on(on)
+    when = model.weights_published
+    if published is None:
+        return None, "weights published? unknown (field weights_published)"
+    if when is None:
+        return False, "weights not published"
+    if not published:
+        return False, f"weights published only from {when}, after {on}"
+    return True, f"weights published on {when}" + (f" ({model.weights_note})" if model.weights_note else "")
+
+
+def _derived(
+    sec: ModelClassificationSection, model: AIModel, base: AIModel | None, ops: float | None, on: dt.date
+) -> tuple[Tri, str, set[str]]:
+    """Is the model excluded as derived from published weights? True = excluded."""
+    ex = sec.derived_exclusion
+    if base is None:
+        return False, "not derived from another model", set()
+    missing: set[str] = set()
+    base_pub = base.published_on(on)
+    base_text = {True: "published", False: "not published", None: "publication unknown"}[base_pub]
+    if base_pub is None:
+        missing.add(f"weights_published of the base model {base.id}")
+    add = model.additional_training_operations
+    if add is None:
+        missing.add("additional_training_operations")
+    if ops is None:
+        missing.add("training_operations")
+    if add is None or ops is None:
+        return t_and([base_pub, None]), f"derived from {base.id} ({base_text}); additional operations unknown", missing
+    limit = max(ex.absolute_operations, ex.share_of_training * ops)
+    exceeds = add > limit
+    detail = (
+        f"derived from {base.id} (weights {base_text} on {on}{_since(base)}); additional operations {_ops(add)} > "
+        f"max({ex.absolute_operations:.3g}, {ex.share_of_training:g} x {_ops(ops)} = "
+        f"{ex.share_of_training * ops:.3g}) = {limit:.3g}? {'yes' if exceeds else 'no'}"
+    )
+    return t_and([base_pub, not exceeds]), detail, missing
+
+
+def _since(base: AIModel) -> str:
+    return f", from {base.weights_published}" if isinstance(base.weights_published, dt.date) else ""
+
+
+def _capability(model: AIModel) -> tuple[Tri, str]:
+    if model.capability_exclusion is None:
+        return False, "not established (no BIS guidance, technical opinion or classification request result given)"
+    basis = f" ({model.capability_exclusion_basis})" if model.capability_exclusion_basis else ""
+    return model.capability_exclusion, ("applies" if model.capability_exclusion else "does not apply") + basis
+
+
+def _decide(
+    model: AIModel, base: AIModel | None, on: dt.date, sec: ModelClassificationSection, action: RuleAction
+) -> tuple[Status, float | None, str, list[str], list[Reason]]:
+    ops, how, ops_missing = _operations(model, base)
+    trace: list[Reason] = []
+
+    def step(cited: Any, detail: str, confidence: str | None = None) -> None:
+        trace.append(
+            Reason(
+                rule=f"{action.id}#{cited.id}",
+                citation=cited.citation,
+                detail=detail,
+                confidence=confidence or cited.confidence,
+            )
+        )
+
+    figure = CONFIDENCE_MARK[model.compute.confidence]
+    step(
+        sec.operations_definition,
+        f"'operations' of {model.name}: {_ops(ops)} ({how}); sources: {'; '.join(model.compute.sources) or '-'}",
+        "L" if figure == "L" else None,
+    )
+    over, over_text = _threshold(sec, model, ops, how)
+    step(sec.threshold, over_text)
+    pub, pub_text = _published(model, on)
+    step(sec.published_exclusion, f"{sec.published_exclusion.id}: {pub_text} -> " + _applies(pub))
+    der, der_text, der_missing = _derived(sec, model, base, ops, on)
+    step(sec.derived_exclusion, f"{sec.derived_exclusion.id}: {der_text} -> " + _applies(der))
+    cap, cap_text = _capability(model)
+    step(sec.capability_exclusion, f"{sec.capability_exclusion.id}: {cap_text} -> " + _applies(cap))
+    result = t_and([over, t_not(pub), t_not(der), t_not(cap)])
+    missing: list[str] = []
+    if result is None:
+        if over is None and ops_missing:
+            missing.append(ops_missing)
+        elif over is None:
+            missing.append("training_operations (only a low-confidence estimate, below the threshold)")
+        if pub is None:
+            missing.append("weights_published")
+        if der is None:
+            missing.extend(sorted(der_missing))
+    outcomes: dict[Tri, Status] = {True: "controlled", False: "not_controlled", None: "indeterminate"}
+    return outcomes[result], ops, how, missing, trace
+
+
+def _applies(value: Tri) -> str:
+    return {True: "exclusion applies", False: "exclusion does not apply", None: "undecided"}[value]
+
+
+def classify_model(
+    model: AIModel | str,
+    as_of: dt.date | None = None,
+    layer: Layer = "enforced",
+    rules: RuleSet | None = None,
+    catalog: ModelCatalog | None = None,
+) -> ModelClassification:
+    """Classify the weights of ``model`` (a catalog id/name or an AIModel) under the rules in force on ``as_of``."""
+    cat = catalog or load_models()
+    rules = rules or load_rules()
+    on = as_of or dt.date.today()
+    m = cat.get(model) if isinstance(model, str) else model
+    base = cat.get(m.derived_from) if m.derived_from else None
+    common: dict[str, Any] = {
+        "item": m,
+        "as_of": on,
+        "layer": layer,
+        "published": m.published_on(on),
+        "weights_published": None if m.weights_published is None else str(m.weights_published),
+        "derived_from": m.derived_from,
+        "rules_version": rules.version,
+    }
+    found = _in_force(rules, on, layer)
+    if found is None:
+        ops, how, _ = _operations(m, base)
+        trace = [_not_in_force(rules, on, layer)]
+        trace.append(_conclusion(m, on, layer, None, "not_controlled", [], rules.version, trace[0].detail))
+        return ModelClassification(
+            **common,
+            eccn=None,
+            status="not_controlled",
+            training_operations=ops,
+            training_operations_method=how,
+            trace=trace,
+        )
+    sec, action = found
+    status, ops, how, missing, trace = _decide(m, base, on, sec, action)
+    eccn = sec.eccn if status == "controlled" else None
+    deciding = [r.detail for r in trace[1:] if not r.detail.endswith("exclusion does not apply")]
+    trace.append(_conclusion(m, on, layer, sec.eccn, status, missing, rules.version, "; ".join(deciding)))
+    return ModelClassification(
+        **common,
+        eccn=eccn,
+        status=status,
+        training_operations=ops,
+        training_operations_method=how,
+        candidates=[sec.eccn] if status == "indeterminate" else [],
+        missing=missing,
+        trace=trace,
+    )
+
+
+def _conclusion(
+    m: AIModel, on: dt.date, layer: str, eccn: str | None, status: str, missing: list[str], version: str, why: str
+) -> Reason:
+    """The result, with the steps that decided it (a decision on a model line shows only this reason)."""
+    if status == "controlled":
+        detail = f"weights of {m.name} classified {eccn} as of {on} ({layer} rules)"
+    elif status == "indeterminate":
+        detail = f"weights of {m.name} indeterminate as of {on} ({layer} rules): could be {eccn}; missing {', '.join(missing)}"
+    else:
+        detail = (
+            f"weights of {m.name} not in 4E091 as of {on} ({layer} rules); other ECCNs (e.g. EAR99) are not assessed"
+        )
+    return Reason(rule="classify#result", citation=version, detail=f"{detail}. {why}" if why else detail)
+
+
+__all__ = ["ModelClassification", "classify_model"]

@@ -1,0 +1,196 @@
+"""Load and validate model catalog files (bundled, ``CHIPCLEAR_MODELS`` and ``--model-spec`` files) through one path.
+
+Errors name the file, the model and the field, as for the chip catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from rapidfuzz import fuzz, process
+
+from chipclear.catalog.loader import normalise_name
+from chipclear.errors import DataFileError, InputError, UnknownItemError
+from chipclear.models.schema import AIModel, Developer, ModelCatalogFile
+from chipclear.settings import get_settings
+
+_DATA = resources.files("chipclear.models") / "data"
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(entry)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"field {field}: {first['msg']}{more}"
+
+
+def _read_yaml(text: str, path: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+
+
+def parse_model_catalog_text(text: str, path: str) -> ModelCatalogFile:
+    """One developer file: ``developer: {name, headquarters, sources}`` and ``models: [...]``."""
+    raw = _read_yaml(text, path)
+    if not isinstance(raw, dict) or "developer" not in raw:
+        raise DataFileError(f"{path}: expected a mapping with 'developer' and 'models'")
+    unknown = set(raw) - {"developer", "models"}
+    if unknown:
+        raise DataFileError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected 'developer', 'models'")
+    try:
+        developer = Developer.model_validate(raw["developer"])
+    except ValidationError as exc:
+        raise DataFileError(f"{path}: developer: {_first_error(exc)}") from None
+    entries = raw.get("models") or []
+    if not isinstance(entries, list):
+        raise DataFileError(f"{path}: 'models' must be a list")
+    models = []
+    for i, entry in enumerate(entries):
+        label = f"model {entry.get('id')!r}" if isinstance(entry, dict) and entry.get("id") else f"model #{i + 1}"
+        if isinstance(entry, dict):
+            entry = {"developer": developer.name, "headquarters": developer.headquarters, **entry, "origin": path}
+        try:
+            models.append(AIModel.model_validate(entry))
+        except ValidationError as exc:
+            raise DataFileError(f"{path}: {label}: {_first_error(exc)}") from None
+    return ModelCatalogFile(developer=developer, models=models)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9.]+", "-", name.casefold()).strip("-.") or "model"
+
+
+def parse_model_spec_text(text: str, path: str) -> AIModel:
+    """A ``--model-spec`` file: one mapping with at least name, developer, training_operations and
+    weights_published (a date, or null when not published); optionally derived_from and
+    additional_training_operations. A missing figure is unknown (the classification names it)."""
+    raw = _read_yaml(text, path)
+    if not isinstance(raw, dict):
+        raise DataFileError(f"{path}: a model spec is a mapping with name, developer, training_operations ...")
+    for key in ("name", "developer"):
+        if not raw.get(key):
+            raise DataFileError(f"{path}: model spec: field {key}: required")
+    entry = {"id": _slug(str(raw["name"])), "sources": [f"model spec {path}"], **raw, "origin": path}
+    if "training_operations" not in entry and "compute" not in entry:
+        entry["compute"] = {"method": "unknown"}
+    try:
+        return AIModel.model_validate(entry)
+    except ValidationError as exc:
+        raise DataFileError(f"{path}: model {entry['id']!r}: {_first_error(exc)}") from None
+
+
+def load_model_spec(path: Path) -> AIModel:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read model spec: {exc.strerror}", field="model-spec") from None
+    return parse_model_spec_text(text, str(path))
+
+
+class ModelCatalog:
+    """All models, with lookup by id, name or alias (case-, space- and punctuation-tolerant)."""
+
+    def __init__(self, files: Iterable[ModelCatalogFile], extra: Iterable[AIModel] = ()) -> None:
+        self.models: dict[str, AIModel] = {}
+        for model in [m for f in files for m in f.models] + list(extra):
+            if model.id in self.models:
+                raise DataFileError(
+                    f"{model.origin}: duplicate model id {model.id!r} (already in {self.models[model.id].origin})"
+                )
+            self.models[model.id] = model
+        for model in self.models.values():
+            if model.derived_from is not None and model.derived_from not in self.models:
+                raise DataFileError(
+                    f"{model.origin}: model {model.id!r}: field derived_from: unknown model {model.derived_from!r}"
+                )
+        self._index: dict[str, set[str]] = {}
+        for m in self.models.values():
+            for key in {m.id, m.name, *m.aliases, f"{m.developer} {m.name}"}:
+                self._index.setdefault(normalise_name(key), set()).add(m.id)
+
+    def with_model(self, model: AIModel) -> ModelCatalog:
+        """This catalog plus one user model (a ``--model-spec``); its derived_from must name a catalog model."""
+        if model.derived_from is not None and model.derived_from not in self.models:
+            raise InputError(
+                f"{model.origin}: field derived_from: unknown model {model.derived_from!r}"
+                + _hint(self.suggest(model.derived_from)),
+                field="derived_from",
+            )
+        out = ModelCatalog([], [m for m in self.models.values() if m.id != model.id] + [model])
+        return out
+
+    def find(self, name: str) -> AIModel | None:
+        ids = self._index.get(normalise_name(name), set())
+        if len(ids) > 1:
+            raise InputError(f"model {name!r} is ambiguous: {', '.join(sorted(ids))}", field="model")
+        return self.models[next(iter(ids))] if ids else None
+
+    def get(self, name: str) -> AIModel:
+        found = self.find(name)
+        if found is None:
+            raise UnknownItemError(name, self.suggest(name))
+        return found
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        choices = {k: next(iter(v)) for k, v in self._index.items()}
+        found = process.extract(normalise_name(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
+        out: list[str] = []
+        for key, score, _ in found:
+            if score >= 60 and choices[key] not in out:
+                out.append(choices[key])
+        return out[:limit]
+
+    def all(self) -> list[AIModel]:
+        return sorted(self.models.values(), key=lambda m: (m.release_date or _FAR, m.id))
+
+
+def _hint(suggestions: list[str]) -> str:
+    return f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+
+
+def _bundled() -> list[ModelCatalogFile]:
+    out = []
+    for entry in sorted(_DATA.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".yaml", ".yml")):
+            out.append(parse_model_catalog_text(entry.read_text(encoding="utf-8"), f"models/data/{entry.name}"))
+    return out
+
+
+def _file(path: Path) -> ModelCatalogFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read model catalog file: {exc.strerror}", field="models") from None
+    return parse_model_catalog_text(text, str(path))
+
+
+def _expand(paths: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        out.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
+    return out
+
+
+@lru_cache(maxsize=8)
+def _load(extra: tuple[Path, ...]) -> ModelCatalog:
+    return ModelCatalog(_bundled() + [_file(p) for p in _expand(extra)])
+
+
+def load_models(extra_paths: Iterable[Path] | None = None) -> ModelCatalog:
+    """The bundled model catalog plus ``CHIPCLEAR_MODELS`` files plus ``extra_paths`` (cached per path set)."""
+    return _load(tuple(get_settings().model_paths) + tuple(extra_paths or ()))
+
+
+_FAR = dt.date.max
+
+__all__ = ["ModelCatalog", "load_model_spec", "load_models", "parse_model_catalog_text", "parse_model_spec_text"]

@@ -1,0 +1,56 @@
+"""Schema of the ``model_classification`` section of a rule file: the ECCN for AI model weights (4E091) as data.
+
+The heading's compute threshold, the 'operations' definition, and each note that takes weights out of the entry
+(published weights, models derived from published weights, the capability exclusion) are named, cited values; the
+code in ``chipclear.models.classify`` only evaluates them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]
+
+
+class Cited(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    text: str
+    citation: str
+    confidence: ConfidenceMark
+
+
+class ComputeThreshold(Cited):
+    """The heading: weights of a model trained with ``op value`` 'operations' (e.g. ge 1e26)."""
+
+    op: Literal["ge", "gt"]
+    value: float
+
+
+class DerivedExclusion(Cited):
+    """Weights derived from published weights are excluded unless the derivation's additional operations exceed
+    the higher of ``absolute_operations`` and ``share_of_training`` x the model's training operations."""
+
+    absolute_operations: float
+    share_of_training: float
+
+
+class ModelClassificationSection(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    eccn: str
+    heading: str
+    citation: str
+    confidence: ConfidenceMark
+    threshold: ComputeThreshold
+    operations_definition: Cited
+    published_exclusion: Cited
+    derived_exclusion: DerivedExclusion
+    capability_exclusion: Cited
+    notes: str = ""
+
+
+__all__ = ["ComputeThreshold", "DerivedExclusion", "ModelClassificationSection"]
