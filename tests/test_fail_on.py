@@ -31,8 +31,20 @@ def test_the_codes_are_distinct_and_never_0_1_or_2() -> None:
         (["--item", "H20", "--to", "China", "--date", "2025-05-01"], ALL, 13),
         (["--item", "H20", "--to", "China", "--date", "2025-05-01"], "hold,prohibited", 0),
         (
-            ["--item", "L20", "--to", "Germany", "--date", "2024-06-01", "--end-user", "KAL TEK LABS"]
-            + ["--end-user-country", "US", "--end-user-hq", "US"],
+            [
+                "--item",
+                "L20",
+                "--to",
+                "Germany",
+                "--date",
+                "2024-06-01",
+                "--end-user",
+                "KAL TEK LABS",
+                "--end-user-country",
+                "US",
+                "--end-user-hq",
+                "US",
+            ],
             "prohibited",
             14,
         ),  # a Denied Persons List party

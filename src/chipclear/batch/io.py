@@ -173,7 +173,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
     good = body.filter(simple)
     try:
         fast = pl.read_csv(
-            io.BytesIO("\n".join(good["text"]).encode()),
+            io.BytesIO("\n".join(good["text"].to_list()).encode()),
             has_header=False,
             new_columns=header,
             infer_schema=False,
