@@ -21,7 +21,7 @@ from rich.progress import Progress as RichProgressBar
 from rich.text import Text
 
 from chipclear.cli._common import console, err_console, handle_errors, parse_date, print_json
-from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on
+from chipclear.cli.fail_on import VERDICT_OUTCOMES, FailOnOpt, exit_for, outcomes_of, parse_fail_on
 
 
 class _RateColumn(ProgressColumn):
@@ -166,9 +166,7 @@ def batch_command(
 def _outcomes(out: Path, bad_rows: int) -> set[str]:
     """The outcomes in a decisions file: verdicts, restricted-party hits (a hit in the ``screening`` JSON has a
     ``determination`` of match or possible, as ``screening_matched`` reads it)."""
-    import polars as pl
-
-    from chipclear.cli.fail_on import VERDICT_OUTCOMES
+    import polars as pl  # imported here: `chipclear --help` stays fast
 
     frame = pl.scan_parquet(out)
     columns = frame.collect_schema().names()

@@ -15,8 +15,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
+import pycountry
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from chipclear.errors import DataFileError, InputError
 
@@ -213,8 +215,6 @@ def country_names(countries: dict[str, Country], regions: dict[str, Region]) -> 
     """Every name a user may type for a country: ISO names and alpha-3 codes (pycountry, the Debian iso-codes
     data), the EAR name (countries.yaml), the aliases in country-aliases.yaml, region names. A name that would
     mean two countries is a data error."""
-    import pycountry
-
     raw = _load_yaml("country-aliases.yaml") or {}
     pairs: list[tuple[str, str, str]] = []
     for code, country in countries.items():
@@ -242,8 +242,6 @@ def country_names(countries: dict[str, Country], regions: dict[str, Region]) -> 
 
 def country_code(value: Any, info: Any = None) -> str:
     """Pydantic validator for a country field: the resolved code, or a validation error naming the value."""
-    from pydantic_core import PydanticCustomError
-
     field = getattr(info, "field_name", None) or "country"
     try:
         return load_geography().normalize(value if isinstance(value, str) else None, field=field)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from chipclear.decision import Decision, OrderLine, Party, Verdict
 from chipclear.errors import Conflict, InputError, NotFound
+from chipclear.geography import load_geography
 from chipclear.ledger import audit
 from chipclear.ledger.coverage import (
     Coverage,
@@ -169,8 +170,6 @@ def _check_codes(values: Sequence[str], what: str) -> list[str]:
 
 def _country_codes(values: Sequence[str]) -> list[str]:
     """License destinations as ISO codes: a code or a country name, resolved by the geography data."""
-    from chipclear.geography import load_geography
-
     geo = load_geography()
     return [geo.normalize(v, field="destinations") for v in values]
 

@@ -19,6 +19,7 @@ from chipclear.api.routers.check import check_line
 from chipclear.catalog import load_catalog
 from chipclear.decision import EndUse, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
+from chipclear.geography import load_geography
 from chipclear.ledger import services
 from chipclear.ledger.roles import allowed
 from chipclear.ledger.users import authenticate
@@ -138,16 +139,12 @@ _FORM_DEFAULTS: dict[str, Any] = {
 
 
 def _countries() -> list[tuple[str, str]]:
-    from chipclear.geography import load_geography
-
     geo = load_geography()
     return sorted(((c.code, c.name) for c in geo.countries.values()), key=lambda cn: cn[1])
 
 
 def _code(value: str, field: str) -> str | None:
     """A country field: blank, or an ISO code or country name resolved by the geography data (never truncated)."""
-    from chipclear.geography import load_geography
-
     if not str(value).strip():
         return None
     return load_geography().normalize(str(value), field=field)
