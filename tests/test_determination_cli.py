@@ -433,3 +433,29 @@ def test_license_exception_hbm(tmp_path: Any, bandwidth: float, certified: bool,
     assert d.verdict.value == verdict, [r.detail for r in d.reasons]
     if verdict == "LICENSE_EXCEPTION":
         assert d.license_exceptions[0].code == "HBM" and any("60 days" in c for c in d.license_exceptions[0].conditions)
+
+
+def test_check_to_a_region_screens_the_end_user_in_its_country() -> None:
+    """`--to UA-43` (Crimea) with an end user and no --end-user-country screens the party in UA, not "UA-43"."""
+    data = check_json("--item", "A100", "--to", "UA-43", "--date", "2023-01-01", "--end-user", "Example Co")
+    assert data["verdict"] == "LICENSE_REQUIRED"
+    assert data["input"]["parties"][0]["country"] == "UA"
+
+
+def test_timeline_with_an_end_user_shows_its_listing() -> None:
+    done = run(
+        "timeline",
+        "L20",
+        "--to",
+        "CN",
+        "--until",
+        "2025-06-01",
+        "--json",
+        "--end-user",
+        "Qingdao Sophgo Technology Co., Ltd.",
+        "--end-user-country",
+        "CN",
+    )
+    assert done.returncode == 0, done.stderr
+    periods = json.loads(done.stdout)["periods"]
+    assert any(p["start"] == "2025-01-16" and any(c["rule"] == "lists#EL" for c in p["caused_by"]) for p in periods)

@@ -13,6 +13,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chipclear.bounds import (
+    MAX_LIST,
+    MAX_PARTIES,
+    Identifier,
+    ItemId,
+    Name,
+    Note,
+    Percent,
+    Quantity,
+    Role,
+    ValueUSD,
+)
 from chipclear.geography import CountryCode
 
 # Input models refuse unknown fields: a misspelled "date" or "end_user" must be an error naming it, never a line
@@ -61,26 +73,26 @@ class Party(BaseModel):
 
     model_config = STRICT
 
-    name: str
-    role: str = "end_user"  # end_user | ultimate_consignee | intermediate_consignee | purchaser
+    name: Name
+    role: Role = "end_user"  # end_user | ultimate_consignee | intermediate_consignee | purchaser
     country: CountryCode | None = None  # ISO 3166-1 alpha-2 where the party is located (a name is resolved)
     headquarters_country: CountryCode | None = None
-    parents: list[ParentLink] = Field(default_factory=list)
-    owners: list[ParentLink] = Field(default_factory=list)
+    parents: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)
+    owners: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)
 
 
 class ParentLink(BaseModel):
     model_config = STRICT
 
-    name: str
-    share: float | None = None  # 0..100 percent
+    name: Name
+    share: Percent | None = None  # 0..100 percent
     headquarters_country: CountryCode | None = None
 
 
 class EndUse(BaseModel):
     model_config = STRICT
 
-    text: str = ""
+    text: Note = ""
     supercomputer: bool = False
     advanced_node_ic_production: bool = False
     military: bool = False
@@ -93,12 +105,12 @@ class ImportEntry(BaseModel):
 
     model_config = STRICT
 
-    hts: str
-    origin: CountryCode  # ISO 3166-1 alpha-2 country of origin
+    hts: ItemId
+    origin: CountryCode  # ISO 3166-1 alpha-2 country of origin (a name is resolved)
     entry_date: dt.date | None = None  # default: the line's ship date
-    value_usd: float | None = None  # customs value; default: the line's value
-    end_use: str | None = None  # Section 232 end-use exemption key, e.g. us_datacenter
-    claims: list[str] = Field(default_factory=list)  # e.g. 9903.88.69, usmca
+    value_usd: ValueUSD | None = None  # customs value; default: the line's value
+    end_use: Identifier | None = None  # Section 232 end-use exemption key, e.g. us_datacenter
+    claims: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)  # e.g. 9903.88.69, usmca
 
 
 class OrderLine(BaseModel):
@@ -106,18 +118,19 @@ class OrderLine(BaseModel):
 
     model_config = STRICT
 
-    item: str  # catalog id or alias (or the id of a user spec)
-    quantity: int = 1
+    item: ItemId  # catalog id or alias (or the id of a user spec)
+    quantity: Quantity = 1  # bounds (here and below): chipclear.bounds
     destination: CountryCode  # ISO 3166-1 alpha-2 (or listed ISO 3166-2 region); a country name is resolved
     ship_date: dt.date | None = None
-    parties: list[Party] = Field(default_factory=list)
+    parties: list[Party] = Field(default_factory=list, max_length=MAX_PARTIES)
     end_use: EndUse = Field(default_factory=EndUse)
-    value_usd: float | None = None
+    value_usd: ValueUSD | None = None
     export_from: CountryCode | None = None  # ISO alpha-2 of the exporting country (R10 case-by-case needs "US")
-    certifications: list[str] = Field(default_factory=list)  # conditions the exporter certifies, e.g. r10-conditions
+    # conditions the exporter certifies, e.g. r10-conditions
+    certifications: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)
     import_entry: ImportEntry | None = None  # set for import lines: the duty is computed and reported
-    order_id: str | None = None
-    line_id: str | None = None
+    order_id: Identifier | None = None
+    line_id: Identifier | None = None
 
 
 class Decision(BaseModel):

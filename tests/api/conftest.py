@@ -49,3 +49,20 @@ def client(db_url: str, keys: Keys) -> Iterator[TestClient]:
 
 def h(key: str) -> dict[str, str]:
     return {"X-API-Key": key}
+
+
+def sign_in(client: TestClient, key: str) -> None:
+    """Sign the test client in to the console (a session cookie, chipclear.ledger.sessions)."""
+    r = client.post("/login", data={"key": key, "next": "/check"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+
+
+@pytest.fixture(autouse=True)
+def _recorded_on_the_ship_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These flows record each shipment when it ships (their dates are in 2025): pin the ledger's clock before
+    them so they are not historical entries. tests/ledger/test_historical.py uses the real clock."""
+    import datetime as _dt
+
+    from chipclear.ledger import services as _services
+
+    monkeypatch.setattr(_services, "today", lambda: _dt.date(2020, 1, 1))

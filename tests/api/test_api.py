@@ -14,7 +14,7 @@ from chipclear.api import create_app
 from chipclear.cli import app as cli_app
 from chipclear.cli.serve import first_admin_key
 
-from .conftest import Keys, h
+from .conftest import Keys, h, sign_in
 
 H20_CN = {"item": "H20", "quantity": 8, "destination": "CN", "ship_date": "2025-05-01"}
 
@@ -52,7 +52,8 @@ def test_no_anonymous_access(client: TestClient, method: str, path: str) -> None
 
 
 def test_the_console_cookie_is_not_an_api_credential(client: TestClient, keys: Keys) -> None:
-    client.cookies.set("chipclear_key", keys.admin)
+    sign_in(client, keys.admin)
+    assert client.cookies.get("chipclear_session")
     assert client.get("/api/licenses").status_code == 401
 
 
@@ -268,7 +269,7 @@ def test_first_admin_key_is_created_once(tmp_path: Any) -> None:
 
 
 def test_console_refuses_a_form_posted_from_another_site(client: TestClient, keys: Keys) -> None:
-    client.cookies.set("chipclear_key", keys.analyst)
+    sign_in(client, keys.analyst)
     r = client.post(
         "/check", data={**H20_CN, "destination": "CN"}, headers={"Origin": "https://evil.example", "Host": "testserver"}
     )
@@ -289,7 +290,7 @@ def test_today_default_dates(client: TestClient, keys: Keys) -> None:
 
 
 def test_console_starts_a_draft_application_from_a_check(client: TestClient, keys: Keys) -> None:
-    client.cookies.set("chipclear_key", keys.analyst)
+    sign_in(client, keys.analyst)
     party = {"name": "Example Cloud Services Ltd", "role": "end_user", "country": "CN"}
     line = {"item": "H20", "quantity": 8, "destination": "CN", "ship_date": "2025-05-01", "parties": [party]}
     r = client.post("/applications", data={"order_line": json.dumps(line)}, follow_redirects=False)

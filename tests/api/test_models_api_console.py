@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from chipclear.web.model_chart import ModelPoint, compute_chart, published_frontier
 
-from .conftest import Keys, h
+from .conftest import Keys, h, sign_in
 
 
 def test_api_check_with_a_model_item(client: TestClient, keys: Keys) -> None:
@@ -34,7 +34,7 @@ def test_api_models_lists_the_catalog_with_classifications(client: TestClient, k
 
 
 def test_console_models_page_has_the_table_and_chart(client: TestClient, keys: Keys) -> None:
-    client.cookies.set("chipclear_key", keys.viewer)
+    sign_in(client, keys.viewer)
     r = client.get("/models?as_of=2025-03-01")
     assert r.status_code == 200
     html = r.text

@@ -158,3 +158,14 @@ def grant_h20(
             value_limit_usd=value_limit,
             conditions="15% of China revenue to the US government (reported condition)",
         )
+
+
+@pytest.fixture(autouse=True)
+def _recorded_on_the_ship_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These flows record each shipment when it ships (their dates are in 2025): pin the ledger's clock before
+    them so they are not historical entries. tests/ledger/test_historical.py uses the real clock."""
+    import datetime as _dt
+
+    from chipclear.ledger import services as _services
+
+    monkeypatch.setattr(_services, "today", lambda: _dt.date(2020, 1, 1))

@@ -89,7 +89,10 @@ def _grant(keys: dict[str, str], quantity: int = 100) -> None:
         (["ship", "--item", "H20", "--quantity", "5"], "ship: give --item and --destination"),
         (["ship", "--item", "H20", "--destination", "CN", "--ship-date", "2025-13-01"], "ship_date: '2025-13-01'"),
         (["ship", "--item", "H20", "--destination", "Chinaa", "--ship-date", "2025-09-01"], "unknown country 'Chinaa'"),
-        (["ship", "--item", "H20", "--destination", "CN", "--quantity", "0"], "quantity must be a positive"),
+        (
+            ["ship", "--item", "H20", "--destination", "CN", "--quantity", "0"],
+            "quantity: Input should be greater than or equal to 1",
+        ),
         (
             ["license", "grant", "1", "--number", "D1", "--valid-from", "2025-08-08", "--valid-to", "2024-01-01"],
             "valid_to 2024-01-01 is before valid_from",
@@ -164,7 +167,7 @@ def test_audit_cli_verify_and_export(cli_env: dict[str, str], tmp_path: Path) ->
     code, out = invoke(["audit", "verify", "--json"], cli_env["viewer"])
     verified = json.loads(out)
     assert code == 0 and verified.pop("last_hash")
-    assert verified == {"ok": True, "records": 4, "first_bad_seq": None, "problem": None}
+    assert verified == {"ok": True, "records": 4, "first_bad_seq": None, "problem": None, "redacted": 0, "anchors": 0}
     target = tmp_path / "audit.jsonl"
     code, out = invoke(["audit", "export", "--output", str(target)], cli_env["viewer"])
     assert code == 0 and len(target.read_text().splitlines()) == 4
@@ -267,12 +270,12 @@ def test_db_upgrade_from_previous_schema(tmp_path: Path, monkeypatch: pytest.Mon
     code, out = invoke(["audit", "verify"], "")
     assert code == 2 and "run `chipclear db upgrade`" in out
     code, out = invoke(["db", "upgrade"], "")
-    assert (code, out.strip()) == (0, "ledger schema upgraded from 0001 to 0002")
+    assert (code, out.strip()) == (0, "ledger schema upgraded from 0001 to 0003")
     engine = make_engine(url)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     engine.dispose()
     code, out = invoke(["db", "upgrade"], "")
-    assert (code, out.strip()) == (0, "ledger schema is up to date (revision 0002)")
+    assert (code, out.strip()) == (0, "ledger schema is up to date (revision 0003)")
     key = runner.invoke(app, ["user", "add", "ada", "--role", "admin", "--key-only"]).output.strip()
     code, out = invoke(["audit", "export"], key)
     assert '"action": "db.upgrade"' in out.splitlines()[0]

@@ -22,7 +22,7 @@ from .helpers import H20_PARTIES
 def test_empty_database_is_created_at_head(db_url: str) -> None:
     ledger = open_ledger(db_url)
     try:
-        assert current_revision(ledger.engine) == head_revision() == "0002"
+        assert current_revision(ledger.engine) == head_revision() == "0003"
         tables = set(inspect(ledger.engine).get_table_names())
         assert {t.name for t in Base.metadata.sorted_tables} <= tables
         with ledger.engine.connect() as conn:
@@ -65,7 +65,7 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
     engine.dispose()
     ledger = open_ledger(db_url)
     try:
-        assert current_revision(ledger.engine) == "0002"
+        assert current_revision(ledger.engine) == "0003"
         with ledger.session() as s:
             assert audit.verify(s) == audit.VerifyResult(True, 4)
             lic = services.get_license(s, SystemActor("v", "viewer"), "D1")

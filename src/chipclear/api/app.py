@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 import chipclear
 from chipclear.api.deps import LedgerHolder
-from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, SecurityHeaders, install_error_handlers
+from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, NoNul, SecurityHeaders, install_error_handlers
 from chipclear.api.group_commit import GroupCommit
 from chipclear.api.routers import audit, catalog, check, duty, licenses, lists, models, screening, shipments, users
 
@@ -62,6 +62,7 @@ def create_app(
         app.state.html_error = web_routes.html_error
         static = resources.files("chipclear.web") / "static"
         app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.add_middleware(NoNul)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app

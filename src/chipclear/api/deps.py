@@ -1,7 +1,8 @@
 """Per-application state (the open ledger) and authentication by API key.
 
-A key is read from ``X-API-Key`` or ``Authorization: Bearer <key>`` (the API), or from the console's session
-cookie (console pages only, never the JSON API, so a cross-site form cannot act with a browser's cookie).
+A key is read from ``X-API-Key`` or ``Authorization: Bearer <key>`` (the API). The console signs in with the key
+once and then carries a random session id in its cookie (``chipclear.ledger.sessions``), accepted by console
+pages only, never by the JSON API, so a cross-site form cannot act with a browser's cookie.
 Authentication and the operation run in one ledger transaction (``Tx``): a revoked key stops working at once.
 """
 
@@ -21,7 +22,7 @@ from chipclear.ledger import Ledger, open_ledger
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import SystemActor, authenticate
 
-COOKIE_NAME = "chipclear_key"
+COOKIE_NAME = "chipclear_session"  # a console session id (chipclear.ledger.sessions), never the key
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Your chipclear API key")
 bearer = HTTPBearer(auto_error=False, description="Your chipclear API key as a bearer token")

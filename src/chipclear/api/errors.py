@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,6 +51,25 @@ def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     return (f"{field}: {msg}{more}" if field else f"{msg}{more}"), field
 
 
+def _needs_key(request: Request) -> bool:
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return False
+
+    def walk(dep: Any) -> bool:
+        # chipclear.api.deps.api_key, known by name: deps imports this module
+        return any(getattr(d.call, "__qualname__", "") == "api_key" or walk(d) for d in dep.dependencies)
+
+    return walk(dependant)
+
+
+def _has_key(request: Request) -> bool:
+    header = request.headers.get("x-api-key", "").strip()
+    bearer = request.headers.get("authorization", "")
+    return bool(header) or (bearer.lower().startswith("bearer ") and bool(bearer[7:].strip()))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ChipclearError)
     async def _chipclear(request: Request, exc: ChipclearError) -> Response:
@@ -61,7 +80,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(exc.to_json(), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _needs_key(request) and not _has_key(request):
+            # Authentication comes first (docs/api.md): FastAPI parses the body before it runs the key
+            # dependency, so a keyless request with a bad body would otherwise learn about the body first.
+            return JSONResponse(
+                error_body("unauthorized", "no API key given: send it in the X-API-Key header", "X-API-Key"),
+                status_code=401,
+            )
         message, field = validation_message(exc)
         return JSONResponse(error_body("invalid_input", message, field), status_code=422)
 
@@ -138,6 +164,66 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body.body})
 
 
+class NoNul:
+    """Refuse a NUL character in a request's path, query or console form with a 422.
+
+    The JSON request models refuse NUL field by field, naming it (``chipclear.bounds``); this guard keeps it out
+    of the places no model sees (form fields read by hand, query strings), because PostgreSQL cannot store it in a
+    text column. File uploads (multipart) are left to their parsers: a list file is bytes, not text."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            await _refuse_nul(scope, send, "query")
+            return
+        headers = dict(scope.get("headers") or [])
+        if not headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded"):
+            await self.app(scope, receive, send)  # JSON: the models name the field; files are bytes
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)
+                return
+            chunks.append(message.get("body", b""))
+            more = bool(message.get("more_body"))
+        body = b"".join(chunks)
+        if b"\x00" in body or b"%00" in body:
+            await _refuse_nul(scope, send, "body")
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse_nul(scope: Scope, send: Send, where: str) -> None:
+    message = f"{where}: a NUL character is not allowed in any field"
+    if str(scope.get("path", "")).startswith("/api"):
+        response: Response = JSONResponse(error_body("invalid_input", message, where), status_code=422)
+    else:
+        response = HTMLResponse(
+            f"<!doctype html><title>Cannot do that</title><h1>Cannot do that</h1><p>{message}</p>"
+            '<p><a href="javascript:history.back()">Back</a></p>',
+            status_code=422,
+        )
+    await send({"type": "http.response.start", "status": 422, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -178,6 +264,7 @@ class _TooLarge(HTTPException):
 
 __all__ = [
     "BodySizeLimit",
+    "NoNul",
     "NotAvailable",
     "SecurityHeaders",
     "Unauthorized",

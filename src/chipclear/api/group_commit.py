@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from chipclear.api.deps import LedgerHolder
 from chipclear.decision import Decision, OrderLine
 from chipclear.ledger import services
+from chipclear.ledger.sessions import signed_in_user
 from chipclear.ledger.users import SystemActor, authenticate
 
 log = logging.getLogger("chipclear.api")
@@ -39,6 +40,7 @@ class _Check:
     line: OrderLine
     as_of: dt.date | None
     decision: Decision
+    console: bool = False  # ``key`` is a console session id, not an API key
     done: threading.Event = field(default_factory=threading.Event)
     result: Decision | None = None
     error: BaseException | None = None
@@ -50,8 +52,10 @@ class GroupCommit:
         self._pending: deque[_Check] = deque()
         self._mutex = threading.Lock()
 
-    def check(self, key: str, line: OrderLine, as_of: dt.date | None, decision: Decision) -> Decision:
-        item = _Check(key, line, as_of, decision)
+    def check(
+        self, key: str, line: OrderLine, as_of: dt.date | None, decision: Decision, *, console: bool = False
+    ) -> Decision:
+        item = _Check(key, line, as_of, decision, console)
         with self._mutex:
             self._pending.append(item)
         while not item.done.is_set():
@@ -74,7 +78,7 @@ class GroupCommit:
                 for item in batch:
                     try:
                         with session.begin_nested():
-                            user = authenticate(session, item.key)
+                            user = (signed_in_user if item.console else authenticate)(session, item.key)
                             actor = SystemActor(user.name, user.role)
                             item.result = services.check_line(
                                 session, item.line, actor, decide=_already(item.decision), as_of=item.as_of

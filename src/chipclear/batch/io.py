@@ -16,6 +16,15 @@ from pathlib import Path
 
 import polars as pl
 
+from chipclear.bounds import (
+    COUNTRY_LENGTH,
+    ID_LENGTH,
+    ITEM_LENGTH,
+    MAX_QUANTITY,
+    MAX_VALUE_USD,
+    NAME_LENGTH,
+    NOTE_LENGTH,
+)
 from chipclear.catalog import Catalog
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography
@@ -60,6 +69,17 @@ LINE_COLUMNS = [
     "end_user_headquarters_country",
 ]
 REQUIRED = ["item", "destination"]
+# The text bounds of the request models (chipclear.bounds), per column.
+TEXT_LIMITS = {
+    "order_id": ID_LENGTH,
+    "line_id": ID_LENGTH,
+    "item": ITEM_LENGTH,
+    "destination": COUNTRY_LENGTH,
+    "end_user_name": NAME_LENGTH,
+    "end_user_country": COUNTRY_LENGTH,
+    "end_user_headquarters_country": COUNTRY_LENGTH,
+    "end_use": NOTE_LENGTH,
+}
 FLAGS = ["supercomputer", "advanced_node_ic_production", "military"]
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "x"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
@@ -290,6 +310,8 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         .then(pl.format("quantity: '{}' is not a whole number", pl.col("quantity")))
         .when(quantity < 1)
         .then(pl.format("quantity: {} must be at least 1", pl.col("quantity")))
+        .when(quantity > MAX_QUANTITY)
+        .then(pl.format(f"quantity: {{}} must be at most {MAX_QUANTITY}", pl.col("quantity")))
     )
     ship = pl.col("ship_date").str.to_date("%Y-%m-%d", strict=False)
     reasons.append(
@@ -305,10 +327,18 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         )
     value = pl.col("value_usd").cast(pl.Float64, strict=False)
     reasons.append(
-        pl.when((pl.col("value_usd") != "") & value.is_null()).then(
-            pl.format("value_usd: '{}' is not a number", pl.col("value_usd"))
-        )
+        pl.when((pl.col("value_usd") != "") & value.is_null())
+        .then(pl.format("value_usd: '{}' is not a number", pl.col("value_usd")))
+        .when(~value.is_finite() | (value < 0) | (value > MAX_VALUE_USD))
+        .then(pl.format(f"value_usd: {{}} must be a finite number from 0 to {MAX_VALUE_USD:.0f}", pl.col("value_usd")))
     )
+    for column, limit in TEXT_LIMITS.items():
+        reasons.append(
+            pl.when(pl.col(column).str.len_chars() > limit)
+            .then(pl.lit(f"{column}: longer than {limit} characters"))
+            .when(pl.col(column).str.contains("\x00", literal=True))
+            .then(pl.lit(f"{column}: must not contain a NUL character"))
+        )
     if "parse_error" not in raw.columns:
         raw = raw.with_columns(pl.lit("").alias("parse_error"))
     checked = raw.with_columns(

@@ -371,7 +371,15 @@ def run_batch(
         lines = lines.join(screen_errors, on=["end_user_name", "end_user_country"], how="anti", nulls_equal=True)
     lap("screening")
 
-    dates = plan.data_dates(current_rules, geography, [run_date])
+    # A party's screening depends on the date through its hits' listing dates (lists as of the decision date).
+    listed = {
+        dt.date.fromisoformat(d)
+        for r in results.values()
+        for found in r.values()
+        for h in found.hits
+        if (d := getattr(h, "listed_on", None))
+    }
+    dates = plan.data_dates(current_rules, geography, [run_date, *sorted(listed)])
     keyed = plan.build_keys(lines, hit_pairs, plan.epoch_boundaries(dates), options.exact)
     keys = plan.distinct_keys(keyed)
     lines_per_key = keyed.group_by("key_id").len("lines")

@@ -44,10 +44,10 @@ def handle_errors(func: F) -> F:
         except ChipclearError as exc:
             sys.stderr.write(f"chipclear: error: {exc}\n")
             raise SystemExit(2) from None
-        except ValidationError as exc:  # an input model refused a value (e.g. a country no resolver knows)
+        except ValidationError as exc:  # an input outside the bounds of the models (chipclear.bounds)
             first = exc.errors()[0]
-            field = ".".join(str(p) for p in first.get("loc", ())) or "input"
-            sys.stderr.write(f"chipclear: error: {field}: {first.get('msg', 'invalid value')}\n")
+            field = ".".join(str(p) for p in first["loc"])
+            sys.stderr.write(f"chipclear: error: {field}: {first['msg']}\n")
             raise SystemExit(2) from None
 
     return wrapper  # type: ignore[return-value]

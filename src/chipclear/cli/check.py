@@ -212,7 +212,9 @@ def register(app: typer.Typer) -> None:
         dest = geo.normalize(to, field="to")
         parties = []
         if end_user or end_user_hq or end_user_country or parent or owner:
-            country = geo.normalize(end_user_country, field="end-user-country") if end_user_country else dest
+            country = (
+                geo.normalize(end_user_country, field="end-user-country") if end_user_country else geo.country_of(dest)
+            )
             hq = geo.normalize(end_user_hq, field="end-user-hq") if end_user_hq else None
             parties.append(
                 Party(
@@ -275,9 +277,21 @@ def register(app: typer.Typer) -> None:
         until: Annotated[str | None, typer.Option("--until", help="Last date (default today)")] = None,
         layer: LayerOpt = "enforced",
         json_out: JsonOpt = False,
+        end_user: Annotated[
+            str | None, typer.Option("--end-user", help="Screen this end user: its listings become dated causes")
+        ] = None,
+        end_user_country: Annotated[str | None, typer.Option("--end-user-country")] = None,
     ) -> None:
         """The dated periods with their verdicts from 2022 to today, each change with the action that caused it."""
-        result = timeline(item, to, end_user_hq=end_user_hq, end=parse_date(until, field="until"), layer=_layer(layer))
+        result = timeline(
+            item,
+            to,
+            end_user_hq=end_user_hq,
+            end=parse_date(until, field="until"),
+            layer=_layer(layer),
+            end_user=end_user,
+            end_user_country=end_user_country,
+        )
         if json_out:
             print_json(result.to_json())
         else:

@@ -29,7 +29,7 @@ from chipclear.ledger import audit, services, users
 from chipclear.ledger import backup as backup_mod
 from chipclear.ledger.db import Ledger, current_revision, head_revision, make_engine, open_ledger, upgrade
 from chipclear.ledger.models import License, LicenseApplication, ShipmentLine, User
-from chipclear.ledger.roles import require
+from chipclear.ledger.roles import allowed, require
 from chipclear.settings import get_settings
 
 T = TypeVar("T")
@@ -44,6 +44,22 @@ KeyOpt = Annotated[
     str | None, typer.Option("--api-key", help="API key to act with (default: CHIPCLEAR_API_KEY)", show_default=False)
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
+AnchorOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--anchor",
+        help="SEQ:HASH of a record noted earlier (as printed by verify), or a file of signed checkpoints "
+        "(`audit checkpoint`); repeatable",
+    ),
+]
+CheckpointKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--checkpoint-key",
+        envvar="CHIPCLEAR_CHECKPOINT_KEY_FILE",
+        help="The operator's checkpoint key file, to check the signatures of checkpoint files given to --anchor",
+    ),
+]
 ItemsOpt = Annotated[list[str], typer.Option("--item", help="Catalog id or ECCN (repeatable)")]
 DestOpt = Annotated[list[str], typer.Option("--destination", help="ISO 3166-1 code or country name (repeatable)")]
 EndUserOpt = Annotated[list[str] | None, typer.Option("--end-user", help="End user NAME or NAME@CC (repeatable)")]
@@ -493,7 +509,8 @@ def ship_command(
                     "line_id": x.line.id,
                     "status": x.line.status,
                     "license": x.license_number,
-                    "decision": x.decision.to_json(),
+                    "historical": bool(x.line.decision.get("historical_entry")),
+                    "decision": x.line.decision,  # as recorded (with the historical-entry mark)
                 },
             )
             for x in result.lines
@@ -595,20 +612,15 @@ def audit_verify(
     file: Annotated[
         Path | None, typer.Option("--file", help="Verify an `audit export` file instead of the database")
     ] = None,
-    anchor: Annotated[
-        list[str] | None,
-        typer.Option("--anchor", help="SEQ:HASH of a record noted earlier (as printed by verify); repeatable"),
-    ] = None,
+    anchor: AnchorOpt = None,
+    checkpoint_key: CheckpointKeyOpt = None,
     api_key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check the hash chain and that every audited row matches its last audit record; exit 1 naming the first bad
     record when it does not. Prints the last record's hash: keep it outside the database and pass it back with
     --anchor to detect a log rewritten with recomputed hashes."""
-    try:
-        anchors = [audit.parse_anchor(a) for a in anchor or []]
-    except ValueError as exc:
-        raise InputError(f"--anchor: {exc}", field="anchor") from None
+    anchors = _anchors(anchor, checkpoint_key)
     if file is not None:
         if not file.is_file():
             raise InputError(f"{file}: no such file", field="file")
@@ -635,6 +647,10 @@ def audit_verify(
     elif result.ok:
         what = "chain intact (export file)" if file is not None else "chain and tables intact"
         _say(f"audit log OK: {result.records} records, {what}")
+        if result.anchors:
+            _say(f"{result.anchors} anchors/checkpoints match")
+        if result.redacted:
+            _say(f"{result.redacted} redacted records: their links were checked, their content cannot be")
         if result.last_hash:
             _say(f"last record: {result.records}:{result.last_hash}")
     else:
@@ -651,19 +667,102 @@ def audit_export(
 ) -> None:
     """Write the audit log as JSON lines (one record per line, with its hash and the previous hash)."""
 
+    if output is not None and (output.is_dir() or not output.parent.is_dir()):
+        what = "is a folder" if output.is_dir() else "is in a folder that does not exist"
+        raise InputError(f"--output: {output} {what}; give a file name", field="output")
+
     def work(s: Session, actor: User) -> int:
         require(actor.name, actor.role, "audit.export")
+        redact = not allowed(actor.role, "audit.export.secrets")
         if output is None:
-            return audit.export(s, sys.stdout)
+            return audit.export(s, sys.stdout, redact_secrets=redact)
         tmp = output.with_name(output.name + ".partial")
-        with tmp.open("w", encoding="utf-8") as fh:
-            n = audit.export(s, fh)
-        tmp.replace(output)
+        try:
+            with tmp.open("w", encoding="utf-8") as fh:
+                n = audit.export(s, fh, redact_secrets=redact)
+            tmp.replace(output)
+        except OSError as exc:
+            raise InputError(f"--output: {output}: cannot write ({exc.strerror})", field="output") from None
+        finally:
+            tmp.unlink(missing_ok=True)  # nothing partial is left behind
         return n
 
     n = _run(api_key, work)
     if output is not None:
         _say(f"{n} audit records written to {output}")
+
+
+@audit_app.command("checkpoint")
+@handle_errors
+def audit_checkpoint(
+    checkpoint_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint-key",
+            envvar="CHIPCLEAR_CHECKPOINT_KEY_FILE",
+            help="File holding the operator's secret (>= 32 bytes), kept outside the database",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Append the checkpoint to this file (default: print it)")
+    ] = None,
+    api_key: KeyOpt = None,
+) -> None:
+    """Sign the chain head (record number and hash, HMAC-SHA256 with the operator's key) for an external witness;
+    `audit verify --anchor FILE` and `db restore --anchor FILE` check it later."""
+    if checkpoint_key is None:
+        raise InputError("--checkpoint-key: give the key file (or set CHIPCLEAR_CHECKPOINT_KEY_FILE)", field="key")
+    key = _read_checkpoint_key(checkpoint_key)
+
+    def work(s: Session, actor: User) -> dict[str, Any]:
+        require(actor.name, actor.role, "audit.verify")
+        return audit.checkpoint(s, key)
+
+    point = _run(api_key, work)
+    line = json.dumps(point, sort_keys=True)
+    if output is None:
+        typer.echo(line)
+        return
+    try:
+        with output.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+    except OSError as exc:
+        raise InputError(f"--output: {output}: cannot write ({exc.strerror})", field="output") from None
+    _say(f"checkpoint of record {point['seq']} appended to {output}")
+
+
+def _checkpoint_key(path: Path | None) -> bytes | None:
+    return None if path is None else _read_checkpoint_key(path)
+
+
+def _read_checkpoint_key(path: Path) -> bytes:
+    try:
+        return audit.read_checkpoint_key(str(path))
+    except ValueError as exc:
+        raise InputError(f"--checkpoint-key: {exc}", field="checkpoint_key") from None
+
+
+def _anchors(values: list[str] | None, key_file: Path | None) -> list[audit.Anchor]:
+    """Anchors from --anchor values: SEQ:HASH, or a checkpoint file (signatures checked with the key file)."""
+    key = _checkpoint_key(key_file)
+    anchors: list[audit.Anchor] = []
+    for value in values or []:
+        if ":" in value and not Path(value).exists():
+            try:
+                anchors.append(audit.parse_anchor(value))
+            except ValueError as exc:
+                raise InputError(f"--anchor: {exc}", field="anchor") from None
+            continue
+        path = Path(value)
+        if not path.is_file():
+            raise InputError(f"--anchor: {value}: neither SEQ:HASH nor a checkpoint file", field="anchor")
+        if key is None:
+            raise InputError("--anchor: a checkpoint file needs --checkpoint-key to check its signatures", field="key")
+        try:
+            anchors += audit.parse_checkpoints(path.read_text(encoding="utf-8"), key)
+        except ValueError as exc:
+            raise InputError(f"--anchor: {path}: {exc}", field="anchor") from None
+    return anchors
 
 
 # ---------------------------------------------------------------- db
@@ -694,12 +793,16 @@ def db_backup(path: Annotated[Path, typer.Argument(help="New backup file (SQLite
 def db_restore(
     path: Annotated[Path, typer.Argument(help="Backup file written by `chipclear db backup`")],
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a ledger that already has records")] = False,
+    anchor: AnchorOpt = None,
+    checkpoint_key: CheckpointKeyOpt = None,
     api_key: KeyOpt = None,
 ) -> None:
-    """Restore a backup after verifying it; a file that fails the audit check is refused (admin)."""
+    """Restore a backup after verifying it (and its anchors or signed checkpoints); a file that fails is refused
+    (admin)."""
+    anchors = _anchors(anchor, checkpoint_key)
     with _ledger() as ledger:
         _admin_or_bootstrap(ledger, api_key, "db.admin")
-        result = backup_mod.restore(ledger, path, replace=replace)
+        result = backup_mod.restore(ledger, path, replace=replace, anchors=anchors)
     _say(f"restored {path}: {result.records} audit records verified")
 
 

@@ -379,7 +379,7 @@ def determine(
     st.reasons.extend(r for r in cls.trace[:-1] if r.rule.split("#", 1)[-1] in carve_outs)
     st.reasons.extend(cls.trace[-1:])
     _requirements(merged, ev, on, st)
-    party_check = _parties(line, merged, screener, st)
+    party_check = _parties(line, merged, screener, st, on)
     _military(line, st)
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
     verdict, review, exceptions = _verdict(merged, ev, st)
@@ -425,7 +425,9 @@ def _coverage_note(rules: RuleSet, on: dt.date, st: _State) -> None:
     )
 
 
-def _parties(line: OrderLine, merged: MergedLicensing, screener: Screener | None, st: _State) -> PartyCheck | None:
+def _parties(
+    line: OrderLine, merged: MergedLicensing, screener: Screener | None, st: _State, on: dt.date
+) -> PartyCheck | None:
     """Screen every party (and owners under the affiliates rule); each finding becomes a reason and an outcome."""
     if not line.parties:
         return None
@@ -433,7 +435,7 @@ def _parties(line: OrderLine, merged: MergedLicensing, screener: Screener | None
         from chipclear.screening import default_screener
 
         screener = default_screener()
-    check = check_parties(line.parties, merged, screener)
+    check = check_parties(line.parties, merged, screener, on)
     if check.list_version is not None:
         # Say what was screened, so a clean result is never silent; a stale list is flagged. The list version and
         # date are in the decision's ``list_version``.
@@ -446,6 +448,12 @@ def _parties(line: OrderLine, merged: MergedLicensing, screener: Screener | None
                 f" review threshold{stale}",
                 confidence=None,
             )
+        )
+    for later in check.not_yet_listed:
+        # Lists as they stood on the decision date: an entry added after it does not apply (its listing action
+        # and date come from the list's own Federal Register citations, chipclear.screening.listing).
+        st.reasons.append(
+            Reason(rule="screening#listing-date", citation="restricted-party lists", detail=later, confidence=None)
         )
     for finding in check.findings:
         flag = " [LOW CONFIDENCE]" if finding.confidence == "L" else ""

@@ -34,6 +34,18 @@ class NoScreening:
         return ()
 
 
+class _Screened:
+    """One party's screening, done once for a whole timeline; every date sees the same hits (the engine applies
+    each hit only from its listing date)."""
+
+    def __init__(self, found: Any) -> None:
+        self.found = found
+        self.list_version = getattr(found, "list_version", None)
+
+    def search(self, name: str, country: str | None = None) -> Any:
+        return self.found
+
+
 def _summary(d: Decision) -> tuple[str, str | None, tuple[str, ...]]:
     return (
         d.verdict.value,
@@ -131,12 +143,19 @@ def _boundaries(rules: RuleSet, geo: Geography) -> dict[dt.date, list[dict[str, 
 def _relevant(causes: list[dict[str, str]], reasons: list[dict[str, Any]]) -> list[dict[str, str]]:
     """The causes on a change date that concern the rules cited before or after the change (all when none do)."""
     cited = {str(r["rule"]).split("#", 1)[0] for r in reasons}
-    kept = [c for c in causes if c["rule"].split("#", 1)[0] in cited or c["rule"].startswith("country-groups")]
+    kept = [
+        c for c in causes if c["rule"].split("#", 1)[0] in cited or c["rule"].startswith(("country-groups", "lists#"))
+    ]
     return kept or causes
 
 
-def _line(item: str, destination: str, on: dt.date, hq: str | None) -> OrderLine:
-    parties = [Party(name="end user", role="end_user", country=destination, headquarters_country=hq)] if hq else []
+def _line(
+    item: str, destination: str, on: dt.date, hq: str | None, name: str | None = None, country: str | None = None
+) -> OrderLine:
+    parties = []
+    if hq or name:
+        party = Party(name=name or "end user", role="end_user", country=country or destination, headquarters_country=hq)
+        parties = [party]
     return OrderLine(item=item, destination=destination, ship_date=on, parties=parties)
 
 
@@ -149,8 +168,13 @@ def timeline(
     layer: Layer = "enforced",
     rules: RuleSet | None = None,
     catalog: Catalog | None = None,
+    end_user: str | None = None,
+    end_user_country: str | None = None,
+    screener: Any = None,
 ) -> TimelineResult:
-    """Dated periods with their verdicts from ``start`` to ``end`` (default today), each with its cause."""
+    """Dated periods with their verdicts from ``start`` to ``end`` (default today), each with its cause. With
+    ``end_user`` the party is screened once and each hit's listing date (from the list's own citations) is a dated
+    cause, so a party's listing shows as the change it is."""
     rules = rules or load_rules()
     cat = catalog or load_catalog()
     geo = load_geography()
@@ -159,15 +183,34 @@ def timeline(
     resolved_item = cat.get(item).id
     last = end or dt.date.today()
     causes = _boundaries(rules, geo)
+    party_screener: Any = NoScreening()
+    country = geo.normalize(end_user_country, field="end_user_country") if end_user_country else None
+    if end_user:
+        if screener is None:
+            from chipclear.screening import default_screener
+
+            screener = default_screener()
+        found = screener.search(end_user, country=country or geo.country_of(dest))
+        party_screener = _Screened(found)
+        for hit in found.hits:
+            if getattr(hit, "listed_on", None):
+                causes.setdefault(dt.date.fromisoformat(hit.listed_on), []).append(
+                    {
+                        "rule": f"lists#{hit.source}",
+                        "citation": hit.listing,
+                        "what": f"{hit.source} entry {hit.name!r} listed ({hit.listing}); {end_user} scores"
+                        f" {hit.score:.2f} against it",
+                    }
+                )
     days = [start, *sorted(d for d in causes if start < d <= last)]
     periods: list[Period] = []
     for day in days:
         d = determine(
-            _line(resolved_item, dest, day, hq),
+            _line(resolved_item, dest, day, hq, end_user, country or geo.country_of(dest)),
             layer=layer,
             rules=rules,
             catalog=cat,
-            screener=NoScreening(),
+            screener=party_screener,
             geography=geo,
         )
         summary = _summary(d)

@@ -3,6 +3,7 @@ screened; a certain match applies the list source's treatment, a possible match 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,6 +24,43 @@ class _Hit(Protocol):
 
 class Screener(Protocol):
     def search(self, name: str, country: str | None = None) -> Any: ...
+
+
+@dataclass
+class _OnDate:
+    """A screening result as the lists stood on ``as_of``: hits on entries listed later are set aside (they are
+    reported, not applied); an entry whose listing date is not derivable counts as listed (fail closed)."""
+
+    hits: tuple[Any, ...]
+    later: tuple[Any, ...]
+    list_version: str | None = None
+    list_date: str | None = None
+    stale: bool = False
+    stale_reason: str | None = None
+
+
+def _listed_by(hit: Any, as_of: dt.date | None) -> bool:
+    listed_on = getattr(hit, "listed_on", None)
+    return as_of is None or listed_on is None or dt.date.fromisoformat(listed_on) <= as_of
+
+
+class _AsOf:
+    """The screener seen on one date (see ``_OnDate``)."""
+
+    def __init__(self, screener: Screener, as_of: dt.date | None) -> None:
+        self.screener, self.as_of = screener, as_of
+
+    def search(self, name: str, country: str | None = None) -> _OnDate:
+        found = self.screener.search(name, country=country)
+        hits = tuple(found.hits)
+        return _OnDate(
+            hits=tuple(h for h in hits if _listed_by(h, self.as_of)),
+            later=tuple(h for h in hits if not _listed_by(h, self.as_of)),
+            list_version=getattr(found, "list_version", None),
+            list_date=getattr(found, "list_date", None),
+            stale=bool(getattr(found, "stale", False)),
+            stale_reason=getattr(found, "stale_reason", None),
+        )
 
 
 _POLICY_WORDS = [
@@ -63,6 +101,7 @@ class PartyCheck:
     list_date: str | None = None
     stale_reason: str | None = None  # set when the lists are older than the configured age
     screened_names: list[str] = field(default_factory=list)
+    not_yet_listed: list[str] = field(default_factory=list)  # hits on entries listed after the decision date
 
 
 def _treatment(merged: MergedLicensing, source: str) -> tuple[PartyListTreatment, str] | None:
@@ -92,7 +131,11 @@ def _finding(
     treated = _treatment(merged, hit.source)
     who = f"{party.name} ({party.role})" + (f" via its owner {via}" if via else "")
     entry = f"{hit.source} entry {hit.name!r} (score {hit.score:.2f}"
-    entry += f", {hit.federal_register_notice})" if hit.federal_register_notice else ")"
+    listing = getattr(hit, "listing", None)
+    if listing:
+        entry += f"; {listing})"
+    else:
+        entry += f", {hit.federal_register_notice})" if hit.federal_register_notice else ")"
     if treated is None:
         return PartyFinding(
             "HOLD",
@@ -222,11 +265,20 @@ def _aggregate_findings(
     return []
 
 
-def check_parties(parties: list[Party], merged: MergedLicensing, screener: Screener) -> PartyCheck:
+def check_parties(
+    parties: list[Party], merged: MergedLicensing, screener: Screener, as_of: dt.date | None = None
+) -> PartyCheck:
+    """Screen each party against the lists as they stood on ``as_of`` (every entry when None)."""
     result = PartyCheck()
     affiliates = list(merged.affiliates.values())
+    screener = _AsOf(screener, as_of)
     for party in parties:
         screened = screener.search(party.name, country=party.country)
+        for later in screened.later:
+            result.not_yet_listed.append(
+                f"{party.name}: {later.source} entry {later.name!r} (score {later.score:.2f}) was not yet listed on"
+                f" {as_of} ({later.listing})"
+            )
         result.list_version = getattr(screened, "list_version", result.list_version)
         result.list_date = getattr(screened, "list_date", result.list_date)
         if getattr(screened, "stale", False):

@@ -17,9 +17,10 @@ from typing import Annotated, Any, Literal
 
 import pycountry
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
+from chipclear.bounds import Country as CountryText
 from chipclear.errors import DataFileError, InputError
 
 _DATA = resources.files("chipclear.geography") / "data"
@@ -249,8 +250,9 @@ def country_code(value: Any, info: Any = None) -> str:
         raise PydanticCustomError("country", exc.message.removeprefix(f"{field}: ")) from None
 
 
-CountryCode = Annotated[str, BeforeValidator(country_code)]
-"""A country field of an input model: accepts an ISO code or a country name, holds the resolved code."""
+CountryCode = Annotated[CountryText, AfterValidator(country_code)]
+"""A country field of an input model: within the bounds of ``chipclear.bounds.Country``, an ISO code or a country
+name; holds the resolved code."""
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -147,6 +148,9 @@ class VerifyResult:
     problem: str | None = None
     # the last record's hash: note it outside the database and pass it back as an anchor later
     last_hash: str | None = field(default=None, compare=False)
+    # records of a redacted export: their links are checked, their content cannot be
+    redacted: int = field(default=0, compare=False)
+    anchors: int = field(default=0, compare=False)  # anchors and checkpoints checked
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -155,6 +159,8 @@ class VerifyResult:
             "first_bad_seq": self.first_bad_seq,
             "problem": self.problem,
             "last_hash": self.last_hash,
+            "redacted": self.redacted,
+            "anchors": self.anchors,
         }
 
 
@@ -168,6 +174,7 @@ class ChainRecord:
     payload: str
     prev_hash: str
     hash: str
+    redacted: bool = False  # from an export with secrets redacted: the content no longer matches the hash
 
 
 Anchor = tuple[int, str]  # (sequence number, hash) noted outside the database
@@ -192,6 +199,7 @@ def verify_chain(
     prev = GENESIS_HASH
     expected = 1
     count = 0
+    redacted = 0
     state: dict[str, tuple[int, Any]] = {}
     for rec in records:
         count += 1
@@ -206,7 +214,9 @@ def verify_chain(
             return bad(f"expected record {expected} here; a record was {what}")
         if rec.prev_hash != prev:
             return bad("previous-hash link does not match the record before it (deleted, inserted or reordered)")
-        if record_hash(rec.prev_hash, rec.payload) != rec.hash:
+        if rec.redacted:
+            redacted += 1
+        elif record_hash(rec.prev_hash, rec.payload) != rec.hash:
             return bad("content does not match its hash (the record was changed)")
         try:
             data = json.loads(rec.payload)
@@ -227,7 +237,7 @@ def verify_chain(
         if seen[seq] != digest:
             problem = f"audit record {seq}: hash differs from the anchor noted earlier (the log was rewritten)"
             return VerifyResult(False, count, seq, problem), {}
-    return VerifyResult(True, count, last_hash=prev if count else None), state
+    return VerifyResult(True, count, last_hash=prev if count else None, redacted=redacted, anchors=len(wanted)), state
 
 
 def _stored_records(session: Session) -> Iterator[ChainRecord]:
@@ -290,16 +300,37 @@ def _verify(session: Session, anchors: list[Anchor]) -> VerifyResult:
     return result
 
 
-def export(session: Session, out: IO[str]) -> int:
-    """Write the log as JSON lines (payload parsed); returns the number of records."""
+SECRET_KEYS = frozenset({"key_hash", "key_prefix"})  # what identifies an API key; only admins see them
+REDACTED = "[redacted]"
+
+
+def redact(data: Any) -> Any:
+    """``data`` with the value of every secret key (at any depth) replaced by ``[redacted]``."""
+    if isinstance(data, dict):
+        return {k: (REDACTED if k in SECRET_KEYS and v is not None else redact(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [redact(v) for v in data]
+    return data
+
+
+def export(session: Session, out: IO[str], *, redact_secrets: bool = False) -> int:
+    """Write the log as JSON lines (payload parsed); returns the number of records. With ``redact_secrets``
+    key hashes and prefixes are replaced and such a line says ``"redacted": true`` (its hash link still
+    verifies; its content no longer can)."""
     n = 0
     for rec in _stored_records(session):
+        record = json.loads(rec.payload)
         line = {
             "seq": rec.seq,
             "prev_hash": rec.prev_hash,
             "hash": rec.hash,
-            "record": json.loads(rec.payload),
+            "record": record,
         }
+        if redact_secrets:
+            cleaned = redact(record)
+            if cleaned != record:
+                line["record"] = cleaned
+                line["redacted"] = True
         out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
         n += 1
     return n
@@ -321,7 +352,63 @@ def read_export(lines: Iterable[str]) -> Iterator[ChainRecord]:
             payload=canonical(rec),
             prev_hash=obj["prev_hash"],
             hash=obj["hash"],
+            redacted=bool(obj.get("redacted")),
         )
+
+
+# ---------------------------------------------------------------- signed checkpoints
+
+CHECKPOINT_VERSION = "chipclear-checkpoint-v1"
+
+
+def read_checkpoint_key(path: str) -> bytes:
+    """The operator's checkpoint key: a file kept outside the database (at least 32 bytes of secret)."""
+    try:
+        key = open(path, "rb").read().strip()  # noqa: SIM115 - read at once
+    except OSError as exc:
+        raise ValueError(f"checkpoint key {path}: cannot be read ({exc.strerror})") from None
+    if len(key) < 32:
+        raise ValueError(f"checkpoint key {path}: shorter than 32 bytes (make one with `openssl rand -hex 32`)")
+    return key
+
+
+def _checkpoint_mac(key: bytes, seq: int, digest: str, at: str) -> str:
+    message = f"{CHECKPOINT_VERSION}\n{seq}\n{digest}\n{at}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def checkpoint(session: Session, key: bytes) -> dict[str, Any]:
+    """A signed statement of the chain head (sequence number and hash, HMAC-SHA256 with the operator's key), to
+    keep outside the database or hand to an external witness; ``verify_checkpoints`` checks it later."""
+    head = session.get(AuditHead, 1)
+    seq, digest = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
+    at = now_utc()
+    return {
+        "version": CHECKPOINT_VERSION,
+        "seq": seq,
+        "hash": digest,
+        "at": at,
+        "mac": _checkpoint_mac(key, seq, digest, at),
+    }
+
+
+def parse_checkpoints(text: str, key: bytes | None) -> list[Anchor]:
+    """Anchors from a checkpoint file (JSON lines written by ``checkpoint``). With the key each line's signature
+    is checked first, so a checkpoint forged or edited without the key is refused."""
+    anchors: list[Anchor] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            seq, digest, at, mac = int(obj["seq"]), str(obj["hash"]), str(obj["at"]), str(obj["mac"])
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(f"line {n}: not a chipclear checkpoint") from None
+        if key is not None and not hmac.compare_digest(mac, _checkpoint_mac(key, seq, digest, at)):
+            raise ValueError(f"line {n}: checkpoint signature does not match the key (forged or edited)")
+        if seq:
+            anchors.append((seq, digest))
+    return anchors
 
 
 __all__ = [
@@ -330,9 +417,13 @@ __all__ = [
     "VerifyResult",
     "append",
     "canonical",
+    "checkpoint",
     "export",
     "parse_anchor",
+    "parse_checkpoints",
+    "read_checkpoint_key",
     "read_export",
+    "redact",
     "verify",
     "verify_chain",
 ]

@@ -7,6 +7,7 @@ one that fails, then replaces the target's rows in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select, text
@@ -78,8 +79,11 @@ def backup(ledger: Ledger, path: Path) -> audit.VerifyResult:
     return result
 
 
-def restore(ledger: Ledger, path: Path, *, replace: bool = False) -> audit.VerifyResult:
-    """Load the backup at ``path`` into ``ledger``. Refuses a file that fails the audit check, a file from another
+def restore(
+    ledger: Ledger, path: Path, *, replace: bool = False, anchors: Sequence[audit.Anchor] = ()
+) -> audit.VerifyResult:
+    """Load the backup at ``path`` into ``ledger``. Refuses a file that fails the audit check or any of
+    ``anchors`` (record hashes noted outside the database, e.g. from signed checkpoints), a file from another
     schema revision, and (unless ``replace``) a target that already holds audit records."""
     path = Path(path)
     if not path.is_file():
@@ -93,7 +97,7 @@ def restore(ledger: Ledger, path: Path, *, replace: bool = False) -> audit.Verif
             from sqlalchemy.orm import Session
 
             with Session(bind=conn) as s:
-                result = audit.verify(s)
+                result = audit.verify(s, anchors)
         if not result.ok:
             raise Conflict(f"{path}: backup fails the audit check, not restored: {result.problem}")
         with ledger.engine.begin() as dst:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # The newest migration in ``migrations/versions``; opening a ledger needs no Alembic import (it is slow to load).
 # tests/ledger/test_migrations.py checks it against the migrations directory.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 120.0  # how long a writer waits for the lock before giving up
 

@@ -30,6 +30,21 @@ class User(Base):
     created_at: Mapped[str] = mapped_column(String(40))
 
 
+class ConsoleSession(Base):
+    """A console sign-in (migration 0003): the random session id is stored only as its SHA-256. A session ends on
+    logout, at ``expires_at``, and when its user's key changes (``key_hash`` no longer the user's) or is revoked.
+    Sessions are not audited rows: signing in changes no ledger state."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))  # the user's key when signing in
+    created_at: Mapped[str] = mapped_column(String(40))
+    expires_at: Mapped[str] = mapped_column(String(40))
+
+
 class PartyRecord(Base):
     """A party known to the ledger, with its last screening result."""
 
@@ -183,6 +198,7 @@ __all__ = [
     "AuditHead",
     "AuditRecord",
     "Base",
+    "ConsoleSession",
     "License",
     "LicenseApplication",
     "LicenseUsage",

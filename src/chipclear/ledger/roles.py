@@ -24,6 +24,7 @@ ACTIONS: dict[str, Role] = {
     "read": Role.VIEWER,
     "audit.verify": Role.VIEWER,
     "audit.export": Role.VIEWER,
+    "audit.export.secrets": Role.ADMIN,  # key hashes and prefixes in the export (redacted for other roles)
     "party.write": Role.ANALYST,
     "screen": Role.ANALYST,
     "check": Role.ANALYST,
@@ -32,6 +33,7 @@ ACTIONS: dict[str, Role] = {
     "application.decide": Role.APPROVER,
     "license.write": Role.APPROVER,
     "hold.release": Role.APPROVER,
+    "shipment.historical": Role.APPROVER,  # record a shipment whose ship date is already past
     "shipment.cancel": Role.APPROVER,
     "screening.review": Role.APPROVER,
     "user.write": Role.ADMIN,

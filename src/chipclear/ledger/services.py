@@ -16,6 +16,16 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chipclear.bounds import (
+    MAX_DB_INT,
+    Identifier,
+    ItemId,
+    LicenseNumber,
+    Note,
+    Quantity,
+    ValueUSD,
+    checked,
+)
 from chipclear.decision import Decision, OrderLine, Party, Verdict
 from chipclear.errors import Conflict, InputError, NotFound
 from chipclear.geography import load_geography
@@ -38,6 +48,7 @@ from chipclear.ledger.models import (
 )
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
+from chipclear.rules import load_rules
 
 Decide = Callable[[OrderLine, dt.date | None], Decision]
 
@@ -52,7 +63,38 @@ R = TypeVar("R")
 def default_decide(line: OrderLine, as_of: dt.date | None) -> Decision:
     from chipclear.determine import determine  # the engine; imported late so the ledger loads without it
 
+    check_coverage(as_of or line.ship_date)
     return determine(line, as_of=as_of)
+
+
+def check_coverage(on: dt.date | None) -> None:
+    """Refuse a date before the rule data's coverage: chipclear cannot decide under rules it does not hold."""
+    if on is None:
+        return
+    start = load_rules().coverage_start
+    if on < start:
+        raise InputError(
+            f"ship_date: {on.isoformat()} is before the rule data's coverage (from {start.isoformat()}); "
+            "chipclear cannot decide a line under rules it does not hold",
+            field="ship_date",
+        )
+
+
+def today() -> dt.date:
+    """The ledger's clock: the day a line is recorded (tests of flows recorded on their ship dates pin it)."""
+    return dt.date.today()
+
+
+def is_historical(ship_date: dt.date | None) -> bool:
+    """A line recorded after its ship date: a historical entry (needs an approver, decided as of that date)."""
+    return ship_date is not None and ship_date < today()
+
+
+def _mark_historical(decision_json: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    return {
+        **decision_json,
+        "historical_entry": {"recorded_on": today().isoformat(), "approved_by": actor.name},
+    }
 
 
 # ---------------------------------------------------------------- parties
@@ -189,10 +231,12 @@ def apply_for_license(
 ) -> LicenseApplication:
     """Create an application: a draft, or submitted when the agency's number or submission date is given."""
     require(actor.name, actor.role, "application.write")
-    if quantity is not None and quantity <= 0:
-        raise InputError("quantity: must be a positive whole number", field="quantity")
-    if value_usd is not None and value_usd < 0:
-        raise InputError("value: must not be negative", field="value")
+    checked(Quantity, quantity, "quantity")
+    checked(ValueUSD, value_usd, "value")
+    checked(Note, note, "note")
+    checked(LicenseNumber, application_number, "application_number")
+    for i, one in enumerate(items):
+        checked(ItemId, one, f"items[{i}]")
     destinations = _country_codes(_check_codes(destinations, "destinations"))
     checked_parties = _check_parties(parties)
     if not any(p["role"] == "end_user" for p in checked_parties):
@@ -266,6 +310,7 @@ def submit_application(
     submitted_on: dt.date | None = None,
 ) -> LicenseApplication:
     require(actor.name, actor.role, "application.write")
+    checked(LicenseNumber, application_number, "application_number")
     app = get_application(session, actor, app_id, for_update=True)
     if app.status != "draft":
         raise Conflict(f"application {app_id} is {app.status}; only a draft can be submitted")
@@ -342,6 +387,10 @@ def grant_license(
     """Record the agency's grant of a submitted application as a license. Items, destinations and parties
     default to the application's; the quantity limit defaults to the quantity applied for."""
     require(actor.name, actor.role, "license.write")
+    checked(LicenseNumber, number, "number")
+    checked(Quantity, quantity_limit, "quantity_limit")
+    checked(ValueUSD, value_limit_usd, "value_limit_usd")
+    checked(Note, conditions, "conditions")
     app = get_application(session, actor, app_id, for_update=True)
     if app.status != "submitted":
         raise Conflict(f"application {app_id} is {app.status}; only a submitted application can be granted")
@@ -569,6 +618,8 @@ class ShipmentResult:
 
 def _decrement(session: Session, lic: License, sl: ShipmentLine, line: OrderLine, actor: Actor) -> LicenseUsage:
     value = cents(line.value_usd) or 0
+    if lic.quantity_used + line.quantity > MAX_DB_INT:  # a license limited by value only: keep the count storable
+        raise Conflict(f"license {lic.number}: its used quantity would exceed what the ledger can store")
     lic.quantity_used += line.quantity
     lic.value_used_cents += value
     terms = terms_of(lic)
@@ -617,8 +668,12 @@ def ship(
     require(actor.name, actor.role, "ship")
     if not lines:
         raise InputError("ship: no order lines given", field="lines")
+    checked(Identifier, reference, "reference")
     for i, line in enumerate(lines):
         _validate_line(line, i)
+        if is_historical(line.ship_date):
+            # Recording a past shipment is legitimate, but it is an approver's act, marked on the line.
+            require(actor.name, actor.role, "shipment.historical")
     decide = decide or default_decide
     # Determine before taking any lock: the engine does no I/O on the ledger.
     bases = [decide(line, line.ship_date) for line in lines]
@@ -644,7 +699,9 @@ def ship(
             ship_date=line.ship_date or decision.as_of,
             value_cents=cents(line.value_usd),
             order_line=line.model_dump(mode="json"),
-            decision=decision.to_json(),
+            decision=_mark_historical(decision.to_json(), actor)
+            if is_historical(line.ship_date)
+            else decision.to_json(),
             verdict=verdict.value,
             status="shipped" if verdict in SHIPPABLE else "held",
             license_id=lic.id if lic else None,
@@ -713,7 +770,7 @@ def release_hold(
         decision = _stamp((decide or default_decide)(line, ship_date), actor)
         sl.ship_date = ship_date
         sl.order_line = line.model_dump(mode="json")
-        sl.decision = decision.to_json()
+        sl.decision = _mark_historical(decision.to_json(), actor) if is_historical(ship_date) else decision.to_json()
         sl.verdict = decision.verdict.value
     state: list[Any] = [sl]
     lic: License | None = None
@@ -727,7 +784,8 @@ def release_hold(
         lic = next(x for x in licenses if x.number == coverage.license.number)
         sl.license_id = lic.id
         sl.verdict = decision.verdict.value
-        sl.decision = decision.to_json()
+        marker = {"historical_entry": sl.decision["historical_entry"]} if "historical_entry" in sl.decision else {}
+        sl.decision = {**decision.to_json(), **marker}
         state += [lic, _decrement(session, lic, sl, line, actor)]
     sl.status = "released"
     sl.release_reason = reason

@@ -10,6 +10,7 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chipclear.bounds import Identifier, checked
 from chipclear.errors import Conflict, InputError, NotFound, PermissionDenied
 from chipclear.ledger import audit
 from chipclear.ledger.models import User
@@ -52,7 +53,7 @@ def create_user(session: Session, name: str, role: str, actor: Actor | None = No
     """Create a user and return it with its API key (the only time the key is visible).
 
     With no users in the ledger yet, ``actor`` may be None to create the first admin (bootstrap)."""
-    name = name.strip()
+    name = checked(Identifier, name.strip(), "name")
     if not name:
         raise InputError("user name: must not be empty", field="name")
     parsed = parse_role(role)

@@ -66,6 +66,9 @@ class LoadedList:
     format: str
     origin: str = ""
     counts_by_source: dict[str, int] = field(default_factory=dict)
+    # Extra Federal Register citation text per entry id (e.g. the Entity List parse's dated actions joined to the
+    # CSL's Entity List entries), read by ``chipclear.screening.listing`` to date each listing.
+    listing_citations: dict[str, str] = field(default_factory=dict)
 
     @property
     def version(self) -> str:

@@ -11,6 +11,7 @@ import numpy as np
 
 from chipclear.errors import InputError
 from chipclear.screening.index import NameIndex, QueryToken
+from chipclear.screening.listing import Listing, derive_listings
 from chipclear.screening.model import ListEntry, LoadedList
 from chipclear.screening.normalize import normalize_name
 from chipclear.screening.reviews import ReviewStore
@@ -42,6 +43,8 @@ class Hit:
     programs: tuple[str, ...] = ()
     source_list_url: str | None = None
     suppressed_by: dict[str, str] | None = None
+    listed_on: str | None = None  # ISO date the entry was listed, derived from its FR citations (None: unknown)
+    listing: str | None = None  # "added 2025-01-16, 90 FR 4621", or why the date is not derivable
 
     @property
     def is_match(self) -> bool:
@@ -64,6 +67,8 @@ class Hit:
             "source_list_url": self.source_list_url,
             "entry_hash": self.entry_hash,
             "suppressed_by": self.suppressed_by,
+            "listed_on": self.listed_on,
+            "listing": self.listing,
         }
 
 
@@ -133,6 +138,14 @@ class Screener:
         self._hashes: dict[int, str] = {}
         self._address_cache: dict[int, set[str]] = {}
         self._stale_memo: tuple[float, tuple[bool, str | None]] | None = None
+        self._listings: dict[str, Listing] | None = None
+
+    @property
+    def listings(self) -> dict[str, Listing]:
+        """Entry id -> its listing (date and action), derived once from the lists' own citations."""
+        if self._listings is None:
+            self._listings = derive_listings(self.lists.entries, self.lists.listing_citations)
+        return self._listings
 
     @property
     def list_version(self) -> str:
@@ -302,6 +315,7 @@ class Screener:
             "legal_forms_ignored": list(listed_norm.legal_forms),
             **notes,
         }
+        listing = self.listings.get(entry.entry_id)
         return Hit(
             entry_id=entry.entry_id,
             source=entry.source,
@@ -317,6 +331,8 @@ class Screener:
             countries=entry.countries,
             programs=entry.programs,
             source_list_url=entry.source_list_url,
+            listed_on=listing.listed_on.isoformat() if listing and listing.listed_on else None,
+            listing=listing.describe() if listing else None,
         )
 
     def similarity(self, a: str, b: str) -> float:

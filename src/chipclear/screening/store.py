@@ -57,14 +57,20 @@ def load_embedded() -> LoadedList:
     el_file = manifest["entity_list_addresses"]["file"]
     el = parse_bis_parse_json(_data_bytes(el_file), f"chipclear:data/{el_file}")
     addresses: dict[str, tuple[str, ...]] = {}
+    notices: dict[str, str] = {}
     for entry in el.entries:
         addresses.setdefault(_name_key(entry.name), entry.addresses)
+        if entry.federal_register_notice:
+            notices.setdefault(_name_key(entry.name), entry.federal_register_notice)
     merged: list[ListEntry] = []
+    citations: dict[str, str] = {}
     from dataclasses import replace
 
     for entry in csl.entries:
         if entry.source == "EL" and not entry.addresses and _name_key(entry.name) in addresses:
             entry = replace(entry, addresses=addresses[_name_key(entry.name)])
+        if entry.source == "EL" and _name_key(entry.name) in notices:
+            citations[entry.entry_id] = notices[_name_key(entry.name)]
         merged.append(entry)
     return LoadedList(
         entries=tuple(merged),
@@ -73,6 +79,7 @@ def load_embedded() -> LoadedList:
         format="embedded:" + csl.format,
         origin=f"embedded ({manifest['csl']['origin']})",
         counts_by_source=csl.counts_by_source,
+        listing_citations=citations,
     )
 
 

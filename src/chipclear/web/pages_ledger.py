@@ -150,7 +150,7 @@ def deny_application(request: Request, app_id: int, reason: str = Form("")) -> R
     return _application_action(request, "deny", app_id, {"reason": reason})
 
 
-@router.get("/licenses/{number}", response_class=HTMLResponse)
+@router.get("/licenses/{number:path}", response_class=HTMLResponse)
 def license_page(request: Request, number: str) -> HTMLResponse:
     today = dt.date.today()
     with console_tx(request) as tx:
@@ -283,7 +283,7 @@ def audit_export(request: Request) -> Response:
     with console_tx(request) as tx:
         tx.require("audit.export")
         out = io.StringIO()
-        audit.export(tx.session, out)
+        audit.export(tx.session, out, redact_secrets=not allowed(tx.actor.role, "audit.export.secrets"))
     return Response(
         out.getvalue(),
         media_type="application/x-ndjson",

@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException
 import chipclear
 from chipclear.api.deps import COOKIE_NAME, LedgerHolder, Tx
 from chipclear.errors import ChipclearError
-from chipclear.ledger.users import SystemActor, authenticate
+from chipclear.ledger.sessions import signed_in_user
+from chipclear.ledger.users import SystemActor
 
 NAV = [
     ("/check", "Check a shipment"),
@@ -159,7 +160,7 @@ def console_tx(request: Request) -> Iterator[Tx]:
     holder: LedgerHolder = request.app.state.ledger
     with holder.transaction() as session:
         try:
-            user = authenticate(session, key)
+            user = signed_in_user(session, key)
         except ChipclearError:
             raise LoginRequired(request.url.path) from None
         yield Tx(session, SystemActor(user.name, user.role))

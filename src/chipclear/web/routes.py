@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 
@@ -16,13 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from chipclear.api.deps import COOKIE_NAME, Tx, ledger_of
 from chipclear.api.errors import NotAvailable
 from chipclear.api.routers.check import check_line
+from chipclear.bounds import Quantity, ValueUSD, checked
 from chipclear.catalog import load_catalog
 from chipclear.decision import EndUse, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import load_geography
-from chipclear.ledger import services
+from chipclear.ledger import services, sessions
 from chipclear.ledger.roles import allowed
-from chipclear.ledger.users import authenticate
 from chipclear.web import pages_items, pages_ledger, pages_models, pages_screening, pages_users
 from chipclear.web.render import console_tx, message, page
 
@@ -86,7 +87,27 @@ def api_reference(request: Request) -> HTMLResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/check") -> HTMLResponse:
-    return page(request, "login.html", None, title="Sign in", next=_safe_next(next), error=None)
+    return page(
+        request,
+        "login.html",
+        None,
+        title="Sign in",
+        next=_safe_next(next),
+        error=None,
+        signed_in_as=_signed_in_as(request),
+    )
+
+
+def _signed_in_as(request: Request) -> str | None:
+    """The name of the user already signed in in this browser (a sign-in link asks before switching)."""
+    token = request.cookies.get(COOKIE_NAME)
+    if not token:
+        return None
+    try:
+        with ledger_of(request).session() as session:
+            return sessions.signed_in_user(session, token).name
+    except ChipclearError:
+        return None
 
 
 def _safe_next(value: str) -> str:
@@ -98,18 +119,35 @@ def login(request: Request, key: str = Form(""), next: str = Form("/check")) -> 
     same_origin(request)
     try:
         with ledger_of(request).session() as session:
-            authenticate(session, key.strip())
+            sessions.sign_out(session, request.cookies.get(COOKIE_NAME))  # a new sign-in ends the old session
+            _user, token = sessions.sign_in(session, key.strip())
     except ChipclearError as exc:
         return page(
-            request, "login.html", None, status_code=401, title="Sign in", next=_safe_next(next), error=exc.message
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            title="Sign in",
+            next=_safe_next(next),
+            error=exc.message,
+            signed_in_as=None,
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(COOKIE_NAME, key.strip(), httponly=True, samesite="strict", max_age=12 * 3600)
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=sessions.SESSION_HOURS * 3600,
+    )
     return response
 
 
 @router.get("/logout")
-def logout() -> RedirectResponse:
+def logout(request: Request) -> RedirectResponse:
+    with ledger_of(request).session() as session:
+        sessions.sign_out(session, request.cookies.get(COOKIE_NAME))  # revoked server-side, not just forgotten
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE_NAME)
     return response
@@ -172,8 +210,7 @@ def order_line_from_form(form: dict[str, Any]) -> OrderLine:
         quantity = int(str(form["quantity"]).strip() or "1")
     except ValueError:
         raise InputError(f"quantity: {form['quantity']!r} is not a whole number", field="quantity") from None
-    if quantity < 1:
-        raise InputError("quantity: must be at least 1", field="quantity")
+    checked(Quantity, quantity, "quantity")
     try:
         ship_date = dt.date.fromisoformat(str(form["ship_date"])) if form["ship_date"] else None
     except ValueError:
@@ -184,8 +221,18 @@ def order_line_from_form(form: dict[str, Any]) -> OrderLine:
             value = float(form["value_usd"])
         except ValueError:
             raise InputError(f"value: {form['value_usd']!r} is not a number", field="value_usd") from None
+        checked(ValueUSD, value, "value_usd")
     if not str(form["item"]).strip():
         raise InputError("item: choose an item from the catalog", field="item")
+    try:
+        return _order_line(form, quantity, ship_date, value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{field}: {first['msg']}", field=field) from None
+
+
+def _order_line(form: dict[str, Any], quantity: int, ship_date: dt.date | None, value: float | None) -> OrderLine:
     destination = _code(str(form["destination"]), "destination")
     if destination is None:
         raise InputError("destination: choose a country", field="destination")
@@ -215,21 +262,16 @@ def order_line_from_form(form: dict[str, Any]) -> OrderLine:
         advanced_node_ic_production=bool(form["advanced_node_ic_production"]),
         military=bool(form["military"]),
     )
-    try:
-        return OrderLine(
-            item=str(form["item"]).strip(),
-            quantity=quantity,
-            destination=destination,
-            ship_date=ship_date,
-            parties=parties,
-            end_use=end_use,
-            value_usd=value,
-            order_id=str(form["order_id"]).strip() or None,
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{field}: {first['msg']}", field=field) from None
+    return OrderLine(
+        item=str(form["item"]).strip(),
+        quantity=quantity,
+        destination=destination,
+        ship_date=ship_date,
+        parties=parties,
+        end_use=end_use,
+        value_usd=value,
+        order_id=str(form["order_id"]).strip() or None,
+    )
 
 
 def duty_for(form: dict[str, Any], line: OrderLine) -> tuple[dict[str, Any] | None, str | None]:
@@ -298,7 +340,7 @@ async def check_submit(request: Request) -> HTMLResponse:
     try:
         line = order_line_from_form(form)
         key = request.cookies.get(COOKIE_NAME) or ""
-        decision = await run_in_threadpool(check_line, request, key, line, None)
+        decision = await run_in_threadpool(partial(check_line, console=True), request, key, line, None)
         order_json = json.dumps(line.model_dump(mode="json"))
         duty, duty_error = duty_for(form, line)
     except ChipclearError as exc:

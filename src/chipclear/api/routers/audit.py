@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from chipclear.api.deps import api_key, transaction
 from chipclear.ledger import audit
+from chipclear.ledger.roles import allowed
 
 router = APIRouter(tags=["audit"])
 
@@ -23,7 +24,8 @@ def verify(request: Request, key: str | None = Depends(api_key)) -> dict[str, An
 
 @router.get(
     "/audit/export",
-    summary="The audit log as JSON lines (one record per line, with its hash links)",
+    summary="The audit log as JSON lines (one record per line, with its hash links; key hashes and prefixes "
+    "are redacted for every role but admin)",
     response_class=Response,
     responses={200: {"content": {"application/x-ndjson": {}}}},
 )
@@ -31,7 +33,7 @@ def export(request: Request, key: str | None = Depends(api_key)) -> Response:
     with transaction(request, key) as tx:
         tx.require("audit.export")
         out = io.StringIO()
-        audit.export(tx.session, out)
+        audit.export(tx.session, out, redact_secrets=not allowed(tx.actor.role, "audit.export.secrets"))
     return Response(
         out.getvalue(),
         media_type="application/x-ndjson",

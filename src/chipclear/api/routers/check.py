@@ -35,14 +35,16 @@ def decide(line: OrderLine, as_of: dt.date | None) -> Decision:
         raise
 
 
-def check_line(request: Request, key: str, line: OrderLine, as_of: dt.date | None) -> dict[str, Any]:
+def check_line(
+    request: Request, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False
+) -> dict[str, Any]:
     """The ledger's check (determination, licenses on file, audit record) as the decision JSON.
 
     The determination runs first, outside any transaction; the ledger step runs in a group commit with the
     other checks waiting at that moment (``chipclear.api.group_commit``), answered only after the commit."""
     decision = decide(line, as_of)
     group: GroupCommit = request.app.state.group_commit
-    return check_json(group.check(key, line, as_of, decision))
+    return check_json(group.check(key, line, as_of, decision, console=console))
 
 
 @router.post(

@@ -10,6 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, transaction
 from chipclear.api.routers.serializers import application_json, usage_json
+from chipclear.bounds import (
+    MAX_LIST,
+    MAX_PARTIES,
+    ItemId,
+    LicenseNumber,
+    Name,
+    Note,
+    Quantity,
+    Reason,
+    Role,
+    ValueUSD,
+)
 from chipclear.geography import CountryCode
 from chipclear.ledger import services
 
@@ -19,28 +31,28 @@ router = APIRouter(tags=["licenses"])
 class PartyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(max_length=300)
-    role: str = Field("end_user", max_length=40)
+    name: Name
+    role: Role = "end_user"
     country: CountryCode | None = None
 
 
 class ApplicationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[str] = Field(min_length=1, max_length=100)
-    destinations: list[CountryCode] = Field(min_length=1, max_length=100)
-    parties: list[PartyIn] = Field(default_factory=list, max_length=100)
-    quantity: int | None = Field(None, ge=1, le=10**9)
-    value_usd: float | None = Field(None, ge=0, le=1e13)
-    note: str = Field("", max_length=4000)
-    application_number: str | None = Field(None, max_length=60)
+    items: list[ItemId] = Field(min_length=1, max_length=MAX_LIST)
+    destinations: list[CountryCode] = Field(min_length=1, max_length=MAX_LIST)
+    parties: list[PartyIn] = Field(default_factory=list, max_length=MAX_PARTIES)
+    quantity: Quantity | None = None
+    value_usd: ValueUSD | None = None
+    note: Note = ""
+    application_number: LicenseNumber | None = None
     submitted_on: dt.date | None = None
 
 
 class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    application_number: str = Field(min_length=1, max_length=60)
+    application_number: LicenseNumber
     submitted_on: dt.date | None = None
 
 
@@ -48,21 +60,21 @@ class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["denied", "returned", "withdrawn"]
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Reason
     decided_on: dt.date | None = None
 
 
 class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    number: str = Field(min_length=1, max_length=60)
+    number: LicenseNumber
     valid_from: dt.date
     valid_to: dt.date
-    quantity_limit: int | None = Field(None, ge=1, le=10**9)
-    value_limit_usd: float | None = Field(None, ge=0, le=1e13)
+    quantity_limit: Quantity | None = None
+    value_limit_usd: ValueUSD | None = None
     quantity_tolerance_percent: int = Field(0, ge=0, le=100)
     value_tolerance_percent: int = Field(0, ge=0, le=100)
-    conditions: str = Field("", max_length=4000)
+    conditions: Note = ""
     decided_on: dt.date | None = None
 
 
@@ -143,7 +155,7 @@ def licenses(request: Request, key: str | None = Depends(api_key)) -> list[dict[
         return [services.license_json(lic) for lic in services.list_licenses(tx.session, tx.actor)]
 
 
-@router.get("/licenses/{number}", summary="One license with its usage history")
+@router.get("/licenses/{number:path}", summary="One license with its usage history")
 def license_detail(request: Request, number: str, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
         lic = services.get_license(tx.session, tx.actor, number)

@@ -10,10 +10,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from chipclear.api.deps import api_key, transaction
+from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit
 from chipclear.screening import ListStore, default_screener
 
 router = APIRouter(tags=["lists"])
+
+FILENAME_LENGTH = 200
 
 
 def list_status() -> dict[str, Any]:
@@ -42,6 +45,24 @@ def status(request: Request, key: str | None = Depends(api_key)) -> dict[str, An
     return list_status()
 
 
+def upload_name(filename: str | None) -> str:
+    """The uploaded file's own name (its extension tells the format), refused when it is not a plain name."""
+    name = (filename or "").strip() or "upload.json"
+    if (
+        name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\x00" in name
+        or len(name) > FILENAME_LENGTH
+        or not name.isprintable()
+    ):
+        shown = name if len(name) <= 40 else name[:40] + "..."
+        raise InputError(
+            f"file: {shown!r} is not a plain file name of at most {FILENAME_LENGTH} characters", field="file"
+        )
+    return name
+
+
 @router.post("/lists/update", summary="Replace the screening list with an uploaded file (admin)")
 def update(
     request: Request,
@@ -53,11 +74,17 @@ def update(
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
         tx.require("lists.write")
-        name = Path(file.filename or "upload.json").name or "upload.json"
+        name = upload_name(file.filename)
         with tempfile.TemporaryDirectory(prefix="chipclear-upload-") as tmp:
             path = Path(tmp) / name
             path.write_bytes(file.file.read())
-            report = ListStore().update(str(path), fmt=format, list_date=list_date, allow_shrink=allow_shrink)
+            try:
+                report = ListStore().update(str(path), fmt=format, list_date=list_date, allow_shrink=allow_shrink)
+            except ChipclearError as exc:
+                # The client knows its file by its own name, never by the server's temporary path.
+                exc.message = exc.message.replace(str(path), name).replace(tmp, "")
+                exc.args = (exc.message,)
+                raise
         data = report.to_json()
         audit.append(
             tx.session,

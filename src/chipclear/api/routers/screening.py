@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, ledger_of, transaction
+from chipclear.bounds import Identifier, Name, Reason, no_nul
 from chipclear.errors import Conflict, InputError
 from chipclear.geography import CountryCode
 from chipclear.ledger import audit
@@ -24,9 +25,9 @@ MAX_BATCH = 500
 class ScreenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=500)
+    name: Annotated[str, AfterValidator(no_nul)] = Field(min_length=1, max_length=500)
     country: CountryCode | None = Field(None, description="ISO 3166-1 code or country name (resolved)")
-    address: str | None = Field(None, max_length=1000)
+    address: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=1000)
     limit: int = Field(10, ge=1, le=100)
 
 
@@ -39,12 +40,12 @@ class BatchRequest(BaseModel):
 class ReviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    party_name: str = Field(min_length=1, max_length=500)
+    party_name: Name = Field(min_length=1)  # stored: the ledger's bound, chipclear.bounds
     country: CountryCode | None = None
-    entry_id: str = Field(min_length=1, max_length=200)
-    entry_hash: str = Field(min_length=1, max_length=128)
+    entry_id: Identifier = Field(min_length=1)
+    entry_hash: Identifier = Field(min_length=1, max_length=128)
     decision: Literal["not_a_match", "match"]
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Reason
 
 
 def review_store(request: Request, actor: SystemActor) -> LedgerReviewStore:

@@ -51,6 +51,7 @@ def line_json(sl: ShipmentLine, license_number: str | None = None) -> dict[str, 
         "quantity": sl.quantity,
         "destination": sl.destination,
         "ship_date": sl.ship_date.isoformat(),
+        "historical": bool((sl.decision or {}).get("historical_entry")),  # recorded after its ship date
         "value_usd": _money(sl.value_cents),
         "status": sl.status,
         "verdict": sl.verdict,

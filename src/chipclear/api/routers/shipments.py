@@ -11,6 +11,7 @@ from sqlalchemy import select
 from chipclear.api.deps import Tx, api_key, transaction
 from chipclear.api.errors import NotAvailable
 from chipclear.api.routers.serializers import line_json, shipment_json, shipment_result_json
+from chipclear.bounds import Identifier, LicenseNumber, Reason
 from chipclear.decision import OrderLine
 from chipclear.errors import NotFound
 from chipclear.ledger import services
@@ -25,15 +26,15 @@ class ShipmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lines: list[OrderLine] = Field(min_length=1, max_length=1000)
-    reference: str | None = Field(None, max_length=200)
-    license_number: str | None = Field(None, max_length=60)
+    reference: Identifier | None = None
+    license_number: LicenseNumber | None = None
 
 
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=4000)
-    license_number: str | None = Field(None, max_length=60)
+    reason: Reason
+    license_number: LicenseNumber | None = None
 
 
 def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, transaction
+from chipclear.bounds import Identifier, Role
 from chipclear.ledger import users
 from chipclear.ledger.models import User
 
@@ -17,8 +18,8 @@ router = APIRouter(tags=["users"])
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    role: str = Field(max_length=20, description="viewer, analyst, approver or admin")
+    name: Identifier = Field(min_length=1)
+    role: Role = Field(max_length=20, description="viewer, analyst, approver or admin")
 
 
 def user_json(user: User) -> dict[str, Any]:

@@ -1,0 +1,141 @@
+"""Bounds on every input, declared once: the request models (``chipclear.decision``, the API routers), the
+console forms and the batch schema all take their limits from here.
+
+Why these numbers (they are storage limits, not regulation):
+
+- ``MAX_QUANTITY``: quantities are ``INTEGER`` columns, 32-bit on PostgreSQL (at most 2**31 - 1); a license's
+  ``quantity_used`` adds lines up to the limit plus a tolerance of at most 100 percent, so one line and one limit
+  stay at or under 10**9 and the sum still fits.
+- ``MAX_VALUE_USD``: values are stored as whole cents in 64-bit ``BIGINT`` columns; 10**13 dollars is 10**15 cents,
+  far from the 2**63 - 1 limit even summed over many lines, and exact in a float.
+- Text lengths follow the ledger's columns (party names ``VARCHAR(300)``, items ``VARCHAR(200)``, license numbers
+  ``VARCHAR(60)``); free text (notes, reasons, end-use text) stops at 4,000 characters.
+- No text may contain a NUL character (PostgreSQL cannot store one in a text column) or a lone surrogate (not
+  UTF-8).
+- Numbers must be finite: NaN and infinities (JSON ``NaN``, ``Infinity``, ``1e999``) are refused.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
+
+from chipclear.errors import InputError
+
+T = TypeVar("T")
+
+MAX_QUANTITY = 10**9
+MAX_VALUE_USD = 1e13
+MAX_DB_INT = 2**31 - 1  # the largest value a PostgreSQL INTEGER column holds
+
+NAME_LENGTH = 300  # party names (parties.name is VARCHAR(300))
+ITEM_LENGTH = 200  # catalog ids, aliases, HTS codes
+COUNTRY_LENGTH = 100  # an ISO code or a country name to resolve
+ID_LENGTH = 200  # order ids, line ids, references, list entry ids
+LICENSE_NUMBER_LENGTH = 60
+ROLE_LENGTH = 40
+NOTE_LENGTH = 4000
+MAX_PARTIES = 100
+MAX_LIST = 100  # certifications, claims, ownership chains, items/destinations of an application
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and lone surrogates (not encodable as UTF-8)
+
+
+def no_nul(value: str) -> str:
+    found = _UNSTORABLE.search(value)
+    if found is not None:
+        if found.group() == "\x00":
+            raise ValueError("must not contain a NUL character")
+        raise ValueError("must be valid Unicode text (a lone surrogate cannot be stored)")
+    return value
+
+
+def finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Name = Annotated[str, Field(max_length=NAME_LENGTH), AfterValidator(no_nul)]
+ItemId = Annotated[str, Field(max_length=ITEM_LENGTH), AfterValidator(no_nul)]
+Country = Annotated[str, Field(max_length=COUNTRY_LENGTH), AfterValidator(no_nul)]
+Identifier = Annotated[str, Field(max_length=ID_LENGTH), AfterValidator(no_nul)]
+LicenseNumber = Annotated[str, Field(min_length=1, max_length=LICENSE_NUMBER_LENGTH), AfterValidator(no_nul)]
+Role = Annotated[str, Field(max_length=ROLE_LENGTH), AfterValidator(no_nul)]
+Note = Annotated[str, Field(max_length=NOTE_LENGTH), AfterValidator(no_nul)]
+Reason = Annotated[str, Field(min_length=1, max_length=NOTE_LENGTH), AfterValidator(no_nul)]
+Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
+ValueUSD = Annotated[float, Field(ge=0, le=MAX_VALUE_USD, allow_inf_nan=False), AfterValidator(finite)]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), AfterValidator(finite)]
+
+
+@cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(kind)
+
+
+def checked(kind: Any, value: T, field: str) -> T:
+    """``value`` checked against one of the types above, for inputs that reach a service without a request
+    model (console forms, CLI options); an ``InputError`` naming ``field`` otherwise."""
+    if value is None:
+        return value
+    try:
+        _adapter(kind).validate_python(value)
+    except ValidationError as exc:
+        raise InputError(f"{field}: {exc.errors()[0]['msg']}", field=field) from None
+    return value
+
+
+def check_quantity(value: int, field: str = "quantity") -> str | None:
+    """Why ``value`` is not a quantity, or None (for inputs that do not go through a model, e.g. forms)."""
+    if value < 1:
+        return f"{field}: must be at least 1"
+    if value > MAX_QUANTITY:
+        return f"{field}: must be at most {MAX_QUANTITY:,}"
+    return None
+
+
+def check_value(value: float, field: str = "value_usd") -> str | None:
+    if not math.isfinite(value):
+        return f"{field}: must be a finite number"
+    if value < 0:
+        return f"{field}: must not be negative"
+    if value > MAX_VALUE_USD:
+        return f"{field}: must be at most {MAX_VALUE_USD:,.0f}"
+    return None
+
+
+__all__ = [
+    "COUNTRY_LENGTH",
+    "ID_LENGTH",
+    "ITEM_LENGTH",
+    "LICENSE_NUMBER_LENGTH",
+    "MAX_DB_INT",
+    "MAX_LIST",
+    "MAX_PARTIES",
+    "MAX_QUANTITY",
+    "MAX_VALUE_USD",
+    "NAME_LENGTH",
+    "NOTE_LENGTH",
+    "Country",
+    "Identifier",
+    "ItemId",
+    "LicenseNumber",
+    "Name",
+    "Note",
+    "Percent",
+    "Quantity",
+    "Reason",
+    "Role",
+    "ValueUSD",
+    "check_quantity",
+    "check_value",
+    "checked",
+    "finite",
+    "no_nul",
+]

@@ -1,0 +1,166 @@
+"""When each listed party was listed: dates derived from the lists' own Federal Register citations.
+
+The lists publish, for most entries, the Federal Register actions that added and amended them ("90 FR 4622,
+1/16/25"; the Entity List parse gives every action with its date, the CSL often the volume and page alone).
+chipclear derives from that text, and from nothing else:
+
+* **each citation's date**: the date written beside it; otherwise, the date of a citation elsewhere in the same
+  data on the same volume and page; otherwise, when the nearest dated pages before and after it in the same volume
+  carry the same date, that date (the Federal Register numbers its pages consecutively through a volume, so a page
+  between two pages of one issue belongs to that issue). Two-digit years are read in the century that matches the
+  volume (a volume covers one calendar year); a date outside its volume's year is a typo and is not used;
+* **the listing action**: the earliest citation (lowest volume, then page); its date is the listing date, later
+  citations are amendments.
+
+An entry whose earliest citation cannot be dated, or that cites nothing (SDN and most OFAC records in the CSL), has
+no derivable listing date: it is screened as listed on every date (fail closed), and the reason says so. The
+bundled lists are snapshots of the current lists, so removals are not in them: a removed party is simply absent.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from chipclear.screening.model import ListEntry
+
+_CITE_RE = re.compile(r"(\d{1,3})\s*F\.?\s*R\.?\s*(\d{1,6})")
+_DATE_RE = re.compile(r"^[\s,.;:(]*(?:on\s+)?(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
+_VOL_DATE_RE = re.compile(r"Vol\.\s*(\d{1,3}),\s*No\.\s*\d+,\s*(\d{1,2})/(\d{1,2})/(\d{4})")
+# The Federal Register's volume for a calendar year: volume 1 is 1936 (so volume 90 is 2025).
+FIRST_VOLUME_YEAR = 1936
+
+
+def volume_year(volume: int) -> int:
+    return FIRST_VOLUME_YEAR - 1 + volume
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    volume: int
+    page: int | None
+    date: dt.date | None
+    text: str
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.volume, self.page if self.page is not None else -1)
+
+
+def _date(volume: int, month: str, day: str, year: str) -> dt.date | None:
+    y, wanted = int(year), volume_year(volume)
+    if len(year) == 2:
+        y = 1900 + y if (1900 + y) == wanted else 2000 + y
+    if y != wanted:  # a date outside the volume's year is a typo in the list: it proves nothing
+        return None
+    try:
+        return dt.date(y, int(month), int(day))
+    except ValueError:
+        return None
+
+
+def parse_citations(text: str | None) -> list[Citation]:
+    """Every Federal Register citation in a list's citation text, with the date written beside it if any."""
+    if not text:
+        return []
+    out: list[Citation] = []
+    matches = list(_CITE_RE.finditer(text))
+    for k, m in enumerate(matches):
+        volume, page = int(m.group(1)), int(m.group(2))
+        tail = text[m.end() : matches[k + 1].start() if k + 1 < len(matches) else len(text)]
+        found = _DATE_RE.match(tail)
+        date = _date(volume, *found.groups()) if found else None
+        out.append(Citation(volume, page, date, f"{volume} FR {page}"))
+    for m in _VOL_DATE_RE.finditer(text):
+        volume = int(m.group(1))
+        out.append(Citation(volume, None, _date(volume, m.group(2), m.group(3), m.group(4)), m.group(0)))
+    return out
+
+
+class PageCalendar:
+    """Dates of Federal Register pages, learned from every dated citation in the data."""
+
+    def __init__(self, citations: Iterable[Citation]) -> None:
+        exact: dict[tuple[int, int], set[dt.date]] = {}
+        for c in citations:
+            if c.date is not None and c.page is not None:
+                exact.setdefault((c.volume, c.page), set()).add(c.date)
+        # A page cited with two different dates is a typo somewhere: it teaches nothing.
+        self._exact = {k: next(iter(v)) for k, v in exact.items() if len(v) == 1}
+        pages: dict[int, list[tuple[int, dt.date]]] = {}
+        for (volume, page), date in self._exact.items():
+            pages.setdefault(volume, []).append((page, date))
+        self._pages = {v: sorted(p) for v, p in pages.items()}
+
+    def date_of(self, c: Citation) -> dt.date | None:
+        if c.date is not None:
+            return c.date
+        if c.page is None:
+            return None
+        key = (c.volume, c.page)
+        if key in self._exact:
+            return self._exact[key]
+        pages = self._pages.get(c.volume)
+        if not pages:
+            return None
+        i = bisect.bisect_left(pages, (c.page, dt.date.min))
+        if 0 < i < len(pages) and pages[i - 1][1] == pages[i][1]:
+            return pages[i][1]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """An entry's listing as its citations show it."""
+
+    listed_on: dt.date | None
+    action: str | None  # the listing citation, e.g. "90 FR 4621"
+    amendments: tuple[tuple[dt.date | None, str], ...] = ()
+    note: str = ""
+
+    def describe(self) -> str:
+        if self.listed_on is not None:
+            return f"added {self.listed_on.isoformat()}, {self.action}"
+        return f"listing date not derivable from the list data ({self.note}): screened as listed on every date"
+
+    def listed_by(self, day: dt.date) -> bool:
+        """Listed on ``day``: true when the listing date is on or before it, and when it is unknown (fail closed)."""
+        return self.listed_on is None or self.listed_on <= day
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "listed_on": self.listed_on.isoformat() if self.listed_on else None,
+            "action": self.action,
+            "amendments": [{"date": d.isoformat() if d else None, "citation": t} for d, t in self.amendments],
+            "described": self.describe(),
+        }
+
+
+def derive_listings(entries: Iterable[ListEntry], extra: Mapping[str, str] | None = None) -> dict[str, Listing]:
+    """Entry id -> ``Listing``. ``extra`` adds citation text per entry id (the Entity List parse's dated actions
+    for the CSL's Entity List entries)."""
+    extra = extra or {}
+    cited: dict[str, list[Citation]] = {}
+    for entry in entries:
+        text = " ; ".join(t for t in (entry.federal_register_notice, extra.get(entry.entry_id)) if t)
+        cited[entry.entry_id] = parse_citations(text)
+    calendar = PageCalendar(c for cs in cited.values() for c in cs)
+    out: dict[str, Listing] = {}
+    for entry_id, citations in cited.items():
+        if not citations:
+            out[entry_id] = Listing(None, None, note="the entry cites no Federal Register action")
+            continue
+        dated = sorted({(c.order, calendar.date_of(c), c.text) for c in citations}, key=lambda x: x[0])
+        first_order, first_date, first_text = dated[0]
+        rest = tuple((d, t) for o, d, t in dated[1:] if o != first_order)
+        if first_date is None:
+            out[entry_id] = Listing(None, first_text, rest, note=f"{first_text} carries no date")
+        else:
+            out[entry_id] = Listing(first_date, first_text, rest)
+    return out
+
+
+__all__ = ["Citation", "Listing", "PageCalendar", "derive_listings", "parse_citations", "volume_year"]

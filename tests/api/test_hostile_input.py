@@ -1,0 +1,242 @@
+"""Hostile and out-of-range input (issue 13): every case gets a 4xx naming the field, never a 5xx, and writes
+nothing; on SQLite and PostgreSQL. The bounds come from ``chipclear.bounds``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from tests.ledger.conftest import BACKENDS, new_database_url
+
+from chipclear.api import create_app
+from chipclear.bounds import MAX_QUANTITY, MAX_VALUE_USD
+from chipclear.ledger import open_ledger, services, users
+from chipclear.ledger.models import AuditRecord, Shipment
+
+from .conftest import Keys, h, sign_in
+
+LINE = {"item": "H20", "quantity": 1, "destination": "CN", "ship_date": "2025-05-01"}
+
+
+@pytest.fixture(params=BACKENDS)
+def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from new_database_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def world(any_url: str) -> Iterator[tuple[TestClient, Keys, str]]:
+    ledger = open_ledger(any_url)
+    try:
+        with ledger.session() as s:
+            admin, admin_key = users.create_user(s, "alice", "admin", None)
+            made = {
+                role: users.create_user(s, name, role, admin)[1]
+                for name, role in (("bob", "approver"), ("carol", "analyst"), ("dave", "viewer"))
+            }
+    finally:
+        ledger.close()
+    with TestClient(create_app(any_url)) as c:
+        yield c, Keys(admin_key, made["approver"], made["analyst"], made["viewer"]), any_url
+
+
+def counts(url: str) -> tuple[int, int]:
+    ledger = open_ledger(url)
+    try:
+        with ledger.session() as s:
+            return (
+                s.execute(select(func.count()).select_from(AuditRecord)).scalar_one(),
+                s.execute(select(func.count()).select_from(Shipment)).scalar_one(),
+            )
+    finally:
+        ledger.close()
+
+
+def raw_line(**changes: Any) -> str:
+    """JSON text of an order line; numbers are written as given (``1e999``, ``NaN``, ``Infinity``)."""
+    body = json.dumps({**LINE, **{k: f"@{k}@" for k in changes}})
+    for k, v in changes.items():
+        body = body.replace(f'"@{k}@"', v)
+    return body
+
+
+BAD_LINES = [
+    ("value_usd", {"value_usd": "NaN"}),
+    ("value_usd", {"value_usd": "Infinity"}),
+    ("value_usd", {"value_usd": "-Infinity"}),
+    ("value_usd", {"value_usd": "1e999"}),
+    ("value_usd", {"value_usd": "1e18"}),
+    ("value_usd", {"value_usd": "-1"}),
+    ("quantity", {"quantity": "0"}),
+    ("quantity", {"quantity": "-5"}),
+    ("quantity", {"quantity": str(2**31)}),
+    ("quantity", {"quantity": str(2**63)}),
+    ("item", {"item": json.dumps("H20\u0000")}),
+    ("parties.0.name", {"parties": json.dumps([{"name": "Acme\u0000", "role": "end_user"}])}),
+    ("parties.0.name", {"parties": json.dumps([{"name": "W" * 301, "role": "end_user"}])}),
+    ("order_id", {"order_id": json.dumps("x" * 201)}),
+    ("end_use.text", {"end_use": json.dumps({"text": "t" * 4001})}),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "changes"), BAD_LINES, ids=[f"{f}={next(iter(c.values()))[:12]}" for f, c in BAD_LINES]
+)
+def test_bad_numbers_and_text_get_a_4xx_naming_the_field_and_write_nothing(
+    world: tuple[TestClient, Keys, str], field: str, changes: dict[str, str]
+) -> None:
+    client, keys, url = world
+    before = counts(url)
+    body = raw_line(**changes)
+    headers = {**h(keys.admin), "Content-Type": "application/json"}
+    check = client.post("/api/check", content=body, headers=headers)
+    assert check.status_code == 422, check.text
+    assert check.json()["error"]["field"] == field
+    ship = client.post("/api/shipments", content='{"lines": [' + body + "]}", headers=headers)
+    assert ship.status_code == 422, ship.text
+    assert ship.json()["error"]["field"] == f"lines.0.{field}"
+    assert counts(url) == before
+
+
+def test_the_largest_accepted_values_are_stored(world: tuple[TestClient, Keys, str]) -> None:
+    client, keys, _url = world
+    line = {**LINE, "quantity": MAX_QUANTITY, "value_usd": MAX_VALUE_USD, "parties": [{"name": "W" * 300}]}
+    r = client.post("/api/shipments", json={"lines": [line]}, headers=h(keys.admin))
+    assert r.status_code == 201, r.text
+    assert client.get("/api/holds", headers=h(keys.viewer)).json()[0]["quantity"] == MAX_QUANTITY
+
+
+def test_license_limits_beyond_the_bounds_are_refused(world: tuple[TestClient, Keys, str]) -> None:
+    client, keys, _url = world
+    app = {"items": ["H20"], "destinations": ["CN"], "parties": [{"name": "Acme", "role": "end_user"}]}
+    assert client.post("/api/applications", json={**app, "quantity": 2**31}, headers=h(keys.admin)).status_code == 422
+    r = client.post("/api/applications", json={**app, "quantity": 5}, headers=h(keys.admin)).json()
+    grant = {"number": "X/1", "valid_from": "2025-01-01", "valid_to": "2026-01-01", "quantity_limit": 2**40}
+    client.post(f"/api/applications/{r['id']}/submit", json={"application_number": "Z1"}, headers=h(keys.admin))
+    bad = client.post(f"/api/applications/{r['id']}/grant", json=grant, headers=h(keys.admin))
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "quantity_limit"
+    nul = client.post(f"/api/applications/{r['id']}/grant", json={**grant, "number": "A\u0000"}, headers=h(keys.admin))
+    assert nul.status_code == 422 and nul.json()["error"]["field"] == "number"
+
+
+def test_a_license_number_with_a_slash_can_be_fetched(world: tuple[TestClient, Keys, str]) -> None:
+    client, keys, url = world
+    ledger = open_ledger(url)
+    try:
+        with ledger.session() as s:
+            actor = users.SystemActor("alice", "admin")
+            app = services.apply_for_license(
+                s, actor, items=["H20"], destinations=["CN"], parties=[{"name": "Acme", "role": "end_user"}], quantity=5
+            )
+            services.submit_application(s, actor, app.id, application_number="Z-1")
+            for number in ("D123/45", "A/B?c#d %x"):
+                services.apply_for_license(
+                    s,
+                    actor,
+                    items=["H20"],
+                    destinations=["CN"],
+                    parties=[{"name": "Acme", "role": "end_user"}],
+                    quantity=5,
+                    application_number=f"N{number}",
+                )
+            apps = services.list_applications(s, actor)
+            services.grant_license(s, actor, app.id, number="D123/45", valid_from=dt_date(), valid_to=dt_date(1))
+            services.grant_license(s, actor, apps[1].id, number="A/B?c#d %x", valid_from=dt_date(), valid_to=dt_date(1))
+    finally:
+        ledger.close()
+    from urllib.parse import quote
+
+    for number in ("D123/45", "A/B?c#d %x"):
+        r = client.get(f"/api/licenses/{quote(number, safe='/')}", headers=h(keys.viewer))
+        assert r.status_code == 200, r.text
+        assert r.json()["number"] == number
+
+
+def dt_date(years: int = 0) -> Any:
+    import datetime as dt
+
+    return dt.date(2025 + years, 1, 1)
+
+
+def test_without_a_key_a_malformed_body_gets_401_not_422(world: tuple[TestClient, Keys, str]) -> None:
+    client, _keys, _url = world
+    for path in ("/api/check", "/api/shipments", "/api/applications"):
+        r = client.post(path, content=b"{not json", headers={"Content-Type": "application/json"})
+        assert r.status_code == 401, (path, r.text)
+        assert r.json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("filename", ["..", ".", "x" * 300, "a/../../etc"])
+def test_lists_update_refuses_a_bad_file_name_without_server_paths(
+    world: tuple[TestClient, Keys, str], filename: str
+) -> None:
+    client, keys, url = world
+    before = counts(url)
+    files = {"file": (filename, b"name,source\nAcme,EL\n", "text/csv")}
+    r = client.post("/api/lists/update", files=files, headers=h(keys.admin))
+    assert 400 <= r.status_code < 500, r.text
+    assert "/tmp" not in r.text and "chipclear-upload" not in r.text
+    assert counts(url) == before
+
+
+def test_lists_update_errors_name_the_upload_not_the_temporary_path(world: tuple[TestClient, Keys, str]) -> None:
+    client, keys, _url = world
+    files = {"file": ("tiny.csv", b"name,source\nAcme,EL\n", "text/csv")}
+    r = client.post("/api/lists/update", files=files, headers=h(keys.admin))
+    assert r.status_code in (400, 422) and "chipclear-upload" not in r.text and "tiny.csv" in r.text
+
+
+@pytest.mark.parametrize(
+    ("form", "words"),
+    [
+        ({"value_usd": "nan"}, "finite"),
+        ({"value_usd": "inf"}, "finite"),
+        ({"value_usd": "1e999"}, "finite"),
+        ({"quantity": str(2**63)}, "quantity"),
+        ({"quantity": "0"}, "quantity"),
+        ({"end_user": "W" * 301}, "end_user"),
+        ({"end_user": "Acme\u0000"}, "NUL"),
+    ],
+)
+def test_console_check_form_refuses_bad_input_with_a_message(
+    world: tuple[TestClient, Keys, str], form: dict[str, str], words: str
+) -> None:
+    client, keys, url = world
+    sign_in(client, keys.analyst)
+    before = counts(url)
+    r = client.post("/check", data={**LINE, **form}, headers={"Origin": "http://testserver"})
+    assert 400 <= r.status_code < 500, r.text
+    assert words.lower() in r.text.lower() or "parties.0.name" in r.text
+    assert counts(url) == before
+
+
+def test_console_grant_refuses_an_unstorable_quantity(world: tuple[TestClient, Keys, str]) -> None:
+    client, keys, _url = world
+    app = {"items": ["H20"], "destinations": ["CN"], "parties": [{"name": "Acme", "role": "end_user"}], "quantity": 5}
+    made = client.post("/api/applications", json={**app, "application_number": "Q1"}, headers=h(keys.admin)).json()
+    sign_in(client, keys.admin)
+    form = {"number": "L1", "valid_from": "2025-01-01", "valid_to": "2026-01-01", "quantity_limit": str(2**40)}
+    r = client.post(f"/applications/{made['id']}/grant", data=form, headers={"Origin": "http://testserver"})
+    assert 400 <= r.status_code < 500 and "quantity_limit" in r.text
+
+
+def test_screening_page_serves_while_a_held_line_has_an_over_long_name(world: tuple[TestClient, Keys, str]) -> None:
+    client, keys, url = world
+    line = {**LINE, "parties": [{"name": "Moore Threads", "role": "end_user", "country": "CN"}]}
+    assert client.post("/api/shipments", json={"lines": [line]}, headers=h(keys.admin)).status_code == 201
+    ledger = open_ledger(url)  # a line recorded before the bounds existed
+    try:
+        with ledger.session() as s:
+            from chipclear.ledger.models import ShipmentLine
+
+            sl = s.execute(select(ShipmentLine)).scalars().first()
+            assert sl is not None and sl.status == "held"
+            sl.order_line = {**sl.order_line, "parties": [{"name": "W" * 600, "role": "end_user", "country": "CN"}]}
+    finally:
+        ledger.close()
+    sign_in(client, keys.viewer)
+    assert client.get("/screening").status_code == 200

@@ -1,0 +1,106 @@
+"""Listing dates derived from the lists' own Federal Register citations (lists as of the decision date)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from chipclear.decision import OrderLine
+from chipclear.determination.history import timeline
+from chipclear.determine import determine
+from chipclear.screening import Screener, default_screener
+from chipclear.screening.listing import Citation, PageCalendar, derive_listings, parse_citations, volume_year
+from chipclear.screening.model import ListEntry
+from chipclear.screening.store import load_embedded
+
+
+@pytest.fixture(scope="module")
+def screener() -> Screener:
+    return default_screener()
+
+
+def test_citation_formats_of_the_lists() -> None:
+    assert parse_citations("90 FR 4622, 1/16/25") == [Citation(90, 4622, dt.date(2025, 1, 16), "90 FR 4622")]
+    assert parse_citations("65 FR 42664 7/11/00")[0].date == dt.date(2000, 7, 11)
+    assert parse_citations("58 F.R. 42719 8/11/93")[0].date == dt.date(1993, 8, 11)
+    two = parse_citations("75 FR 1699 (1/13/2010), 77 FR 24587")
+    assert [(c.volume, c.page, c.date) for c in two] == [(75, 1699, dt.date(2010, 1, 13)), (77, 24587, None)]
+    assert parse_citations("Vol. 59, No. 44, 03/07/1994")[0].date == dt.date(1994, 3, 7)
+    # A date outside the volume's year is a typo in the list (87 FR is 2022): it proves nothing.
+    assert parse_citations("87 F.R. 52740 8/29/2002")[0].date is None
+    assert parse_citations(None) == [] and parse_citations("no citation") == []
+
+
+def test_volume_year_agrees_with_the_lists_own_dates() -> None:
+    """FR volume V covers year 1935 + V: all but a handful of the bundled lists' four-digit dates agree."""
+    lists = load_embedded()
+    checked = wrong = 0
+    for entry in lists.entries:
+        for m in re.finditer(r"(\d+) F\.?R\.? \d+ \(?\d{1,2}/\d{1,2}/(\d{4})", entry.federal_register_notice or ""):
+            checked += 1
+            wrong += volume_year(int(m.group(1))) != int(m.group(2))
+    assert checked > 1000 and wrong <= 5
+
+
+def test_page_calendar_dates_a_page_between_two_pages_of_one_issue() -> None:
+    day = dt.date(2025, 1, 16)
+    cal = PageCalendar([Citation(90, 4600, day, ""), Citation(90, 4700, day, ""), Citation(90, 5000, None, "")])
+    assert cal.date_of(Citation(90, 4621, None, "90 FR 4621")) == day
+    cal2 = PageCalendar([Citation(90, 4600, day, ""), Citation(90, 4700, dt.date(2025, 1, 17), "")])
+    assert cal2.date_of(Citation(90, 4650, None, "")) is None  # between two issues: unknown
+    assert cal2.date_of(Citation(90, 4800, None, "")) is None  # after the last dated page: unknown
+
+
+def test_listing_is_the_earliest_citation_and_later_ones_are_amendments() -> None:
+    entry = ListEntry(
+        entry_id="x", source="EL", name="X", federal_register_notice="88 FR 2000, 1/5/23; 86 FR 10, 1/4/21"
+    )
+    listing = derive_listings([entry])["x"]
+    assert listing.listed_on == dt.date(2021, 1, 4) and listing.action == "86 FR 10"
+    assert listing.amendments == ((dt.date(2023, 1, 5), "88 FR 2000"),)
+    assert listing.describe() == "added 2021-01-04, 86 FR 10"
+    undated = derive_listings([ListEntry(entry_id="y", source="SDN", name="Y")])["y"]
+    assert undated.listed_on is None and undated.listed_by(dt.date(1990, 1, 1))
+    assert "screened as listed on every date" in undated.describe()
+
+
+def test_embedded_lists_date_most_entity_list_entries(screener: Screener) -> None:
+    lists = load_embedded()
+    listings = derive_listings(lists.entries, lists.listing_citations)
+    el = [e for e in lists.entries if e.source == "EL"]
+    dated = [e for e in el if listings[e.entry_id].listed_on is not None]
+    assert len(dated) >= 0.6 * len(el)
+    sophgo = [e for e in el if "Sophgo" in e.name]
+    assert sophgo and all(listings[e.entry_id].describe() == "added 2025-01-16, 90 FR 4621" for e in sophgo)
+    hit = screener.search("Xiamen Sophgo Technologies Limited", country="CN").hits[0]
+    assert hit.listed_on == "2025-01-16" and hit.to_json()["listing"] == "added 2025-01-16, 90 FR 4621"
+
+
+def test_an_entry_without_a_derivable_date_applies_on_every_date(screener: Screener) -> None:
+    """Fail closed: an SDN entry (the CSL gives SDN records no citation) is screened as listed in 2015 too."""
+    lists = load_embedded()
+    entry = next(e for e in lists.entries if e.source == "SDN" and e.entity_type == "Entity" and len(e.name) > 25)
+    line = OrderLine(
+        item="H20", destination="CN", ship_date=dt.date(2015, 6, 1), parties=[{"name": entry.name, "role": "end_user"}]
+    )  # type: ignore[list-item]
+    decision = determine(line, screener=screener)
+    assert decision.verdict.value != "NLR"
+    assert any("listing date not derivable" in r.detail for r in decision.reasons)
+
+
+def test_timeline_shows_the_listing_as_a_dated_cause(screener: Screener) -> None:
+    result = timeline(
+        "L20",
+        "CN",
+        end_user="Qingdao Sophgo Technology Co., Ltd.",
+        end_user_country="CN",
+        end=dt.date(2025, 6, 1),
+        screener=screener,
+    )
+    listed = [p for p in result.periods if p.start == dt.date(2025, 1, 16)]
+    assert listed and listed[0].verdict != "NLR"
+    assert any(c["rule"] == "lists#EL" and "added 2025-01-16, 90 FR 4621" in c["what"] for c in listed[0].caused_by)
+    before = [p for p in result.periods if p.start <= dt.date(2025, 1, 15) and p.end == dt.date(2025, 1, 15)]
+    assert before and before[0].verdict == "NLR"
