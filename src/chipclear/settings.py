@@ -24,6 +24,10 @@ class Settings:
     model_paths: list[Path] = field(default_factory=list)  # extra AI model catalog files (CHIPCLEAR_MODELS)
     lists_dir: Path | None = None
     list_max_age_days: int = 30
+    # What a shipment does when the restricted-party lists are older than ``list_max_age_days``: "hold" (default:
+    # the line is held until the lists are updated) or "ship" (the deployment accepts stale lists explicitly; the
+    # decision still says so). docs/ledger.md, "Stale lists".
+    stale_lists_on_ship: str = "hold"
     # Screening: a hit scoring at/above the match threshold is a match; between the review threshold and the
     # match threshold it is a possible match for a person to review (docs/screening.md explains the score).
     screening_match_threshold: float = 0.88
@@ -44,6 +48,7 @@ class Settings:
             model_paths=_paths(os.environ.get("CHIPCLEAR_MODELS")),
             lists_dir=Path(lists_dir) if lists_dir else None,
             list_max_age_days=int(os.environ.get("CHIPCLEAR_LIST_MAX_AGE_DAYS", "30")),
+            stale_lists_on_ship=os.environ.get("CHIPCLEAR_STALE_LISTS_ON_SHIP", "hold").strip().lower() or "hold",
             screening_match_threshold=float(os.environ.get("CHIPCLEAR_SCREENING_MATCH_THRESHOLD", "0.88")),
             screening_review_threshold=float(os.environ.get("CHIPCLEAR_SCREENING_REVIEW_THRESHOLD", "0.75")),
             api_key=os.environ.get("CHIPCLEAR_API_KEY") or None,

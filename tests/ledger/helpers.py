@@ -37,20 +37,20 @@ def stub_decision(line: OrderLine, verdict: Verdict = Verdict.LICENSE_REQUIRED) 
     )
 
 
-def license_required(line: OrderLine, as_of: dt.date | None = None) -> Decision:
+def license_required(line: OrderLine, as_of: dt.date | None = None, reviews: object = None) -> Decision:
     return stub_decision(line, Verdict.LICENSE_REQUIRED)
 
 
-def hold(line: OrderLine, as_of: dt.date | None = None) -> Decision:
+def hold(line: OrderLine, as_of: dt.date | None = None, reviews: object = None) -> Decision:
     d = stub_decision(line, Verdict.HOLD)
     return d.model_copy(update={"missing": ["screening review of Example Cloud Co"]})
 
 
-def prohibited(line: OrderLine, as_of: dt.date | None = None) -> Decision:
+def prohibited(line: OrderLine, as_of: dt.date | None = None, reviews: object = None) -> Decision:
     return stub_decision(line, Verdict.PROHIBITED)
 
 
-def nlr(line: OrderLine, as_of: dt.date | None = None) -> Decision:
+def nlr(line: OrderLine, as_of: dt.date | None = None, reviews: object = None) -> Decision:
     return stub_decision(line, Verdict.NLR)
 
 

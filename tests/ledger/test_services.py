@@ -115,8 +115,11 @@ def test_partial_shipments_then_refused_overshipment(ledger: Ledger, staff: Staf
         assert (lic.quantity_used, services.license_json(lic)["quantity_left"]) == (900, 100)
         assert [u.quantity for u in services.license_usage(s, staff.viewer, lic)] == [400, 500]
         # an approver cannot release the over-shipment: no license covers it
-        with pytest.raises(Conflict, match="needs a covering license"):
-            services.release_hold(s, staff.approver, held.line.id, reason="customer insists")
+        out = services.release_hold(
+            s, staff.approver, held.line.id, reason="customer insists", decide=helpers.license_required
+        )
+        assert out.refused is not None and "needs a covering license" in out.refused
+        assert out.line.status == "held"
     with ledger.session() as s:
         assert audit.verify(s).ok
 
@@ -128,22 +131,41 @@ def test_release_rules(ledger: Ledger, staff: Staff) -> None:
         needs = services.ship(s, [h20_line(10)], staff.analyst, decide=helpers.license_required).lines[0].line.id
     with ledger.session() as s:
         assert [h.id for h in services.list_holds(s, staff.viewer)] == [held, banned, needs]
-        with pytest.raises(PermissionDenied):
-            services.release_hold(s, staff.analyst, held, reason="looks fine")
-        with pytest.raises(InputError, match="needs a reason"):
-            services.release_hold(s, staff.approver, held, reason="  ")
-        with pytest.raises(Conflict, match="PROHIBITED"):
-            services.release_hold(s, staff.approver, banned, reason="override")
-        out = services.release_hold(s, staff.approver, held, reason="reviewed: not a match (ticket 42)")
-        assert (out.line.status, out.line.released_by) == ("released", "apo")
+
+    def present(_s: object, done: services.ShippedLine) -> tuple[object, ...]:
+        return done.line.status, done.line.released_by, done.license_number, done.decision.verdict
+
+    def release(line_id: int, reason: str, decide: services.Decide, actor: object = staff.approver) -> object:
+        return services.release_line(ledger.session, actor, line_id, present, reason=reason, decide=decide)  # type: ignore[arg-type]
+
+    n_audit = count(ledger, AuditRecord)
+    with pytest.raises(PermissionDenied):
+        release(held, "looks fine", helpers.nlr, staff.analyst)
+    with pytest.raises(InputError, match="needs a reason"):
+        release(held, "  ", helpers.nlr)
+    with pytest.raises(Conflict, match="PROHIBITED"):
+        release(banned, "override", helpers.prohibited)
+    # an approver's reason alone does not release a HOLD: the line is decided again and is still HOLD
+    with pytest.raises(Conflict, match="still HOLD"):
+        release(held, "override", helpers.hold)
+    # with the answers the line is decided again; it ships only on the new decision (here NLR)
+    assert release(held, "reviewed: not a match (ticket 42)", helpers.nlr) == ("released", "apo", None, "NLR")
+    with pytest.raises(Conflict, match="needs a covering license"):
+        release(needs, "customer insists", helpers.license_required)
     grant_h20(ledger, staff, quantity=10)
+    assert release(needs, "license granted", helpers.license_required) == ("released", "apo", "D123456", "LICENSED")
     with ledger.session() as s:
-        out = services.release_hold(s, staff.approver, needs, reason="license granted")
-        assert (out.line.status, out.license_number, out.decision.verdict) == ("released", "D123456", "LICENSED")
         lic = services.get_license(s, staff.viewer, "D123456")
         assert lic.quantity_used == 10
-        with pytest.raises(Conflict, match="released, not held"):
-            services.release_hold(s, staff.approver, needs, reason="again")
+    with pytest.raises(Conflict, match="released, not held"):
+        release(needs, "again", helpers.license_required)
+    with ledger.session() as s:
+        refused = s.execute(select(AuditRecord).where(AuditRecord.action == "hold.release.refused")).scalars()
+        # every refused attempt left a record (the bad-input one did not): permission, PROHIBITED, HOLD,
+        # no license, not held
+        assert len(list(refused)) == 5
+    assert count(ledger, AuditRecord) > n_audit
+    with ledger.session() as s:
         services.cancel_line(s, staff.approver, banned, reason="order withdrawn")
         assert services.list_holds(s, staff.viewer) == []
         assert audit.verify(s).ok

@@ -53,6 +53,14 @@ def test_page_calendar_dates_a_page_between_two_pages_of_one_issue() -> None:
     assert cal2.date_of(Citation(90, 4800, None, "")) is None  # after the last dated page: unknown
 
 
+def test_pages_out_of_date_order_date_no_neighbours() -> None:
+    """88 FR 200 is dated before 88 FR 100: one of the two dates is a typo, so 88 FR 150 stays undated."""
+    calendar = PageCalendar(parse_citations("88 FR 100, 3/1/23; 88 FR 200, 2/1/23; 88 FR 300, 3/1/23"))
+    assert calendar.out_of_order == [(88, 100), (88, 200)]
+    assert calendar.date_of(Citation(88, 150, None, "88 FR 150")) is None
+    assert calendar.date_of(Citation(88, 200, None, "88 FR 200")) == dt.date(2023, 2, 1)  # its own date stands
+
+
 def test_listing_is_the_earliest_citation_and_later_ones_are_amendments() -> None:
     entry = ListEntry(
         entry_id="x", source="EL", name="X", federal_register_notice="88 FR 2000, 1/5/23; 86 FR 10, 1/4/21"
@@ -66,12 +74,27 @@ def test_listing_is_the_earliest_citation_and_later_ones_are_amendments() -> Non
     assert "screened as listed on every date" in undated.describe()
 
 
+def test_an_undated_csl_citation_takes_the_date_of_the_same_action_in_the_entity_list_text() -> None:
+    """The CSL cites the rule's first page ("90 FR 4617"), the Entity List text the supplement's page with its date
+    ("90 FR 4619, 1/16/25"): same volumes in the same order pair the actions. Different volumes do not."""
+    entry = ListEntry(entry_id="z", source="EL", name="Z", federal_register_notice="90 FR 4617")
+    listing = derive_listings([entry], {"z": "90 FR 4619, 1/16/25"})["z"]
+    assert listing.describe() == "added 2025-01-16, 90 FR 4617"
+    two = ListEntry(entry_id="t", source="EL", name="T", federal_register_notice="84 FR 100; 85 FR 200")
+    paired = derive_listings([two], {"t": "84 FR 105, 1/3/19. 85 FR 210, 2/4/20"})["t"]
+    assert paired.listed_on == dt.date(2019, 1, 3) and paired.action == "84 FR 100"
+    other = derive_listings([entry], {"z": "89 FR 4619, 1/16/24"})["z"]
+    assert other.listed_on == dt.date(2024, 1, 16) and other.action == "89 FR 4619"  # its own earliest dated action
+    alone = derive_listings([ListEntry(entry_id="u", source="EL", name="U", federal_register_notice="90 FR 4617")])
+    assert alone["u"].listed_on is None
+
+
 def test_embedded_lists_date_most_entity_list_entries(screener: Screener) -> None:
     lists = load_embedded()
     listings = derive_listings(lists.entries, lists.listing_citations)
     el = [e for e in lists.entries if e.source == "EL"]
     dated = [e for e in el if listings[e.entry_id].listed_on is not None]
-    assert len(dated) >= 0.6 * len(el)
+    assert len(dated) >= 0.9 * len(el)  # 3,149 of 3,420 on the embedded lists
     sophgo = [e for e in el if "Sophgo" in e.name]
     assert sophgo and all(listings[e.entry_id].describe() == "added 2025-01-16, 90 FR 4621" for e in sophgo)
     hit = screener.search("Xiamen Sophgo Technologies Limited", country="CN").hits[0]

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from chipclear.cli import app
 from chipclear.errors import DataFileError
+from chipclear.ledger import open_ledger, users
 from chipclear.screening import ListStore, Screener, load_list
 
 CSL_HEADER = (
@@ -146,6 +147,12 @@ def test_cli_update_rescreens_known_parties_and_review_suppression(data_dir: Pat
     assert data["list_date"] == "2026-11-01" and data["hits"][0]["name"] == "Zorblat Devices Co., Ltd."
     entry_id = data["hits"][0]["entry_id"]
 
+    # reviews live in the ledger (one store for the CLI, the API and the console): an approver records them
+    ledger = open_ledger()
+    with ledger.session() as s:
+        admin, _ = users.create_user(s, "root", "admin", None)
+        _, ann_key = users.create_user(s, "ann", "approver", admin)
+    ledger.close()
     res = runner.invoke(
         app,
         [
@@ -159,6 +166,8 @@ def test_cli_update_rescreens_known_parties_and_review_suppression(data_dir: Pat
             "ann",
             "--reason",
             "different company, other city",
+            "--api-key",
+            ann_key,
         ],
     )
     assert res.exit_code == 0, res.output

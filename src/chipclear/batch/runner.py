@@ -208,7 +208,7 @@ def _earlier_lists(spec: str, current_version: str) -> Any:
     store = ListStore()
     previous = (store.current() or {}).get("previous") or {}
     if spec in ("previous", previous.get("version")) and previous.get("file"):
-        return load_list(store.directory / previous["file"], previous.get("format"))
+        return store.load_previous()
     known = ", ".join(v for v in ("embedded", embedded.version, previous.get("version")) if v)
     raise InputError(
         f"--since-lists: {spec!r} is not a list file or a known list version (known: {known}, previous; "
@@ -379,6 +379,12 @@ def run_batch(
         for h in found.hits
         if (d := getattr(h, "listed_on", None))
     }
+    # The list dates appear in decision text (e.g. the stale-list reason "list dated 2026-07-31 is ... old"): as
+    # epoch boundaries they are never a multi-day epoch's representative date, whose string is replaced per line.
+    for screener in screeners.values():
+        list_date = getattr(getattr(screener, "lists", None), "list_date", None)
+        if list_date is not None:
+            listed.add(list_date)
     dates = plan.data_dates(current_rules, geography, [run_date, *sorted(listed)])
     keyed = plan.build_keys(lines, hit_pairs, plan.epoch_boundaries(dates), options.exact)
     keys = plan.distinct_keys(keyed)

@@ -500,8 +500,7 @@ def ship_command(
             )
         ]
 
-    def work(s: Session, actor: User) -> list[tuple[str, dict[str, Any]]]:
-        result = services.ship(s, lines, actor, reference=order_id, license_number=license_number)
+    def present(s: Session, result: services.ShipmentResult) -> list[tuple[str, dict[str, Any]]]:
         return [
             (
                 _line_text(x.line, x),
@@ -516,7 +515,13 @@ def ship_command(
             for x in result.lines
         ]
 
-    out = _run(api_key, work)
+    # Decide with no lock held, then one short transaction re-checks the licenses and commits.
+    with _ledger() as ledger:
+        with ledger.session() as s:
+            actor = _actor(s, api_key)
+        out = services.ship_lines(
+            ledger.session, actor, lines, present, reference=order_id, license_number=license_number
+        )
     if as_json:
         print_json([o for _, o in out])
     else:
@@ -562,6 +567,31 @@ def hold_list(api_key: KeyOpt = None, as_json: JsonOpt = False) -> None:
         )
 
 
+def _answers(not_a_match: list[str], match: list[str], facts: list[str], reason: str) -> services.ReleaseAnswers:
+    reviews = []
+    for decision, specs in (("not_a_match", not_a_match), ("match", match)):
+        for spec in specs:
+            party, _, entry = spec.rpartition("::")
+            if not entry.strip():
+                raise InputError(f"--{decision.replace('_', '-')}: give ENTRY_ID or PARTY::ENTRY_ID", field=decision)
+            reviews.append(services.ReviewAnswer(party.strip(), entry.strip(), "", decision, reason))
+    given: dict[str, Any] = {}
+    for spec in facts:
+        path, sep, raw = spec.partition("=")
+        if not sep or not path.strip():
+            raise InputError(f"--fact {spec!r}: give FIELD.PATH=VALUE", field="fact")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        keys = path.strip().split(".")
+        node = given
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+    return services.ReleaseAnswers(reviews, given)
+
+
 @hold_app.command("release")
 @handle_errors
 def hold_release(
@@ -571,14 +601,28 @@ def hold_release(
     ship_date: Annotated[
         str | None, typer.Option("--ship-date", help="New ship date: the line is decided again for it")
     ] = None,
+    not_a_match: Annotated[
+        list[str] | None,
+        typer.Option("--not-a-match", help="ENTRY_ID (or PARTY::ENTRY_ID) of a hit reviewed as not a match"),
+    ] = None,
+    match: Annotated[
+        list[str] | None,
+        typer.Option("--match", help="ENTRY_ID (or PARTY::ENTRY_ID) of a possible hit reviewed as a match"),
+    ] = None,
+    fact: Annotated[
+        list[str] | None,
+        typer.Option("--fact", help="A missing fact, FIELD.PATH=VALUE (JSON value), e.g. end_use.military=false"),
+    ] = None,
     api_key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Release a held line (approver). A LICENSE_REQUIRED line needs a covering license."""
+    """Release a held line (approver): the line is decided again with your answers (each hit reviewed, each
+    missing fact supplied) and ships only if the new decision is NLR, a license exception, or covered by a
+    license with quantity left. A refused release leaves the line held (and is audited)."""
     day = parse_date(ship_date, field="ship_date") if ship_date else None
+    answers = _answers(not_a_match or [], match or [], fact or [], reason)
 
-    def work(s: Session, actor: User) -> tuple[str, dict[str, Any]]:
-        x = services.release_hold(s, actor, line_id, reason=reason, license_number=license_number, ship_date=day)
+    def present(s: Session, x: services.ShippedLine) -> tuple[str, dict[str, Any]]:
         return _line_text(x.line, x), {
             "line_id": x.line.id,
             "status": x.line.status,
@@ -586,7 +630,19 @@ def hold_release(
             "decision": x.decision.to_json(),
         }
 
-    text, out = _run(api_key, work)
+    with _ledger() as ledger:
+        with ledger.session() as s:
+            actor = _actor(s, api_key)
+        text, out = services.release_line(
+            ledger.session,
+            actor,
+            line_id,
+            present,
+            reason=reason,
+            license_number=license_number,
+            ship_date=day,
+            answers=answers,
+        )
     if as_json:
         print_json(out)
     else:

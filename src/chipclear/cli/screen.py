@@ -13,17 +13,19 @@ from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on
+from chipclear.cli.ledger import _actor, _ledger
 from chipclear.errors import InputError, NotFound
 from chipclear.geography import load_geography
+from chipclear.ledger.reviews import record_review, review_snapshot
 from chipclear.screening import (
     ListStore,
     PartyRegistry,
     ScreeningResult,
-    default_review_store,
     default_screener,
     rescreen,
 )
 from chipclear.screening.rescreen import KnownParty
+from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.screening.screener import Screener
 from chipclear.settings import get_settings
 
@@ -105,11 +107,17 @@ def _read_parties(path: Path) -> list[tuple[int, KnownParty]]:
     return parties
 
 
+def ledger_reviews() -> ReviewSnapshot:
+    """The reviews in the ledger: the one review store the CLI, the API and the console share."""
+    with _ledger() as ledger, ledger.session() as s:
+        return review_snapshot(s)
+
+
 def _screen_file(path: Path, out: Path | None, as_json: bool, min_score: float | None, remember: bool) -> bool:
     """Screen every party of the file; True when any has a hit."""
     parties = _read_parties(path)
     screener = default_screener()
-    reviews = default_review_store()
+    reviews = ledger_reviews()
     results: list[tuple[int, KnownParty, ScreeningResult]] = []
     with Progress(console=console, transient=True, disable=as_json) as progress:
         task = progress.add_task("screening", total=len(parties))
@@ -194,7 +202,7 @@ def register(app: typer.Typer) -> None:
         if not name:
             raise InputError("give a party NAME or --file parties.csv", field="name")
         result = default_screener().search(
-            name, country, address, limit=limit, min_score=min_score, reviews=default_review_store()
+            name, country, address, limit=limit, min_score=min_score, reviews=ledger_reviews()
         )
         if remember:
             _registry().add([KnownParty(name, result.query["country"], address)])
@@ -269,26 +277,47 @@ def register(app: typer.Typer) -> None:
     def review_add(
         party: str = typer.Option(..., "--party", help="Party name as screened."),
         entry: str = typer.Option(..., "--entry", help="Entry id of the hit (from `chipclear screen`)."),
-        by: str = typer.Option(..., "--by", help="Reviewer."),
-        reason: str = typer.Option(..., "--reason", help="Why the hit is not this party."),
+        reason: str = typer.Option(..., "--reason", help="Why the hit is (not) this party."),
+        by: str | None = typer.Option(None, "--by", help="Reviewer (must be the key's user; default: the key's)."),
+        match: bool = typer.Option(False, "--match", help="Record that the hit IS the party (default: not a match)."),
+        api_key: str | None = typer.Option(None, "--api-key", help="Approver's API key (default: CHIPCLEAR_API_KEY)"),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
-        """Record that a hit is not a match; it stays suppressed until the list entry changes."""
+        """Record a review of a hit in the ledger (approver): not a match (suppressed until the list entry changes)
+        or, with --match, a confirmed match. Later checks and shipments use it."""
         screener: Screener = default_screener()
         numbers = [i for i, e in enumerate(screener.entries) if e.entry_id == entry]
         if not numbers:
             raise NotFound(f"entry {entry!r} is not in list {screener.list_version}", field="entry")
-        decision = default_review_store().record(party, entry, screener.entry_hash(numbers[0]), by, reason)
+        with _ledger() as ledger:
+            with ledger.session() as s:
+                actor = _actor(s, api_key)
+            if by and by.strip() != actor.name:
+                raise InputError(f"--by {by!r}: reviews are recorded as the key's user ({actor.name})", field="by")
+            with ledger.session() as s:
+                decision = record_review(
+                    s,
+                    actor,
+                    party_name=party,
+                    entry_id=entry,
+                    entry_hash=screener.entry_hash(numbers[0]),
+                    reason=reason,
+                    decision="match" if match else "not_a_match",
+                )
         if as_json:
             print_json(decision.to_json())
         else:
-            console.print(f"recorded: {party!r} is not {entry} ({decision.decided_at}, by {by})", highlight=False)
+            what = "is" if match else "is not"
+            console.print(
+                f"review {decision.review_id}: {party!r} {what} {entry} ({decision.decided_at}, by {actor.name})",
+                highlight=False,
+            )
 
     @reviews_app.command("list")
     @handle_errors
     def review_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-        """List the recorded review decisions."""
-        decisions = [d.to_json() for d in default_review_store().decisions()]
+        """List the reviews recorded in the ledger."""
+        decisions = [d.to_json() for d in ledger_reviews().decisions()]
         if as_json:
             print_json(decisions)
             return

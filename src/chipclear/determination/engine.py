@@ -23,7 +23,7 @@ from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, 
 from chipclear.determination.conditions import Evaluator, Facts, PartyHQ
 from chipclear.determination.duty import import_duty
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
-from chipclear.determination.parties import PartyCheck, Screener, check_parties
+from chipclear.determination.parties import PartyCheck, Reviews, Screener, check_parties
 from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
 from chipclear.models import AIModel, ModelCatalog, load_models
@@ -39,6 +39,7 @@ STRICTNESS = [
     ReviewPolicy.POLICY_OF_DENIAL,
 ]
 PARTY_ROLES_FOR_HQ = ("end_user", "ultimate_consignee", "purchaser")
+STALE_LISTS_RULE = "screening#stale"  # the reason a decision on stale lists carries (the ledger holds on it)
 
 
 @dataclass
@@ -341,9 +342,12 @@ def determine(
     screener: Screener | None = None,
     geography: Geography | None = None,
     models: ModelCatalog | None = None,
+    reviews: Reviews | None = None,
 ) -> Decision:
     """Decide one order line on ``as_of`` (default: its ship date, else today) in ``layer``. The item is a chip or
-    system from the catalog, or an AI model (its weights, ECCN 4E091) from the model catalog."""
+    system from the catalog, or an AI model (its weights, ECCN 4E091) from the model catalog. With ``reviews``
+    (reviewers' calls on screening hits), a hit cleared as not a match is suppressed (and named in the reasons),
+    a possible match confirmed as a match is treated as a match."""
     rules = rules or load_rules()
     cat = catalog or load_catalog()
     geo = geography or load_geography()
@@ -379,7 +383,7 @@ def determine(
     st.reasons.extend(r for r in cls.trace[:-1] if r.rule.split("#", 1)[-1] in carve_outs)
     st.reasons.extend(cls.trace[-1:])
     _requirements(merged, ev, on, st)
-    party_check = _parties(line, merged, screener, st, on)
+    party_check = _parties(line, merged, screener, st, on, reviews)
     _military(line, st)
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
     verdict, review, exceptions = _verdict(merged, ev, st)
@@ -426,7 +430,12 @@ def _coverage_note(rules: RuleSet, on: dt.date, st: _State) -> None:
 
 
 def _parties(
-    line: OrderLine, merged: MergedLicensing, screener: Screener | None, st: _State, on: dt.date
+    line: OrderLine,
+    merged: MergedLicensing,
+    screener: Screener | None,
+    st: _State,
+    on: dt.date,
+    reviews: Reviews | None = None,
 ) -> PartyCheck | None:
     """Screen every party (and owners under the affiliates rule); each finding becomes a reason and an outcome."""
     if not line.parties:
@@ -435,7 +444,7 @@ def _parties(
         from chipclear.screening import default_screener
 
         screener = default_screener()
-    check = check_parties(line.parties, merged, screener, on)
+    check = check_parties(line.parties, merged, screener, on, reviews)
     if check.list_version is not None:
         # Say what was screened, so a clean result is never silent; a stale list is flagged. The list version and
         # date are in the decision's ``list_version``.
@@ -448,6 +457,19 @@ def _parties(
                 f" review threshold{stale}",
                 confidence=None,
             )
+        )
+        if check.stale_reason:
+            st.reasons.append(
+                Reason(
+                    rule=STALE_LISTS_RULE,
+                    citation="restricted-party lists (version in list_version)",
+                    detail=f"the lists are stale ({check.stale_reason}); update them with `chipclear lists update`",
+                    confidence=None,
+                )
+            )
+    for text in check.suppressed:
+        st.reasons.append(
+            Reason(rule="screening#review", citation="screening review (ledger)", detail=text, confidence=None)
         )
     for later in check.not_yet_listed:
         # Lists as they stood on the decision date: an entry added after it does not apply (its listing action
@@ -502,31 +524,50 @@ def _military(line: OrderLine, st: _State) -> None:
 def _verdict(
     merged: MergedLicensing, ev: Evaluator, st: _State
 ) -> tuple[Verdict, ReviewPolicy | None, list[LicenseExceptionUse]]:
+    """Order of outcomes (docs/determination.md, "Verdict ordering"): what is known stands.
+
+    1. a prohibition that applies -> PROHIBITED;
+    2. a license requirement that applies and that no license exception overcomes -> LICENSE_REQUIRED, whatever
+       the open questions (they can only add requirements or a prohibition) are; they stay in ``missing``;
+    3. open questions left (a possible match, an unknown fact, a review) -> HOLD: they could change the outcome
+       (e.g. an exception overcoming every known requirement may not overcome one the unknowns would add);
+    4. requirements all overcome -> LICENSE_EXCEPTION; none -> NLR.
+    """
     if st.prohibited:
         return Verdict.PROHIBITED, _strictest(st.policies), []  # only a policy the data states
-    if st.hold or (st.unknown and not st.required):
-        return Verdict.HOLD, None, []
-    if not st.required:
-        st.reasons.append(
-            Reason(
-                rule="nlr",
-                citation="15 CFR 742.6, 744.23, Part 746 (as encoded)",
-                detail="no license requirement in force applies to this line",
-                confidence=None,
-            )
-        )
-        return Verdict.NLR, None, []
-    # With a requirement still unknown, an exception for the known ones may not cover it: a license is required.
-    exceptions = None if st.unknown else _exceptions(merged, ev, st)
-    if exceptions is None and not st.unknown:
+    open_questions = st.hold or st.unknown
+    exceptions = _exceptions(merged, ev, st) if st.required else None
+    if exceptions is None and st.required and not st.unknown:
         exceptions = _exceptions_by_case(merged, ev, st)
+    if st.required and not exceptions:
+        policies = list(st.policies)
+        for req, _ in st.required:
+            if not req.id.startswith("party:"):
+                policies.append(_policy_for(req, merged, ev, st))
+        if open_questions:
+            st.reasons.append(
+                Reason(
+                    rule="verdict#known-requirement",
+                    citation="docs/determination.md (verdict ordering)",
+                    detail="a license is required whatever the open questions turn out to be; they are listed in"
+                    " missing and must be answered before the line ships, even under a license",
+                    confidence=None,
+                )
+            )
+        return Verdict.LICENSE_REQUIRED, _strictest(policies), []
+    if open_questions:
+        return Verdict.HOLD, None, []
     if exceptions:
         return Verdict.LICENSE_EXCEPTION, None, exceptions
-    policies = list(st.policies)
-    for req, _ in st.required:
-        if not req.id.startswith("party:"):
-            policies.append(_policy_for(req, merged, ev, st))
-    return Verdict.LICENSE_REQUIRED, _strictest(policies), []
+    st.reasons.append(
+        Reason(
+            rule="nlr",
+            citation="15 CFR 742.6, 744.23, Part 746 (as encoded)",
+            detail="no license requirement in force applies to this line",
+            confidence=None,
+        )
+    )
+    return Verdict.NLR, None, []
 
 
-__all__ = ["build_facts", "determine"]
+__all__ = ["STALE_LISTS_RULE", "build_facts", "determine"]

@@ -26,6 +26,14 @@ class Screener(Protocol):
     def search(self, name: str, country: str | None = None) -> Any: ...
 
 
+class Reviews(Protocol):
+    """Reviewers' calls on hits (``chipclear.screening.ReviewSnapshot``, ``LedgerReviewStore``)."""
+
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> Any: ...
+
+    def confirmed_match(self, party_name: str, entry_id: str, entry_hash: str) -> Any: ...
+
+
 @dataclass
 class _OnDate:
     """A screening result as the lists stood on ``as_of``: hits on entries listed later are set aside (they are
@@ -37,6 +45,7 @@ class _OnDate:
     list_date: str | None = None
     stale: bool = False
     stale_reason: str | None = None
+    suppressed: tuple[Any, ...] = ()  # hits a reviewer cleared as not a match
 
 
 def _listed_by(hit: Any, as_of: dt.date | None) -> bool:
@@ -47,11 +56,14 @@ def _listed_by(hit: Any, as_of: dt.date | None) -> bool:
 class _AsOf:
     """The screener seen on one date (see ``_OnDate``)."""
 
-    def __init__(self, screener: Screener, as_of: dt.date | None) -> None:
-        self.screener, self.as_of = screener, as_of
+    def __init__(self, screener: Screener, as_of: dt.date | None, reviews: Reviews | None = None) -> None:
+        self.screener, self.as_of, self.reviews = screener, as_of, reviews
 
     def search(self, name: str, country: str | None = None) -> _OnDate:
-        found = self.screener.search(name, country=country)
+        if self.reviews is None:
+            found = self.screener.search(name, country=country)
+        else:
+            found = self.screener.search(name, country=country, reviews=self.reviews)  # type: ignore[call-arg]
         hits = tuple(found.hits)
         return _OnDate(
             hits=tuple(h for h in hits if _listed_by(h, self.as_of)),
@@ -60,6 +72,7 @@ class _AsOf:
             list_date=getattr(found, "list_date", None),
             stale=bool(getattr(found, "stale", False)),
             stale_reason=getattr(found, "stale_reason", None),
+            suppressed=tuple(h for h in getattr(found, "suppressed", ()) or () if _listed_by(h, self.as_of)),
         )
 
 
@@ -102,6 +115,7 @@ class PartyCheck:
     stale_reason: str | None = None  # set when the lists are older than the configured age
     screened_names: list[str] = field(default_factory=list)
     not_yet_listed: list[str] = field(default_factory=list)  # hits on entries listed after the decision date
+    suppressed: list[str] = field(default_factory=list)  # hits a reviewer cleared, described for the reasons
 
 
 def _treatment(merged: MergedLicensing, source: str) -> tuple[PartyListTreatment, str] | None:
@@ -113,6 +127,9 @@ def _hit_json(party: str, hit: _Hit, via: str | None) -> dict[str, Any]:
     return {
         "party": party,
         "via_owner": via,
+        "entry_id": getattr(hit, "entry_id", None),
+        "entry_hash": getattr(hit, "entry_hash", None),
+        "suppressed_by": getattr(hit, "suppressed_by", None),
         "source": hit.source,
         "entry": hit.name,
         "score": hit.score,
@@ -123,8 +140,19 @@ def _hit_json(party: str, hit: _Hit, via: str | None) -> dict[str, Any]:
     }
 
 
+def _confirmed(reviews: Reviews | None, name: str, hit: _Hit) -> Any:
+    if reviews is None or hit.determination == "match" or not hasattr(reviews, "confirmed_match"):
+        return None
+    return reviews.confirmed_match(name, getattr(hit, "entry_id", ""), getattr(hit, "entry_hash", ""))
+
+
 def _finding(
-    merged: MergedLicensing, party: Party, hit: _Hit, via: str | None, sources: list[str] | None
+    merged: MergedLicensing,
+    party: Party,
+    hit: _Hit,
+    via: str | None,
+    sources: list[str] | None,
+    confirmed: Any = None,
 ) -> PartyFinding | None:
     if sources is not None and hit.source not in sources:
         return None
@@ -136,6 +164,8 @@ def _finding(
         entry += f"; {listing})"
     else:
         entry += f", {hit.federal_register_notice})" if hit.federal_register_notice else ")"
+    if confirmed is not None:  # a reviewer confirmed the possible match: it is a match
+        entry += f", confirmed a match by {confirmed.describe()}"
     if treated is None:
         return PartyFinding(
             "HOLD",
@@ -147,7 +177,7 @@ def _finding(
         )
     treatment, action_id = treated
     rule = f"{action_id}#{treatment.source}"
-    if hit.determination != "match":
+    if hit.determination != "match" and confirmed is None:
         return PartyFinding(
             "HOLD",
             rule,
@@ -169,7 +199,13 @@ def _finding(
 
 
 def _affiliate_findings(
-    merged: MergedLicensing, party: Party, rule: AffiliatesRule, action_id: str, screener: Screener, result: PartyCheck
+    merged: MergedLicensing,
+    party: Party,
+    rule: AffiliatesRule,
+    action_id: str,
+    screener: Screener,
+    result: PartyCheck,
+    reviews: Reviews | None = None,
 ) -> list[PartyFinding]:
     """A listed owner up the chain makes the party an affiliate when every link from the party up to that owner is
     owned at least ``threshold_percent`` (each intermediate owner is then an affiliate too). A listed owner behind a
@@ -198,7 +234,7 @@ def _affiliate_findings(
             )
             continue
         for hit in hits:
-            found = _finding(merged, party, hit, parent.name, rule.sources)
+            found = _finding(merged, party, hit, parent.name, rule.sources, _confirmed(reviews, parent.name, hit))
             if found:
                 result.hits.append(_hit_json(party.name, hit, parent.name))
                 found.rule = f"{action_id}#{rule.id}"
@@ -265,13 +301,30 @@ def _aggregate_findings(
     return []
 
 
+def _note_suppressed(result: PartyCheck, party: str, screened: Any) -> None:
+    """A hit a reviewer cleared is kept in the decision (with who cleared it, when), never silently dropped."""
+    for hit in getattr(screened, "suppressed", ()) or ():
+        result.hits.append(_hit_json(party, hit, None))
+        review = hit.suppressed_by or {}
+        number = f"review {review.get('review_id')}" if review.get("review_id") is not None else "a review"
+        result.suppressed.append(
+            f"{party} vs {hit.source} entry {hit.name!r} (score {hit.score:.2f}): not a match, suppressed by"
+            f" {number} by {review.get('reviewer')} on {review.get('decided_at')} ({review.get('reason')})"
+        )
+
+
 def check_parties(
-    parties: list[Party], merged: MergedLicensing, screener: Screener, as_of: dt.date | None = None
+    parties: list[Party],
+    merged: MergedLicensing,
+    screener: Screener,
+    as_of: dt.date | None = None,
+    reviews: Reviews | None = None,
 ) -> PartyCheck:
-    """Screen each party against the lists as they stood on ``as_of`` (every entry when None)."""
+    """Screen each party against the lists as they stood on ``as_of`` (every entry when None); with ``reviews``, a
+    hit cleared as not a match is suppressed (and described), a confirmed possible match is a match."""
     result = PartyCheck()
     affiliates = list(merged.affiliates.values())
-    screener = _AsOf(screener, as_of)
+    screener = _AsOf(screener, as_of, reviews)
     for party in parties:
         screened = screener.search(party.name, country=party.country)
         for later in screened.later:
@@ -286,13 +339,14 @@ def check_parties(
         result.screened_names.append(party.name)
         for hit in screened.hits:
             result.hits.append(_hit_json(party.name, hit, None))
-            found = _finding(merged, party, hit, None, None)
+            found = _finding(merged, party, hit, None, None, _confirmed(reviews, party.name, hit))
             if found:
                 result.findings.append(found)
+        _note_suppressed(result, party.name, screened)
         for rule, action in affiliates:
-            result.findings.extend(_affiliate_findings(merged, party, rule, action.id, screener, result))
+            result.findings.extend(_affiliate_findings(merged, party, rule, action.id, screener, result, reviews))
             result.findings.extend(_aggregate_findings(merged, party, rule, action.id, screener, result))
     return result
 
 
-__all__ = ["PartyCheck", "PartyFinding", "Screener", "check_parties", "entry_policy"]
+__all__ = ["PartyCheck", "PartyFinding", "Reviews", "Screener", "check_parties", "entry_policy"]

@@ -4,6 +4,7 @@ shared by every process (the JSON store is safe for one process only)."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chipclear.errors import InputError, PermissionDenied
 from chipclear.ledger import audit
@@ -11,7 +12,9 @@ from chipclear.ledger.db import Ledger
 from chipclear.ledger.models import ScreeningReview
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
-from chipclear.screening.reviews import ReviewDecision, party_key
+from chipclear.screening.reviews import ReviewDecision, ReviewSnapshot, party_key
+
+DECISIONS = ("not_a_match", "match")
 
 
 def _decision(row: ScreeningReview) -> ReviewDecision:
@@ -23,7 +26,67 @@ def _decision(row: ScreeningReview) -> ReviewDecision:
         reason=row.reason,
         decided_at=row.decided_at,
         decision=row.decision,
+        review_id=row.id,
     )
+
+
+def review_snapshot(session: Session) -> ReviewSnapshot:
+    """Every review in the ledger, read in ``session``: what a decision consults (no role needed to read)."""
+    rows = session.execute(select(ScreeningReview).order_by(ScreeningReview.id)).scalars()
+    return ReviewSnapshot([_decision(r) for r in rows])
+
+
+def record_review(
+    session: Session,
+    actor: Actor,
+    *,
+    party_name: str,
+    entry_id: str,
+    entry_hash: str,
+    reason: str,
+    decision: str = "not_a_match",
+    context: dict[str, object] | None = None,
+) -> ReviewDecision:
+    """Record an approver's call on a hit (not a match, or match) in ``session``, audited with it."""
+    require(actor.name, actor.role, "screening.review")
+    if decision not in DECISIONS:
+        raise InputError(f"review: decision {decision!r} is not one of {', '.join(DECISIONS)}", field="decision")
+    for field_name, value in (
+        ("party", party_name),
+        ("entry", entry_id),
+        ("entry_hash", entry_hash),
+        ("reason", reason),
+    ):
+        if not value or not value.strip():
+            raise InputError(f"review: {field_name} must not be empty", field=field_name)
+    row = ScreeningReview(
+        party_name=party_name.strip(),
+        party_key=party_key(party_name),
+        entry_id=entry_id,
+        entry_hash=entry_hash,
+        decision=decision,
+        reason=reason.strip(),
+        reviewer=actor.name,
+        decided_at=audit.now_utc(),
+    )
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor.name,
+        action="screening.review" if decision == "not_a_match" else "screening.match",
+        entity=audit.entity_key(row),
+        input={
+            "party": party_name,
+            "entry_id": entry_id,
+            "entry_hash": entry_hash,
+            "reason": reason,
+            **(context or {}),
+        },
+        output={"decision": decision, "review_id": row.id},
+        state=[row],
+    )
+    return _decision(row)
 
 
 class LedgerReviewStore:
@@ -33,36 +96,28 @@ class LedgerReviewStore:
         self.ledger = ledger
         self.actor = actor
 
-    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> ReviewDecision:
+    def record(
+        self,
+        party_name: str,
+        entry_id: str,
+        entry_hash: str,
+        reviewer: str,
+        reason: str,
+        decision: str = "not_a_match",
+    ) -> ReviewDecision:
         require(self.actor.name, self.actor.role, "screening.review")
-        for field_name, value in (("party", party_name), ("entry", entry_id), ("reason", reason)):
-            if not value or not value.strip():
-                raise InputError(f"review: {field_name} must not be empty", field=field_name)
         if reviewer and reviewer.strip() != self.actor.name:
             raise PermissionDenied(f"{self.actor.name} may not record a review in the name of {reviewer!r}")
         with self.ledger.session() as s:
-            row = ScreeningReview(
-                party_name=party_name.strip(),
-                party_key=party_key(party_name),
+            return record_review(
+                s,
+                self.actor,
+                party_name=party_name,
                 entry_id=entry_id,
                 entry_hash=entry_hash,
-                decision="not_a_match",
-                reason=reason.strip(),
-                reviewer=self.actor.name,
-                decided_at=audit.now_utc(),
+                reason=reason,
+                decision=decision,
             )
-            s.add(row)
-            s.flush()
-            audit.append(
-                s,
-                actor=self.actor.name,
-                action="screening.review",
-                entity=audit.entity_key(row),
-                input={"party": party_name, "entry_id": entry_id, "entry_hash": entry_hash, "reason": reason},
-                output={"decision": "not_a_match"},
-                state=[row],
-            )
-            return _decision(row)
 
     def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
         with self.ledger.session() as s:
@@ -72,12 +127,15 @@ class LedgerReviewStore:
                     ScreeningReview.party_key == party_key(party_name),
                     ScreeningReview.entry_id == entry_id,
                     ScreeningReview.entry_hash == entry_hash,
-                    ScreeningReview.decision == "not_a_match",
                 )
                 .order_by(ScreeningReview.id.desc())
                 .limit(1)
             ).scalar_one_or_none()
-            return _decision(row) if row else None
+            return _decision(row) if row is not None and row.decision == "not_a_match" else None
+
+    def confirmed_match(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
+        with self.ledger.session() as s:
+            return review_snapshot(s).confirmed_match(party_name, entry_id, entry_hash)
 
     def decisions(self) -> list[ReviewDecision]:
         with self.ledger.session() as s:
@@ -85,4 +143,4 @@ class LedgerReviewStore:
             return [_decision(r) for r in rows]
 
 
-__all__ = ["LedgerReviewStore"]
+__all__ = ["LedgerReviewStore", "record_review", "review_snapshot"]

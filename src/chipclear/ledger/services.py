@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -26,11 +27,12 @@ from chipclear.bounds import (
     ValueUSD,
     checked,
 )
-from chipclear.decision import Decision, OrderLine, Party, Verdict
-from chipclear.errors import Conflict, InputError, NotFound
+from chipclear.decision import Decision, OrderLine, Party, Reason, Verdict
+from chipclear.errors import Conflict, InputError, NotFound, PermissionDenied
 from chipclear.geography import load_geography
 from chipclear.ledger import audit
 from chipclear.ledger.coverage import (
+    COVERAGE_RULE,
     Coverage,
     LicenseTerms,
     apply_coverage,
@@ -46,11 +48,16 @@ from chipclear.ledger.models import (
     Shipment,
     ShipmentLine,
 )
+from chipclear.ledger.reviews import record_review, review_snapshot
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
 from chipclear.rules import load_rules
+from chipclear.screening.reviews import ReviewDecision, ReviewSnapshot
 
 Decide = Callable[[OrderLine, dt.date | None], Decision]
+Sessions = Callable[[], AbstractContextManager[Session]]  # opens one transaction (Ledger.session, a server's)
+STALE_LISTS_RULE = "screening#stale"  # the reason the engine adds when it screened on stale lists
+HOLD_RULE = "ledger#held"  # the reason the ledger adds when it holds a line the verdict alone would ship
 
 APPLICATION_STATES = ("draft", "submitted", "granted", "denied", "returned", "withdrawn")
 _OPEN = ("draft", "submitted")
@@ -60,11 +67,55 @@ SHIPPABLE = (Verdict.NLR, Verdict.LICENSE_EXCEPTION, Verdict.LICENSED)
 R = TypeVar("R")
 
 
-def default_decide(line: OrderLine, as_of: dt.date | None) -> Decision:
+def default_decide(line: OrderLine, as_of: dt.date | None, reviews: ReviewSnapshot | None = None) -> Decision:
     from chipclear.determine import determine  # the engine; imported late so the ledger loads without it
 
     check_coverage(as_of or line.ship_date)
-    return determine(line, as_of=as_of)
+    return determine(line, as_of=as_of, reviews=reviews)
+
+
+def reviewed_decide(reviews: ReviewSnapshot) -> Decide:
+    """The engine with reviewers' calls on screening hits (a not-a-match review suppresses its hit)."""
+    return lambda line, as_of: default_decide(line, as_of, reviews)
+
+
+def decide_lines(sessions: Sessions, lines: Sequence[OrderLine], decide: Decide | None = None) -> list[Decision]:
+    """Decide ``lines`` before any write transaction: the reviews are read in a short transaction of their own,
+    then the engine runs with no database lock held. Pass the result to ``ship(..., decided=...)``."""
+    for i, line in enumerate(lines):
+        _validate_line(line, i)
+    if decide is None:
+        with sessions() as s:
+            decide = reviewed_decide(review_snapshot(s))
+    return [decide(line, line.ship_date) for line in lines]
+
+
+def ship_blocker(decision: Decision) -> str | None:
+    """Why a line with this (ledger-aware) decision may not ship, or None: only NLR, a license exception or a
+    covering license ship; a license does not answer open questions; stale lists hold unless the deployment
+    accepts them (``CHIPCLEAR_STALE_LISTS_ON_SHIP=ship``)."""
+    from chipclear.settings import get_settings
+
+    if decision.verdict not in SHIPPABLE:
+        if decision.verdict == Verdict.PROHIBITED:
+            return "is PROHIBITED: no license or review can release it"
+        if decision.verdict == Verdict.LICENSE_REQUIRED:
+            cover = next((r.detail for r in reversed(decision.reasons) if r.rule == COVERAGE_RULE), None)
+            return "needs a covering license to be released: " + (cover or "no license on file covers this line")
+        return "is still HOLD: " + ("; ".join(decision.missing) or "it needs an approver's review")
+    if decision.verdict == Verdict.LICENSED and decision.missing:
+        return "has a covering license but open questions: " + "; ".join(decision.missing)
+    stale = next((r for r in decision.reasons if r.rule == STALE_LISTS_RULE), None)
+    if stale is not None and get_settings().stale_lists_on_ship != "ship":
+        return f"was screened on stale lists: {stale.detail} (or set CHIPCLEAR_STALE_LISTS_ON_SHIP=ship)"
+    return None
+
+
+def _held(decision: Decision, why: str) -> Decision:
+    """The decision with the ledger's reason for holding a line its verdict alone would ship."""
+    reasons = [r for r in decision.reasons if r.rule != HOLD_RULE]
+    reasons.append(Reason(rule=HOLD_RULE, citation="chipclear ledger", detail=f"held: {why}"))
+    return decision.model_copy(update={"reasons": reasons})
 
 
 def check_coverage(on: dt.date | None) -> None:
@@ -576,7 +627,8 @@ def check_line(
     """Determine the line, then apply the licenses on file (LICENSE_REQUIRED -> LICENSED when one covers it),
     and record the decision in the audit log."""
     require(actor.name, actor.role, "check")
-    base = (decide or default_decide)(line, as_of or line.ship_date)
+    decide = decide or reviewed_decide(review_snapshot(session))  # reviews feed checks as they feed shipments
+    base = decide(line, as_of or line.ship_date)
     decision, _ = ledger_aware(base, line, _licenses(session, lock=False))
     decision = _stamp(decision, actor)
     audit.append(
@@ -600,6 +652,7 @@ class ShippedLine:
     line: ShipmentLine
     decision: Decision
     license_number: str | None = None
+    refused: str | None = None  # a release that was refused (the line stays held): why
 
     @property
     def shipped(self) -> bool:
@@ -661,10 +714,13 @@ def ship(
     reference: str | None = None,
     decide: Decide | None = None,
     license_number: str | None = None,
+    decided: Sequence[Decision] | None = None,
 ) -> ShipmentResult:
     """Record a shipment of ``lines`` in one transaction. Each line is determined and made ledger-aware; a
     line with authority (NLR, a license exception, or a covering license, which is decremented) is shipped,
-    any other line is held for an approver. ``license_number`` restricts coverage to that license."""
+    any other line is held for an approver (``ship_blocker``). ``license_number`` restricts coverage to that
+    license. Interfaces decide first with ``decide_lines`` (no lock held) and pass ``decided``: this transaction
+    then only locks the licenses, re-checks their balance and commits."""
     require(actor.name, actor.role, "ship")
     if not lines:
         raise InputError("ship: no order lines given", field="lines")
@@ -674,9 +730,13 @@ def ship(
         if is_historical(line.ship_date):
             # Recording a past shipment is legitimate, but it is an approver's act, marked on the line.
             require(actor.name, actor.role, "shipment.historical")
-    decide = decide or default_decide
-    # Determine before taking any lock: the engine does no I/O on the ledger.
-    bases = [decide(line, line.ship_date) for line in lines]
+    if decided is not None:
+        if len(decided) != len(lines):
+            raise InputError("ship: one decision per order line is needed", field="lines")
+        bases = list(decided)
+    else:
+        decide = decide or reviewed_decide(review_snapshot(session))
+        bases = [decide(line, line.ship_date) for line in lines]
     shipment = Shipment(reference=reference or lines[0].order_id, created_by=actor.name, created_at=audit.now_utc())
     session.add(shipment)
     session.flush()  # before the license locks: keeps the locked part of the transaction short
@@ -688,8 +748,15 @@ def ship(
     for i, (line, base) in enumerate(zip(lines, bases, strict=True)):
         decision, coverage = ledger_aware(base, line, licenses)
         decision = _stamp(decision, actor)
+        blocker = ship_blocker(decision)
+        if blocker is not None and decision.verdict in SHIPPABLE:
+            decision = _held(decision, blocker)
         verdict = decision.verdict
-        lic = by_number[coverage.license.number] if verdict == Verdict.LICENSED and coverage.license else None
+        lic = (
+            by_number[coverage.license.number]
+            if blocker is None and verdict == Verdict.LICENSED and coverage.license
+            else None
+        )
         sl = ShipmentLine(
             shipment_id=shipment.id,
             line_no=i + 1,
@@ -703,9 +770,11 @@ def ship(
             if is_historical(line.ship_date)
             else decision.to_json(),
             verdict=verdict.value,
-            status="shipped" if verdict in SHIPPABLE else "held",
+            status="shipped" if blocker is None else "held",
             license_id=lic.id if lic else None,
-            license_exception=decision.license_exceptions[0].code if decision.license_exceptions else None,
+            license_exception=(
+                decision.license_exceptions[0].code if blocker is None and decision.license_exceptions else None
+            ),
             updated_at=audit.now_utc(),
         )
         session.add(sl)
@@ -741,6 +810,139 @@ def get_line(session: Session, actor: Actor, line_id: int, *, for_update: bool =
     return _get_by_id(session, actor, ShipmentLine, line_id, "shipment line", for_update)
 
 
+@dataclass(frozen=True)
+class ReviewAnswer:
+    """An approver's call on one screening hit of the held decision: ``match`` or ``not_a_match``."""
+
+    party: str
+    entry_id: str
+    entry_hash: str
+    decision: str
+    reason: str
+
+
+@dataclass
+class ReleaseAnswers:
+    """What an approver supplies to release a held line: a call on each hit, and the missing facts (order-line
+    fields, e.g. ``{"end_use": {"military": false}}``; nested objects are merged, lists replaced)."""
+
+    reviews: list[ReviewAnswer] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reviews": [vars(r) for r in self.reviews], "facts": self.facts}
+
+
+@dataclass
+class PreparedRelease:
+    """A held line decided again with the approver's answers, before any lock is taken."""
+
+    line_id: int
+    held_order_line: dict[str, Any]  # the line as read: the release refuses if it changed meanwhile
+    line: OrderLine
+    decision: Decision
+    answers: ReleaseAnswers
+    reviews: list[ReviewDecision]  # the answers' reviews, recorded when the release commits
+
+
+def _merge(base: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in facts.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _resolve_parties(held: Decision, answers: ReleaseAnswers) -> ReleaseAnswers:
+    """An answer naming only the entry applies to the one party of the held decision that hit it."""
+    out = []
+    for i, a in enumerate(answers.reviews):
+        if not a.party:
+            parties = sorted({str(h.get("party")) for h in held.screening if h.get("entry_id") == a.entry_id})
+            if len(parties) != 1:
+                what = "no party" if not parties else f"several parties ({', '.join(parties)})"
+                raise InputError(
+                    f"reviews[{i}]: entry {a.entry_id!r} is a hit for {what} in the held decision; name the party",
+                    field=f"reviews[{i}].party",
+                )
+            a = ReviewAnswer(parties[0], a.entry_id, a.entry_hash, a.decision, a.reason)
+        out.append(a)
+    return ReleaseAnswers(out, answers.facts)
+
+
+def _check_answers(held: Decision, answers: ReleaseAnswers) -> None:
+    hits = {(h.get("party"), h.get("entry_id")): h for h in held.screening}
+    for i, a in enumerate(answers.reviews):
+        where = f"reviews[{i}]"
+        if a.decision not in ("match", "not_a_match"):
+            raise InputError(f"{where}.decision: {a.decision!r} is not match or not_a_match", field=f"{where}.decision")
+        if not a.reason.strip():
+            raise InputError(f"{where}.reason: a review needs a reason", field=f"{where}.reason")
+        hit = hits.get((a.party, a.entry_id))
+        if hit is None:
+            raise InputError(
+                f"{where}: entry {a.entry_id!r} is not a hit for {a.party!r} in the held decision", field=where
+            )
+        if a.entry_hash and hit.get("entry_hash") != a.entry_hash:
+            raise Conflict(f"{where}: entry {a.entry_id!r} changed since it was shown; screen again")
+
+
+def _prepare(
+    line_id: int,
+    order_line: dict[str, Any],
+    held: Decision,
+    reviews: ReviewSnapshot,
+    actor: Actor,
+    answers: ReleaseAnswers,
+    ship_date: dt.date | None,
+    decide: Decide | None,
+) -> PreparedRelease:
+    answers = _resolve_parties(held, answers)
+    _check_answers(held, answers)
+    try:
+        line = OrderLine.model_validate(_merge(order_line, answers.facts))
+    except ValueError as exc:
+        raise InputError(f"facts: {exc}".splitlines()[0], field="facts") from None
+    if ship_date is not None:
+        line = line.model_copy(update={"ship_date": ship_date})
+    hashes = {(h.get("party"), h.get("entry_id")): h.get("entry_hash") for h in held.screening}
+    pending = [
+        ReviewDecision(
+            party_name=a.party,
+            entry_id=a.entry_id,
+            entry_hash=str(hashes.get((a.party, a.entry_id)) or a.entry_hash),
+            reviewer=actor.name,
+            reason=a.reason.strip(),
+            decided_at=audit.now_utc(),
+            decision=a.decision,
+        )
+        for a in answers.reviews
+    ]
+    decide = decide or reviewed_decide(reviews.with_decisions(pending))
+    # The line is decided again, always: with the answers, the reviews on file and today's lists.
+    decision = decide(line, line.ship_date)
+    return PreparedRelease(line_id, order_line, line, decision, answers, pending)
+
+
+def prepare_release(
+    sessions: Sessions,
+    actor: Actor,
+    line_id: int,
+    *,
+    answers: ReleaseAnswers | None = None,
+    ship_date: dt.date | None = None,
+    decide: Decide | None = None,
+) -> PreparedRelease:
+    """Read the held line and the reviews in a short transaction, then decide it again with the approver's
+    answers with no lock held. Pass the result to ``release_hold(..., prepared=...)``."""
+    require(actor.name, actor.role, "hold.release")
+    with sessions() as s:
+        sl = get_line(s, actor, line_id)
+        if sl.status != "held":
+            raise Conflict(f"shipment line {line_id} is {sl.status}, not held")
+        order_line, held, reviews = dict(sl.order_line), Decision.model_validate(sl.decision), review_snapshot(s)
+    return _prepare(line_id, order_line, held, reviews, actor, answers or ReleaseAnswers(), ship_date, decide)
+
+
 def release_hold(
     session: Session,
     actor: Actor,
@@ -750,64 +952,162 @@ def release_hold(
     license_number: str | None = None,
     ship_date: dt.date | None = None,
     decide: Decide | None = None,
+    answers: ReleaseAnswers | None = None,
+    prepared: PreparedRelease | None = None,
 ) -> ShippedLine:
-    """An approver releases a held line, with a reason. A LICENSE_REQUIRED line needs a covering license
-    (which is decremented); a HOLD is released on the approver's reason; a PROHIBITED line cannot be released.
-    With ``ship_date`` the line is re-dated and decided again for that date before these rules apply.
-    """
+    """An approver releases a held line, with a reason and answers (``ReleaseAnswers``). The answers are recorded
+    (reviews in the ledger's review store) and the line is decided again with them (``prepared`` when decided
+    before this transaction). It ships only if ``ship_blocker`` finds nothing: NLR, a license exception, or a
+    covering license with quantity left (decremented here). Otherwise the line stays held with the new decision,
+    the refusal is audited and returned in ``refused`` (``release_line`` turns it into a Conflict)."""
     require(actor.name, actor.role, "hold.release")
     if not reason.strip():
         raise InputError("reason: releasing a hold needs a reason", field="reason")
+    answers = prepared.answers if prepared is not None else (answers or ReleaseAnswers())
     licenses = _licenses(session, lock=True, number=license_number)
+    if license_number is not None and not licenses:
+        raise NotFound(f"no active license numbered {license_number!r}")
     sl = get_line(session, actor, line_id, for_update=True)
     if sl.status != "held":
         raise Conflict(f"shipment line {line_id} is {sl.status}, not held")
-    decision = Decision.model_validate(sl.decision)
-    line = OrderLine.model_validate(sl.order_line)
-    if ship_date is not None and ship_date != line.ship_date:
-        # The line leaves on a new date: decide it afresh for that date, never on a stale decision.
-        line = line.model_copy(update={"ship_date": ship_date})
-        decision = _stamp((decide or default_decide)(line, ship_date), actor)
-        sl.ship_date = ship_date
-        sl.order_line = line.model_dump(mode="json")
-        sl.decision = _mark_historical(decision.to_json(), actor) if is_historical(ship_date) else decision.to_json()
-        sl.verdict = decision.verdict.value
+    if prepared is None:
+        held = Decision.model_validate(sl.decision)
+        prepared = _prepare(
+            line_id, dict(sl.order_line), held, review_snapshot(session), actor, answers, ship_date, decide
+        )
+    elif prepared.line_id != line_id or prepared.held_order_line != sl.order_line:
+        raise Conflict(f"shipment line {line_id} changed while it was being decided again; release it again")
+    historical = sl.decision.get("historical_entry") if isinstance(sl.decision, dict) else None
     state: list[Any] = [sl]
+    for review in prepared.reviews:
+        record_review(
+            session,
+            actor,
+            party_name=review.party_name,
+            entry_id=review.entry_id,
+            entry_hash=review.entry_hash,
+            reason=review.reason,
+            decision=review.decision,
+            context={"shipment_line": line_id},
+        )
+    line = prepared.line
+    decision, coverage = ledger_aware(_stamp(prepared.decision, actor), line, licenses)
+    blocker = ship_blocker(decision)
+    if blocker is not None and decision.verdict in SHIPPABLE:
+        decision = _held(decision, blocker)
+    sl.order_line = line.model_dump(mode="json")
+    sl.ship_date = line.ship_date or decision.as_of
+    sl.decision = decision.to_json()
+    if historical is not None:  # a historical entry stays marked as one
+        sl.decision = {**sl.decision, "historical_entry": historical}
+    elif ship_date is not None and is_historical(ship_date):
+        sl.decision = _mark_historical(sl.decision, actor)
+    sl.verdict = decision.verdict.value
+    sl.updated_at = audit.now_utc()
+    audit_input = {
+        "line_id": line_id,
+        "reason": reason,
+        "license": license_number,
+        "ship_date": ship_date.isoformat() if ship_date else None,
+        "answers": answers.to_json(),
+    }
+    if blocker is not None:
+        refused = f"shipment line {line_id} {blocker}; it stays held"
+        audit.append(
+            session,
+            actor=actor.name,
+            action="hold.release.refused",
+            entity=audit.entity_key(sl),
+            input=audit_input,
+            output={"refused": refused, "decision": sl.decision},
+            rules_version=decision.rules_version,
+            list_version=decision.list_version,
+            state=state,
+        )
+        return ShippedLine(sl, decision, None, refused=refused)
     lic: License | None = None
-    if decision.verdict == Verdict.PROHIBITED:
-        raise Conflict(f"shipment line {line_id} is PROHIBITED; no release is possible")
-    if decision.verdict == Verdict.LICENSE_REQUIRED:
-        decision, coverage = ledger_aware(decision, line, licenses)
-        if coverage.license is None:
-            why = decision.reasons[-1].detail if decision.reasons else "no license on file"
-            raise Conflict(f"shipment line {line_id} needs a covering license to be released: {why}")
+    if decision.verdict == Verdict.LICENSED and coverage.license is not None:
         lic = next(x for x in licenses if x.number == coverage.license.number)
         sl.license_id = lic.id
-        sl.verdict = decision.verdict.value
-        marker = {"historical_entry": sl.decision["historical_entry"]} if "historical_entry" in sl.decision else {}
-        sl.decision = {**decision.to_json(), **marker}
         state += [lic, _decrement(session, lic, sl, line, actor)]
+    sl.license_exception = decision.license_exceptions[0].code if decision.license_exceptions else None
     sl.status = "released"
     sl.release_reason = reason
     sl.released_by = actor.name
-    sl.updated_at = audit.now_utc()
     audit.append(
         session,
         actor=actor.name,
         action="hold.release",
         entity=audit.entity_key(sl),
-        input={
-            "line_id": line_id,
-            "reason": reason,
-            "license": license_number,
-            "ship_date": ship_date.isoformat() if ship_date else None,
-        },
+        input=audit_input,
         output=decision.to_json(),
         rules_version=decision.rules_version,
         list_version=decision.list_version,
         state=state,
     )
     return ShippedLine(sl, decision, lic.number if lic else None)
+
+
+def release_line(
+    sessions: Sessions,
+    actor: Actor,
+    line_id: int,
+    present: Callable[[Session, ShippedLine], R],
+    *,
+    reason: str,
+    license_number: str | None = None,
+    ship_date: dt.date | None = None,
+    answers: ReleaseAnswers | None = None,
+    decide: Decide | None = None,
+) -> R:
+    """Every door's release: decide again outside any lock (``prepare_release``), then one short transaction
+    that re-checks the line and the license balance and commits (``release_hold``); ``present`` serialises the
+    result inside it. A refused attempt is audited (also one refused before the transaction, e.g. a line no
+    longer held or a viewer's key) and raised as the error that refused it."""
+    try:
+        if not reason.strip():
+            raise InputError("reason: releasing a hold needs a reason", field="reason")
+        prepared = prepare_release(sessions, actor, line_id, answers=answers, ship_date=ship_date, decide=decide)
+        with sessions() as s:
+            done = release_hold(s, actor, line_id, reason=reason, license_number=license_number, prepared=prepared)
+            out = present(s, done)
+    except (Conflict, PermissionDenied) as exc:  # refused (bad input and unknown lines are not attempts)
+        with sessions() as s:
+            audit.append(
+                s,
+                actor=actor.name,
+                action="hold.release.refused",
+                entity=f"shipment_lines:{line_id}",
+                input={"line_id": line_id, "reason": reason, "license": license_number},
+                output={"refused": exc.message},
+            )
+        raise
+    if done.refused:
+        raise Conflict(done.refused)
+    return out
+
+
+def ship_lines(
+    sessions: Sessions,
+    actor: Actor,
+    lines: Sequence[OrderLine],
+    present: Callable[[Session, ShipmentResult], R],
+    *,
+    reference: str | None = None,
+    license_number: str | None = None,
+    decide: Decide | None = None,
+) -> R:
+    """Every door's shipment: decide outside any lock (``decide_lines``), then one short transaction that locks
+    the licenses, re-checks their balance and commits (``ship``); ``present`` serialises the result inside it."""
+    require(actor.name, actor.role, "ship")
+    if not lines:
+        raise InputError("ship: no order lines given", field="lines")
+    if any(is_historical(line.ship_date) for line in lines):
+        require(actor.name, actor.role, "shipment.historical")  # refused before any decision is spent
+    decided = decide_lines(sessions, lines, decide)
+    with sessions() as s:
+        result = ship(s, lines, actor, reference=reference, license_number=license_number, decided=decided)
+        return present(s, result)
 
 
 def cancel_line(session: Session, actor: Actor, line_id: int, *, reason: str) -> ShipmentLine:
@@ -840,6 +1140,10 @@ def party_key(name: str, country: str | None = None) -> str:
 
 __all__ = [
     "Decide",
+    "PreparedRelease",
+    "ReleaseAnswers",
+    "ReviewAnswer",
+    "Sessions",
     "ShipmentResult",
     "ShippedLine",
     "apply_for_license",
@@ -847,6 +1151,7 @@ __all__ = [
     "change_license_status",
     "check_line",
     "close_application",
+    "decide_lines",
     "get_application",
     "get_license",
     "grant_license",
@@ -856,8 +1161,12 @@ __all__ = [
     "list_applications",
     "list_holds",
     "list_licenses",
+    "prepare_release",
     "release_hold",
+    "release_line",
     "ship",
+    "ship_blocker",
+    "ship_lines",
     "submit_application",
     "terms_of",
     "upsert_party",

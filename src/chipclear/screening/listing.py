@@ -23,7 +23,7 @@ import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chipclear.screening.model import ListEntry
 
@@ -93,7 +93,16 @@ class PageCalendar:
         pages: dict[int, list[tuple[int, dt.date]]] = {}
         for (volume, page), date in self._exact.items():
             pages.setdefault(volume, []).append((page, date))
-        self._pages = {v: sorted(p) for v, p in pages.items()}
+        # A page dated before the dated page below it breaks consecutive pagination: one of the two dates is a
+        # typo, so neither page dates the pages around it (each still dates its own citations).
+        self.out_of_order: list[tuple[int, int]] = []
+        self._pages: dict[int, list[tuple[int, dt.date]]] = {}
+        for volume, rows in pages.items():
+            rows.sort()
+            bad = {i for i in range(1, len(rows)) if rows[i][1] < rows[i - 1][1]}
+            bad |= {i - 1 for i in bad}
+            self.out_of_order += [(volume, rows[i][0]) for i in sorted(bad)]
+            self._pages[volume] = [r for i, r in enumerate(rows) if i not in bad]
 
     def date_of(self, c: Citation) -> dt.date | None:
         if c.date is not None:
@@ -144,10 +153,21 @@ def derive_listings(entries: Iterable[ListEntry], extra: Mapping[str, str] | Non
     for the CSL's Entity List entries)."""
     extra = extra or {}
     cited: dict[str, list[Citation]] = {}
+    paired: dict[str, tuple[list[Citation], list[Citation]]] = {}
     for entry in entries:
-        text = " ; ".join(t for t in (entry.federal_register_notice, extra.get(entry.entry_id)) if t)
-        cited[entry.entry_id] = parse_citations(text)
+        own, more = parse_citations(entry.federal_register_notice), parse_citations(extra.get(entry.entry_id))
+        cited[entry.entry_id] = own + more
+        if own and [c.volume for c in own] == [c.volume for c in more]:
+            paired[entry.entry_id] = (own, more)
     calendar = PageCalendar(c for cs in cited.values() for c in cs)
+    for entry_id, (own, more) in paired.items():
+        # The same entry cited by the CSL ("90 FR 4617": the rule's first page) and by the Entity List text
+        # ("90 FR 4619, 1/16/25": the page of the supplement) with the same volumes in the same order: the k-th
+        # citation of each is the same Federal Register action, so an undated one takes its partner's date.
+        dates = [calendar.date_of(m) for m in more]
+        if all(d is not None for d in dates):
+            own_dated = [c if calendar.date_of(c) else replace(c, date=d) for c, d in zip(own, dates, strict=True)]
+            cited[entry_id] = own_dated + more
     out: dict[str, Listing] = {}
     for entry_id, citations in cited.items():
         if not citations:

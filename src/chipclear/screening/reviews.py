@@ -16,7 +16,7 @@ import tempfile
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from chipclear.errors import DataFileError, InputError
 from chipclear.screening.normalize import normalize_name
@@ -36,14 +36,20 @@ class ReviewDecision:
     reviewer: str
     reason: str
     decided_at: str  # ISO 8601 UTC
-    decision: str = "not_a_match"
+    decision: str = "not_a_match"  # or "match": the reviewer confirmed a possible match
+    review_id: int | None = None  # the ledger's review number (None in the local JSON store)
 
     @property
     def party_key(self) -> str:
         return party_key(self.party_name)
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def describe(self) -> str:
+        """ "review N by WHO on WHEN (reason)", as the reasons of a decision name it."""
+        number = f"review {self.review_id}" if self.review_id is not None else "a review"
+        return f"{number} by {self.reviewer} on {self.decided_at} ({self.reason})"
 
 
 @runtime_checkable
@@ -57,6 +63,41 @@ class ReviewStore(Protocol):
         ...
 
     def decisions(self) -> list[ReviewDecision]: ...
+
+
+def find_review(
+    decisions: list[ReviewDecision], party_name: str, entry_id: str, entry_hash: str, decision: str
+) -> ReviewDecision | None:
+    """The latest review of this party (normalised) against this exact entry content, when it is of ``decision``
+    kind (a later review overrides an earlier one)."""
+    key = party_key(party_name)
+    for d in reversed(decisions):
+        if d.entry_id == entry_id and d.entry_hash == entry_hash and d.party_key == key:
+            return d if d.decision == decision else None
+    return None
+
+
+class ReviewSnapshot:
+    """Reviews read once (e.g. from the ledger before a decision), answering without further I/O: what the engine
+    consults while it decides outside any database transaction."""
+
+    def __init__(self, decisions: list[ReviewDecision]) -> None:
+        self._items = list(decisions)
+
+    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> ReviewDecision:
+        raise InputError("reviews: a snapshot is read-only; record reviews in the ledger", field="review")
+
+    def with_decisions(self, extra: list[ReviewDecision]) -> ReviewSnapshot:
+        return ReviewSnapshot([*self._items, *extra])
+
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
+        return find_review(self._items, party_name, entry_id, entry_hash, "not_a_match")
+
+    def confirmed_match(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
+        return find_review(self._items, party_name, entry_id, entry_hash, "match")
+
+    def decisions(self) -> list[ReviewDecision]:
+        return list(self._items)
 
 
 class JsonReviewStore:
@@ -103,11 +144,7 @@ class JsonReviewStore:
         return decision
 
     def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
-        key = party_key(party_name)
-        for decision in reversed(self._items):
-            if decision.entry_id == entry_id and decision.entry_hash == entry_hash and decision.party_key == key:
-                return decision
-        return None
+        return find_review(self._items, party_name, entry_id, entry_hash, "not_a_match")
 
     def decisions(self) -> list[ReviewDecision]:
         return list(self._items)

@@ -42,7 +42,7 @@ class Hit:
     countries: tuple[str, ...] = ()
     programs: tuple[str, ...] = ()
     source_list_url: str | None = None
-    suppressed_by: dict[str, str] | None = None
+    suppressed_by: dict[str, Any] | None = None
     listed_on: str | None = None  # ISO date the entry was listed, derived from its FR citations (None: unknown)
     listing: str | None = None  # "added 2025-01-16, 90 FR 4621", or why the date is not derivable
 
@@ -344,7 +344,7 @@ class Screener:
         return round(max(self.index.pair_score(v, nb.tokens) for v in variants), 4)
 
 
-def _with_suppression(hit: Hit, decision: dict[str, str]) -> Hit:
+def _with_suppression(hit: Hit, decision: dict[str, Any]) -> Hit:
     from dataclasses import replace
 
     return replace(hit, suppressed_by=decision)

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -49,12 +49,9 @@ def _name_key(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def load_embedded() -> LoadedList:
-    """The embedded CSL, with Entity List addresses joined in from the Supplement No. 4 parse."""
-    manifest = embedded_manifest()["lists"]
-    csl_file = manifest["csl"]["file"]
-    csl = parse_csl_projection(_data_bytes(csl_file), f"chipclear:data/{csl_file}")
-    el_file = manifest["entity_list_addresses"]["file"]
+def _entity_list_parse() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Name key -> addresses and -> FR citation text, from the bundled Supplement No. 4 parse."""
+    el_file = embedded_manifest()["lists"]["entity_list_addresses"]["file"]
     el = parse_bis_parse_json(_data_bytes(el_file), f"chipclear:data/{el_file}")
     addresses: dict[str, tuple[str, ...]] = {}
     notices: dict[str, str] = {}
@@ -62,24 +59,37 @@ def load_embedded() -> LoadedList:
         addresses.setdefault(_name_key(entry.name), entry.addresses)
         if entry.federal_register_notice:
             notices.setdefault(_name_key(entry.name), entry.federal_register_notice)
-    merged: list[ListEntry] = []
-    citations: dict[str, str] = {}
-    from dataclasses import replace
+    return addresses, notices
 
-    for entry in csl.entries:
+
+def with_entity_list_parse(lists: LoadedList, **changes: Any) -> LoadedList:
+    """``lists`` with Entity List addresses and dated citations joined in from the Supplement No. 4 parse.
+
+    Applied to every load, embedded or stored: a screener must answer from the content, so two loads with one
+    content hash (the embedded CSL, and the same file stored by ``lists update --list-date ...``) give the same
+    hits, entry hashes and listing dates whatever their list date."""
+    if "EL" not in lists.counts_by_source:
+        return replace(lists, **changes) if changes else lists
+    addresses, notices = _entity_list_parse()
+    merged: list[ListEntry] = []
+    citations: dict[str, str] = dict(lists.listing_citations)
+    for entry in lists.entries:
         if entry.source == "EL" and not entry.addresses and _name_key(entry.name) in addresses:
             entry = replace(entry, addresses=addresses[_name_key(entry.name)])
         if entry.source == "EL" and _name_key(entry.name) in notices:
-            citations[entry.entry_id] = notices[_name_key(entry.name)]
+            citations.setdefault(entry.entry_id, notices[_name_key(entry.name)])
         merged.append(entry)
-    return LoadedList(
-        entries=tuple(merged),
-        list_date=csl.list_date,
-        content_sha256=csl.content_sha256,
-        format="embedded:" + csl.format,
-        origin=f"embedded ({manifest['csl']['origin']})",
-        counts_by_source=csl.counts_by_source,
-        listing_citations=citations,
+    return replace(lists, entries=tuple(merged), listing_citations=citations, **changes)
+
+
+@lru_cache(maxsize=1)
+def load_embedded() -> LoadedList:
+    """The embedded CSL, with Entity List addresses joined in from the Supplement No. 4 parse."""
+    manifest = embedded_manifest()["lists"]
+    csl_file = manifest["csl"]["file"]
+    csl = parse_csl_projection(_data_bytes(csl_file), f"chipclear:data/{csl_file}")
+    return with_entity_list_parse(
+        csl, format="embedded:" + csl.format, origin=f"embedded ({manifest['csl']['origin']})"
     )
 
 
@@ -130,16 +140,20 @@ class ListStore:
         info = self.current()
         if info is None:
             return load_embedded()
+        return self._load_recorded(info)
+
+    def load_previous(self) -> LoadedList | None:
+        """The load that the last update replaced (with the date recorded for it), or None."""
+        previous = (self.current() or {}).get("previous") or {}
+        return self._load_recorded(previous) if previous.get("file") else None
+
+    def _load_recorded(self, info: dict[str, Any]) -> LoadedList:
+        """A stored load with the list date recorded at update time: files are named by content hash, so two
+        updates of the same content with different ``--list-date`` share one file, and the date inside the file
+        is not the version's date."""
         loaded = load_list(self.directory / info["file"], info.get("format"))
         date = dt.date.fromisoformat(info["list_date"]) if info.get("list_date") else loaded.list_date
-        return LoadedList(
-            entries=loaded.entries,
-            list_date=date,
-            content_sha256=loaded.content_sha256,
-            format=loaded.format,
-            origin=info.get("origin", ""),
-            counts_by_source=loaded.counts_by_source,
-        )
+        return with_entity_list_parse(loaded, list_date=date, origin=info.get("origin", ""))
 
     def _active_version_and_count(self) -> tuple[str, int]:
         info = self.current()

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -16,7 +17,9 @@ from chipclear.api.routers.shipments import shipment_detail
 from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit, services
 from chipclear.ledger.models import AuditRecord
+from chipclear.ledger.reviews import review_snapshot
 from chipclear.ledger.roles import allowed
+from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.web.render import console_tx, message, page
 
 router = APIRouter(include_in_schema=False)
@@ -181,11 +184,35 @@ def waits_for(line: dict[str, Any]) -> tuple[str, str]:
     return "approver", "review the reasons and release or cancel"
 
 
+def open_questions(line: dict[str, Any], reviews: ReviewSnapshot) -> None:
+    """Keep only what is still open on a held line: hits nobody has reviewed since (``open_hits``, each answerable
+    on release) and the missing facts that are not about a reviewed hit."""
+    decision = line.get("decision") or {}
+    open_hits, reviewed = [], []
+    for hit in decision.get("screening") or []:
+        if hit.get("suppressed_by") or not hit.get("entry_id"):
+            continue
+        args = (str(hit.get("party")), str(hit["entry_id"]), str(hit.get("entry_hash") or ""))
+        if reviews.is_suppressed(*args) or reviews.confirmed_match(*args):
+            reviewed.append(hit)
+        else:
+            open_hits.append(hit)
+    line["open_hits"] = open_hits
+    missing = [
+        m
+        for m in decision.get("missing") or []
+        if not any(f"entry {h.get('entry')!r}" in str(m) and str(h.get("party")) in str(m) for h in reviewed)
+    ]
+    line["decision"] = {**decision, "missing": missing}
+
+
 @router.get("/holds", response_class=HTMLResponse)
 def holds(request: Request) -> HTMLResponse:
     with console_tx(request) as tx:
         lines = [line_json(sl) for sl in services.list_holds(tx.session, tx.actor)]
+        reviews = review_snapshot(tx.session)
     for ln in lines:
+        open_questions(ln, reviews)
         ln["waits_for"] = waits_for(ln)
     return page(
         request,
@@ -197,7 +224,14 @@ def holds(request: Request) -> HTMLResponse:
     )
 
 
-def _hold_action(request: Request, line_id: int, action: str, reason: str, license_number: str) -> Response:
+def _hold_action(
+    request: Request,
+    line_id: int,
+    action: str,
+    reason: str,
+    license_number: str,
+    answers: services.ReleaseAnswers | None = None,
+) -> Response:
     from chipclear.web.routes import same_origin
 
     same_origin(request)
@@ -205,12 +239,19 @@ def _hold_action(request: Request, line_id: int, action: str, reason: str, licen
     try:
         with console_tx(request) as tx:
             holder.append(tx)
-            if action == "release":
-                services.release_hold(
-                    tx.session, tx.actor, line_id, reason=reason, license_number=license_number.strip() or None
-                )
-            else:
+            if action != "release":
                 services.cancel_line(tx.session, tx.actor, line_id, reason=reason)
+        if action == "release":
+            # Decided again with the approver's answers outside any lock; refusals are audited and raised.
+            services.release_line(
+                request.app.state.ledger.transaction,
+                holder[0].actor,
+                line_id,
+                lambda _s, _done: None,
+                reason=reason,
+                license_number=license_number.strip() or None,
+                answers=answers,
+            )
     except ChipclearError as exc:
         return message(
             request,
@@ -224,8 +265,18 @@ def _hold_action(request: Request, line_id: int, action: str, reason: str, licen
 
 
 @router.post("/holds/{line_id}/release")
-def release(request: Request, line_id: int, reason: str = Form(""), license_number: str = Form("")) -> Response:
-    return _hold_action(request, line_id, "release", reason, license_number)
+async def release(request: Request, line_id: int) -> Response:
+    form = await request.form()
+    reason = str(form.get("reason") or "")
+    reviews = []
+    for key, value in form.multi_items():
+        # review::PARTY::ENTRY_ID = match | not_a_match (left empty: not answered)
+        if key.startswith("review::") and str(value) in ("match", "not_a_match"):
+            party, _, entry = key[len("review::") :].rpartition("::")
+            reviews.append(services.ReviewAnswer(party, entry, "", str(value), reason))
+    answers = services.ReleaseAnswers(reviews, {})
+    license_number = str(form.get("license_number") or "")
+    return await run_in_threadpool(_hold_action, request, line_id, "release", reason, license_number, answers)
 
 
 @router.post("/holds/{line_id}/cancel")

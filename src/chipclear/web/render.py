@@ -142,8 +142,12 @@ def screening_hits(s: dict[str, Any]) -> list[dict[str, Any]]:
     party = s.get("party") or (s.get("query") or {}).get("name") or ""
     if "hits" in s:
         return [{**h, "party": party} for h in s.get("hits") or []]
-    if "entry_id" in s or "name" in s:
-        return [{**s, "party": party}]
+    if "entry_id" in s or "name" in s or "entry" in s:  # one hit as a decision records it
+        result = s.get("determination") or ""
+        if s.get("suppressed_by"):
+            by = s["suppressed_by"]
+            result = f"not a match (review {by.get('review_id')} by {by.get('reviewer')}, {by.get('decided_at')})"
+        return [{**s, "party": party, "name": s.get("name") or s.get("entry") or "", "determination": result}]
     return []
 
 
@@ -166,10 +170,23 @@ def console_tx(request: Request) -> Iterator[Tx]:
         yield Tx(session, SystemActor(user.name, user.role))
 
 
+def _stale_lists() -> tuple[str | None, str]:
+    """Why the restricted-party lists are stale (None when current), and the deployment's ship policy."""
+    from chipclear.screening import default_screener
+    from chipclear.settings import get_settings
+
+    try:
+        stale, reason = default_screener().staleness()
+    except ChipclearError:
+        return "the lists cannot be loaded", get_settings().stale_lists_on_ship
+    return (reason or "older than the configured age") if stale else None, get_settings().stale_lists_on_ship
+
+
 def page(request: Request, template: str, tx: Tx | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("title", "chipclear")
     context["actor"] = tx.actor if tx else None
     context.setdefault("active", request.url.path)
+    context["stale_lists"], context["stale_policy"] = _stale_lists()
     return templates().TemplateResponse(request, template, context, status_code=status_code)
 
 

@@ -371,9 +371,16 @@ def create_shipment(request: Request, order_line: str = Form(...), reference: st
         # Errors leave the transaction before they are handled, so a failed shipment writes nothing.
         with console_tx(request) as tx:
             holder.append(tx)
-            line = OrderLine.model_validate(json.loads(order_line))
-            result = services.ship(tx.session, [line], tx.actor, reference=reference.strip() or None)
-            shipment_id = result.shipment.id
+            tx.require("ship")
+        line = OrderLine.model_validate(json.loads(order_line))
+        # Decided with no lock held; the transaction only re-checks the licenses and commits.
+        shipment_id = services.ship_lines(
+            request.app.state.ledger.transaction,
+            tx.actor,
+            [line],
+            lambda _s, result: result.shipment.id,
+            reference=reference.strip() or None,
+        )
     except (ValueError, ValidationError):
         return message(
             request,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from chipclear.api.deps import Tx, api_key, transaction
+from chipclear.api.deps import LedgerHolder, Tx, api_key, transaction
 from chipclear.api.errors import NotAvailable
 from chipclear.api.routers.serializers import line_json, shipment_json, shipment_result_json
 from chipclear.bounds import Identifier, LicenseNumber, Reason
@@ -37,17 +37,41 @@ class ReasonIn(BaseModel):
     license_number: LicenseNumber | None = None
 
 
-def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
+class ReviewAnswerIn(BaseModel):
+    entry_id: str = Field(min_length=1, max_length=200)
+    party: str = Field("", max_length=500, description="The party hit; may be left out when only one party hit")
+    decision: Literal["match", "not_a_match"]
+    reason: str = Field("", max_length=4000, description="Defaults to the release reason")
+
+
+class ReleaseIn(ReasonIn):
+    reviews: list[ReviewAnswerIn] = Field(default_factory=list, max_length=200)
+    facts: dict[str, Any] = Field(default_factory=dict, description="Missing facts: order-line fields to set")
+
+
+def _actor(request: Request, key: str | None, action: str) -> Any:
     with transaction(request, key) as tx:
-        try:
-            result = services.ship(
-                tx.session, body.lines, tx.actor, reference=body.reference, license_number=body.license_number
-            )
-        except ModuleNotFoundError as exc:
-            if exc.name == "chipclear.determine":
-                raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
-            raise
-        return shipment_result_json(result)
+        tx.require(action)
+        return tx.actor
+
+
+def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
+    actor = _actor(request, key, "ship")
+    holder: LedgerHolder = request.app.state.ledger
+    try:
+        # Decided with no lock held; the transaction only re-checks the licenses and commits.
+        return services.ship_lines(
+            holder.transaction,
+            actor,
+            body.lines,
+            lambda _s, result: shipment_result_json(result),
+            reference=body.reference,
+            license_number=body.license_number,
+        )
+    except ModuleNotFoundError as exc:
+        if exc.name == "chipclear.determine":
+            raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
+        raise
 
 
 @router.post(
@@ -91,15 +115,28 @@ def shipment_line(request: Request, line_id: int = LineId, key: str | None = Dep
         return line_json(services.get_line(tx.session, tx.actor, line_id))
 
 
-@router.post("/holds/{line_id}/release", summary="Release a held line with a reason (approver)")
+@router.post(
+    "/holds/{line_id}/release",
+    summary="Release a held line (approver): decided again with the answers; ships only with authority, else 409",
+)
 def release(
-    request: Request, body: ReasonIn, line_id: int = LineId, key: str | None = Depends(api_key)
+    request: Request, body: ReleaseIn, line_id: int = LineId, key: str | None = Depends(api_key)
 ) -> dict[str, Any]:
-    with transaction(request, key) as tx:
-        done = services.release_hold(
-            tx.session, tx.actor, line_id, reason=body.reason, license_number=body.license_number
-        )
-        return line_json(done.line, done.license_number)
+    actor = _actor(request, key, "read")
+    holder: LedgerHolder = request.app.state.ledger
+    answers = services.ReleaseAnswers(
+        [services.ReviewAnswer(r.party, r.entry_id, "", r.decision, r.reason or body.reason) for r in body.reviews],
+        body.facts,
+    )
+    return services.release_line(
+        holder.transaction,
+        actor,
+        line_id,
+        lambda _s, done: line_json(done.line, done.license_number),
+        reason=body.reason,
+        license_number=body.license_number,
+        answers=answers,
+    )
 
 
 @router.post("/holds/{line_id}/cancel", summary="Cancel a held line with a reason (approver)")

@@ -1,0 +1,43 @@
+"""A party's listing date splits batch determinations: lines on either side of it never share one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from chipclear.batch import BatchOptions, run_batch
+
+
+def _line(order: str, day: dt.date, name: str, country: str) -> dict[str, object]:
+    return {
+        "order_id": order,
+        "item": "L20",
+        "quantity": 1,
+        "destination": "CN",
+        "ship_date": day,
+        "end_user_name": name,
+        "end_user_country": country,
+        "end_user_headquarters_country": "CN",
+        "end_use": "inference",
+        "supercomputer": False,
+        "advanced_node_ic_production": False,
+        "military": False,
+    }
+
+
+def test_lines_before_and_after_an_entity_list_addition_are_decided_apart(tmp_path: Path) -> None:
+    # 4Paradigm was added to the Entity List on 2023-03-06 (88 FR 13675 in the CSL; the date comes from the Entity
+    # List parse); no rule or geography data names a date within three days of it, so without the listing date
+    # as an epoch boundary the four lines would share one determination.
+    days = [dt.date(2023, 3, 4), dt.date(2023, 3, 5), dt.date(2023, 3, 6), dt.date(2023, 3, 7)]
+    rows = [_line(f"SO-{i}", d, "4Paradigm Technology Co., Ltd", "CN") for i, d in enumerate(days)]
+    orders = tmp_path / "orders.csv"
+    pl.DataFrame(rows).write_csv(orders)
+    result = run_batch(BatchOptions(orders=orders, out=tmp_path / "d.parquet", verify=len(rows)))
+    got = pl.read_parquet(result.out).sort("row")
+    assert result.bad == 0
+    assert got["verdict"].to_list() == ["NLR", "NLR", "LICENSE_REQUIRED", "LICENSE_REQUIRED"]
+    assert "added 2023-03-06, 88 FR 13675" in got["reasons"][1]
+    assert "added 2023-03-06, 88 FR 13675" in got["reasons"][3]

@@ -1,0 +1,52 @@
+"""Two loads of one content (the embedded CSL, and the same file stored by ``lists update --list-date``) differ
+only in their list date: same hits, entry hashes and listing dates; a previous load keeps its recorded date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from chipclear.screening import ListStore, Screener, load_embedded
+
+SOURCE = Path(str(resources.files("chipclear.screening") / "data" / "csl-2026-07-31.json"))
+
+
+@pytest.fixture()
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ListStore:
+    monkeypatch.setenv("CHIPCLEAR_LISTS_DIR", str(tmp_path / "lists"))
+    return ListStore()
+
+
+def test_one_content_two_list_dates_give_the_same_answers(store: ListStore) -> None:
+    # Root cause of the follow-up: the Entity List parse (addresses, dated citations) was joined only into the
+    # embedded load, so the same file stored with --list-date 2026-10-28 lost Sophgo's listing date (screened as
+    # listed on every date) and every EL entry hash changed (reviews no longer applied).
+    store.update(str(SOURCE), list_date=dt.date(2026, 10, 28))
+    embedded, stored = Screener(load_embedded()), Screener(store.load_active())
+    assert embedded.lists.content_sha256 == stored.lists.content_sha256
+    assert (embedded.lists.list_date, stored.lists.list_date) == (dt.date(2026, 7, 31), dt.date(2026, 10, 28))
+    a = embedded.search("Sophgo Technologies Ltd.", country="CN").hits[0]
+    b = stored.search("Sophgo Technologies Ltd.", country="CN").hits[0]
+    assert a.listed_on == b.listed_on == "2025-01-16"
+    assert a.listing == b.listing == "added 2025-01-16, 90 FR 4621"
+    assert a.entry_hash == b.entry_hash
+    assert sum(1 for x in embedded.listings.values() if x.listed_on) == sum(
+        1 for x in stored.listings.values() if x.listed_on
+    )
+
+
+def test_previous_load_keeps_its_recorded_date_when_two_updates_share_the_content(store: ListStore) -> None:
+    # Stored files are named by content hash, so both updates share one file; --since-lists previous reloaded it
+    # and took the date inside it (2026-07-31), not the date recorded for the previous version (2026-10-28).
+    from chipclear.batch.runner import _earlier_lists
+
+    first = store.update(str(SOURCE), list_date=dt.date(2026, 10, 28))
+    second = store.update(str(SOURCE), list_date=dt.date(2026, 7, 31))
+    assert second.previous_version == first.version and first.version.startswith("2026-10-28:")
+    assert store.load_active().version == second.version
+    previous = store.load_previous()
+    assert previous is not None and previous.version == first.version
+    assert _earlier_lists("previous", second.version).version == first.version
