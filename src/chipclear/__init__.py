@@ -13,16 +13,16 @@ Names are imported lazily, so ``import chipclear`` stays cheap.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
 
-# ``classify`` and ``determine`` are also submodule names: importing them eagerly binds the package attributes to
-# the functions for good (a later ``import chipclear.classify`` finds the module loaded and leaves them alone).
-from chipclear.classify import Classification, classify
-from chipclear.determine import determine
-
 _EXPORTS: dict[str, tuple[str, str | None]] = {
+    "classify": ("chipclear.classify", "classify"),
+    "Classification": ("chipclear.classify", "Classification"),
+    "determine": ("chipclear.determine", "determine"),
     "load_catalog": ("chipclear.catalog", "load_catalog"),
     "load_rules": ("chipclear.rules", "load_rules"),
     "Decision": ("chipclear.decision", "Decision"),
@@ -69,3 +69,19 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+# ``classify`` and ``determine`` are also submodule names. Importing a submodule sets the package attribute to
+# the module; this package keeps those names bound to the functions instead (the modules stay in sys.modules),
+# so they can be imported lazily and ``chipclear --help`` does not load the rules and the catalog.
+_FUNCTION_NAMES = frozenset({"classify", "determine"})
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FUNCTION_NAMES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -2,24 +2,23 @@
 
 Each command group lives in its own module with a ``register(app)`` function, so the parts of chipclear
 (catalog, determination, screening, ledger, duties, batch, what-if, server) can grow independently.
+
+Start-up is lazy: ``chipclear --help`` lists the commands from the table below without importing any command
+module, and running a command imports only the module that registers it (so ``chipclear screen`` never loads
+polars, fastapi or the ledger). ``tests/foundation/test_cli_lazy.py`` checks the table against the modules.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from chipclear.errors import ChipclearError
-
-app = typer.Typer(
-    name="chipclear",
-    help="Export-control, screening and import-duty decisions for AI chips, with cited reasons.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 
 # Command modules, in the order their commands appear in --help.
 _MODULES = [
@@ -34,14 +33,140 @@ _MODULES = [
     "demo",
 ]
 
-for _name in _MODULES:
-    try:
-        _module = importlib.import_module(f"chipclear.cli.{_name}")
-    except ModuleNotFoundError as exc:  # a part not built yet
-        if exc.name != f"chipclear.cli.{_name}":
-            raise
-        continue
-    _module.register(app)
+# Top-level command -> (module that registers it, the one-line help shown by ``chipclear --help``).
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "catalog": ("catalog", "List catalog parts and systems with TPP, performance density and the ECCN as of a date."),
+    "classify": (
+        "catalog",
+        "Classify one item (ECCN 3A090/4A090) or AI model's weights (4E091) as the rules stood on a date, with a cited trace.",
+    ),
+    "check": (
+        "check",
+        "Decide one order line: NLR, license exception, license required, prohibited or hold, with reasons. The item is a chip, a system or an AI model (its weights: export, reexport or in-country transfer).",
+    ),
+    "timeline": (
+        "check",
+        "The dated periods with their verdicts from 2022 to today, each change with the action that caused it.",
+    ),
+    "diff": ("check", "Which catalog items change verdict for which destination groups between two dates, and why."),
+    "screen": ("screen", "Screen a party (or a CSV of parties) against the restricted-party lists."),
+    "ship": (
+        "ledger",
+        "Ship one line (options) or every line of a file, in one transaction. A line with authority ships (a covering license is decremented); any other line is held for an approver and the command exits 1.",
+    ),
+    "batch": (
+        "batch",
+        "Decide every line of an order book; bad rows go to their own file; interrupt and re-run to resume.",
+    ),
+    "whatif": (
+        "whatif",
+        "What a draft rule would change: catalog classifications, verdicts per destination, order-book lines.",
+    ),
+    "serve": ("serve", "Start the web console and the HTTP API (OpenAPI at /docs) on this machine."),
+    "lists": ("screen", "Restricted-party lists: status and updates."),
+    "reviews": ("screen", "Reviewer decisions on screening hits."),
+    "license": ("ledger", "License applications and licenses."),
+    "hold": ("ledger", "Held shipment lines: list, release (approver), cancel."),
+    "audit": ("ledger", "The tamper-evident audit log: verify, export."),
+    "db": ("ledger", "Ledger database: backup, restore, upgrade."),
+    "user": ("ledger", "Ledger users and API keys (admin)."),
+    "duty": ("duty", "US import duties on AI hardware (HTS x origin x entry date), each layer with its legal basis."),
+    "demo": ("demo", "The main job on embedded defaults; `demo orders` writes a synthetic order book."),
+}
+
+_LOADED: dict[str, Any] = {}
+
+
+def module_group(module: str) -> Any:
+    """The click group of everything one command module registers (imported on first use, then cached)."""
+    if module not in _LOADED:
+        try:
+            mod = importlib.import_module(f"chipclear.cli.{module}")
+        except ModuleNotFoundError as exc:  # a part not built yet
+            if exc.name != f"chipclear.cli.{module}":
+                raise
+            _LOADED[module] = None
+            return None
+        sub = typer.Typer(add_completion=False)
+        mod.register(sub)
+
+        @sub.callback()
+        def _group() -> None:  # pragma: no cover - makes the module's commands a group
+            pass
+
+        _LOADED[module] = typer.main.get_group(sub)
+    return _LOADED[module]
+
+
+class _LazyGroup(TyperGroup):
+    """Lists commands from ``_COMMANDS``; imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entry = _COMMANDS.get(cmd_name)
+        if entry is not None and ctx.resilient_parsing is False and _formatting_help(ctx):
+            return TyperCommand(cmd_name, help=entry[1], short_help=entry[1])
+        return self.real_command(cmd_name)
+
+    def real_command(self, cmd_name: str) -> Any:
+        modules = [_COMMANDS[cmd_name][0]] if cmd_name in _COMMANDS else _MODULES
+        for module in modules:
+            group = module_group(module)
+            if group is not None and cmd_name in group.commands:
+                return group.commands[cmd_name]
+        return None
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name = str(args[0])
+        command = self.real_command(name)
+        if command is None:
+            return super().resolve_command(ctx, args)
+        return name, command, args[1:]
+
+
+def _formatting_help(ctx: Any) -> bool:
+    return bool(ctx.meta.get("chipclear.formatting_help"))
+
+
+class _HelpContext:
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+
+    def __enter__(self) -> None:
+        self.ctx.meta["chipclear.formatting_help"] = True
+
+    def __exit__(self, *exc: Any) -> None:
+        self.ctx.meta.pop("chipclear.formatting_help", None)
+
+
+class _Group(_LazyGroup):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        # plain click formatting here: typer's rich help alone takes ~0.3 s to import
+        self.rich_markup_mode = None
+        with _HelpContext(ctx):
+            super().format_help(ctx, formatter)
+
+
+app = typer.Typer(
+    name="chipclear",
+    help="Export-control, screening and import-duty decisions for AI chips, with cited reasons.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    cls=_Group,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Export-control, screening and import-duty decisions for AI chips, with cited reasons."""
+
+
+# Set by read-only commands that load the screening index: the process then exits without freeing the index
+# object by object (about 0.3 s of a one-shot ``chipclear screen``); every file they write is closed by then.
+FAST_EXIT = {"enabled": False}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,4 +175,17 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, standalone_mode=True)
     except ChipclearError as exc:
         print(f"chipclear: error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        _exit(2)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+        _exit(code)
+
+
+def _exit(code: int) -> None:
+    if FAST_EXIT["enabled"]:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    raise SystemExit(code)

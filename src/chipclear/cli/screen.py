@@ -13,10 +13,8 @@ from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on
-from chipclear.cli.ledger import _actor, _ledger
 from chipclear.errors import InputError, NotFound
 from chipclear.geography import load_geography
-from chipclear.ledger.reviews import record_review, review_snapshot
 from chipclear.screening import (
     ListStore,
     PartyRegistry,
@@ -109,11 +107,48 @@ def _read_parties(path: Path) -> list[tuple[int, KnownParty]]:
 
 def ledger_reviews() -> ReviewSnapshot:
     """The reviews in the ledger: the one review store the CLI, the API and the console share."""
-    with _ledger() as ledger, ledger.session() as s:
-        return review_snapshot(s)
+    from chipclear.ledger.db import open_ledger  # not the ledger CLI module: it loads the services
+    from chipclear.ledger.reviews import review_snapshot
+
+    ledger = open_ledger()
+    try:
+        with ledger.session() as s:
+            return review_snapshot(s)
+    finally:
+        ledger.close()
 
 
-def _screen_file(path: Path, out: Path | None, as_json: bool, min_score: float | None, remember: bool) -> bool:
+class _ReviewsOnDemand:
+    """The ledger's reviews, read the first time a hit is looked up: a name with no hit never opens the ledger
+    (which costs about half a second of imports and connection on the command line)."""
+
+    def __init__(self) -> None:
+        self._snapshot: ReviewSnapshot | None = None
+
+    def _reviews(self) -> ReviewSnapshot:
+        if self._snapshot is None:
+            self._snapshot = ledger_reviews()
+        return self._snapshot
+
+    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> Any:
+        raise InputError("reviews are recorded with `chipclear reviews add`", field="reviews")
+
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> Any:
+        return self._reviews().is_suppressed(party_name, entry_id, entry_hash)
+
+    def decisions(self) -> list[Any]:
+        return self._reviews().decisions()
+
+
+def _screen_file(
+    path: Path,
+    out: Path | None,
+    as_json: bool,
+    min_score: float | None,
+    remember: bool,
+    sources: list[str] | None = None,
+    limit: int = 10,
+) -> bool:
     """Screen every party of the file; True when any has a hit."""
     parties = _read_parties(path)
     screener = default_screener()
@@ -122,7 +157,15 @@ def _screen_file(path: Path, out: Path | None, as_json: bool, min_score: float |
     with Progress(console=console, transient=True, disable=as_json) as progress:
         task = progress.add_task("screening", total=len(parties))
         for line, party in parties:
-            result = screener.search(party.name, party.country, party.address, min_score=min_score, reviews=reviews)
+            result = screener.search(
+                party.name,
+                party.country,
+                party.address,
+                limit=limit,
+                min_score=min_score,
+                reviews=reviews,
+                sources=sources,
+            )
             results.append((line, party, result))
             progress.advance(task)
     if remember:
@@ -181,6 +224,9 @@ def register(app: typer.Typer) -> None:
         address: str = typer.Option(None, "--address", help="Address of the party (qualifies the score)."),
         min_score: float = typer.Option(None, "--min-score", help="Lowest score shown (default: review threshold)."),
         limit: int = typer.Option(10, "--limit", help="Most hits shown."),
+        sources: str = typer.Option(
+            None, "--sources", help="Only hits from these lists, comma-separated short codes (EL,SDN,MEU ...)."
+        ),
         file: Path = typer.Option(None, "--file", help="CSV of parties (columns: name[, country, address])."),
         out: Path = typer.Option(None, "--out", help="With --file: write the hits to this CSV."),
         remember: bool = typer.Option(False, "--remember", help="Add the parties to the re-screening registry."),
@@ -188,21 +234,31 @@ def register(app: typer.Typer) -> None:
         fail_on: FailOnOpt = None,
     ) -> None:
         """Screen a party (or a CSV of parties) against the restricted-party lists."""
+        from chipclear.cli import FAST_EXIT
+
+        FAST_EXIT["enabled"] = True
         wanted = parse_fail_on(fail_on, allowed=["match"])
         if country is not None and country.strip():
             country = load_geography().normalize(country, field="country")
         if min_score is not None and not 0 <= min_score <= 1:
             raise InputError(f"--min-score {min_score} must be between 0 and 1", field="min_score")
+        source_codes = [s for s in sources.split(",") if s.strip()] if sources else None
         if file is not None:
             if name:
                 raise InputError("give a NAME or --file, not both", field="name")
-            matched = _screen_file(file, out, as_json, min_score, remember)
+            matched = _screen_file(file, out, as_json, min_score, remember, source_codes, limit)
             exit_for(wanted, outcomes_of([], matched=matched))
             return
         if not name:
             raise InputError("give a party NAME or --file parties.csv", field="name")
         result = default_screener().search(
-            name, country, address, limit=limit, min_score=min_score, reviews=ledger_reviews()
+            name,
+            country,
+            address,
+            limit=limit,
+            min_score=min_score,
+            reviews=_ReviewsOnDemand(),
+            sources=source_codes,
         )
         if remember:
             _registry().add([KnownParty(name, result.query["country"], address)])
@@ -285,6 +341,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record a review of a hit in the ledger (approver): not a match (suppressed until the list entry changes)
         or, with --match, a confirmed match. Later checks and shipments use it."""
+        from chipclear.cli.ledger import _actor, _ledger
+        from chipclear.ledger.reviews import record_review
+
         screener: Screener = default_screener()
         numbers = [i for i, e in enumerate(screener.entries) if e.entry_id == entry]
         if not numbers:

@@ -330,7 +330,8 @@ def check_parties(
         for later in screened.later:
             result.not_yet_listed.append(
                 f"{party.name}: {later.source} entry {later.name!r} (score {later.score:.2f}) was not yet listed on"
-                f" {as_of} ({later.listing})"
+                f" {as_of} ({later.listing}; the date is the Federal Register publication date: check the action"
+                " for an earlier effective date)"
             )
         result.list_version = getattr(screened, "list_version", result.list_version)
         result.list_date = getattr(screened, "list_date", result.list_date)

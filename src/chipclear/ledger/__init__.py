@@ -13,12 +13,38 @@ Typical use::
 
 from __future__ import annotations
 
-from chipclear.ledger import audit, services, users
-from chipclear.ledger.coverage import LicenseTerms, apply_coverage, find_covering_license
-from chipclear.ledger.db import Ledger, open_ledger
-from chipclear.ledger.roles import Role
-from chipclear.ledger.services import check_line, release_hold, ship
-from chipclear.ledger.users import authenticate, create_user
+import importlib
+from typing import Any
+
+# Names are imported on first use, so a command that only reads one table (``chipclear screen`` reading the
+# review store) does not load the services and the determination engine.
+_EXPORTS: dict[str, tuple[str, str | None]] = {
+    "audit": ("chipclear.ledger.audit", None),
+    "services": ("chipclear.ledger.services", None),
+    "users": ("chipclear.ledger.users", None),
+    "LicenseTerms": ("chipclear.ledger.coverage", "LicenseTerms"),
+    "apply_coverage": ("chipclear.ledger.coverage", "apply_coverage"),
+    "find_covering_license": ("chipclear.ledger.coverage", "find_covering_license"),
+    "Ledger": ("chipclear.ledger.db", "Ledger"),
+    "open_ledger": ("chipclear.ledger.db", "open_ledger"),
+    "Role": ("chipclear.ledger.roles", "Role"),
+    "check_line": ("chipclear.ledger.services", "check_line"),
+    "release_hold": ("chipclear.ledger.services", "release_hold"),
+    "ship": ("chipclear.ledger.services", "ship"),
+    "authenticate": ("chipclear.ledger.users", "authenticate"),
+    "create_user": ("chipclear.ledger.users", "create_user"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'chipclear.ledger' has no attribute {name!r}")
+    module_name, attr = _EXPORTS[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Ledger",

@@ -20,9 +20,10 @@ Scoring (the same formula for the index and for ``name_similarity``):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from rapidfuzz.distance import OSA
@@ -37,6 +38,10 @@ FUZZY_EDIT_COST = 0.6  # share of a character's worth lost per edit
 MIN_FUZZY_LEN = 4  # tokens shorter than this only match exactly
 LONG_TOKEN_LEN = 8  # tokens this long may differ by two edits
 MIN_SPLIT_PIECE = 3
+MAX_SPLIT_LEN = 60  # longer runs are not split into listed words (bounded work per token)
+MIN_FUZZY_TAIL, MAX_FUZZY_TAIL = 5, 24  # the last piece of a split may carry a typo within these lengths
+MAX_FUZZY_LEN = 56  # no listed token is longer than 48 characters: longer query tokens match only exactly
+MAX_QUERY_TOKENS = 64  # distinct query tokens considered (more cannot reach any threshold: extra tokens cost)
 FUZZY_CACHE_SIZE = 200_000
 MAX_ENTRY_CANDIDATES = 200
 MAX_BLOCK_POSTINGS = 600
@@ -79,6 +84,92 @@ def phonetic_key(token: str) -> str:
             continue
         out.append(ch)
     return "".join(out)
+
+
+class _LazySets:
+    """``sets[i]`` made by ``make(i)`` on first use, then kept."""
+
+    __slots__ = ("_made", "_make")
+
+    def __init__(self, make: Callable[[int], frozenset[int]]) -> None:
+        self._make = make
+        self._made: dict[int, frozenset[int]] = {}
+
+    def __getitem__(self, i: int) -> frozenset[int]:
+        found = self._made.get(i)
+        if found is None:
+            found = self._made[i] = self._make(i)
+        return found
+
+
+class Postings:
+    """Posting lists of every token as one flat array and its bounds: ``postings[tid]`` is a view."""
+
+    __slots__ = ("bounds", "flat")
+
+    def __init__(self, flat: np.ndarray, bounds: np.ndarray) -> None:
+        self.flat = flat
+        self.bounds = bounds.astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def __getitem__(self, tid: int) -> np.ndarray:
+        return self.flat[self.bounds[tid] : self.bounds[tid + 1]]
+
+
+_HASH_BASE = np.uint64(0x9E3779B97F4A7C15)
+_HASH_POWERS = np.cumprod(np.full(MAX_FUZZY_LEN + 2, _HASH_BASE, dtype=np.uint64))  # wraps modulo 2**64
+
+
+def _string_keys(texts: Sequence[str]) -> np.ndarray:
+    """Stable 64-bit keys of ASCII strings, vectorised per length (a polynomial hash modulo 2**64; a collision
+    only adds a candidate that is then verified by its edit distance)."""
+    out = np.empty(len(texts), dtype=np.uint64)
+    by_len: dict[int, list[int]] = {}
+    for i, text in enumerate(texts):
+        by_len.setdefault(len(text), []).append(i)
+    for length, idx in by_len.items():
+        if length == 0:
+            out[idx] = np.uint64(0)
+            continue
+        raw = "".join(texts[i] for i in idx).encode("ascii", "replace")
+        codes = np.frombuffer(raw, dtype=np.uint8).reshape(len(idx), length).astype(np.uint64)
+        powers = _HASH_POWERS[:length]
+        if powers.size < length:
+            with np.errstate(over="ignore"):
+                powers = np.cumprod(np.full(length, _HASH_BASE, dtype=np.uint64))
+        with np.errstate(over="ignore"):
+            out[idx] = (codes * powers).sum(axis=1, dtype=np.uint64) + np.uint64(length)
+    return out
+
+
+class DeleteIndex:
+    """The listed tokens' one-letter deletions as sorted 64-bit keys -> token ids (fast to store and load)."""
+
+    __slots__ = ("keys", "tids")
+
+    def __init__(self, keys: np.ndarray, tids: np.ndarray) -> None:
+        self.keys = keys
+        self.tids = tids
+
+    @classmethod
+    def build(cls, variants: list[str], owners: list[int]) -> DeleteIndex:
+        keys = _string_keys(variants)
+        tids = np.array(owners, dtype=np.int32)
+        order = np.argsort(keys, kind="stable")
+        return cls(keys[order], tids[order])
+
+    def lookup(self, variants: Iterable[str]) -> list[int]:
+        """Token ids whose deletions share a key with one of ``variants`` (candidates, to be verified)."""
+        wanted = _string_keys(list(variants))
+        lo = np.searchsorted(self.keys, wanted, side="left")
+        hi = np.searchsorted(self.keys, wanted, side="right")
+        out: list[int] = []
+        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+            if b > a:
+                out.extend(self.tids[a:b].tolist())
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +243,7 @@ class NameIndex:
         for e_no, entry in enumerate(entries):
             seen_sets: set[tuple[int, ...]] = set()
             entry_tokens: set[int] = set()
-            for name in entry.names:
-                norm = normalize_name(name)
-                if not norm.tokens:
-                    continue
+            for name, norm in _with_acronym_forms(entry.names):
                 tids = tuple(dict.fromkeys(vocab.setdefault(t, len(vocab)) for t in norm.tokens))
                 key = tuple(sorted(tids))
                 if key in seen_sets:
@@ -182,59 +270,117 @@ class NameIndex:
         self.unknown_weight = float(math.log((n_entries + 1) / 0.5))
         self.alias_entry = np.array(alias_entry, dtype=np.int32)
         self.alias_text = alias_text
-        self.alias_norm = alias_norm
+        self._alias_norm: list[NormalizedName] | None = alias_norm
         self.alias_tids = alias_tids
         self.alias_weight = np.array([float(self.token_weight[list(t)].sum()) for t in alias_tids], dtype=np.float32)
         self.postings = self._build_postings(alias_tids, len(vocab))
         self.entry_postings = self._build_entry_postings(len(entries))
-        self.alias_tid_sets = [frozenset(t) for t in alias_tids]
         self.alias_weight_list = self.alias_weight.tolist()
         starts = np.searchsorted(self.alias_entry, np.arange(len(entries) + 1))
         self.entry_row_bounds = starts.tolist()
-        self.entry_tid_sets = [
-            frozenset().union(*self.alias_tid_sets[starts[e] : starts[e + 1]]) for e in range(len(entries))
-        ]
+        self._token_sets()
         self._fuzzy_cache: dict[tuple[str, int], dict[int, float]] = {}
         self.deletes = self._build_deletes()
 
+    # --- persistence (screening/persist.py stores this beside the list) ----------------------------------------
+
+    def to_state(self) -> dict[str, object]:
+        """Everything the index needs except the entries: plain containers and numpy arrays."""
+        return {
+            "vocab": self.vocab,
+            "token_weight": self.token_weight,
+            "unknown_weight": self.unknown_weight,
+            "alias_entry": self.alias_entry,
+            "alias_text": self.alias_text,
+            "alias_tids": self.alias_tids,
+            "alias_weight": self.alias_weight,
+            "postings": (self.postings.flat, self.postings.bounds),
+            "entry_postings": (self.entry_postings.flat, self.entry_postings.bounds),
+            "entry_row_bounds": self.entry_row_bounds,
+            "deletes": (self.deletes.keys, self.deletes.tids),
+            "phonetic": self.phonetic,
+            "stems": self.stems,
+        }
+
+    @classmethod
+    def from_state(cls, entries: Sequence[ListEntry], state: dict[str, Any]) -> NameIndex:
+        index = cls.__new__(cls)
+        index.entries = entries
+        index.vocab = state["vocab"]
+        index.tokens = list(index.vocab)  # ids were given in insertion order
+        index.token_weight = state["token_weight"]
+        index.unknown_weight = state["unknown_weight"]
+        index.alias_entry = state["alias_entry"]
+        index.alias_text = state["alias_text"]
+        index.alias_tids = state["alias_tids"]
+        index._alias_norm = None
+        index.alias_weight = state["alias_weight"]
+        index.postings = Postings(*state["postings"])
+        index.entry_postings = Postings(*state["entry_postings"])
+        index.alias_weight_list = index.alias_weight.tolist()
+        index.entry_row_bounds = state["entry_row_bounds"]
+        index._token_sets()
+        index._fuzzy_cache = {}
+        index.deletes = DeleteIndex(*state["deletes"])
+        index.phonetic = state["phonetic"]
+        index.stems = state["stems"]
+        return index
+
+    def _token_sets(self) -> None:
+        """Token-id sets per name and per entry, made on first use (a one-shot CLI search needs a handful)."""
+        bounds = self.entry_row_bounds
+        self.alias_tid_sets = _LazySets(lambda row: frozenset(self.alias_tids[row]))
+        self.entry_tid_sets = _LazySets(
+            lambda e: frozenset().union(*(self.alias_tid_sets[r] for r in range(bounds[e], bounds[e + 1])))
+        )
+
+    @property
+    def alias_norm(self) -> list[NormalizedName]:
+        """The normalised form of every listed name (recomputed on first use after a load from disk)."""
+        if self._alias_norm is None:
+            self._alias_norm = [normalize_name(text) for text in self.alias_text]
+        return self._alias_norm
+
+    def normalized(self, row: int) -> NormalizedName:
+        """The normalised form of one listed name."""
+        if self._alias_norm is not None:
+            return self._alias_norm[row]
+        return normalize_name(self.alias_text[row])
+
     @staticmethod
-    def _build_postings(alias_tids: list[tuple[int, ...]], n_tokens: int) -> list[np.ndarray]:
+    def _build_postings(alias_tids: list[tuple[int, ...]], n_tokens: int) -> Postings:
         flat_t = np.fromiter((t for tids in alias_tids for t in tids), dtype=np.int32)
         flat_a = np.repeat(np.arange(len(alias_tids), dtype=np.int32), [len(t) for t in alias_tids])
         order = np.argsort(flat_t, kind="stable")
         flat_t, flat_a = flat_t[order], flat_a[order]
-        bounds = np.searchsorted(flat_t, np.arange(n_tokens + 1))
-        return [flat_a[bounds[i] : bounds[i + 1]] for i in range(n_tokens)]
+        return Postings(flat_a, np.searchsorted(flat_t, np.arange(n_tokens + 1)))
 
-    def _build_entry_postings(self, n_entries: int) -> list[np.ndarray]:
+    def _build_entry_postings(self, n_entries: int) -> Postings:
         """token -> entries using it (each once), from the name postings in one vectorised pass."""
-        sizes = np.array([p.size for p in self.postings], dtype=np.int64)
-        flat_t = np.repeat(np.arange(len(self.postings), dtype=np.int64), sizes)
-        flat_e = self.alias_entry[np.concatenate(self.postings)].astype(np.int64)
+        n_tokens = len(self.postings)
+        flat_t = np.repeat(np.arange(n_tokens, dtype=np.int64), np.diff(self.postings.bounds))
+        flat_e = self.alias_entry[self.postings.flat].astype(np.int64)
         keys = np.unique(flat_t * (n_entries + 1) + flat_e)
         tids, ents = keys // (n_entries + 1), (keys % (n_entries + 1)).astype(np.int32)
-        bounds = np.searchsorted(tids, np.arange(len(self.postings) + 1))
-        return [ents[bounds[i] : bounds[i + 1]] for i in range(len(self.postings))]
+        return Postings(ents, np.searchsorted(tids, np.arange(n_tokens + 1)))
 
-    def _build_deletes(self) -> dict[str, list[int]]:
-        deletes: dict[str, list[int]] = {}
+    def _build_deletes(self) -> DeleteIndex:
+        variants: list[str] = []
+        owners: list[int] = []
         self.phonetic: dict[str, list[int]] = {}
         self.stems: dict[str, list[int]] = {}
         for token, tid in self.vocab.items():
-            if len(token) < MIN_FUZZY_LEN or not token.isalpha():
+            if len(token) < MIN_FUZZY_LEN or not token.isalpha() or not token.isascii():
                 continue
             for variant in {token, *(token[:i] + token[i + 1 :] for i in range(len(token)))}:
-                bucket = deletes.get(variant)
-                if bucket is None:
-                    deletes[variant] = [tid]
-                else:
-                    bucket.append(tid)
+                variants.append(variant)
+                owners.append(tid)
             key = phonetic_key(token)
             if len(key) >= 3:
                 self.phonetic.setdefault(key, []).append(tid)
             if len(token) >= 5:
                 self.stems.setdefault(plural_stem(token), []).append(tid)
-        return deletes
+        return DeleteIndex.build(variants, owners)
 
     # --- query side ------------------------------------------------------------------------------------------
 
@@ -252,7 +398,7 @@ class NameIndex:
 
     def _fuzzy_matches(self, token: str, max_edits: int) -> dict[int, float]:
         edits = min(_max_edits(len(token)), max_edits)
-        if not edits or not token.isalpha():
+        if not edits or not token.isalpha() or not token.isascii() or len(token) > MAX_FUZZY_LEN:
             return {}
         found = self._fuzzy_at_depth(token, min(edits, 1))
         if not found and edits > 1:
@@ -271,14 +417,13 @@ class NameIndex:
 
     def _fuzzy_at_depth(self, token: str, edits: int) -> dict[int, float]:
         found: dict[int, float] = {}
-        for variant in _deletes(token, edits):
-            for tid in self.deletes.get(variant, ()):
-                if tid in found:
-                    continue
-                listed = self.tokens[tid]
-                distance = OSA.distance(token, listed, score_cutoff=edits)
-                if distance <= edits and _max_edits(len(listed)) >= distance:
-                    found[tid] = _fuzzy_similarity(distance, token, listed)
+        for tid in self.deletes.lookup(_deletes(token, edits)):
+            if tid in found:
+                continue
+            listed = self.tokens[tid]
+            distance = OSA.distance(token, listed, score_cutoff=edits)
+            if distance <= edits and _max_edits(len(listed)) >= distance:
+                found[tid] = _fuzzy_similarity(distance, token, listed)
         return found
 
     def _token(self, text: str, source: tuple[str, ...], how: str = "exact") -> QueryToken:
@@ -302,23 +447,49 @@ class NameIndex:
         return QueryToken(text, self.unknown_weight, {}, how, source)
 
     def _split(self, token: str) -> list[str] | None:
-        """Split an unlisted run of letters into listed tokens (the last piece may carry a typo)."""
-        if len(token) < 2 * MIN_SPLIT_PIECE:
+        """Split an unlisted run of letters into two or three listed tokens (the last piece may carry a typo).
+
+        Iterative and bounded: runs longer than ``MAX_SPLIT_LEN`` are not split, so the work per token is at
+        most quadratic in that constant, whatever the input."""
+        if len(token) < 2 * MIN_SPLIT_PIECE or len(token) > MAX_SPLIT_LEN:
             return None
         for cut in range(len(token) - MIN_SPLIT_PIECE, MIN_SPLIT_PIECE - 1, -1):
             head, tail = token[:cut], token[cut:]
             if head not in self.vocab:
                 continue
-            if tail in self.vocab or (len(tail) >= 5 and self.fuzzy_matches(tail)):
+            if self._tail_matches(tail):
                 return [head, tail]
-            rest = self._split(tail) if len(tail) >= 2 * MIN_SPLIT_PIECE else None
-            if rest and len(rest) <= 2:
-                return [head, *rest]
+            if len(tail) < 2 * MIN_SPLIT_PIECE:
+                continue
+            for cut2 in range(len(tail) - MIN_SPLIT_PIECE, MIN_SPLIT_PIECE - 1, -1):
+                mid, last = tail[:cut2], tail[cut2:]
+                if mid in self.vocab and self._tail_matches(last):
+                    return [head, mid, last]
         return None
+
+    def _without_joined_legal_form(self, token: str) -> str | None:
+        """``kamazag`` -> ``kamaz``, ``gazpromoao`` -> ``gazprom``, ``oookestrel`` -> ``kestrel``: a legal form written
+        together with a listed word, at its end or its start."""
+        if len(token) > MAX_SPLIT_LEN:
+            return None
+        forms = _joinable_legal_forms()
+        for size in range(2, 7):
+            head, tail = token[:-size], token[-size:]
+            if len(head) >= MIN_SPLIT_PIECE and tail in forms and head in self.vocab:
+                return head
+            lead, rest = token[:size], token[size:]
+            if len(rest) >= MIN_SPLIT_PIECE and lead in forms and rest in self.vocab:
+                return rest
+        return None
+
+    def _tail_matches(self, tail: str) -> bool:
+        if tail in self.vocab:
+            return True
+        return MIN_FUZZY_TAIL <= len(tail) <= MAX_FUZZY_TAIL and bool(self.fuzzy_matches(tail))
 
     def query_variants(self, tokens: Sequence[str]) -> list[list[QueryToken]]:
         """The query as written, plus readings with unlisted runs split and split words joined."""
-        distinct = list(dict.fromkeys(tokens))
+        distinct = list(dict.fromkeys(tokens))[:MAX_QUERY_TOKENS]
         base = [self._token(t, (t,)) for t in distinct]
         variants = [base]
         split_variant: list[QueryToken] = []
@@ -327,8 +498,12 @@ class NameIndex:
             if qt.how == "exact" and qt.matches:
                 split_variant.append(qt)
                 continue
-            pieces = self._split(qt.text)
-            if pieces:
+            head = self._without_joined_legal_form(qt.text)
+            pieces = None if head is not None else self._split(qt.text)
+            if head is not None:
+                changed = True
+                split_variant.append(self._token(head, (qt.text,), "legal_form_removed"))
+            elif pieces:
                 changed = True
                 split_variant.extend(self._token(p, (qt.text,), "split") for p in pieces)
             else:
@@ -566,6 +741,56 @@ class NameIndex:
         return combine(m, u, wq, wn)
 
 
+_ACRONYM_SKIP = frozenset({"of", "and", "the", "for", "de", "la", "des", "du", "del", "di", "da", "der", "und", "in"})
+
+
+def _with_acronym_forms(names: Sequence[str]) -> list[tuple[str, NormalizedName]]:
+    """Each name normalised; a name that spells out an acronym next to its words ("National University of Defense
+    Technology (NUDT)", "China Academy of Engineering Physics (CAEP)'s 902 Institute") also gives the acronym alone
+    and the words alone as names of the entry, so either finds it."""
+    out: list[tuple[str, NormalizedName]] = []
+    for name in names:
+        norm = normalize_name(name)
+        if not norm.tokens:
+            continue
+        out.append((name, norm))
+        found = _spelled_out_acronym(norm.tokens)
+        if found is not None:
+            acronym, words = found
+            out.append((name, NormalizedName(name, (acronym,), norm.legal_forms, norm.steps)))
+            out.append((name, NormalizedName(name, words, norm.legal_forms, norm.steps)))
+    return out
+
+
+def _spelled_out_acronym(tokens: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
+    """(acronym, its words) when a token is the initials of the words just before or just after it."""
+    for i, token in enumerate(tokens):
+        if not (3 <= len(token) <= 8 and token.isalpha()):
+            continue
+        for backward, run in ((True, tokens[:i][::-1]), (False, tokens[i + 1 :])):
+            words: list[str] = []
+            content = 0
+            for word in run:
+                words.append(word)
+                if word not in _ACRONYM_SKIP:
+                    content += 1
+                if content == len(token):
+                    break
+            if content != len(token):
+                continue
+            ordered = words[::-1] if backward else words
+            initials = "".join(w[0] for w in ordered if w not in _ACRONYM_SKIP)
+            if initials == token:
+                return token, tuple(ordered)
+    return None
+
+
+@lru_cache(maxsize=1)
+def _joinable_legal_forms() -> frozenset[str]:
+    """One-word legal forms of 2-6 letters that may be written joined to a name (ag, oao, ooo, gmbh, llc ...)."""
+    return frozenset(w for w in legal_form_words() if 2 <= len(w) <= 6 and " " not in w)
+
+
 @lru_cache(maxsize=1)
 def _legal_form_words() -> tuple[frozenset[str], frozenset[str]]:
     words = frozenset(legal_form_words())
@@ -578,7 +803,7 @@ def _near_legal_form(token: str) -> bool:
     words, keys = _legal_form_words()
     if token in words:
         return True
-    if len(token) < 3 or not token.isalpha():
+    if len(token) < 3 or len(token) > MAX_FUZZY_LEN or not token.isalpha():
         return False
     if len(token) >= 4 and phonetic_key(token) in keys:
         return True

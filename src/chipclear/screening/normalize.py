@@ -33,10 +33,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pypinyin import lazy_pinyin
 from unidecode import unidecode
 
 CJK_LEGAL_FORM_TOKEN = "zzcjklegalformzz"
+MAX_DECORATED_LEN = 2000  # longer queries are not searched for decorations (bounded regex work)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,23 +63,50 @@ def _legal_forms() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], frozen
     """first token -> [(token sequence, class)], longest first; plus the forms safe to fold mid-name."""
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     strong: set[tuple[str, ...]] = set()
-    for klass, forms in _tables()["legal_forms"].items():
+    tables = [_tables()["legal_forms"], _vendored_legal_forms()]
+    tail_only = _tail_only_forms()
+    for klass, forms in (item for table in tables for item in table.items()):
         for form in forms:
             seq = tuple(form.split())
             if form == "__cjk_legal_form__":
                 seq = (CJK_LEGAL_FORM_TOKEN,)
             by_first.setdefault(seq[0], []).append((seq, klass))
-            if len(seq) > 1 or len(seq[0]) >= 3:
+            if (len(seq) > 1 or len(seq[0]) >= 3) and seq not in tail_only:
                 strong.add(seq)
     for options in by_first.values():
         options.sort(key=lambda item: -len(item[0]))
     return by_first, frozenset(strong)
 
 
+@lru_cache(maxsize=1)
+def _vendored_legal_forms() -> dict[str, list[str]]:
+    path = resources.files("chipclear.screening") / "data" / "org_types.json"
+    forms: dict[str, list[str]] = json.loads(path.read_text("utf-8"))["legal_forms"]
+    return forms
+
+
+@lru_cache(maxsize=1)
+def _tail_only_forms() -> frozenset[tuple[str, ...]]:
+    """Short one-word forms only the vendored table has ("sha", "pat", "sad"): they can be a word of a name, so
+    they are folded only at the end of a name."""
+    hand = {form for forms in _tables()["legal_forms"].values() for form in forms}
+    return frozenset(
+        (form,)
+        for forms in _vendored_legal_forms().values()
+        for form in forms
+        if " " not in form and len(form) <= 4 and form not in hand
+    )
+
+
+@lru_cache(maxsize=1)
+def _legal_tail_words() -> frozenset[str]:
+    return frozenset(legal_form_words()) | {seq[0] for seq in _tail_only_forms()}
+
+
 def legal_form_words() -> set[str]:
-    """Every word that occurs in a legal form ("limited", "liability", "joint", "stock", "gmbh" ...)."""
-    by_first, _ = _legal_forms()
-    return {word for options in by_first.values() for seq, _ in options for word in seq}
+    """Every word of the hand table's legal forms ("limited", "liability", "joint", "stock", "gmbh" ...): these weigh
+    little wherever they stand. The vendored table (org_types.json) folds only whole forms."""
+    return {word for forms in _tables()["legal_forms"].values() for form in forms for word in form.split()}
 
 
 @lru_cache(maxsize=1)
@@ -142,6 +169,8 @@ def _cjk_run_to_latin(run: str) -> str:
 
 def _romanise(chars: str) -> str:
     if _HAN_RE.search(chars):
+        from pypinyin import lazy_pinyin  # imported on first Chinese name: it takes ~0.3 s
+
         return "".join(lazy_pinyin(chars))
     return unidecode(chars).replace(" ", "")
 
@@ -232,7 +261,10 @@ def _fold_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
             size = len(seq)
             if tuple(tokens[i : i + size]) != seq:
                 continue
-            at_edge = i == 0 or i + size == n
+            if seq in _tail_only_forms():  # at the end, or followed only by legal-form words ("EOOD Ltd")
+                at_edge = all(t in _legal_tail_words() for t in tokens[i + size :])
+            else:
+                at_edge = i == 0 or i + size == n
             if seq in strong or at_edge:
                 found.append(klass)
                 i += size
@@ -245,9 +277,49 @@ def _fold_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
     return kept, found
 
 
-def normalize_name(text: str) -> NormalizedName:
-    """Fold a party name to comparable tokens, recording each normalisation step applied."""
+def tokens_before_legal_forms(text: str) -> list[str]:
+    """The name's tokens after every step except legal-form folding (used to write the legal-form tables)."""
+    return _tokens(text, [])
+
+
+@lru_cache(maxsize=1)
+def _decorations() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in _tables().get("query_decorations", ()))
+
+
+def strip_decorations(text: str) -> str:
+    """A query without what is pasted around a party name: "(Shenzhen Branch)", "- Dubai Branch", "MV ", "c/o ",
+    "(ex-...)". Listed names keep theirs."""
+    out = text
+    for pattern in _decorations():
+        stripped = pattern.sub(" ", out)
+        if stripped.strip():
+            out = stripped
+    return out
+
+
+def normalize_name(text: str, *, query: bool = False, expand: bool = True) -> NormalizedName:
+    """Fold a party name to comparable tokens, recording each normalisation step applied.
+
+    ``query``: the name is a query, so decorations pasted around it (branches, vessel prefixes, former names,
+    c/o) are removed first. ``expand=False``: abbreviations are left as written (a query reading in which a word
+    split in two, "Techn ology", can still be joined)."""
     steps: list[str] = []
+    source = text
+    if query and len(text) <= MAX_DECORATED_LEN:
+        source = strip_decorations(text)
+        if source != text:
+            steps.append("decorations_removed")
+    tokens = _tokens(source, steps, expand)
+    kept, forms = _fold_legal_forms(tokens)
+    if forms:
+        steps.append("legal_forms_folded")
+    return NormalizedName(
+        original=text, tokens=tuple(kept), legal_forms=tuple(forms), steps=tuple(dict.fromkeys(steps))
+    )
+
+
+def _tokens(text: str, steps: list[str], expand: bool = True) -> list[str]:
     s = unicodedata.normalize("NFKC", text)
     if s != text:
         steps.append("unicode_nfkc")
@@ -270,9 +342,66 @@ def normalize_name(text: str) -> NormalizedName:
     if spaced.split() != s.split():
         steps.append("punctuation_removed")
     tokens = _translate_romanized(_join_initials(spaced.split(), steps), steps)
-    kept, forms = _fold_legal_forms(tokens)
-    if forms:
-        steps.append("legal_forms_folded")
-    return NormalizedName(
-        original=text, tokens=tuple(kept), legal_forms=tuple(forms), steps=tuple(dict.fromkeys(steps))
-    )
+    if expand:
+        tokens = _expand_abbreviations(tokens, steps)
+    return _read_numbers(tokens, steps)
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> dict[str, list[str]]:
+    return {k: v.split() for k, v in _tables().get("abbreviations", {}).items()}
+
+
+def _expand_abbreviations(tokens: list[str], steps: list[str]) -> list[str]:
+    """``Tech`` -> technology, ``Intl`` -> international, ``Engg`` -> engineering (table: abbreviations)."""
+    table = _abbreviations()
+    if not any(t in table for t in tokens):
+        return tokens
+    steps.append("abbreviations_expanded")
+    return [word for t in tokens for word in table.get(t, [t])]
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> tuple[dict[str, int], tuple[str, ...]]:
+    words = {k: int(v) for k, v in _tables().get("numbers", {}).items()}
+    tens = tuple(sorted((w for w, n in words.items() if n in range(20, 100, 10) and w.isalpha()), key=len))
+    return words, tens
+
+
+def _number_value(token: str) -> int | None:
+    """A number word, ordinal or Roman numeral as an integer; ``fortyfour`` (a hyphen removed) too."""
+    words, tens = _number_words()
+    if token in words:
+        return words[token]
+    roman = _tables().get("roman_numerals", {})
+    if token in roman:
+        return int(roman[token])
+    for ten in tens:
+        rest = token[len(ten) :]
+        if token.startswith(ten) and rest in words and 0 < words[rest] < 10:
+            return words[ten] + words[rest]
+    return None
+
+
+def _read_numbers(tokens: list[str], steps: list[str]) -> list[str]:
+    """Number words and ordinals as digits: ``forty four``/``forty-four``/``44th`` -> 44, ``first`` -> 1."""
+    out: list[str] = []
+    changed = False
+    i = 0
+    while i < len(tokens):
+        value = _number_value(tokens[i]) if not tokens[i].isdigit() else None
+        if value is None:
+            out.append(tokens[i])
+            i += 1
+            continue
+        changed = True
+        i += 1
+        if value in range(20, 100, 10) and i < len(tokens):
+            unit = _number_value(tokens[i])
+            if unit is not None and 0 < unit < 10:
+                value += unit
+                i += 1
+        out.append(str(value))
+    if changed:
+        steps.append("numbers_read")
+    return out

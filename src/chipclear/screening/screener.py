@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +75,7 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class ScreeningResult:
-    query: dict[str, str | None]
+    query: dict[str, Any]
     list_version: str
     list_date: str | None
     stale: bool
@@ -122,7 +123,9 @@ class Screener:
         match_threshold: float | None = None,
         review_threshold: float | None = None,
         max_age_days: int | None = None,
+        index: NameIndex | None = None,
     ) -> None:
+        """``index``: a prebuilt index over ``lists.entries`` (e.g. loaded from disk); built when omitted."""
         settings = get_settings()
         self.lists = lists
         self.match_threshold = settings.screening_match_threshold if match_threshold is None else match_threshold
@@ -134,10 +137,11 @@ class Screener:
                 field="screening_review_threshold",
             )
         self.max_age_days = settings.list_max_age_days if max_age_days is None else max_age_days
-        self.index = NameIndex(lists.entries)
+        self.index = index if index is not None else NameIndex(lists.entries)
         self._hashes: dict[int, str] = {}
         self._address_cache: dict[int, set[str]] = {}
         self._stale_memo: tuple[float, tuple[bool, str | None]] | None = None
+        self._source_codes: frozenset[str] | None = None
         self._listings: dict[str, Listing] | None = None
 
     @property
@@ -232,16 +236,19 @@ class Screener:
         name: str,
         country: str | None = None,
         address: str | None = None,
-        limit: int = 10,
+        limit: int = 100,
         min_score: float | None = None,
         *,
         reviews: ReviewStore | None = None,
+        sources: Collection[str] | None = None,
     ) -> ScreeningResult:
         """Entries whose names match ``name``, best first, each with its explanation.
 
-        ``min_score`` defaults to the review threshold; hits at/above the match threshold are matches, the
+        ``limit`` (default 100, every hit in practice: a determination must see them all, or a possible match past
+        the cut would surface only after the others are reviewed); ``min_score`` defaults to the review threshold; hits at/above the match threshold are matches, the
         others possible matches. With ``reviews``, hits a reviewer cleared for this party and this exact
-        entry content are moved to ``suppressed``.
+        entry content are moved to ``suppressed``. ``sources``: only hits from these lists (short codes such as
+        EL, SDN, MEU; case-insensitive); a code the loaded lists do not have is refused.
         """
         if not name or not name.strip():
             raise InputError("screen: the party name is empty", field="name")
@@ -250,14 +257,26 @@ class Screener:
         country = country.strip().upper() if country and country.strip() else None
         if country is not None and (len(country) != 2 or not country.isalpha()):
             raise InputError(f"screen: country {country!r} is not an ISO 3166-1 alpha-2 code", field="country")
+        if min_score is not None and not 0 <= min_score <= 1:
+            raise InputError(f"screen: min_score {min_score} must be between 0 and 1", field="min_score")
+        wanted = self._sources(sources)
         floor = self.review_threshold if min_score is None else min_score
-        norm = normalize_name(name)
+        norm = normalize_name(name, query=True)
         variants = self.index.query_variants(norm.tokens) if norm.tokens else []
+        # readings that a normalisation step might have spoilt are searched too: nothing is lost
+        if "decorations_removed" in norm.steps:
+            as_written = normalize_name(name).tokens
+            variants += self.index.query_variants(as_written) if as_written else []
+        if "abbreviations_expanded" in norm.steps:
+            unexpanded = normalize_name(name, query=True, expand=False).tokens
+            variants += self.index.query_variants(unexpanded) if unexpanded else []
         address_tokens = _address_tokens(address) if address else set()
         bonus = (COUNTRY_MATCH_BONUS if country else 0.0) + (ADDRESS_MAX_BONUS if address_tokens else 0.0)
         candidates = self._candidates(variants, max(floor - bonus, 1e-6)) if variants else {}
         hits: list[Hit] = []
         for e_no, (name_score, row, v_no, across) in candidates.items():
+            if wanted is not None and self.lists.entries[e_no].source.upper() not in wanted:
+                continue
             adjust, notes = self._qualify(e_no, country, address_tokens)
             score = round(min(1.0, max(0.0, name_score + adjust)), 4)
             if score < floor:
@@ -277,7 +296,12 @@ class Screener:
                 kept.append(hit)
         stale, reason = self.staleness()
         return ScreeningResult(
-            query={"name": name, "country": country, "address": address},
+            query={
+                "name": name,
+                "country": country,
+                "address": address,
+                **({"sources": sorted(wanted)} if wanted is not None else {}),
+            },
             list_version=self.list_version,
             list_date=self.lists.list_date.isoformat() if self.lists.list_date else None,
             stale=stale,
@@ -287,6 +311,23 @@ class Screener:
             hits=tuple(kept[:limit]),
             suppressed=tuple(suppressed),
         )
+
+    def _sources(self, sources: Collection[str] | None) -> frozenset[str] | None:
+        if sources is None:
+            return None
+        wanted = frozenset(s.strip().upper() for s in sources if s and s.strip())
+        if not wanted:
+            return None
+        if self._source_codes is None:
+            self._source_codes = frozenset(e.source.upper() for e in self.lists.entries)
+        known = self._source_codes
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise InputError(
+                f"screen: sources {unknown} are not in list {self.list_version} (it has {sorted(known)})",
+                field="sources",
+            )
+        return wanted
 
     def _hit(
         self,
@@ -301,7 +342,7 @@ class Screener:
     ) -> Hit:
         entry = self.lists.entries[e_no]
         pairs, unmatched_query, unmatched_listed = self.index.explain(variant, row, other_rows or ())
-        listed_norm = self.index.alias_norm[row]
+        listed_norm = self.index.normalized(row)
         explanation: dict[str, Any] = {
             "name_score": round(name_score, 4),
             "matched_tokens": [
@@ -337,7 +378,7 @@ class Screener:
 
     def similarity(self, a: str, b: str) -> float:
         """Score of party name ``a`` against listed name ``b`` (see ``chipclear.screening.name_similarity``)."""
-        na, nb = normalize_name(a), normalize_name(b)
+        na, nb = normalize_name(a, query=True), normalize_name(b)
         if not na.tokens or not nb.tokens:
             return 0.0
         variants = self.index.query_variants(na.tokens)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from chipclear.errors import DataFileError, InputError
 from chipclear.screening.loaders import load_list, parse_bis_parse_json, parse_csl_projection, parse_list_bytes
@@ -276,7 +276,6 @@ def default_screener() -> Screener:
 
     Rebuilt only when the active list (its pointer file) changes, e.g. after ``chipclear lists update``.
     """
-    from chipclear.screening.screener import Screener
 
     store = ListStore()
     info = store.current()
@@ -285,11 +284,28 @@ def default_screener() -> Screener:
         cached: Screener | None = _CACHE.get(key)
         if cached is not None:
             return cached
-        screener = Screener(store.load_active())
+        screener = _persisted_screener(store, info)
         if len(_CACHE) >= 3:  # keep the embedded one and a couple of stored updates
             _CACHE.pop(next(k for k in _CACHE if k != "embedded"), None)
         _CACHE[key] = screener
         return screener
+
+
+def _persisted_screener(store: ListStore, info: dict[str, Any] | None) -> Screener:
+    """The screener over the active list, its index loaded from beside the list (built and stored once)."""
+    from chipclear.screening.persist import load_or_build
+    from chipclear.screening.screener import Screener
+
+    if info is None:
+        lists = embedded_manifest()["lists"]
+        identity = "embedded:" + ":".join(str(v.get("sha256")) for _, v in sorted(lists.items()))
+    else:
+        identity = ":".join(str(info.get(k)) for k in ("file", "sha256", "list_date", "format", "origin"))
+    loaded, index, listings, _ = load_or_build(store.directory / "index", identity, store.load_active)
+    screener = Screener(loaded, index=index)
+    if listings is not None:
+        screener._listings = cast(dict[str, Any], listings)  # derived from this list when the index was stored
+    return screener
 
 
 def reset_default_screener() -> None:

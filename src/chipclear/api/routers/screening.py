@@ -29,6 +29,12 @@ class ScreenRequest(BaseModel):
     country: CountryCode | None = Field(None, description="ISO 3166-1 code or country name (resolved)")
     address: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=1000)
     limit: int = Field(10, ge=1, le=100)
+    min_score: float | None = Field(
+        None, ge=0, le=1, description="Lowest score returned (default: the review threshold)"
+    )
+    sources: list[Annotated[str, Field(min_length=1, max_length=20)]] | None = Field(
+        None, max_length=50, description="Only hits from these lists (short codes: EL, SDN, MEU, DPL ...)"
+    )
 
 
 class BatchRequest(BaseModel):
@@ -59,6 +65,8 @@ def screen_one(request: Request, actor: SystemActor, req: ScreenRequest) -> Scre
         country=req.country,
         address=req.address,
         limit=req.limit,
+        min_score=req.min_score,
+        sources=req.sources,
         reviews=review_store(request, actor),
     )
 
