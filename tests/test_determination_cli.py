@@ -109,11 +109,11 @@ def test_check_without_end_user_holds_naming_the_headquarters() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--item", "H100", "--to", "XX"], "unknown country code 'XX'"),
+        (["--item", "H100", "--to", "XX"], "unknown country 'XX'"),
         (["--item", "no-such-chip", "--to", "CN"], "unknown item"),
         (["--item", "H100", "--to", "CN", "--date", "2025-13-01"], "not a date"),
         (["--item", "H100", "--to", "CN", "--layer", "draft"], "layer"),
-        (["--item", "H100", "--to", "CN", "--end-user-hq", "China"], "end-user-hq"),
+        (["--item", "H100", "--to", "CN", "--end-user-hq", "Chinaa"], "end-user-hq: unknown country 'Chinaa'"),
         (["--item", "H200", "--to", "CN", "--certify", "r10"], "unknown code 'r10'"),
     ],
 )

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from chipclear.bounds import (
     MAX_LIST,
     MAX_PARTIES,
-    Country,
     Identifier,
     ItemId,
     Name,
@@ -26,6 +25,11 @@ from chipclear.bounds import (
     Role,
     ValueUSD,
 )
+from chipclear.geography import CountryCode
+
+# Input models refuse unknown fields: a misspelled "date" or "end_user" must be an error naming it, never a line
+# decided for another date or without its parties.
+STRICT = ConfigDict(extra="forbid")
 
 
 class Verdict(StrEnum):
@@ -67,21 +71,27 @@ class Party(BaseModel):
     """A party to an order line. ``parents`` is the ownership chain, nearest parent first; ``owners`` is the set of
     the party's direct owners with their shares (the affiliates rule adds the shares of listed owners)."""
 
+    model_config = STRICT
+
     name: Name
     role: Role = "end_user"  # end_user | ultimate_consignee | intermediate_consignee | purchaser
-    country: Country | None = None  # ISO 3166-1 alpha-2 where the party is located
-    headquarters_country: Country | None = None
+    country: CountryCode | None = None  # ISO 3166-1 alpha-2 where the party is located (a name is resolved)
+    headquarters_country: CountryCode | None = None
     parents: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)
     owners: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)
 
 
 class ParentLink(BaseModel):
+    model_config = STRICT
+
     name: Name
     share: Percent | None = None  # 0..100 percent
-    headquarters_country: Country | None = None
+    headquarters_country: CountryCode | None = None
 
 
 class EndUse(BaseModel):
+    model_config = STRICT
+
     text: Note = ""
     supercomputer: bool = False
     advanced_node_ic_production: bool = False
@@ -93,8 +103,10 @@ class ImportEntry(BaseModel):
 
     Country of origin is the importer's determination; chipclear explains the rules but never guesses it."""
 
+    model_config = STRICT
+
     hts: ItemId
-    origin: Country  # ISO 3166-1 alpha-2 country of origin
+    origin: CountryCode  # ISO 3166-1 alpha-2 country of origin (a name is resolved)
     entry_date: dt.date | None = None  # default: the line's ship date
     value_usd: ValueUSD | None = None  # customs value; default: the line's value
     end_use: Identifier | None = None  # Section 232 end-use exemption key, e.g. us_datacenter
@@ -104,14 +116,16 @@ class ImportEntry(BaseModel):
 class OrderLine(BaseModel):
     """One line of an order: what goes where, to whom, when."""
 
+    model_config = STRICT
+
     item: ItemId  # catalog id or alias (or the id of a user spec)
     quantity: Quantity = 1  # bounds (here and below): chipclear.bounds
-    destination: Country  # ISO 3166-1 alpha-2
+    destination: CountryCode  # ISO 3166-1 alpha-2 (or listed ISO 3166-2 region); a country name is resolved
     ship_date: dt.date | None = None
     parties: list[Party] = Field(default_factory=list, max_length=MAX_PARTIES)
     end_use: EndUse = Field(default_factory=EndUse)
     value_usd: ValueUSD | None = None
-    export_from: Country | None = None  # ISO alpha-2 of the exporting country (R10 case-by-case needs "US")
+    export_from: CountryCode | None = None  # ISO alpha-2 of the exporting country (R10 case-by-case needs "US")
     # conditions the exporter certifies, e.g. r10-conditions
     certifications: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)
     import_entry: ImportEntry | None = None  # set for import lines: the duty is computed and reported

@@ -204,7 +204,7 @@ def test_cli_file_screening_and_bad_rows(data_dir: Path, screener: Screener) -> 
     assert lines[0].startswith("row,party,country,entry_id")
     assert any("Sophgo Technologies Ltd." in line for line in lines[1:])
     assert not any("Apple" in line for line in lines[1:])
-    parties.write_text("name,country\nSophgo,CHINA\n")
+    parties.write_text("name,country\nSophgo,CHINAA\n")  # a country name resolves ("China"); a misspelling does not
     res = runner.invoke(app, ["screen", "--file", str(parties)])
     assert res.exit_code == 2 and "row 2" in res.output and "country" in res.output
 

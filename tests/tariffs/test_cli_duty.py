@@ -128,7 +128,8 @@ def test_real_process_error_is_one_line_exit_2() -> None:
     out = run_process("duty", "--hts", "8542.31", "--origin", "XX", "--date", "2025-06-01")
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().splitlines() == [
-        "chipclear: error: origin: 'XX' is not an ISO 3166-1 alpha-2 country code (e.g. CN, TW, MX)"
+        "chipclear: error: origin: unknown country 'XX' (use an ISO 3166-1 code such as CN or a country name such as"
+        " China)"
     ]
 
 

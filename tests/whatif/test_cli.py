@@ -130,4 +130,4 @@ def test_destinations_option() -> None:
     dest = json.loads(out)["destinations"]
     assert dest["destinations"] == ["CN", "DE"] and set(dest["changed_by_destination"]) == {"CN"}
     code, _, err = run("whatif", "tpp-threshold-2400", "--destinations", "CN,XX")
-    assert code == 2 and "unknown country code 'XX'" in err
+    assert code == 2 and "unknown country 'XX'" in err

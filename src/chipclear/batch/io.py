@@ -7,6 +7,8 @@ in a CSV file row N is on line N + 1.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 from collections.abc import Callable
@@ -87,8 +89,136 @@ def _key(header: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", header.strip().casefold()).strip("_")
 
 
+QUOTED_FIELD = r'"(?:[^"]|"")*"'
+WELL_FORMED = rf'^(?:[^",]*|{QUOTED_FIELD})(?:,(?:[^",]*|{QUOTED_FIELD}))*$'  # RFC 4180 fields on one line
+MAX_RECORD_LINES = 50  # a quoted field may span lines; an unclosed quote never swallows more than this
+
+
+def _parse_record(text: str) -> list[str] | str:
+    """One CSV record's fields, or why it is malformed."""
+    if '"' not in text:
+        return text.rstrip("\r").split(",")
+    try:
+        rows = list(csv.reader([text.rstrip("\r")], strict=True))
+    except csv.Error as exc:
+        return f"malformed CSV quoting ({exc})"
+    return rows[0] if len(rows) == 1 else "malformed CSV quoting (unclosed quote)"
+
+
+def _record_error(fields: list[str] | str, header: list[str], start: int) -> str:
+    """Why a parsed record is malformed ("" when it is well formed)."""
+    width = len(header)
+    if isinstance(fields, str):
+        error = fields
+    elif len(fields) < width:
+        error = f"{len(fields)} fields where the header has {width} (missing {', '.join(header[len(fields) :])})"
+    elif len(fields) > width:
+        extra = ", ".join(repr(f[:40]) for f in fields[width:])
+        error = f"{len(fields)} fields where the header has {width} (extra value(s) {extra})"
+    else:
+        return ""
+    return f"row {start} (line {start + 1}): {error}"
+
+
+def _frame(header: list[str], rows: list[list[str]], numbers: list[int], errors: list[str]) -> pl.DataFrame:
+    columns = {name: [r[k] for r in rows] for k, name in enumerate(header)}
+    frame = pl.DataFrame(columns, schema={name: pl.String for name in header})
+    return frame.with_columns(
+        pl.Series("__row", numbers, dtype=pl.UInt32), pl.Series("__parse_error", errors, dtype=pl.String)
+    )
+
+
+def _records_one_by_one(lines: list[bytes], header: list[str]) -> pl.DataFrame:
+    """The careful path: a quoted field may span lines, text may not be UTF-8; each record on its own."""
+    width = len(header)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    errors: list[str] = []
+    i = 1
+    while i < len(lines):
+        start = i
+        try:
+            text = lines[i].decode("utf-8")
+        except UnicodeDecodeError:
+            rows.append([""] * width)
+            numbers.append(start)
+            errors.append(f"row {start} (line {start + 1}): not UTF-8 text")
+            i += 1
+            continue
+        i += 1
+        while text.count('"') % 2 and i < len(lines) and i - start < MAX_RECORD_LINES:
+            text += "\n" + lines[i].decode("utf-8", errors="replace")
+            i += 1
+        if not text.strip():
+            continue
+        fields = _parse_record(text)
+        if isinstance(fields, str) and i - start > 1:
+            fields = _parse_record(lines[start].decode("utf-8", errors="replace"))
+            i = start + 1  # the lines after a bad opening line are records of their own
+        errors.append(_record_error(fields, header, start))
+        rows.append(([] if isinstance(fields, str) else fields + [""] * width)[:width] or [""] * width)
+        numbers.append(start)
+    return _frame(header, rows, numbers, errors)
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    """Read a CSV order book so that a malformed record (quoting, too few or too many fields, text that is not
+    UTF-8) becomes a row with a ``__parse_error`` and never stops the others. ``__row`` is the record's first
+    line minus one (the header is line 1), so rows number data lines from 1.
+
+    Lines without quotes and with the header's number of fields are split by Polars (the fast path); the others
+    are parsed one by one with the csv module."""
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if not lines:
+        raise InputError(f"{path}: the order book is empty (no header)", field="orders")
+    lines[0] = lines[0].removeprefix(b"\xef\xbb\xbf")
+    header = _parse_record(lines[0].decode("utf-8", errors="replace"))
+    if isinstance(header, str):
+        raise InputError(f"{path}: line 1 (the header): {header}", field="orders")
+    try:
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8").split("\n")[1 : len(lines)]
+    except UnicodeDecodeError:
+        return _records_one_by_one(lines, header)
+    body = pl.DataFrame({"text": text}, schema={"text": pl.String}).with_row_index("__row", offset=1)
+    body = body.with_columns(pl.col("text").str.strip_chars_end("\r")).filter(pl.col("text").str.strip_chars() != "")
+    quotes = pl.col("text").str.count_matches('"', literal=True)
+    if body.select((quotes % 2 == 1).any()).item():
+        return _records_one_by_one(lines, header)  # a quoted field may span lines
+    width = len(header)
+    unquoted = pl.col("text").str.replace_all(QUOTED_FIELD, "")
+    simple = pl.col("text").str.contains(WELL_FORMED) & (unquoted.str.count_matches(",", literal=True) == width - 1)
+    good = body.filter(simple)
+    try:
+        fast = pl.read_csv(
+            io.BytesIO("\n".join(good["text"].to_list()).encode()),
+            has_header=False,
+            new_columns=header,
+            infer_schema=False,
+            schema={h: pl.String for h in header},
+        )
+    except pl.exceptions.PolarsError:
+        return _records_one_by_one(lines, header)
+    if fast.height != good.height:
+        return _records_one_by_one(lines, header)
+    fast = fast.with_columns(pl.all().fill_null(""), good["__row"].cast(pl.UInt32), pl.lit("").alias("__parse_error"))
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    errors: list[str] = []
+    for number, line in body.filter(~simple).iter_rows():
+        fields = _parse_record(line)
+        errors.append(_record_error(fields, header, number))
+        rows.append(([] if isinstance(fields, str) else fields + [""] * width)[:width] or [""] * width)
+        numbers.append(number)
+    slow = _frame(header, rows, numbers, errors).select(fast.columns)
+    return pl.concat([fast, slow]).sort("__row")
+
+
 def read_orders(path: Path) -> pl.DataFrame:
-    """The raw order book with canonical column names, every value as text, and a 1-based ``row``."""
+    """The raw order book with canonical column names, every value as text, a 1-based ``row`` and the
+    ``parse_error`` of a malformed CSV record ("" when the record is well formed)."""
     if not path.exists():
         raise InputError(f"{path}: no such file", field="orders")
     suffix = path.suffix.casefold()
@@ -96,8 +226,11 @@ def read_orders(path: Path) -> pl.DataFrame:
         if suffix == ".parquet":
             raw = pl.read_parquet(path)
             raw = raw.with_columns(pl.all().cast(pl.String))
+            raw = raw.with_columns(
+                pl.int_range(1, raw.height + 1, dtype=pl.UInt32).alias("__row"), pl.lit("").alias("__parse_error")
+            )
         elif suffix in (".csv", ".txt"):
-            raw = pl.read_csv(path, infer_schema=False)
+            raw = _read_csv(path)
         else:
             raise InputError(f"{path}: expected a .csv or .parquet order book", field="orders")
     except (pl.exceptions.PolarsError, OSError) as exc:
@@ -105,6 +238,8 @@ def read_orders(path: Path) -> pl.DataFrame:
     lookup = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}
     rename: dict[str, str] = {}
     for column in raw.columns:
+        if column.startswith("__"):
+            continue
         canon = lookup.get(_key(column))
         if canon is not None and canon not in rename.values():
             rename[column] = canon
@@ -118,7 +253,9 @@ def read_orders(path: Path) -> pl.DataFrame:
         if canon not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(canon))
     frame = frame.select(list(ALIASES)).with_columns(pl.all().str.strip_chars().fill_null(""))
-    return frame.with_row_index("row", offset=1)
+    return frame.with_columns(raw["__row"].alias("row"), raw["__parse_error"].alias("parse_error")).select(
+        "row", *ALIASES, "parse_error"
+    )
 
 
 def _lookup_errors(values: pl.Series, check: Callable[[str], str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -153,17 +290,19 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         [raw[c] for c in ("destination", "end_user_country", "end_user_headquarters_country")]
     ).rename("code")
     country_ok, country_bad = _lookup_errors(countries, lambda v: geography.normalize(v, field="country"))
+    country_bad = {value: message.removeprefix("country: ") for value, message in country_bad.items()}
     reasons.append(
         pl.when(pl.col("destination").is_null() | (pl.col("destination") == ""))
-        .then(pl.lit("destination: a country code is required (ISO 3166-1 alpha-2, e.g. CN)"))
+        .then(pl.lit("destination: a country is required (an ISO 3166-1 code such as CN, or a name)"))
         .when(pl.col("destination").is_in(list(country_bad)))
-        .then(pl.format("destination: unknown country code '{}'", pl.col("destination")))
+        .then(pl.format("destination: {}", pl.col("destination").replace_strict(country_bad, default=None)))
     )
     for column in ("end_user_country", "end_user_headquarters_country"):
         reasons.append(
-            pl.when(pl.col(column).is_in(list(country_bad))).then(
-                pl.format(f"{column}: unknown country code '{{}}'", pl.col(column))
-            )
+            pl.when(pl.col(column).is_in(list(country_bad)))
+            .then(pl.format(f"{column}: {{}}", pl.col(column).replace_strict(country_bad, default=None)))
+            .when((pl.col(column) != "") & (pl.col("end_user_name") == ""))
+            .then(pl.lit(f"{column}: given without end_user_name (name the end user, or leave it out)"))
         )
     quantity = pl.col("quantity").cast(pl.Int64, strict=False)
     reasons.append(
@@ -200,8 +339,13 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
             .when(pl.col(column).str.contains("\x00", literal=True))
             .then(pl.lit(f"{column}: must not contain a NUL character"))
         )
+    if "parse_error" not in raw.columns:
+        raw = raw.with_columns(pl.lit("").alias("parse_error"))
     checked = raw.with_columns(
-        pl.concat_str([r for r in reasons], separator="; ", ignore_nulls=True).alias("reason")
+        pl.when(pl.col("parse_error") != "")
+        .then(pl.col("parse_error"))
+        .otherwise(pl.concat_str([r for r in reasons], separator="; ", ignore_nulls=True))
+        .alias("reason")
     ).with_columns(pl.when(pl.col("reason") == "").then(None).otherwise(pl.col("reason")).alias("reason"))
     bad = checked.filter(pl.col("reason").is_not_null()).select("row", "reason", *ALIASES)
     good = checked.filter(pl.col("reason").is_null())

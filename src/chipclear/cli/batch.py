@@ -21,6 +21,7 @@ from rich.progress import Progress as RichProgressBar
 from rich.text import Text
 
 from chipclear.cli._common import console, err_console, handle_errors, parse_date, print_json
+from chipclear.cli.fail_on import VERDICT_OUTCOMES, FailOnOpt, exit_for, outcomes_of, parse_fail_on
 
 
 class _RateColumn(ProgressColumn):
@@ -107,6 +108,7 @@ def batch_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    fail_on: FailOnOpt = None,
 ) -> None:
     """Decide every line of an order book; bad rows go to their own file; interrupt and re-run to resume."""
     from chipclear.batch.engine import DEFAULT_DECIDER
@@ -114,6 +116,7 @@ def batch_command(
     from chipclear.batch.runner import BatchOptions, run_batch
     from chipclear.errors import InputError
 
+    wanted = parse_fail_on(fail_on)
     if not str(out).endswith(".parquet"):
         raise InputError(f"--out: {out} must end in .parquet", field="out")
     if batch_size < 1:
@@ -148,14 +151,33 @@ def batch_command(
         raise SystemExit(130) from None
     if as_json:
         print_json({"summary": result.summary, "timings": result.timings})
-        return
-    print_summary(result.summary, console)
-    console.print(
-        f"{result.decided:,} {'changed lines' if options.recheck else 'decisions'} -> {result.out}; "
-        f"{result.bad:,} bad rows -> {result.bad_rows}" + (f"; report {result.report}" if result.report else "")
-    )
-    if result.resumed:
-        console.print("(resumed from a checkpoint)")
+    else:
+        print_summary(result.summary, console)
+        console.print(
+            f"{result.decided:,} {'changed lines' if options.recheck else 'decisions'} -> {result.out}; "
+            f"{result.bad:,} bad rows -> {result.bad_rows}" + (f"; report {result.report}" if result.report else "")
+        )
+        if result.resumed:
+            console.print("(resumed from a checkpoint)")
+    if wanted:
+        exit_for(wanted, _outcomes(result.out, result.bad))
+
+
+def _outcomes(out: Path, bad_rows: int) -> set[str]:
+    """The outcomes in a decisions file: verdicts, restricted-party hits (a hit in the ``screening`` JSON has a
+    ``determination`` of match or possible, as ``screening_matched`` reads it)."""
+    import polars as pl  # imported here: `chipclear --help` stays fast
+
+    frame = pl.scan_parquet(out)
+    columns = frame.collect_schema().names()
+    if "verdict" not in columns:
+        return outcomes_of([], bad_rows=bad_rows)
+    verdicts = frame.filter(pl.col("verdict").is_in(list(VERDICT_OUTCOMES))).select("verdict").unique().collect()
+    matched = False
+    if "screening" in columns:
+        hits = pl.col("screening").str.contains(r'"determination":\s*"(match|possible)"|"hits":\s*\[\s*\{')
+        matched = bool(frame.select(hits.any()).collect().item())
+    return outcomes_of(verdicts["verdict"].to_list(), matched=matched, bad_rows=bad_rows)
 
 
 def register(app: typer.Typer) -> None:

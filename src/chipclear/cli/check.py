@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
+from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on, screening_matched
 from chipclear.decision import Decision, EndUse, ImportEntry, OrderLine, ParentLink, Party
 from chipclear.determination import TimelineResult, determine, diff, timeline
 from chipclear.errors import InputError
@@ -148,7 +149,10 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def check_cmd(
         item: Annotated[str, typer.Option("--item", help="Catalog id or alias, e.g. H100")],
-        to: Annotated[str, typer.Option("--to", help="Destination, ISO 3166-1 alpha-2 (HK is treated as CN)")],
+        to: Annotated[
+            str,
+            typer.Option("--to", help="Destination: ISO code or country name, e.g. CN or China (HK is treated as CN)"),
+        ],
         quantity: Annotated[int, typer.Option("--quantity", min=1)] = 1,
         date: Annotated[str | None, typer.Option("--date", help="Ship date YYYY-MM-DD (default today)")] = None,
         end_user: Annotated[str | None, typer.Option("--end-user", help="End user name (screened)")] = None,
@@ -199,9 +203,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         layer: LayerOpt = "enforced",
         json_out: JsonOpt = False,
+        fail_on: FailOnOpt = None,
     ) -> None:
         """Decide one order line: NLR, license exception, license required, prohibited or hold, with reasons.
         The item is a chip, a system or an AI model (its weights: export, reexport or in-country transfer)."""
+        wanted = parse_fail_on(fail_on)
         geo = load_geography()
         dest = geo.normalize(to, field="to")
         parties = []
@@ -260,12 +266,13 @@ def register(app: typer.Typer) -> None:
                     "[dim]Licenses on file were not consulted and this check was not recorded: give --api-key (or"
                     " set CHIPCLEAR_API_KEY) to check through the ledger.[/dim]"
                 )
+        exit_for(wanted, outcomes_of([decision.verdict.value], matched=screening_matched(decision.screening)))
 
     @app.command("timeline")
     @handle_errors
     def timeline_cmd(
         item: Annotated[str, typer.Argument(help="Catalog id or alias")],
-        to: Annotated[str, typer.Option("--to", help="Destination, ISO 3166-1 alpha-2")],
+        to: Annotated[str, typer.Option("--to", help="Destination: ISO code or country name")],
         end_user_hq: Annotated[str | None, typer.Option("--end-user-hq")] = None,
         until: Annotated[str | None, typer.Option("--until", help="Last date (default today)")] = None,
         layer: LayerOpt = "enforced",

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.decision import OrderLine, Party
 from chipclear.errors import InputError
+from chipclear.geography import load_geography
 from chipclear.ledger import audit, services, users
 from chipclear.ledger import backup as backup_mod
 from chipclear.ledger.db import Ledger, current_revision, head_revision, make_engine, open_ledger, upgrade
@@ -61,7 +62,7 @@ CheckpointKeyOpt = Annotated[
     ),
 ]
 ItemsOpt = Annotated[list[str], typer.Option("--item", help="Catalog id or ECCN (repeatable)")]
-DestOpt = Annotated[list[str], typer.Option("--destination", help="ISO 3166-1 alpha-2 code (repeatable)")]
+DestOpt = Annotated[list[str], typer.Option("--destination", help="ISO 3166-1 code or country name (repeatable)")]
 EndUserOpt = Annotated[list[str] | None, typer.Option("--end-user", help="End user NAME or NAME@CC (repeatable)")]
 UltOpt = Annotated[
     list[str] | None, typer.Option("--ultimate-consignee", help="Ultimate consignee NAME or NAME@CC (repeatable)")
@@ -100,9 +101,11 @@ def _run(api_key: str | None, work: Callable[[Session, User], T]) -> T:
 
 
 def _party(spec: str, role: str) -> Party:
+    """NAME or NAME@COUNTRY (a code or a country name: "Huawei@CN", "Example Pte Ltd@Singapore")."""
     name, country = spec, None
-    if len(spec) > 3 and spec[-3] == "@" and spec[-2:].isalpha():
-        name, country = spec[:-3], spec[-2:].upper()
+    if "@" in spec:
+        name, where = spec.rsplit("@", 1)
+        country = load_geography().normalize(where, field=role.replace("_", "-") + " country")
     if not name.strip():
         raise InputError(f"--{role.replace('_', '-')}: a party needs a name", field=role)
     return Party(name=name.strip(), role=role, country=country)
@@ -438,7 +441,7 @@ def _line_text(sl: ShipmentLine, shipped: services.ShippedLine) -> str:
 def ship_command(
     item: Annotated[str | None, typer.Option("--item", help="Catalog id or alias")] = None,
     quantity: Annotated[int, typer.Option("--quantity", help="Units")] = 1,
-    destination: Annotated[str | None, typer.Option("--destination", help="ISO 3166-1 alpha-2")] = None,
+    destination: Annotated[str | None, typer.Option("--destination", help="ISO code or country name")] = None,
     ship_date: Annotated[str | None, typer.Option("--ship-date", help="YYYY-MM-DD (default today)")] = None,
     value: Annotated[float | None, typer.Option("--value", help="Line value, USD")] = None,
     end_user: EndUserOpt = None,
@@ -465,7 +468,7 @@ def ship_command(
             OrderLine(
                 item=item,
                 quantity=quantity,
-                destination=destination.upper(),
+                destination=destination,
                 ship_date=day,
                 value_usd=value,
                 parties=_parties(end_user, ultimate_consignee, intermediate_consignee, purchaser),

@@ -12,7 +12,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
+from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on
 from chipclear.errors import InputError, NotFound
+from chipclear.geography import load_geography
 from chipclear.screening import (
     ListStore,
     PartyRegistry,
@@ -93,12 +95,12 @@ def _read_parties(path: Path) -> list[tuple[int, KnownParty]]:
             name = (row.get("name") or "").strip()
             if not name:
                 raise InputError(f"{path}: row {line}: field 'name' is empty", field="name")
-            country = (row.get("country") or "").strip().upper() or None
-            if country is not None and (len(country) != 2 or not country.isalpha()):
-                raise InputError(
-                    f"{path}: row {line}: field 'country' {country!r} is not an ISO 3166-1 alpha-2 code",
-                    field="country",
-                )
+            country = (row.get("country") or "").strip() or None
+            if country is not None:
+                try:
+                    country = load_geography().normalize(country, field="country")
+                except InputError as exc:
+                    raise InputError(f"{path}: row {line}: {exc.message}", field="country") from None
             parties.append((line, KnownParty(name, country, (row.get("address") or "").strip() or None)))
     return parties
 
@@ -116,6 +118,28 @@ def ledger_reviews() -> ReviewSnapshot:
         ledger.close()
 
 
+class _ReviewsOnDemand:
+    """The ledger's reviews, read the first time a hit is looked up: a name with no hit never opens the ledger
+    (which costs about half a second of imports and connection on the command line)."""
+
+    def __init__(self) -> None:
+        self._snapshot: ReviewSnapshot | None = None
+
+    def _reviews(self) -> ReviewSnapshot:
+        if self._snapshot is None:
+            self._snapshot = ledger_reviews()
+        return self._snapshot
+
+    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> Any:
+        raise InputError("reviews are recorded with `chipclear reviews add`", field="reviews")
+
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> Any:
+        return self._reviews().is_suppressed(party_name, entry_id, entry_hash)
+
+    def decisions(self) -> list[Any]:
+        return self._reviews().decisions()
+
+
 def _screen_file(
     path: Path,
     out: Path | None,
@@ -124,7 +148,8 @@ def _screen_file(
     remember: bool,
     sources: list[str] | None = None,
     limit: int = 10,
-) -> None:
+) -> bool:
+    """Screen every party of the file; True when any has a hit."""
     parties = _read_parties(path)
     screener = default_screener()
     reviews = ledger_reviews()
@@ -178,7 +203,7 @@ def _screen_file(
                 "results": [{"row": line, **r.to_json()} for line, _, r in results],
             }
         )
-        return
+        return bool(rows)
     flagged = {r["row"] for r in rows}
     console.print(
         f"screened {len(parties)} parties against list {screener.list_version}: "
@@ -187,6 +212,7 @@ def _screen_file(
     stale, reason = screener.staleness()
     if stale:
         console.print(f"[bold red]STALE list: {reason}[/]")
+    return bool(rows)
 
 
 def register(app: typer.Typer) -> None:
@@ -194,7 +220,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def screen(
         name: str = typer.Argument(None, help="Party name to screen."),
-        country: str = typer.Option(None, "--country", help="ISO 3166-1 alpha-2 country of the party."),
+        country: str = typer.Option(None, "--country", help="Country of the party: ISO code or name."),
         address: str = typer.Option(None, "--address", help="Address of the party (qualifies the score)."),
         min_score: float = typer.Option(None, "--min-score", help="Lowest score shown (default: review threshold)."),
         limit: int = typer.Option(10, "--limit", help="Most hits shown."),
@@ -205,18 +231,23 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="With --file: write the hits to this CSV."),
         remember: bool = typer.Option(False, "--remember", help="Add the parties to the re-screening registry."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+        fail_on: FailOnOpt = None,
     ) -> None:
         """Screen a party (or a CSV of parties) against the restricted-party lists."""
         from chipclear.cli import FAST_EXIT
 
         FAST_EXIT["enabled"] = True
+        wanted = parse_fail_on(fail_on, allowed=["match"])
+        if country is not None and country.strip():
+            country = load_geography().normalize(country, field="country")
         if min_score is not None and not 0 <= min_score <= 1:
             raise InputError(f"--min-score {min_score} must be between 0 and 1", field="min_score")
         source_codes = [s for s in sources.split(",") if s.strip()] if sources else None
         if file is not None:
             if name:
                 raise InputError("give a NAME or --file, not both", field="name")
-            _screen_file(file, out, as_json, min_score, remember, source_codes, limit)
+            matched = _screen_file(file, out, as_json, min_score, remember, source_codes, limit)
+            exit_for(wanted, outcomes_of([], matched=matched))
             return
         if not name:
             raise InputError("give a party NAME or --file parties.csv", field="name")
@@ -226,7 +257,7 @@ def register(app: typer.Typer) -> None:
             address,
             limit=limit,
             min_score=min_score,
-            reviews=ledger_reviews(),
+            reviews=_ReviewsOnDemand(),
             sources=source_codes,
         )
         if remember:
@@ -235,6 +266,7 @@ def register(app: typer.Typer) -> None:
             print_json(result.to_json())
         else:
             _print_result(result)
+        exit_for(wanted, outcomes_of([], matched=bool(result.hits)))
 
     @lists_app.command("status")
     @handle_errors

@@ -128,6 +128,8 @@ def _print_orders(report: WhatIfReport) -> None:
         + f"); newly needing a license or on hold: {o['newly_needing_license_or_hold']} "
         f"(${o['newly_needing_license_or_hold_value_usd']:,.2f})"
     )
+    for text in o.get("explanation", []):
+        console.print(f"[yellow]why:[/] {text}")
     for bad in o["bad_rows"]:
         console.print(f"[red]row {bad['row']}: {bad['reason']}[/] (not assessed)")
     if o["transitions"]:

@@ -8,14 +8,19 @@ Hong Kong is resolved to China from 2020-12-23 (FR Doc 2020-28101); Macau is its
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+import pycountry
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
+from chipclear.bounds import Country as CountryText
 from chipclear.errors import DataFileError, InputError
 
 _DATA = resources.files("chipclear.geography") / "data"
@@ -107,22 +112,41 @@ def _load_yaml(name: str) -> Any:
 class Geography:
     """Countries and country groups loaded from the bundled data files."""
 
-    def __init__(self, countries: dict[str, Country], regions: dict[str, Region], groups: GroupsFile) -> None:
+    def __init__(
+        self,
+        countries: dict[str, Country],
+        regions: dict[str, Region],
+        groups: GroupsFile,
+        names: dict[str, str] | None = None,
+    ) -> None:
         self.countries = countries
         self.regions = regions
         self.groups_file = groups
         self.groups = groups.groups
+        self.names = names or {}  # folded name -> code (see country_names())
 
     # -- countries ------------------------------------------------------------------------------------------
     def normalize(self, code: str | None, *, field: str = "country") -> str:
-        """Validate and upper-case an ISO 3166-1 alpha-2 code (or a listed ISO 3166-2 region code)."""
+        """The ISO 3166-1 alpha-2 code (or listed ISO 3166-2 region code) for a code or a country name.
+
+        The one place every door (API, CLI, console, batch) resolves a country: "CN", "cn", "CHN", "China",
+        "People's Republic of China" -> "CN". Anything else is refused, never truncated or guessed."""
         if code is None or not str(code).strip():
-            raise InputError(f"{field}: a country code is required (ISO 3166-1 alpha-2, e.g. CN)", field=field)
-        value = str(code).strip().upper()
-        if value in self.countries or value in self.regions:
-            return value
+            raise InputError(f"{field}: a country is required (an ISO 3166-1 code such as CN, or a name)", field=field)
+        value = str(code).strip()
+        if value.upper() in self.countries or value.upper() in self.regions:
+            return value.upper()
+        found = self.names.get(fold_name(value))
+        if found is not None:
+            return found
+        close = (
+            difflib.get_close_matches(fold_name(value), list(self.names), n=1, cutoff=0.8) if len(value) < 60 else []
+        )
+        hint = f"; did you mean {self.name(self.names[close[0]])} ({self.names[close[0]]})?" if close else ""
         raise InputError(
-            f"{field}: unknown country code {code!r} (use ISO 3166-1 alpha-2, e.g. CN, HK, MO, DE)", field=field
+            f"{field}: unknown country {value[:80]!r} (use an ISO 3166-1 code such as CN or a country name "
+            f"such as China){hint}",
+            field=field,
         )
 
     def name(self, code: str) -> str:
@@ -181,6 +205,56 @@ class Geography:
         return sorted(c for c in codes if self.member(c, group, on).value is True)
 
 
+def fold_name(text: str) -> str:
+    """A country name as compared: accents, case, curly quotes, dots and spacing do not matter."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().replace(".", "")
+    return " ".join(text.split())
+
+
+def country_names(countries: dict[str, Country], regions: dict[str, Region]) -> dict[str, str]:
+    """Every name a user may type for a country: ISO names and alpha-3 codes (pycountry, the Debian iso-codes
+    data), the EAR name (countries.yaml), the aliases in country-aliases.yaml, region names. A name that would
+    mean two countries is a data error."""
+    raw = _load_yaml("country-aliases.yaml") or {}
+    pairs: list[tuple[str, str, str]] = []
+    for code, country in countries.items():
+        pairs.append((country.name, code, "countries.yaml"))
+        if country.ear_name:
+            pairs.append((country.ear_name, code, "countries.yaml ear_name"))
+        iso = pycountry.countries.get(alpha_2=code)
+        if iso is not None:
+            for attr in ("name", "official_name", "common_name", "alpha_3"):
+                if getattr(iso, attr, None):
+                    pairs.append((getattr(iso, attr), code, f"ISO 3166-1 {attr}"))
+    for code, aliases in (raw.get("aliases") or {}).items():
+        if code not in countries:
+            raise DataFileError(f"geography/data/country-aliases.yaml: unknown country code {code!r}")
+        pairs.extend((alias, code, "country-aliases.yaml") for alias in aliases)
+    pairs.extend((region.name, code, "countries.yaml regions") for code, region in regions.items())
+    names: dict[str, str] = {}
+    for name, code, source in pairs:
+        key = fold_name(name)
+        if names.get(key, code) != code:
+            raise DataFileError(f"geography/data: country name {name!r} ({source}) means both {names[key]} and {code}")
+        names[key] = code
+    return names
+
+
+def country_code(value: Any, info: Any = None) -> str:
+    """Pydantic validator for a country field: the resolved code, or a validation error naming the value."""
+    field = getattr(info, "field_name", None) or "country"
+    try:
+        return load_geography().normalize(value if isinstance(value, str) else None, field=field)
+    except InputError as exc:
+        raise PydanticCustomError("country", exc.message.removeprefix(f"{field}: ")) from None
+
+
+CountryCode = Annotated[CountryText, AfterValidator(country_code)]
+"""A country field of an input model: within the bounds of ``chipclear.bounds.Country``, an ISO code or a country
+name; holds the resolved code."""
+
+
 @lru_cache(maxsize=1)
 def load_geography() -> Geography:
     raw_countries = _load_yaml("countries.yaml")
@@ -195,7 +269,18 @@ def load_geography() -> Geography:
         for m in group.members:
             if m.country not in countries:
                 raise DataFileError(f"geography/data/country-groups.yaml: group {name}: unknown country {m.country}")
-    return Geography(countries, regions, groups)
+    return Geography(countries, regions, groups, country_names(countries, regions))
 
 
-__all__ = ["Country", "CountryGroup", "Geography", "Membership", "MembershipAnswer", "Region", "load_geography"]
+__all__ = [
+    "Country",
+    "CountryCode",
+    "CountryGroup",
+    "Geography",
+    "Membership",
+    "MembershipAnswer",
+    "Region",
+    "country_code",
+    "fold_name",
+    "load_geography",
+]

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from chipclear.bounds import Country, Identifier, Name, Reason, no_nul
+from chipclear.bounds import Identifier, Name, Reason, no_nul
 from chipclear.errors import Conflict, InputError
+from chipclear.geography import CountryCode
 from chipclear.ledger import audit
 from chipclear.ledger.db import Ledger
 from chipclear.ledger.reviews import LedgerReviewStore
@@ -21,8 +22,10 @@ from chipclear.screening.views import ReviewAnswer, ReviewView
 
 
 class ScreenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: Annotated[str, AfterValidator(no_nul)] = Field(min_length=1, max_length=500)
-    country: Country | None = Field(None, description="ISO 3166-1 alpha-2")
+    country: CountryCode | None = Field(None, description="ISO 3166-1 code or country name (resolved)")
     address: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=1000)
     limit: int = Field(10, ge=1, le=100)
     min_score: float | None = Field(
@@ -34,8 +37,10 @@ class ScreenRequest(BaseModel):
 
 
 class ReviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     party_name: Name = Field(min_length=1)  # stored: the ledger's bound, chipclear.bounds
-    country: Country | None = None
+    country: CountryCode | None = None
     entry_id: Identifier = Field(min_length=1)
     entry_hash: Identifier = Field(min_length=1, max_length=128)
     decision: Literal["not_a_match", "match"]

@@ -29,6 +29,7 @@ from chipclear.bounds import (
 )
 from chipclear.decision import Decision, OrderLine, Party, Reason, Verdict
 from chipclear.errors import Conflict, InputError, NotFound, PermissionDenied
+from chipclear.geography import load_geography
 from chipclear.ledger import audit
 from chipclear.ledger.coverage import (
     COVERAGE_RULE,
@@ -260,6 +261,12 @@ def _check_codes(values: Sequence[str], what: str) -> list[str]:
     return out
 
 
+def _country_codes(values: Sequence[str]) -> list[str]:
+    """License destinations as ISO codes: a code or a country name, resolved by the geography data."""
+    geo = load_geography()
+    return [geo.normalize(v, field="destinations") for v in values]
+
+
 def apply_for_license(
     session: Session,
     actor: Actor,
@@ -281,7 +288,7 @@ def apply_for_license(
     checked(LicenseNumber, application_number, "application_number")
     for i, one in enumerate(items):
         checked(ItemId, one, f"items[{i}]")
-    destinations = [d.upper() for d in _check_codes(destinations, "destinations")]
+    destinations = _country_codes(_check_codes(destinations, "destinations"))
     checked_parties = _check_parties(parties)
     if not any(p["role"] == "end_user" for p in checked_parties):
         raise InputError("parties: an application must name the end user", field="parties")
@@ -459,7 +466,7 @@ def grant_license(
         valid_from=valid_from,
         valid_to=valid_to,
         items=_check_codes(items, "items") if items else list(app.items),
-        destinations=[d.upper() for d in destinations] if destinations else list(app.destinations),
+        destinations=_country_codes(destinations) if destinations else list(app.destinations),
         parties=_check_parties(parties) if parties else list(app.parties),
         quantity_limit=quantity,
         quantity_used=0,

@@ -1,17 +1,16 @@
-"""Country of origin: ISO 3166-1 alpha-2 codes (validated with pycountry)."""
+"""Country of origin: ISO 3166-1 alpha-2 codes, resolved by the geography data like every other country input."""
 
 from __future__ import annotations
 
 import pycountry
 
-from chipclear.errors import InputError
+from chipclear.geography import load_geography
 
 
 def normalise_country(code: str, *, field: str = "origin") -> str:
-    value = code.strip().upper()
-    if len(value) != 2 or pycountry.countries.get(alpha_2=value) is None:
-        raise InputError(f"{field}: {code!r} is not an ISO 3166-1 alpha-2 country code (e.g. CN, TW, MX)", field=field)
-    return value
+    """The ISO code for a code or a country name ("China" -> CN); a region code gives its country."""
+    geo = load_geography()
+    return geo.country_of(geo.normalize(code, field=field))
 
 
 def country_name(code: str) -> str:

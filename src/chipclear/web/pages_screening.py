@@ -86,7 +86,8 @@ def screening(request: Request, name: str = "", country: str = "") -> HTMLRespon
             req = ScreenRequest(name=name.strip(), country=country.strip() or None)
             result = _with_entries(screen_one(ledger_of(request), tx.actor, req).to_json())
         except ValidationError as exc:
-            error = str(exc.errors()[0]["msg"])
+            first = exc.errors()[0]
+            error = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
         except ChipclearError as exc:
             error = exc.message
     status = default_screener()

@@ -20,6 +20,7 @@ from chipclear.bounds import Quantity, ValueUSD, checked
 from chipclear.catalog import load_catalog
 from chipclear.decision import EndUse, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
+from chipclear.geography import load_geography
 from chipclear.ledger import services, sessions
 from chipclear.ledger.roles import allowed
 from chipclear.web import pages_items, pages_ledger, pages_models, pages_screening, pages_users
@@ -169,19 +170,31 @@ _FORM_DEFAULTS: dict[str, Any] = {
 
 
 def _countries() -> list[tuple[str, str]]:
-    from chipclear.geography import load_geography
-
     geo = load_geography()
     return sorted(((c.code, c.name) for c in geo.countries.values()), key=lambda cn: cn[1])
 
 
 def _code(value: str, field: str) -> str | None:
-    value = value.strip().upper()
-    if not value:
+    """A country field: blank, or an ISO code or country name resolved by the geography data (never truncated)."""
+    if not str(value).strip():
         return None
-    if len(value) != 2 or not value.isalpha():
-        raise InputError(f"{field}: {value!r} is not a two-letter ISO country code", field=field)
-    return value
+    return load_geography().normalize(str(value), field=field)
+
+
+def _unused_party_fields(form: dict[str, Any]) -> None:
+    """A party's country or headquarters without the party's name would be dropped: refuse it instead."""
+    for name_field, label, fields in (
+        ("end_user", "end user", (("end_user_country", "end user country"), ("end_user_hq", "end user headquarters"))),
+        ("consignee", "ultimate consignee", (("consignee_country", "consignee country"),)),
+    ):
+        if str(form[name_field]).strip():
+            continue
+        for field, field_label in fields:
+            if str(form[field]).strip():
+                raise InputError(
+                    f"{field_label}: give the {label}'s name too (a {field_label} without a {label} is not used)",
+                    field=field,
+                )
 
 
 def order_line_from_form(form: dict[str, Any]) -> OrderLine:
@@ -216,6 +229,8 @@ def _order_line(form: dict[str, Any], quantity: int, ship_date: dt.date | None, 
     destination = _code(str(form["destination"]), "destination")
     if destination is None:
         raise InputError("destination: choose a country", field="destination")
+    _unused_party_fields(form)
+    _code(str(form["origin"]), "country of origin")
     parties = []
     if str(form["end_user"]).strip():
         parties.append(

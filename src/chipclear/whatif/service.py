@@ -108,6 +108,7 @@ def _add_verdicts(
     )
     if orders is not None:
         report.orders = verdicts.order_book_impact(base, drafted, draft.actions, cat, orders, layer)
+        report.notes += [f"order book: {text}" for text in report.orders["explanation"]]
         report.notes.append(verdicts.SCREENING_NOTE)
 
 

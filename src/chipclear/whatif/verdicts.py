@@ -220,7 +220,10 @@ def order_book_impact(
     with counts and value (USD) by transition."""
     geo = geography or load_geography()
     validate(drafted, geo)
+    draft_actions = list(draft_actions)
     ids = {a.id for a in draft_actions}
+    effective = min((a.effective for a in draft_actions), default=None)
+    before_effective = 0
     lines, bad = order_lines(orders, catalog, geo)
     changed: list[dict[str, Any]] = []
     value_by: dict[str, float] = {}
@@ -233,6 +236,8 @@ def order_book_impact(
     decided: dict[tuple[Any, ...], tuple[Decision, Decision]] = {}
     for row, line in lines:
         when = on or line.ship_date or dt.date.today()
+        if effective is not None and when < effective:
+            before_effective += 1
         period = period_of(when, dates)
         key = _decision_key(line, period)
         if key not in decided:
@@ -283,8 +288,37 @@ def order_book_impact(
             k: {"lines": count_by[k], "value_usd": round(value_by.get(k, 0.0), 2)} for k in sorted(count_by)
         },
         "changes": changed,
+        "lines_before_draft_effective": before_effective,
+        "explanation": explain_order_changes(len(lines), len(bad), len(changed), before_effective, effective, on),
         "note": SCREENING_NOTE,
     }
+
+
+def explain_order_changes(
+    lines: int, bad: int, changed: int, before_effective: int, effective: dt.date | None, on: dt.date | None
+) -> list[str]:
+    """Why fewer lines change than a reader may expect, above all why none do: a zero is never left unexplained."""
+    out: list[str] = []
+    if lines == 0:
+        out.append(f"no line of the order book could be assessed ({bad} bad rows): nothing can change")
+        return out
+    dated = f"decided as of {on}" if on else "decided on its ship date"
+    if effective is not None and before_effective == lines:
+        out.append(
+            f"every line ({lines}) is {dated}, before the draft takes effect on {effective}: the draft applies to "
+            "none of them, so no line can change; lines shipping on or after that date would be assessed under it"
+        )
+    elif effective is not None and before_effective:
+        out.append(
+            f"{before_effective} of {lines} lines are {dated.replace('its', 'their')}, before the draft takes effect"
+            f" on {effective}: the draft cannot change them"
+        )
+    if changed == 0 and before_effective < lines:
+        out.append(
+            f"the draft is in force for {lines - before_effective} lines but changes none of their decisions (their "
+            "items, destinations and parties are not ones the draft's tests decide differently)"
+        )
+    return out
 
 
 def china_counts(rules: RuleSet, catalog: Catalog, day: dt.date, layer: Layer, geo: Geography) -> dict[str, Any]:
@@ -310,4 +344,12 @@ def china_counts(rules: RuleSet, catalog: Catalog, day: dt.date, layer: Layer, g
     }
 
 
-__all__ = ["china_counts", "destination_impact", "order_book_impact", "order_lines", "summary", "why"]
+__all__ = [
+    "china_counts",
+    "destination_impact",
+    "explain_order_changes",
+    "order_book_impact",
+    "order_lines",
+    "summary",
+    "why",
+]

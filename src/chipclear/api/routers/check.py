@@ -45,8 +45,8 @@ def check(
 def timeline(
     request: Request,
     item: str,
-    to: str = Query(..., min_length=1, max_length=10, description="Destination, ISO 3166-1 alpha-2"),
-    end_user_hq: str | None = Query(None, max_length=10),
+    to: str = Query(..., min_length=1, max_length=100, description="Destination: ISO 3166-1 code or country name"),
+    end_user_hq: str | None = Query(None, max_length=100),
     until: dt.date | None = None,
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),

@@ -6,13 +6,12 @@ import datetime as dt
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, transaction
 from chipclear.bounds import (
     MAX_LIST,
     MAX_PARTIES,
-    Country,
     ItemId,
     LicenseNumber,
     Name,
@@ -22,6 +21,7 @@ from chipclear.bounds import (
     Role,
     ValueUSD,
 )
+from chipclear.geography import CountryCode
 from chipclear.ledger import services
 from chipclear.ledger.views import (
     ApplicationView,
@@ -35,14 +35,18 @@ router = APIRouter(tags=["licenses"])
 
 
 class PartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: Name
     role: Role = "end_user"
-    country: Country | None = None
+    country: CountryCode | None = None
 
 
 class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     items: list[ItemId] = Field(min_length=1, max_length=MAX_LIST)
-    destinations: list[Country] = Field(min_length=1, max_length=MAX_LIST)
+    destinations: list[CountryCode] = Field(min_length=1, max_length=MAX_LIST)
     parties: list[PartyIn] = Field(default_factory=list, max_length=MAX_PARTIES)
     quantity: Quantity | None = None
     value_usd: ValueUSD | None = None
@@ -52,17 +56,23 @@ class ApplicationIn(BaseModel):
 
 
 class SubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     application_number: LicenseNumber
     submitted_on: dt.date | None = None
 
 
 class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     status: Literal["denied", "returned", "withdrawn"]
     reason: Reason
     decided_on: dt.date | None = None
 
 
 class GrantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     number: LicenseNumber
     valid_from: dt.date
     valid_to: dt.date

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, ledger_of, transaction
 from chipclear.ledger.screening import ReviewRequest, ScreenRequest, record_review, review_store, screen_one
@@ -18,6 +18,8 @@ MAX_BATCH = 500
 
 
 class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     parties: list[ScreenRequest] = Field(min_length=1, max_length=MAX_BATCH)
 
 

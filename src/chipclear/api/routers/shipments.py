@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import LedgerHolder, api_key, transaction
 from chipclear.api.errors import NotAvailable
@@ -27,12 +27,16 @@ LineId = Path(ge=1, le=2**31 - 1)
 
 
 class ShipmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     lines: list[OrderLine] = Field(min_length=1, max_length=1000)
     reference: Identifier | None = None
     license_number: LicenseNumber | None = None
 
 
 class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reason: Reason
     license_number: LicenseNumber | None = None
 

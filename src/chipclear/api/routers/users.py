@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, transaction
 from chipclear.bounds import Identifier, Role
@@ -16,6 +16,8 @@ router = APIRouter(tags=["users"])
 
 
 class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: Identifier = Field(min_length=1)
     role: Role = Field(max_length=20, description="viewer, analyst, approver or admin")
 
