@@ -111,6 +111,7 @@ class ImportEntry(BaseModel):
     value_usd: ValueUSD | None = None  # customs value; default: the line's value
     end_use: Identifier | None = None  # Section 232 end-use exemption key, e.g. us_datacenter
     claims: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)  # e.g. 9903.88.69, usmca
+    entry_type: Identifier | None = None  # section321 (de minimis), formal or informal; None: not stated
 
 
 class OrderLine(BaseModel):

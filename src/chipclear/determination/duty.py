@@ -43,6 +43,7 @@ def import_duty(line: OrderLine, item: Any, on: dt.date) -> tuple[dict[str, Any]
         item=item if getattr(item, "kind", None) in ("accelerator", "hbm") else None,
         end_use=entry.end_use,
         claims=entry.claims,
+        entry_type=entry.entry_type,
     ).to_json()
     if result["status"] == "determined":
         amount = (

@@ -163,6 +163,7 @@ _FORM_DEFAULTS: dict[str, Any] = {
     "end_use": "",
     "hts": "",
     "origin": "",
+    "entry_type": "",
     "supercomputer": False,
     "advanced_node_ic_production": False,
     "military": False,
@@ -278,7 +279,10 @@ def duty_for(form: dict[str, Any], line: OrderLine) -> tuple[dict[str, Any] | No
         from chipclear import tariffs
 
         item = load_catalog().get(line.item)
-        result = tariffs.duty(hts, origin, line.ship_date or dt.date.today(), line.value_usd, item)
+        entry_type = str(form.get("entry_type") or "").strip() or None
+        result = tariffs.duty(
+            hts, origin, line.ship_date or dt.date.today(), line.value_usd, item, entry_type=entry_type
+        )
     except ModuleNotFoundError:
         return None, "import duty: the duty calculator is not installed"
     except ChipclearError as exc:

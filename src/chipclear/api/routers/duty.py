@@ -33,12 +33,15 @@ def duty(
     item: str | None = Query(None, max_length=200),
     end_use: str | None = Query(None, max_length=100),
     claims: list[str] = Query(default_factory=list, max_length=20),
+    entry_type: str | None = Query(None, max_length=40, description="section321, formal or informal (de minimis)"),
     key: str | None = Depends(api_key),
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
         tx.require("read")
     tariffs = optional_module("chipclear.tariffs", "the import-duty calculator")
-    result = tariffs.duty(hts, origin, entry_date or dt.date.today(), value, _item(item), end_use, claims)
+    result = tariffs.duty(
+        hts, origin, entry_date or dt.date.today(), value, _item(item), end_use, claims, entry_type=entry_type
+    )
     data: dict[str, Any] = result.to_json()
     return data
 
@@ -55,9 +58,12 @@ def duty_timeline(
     item: str | None = Query(None, max_length=200),
     end_use: str | None = Query(None, max_length=100),
     claims: list[str] = Query(default_factory=list, max_length=20),
+    value: float | None = Query(None, ge=0, le=1e13),
+    entry_type: str | None = Query(None, max_length=40, description="section321, formal or informal (de minimis)"),
     key: str | None = Depends(api_key),
 ) -> list[dict[str, Any]]:
     with transaction(request, key) as tx:
         tx.require("read")
     tariffs = optional_module("chipclear.tariffs", "the import-duty calculator")
-    return [seg.to_json() for seg in tariffs.timeline(hts, origin, _item(item), end_use, claims)]
+    segments = tariffs.timeline(hts, origin, _item(item), end_use, claims, value=value, entry_type=entry_type)
+    return [seg.to_json() for seg in segments]
