@@ -133,11 +133,27 @@ class Row:
     after: list[Reason]  # reasons after them (verdict, events)
     missing: list[str]
 
-    def patch(self, on: dt.date, names: list[tuple[str, str]]) -> Row:
-        """This row for the date ``on`` and the (placeholder, name) pairs."""
-        subs = ([(self.rep.isoformat(), on.isoformat())] if on != self.rep else []) + names
+    def patch(
+        self,
+        on: dt.date,
+        names: list[tuple[str, str]],
+        memo: dict[tuple[int, dt.date], tuple[dict[str, Any], dict[str, Any]]] | None = None,
+    ) -> Row:
+        """This row for the date ``on`` and the (placeholder, name) pairs (``memo``: patched classifications, by
+        the identity of the row's classification and the date; names never appear in a classification)."""
+        dated = [(self.rep.isoformat(), on.isoformat())] if on != self.rep else []
+        subs = dated + names
         if not subs:
             return self
+        classification = self.classification
+        if dated:
+            mkey = (id(self.classification), on)
+            held = memo.get(mkey) if memo is not None else None
+            if held is None or held[0] is not self.classification:
+                held = (self.classification, _sub_json(self.classification, dated))
+                if memo is not None:
+                    memo[mkey] = held
+            classification = held[1]
         return Row(
             rep=on,
             verdict=self.verdict,
@@ -146,7 +162,7 @@ class Row:
                 e.model_copy(update={"conditions": [_sub(c, subs) for c in e.conditions]})
                 for e in self.license_exceptions
             ],
-            classification=_sub_json(self.classification, subs),
+            classification=classification,
             before=[_sub_reason(r, subs) for r in self.before],
             after=[_sub_reason(r, subs) for r in self.after],
             missing=[_sub(m, subs) for m in self.missing],
@@ -322,6 +338,12 @@ class DecisionTable:
         self.rows: dict[TableKey, Row] = {}
         self._merged: dict[int, MergedLicensing] = {}
         self._items: dict[str, Any] = {}
+        self._classified: dict[tuple[str, dt.date], Any] = {}  # classification per item and representative date
+        self._memo: dict[tuple[object, ...], Any] = {}  # the evaluator's memo (destination-set answers)
+        self._cls_json: dict[tuple[str, dt.date], dict[str, Any]] = {}
+        self._cls_on: dict[
+            tuple[int, dt.date], tuple[dict[str, Any], dict[str, Any]]
+        ] = {}  # a row's classification patched to a date
         self.compiled = 0  # rows compiled by this object (not loaded from disk)
         self.cache_path: Path | None = None
 
@@ -338,18 +360,26 @@ class DecisionTable:
     ) -> DecisionTable:
         """The table for these data (default: the bundled ones), loaded from the disk cache when ``cache``.
         One table per data versions is kept in memory for the process."""
+        given = (rules, catalog, geography, models)
+        fast = (*map(id, given), layer, cache)
+        same = _BY_OBJECTS.get(fast)
+        if same is not None and all(a is b for a, b in zip(same[0], given, strict=True)) and same[1].version in _LIVE:
+            return same[1]  # the same objects as last time (None = the bundled data, loaded once per process)
         rules, catalog, geography = rules or load_rules(), catalog or load_catalog(), geography or load_geography()
         models = models or load_models()
         token = cls.version_of(rules, catalog, geography, layer, models)
         found = _LIVE.get(token)
-        if found is not None:
+        if found is not None and (found.cache_path is not None) == cache:
             return found
         table = cls(rules, catalog, geography, layer, models)
         table.version = token
         if cache:
             table.cache_path = cache_dir() / f"table-{token}.pickle"
             table._load()
+        while len(_LIVE) >= MAX_LIVE:  # drafts come and go: keep the most recent tables only
+            _LIVE.pop(next(iter(_LIVE)))
         _LIVE[token] = table
+        _BY_OBJECTS[fast] = (given, table)
         return table
 
     @staticmethod
@@ -474,7 +504,20 @@ class DecisionTable:
     def _compile(self, key: TableKey) -> Row:
         rep = self.representative(key.period)
         line = self.line_of(key, rep)
-        prep = engine.prepare(line, rep, self.layer, self.rules, self.catalog, self.geography, self.models)
+        cls = self._classified.get((key.item, rep))
+        prep = engine.prepare(
+            line,
+            rep,
+            self.layer,
+            self.rules,
+            self.catalog,
+            self.geography,
+            self.models,
+            cls=cls,
+            merged=self._merged_for(key.period),
+            memo=self._memo,
+        )
+        self._classified[(key.item, rep)] = prep.cls
         self._items.setdefault(key.item, prep.cls.item)
         split = len(prep.st.reasons)
         verdict, review, exceptions = engine.conclude_state(line, prep, self.geography)
@@ -484,11 +527,17 @@ class DecisionTable:
             verdict=verdict,
             review_policy=review,
             license_exceptions=exceptions,
-            classification=prep.cls.to_json(),
+            classification=self._classification_json(key.item, rep, prep.cls),
             before=prep.st.reasons[:split],
             after=prep.st.reasons[split:],
             missing=list(prep.st.missing),
         )
+
+    def _classification_json(self, item: str, rep: dt.date, cls: Any) -> dict[str, Any]:
+        found = self._cls_json.get((item, rep))
+        if found is None:
+            found = self._cls_json[(item, rep)] = cls.to_json()
+        return found
 
     def row(self, key: TableKey) -> Row:
         """The compiled row of ``key`` (compiled on first use)."""
@@ -540,7 +589,7 @@ class DecisionTable:
             # A finding changes the outcome: decide the line through the engine, as determine() does.
             prep = engine.prepare(line, on, self.layer, self.rules, self.catalog, self.geography, self.models)
             return engine.conclude(line, prep, check, self.geography)
-        row = row.patch(on, names)
+        row = row.patch(on, names, self._cls_on)
         middle = engine.State()
         engine.apply_parties(check, middle)
         return engine.decision_of(
@@ -557,7 +606,9 @@ class DecisionTable:
         )
 
 
+MAX_LIVE = 8  # tables kept in memory per process
 _LIVE: dict[str, DecisionTable] = {}
+_BY_OBJECTS: dict[tuple[Any, ...], tuple[tuple[Any, ...], DecisionTable]] = {}
 _VERSIONS: dict[int, tuple[Any, str]] = {}
 
 

@@ -56,14 +56,39 @@ class Evaluator:
     """Evaluates conditions on the facts. ``assume`` fixes group memberships that the geography data leaves unknown
     (one branch of a case split); every unknown membership met is recorded in ``unknown_members``."""
 
-    def __init__(self, facts: Facts, geo: Geography, assume: dict[Membership, bool] | None = None) -> None:
+    def __init__(
+        self,
+        facts: Facts,
+        geo: Geography,
+        assume: dict[Membership, bool] | None = None,
+        memo: dict[tuple[object, ...], tuple[Outcome, set[Membership]]] | None = None,
+    ) -> None:
         self.facts = facts
         self.geo = geo
         self.assume = assume or {}
         self.unknown_members: set[Membership] = set()
+        # ``memo``: answers of ``country_in`` shared by evaluators over the same geography and rules (a compiled
+        # decision table); it is a pure function of (code, set, date, wording), so replaying it is exact.
+        self.memo = memo if not self.assume else None
 
     # -- destinations -----------------------------------------------------------------------------------------
     def country_in(self, code: str, dset: DestinationSet, out: Outcome, what: str) -> Tri:
+        if self.memo is None:
+            return self._country_in(code, dset, out, what)
+        key = (code, id(dset), self.facts.as_of, what)
+        found = self.memo.get(key)
+        if found is None:
+            alone = Evaluator(self.facts, self.geo)
+            part = Outcome(None)
+            part.value = alone._country_in(code, dset, part, what)
+            found = self.memo[key] = (part, alone.unknown_members)
+        part, unknown = found
+        out.details.extend(part.details)
+        out.missing |= part.missing
+        self.unknown_members |= unknown
+        return part.value
+
+    def _country_in(self, code: str, dset: DestinationSet, out: Outcome, what: str) -> Tri:
         on = self.facts.as_of
         resolved, note = self.geo.resolve(code, on)
         if note:

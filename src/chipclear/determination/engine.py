@@ -376,6 +376,7 @@ class Prepared:
     facts: Facts
     merged: MergedLicensing
     st: State
+    memo: dict[tuple[object, ...], Any] | None = None  # the Evaluator's memo (compiled tables)
 
 
 def prepare(
@@ -386,17 +387,21 @@ def prepare(
     cat: Catalog,
     geo: Geography,
     models: ModelCatalog | None = None,
+    cls: Classification | ModelClassification | None = None,
+    merged: MergedLicensing | None = None,
+    memo: dict[tuple[object, ...], Any] | None = None,
 ) -> Prepared:
-    """The part of ``determine`` that does not depend on screening (inputs already validated)."""
-    model = (models or load_models()).find(line.item)
-    cls: Classification | ModelClassification
-    if model is not None:
-        cls = classify_model(model, on, layer=layer, rules=rules, catalog=models)
-    else:
-        cls = classify(cat.get(line.item), on, layer=layer, rules=rules, catalog=cat)
+    """The part of ``determine`` that does not depend on screening (inputs already validated). A compiled table
+    passes the classification of the item and the licensing rules on ``on`` it already has, and an evaluator memo."""
+    if cls is None:
+        model = (models or load_models()).find(line.item)
+        if model is not None:
+            cls = classify_model(model, on, layer=layer, rules=rules, catalog=models)
+        else:
+            cls = classify(cat.get(line.item), on, layer=layer, rules=rules, catalog=cat)
     facts = build_facts(line, on, geo, cls, cat)
-    merged = licensing_at(rules, on, layer)
-    ev = Evaluator(facts, geo)
+    merged = merged or licensing_at(rules, on, layer)
+    ev = Evaluator(facts, geo, memo=memo)
     st = State()
     if on > rules.data_date:
         st.reasons.append(
@@ -414,7 +419,7 @@ def prepare(
     st.reasons.extend(r for r in cls.trace[:-1] if r.rule.split("#", 1)[-1] in carve_outs)
     st.reasons.extend(cls.trace[-1:])
     _requirements(merged, ev, on, st)
-    return Prepared(on, layer, rules.version, cls, facts, merged, st)
+    return Prepared(on, layer, rules.version, cls, facts, merged, st, memo)
 
 
 def conclude_state(
@@ -424,7 +429,7 @@ def conclude_state(
     st = prep.st
     _military(line, st)
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
-    verdict, review, exceptions = _verdict(prep.merged, Evaluator(prep.facts, geo), st)
+    verdict, review, exceptions = _verdict(prep.merged, Evaluator(prep.facts, geo, memo=prep.memo), st)
     _events(prep.merged, prep.on, st)
     return verdict, review, exceptions
 

@@ -1,7 +1,8 @@
 """Verdict impact of a draft: per destination for every catalog item, and per line of an order book.
 
-Both worlds are decided by ``chipclear.determine`` on the same date, one with the rules in force and one with the
-draft added, so a change can only come from the draft. Parties are not screened here: a draft changes rules, not
+Both worlds are decided as ``chipclear.determine`` decides them (from each world's compiled decision table,
+``chipclear.determination.compiled``, which answers identically) on the same date, one with the rules in force and
+one with the draft added, so a change can only come from the draft. Parties are not screened here: a draft changes rules, not
 restricted-party lists (``chipclear batch`` screens an order book).
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from chipclear.catalog import Catalog
 from chipclear.decision import Decision, EndUse, OrderLine, Party, Reason, Verdict
-from chipclear.determination.engine import determine
+from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.history import DIFF_DESTINATIONS, NoScreening
 from chipclear.determination.merge import validate
 from chipclear.geography import Geography, load_geography
@@ -68,7 +69,16 @@ def why(before: Decision, after: Decision, draft_ids: set[str]) -> list[dict[str
 
 
 def _decide(line: OrderLine, on: dt.date, layer: Layer, rules: RuleSet, cat: Catalog, geo: Geography) -> Decision:
-    return determine(line, as_of=on, layer=layer, rules=rules, catalog=cat, screener=NoScreening(), geography=geo)
+    return _table(rules, cat, geo, layer).decide(line, as_of=on, screener=NO_SCREENING)
+
+
+def _table(rules: RuleSet, cat: Catalog, geo: Geography, layer: Layer) -> DecisionTable:
+    """The compiled decision table of one world (a draft overlay is another rules version: its own table); the
+    rules in force come from the disk cache once compiled."""
+    return DecisionTable.for_current(rules, cat, geo, layer)
+
+
+NO_SCREENING = NoScreening()
 
 
 def destination_impact(
@@ -270,6 +280,7 @@ def order_book_impact(
                 "why": why(before, after, ids),
             }
         )
+    _table(base, catalog, geo, layer).save()  # the world in force is compiled once for every draft
     blocked = {Verdict.LICENSE_REQUIRED.value, Verdict.PROHIBITED.value, Verdict.HOLD.value}
     newly_blocked = [c for c in changed if c["after"]["verdict"] in blocked and c["before"]["verdict"] not in blocked]
     return {
