@@ -9,7 +9,7 @@ from typing import Any
 
 from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import Decision, OrderLine, Party
-from chipclear.determination.engine import determine
+from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.merge import change_dates
 from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
@@ -32,6 +32,9 @@ class NoScreening:
     @property
     def hits(self) -> tuple[()]:
         return ()
+
+
+NO_SCREENING = NoScreening()
 
 
 class _Screened:
@@ -149,6 +152,12 @@ def _relevant(causes: list[dict[str, str]], reasons: list[dict[str, Any]]) -> li
     return kept or causes
 
 
+def _table(rules: RuleSet, cat: Catalog, geo: Geography, layer: Layer) -> DecisionTable:
+    """The compiled decision table (answers as ``determine`` does; kept in memory, not read from disk, so a
+    one-off timeline does not pay for loading a large cache)."""
+    return DecisionTable.for_current(rules, cat, geo, layer, cache=False)
+
+
 def _line(
     item: str, destination: str, on: dt.date, hq: str | None, name: str | None = None, country: str | None = None
 ) -> OrderLine:
@@ -203,15 +212,11 @@ def timeline(
                     }
                 )
     days = [start, *sorted(d for d in causes if start < d <= last)]
+    table = _table(rules, cat, geo, layer)
     periods: list[Period] = []
     for day in days:
-        d = determine(
-            _line(resolved_item, dest, day, hq, end_user, country or geo.country_of(dest)),
-            layer=layer,
-            rules=rules,
-            catalog=cat,
-            screener=party_screener,
-            geography=geo,
+        d = table.decide(
+            _line(resolved_item, dest, day, hq, end_user, country or geo.country_of(dest)), screener=party_screener
         )
         summary = _summary(d)
         if (
@@ -310,25 +315,12 @@ def diff(
     causes = _boundaries(rules, geo)
     why_dates = [c for day, cs in sorted(causes.items()) if date_from < day <= date_to for c in cs]
     changes: list[VerdictChange] = []
+    table = _table(rules, cat, geo, layer)
     for item in ids:
         for dest in dests:
             hq = geo.country_of(dest)
-            before = determine(
-                _line(item, dest, date_from, hq),
-                layer=layer,
-                rules=rules,
-                catalog=cat,
-                screener=NoScreening(),
-                geography=geo,
-            )
-            after = determine(
-                _line(item, dest, date_to, hq),
-                layer=layer,
-                rules=rules,
-                catalog=cat,
-                screener=NoScreening(),
-                geography=geo,
-            )
+            before = table.decide(_line(item, dest, date_from, hq), screener=NO_SCREENING)
+            after = table.decide(_line(item, dest, date_to, hq), screener=NO_SCREENING)
             if _summary(before) == _summary(after):
                 continue
             old, new = set(_applied(before)), set(_applied(after))
