@@ -346,6 +346,7 @@ class DecisionTable:
         ] = {}  # a row's classification patched to a date
         self.compiled = 0  # rows compiled by this object (not loaded from disk)
         self.cache_path: Path | None = None
+        self._saved = 0  # ``compiled`` when last saved
 
     # -- construction -----------------------------------------------------------------------------------------
     @classmethod
@@ -414,11 +415,14 @@ class DecisionTable:
         """Write the rows to the disk cache (atomically); None when the table has no cache file."""
         if self.cache_path is None:
             return None
+        if self.compiled == self._saved and self.cache_path.exists():
+            return self.cache_path  # nothing new since loaded or saved
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.cache_path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump({"format": FORMAT, "version": self.version, "rows": self.rows}, fh, protocol=5)
         os.replace(tmp, self.cache_path)
+        self._saved = self.compiled
         return self.cache_path
 
     # -- periods ----------------------------------------------------------------------------------------------

@@ -68,8 +68,8 @@ def why(before: Decision, after: Decision, draft_ids: set[str]) -> list[dict[str
     return out
 
 
-def _decide(line: OrderLine, on: dt.date, layer: Layer, rules: RuleSet, cat: Catalog, geo: Geography) -> Decision:
-    return _table(rules, cat, geo, layer).decide(line, as_of=on, screener=NO_SCREENING)
+def _decide(line: OrderLine, on: dt.date, table: DecisionTable) -> Decision:
+    return table.decide(line, as_of=on, screener=NO_SCREENING)
 
 
 def _table(rules: RuleSet, cat: Catalog, geo: Geography, layer: Layer) -> DecisionTable:
@@ -95,6 +95,7 @@ def destination_impact(
     in the destination), decided with and without the draft; the lines whose verdict changes, with reasons."""
     geo = geography or load_geography()
     validate(drafted, geo)
+    tables = (_table(base, catalog, geo, layer), _table(drafted, catalog, geo, layer))
     ids = {a.id for a in draft_actions}
     dests = [geo.normalize(d, field="destination") for d in (destinations or DIFF_DESTINATIONS)]
     changes: list[dict[str, Any]] = []
@@ -108,8 +109,8 @@ def destination_impact(
                 ship_date=on,
                 parties=[Party(name="end user", role="end_user", country=dest, headquarters_country=hq)],
             )
-            before = _decide(line, on, layer, base, catalog, geo)
-            after = _decide(line, on, layer, drafted, catalog, geo)
+            before = _decide(line, on, tables[0])
+            after = _decide(line, on, tables[1])
             if summary(before) == summary(after):
                 continue
             per_destination[dest] += 1
@@ -230,6 +231,7 @@ def order_book_impact(
     with counts and value (USD) by transition."""
     geo = geography or load_geography()
     validate(drafted, geo)
+    tables = (_table(base, catalog, geo, layer), _table(drafted, catalog, geo, layer))
     draft_actions = list(draft_actions)
     ids = {a.id for a in draft_actions}
     effective = min((a.effective for a in draft_actions), default=None)
@@ -252,8 +254,8 @@ def order_book_impact(
         key = _decision_key(line, period)
         if key not in decided:
             decided[key] = (
-                _decide(line, period, layer, base, catalog, geo),
-                _decide(line, period, layer, drafted, catalog, geo),
+                _decide(line, period, tables[0]),
+                _decide(line, period, tables[1]),
             )
         before, after = decided[key]
         total_value += line.value_usd or 0.0
@@ -280,7 +282,7 @@ def order_book_impact(
                 "why": why(before, after, ids),
             }
         )
-    _table(base, catalog, geo, layer).save()  # the world in force is compiled once for every draft
+    tables[0].save()  # the world in force is compiled once for every draft
     blocked = {Verdict.LICENSE_REQUIRED.value, Verdict.PROHIBITED.value, Verdict.HOLD.value}
     newly_blocked = [c for c in changed if c["after"]["verdict"] in blocked and c["before"]["verdict"] not in blocked]
     return {
@@ -336,6 +338,7 @@ def china_counts(rules: RuleSet, catalog: Catalog, day: dt.date, layer: Layer, g
     """How many catalog parts need a license (or an exception, or are prohibited) for China on ``day``: the
     end user is in China and headquartered there."""
     counts: Counter[str] = Counter()
+    table = _table(rules, catalog, geo, layer)
     parts = list(catalog.parts.values())
     for part in parts:
         line = OrderLine(
@@ -344,7 +347,7 @@ def china_counts(rules: RuleSet, catalog: Catalog, day: dt.date, layer: Layer, g
             ship_date=day,
             parties=[Party(name="end user", role="end_user", country="CN", headquarters_country="CN")],
         )
-        counts[_decide(line, day, layer, rules, catalog, geo).verdict.value] += 1
+        counts[_decide(line, day, table).verdict.value] += 1
     return {
         "date": day.isoformat(),
         "license": sum(counts[v] for v in ("LICENSE_REQUIRED", "PROHIBITED", "LICENSE_EXCEPTION", "LICENSED")),
