@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from chipclear.catalog import load_catalog
-from chipclear.decision import EndUse, OrderLine, Party
+from chipclear.decision import Decision, EndUse, OrderLine, Party
 from chipclear.determination import compiled
 from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.engine import determine
@@ -122,15 +122,37 @@ def whatif(rows: int, tmp: Path) -> None:
     drafted = draft.apply(rules)
     book = tmp / "orders.csv"
     write_orders(generate_orders(rows, start=dt.date(2026, 7, 1), end=dt.date(2027, 6, 30)), str(book))
+    from chipclear.whatif import verdicts
+
+    def interpreted(line: OrderLine, on: dt.date, table: DecisionTable) -> Decision:
+        return determine(
+            line,
+            as_of=on,
+            layer=table.layer,
+            rules=table.rules,
+            catalog=table.catalog,
+            screener=verdicts.NO_SCREENING,
+            geography=table.geography,
+            models=table.models,
+        )
+
+    from_tables = verdicts._decide
+    verdicts._decide = interpreted  # the same what-if, every decision by the interpreter
+    start = time.perf_counter()
+    want = order_book_impact(rules, drafted, draft.actions, cat, book)
+    base = time.perf_counter() - start
+    verdicts._decide = from_tables
+    print(f"{f'what-if, {rows:,} lines, interpreter (baseline)':<58} {base:>11.2f} s")
     for label in ("both tables cold", "rules in force from disk, draft cold"):
         compiled._LIVE.clear()
         compiled._BY_OBJECTS.clear()
         start = time.perf_counter()
         out = order_book_impact(rules, drafted, draft.actions, cat, book)
         took = time.perf_counter() - start
+        same = "same result" if out == want else "RESULT DIFFERS"
         print(
-            f"{f'what-if, {rows:,} lines ({label})':<58} {took:>11.2f} s "
-            f"(target <= {WHATIF_TARGET_S:.0f} s; {out['changed']:,} lines change)"
+            f"{f'what-if, {rows:,} lines, tables ({label})':<58} {took:>11.2f} s "
+            f"({base / took:.1f}x; target <= {WHATIF_TARGET_S:.0f} s; {out['changed']:,} lines change; {same})"
         )
 
 
