@@ -289,3 +289,50 @@ def test_disk_cache_is_reused_and_invalidated(tmp_path: Any) -> None:
     compiled._LIVE.clear()
     fresh = DecisionTable.for_current(drafted, cat, geo)
     assert fresh.cache_path != path and not fresh.rows
+
+
+def test_whatif_and_timeline_from_tables_equal_the_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The what-if decides each world from its own table (the draft is another rules version); its answer is the
+    one the interpreter gives. The timeline likewise."""
+    from chipclear.determination import history
+    from chipclear.whatif import load_draft, verdicts
+
+    rules, cat = load_rules(), load_catalog()
+    draft = load_draft("tpp-threshold-2400", rules)
+    drafted = draft.apply(rules)
+    day = dt.date(2027, 1, 1)
+    compiled._LIVE.clear()
+    from_tables = verdicts.destination_impact(rules, drafted, draft.actions, cat, day)
+    versions = {t.rules.version: t for t in compiled._LIVE.values()}
+    assert {rules.version, drafted.version} <= set(versions)  # one table per world
+    assert versions[drafted.version].rows and versions[rules.version].rows
+    timeline_tables = history.timeline("H20", "CN", end=dt.date(2026, 11, 29)).to_json()
+
+    def interpreted(line: OrderLine, on: dt.date, table: DecisionTable) -> Decision:
+        return determine(
+            line,
+            as_of=on,
+            layer=table.layer,
+            rules=table.rules,
+            catalog=table.catalog,
+            screener=NoScreening(),
+            geography=table.geography,
+            models=table.models,
+        )
+
+    class Interpreter:
+        def __init__(self, rules: Any, cat: Any, geo: Any, layer: Any, cache: bool = True) -> None:
+            self.args = (rules, cat, geo, layer)
+
+        @classmethod
+        def for_current(cls, rules: Any, cat: Any, geo: Any, layer: Any, cache: bool = True) -> Any:
+            return cls(rules, cat, geo, layer)
+
+        def decide(self, line: OrderLine, as_of: dt.date | None = None, *, screener: Any = None) -> Decision:
+            rules, cat, geo, layer = self.args
+            return determine(line, as_of=as_of, layer=layer, rules=rules, catalog=cat, screener=screener, geography=geo)
+
+    monkeypatch.setattr(verdicts, "_decide", interpreted)
+    monkeypatch.setattr(history, "DecisionTable", Interpreter)
+    assert verdicts.destination_impact(rules, drafted, draft.actions, cat, day) == from_tables
+    assert history.timeline("H20", "CN", end=dt.date(2026, 11, 29)).to_json() == timeline_tables
