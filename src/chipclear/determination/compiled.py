@@ -39,7 +39,11 @@ Public API (stable)::
 
 The disk cache is one pickle file per table under ``<data dir>/cache/decision-tables/``, named by a hash of the
 rules version, the catalog, model catalog and geography contents, the layer, the engine code and ``FORMAT``: a
-change to any of them selects another file (a draft overlay or a user spec gets its own table).
+change to any of them selects another file (a draft overlay or a user spec gets its own table). The file is a
+pickle: it is trusted as the rest of the user's data directory is (the ledger database).
+
+A table may be shared by threads (the HTTP API): rows are added to dicts under the GIL, at worst a key is compiled
+twice with the same result.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.schema import Layer
 
 FORMAT = 1  # bump when a Row or the key changes shape
+MAX_SAVED_ROWS = 100_000  # rows written to the disk cache at most (about 60 MB, a few seconds to load)
 KEY_FIELDS = [
     "item",
     "destination",
@@ -419,8 +424,11 @@ class DecisionTable:
             return self.cache_path  # nothing new since loaded or saved
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.cache_path.parent, suffix=".tmp")
+        rows = self.rows
+        if len(rows) > MAX_SAVED_ROWS:  # the most recently compiled rows: loading must stay cheaper than compiling
+            rows = dict(list(rows.items())[-MAX_SAVED_ROWS:])
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump({"format": FORMAT, "version": self.version, "rows": self.rows}, fh, protocol=5)
+            pickle.dump({"format": FORMAT, "version": self.version, "rows": rows}, fh, protocol=5)
         os.replace(tmp, self.cache_path)
         self._saved = self.compiled
         return self.cache_path
