@@ -487,24 +487,24 @@ class DecisionTable:
 
     # -- compiling --------------------------------------------------------------------------------------------
     def line_of(self, key: TableKey, on: dt.date | None = None) -> OrderLine:
-        """The line a row is decided on: the key's inputs, placeholder party names, the representative date."""
+        """The line a row is decided on: the key's inputs, placeholder party names, the representative date. The
+        key's values are already validated and normalised, so the models are built without validating again."""
         parties = []
         for n, countries in enumerate(key.hq):
-            parents = [ParentLink(name=PARENT_NAME.format(n), headquarters_country=c) for c in countries[1:]]
+            parents = [
+                ParentLink.model_construct(name=PARENT_NAME.format(n), headquarters_country=c) for c in countries[1:]
+            ]
             parties.append(
-                Party(
-                    name=PARTY_NAME.format(n),
-                    role="end_user",
-                    headquarters_country=countries[0],
-                    parents=parents,
+                Party.model_construct(
+                    name=PARTY_NAME.format(n), role="end_user", headquarters_country=countries[0], parents=parents
                 )
             )
-        return OrderLine(
+        return OrderLine.model_construct(
             item=key.item,
             destination=key.destination,
             ship_date=on or self.representative(key.period),
             parties=parties,
-            end_use=EndUse(
+            end_use=EndUse.model_construct(
                 supercomputer=key.supercomputer,
                 advanced_node_ic_production=key.advanced_node_ic_production,
                 military=key.military,
