@@ -16,8 +16,9 @@ model catalog and geography the engine's answer is a table keyed by (``KEY_FIELD
 * ``certifications``: sorted codes.
 
 For a vectorised key (batch): ``period`` is ``search_sorted(period_boundaries(), side="right")`` of the as-of
-date; an order-book line whose only party is an end user with headquarters country H (normalised, no parents) has
-``hq == ((H,),)``, a line without such a party ``hq == ()``; ``certifications`` ``()`` when none.
+date; an order-book line whose only party is an end user with headquarters country H (normalised, None when not
+given; no parents) has ``hq == ((H,),)``, a line without such a party ``hq == ()``; ``certifications`` ``()`` when
+none.
 
 Everything else ``determine`` reads enters only per line: the import entry (duty, computed per line and appended),
 the input echo, and screening. A row holds the verdict, review policy, exceptions, classification, missing and the
