@@ -168,6 +168,14 @@ def _party_lines() -> list[OrderLine]:
             Party(name="Buyer Inc", role="purchaser", country="US", headquarters_country="MO"),
             Party(name="Forwarder", role="intermediate_consignee", country="NL"),
         ],
+        # unknown headquarters: the engine sorts the texts naming them, and merges equal ones
+        [Party(name="Zeta Labs", role="end_user", parents=[ParentLink(name="Alpha Holdings")])],
+        [
+            Party(name="Same Name", role="end_user"),
+            Party(name="Same Name", role="purchaser"),
+            Party(name="Acme", role="ultimate_consignee", parents=[ParentLink(name="Acme", headquarters_country="CN")]),
+        ],
+        [Party(name="odd ⟦000⟧ name", role="end_user"), Party(name="B", role="purchaser", headquarters_country="CN")],
     ]
     uses = [
         EndUse(),
@@ -251,11 +259,30 @@ class _NoMilitary(DecisionTable):
         return key._replace(military=False), names
 
 
+class _NoNameOrder(DecisionTable):
+    """A key without the sort order of the party names: placeholders numbered in the order the parties come."""
+
+    def _key_and_names(self, line: OrderLine, on: dt.date) -> tuple[TableKey, list[tuple[str, str]]]:
+        key, names = super()._key_and_names(line, on)
+        if not key.name_order:
+            return key, names
+        real, positional, renamed, k = dict(names), [], [], 0
+        for ranks in key.name_order:
+            pos = tuple(range(k, k + len(ranks)))
+            k += len(ranks)
+            positional.append(pos)
+            renamed += [
+                (compiled.NAME_PLACEHOLDER.format(p), real[compiled.NAME_PLACEHOLDER.format(r)])
+                for r, p in zip(ranks, pos, strict=True)
+            ]
+        return key._replace(name_order=tuple(positional)), renamed
+
+
 def test_a_wrong_key_is_caught() -> None:
     data = (load_rules(), load_catalog(), load_geography(), "enforced", load_models())
     assert run_sweep(_WrongPeriod(*data), limit=1)  # type: ignore[arg-type]
-    wrong = _NoMilitary(*data)  # type: ignore[arg-type]
-    assert any(_check(wrong, line) for line in _party_lines())
+    for wrong in (_NoMilitary(*data), _NoNameOrder(*data)):  # type: ignore[arg-type]
+        assert any(_check(wrong, line) for line in _party_lines())
 
 
 def test_disk_cache_is_reused_and_invalidated(tmp_path: Any) -> None:

@@ -12,13 +12,16 @@ model catalog and geography the engine's answer is a table keyed by (``KEY_FIELD
 * ``hq``: per party the headquartered rule looks at (roles end_user, ultimate_consignee, purchaser), the
   headquarters countries it sees: its own and, if it has parents, its ultimate parent's (``None`` = unknown);
   the names are not in the key (they appear only in text and are patched in);
+* ``name_order``: with two or more party labels (names, "parent (ultimate parent of name)"), each label's rank
+  among the distinct labels, because the engine sorts texts naming parties and merges equal ones; ``()`` for one
+  label or none; ``None`` for names a placeholder cannot stand for (such a line is decided by the engine);
 * ``supercomputer``, ``advanced_node_ic_production``, ``military``: the end-use flags;
 * ``certifications``: sorted codes.
 
 For a vectorised key (batch): ``period`` is ``search_sorted(period_boundaries(), side="right")`` of the as-of
 date; an order-book line whose only party is an end user with headquarters country H (normalised, None when not
 given; no parents) has ``hq == ((H,),)``, a line without such a party ``hq == ()``; ``certifications`` ``()`` when
-none.
+none; ``name_order`` ``()`` (one label at most).
 
 Everything else ``determine`` reads enters only per line: the import entry (duty, computed per line and appended),
 the input echo, and screening. A row holds the verdict, review policy, exceptions, classification, missing and the
@@ -40,7 +43,7 @@ Public API (stable)::
     table.compile_period(period, items=None, destinations=None)     # eager: every item x destination
     table.period_boundaries() -> list[date]; table.period_of(date) -> int; table.representative(period) -> date
     table.save()                                                    # write the disk cache
-    KEY_FIELDS, PARTY_NAME, PARENT_NAME (placeholders), Row.patch(...)
+    KEY_FIELDS, NAME_PLACEHOLDER, Row.patch(...)
 
 The disk cache is one pickle file per table under ``<data dir>/cache/decision-tables/``, named by a hash of the
 rules version, the catalog, model catalog and geography contents, the layer, the engine code and ``FORMAT``: a
@@ -79,6 +82,7 @@ from chipclear.decision import (
     Verdict,
 )
 from chipclear.determination import engine
+from chipclear.determination.conditions import PartyHQ
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
 from chipclear.determination.parties import Reviews, Screener
 from chipclear.errors import InputError
@@ -99,9 +103,10 @@ KEY_FIELDS = [
     "military",
     "export_from",
     "certifications",
+    "name_order",
 ]
-PARTY_NAME = "⟦party {}⟧"  # placeholder names the row is decided with (index among the HQ parties)
-PARENT_NAME = "⟦parent {}⟧"
+PLACEHOLDER_MARK = "⟦"
+NAME_PLACEHOLDER = "⟦{:03d}⟧"  # the party names a row is decided with (the label's rank; at most 200 labels)
 _DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 # Modules whose text can reach a decision (dates typed there are period boundaries; their bytes are in the cache
 # key, so a code change invalidates the cache).
@@ -128,6 +133,7 @@ class TableKey(NamedTuple):
     military: bool
     export_from: str | None
     certifications: tuple[str, ...]
+    name_order: tuple[tuple[int, ...], ...] | None = ()  # () for one label; None: decided by the engine
 
 
 @dataclass(frozen=True)
@@ -328,6 +334,37 @@ def cache_dir() -> Path:
     return Path(get_settings().data_dir) / "cache" / "decision-tables"
 
 
+# -- party names --------------------------------------------------------------------------------------------------
+def _placeholder(rank: int) -> str:
+    return NAME_PLACEHOLDER.format(rank)
+
+
+def _name_order(seen: list[tuple[Party, PartyHQ]]) -> tuple[tuple[tuple[int, ...], ...] | None, list[tuple[str, str]]]:
+    """The order of the party labels the engine builds (a name, or "parent (ultimate parent of name)") and the
+    (placeholder, name) pairs. The engine sorts texts naming parties (what is missing), and equal labels are one
+    text, so the key holds each label's rank among the distinct labels and the placeholders sort and coincide as the
+    names do. None: names the placeholders cannot stand for (a name holding a placeholder, or a party's name equal
+    to another's parent label); such a line is decided by the engine."""
+    labels = [[label for label, _ in hq.headquarters] for _, hq in seen]
+    flat = [label for group in labels for label in group]
+    if any(PLACEHOLDER_MARK in label for label in flat):
+        return None, []
+    if len(flat) <= 1:
+        return (), [(_placeholder(0), seen[0][0].name)] if seen else []
+    own = {group[0] for group in labels}
+    parents = {label for group in labels for label in group[1:]}
+    if own & parents:
+        return None, []
+    rank = {label: r for r, label in enumerate(sorted(set(flat)))}
+    order = tuple(tuple(rank[label] for label in group) for group in labels)
+    by_placeholder: dict[str, str] = {}
+    for (party, _), ranks in zip(seen, order, strict=True):
+        by_placeholder[_placeholder(ranks[0])] = party.name
+        if len(ranks) > 1:
+            by_placeholder[_placeholder(ranks[1])] = party.parents[-1].name
+    return order, list(by_placeholder.items())
+
+
 # -- the table ----------------------------------------------------------------------------------------------------
 class DecisionTable:
     """The compiled ``determine()`` for one rules version, layer, catalog, model catalog and geography."""
@@ -460,28 +497,23 @@ class DecisionTable:
 
     def _key_and_names(self, line: OrderLine, on: dt.date) -> tuple[TableKey, list[tuple[str, str]]]:
         geo = self.geography
-        hq: list[tuple[str | None, ...]] = []
-        names: list[tuple[str, str]] = []
+        seen: list[tuple[Party, PartyHQ]] = []
         for i, party in enumerate(line.parties):
-            if party.role not in engine.PARTY_ROLES_FOR_HQ:
-                continue
-            seen = engine._party_hq(party, i, geo)  # validates the codes as determine() does
-            n = len(hq)
-            hq.append(tuple(country for _, country in seen.headquarters))
-            names.append((PARTY_NAME.format(n), party.name))
-            if party.parents:
-                names.append((PARENT_NAME.format(n), party.parents[-1].name))
+            if party.role in engine.PARTY_ROLES_FOR_HQ:
+                seen.append((party, engine._party_hq(party, i, geo)))  # validates the codes as determine() does
+        order, names = _name_order(seen)
         end_use = line.end_use
         key = TableKey(
             item=line.item,
             destination=geo.normalize(line.destination, field="destination"),
             period=self.period_of(on),
-            hq=tuple(hq),
+            hq=tuple(tuple(country for _, country in hq.headquarters) for _, hq in seen),
             supercomputer=end_use.supercomputer,
             advanced_node_ic_production=end_use.advanced_node_ic_production,
             military=end_use.military,
             export_from=geo.normalize(line.export_from, field="export_from") if line.export_from else None,
             certifications=tuple(sorted(set(line.certifications))),
+            name_order=order,
         )
         return key, names
 
@@ -496,12 +528,13 @@ class DecisionTable:
         key's values are already validated and normalised, so the models are built without validating again."""
         parties = []
         for n, countries in enumerate(key.hq):
+            ranks = key.name_order[n] if key.name_order else (0,)
             parents = [
-                ParentLink.model_construct(name=PARENT_NAME.format(n), headquarters_country=c) for c in countries[1:]
+                ParentLink.model_construct(name=_placeholder(ranks[1]), headquarters_country=c) for c in countries[1:]
             ]
             parties.append(
                 Party.model_construct(
-                    name=PARTY_NAME.format(n), role="end_user", headquarters_country=countries[0], parents=parents
+                    name=_placeholder(ranks[0]), role="end_user", headquarters_country=countries[0], parents=parents
                 )
             )
         return OrderLine.model_construct(
@@ -600,13 +633,12 @@ class DecisionTable:
         self._check_certifications(line)
         on = as_of or line.ship_date or dt.date.today()
         key, names = self._key_and_names(line, on)
-        row = self.row(key)
         check = engine.screen(line, self._merged_for(key.period), screener, on, reviews) if line.parties else None
-        if check is not None and check.findings:
+        if key.name_order is None or (check is not None and check.findings):
             # A finding changes the outcome: decide the line through the engine, as determine() does.
             prep = engine.prepare(line, on, self.layer, self.rules, self.catalog, self.geography, self.models)
             return engine.conclude(line, prep, check, self.geography)
-        row = row.patch(on, names, self._cls_on)
+        row = self.row(key).patch(on, names, self._cls_on)
         middle = engine.State()
         engine.apply_parties(check, middle)
         return engine.decision_of(
@@ -642,8 +674,7 @@ def _cached_version(obj: Any, fn: Any) -> str:
 __all__ = [
     "FORMAT",
     "KEY_FIELDS",
-    "PARENT_NAME",
-    "PARTY_NAME",
+    "NAME_PLACEHOLDER",
     "DecisionTable",
     "Row",
     "TableKey",
