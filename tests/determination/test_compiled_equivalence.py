@@ -363,3 +363,38 @@ def test_whatif_and_timeline_from_tables_equal_the_interpreter(monkeypatch: pyte
     monkeypatch.setattr(history, "DecisionTable", Interpreter)
     assert verdicts.destination_impact(rules, drafted, draft.actions, cat, day) == from_tables
     assert history.timeline("H20", "CN", end=dt.date(2026, 11, 29)).to_json() == timeline_tables
+
+
+def test_random_lines_with_awkward_names(table: DecisionTable) -> None:
+    """Seeded random lines: several parties of every role, unknown headquarters, parents, equal names and names that
+    sort awkwardly (a prefix of another, case, a date, a parent-like label)."""
+    import random
+
+    rng = random.Random(16)
+    pool = ["Acme", "Acme Ltd", "acme", "Zeta", "Alpha (ultimate parent of Zeta)", "Beta", "2025-01-15 Corp", "a"]
+    dests = ["CN", "US", "MO", "AE", "SG", "MY", "DE", "VN", "RU", "HK"]
+    days, ids = sweep_dates(table), items(table)
+
+    def party() -> Party:
+        parents = [
+            ParentLink(name=rng.choice(pool), headquarters_country=rng.choice([None, "CN", "DE"]))
+            for _ in range(rng.choice([0, 0, 1, 2]))
+        ]
+        role = rng.choice(["end_user", "ultimate_consignee", "purchaser", "intermediate_consignee"])
+        hq = rng.choice([None, None, "CN", "US", "MO"])
+        return Party(name=rng.choice(pool), role=role, headquarters_country=hq, parents=parents)
+
+    problems = []
+    for _ in range(1200):
+        line = OrderLine(
+            item=rng.choice(ids),
+            destination=rng.choice(dests),
+            ship_date=rng.choice(days) + dt.timedelta(days=rng.choice([0, 0, 1, 3, 40])),
+            parties=[party() for _ in range(rng.choice([1, 2, 3]))],
+            end_use=EndUse(supercomputer=rng.random() < 0.1, military=rng.random() < 0.05),
+            export_from=rng.choice([None, "US", "TW"]),
+        )
+        problem = _check(table, line)
+        if problem:
+            problems.append(problem)
+    assert not problems, "\n".join(problems[:3])

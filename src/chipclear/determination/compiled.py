@@ -91,7 +91,7 @@ from chipclear.models import ModelCatalog, load_models
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.schema import Layer
 
-FORMAT = 1  # bump when a Row or the key changes shape
+FORMAT = 2  # bump when a Row or the key changes shape
 MAX_SAVED_ROWS = 100_000  # rows written to the disk cache at most (about 60 MB, a few seconds to load)
 KEY_FIELDS = [
     "item",
