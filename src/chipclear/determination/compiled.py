@@ -524,25 +524,20 @@ class DecisionTable:
 
     # -- compiling --------------------------------------------------------------------------------------------
     def line_of(self, key: TableKey, on: dt.date | None = None) -> OrderLine:
-        """The line a row is decided on: the key's inputs, placeholder party names, the representative date. The
-        key's values are already validated and normalised, so the models are built without validating again."""
+        """The line a row is decided on: the key's inputs, placeholder party names, the representative date."""
         parties = []
         for n, countries in enumerate(key.hq):
             ranks = key.name_order[n] if key.name_order else (0,)
-            parents = [
-                ParentLink.model_construct(name=_placeholder(ranks[1]), headquarters_country=c) for c in countries[1:]
-            ]
+            parents = [ParentLink(name=_placeholder(ranks[1]), headquarters_country=c) for c in countries[1:]]
             parties.append(
-                Party.model_construct(
-                    name=_placeholder(ranks[0]), role="end_user", headquarters_country=countries[0], parents=parents
-                )
+                Party(name=_placeholder(ranks[0]), role="end_user", headquarters_country=countries[0], parents=parents)
             )
-        return OrderLine.model_construct(
+        return OrderLine(
             item=key.item,
             destination=key.destination,
             ship_date=on or self.representative(key.period),
             parties=parties,
-            end_use=EndUse.model_construct(
+            end_use=EndUse(
                 supercomputer=key.supercomputer,
                 advanced_node_ic_production=key.advanced_node_ic_production,
                 military=key.military,
