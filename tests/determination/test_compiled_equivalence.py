@@ -122,6 +122,15 @@ def run_sweep(table: DecisionTable, full: bool = False, limit: int | None = None
                     failures.append(problem)
                     if limit and len(failures) >= limit:
                         return failures
+    # every destination of the geography at least once (date and item rotating)
+    all_days = sweep_dates(table)
+    for k, dest in enumerate(c for group in classes for c in group):
+        line = OrderLine(item=ids[k % len(ids)], destination=dest, ship_date=all_days[(k * 7) % len(all_days)])
+        problem = _check(table, line)
+        if problem:
+            failures.append(problem)
+            if limit and len(failures) >= limit:
+                return failures
     # every item on every boundary day, to one destination class each (rotating)
     for k, day in enumerate(table.period_boundaries()):
         group = classes[k % len(classes)]
