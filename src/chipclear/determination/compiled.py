@@ -585,7 +585,10 @@ class DecisionTable:
         return found
 
     def row(self, key: TableKey) -> Row:
-        """The compiled row of ``key`` (compiled on first use)."""
+        """The compiled row of ``key`` (compiled on first use). A key whose ``name_order`` is None has no row: its
+        line is decided by ``decide`` through the engine."""
+        if key.name_order is None:
+            raise ValueError("a line with these party names is not tabulated: use decide()")
         found = self.rows.get(key)
         if found is None:
             found = self.rows[key] = self._compile(key)
