@@ -11,23 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chipclear.provenance import Confidence as ConfidenceMark
+from chipclear.provenance import IsoDestination, Test, refuse_renamed_keys
 
 PolicyName = Literal[
     "presumption_of_denial", "case_by_case", "presumption_of_approval", "policy_of_denial", "UNCONFIRMED"
 ]
 EndUseFlag = Literal["supercomputer", "advanced_node_ic_production", "military"]
-ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]  # same marks as rules.schema (kept here to avoid a cycle)
-
-
-class MetricTest(BaseModel):
-    """One comparison on a named metric of the item: ``metric op value`` (e.g. tpp lt N)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    metric: str
-    op: Literal["ge", "gt", "le", "lt", "eq"]
-    value: float | bool
+MetricTest = Test  # one comparison on a named metric of the item: ``metric op value`` (e.g. tpp lt N)
 
 
 class DestinationSet(BaseModel):
@@ -37,9 +30,9 @@ class DestinationSet(BaseModel):
 
     worldwide: bool = False
     groups: list[str] = Field(default_factory=list)
-    countries: list[str] = Field(default_factory=list)
+    countries: list[IsoDestination] = Field(default_factory=list)
     except_groups: list[str] = Field(default_factory=list)
-    except_countries: list[str] = Field(default_factory=list)
+    except_countries: list[IsoDestination] = Field(default_factory=list)
 
     def label(self) -> str:
         base = "any destination" if self.worldwide else " or ".join([*self.countries, *self.groups]) or "(none)"
@@ -85,7 +78,7 @@ class PolicyRule(BaseModel):
 class LicenseRequirement(BaseModel):
     """A license requirement: when ``when`` holds, a license is needed (or the export is prohibited)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     id: str
     kind: Literal["destination", "headquarters", "end_use", "product_notice", "embargo", "acceleration", "party"]
@@ -93,11 +86,18 @@ class LicenseRequirement(BaseModel):
     citation: str
     confidence: ConfidenceMark
     when: Condition
-    since: dt.date | None = None  # a provision of the action that took effect later than the action (staggered)
-    until: dt.date | None = None  # exclusive: superseded on this date (e.g. the 2023-10-23 acceleration)
+    # In force [from, until) like every period (chipclear.provenance.Period): ``from`` for a provision that took
+    # effect later than the action (staggered), ``until`` (exclusive) when superseded (the 2023-10-23 acceleration).
+    since: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
     outcome: Literal["LICENSE_REQUIRED", "PROHIBITED", "HOLD"] = "LICENSE_REQUIRED"
     policy: PolicyName | None = None  # a policy stated with the requirement itself (e.g. 746.8 policy of denial)
     note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: object) -> object:
+        return refuse_renamed_keys(data)
 
 
 class Exclusion(BaseModel):

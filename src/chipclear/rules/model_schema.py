@@ -11,16 +11,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]
+from chipclear.provenance import Cited as Provenance
+from chipclear.provenance import Confidence as ConfidenceMark
 
 
-class Cited(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Cited(Provenance):
+    """A named, cited statement of the entry (a definition, a note)."""
 
     id: str
     text: str
-    citation: str
-    confidence: ConfidenceMark
 
 
 class ComputeThreshold(Cited):
