@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 MARKS = {"high": "H", "medium": "M", "low": "L"}
-CATALOG_MARK = re.compile(r"(\b(?:die_area_)?confidence\"?:\s*\"?)(high|medium|low)\b")
+CATALOG_MARK = re.compile(r"((?:\\n|\b)(?:die_area_)?confidence\"?:\s*\"?)(high|medium|low)\b")
 TARIFF_TO = re.compile(r"^(\s*(?:- )?)to:", re.M)
 RULE_SINCE = re.compile(r"^(\s*(?:- )?)since:", re.M)
 

@@ -55,7 +55,9 @@ def refuse_renamed_keys(data: Any) -> Any:
     if isinstance(data, dict):
         for old, new in RENAMED_KEYS.items():
             if old in data and new not in data:
-                raise ValueError(f"{old!r} is the old spelling: write {new!r} (a period is from/until, until exclusive)")
+                raise ValueError(
+                    f"{old!r} is the old spelling: write {new!r} (a period is from/until, until exclusive)"
+                )
     return data
 
 

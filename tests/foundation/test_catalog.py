@@ -74,7 +74,7 @@ def test_validation_error_names_file_part_and_field(tmp_path: Path) -> None:
 
 def test_unknown_precision_is_rejected(tmp_path: Path) -> None:
     path = _write(
-        tmp_path, "id: acme-x1\nvendor: Acme\nname: X1\ndense_throughput: {fp12: 5}\nsources: [x]\nconfidence: low\n"
+        tmp_path, "id: acme-x1\nvendor: Acme\nname: X1\ndense_throughput: {fp12: 5}\nsources: [x]\nconfidence: L\n"
     )
     with pytest.raises(DataFileError, match="unknown precision"):
         load_catalog_file(path)
