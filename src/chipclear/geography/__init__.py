@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from chipclear.bounds import Country as CountryText
 from chipclear.errors import DataFileError, InputError
-from chipclear.provenance import Confidence, IsoCountry, Period
+from chipclear.provenance import Cited, Confidence, IsoCountry, Period
 
 _DATA = resources.files("chipclear.geography") / "data"
 
@@ -59,12 +59,10 @@ class Membership(Period):
     note: str = ""
 
 
-class CountryGroup(BaseModel):
+class CountryGroup(Cited):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: str
-    citation: str
-    confidence: Confidence
     default_note: str = ""
     notes: str = ""
     members: list[Membership]

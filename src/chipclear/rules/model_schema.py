@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from chipclear.provenance import Cited as Provenance
-from chipclear.provenance import Confidence as ConfidenceMark
 
 
 class Cited(Provenance):
@@ -37,13 +34,9 @@ class DerivedExclusion(Cited):
     share_of_training: float
 
 
-class ModelClassificationSection(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ModelClassificationSection(Provenance):
     eccn: str
     heading: str
-    citation: str
-    confidence: ConfidenceMark
     threshold: ComputeThreshold
     operations_definition: Cited
     published_exclusion: Cited

@@ -14,9 +14,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chipclear.provenance import OP_SYMBOL as OP_SYMBOL  # re-exported: the rules vocabulary
+from chipclear.provenance import Cited, Period, Test
 from chipclear.provenance import Confidence as ConfidenceMark
 from chipclear.provenance import Op as Op
-from chipclear.provenance import Period, Test
 from chipclear.rules.licensing_schema import LicensingSection
 from chipclear.rules.model_schema import ModelClassificationSection
 
@@ -62,11 +62,9 @@ class SystemParagraph(BaseModel):
     confidence: ConfidenceMark | None = None
 
 
-class ClassificationSection(BaseModel):
+class ClassificationSection(Cited):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    citation: str
-    confidence: ConfidenceMark
     paragraphs: list[Paragraph] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
     systems: list[SystemParagraph] = Field(default_factory=list)
@@ -74,15 +72,13 @@ class ClassificationSection(BaseModel):
     notes: str = ""
 
 
-class EnforcementPeriod(Period):
+class EnforcementPeriod(Period, Cited):
     """Where enforcement differs from the text: ``from`` (``until``, exclusive) the listed sections (all when
     empty) are, or are not, enforced. Example: the Jan 2025 diffusion rule, not enforced from 2025-05-13."""
 
     start: dt.date = Field(alias="from")
     enforced: bool
     sections: list[str] = Field(default_factory=list)
-    citation: str
-    confidence: ConfidenceMark
     note: str = ""
 
 
