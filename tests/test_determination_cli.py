@@ -245,7 +245,7 @@ parts:
   memory_bandwidth_tbs: 1.2
   package_area_mm2: 110
   sources: [test fixture, not a real product]
-  confidence: low
+  confidence: L
 """
 
 

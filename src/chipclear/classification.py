@@ -134,10 +134,10 @@ def _metric_reasons(part: Part, tpp: float | None, density: float | None) -> lis
             rule="metrics#performance_density",
             citation="15 CFR Part 774, Supp. No. 1, ECCN 3A090 Technical Note 4 (eCFR 2026-07-23)",
             detail=pd_detail,
-            confidence="L" if part.die_area_confidence == "low" else "H",
+            confidence="L" if part.die_area_confidence == "L" else "H",
         )
     )
-    if part.confidence == "low":
+    if part.confidence == "L":
         out.append(
             Reason(
                 rule="catalog#confidence",
@@ -259,7 +259,7 @@ def _classify_system(system: System, as_of: dt.date, layer: Layer, rules: RuleSe
                 rule=f"catalog#{system.id}",
                 citation=f"catalog {system.origin}: " + "; ".join(system.sources[:2]),
                 detail=f"contains {count} x {part.name}: {res.eccn or res.status} (TPP {_fmt(res.tpp)})",
-                confidence={"high": "H", "medium": "M", "low": "L"}[system.confidence],
+                confidence=system.confidence,
             )
         )
     base = {"item": system, "as_of": as_of, "layer": layer, "tpp": total, "performance_density": None}

@@ -64,7 +64,7 @@ def test_validation_error_names_file_part_and_field(tmp_path: Path) -> None:
     path = _write(
         tmp_path,
         "parts:\n- id: acme-x1\n  vendor: Acme\n  name: X1\n  dense_throughput: {fp16: -5}\n"
-        "  sources: [internal]\n  confidence: high\n",
+        "  sources: [internal]\n  confidence: H\n",
     )
     with pytest.raises(DataFileError) as err:
         load_catalog_file(path)
@@ -74,7 +74,7 @@ def test_validation_error_names_file_part_and_field(tmp_path: Path) -> None:
 
 def test_unknown_precision_is_rejected(tmp_path: Path) -> None:
     path = _write(
-        tmp_path, "id: acme-x1\nvendor: Acme\nname: X1\ndense_throughput: {fp12: 5}\nsources: [x]\nconfidence: low\n"
+        tmp_path, "id: acme-x1\nvendor: Acme\nname: X1\ndense_throughput: {fp12: 5}\nsources: [x]\nconfidence: L\n"
     )
     with pytest.raises(DataFileError, match="unknown precision"):
         load_catalog_file(path)
@@ -84,14 +84,14 @@ def test_user_catalog_files_load_through_the_same_path(tmp_path: Path, monkeypat
     path = _write(
         tmp_path,
         "parts:\n- id: acme-x1\n  vendor: Acme\n  name: Acme X1\n  aliases: [X1]\n  datacenter: true\n"
-        "  dense_throughput: {int8: 700}\n  die_area_mm2: 700\n  sources: [internal datasheet]\n  confidence: high\n",
+        "  dense_throughput: {int8: 700}\n  die_area_mm2: 700\n  sources: [internal datasheet]\n  confidence: H\n",
     )
     monkeypatch.setenv("CHIPCLEAR_CATALOG", str(path))
     assert load_catalog().get("x1").id == "acme-x1"
 
 
 def test_duplicate_id_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = _write(tmp_path, "parts:\n- id: nvidia-h20\n  vendor: X\n  name: Y\n  sources: [x]\n  confidence: low\n")
+    path = _write(tmp_path, "parts:\n- id: nvidia-h20\n  vendor: X\n  name: Y\n  sources: [x]\n  confidence: L\n")
     monkeypatch.setenv("CHIPCLEAR_CATALOG", str(path))
     with pytest.raises(DataFileError, match="duplicate id 'nvidia-h20'"):
         load_catalog()
@@ -101,7 +101,7 @@ def test_system_with_unknown_component_is_rejected(tmp_path: Path, monkeypatch: 
     path = _write(
         tmp_path,
         "systems:\n- id: acme-box\n  vendor: Acme\n  name: Box\n  components: [{part: nope, count: 2}]\n"
-        "  sources: [x]\n  confidence: low\n",
+        "  sources: [x]\n  confidence: L\n",
     )
     monkeypatch.setenv("CHIPCLEAR_CATALOG", str(path))
     with pytest.raises(DataFileError, match="unknown part 'nope'"):
@@ -111,7 +111,7 @@ def test_system_with_unknown_component_is_rejected(tmp_path: Path, monkeypatch: 
 def test_ambiguous_alias_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _write(
         tmp_path,
-        "parts:\n- id: acme-h20\n  vendor: Acme\n  name: Acme thing\n  aliases: [H20]\n  sources: [x]\n  confidence: low\n",
+        "parts:\n- id: acme-h20\n  vendor: Acme\n  name: Acme thing\n  aliases: [H20]\n  sources: [x]\n  confidence: L\n",
     )
     monkeypatch.setenv("CHIPCLEAR_CATALOG", str(path))
     with pytest.raises(InputError, match="ambiguous"):

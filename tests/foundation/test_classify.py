@@ -15,7 +15,7 @@ R3_DAY = dt.date(2024, 1, 1)  # November 2023 rule in force
 
 
 def part(**fields: object) -> Part:
-    base: dict[str, object] = {"id": "t", "vendor": "T", "name": "Test IC", "sources": ["test"], "confidence": "high"}
+    base: dict[str, object] = {"id": "t", "vendor": "T", "name": "Test IC", "sources": ["test"], "confidence": "H"}
     return Part.model_validate(base | {"datacenter": True} | fields)
 
 

@@ -46,7 +46,7 @@ def test_classify_spec_file(tmp_path: Path) -> None:
     spec = tmp_path / "my-chip.yaml"
     spec.write_text(
         "id: acme-x1\nvendor: Acme\nname: Acme X1\ndatacenter: true\ndense_throughput: {int8: 400}\n"
-        "die_area_mm2: 800\nsources: [internal]\nconfidence: high\n"
+        "die_area_mm2: 800\nsources: [internal]\nconfidence: H\n"
     )
     out = run("classify", "--spec", str(spec), "--as-of", "2025-01-01", "--json")
     assert out.returncode == 0, out.stderr
@@ -56,9 +56,7 @@ def test_classify_spec_file(tmp_path: Path) -> None:
 
 def test_invalid_spec_file_names_file_and_field(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
-    spec.write_text(
-        "id: acme-x1\nvendor: Acme\nname: X\ndense_throughput: {fp16: abc}\nsources: [x]\nconfidence: high\n"
-    )
+    spec.write_text("id: acme-x1\nvendor: Acme\nname: X\ndense_throughput: {fp16: abc}\nsources: [x]\nconfidence: H\n")
     out = run("classify", "--spec", str(spec))
     assert out.returncode == 2
     assert str(spec) in out.stderr and "dense_throughput.fp16" in out.stderr

@@ -7,7 +7,7 @@ from chipclear.catalog import Part, load_catalog
 
 
 def part(**fields: object) -> Part:
-    base: dict[str, object] = {"id": "t", "vendor": "T", "name": "T", "sources": ["test"], "confidence": "high"}
+    base: dict[str, object] = {"id": "t", "vendor": "T", "name": "T", "sources": ["test"], "confidence": "H"}
     return Part.model_validate(base | fields)
 
 

@@ -102,8 +102,8 @@ def test_a_new_measure_is_a_new_file_and_no_engine_change(tmp_path: Path) -> Non
     root = _copy(tmp_path)
     path = root / "us" / "2018-09-24_83FR47974_sec301-list3.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    doc["periods"][1]["to"] = "2030-01-01"
-    doc["periods"].append({**doc["periods"][1], "from": "2030-01-01", "to": None, "rate": 30})
+    doc["periods"][1]["until"] = "2030-01-01"
+    doc["periods"].append({**doc["periods"][1], "from": "2030-01-01", "until": None, "rate": 30})
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     import datetime as dt
 

@@ -87,7 +87,7 @@ def test_end_use_makes_unknown_specs_irrelevant_outside_ieepa() -> None:
 
 
 def test_low_confidence_specs_flag_the_232_line() -> None:
-    specs = ItemSpecs.single("rumoured part", 15832, 4800, datacenter=True, confidence="low")
+    specs = ItemSpecs.single("rumoured part", 15832, 4800, datacenter=True, confidence="L")
     result = duty("8471.50.0150", "TW", dt.date(2026, 2, 1), item=specs)
     line = next(ln for ln in result.lines if ln.measure_id == "us-232-semiconductors")
     assert line.heading == "9903.79.01" and line.confidence == "L" and "LOW-CONFIDENCE" in line.note

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator
 
-Confidence = Literal["high", "medium", "low"]
+from chipclear.provenance import Mark as Confidence  # H / M / L (L: shown as LOW CONFIDENCE)
 
 
 class Part(BaseModel):

@@ -22,18 +22,18 @@ from pydantic_core import PydanticCustomError
 
 from chipclear.bounds import Country as CountryText
 from chipclear.errors import DataFileError, InputError
+from chipclear.provenance import Cited, Confidence, IsoCountry, Period
 
 _DATA = resources.files("chipclear.geography") / "data"
-Confidence = Literal["H", "M", "L", "UNCONFIRMED"]
 
 
 class Country(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    code: str = Field(pattern=r"^[A-Z]{2}$")
+    code: IsoCountry
     name: str
     ear_name: str | None = None
-    treated_as: str | None = None  # Hong Kong -> CN
+    treated_as: IsoCountry | None = None  # Hong Kong -> CN
     treated_as_from: dt.date | None = None
     treated_as_citation: str | None = None
     treated_as_confidence: Confidence | None = None
@@ -46,30 +46,23 @@ class Region(BaseModel):
 
     code: str = Field(pattern=r"^[A-Z]{2}-[0-9A-Z]{1,3}$")
     name: str
-    country: str
+    country: IsoCountry
 
 
-class Membership(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class Membership(Period):
+    """A country in a group over ``[from, until)`` (both optional: open-ended)."""
 
-    country: str
+    country: IsoCountry
     status: Literal["member", "unknown"] = "member"
-    start: dt.date | None = Field(default=None, alias="from")
-    end: dt.date | None = Field(default=None, alias="until")  # exclusive
     confidence: Confidence | None = None
     citation: str | None = None
     note: str = ""
 
-    def covers(self, on: dt.date) -> bool:
-        return (self.start is None or self.start <= on) and (self.end is None or on < self.end)
 
-
-class CountryGroup(BaseModel):
+class CountryGroup(Cited):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: str
-    citation: str
-    confidence: Confidence
     default_note: str = ""
     notes: str = ""
     members: list[Membership]

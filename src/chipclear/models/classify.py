@@ -87,10 +87,7 @@ def _not_in_force(rules: RuleSet, on: dt.date, layer: Layer) -> Reason:
         (
             p
             for p in reversed(action.enforcement)
-            if p.start <= on
-            and (p.end is None or on < p.end)
-            and not p.enforced
-            and (not p.sections or "model_classification" in p.sections)
+            if p.covers(on) and not p.enforced and (not p.sections or "model_classification" in p.sections)
         ),
         None,
     )

@@ -11,23 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chipclear.provenance import Cited, IsoDestination, Test, refuse_renamed_keys
 
 PolicyName = Literal[
     "presumption_of_denial", "case_by_case", "presumption_of_approval", "policy_of_denial", "UNCONFIRMED"
 ]
 EndUseFlag = Literal["supercomputer", "advanced_node_ic_production", "military"]
-ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]  # same marks as rules.schema (kept here to avoid a cycle)
-
-
-class MetricTest(BaseModel):
-    """One comparison on a named metric of the item: ``metric op value`` (e.g. tpp lt N)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    metric: str
-    op: Literal["ge", "gt", "le", "lt", "eq"]
-    value: float | bool
+MetricTest = Test  # one comparison on a named metric of the item: ``metric op value`` (e.g. tpp lt N)
 
 
 class DestinationSet(BaseModel):
@@ -37,9 +29,9 @@ class DestinationSet(BaseModel):
 
     worldwide: bool = False
     groups: list[str] = Field(default_factory=list)
-    countries: list[str] = Field(default_factory=list)
+    countries: list[IsoDestination] = Field(default_factory=list)
     except_groups: list[str] = Field(default_factory=list)
-    except_countries: list[str] = Field(default_factory=list)
+    except_countries: list[IsoDestination] = Field(default_factory=list)
 
     def label(self) -> str:
         base = "any destination" if self.worldwide else " or ".join([*self.countries, *self.groups]) or "(none)"
@@ -67,7 +59,7 @@ class Condition(BaseModel):
     any_of: list[Condition] | None = None  # at least one of these holds
 
 
-class PolicyRule(BaseModel):
+class PolicyRule(Cited):
     """A review policy for license applications under the listed requirements, when ``when`` holds."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -77,27 +69,30 @@ class PolicyRule(BaseModel):
     policy: PolicyName
     when: Condition = Field(default_factory=Condition)
     text: str
-    citation: str
-    confidence: ConfidenceMark
     note: str = ""
 
 
-class LicenseRequirement(BaseModel):
+class LicenseRequirement(Cited):
     """A license requirement: when ``when`` holds, a license is needed (or the export is prohibited)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     id: str
     kind: Literal["destination", "headquarters", "end_use", "product_notice", "embargo", "acceleration", "party"]
     text: str
-    citation: str
-    confidence: ConfidenceMark
     when: Condition
-    since: dt.date | None = None  # a provision of the action that took effect later than the action (staggered)
-    until: dt.date | None = None  # exclusive: superseded on this date (e.g. the 2023-10-23 acceleration)
+    # In force [from, until) like every period (chipclear.provenance.Period): ``from`` for a provision that took
+    # effect later than the action (staggered), ``until`` (exclusive) when superseded (the 2023-10-23 acceleration).
+    since: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
     outcome: Literal["LICENSE_REQUIRED", "PROHIBITED", "HOLD"] = "LICENSE_REQUIRED"
     policy: PolicyName | None = None  # a policy stated with the requirement itself (e.g. 746.8 policy of denial)
     note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: object) -> object:
+        return refuse_renamed_keys(data)
 
 
 class Exclusion(BaseModel):
@@ -111,7 +106,7 @@ class Exclusion(BaseModel):
     citation: str | None = None
 
 
-class LicenseExceptionRule(BaseModel):
+class LicenseExceptionRule(Cited):
     """A license exception (740.8 NAC/ACA ...): overcomes the listed requirements when eligible and in scope."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -119,8 +114,6 @@ class LicenseExceptionRule(BaseModel):
     id: str
     code: str  # NAC, ACA ...
     text: str
-    citation: str
-    confidence: ConfidenceMark
     overcomes: list[str]  # requirement ids
     eligible: Condition  # which items
     scope: Condition = Field(default_factory=Condition)  # which destinations / parties
@@ -129,7 +122,7 @@ class LicenseExceptionRule(BaseModel):
     note: str = ""
 
 
-class PartyListTreatment(BaseModel):
+class PartyListTreatment(Cited):
     """What a match on a restricted-party list source (EL, MEU, DPL, UVL, SDN ...) means for the line."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -140,11 +133,9 @@ class PartyListTreatment(BaseModel):
     use_entry_policy: bool = True
     license_exceptions: bool = False  # whether any license exception can overcome it
     text: str
-    citation: str
-    confidence: ConfidenceMark
 
 
-class AffiliatesRule(BaseModel):
+class AffiliatesRule(Cited):
     """The affiliates rule: entities owned at least ``threshold_percent`` by listed parties inherit the listing."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -153,24 +144,20 @@ class AffiliatesRule(BaseModel):
     sources: list[str]
     threshold_percent: float
     text: str
-    citation: str
-    confidence: ConfidenceMark
 
 
-class Event(BaseModel):
+class Event(Cited):
     """A dated event shown on timelines (a statement, an assurance) that does not change the requirement."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     date: dt.date
     text: str
-    citation: str
-    confidence: ConfidenceMark
     lifts_requirement: bool = False
     affects: list[str] = Field(default_factory=list)
 
 
-class Suspension(BaseModel):
+class Suspension(Cited):
     """Items of earlier actions (by id) that do not apply from this action's effective date until ``until``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -178,15 +165,11 @@ class Suspension(BaseModel):
     ids: list[str]
     until: dt.date | None = None  # exclusive; None = until a later action says otherwise
     text: str
-    citation: str
-    confidence: ConfidenceMark
 
 
-class LicensingSection(BaseModel):
+class LicensingSection(Cited):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    citation: str
-    confidence: ConfidenceMark
     requirements: list[LicenseRequirement] = Field(default_factory=list)
     review_policies: list[PolicyRule] = Field(default_factory=list)
     license_exceptions: list[LicenseExceptionRule] = Field(default_factory=list)

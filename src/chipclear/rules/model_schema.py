@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]
+from chipclear.provenance import Cited as Provenance
 
 
-class Cited(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Cited(Provenance):
+    """A named, cited statement of the entry (a definition, a note)."""
 
     id: str
     text: str
-    citation: str
-    confidence: ConfidenceMark
 
 
 class ComputeThreshold(Cited):
@@ -38,13 +34,9 @@ class DerivedExclusion(Cited):
     share_of_training: float
 
 
-class ModelClassificationSection(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ModelClassificationSection(Provenance):
     eccn: str
     heading: str
-    citation: str
-    confidence: ConfidenceMark
     threshold: ComputeThreshold
     operations_definition: Cited
     published_exclusion: Cited

@@ -13,25 +13,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chipclear.provenance import OP_SYMBOL as OP_SYMBOL  # re-exported: the rules vocabulary
+from chipclear.provenance import Cited, Period, Test
+from chipclear.provenance import Confidence as ConfidenceMark
+from chipclear.provenance import Op as Op
 from chipclear.rules.licensing_schema import LicensingSection
 from chipclear.rules.model_schema import ModelClassificationSection
 
-ConfidenceMark = Literal["H", "M", "L", "UNCONFIRMED"]
-Op = Literal["ge", "gt", "le", "lt", "eq"]
 Layer = Literal["enforced", "codified"]
 ItemKind = Literal["accelerator", "hbm"]
-
-OP_SYMBOL: dict[str, str] = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "=="}
-
-
-class Test(BaseModel):
-    """One comparison: ``metric op value`` (e.g. tpp ge N)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    metric: str
-    op: Op
-    value: float | bool
 
 
 class Paragraph(BaseModel):
@@ -72,11 +62,9 @@ class SystemParagraph(BaseModel):
     confidence: ConfidenceMark | None = None
 
 
-class ClassificationSection(BaseModel):
+class ClassificationSection(Cited):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    citation: str
-    confidence: ConfidenceMark
     paragraphs: list[Paragraph] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
     systems: list[SystemParagraph] = Field(default_factory=list)
@@ -84,18 +72,13 @@ class ClassificationSection(BaseModel):
     notes: str = ""
 
 
-class EnforcementPeriod(BaseModel):
-    """Where enforcement differs from the text: from ``start`` (to ``end``, exclusive) the listed sections (all when
+class EnforcementPeriod(Period, Cited):
+    """Where enforcement differs from the text: ``from`` (``until``, exclusive) the listed sections (all when
     empty) are, or are not, enforced. Example: the Jan 2025 diffusion rule, not enforced from 2025-05-13."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
     start: dt.date = Field(alias="from")
-    end: dt.date | None = Field(default=None, alias="until")
     enforced: bool
     sections: list[str] = Field(default_factory=list)
-    citation: str
-    confidence: ConfidenceMark
     note: str = ""
 
 
@@ -137,7 +120,6 @@ class RuleAction(BaseModel):
             return True
         enforced = True
         for period in self.enforcement:
-            covers = period.start <= on and (period.end is None or on < period.end)
-            if covers and (not period.sections or section in period.sections):
+            if period.covers(on) and (not period.sections or section in period.sections):
                 enforced = period.enforced
         return enforced

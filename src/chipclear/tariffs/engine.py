@@ -314,7 +314,7 @@ def _sec232(data: TariffData, req: Request, run: _Run) -> _S232:
                     )
                 )
         declared = {measure.periods[0].heading, measure.not_met.heading} & req.claims
-        low_specs = req.item is not None and (req.item.confidence or "").lower() == "low"
+        low_specs = req.item is not None and req.item.confidence == "L"
         if low_specs and not declared and test is not None:
             # The window test rests on low-confidence catalog specs: flag the line, never present it as firm.
             run.lines[-1].confidence = "L"
@@ -347,7 +347,7 @@ def _window_test(measure: Sec232Semiconductors, req: Request, run: _Run) -> bool
         return False
     test: WindowTest | None = check_windows(req.item, measure.windows) if req.item is not None else None
     if test is not None:
-        if req.item is not None and req.item.confidence and req.item.confidence.lower() == "low":
+        if req.item is not None and req.item.confidence == "L":
             run.notes.append(f"LOW-CONFIDENCE SPECS: the catalog marks {req.item.name}'s specs low confidence.")
         run.notes.append(f"Section 232 window test: {test.explanation}.")
         if test.outcome == "meets":

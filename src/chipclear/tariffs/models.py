@@ -13,19 +13,21 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Confidence = Literal["H", "M", "L", "UNCONFIRMED"]
+from chipclear import provenance
+from chipclear.provenance import IsoCountry
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
-class Cited(_Strict):
-    """Citation block carried by every fact."""
+class Cited(provenance.Cited):
+    """Citation block carried by every fact: the citation, the S-numbers of the tariff reference, the confidence."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     citation: str = Field(min_length=3)
     sources: list[str] = Field(min_length=1)
-    confidence: Confidence
 
     @field_validator("sources")
     @classmethod
@@ -36,11 +38,10 @@ class Cited(_Strict):
         return value
 
 
-class Period(Cited):
-    """A dated value: in force for entries on or after ``start`` and before ``end`` (``[start, end)``)."""
+class Period(Cited, provenance.Period):
+    """A dated rate: in force for entries on or after ``from`` and before ``until`` (``[from, until)``)."""
 
     start: dt.date = Field(alias="from")
-    end: dt.date | None = Field(default=None, alias="to")
     heading: str | None = None
     rate: float | None = None
     rate_low: float | None = None
@@ -52,8 +53,6 @@ class Period(Cited):
 
     @model_validator(mode="after")
     def _check(self) -> Period:
-        if self.end is not None and self.end <= self.start:
-            raise ValueError(f"period ends ({self.end}) on or before it starts ({self.start})")
         if self.confidence == "UNCONFIRMED":
             if self.rate is not None:
                 raise ValueError("an UNCONFIRMED period must not state a rate as fact (use rate_low/rate_high)")
@@ -62,9 +61,6 @@ class Period(Cited):
         elif self.rate is None:
             raise ValueError("a period with confidence H/M/L needs a rate")
         return self
-
-    def covers(self, day: dt.date) -> bool:
-        return self.start <= day and (self.end is None or day < self.end)
 
 
 class HtsScope(Cited):
@@ -82,9 +78,9 @@ class MeasureBase(_Strict):
     """Short name shown in the duty line, e.g. 'Section 301 (China) List 3'."""
     instrument: str
     """The legal instrument: FR citation, proclamation, executive order or CSMS message."""
-    origins: list[str] = Field(min_length=1)
+    origins: list[IsoCountry | Literal["*"]] = Field(min_length=1)
     """ISO 3166-1 alpha-2 codes, or ['*'] for every origin."""
-    except_origins: list[str] = Field(default_factory=list)
+    except_origins: list[IsoCountry] = Field(default_factory=list)
     scope: HtsScope
     periods: list[Period] = Field(min_length=1)
     notes: list[str] = Field(default_factory=list)
@@ -103,7 +99,7 @@ class Column1(_Strict):
     title: str
     coverage_from: dt.date
     """Earliest entry date the tariff data covers (the reference covers 2018-2026)."""
-    column2_countries: list[str]
+    column2_countries: list[IsoCountry]
     column2_dates_unconfirmed: list[str] = Field(default_factory=list)
     column2_citation: Cited
     lines: list[HtsLine]
@@ -181,12 +177,11 @@ class UsmcaExemption(MeasureBase):
     exempts: list[str]
 
 
-class ExemptionList(Cited):
+class ExemptionList(Cited, provenance.Period):
     heading: str
     prefixes: list[str]
     description: str
     start: dt.date = Field(alias="from")
-    end: dt.date | None = Field(default=None, alias="to")
 
 
 class IeepaReciprocal(MeasureBase):
@@ -258,12 +253,11 @@ class ChinaRetaliation(MeasureBase):
     ic_waiver: IcWaiver | None = None
 
 
-class IcWaiver(Cited):
+class IcWaiver(Cited, provenance.Period):
     """A reported, unpublished waiver for some IC codes: modelled as an open question, never as fact."""
 
     prefixes: list[str]
     start: dt.date = Field(alias="from")
-    end: dt.date | None = Field(default=None, alias="to")
     question: str
 
 

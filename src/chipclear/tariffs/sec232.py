@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from chipclear.provenance import Mark
 from chipclear.tariffs.models import PerformanceWindow
 
 WindowOutcome = Literal["meets", "not_met", "unknown"]
@@ -30,8 +31,8 @@ class ItemSpecs:
     name: str
     ics: tuple[IcSpecs, ...]
     datacenter: bool | None = None
-    confidence: str | None = None
-    """Confidence of the catalog specs (high / medium / low)."""
+    confidence: Mark | None = None
+    """Confidence of the catalog specs (H / M / L)."""
 
     @classmethod
     def single(
@@ -40,7 +41,7 @@ class ItemSpecs:
         tpp: float | None,
         dram_bandwidth_gbs: float | None,
         datacenter: bool | None = None,
-        confidence: str | None = None,
+        confidence: Mark | None = None,
     ) -> ItemSpecs:
         ic = IcSpecs(name, () if tpp is None else (tpp,), dram_bandwidth_gbs)
         return cls(name, (ic,), datacenter, confidence)
@@ -127,13 +128,13 @@ def specs_from_part(item: Any) -> ItemSpecs:
 
         parts = [part for part, _count in load_catalog().component_parts(item)]
         ics = tuple(_ic_from_part(p) for p in parts if getattr(p, "kind", "accelerator") == "accelerator")
-        if any(getattr(p, "confidence", None) == "low" for p in parts):
-            confidence = "low"
+        if any(getattr(p, "confidence", None) == "L" for p in parts):
+            confidence = "L"
     else:
         ics = (_ic_from_part(item),)
     return ItemSpecs(
         name=name,
         ics=ics,
         datacenter=None if datacenter is None else bool(datacenter),
-        confidence=None if confidence is None else str(confidence),
+        confidence=confidence,
     )
