@@ -1,6 +1,6 @@
 """Accelerator and system catalog: sourced spec data, validated on load."""
 
-from chipclear.catalog.loader import Catalog, load_catalog, load_catalog_file, normalise_name
+from chipclear.catalog.loader import Catalog, load_catalog, load_catalog_file, lookup_key
 from chipclear.catalog.models import Component, Item, Part, System
 
 __all__ = [
@@ -11,5 +11,5 @@ __all__ = [
     "System",
     "load_catalog",
     "load_catalog_file",
-    "normalise_name",
+    "lookup_key",
 ]

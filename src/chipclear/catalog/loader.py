@@ -20,7 +20,7 @@ from chipclear.settings import get_settings
 _DATA = resources.files("chipclear.catalog") / "data"
 
 
-def normalise_name(name: str) -> str:
+def lookup_key(name: str) -> str:
     """Case-, whitespace- and punctuation-insensitive lookup key: 'NVIDIA H-20 ' -> 'nvidiah20'."""
     return re.sub(r"[\W_]+", "", name.casefold())
 
@@ -120,7 +120,7 @@ class Catalog:
             keys = {item.id, item.name, *item.aliases, f"{item.vendor} {item.name}"}
             keys |= {f"{item.vendor} {a}" for a in item.aliases}
             for key in keys:
-                self._index.setdefault(normalise_name(key), set()).add(item.id)
+                self._index.setdefault(lookup_key(key), set()).add(item.id)
 
     def _add(self, item: Any, into: dict[str, Any]) -> None:
         if item.id in self.parts or item.id in self.systems:
@@ -132,7 +132,7 @@ class Catalog:
         return [*self.parts.values(), *self.systems.values()]
 
     def get(self, name: str) -> Item:
-        key = normalise_name(name)
+        key = lookup_key(name)
         ids = self._index.get(key, set())
         if len(ids) == 1:
             (only,) = ids
@@ -143,7 +143,7 @@ class Catalog:
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         choices = {k: next(iter(v)) for k, v in self._index.items()}
-        found = process.extract(normalise_name(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
+        found = process.extract(lookup_key(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
         out: list[str] = []
         for key, score, _ in found:
             if score >= 60 and choices[key] not in out:

@@ -17,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
-from chipclear.catalog.loader import normalise_name
+from chipclear.catalog.loader import lookup_key
 from chipclear.errors import DataFileError, InputError, UnknownItemError
 from chipclear.models.schema import AIModel, Developer, ModelCatalogFile
 from chipclear.settings import get_settings
@@ -116,7 +116,7 @@ class ModelCatalog:
         self._index: dict[str, set[str]] = {}
         for m in self.models.values():
             for key in {m.id, m.name, *m.aliases, f"{m.developer} {m.name}"}:
-                self._index.setdefault(normalise_name(key), set()).add(m.id)
+                self._index.setdefault(lookup_key(key), set()).add(m.id)
 
     def with_model(self, model: AIModel) -> ModelCatalog:
         """This catalog plus one user model (a ``--model-spec``); its derived_from must name a catalog model."""
@@ -130,7 +130,7 @@ class ModelCatalog:
         return out
 
     def find(self, name: str) -> AIModel | None:
-        ids = self._index.get(normalise_name(name), set())
+        ids = self._index.get(lookup_key(name), set())
         if len(ids) > 1:
             raise InputError(f"model {name!r} is ambiguous: {', '.join(sorted(ids))}", field="model")
         return self.models[next(iter(ids))] if ids else None
@@ -143,7 +143,7 @@ class ModelCatalog:
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         choices = {k: next(iter(v)) for k, v in self._index.items()}
-        found = process.extract(normalise_name(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
+        found = process.extract(lookup_key(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
         out: list[str] = []
         for key, score, _ in found:
             if score >= 60 and choices[key] not in out:

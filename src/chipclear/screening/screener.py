@@ -263,7 +263,7 @@ class Screener:
         floor = self.review_threshold if min_score is None else min_score
         norm = normalize_name(name, query=True)
         variants = self.index.query_variants(norm.tokens) if norm.tokens else []
-        # readings that a normalisation step might have spoilt are searched too: nothing is lost
+        # readings that a normalization step might have spoilt are searched too: nothing is lost
         if "decorations_removed" in norm.steps:
             as_written = normalize_name(name).tokens
             variants += self.index.query_variants(as_written) if as_written else []
