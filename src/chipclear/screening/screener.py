@@ -90,10 +90,6 @@ class ScreeningResult:
     def matches(self) -> tuple[Hit, ...]:
         return tuple(h for h in self.hits if h.is_match)
 
-    @property
-    def possible_matches(self) -> tuple[Hit, ...]:
-        return tuple(h for h in self.hits if not h.is_match)
-
     def to_json(self) -> dict[str, Any]:
         return {
             "query": self.query,
