@@ -286,12 +286,11 @@ def _classify_system(system: System, as_of: dt.date, layer: Layer, rules: RuleSe
 
 def _scope(rules: RuleSet) -> str:
     """The ECCNs the loaded rules define tests for ("3A090/4A090")."""
-    ids = {
-        p.id.split(".")[0]
-        for a in rules.actions
-        if a.classification is not None
-        for p in [*a.classification.paragraphs, *a.classification.systems]
-    }
+    ids: set[str] = set()
+    for action in rules.actions:
+        if action.classification is not None:
+            ids.update(p.id.split(".")[0] for p in action.classification.paragraphs)
+            ids.update(p.id.split(".")[0] for p in action.classification.systems)
     return "/".join(sorted(ids)) or "no ECCN"
 
 
