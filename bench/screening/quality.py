@@ -72,10 +72,11 @@ def run(entries: int, seed: int, peers: bool = True) -> None:
     alias_strings = [utils.default_process(a) for a in screener.index.alias_text]
     alias_entry = screener.index.alias_entry
     ftm_cache: dict[int, object] = {}
-    from followthemoney import model
-    from nomenklatura.matching import LogicV1
+    if peers:  # the peers' packages are needed only to score them
+        from followthemoney import model
+        from nomenklatura.matching import LogicV1
 
-    logic_config = LogicV1.default_config()
+        logic_config = LogicV1.default_config()
 
     def ftm_entity(e_no: int) -> object:
         if e_no not in ftm_cache:

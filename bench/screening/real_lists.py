@@ -5,7 +5,7 @@ own entry, hard negatives from the lists, chipclear beside nomenklatura logic-v1
 
 Positives (the list's own aliases; entries of every source, vessels and aircraft included):
   A. whole index: each alias of an entry with aliases is searched over the full index (the alias itself is
-     listed, so this checks that every written form survives normalisation, blocking and ranking);
+     listed, so this checks that every written form survives normalization, blocking and ranking);
   B. held out: the same alias searched over an index where every entry keeps only its main name, so the alias
      must be matched to a differently written name of its entry (many aliases are other names altogether, e.g.
      "Ninth Academy" for the Chinese Academy of Engineering Physics: no name matcher can find those).

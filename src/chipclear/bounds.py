@@ -91,25 +91,6 @@ def checked(kind: Any, value: T, field: str) -> T:
     return value
 
 
-def check_quantity(value: int, field: str = "quantity") -> str | None:
-    """Why ``value`` is not a quantity, or None (for inputs that do not go through a model, e.g. forms)."""
-    if value < 1:
-        return f"{field}: must be at least 1"
-    if value > MAX_QUANTITY:
-        return f"{field}: must be at most {MAX_QUANTITY:,}"
-    return None
-
-
-def check_value(value: float, field: str = "value_usd") -> str | None:
-    if not math.isfinite(value):
-        return f"{field}: must be a finite number"
-    if value < 0:
-        return f"{field}: must not be negative"
-    if value > MAX_VALUE_USD:
-        return f"{field}: must be at most {MAX_VALUE_USD:,.0f}"
-    return None
-
-
 __all__ = [
     "COUNTRY_LENGTH",
     "ID_LENGTH",
@@ -133,8 +114,6 @@ __all__ = [
     "Reason",
     "Role",
     "ValueUSD",
-    "check_quantity",
-    "check_value",
     "checked",
     "finite",
     "no_nul",

@@ -1,4 +1,4 @@
-"""Dated ECCN classification (3A090 / 4A090) of a catalog item, with a trace of every test applied.
+"""Dated ECCN classification of a catalog item (the ECCNs the rule data defines), with a trace of every test applied.
 
 The tests themselves are data (rule files); this module only evaluates them with three-valued logic: a test on an
 unknown metric is unknown, and a classification that depends on an unknown is ``indeterminate`` naming the field
@@ -111,7 +111,7 @@ def _metric_reasons(part: Part, tpp: float | None, density: float | None) -> lis
     precisions = load_precisions()
     note = Reason(
         rule="metrics#tpp",
-        citation=precisions["citation"] + "; ECCN 3A090 Technical Notes 1-3 (dense, highest TPP over bit lengths)",
+        citation=precisions["tpp_citation"],
         detail="TPP unknown: no dense throughput figure in the catalog (field dense_throughput)",
         confidence=precisions["confidence"],
     )
@@ -132,7 +132,7 @@ def _metric_reasons(part: Part, tpp: float | None, density: float | None) -> lis
     out.append(
         Reason(
             rule="metrics#performance_density",
-            citation="15 CFR Part 774, Supp. No. 1, ECCN 3A090 Technical Note 4 (eCFR 2026-07-23)",
+            citation=precisions["performance_density_citation"],
             detail=pd_detail,
             confidence="L" if part.die_area_confidence == "L" else "H",
         )
@@ -205,7 +205,7 @@ def _no_rules_reason(rules: RuleSet, as_of: dt.date) -> Reason:
     return Reason(
         rule=f"{first.id}#not-yet-in-force",
         citation=first.citation,
-        detail=f"no ECCN 3A090/4A090 test in force on {as_of}: first created effective {first.effective}",
+        detail=f"no ECCN {_scope(rules)} test in force on {as_of}: first created effective {first.effective}",
         confidence=first.confidence,
     )
 
@@ -284,8 +284,19 @@ def _classify_system(system: System, as_of: dt.date, layer: Layer, rules: RuleSe
     return Classification(**base, eccn=None, status="not_controlled", trace=trace)
 
 
-def _conclusion(result: Classification) -> Reason:
-    scope = "3A090/4A090"
+def _scope(rules: RuleSet) -> str:
+    """The ECCNs the loaded rules define tests for ("3A090/4A090")."""
+    ids: set[str] = set()
+    for action in rules.actions:
+        if action.classification is not None:
+            ids.update(p.id.split(".")[0] for p in action.classification.paragraphs)
+            ids.update(p.id.split(".")[0] for p in action.classification.systems)
+    return "/".join(sorted(ids)) or "no ECCN"
+
+
+def _conclusion(result: Classification, rules: RuleSet) -> Reason:
+    scope = _scope(rules)
+    others = ", ".join(load_precisions()["not_assessed_eccns"])
     if result.status == "controlled":
         detail = f"classified {result.eccn} as of {result.as_of} ({result.layer} rules)"
     elif result.status == "indeterminate":
@@ -294,7 +305,7 @@ def _conclusion(result: Classification) -> Reason:
             f" missing {', '.join(result.missing) or 'data'}"
         )
     else:
-        detail = f"not in {scope} as of {result.as_of}; other ECCNs (e.g. 3A991, 4A994, 5A992) are not assessed here"
+        detail = f"not in {scope} as of {result.as_of}; other ECCNs (e.g. {others}) are not assessed here"
     return Reason(rule="classify#result", citation=result.rules_version, detail=detail)
 
 
@@ -314,7 +325,7 @@ def classify(
         result = _classify_system(resolved, as_of, layer, rules, cat)
     else:
         result = _classify_part(resolved, as_of, layer, rules)
-    result.trace.append(_conclusion(result))
+    result.trace.append(_conclusion(result, rules))
     return result
 
 

@@ -21,7 +21,7 @@ from chipclear.screening import normalize_name
         ("Mo’er Xianchen", ("moer", "xianchen"), "case_folded"),
     ],
 )
-def test_normalisation_steps(text: str, tokens: tuple[str, ...], step: str) -> None:
+def test_normalization_steps(text: str, tokens: tuple[str, ...], step: str) -> None:
     norm = normalize_name(text)
     assert norm.tokens == tokens
     assert step in norm.steps
@@ -33,3 +33,14 @@ def test_a_name_that_is_only_a_legal_form_keeps_its_word() -> None:
 
 def test_latin_word_that_is_entirely_cyrillic_is_transliterated_not_homoglyph_mapped() -> None:
     assert normalize_name("Москва").tokens == ("moskva",)
+
+
+def test_party_name_key_is_the_one_comparison_key() -> None:
+    from chipclear.ledger import coverage
+    from chipclear.screening.normalize import party_name_key
+
+    assert party_name_key("Acme Co., Ltd.") == party_name_key("ACME CO LTD") == party_name_key("Ａｃｍｅ Co. Ltd")
+    assert party_name_key("Müller GmbH") == party_name_key("Muller G.m.b.H.")
+    assert party_name_key("Acme Ltd") != party_name_key("Acme Inc")  # another legal entity: not the same party
+    assert party_name_key("Acme Beta") != party_name_key("Beta Acme")
+    assert coverage.party_name_key is party_name_key  # license coverage compares names the screening way

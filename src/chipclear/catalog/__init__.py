@@ -1,7 +1,8 @@
 """Accelerator and system catalog: sourced spec data, validated on load."""
 
-from chipclear.catalog.loader import Catalog, load_catalog, load_catalog_file, normalise_name
+from chipclear.catalog.loader import Catalog, load_catalog, load_catalog_file
 from chipclear.catalog.models import Component, Item, Part, System
+from chipclear.datafiles import lookup_key
 
 __all__ = [
     "Catalog",
@@ -11,5 +12,5 @@ __all__ = [
     "System",
     "load_catalog",
     "load_catalog_file",
-    "normalise_name",
+    "lookup_key",
 ]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -11,18 +10,13 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from rapidfuzz import fuzz, process
 
 from chipclear.catalog.models import CatalogFile, Item, Part, System
+from chipclear.datafiles import NameIndex, bundled, expand, first_error, read_user_file, read_yaml
 from chipclear.errors import DataFileError, InputError, UnknownItemError
 from chipclear.settings import get_settings
 
 _DATA = resources.files("chipclear.catalog") / "data"
-
-
-def normalise_name(name: str) -> str:
-    """Case-, whitespace- and punctuation-insensitive lookup key: 'NVIDIA H-20 ' -> 'nvidiah20'."""
-    return re.sub(r"[\W_]+", "", name.casefold())
 
 
 @lru_cache(maxsize=1)  # read-only; classify() asks for it on every call
@@ -38,18 +32,12 @@ def _describe(entry: Any, index: int, key: str) -> str:
 
 
 def _error_line(path: str, entry: Any, index: int, key: str, exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or "(entry)"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{path}: {_describe(entry, index, key)}: field {field}: {first['msg']}{more}"
+    return f"{path}: {_describe(entry, index, key)}: {first_error(exc)}"
 
 
 def parse_catalog_text(text: str, path: str) -> CatalogFile:
     """Validate one catalog document. A bare mapping is read as a single part (``--spec`` files)."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+    raw = read_yaml(text, path)
     if isinstance(raw, dict) and "parts" not in raw and "systems" not in raw:
         raw = {"systems": [raw]} if raw.get("kind") == "system" or "components" in raw else {"parts": [raw]}
     if not isinstance(raw, dict):
@@ -83,19 +71,7 @@ def parse_catalog_text(text: str, path: str) -> CatalogFile:
 
 
 def load_catalog_file(path: Path) -> CatalogFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read catalog file: {exc.strerror}", field="spec") from None
-    return parse_catalog_text(text, str(path))
-
-
-def _expand(paths: Iterable[Path]) -> Iterator[Path]:
-    for p in paths:
-        if p.is_dir():
-            yield from sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
-        else:
-            yield p
+    return parse_catalog_text(read_user_file(path, "catalog file", "spec"), str(path))
 
 
 class Catalog:
@@ -115,12 +91,10 @@ class Catalog:
                     raise DataFileError(
                         f"{system.origin}: system {system.id!r}: field components.part: unknown part {comp.part!r}"
                     )
-        self._index: dict[str, set[str]] = {}
+        self._index = NameIndex()
         for item in self.items():
             keys = {item.id, item.name, *item.aliases, f"{item.vendor} {item.name}"}
-            keys |= {f"{item.vendor} {a}" for a in item.aliases}
-            for key in keys:
-                self._index.setdefault(normalise_name(key), set()).add(item.id)
+            self._index.add(item.id, keys | {f"{item.vendor} {a}" for a in item.aliases})
 
     def _add(self, item: Any, into: dict[str, Any]) -> None:
         if item.id in self.parts or item.id in self.systems:
@@ -132,8 +106,7 @@ class Catalog:
         return [*self.parts.values(), *self.systems.values()]
 
     def get(self, name: str) -> Item:
-        key = normalise_name(name)
-        ids = self._index.get(key, set())
+        ids = self._index.ids(name)
         if len(ids) == 1:
             (only,) = ids
             return self.parts.get(only) or self.systems[only]
@@ -142,29 +115,19 @@ class Catalog:
         raise UnknownItemError(name, self.suggest(name))
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        choices = {k: next(iter(v)) for k, v in self._index.items()}
-        found = process.extract(normalise_name(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
-        out: list[str] = []
-        for key, score, _ in found:
-            if score >= 60 and choices[key] not in out:
-                out.append(choices[key])
-        return out[:limit]
+        return self._index.suggest(name, limit)
 
     def component_parts(self, system: System) -> list[tuple[Part, int]]:
         return [(self.parts[c.part], c.count) for c in system.components]
 
 
 def bundled_files() -> list[CatalogFile]:
-    out = []
-    for entry in sorted(_DATA.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith((".yaml", ".yml")):
-            out.append(parse_catalog_text(entry.read_text(encoding="utf-8"), f"catalog/data/{entry.name}"))
-    return out
+    return bundled(_DATA, "catalog/data", parse_catalog_text)
 
 
 @lru_cache(maxsize=8)
 def _load(extra: tuple[Path, ...]) -> Catalog:
-    files = bundled_files() + [load_catalog_file(p) for p in _expand(extra)]
+    files = bundled_files() + [load_catalog_file(p) for p in expand(extra)]
     return Catalog(files)
 
 

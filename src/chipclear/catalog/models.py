@@ -6,7 +6,6 @@ so a user's part is validated exactly like a bundled one.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator
@@ -84,7 +83,3 @@ class CatalogFile(BaseModel):
 
     parts: list[Part] = Field(default_factory=list)
     systems: list[System] = Field(default_factory=list)
-
-
-def origin_label(path: Path) -> str:
-    return path.name

@@ -246,7 +246,7 @@ def register(app: typer.Typer) -> None:
         key = api_key or get_settings().api_key
         if key:
             # The same service as the API's /check: licenses on file apply and the check is audited.
-            from chipclear.cli.ledger import _run
+            from chipclear.cli._ledger import _run
             from chipclear.ledger import services
 
             decision = _run(

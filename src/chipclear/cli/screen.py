@@ -341,7 +341,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record a review of a hit in the ledger (approver): not a match (suppressed until the list entry changes)
         or, with --match, a confirmed match. Later checks and shipments use it."""
-        from chipclear.cli.ledger import _actor, _ledger
+        from chipclear.cli._ledger import _actor, _ledger
         from chipclear.ledger.reviews import record_review
 
         screener: Screener = default_screener()

@@ -192,11 +192,6 @@ class Geography:
             note = (note + "; " if note else "") + "LOW CONFIDENCE"
         return MembershipAnswer(resolved, group, True, citation, confidence, note)
 
-    def members_on(self, group: str, on: dt.date) -> list[str]:
-        """Countries certainly in ``group`` on ``on``."""
-        codes = {m.country for m in self.groups[group].members}
-        return sorted(c for c in codes if self.member(c, group, on).value is True)
-
 
 def fold_name(text: str) -> str:
     """A country name as compared: accents, case, curly quotes, dots and spacing do not matter."""

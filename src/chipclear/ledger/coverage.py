@@ -10,25 +10,21 @@ LICENSE_REQUIRED (fail closed).
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from chipclear.decision import Decision, OrderLine, Reason, Verdict
+from chipclear.screening.normalize import party_name_key
 
 COVERAGE_RULE = "ledger.license_coverage"
 
 
-def normalise_name(name: str) -> str:
-    """Case, accents, punctuation and spacing do not distinguish two party names."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
-    text = re.sub(r"[^\w]+", " ", text.casefold())
-    return " ".join(text.split())
+# The old name, still imported by ledger/services.py's unused party_key (both go with the services split, issue 15).
+normalise_name = party_name_key
 
 
-def normalise_item(item: str) -> str:
+def normalize_item(item: str) -> str:
     return item.strip().casefold()
 
 
@@ -76,20 +72,20 @@ class LicenseTerms:
 def item_keys(decision: Decision, line: OrderLine) -> set[str]:
     """Names under which the line's item may appear on a license: the id the user gave, the catalog id the
     classifier resolved, and the ECCN it assigned."""
-    keys = {normalise_item(line.item)}
+    keys = {normalize_item(line.item)}
     cls: dict[str, Any] = decision.classification or {}
     for key in ("item", "id", "item_id", "catalog_id", "canonical_id", "eccn"):
         value = cls.get(key)
         if isinstance(value, dict):  # e.g. {"id": "nvidia-h20", "name": ...} or {"eccn": "3A090.a", ...}
             value = value.get("id") or value.get("eccn")
         if isinstance(value, str) and value:
-            keys.add(normalise_item(value))
+            keys.add(normalize_item(value))
     return keys
 
 
 def _item_authorised(license_items: Iterable[str], keys: set[str]) -> bool:
     for raw in license_items:
-        item = normalise_item(raw)
+        item = normalize_item(raw)
         if item in keys:
             return True
         # A license for an ECCN (e.g. 3A090) covers its sub-paragraphs (3A090.a), not the other way round.
@@ -110,11 +106,11 @@ def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) ->
         problems.append(f"item {line.item!r} is not among the authorised items {list(terms.items)}")
     if line.destination.upper() not in {d.upper() for d in terms.destinations}:
         problems.append(f"destination {line.destination} is not among {list(terms.destinations)}")
-    named = {(normalise_name(n), r) for n, r in terms.parties}
+    named = {(party_name_key(n), r) for n, r in terms.parties}
     if not any(p.role == "end_user" for p in line.parties):
         problems.append("the line names no end user")
     for party in line.parties:
-        if (normalise_name(party.name), party.role) not in named:
+        if (party_name_key(party.name), party.role) not in named:
             problems.append(f"party {party.name!r} ({party.role}) is not named on the license")
     left = terms.quantity_left
     if left is not None and line.quantity > left:
@@ -201,6 +197,7 @@ __all__ = [
     "find_covering_license",
     "item_keys",
     "license_summary",
-    "normalise_name",
+    "normalize_item",
+    "party_name_key",
     "why_not_covered",
 ]

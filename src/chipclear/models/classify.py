@@ -57,10 +57,6 @@ def _ops(value: float | None) -> str:
     return "unknown" if value is None else f"{value:.3g}"
 
 
-def _cite(model: AIModel) -> str:
-    return f"model catalog {model.origin}: " + "; ".join(model.sources[:2])
-
-
 def _in_force(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[ModelClassificationSection, RuleAction] | None:
     actions = rules.in_force(on, "model_classification", layer)
     if not actions:

@@ -11,13 +11,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import ValidationError
-from rapidfuzz import fuzz, process
 
-from chipclear.catalog.loader import normalise_name
+from chipclear.datafiles import NameIndex, bundled, expand, first_error, read_user_file, read_yaml
 from chipclear.errors import DataFileError, InputError, UnknownItemError
 from chipclear.models.schema import AIModel, Developer, ModelCatalogFile
 from chipclear.settings import get_settings
@@ -25,23 +22,9 @@ from chipclear.settings import get_settings
 _DATA = resources.files("chipclear.models") / "data"
 
 
-def _first_error(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or "(entry)"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"field {field}: {first['msg']}{more}"
-
-
-def _read_yaml(text: str, path: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
-
-
 def parse_model_catalog_text(text: str, path: str) -> ModelCatalogFile:
     """One developer file: ``developer: {name, headquarters, sources}`` and ``models: [...]``."""
-    raw = _read_yaml(text, path)
+    raw = read_yaml(text, path)
     if not isinstance(raw, dict) or "developer" not in raw:
         raise DataFileError(f"{path}: expected a mapping with 'developer' and 'models'")
     unknown = set(raw) - {"developer", "models"}
@@ -50,7 +33,7 @@ def parse_model_catalog_text(text: str, path: str) -> ModelCatalogFile:
     try:
         developer = Developer.model_validate(raw["developer"])
     except ValidationError as exc:
-        raise DataFileError(f"{path}: developer: {_first_error(exc)}") from None
+        raise DataFileError(f"{path}: developer: {first_error(exc)}") from None
     entries = raw.get("models") or []
     if not isinstance(entries, list):
         raise DataFileError(f"{path}: 'models' must be a list")
@@ -62,7 +45,7 @@ def parse_model_catalog_text(text: str, path: str) -> ModelCatalogFile:
         try:
             models.append(AIModel.model_validate(entry))
         except ValidationError as exc:
-            raise DataFileError(f"{path}: {label}: {_first_error(exc)}") from None
+            raise DataFileError(f"{path}: {label}: {first_error(exc)}") from None
     return ModelCatalogFile(developer=developer, models=models)
 
 
@@ -74,7 +57,7 @@ def parse_model_spec_text(text: str, path: str) -> AIModel:
     """A ``--model-spec`` file: one mapping with at least name, developer, training_operations and
     weights_published (a date, or null when not published); optionally derived_from and
     additional_training_operations. A missing figure is unknown (the classification names it)."""
-    raw = _read_yaml(text, path)
+    raw = read_yaml(text, path)
     if not isinstance(raw, dict):
         raise DataFileError(f"{path}: a model spec is a mapping with name, developer, training_operations ...")
     for key in ("name", "developer"):
@@ -86,15 +69,11 @@ def parse_model_spec_text(text: str, path: str) -> AIModel:
     try:
         return AIModel.model_validate(entry)
     except ValidationError as exc:
-        raise DataFileError(f"{path}: model {entry['id']!r}: {_first_error(exc)}") from None
+        raise DataFileError(f"{path}: model {entry['id']!r}: {first_error(exc)}") from None
 
 
 def load_model_spec(path: Path) -> AIModel:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read model spec: {exc.strerror}", field="model-spec") from None
-    return parse_model_spec_text(text, str(path))
+    return parse_model_spec_text(read_user_file(path, "model spec", "model-spec"), str(path))
 
 
 class ModelCatalog:
@@ -113,10 +92,9 @@ class ModelCatalog:
                 raise DataFileError(
                     f"{model.origin}: model {model.id!r}: field derived_from: unknown model {model.derived_from!r}"
                 )
-        self._index: dict[str, set[str]] = {}
+        self._index = NameIndex()
         for m in self.models.values():
-            for key in {m.id, m.name, *m.aliases, f"{m.developer} {m.name}"}:
-                self._index.setdefault(normalise_name(key), set()).add(m.id)
+            self._index.add(m.id, {m.id, m.name, *m.aliases, f"{m.developer} {m.name}"})
 
     def with_model(self, model: AIModel) -> ModelCatalog:
         """This catalog plus one user model (a ``--model-spec``); its derived_from must name a catalog model."""
@@ -130,7 +108,7 @@ class ModelCatalog:
         return out
 
     def find(self, name: str) -> AIModel | None:
-        ids = self._index.get(normalise_name(name), set())
+        ids = self._index.ids(name)
         if len(ids) > 1:
             raise InputError(f"model {name!r} is ambiguous: {', '.join(sorted(ids))}", field="model")
         return self.models[next(iter(ids))] if ids else None
@@ -142,13 +120,7 @@ class ModelCatalog:
         return found
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        choices = {k: next(iter(v)) for k, v in self._index.items()}
-        found = process.extract(normalise_name(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
-        out: list[str] = []
-        for key, score, _ in found:
-            if score >= 60 and choices[key] not in out:
-                out.append(choices[key])
-        return out[:limit]
+        return self._index.suggest(name, limit)
 
     def all(self) -> list[AIModel]:
         return sorted(self.models.values(), key=lambda m: (m.release_date or _FAR, m.id))
@@ -159,31 +131,16 @@ def _hint(suggestions: list[str]) -> str:
 
 
 def _bundled() -> list[ModelCatalogFile]:
-    out = []
-    for entry in sorted(_DATA.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith((".yaml", ".yml")):
-            out.append(parse_model_catalog_text(entry.read_text(encoding="utf-8"), f"models/data/{entry.name}"))
-    return out
+    return bundled(_DATA, "models/data", parse_model_catalog_text)
 
 
 def _file(path: Path) -> ModelCatalogFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read model catalog file: {exc.strerror}", field="models") from None
-    return parse_model_catalog_text(text, str(path))
-
-
-def _expand(paths: Iterable[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        out.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
-    return out
+    return parse_model_catalog_text(read_user_file(path, "model catalog file", "models"), str(path))
 
 
 @lru_cache(maxsize=8)
 def _load(extra: tuple[Path, ...]) -> ModelCatalog:
-    return ModelCatalog(_bundled() + [_file(p) for p in _expand(extra)])
+    return ModelCatalog(_bundled() + [_file(p) for p in expand(extra)])
 
 
 def load_models(extra_paths: Iterable[Path] | None = None) -> ModelCatalog:

@@ -43,17 +43,6 @@ def parse_rule_text(text: str, origin: str) -> RuleAction:
         raise DataFileError(f"{origin}: rule {raw.get('id', '?')!r}: field {where}: {first['msg']}{more}") from None
 
 
-@dataclass(frozen=True)
-class Provenance:
-    """Which action set a paragraph, so every test in a trace cites the action that made it law."""
-
-    action: RuleAction
-
-    @property
-    def rule_id(self) -> str:
-        return self.action.id
-
-
 @dataclass
 class MergedClassification:
     """The ECCN tests in force on one date, each paragraph with the action that set it."""

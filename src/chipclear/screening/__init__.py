@@ -12,7 +12,7 @@ Public API::
 Thresholds (``Settings.screening_match_threshold`` / ``screening_review_threshold``, env
 ``CHIPCLEAR_SCREENING_MATCH_THRESHOLD`` / ``CHIPCLEAR_SCREENING_REVIEW_THRESHOLD``): a hit at/above the match
 threshold is a ``match``; between the review threshold and the match threshold a ``possible`` match for review.
-docs/screening.md describes the normalisation, the score and the review workflow.
+docs/screening.md describes the normalization, the score and the review workflow.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from chipclear.screening.store import ListStore, default_screener, load_embedded
 def name_similarity(a: str, b: str) -> float:
     """How well party name ``a`` matches listed name ``b``, in [0, 1].
 
-    Both names are normalised (Unicode, case, diacritics, invisible characters, homoglyphs, transliteration,
+    Both names are normalized (Unicode, case, diacritics, invisible characters, homoglyphs, transliteration,
     legal forms, punctuation, word order); tokens are weighted by rarity in the default lists (so "China",
     "Technology", "Co" carry little); tokens match exactly or with one typo (two for long tokens), and words
     written split or joined are matched either way. The score is ``cq**2 * s * (0.4 + 0.6 * cn)`` with ``cq`` the

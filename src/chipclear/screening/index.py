@@ -336,13 +336,13 @@ class NameIndex:
 
     @property
     def alias_norm(self) -> list[NormalizedName]:
-        """The normalised form of every listed name (recomputed on first use after a load from disk)."""
+        """The normalized form of every listed name (recomputed on first use after a load from disk)."""
         if self._alias_norm is None:
             self._alias_norm = [normalize_name(text) for text in self.alias_text]
         return self._alias_norm
 
     def normalized(self, row: int) -> NormalizedName:
-        """The normalised form of one listed name."""
+        """The normalized form of one listed name."""
         if self._alias_norm is not None:
             return self._alias_norm[row]
         return normalize_name(self.alias_text[row])
@@ -745,7 +745,7 @@ _ACRONYM_SKIP = frozenset({"of", "and", "the", "for", "de", "la", "des", "du", "
 
 
 def _with_acronym_forms(names: Sequence[str]) -> list[tuple[str, NormalizedName]]:
-    """Each name normalised; a name that spells out an acronym next to its words ("National University of Defense
+    """Each name normalized; a name that spells out an acronym next to its words ("National University of Defense
     Technology (NUDT)", "China Academy of Engineering Physics (CAEP)'s 902 Institute") also gives the acronym alone
     and the words alone as names of the entry, so either finds it."""
     out: list[tuple[str, NormalizedName]] = []

@@ -1,4 +1,4 @@
-"""Name normalisation for screening: every way a party name can be written folded to one token sequence.
+"""Name normalization for screening: every way a party name can be written folded to one token sequence.
 
 Steps, in order (each applied step is named in the result, so a hit can say how the name was read):
 
@@ -299,7 +299,7 @@ def strip_decorations(text: str) -> str:
 
 
 def normalize_name(text: str, *, query: bool = False, expand: bool = True) -> NormalizedName:
-    """Fold a party name to comparable tokens, recording each normalisation step applied.
+    """Fold a party name to comparable tokens, recording each normalization step applied.
 
     ``query``: the name is a query, so decorations pasted around it (branches, vessel prefixes, former names,
     c/o) are removed first. ``expand=False``: abbreviations are left as written (a query reading in which a word
@@ -317,6 +317,17 @@ def normalize_name(text: str, *, query: bool = False, expand: bool = True) -> No
     return NormalizedName(
         original=text, tokens=tuple(kept), legal_forms=tuple(forms), steps=tuple(dict.fromkeys(steps))
     )
+
+
+def party_name_key(name: str) -> str:
+    """One comparison key for a party name wherever two written names must be the same party (a license's named
+    parties against an order line's): the screening reading (Unicode, scripts, case, punctuation, abbreviations),
+    content words in written order, then the legal-form classes, so "Acme Co., Ltd." and "ACME Co Ltd" agree and
+    "Acme Ltd" and "Acme Inc" do not."""
+    norm = normalize_name(name)
+    if not norm.tokens:
+        return " ".join(name.casefold().split())
+    return " ".join(norm.tokens + tuple(sorted(norm.legal_forms)))
 
 
 def _tokens(text: str, steps: list[str], expand: bool = True) -> list[str]:

@@ -3,7 +3,7 @@ second instead of rebuilding it (seconds of CPU, hundreds of MB) on every ``chip
 
 One file per list version under ``<lists dir>/index/``, named by a key over the list's content hash, its date and
 format, and a fingerprint of everything that shapes the index (the index format, the entry fields and the
-normalisation tables). A list update or a code change that alters the index changes the key, so the stale file
+normalization tables). A list update or a code change that alters the index changes the key, so the stale file
 is never read; it is rebuilt on first use and the older files are removed. The file is written under a temporary
 name and renamed into place, so a reader never sees half a file; an unreadable file is rebuilt.
 
@@ -32,7 +32,7 @@ SUFFIX = ".index.pickle"
 
 
 def fingerprint() -> str:
-    """What, besides the list, decides the index: format, entry fields, normalisation tables, index code."""
+    """What, besides the list, decides the index: format, entry fields, normalization tables, index code."""
     list_fields = [f.name for f in dataclasses.fields(LoadedList)]
     digest = hashlib.sha256(f"{INDEX_FORMAT}:{ListEntry.__slots__}:{list_fields}".encode())
     data = resources.files("chipclear.screening") / "data"

@@ -80,7 +80,7 @@ class PartyRegistry:
             raise DataFileError(f"{self.path}: not a valid party registry ({exc})") from None
 
     def add(self, parties: Iterable[KnownParty]) -> int:
-        """Add parties (deduplicated by normalised name and country); returns how many were new."""
+        """Add parties (deduplicated by normalized name and country); returns how many were new."""
         current = self.parties()
         seen = {(party_key(p.name), p.country) for p in current}
         added = 0

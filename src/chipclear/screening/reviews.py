@@ -23,7 +23,7 @@ from chipclear.screening.normalize import normalize_name
 
 
 def party_key(name: str) -> str:
-    """Reviews are keyed on the normalised party name, so spelling and legal-form variants share a review."""
+    """Reviews are keyed on the normalized party name, so spelling and legal-form variants share a review."""
     norm = normalize_name(name)
     return " ".join(sorted(norm.tokens)) or name.strip().lower()
 
@@ -68,7 +68,7 @@ class ReviewStore(Protocol):
 def find_review(
     decisions: list[ReviewDecision], party_name: str, entry_id: str, entry_hash: str, decision: str
 ) -> ReviewDecision | None:
-    """The latest review of this party (normalised) against this exact entry content, when it is of ``decision``
+    """The latest review of this party (normalized) against this exact entry content, when it is of ``decision``
     kind (a later review overrides an earlier one)."""
     key = party_key(party_name)
     for d in reversed(decisions):

@@ -90,10 +90,6 @@ class ScreeningResult:
     def matches(self) -> tuple[Hit, ...]:
         return tuple(h for h in self.hits if h.is_match)
 
-    @property
-    def possible_matches(self) -> tuple[Hit, ...]:
-        return tuple(h for h in self.hits if not h.is_match)
-
     def to_json(self) -> dict[str, Any]:
         return {
             "query": self.query,
@@ -263,7 +259,7 @@ class Screener:
         floor = self.review_threshold if min_score is None else min_score
         norm = normalize_name(name, query=True)
         variants = self.index.query_variants(norm.tokens) if norm.tokens else []
-        # readings that a normalisation step might have spoilt are searched too: nothing is lost
+        # readings that a normalization step might have spoilt are searched too: nothing is lost
         if "decorations_removed" in norm.steps:
             as_written = normalize_name(name).tokens
             variants += self.index.query_variants(as_written) if as_written else []

@@ -16,7 +16,7 @@ from typing import Any
 from chipclear.errors import InputError
 from chipclear.tariffs import engine
 from chipclear.tariffs.china import ChinaDutyResult, china_duty
-from chipclear.tariffs.countries import normalise_country
+from chipclear.tariffs.countries import normalize_country
 from chipclear.tariffs.data import TariffData, bundled_data, load_tariff_data
 from chipclear.tariffs.hts import resolve
 from chipclear.tariffs.result import DutyLine, DutyResult, StackingRule, Unknown
@@ -69,7 +69,7 @@ def _request(
     entry_type: str | None = None,
 ) -> engine.Request:
     code, line = resolve(hts, data.column1)
-    country = normalise_country(origin)
+    country = normalize_country(origin)
     if isinstance(entry_date, str):
         try:
             entry_date = dt.date.fromisoformat(entry_date)
@@ -98,14 +98,14 @@ def _request(
     valid = engine.all_claims(data)
     if isinstance(claims, str):
         claims = [claims]
-    normalised = []
+    normalized = []
     for claim in claims:
         c = claim.strip().lower()
         if c not in valid:
             raise InputError(f"claims: {claim!r} is not a claim chipclear knows ({', '.join(valid)})", field="claims")
-        normalised.append(c)
+        normalized.append(c)
     for a, b in engine.contradictory_claims(data):
-        if a in normalised and b in normalised:
+        if a in normalized and b in normalized:
             raise InputError(f"claims: {a} and {b} contradict each other (parameters met / not met)", field="claims")
     if entry_type is not None:
         entry_type = entry_type.strip().lower().replace("-", "_")
@@ -118,7 +118,7 @@ def _request(
             raise InputError(f"value: entry type {entry_type} needs the customs value (the value test)", field="value")
     specs = specs_from_part(item) if item is not None else None
     return engine.Request(
-        code, line, country, entry_date, value, specs, end_use, frozenset(normalised), entry_type=entry_type
+        code, line, country, entry_date, value, specs, end_use, frozenset(normalized), entry_type=entry_type
     )
 
 

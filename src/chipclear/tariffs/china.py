@@ -15,7 +15,7 @@ from typing import Any
 
 from chipclear.errors import InputError
 from chipclear.tariffs import hts as hts_mod
-from chipclear.tariffs.countries import normalise_country
+from chipclear.tariffs.countries import normalize_country
 from chipclear.tariffs.data import TariffData, bundled_data
 from chipclear.tariffs.result import DutyLine, Unknown
 
@@ -76,8 +76,8 @@ def china_duty(
     if not _HS.match(code):
         raise InputError(f"hs: {hs!r} is not an HS number (4 to 10 digits)", field="hs")
     dotted = hts_mod.dotted(code)
-    declared = normalise_country(origin)
-    fab = normalise_country(wafer_fab, field="wafer_fab") if wafer_fab else None
+    declared = normalize_country(origin)
+    fab = normalize_country(wafer_fab, field="wafer_fab") if wafer_fab else None
     notes: list[str] = []
     china_origin = declared
     rule = next(

@@ -7,7 +7,7 @@ import pycountry
 from chipclear.geography import load_geography
 
 
-def normalise_country(code: str, *, field: str = "origin") -> str:
+def normalize_country(code: str, *, field: str = "origin") -> str:
     """The ISO code for a code or a country name ("China" -> CN); a region code gives its country."""
     geo = load_geography()
     return geo.country_of(geo.normalize(code, field=field))

@@ -1,4 +1,4 @@
-"""HTS numbers: normalise what the user typed and find the line chipclear has rates for."""
+"""HTS numbers: normalize what the user typed and find the line chipclear has rates for."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def overlaps(prefix: str, code: str) -> bool:
 
 
 def resolve(code: str, column1: Column1) -> tuple[str, HtsLine]:
-    """The normalised HTS number (dotted) and its 8-digit line, or an InputError naming the known lines."""
+    """The normalized HTS number (dotted) and its 8-digit line, or an InputError naming the known lines."""
     raw = digits(code.strip())
     known = ", ".join(line.hts for line in column1.lines)
     if not _DIGITS.match(raw) or len(raw) not in (6, 8, 10):

@@ -13,7 +13,7 @@ from chipclear.decision import OrderLine
 from chipclear.determination import determine
 from chipclear.screening import Screener, default_screener
 
-FOLDER = Path(__file__).parent / "scenarios" / "determination"
+FOLDER = Path(__file__).parents[1] / "scenarios" / "determination"
 
 
 def _scenarios() -> list[Any]:

@@ -1,4 +1,5 @@
-"""The acceptance cases of the screening issue, against the full embedded CSL."""
+"""Screening against the full embedded CSL: listed parties found however they are written (scripts, typos, word
+order, invisible characters), common words not hitting, explanations, the result contract and list staleness."""
 
 from __future__ import annotations
 

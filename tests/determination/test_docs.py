@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from chipclear.cli import app
 
-PAGE = Path(__file__).parent.parent / "docs" / "determination.md"
+PAGE = Path(__file__).parents[2] / "docs" / "determination.md"
 
 
 def _examples() -> list[tuple[str, list[str], int]]:

@@ -1,0 +1,278 @@
+"""``chipclear ship`` and ``chipclear hold``: ship lines in one transaction (a line with authority ships; any other
+line is held and the command exits 1), and list, release (approver) or cancel held lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from chipclear.cli._common import handle_errors, parse_date, print_json
+from chipclear.cli._ledger import (
+    EndUserOpt,
+    InterOpt,
+    JsonOpt,
+    KeyOpt,
+    PurchOpt,
+    ReasonOpt,
+    UltOpt,
+    _actor,
+    _ledger,
+    _parties,
+    _run,
+    _say,
+)
+from chipclear.decision import OrderLine
+from chipclear.errors import InputError
+from chipclear.ledger import services
+from chipclear.ledger.models import ShipmentLine, User
+
+hold_app = typer.Typer(name="hold", help="Held shipment lines: list, release (approver), cancel.", no_args_is_help=True)
+
+
+def _read_lines(path: Path) -> list[OrderLine]:
+    """Order lines from a JSON (object or list), JSON-lines or YAML file; errors name the file, row and field."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file", field="file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            data: Any = yaml.safe_load(text)
+        elif path.suffix == ".jsonl":
+            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            data = json.loads(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise InputError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'} ({exc})", field="file") from None
+    rows = data if isinstance(data, list) else [data]
+    lines = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            lines.append(OrderLine.model_validate(row))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise InputError(f"{path}: row {i}: {where}: {err['msg']}", field=where) from None
+    if not lines:
+        raise InputError(f"{path}: no order lines", field="file")
+    return lines
+
+
+def _line_text(sl: ShipmentLine, shipped: services.ShippedLine) -> str:
+    head = f"line {sl.id}: {sl.quantity} x {sl.item} to {sl.destination} on {sl.ship_date}"
+    d = shipped.decision
+    if sl.status in ("shipped", "released"):
+        if shipped.license_number and d.license:
+            left = d.license.get("quantity_left_after")
+            rest = "" if left is None else f" ({left} left)"
+            return f"{head}: {sl.status.upper()} under license {shipped.license_number}{rest}"
+        return f"{head}: {sl.status.upper()} ({d.verdict.value})"
+    why = d.reasons[-1].detail if d.reasons else ""
+    if d.missing:
+        why = "missing: " + "; ".join(d.missing)
+    return f"{head}: HELD, {d.verdict.value}: {why}"
+
+
+@handle_errors
+def ship_command(
+    item: Annotated[str | None, typer.Option("--item", help="Catalog id or alias")] = None,
+    quantity: Annotated[int, typer.Option("--quantity", help="Units")] = 1,
+    destination: Annotated[str | None, typer.Option("--destination", help="ISO code or country name")] = None,
+    ship_date: Annotated[str | None, typer.Option("--ship-date", help="YYYY-MM-DD (default today)")] = None,
+    value: Annotated[float | None, typer.Option("--value", help="Line value, USD")] = None,
+    end_user: EndUserOpt = None,
+    ultimate_consignee: UltOpt = None,
+    intermediate_consignee: InterOpt = None,
+    purchaser: PurchOpt = None,
+    order_id: Annotated[str | None, typer.Option("--order-id", help="Order reference")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Order lines: .json, .jsonl or .yaml")] = None,
+    license_number: Annotated[str | None, typer.Option("--license", help="Rely on this license only")] = None,
+    api_key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ship one line (options) or every line of a file, in one transaction. A line with authority ships (a covering
+    license is decremented); any other line is held for an approver and the command exits 1."""
+    if file is not None:
+        if item or destination:
+            raise InputError("give either --file or --item/--destination, not both", field="file")
+        lines = _read_lines(file)
+    else:
+        if not item or not destination:
+            raise InputError("ship: give --item and --destination (or --file)", field="item")
+        day = parse_date(ship_date, field="ship_date")
+        lines = [
+            OrderLine(
+                item=item,
+                quantity=quantity,
+                destination=destination,
+                ship_date=day,
+                value_usd=value,
+                parties=_parties(end_user, ultimate_consignee, intermediate_consignee, purchaser),
+                order_id=order_id,
+            )
+        ]
+
+    def present(s: Session, result: services.ShipmentResult) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (
+                _line_text(x.line, x),
+                {
+                    "line_id": x.line.id,
+                    "status": x.line.status,
+                    "license": x.license_number,
+                    "historical": bool(x.line.decision.get("historical_entry")),
+                    "decision": x.line.decision,  # as recorded (with the historical-entry mark)
+                },
+            )
+            for x in result.lines
+        ]
+
+    # Decide with no lock held, then one short transaction re-checks the licenses and commits.
+    with _ledger() as ledger:
+        with ledger.session() as s:
+            actor = _actor(s, api_key)
+        out = services.ship_lines(
+            ledger.session, actor, lines, present, reference=order_id, license_number=license_number
+        )
+    if as_json:
+        print_json([o for _, o in out])
+    else:
+        for text, _ in out:
+            _say(text)
+    if any(o["status"] == "held" for _, o in out):
+        raise typer.Exit(1)
+
+
+@hold_app.command("list")
+@handle_errors
+def hold_list(api_key: KeyOpt = None, as_json: JsonOpt = False) -> None:
+    """Held shipment lines, oldest first."""
+
+    def work(s: Session, actor: User) -> list[dict[str, Any]]:
+        return [
+            {
+                "line_id": h.id,
+                "item": h.item,
+                "quantity": h.quantity,
+                "destination": h.destination,
+                "ship_date": h.ship_date.isoformat(),
+                "verdict": h.verdict,
+                "why": (h.decision.get("missing") or [r["detail"] for r in h.decision.get("reasons", [])[-1:]]),
+            }
+            for h in services.list_holds(s, actor)
+        ]
+
+    holds = _run(api_key, work)
+    if as_json:
+        print_json(holds)
+        return
+    if not holds:
+        _say("no held lines")
+        return
+    for h in holds:
+        _say(
+            f"line {h['line_id']}: {h['quantity']} x {h['item']} to {h['destination']} on {h['ship_date']}: "
+            f"{h['verdict']}: {'; '.join(h['why'])}"
+        )
+
+
+def _answers(not_a_match: list[str], match: list[str], facts: list[str], reason: str) -> services.ReleaseAnswers:
+    reviews = []
+    for decision, specs in (("not_a_match", not_a_match), ("match", match)):
+        for spec in specs:
+            party, _, entry = spec.rpartition("::")
+            if not entry.strip():
+                raise InputError(f"--{decision.replace('_', '-')}: give ENTRY_ID or PARTY::ENTRY_ID", field=decision)
+            reviews.append(services.ReviewAnswer(party.strip(), entry.strip(), "", decision, reason))
+    given: dict[str, Any] = {}
+    for spec in facts:
+        path, sep, raw = spec.partition("=")
+        if not sep or not path.strip():
+            raise InputError(f"--fact {spec!r}: give FIELD.PATH=VALUE", field="fact")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        keys = path.strip().split(".")
+        node = given
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+    return services.ReleaseAnswers(reviews, given)
+
+
+@hold_app.command("release")
+@handle_errors
+def hold_release(
+    line_id: Annotated[int, typer.Argument(help="Shipment line id")],
+    reason: ReasonOpt,
+    license_number: Annotated[str | None, typer.Option("--license", help="Rely on this license only")] = None,
+    ship_date: Annotated[
+        str | None, typer.Option("--ship-date", help="New ship date: the line is decided again for it")
+    ] = None,
+    not_a_match: Annotated[
+        list[str] | None,
+        typer.Option("--not-a-match", help="ENTRY_ID (or PARTY::ENTRY_ID) of a hit reviewed as not a match"),
+    ] = None,
+    match: Annotated[
+        list[str] | None,
+        typer.Option("--match", help="ENTRY_ID (or PARTY::ENTRY_ID) of a possible hit reviewed as a match"),
+    ] = None,
+    fact: Annotated[
+        list[str] | None,
+        typer.Option("--fact", help="A missing fact, FIELD.PATH=VALUE (JSON value), e.g. end_use.military=false"),
+    ] = None,
+    api_key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Release a held line (approver): the line is decided again with your answers (each hit reviewed, each
+    missing fact supplied) and ships only if the new decision is NLR, a license exception, or covered by a
+    license with quantity left. A refused release leaves the line held (and is audited)."""
+    day = parse_date(ship_date, field="ship_date") if ship_date else None
+    answers = _answers(not_a_match or [], match or [], fact or [], reason)
+
+    def present(s: Session, x: services.ShippedLine) -> tuple[str, dict[str, Any]]:
+        return _line_text(x.line, x), {
+            "line_id": x.line.id,
+            "status": x.line.status,
+            "license": x.license_number,
+            "decision": x.decision.to_json(),
+        }
+
+    with _ledger() as ledger:
+        with ledger.session() as s:
+            actor = _actor(s, api_key)
+        text, out = services.release_line(
+            ledger.session,
+            actor,
+            line_id,
+            present,
+            reason=reason,
+            license_number=license_number,
+            ship_date=day,
+            answers=answers,
+        )
+    if as_json:
+        print_json(out)
+    else:
+        _say(text)
+
+
+@hold_app.command("cancel")
+@handle_errors
+def hold_cancel(
+    line_id: Annotated[int, typer.Argument(help="Shipment line id")], reason: ReasonOpt, api_key: KeyOpt = None
+) -> None:
+    """Cancel a held line (approver)."""
+    sl = _run(api_key, lambda s, a: services.cancel_line(s, a, line_id, reason=reason))
+    _say(f"line {sl.id}: cancelled")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ship")(ship_command)
+    app.add_typer(hold_app, name="hold")

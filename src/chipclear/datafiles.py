@@ -1,0 +1,89 @@
+"""What every loader of bundled and user data files shares (the chip catalog, the AI model catalog): reading a file
+or a folder of YAML files, one-line errors naming the file and field, and lookup by id, name or alias."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import ValidationError
+from rapidfuzz import fuzz, process
+
+from chipclear.errors import DataFileError, InputError
+
+T = TypeVar("T")
+
+
+def lookup_key(name: str) -> str:
+    """Case-, whitespace- and punctuation-insensitive lookup key: 'NVIDIA H-20 ' -> 'nvidiah20'."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first validation error as "field a.b: message (and N more)"."""
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(entry)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"field {field}: {first['msg']}{more}"
+
+
+def read_yaml(text: str, path: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+
+
+def read_user_file(path: Path, what: str, field: str) -> str:
+    """A file the user named; an unreadable one is bad input (exit 2), not a broken installation."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what}: {exc.strerror}", field=field) from None
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; a folder stands for its YAML files (*.yaml, then *.yml, each sorted by name)."""
+    out: list[Path] = []
+    for p in paths:
+        out.extend(sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")) if p.is_dir() else [p])
+    return out
+
+
+def bundled(folder: Traversable, label: str, parse: Callable[[str, str], T]) -> list[T]:
+    """Every YAML file shipped in ``folder``, parsed in name order; errors name it ``label/<file>``."""
+    return [
+        parse(entry.read_text(encoding="utf-8"), f"{label}/{entry.name}")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith((".yaml", ".yml"))
+    ]
+
+
+class NameIndex:
+    """Ids by lookup key, for finding an entry by id, name or alias and suggesting near misses."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, set[str]] = {}
+
+    def add(self, ident: str, names: Iterable[str]) -> None:
+        for name in names:
+            self._ids.setdefault(lookup_key(name), set()).add(ident)
+
+    def ids(self, name: str) -> set[str]:
+        return self._ids.get(lookup_key(name), set())
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        choices = {k: next(iter(v)) for k, v in self._ids.items()}
+        found = process.extract(lookup_key(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
+        out: list[str] = []
+        for key, score, _ in found:
+            if score >= 60 and choices[key] not in out:
+                out.append(choices[key])
+        return out[:limit]
+
+
+__all__ = ["NameIndex", "bundled", "expand", "first_error", "lookup_key", "read_user_file", "read_yaml"]
