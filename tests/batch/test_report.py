@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from chipclear import palette
@@ -25,7 +26,7 @@ def test_legend_labels_do_not_overlap() -> None:
     assert [name for _, _, name in labels] == VERDICT_ORDER
     # Text at font-size 10 in a sans-serif font is at most ~6.5 px a character (upper case): the next label on the
     # same line must start after this one ends.
-    for (x0, y0, name), (x1, y1, _) in zip(labels, labels[1:], strict=False):
+    for (x0, y0, name), (x1, y1, _) in itertools.pairwise(labels):
         if y0 == y1:
             assert float(x1) >= float(x0) + 6.5 * len(name), (name, x0, x1)
     assert all(float(x) + 6.5 * len(name) <= 640 for x, _, name in labels)  # and inside the chart
