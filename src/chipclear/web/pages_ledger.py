@@ -300,6 +300,23 @@ def shipment(request: Request, shipment_id: int) -> HTMLResponse:
     )
 
 
+def entity_label(entity: str, payload: dict[str, Any]) -> str:
+    """What an audit record is about, in words: a check without order or line ids ("check:-:-") names its line."""
+    kind, _, rest = entity.partition(":")
+    if kind != "check":
+        return entity
+    order, _, line = rest.partition(":")
+    given = [f"order {order}" if order not in ("", "-") else "", f"line {line}" if line not in ("", "-") else ""]
+    inp = payload.get("input") if isinstance(payload.get("input"), dict) else {}
+    what = " to ".join(str(v) for v in (inp.get("item"), inp.get("destination")) if v)
+    named = ", ".join(g for g in given if g)
+    if named and what:
+        return f"check of {named} ({what})"
+    if named or what:
+        return f"check of {named or what}"
+    return "check (no order or line id)"
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request) -> HTMLResponse:
     with console_tx(request) as tx:
@@ -316,6 +333,7 @@ def audit_page(request: Request) -> HTMLResponse:
                     "actor": r.actor,
                     "action": r.action,
                     "entity": r.entity,
+                    "entity_label": entity_label(r.entity, payload),
                     "hash": r.hash,
                     "verdict": (payload.get("output") or {}).get("verdict")
                     if isinstance(payload.get("output"), dict)

@@ -1,0 +1,39 @@
+"""One palette: the console stylesheet declares exactly chipclear.palette's colours, and every picture uses them."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from chipclear import palette
+from chipclear.web.charts import Segment, TimelineRow, verdict_timeline
+
+
+def _root_variables() -> dict[str, str]:
+    css = (resources.files("chipclear.web") / "static" / "console.css").read_text(encoding="utf-8")
+    root = re.search(r":root\s*\{(.*?)\}", css, re.S)
+    assert root, "console.css has no :root block"
+    return dict(re.findall(r"(--[\w-]+)\s*:\s*([^;]+);", root.group(1)))
+
+
+def test_console_css_mirrors_the_palette() -> None:
+    declared = _root_variables()
+    wanted = palette.css_variables()
+    assert {k: declared.get(k) for k in wanted} == wanted
+    assert len(wanted) == 2 * (len(palette.VERDICTS) + len(palette.CLASSIFICATION))
+
+
+def test_one_hold_colour_in_console_chart_report_and_plots() -> None:
+    hold = palette.VERDICTS["HOLD"].ink
+    assert _root_variables()["--hold"] == hold
+    import datetime as dt
+
+    svg = verdict_timeline(
+        [TimelineRow("CN", [Segment(dt.date(2025, 1, 1), dt.date(2025, 6, 1), "HOLD")])],
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+    )
+    assert f'fill="{hold}"' in svg
+    from chipclear.whatif import plots
+
+    assert plots.STATUS_STYLE["indeterminate"][0] == hold
