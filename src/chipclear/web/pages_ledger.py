@@ -307,7 +307,8 @@ def entity_label(entity: str, payload: dict[str, Any]) -> str:
         return entity
     order, _, line = rest.partition(":")
     given = [f"order {order}" if order not in ("", "-") else "", f"line {line}" if line not in ("", "-") else ""]
-    inp = payload.get("input") if isinstance(payload.get("input"), dict) else {}
+    raw = payload.get("input")
+    inp: dict[str, Any] = raw if isinstance(raw, dict) else {}
     what = " to ".join(str(v) for v in (inp.get("item"), inp.get("destination")) if v)
     named = ", ".join(g for g in given if g)
     if named and what:
