@@ -7,6 +7,7 @@ background of a badge). The console stylesheet mirrors these values as CSS varia
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -56,6 +57,11 @@ def region_colour(index: int) -> str:
     return REGIONS[index % len(REGIONS)]
 
 
+def region_colours(paragraphs: Iterable[str]) -> dict[str, str]:
+    """Each paragraph's region colour: its place in paragraph order (the same in the map and its legend)."""
+    return {p: region_colour(i) for i, p in enumerate(sorted(set(paragraphs)))}
+
+
 def css_variables() -> dict[str, str]:
     """The CSS custom properties the console stylesheet must declare with these values."""
     out: dict[str, str] = {}
@@ -74,6 +80,7 @@ __all__ = [
     "Swatch",
     "css_variables",
     "region_colour",
+    "region_colours",
     "status_colour",
     "verdict_colour",
 ]

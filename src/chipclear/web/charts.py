@@ -14,7 +14,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from chipclear.palette import region_colour, status_colour, verdict_colour
+from chipclear.palette import region_colours, status_colour, verdict_colour
 from chipclear.regions import Region
 
 
@@ -126,7 +126,7 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
     ]
     # Later paragraphs first, earlier ones over them on an opaque underlay: where 3A090.a and .b overlap, .a is what
     # applies (a paragraph's colour is its place in paragraph order, the same in every picture).
-    colours = {p: region_colour(i) for i, p in enumerate(sorted({r.paragraph for r in regions}))}
+    colours = region_colours(r.paragraph for r in regions)
     ordered = sorted(regions, key=lambda r: r.paragraph, reverse=True)
     region_labels: dict[str, tuple[str, float, float, float]] = {}
     for r in ordered:

@@ -12,6 +12,7 @@ from chipclear import metrics
 from chipclear.catalog import Part, System, load_catalog
 from chipclear.classification import classify
 from chipclear.errors import ChipclearError, InputError
+from chipclear.palette import region_colours
 from chipclear.regions import Region
 from chipclear.regions import regions as region_rects
 from chipclear.rules import load_rules
@@ -165,6 +166,7 @@ def chip_map_page(request: Request, as_of: str | None = None) -> HTMLResponse:
         chart=chip_map(points, regions, as_of=when),
         points=sorted(points, key=lambda p: -p.tpp),
         legend=legend,
+        region_colours=region_colours(r.paragraph for r in regions),
         exclusions=exclusions,
         as_of=when,
         dates=[

@@ -168,18 +168,19 @@ def license_page(request: Request, number: str) -> HTMLResponse:
     return page(request, "license.html", tx, title=f"License {number}", active="/licenses", lic=view, usage=usage)
 
 
-def waits_for(line: dict[str, Any]) -> tuple[str, str]:
-    """Who must act on a held line, and on what."""
+def waits_for(line: dict[str, Any]) -> tuple[str, str, list[str]]:
+    """Who must act on a held line, on what (one line), and the open questions one by one."""
     decision = line.get("decision") or {}
     verdict = line.get("verdict")
     if verdict == "PROHIBITED":
-        return "approver", "cannot be released: no license path; cancel the line"
+        return "approver", "cannot be released: no license path; cancel the line", []
     if verdict == "LICENSE_REQUIRED":
-        return "licensing", "a license covering this item, destination and parties (then an approver releases it)"
-    missing = decision.get("missing") or []
+        return "licensing", "a license covering this item, destination and parties (then an approver releases it)", []
+    missing = [str(m) for m in decision.get("missing") or []]
     if missing:
-        return "approver", "review: " + "; ".join(str(m) for m in missing)
-    return "approver", "review the reasons and release or cancel"
+        count = f"{len(missing)} open question{'s' if len(missing) > 1 else ''}"
+        return "approver", f"review {count}, then release or cancel", missing
+    return "approver", "review the reasons and release or cancel", []
 
 
 def open_questions(line: dict[str, Any], reviews: ReviewSnapshot) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 
 import chipclear
@@ -21,6 +22,8 @@ from chipclear.api.deps import COOKIE_NAME, LedgerHolder, Tx
 from chipclear.errors import ChipclearError
 from chipclear.ledger.sessions import signed_in_user
 from chipclear.ledger.users import SystemActor
+from chipclear.palette import status_colour, verdict_colour
+from chipclear.web.wording import trace_sentence
 
 NAV = [
     ("/check", "Check a shipment"),
@@ -69,6 +72,10 @@ def templates() -> Jinja2Templates:
         admin_nav=("/users", "Users"),
     )
     env.filters["utc"] = utc
+    env.filters["footnotes"] = footnotes
+    env.filters["sentence"] = trace_sentence
+    env.globals["verdict_colour"] = verdict_colour
+    env.globals["status_colour"] = status_colour
     return tpl
 
 
@@ -85,6 +92,17 @@ def utc(value: Any) -> str:
     if when.tzinfo is not None:
         when = when.astimezone(dt.UTC)
     return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+# A footnote mark the Federal Register text carries glued to a word ("744.11 of the EAR2", "734.9(e)1 and").
+_FOOTNOTE = re.compile(r"(\bEAR|\))(\d{1,2})(?=[\s,;.]|$)")
+
+
+def footnotes(text: Any) -> Markup:
+    """List text with its footnote marks set apart as superscripts, so "of the EAR2" reads "of the EAR²"."""
+    if text in (None, ""):
+        return Markup("")
+    return Markup(_FOOTNOTE.sub(r'\1<sup class="fn">\2</sup>', str(escape(text))))
 
 
 _URL = re.compile(r"https?://[^\s;,)]+")
@@ -244,6 +262,7 @@ __all__ = [
     "LoginRequired",
     "console_tx",
     "country_name",
+    "footnotes",
     "key_reason",
     "message",
     "page",
