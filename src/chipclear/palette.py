@@ -40,6 +40,9 @@ STATUS: dict[str, Swatch] = {
 # Control regions in paragraph order (3A090's first paragraph gets the first colour), and a what-if draft's own.
 REGIONS = ["#e4572e", "#f2a541", "#8c564b", "#e377c2"]
 DRAFT = ["#1f4fd6", "#17becf", "#9467bd", "#2ca02c"]
+# Text and rules of the charts, as the console's --ink, --muted and --line.
+NEUTRAL: dict[str, str] = {"ink": "#1d2430", "muted": "#5b6472", "line": "#d9dee6"}
+INK, MUTED = NEUTRAL["ink"], NEUTRAL["muted"]
 UNKNOWN = "#8a94a3"  # a verdict or status this palette does not know
 
 
@@ -64,7 +67,7 @@ def region_colours(paragraphs: Iterable[str]) -> dict[str, str]:
 
 def css_variables() -> dict[str, str]:
     """The CSS custom properties the console stylesheet must declare with these values."""
-    out: dict[str, str] = {}
+    out: dict[str, str] = {f"--{name}": value for name, value in NEUTRAL.items()}
     for swatch in (*VERDICTS.values(), *CLASSIFICATION.values()):
         out[f"--{swatch.css}"] = swatch.ink
         out[f"--{swatch.css}-bg"] = swatch.tint
@@ -74,6 +77,9 @@ def css_variables() -> dict[str, str]:
 __all__ = [
     "CLASSIFICATION",
     "DRAFT",
+    "INK",
+    "MUTED",
+    "NEUTRAL",
     "REGIONS",
     "STATUS",
     "VERDICTS",

@@ -20,7 +20,7 @@ def test_console_css_mirrors_the_palette() -> None:
     declared = _root_variables()
     wanted = palette.css_variables()
     assert {k: declared.get(k) for k in wanted} == wanted
-    assert len(wanted) == 2 * (len(palette.VERDICTS) + len(palette.CLASSIFICATION))
+    assert len(wanted) == 2 * (len(palette.VERDICTS) + len(palette.CLASSIFICATION)) + len(palette.NEUTRAL)
 
 
 def test_one_hold_colour_in_console_chart_report_and_plots() -> None:

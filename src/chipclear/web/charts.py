@@ -14,7 +14,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from chipclear.palette import region_colours, status_colour, verdict_colour
+from chipclear.palette import INK, MUTED, region_colours, status_colour, verdict_colour
 from chipclear.regions import Region
 
 
@@ -155,7 +155,7 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
         )
         out.append(
             f'<text x="{px:.1f}" y="{height - bottom + 18}" font-size="12" text-anchor="middle" '
-            f'fill="#5b6472">{_fmt_tick(tick)}</text>'
+            f'fill="{MUTED}">{_fmt_tick(tick)}</text>'
         )
     for ytick in _decade_ticks(y_raw.lo, y_raw.hi):
         py = y(ytick)
@@ -164,7 +164,7 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
         )
         out.append(
             f'<text x="{left - 8}" y="{py + 4:.1f}" font-size="12" text-anchor="end" '
-            f'fill="#5b6472">{_fmt_tick(ytick)}</text>'
+            f'fill="{MUTED}">{_fmt_tick(ytick)}</text>'
         )
     for paragraph, (text, lx, ly, _) in region_labels.items():
         colour = colours[paragraph]
@@ -174,11 +174,11 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
         )
     out.append(
         f'<text x="{left + (width - left - right) / 2}" y="{height - 18}" font-size="13" text-anchor="middle" '
-        'fill="#1d2430">Total processing performance (TPP), log scale</text>'
+        f'fill="{INK}">Total processing performance (TPP), log scale</text>'
     )
     out.append(
         f'<text transform="translate(22 {top + (height - top - bottom) / 2}) rotate(-90)" font-size="13" '
-        'text-anchor="middle" fill="#1d2430">Performance density (TPP / mm²), log scale</text>'
+        f'text-anchor="middle" fill="{INK}">Performance density (TPP / mm²), log scale</text>'
     )
     dots = [(x(p.tpp), y(p.density)) for p in points]
     for p, (px, py) in sorted(zip(points, dots, strict=True), key=lambda pd: pd[0].label):
@@ -194,7 +194,7 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
     for lx, ly, anchor, text in _place_labels(anchors, box, dots):
         out.append(
             f'<text class="chip-label" x="{lx:.1f}" y="{ly:.1f}" font-size="12" font-weight="600" '
-            f'text-anchor="{anchor}" fill="#1d2430" paint-order="stroke" stroke="#fff" stroke-width="3">'
+            f'text-anchor="{anchor}" fill="{INK}" paint-order="stroke" stroke="#fff" stroke-width="3">'
             f"{escape(text)}</text>"
         )
     out.append("</svg>")
@@ -245,12 +245,12 @@ def verdict_timeline(rows: list[TimelineRow], start: dt.date, end: dt.date) -> M
         px = x(day)
         out.append(f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{height - 30}" stroke="#e6e9ee"/>')
         out.append(
-            f'<text x="{px:.1f}" y="{height - 12}" font-size="12" text-anchor="middle" fill="#5b6472">{year}</text>'
+            f'<text x="{px:.1f}" y="{height - 12}" font-size="12" text-anchor="middle" fill="{MUTED}">{year}</text>'
         )
     for i, row in enumerate(rows):
         ty = top + i * row_h
         out.append(
-            f'<text x="{left - 10}" y="{ty + row_h / 2 + 4:.1f}" font-size="13" text-anchor="end" fill="#1d2430">'
+            f'<text x="{left - 10}" y="{ty + row_h / 2 + 4:.1f}" font-size="13" text-anchor="end" fill="{INK}">'
             f"{escape(row.label)}</text>"
         )
         for seg in row.segments:
