@@ -37,3 +37,16 @@ def test_one_hold_colour_in_console_chart_report_and_plots() -> None:
     from chipclear.whatif import plots
 
     assert plots.STATUS_STYLE["indeterminate"][0] == hold
+
+
+def test_no_second_palette_in_the_code() -> None:
+    """Verdict colours are declared once: no module keeps its own verdict/status/region colour table."""
+    root = resources.files("chipclear")
+    offenders = []
+    for path in ("web/charts.py", "web/model_chart.py", "batch/report.py", "whatif/plots.py"):
+        text = (root / path).read_text(encoding="utf-8")
+        if re.search(r"^(VERDICT|STATUS|REGION)_COLOU?RS\s*=\s*\{", text, re.M):
+            offenders.append(path)
+        if re.search(r'"HOLD"\s*:\s*"#', text):
+            offenders.append(path)
+    assert offenders == []
