@@ -24,4 +24,5 @@ def console(tmp_path: Path) -> Iterator[TestClient]:
     with TestClient(create_app(url)) as client:
         r = client.post("/login", data={"key": key, "next": "/check"}, follow_redirects=False)
         assert r.status_code == 303, r.text
+        client.api_key = key  # type: ignore[attr-defined]  # for /api calls (X-API-Key)
         yield client

@@ -51,3 +51,16 @@ def test_item_page_shows_sentences_and_says_which_bit_length_tf32_assumes(consol
     assert 'TF32 <span class="hint">counted at 32 bits</span>' in table
     assert 'TF32 <span class="hint">counted at 19 bits</span>' in table
     assert 'id="precision-ambiguous"' in page
+
+
+def test_holds_page_lists_each_open_question(console: TestClient) -> None:
+    line = {"item": "H20", "quantity": 2, "destination": "VN", "ship_date": "2025-06-01"}
+    r = console.post(
+        "/api/shipments", json={"lines": [line], "reference": "PO-Q"}, headers={"X-API-Key": console.api_key}
+    )
+    assert r.status_code == 201, r.text
+    missing = r.json()["lines"][0]["decision"]["missing"]
+    assert r.json()["lines"][0]["status"] == "held" and missing
+    cell = console.get("/holds").text.split('class="waiting-for"')[1].split("</td>")[0]
+    assert cell.count("<li>") == len(missing)
+    assert "; " not in cell.split('<ul class="waits">')[0]  # no wall of semicolon-joined text before the list
