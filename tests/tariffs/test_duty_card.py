@@ -5,18 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader
-
 import chipclear.web
 from chipclear.tariffs import duty
-from chipclear.web.render import country_name
+from chipclear.web.render import templates
 
 TEMPLATES = Path(chipclear.web.__file__).parent / "templates"
 
 
 def _render(result_json: dict[str, object]) -> str:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
-    env.globals["country_name"] = country_name  # the card shows the origin as "China (CN)"
+    env = templates().env  # the console's own environment: its globals and filters
     template = env.from_string('{% from "_macros.html" import duty_card %}{{ duty_card(t) }}')
     return template.render(t=result_json)
 

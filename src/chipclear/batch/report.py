@@ -2,28 +2,23 @@
 
 Counts are computed on the distinct determinations weighted by how many lines each covers, so a summary of a
 million lines costs what its distinct keys cost. Charts are inline SVG: the report is one file with no script and
-no external resource.
+no external resource. The page is templates/report.html (Jinja2); the colours are chipclear.palette's.
 """
 
 from __future__ import annotations
 
-import html
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
+from chipclear import palette
 from chipclear.batch.io import atomic_write_text
+from chipclear.palette import verdict_colour
 
 VERDICT_ORDER = ["NLR", "LICENSE_EXCEPTION", "LICENSED", "LICENSE_REQUIRED", "PROHIBITED", "HOLD"]
-VERDICT_COLOURS = {
-    "NLR": "#2e7d32",
-    "LICENSE_EXCEPTION": "#7cb342",
-    "LICENSED": "#00838f",
-    "LICENSE_REQUIRED": "#f9a825",
-    "PROHIBITED": "#c62828",
-    "HOLD": "#6a1b9a",
-}
 REASON_SCHEMA = pl.List(pl.Struct({"rule": pl.String, "citation": pl.String}))
 
 
@@ -69,86 +64,109 @@ def summarise(keyed: pl.DataFrame, decisions: pl.DataFrame, bad: int, top: int =
     }
 
 
-def _hbar_svg(title: str, labels: list[str], values: list[int], colours: list[str]) -> str:
-    """A horizontal bar chart as inline SVG (no script, no external resource)."""
+LEGEND_CHAR_W, LEGEND_SWATCH, LEGEND_GAP = 6.5, 14, 18  # legend layout at font-size 10 (px)
+
+
+def _hbar(title: str, labels: list[str], values: list[int], colours: list[str]) -> dict[str, Any]:
+    """A horizontal bar chart's geometry (drawn as inline SVG by the template)."""
     width, label_w, row_h = 640, 260, 22
     top = max(values, default=0) or 1
-    height = 30 + row_h * len(labels)
-    out = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' role='img' aria-label='{html.escape(title)}' "
-        f"width='{width}' height='{height}' viewBox='0 0 {width} {height}' font-family='sans-serif' font-size='12'>",
-        f"<text x='0' y='16' font-weight='bold'>{html.escape(title)}</text>",
+    bars = [
+        {
+            "y": 26 + i * row_h,
+            "label": label[:40],
+            "value": value,
+            "colour": colour,
+            "w": int((width - label_w - 80) * value / top),
+        }
+        for i, (label, value, colour) in enumerate(zip(labels, values, colours, strict=True))
     ]
-    for i, (label, value, colour) in enumerate(zip(labels, values, colours, strict=True)):
-        y = 26 + i * row_h
-        bar = int((width - label_w - 80) * value / top)
-        out.append(f"<text x='0' y='{y + 14}'>{html.escape(label[:40])}</text>")
-        out.append(f"<rect x='{label_w}' y='{y + 3}' width='{bar}' height='{row_h - 6}' fill='{colour}'/>")
-        out.append(f"<text x='{label_w + bar + 6}' y='{y + 14}'>{value:,}</text>")
-    out.append("</svg>")
-    return "".join(out)
+    return {
+        "kind": "hbar",
+        "title": title,
+        "width": width,
+        "height": 30 + row_h * len(labels),
+        "label_w": label_w,
+        "row_h": row_h,
+        "bars": bars,
+    }
 
 
-def _stacked_svg(title: str, rows: list[dict[str, Any]]) -> str:
+def _legend(names: list[str], width: int) -> tuple[list[dict[str, Any]], int]:
+    """Legend entries placed left to right by their text width, wrapping to a new line: no label overlaps."""
+    items, x, y = [], 0.0, 24
+    for name in names:
+        w = LEGEND_SWATCH + LEGEND_CHAR_W * len(name)
+        if x and x + w > width:
+            x, y = 0.0, y + 16
+        items.append({"x": x, "y": y, "name": name, "colour": verdict_colour(name)})
+        x += w + LEGEND_GAP
+    return items, y + 16
+
+
+def _stacked(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Verdicts by destination as stacked horizontal bars, with a legend."""
     width, label_w, row_h = 640, 60, 20
     top = max((r.get("total", 0) for r in rows), default=0) or 1
     present = [v for v in VERDICT_ORDER if any(r.get(v) for r in rows)]
-    height = 50 + row_h * len(rows)
-    out = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' role='img' aria-label='{html.escape(title)}' "
-        f"width='{width}' height='{height}' viewBox='0 0 {width} {height}' font-family='sans-serif' font-size='12'>",
-        f"<text x='0' y='16' font-weight='bold'>{html.escape(title)}</text>",
-    ]
-    for k, verdict in enumerate(present):
-        lx = k * 105
-        out.append(f"<rect x='{lx}' y='24' width='10' height='10' fill='{VERDICT_COLOURS[verdict]}'/>")
-        out.append(f"<text x='{lx + 14}' y='33' font-size='10'>{verdict}</text>")
+    legend, legend_end = _legend(present, width)
+    out_rows = []
     for i, r in enumerate(rows):
-        y = 42 + i * row_h
-        out.append(f"<text x='0' y='{y + 13}'>{html.escape(str(r['destination']))}</text>")
-        x = float(label_w)
+        y = legend_end + 4 + i * row_h
+        x, segments = float(label_w), []
         for verdict in present:
             w = (width - label_w - 70) * r.get(verdict, 0) / top
             if w:
-                out.append(
-                    f"<rect x='{x:.1f}' y='{y + 2}' width='{w:.1f}' height='{row_h - 4}' "
-                    f"fill='{VERDICT_COLOURS[verdict]}'><title>{verdict}: {r.get(verdict, 0):,}</title></rect>"
+                segments.append(
+                    {"x": x, "w": w, "verdict": verdict, "lines": r.get(verdict, 0), "colour": verdict_colour(verdict)}
                 )
             x += w
-        out.append(f"<text x='{x + 6:.1f}' y='{y + 13}'>{r.get('total', 0):,}</text>")
-    out.append("</svg>")
-    return "".join(out)
+        out_rows.append(
+            {"y": y, "destination": str(r["destination"]), "segments": segments, "end": x, "total": r.get("total", 0)}
+        )
+    return {
+        "kind": "stacked",
+        "title": title,
+        "width": width,
+        "height": legend_end + 12 + row_h * len(rows),
+        "row_h": row_h,
+        "legend": legend,
+        "rows": out_rows,
+    }
 
 
-def _charts(summary: dict[str, Any]) -> list[tuple[str, str]]:
-    charts: list[tuple[str, str]] = []
+def _charts(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    charts: list[dict[str, Any]] = []
     verdicts = summary.get("by_verdict") or {}
     if verdicts:
         names = [v for v in VERDICT_ORDER if v in verdicts] + [v for v in verdicts if v not in VERDICT_ORDER]
-        colours = [VERDICT_COLOURS.get(n, "#777777") for n in names]
-        charts.append(("Lines by verdict", _hbar_svg("Lines by verdict", names, [verdicts[n] for n in names], colours)))
+        colours = [verdict_colour(n) for n in names]
+        charts.append(_hbar("Lines by verdict", names, [verdicts[n] for n in names], colours))
     rows = (summary.get("by_destination") or [])[:20]
     if rows:
-        charts.append(("Verdicts by destination", _stacked_svg("Verdicts by destination (top 20)", rows)))
+        charts.append(_stacked("Verdicts by destination (top 20)", rows))
     transitions = (summary.get("transitions") or [])[:12]
     if transitions:
         labels = [f"{t['verdict_before']} -> {t['verdict']}" for t in transitions]
         values = [t["lines"] for t in transitions]
-        charts.append(("Verdict changes", _hbar_svg("Verdict changes", labels, values, ["#1565c0"] * len(values))))
+        charts.append(_hbar("Verdict changes", labels, values, [palette.DRAFT[0]] * len(values)))
     return charts
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in columns) + "</tr>" for r in rows
+@lru_cache(maxsize=1)
+def _template() -> Template:
+    env = Environment(
+        loader=PackageLoader("chipclear.batch", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return env.get_template("report.html")
 
 
 def render_html(summary: dict[str, Any]) -> str:
-    esc = html.escape
+    """The self-contained HTML report (templates/report.html): one file, no script, no external resource."""
     facts = [
         ("Input", summary.get("input")),
         ("Output", summary.get("output")),
@@ -161,42 +179,14 @@ def render_html(summary: dict[str, Any]) -> str:
         ("List version", summary.get("list_version")),
         ("Started", summary.get("started_at")),
     ]
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>chipclear batch report: {esc(str(summary.get('input', '')))}</title>",
-        "<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}"
-        "th{background:#f3f3f3;text-align:left}.warn{background:#fff3cd;padding:8px;border:1px solid #e0c36c}"
-        "</style></head><body>",
-        "<h1>chipclear batch report</h1>",
-    ]
-    if not summary.get("screening", True):
-        parts.append(
-            "<p class='warn'>Run without restricted-party screening (--no-screening): no line was screened; "
-            "list_version is 'unscreened'. Do not ship on these decisions without screening.</p>"
-        )
-    if summary.get("bad_rows"):
-        parts.append(
-            f"<p class='warn'>{summary['bad_rows']:,} bad rows were not decided: see "
-            f"{esc(str(summary.get('bad_rows_file')))} (row number and reason for each).</p>"
-        )
-    parts.append(_table([{"": k, "value": v} for k, v in facts], ["", "value"]))
-    for title, svg in _charts(summary):
-        parts.append(f"<h2>{esc(title)}</h2>{svg}")
-    if summary.get("by_verdict"):
-        rows = [{"verdict": k, "lines": f"{v:,}"} for k, v in summary["by_verdict"].items()]
-        parts.append("<h2>By verdict</h2>" + _table(rows, ["verdict", "lines"]))
-    if summary.get("transitions"):
-        parts.append(
-            "<h2>Verdict changes</h2>" + _table(summary["transitions"], ["verdict_before", "verdict", "lines"])
-        )
-    if summary.get("by_reason"):
-        parts.append("<h2>By reason (rule)</h2>" + _table(summary["by_reason"], ["rule", "lines", "citation"]))
-    if summary.get("by_destination"):
-        columns = list(summary["by_destination"][0].keys())
-        parts.append("<h2>By destination</h2>" + _table(summary["by_destination"], columns))
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    by_destination = summary.get("by_destination") or []
+    return _template().render(
+        s=summary,
+        facts=facts,
+        charts=_charts(summary),
+        screened=summary.get("screening", True),
+        destination_columns=list(by_destination[0].keys()) if by_destination else [],
+    )
 
 
 def write_html(summary: dict[str, Any], path: Path) -> None:

@@ -22,6 +22,9 @@ class Part(BaseModel):
     vendor: str
     name: str
     aliases: list[str] = Field(default_factory=list)
+    # Drawn beside the dot on chip maps: set for parts whose place explains the rules (reference points, designs
+    # made to sit just under a threshold); None = a dot without a label.
+    chart_label: str | None = None
     kind: Literal["accelerator", "hbm"] = "accelerator"
     form_factor: str | None = None
     launch: str | None = None

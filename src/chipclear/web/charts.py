@@ -1,7 +1,7 @@
 """Charts as inline SVG, drawn on the server: no chart library, nothing fetched by the browser.
 
-``chip_map`` places parts on TPP (x) versus performance density (y), both log scales, over the 3A090.a/.b regions
-derived from the rule data in force on the chosen date. ``verdict_timeline`` draws one bar per destination
+``chip_map`` places parts on TPP (x) versus performance density (y), both log scales, over the control regions
+(chipclear.regions) in force on the chosen date. ``verdict_timeline`` draws one bar per destination
 group, coloured by verdict over time.
 """
 
@@ -9,23 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 
 from markupsafe import Markup
 
-VERDICT_COLOURS = {
-    "NLR": "#3f9e63",
-    "LICENSE_EXCEPTION": "#2a98a5",
-    "LICENSED": "#3c6fb6",
-    "LICENSE_REQUIRED": "#d9782d",
-    "PROHIBITED": "#b83232",
-    "HOLD": "#e0b43a",
-    "CONTROLLED": "#7c3aed",
-    "NOT_CONTROLLED": "#a9b3bf",
-}
-STATUS_COLOURS = {"controlled": "#c2410c", "not_controlled": "#2f855a", "indeterminate": "#b7791f"}
-REGION_COLOURS = {"3A090.a": "#e4572e", "3A090.b": "#f2a541"}
+from chipclear.palette import INK, MUTED, region_colours, status_colour, verdict_colour
+from chipclear.regions import Region
 
 
 @dataclass
@@ -38,16 +28,6 @@ class MapPoint:
     eccn: str | None
     label: bool = False
     short: str = ""  # the label drawn next to the dot
-
-
-@dataclass
-class Region:
-    paragraph: str
-    tpp_lo: float | None
-    tpp_hi: float | None
-    dens_lo: float | None
-    dens_hi: float | None
-    extra: list[str] = field(default_factory=list)  # conditions on other metrics (not drawable)
 
 
 @dataclass
@@ -144,18 +124,20 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
         f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" fill="#fff" '
         'stroke="#c9d0da"/>',
     ]
-    # .b first, then .a over it on an opaque underlay: where the paragraphs overlap, .a is what applies.
+    # Later paragraphs first, earlier ones over them on an opaque underlay: where 3A090.a and .b overlap, .a is what
+    # applies (a paragraph's colour is its place in paragraph order, the same in every picture).
+    colours = region_colours(r.paragraph for r in regions)
     ordered = sorted(regions, key=lambda r: r.paragraph, reverse=True)
     region_labels: dict[str, tuple[str, float, float, float]] = {}
     for r in ordered:
         x0, x1 = x(r.tpp_lo or x.lo), x(r.tpp_hi or x.hi)
         y0, y1 = y(r.dens_hi or y_raw.hi), y(r.dens_lo or y_raw.lo)
-        colour = REGION_COLOURS.get(r.paragraph, "#999")
-        extra = f" and {'; '.join(r.extra)}" if r.extra else ""
+        colour = colours[r.paragraph]
+        extra = f" and {'; '.join(r.other)}" if r.other else ""
         title = escape(
             f"{r.paragraph}: {_range('TPP', r.tpp_lo, r.tpp_hi)}, {_range('density', r.dens_lo, r.dens_hi)}{extra}"
         )
-        dash = ' stroke-dasharray="5 4"' if r.extra else ""
+        dash = ' stroke-dasharray="5 4"' if r.other else ""
         w, h = max(x1 - x0, 0), max(y1 - y0, 0)
         out.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" height="{h:.1f}" fill="#fff"/>')
         out.append(
@@ -164,7 +146,7 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
             f'stroke="{colour}" stroke-opacity="0.8"{dash}><title>{title}</title></rect>'
         )
         if w * h > region_labels.get(r.paragraph, ("", 0, 0, 0))[3]:
-            text = r.paragraph + (f" (only if also {'; '.join(r.extra)})" if r.extra else "")
+            text = r.paragraph + (f" (only if also {'; '.join(r.other)})" if r.other else "")
             region_labels[r.paragraph] = (text, x1 - 6, y0 + 16, w * h)
     for tick in _decade_ticks(x.lo, x.hi):
         px = x(tick)
@@ -173,7 +155,7 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
         )
         out.append(
             f'<text x="{px:.1f}" y="{height - bottom + 18}" font-size="12" text-anchor="middle" '
-            f'fill="#5b6472">{_fmt_tick(tick)}</text>'
+            f'fill="{MUTED}">{_fmt_tick(tick)}</text>'
         )
     for ytick in _decade_ticks(y_raw.lo, y_raw.hi):
         py = y(ytick)
@@ -182,25 +164,25 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
         )
         out.append(
             f'<text x="{left - 8}" y="{py + 4:.1f}" font-size="12" text-anchor="end" '
-            f'fill="#5b6472">{_fmt_tick(ytick)}</text>'
+            f'fill="{MUTED}">{_fmt_tick(ytick)}</text>'
         )
     for paragraph, (text, lx, ly, _) in region_labels.items():
-        colour = REGION_COLOURS.get(paragraph, "#999")
+        colour = colours[paragraph]
         out.append(
             f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="13" font-weight="700" text-anchor="end" '
             f'fill="{colour}">{escape(text)}</text>'
         )
     out.append(
         f'<text x="{left + (width - left - right) / 2}" y="{height - 18}" font-size="13" text-anchor="middle" '
-        'fill="#1d2430">Total processing performance (TPP), log scale</text>'
+        f'fill="{INK}">Total processing performance (TPP), log scale</text>'
     )
     out.append(
         f'<text transform="translate(22 {top + (height - top - bottom) / 2}) rotate(-90)" font-size="13" '
-        'text-anchor="middle" fill="#1d2430">Performance density (TPP / mm²), log scale</text>'
+        f'text-anchor="middle" fill="{INK}">Performance density (TPP / mm²), log scale</text>'
     )
     dots = [(x(p.tpp), y(p.density)) for p in points]
     for p, (px, py) in sorted(zip(points, dots, strict=True), key=lambda pd: pd[0].label):
-        colour = STATUS_COLOURS.get(p.status, "#666")
+        colour = status_colour(p.status)
         title = escape(f"{p.name}: TPP {p.tpp:,.0f}, density {p.density:.2f}, {p.eccn or p.status.replace('_', ' ')}")
         out.append(
             f'<a href="/items/{escape(p.id)}"><circle class="chip" data-id="{escape(p.id)}" cx="{px:.1f}" '
@@ -212,7 +194,7 @@ def chip_map(points: list[MapPoint], regions: list[Region], *, as_of: dt.date) -
     for lx, ly, anchor, text in _place_labels(anchors, box, dots):
         out.append(
             f'<text class="chip-label" x="{lx:.1f}" y="{ly:.1f}" font-size="12" font-weight="600" '
-            f'text-anchor="{anchor}" fill="#1d2430" paint-order="stroke" stroke="#fff" stroke-width="3">'
+            f'text-anchor="{anchor}" fill="{INK}" paint-order="stroke" stroke="#fff" stroke-width="3">'
             f"{escape(text)}</text>"
         )
     out.append("</svg>")
@@ -263,17 +245,17 @@ def verdict_timeline(rows: list[TimelineRow], start: dt.date, end: dt.date) -> M
         px = x(day)
         out.append(f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{height - 30}" stroke="#e6e9ee"/>')
         out.append(
-            f'<text x="{px:.1f}" y="{height - 12}" font-size="12" text-anchor="middle" fill="#5b6472">{year}</text>'
+            f'<text x="{px:.1f}" y="{height - 12}" font-size="12" text-anchor="middle" fill="{MUTED}">{year}</text>'
         )
     for i, row in enumerate(rows):
         ty = top + i * row_h
         out.append(
-            f'<text x="{left - 10}" y="{ty + row_h / 2 + 4:.1f}" font-size="13" text-anchor="end" fill="#1d2430">'
+            f'<text x="{left - 10}" y="{ty + row_h / 2 + 4:.1f}" font-size="13" text-anchor="end" fill="{INK}">'
             f"{escape(row.label)}</text>"
         )
         for seg in row.segments:
             x0, x1 = x(seg.start), x(seg.end)
-            colour = VERDICT_COLOURS.get(seg.verdict, "#999")
+            colour = verdict_colour(seg.verdict)
             title = escape(
                 f"{row.label}: {seg.verdict} from {seg.start} to {seg.end}" + (f" ({seg.note})" if seg.note else "")
             )

@@ -14,11 +14,12 @@ from html import escape
 
 from markupsafe import Markup
 
+from chipclear.palette import INK, MUTED, status_colour, verdict_colour
 from chipclear.web.charts import Axis, _place_labels
 
-PUBLISHED = "#2f855a"
-CLOSED = "#c2410c"
-LINE = "#7c3aed"
+PUBLISHED = status_colour("not_controlled")  # weights anyone may download
+CLOSED = status_colour("controlled")
+LINE = verdict_colour("CONTROLLED")
 
 
 @dataclass
@@ -74,7 +75,7 @@ def compute_chart(points: list[ModelPoint], threshold: float | None, threshold_l
             f'<line x1="{left}" y1="{py:.1f}" x2="{width - right}" y2="{py:.1f}" stroke="#000" stroke-opacity="0.07"/>'
         )
         out.append(
-            f'<text x="{left - 8}" y="{py + 4:.1f}" font-size="12" text-anchor="end" fill="#5b6472">1e{exp}</text>'
+            f'<text x="{left - 8}" y="{py + 4:.1f}" font-size="12" text-anchor="end" fill="{MUTED}">1e{exp}</text>'
         )
         exp += 1
     for year in range(start.year, end.year + 1):
@@ -82,7 +83,7 @@ def compute_chart(points: list[ModelPoint], threshold: float | None, threshold_l
         out.append(
             f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{height - bottom}" stroke="#000" stroke-opacity="0.07"/>'
         )
-        out.append(f'<text x="{px + 4:.1f}" y="{height - bottom + 18}" font-size="12" fill="#5b6472">{year}</text>')
+        out.append(f'<text x="{px + 4:.1f}" y="{height - bottom + 18}" font-size="12" fill="{MUTED}">{year}</text>')
     if threshold:
         py = y(threshold)
         out.append(
@@ -127,16 +128,16 @@ def compute_chart(points: list[ModelPoint], threshold: float | None, threshold_l
     ):
         out.append(
             f'<text class="model-label" x="{lx:.1f}" y="{ly:.1f}" font-size="12" font-weight="600" '
-            f'text-anchor="{anchor}" fill="#1d2430" paint-order="stroke" stroke="#fff" stroke-width="3">'
+            f'text-anchor="{anchor}" fill="{INK}" paint-order="stroke" stroke="#fff" stroke-width="3">'
             f"{escape(text)}</text>"
         )
     out.append(
         f'<text x="{left + (width - left - right) / 2}" y="{height - 18}" font-size="13" text-anchor="middle" '
-        'fill="#1d2430">Release date</text>'
+        f'fill="{INK}">Release date</text>'
     )
     out.append(
         f'<text transform="translate(22 {top + (height - top - bottom) / 2}) rotate(-90)" font-size="13" '
-        'text-anchor="middle" fill="#1d2430">Training operations, log scale</text>'
+        f'text-anchor="middle" fill="{INK}">Training operations, log scale</text>'
     )
     out.append("</svg>")
     return Markup("".join(out))

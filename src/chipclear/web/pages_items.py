@@ -12,30 +12,15 @@ from chipclear import metrics
 from chipclear.catalog import Part, System, load_catalog
 from chipclear.classification import classify
 from chipclear.errors import ChipclearError, InputError
+from chipclear.palette import region_colours
+from chipclear.regions import Region
+from chipclear.regions import regions as region_rects
 from chipclear.rules import load_rules
-from chipclear.rules.schema import Test
 from chipclear.web import timeline
-from chipclear.web.charts import MapPoint, Region, chip_map, verdict_timeline
+from chipclear.web.charts import MapPoint, chip_map, verdict_timeline
 from chipclear.web.render import console_tx, message, page
 
 router = APIRouter(include_in_schema=False)
-
-# Chips whose place on the map explains the rules: reference points and designs made to sit just under a line.
-LABELLED = {
-    "nvidia-a100-sxm4-80gb": "A100",
-    "nvidia-a800-sxm4-80gb": "A800",
-    "nvidia-h100-sxm5-80gb": "H100",
-    "nvidia-h800-sxm5": "H800",
-    "nvidia-h20": "H20",
-    "nvidia-l20": "L20",
-    "nvidia-rtx-4090": "RTX 4090",
-    "nvidia-rtx-4090-d": "RTX 4090 D",
-    "nvidia-b200": "B200",
-    "amd-mi308x": "MI308X",
-    "huawei-ascend-910b": "Ascend 910B",
-    "nvidia-rtx-pro-6000d": "RTX PRO 6000D",
-}
-MAP_PARAGRAPHS = ("3A090.a", "3A090.b")
 
 
 def _date(value: str | None, field: str) -> dt.date:
@@ -126,45 +111,17 @@ def item_page(request: Request, item_id: str, as_of: str | None = None) -> HTMLR
     )
 
 
-def _bounds(tests: list[Test]) -> tuple[Region, bool]:
-    region = Region("", None, None, None, None)
-    drawable = True
-    for t in tests:
-        if t.metric in ("tpp", "performance_density") and not isinstance(t.value, bool):
-            value = float(t.value)
-            if t.metric == "tpp":
-                if t.op in ("ge", "gt"):
-                    region.tpp_lo = max(region.tpp_lo or 0, value)
-                elif t.op in ("lt", "le"):
-                    region.tpp_hi = min(region.tpp_hi or value, value)
-            else:
-                if t.op in ("ge", "gt"):
-                    region.dens_lo = max(region.dens_lo or 0, value)
-                elif t.op in ("lt", "le"):
-                    region.dens_hi = min(region.dens_hi or value, value)
-        else:
-            symbol = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "="}[t.op]
-            shown = f"{t.value:g}" if isinstance(t.value, float) else str(t.value)
-            region.extra.append(f"{t.metric} {symbol} {shown}")
-    if region.tpp_lo is None and region.dens_lo is None:
-        drawable = False
-    return region, drawable
-
-
 def map_regions(as_of: dt.date) -> tuple[list[Region], list[tuple[str, str, str]]]:
-    """Shaded regions from the 3A090.a/.b paragraphs in force, and (paragraph, text, citation) for the legend."""
-    merged = load_rules().classification_at(as_of)
-    regions: list[Region] = []
-    legend = []
-    for pid, (para, action) in sorted(merged.paragraphs.items()):
-        if not pid.startswith(MAP_PARAGRAPHS):
-            continue
-        legend.append((pid, para.text, para.citation or action.citation))
-        for clause in para.any_of:
-            region, drawable = _bounds(clause)
-            if drawable:
-                region.paragraph = pid[: len("3A090.a")]
-                regions.append(region)
+    """The control regions in force (chipclear.regions), and (paragraph, text, citation) for the legend."""
+    rules = load_rules()
+    regions = region_rects(rules, as_of)
+    drawn = {r.paragraph for r in regions}
+    merged = rules.classification_at(as_of)
+    legend = [
+        (pid, para.text, para.citation or action.citation)
+        for pid, (para, action) in sorted(merged.paragraphs.items())
+        if pid in drawn
+    ]
     return regions, legend
 
 
@@ -192,8 +149,8 @@ def chip_map_page(request: Request, as_of: str | None = None) -> HTMLResponse:
                 c.performance_density,
                 c.status,
                 c.eccn,
-                label=item.id in LABELLED,
-                short=LABELLED.get(item.id, ""),
+                label=item.chart_label is not None,
+                short=item.chart_label or "",
             )
         )
     regions, legend = map_regions(when)
@@ -209,6 +166,7 @@ def chip_map_page(request: Request, as_of: str | None = None) -> HTMLResponse:
         chart=chip_map(points, regions, as_of=when),
         points=sorted(points, key=lambda p: -p.tpp),
         legend=legend,
+        region_colours=region_colours(r.paragraph for r in regions),
         exclusions=exclusions,
         as_of=when,
         dates=[

@@ -168,18 +168,19 @@ def license_page(request: Request, number: str) -> HTMLResponse:
     return page(request, "license.html", tx, title=f"License {number}", active="/licenses", lic=view, usage=usage)
 
 
-def waits_for(line: dict[str, Any]) -> tuple[str, str]:
-    """Who must act on a held line, and on what."""
+def waits_for(line: dict[str, Any]) -> tuple[str, str, list[str]]:
+    """Who must act on a held line, on what (one line), and the open questions one by one."""
     decision = line.get("decision") or {}
     verdict = line.get("verdict")
     if verdict == "PROHIBITED":
-        return "approver", "cannot be released: no license path; cancel the line"
+        return "approver", "cannot be released: no license path; cancel the line", []
     if verdict == "LICENSE_REQUIRED":
-        return "licensing", "a license covering this item, destination and parties (then an approver releases it)"
-    missing = decision.get("missing") or []
+        return "licensing", "a license covering this item, destination and parties (then an approver releases it)", []
+    missing = [str(m) for m in decision.get("missing") or []]
     if missing:
-        return "approver", "review: " + "; ".join(str(m) for m in missing)
-    return "approver", "review the reasons and release or cancel"
+        count = f"{len(missing)} open question{'s' if len(missing) > 1 else ''}"
+        return "approver", f"review {count}, then release or cancel", missing
+    return "approver", "review the reasons and release or cancel", []
 
 
 def open_questions(line: dict[str, Any], reviews: ReviewSnapshot) -> None:
@@ -300,6 +301,24 @@ def shipment(request: Request, shipment_id: int) -> HTMLResponse:
     )
 
 
+def entity_label(entity: str, payload: dict[str, Any]) -> str:
+    """What an audit record is about, in words: a check without order or line ids ("check:-:-") names its line."""
+    kind, _, rest = entity.partition(":")
+    if kind != "check":
+        return entity
+    order, _, line = rest.partition(":")
+    given = [f"order {order}" if order not in ("", "-") else "", f"line {line}" if line not in ("", "-") else ""]
+    raw = payload.get("input")
+    inp: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    what = " to ".join(str(v) for v in (inp.get("item"), inp.get("destination")) if v)
+    named = ", ".join(g for g in given if g)
+    if named and what:
+        return f"check of {named} ({what})"
+    if named or what:
+        return f"check of {named or what}"
+    return "check (no order or line id)"
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request) -> HTMLResponse:
     with console_tx(request) as tx:
@@ -316,6 +335,7 @@ def audit_page(request: Request) -> HTMLResponse:
                     "actor": r.actor,
                     "action": r.action,
                     "entity": r.entity,
+                    "entity_label": entity_label(r.entity, payload),
                     "hash": r.hash,
                     "verdict": (payload.get("output") or {}).get("verdict")
                     if isinstance(payload.get("output"), dict)

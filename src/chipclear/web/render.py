@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -12,6 +14,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 
 import chipclear
@@ -19,6 +22,8 @@ from chipclear.api.deps import COOKIE_NAME, LedgerHolder, Tx
 from chipclear.errors import ChipclearError
 from chipclear.ledger.sessions import signed_in_user
 from chipclear.ledger.users import SystemActor
+from chipclear.palette import status_colour, verdict_colour
+from chipclear.web.wording import trace_sentence
 
 NAV = [
     ("/check", "Check a shipment"),
@@ -61,11 +66,66 @@ def templates() -> Jinja2Templates:
         country_name=country_name,
         screening_hits=screening_hits,
         explain=explain,
+        duty_sources=duty_sources,
         version=getattr(chipclear, "__version__", ""),
         nav=NAV,
         admin_nav=("/users", "Users"),
     )
+    env.filters["utc"] = utc
+    env.filters["footnotes"] = footnotes
+    env.filters["sentence"] = trace_sentence
+    env.globals["verdict_colour"] = verdict_colour
+    env.globals["status_colour"] = status_colour
     return tpl
+
+
+def utc(value: Any) -> str:
+    """A recorded time as people read it, to the minute: ``2026-12-05 02:45 UTC`` (the ledger stores UTC)."""
+    if value in (None, ""):
+        return ""
+    when = value
+    if not isinstance(when, dt.datetime):
+        try:
+            when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+# A footnote mark the Federal Register text carries glued to a word ("744.11 of the EAR2", "734.9(e)1 and").
+_FOOTNOTE = re.compile(r"(\bEAR|\))(\d{1,2})(?=[\s,;.]|$)")
+
+
+def footnotes(text: Any) -> Markup:
+    """List text with its footnote marks set apart as superscripts, so "of the EAR2" reads "of the EAR²"."""
+    if text in (None, ""):
+        return Markup("")
+    return Markup(_FOOTNOTE.sub(r'\1<sup class="fn">\2</sup>', str(escape(text))))
+
+
+_URL = re.compile(r"https?://[^\s;,)]+")
+
+
+def duty_sources(t: dict[str, Any]) -> list[dict[str, str]]:
+    """The tariff sources a duty result cites ([S1, S18] ...), with their titles and first link, in citation order."""
+    ids: list[str] = []
+    for entry in [*(t.get("lines") or []), *(t.get("stacking") or [])]:
+        ids += [str(i) for i in entry.get("sources") or []]
+        ids += re.findall(r"\bS\d+\b", str(entry.get("citation") or "").rpartition("[")[2])
+    try:
+        from chipclear.tariffs.data import bundled_data
+
+        known = bundled_data().sources
+    except (ChipclearError, ImportError):
+        known = {}
+    out = []
+    for sid in dict.fromkeys(ids):
+        text = known.get(sid, "not in the bundled source list")
+        url = _URL.search(text)
+        out.append({"id": sid, "text": text, "url": url.group(0) if url else ""})
+    return out
 
 
 def explain(value: Any) -> str:
@@ -146,7 +206,7 @@ def screening_hits(s: dict[str, Any]) -> list[dict[str, Any]]:
         result = s.get("determination") or ""
         if s.get("suppressed_by"):
             by = s["suppressed_by"]
-            result = f"not a match (review {by.get('review_id')} by {by.get('reviewer')}, {by.get('decided_at')})"
+            result = f"not a match (review {by.get('review_id')} by {by.get('reviewer')}, {utc(by.get('decided_at'))})"
         return [{**s, "party": party, "name": s.get("name") or s.get("entry") or "", "determination": result}]
     return []
 
@@ -202,9 +262,11 @@ __all__ = [
     "LoginRequired",
     "console_tx",
     "country_name",
+    "footnotes",
     "key_reason",
     "message",
     "page",
     "templates",
+    "utc",
     "verdict_summary",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from functools import partial
+from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
@@ -49,6 +50,13 @@ def html_error(request: Request, exc: ChipclearError) -> HTMLResponse:
 @router.get("/")
 def home() -> RedirectResponse:
     return RedirectResponse("/check", status_code=303)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The console's icon (browsers ask for /favicon.ico whatever the page links)."""
+    icon = resources.files("chipclear.web") / "static" / "favicon.svg"
+    return Response(icon.read_bytes(), media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/docs", response_class=HTMLResponse)

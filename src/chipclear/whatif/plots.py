@@ -27,10 +27,12 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from chipclear import metrics
+from chipclear import metrics, palette
 from chipclear.catalog import Catalog, Part
+from chipclear.regions import Region, describe_test
+from chipclear.regions import regions as shared_regions
 from chipclear.rules import RuleSet
-from chipclear.rules.schema import OP_SYMBOL, Layer, Test
+from chipclear.rules.schema import Layer, Test
 from chipclear.whatif.overlay import Draft
 from chipclear.whatif.timeline import series
 
@@ -38,19 +40,19 @@ TPP_RANGE = (300.0, 120_000.0)  # axis limits (display only)
 DENSITY_RANGE = (1.0, 40.0)
 BANDWIDTH_RANGE = (150.0, 12_000.0)
 HATCHES = ["//", "\\\\", "xx", ".."]
-BASE_COLOURS = ["#d62728", "#ff7f0e", "#8c564b", "#e377c2"]
-DRAFT_COLOURS = ["#1f4fd6", "#17becf", "#9467bd", "#2ca02c"]
+BASE_COLOURS = palette.REGIONS
+DRAFT_COLOURS = palette.DRAFT
 STATUS_STYLE = {
-    "controlled": ("#b30000", "o", "controlled (in force)"),
-    "indeterminate": ("#e0a800", "s", "indeterminate (in force)"),
-    "not_controlled": ("#2a7f2a", "^", "not 3A090/4A090 (in force)"),
+    "controlled": (palette.status_colour("controlled"), "o", "controlled (in force)"),
+    "indeterminate": (palette.status_colour("indeterminate"), "s", "indeterminate (in force)"),
+    "not_controlled": (palette.status_colour("not_controlled"), "^", "not 3A090/4A090 (in force)"),
 }
 
 
 RING_STYLE = {  # status under the draft of a part whose classification the draft changes
     "controlled": ("#1f4fd6", "solid", "under the draft: becomes controlled / changes ECCN"),
     "indeterminate": ("#e07b00", "dashed", "under the draft: becomes indeterminate (missing data)"),
-    "not_controlled": ("#2a7f2a", "solid", "under the draft: no longer controlled"),
+    "not_controlled": (palette.status_colour("not_controlled"), "solid", "under the draft: no longer controlled"),
 }
 
 
@@ -67,49 +69,17 @@ def _fmt(value: float | bool) -> str:
 
 
 def _test_text(test: Test) -> str:
-    return f"{test.metric} {OP_SYMBOL[test.op]} {_fmt(test.value)}"
-
-
-@dataclass
-class Region:
-    """One clause of a paragraph as a rectangle in the (TPP, density) plane, plus the tests it cannot show."""
-
-    paragraph: str
-    tpp: tuple[float, float]
-    density: tuple[float, float]
-    other: list[str]
-
-
-def _bounds(tests: list[Test], metric: str, full: tuple[float, float]) -> tuple[float, float] | None:
-    lo, hi = full
-    found = False
-    for t in tests:
-        if t.metric != metric or isinstance(t.value, bool):
-            continue
-        found = True
-        if t.op in ("ge", "gt"):
-            lo = max(lo, float(t.value))
-        elif t.op in ("le", "lt"):
-            hi = min(hi, float(t.value))
-    return (lo, hi) if found else None
+    return describe_test(test)
 
 
 def regions(rules: RuleSet, on: dt.date, layer: Layer, only_from: set[str] | None = None) -> list[Region]:
-    """The accelerator paragraphs in force on ``on`` as rectangles (``only_from``: set by these action ids)."""
-    merged = rules.classification_at(on, layer)
-    out: list[Region] = []
-    for para, action in sorted(merged.paragraphs.values(), key=lambda pa: pa[0].id):
-        if "accelerator" not in para.applies_to or (only_from is not None and action.id not in only_from):
-            continue
-        for clause in para.any_of:
-            tpp = _bounds(clause, "tpp", TPP_RANGE)
-            density = _bounds(clause, "performance_density", DENSITY_RANGE)
-            other = [_test_text(t) for t in clause if t.metric not in ("tpp", "performance_density")]
-            if tpp is None and density is None:
-                out.append(Region(para.id, TPP_RANGE, DENSITY_RANGE, other or ["(no plane test)"]))
-                continue
-            out.append(Region(para.id, tpp or TPP_RANGE, density or DENSITY_RANGE, other))
-    return out
+    """The accelerator paragraphs in force on ``on`` as rectangles: chipclear.regions, shared with the console."""
+    return shared_regions(rules, on, layer, only_from)
+
+
+def _rect(r: Region) -> tuple[tuple[float, float], float, float]:
+    (x0, x1), (y0, y1) = r.tpp_span(TPP_RANGE), r.density_span(DENSITY_RANGE)
+    return (x0, y0), x1 - x0, y1 - y0
 
 
 def _short(part: Part) -> str:
@@ -208,7 +178,7 @@ def _base_regions(ax: Axes, rules: RuleSet, on: dt.date, layer: Layer) -> tuple[
     for i, pid in enumerate(dict.fromkeys(r.paragraph for r in found)):
         colour = BASE_COLOURS[i % len(BASE_COLOURS)]
         for r in (r for r in found if r.paragraph == pid):
-            corner, width, height = (r.tpp[0], r.density[0]), r.tpp[1] - r.tpp[0], r.density[1] - r.density[0]
+            corner, width, height = _rect(r)
             ax.add_patch(Rectangle(corner, width, height, facecolor=colour, alpha=0.13, edgecolor=colour, lw=1.0))
             if r.other:
                 notes.append(f"in force {pid}: also needs {' and '.join(r.other)}")
@@ -225,10 +195,10 @@ def _draft_regions(ax: Axes, drafted: RuleSet, draft: Draft, on: dt.date, layer:
         colour, hatch = DRAFT_COLOURS[i % len(DRAFT_COLOURS)], HATCHES[i % len(HATCHES)]
         drawn = False
         for r in (r for r in found if r.paragraph == pid):
-            if r.other and r.tpp == TPP_RANGE and r.density == DENSITY_RANGE:
+            if not r.in_plane:
                 notes.append(f"draft {pid}: {' and '.join(r.other)} (not a TPP/density test)")
                 continue
-            corner, width, height = (r.tpp[0], r.density[0]), r.tpp[1] - r.tpp[0], r.density[1] - r.density[0]
+            corner, width, height = _rect(r)
             faint = (*to_rgb(colour), 0.35)  # a light hatch, so the points stay readable
             ax.add_patch(Rectangle(corner, width, height, facecolor="none", edgecolor=faint, hatch=hatch, lw=0))
             ax.add_patch(Rectangle(corner, width, height, facecolor="none", edgecolor=colour, lw=1.8, ls="--"))
@@ -342,9 +312,22 @@ def china_timeline(
     fig, ax = _new_figure(11.5, 6.8)
     b_yes = [c["license"] for c in before]
     b_maybe = [c["license"] + c["undecided"] for c in before]
-    ax.fill_between(x, b_yes, b_maybe, step="post", color="#e0a800", alpha=0.35, label="in force: HOLD (undecided)")
+    ax.fill_between(
+        x,
+        b_yes,
+        b_maybe,
+        step="post",
+        color=palette.verdict_colour("HOLD"),
+        alpha=0.35,
+        label="in force: HOLD (undecided)",
+    )
     ax.step(
-        x, b_yes, where="post", color="#b30000", lw=2.2, label="in force: license needed (or exception / prohibited)"
+        x,
+        b_yes,
+        where="post",
+        color=palette.verdict_colour("LICENSE_REQUIRED"),
+        lw=2.2,
+        label="in force: license needed (or exception / prohibited)",
     )
     ax.step(
         x,
