@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from chipclear import metrics
 from chipclear.catalog import Catalog, Part, System, load_catalog
@@ -43,7 +44,7 @@ STALE_LISTS_RULE = "screening#stale"  # the reason a decision on stale lists car
 
 
 @dataclass
-class _State:
+class State:
     reasons: list[Reason] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     prohibited: bool = False
@@ -132,7 +133,7 @@ def _reason(action_id: str, ref: str, citation: str, detail: str, confidence: st
     return Reason(rule=f"{action_id}#{ref}", citation=citation, detail=detail + flag, confidence=confidence)
 
 
-def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: _State) -> None:
+def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: State) -> None:
     for req, action in merged.requirements.values():
         if (req.since and as_of < req.since) or (req.until and as_of >= req.until):
             continue
@@ -173,7 +174,7 @@ def _facts_text(details: list[str]) -> str:
     return f" Applies: {'; '.join(dict.fromkeys(details))}" if details else ""
 
 
-def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator, st: _State) -> ReviewPolicy | None:
+def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator, st: State) -> ReviewPolicy | None:
     if req.policy:
         return None if req.policy == "UNCONFIRMED" else ReviewPolicy(req.policy)
     candidates = [(p, a) for p, a in merged.policies.values() if req.id in p.applies_to]
@@ -214,7 +215,7 @@ def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator,
     return None
 
 
-def _exceptions(merged: MergedLicensing, ev: Evaluator, st: _State) -> list[LicenseExceptionUse] | None:
+def _exceptions(merged: MergedLicensing, ev: Evaluator, st: State) -> list[LicenseExceptionUse] | None:
     """The exceptions overcoming every requirement that applies, or None when some requirement is not overcome."""
     used: dict[str, LicenseExceptionUse] = {}
     for req, _ in st.required:
@@ -267,7 +268,7 @@ def _exceptions(merged: MergedLicensing, ev: Evaluator, st: _State) -> list[Lice
 MAX_CASE_SPLIT = 3  # unknown group memberships split into cases (2**3 branches at most)
 
 
-def _exceptions_by_case(merged: MergedLicensing, ev: Evaluator, st: _State) -> list[LicenseExceptionUse] | None:
+def _exceptions_by_case(merged: MergedLicensing, ev: Evaluator, st: State) -> list[LicenseExceptionUse] | None:
     """Three-valued logic through the exceptions: when no exception is certain only because a group membership is
     unknown (e.g. Cambodia in D:5 between the ITAR and EAR changes), decide each case of the unknown memberships. If
     every case gives an exception, the answer is those exceptions, each with the case it needs stated as a condition.
@@ -279,7 +280,7 @@ def _exceptions_by_case(merged: MergedLicensing, ev: Evaluator, st: _State) -> l
     for values in itertools.product([True, False], repeat=len(unknowns)):
         assume = dict(zip(unknowns, values, strict=True))
         label = " and ".join(f"{c} {'in' if v else 'not in'} {g}" for (c, g), v in assume.items())
-        branch = _State(required=list(st.required))
+        branch = State(required=list(st.required))
         got = _exceptions(merged, Evaluator(ev.facts, ev.geo, assume), branch)
         if not got:
             return None
@@ -312,7 +313,7 @@ def _exceptions_by_case(merged: MergedLicensing, ev: Evaluator, st: _State) -> l
     return out
 
 
-def _events(merged: MergedLicensing, as_of: dt.date, st: _State) -> None:
+def _events(merged: MergedLicensing, as_of: dt.date, st: State) -> None:
     applied = {r.id for r, _ in st.required}
     for event, action in merged.events:
         if event.date <= as_of and applied & set(event.affects):
@@ -357,6 +358,36 @@ def determine(
         known = ", ".join(sorted(certification_codes(rules))) or "none"
         raise InputError(f"certifications: unknown code {unknown[0]!r} (known: {known})", field="certifications")
     on = as_of or line.ship_date or dt.date.today()
+    prep = prepare(line, on, layer, rules, cat, geo, models)
+    check = screen(line, prep.merged, screener, on, reviews)
+    return conclude(line, prep, check, geo)
+
+
+@dataclass
+class Prepared:
+    """Everything a decision needs before restricted-party screening: the classification, the facts, the rules in
+    force and the reasons found so far (rule-data notes, classification, license requirements). A compiled decision
+    table (``chipclear.determination.compiled``) stores these per key; ``conclude`` finishes them."""
+
+    on: dt.date
+    layer: Layer
+    rules_version: str
+    cls: Classification | ModelClassification
+    facts: Facts
+    merged: MergedLicensing
+    st: State
+
+
+def prepare(
+    line: OrderLine,
+    on: dt.date,
+    layer: Layer,
+    rules: RuleSet,
+    cat: Catalog,
+    geo: Geography,
+    models: ModelCatalog | None = None,
+) -> Prepared:
+    """The part of ``determine`` that does not depend on screening (inputs already validated)."""
     model = (models or load_models()).find(line.item)
     cls: Classification | ModelClassification
     if model is not None:
@@ -366,7 +397,7 @@ def determine(
     facts = build_facts(line, on, geo, cls, cat)
     merged = licensing_at(rules, on, layer)
     ev = Evaluator(facts, geo)
-    st = _State()
+    st = State()
     if on > rules.data_date:
         st.reasons.append(
             Reason(
@@ -383,23 +414,64 @@ def determine(
     st.reasons.extend(r for r in cls.trace[:-1] if r.rule.split("#", 1)[-1] in carve_outs)
     st.reasons.extend(cls.trace[-1:])
     _requirements(merged, ev, on, st)
-    party_check = _parties(line, merged, screener, st, on, reviews)
+    return Prepared(on, layer, rules.version, cls, facts, merged, st)
+
+
+def conclude_state(
+    line: OrderLine, prep: Prepared, geo: Geography
+) -> tuple[Verdict, ReviewPolicy | None, list[LicenseExceptionUse]]:
+    """After the party findings (if any) are in ``prep.st``: military end use, the verdict and the dated events."""
+    st = prep.st
     _military(line, st)
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
-    verdict, review, exceptions = _verdict(merged, ev, st)
-    _events(merged, on, st)
-    duty_json, duty_reasons = import_duty(line, cls.item, on)
-    st.reasons.extend(duty_reasons)
+    verdict, review, exceptions = _verdict(prep.merged, Evaluator(prep.facts, geo), st)
+    _events(prep.merged, prep.on, st)
+    return verdict, review, exceptions
+
+
+def conclude(line: OrderLine, prep: Prepared, check: PartyCheck | None, geo: Geography) -> Decision:
+    """Finish a prepared determination with the screening result ``check`` (``screen``); mutates ``prep``."""
+    apply_parties(check, prep.st)
+    verdict, review, exceptions = conclude_state(line, prep, geo)
+    return decision_of(
+        line,
+        prep.on,
+        prep.layer,
+        prep.rules_version,
+        prep.cls.item,
+        (verdict, review, exceptions),
+        check,
+        prep.cls.to_json(),
+        prep.st.reasons,
+        prep.st.missing,
+    )
+
+
+def decision_of(
+    line: OrderLine,
+    on: dt.date,
+    layer: Layer,
+    rules_version: str,
+    item: Any,
+    outcome: tuple[Verdict, ReviewPolicy | None, list[LicenseExceptionUse]],
+    check: PartyCheck | None,
+    classification: dict[str, Any],
+    reasons: list[Reason],
+    missing: list[str],
+) -> Decision:
+    """The Decision: ``reasons`` plus the line's import duty; ``missing`` kept only for HOLD and LICENSE_REQUIRED."""
+    verdict, review, exceptions = outcome
+    duty_json, duty_reasons = import_duty(line, item, on)
     return Decision(
         verdict=verdict,
         review_policy=review,
         license_exceptions=exceptions,
-        classification=cls.to_json(),
-        reasons=st.reasons,
-        missing=st.missing if verdict in (Verdict.HOLD, Verdict.LICENSE_REQUIRED) else [],
-        screening=party_check.hits if party_check else [],
-        rules_version=rules.version,
-        list_version=party_check.list_version if party_check else None,
+        classification=classification,
+        reasons=[*reasons, *duty_reasons],
+        missing=missing if verdict in (Verdict.HOLD, Verdict.LICENSE_REQUIRED) else [],
+        screening=check.hits if check else [],
+        rules_version=rules_version,
+        list_version=check.list_version if check else None,
         as_of=on,
         layer=layer,
         input=line.model_dump(mode="json"),
@@ -408,7 +480,7 @@ def determine(
     )
 
 
-def _coverage_note(rules: RuleSet, on: dt.date, st: _State) -> None:
+def _coverage_note(rules: RuleSet, on: dt.date, st: State) -> None:
     """Before the first ECCN 3A090/4A090 action, say what the rule data covers, so an early NLR is never silent."""
     first = min((a for a in rules.actions if a.classification is not None), key=lambda a: a.effective, default=None)
     if first is None or on >= first.effective:
@@ -429,22 +501,27 @@ def _coverage_note(rules: RuleSet, on: dt.date, st: _State) -> None:
     )
 
 
-def _parties(
+def screen(
     line: OrderLine,
     merged: MergedLicensing,
     screener: Screener | None,
-    st: _State,
     on: dt.date,
     reviews: Reviews | None = None,
 ) -> PartyCheck | None:
-    """Screen every party (and owners under the affiliates rule); each finding becomes a reason and an outcome."""
+    """Screen every party (and owners under the affiliates rule); None for a line without parties."""
     if not line.parties:
         return None
     if screener is None:
         from chipclear.screening import default_screener
 
         screener = default_screener()
-    check = check_parties(line.parties, merged, screener, on, reviews)
+    return check_parties(line.parties, merged, screener, on, reviews)
+
+
+def apply_parties(check: PartyCheck | None, st: State) -> None:
+    """Each screening finding becomes a reason and an outcome (a check without findings adds reasons only)."""
+    if check is None:
+        return
     if check.list_version is not None:
         # Say what was screened, so a clean result is never silent; a stale list is flagged. The list version and
         # date are in the decision's ``list_version``.
@@ -504,10 +581,9 @@ def _parties(
                 policy=finding.policy.value if finding.policy else "UNCONFIRMED",
             )
             st.required.append((listed, finding.rule))
-    return check
 
 
-def _military(line: OrderLine, st: _State) -> None:
+def _military(line: OrderLine, st: State) -> None:
     if line.end_use.military and not st.prohibited:
         st.hold = True
         st.need("military end use/user review (744.21/744.22 are not modelled)")
@@ -522,7 +598,7 @@ def _military(line: OrderLine, st: _State) -> None:
 
 
 def _verdict(
-    merged: MergedLicensing, ev: Evaluator, st: _State
+    merged: MergedLicensing, ev: Evaluator, st: State
 ) -> tuple[Verdict, ReviewPolicy | None, list[LicenseExceptionUse]]:
     """Order of outcomes (docs/determination.md, "Verdict ordering"): what is known stands.
 
@@ -570,4 +646,16 @@ def _verdict(
     return Verdict.NLR, None, []
 
 
-__all__ = ["STALE_LISTS_RULE", "build_facts", "determine"]
+__all__ = [
+    "STALE_LISTS_RULE",
+    "Prepared",
+    "State",
+    "apply_parties",
+    "build_facts",
+    "conclude",
+    "conclude_state",
+    "decision_of",
+    "determine",
+    "prepare",
+    "screen",
+]

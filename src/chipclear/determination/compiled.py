@@ -1,0 +1,588 @@
+"""Compiled decision tables: ``determine()`` without party screening, decided once per key and looked up.
+
+The rules change a few times a year and a verdict depends on few inputs, so for one rules version, layer, catalog,
+model catalog and geography the engine's answer is a table keyed by (``KEY_FIELDS``):
+
+* ``item``: the line's item id as given (catalog id or alias, model id, user spec id);
+* ``destination`` and ``export_from``: normalised country codes;
+* ``period``: the index of the date among ``period_boundaries()`` (``bisect_right``; Polars:
+  ``boundaries.search_sorted(dates, side="right")``). Boundaries are every date named in the rule, geography,
+  catalog and model data or in the engine's own text, and the day after each, so inside a period of several days
+  nothing can change a decision and no text names one of its days except the as-of date;
+* ``hq``: per party the headquartered rule looks at (roles end_user, ultimate_consignee, purchaser), the
+  headquarters countries it sees: its own and, if it has parents, its ultimate parent's (``None`` = unknown);
+  the names are not in the key (they appear only in text and are patched in);
+* ``supercomputer``, ``advanced_node_ic_production``, ``military``: the end-use flags;
+* ``certifications``: sorted codes.
+
+Everything else ``determine`` reads enters only per line: the import entry (duty, computed per line and appended),
+the input echo, and screening. A row holds the verdict, review policy, exceptions, classification, missing and the
+reasons before and after the point where screening reasons go, decided on the period's representative date with
+placeholder party names; a lookup replaces the representative date by the line's date and the placeholders by the
+names, so the answer is identical to ``determine()`` (``tests/determination/test_compiled_equivalence.py``).
+
+Lines with parties are screened per line with the engine's own ``screen``; a clean check (no finding) only adds its
+reasons between the row's two halves (``apply_parties``); a check with findings decides the line through the engine
+(``prepare`` + ``conclude``), as ``determine`` does.
+
+Public API (stable)::
+
+    table = DecisionTable.for_current(layer="enforced")            # bundled data, disk cache
+    table = DecisionTable.for_current(rules, catalog, geography, layer, models=None, cache=True)
+    table.decide(line, as_of=None, *, screener=None, reviews=None) -> Decision   # same as determine()
+    table.key_of(line, as_of=None) -> TableKey                      # validates like determine()
+    table.row(key) -> Row                                           # compiled lazily (memo)
+    table.compile_period(period, items=None, destinations=None)     # eager: every item x destination
+    table.period_boundaries() -> list[date]; table.period_of(date) -> int; table.representative(period) -> date
+    table.save()                                                    # write the disk cache
+    KEY_FIELDS, PARTY_NAME, PARENT_NAME (placeholders), Row.patch(...)
+
+The disk cache is one pickle file per table under ``<data dir>/cache/decision-tables/``, named by a hash of the
+rules version, the catalog, model catalog and geography contents, the layer, the engine code and ``FORMAT``: a
+change to any of them selects another file (a draft overlay or a user spec gets its own table).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hashlib
+import json
+import os
+import pickle
+import re
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from chipclear.catalog import Catalog, load_catalog
+from chipclear.decision import (
+    Decision,
+    EndUse,
+    LicenseExceptionUse,
+    OrderLine,
+    ParentLink,
+    Party,
+    Reason,
+    ReviewPolicy,
+    Verdict,
+)
+from chipclear.determination import engine
+from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
+from chipclear.determination.parties import Reviews, Screener
+from chipclear.errors import InputError
+from chipclear.geography import Geography, load_geography
+from chipclear.models import ModelCatalog, load_models
+from chipclear.rules import RuleSet, load_rules
+from chipclear.rules.schema import Layer
+
+FORMAT = 1  # bump when a Row or the key changes shape
+KEY_FIELDS = [
+    "item",
+    "destination",
+    "period",
+    "hq",
+    "supercomputer",
+    "advanced_node_ic_production",
+    "military",
+    "export_from",
+    "certifications",
+]
+PARTY_NAME = "⟦party {}⟧"  # placeholder names the row is decided with (index among the HQ parties)
+PARENT_NAME = "⟦parent {}⟧"
+_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+# Modules whose text can reach a decision (dates typed there are period boundaries; their bytes are in the cache
+# key, so a code change invalidates the cache).
+_ENGINE_SOURCES = (
+    "classification.py",
+    "metrics.py",
+    "decision.py",
+    "logic.py",
+    "determination",
+    "rules",
+    "geography",
+    "catalog",
+    "models",
+)
+
+
+class TableKey(NamedTuple):
+    item: str
+    destination: str
+    period: int
+    hq: tuple[tuple[str | None, ...], ...]
+    supercomputer: bool
+    advanced_node_ic_production: bool
+    military: bool
+    export_from: str | None
+    certifications: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One compiled decision, with the representative date and placeholder party names in its text."""
+
+    rep: dt.date
+    verdict: Verdict
+    review_policy: ReviewPolicy | None
+    license_exceptions: list[LicenseExceptionUse]
+    classification: dict[str, Any]
+    before: list[Reason]  # reasons before the screening reasons
+    after: list[Reason]  # reasons after them (verdict, events)
+    missing: list[str]
+
+    def patch(self, on: dt.date, names: list[tuple[str, str]]) -> Row:
+        """This row for the date ``on`` and the (placeholder, name) pairs."""
+        subs = ([(self.rep.isoformat(), on.isoformat())] if on != self.rep else []) + names
+        if not subs:
+            return self
+        return Row(
+            rep=on,
+            verdict=self.verdict,
+            review_policy=self.review_policy,
+            license_exceptions=[
+                e.model_copy(update={"conditions": [_sub(c, subs) for c in e.conditions]})
+                for e in self.license_exceptions
+            ],
+            classification=_sub_json(self.classification, subs),
+            before=[_sub_reason(r, subs) for r in self.before],
+            after=[_sub_reason(r, subs) for r in self.after],
+            missing=[_sub(m, subs) for m in self.missing],
+        )
+
+
+def _sub(text: str, subs: list[tuple[str, str]]) -> str:
+    for old, new in subs:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+def _sub_reason(r: Reason, subs: list[tuple[str, str]]) -> Reason:
+    rule, citation, detail = _sub(r.rule, subs), _sub(r.citation, subs), _sub(r.detail, subs)
+    if (rule, citation, detail) == (r.rule, r.citation, r.detail):
+        return r
+    return r.model_copy(update={"rule": rule, "citation": citation, "detail": detail})
+
+
+def _sub_json(value: Any, subs: list[tuple[str, str]]) -> Any:
+    if isinstance(value, str):
+        return _sub(value, subs)
+    if isinstance(value, dict):
+        return {k: _sub_json(v, subs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sub_json(v, subs) for v in value]
+    return value
+
+
+# -- periods ------------------------------------------------------------------------------------------------------
+def _walk_dates(value: Any, out: set[dt.date]) -> None:
+    if isinstance(value, dt.datetime):
+        out.add(value.date())
+    elif isinstance(value, dt.date):
+        out.add(value)
+    elif isinstance(value, str):
+        _text_dates(value, out)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _walk_dates(v, out)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            _walk_dates(v, out)
+    elif hasattr(value, "model_dump"):
+        _walk_dates(value.model_dump(), out)
+
+
+def _text_dates(text: str, out: set[dt.date]) -> None:
+    for y, m, d in _DATE_RE.findall(text):
+        try:
+            out.add(dt.date(int(y), int(m), int(d)))
+        except ValueError:
+            continue
+
+
+def _source_files() -> list[Path]:
+    root = Path(__file__).resolve().parent.parent
+    files: list[Path] = []
+    for name in _ENGINE_SOURCES:
+        path = root / name
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*")) if p.suffix in (".py", ".yaml", ".yml", ".json"))
+        elif path.exists():
+            files.append(path)
+    return files
+
+
+@lru_cache(maxsize=1)
+def _code_state() -> tuple[frozenset[dt.date], str]:
+    """Dates named in the engine's code and bundled data, and a digest of those files."""
+    found: set[dt.date] = set()
+    digest = hashlib.sha256()
+    for path in _source_files():
+        data = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + data)
+        _text_dates(data.decode("utf-8", errors="replace"), found)
+    return frozenset(found), digest.hexdigest()[:16]
+
+
+def data_dates(
+    rules: RuleSet,
+    geography: Geography,
+    catalog: Catalog | None = None,
+    models: ModelCatalog | None = None,
+    extra: Any = (),
+) -> list[dt.date]:
+    """Every date named in the rule, geography, catalog and model data (fields and text), in the engine's code, and
+    ``extra``."""
+    found: set[dt.date] = set(extra)
+    for action in rules.actions:
+        _walk_dates(action, found)
+    found.add(rules.data_date)
+    _walk_dates(geography.groups_file, found)
+    _walk_dates(list(geography.countries.values()), found)
+    _walk_dates(list(geography.regions.values()), found)
+    if catalog is not None:
+        _walk_dates(catalog.items(), found)
+    if models is not None:
+        _walk_dates(_model_items(models), found)
+    found |= _code_state()[0]
+    return sorted(found)
+
+
+def epoch_boundaries(dates: Any) -> list[dt.date]:
+    """Sorted boundaries: each named date d and d + 1 start a new period."""
+    out: set[dt.date] = set()
+    for d in dates:
+        out.add(d)
+        if d < dt.date.max:
+            out.add(d + dt.timedelta(days=1))
+    return sorted(out)
+
+
+def _model_items(models: ModelCatalog) -> list[Any]:
+    for name in ("items", "models"):
+        value = getattr(models, name, None)
+        if callable(value):
+            return list(value())
+        if isinstance(value, dict):
+            return list(value.values())
+        if value is not None:
+            return list(value)
+    return []
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def catalog_version(catalog: Catalog) -> str:
+    return _digest([i.model_dump(mode="json") for i in catalog.items()])
+
+
+def models_version(models: ModelCatalog) -> str:
+    return _digest([m.model_dump(mode="json") for m in _model_items(models)])
+
+
+def geography_version(geo: Geography) -> str:
+    return _digest(
+        [
+            geo.groups_file.model_dump(mode="json"),
+            {k: c.model_dump(mode="json") for k, c in geo.countries.items()},
+            {k: r.model_dump(mode="json") for k, r in geo.regions.items()},
+        ]
+    )
+
+
+def cache_dir() -> Path:
+    from chipclear.settings import get_settings
+
+    return Path(get_settings().data_dir) / "cache" / "decision-tables"
+
+
+# -- the table ----------------------------------------------------------------------------------------------------
+class DecisionTable:
+    """The compiled ``determine()`` for one rules version, layer, catalog, model catalog and geography."""
+
+    def __init__(
+        self,
+        rules: RuleSet,
+        catalog: Catalog,
+        geography: Geography,
+        layer: Layer = "enforced",
+        models: ModelCatalog | None = None,
+    ) -> None:
+        self.rules, self.catalog, self.geography, self.layer = rules, catalog, geography, layer
+        self.models = models or load_models()
+        validate(rules, geography)
+        self.certifications = certification_codes(rules)
+        self.boundaries = epoch_boundaries(data_dates(rules, geography, catalog, self.models))
+        self.rows: dict[TableKey, Row] = {}
+        self._merged: dict[int, MergedLicensing] = {}
+        self._items: dict[str, Any] = {}
+        self.compiled = 0  # rows compiled by this object (not loaded from disk)
+        self.cache_path: Path | None = None
+
+    # -- construction -----------------------------------------------------------------------------------------
+    @classmethod
+    def for_current(
+        cls,
+        rules: RuleSet | None = None,
+        catalog: Catalog | None = None,
+        geography: Geography | None = None,
+        layer: Layer = "enforced",
+        models: ModelCatalog | None = None,
+        cache: bool = True,
+    ) -> DecisionTable:
+        """The table for these data (default: the bundled ones), loaded from the disk cache when ``cache``.
+        One table per data versions is kept in memory for the process."""
+        rules, catalog, geography = rules or load_rules(), catalog or load_catalog(), geography or load_geography()
+        models = models or load_models()
+        token = cls.version_of(rules, catalog, geography, layer, models)
+        found = _LIVE.get(token)
+        if found is not None:
+            return found
+        table = cls(rules, catalog, geography, layer, models)
+        table.version = token
+        if cache:
+            table.cache_path = cache_dir() / f"table-{token}.pickle"
+            table._load()
+        _LIVE[token] = table
+        return table
+
+    @staticmethod
+    def version_of(
+        rules: RuleSet, catalog: Catalog, geography: Geography, layer: Layer, models: ModelCatalog | None = None
+    ) -> str:
+        """The hash that names a table: rules, catalog, model catalog and geography versions, layer, engine code."""
+        parts = [
+            str(FORMAT),
+            rules.version,
+            _cached_version(catalog, catalog_version),
+            _cached_version(models or load_models(), models_version),
+            _cached_version(geography, geography_version),
+            layer,
+            _code_state()[1],
+        ]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+
+    version: str = ""
+
+    def _load(self) -> None:
+        assert self.cache_path is not None
+        try:
+            with self.cache_path.open("rb") as fh:
+                stored = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return
+        if isinstance(stored, dict) and stored.get("format") == FORMAT and stored.get("version") == self.version:
+            self.rows.update(stored["rows"])
+
+    def save(self) -> Path | None:
+        """Write the rows to the disk cache (atomically); None when the table has no cache file."""
+        if self.cache_path is None:
+            return None
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.cache_path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump({"format": FORMAT, "version": self.version, "rows": self.rows}, fh, protocol=5)
+        os.replace(tmp, self.cache_path)
+        return self.cache_path
+
+    # -- periods ----------------------------------------------------------------------------------------------
+    def period_boundaries(self) -> list[dt.date]:
+        return list(self.boundaries)
+
+    def period_of(self, day: dt.date) -> int:
+        return bisect.bisect_right(self.boundaries, day)
+
+    def representative(self, period: int) -> dt.date:
+        """The day a period's rows are decided on: its first day (the day before the first boundary for 0)."""
+        if period == 0:
+            return self.boundaries[0] - dt.timedelta(days=1)
+        return self.boundaries[period - 1]
+
+    # -- keys -------------------------------------------------------------------------------------------------
+    def _check_certifications(self, line: OrderLine) -> None:
+        unknown = sorted(set(line.certifications) - self.certifications)
+        if unknown:
+            known = ", ".join(sorted(self.certifications)) or "none"
+            raise InputError(f"certifications: unknown code {unknown[0]!r} (known: {known})", field="certifications")
+
+    def _key_and_names(self, line: OrderLine, on: dt.date) -> tuple[TableKey, list[tuple[str, str]]]:
+        geo = self.geography
+        hq: list[tuple[str | None, ...]] = []
+        names: list[tuple[str, str]] = []
+        for i, party in enumerate(line.parties):
+            if party.role not in engine.PARTY_ROLES_FOR_HQ:
+                continue
+            seen = engine._party_hq(party, i, geo)  # validates the codes as determine() does
+            n = len(hq)
+            hq.append(tuple(country for _, country in seen.headquarters))
+            names.append((PARTY_NAME.format(n), party.name))
+            if party.parents:
+                names.append((PARENT_NAME.format(n), party.parents[-1].name))
+        end_use = line.end_use
+        key = TableKey(
+            item=line.item,
+            destination=geo.normalize(line.destination, field="destination"),
+            period=self.period_of(on),
+            hq=tuple(hq),
+            supercomputer=end_use.supercomputer,
+            advanced_node_ic_production=end_use.advanced_node_ic_production,
+            military=end_use.military,
+            export_from=geo.normalize(line.export_from, field="export_from") if line.export_from else None,
+            certifications=tuple(sorted(set(line.certifications))),
+        )
+        return key, names
+
+    def key_of(self, line: OrderLine, as_of: dt.date | None = None) -> TableKey:
+        """The row a line is decided by (raises the InputError ``determine`` raises for a bad code)."""
+        self._check_certifications(line)
+        return self._key_and_names(line, as_of or line.ship_date or dt.date.today())[0]
+
+    # -- compiling --------------------------------------------------------------------------------------------
+    def line_of(self, key: TableKey, on: dt.date | None = None) -> OrderLine:
+        """The line a row is decided on: the key's inputs, placeholder party names, the representative date."""
+        parties = []
+        for n, countries in enumerate(key.hq):
+            parents = [ParentLink(name=PARENT_NAME.format(n), headquarters_country=c) for c in countries[1:]]
+            parties.append(
+                Party(
+                    name=PARTY_NAME.format(n),
+                    role="end_user",
+                    headquarters_country=countries[0],
+                    parents=parents,
+                )
+            )
+        return OrderLine(
+            item=key.item,
+            destination=key.destination,
+            ship_date=on or self.representative(key.period),
+            parties=parties,
+            end_use=EndUse(
+                supercomputer=key.supercomputer,
+                advanced_node_ic_production=key.advanced_node_ic_production,
+                military=key.military,
+            ),
+            export_from=key.export_from,
+            certifications=list(key.certifications),
+        )
+
+    def _compile(self, key: TableKey) -> Row:
+        rep = self.representative(key.period)
+        line = self.line_of(key, rep)
+        prep = engine.prepare(line, rep, self.layer, self.rules, self.catalog, self.geography, self.models)
+        self._items.setdefault(key.item, prep.cls.item)
+        split = len(prep.st.reasons)
+        verdict, review, exceptions = engine.conclude_state(line, prep, self.geography)
+        self.compiled += 1
+        return Row(
+            rep=rep,
+            verdict=verdict,
+            review_policy=review,
+            license_exceptions=exceptions,
+            classification=prep.cls.to_json(),
+            before=prep.st.reasons[:split],
+            after=prep.st.reasons[split:],
+            missing=list(prep.st.missing),
+        )
+
+    def row(self, key: TableKey) -> Row:
+        """The compiled row of ``key`` (compiled on first use)."""
+        found = self.rows.get(key)
+        if found is None:
+            found = self.rows[key] = self._compile(key)
+        return found
+
+    def compile_period(self, period: int, items: list[str] | None = None, destinations: list[str] | None = None) -> int:
+        """Compile every item x destination of one period (no parties, no flags); returns the rows compiled."""
+        before = self.compiled
+        ids = items if items is not None else [i.id for i in self.catalog.items()]
+        dests = destinations if destinations is not None else sorted(self.geography.countries)
+        for item in ids:
+            for dest in dests:
+                self.row(TableKey(item, dest, period, (), False, False, False, None, ()))
+        return self.compiled - before
+
+    def _merged_for(self, period: int) -> MergedLicensing:
+        found = self._merged.get(period)
+        if found is None:
+            found = self._merged[period] = licensing_at(self.rules, self.representative(period), self.layer)
+        return found
+
+    def _item(self, item: str) -> Any:
+        found = self._items.get(item)
+        if found is None:
+            model = self.models.find(item)
+            found = self._items[item] = model if model is not None else self.catalog.get(item)
+        return found
+
+    # -- deciding ---------------------------------------------------------------------------------------------
+    def decide(
+        self,
+        line: OrderLine,
+        as_of: dt.date | None = None,
+        *,
+        screener: Screener | None = None,
+        reviews: Reviews | None = None,
+    ) -> Decision:
+        """The decision ``determine(line, as_of, layer, rules, catalog, screener, geography, models, reviews)``
+        gives, from the table (parties are screened per line, as the engine does)."""
+        self._check_certifications(line)
+        on = as_of or line.ship_date or dt.date.today()
+        key, names = self._key_and_names(line, on)
+        row = self.row(key)
+        check = engine.screen(line, self._merged_for(key.period), screener, on, reviews) if line.parties else None
+        if check is not None and check.findings:
+            # A finding changes the outcome: decide the line through the engine, as determine() does.
+            prep = engine.prepare(line, on, self.layer, self.rules, self.catalog, self.geography, self.models)
+            return engine.conclude(line, prep, check, self.geography)
+        row = row.patch(on, names)
+        middle = engine.State()
+        engine.apply_parties(check, middle)
+        return engine.decision_of(
+            line,
+            on,
+            self.layer,
+            self.rules.version,
+            self._item(key.item),
+            (row.verdict, row.review_policy, row.license_exceptions),
+            check,
+            row.classification,
+            [*row.before, *middle.reasons, *row.after],
+            row.missing,
+        )
+
+
+_LIVE: dict[str, DecisionTable] = {}
+_VERSIONS: dict[int, tuple[Any, str]] = {}
+
+
+def _cached_version(obj: Any, fn: Any) -> str:
+    """A content hash per loaded object (held with the object, so an id is never reused for another)."""
+    found = _VERSIONS.get(id(obj))
+    if found is not None and found[0] is obj:
+        return found[1]
+    value: str = fn(obj)
+    _VERSIONS[id(obj)] = (obj, value)
+    return value
+
+
+__all__ = [
+    "FORMAT",
+    "KEY_FIELDS",
+    "PARENT_NAME",
+    "PARTY_NAME",
+    "DecisionTable",
+    "Row",
+    "TableKey",
+    "cache_dir",
+    "catalog_version",
+    "data_dates",
+    "epoch_boundaries",
+    "geography_version",
+    "models_version",
+]

@@ -1,0 +1,291 @@
+"""The compiled decision table answers exactly as the interpreter (``determine``), reasons included.
+
+Default sweep (CI): every catalog item and AI model, on both sides of every period boundary (the day before and
+the day itself) and in the middle of every multi-day period, to destination classes (countries whose group
+memberships, treatment and naming in the rules are the same; half of them on each date, alternating, so both sides
+of a boundary cover all), the class's member and the item rotating with the date so every destination in the
+geography and every item is decided too; then every eighth item on every boundary day. The full product (every item x every destination x every date) runs
+with CHIPCLEAR_FULL_SWEEP=1 (hours on 2 cores). Then lines with headquarters, parents, end uses, export_from,
+certifications and parties (clean and listed names, screened with the embedded lists), and the cache's
+invalidation. ``test_a_wrong_key_is_caught`` shows the sweep fails on a table whose key drops an input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chipclear.catalog import load_catalog
+from chipclear.decision import Decision, EndUse, OrderLine, ParentLink, Party
+from chipclear.determination import compiled
+from chipclear.determination.compiled import DecisionTable, TableKey
+from chipclear.determination.engine import determine
+from chipclear.determination.history import NoScreening
+from chipclear.geography import Geography, load_geography
+from chipclear.models import load_models
+from chipclear.rules import load_rules
+from chipclear.screening import Screener, default_screener
+
+
+def _plain(d: Decision) -> dict[str, Any]:
+    out = d.model_dump(mode="json")
+    out.pop("decided_at")
+    return out
+
+
+def _diff(a: dict[str, Any], b: dict[str, Any]) -> str:
+    return "; ".join(f"{k}: {a[k]!r} != {b[k]!r}" for k in a if a[k] != b[k])[:2000]
+
+
+@pytest.fixture(scope="module")
+def table() -> DecisionTable:
+    return DecisionTable(load_rules(), load_catalog(), load_geography(), "enforced", load_models())
+
+
+@pytest.fixture(scope="module")
+def screener() -> Iterator[Screener]:
+    yield default_screener()
+
+
+def destination_classes(geo: Geography, rules_text: str) -> list[list[str]]:
+    """Destinations the rules cannot tell apart except by name, grouped (regions each on their own)."""
+    classes: dict[str, list[str]] = {}
+    for code in [*sorted(geo.countries), *sorted(geo.regions)]:
+        base = geo.country_of(code)
+        country = geo.countries.get(base)
+        seen = {base, *([country.treated_as] if country and country.treated_as else [])}
+        sig = {
+            "region": code if code in geo.regions else None,
+            "treated": country.model_dump(mode="json", exclude={"code", "name", "ear_name"}) if country else None,
+            "groups": {
+                g: [m.model_dump(mode="json") for m in group.members if m.country in seen]
+                for g, group in geo.groups.items()
+            },
+            "named": sorted(c for c in seen if f'"{c}"' in rules_text),
+        }
+        classes.setdefault(json.dumps(sig, sort_keys=True, default=str), []).append(code)
+    return list(classes.values())
+
+
+def sweep_dates(table: DecisionTable) -> list[dt.date]:
+    days: set[dt.date] = set()
+    b = table.period_boundaries()
+    for i, day in enumerate(b):
+        days |= {day - dt.timedelta(days=1), day}
+        if i + 1 < len(b) and (b[i + 1] - day).days > 2:
+            days.add(day + (b[i + 1] - day) // 2)
+    days.add(b[-1] + dt.timedelta(days=400))
+    return sorted(days)
+
+
+def items(table: DecisionTable) -> list[str]:
+    return [i.id for i in table.catalog.items()] + sorted(table.models.models)
+
+
+def _check(table: DecisionTable, line: OrderLine, screener: Any = None) -> str | None:
+    scr = screener or NoScreening()
+    want = _plain(
+        determine(
+            line,
+            layer=table.layer,
+            rules=table.rules,
+            catalog=table.catalog,
+            screener=scr,
+            geography=table.geography,
+            models=table.models,
+        )
+    )
+    got = _plain(table.decide(line, screener=scr))
+    return None if want == got else f"{line.model_dump(mode='json', exclude_defaults=True)}: {_diff(want, got)}"
+
+
+def run_sweep(table: DecisionTable, full: bool = False, limit: int | None = None) -> list[str]:
+    rules_text = json.dumps([a.model_dump(mode="json") for a in table.rules.actions], default=str)
+    classes = destination_classes(table.geography, rules_text)
+    ids = items(table)
+    failures: list[str] = []
+    for j, day in enumerate(sweep_dates(table)):
+        if full:
+            dests, chosen = [c for group in classes for c in group], ids
+        else:  # half the classes on each date (alternating), one item (rotating)
+            dests = [g[j % len(g)] for n, g in enumerate(classes) if (n + j) % 2 == 0]
+            chosen = [ids[(j * 7) % len(ids)]]
+        for item in chosen:
+            for dest in dests:
+                problem = _check(table, OrderLine(item=item, destination=dest, ship_date=day))
+                if problem:
+                    failures.append(problem)
+                    if limit and len(failures) >= limit:
+                        return failures
+    # every item on every boundary day, to one destination class each (rotating)
+    for k, day in enumerate(table.period_boundaries()):
+        group = classes[k % len(classes)]
+        for n, item in enumerate(ids):
+            if (n + k) % 8 == 0:
+                problem = _check(table, OrderLine(item=item, destination=group[n % len(group)], ship_date=day))
+                if problem:
+                    failures.append(problem)
+                    if limit and len(failures) >= limit:
+                        return failures
+    return failures
+
+
+@pytest.mark.slow
+def test_every_item_destination_and_boundary(table: DecisionTable) -> None:
+    failures = run_sweep(table, limit=5)
+    assert not failures, "\n".join(failures)
+    assert len(table.rows) > 5000  # the sweep really compiled rows
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("CHIPCLEAR_FULL_SWEEP"), reason="full product: set CHIPCLEAR_FULL_SWEEP=1")
+def test_full_product(table: DecisionTable) -> None:
+    failures = run_sweep(table, full=True, limit=5)
+    assert not failures, "\n".join(failures)
+
+
+def _party_lines() -> list[OrderLine]:
+    days = [dt.date(2023, 10, 1), dt.date(2023, 11, 17), dt.date(2025, 1, 16), dt.date(2025, 5, 13)]
+    days += [dt.date(2026, 1, 20), dt.date(2026, 9, 1)]
+    lines = []
+    hqs = [
+        [Party(name="Acme Compute Ltd", role="end_user", country="MY", headquarters_country="CN")],
+        [Party(name="Blue Sky GmbH", role="end_user", country="DE", headquarters_country="DE")],
+        [Party(name="No HQ Given", role="end_user", country="AE")],
+        [
+            Party(
+                name="Sub Co",
+                role="ultimate_consignee",
+                country="SG",
+                headquarters_country="SG",
+                parents=[ParentLink(name="Mid Co", headquarters_country="HK"), ParentLink(name="Top Co")],
+            ),
+            Party(name="Buyer Inc", role="purchaser", country="US", headquarters_country="MO"),
+            Party(name="Forwarder", role="intermediate_consignee", country="NL"),
+        ],
+    ]
+    uses = [
+        EndUse(),
+        EndUse(supercomputer=True),
+        EndUse(advanced_node_ic_production=True, text="fab tools"),
+        EndUse(military=True),
+    ]
+    for i, day in enumerate(days):
+        for j, parties in enumerate(hqs):
+            for k, dest in enumerate(["CN", "MY", "AE", "US", "VN", "RU"]):
+                lines.append(
+                    OrderLine(
+                        item=[
+                            "nvidia-h100-sxm5-80gb",
+                            "H20",
+                            "amd-mi300x",
+                            "nvidia-b200",
+                            "intel-gaudi-3",
+                            "nvidia-hgx-h20-8gpu",
+                        ][(i + j + k) % 6],
+                        destination=dest,
+                        ship_date=day,
+                        parties=parties,
+                        end_use=uses[(i + k) % len(uses)],
+                        export_from=[None, "US", "TW"][(j + k) % 3],
+                        quantity=3,
+                        value_usd=1000.0,
+                    )
+                )
+    return lines
+
+
+def test_lines_with_headquarters_end_uses_and_parties(table: DecisionTable, screener: Screener) -> None:
+    lines = _party_lines()
+    problems = [p for line in lines for p in [_check(table, line)] if p]
+    assert not problems, "\n".join(problems[:5])
+    # screened with the embedded lists: clean names (lists reasons between the row's halves) and listed names
+    screened = [
+        line.model_copy(update={"parties": [Party(name=name, role="end_user", country="CN", headquarters_country=hq)]})
+        for line, name, hq in zip(
+            lines[::7],
+            ["Huawei Technologies Co., Ltd.", "Acme Compute Ltd", "SMIC", "Blue Sky GmbH"] * 40,
+            ["CN", None, "CN", "DE"] * 40,
+            strict=False,
+        )
+    ]
+    problems = [p for line in screened for p in [_check(table, line, screener)] if p]
+    assert not problems, "\n".join(problems[:5])
+    decided = [table.decide(line, screener=screener) for line in screened]
+    assert any(d.screening for d in decided)  # a listed name really went through the engine's party path
+    assert any(d.list_version for d in decided)
+
+
+def test_input_errors_are_the_engines(table: DecisionTable) -> None:
+    from chipclear.errors import InputError
+
+    bad = [
+        OrderLine(item="H100", destination="CN", certifications=["NOPE"]),
+        OrderLine(item="no such chip", destination="CN"),
+    ]
+    for line in bad:
+        with pytest.raises(InputError) as want:
+            determine(line, rules=table.rules, catalog=table.catalog, geography=table.geography)
+        with pytest.raises(InputError) as got:
+            table.decide(line)
+        assert str(got.value) == str(want.value)
+
+
+class _WrongPeriod(DecisionTable):
+    """Off by one day at every boundary (a key that does not separate the day a rule starts from the day before)."""
+
+    def period_of(self, day: dt.date) -> int:
+        return super().period_of(day - dt.timedelta(days=1))
+
+
+class _NoMilitary(DecisionTable):
+    """A key without the military flag."""
+
+    def _key_and_names(self, line: OrderLine, on: dt.date) -> tuple[TableKey, list[tuple[str, str]]]:
+        key, names = super()._key_and_names(line, on)
+        return key._replace(military=False), names
+
+
+def test_a_wrong_key_is_caught() -> None:
+    data = (load_rules(), load_catalog(), load_geography(), "enforced", load_models())
+    assert run_sweep(_WrongPeriod(*data), limit=1)  # type: ignore[arg-type]
+    wrong = _NoMilitary(*data)  # type: ignore[arg-type]
+    assert any(_check(wrong, line) for line in _party_lines())
+
+
+def test_disk_cache_is_reused_and_invalidated(tmp_path: Any) -> None:
+    rules, cat, geo = load_rules(), load_catalog(), load_geography()
+    compiled._LIVE.clear()
+    first = DecisionTable.for_current(rules, cat, geo)
+    line = OrderLine(item="H20", destination="CN", ship_date=dt.date(2025, 6, 1))
+    want = _plain(first.decide(line))
+    path = first.save()
+    assert path is not None and path.exists() and path.parent == compiled.cache_dir()
+    compiled._LIVE.clear()
+    again = DecisionTable.for_current(rules, cat, geo)
+    assert again is not first and again.cache_path == path
+    assert again.rows and again.compiled == 0
+    assert _plain(again.decide(line)) == want and again.compiled == 0  # answered from the disk cache
+    # any version change selects another table: rules (an overlay), catalog, geography, layer
+    from chipclear.whatif import load_draft
+
+    drafted = load_draft("tpp-threshold-2400", rules).apply(rules)
+    others = [
+        DecisionTable.version_of(drafted, cat, geo, "enforced"),
+        DecisionTable.version_of(rules, cat, geo, "codified"),
+    ]
+    assert first.version not in others and len(set(others)) == 2
+    changed_geo = Geography(dict(list(geo.countries.items())[:-1]), geo.regions, geo.groups_file, geo.names)
+    assert DecisionTable.version_of(rules, cat, changed_geo, "enforced") != first.version
+    from chipclear.catalog import Catalog
+
+    fewer = Catalog([])
+    assert DecisionTable.version_of(rules, fewer, geo, "enforced") != first.version
+    compiled._LIVE.clear()
+    fresh = DecisionTable.for_current(drafted, cat, geo)
+    assert fresh.cache_path != path and not fresh.rows
