@@ -157,6 +157,29 @@ def line_from_row(row: dict[str, Any]) -> OrderLine:
     )
 
 
+def compiled_decider(layer: str, rules: RuleSet) -> Callable[..., Decision]:
+    """The default decider through the compiled decision table of ``rules`` (``determination.compiled``): the same
+    decisions as ``determine()`` (its equivalence test), rows shared with every other user of the table and its disk
+    cache. A batch key is decided once per run anyway; the table saves the work across runs and interfaces."""
+    from chipclear.determination.compiled import DecisionTable
+
+    table = DecisionTable.for_current(rules, load_catalog(), layer=layer)  # type: ignore[arg-type]
+
+    def decide(line: OrderLine, *, as_of: dt.date, screener: Any, **_: Any) -> Decision:
+        return table.decide(line, as_of=as_of, screener=screener)
+
+    return decide
+
+
+def save_compiled(layer: str, rules: RuleSet) -> None:
+    """Write the compiled table's new rows to its disk cache (once per run, in the process that decided)."""
+    from chipclear.determination.compiled import DecisionTable
+
+    table = DecisionTable.for_current(rules, load_catalog(), layer=layer)  # type: ignore[arg-type]
+    if table.compiled:
+        table.save()
+
+
 def decision_columns(decision: Decision) -> dict[str, Any]:
     cls = decision.classification
     return {
@@ -206,7 +229,7 @@ def run_task(task: DecideTask) -> pl.DataFrame:
             f"batch worker has rules {rules.version}, the run uses {task.rules_version}: "
             "install the same chipclear version and rule files on every worker"
         )
-    decide = resolve_decider(task.decider)
+    decide = resolve_decider(task.decider) if task.decider != DEFAULT_DECIDER else compiled_decider(task.layer, rules)
     screener = BatchScreener(task.screening, task.no_hit, task.placeholder)
     catalog = load_catalog()
     rows = []

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from chipclear.batch.plan import PARTY_PLACEHOLDER
 
@@ -98,27 +99,34 @@ def _replace(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _fill_exploded(frame: pl.DataFrame, column: str) -> pl.DataFrame:
-    """Replace the marks in ``column`` (a list of strings or of structs of strings), vectorised."""
-    dtype = frame.schema[column]
-    inner = dtype.inner if isinstance(dtype, pl.List) else None
-    exploded = frame.select("_pos", "_date", "_name", column).explode(column)
+def _fill_list(frame: pl.DataFrame, column: str) -> pl.Series:
+    """Replace the marks in ``column`` (a list of strings or of structs of strings) on its flat values, vectorised;
+    the lists are rebuilt from their lengths (a line without marks is left as it is)."""
+    values = frame[column]
+    lengths = values.list.len().fill_null(0)
+    per_value = frame.select(
+        pl.col("_date").repeat_by(lengths).explode().alias("_date"),
+        pl.col("_name").repeat_by(lengths).explode().alias("_name"),
+        values.explode().alias(column),
+    ).filter(pl.col(column).is_not_null())
+    inner = values.dtype.inner if isinstance(values.dtype, pl.List) else None
     if isinstance(inner, pl.Struct):
         fields = [_replace(pl.field(f.name)).alias(f.name) for f in inner.fields if f.dtype == pl.String]
-        value = pl.col(column).struct.with_fields(fields)
+        flat = per_value.select(pl.col(column).struct.with_fields(fields))[column]
     else:
-        value = _replace(pl.col(column))
-    exploded = exploded.with_columns(value.alias(column))
-    return exploded.group_by("_pos", maintain_order=True).agg(pl.col(column))
+        flat = per_value.select(_replace(pl.col(column)))[column]
+    offsets = pl.concat([pl.Series([0], dtype=pl.Int64), lengths.cast(pl.Int64).cum_sum()]).to_arrow()
+    rebuilt = pa.LargeListArray.from_arrays(offsets, flat.to_arrow())
+    out = pl.Series(column, rebuilt).cast(NESTED[column])
+    return out.set(values.is_null(), None) if values.null_count() else out
 
 
-def _fill_python(frame: pl.DataFrame, column: str) -> pl.Series:
-    """The rare columns (license exceptions, screening hits): each marked row replaced in Python."""
+def _fill_json(frame: pl.DataFrame, column: str) -> pl.Series:
+    """Columns with lists nested in their structs (license exceptions): each marked row replaced in its JSON text."""
     out = []
     for value, day, name in zip(frame[column].to_list(), frame["_date"], frame["_name"], strict=True):
-        text = json.dumps(value, ensure_ascii=False).replace(DATE_MARK, day).replace(PARTY_PLACEHOLDER, name)
-        out.append(json.loads(text))
-    return pl.Series(column, out, dtype=NESTED[column])
+        out.append(_dumps(value).replace(DATE_MARK, day).replace(PARTY_PLACEHOLDER, name))
+    return pl.Series(column, out, dtype=pl.String).str.json_decode(NESTED[column])
 
 
 def specialise(joined: pl.DataFrame) -> pl.DataFrame:
@@ -127,15 +135,12 @@ def specialise(joined: pl.DataFrame) -> pl.DataFrame:
         pl.col("as_of").cast(pl.String).alias("_date"),
         pl.col("end_user_name").fill_null(PARTY_PLACEHOLDER).alias("_name"),
     )
-    for column in NESTED:
-        flag = f"_marked_{column}"
-        todo = frame.filter(pl.col(flag) & (pl.col(column).list.len() > 0))
-        if todo.height == 0:
-            continue
-        if column in ("reasons", "missing"):
-            filled = _fill_exploded(todo, column)
-        else:
-            filled = todo.select("_pos", _fill_python(todo, column))
+    for column in ("reasons", "missing", "screening"):
+        if frame[f"_marked_{column}"].any():
+            frame = frame.with_columns(_fill_list(frame, column))
+    todo = frame.filter(pl.col("_marked_license_exceptions") & (pl.col("license_exceptions").list.len() > 0))
+    if todo.height:
+        filled = todo.select("_pos", _fill_json(todo, "license_exceptions"))
         frame = frame.update(filled, on="_pos")
     return frame.drop("_pos", "_date", "_name", *[f"_marked_{c}" for c in NESTED])
 

@@ -39,6 +39,7 @@ from chipclear.batch.engine import (
     resolve_decider,
     rules_known_on,
     run_task,
+    save_compiled,
 )
 from chipclear.batch.io import LINE_COLUMNS, atomic_write_text, read_orders, validate
 from chipclear.batch.options import BatchOptions, Progress, bad_frame, sample_rows
@@ -405,6 +406,10 @@ def run_batch(
     for task, frame in execute(todo, options.workers, options.dask, fn):
         checkpoint.save("decided", task.name, frame)
         progress.advance(sum(key_lines.get(k["key_id"], 0) for k in task.keys))
+    if todo and fn is run_task and options.decider == DEFAULT_DECIDER and options.workers == 1 and not options.dask:
+        for v in variants:  # the compiled table's new rows to its disk cache (worker processes keep theirs)
+            save_compiled(options.layer, rules_known_on(rules_day[v]))
+    lap("decide")
     decisions: dict[str, pl.DataFrame] = {}
     reps = keys.select("key_id", "rep_as_of")
     for v in variants:
@@ -420,7 +425,7 @@ def run_batch(
                 f"batch: {keys.height - decisions[v].height} distinct key(s) were not decided (a checkpoint from "
                 "another plan?); re-run with --no-resume"
             )
-    lap("decide")
+    lap("collect")
 
     from chipclear.batch import recheck, report
 
