@@ -116,8 +116,8 @@ class DecisionCache:
         return found, keys.join(found.select("key_id"), on="key_id", how="anti")
 
     def add(self, keys: pl.DataFrame, decisions: pl.DataFrame) -> None:
-        """Store the decided keys (errors are not cached: they are decided again next time)."""
-        decided = decisions.filter(pl.col("error").is_null()).select("key_id", *DECISION_COLUMNS)
+        """Store the decided keys (an error too: the same code and data give the same error)."""
+        decided = decisions.select("key_id", *DECISION_COLUMNS)
         fresh = keys.select("key_id", "rep_as_of", *CACHE_KEY).join(decided, on="key_id", how="inner")
         if fresh.height == 0:
             return
