@@ -16,6 +16,7 @@ import polars as pl
 
 from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import Decision, EndUse, OrderLine, Party
+from chipclear.determination.compiled import DecisionTable
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
 
@@ -161,8 +162,6 @@ def compiled_decider(layer: str, rules: RuleSet) -> Callable[..., Decision]:
     """The default decider through the compiled decision table of ``rules`` (``determination.compiled``): the same
     decisions as ``determine()`` (its equivalence test), rows shared with every other user of the table and its disk
     cache. A batch key is decided once per run anyway; the table saves the work across runs and interfaces."""
-    from chipclear.determination.compiled import DecisionTable
-
     table = DecisionTable.for_current(rules, load_catalog(), layer=layer)  # type: ignore[arg-type]
 
     def decide(line: OrderLine, *, as_of: dt.date, screener: Any, **_: Any) -> Decision:
@@ -173,8 +172,6 @@ def compiled_decider(layer: str, rules: RuleSet) -> Callable[..., Decision]:
 
 def save_compiled(layer: str, rules: RuleSet) -> None:
     """Write the compiled table's new rows to its disk cache (once per run, in the process that decided)."""
-    from chipclear.determination.compiled import DecisionTable
-
     table = DecisionTable.for_current(rules, load_catalog(), layer=layer)  # type: ignore[arg-type]
     if table.compiled:
         table.save()
