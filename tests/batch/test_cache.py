@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from chipclear.batch import BatchOptions, run_batch
 from chipclear.batch.cache import result_digest
@@ -39,3 +40,15 @@ def test_another_layer_or_no_cache_decides_again(book_csv: Path, tmp_path: Path)
 def test_a_screening_result_digest_ignores_only_the_time_stamp() -> None:
     assert result_digest(NoHits()) == result_digest(NoHits())
     assert result_digest(NoHits()) != result_digest(NoHits(list_version="other"))
+
+
+def test_the_compiled_table_and_the_interpreter_write_the_same_file(
+    book_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chipclear.batch import runner
+
+    monkeypatch.setattr(runner, "COMPILED_MIN_KEYS", 0)  # the small book through the compiled table
+    _, compiled = _run(book_csv, tmp_path / "a.parquet", cache=False)
+    monkeypatch.setattr(runner, "COMPILED_MIN_KEYS", 10**9)  # through determine()
+    _, interpreted = _run(book_csv, tmp_path / "b.parquet", cache=False)
+    assert compiled.equals(interpreted)

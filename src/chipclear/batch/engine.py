@@ -101,6 +101,7 @@ class DecideTask:
     screening: dict[tuple[str, str | None], Any] = field(default_factory=dict)
     no_hit: Any = None
     placeholder: str = ""
+    compiled: bool = True  # the default decider through the compiled table (False: the interpreter, for a few keys)
 
     @property
     def name(self) -> str:
@@ -226,7 +227,8 @@ def run_task(task: DecideTask) -> pl.DataFrame:
             f"batch worker has rules {rules.version}, the run uses {task.rules_version}: "
             "install the same chipclear version and rule files on every worker"
         )
-    decide = resolve_decider(task.decider) if task.decider != DEFAULT_DECIDER else compiled_decider(task.layer, rules)
+    compiled = task.compiled and task.decider == DEFAULT_DECIDER
+    decide = compiled_decider(task.layer, rules) if compiled else resolve_decider(task.decider)
     screener = BatchScreener(task.screening, task.no_hit, task.placeholder)
     catalog = load_catalog()
     rows = []

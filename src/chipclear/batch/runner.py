@@ -66,6 +66,9 @@ OUTPUT_COLUMNS = [
     "list_version",
     "layer",
 ]
+# Fewer keys to decide than this: the interpreter decides them (~1 ms each) rather than the compiled table, whose
+# disk cache for a large book takes seconds to load (a warm run that misses a handful of keys).
+COMPILED_MIN_KEYS = 1000
 COMPARED = [
     "verdict",
     "review_policy",
@@ -222,6 +225,7 @@ def _tasks(
     rules_day: dt.date | None,
     screening: dict[tuple[str, str | None], Any],
     no_hit: Any,
+    compiled: bool = True,
 ) -> list[DecideTask]:
     version = rules_known_on(rules_day).version
     tasks = []
@@ -241,6 +245,7 @@ def _tasks(
                 screening={k: v for k, v in screening.items() if k in needed},
                 no_hit=no_hit,
                 placeholder=plan.PARTY_PLACEHOLDER,
+                compiled=compiled,
             )
         )
     return tasks
@@ -395,8 +400,9 @@ def run_batch(
         keys = _cache_columns(keys, boundaries, results["current"])
         cached, todo_keys = cache.split(keys)
     tasks: list[DecideTask] = []
+    compiled = todo_keys.height >= COMPILED_MIN_KEYS
     for v in variants:
-        tasks += _tasks(todo_keys, options, v, rules_day[v], results[v], no_hits[v])
+        tasks += _tasks(todo_keys, options, v, rules_day[v], results[v], no_hits[v], compiled)
     lap("plan")
 
     todo = [t for t in tasks if not checkpoint.done("decided", t.name)]
@@ -406,7 +412,8 @@ def run_batch(
     for task, frame in execute(todo, options.workers, options.dask, fn):
         checkpoint.save("decided", task.name, frame)
         progress.advance(sum(key_lines.get(k["key_id"], 0) for k in task.keys))
-    if todo and fn is run_task and options.decider == DEFAULT_DECIDER and options.workers == 1 and not options.dask:
+    in_process = options.workers == 1 and not options.dask
+    if todo and compiled and fn is run_task and options.decider == DEFAULT_DECIDER and in_process:
         for v in variants:  # the compiled table's new rows to its disk cache (worker processes keep theirs)
             save_compiled(options.layer, rules_known_on(rules_day[v]))
     lap("decide")
