@@ -5,9 +5,13 @@
 
 Measures, in the same run, end-to-end wall time, lines/s and peak memory (RSS summed over the process tree: the
 CLI, its worker processes and, for Dask, the LocalCluster's workers) of:
-  * 1 local worker, 2 local workers, a 2-worker Dask LocalCluster; each with and without screening;
-  * the naive per-line loop over ``determine()`` (with and without screening) on a sample of lines, as baseline.
-Prints a table and writes bench/batch/results.json.
+  * 1 local worker, 2 local workers, a 2-worker Dask LocalCluster; each with and without screening; each
+    configuration runs twice on a fresh data directory: ``cold`` (every distinct key decided) and ``warm`` (the
+    second run over the same rules, lists and code: decisions from the disk cache, ``chipclear.batch.cache``);
+  * the baselines: a plain Polars read + write of the same book (``polars-copy``: the floor of any batch path) and
+    the naive per-line loop over ``determine()`` (with and without screening) on a sample of lines.
+Prints each figure beside its target (issue 16: >= 200,000 lines/s unscreened, >= 50,000 screened) and the ratio
+to the Polars copy measured in the same run, and writes bench/batch/results.json.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -66,10 +71,15 @@ class PeakRSS:
         self._thread.join()
 
 
-def run_cli(orders: Path, out: Path, args: list[str], extra_roots: list[int]) -> dict[str, Any]:
+TARGETS = {"plain": 200_000, "screen": 50_000}
+
+
+def run_cli(
+    orders: Path, out: Path, args: list[str], extra_roots: list[int], env: dict[str, str] | None = None
+) -> dict[str, Any]:
     command = [sys.executable, "-m", "chipclear", "batch", str(orders), "--out", str(out), "--json", *args]
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     with PeakRSS([proc.pid, *extra_roots]) as rss:
         stdout, stderr = proc.communicate()
     wall = time.perf_counter() - start
@@ -77,6 +87,20 @@ def run_cli(orders: Path, out: Path, args: list[str], extra_roots: list[int]) ->
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {stderr.strip()[-2000:]}")
     data = json.loads(stdout)
     return {"wall_s": round(wall, 1), "peak_rss_mb": round(rss.peak / 1e6), **data}
+
+
+def polars_copy(orders: Path, work: Path) -> dict[str, Any]:
+    """The floor: read the book with Polars and write it back as zstd Parquet (a fresh process, like the CLI)."""
+    code = f"""
+import time
+start = time.perf_counter()
+import polars as pl
+pl.read_parquet({str(orders)!r}).write_parquet({str(work / "copy.parquet")!r}, compression="zstd")
+print(time.perf_counter() - start)
+"""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return {"wall_s": round(time.perf_counter() - start, 2)}
 
 
 def naive(orders: Path, sample: int, screening: bool) -> dict[str, Any]:
@@ -111,7 +135,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--orders", type=Path, help="use this order book instead of generating one")
     parser.add_argument("--naive-sample", type=int, default=3000, help="lines timed for the per-line baseline")
-    parser.add_argument("--only", nargs="*", help="configurations to run, e.g. screen-1 plain-2 plain-dask")
+    parser.add_argument("--only", nargs="*", help="configurations to run, e.g. screen-1 plain-2 plain-dask naive-plain")
     parser.add_argument("--date", help="pass --date to every run (decide all lines as of one date)")
     parser.add_argument("--results", type=Path, default=HERE / "results.json")
     args = parser.parse_args()
@@ -140,33 +164,46 @@ def main() -> None:
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "rows": rows,
         "cpus": os.cpu_count(),
+        "machine": platform.platform(),
         "load_average_at_start": os.getloadavg(),
+        "targets_lines_per_s": TARGETS,
         "runs": {},
     }
+    copy = polars_copy(orders, work)
+    copy_rate = round((rows or 1_000_000) / copy["wall_s"])
+    results["runs"]["polars-copy"] = copy | {"lines_per_s": copy_rate}
+    print(f"{'polars-copy':18s} {copy['wall_s']:8.1f} s  {copy_rate:>9,} lines/s  (baseline: read + write the book)")
     extra = ["--date", args.date] if args.date else []
     for name, flags, use_dask in configs:
         if args.only and name not in args.only:
             continue
-        out = work / f"{name}.parquet"
-        if use_dask:
-            from distributed import LocalCluster
+        env = os.environ | {"CHIPCLEAR_DATA_DIR": tempfile.mkdtemp(prefix=f"chipclear-bench-{name}-")}
+        for state in ("cold", "warm"):
+            out = work / f"{name}.parquet"
+            if use_dask:
+                from distributed import LocalCluster
 
-            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-                roots = [p.pid for p in psutil.Process().children(recursive=False)]
-                flags = [*flags, "--dask", cluster.scheduler_address]
-                result = run_cli(orders, out, [*flags, *extra], roots)
-        else:
-            result = run_cli(orders, out, [*flags, *extra], [])
-        lines = result["summary"]["lines_decided"] + result["summary"]["bad_rows"]
-        result["lines_per_s"] = round(lines / result["wall_s"])
-        results["runs"][name] = result
-        print(
-            f"{name:12s} {result['wall_s']:8.1f} s  {result['lines_per_s']:>9,} lines/s  "
-            f"peak {result['peak_rss_mb']:>6,} MB  keys {result['summary']['distinct_keys']:,}  "
-            f"parties {result['summary']['distinct_parties']:,}  timings {result['timings']}",
-            flush=True,
-        )
-        out.unlink(missing_ok=True)
+                with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+                    roots = [p.pid for p in psutil.Process().children(recursive=False)]
+                    dask_flags = [*flags, "--dask", cluster.scheduler_address]
+                    result = run_cli(orders, out, [*dask_flags, *extra], roots, env)
+            else:
+                result = run_cli(orders, out, [*flags, *extra], [], env)
+            lines = result["summary"]["lines_decided"] + result["summary"]["bad_rows"]
+            result["lines_per_s"] = round(lines / result["wall_s"])
+            target = TARGETS[name.split("-")[0]]
+            result["target_lines_per_s"] = target
+            result["ratio_to_polars_copy"] = round(result["wall_s"] / copy["wall_s"], 1)
+            results["runs"][f"{name}-{state}"] = result
+            print(
+                f"{name + '-' + state:18s} {result['wall_s']:8.1f} s  {result['lines_per_s']:>9,} lines/s  "
+                f"target {target:,} ({result['lines_per_s'] / target:.2f}x of target)  "
+                f"{result['ratio_to_polars_copy']}x the Polars copy  peak {result['peak_rss_mb']:>6,} MB  "
+                f"keys {result['summary']['distinct_keys']:,} (cached {result['summary']['keys_from_cache']:,})  "
+                f"parties {result['summary']['distinct_parties']:,}  timings {result['timings']}",
+                flush=True,
+            )
+            out.unlink(missing_ok=True)
     for screening in (True, False):
         name = "naive-screen" if screening else "naive-plain"
         if args.only and name not in args.only:

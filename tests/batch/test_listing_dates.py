@@ -39,5 +39,6 @@ def test_lines_before_and_after_an_entity_list_addition_are_decided_apart(tmp_pa
     got = pl.read_parquet(result.out).sort("row")
     assert result.bad == 0
     assert got["verdict"].to_list() == ["NLR", "NLR", "LICENSE_REQUIRED", "LICENSE_REQUIRED"]
-    assert "added 2023-03-06, 88 FR 13675" in got["reasons"][1]
-    assert "added 2023-03-06, 88 FR 13675" in got["reasons"][3]
+    details = [" ".join(r["detail"] for r in reasons) for reasons in got["reasons"].to_list()]
+    assert "added 2023-03-06, 88 FR 13675" in details[1]
+    assert "added 2023-03-06, 88 FR 13675" in details[3]

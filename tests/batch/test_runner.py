@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +11,7 @@ import pytest
 from chipclear.batch import BatchOptions, BatchResult, run_batch
 from chipclear.batch.engine import decide_one, line_from_row
 from chipclear.batch.io import read_orders, validate
+from chipclear.batch.nested import NESTED, python_value
 from chipclear.batch.runner import COMPARED
 from chipclear.catalog import load_catalog
 from chipclear.determination import determine
@@ -27,7 +27,8 @@ def _naive(orders: Path, as_of: dt.date | None = None) -> dict[int, dict[str, ob
     out = {}
     for row in lines.to_dicts():
         day = as_of or row["ship_date"]
-        out[row["row"]] = decide_one(determine, line_from_row(row), day, "enforced", load_rules(), screener)
+        direct = decide_one(determine, line_from_row(row), day, "enforced", load_rules(), screener)
+        out[row["row"]] = {c: python_value(c, v) if c in NESTED else v for c, v in direct.items()}
     return out
 
 
@@ -52,9 +53,10 @@ def test_every_line_equals_a_direct_determine(book_csv: Path, local_run: tuple[B
             assert row[column] == want[column], (row["row"], column)
     verdicts = set(got["verdict"])
     assert {"NLR", "LICENSE_REQUIRED"} <= verdicts and len(verdicts) >= 4
-    screened = got.filter(pl.col("screening") != "[]")
+    assert got.schema["reasons"] == NESTED["reasons"] and got.schema["screening"] == NESTED["screening"]
+    screened = got.filter(pl.col("screening").list.len() > 0)
     assert screened.height > 0  # listed names and their variants were found
-    assert all(json.loads(s)[0]["party"] == n for s, n in screened.select("screening", "end_user_name").rows())
+    assert all(s[0]["party"] == n for s, n in screened.select("screening", "end_user_name").rows())
     assert set(got["list_version"].drop_nulls()) == {default_screener().list_version}
     assert set(got["rules_version"]) == {load_rules().version}
 
@@ -120,7 +122,8 @@ def test_summary_and_self_contained_report(local_run: tuple[BatchResult, pl.Data
     cn = next(r for r in result.summary["by_destination"] if r["destination"] == "CN")
     assert cn["total"] == per_dest
     top = result.summary["by_reason"][0]
-    assert top["lines"] == got.filter(pl.col("reasons").str.contains(f'"rule":"{top["rule"]}"', literal=True)).height
+    cited = pl.col("reasons").list.eval(pl.element().struct.field("rule") == top["rule"]).list.any()
+    assert top["lines"] == got.filter(cited).height
     assert result.report is not None
     page = result.report.read_text(encoding="utf-8")
     assert page.count("<svg ") >= 2 and page.count("<rect ") >= 4

@@ -16,6 +16,7 @@ import polars as pl
 
 from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import Decision, EndUse, OrderLine, Party
+from chipclear.determination.compiled import DecisionTable
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
 
@@ -100,6 +101,7 @@ class DecideTask:
     screening: dict[tuple[str, str | None], Any] = field(default_factory=dict)
     no_hit: Any = None
     placeholder: str = ""
+    compiled: bool = True  # the default decider through the compiled table (False: the interpreter, for a few keys)
 
     @property
     def name(self) -> str:
@@ -157,6 +159,25 @@ def line_from_row(row: dict[str, Any]) -> OrderLine:
     )
 
 
+def compiled_decider(layer: str, rules: RuleSet) -> Callable[..., Decision]:
+    """The default decider through the compiled decision table of ``rules`` (``determination.compiled``): the same
+    decisions as ``determine()`` (its equivalence test), rows shared with every other user of the table and its disk
+    cache. A batch key is decided once per run anyway; the table saves the work across runs and interfaces."""
+    table = DecisionTable.for_current(rules, load_catalog(), layer=layer)  # type: ignore[arg-type]
+
+    def decide(line: OrderLine, *, as_of: dt.date, screener: Any, **_: Any) -> Decision:
+        return table.decide(line, as_of=as_of, screener=screener)
+
+    return decide
+
+
+def save_compiled(layer: str, rules: RuleSet) -> None:
+    """Write the compiled table's new rows to its disk cache (once per run, in the process that decided)."""
+    table = DecisionTable.for_current(rules, load_catalog(), layer=layer)  # type: ignore[arg-type]
+    if table.compiled:
+        table.save()
+
+
 def decision_columns(decision: Decision) -> dict[str, Any]:
     cls = decision.classification
     return {
@@ -206,7 +227,8 @@ def run_task(task: DecideTask) -> pl.DataFrame:
             f"batch worker has rules {rules.version}, the run uses {task.rules_version}: "
             "install the same chipclear version and rule files on every worker"
         )
-    decide = resolve_decider(task.decider)
+    compiled = task.compiled and task.decider == DEFAULT_DECIDER
+    decide = compiled_decider(task.layer, rules) if compiled else resolve_decider(task.decider)
     screener = BatchScreener(task.screening, task.no_hit, task.placeholder)
     catalog = load_catalog()
     rows = []

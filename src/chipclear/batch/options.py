@@ -40,6 +40,7 @@ class BatchOptions:
     report: Path | None = None
     resume: bool = True
     keep_checkpoint: bool = False
+    cache: bool = True  # reuse decisions of earlier runs over the same rules, lists and code (batch.cache)
 
     @property
     def recheck(self) -> bool:

@@ -25,9 +25,12 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
-from chipclear.batch import plan
+from chipclear.batch import nested, plan
+from chipclear.batch.cache import DecisionCache, fingerprint, result_digest, with_epoch_days
 from chipclear.batch.checkpoint import Checkpoint, file_sha256
 from chipclear.batch.engine import (
+    DECISION_COLUMNS,
+    DEFAULT_DECIDER,
     DecideTask,
     NoHits,
     decide_one,
@@ -36,6 +39,7 @@ from chipclear.batch.engine import (
     resolve_decider,
     rules_known_on,
     run_task,
+    save_compiled,
 )
 from chipclear.batch.io import LINE_COLUMNS, atomic_write_text, read_orders, validate
 from chipclear.batch.options import BatchOptions, Progress, bad_frame, sample_rows
@@ -62,6 +66,9 @@ OUTPUT_COLUMNS = [
     "list_version",
     "layer",
 ]
+# Fewer keys to decide than this: the interpreter decides them (~1 ms each) rather than the compiled table, whose
+# disk cache for a large book takes seconds to load (a warm run that misses a handful of keys).
+COMPILED_MIN_KEYS = 1000
 COMPARED = [
     "verdict",
     "review_policy",
@@ -218,6 +225,7 @@ def _tasks(
     rules_day: dt.date | None,
     screening: dict[tuple[str, str | None], Any],
     no_hit: Any,
+    compiled: bool = True,
 ) -> list[DecideTask]:
     version = rules_known_on(rules_day).version
     tasks = []
@@ -237,9 +245,43 @@ def _tasks(
                 screening={k: v for k, v in screening.items() if k in needed},
                 no_hit=no_hit,
                 placeholder=plan.PARTY_PLACEHOLDER,
+                compiled=compiled,
             )
         )
     return tasks
+
+
+def _cache(
+    options: BatchOptions, fn: Callable[[DecideTask], pl.DataFrame], rules_version: str, list_version: Any, no_hit: Any
+) -> DecisionCache | None:
+    """The decision cache of this run, or None where a cached decision could be wrong (see ``batch.cache``)."""
+    if not options.cache or options.exact or options.recheck or options.decider != DEFAULT_DECIDER:
+        return None
+    if fn is not run_task:
+        return None
+    from chipclear.settings import get_settings
+
+    parts = {
+        "rules_version": rules_version,
+        "list_version": list_version,
+        "layer": options.layer,
+        "decider": options.decider,
+        "screening": options.screening,
+        "no_hit": result_digest(no_hit),
+    }
+    return DecisionCache(get_settings().data_dir / "cache" / "batch", fingerprint(parts))
+
+
+def _cache_columns(keys: pl.DataFrame, boundaries: list[dt.date], found: dict[Any, Any]) -> pl.DataFrame:
+    """The cache's key columns: the epoch's days and a digest of each party's screening result."""
+    digests = {name: result_digest(r) for (name, _), r in found.items()}
+    pairs = pl.DataFrame(
+        [(n, c, digests[n]) for (n, c) in found],
+        schema={"party_key": pl.String, "party_country": pl.String, "party_digest": pl.String},
+        orient="row",
+    )
+    out = with_epoch_days(keys, boundaries).join(pairs, on=["party_key", "party_country"], how="left", nulls_equal=True)
+    return out.with_columns(pl.col("party_digest").fill_null(""))
 
 
 def _write_output(parts: list[Path], target: Path, metadata: dict[str, str]) -> int:
@@ -341,29 +383,56 @@ def run_batch(
         if list_date is not None:
             listed.add(list_date)
     dates = plan.data_dates(current_rules, geography, [run_date, *sorted(listed)])
-    keyed = plan.build_keys(lines, hit_pairs, plan.epoch_boundaries(dates), options.exact)
+    boundaries = plan.epoch_boundaries(dates)
+    keyed = plan.build_keys(lines, hit_pairs, boundaries, options.exact)
     keys = plan.distinct_keys(keyed)
     lines_per_key = keyed.group_by("key_id").len("lines")
     key_lines = dict(lines_per_key.iter_rows())
-    tasks: list[DecideTask] = []
+    no_hits: dict[str, Any] = {}
     for v in variants:
         sample = next(iter(results[v].values()), None)
         if sample is None and options.screening:
             sample = screeners[v].search(plan.PARTY_PLACEHOLDER)
-        no_hit = no_hit_result(sample, plan.PARTY_PLACEHOLDER) if options.screening else NoHits()
-        tasks += _tasks(keys, options, v, rules_day[v], results[v], no_hit)
+        no_hits[v] = no_hit_result(sample, plan.PARTY_PLACEHOLDER) if options.screening else NoHits()
+    cache = _cache(options, fn, current_rules.version, list_versions.get("current"), no_hits["current"])
+    cached, todo_keys = (None, keys)
+    if cache is not None:
+        keys = _cache_columns(keys, boundaries, results["current"])
+        cached, todo_keys = cache.split(keys)
+    tasks: list[DecideTask] = []
+    compiled = todo_keys.height >= COMPILED_MIN_KEYS
+    for v in variants:
+        tasks += _tasks(todo_keys, options, v, rules_day[v], results[v], no_hits[v], compiled)
     lap("plan")
 
     todo = [t for t in tasks if not checkpoint.done("decided", t.name)]
-    pending = {t.name for t in todo}
     total_lines = keyed.height * len(variants)
-    progress.phase(f"deciding {keys.height:,} distinct determinations for {keyed.height:,} lines", total_lines)
-    progress.advance(sum(sum(key_lines.get(k["key_id"], 0) for k in t.keys) for t in tasks if t.name not in pending))
+    progress.phase(f"deciding {todo_keys.height:,} distinct determinations for {keyed.height:,} lines", total_lines)
+    progress.advance(total_lines - sum(sum(key_lines.get(k["key_id"], 0) for k in t.keys) for t in todo))
     for task, frame in execute(todo, options.workers, options.dask, fn):
         checkpoint.save("decided", task.name, frame)
         progress.advance(sum(key_lines.get(k["key_id"], 0) for k in task.keys))
-    decisions = {v: pl.concat([checkpoint.load("decided", t.name) for t in tasks if t.variant == v]) for v in variants}
+    in_process = options.workers == 1 and not options.dask
+    if todo and compiled and fn is run_task and options.decider == DEFAULT_DECIDER and in_process:
+        for v in variants:  # the compiled table's new rows to its disk cache (worker processes keep theirs)
+            save_compiled(options.layer, rules_known_on(rules_day[v]))
     lap("decide")
+    decisions: dict[str, pl.DataFrame] = {}
+    reps = keys.select("key_id", "rep_as_of")
+    for v in variants:
+        pieces = [checkpoint.load("decided", t.name) for t in tasks if t.variant == v]
+        fresh = pl.concat(pieces) if pieces else pl.DataFrame(schema={"key_id": pl.UInt32, **DECISION_COLUMNS})
+        fresh = fresh.join(reps, on="key_id", how="inner").select("key_id", "rep_as_of", *DECISION_COLUMNS)
+        if cache is not None and cached is not None and v == "current":
+            cache.add(todo_keys, fresh)
+            fresh = pl.concat([cached, fresh])
+        decisions[v] = fresh.unique("key_id", keep="first").sort("key_id")
+        if decisions[v].height != keys.height:
+            raise ChipclearError(
+                f"batch: {keys.height - decisions[v].height} distinct key(s) were not decided (a checkpoint from "
+                "another plan?); re-run with --no-resume"
+            )
+    lap("collect")
 
     from chipclear.batch import recheck, report
 
@@ -382,17 +451,25 @@ def run_batch(
         )
     }
     if options.recheck:
-        parts, bad_parts, _ = recheck.assemble(keyed, decisions, options, checkpoint, progress)
+        plain = {v: d.drop("rep_as_of") for v, d in decisions.items()}
+        parts, bad_parts, _ = recheck.assemble(keyed, plain, options, checkpoint, progress)
+        lap("assemble")
+        recheck.verify(keyed, plain, options, screeners)
+        lap("verify")
+        written = _write_output(parts, out, metadata)
+        failed_parts = [pl.read_parquet(p) for p in bad_parts]
     else:
-        parts, bad_parts = _assemble(keyed, decisions["current"], options, checkpoint, progress)
-    lap("assemble")
-    if options.recheck:
-        recheck.verify(keyed, decisions, options, screeners)
-    else:
-        _verify(parts, keyed, options, screeners["current"])
-    lap("verify")
-    written = _write_output(parts, out, metadata)
-    bad_all = pl.concat([bad_frame(bad), *[pl.read_parquet(p) for p in bad_parts]]).sort("row")
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        try:
+            written, failed_frame, sampled = _assemble(keyed, decisions["current"], options, tmp, metadata, progress)
+            lap("assemble")
+            _verify(sampled, keyed, options, screeners["current"])
+            lap("verify")
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+        failed_parts = [failed_frame]
+    bad_all = pl.concat([bad_frame(bad), *failed_parts]).sort("row")
     atomic_write_text(bad_all.write_csv(), bad_path)
     lap("write")
 
@@ -408,6 +485,7 @@ def run_batch(
         "output": str(out),
         "bad_rows_file": str(bad_path),
         "distinct_keys": keys.height,
+        "keys_from_cache": keys.height - todo_keys.height,
         "distinct_parties": pairs.height,
         "resumed": resumed,
         "screening": options.screening,
@@ -437,33 +515,51 @@ def run_batch(
 
 
 def _assemble(
-    keyed: pl.DataFrame, decisions: pl.DataFrame, options: BatchOptions, checkpoint: Checkpoint, progress: Progress
-) -> tuple[list[Path], list[Path]]:
-    """Join decisions back to lines, one checkpointed chunk at a time."""
-    parts: list[Path] = []
-    bad_parts: list[Path] = []
-    for i, chunk in enumerate(keyed.iter_slices(options.chunk_rows)):
-        name = f"part-{i:05d}"
-        if not checkpoint.done("out", name):
-            joined = chunk.join(decisions, on="key_id", how="left")
-            failed = joined.filter(pl.col("error").is_not_null()).rename({"error": "reason"})
-            good = plan.specialise(joined.filter(pl.col("error").is_null()))
+    keyed: pl.DataFrame,
+    decisions: pl.DataFrame,
+    options: BatchOptions,
+    target: Path,
+    metadata: dict[str, str],
+    progress: Progress,
+) -> tuple[int, pl.DataFrame, pl.DataFrame]:
+    """Join decisions back to lines chunk by chunk and stream them into ``target`` (Parquet, the decision columns
+    nested: ``batch.nested``). Returns (rows written, lines whose determination failed, the verification sample's
+    output rows)."""
+    keys = nested.decode_keys(decisions)
+    sample = set(sample_rows(keyed, options.verify)["row"].to_list())
+    written = 0
+    failed: list[pl.DataFrame] = []
+    sampled: list[pl.DataFrame] = []
+    schema = _output_schema(keyed)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
+    arrow_schema = arrow_schema.with_metadata({k.encode(): v.encode() for k, v in metadata.items()})
+    with pq.ParquetWriter(target, arrow_schema, compression="zstd") as writer:
+        for chunk in keyed.iter_slices(options.chunk_rows):
+            joined = chunk.drop("rep_as_of").join(keys, on="key_id", how="left")
+            errors = joined.filter(pl.col("error").is_not_null()).rename({"error": "reason"})
+            failed.append(bad_frame(errors))
+            good = nested.specialise(joined.filter(pl.col("error").is_null()))
             good = good.with_columns(pl.lit(options.layer).alias("layer")).select(OUTPUT_COLUMNS)
-            checkpoint.save("bad", name, bad_frame(failed))
-            checkpoint.save("out", name, good)
-        parts.append(checkpoint.piece("out", name))
-        bad_parts.append(checkpoint.piece("bad", name))
-        progress.advance(chunk.height)
-    return parts, bad_parts
+            writer.write_table(good.to_arrow().cast(arrow_schema))
+            sampled.append(good.filter(pl.col("row").is_in(list(sample))))
+            written += good.height
+            progress.advance(chunk.height)
+    with open(target, "rb") as fh:
+        os.fsync(fh.fileno())
+    return written, pl.concat(failed), pl.concat(sampled)
 
 
-def _verify(parts: list[Path], keyed: pl.DataFrame, options: BatchOptions, screener: Any) -> None:
+def _output_schema(keyed: pl.DataFrame) -> dict[str, Any]:
+    schema: dict[str, Any] = {c: keyed.schema[c] for c in OUTPUT_COLUMNS if c in keyed.schema}
+    return {c: schema.get(c) or nested.NESTED.get(c) or DECISION_COLUMNS.get(c, pl.String) for c in OUTPUT_COLUMNS}
+
+
+def _verify(written: pl.DataFrame, keyed: pl.DataFrame, options: BatchOptions, screener: Any) -> None:
     """Fail closed if any sampled line's output differs from a direct per-line ``determine``."""
     sample = sample_rows(keyed, options.verify)
     if sample.height == 0:
         return
-    rows = set(sample["row"].to_list())
-    written = pl.concat([pl.scan_parquet(p).filter(pl.col("row").is_in(list(rows))).collect() for p in parts])
     by_row = {r["row"]: r for r in written.to_dicts()}
     decide = resolve_decider(options.decider)
     rules = rules_known_on(None)
@@ -479,10 +575,11 @@ def _verify(parts: list[Path], keyed: pl.DataFrame, options: BatchOptions, scree
         if got is None:
             raise ChipclearError(f"batch: row {row['row']}: missing from the output")
         for column in COMPARED:
-            if got[column] != direct[column]:
+            expected = nested.python_value(column, direct[column]) if column in nested.NESTED else direct[column]
+            if got[column] != expected:
                 raise ChipclearError(
                     f"batch: row {row['row']}: field {column} differs from a direct determine() "
-                    f"({str(got[column])[:80]!r} != {str(direct[column])[:80]!r}); re-run with --exact and report this"
+                    f"({str(got[column])[:80]!r} != {str(expected)[:80]!r}); re-run with --exact and report this"
                 )
 
 

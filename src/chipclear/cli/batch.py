@@ -103,6 +103,9 @@ def batch_command(
     verify: Annotated[int, typer.Option("--verify", help="Lines checked against a direct determine().")] = 20,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Distinct determinations per task.")] = 200,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Ignore an existing checkpoint.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Decide every key again (ignore and keep no decision cache).")
+    ] = False,
     decider: Annotated[
         str | None, typer.Option("--decider", hidden=True, help="module:function to decide with.")
     ] = None,
@@ -138,6 +141,7 @@ def batch_command(
         bad_rows=bad_rows,
         report=report,
         resume=not no_resume,
+        cache=not no_cache,
     )
     show = not quiet and not as_json and sys.stderr.isatty()
     try:
@@ -164,8 +168,9 @@ def batch_command(
 
 
 def _outcomes(out: Path, bad_rows: int) -> set[str]:
-    """The outcomes in a decisions file: verdicts, restricted-party hits (a hit in the ``screening`` JSON has a
-    ``determination`` of match or possible, as ``screening_matched`` reads it)."""
+    """The outcomes in a decisions file: verdicts, restricted-party hits (a hit in ``screening`` has a
+    ``determination`` of match or possible, as ``screening_matched`` reads it; the column is a list of hit structs
+    in a decisions file and JSON text in a re-check file)."""
     import polars as pl  # imported here: `chipclear --help` stays fast
 
     frame = pl.scan_parquet(out)
@@ -174,8 +179,12 @@ def _outcomes(out: Path, bad_rows: int) -> set[str]:
         return outcomes_of([], bad_rows=bad_rows)
     verdicts = frame.filter(pl.col("verdict").is_in(list(VERDICT_OUTCOMES))).select("verdict").unique().collect()
     matched = False
-    if "screening" in columns:
+    if "screening" in columns and frame.collect_schema()["screening"] == pl.String:
         hits = pl.col("screening").str.contains(r'"determination":\s*"(match|possible)"|"hits":\s*\[\s*\{')
+        matched = bool(frame.select(hits.any()).collect().item())
+    elif "screening" in columns:
+        found = pl.element().struct.field("determination").is_in(["match", "possible"])
+        hits = pl.col("screening").list.eval(found).list.any()
         matched = bool(frame.select(hits.any()).collect().item())
     return outcomes_of(verdicts["verdict"].to_list(), matched=matched, bad_rows=bad_rows)
 

@@ -1,0 +1,135 @@
+"""A disk cache of decided keys, so that a second run over the same rules, catalog, geography, lists and code does
+not decide them again.
+
+A cached row is one distinct key's decision (the JSON text columns, as ``engine.run_task`` returns them) with the
+representative date it was decided on. Its key names the epoch by its first and last day, not by its number (the
+epoch numbers move with the run date), and a party that has screening hits by a digest of its screening result, so
+a changed list, review or threshold never reuses a stale decision. The file name is a fingerprint of everything
+else a decision depends on: the chipclear package (code and bundled data), the user's catalog, rule and model
+files, the screening settings, the rules and list versions, the layer and the decider. Anything unknown disables
+the cache (a custom decider, ``--exact``, re-checks): a cache miss only costs time, a wrong hit would cost a wrong
+decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from chipclear.batch.engine import DECISION_COLUMNS
+from chipclear.batch.plan import KEY_COLUMNS
+
+CACHE_KEY = [c for c in KEY_COLUMNS if c != "epoch"] + ["epoch_start", "epoch_end", "party_digest"]
+FORMAT = "1"
+
+
+def _hash_paths(digest: Any, paths: Iterable[Path]) -> None:
+    for root in paths:
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            if "__pycache__" in path.parts:
+                continue
+            digest.update(str(path).encode())
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                digest.update(b"<unreadable>")
+
+
+@lru_cache(maxsize=1)
+def package_digest() -> str:
+    """The chipclear package's code and bundled data files (a new version or an edited file: a new cache)."""
+    import chipclear
+
+    digest = hashlib.sha256()
+    _hash_paths(digest, [Path(chipclear.__file__).parent])
+    return digest.hexdigest()
+
+
+def fingerprint(parts: dict[str, Any]) -> str:
+    from chipclear.settings import get_settings
+
+    settings = get_settings()
+    digest = hashlib.sha256(FORMAT.encode())
+    digest.update(package_digest().encode())
+    _hash_paths(digest, [*settings.catalog_paths, *settings.rules_paths, *settings.model_paths])
+    knobs = {
+        "list_max_age_days": settings.list_max_age_days,
+        "stale_lists_on_ship": settings.stale_lists_on_ship,
+        "match": settings.screening_match_threshold,
+        "review": settings.screening_review_threshold,
+    }
+    digest.update(json.dumps([knobs, parts], sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:32]
+
+
+def result_digest(result: Any) -> str:
+    """A screening result without its time stamp, as a short digest."""
+    data = result.to_json() if hasattr(result, "to_json") else repr(result)
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != "screened_at"}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def with_epoch_days(keys: pl.DataFrame, boundaries: list[dt.date]) -> pl.DataFrame:
+    """``epoch_start`` and ``epoch_end`` (first and last day) of each key's epoch."""
+    starts = [dt.date.min, *boundaries]
+    ends = [b - dt.timedelta(days=1) for b in boundaries] + [dt.date.max]
+    days = pl.DataFrame(
+        {"epoch": range(len(starts)), "epoch_start": starts, "epoch_end": ends},
+        schema={"epoch": keys.schema["epoch"], "epoch_start": pl.Date, "epoch_end": pl.Date},
+    )
+    return keys.join(days, on="epoch", how="left")
+
+
+class DecisionCache:
+    """``<data dir>/cache/batch/<fingerprint>.parquet``: cached key decisions."""
+
+    def __init__(self, directory: Path, fingerprint: str) -> None:
+        self.path = directory / f"{fingerprint}.parquet"
+        self._rows: pl.DataFrame | None = None
+
+    def _load(self) -> pl.DataFrame | None:
+        if self._rows is None and self.path.exists():
+            try:
+                self._rows = pl.read_parquet(self.path)
+            except (pl.exceptions.PolarsError, OSError):
+                self._rows = None  # a damaged cache is a miss, never an error
+        return self._rows
+
+    def split(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(``key_id``, ``rep_as_of`` and decision columns of the cached keys; the keys still to decide)."""
+        cached = self._load()
+        schema = {"key_id": pl.UInt32, "rep_as_of": pl.Date, **DECISION_COLUMNS}
+        if cached is None:
+            return pl.DataFrame(schema=schema), keys
+        found = keys.select("key_id", *CACHE_KEY).join(cached, on=CACHE_KEY, how="inner", nulls_equal=True)
+        found = found.select(list(schema))
+        return found, keys.join(found.select("key_id"), on="key_id", how="anti")
+
+    def add(self, keys: pl.DataFrame, decisions: pl.DataFrame) -> None:
+        """Store the decided keys (an error too: the same code and data give the same error)."""
+        decided = decisions.select("key_id", *DECISION_COLUMNS)
+        fresh = keys.select("key_id", "rep_as_of", *CACHE_KEY).join(decided, on="key_id", how="inner")
+        if fresh.height == 0:
+            return
+        fresh = fresh.drop("key_id")
+        cached = self._load()
+        rows = fresh if cached is None else pl.concat([cached, fresh.select(cached.columns)])
+        rows = rows.unique(CACHE_KEY, keep="first", maintain_order=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        rows.write_parquet(tmp, compression="zstd")
+        os.replace(tmp, self.path)
+        self._rows = rows
+
+
+__all__ = ["CACHE_KEY", "DecisionCache", "fingerprint", "result_digest", "with_epoch_days"]
