@@ -20,10 +20,6 @@ from chipclear.screening.normalize import party_name_key
 COVERAGE_RULE = "ledger.license_coverage"
 
 
-# The old name, still imported by ledger/services.py's unused party_key (both go with the services split, issue 15).
-normalise_name = party_name_key
-
-
 def normalize_item(item: str) -> str:
     return item.strip().casefold()
 

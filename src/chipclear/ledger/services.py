@@ -38,7 +38,6 @@ from chipclear.ledger.coverage import (
     apply_coverage,
     cents,
     find_covering_license,
-    normalise_name,
 )
 from chipclear.ledger.models import (
     License,
@@ -59,7 +58,6 @@ Sessions = Callable[[], AbstractContextManager[Session]]  # opens one transactio
 STALE_LISTS_RULE = "screening#stale"  # the reason the engine adds when it screened on stale lists
 HOLD_RULE = "ledger#held"  # the reason the ledger adds when it holds a line the verdict alone would ship
 
-APPLICATION_STATES = ("draft", "submitted", "granted", "denied", "returned", "withdrawn")
 _OPEN = ("draft", "submitted")
 PARTY_ROLES = ("end_user", "ultimate_consignee", "intermediate_consignee", "purchaser")
 SHIPPABLE = (Verdict.NLR, Verdict.LICENSE_EXCEPTION, Verdict.LICENSED)
@@ -1132,10 +1130,6 @@ def cancel_line(session: Session, actor: Actor, line_id: int, *, reason: str) ->
         state=[sl],
     )
     return sl
-
-
-def party_key(name: str, country: str | None = None) -> str:
-    return f"{normalise_name(name)}|{(country or '').upper()}"
 
 
 __all__ = [

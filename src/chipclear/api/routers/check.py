@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+import chipclear.determination as determine
 from chipclear.api.deps import api_key, transaction
 from chipclear.api.group_commit import check_and_record
-from chipclear.api.routers._util import LayerParam, layer_of, optional_module
+from chipclear.api.routers._util import LayerParam, layer_of
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.views import DiffView, TimelineView
 
@@ -53,7 +54,6 @@ def timeline(
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
         tx.require("read")
-    determine = optional_module("chipclear.determination", "the determination engine")
     result = determine.timeline(item, to, end_user_hq=end_user_hq, end=until, layer=layer_of(layer))
     data: dict[str, Any] = result.to_json()
     return data
@@ -73,7 +73,6 @@ def diff(
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
         tx.require("read")
-    determine = optional_module("chipclear.determination", "the determination engine")
     result: dict[str, Any] = determine.diff(
         date_from, date_to, items=item or None, destinations=dest or None, layer=layer_of(layer)
     )

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+import chipclear.tariffs as tariffs
 from chipclear.api.deps import api_key, transaction
-from chipclear.api.routers._util import optional_module
 from chipclear.catalog import load_catalog
 from chipclear.tariffs.views import DutySegmentView, DutyView
 
@@ -38,7 +38,6 @@ def duty(
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
         tx.require("read")
-    tariffs = optional_module("chipclear.tariffs", "the import-duty calculator")
     result = tariffs.duty(
         hts, origin, entry_date or dt.date.today(), value, _item(item), end_use, claims, entry_type=entry_type
     )
@@ -64,6 +63,5 @@ def duty_timeline(
 ) -> list[dict[str, Any]]:
     with transaction(request, key) as tx:
         tx.require("read")
-    tariffs = optional_module("chipclear.tariffs", "the import-duty calculator")
     segments = tariffs.timeline(hts, origin, _item(item), end_use, claims, value=value, entry_type=entry_type)
     return [seg.to_json() for seg in segments]
