@@ -23,17 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Iterable
-from typing import Any
 
 import polars as pl
 
+from chipclear.determination.compiled import epoch_boundaries, walk_dates
 from chipclear.geography import Geography
 from chipclear.rules import RuleSet
 
 PARTY_PLACEHOLDER = "⟦chipclear batch end user⟧"
-_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 KEY_COLUMNS = [
     "item_id",
     "destination",
@@ -47,46 +45,15 @@ KEY_COLUMNS = [
 ]
 
 
-def _walk_dates(value: Any, out: set[dt.date]) -> None:
-    if isinstance(value, dt.datetime):
-        out.add(value.date())
-    elif isinstance(value, dt.date):
-        out.add(value)
-    elif isinstance(value, str):
-        for y, m, d in _DATE_RE.findall(value):
-            try:
-                out.add(dt.date(int(y), int(m), int(d)))
-            except ValueError:
-                continue
-    elif isinstance(value, dict):
-        for v in value.values():
-            _walk_dates(v, out)
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        for v in value:
-            _walk_dates(v, out)
-    elif hasattr(value, "model_dump"):
-        _walk_dates(value.model_dump(), out)
-
-
 def data_dates(rules: RuleSet, geography: Geography, extra: Iterable[dt.date] = ()) -> list[dt.date]:
     """Every date named in the rule and geography data (fields and text), plus ``extra``."""
     found: set[dt.date] = set(extra)
     for action in rules.actions:
-        _walk_dates(action, found)
+        walk_dates(action, found)
     found.add(rules.data_date)
-    _walk_dates(geography.groups_file, found)
-    _walk_dates(list(geography.countries.values()), found)
+    walk_dates(geography.groups_file, found)
+    walk_dates(list(geography.countries.values()), found)
     return sorted(found)
-
-
-def epoch_boundaries(dates: Iterable[dt.date]) -> list[dt.date]:
-    """Sorted boundaries: each named date d and d + 1 start a new epoch."""
-    out: set[dt.date] = set()
-    for d in dates:
-        out.add(d)
-        if d < dt.date.max:
-            out.add(d + dt.timedelta(days=1))
-    return sorted(out)
 
 
 def epoch_of(dates: pl.Series, boundaries: list[dt.date]) -> pl.Series:

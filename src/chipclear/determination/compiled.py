@@ -210,7 +210,8 @@ def _sub_json(value: Any, subs: list[tuple[str, str]]) -> Any:
 
 
 # -- periods ------------------------------------------------------------------------------------------------------
-def _walk_dates(value: Any, out: set[dt.date]) -> None:
+def walk_dates(value: Any, out: set[dt.date]) -> None:
+    """Add to ``out`` every date in ``value``: date fields, ISO dates in text, nested in dicts, lists and models."""
     if isinstance(value, dt.datetime):
         out.add(value.date())
     elif isinstance(value, dt.date):
@@ -219,12 +220,12 @@ def _walk_dates(value: Any, out: set[dt.date]) -> None:
         _text_dates(value, out)
     elif isinstance(value, dict):
         for v in value.values():
-            _walk_dates(v, out)
+            walk_dates(v, out)
     elif isinstance(value, (list, tuple, set, frozenset)):
         for v in value:
-            _walk_dates(v, out)
+            walk_dates(v, out)
     elif hasattr(value, "model_dump"):
-        _walk_dates(value.model_dump(), out)
+        walk_dates(value.model_dump(), out)
 
 
 def _text_dates(text: str, out: set[dt.date]) -> None:
@@ -270,15 +271,15 @@ def data_dates(
     ``extra``."""
     found: set[dt.date] = set(extra)
     for action in rules.actions:
-        _walk_dates(action, found)
+        walk_dates(action, found)
     found.add(rules.data_date)
-    _walk_dates(geography.groups_file, found)
-    _walk_dates(list(geography.countries.values()), found)
-    _walk_dates(list(geography.regions.values()), found)
+    walk_dates(geography.groups_file, found)
+    walk_dates(list(geography.countries.values()), found)
+    walk_dates(list(geography.regions.values()), found)
     if catalog is not None:
-        _walk_dates(catalog.items(), found)
+        walk_dates(catalog.items(), found)
     if models is not None:
-        _walk_dates(_model_items(models), found)
+        walk_dates(_model_items(models), found)
     found |= _code_state()[0]
     return sorted(found)
 
