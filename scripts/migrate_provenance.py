@@ -3,7 +3,8 @@
 - catalog: ``confidence`` / ``die_area_confidence`` high/medium/low -> H/M/L;
 - tariffs: a period's ``to`` -> ``until``;
 - rules: a requirement's ``since`` -> ``from``;
-- the same catalog spelling in the test fixtures and docs that hold catalog entries.
+- the same catalog spelling in the test fixtures and docs that hold catalog entries;
+- the AI-model catalog (``models/data``): a compute figure's ``confidence`` high/medium/low -> H/M/L.
 
 Edits only the matched keys/values in place (no reformatting), then checks each YAML data file: the migrated file
 loads to exactly the old content with the keys and marks renamed, so every citation, source and date is kept.
@@ -28,12 +29,13 @@ CATALOG_FIXTURES = [
     "tests/scenarios/whatif/tpp-threshold-2400.yaml",
     "tests/scenarios/whatif/h20-class-bandwidth.yaml",
     "tests/whatif/conftest.py",
-    "tests/test_determination_cli.py",
+    "tests/determination/test_cli.py",
     "tests/foundation/test_cli.py",
     "tests/foundation/test_classify.py",
     "tests/foundation/test_metrics.py",
     "tests/foundation/test_catalog.py",
     "docs/catalog.md",
+    "tests/models/fixtures/example-lab.yaml",
 ]
 
 
@@ -79,6 +81,8 @@ def main() -> None:
         total += _migrate(path, [(TARIFF_TO, r"\1until:")], {"to": "until"}, marks=False)
     for path in sorted((root / "src/chipclear/rules/data").glob("*.yaml")):
         total += _migrate(path, [(RULE_SINCE, r"\1from:")], {"since": "from"}, marks=False)
+    for path in sorted((root / "src/chipclear/models/data").glob("*.yaml")):
+        total += _migrate(path, mark_sub, {}, marks=True)  # type: ignore[arg-type]
     for name in CATALOG_FIXTURES:
         total += _migrate(root / name, mark_sub, {}, marks=True)  # type: ignore[arg-type]
     print(f"{total} keys or marks migrated", file=sys.stderr)

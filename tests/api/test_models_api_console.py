@@ -41,6 +41,8 @@ def test_console_models_page_has_the_table_and_chart(client: TestClient, keys: K
     assert 'id="compute-chart"' in html and 'id="threshold-line"' in html and 'id="published-frontier"' in html
     assert 'data-id="llama-3.1-405b"' in html and "4E091: 1e+26 operations (90 FR 4544)" in html
     assert '<tr id="gpt-4.5">' in html and "indeterminate" in html
+    # Grok 3's compute is a third party's low-confidence (L) estimate: flagged in the table, hollow on the chart.
+    assert "LOW CONFIDENCE" in html and "(low-confidence estimate)" in html
 
 
 def test_published_frontier_steps_only_up_on_publication() -> None:

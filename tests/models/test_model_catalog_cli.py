@@ -30,7 +30,7 @@ def test_bundled_catalog_has_the_backdrop_models_with_sources() -> None:
     assert v3.compute.operations == pytest.approx(6 * 37e9 * 14.8e12)
     assert cat.get("llama-3.1-405b").compute.operations == 3.8e25  # reported by Meta, not 6ND
     assert cat.get("gpt-4.5").compute.operations is None  # unknown stays unknown
-    assert cat.get("grok-3").compute.confidence == "low"  # an estimate is marked as one
+    assert cat.get("grok-3").compute.confidence == "L"  # an estimate is marked as one
 
 
 def test_catalog_error_names_file_model_and_field() -> None:
@@ -39,10 +39,33 @@ developer: {name: X, headquarters: US, sources: [s]}
 models:
 - id: bad-one
   name: Bad
-  compute: {method: six_n_d, parameters_used: 1.0e9, confidence: high, sources: [s]}
+  compute: {method: six_n_d, parameters_used: 1.0e9, confidence: H, sources: [s]}
   sources: [s]
 """
     with pytest.raises(DataFileError, match=r"^x.yaml: model 'bad-one': field compute: .*six_n_d needs"):
+        parse_model_catalog_text(text, "x.yaml")
+
+
+@pytest.mark.parametrize(
+    ("mark", "why"),
+    [
+        ("high", "old spelling: write H"),
+        ("low", "old spelling: write L"),
+        ("UNCONFIRMED", "UNCONFIRMED compute figure is method unknown"),
+    ],
+)
+def test_compute_confidence_is_the_house_vocabulary(mark: str, why: str) -> None:
+    """The model catalog marks confidence H/M/L like every other data file (issue 15): the old words are refused by
+    file, model and field, and a figure cannot be UNCONFIRMED (an unconfirmed figure is ``method: unknown``)."""
+    text = f"""
+developer: {{name: X, headquarters: US, sources: [s]}}
+models:
+- id: est
+  name: Est
+  compute: {{method: estimate, operations: 1.0e25, confidence: {mark}, sources: [s]}}
+  sources: [s]
+"""
+    with pytest.raises(DataFileError, match=rf"^x.yaml: model 'est': field compute.*{why}"):
         parse_model_catalog_text(text, "x.yaml")
 
 

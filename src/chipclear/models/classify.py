@@ -22,7 +22,7 @@ from chipclear.rules import RuleAction, RuleSet, load_rules
 from chipclear.rules.model_schema import ModelClassificationSection
 from chipclear.rules.schema import Layer
 
-CONFIDENCE_MARK = {"high": "H", "medium": "M", "low": "L"}
+CONFIDENCE_WORD = {"H": "high", "M": "medium", "L": "low", "UNCONFIRMED": "unconfirmed"}  # for sentences
 
 
 class ModelClassification(BaseModel):
@@ -103,7 +103,7 @@ def _operations(model: AIModel, base: AIModel | None) -> tuple[float | None, str
         if c.method == "six_n_d":
             how = f"6 x {_ops(c.parameters_used)} parameters x {_ops(c.tokens)} tokens"
         else:
-            how = "reported" if c.method == "reported" else f"estimated, {c.confidence} confidence"
+            how = "reported" if c.method == "reported" else f"estimated, {CONFIDENCE_WORD[c.confidence]} confidence"
         return c.operations, how, None
     if base is not None and model.additional_training_operations is not None:
         if base.training_operations is None:
@@ -121,7 +121,7 @@ def _threshold(sec: ModelClassificationSection, model: AIModel, ops: float | Non
         return None, f"{text}: unknown"
     met = ops >= th.value if th.op == "ge" else ops > th.value
     # A low-confidence estimate can show a model is over the line (flagged) but never that it is under it.
-    if model.compute.method == "estimate" and model.compute.confidence == "low":
+    if model.compute.method == "estimate" and model.compute.confidence == "L":
         if not met:
             return None, f"{text}: no by a low-confidence estimate only, so undecided"
         return True, f"{text}: yes [LOW CONFIDENCE estimate]"
@@ -196,7 +196,7 @@ def _decide(
             )
         )
 
-    figure = CONFIDENCE_MARK[model.compute.confidence]
+    figure = model.compute.confidence
     step(
         sec.operations_definition,
         f"'operations' of {model.name}: {_ops(ops)} ({how}); sources: {'; '.join(model.compute.sources) or '-'}",

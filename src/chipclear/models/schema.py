@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-Confidence = Literal["high", "medium", "low"]
+from chipclear.provenance import Confidence
+
 UNKNOWN: Literal["unknown"] = "unknown"
 # A count (operations, parameters, tokens): positive and finite (1e999 or NaN in a spec file is an error).
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -32,7 +33,7 @@ class Compute(BaseModel):
     operations: PositiveFloat | None = None
     parameters_used: PositiveFloat | None = None  # N in 6ND (the activated parameters of a mixture of experts)
     tokens: PositiveFloat | None = None  # D in 6ND
-    confidence: Confidence = "medium"
+    confidence: Confidence = "M"  # H / M / L as in every data file; high/medium/low are refused by name
     sources: list[str] = Field(default_factory=list)
     note: str = ""
 
@@ -52,6 +53,8 @@ class Compute(BaseModel):
             raise ValueError("method unknown must not give operations")
         elif self.method in ("reported", "estimate") and self.operations is None:
             raise ValueError(f"method {self.method} needs operations")
+        if self.method != "unknown" and self.confidence == "UNCONFIRMED":
+            raise ValueError("an UNCONFIRMED compute figure is method unknown (say why in note), not a figure")
         if self.method != "unknown" and not self.sources:
             raise ValueError("a compute figure needs its sources")
         return self
@@ -100,7 +103,7 @@ class AIModel(BaseModel):
             data["compute"] = (
                 {"method": "unknown"}
                 if ops is None
-                else {"method": "reported", "operations": ops, "confidence": "high", "sources": [source]}
+                else {"method": "reported", "operations": ops, "confidence": "H", "sources": [source]}
             )
         return data
 

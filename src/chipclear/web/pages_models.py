@@ -57,7 +57,7 @@ def models_page(request: Request, as_of: str | None = None) -> HTMLResponse:
             released=m.release_date,
             operations=m.compute.operations,
             published_from=m.weights_published if isinstance(m.weights_published, dt.date) else None,
-            low_confidence=m.compute.confidence == "low",
+            low_confidence=m.compute.confidence == "L",
         )
         for m in cat.all()
         if m.release_date and m.compute.operations
