@@ -136,7 +136,7 @@ def test_unexpected_errors_give_no_stack_trace(client: TestClient, keys: Keys, m
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("secret internal detail /etc/passwd")
 
-    monkeypatch.setattr(services, "check_line", boom)
+    monkeypatch.setattr(services, "record_check", boom)
     with TestClient(client.app, raise_server_exceptions=False) as c:
         r = c.post("/api/check", json=H20_CN, headers=h(keys.analyst))
     assert r.status_code == 500

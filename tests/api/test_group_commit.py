@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from chipclear.api.deps import LedgerHolder
-from chipclear.api.group_commit import GroupCommit, decide
+from chipclear.api.group_commit import GroupCommit
 from chipclear.decision import OrderLine, Verdict
 from chipclear.errors import PermissionDenied
 from chipclear.ledger import audit
@@ -24,14 +24,13 @@ LINE = OrderLine(item="H20", quantity=8, destination="CN", ship_date=dt.date(202
 def test_concurrent_checks_are_each_recorded_once(db_url: str, keys: Keys) -> None:
     holder = LedgerHolder(db_url)
     group = GroupCommit(holder)
-    decision = decide(LINE, None)
     results: list[object] = []
     errors: list[BaseException] = []
     plan = [keys.analyst] * 30 + ["cc_wrong-key-00000000000000000000000000"] * 3 + [keys.viewer] * 3
 
     def worker(key: str) -> None:
         try:
-            results.append(group.check(key, LINE, None, decision))
+            results.append(group.check(key, LINE, None))
         except BaseException as exc:
             errors.append(exc)
 
@@ -72,7 +71,7 @@ def test_a_failed_commit_fails_every_check_of_the_group(
 
     monkeypatch.setattr(ledger, "session", failing_session)
     with pytest.raises(Boom):
-        group.check(keys.analyst, LINE, None, decide(LINE, None))
+        group.check(keys.analyst, LINE, None)
     monkeypatch.setattr(ledger, "session", real)
     with ledger.session() as s:
         assert (

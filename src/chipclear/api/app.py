@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -17,7 +18,8 @@ from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, NoNul, S
 from chipclear.api.group_commit import GroupCommit
 from chipclear.api.routers import audit, catalog, check, duty, licenses, lists, models, screening, shipments, users
 
-API_ROUTERS = [catalog, models, check, screening, licenses, shipments, audit, lists, duty, users]
+# The busiest routes first: a request is matched against the routes in this order.
+API_ROUTERS = [check, licenses, shipments, screening, catalog, models, audit, lists, duty, users]
 
 
 class Health(BaseModel):
@@ -34,10 +36,15 @@ def create_app(
 ) -> FastAPI:
     """The API (``/api``) and, with ``console``, the web console (``/``); the ledger opens on first use."""
     holder = LedgerHolder(database_url)
+    group = GroupCommit(holder)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Load the decision table and the screening index in the background: checks are served meanwhile (decided
+        # in worker threads until they are loaded).
+        threading.Thread(target=group.decider.warm, name="chipclear-warm", daemon=True).start()
         yield
+        group.close()
         holder.close()
 
     app = FastAPI(
@@ -54,7 +61,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.ledger = holder
-    app.state.group_commit = GroupCommit(holder)
+    app.state.group_commit = group
     install_error_handlers(app)
     api = APIRouter(prefix="/api")
     api.add_api_route(

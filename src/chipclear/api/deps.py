@@ -91,7 +91,7 @@ def transaction(request: Request, key: str | None) -> Iterator[Tx]:
         yield Tx(session, SystemActor(user.name, user.role))
 
 
-def api_key(
+async def api_key(  # async: no I/O, so FastAPI need not hand it to a worker thread
     header_key: str | None = Security(api_key_header),
     bearer_key: HTTPAuthorizationCredentials | None = Security(bearer),
 ) -> str | None:

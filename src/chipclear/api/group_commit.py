@@ -1,38 +1,108 @@
-"""Group commit for checks: concurrent checks share one ledger transaction and one disk sync.
+"""Checks at memory speed: decided from the compiled decision table, recorded by group commit.
 
 Each check must leave a durable audit record before it is answered, and on SQLite commits are serial, each with a
-disk sync (about 10 ms here), so one transaction per check caps throughput at the disk's sync rate. Here each
-request thread makes its decision first (pure, no I/O), queues it, and takes the server's write lock: whoever gets
-the lock takes every check queued at that moment and, in one transaction, gives each its own savepoint in which
-the key is authenticated and ``services.check_line`` applies the licenses on file and appends the audit record.
-Answers are released only after the commit; a check that fails (key, role, input) rolls back its savepoint alone;
-if the commit fails, every check of the group fails and nothing of it is recorded.
+disk sync, so one transaction per check caps throughput at the disk's sync rate. Here each check is decided first,
+with no lock and no I/O: from the compiled decision table (``chipclear.determination.compiled``, equal to the
+interpreter by test), with the parties' screening answers from a short-lived cache (``chipclear.screening.cached``)
+and the reviewers' calls as last read from the ledger. The decision is then queued for the server's one writer
+thread, which takes every check queued at that moment and, in one transaction under the server's write lock, reads
+the reviews' version, the licenses on file and the audit head once, authenticates each key once, and for each check
+applies the licenses and adds its audit record to the chain. A check decided with reviews older than the ledger's is
+decided again there with the new ones (a review is never missed). Answers are released only after the commit; a
+check that fails (key, role, input) records nothing and fails alone; if the commit fails, every check of the group
+fails and nothing of it is recorded.
+
+An API check whose every party's screening answer is already cached is decided on the event loop (about 0.1 ms);
+any other is decided in a worker thread, so a new or long party name never holds up other requests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import threading
+import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from chipclear.api.deps import LedgerHolder
 from chipclear.api.errors import NotAvailable
 from chipclear.decision import Decision, OrderLine
+from chipclear.determination.compiled import DecisionTable
 from chipclear.ledger import services
+from chipclear.ledger.reviews import review_snapshot, reviews_version
 from chipclear.ledger.sessions import signed_in_user
 from chipclear.ledger.users import SystemActor, authenticate
+from chipclear.screening import default_screener
+from chipclear.screening.cached import NotCached, ScreeningCache
+from chipclear.screening.reviews import ReviewSnapshot
 
 log = logging.getLogger("chipclear.api")
+SCREENER_LOOKUP_SECONDS = 1.0
 
 
-def _already(decision: Decision) -> Callable[[OrderLine, dt.date | None], Decision]:
-    def made(_line: OrderLine, _as_of: dt.date | None) -> Decision:
-        return decision
+@dataclass
+class _Reviews:
+    """The ledger's reviews as last read, with the version they were read at (-1: not read yet)."""
 
-    return made
+    version: int = -1
+    snapshot: ReviewSnapshot = field(default_factory=lambda: ReviewSnapshot([]))
+
+
+class Decider:
+    """Decisions for the server's checks: the compiled table, cached screening answers, the reviews last read."""
+
+    def __init__(self) -> None:
+        self.reviews = _Reviews()
+        self.screening = ScreeningCache()
+        self.ready = False  # the table and the screener are loaded (``warm``): cached decisions may run inline
+        self._screener: tuple[float, Any] | None = None  # (when looked up, the process's screener)
+
+    def warm(self) -> None:
+        """Load the decision table and the screening index (slow the first time in a process)."""
+        try:
+            DecisionTable.for_current()
+            default_screener()
+            self.ready = True
+        except Exception:  # the first check will report what is wrong
+            log.exception("could not load the decision table or the screening index ahead of the first check")
+
+    def decide(
+        self, line: OrderLine, as_of: dt.date | None, reviews: _Reviews | None = None, *, cached_only: bool = False
+    ) -> Decision:
+        """What ``determine(line, as_of, reviews=...)`` gives (the ledger's default determination), from the table.
+        ``cached_only``: raise ``NotCached`` rather than screen a party whose answer is not cached."""
+        reviews = reviews or self.reviews
+        on = as_of or line.ship_date
+        services.check_coverage(on)
+        screener = self.screening.bound(self.screener(), reviews.snapshot, reviews.version, cached_only=cached_only)
+        try:
+            return DecisionTable.for_current().decide(line, on, screener=screener, reviews=reviews.snapshot)
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").startswith("chipclear.determination"):
+                raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
+            raise
+
+    def screener(self) -> Any:
+        """The process's screener over the active lists, looked up at most once a second (a list update, which
+        builds a new screener, is seen within a second; the cached answers are keyed by the screener)."""
+        now = time.monotonic()
+        memo = self._screener
+        if memo is None or now - memo[0] > SCREENER_LOOKUP_SECONDS:
+            memo = self._screener = (now, default_screener())
+        return memo[1]
+
+    def refresh(self, session: Session) -> _Reviews:
+        """The reviews as the ledger holds them now (read again only when their version moved)."""
+        version = reviews_version(session)
+        if version != self.reviews.version:
+            self.reviews = _Reviews(version, review_snapshot(session))
+        return self.reviews
 
 
 @dataclass
@@ -41,69 +111,137 @@ class _Check:
     line: OrderLine
     as_of: dt.date | None
     decision: Decision
+    reviews_version: int
     console: bool = False  # ``key`` is a console session id, not an API key
     done: threading.Event = field(default_factory=threading.Event)
+    future: asyncio.Future[None] | None = None  # set for a check awaited on an event loop
     result: Decision | None = None
     error: BaseException | None = None
 
+    def finish(self) -> None:
+        self.done.set()
+        future = self.future
+        if future is not None:
+            future.get_loop().call_soon_threadsafe(_resolve, future)
+
+    def answer(self) -> Decision:
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
 
 class GroupCommit:
-    def __init__(self, holder: LedgerHolder) -> None:
-        self.holder = holder
-        self._pending: deque[_Check] = deque()
-        self._mutex = threading.Lock()
+    """The server's checks, recorded by one writer thread in group transactions (see the module docstring)."""
 
-    def check(
-        self, key: str, line: OrderLine, as_of: dt.date | None, decision: Decision, *, console: bool = False
-    ) -> Decision:
-        item = _Check(key, line, as_of, decision, console)
-        with self._mutex:
+    def __init__(self, holder: LedgerHolder, decider: Decider | None = None) -> None:
+        self.holder = holder
+        self.decider = decider or Decider()
+        self._pending: deque[_Check] = deque()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    # -- the callers' side ------------------------------------------------------------------------------------
+    def check(self, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False) -> Decision:
+        """Decide and record one check, waiting for its group's commit (for threads: the console, tests)."""
+        reviews = self.decider.reviews
+        item = _Check(key, line, as_of, self.decider.decide(line, as_of, reviews), reviews.version, console)
+        self._submit(item)
+        item.done.wait()
+        return item.answer()
+
+    async def acheck(self, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False) -> Decision:
+        """``check`` for the event loop: decided inline when every screening answer is cached, else in a worker
+        thread; the commit is awaited without holding a thread."""
+        reviews = self.decider.reviews
+        decision = None
+        if self.decider.ready:
+            try:
+                decision = self.decider.decide(line, as_of, reviews, cached_only=True)
+            except NotCached:
+                decision = None
+        if decision is None:
+            decision = await run_in_threadpool(self.decider.decide, line, as_of, reviews)
+        loop = asyncio.get_running_loop()
+        item = _Check(key, line, as_of, decision, reviews.version, console, future=loop.create_future())
+        self._submit(item)
+        assert item.future is not None
+        await asyncio.shield(item.future)  # a client that goes away does not cancel a check being recorded
+        return item.answer()
+
+    def _submit(self, item: _Check) -> None:
+        with self._wake:
+            if self._closed:
+                raise NotAvailable("the server is shutting down")
             self._pending.append(item)
-        while not item.done.is_set():
-            with self.holder.write_lock:
-                if item.done.is_set():
-                    break
-                with self._mutex:
-                    batch = list(self._pending)
-                    self._pending.clear()
-                if batch:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="chipclear-group-commit", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def close(self) -> None:
+        """Record what is queued, then stop the writer thread."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=60)
+
+    # -- the writer thread ------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending and not self._closed:
+                    self._wake.wait()
+                if not self._pending:
+                    return
+                batch = list(self._pending)
+                self._pending.clear()
+            try:
+                with self.holder.write_lock:
                     self._commit(batch)
-        if item.error is not None:
-            raise item.error
-        assert item.result is not None
-        return item.result
+            except BaseException:  # every check of the group holds the error; keep serving the next groups
+                log.exception("group commit of %d checks failed", len(batch))
+            finally:
+                for item in batch:
+                    item.finish()
 
     def _commit(self, batch: list[_Check]) -> None:
         try:
             with self.holder.get().session() as session:
+                reviews = self.decider.refresh(session)
+                ctx = services.check_context(session)
+                users: dict[tuple[str, bool], Any] = {}
                 for item in batch:
                     try:
-                        with session.begin_nested():
-                            user = (signed_in_user if item.console else authenticate)(session, item.key)
-                            actor = SystemActor(user.name, user.role)
-                            item.result = services.check_line(
-                                session, item.line, actor, decide=_already(item.decision), as_of=item.as_of
-                            )
-                    except Exception as exc:  # this check only: its savepoint is rolled back
+                        who = (item.key, item.console)
+                        if who not in users:
+                            try:
+                                users[who] = (signed_in_user if item.console else authenticate)(session, item.key)
+                            except Exception as exc:  # the same answer for the other checks with this key
+                                users[who] = exc
+                        user = users[who]
+                        if isinstance(user, BaseException):
+                            raise user
+                        decision = item.decision
+                        if item.reviews_version != reviews.version:  # decided before a review: decide again
+                            decision = self.decider.decide(item.line, item.as_of, reviews)
+                        actor = SystemActor(user.name, user.role)
+                        item.result = services.record_check(item.line, decision, actor, ctx)
+                    except Exception as exc:  # this check only: it added nothing to the chain
                         item.error = exc
+                ctx.chain.write(session)
         except BaseException as exc:  # the commit failed: nothing of this group is recorded
-            log.exception("group commit of %d checks failed", len(batch))
             for item in batch:
                 item.result, item.error = None, exc
-                item.done.set()
             raise
-        for item in batch:
-            item.done.set()
-
-
-def decide(line: OrderLine, as_of: dt.date | None) -> Decision:
-    """The ledger's own default determination (pure: no I/O), run before the transaction."""
-    try:
-        return services.default_decide(line, as_of or line.ship_date)
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").startswith("chipclear.determination"):
-            raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
-        raise
 
 
 def check_and_record(
@@ -113,7 +251,7 @@ def check_and_record(
 
     The determination runs first, outside any transaction; the ledger step runs in a group commit with the
     other checks waiting at that moment, answered only after the commit."""
-    return group.check(key, line, as_of, decide(line, as_of), console=console)
+    return group.check(key, line, as_of, console=console)
 
 
-__all__ = ["GroupCommit", "check_and_record", "decide"]
+__all__ = ["Decider", "GroupCommit", "check_and_record"]

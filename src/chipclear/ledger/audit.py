@@ -90,6 +90,66 @@ def lock_head(session: Session) -> AuditHead:
     return session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
 
 
+class Chain:
+    """Records appended to the chain in memory, for a group written in one transaction (a group commit).
+
+    ``head`` must be locked in that transaction (``lock_head``). ``add`` builds the next record and moves the head
+    on; a record that cannot be built (e.g. a value JSON cannot hold) raises before the head moves, so the chain
+    stays linear. ``write`` adds the records to the session; they commit or roll back with it."""
+
+    def __init__(self, head: AuditHead) -> None:
+        self.head = head
+        self.records: list[AuditRecord] = []
+
+    def add(
+        self,
+        *,
+        actor: str,
+        action: str,
+        entity: str,
+        input: Any = None,
+        output: Any = None,
+        rules_version: str | None = None,
+        list_version: str | None = None,
+        state: Iterable[Base] = (),
+    ) -> AuditRecord:
+        seq = self.head.seq + 1
+        recorded_at = now_utc()
+        payload = canonical(
+            {
+                "seq": seq,
+                "recorded_at": recorded_at,
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "input": input,
+                "output": output,
+                "rules_version": rules_version,
+                "list_version": list_version,
+                "state": {entity_key(obj): snapshot(obj) for obj in state},
+            }
+        )
+        digest = record_hash(self.head.hash, payload)
+        record = AuditRecord(
+            seq=seq,
+            recorded_at=recorded_at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            payload=payload,
+            prev_hash=self.head.hash,
+            hash=digest,
+        )
+        self.head.seq = seq
+        self.head.hash = digest
+        self.records.append(record)
+        return record
+
+    def write(self, session: Session) -> None:
+        session.add_all(self.records)
+        session.flush()
+
+
 def append(
     session: Session,
     *,
@@ -105,38 +165,18 @@ def append(
 ) -> AuditRecord:
     """Append one record in the caller's transaction: it commits or rolls back with the change it records."""
     session.flush()
-    head = head or lock_head(session)  # pass the head already locked in this transaction to save a query
-    seq = head.seq + 1
-    recorded_at = now_utc()
-    payload = canonical(
-        {
-            "seq": seq,
-            "recorded_at": recorded_at,
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "input": input,
-            "output": output,
-            "rules_version": rules_version,
-            "list_version": list_version,
-            "state": {entity_key(obj): snapshot(obj) for obj in state},
-        }
-    )
-    digest = record_hash(head.hash, payload)
-    record = AuditRecord(
-        seq=seq,
-        recorded_at=recorded_at,
+    chain = Chain(head or lock_head(session))  # pass the head already locked in this transaction to save a query
+    record = chain.add(
         actor=actor,
         action=action,
         entity=entity,
-        payload=payload,
-        prev_hash=head.hash,
-        hash=digest,
+        input=input,
+        output=output,
+        rules_version=rules_version,
+        list_version=list_version,
+        state=state,
     )
-    session.add(record)
-    head.seq = seq
-    head.hash = digest
-    session.flush()
+    chain.write(session)
     return record
 
 
@@ -413,6 +453,7 @@ def parse_checkpoints(text: str, key: bytes | None) -> list[Anchor]:
 
 __all__ = [
     "GENESIS_HASH",
+    "Chain",
     "ChainRecord",
     "VerifyResult",
     "append",

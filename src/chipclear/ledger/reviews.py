@@ -3,7 +3,7 @@ shared by every process (the JSON store is safe for one process only)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chipclear.errors import InputError, PermissionDenied
@@ -34,6 +34,11 @@ def review_snapshot(session: Session) -> ReviewSnapshot:
     """Every review in the ledger, read in ``session``: what a decision consults (no role needed to read)."""
     rows = session.execute(select(ScreeningReview).order_by(ScreeningReview.id)).scalars()
     return ReviewSnapshot([_decision(r) for r in rows])
+
+
+def reviews_version(session: Session) -> int:
+    """A number that changes whenever a review is recorded (reviews are append-only: the newest review id)."""
+    return int(session.execute(select(func.max(ScreeningReview.id))).scalar() or 0)
 
 
 def record_review(

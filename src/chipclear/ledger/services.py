@@ -609,9 +609,46 @@ def _stamp(decision: Decision, actor: Actor) -> Decision:
     )
 
 
-def ledger_aware(decision: Decision, line: OrderLine, licenses: Sequence[License]) -> tuple[Decision, Coverage]:
-    coverage = find_covering_license(decision, line, [terms_of(lic) for lic in licenses])
+def ledger_aware(
+    decision: Decision, line: OrderLine, licenses: Sequence[License], terms: Sequence[LicenseTerms] | None = None
+) -> tuple[Decision, Coverage]:
+    """The decision with the licenses on file applied (``terms``: the licenses' terms when already computed)."""
+    coverage = find_covering_license(decision, line, terms if terms is not None else [terms_of(x) for x in licenses])
     return apply_coverage(decision, line, coverage), coverage
+
+
+@dataclass
+class CheckContext:
+    """What the checks of one transaction share: the active licenses (and their terms) and the audit chain, whose
+    head is locked for the rest of the transaction."""
+
+    licenses: list[License]
+    terms: list[LicenseTerms]
+    chain: audit.Chain
+
+
+def check_context(session: Session) -> CheckContext:
+    """Read the licenses on file and lock the audit head, once for every check recorded in this transaction."""
+    licenses = _licenses(session, lock=False)
+    return CheckContext(licenses, [terms_of(x) for x in licenses], audit.Chain(audit.lock_head(session)))
+
+
+def record_check(line: OrderLine, decision: Decision, actor: Actor, ctx: CheckContext) -> Decision:
+    """Apply the licenses on file to a check's decision, stamp it and add its audit record to ``ctx.chain``
+    (written with ``ctx.chain.write(session)``). Raises, recording nothing, when the actor may not check."""
+    require(actor.name, actor.role, "check")
+    decision, _ = ledger_aware(decision, line, ctx.licenses, ctx.terms)
+    decision = _stamp(decision, actor)
+    ctx.chain.add(
+        actor=actor.name,
+        action="check",
+        entity=f"check:{line.order_id or '-'}:{line.line_id or '-'}",
+        input=line.model_dump(mode="json"),
+        output=decision.to_json(),
+        rules_version=decision.rules_version,
+        list_version=decision.list_version,
+    )
+    return decision
 
 
 def check_line(
@@ -627,18 +664,10 @@ def check_line(
     require(actor.name, actor.role, "check")
     decide = decide or reviewed_decide(review_snapshot(session))  # reviews feed checks as they feed shipments
     base = decide(line, as_of or line.ship_date)
-    decision, _ = ledger_aware(base, line, _licenses(session, lock=False))
-    decision = _stamp(decision, actor)
-    audit.append(
-        session,
-        actor=actor.name,
-        action="check",
-        entity=f"check:{line.order_id or '-'}:{line.line_id or '-'}",
-        input=line.model_dump(mode="json"),
-        output=decision.to_json(),
-        rules_version=decision.rules_version,
-        list_version=decision.list_version,
-    )
+    session.flush()
+    ctx = check_context(session)
+    decision = record_check(line, base, actor, ctx)
+    ctx.chain.write(session)
     return decision
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 import chipclear.determination as determine
 from chipclear.api.deps import api_key, transaction
-from chipclear.api.group_commit import check_and_record
+from chipclear.api.group_commit import GroupCommit
 from chipclear.api.routers._util import LayerParam, layer_of
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.views import DiffView, TimelineView
@@ -17,25 +17,21 @@ from chipclear.determination.views import DiffView, TimelineView
 router = APIRouter(tags=["check"])
 
 
-def check_line(
-    request: Request, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False
-) -> Decision:
-    """The ledger's check through the server's group commit (``chipclear.api.group_commit``)."""
-    return check_and_record(request.app.state.group_commit, key, line, as_of, console=console)
-
-
 @router.post(
     "/check",
     summary="Decide one order line: verdict, reasons with citations, license exceptions (recorded in the audit log)",
     response_model=Decision,
 )
-def check(
+async def check(
     request: Request,
     line: OrderLine,
     as_of: dt.date | None = None,
     key: str = Depends(api_key),
 ) -> Decision:
-    return check_line(request, key, line, as_of)
+    group: GroupCommit = request.app.state.group_commit
+    decision = await group.acheck(key, line, as_of)
+    # The decision is already a validated Decision: serialise it once (the response model documents the shape).
+    return Response(decision.model_dump_json(), media_type="application/json")  # type: ignore[return-value]
 
 
 @router.get(
