@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import os
 import re
 import subprocess
@@ -41,9 +42,22 @@ CHECK = {
         {"name": "Example Trading Co., Ltd.", "role": "end_user", "country": "CN", "headquarters_country": "CN"}
     ],
 }
+# Ordinary check lines (also driven by bench/api/hostile_load.py).
+LINES = [
+    {"item": "H20", "quantity": 8, "destination": "CN", "ship_date": "2025-05-01"},
+    {"item": "H100", "quantity": 2, "destination": "DE", "ship_date": "2025-05-01"},
+    {"item": "RTX 4090", "quantity": 1, "destination": "CN", "ship_date": "2024-03-01"},
+    {"item": "A800", "quantity": 4, "destination": "SG", "ship_date": "2023-06-01"},
+]
 LICENSE = "BENCH-0001"
 END_USER = {"name": "Example Cloud Services Ltd", "role": "end_user", "country": "CN"}
-SHIP = {"item": "H20", "quantity": 1, "destination": "CN", "ship_date": "2025-05-01", "parties": [END_USER]}
+SHIP = {
+    "item": "H20",
+    "quantity": 1,
+    "destination": "CN",
+    "ship_date": dt.date.today().isoformat(),
+    "parties": [END_USER],
+}
 # The issue's absolute targets (50 clients, this machine) and the acceptance check's ratios to health.
 TARGETS = {
     "health": "baseline",
@@ -101,6 +115,30 @@ def grant_license(url: str, key: str, quantity: int) -> None:
     httpx.post(f"{url}/api/applications/{app_id}/grant", json=grant, headers=h, timeout=60).raise_for_status()
 
 
+async def client_loop(
+    client: httpx.AsyncClient, key: str, stop: float, record_from: float, latencies: list[float], errors: list[str]
+) -> None:
+    """One closed-loop client checking ``LINES`` in turn until ``stop``; latencies in seconds from ``record_from``."""
+    i = 0
+    while (t0 := time.perf_counter()) < stop:
+        try:
+            r = await client.post("/api/check", json=LINES[i % len(LINES)], headers={"X-API-Key": key})
+        except httpx.TransportError as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+            continue
+        finally:
+            i += 1
+        if r.status_code != 200:
+            errors.append(f"{r.status_code} {r.text[:120]}")
+        elif t0 >= record_from:
+            latencies.append(time.perf_counter() - t0)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
 @dataclass
 class Result:
     route: str
@@ -114,8 +152,7 @@ class Result:
         return self.requests / self.seconds
 
     def pct(self, p: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+        return pct(self.latencies_ms, p)
 
 
 async def drive(url: str, key: str, route: str, clients: int, seconds: float, warmup: float) -> Result:

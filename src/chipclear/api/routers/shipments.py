@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import LedgerHolder, api_key, transaction
 from chipclear.api.errors import NotAvailable
+from chipclear.api.group_commit import GroupCommit
 from chipclear.bounds import Identifier, LicenseNumber, Reason
 from chipclear.decision import OrderLine
 from chipclear.ledger import services
@@ -60,10 +61,15 @@ def _actor(request: Request, key: str | None, action: str) -> Any:
 
 
 def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
-    actor = _actor(request, key, "ship")
+    group: GroupCommit = request.app.state.group_commit
+    with transaction(request, key) as tx:  # the key, the role and the ledger's reviews as they are now
+        tx.require("ship")
+        actor = tx.actor
+        reviews = group.decider.refresh(tx.session)
     holder: LedgerHolder = request.app.state.ledger
     try:
-        # Decided with no lock held; the transaction only re-checks the licenses and commits.
+        # Decided with no lock held (from the compiled table, as checks are, with the reviews just read); the
+        # transaction only re-checks the licenses and commits.
         return services.ship_lines(
             holder.transaction,
             actor,
@@ -71,6 +77,7 @@ def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
             lambda _s, result: shipment_result_json(result),
             reference=body.reference,
             license_number=body.license_number,
+            decide=lambda line, on: group.decider.decide(line, on, reviews),
         )
     except ModuleNotFoundError as exc:
         if (exc.name or "").startswith("chipclear.determination"):
