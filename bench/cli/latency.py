@@ -1,4 +1,5 @@
-"""CLI start-up and one-shot screening latency: median wall time of fresh processes, beside `python -c pass`.
+"""CLI start-up and one-shot latency (issue 16 part 5): median wall time of fresh processes, each beside its target
+and as a ratio to `python -c pass` measured in the same run.
 
     .venv/bin/python bench/cli/latency.py [--runs 7]
 
@@ -33,21 +34,32 @@ def main(runs: int) -> None:
     env.pop("CHIPCLEAR_LISTS_DIR", None)
     try:
         first = wall([CHIPCLEAR, "screen", "Huawei Technologies", "--json"], env)
-        cases = {
-            "python -c pass": [sys.executable, "-c", "pass"],
-            "chipclear --help": [CHIPCLEAR, "--help"],
-            "chipclear screen 'Huawei Technologies' --json": [CHIPCLEAR, "screen", "Huawei Technologies", "--json"],
-            "chipclear screen 'Moore Threads Tech Co Ltd' --json": [
-                CHIPCLEAR,
-                "screen",
-                "Moore Threads Tech Co Ltd",
-                "--json",
-            ],
+        check = [CHIPCLEAR, "check", "--item", "H20", "--to", "CN", "--date", "2025-06-01"]
+        party = ["--end-user", "Example Co", "--end-user-hq", "CN"]
+        cases: dict[str, tuple[list[str], float | None]] = {
+            "python -c pass": ([sys.executable, "-c", "pass"], None),
+            "chipclear --help": ([CHIPCLEAR, "--help"], 0.8),
+            "chipclear classify H20": ([CHIPCLEAR, "classify", "H20"], 0.5),
+            "chipclear check (no parties)": (check, 0.5),
+            "chipclear check (end user, screened)": ([*check, *party], 1.0),
+            "chipclear screen 'Huawei Technologies' --json": (
+                [CHIPCLEAR, "screen", "Huawei Technologies", "--json"],
+                1.5,
+            ),
+            "chipclear screen 'Moore Threads Tech Co Ltd' --json": (
+                [CHIPCLEAR, "screen", "Moore Threads Tech Co Ltd", "--json"],
+                1.5,
+            ),
         }
         print(f"first chipclear screen (builds and stores the index): {first:.2f} s")
-        for label, cmd in cases.items():
+        print(f"{'command':55s} {'median':>8} {'min':>7} {'max':>7} {'x pass':>7}  target")
+        base = None
+        for label, (cmd, target) in cases.items():
             times = [wall(cmd, env) for _ in range(runs)]
-            print(f"{label:55s} median {statistics.median(times):.3f} s  (min {min(times):.3f}, max {max(times):.3f})")
+            median = statistics.median(times)
+            base = base or median
+            verdict = "baseline" if target is None else f"<= {target:.1f} s: {'met' if median <= target else 'MISSED'}"
+            print(f"{label:55s} {median:7.3f}s {min(times):6.3f}s {max(times):6.3f}s {median / base:7.1f}  {verdict}")
         print(f"load average: {os.getloadavg()} on {os.cpu_count()} cores")
     finally:
         shutil.rmtree(data, ignore_errors=True)

@@ -31,9 +31,19 @@ def first_error(exc: ValidationError) -> str:
     return f"field {field}: {first['msg']}{more}"
 
 
+# libyaml's parser when PyYAML was built with it (the usual wheels are): the same safe constructor, 5-10x faster,
+# which is most of a CLI call's start-up (every rule, catalog, geography and tariff file is YAML).
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: Any) -> Any:
+    """``yaml.safe_load`` with libyaml's parser when available (a string or a text stream)."""
+    return yaml.load(text, Loader=SafeLoader)
+
+
 def read_yaml(text: str, path: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return safe_load(text)
     except yaml.YAMLError as exc:
         raise DataFileError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
 

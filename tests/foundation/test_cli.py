@@ -74,3 +74,16 @@ def test_catalog_table_renders() -> None:
     out = run("catalog", "--vendor", "Huawei", env={"COLUMNS": "200"})
     assert out.returncode == 0, out.stderr
     assert "huawei-ascend-910b" in out.stdout and "3A090.a" in out.stdout
+
+
+def test_version_names_the_package_rules_and_lists(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    from chipclear.rules import load_rules
+
+    out = run("--version", env={"CHIPCLEAR_DATA_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == f"chipclear {version('chipclear')}"
+    assert lines[1] == f"rules {load_rules().version}"
+    assert lines[2].startswith("lists bundled, list dates 2026-")

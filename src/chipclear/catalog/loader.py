@@ -8,11 +8,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from chipclear.catalog.models import CatalogFile, Item, Part, System
-from chipclear.datafiles import NameIndex, bundled, expand, first_error, read_user_file, read_yaml
+from chipclear.datafiles import NameIndex, bundled, expand, first_error, read_user_file, read_yaml, safe_load
 from chipclear.errors import DataFileError, InputError, UnknownItemError
 from chipclear.settings import get_settings
 
@@ -22,7 +21,7 @@ _DATA = resources.files("chipclear.catalog") / "data"
 @lru_cache(maxsize=1)  # read-only; classify() asks for it on every call
 def load_precisions() -> dict[str, Any]:
     text = (resources.files("chipclear.catalog") / "precisions.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = safe_load(text)
     return data
 
 

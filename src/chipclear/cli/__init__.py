@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -163,8 +163,36 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    """``--version``: the package, the rules data and the active restricted-party lists."""
+    if not value:
+        return
+    from chipclear import __version__
+    from chipclear.rules import load_rules
+    from chipclear.screening.store import ListStore, embedded_manifest
+
+    info = ListStore().current()
+    if info is not None:
+        lists = f"{info.get('version')} (updated, list date {info.get('list_date')})"
+    else:
+        dates = sorted({str(v.get("list_date")) for v in embedded_manifest()["lists"].values()})
+        lists = f"bundled, list dates {', '.join(dates)}"
+    print(f"chipclear {__version__}\nrules {load_rules().version}\nlists {lists}")
+    raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the chipclear version, the rules data version and the active lists, then exit.",
+        ),
+    ] = False,
+) -> None:
     """Export-control, screening and import-duty decisions for AI chips, with cited reasons."""
 
 

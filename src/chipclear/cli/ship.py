@@ -27,6 +27,7 @@ from chipclear.cli._ledger import (
     _run,
     _say,
 )
+from chipclear.datafiles import safe_load
 from chipclear.decision import OrderLine
 from chipclear.errors import InputError
 from chipclear.ledger import services
@@ -42,7 +43,7 @@ def _read_lines(path: Path) -> list[OrderLine]:
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix in (".yaml", ".yml"):
-            data: Any = yaml.safe_load(text)
+            data: Any = safe_load(text)
         elif path.suffix == ".jsonl":
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
         else:

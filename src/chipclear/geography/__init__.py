@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from chipclear.bounds import Country as CountryText
+from chipclear.datafiles import safe_load
 from chipclear.errors import DataFileError, InputError
 from chipclear.provenance import Cited, Confidence, IsoCountry, Period
 
@@ -97,7 +98,7 @@ class MembershipAnswer:
 
 def _load_yaml(name: str) -> Any:
     try:
-        return yaml.safe_load((_DATA / name).read_text(encoding="utf-8"))
+        return safe_load((_DATA / name).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise DataFileError(f"geography/data/{name}: cannot read: {exc}".replace("\n", " ")) from None
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from chipclear.datafiles import safe_load
 from chipclear.errors import DataFileError, InputError
 from chipclear.rules.schema import (
     ClassificationSection,
@@ -29,7 +30,7 @@ _DATA = resources.files("chipclear.rules") / "data"
 
 def parse_rule_text(text: str, origin: str) -> RuleAction:
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         raise DataFileError(f"{origin}: not valid YAML: {exc}".replace("\n", " ")) from None
     if not isinstance(raw, dict):

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from chipclear.datafiles import safe_load
 from chipclear.errors import DataFileError
 from chipclear.tariffs.models import (
     ChinaRetaliation,
@@ -47,7 +48,7 @@ class TariffData:
 def _read(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return safe_load(handle)
     except yaml.YAMLError as exc:
         raise DataFileError(f"{path.name}: not valid YAML: {exc}") from None
 
