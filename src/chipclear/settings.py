@@ -1,60 +1,136 @@
-"""All configuration in one place, read from ``CHIPCLEAR_*`` environment variables."""
+"""All configuration in one place, read from ``CHIPCLEAR_*`` environment variables (pydantic-settings).
+
+Every variable is validated when it is read: a bad value names itself (``CHIPCLEAR_LIST_MAX_AGE_DAYS: ...``) as a
+``SettingsError``, which the CLI prints as one line with exit code 2 and which stops ``chipclear serve`` before it
+listens. docs/user-guide.md lists the variables.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from chipclear.errors import ChipclearError
+
+PathList = Annotated[list[Path], NoDecode]
 
 
-def _paths(value: str | None) -> list[Path]:
-    if not value:
-        return []
-    return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+class SettingsError(ChipclearError):
+    """A ``CHIPCLEAR_*`` environment variable has a value chipclear cannot use."""
+
+    code = "bad_setting"
 
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    database_url: str
-    catalog_paths: list[Path] = field(default_factory=list)
-    rules_paths: list[Path] = field(default_factory=list)
-    model_paths: list[Path] = field(default_factory=list)  # extra AI model catalog files (CHIPCLEAR_MODELS)
-    lists_dir: Path | None = None
-    list_max_age_days: int = 30
+def _env(name: str) -> Any:
+    return Field(validation_alias=AliasChoices(f"CHIPCLEAR_{name}"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, populate_by_name=True)
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("chipclear", appauthor=False)),
+        validation_alias=AliasChoices("CHIPCLEAR_DATA_DIR"),
+    )
+    database_url: str = _env("DATABASE_URL")  # default: the SQLite file in data_dir (filled in below)
+    catalog_paths: PathList = Field(default_factory=list, validation_alias=AliasChoices("CHIPCLEAR_CATALOG"))
+    rules_paths: PathList = Field(default_factory=list, validation_alias=AliasChoices("CHIPCLEAR_RULES"))
+    # extra AI model catalog files
+    model_paths: PathList = Field(default_factory=list, validation_alias=AliasChoices("CHIPCLEAR_MODELS"))
+    lists_dir: Path | None = Field(None, validation_alias=AliasChoices("CHIPCLEAR_LISTS_DIR"))
+    list_max_age_days: int = Field(30, ge=0, validation_alias=AliasChoices("CHIPCLEAR_LIST_MAX_AGE_DAYS"))
     # What a shipment does when the restricted-party lists are older than ``list_max_age_days``: "hold" (default:
     # the line is held until the lists are updated) or "ship" (the deployment accepts stale lists explicitly; the
     # decision still says so). docs/ledger.md, "Stale lists".
-    stale_lists_on_ship: str = "hold"
+    stale_lists_on_ship: Literal["hold", "ship"] = Field(
+        "hold", validation_alias=AliasChoices("CHIPCLEAR_STALE_LISTS_ON_SHIP")
+    )
     # Screening: a hit scoring at/above the match threshold is a match; between the review threshold and the
     # match threshold it is a possible match for a person to review (docs/screening.md explains the score).
-    screening_match_threshold: float = 0.88
-    screening_review_threshold: float = 0.75
+    screening_match_threshold: float = Field(
+        0.88, ge=0, le=1, allow_inf_nan=False, validation_alias=AliasChoices("CHIPCLEAR_SCREENING_MATCH_THRESHOLD")
+    )
+    screening_review_threshold: float = Field(
+        0.75, ge=0, le=1, allow_inf_nan=False, validation_alias=AliasChoices("CHIPCLEAR_SCREENING_REVIEW_THRESHOLD")
+    )
     # The ledger user the CLI acts as (an API key from `chipclear user add`).
-    api_key: str | None = None
+    api_key: str | None = Field(None, validation_alias=AliasChoices("CHIPCLEAR_API_KEY"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_database(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("CHIPCLEAR_DATABASE_URL") and not data.get("database_url"):
+            data = dict(data)
+            base = data.get("CHIPCLEAR_DATA_DIR") or data.get("data_dir") or user_data_dir("chipclear", appauthor=False)
+            data["database_url"] = f"sqlite:///{Path(base) / 'chipclear.db'}"
+        return data
+
+    @field_validator("catalog_paths", "rules_paths", "model_paths", mode="before")
+    @classmethod
+    def _split_paths(cls, value: Any) -> Any:
+        if isinstance(value, str):  # os.pathsep-separated, as PATH
+            return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+        return value
+
+    @field_validator("stale_lists_on_ship", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> Settings:
+        if self.screening_review_threshold > self.screening_match_threshold:
+            raise ValueError(
+                f"CHIPCLEAR_SCREENING_REVIEW_THRESHOLD ({self.screening_review_threshold:g}) is above "
+                f"CHIPCLEAR_SCREENING_MATCH_THRESHOLD ({self.screening_match_threshold:g})"
+            )
+        return self
 
     @classmethod
     def from_env(cls) -> Settings:
-        data_dir = Path(os.environ.get("CHIPCLEAR_DATA_DIR") or user_data_dir("chipclear", appauthor=False))
-        url = os.environ.get("CHIPCLEAR_DATABASE_URL") or f"sqlite:///{data_dir / 'chipclear.db'}"
-        lists_dir = os.environ.get("CHIPCLEAR_LISTS_DIR")
-        return cls(
-            data_dir=data_dir,
-            database_url=url,
-            catalog_paths=_paths(os.environ.get("CHIPCLEAR_CATALOG")),
-            rules_paths=_paths(os.environ.get("CHIPCLEAR_RULES")),
-            model_paths=_paths(os.environ.get("CHIPCLEAR_MODELS")),
-            lists_dir=Path(lists_dir) if lists_dir else None,
-            list_max_age_days=int(os.environ.get("CHIPCLEAR_LIST_MAX_AGE_DAYS", "30")),
-            stale_lists_on_ship=os.environ.get("CHIPCLEAR_STALE_LISTS_ON_SHIP", "hold").strip().lower() or "hold",
-            screening_match_threshold=float(os.environ.get("CHIPCLEAR_SCREENING_MATCH_THRESHOLD", "0.88")),
-            screening_review_threshold=float(os.environ.get("CHIPCLEAR_SCREENING_REVIEW_THRESHOLD", "0.75")),
-            api_key=os.environ.get("CHIPCLEAR_API_KEY") or None,
-        )
+        """The settings of the current environment; a bad variable raises ``SettingsError`` naming it."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            message = str(first["msg"]).removeprefix("Value error, ")
+            where = next((str(p) for p in first["loc"] if str(p).startswith("CHIPCLEAR_")), None)
+            name = where or (_VARIABLE.get(str(first["loc"][0])) if first["loc"] else None)
+            if name is None:  # a check across variables: its message names them
+                raise SettingsError(message) from None
+            given = os.environ.get(name)
+            shown = f" (is {given!r})" if given is not None and name != "CHIPCLEAR_API_KEY" else ""
+            raise SettingsError(f"{name}{shown}: {message}", field=name) from None
+
+
+_VARIABLE = {
+    name: str(info.validation_alias.choices[0])  # type: ignore[union-attr]
+    for name, info in Settings.model_fields.items()
+    if info.validation_alias is not None
+}
+
+
+_MEMO: dict[tuple[tuple[str, str], ...], Settings] = {}  # by the CHIPCLEAR_* values (and where the home is)
 
 
 def get_settings() -> Settings:
-    """Settings are read on each call so tests can change the environment."""
-    return Settings.from_env()
+    """The settings of the environment as it is now (tests and embedding programs may change it): validated once
+    per distinct set of ``CHIPCLEAR_*`` values, so the hot paths that ask on every decision pay a dict lookup."""
+    env = os.environ
+    key = (*sorted((k, v) for k, v in env.items() if k.upper().startswith("CHIPCLEAR_")), ("HOME", env.get("HOME", "")))
+    key += (("XDG_DATA_HOME", env.get("XDG_DATA_HOME", "")),)
+    found = _MEMO.get(key)
+    if found is None:
+        found = Settings.from_env()
+        if len(_MEMO) > 64:
+            _MEMO.clear()
+        _MEMO[key] = found
+    return found
+
+
+__all__ = ["Settings", "SettingsError", "get_settings"]
