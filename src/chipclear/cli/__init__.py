@@ -208,6 +208,14 @@ def main(argv: list[str] | None = None) -> None:
     except ChipclearError as exc:
         print(f"chipclear: error: {exc}", file=sys.stderr)
         _exit(2)
+    except ModuleNotFoundError as exc:  # an optional part (chipclear.extras) that is not installed
+        from chipclear.extras import missing_extra
+
+        found = missing_extra(exc)
+        if found is None:
+            raise
+        print(f"chipclear: error: {found}", file=sys.stderr)
+        _exit(2)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if exc.code is not None and not isinstance(exc.code, int):

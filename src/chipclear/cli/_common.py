@@ -44,6 +44,14 @@ def handle_errors(func: F) -> F:
         except ChipclearError as exc:
             sys.stderr.write(f"chipclear: error: {exc}\n")
             raise SystemExit(2) from None
+        except ModuleNotFoundError as exc:  # an optional part (chipclear.extras) that is not installed
+            from chipclear.extras import missing_extra
+
+            found = missing_extra(exc)
+            if found is None:
+                raise
+            sys.stderr.write(f"chipclear: error: {found}\n")
+            raise SystemExit(2) from None
         except ValidationError as exc:  # an input outside the bounds of the models (chipclear.bounds)
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
