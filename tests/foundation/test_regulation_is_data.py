@@ -12,11 +12,7 @@ CITATION = re.compile(r"\b\d+ CFR\b|\b\d{2} FR \d+|Technical Note \d|Supp\. No\.
 # Interfaces whose labels are being moved to data by other work (web console pictures; CLI help text cites the
 # paragraph an option stands for, as a comment would).
 OUTSIDE = ("web/", "cli/")
-# Left in the engine while it is being compiled into decision tables (issue 16); to move to the rule data next.
-PENDING = {
-    ("determination/engine.py", "15 CFR 744.21, 744.22 (not modelled)"),
-    ("determination/engine.py", "15 CFR 742.6, 744.23, Part 746 (as encoded)"),
-}
+PENDING: set[tuple[str, str]] = set()  # nothing left: the engine's own citations are in determination/data
 
 
 def _strings(tree: ast.AST) -> list[tuple[int, str]]:

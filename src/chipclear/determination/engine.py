@@ -21,6 +21,7 @@ from chipclear import metrics
 from chipclear.catalog import Catalog, Part, System, load_catalog
 from chipclear.classification import Classification, classify
 from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, Reason, ReviewPolicy, Verdict
+from chipclear.determination.citations import engine_citation
 from chipclear.determination.conditions import Evaluator, Facts, PartyHQ
 from chipclear.determination.duty import import_duty
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
@@ -595,9 +596,9 @@ def _military(line: OrderLine, st: State) -> None:
         st.reasons.append(
             Reason(
                 rule="end-use#military",
-                citation="15 CFR 744.21, 744.22 (not modelled)",
+                citation=engine_citation("military-end-use").citation,
                 detail="military end use or user flagged: chipclear does not model 744.21/744.22",
-                confidence="UNCONFIRMED",
+                confidence=engine_citation("military-end-use").confidence,
             )
         )
 
@@ -643,9 +644,9 @@ def _verdict(
     st.reasons.append(
         Reason(
             rule="nlr",
-            citation="15 CFR 742.6, 744.23, Part 746 (as encoded)",
+            citation=engine_citation("nlr").citation,
             detail="no license requirement in force applies to this line",
-            confidence=None,
+            confidence=engine_citation("nlr").confidence,
         )
     )
     return Verdict.NLR, None, []
