@@ -17,6 +17,7 @@ import polars as pl
 from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import Decision, EndUse, OrderLine, Party
 from chipclear.determination.compiled import DecisionTable
+from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
 
@@ -118,6 +119,7 @@ def canonical_line(key: dict[str, Any]) -> OrderLine:
                 role="end_user",
                 country=key["party_country"],
                 headquarters_country=key["end_user_headquarters_country"],
+                owners=parse_links(key.get("end_user_owners") or "", "end_user_owners"),
             )
         )
     end_use = EndUse(
@@ -138,6 +140,7 @@ def line_from_row(row: dict[str, Any]) -> OrderLine:
                 role="end_user",
                 country=row["end_user_country"],
                 headquarters_country=row["end_user_headquarters_country"],
+                owners=parse_links(row.get("end_user_owners") or "", "end_user_owners"),
             )
         )
     end_use = EndUse(

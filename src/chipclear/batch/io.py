@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+from pydantic import ValidationError
 
 from chipclear.bounds import (
     COUNTRY_LENGTH,
@@ -47,6 +48,9 @@ ALIASES: dict[str, list[str]] = {
         "headquarters_country",
         "hq_country",
     ],
+    # The end user's direct owners for the affiliates rule's ownership in aggregate: NAME,SHARE,HQ separated by ";"
+    # (e.g. "Acme Holding,30,CN; Beta Capital,25,HK"), as the CLI's --end-user-owner.
+    "end_user_owners": ["end_user_owners", "owners", "end_user_owner"],
     "end_use": ["end_use", "end_use_text", "use"],
     "supercomputer": ["supercomputer"],
     "advanced_node_ic_production": ["advanced_node_ic_production", "advanced_node"],
@@ -67,6 +71,7 @@ LINE_COLUMNS = [
     "end_user_name",
     "end_user_country",
     "end_user_headquarters_country",
+    "end_user_owners",
 ]
 REQUIRED = ["item", "destination"]
 # The text bounds of the request models (chipclear.bounds), per column.
@@ -78,6 +83,7 @@ TEXT_LIMITS = {
     "end_user_name": NAME_LENGTH,
     "end_user_country": COUNTRY_LENGTH,
     "end_user_headquarters_country": COUNTRY_LENGTH,
+    "end_user_owners": NOTE_LENGTH,
     "end_use": NOTE_LENGTH,
 }
 FLAGS = ["supercomputer", "advanced_node_ic_production", "military"]
@@ -272,6 +278,21 @@ def _lookup_errors(values: pl.Series, check: Callable[[str], str]) -> tuple[dict
     return good, bad
 
 
+def _owners_text(value: str) -> str:
+    """An ``end_user_owners`` cell in its canonical form (an error names the column)."""
+    from chipclear.bounds import MAX_LIST
+    from chipclear.determination.parties import links_text, parse_links
+
+    try:
+        links = parse_links(value, "end_user_owners")
+    except ValidationError as exc:  # a name outside the bounds of the model (chipclear.bounds)
+        first = exc.errors()[0]
+        raise InputError(f"end_user_owners: {first['msg']}", field="end_user_owners") from None
+    if len(links) > MAX_LIST:
+        raise InputError(f"end_user_owners: more than {MAX_LIST} owners", field="end_user_owners")
+    return links_text(links)
+
+
 def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split ``raw`` into typed valid lines and bad rows (``row``, ``reason`` and the raw values).
 
@@ -304,6 +325,13 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
             .when((pl.col(column) != "") & (pl.col("end_user_name") == ""))
             .then(pl.lit(f"{column}: given without end_user_name (name the end user, or leave it out)"))
         )
+    owners_ok, owners_bad = _lookup_errors(raw["end_user_owners"], _owners_text)
+    reasons.append(
+        pl.when(pl.col("end_user_owners").is_in(list(owners_bad)))
+        .then(pl.col("end_user_owners").replace_strict(owners_bad, default=None))
+        .when((pl.col("end_user_owners") != "") & (pl.col("end_user_name") == ""))
+        .then(pl.lit("end_user_owners: given without end_user_name (name the end user, or leave it out)"))
+    )
     quantity = pl.col("quantity").cast(pl.Int64, strict=False)
     reasons.append(
         pl.when((pl.col("quantity") != "") & quantity.is_null())
@@ -368,6 +396,10 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         text_or_null("end_user_name"),
         country("end_user_country"),
         country("end_user_headquarters_country"),
+        pl.when(pl.col("end_user_owners") == "")
+        .then(None)
+        .otherwise(pl.col("end_user_owners").replace_strict(owners_ok, default=None, return_dtype=pl.String))
+        .alias("end_user_owners"),
         pl.col("end_use").fill_null(""),
         *[pl.col(f).str.to_lowercase().is_in(list(TRUE_WORDS)).fill_null(False).alias(f) for f in FLAGS],
         value.alias("value_usd"),

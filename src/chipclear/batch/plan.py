@@ -39,6 +39,7 @@ KEY_COLUMNS = [
     "party_key",
     "party_country",
     "end_user_headquarters_country",
+    "end_user_owners",  # canonical NAME,SHARE,HQ; ... (exact: owners are screened and named in reasons)
     "supercomputer",
     "advanced_node_ic_production",
     "military",

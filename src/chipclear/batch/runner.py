@@ -44,6 +44,7 @@ from chipclear.batch.engine import (
 from chipclear.batch.io import LINE_COLUMNS, atomic_write_text, read_orders, validate
 from chipclear.batch.options import BatchOptions, Progress, bad_frame, sample_rows
 from chipclear.catalog import load_catalog
+from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import load_geography
 
@@ -218,6 +219,16 @@ def _screen(
     return results, hits, errors
 
 
+def _owner_names(lines: pl.DataFrame) -> pl.DataFrame:
+    """The distinct owner names of the book's end users, as (name, country None) pairs to screen."""
+    texts = lines["end_user_owners"].drop_nulls().unique().to_list()
+    names = sorted({x.name for text in texts for x in parse_links(text, "end_user_owners")})
+    return pl.DataFrame(
+        {"end_user_name": names, "end_user_country": [None] * len(names)},
+        schema={"end_user_name": pl.String, "end_user_country": pl.String},
+    )
+
+
 def _tasks(
     keys: pl.DataFrame,
     options: BatchOptions,
@@ -233,6 +244,9 @@ def _tasks(
     for start in range(0, len(records), options.batch_size):
         chunk = records[start : start + options.batch_size]
         needed = {(k["party_key"], k["party_country"]) for k in chunk if k["party_key"] != plan.PARTY_PLACEHOLDER}
+        needed |= {
+            (x.name, None) for k in chunk for x in parse_links(k.get("end_user_owners") or "", "end_user_owners")
+        }
         tasks.append(
             DecideTask(
                 variant=variant,
@@ -362,6 +376,23 @@ def run_batch(
     pairs = lines.filter(pl.col("end_user_name").is_not_null()).select("end_user_name", "end_user_country").unique()
     pairs = pairs.sort("end_user_name", "end_user_country", nulls_last=True)
     results, hit_pairs, screen_errors = _screen(pairs, screeners, variants, progress, options.exact)
+    # The end users' owners (ownership in aggregate) are screened by name, every answer kept: they are named in the
+    # keys, and the affiliates rule reads their hits.
+    owners = _owner_names(lines)
+    if owners.height:
+        found, _, owner_errors = _screen(owners, screeners, variants, progress, True)
+        for v in variants:
+            results[v].update(found[v])
+        if owner_errors.height:
+            failing = {n for n, _c, _r in owner_errors.iter_rows()}
+            has = pl.col("end_user_owners").map_elements(
+                lambda text: any(x.name in failing for x in parse_links(text, "end_user_owners")),
+                return_dtype=pl.Boolean,
+            )
+            failed = lines.filter(pl.col("end_user_owners").is_not_null() & has)
+            failed = failed.with_columns(pl.lit("screening: an owner could not be screened").alias("reason"))
+            bad = pl.concat([bad_frame(bad), bad_frame(failed)])
+            lines = lines.join(failed.select("row"), on="row", how="anti")
     if screen_errors.height:
         failed = lines.join(screen_errors, on=["end_user_name", "end_user_country"], how="inner", nulls_equal=True)
         bad = pl.concat([bad_frame(bad), bad_frame(failed)])

@@ -355,18 +355,9 @@ def _print_diff(result: dict[str, Any]) -> None:
 
 def _parent(text: str, option: str = "end-user-parent") -> ParentLink:
     """NAME,SHARE,HQ (share in percent and HQ may be empty, e.g. "Acme Holding,,CN") -> ParentLink."""
-    parts = text.rsplit(",", 2)  # from the right: a company name may contain commas
-    if len(parts) != 3 or not parts[0].strip():
-        raise InputError(f"{option}: {text!r} is not NAME,SHARE,HQ", field=option)
-    name, share_text, hq = parts
-    try:
-        share = float(share_text) if share_text.strip() else None
-    except ValueError:
-        raise InputError(f"{option}: share {share_text!r} is not a number", field=option) from None
-    if share is not None and not 0 <= share <= 100:
-        raise InputError(f"{option}: share {share:g} is not between 0 and 100", field=option)
-    country = load_geography().normalize(hq, field=option) if hq.strip() else None
-    return ParentLink(name=name.strip(), share=share, headquarters_country=country)
+    from chipclear.determination.parties import parse_link
+
+    return parse_link(text, option)
 
 
 def _unscreened() -> Any:

@@ -350,4 +350,47 @@ def check_parties(
     return result
 
 
-__all__ = ["PartyCheck", "PartyFinding", "Reviews", "Screener", "check_parties", "entry_policy"]
+def parse_link(text: str, field: str) -> ParentLink:
+    """NAME,SHARE,HQ -> ParentLink (share in percent and HQ may be empty, e.g. "Acme Holding,,CN"); split from the
+    right, since a company name may contain commas. The one format of an owner or parent at every door (CLI options,
+    the batch ``end_user_owners`` column)."""
+    from chipclear.errors import InputError
+    from chipclear.geography import load_geography
+
+    parts = text.rsplit(",", 2)
+    if len(parts) != 3 or not parts[0].strip():
+        raise InputError(f"{field}: {text.strip()!r} is not NAME,SHARE,HQ", field=field)
+    name, share_text, hq = parts
+    try:
+        share = float(share_text) if share_text.strip() else None
+    except ValueError:
+        raise InputError(f"{field}: share {share_text.strip()!r} is not a number", field=field) from None
+    if share is not None and not 0 <= share <= 100:
+        raise InputError(f"{field}: share {share:g} is not between 0 and 100", field=field)
+    country = load_geography().normalize(hq, field=field) if hq.strip() else None
+    return ParentLink(name=name.strip(), share=share, headquarters_country=country)
+
+
+def parse_links(text: str, field: str) -> list[ParentLink]:
+    """Several NAME,SHARE,HQ separated by ";" (a batch column); empty -> []."""
+    return [parse_link(piece, field) for piece in text.split(";") if piece.strip()]
+
+
+def links_text(links: list[ParentLink]) -> str:
+    """The canonical text of ``links`` (``parse_links`` reads it back to the same links)."""
+    return "; ".join(
+        f"{x.name},{'' if x.share is None else f'{x.share:g}'},{x.headquarters_country or ''}" for x in links
+    )
+
+
+__all__ = [
+    "PartyCheck",
+    "PartyFinding",
+    "Reviews",
+    "Screener",
+    "check_parties",
+    "entry_policy",
+    "links_text",
+    "parse_link",
+    "parse_links",
+]
