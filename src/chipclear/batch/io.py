@@ -30,6 +30,7 @@ from chipclear.catalog import Catalog
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography
 from chipclear.models import load_models
+from chipclear.tabular import format_of, read_jsonl, read_xlsx
 
 # Canonical input columns (the same names as the decision JSON's input) and the headers accepted for each.
 ALIASES: dict[str, list[str]] = {
@@ -222,23 +223,25 @@ def _read_csv(path: Path) -> pl.DataFrame:
     return pl.concat([fast, slow]).sort("__row")
 
 
-def read_orders(path: Path) -> pl.DataFrame:
+def read_orders(path: Path, fmt: str | None = None) -> pl.DataFrame:
     """The raw order book with canonical column names, every value as text, a 1-based ``row`` and the
-    ``parse_error`` of a malformed CSV record ("" when the record is well formed)."""
+    ``parse_error`` of a malformed record ("" when the record is well formed). CSV, Parquet, XLSX or JSON lines
+    (``chipclear.tabular``: by ``fmt``, the suffix, or the first bytes)."""
     if not path.exists():
         raise InputError(f"{path}: no such file", field="orders")
-    suffix = path.suffix.casefold()
+    kind = format_of(path, fmt)
     try:
-        if suffix == ".parquet":
+        if kind == "parquet":
             raw = pl.read_parquet(path)
             raw = raw.with_columns(pl.all().cast(pl.String))
             raw = raw.with_columns(
                 pl.int_range(1, raw.height + 1, dtype=pl.UInt32).alias("__row"), pl.lit("").alias("__parse_error")
             )
-        elif suffix in (".csv", ".txt"):
+        elif kind == "csv":
             raw = _read_csv(path)
         else:
-            raise InputError(f"{path}: expected a .csv or .parquet order book", field="orders")
+            found = read_xlsx(path) if kind == "xlsx" else read_jsonl(path.read_bytes(), str(path))
+            raw = _frame(found.header, found.rows, found.numbers, found.errors)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise InputError(f"{path}: cannot read the order book: {str(exc).splitlines()[0]}", field="orders") from None
     lookup = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}

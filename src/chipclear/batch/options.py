@@ -41,6 +41,7 @@ class BatchOptions:
     resume: bool = True
     keep_checkpoint: bool = False
     cache: bool = True  # reuse decisions of earlier runs over the same rules, lists and code (batch.cache)
+    input_format: str | None = None  # csv, parquet, xlsx, jsonl (default: the suffix, else the first bytes)
 
     @property
     def recheck(self) -> bool:

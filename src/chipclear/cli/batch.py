@@ -67,7 +67,12 @@ class RichProgress:
 
 
 def batch_command(
-    orders: Annotated[Path, typer.Argument(help="Order book: .csv or .parquet (columns: see docs/batch.md).")],
+    orders: Annotated[
+        Path,
+        typer.Argument(
+            help="Order book: .csv, .parquet, .xlsx or .jsonl, or - for standard input (see docs/batch.md)."
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Decisions file (.parquet), one row per line.")],
     date: Annotated[
         str | None, typer.Option("--date", help="Decide every line as of this date (default: its ship date).")
@@ -109,6 +114,14 @@ def batch_command(
     decider: Annotated[
         str | None, typer.Option("--decider", hidden=True, help="module:function to decide with.")
     ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option("--format", help="The book's format: csv, parquet, xlsx, jsonl (default: suffix, else content)."),
+    ] = None,
+    jsonl: Annotated[
+        Path | None,
+        typer.Option("--jsonl", help="Also write the decisions as JSON lines to this file ('-' for standard output)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     fail_on: FailOnOpt = None,
@@ -117,15 +130,21 @@ def batch_command(
     from chipclear.batch.engine import DEFAULT_DECIDER
     from chipclear.batch.report import print_summary
     from chipclear.batch.runner import BatchOptions, run_batch
-    from chipclear.errors import InputError
+    from chipclear.errors import ChipclearError, InputError
 
     wanted = parse_fail_on(fail_on)
     if not str(out).endswith(".parquet"):
         raise InputError(f"--out: {out} must end in .parquet", field="out")
     if batch_size < 1:
         raise InputError("--batch-size must be at least 1", field="batch_size")
+    from chipclear.tabular import STDIN, format_of, spool_stdin
+
+    if input_format:
+        format_of(orders, input_format)  # a bad --format is refused before anything is read
+    spooled = spool_stdin(out.parent if out.parent.exists() else None, input_format) if str(orders) == STDIN else None
     options = BatchOptions(
-        orders=orders,
+        orders=spooled or orders,
+        input_format=input_format,
         out=out,
         as_of=parse_date(date, field="date") if date else None,
         layer=layer,
@@ -143,7 +162,7 @@ def batch_command(
         resume=not no_resume,
         cache=not no_cache,
     )
-    show = not quiet and not as_json and sys.stderr.isatty()
+    show = not quiet and not as_json and sys.stderr.isatty() and str(jsonl) != STDIN
     try:
         if show:
             with RichProgress() as bar:
@@ -153,7 +172,18 @@ def batch_command(
     except KeyboardInterrupt:
         err_console.print("interrupted: re-run the same command to resume from the checkpoint")
         raise SystemExit(130) from None
-    if as_json:
+    except ChipclearError as exc:
+        if spooled is None:
+            raise
+        raise type(exc)(exc.message.replace(str(spooled), "standard input (-)"), field=exc.field) from None
+    finally:
+        if spooled is not None:
+            spooled.unlink(missing_ok=True)
+    if jsonl is not None:
+        write_jsonl(result.out, jsonl)
+    if str(jsonl) == STDIN:
+        pass  # standard output holds the decisions only
+    elif as_json:
         print_json({"summary": result.summary, "timings": result.timings})
     else:
         print_summary(result.summary, console)
@@ -165,6 +195,21 @@ def batch_command(
             console.print("(resumed from a checkpoint)")
     if wanted:
         exit_for(wanted, _outcomes(result.out, result.bad))
+
+
+def write_jsonl(decisions: Path, target: Path) -> None:
+    """The decisions file as JSON lines (one object per line; reasons, screening and license exceptions as JSON
+    arrays), to ``target`` or to standard output for ``-``; a file is written whole or not at all."""
+    import polars as pl
+
+    from chipclear.batch.io import atomic_write_text
+
+    frame = pl.read_parquet(decisions)
+    if str(target) == "-":
+        sys.stdout.write(frame.write_ndjson())
+        sys.stdout.flush()
+        return
+    atomic_write_text(frame.write_ndjson(), target)
 
 
 def _outcomes(out: Path, bad_rows: int) -> set[str]:

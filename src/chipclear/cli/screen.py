@@ -80,28 +80,52 @@ def _print_result(result: ScreeningResult) -> None:
         console.print(f"suppressed: {hit.entry_id} ({hit.name}) cleared by {by.get('reviewer')}: {by.get('reason')}")
 
 
-def _read_parties(path: Path) -> list[tuple[int, KnownParty]]:
+def _party_records(path: Path, fmt: str | None) -> list[tuple[int, dict[str, str], str]]:
+    """(line or sheet row, values by lower-case column, error) of a party file: CSV, XLSX or JSON lines."""
+    from chipclear.tabular import format_of, read_jsonl, read_xlsx
+
+    kind = format_of(path, fmt)
+    if kind == "csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = [h.strip().lower() for h in reader.fieldnames or []]
+            if "name" not in header:
+                raise InputError(f"{path}: missing required column 'name'; header is {reader.fieldnames}", field="name")
+            reader.fieldnames = header
+            return [(reader.line_num, {k: (v or "") for k, v in row.items() if k}, "") for row in reader]
+    if kind == "parquet":
+        raise InputError(f"{path}: a party file is CSV, XLSX or JSON lines", field="file")
+    found = read_xlsx(path) if kind == "xlsx" else read_jsonl(path.read_bytes(), str(path))
+    header = [h.strip().lower() for h in found.header]
+    first_error = next((e for e in found.errors if e), None)
+    if first_error is not None:  # a party file is all or nothing: the first bad record stops it
+        raise InputError(f"{path}: {first_error}", field="file")
+    if "name" not in header:
+        raise InputError(f"{path}: missing required column 'name'; header is {found.header}", field="name")
+    shift = 1 if kind == "xlsx" else 0  # a sheet row counts the header row; a JSON line is its line
+    return [
+        (number + shift, dict(zip(header, row, strict=True)), error)
+        for number, row, error in zip(found.numbers, found.rows, found.errors, strict=True)
+    ]
+
+
+def _read_parties(path: Path, fmt: str | None = None) -> list[tuple[int, KnownParty]]:
     if not path.exists():
         raise InputError(f"{path}: file not found", field="file")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip().lower() for h in reader.fieldnames or []]
-        if "name" not in header:
-            raise InputError(f"{path}: missing required column 'name'; header is {reader.fieldnames}", field="name")
-        reader.fieldnames = header
-        parties: list[tuple[int, KnownParty]] = []
-        for row in reader:
-            line = reader.line_num
-            name = (row.get("name") or "").strip()
-            if not name:
-                raise InputError(f"{path}: row {line}: field 'name' is empty", field="name")
-            country = (row.get("country") or "").strip() or None
-            if country is not None:
-                try:
-                    country = load_geography().normalize(country, field="country")
-                except InputError as exc:
-                    raise InputError(f"{path}: row {line}: {exc.message}", field="country") from None
-            parties.append((line, KnownParty(name, country, (row.get("address") or "").strip() or None)))
+    parties: list[tuple[int, KnownParty]] = []
+    for line, row, error in _party_records(path, fmt):
+        if error:
+            raise InputError(f"{path}: {error}", field="file")
+        name = (row.get("name") or "").strip()
+        if not name:
+            raise InputError(f"{path}: row {line}: field 'name' is empty", field="name")
+        country = (row.get("country") or "").strip() or None
+        if country is not None:
+            try:
+                country = load_geography().normalize(country, field="country")
+            except InputError as exc:
+                raise InputError(f"{path}: row {line}: {exc.message}", field="country") from None
+        parties.append((line, KnownParty(name, country, (row.get("address") or "").strip() or None)))
     return parties
 
 
@@ -227,7 +251,11 @@ def register(app: typer.Typer) -> None:
         sources: str = typer.Option(
             None, "--sources", help="Only hits from these lists, comma-separated short codes (EL,SDN,MEU ...)."
         ),
-        file: Path = typer.Option(None, "--file", help="CSV of parties (columns: name[, country, address])."),
+        file: Path = typer.Option(
+            None,
+            "--file",
+            help="Parties (columns: name[, country, address]): .csv, .xlsx or .jsonl, or - for standard input.",
+        ),
         out: Path = typer.Option(None, "--out", help="With --file: write the hits to this CSV."),
         remember: bool = typer.Option(False, "--remember", help="Add the parties to the re-screening registry."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -246,7 +274,18 @@ def register(app: typer.Typer) -> None:
         if file is not None:
             if name:
                 raise InputError("give a NAME or --file, not both", field="name")
-            matched = _screen_file(file, out, as_json, min_score, remember, source_codes, limit)
+            from chipclear.tabular import STDIN, spool_stdin
+
+            spooled = spool_stdin() if str(file) == STDIN else None
+            try:
+                matched = _screen_file(spooled or file, out, as_json, min_score, remember, source_codes, limit)
+            except InputError as exc:
+                if spooled is None:
+                    raise
+                raise InputError(exc.message.replace(str(spooled), "standard input (-)"), field=exc.field) from None
+            finally:
+                if spooled is not None:
+                    spooled.unlink(missing_ok=True)
             exit_for(wanted, outcomes_of([], matched=matched))
             return
         if not name:

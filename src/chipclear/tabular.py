@@ -1,0 +1,178 @@
+"""Tables users hand in (order books, party files): CSV, Parquet, XLSX or JSON lines, from a file or standard input.
+
+The format comes from ``--format`` when given, else the file's suffix (``.csv``/``.txt``, ``.parquet``, ``.xlsx``,
+``.jsonl``/``.ndjson``), else the first bytes (standard input, or a file without a known suffix): ``PAR1`` Parquet,
+``PK`` XLSX (a zip), ``{`` JSON lines, anything else CSV. Every reader gives text values (a number or a date in a
+spreadsheet becomes the text a user would type) and keeps going past a bad record: a JSON line that does not parse,
+or is not an object of plain values, is a record with an error naming its line, never the end of the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chipclear.errors import InputError
+
+FORMATS = ("csv", "parquet", "xlsx", "jsonl")
+SUFFIXES = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+STDIN = "-"
+
+
+def sniff(head: bytes) -> str:
+    """The format of data that starts with ``head``."""
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def format_of(path: Path, given: str | None = None) -> str:
+    """``given`` (checked), else the suffix, else the first bytes of the file."""
+    if given:
+        fmt = given.strip().lower().removeprefix(".")
+        fmt = {"ndjson": "jsonl", "json-lines": "jsonl", "excel": "xlsx"}.get(fmt, fmt)
+        if fmt not in FORMATS:
+            raise InputError(f"--format: {given!r} is not one of {', '.join(FORMATS)}", field="format")
+        return fmt
+    found = SUFFIXES.get(path.suffix.casefold())
+    if found:
+        return found
+    try:
+        with path.open("rb") as handle:
+            return sniff(handle.read(64))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}", field="file") from None
+
+
+def spool_stdin(directory: Path | None = None, fmt: str | None = None) -> Path:
+    """Standard input saved to a file named for its format (``fmt``, else sniffed), for readers that need a file and
+    for a run that resumes or hashes its input."""
+    data = sys.stdin.buffer.read()
+    if not data.strip():
+        raise InputError("standard input is empty (give a file, or pipe the table into -)", field="file")
+    suffix = "." + (format_of(Path("-"), fmt) if fmt else sniff(data[:64]))
+    # kept after the block: the caller reads it and removes it when done
+    with tempfile.NamedTemporaryFile(prefix="chipclear-stdin-", suffix=suffix, dir=directory, delete=False) as handle:
+        handle.write(data)
+    return Path(handle.name)
+
+
+def cell_text(value: Any) -> str:
+    """A spreadsheet or JSON value as the text a user would type: 8, 2.5, 2025-06-01, true; None -> ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+@dataclass
+class Records:
+    """A table as text: the header, then each record's values (aligned to the header), its number (data records
+    from 1), and why it is malformed ("" when it is not)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    numbers: list[int]
+    errors: list[str]
+
+
+def read_jsonl(data: bytes, source: str) -> Records:
+    """JSON lines: one object of plain values (text, number, true/false, null) per line; blank lines skipped."""
+    parsed: list[tuple[int, dict[str, Any] | None, str]] = []
+    header: dict[str, None] = {}
+    for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            parsed.append((number, None, f"line {number}: not UTF-8 text"))
+            continue
+        except json.JSONDecodeError as exc:
+            parsed.append((number, None, f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        if not isinstance(value, dict):
+            parsed.append((number, None, f"line {number}: a JSON object is expected, not {type(value).__name__}"))
+            continue
+        nested = [k for k, v in value.items() if isinstance(v, dict | list)]
+        if nested:
+            parsed.append((number, None, f"line {number}: field {nested[0]!r} is not a plain value"))
+            continue
+        for key in value:
+            header.setdefault(str(key), None)
+        parsed.append((number, value, ""))
+    if not parsed:
+        raise InputError(f"{source}: no records (JSON lines: one object per line)", field="file")
+    names = list(header)
+    rows, numbers, errors = [], [], []
+    for number, value, error in parsed:
+        rows.append([cell_text(value.get(n)) for n in names] if value is not None else [""] * len(names))
+        numbers.append(number)
+        errors.append(error)
+    return Records(names, rows, numbers, errors)
+
+
+def read_xlsx(path: Path) -> Records:
+    """The first worksheet: its first row is the header; a record's number is its sheet row minus one."""
+    try:
+        from openpyxl import load_workbook
+    except ModuleNotFoundError:
+        raise InputError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl)", field="file") from None
+    try:  # from a file object: openpyxl refuses a path without an Excel suffix (standard input, "book")
+        book = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}", field="file") from None
+    except Exception as exc:  # zipfile, XML and openpyxl errors: not a readable workbook
+        raise InputError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})", field="file") from None
+    try:
+        sheet = book.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        first = next(values, None)
+        if first is None or not any(c is not None for c in first):
+            raise InputError(f"{path}: the first worksheet is empty (no header row)", field="file")
+        width = max(i for i, c in enumerate(first) if c is not None) + 1
+        header = [cell_text(c) for c in first[:width]]
+        rows, numbers, errors = [], [], []
+        for number, row in enumerate(values, start=1):
+            cells = [cell_text(c) for c in row]
+            if not any(cells):
+                continue
+            extra = [c for c in cells[width:] if c]
+            rows.append((cells + [""] * width)[:width])
+            numbers.append(number)
+            errors.append(
+                f"row {number} (sheet row {number + 1}): values beyond the header's {width} columns" if extra else ""
+            )
+        return Records(header, rows, numbers, errors)
+    finally:
+        book.close()
+
+
+__all__ = [
+    "FORMATS",
+    "STDIN",
+    "Records",
+    "cell_text",
+    "format_of",
+    "read_jsonl",
+    "read_xlsx",
+    "sniff",
+    "spool_stdin",
+]
