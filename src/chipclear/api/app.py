@@ -16,10 +16,24 @@ import chipclear
 from chipclear.api.deps import LedgerHolder
 from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, NoNul, SecurityHeaders, install_error_handlers
 from chipclear.api.group_commit import GroupCommit
-from chipclear.api.routers import audit, catalog, check, duty, licenses, lists, models, screening, shipments, users
+from chipclear.api.jobs import BatchJobs
+from chipclear.api.routers import (
+    audit,
+    batch,
+    catalog,
+    check,
+    duty,
+    licenses,
+    lists,
+    models,
+    screening,
+    shipments,
+    users,
+    whatif,
+)
 
 # The busiest routes first: a request is matched against the routes in this order.
-API_ROUTERS = [check, licenses, shipments, screening, catalog, models, audit, lists, duty, users]
+API_ROUTERS = [check, licenses, shipments, screening, catalog, models, audit, lists, duty, users, whatif, batch]
 
 
 class Health(BaseModel):
@@ -37,6 +51,7 @@ def create_app(
     """The API (``/api``) and, with ``console``, the web console (``/``); the ledger opens on first use."""
     holder = LedgerHolder(database_url)
     group = GroupCommit(holder)
+    jobs = BatchJobs()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +60,7 @@ def create_app(
         threading.Thread(target=group.decider.warm, name="chipclear-warm", daemon=True).start()
         yield
         group.close()
+        jobs.close()
         holder.close()
 
     app = FastAPI(
@@ -62,6 +78,7 @@ def create_app(
     )
     app.state.ledger = holder
     app.state.group_commit = group
+    app.state.batch_jobs = jobs
     install_error_handlers(app)
     api = APIRouter(prefix="/api")
     api.add_api_route(

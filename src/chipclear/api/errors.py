@@ -16,7 +16,10 @@ from chipclear.errors import ChipclearError
 log = logging.getLogger("chipclear.api")
 
 DEFAULT_MAX_BODY_BYTES = 1_000_000  # an order book belongs in `chipclear batch`, not one request
-LARGE_BODY_PATHS = {"/api/lists/update": 200_000_000}  # a full screening list upload
+LARGE_BODY_PATHS = {
+    "/api/lists/update": 200_000_000,  # a full screening list upload
+    "/api/batch": 200_000_000,  # an order book (a million lines of CSV is about 150 MB)
+}
 
 
 class NotAvailable(ChipclearError):

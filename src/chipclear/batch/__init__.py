@@ -10,7 +10,31 @@ Public API::
 docs/batch.md describes the input columns, the output, checkpoints, re-checks and how the work is vectorised.
 """
 
-from chipclear.batch.runner import BatchOptions, BatchResult, run_batch
-from chipclear.batch.synthetic import generate_orders, write_orders
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chipclear.batch.runner import BatchOptions, BatchResult, run_batch
+    from chipclear.batch.synthetic import generate_orders, write_orders
+
+# Imported on first use, so that ``chipclear.batch.views`` (the API's description of a batch output) loads without
+# the [batch] extra (polars, pyarrow, dask).
+_EXPORTS = {
+    "BatchOptions": "chipclear.batch.runner",
+    "BatchResult": "chipclear.batch.runner",
+    "run_batch": "chipclear.batch.runner",
+    "generate_orders": "chipclear.batch.synthetic",
+    "write_orders": "chipclear.batch.synthetic",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'chipclear.batch' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = ["BatchOptions", "BatchResult", "generate_orders", "run_batch", "write_orders"]

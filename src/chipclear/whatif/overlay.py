@@ -150,8 +150,11 @@ def bundled_drafts() -> dict[str, str]:
     return out
 
 
-def load_draft(ref: str | Path, base: RuleSet | None = None) -> Draft:
-    """A draft file path, or the name of a bundled example draft (see ``bundled_drafts``)."""
+def load_draft(ref: str | Path | Draft, base: RuleSet | None = None) -> Draft:
+    """A draft file path, the name of a bundled example draft (see ``bundled_drafts``), or a draft already parsed
+    (e.g. from the text an API request carries)."""
+    if isinstance(ref, Draft):
+        return ref
     path = Path(ref)
     if path.is_file():
         try:

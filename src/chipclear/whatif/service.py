@@ -33,9 +33,9 @@ class WhatIfReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-def load_drafts(ref: str | Path | Sequence[str | Path], base: RuleSet) -> Draft:
+def load_drafts(ref: str | Path | Draft | Sequence[str | Path | Draft], base: RuleSet) -> Draft:
     """One draft, or several applied together (their ids must differ)."""
-    refs = [ref] if isinstance(ref, str | Path) else list(ref)
+    refs = [ref] if isinstance(ref, str | Path | Draft) else list(ref)
     if not refs:
         raise InputError("draft: give at least one draft file or bundled draft name", field="draft")
     drafts = [load_draft(r, base) for r in refs]
@@ -52,7 +52,7 @@ def default_date(draft: Draft, today: dt.date | None = None) -> dt.date:
 
 
 def run_whatif(
-    draft_ref: str | Path | Sequence[str | Path],
+    draft_ref: str | Path | Draft | Sequence[str | Path | Draft],
     as_of: dt.date | None = None,
     layer: Layer = "enforced",
     orders: Path | None = None,

@@ -1,0 +1,88 @@
+"""Policy what-if over HTTP: ``POST /api/whatif`` gives the report ``chipclear whatif --json`` gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from chipclear.api.deps import api_key, transaction
+from chipclear.errors import ChipclearError, InputError
+from chipclear.geography import CountryCode
+from chipclear.rules import load_rules
+from chipclear.whatif.overlay import Draft, bundled_drafts, parse_draft
+from chipclear.whatif.service import WhatIfReport, run_whatif
+
+router = APIRouter(tags=["whatif"])
+
+MAX_ORDER_LINES = 20_000  # a larger book belongs in a batch job (POST /api/batch)
+DraftText = Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+Cell = str | int | float | bool | None
+
+
+class WhatIfIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    drafts: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=10, description="Bundled draft names (GET /api/whatif/drafts lists them)"
+    )
+    draft_texts: list[DraftText] = Field(
+        default_factory=list, max_length=5, description="Draft rule files' YAML text (kind: draft), applied together"
+    )
+    date: dt.date | None = Field(None, description="Assess as of this date (default: today or the draft's date)")
+    layer: Literal["enforced", "codified"] = "enforced"
+    destinations: list[CountryCode] | None = Field(None, min_length=1, max_length=50)
+    orders: list[dict[Annotated[str, StringConstraints(max_length=100)], Cell]] | None = Field(
+        None, max_length=MAX_ORDER_LINES, description="Order lines with the batch columns (docs/batch.md)"
+    )
+
+
+class DraftsView(BaseModel):
+    drafts: list[str]
+
+
+@router.get("/whatif/drafts", response_model=DraftsView, summary="The bundled example drafts")
+def drafts(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        tx.require("read")
+    return {"drafts": sorted(bundled_drafts())}
+
+
+@router.post(
+    "/whatif",
+    response_model=WhatIfReport,
+    summary="What a draft rule would change: classifications, verdicts per destination, order lines (hypothetical)",
+)
+def whatif(request: Request, body: WhatIfIn, key: str | None = Depends(api_key)) -> WhatIfReport:
+    with transaction(request, key) as tx:
+        tx.require("check")
+    if not body.drafts and not body.draft_texts:
+        raise InputError("drafts: give a bundled draft name or a draft's text (draft_texts)", field="drafts")
+    known = bundled_drafts()
+    for name in body.drafts:  # names only: a path on the server is never read for a request
+        if name not in known:
+            raise InputError(f"drafts: {name!r} is not a bundled draft; bundled: {', '.join(known)}", field="drafts")
+    base = load_rules()
+    refs: list[str | Path | Draft] = [*body.drafts]
+    refs += [parse_draft(text, f"draft_texts[{i}]", base) for i, text in enumerate(body.draft_texts)]
+    with tempfile.TemporaryDirectory(prefix="chipclear-whatif-") as tmp:
+        book = None
+        if body.orders:
+            book = Path(tmp) / "orders.jsonl"
+            book.write_text("\n".join(json.dumps(row) for row in body.orders) + "\n", encoding="utf-8")
+        try:
+            report = run_whatif(
+                refs, as_of=body.date, layer=body.layer, orders=book, rules=base, destinations=body.destinations
+            )
+            if report.orders is not None:
+                report.orders["file"] = "orders"  # the request's lines, never a server path
+            return report
+        except ChipclearError as exc:  # the client knows its lines as "orders", never by a server path
+            exc.message = exc.message.replace(str(book), "orders").replace(tmp, "")
+            exc.args = (exc.message,)
+            raise
