@@ -16,10 +16,22 @@ import chipclear
 from chipclear.api.deps import LedgerHolder
 from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, NoNul, SecurityHeaders, install_error_handlers
 from chipclear.api.group_commit import GroupCommit
-from chipclear.api.routers import audit, catalog, check, duty, licenses, lists, models, screening, shipments, users
+from chipclear.api.routers import (
+    audit,
+    catalog,
+    check,
+    duty,
+    licenses,
+    lists,
+    match,
+    models,
+    screening,
+    shipments,
+    users,
+)
 
 # The busiest routes first: a request is matched against the routes in this order.
-API_ROUTERS = [check, licenses, shipments, screening, catalog, models, audit, lists, duty, users]
+API_ROUTERS = [check, licenses, shipments, screening, match, catalog, models, audit, lists, duty, users]
 
 
 class Health(BaseModel):
