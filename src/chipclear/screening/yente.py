@@ -196,13 +196,25 @@ class EntityMatchResponseView(BaseModel):
 # --- service ---------------------------------------------------------------------------------------------------
 
 
+_INDEX: tuple[object, dict[str, frozenset[str]], dict[str, ListEntry]] | None = None
+
+
+def _index(screener: Screener) -> tuple[dict[str, frozenset[str]], dict[str, ListEntry]]:
+    """The datasets and the entries by id of the screener's list load, built once per load."""
+    global _INDEX
+    memo = _INDEX
+    if memo is None or memo[0] is not screener.lists:
+        codes = sorted({e.source for e in screener.entries})
+        found: dict[str, frozenset[str]] = {DEFAULT_DATASET: frozenset(codes)}
+        for code in codes:
+            found.setdefault(dataset_name(code), frozenset({code}))
+        memo = _INDEX = (screener.lists, found, {e.entry_id: e for e in screener.entries})
+    return memo[1], memo[2]
+
+
 def datasets(screener: Screener) -> dict[str, frozenset[str]]:
     """Dataset name -> the list codes it covers: ``default`` (every list) and one per list."""
-    codes = sorted({e.source for e in screener.entries})
-    found: dict[str, frozenset[str]] = {DEFAULT_DATASET: frozenset(codes)}
-    for code in codes:
-        found.setdefault(dataset_name(code), frozenset({code}))
-    return found
+    return _index(screener)[0]
 
 
 def _dataset_codes(names: Collection[str], known: dict[str, frozenset[str]], field: str) -> frozenset[str]:
@@ -357,14 +369,13 @@ def match(
     opts: MatchOptions,
     *,
     reviews: ReviewStore | None = None,
-    entries: dict[str, ListEntry] | None = None,
 ) -> dict[str, Any]:
     """Screen every example of ``body`` against ``dataset`` (``EntityMatchResponseView``)."""
     _check_options(opts, body)
     sources = _sources(dataset, opts, screener)
     threshold = screener.match_threshold if opts.threshold is None else opts.threshold
     cutoff = min(screener.review_threshold if opts.cutoff is None else opts.cutoff, threshold)
-    by_id = entries if entries is not None else {e.entry_id: e for e in screener.entries}
+    by_id = _index(screener)[1]
     excluded = set(opts.exclude_entity_ids)
     queries = {key: _Query(key, example) for key, example in body.queries.items() if example is not None}
 
