@@ -41,6 +41,9 @@ ROLE_LENGTH = 40
 NOTE_LENGTH = 4000
 MAX_PARTIES = 100
 MAX_LIST = 100  # certifications, claims, ownership chains, items/destinations of an application
+MAX_MATCH_QUERIES = 100  # example entities in one yente-style match request (yente's own batch limit)
+MAX_PROPERTY_VALUES = 20  # values of one property of an example entity
+MAX_MATCH_COMBINATIONS = 50  # names x countries x addresses screened for one example entity
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and lone surrogates (not encodable as UTF-8)
@@ -98,7 +101,10 @@ __all__ = [
     "LICENSE_NUMBER_LENGTH",
     "MAX_DB_INT",
     "MAX_LIST",
+    "MAX_MATCH_COMBINATIONS",
+    "MAX_MATCH_QUERIES",
     "MAX_PARTIES",
+    "MAX_PROPERTY_VALUES",
     "MAX_QUANTITY",
     "MAX_VALUE_USD",
     "NAME_LENGTH",

@@ -25,6 +25,7 @@ from chipclear.api.routers import (
     duty,
     licenses,
     lists,
+    match,
     models,
     screening,
     shipments,
@@ -33,7 +34,7 @@ from chipclear.api.routers import (
 )
 
 # The busiest routes first: a request is matched against the routes in this order.
-API_ROUTERS = [check, licenses, shipments, screening, catalog, models, audit, lists, duty, users, whatif, batch]
+API_ROUTERS = [check, licenses, shipments, screening, match, catalog, models, audit, lists, duty, users, whatif, batch]
 
 
 class Health(BaseModel):

@@ -61,8 +61,9 @@ def _needs_key(request: Request) -> bool:
         return False
 
     def walk(dep: Any) -> bool:
-        # chipclear.api.deps.api_key, known by name: deps imports this module
-        return any(getattr(d.call, "__qualname__", "") == "api_key" or walk(d) for d in dep.dependencies)
+        # chipclear.api.deps.api_key (and the match router's yente_key), known by name: deps imports this module
+        names = ("api_key", "yente_key")
+        return any(getattr(d.call, "__qualname__", "") in names or walk(d) for d in dep.dependencies)
 
     return walk(dependant)
 
@@ -70,7 +71,15 @@ def _needs_key(request: Request) -> bool:
 def _has_key(request: Request) -> bool:
     header = request.headers.get("x-api-key", "").strip()
     bearer = request.headers.get("authorization", "")
-    return bool(header) or (bearer.lower().startswith("bearer ") and bool(bearer[7:].strip()))
+    scheme, _, value = bearer.strip().partition(" ")
+    return bool(header) or (scheme.lower() in ("bearer", "apikey") and bool(value.strip()))
+
+
+def _yente(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """yente's clients read an error's ``detail``: the match route's errors carry it beside ``error``."""
+    if request.url.path.startswith("/api/match/"):
+        body["detail"] = body["error"]["message"]
+    return body
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -80,7 +89,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if renderer is not None and not request.url.path.startswith("/api"):
             response: Response = renderer(request, exc)
             return response
-        return JSONResponse(exc.to_json(), status_code=exc.http_status)
+        return JSONResponse(_yente(request, exc.to_json()), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -88,14 +97,17 @@ def install_error_handlers(app: FastAPI) -> None:
             # Authentication comes first (docs/api.md): FastAPI parses the body before it runs the key
             # dependency, so a keyless request with a bad body would otherwise learn about the body first.
             return JSONResponse(
-                error_body("unauthorized", "no API key given: send it in the X-API-Key header", "X-API-Key"),
+                _yente(
+                    request,
+                    error_body("unauthorized", "no API key given: send it in the X-API-Key header", "X-API-Key"),
+                ),
                 status_code=401,
             )
         message, field = validation_message(exc)
-        return JSONResponse(error_body("invalid_input", message, field), status_code=422)
+        return JSONResponse(_yente(request, error_body("invalid_input", message, field)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {
             401: "unauthorized",
             403: "permission_denied",
@@ -104,7 +116,7 @@ def install_error_handlers(app: FastAPI) -> None:
             413: "request_too_large",
         }
         return JSONResponse(
-            error_body(code.get(exc.status_code, "http_error"), str(exc.detail)),
+            _yente(request, error_body(code.get(exc.status_code, "http_error"), str(exc.detail))),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from chipclear.screening import (
     default_screener,
     rescreen,
 )
+from chipclear.screening.ftm import hit_entities, list_entities
 from chipclear.screening.rescreen import KnownParty
 from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.screening.screener import Screener
@@ -78,6 +80,21 @@ def _print_result(result: ScreeningResult) -> None:
     for hit in result.suppressed:
         by = hit.suppressed_by or {}
         console.print(f"suppressed: {hit.entry_id} ({hit.name}) cleared by {by.get('reviewer')}: {by.get('reason')}")
+
+
+def _print_ftm_hits(result: ScreeningResult) -> None:
+    screener = default_screener()
+    by_id = {e.entry_id: e for e in screener.entries}
+    for entity in hit_entities(
+        result.hits,
+        by_id,
+        screener.listings,
+        result.match_threshold,
+        country=result.query.get("country"),
+        query_name=result.query.get("name"),
+    ):
+        sys.stdout.write(json.dumps(entity, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def _party_records(path: Path, fmt: str | None) -> list[tuple[int, dict[str, str], str]]:
@@ -259,6 +276,9 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="With --file: write the hits to this CSV."),
         remember: bool = typer.Option(False, "--remember", help="Add the parties to the re-screening registry."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+        as_ftm: bool = typer.Option(
+            False, "--ftm", help="Print the hits as FollowTheMoney JSON lines (each: scored entity, then Sanction)."
+        ),
         fail_on: FailOnOpt = None,
     ) -> None:
         """Screen a party (or a CSV of parties) against the restricted-party lists."""
@@ -271,6 +291,8 @@ def register(app: typer.Typer) -> None:
         if min_score is not None and not 0 <= min_score <= 1:
             raise InputError(f"--min-score {min_score} must be between 0 and 1", field="min_score")
         source_codes = [s for s in sources.split(",") if s.strip()] if sources else None
+        if as_ftm and (as_json or file is not None):
+            raise InputError("--ftm prints the hits of one NAME; not with --json or --file", field="ftm")
         if file is not None:
             if name:
                 raise InputError("give a NAME or --file, not both", field="name")
@@ -303,9 +325,39 @@ def register(app: typer.Typer) -> None:
             _registry().add([KnownParty(name, result.query["country"], address)])
         if as_json:
             print_json(result.to_json())
+        elif as_ftm:
+            _print_ftm_hits(result)
         else:
             _print_result(result)
         exit_for(wanted, outcomes_of([], matched=bool(result.hits)))
+
+    @lists_app.command("export")
+    @handle_errors
+    def export(
+        fmt: str = typer.Option("ftm", "--format", help="ftm: FollowTheMoney JSON lines (the only format)."),
+        out: str = typer.Option("-", "-o", "--out", help="File to write, or - for standard output."),
+    ) -> None:
+        """Export the lists in use as FollowTheMoney JSON lines: each entry a party entity and its Sanction."""
+        if fmt.strip().lower() != "ftm":
+            raise InputError(f"--format {fmt!r}: the lists export as 'ftm' (FollowTheMoney JSON lines)", field="format")
+        screener = default_screener()
+        lines = (json.dumps(e, ensure_ascii=False) + "\n" for e in list_entities(screener.entries, screener.listings))
+        if out == "-":
+            sys.stdout.writelines(lines)
+            sys.stdout.flush()
+            return
+        path = Path(out)
+        if not path.parent.is_dir():
+            raise InputError(f"{out}: folder {path.parent} does not exist", field="out")
+        tmp = path.with_name(path.name + ".part")
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.writelines(lines)
+        tmp.replace(path)
+        console.print(
+            f"wrote {2 * len(screener.entries)} FtM entities ({len(screener.entries)} entries of list "
+            f"{screener.list_version}) to {out}",
+            highlight=False,
+        )
 
     @lists_app.command("status")
     @handle_errors
