@@ -110,6 +110,30 @@ def country_code(name: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=512)
+def list_country(value: str) -> str:
+    """A list's country value as an ISO 3166-1 code where the geography data knows the name ("TURKIYE" -> "TR",
+    "PRC" -> "CN", "REGION: RUSSIA" -> "RU", "MAN, ISLE OF" -> "IM"), so that a party's country matches it; a value
+    it does not know (e.g. "REGION: WEST BANK") is kept as written."""
+    text = " ".join(value.split())
+    if _ISO2.match(text):
+        return text
+    from chipclear.errors import InputError
+    from chipclear.geography import load_geography
+
+    name = text.removeprefix("REGION:").strip()
+    candidates = [name]
+    if "," in name:  # "MAN, ISLE OF" -> "ISLE OF MAN"
+        head, tail = name.split(",", 1)
+        candidates.append(f"{tail.strip()} {head.strip()}")
+    for candidate in candidates:
+        try:
+            return str(load_geography().normalize(candidate, field="country"))
+        except InputError:
+            continue
+    return text
+
+
 def _hash_id(source: str, *parts: object) -> str:
     digest = hashlib.sha1("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:10]
     return f"{source}-{digest}"
@@ -179,7 +203,7 @@ def parse_csl_projection(raw: bytes, origin: str) -> LoadedList:
                 name=str(row["n"]).strip(),
                 aliases=tuple(str(a).strip() for a in row.get("a") or () if str(a).strip()),
                 entity_type=row.get("t"),
-                countries=tuple(row.get("c") or ()),
+                countries=tuple(dict.fromkeys(list_country(str(c)) for c in row.get("c") or ())),
                 programs=_split(table("programmes", row.get("pg"))),
                 federal_register_notice=row.get("fr"),
                 license_requirement=table("licenceRequirements", row.get("lr")),
