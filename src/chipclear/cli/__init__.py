@@ -67,7 +67,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "What a draft rule would change: catalog classifications, verdicts per destination, order-book lines.",
     ),
     "serve": ("serve", "Start the web console and the HTTP API (OpenAPI at /docs) on this machine."),
-    "lists": ("screen", "Restricted-party lists: status and updates."),
+    "lists": ("screen", "Restricted-party lists: status, updates and export (FollowTheMoney JSON lines)."),
     "reviews": ("screen", "Reviewer decisions on screening hits."),
     "license": ("license", "License applications and licenses."),
     "hold": ("ship", "Held shipment lines: list, release (approver), cancel."),
