@@ -42,3 +42,16 @@ def test_lines_before_and_after_an_entity_list_addition_are_decided_apart(tmp_pa
     details = [" ".join(r["detail"] for r in reasons) for reasons in got["reasons"].to_list()]
     assert "added 2023-03-06, 88 FR 13675" in details[1]
     assert "added 2023-03-06, 88 FR 13675" in details[3]
+
+
+def test_batch_epochs_never_straddle_a_period_of_the_compiled_table() -> None:
+    """Every boundary the compiled decision table splits periods on is a batch epoch boundary (the table is the
+    interpreter's equal by test, so a date it splits on is one where a decision may change)."""
+    from chipclear.batch import plan
+    from chipclear.determination.compiled import DecisionTable
+    from chipclear.geography import load_geography
+    from chipclear.rules import load_rules
+
+    batch = set(plan.epoch_boundaries(plan.data_dates(load_rules(), load_geography())))
+    table = set(DecisionTable.for_current().period_boundaries())
+    assert table - batch == set()

@@ -27,7 +27,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from chipclear.determination.compiled import epoch_boundaries, walk_dates
+from chipclear.determination.compiled import data_dates as compiled_data_dates
+from chipclear.determination.compiled import epoch_boundaries
 from chipclear.geography import Geography
 from chipclear.rules import RuleSet
 
@@ -47,14 +48,13 @@ KEY_COLUMNS = [
 
 
 def data_dates(rules: RuleSet, geography: Geography, extra: Iterable[dt.date] = ()) -> list[dt.date]:
-    """Every date named in the rule and geography data (fields and text), plus ``extra``."""
-    found: set[dt.date] = set(extra)
-    for action in rules.actions:
-        walk_dates(action, found)
-    found.add(rules.data_date)
-    walk_dates(geography.groups_file, found)
-    walk_dates(list(geography.countries.values()), found)
-    return sorted(found)
+    """Every date the compiled decision table splits periods on (rule, geography, catalog and model data, fields and
+    text, and the engine's code), plus ``extra``: a batch epoch never straddles a date where a decision can change.
+    (An earlier narrower copy left out the catalog, model, region and code dates.)"""
+    from chipclear.catalog import load_catalog
+    from chipclear.models import load_models
+
+    return compiled_data_dates(rules, geography, load_catalog(), load_models(), extra=list(extra))
 
 
 def epoch_of(dates: pl.Series, boundaries: list[dt.date]) -> pl.Series:

@@ -29,7 +29,9 @@ from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.screening.screener import Screener
 from chipclear.settings import get_settings
 
-lists_app = typer.Typer(help="Restricted-party lists: status, updates and export (FollowTheMoney JSON lines).", no_args_is_help=True)
+lists_app = typer.Typer(
+    help="Restricted-party lists: status, updates and export (FollowTheMoney JSON lines).", no_args_is_help=True
+)
 reviews_app = typer.Typer(help="Reviewer decisions on screening hits.", no_args_is_help=True)
 
 HIT_COLUMNS = [
