@@ -16,7 +16,8 @@ import time
 from chipclear.api.deps import LedgerHolder
 from chipclear.api.group_commit import GroupCommit, _already, decide
 from chipclear.decision import OrderLine
-from chipclear.ledger import open_ledger, services, users
+from chipclear.ledger import checks as ledger_checks
+from chipclear.ledger import open_ledger, users
 from chipclear.ledger.users import SystemActor
 
 LINE = OrderLine(item="H20", quantity=8, destination="CN", ship_date=dt.date(2025, 5, 1))
@@ -43,7 +44,7 @@ def run(mode: str, seconds: float, threads: int) -> None:
                 with holder.transaction() as s:
                     user = users.authenticate(s, key)
                     actor = SystemActor(user.name, user.role)
-                    services.check_line(s, LINE, actor, decide=_already(decision))
+                    ledger_checks.check_line(s, LINE, actor, decide=_already(decision))
             latencies.append(time.perf_counter() - t0)
 
     pool = [threading.Thread(target=worker) for _ in range(threads)]

@@ -25,7 +25,9 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from chipclear.decision import Decision, OrderLine, Party, Reason, Verdict
-from chipclear.ledger import audit, open_ledger, services, users
+from chipclear.ledger import audit, open_ledger, users
+from chipclear.ledger import licenses as ledger_licenses
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import License, LicenseUsage, ShipmentLine
 from chipclear.ledger.users import SystemActor
 
@@ -53,7 +55,7 @@ def worker(url: str, n: int, name: str) -> None:
     shipped = 0
     for _ in range(n):
         with ledger.session() as s:
-            shipped += services.ship(s, [line()], actor, decide=decide).lines[0].shipped
+            shipped += ledger_shipments.ship(s, [line()], actor, decide=decide).lines[0].shipped
     ledger.close()
     print(json.dumps({"shipped": shipped}))
 
@@ -62,7 +64,7 @@ def setup(url: str, quantity: int) -> None:
     ledger = open_ledger(url)
     with ledger.session() as s:
         admin, _ = users.create_user(s, "admin", "admin")
-        app = services.apply_for_license(
+        app = ledger_licenses.apply_for_license(
             s,
             admin,
             items=["nvidia-h20"],
@@ -71,7 +73,7 @@ def setup(url: str, quantity: int) -> None:
             quantity=quantity,
             application_number="Z1",
         )
-        services.grant_license(
+        ledger_licenses.grant_license(
             s, admin, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2027, 8, 7)
         )
     ledger.close()

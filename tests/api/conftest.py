@@ -63,6 +63,6 @@ def _recorded_on_the_ship_date(monkeypatch: pytest.MonkeyPatch) -> None:
     them so they are not historical entries. tests/ledger/test_historical.py uses the real clock."""
     import datetime as _dt
 
-    from chipclear.ledger import services as _services
+    from chipclear.ledger import shipments as _shipments
 
-    monkeypatch.setattr(_services, "today", lambda: _dt.date(2020, 1, 1))
+    monkeypatch.setattr(_shipments, "today", lambda: _dt.date(2020, 1, 1))

@@ -131,12 +131,12 @@ def test_request_body_size_is_limited(db_url: str, keys: Keys) -> None:
 
 
 def test_unexpected_errors_give_no_stack_trace(client: TestClient, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chipclear.ledger import services
+    from chipclear.ledger import checks as ledger_checks
 
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("secret internal detail /etc/passwd")
 
-    monkeypatch.setattr(services, "record_check", boom)
+    monkeypatch.setattr(ledger_checks, "record_check", boom)
     with TestClient(client.app, raise_server_exceptions=False) as c:
         r = c.post("/api/check", json=H20_CN, headers=h(keys.analyst))
     assert r.status_code == 500

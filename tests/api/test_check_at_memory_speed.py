@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from chipclear.decision import OrderLine
 from chipclear.determination import determine
 from chipclear.ledger import open_ledger
+from chipclear.ledger.checks import ledger_aware
 from chipclear.ledger.models import User
-from chipclear.ledger.services import ledger_aware
 
 from .conftest import Keys, h
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from chipclear.cli import app as cli_app
-from chipclear.ledger import open_ledger, services
+from chipclear.ledger import open_ledger
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import AuditRecord, ShipmentLine
 from chipclear.rules import load_rules
 
@@ -23,7 +24,7 @@ PAST = {"item": "H20", "quantity": 2, "destination": "CN", "ship_date": "2025-05
 
 @pytest.fixture(autouse=True)
 def _real_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "today", lambda: dt.date(2026, 12, 4))  # after 2025-05-01, as in reality
+    monkeypatch.setattr(ledger_shipments, "today", lambda: dt.date(2026, 12, 4))  # after 2025-05-01, as in reality
 
 
 def written(db_url: str) -> tuple[int, int]:

@@ -15,7 +15,8 @@ from tests.ledger.conftest import BACKENDS, new_database_url
 
 from chipclear.api import create_app
 from chipclear.bounds import MAX_QUANTITY, MAX_VALUE_USD
-from chipclear.ledger import open_ledger, services, users
+from chipclear.ledger import licenses as ledger_licenses
+from chipclear.ledger import open_ledger, users
 from chipclear.ledger.models import AuditRecord, Shipment
 
 from .conftest import Keys, h, sign_in
@@ -129,12 +130,12 @@ def test_a_license_number_with_a_slash_can_be_fetched(world: tuple[TestClient, K
     try:
         with ledger.session() as s:
             actor = users.SystemActor("alice", "admin")
-            app = services.apply_for_license(
+            app = ledger_licenses.apply_for_license(
                 s, actor, items=["H20"], destinations=["CN"], parties=[{"name": "Acme", "role": "end_user"}], quantity=5
             )
-            services.submit_application(s, actor, app.id, application_number="Z-1")
+            ledger_licenses.submit_application(s, actor, app.id, application_number="Z-1")
             for number in ("D123/45", "A/B?c#d %x"):
-                services.apply_for_license(
+                ledger_licenses.apply_for_license(
                     s,
                     actor,
                     items=["H20"],
@@ -143,9 +144,11 @@ def test_a_license_number_with_a_slash_can_be_fetched(world: tuple[TestClient, K
                     quantity=5,
                     application_number=f"N{number}",
                 )
-            apps = services.list_applications(s, actor)
-            services.grant_license(s, actor, app.id, number="D123/45", valid_from=dt_date(), valid_to=dt_date(1))
-            services.grant_license(s, actor, apps[1].id, number="A/B?c#d %x", valid_from=dt_date(), valid_to=dt_date(1))
+            apps = ledger_licenses.list_applications(s, actor)
+            ledger_licenses.grant_license(s, actor, app.id, number="D123/45", valid_from=dt_date(), valid_to=dt_date(1))
+            ledger_licenses.grant_license(
+                s, actor, apps[1].id, number="A/B?c#d %x", valid_from=dt_date(), valid_to=dt_date(1)
+            )
     finally:
         ledger.close()
     from urllib.parse import quote

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from chipclear.ledger import Ledger, open_ledger, services, users
+from chipclear.ledger import Ledger, open_ledger, users
+from chipclear.ledger import licenses as ledger_licenses
 from chipclear.ledger.models import Base, License, User
 
 from .helpers import H20_PARTIES
@@ -137,7 +138,7 @@ def grant_h20(
     valid_to: dt.date = dt.date(2027, 8, 7),
 ) -> License:
     with ledger.session() as s:
-        app = services.apply_for_license(
+        app = ledger_licenses.apply_for_license(
             s,
             staff.analyst,
             items=["nvidia-h20"],
@@ -147,7 +148,7 @@ def grant_h20(
             application_number=f"Z{number}",
             submitted_on=dt.date(2025, 7, 15),
         )
-        return services.grant_license(
+        return ledger_licenses.grant_license(
             s,
             staff.approver,
             app.id,
@@ -166,6 +167,6 @@ def _recorded_on_the_ship_date(monkeypatch: pytest.MonkeyPatch) -> None:
     them so they are not historical entries. tests/ledger/test_historical.py uses the real clock."""
     import datetime as _dt
 
-    from chipclear.ledger import services as _services
+    from chipclear.ledger import shipments as _shipments
 
-    monkeypatch.setattr(_services, "today", lambda: _dt.date(2020, 1, 1))
+    monkeypatch.setattr(_shipments, "today", lambda: _dt.date(2020, 1, 1))

@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 from sqlalchemy import event
 from tests.ledger.helpers import h20_line, license_required
 
-from chipclear.ledger import open_ledger, services
+from chipclear.ledger import open_ledger
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.users import SystemActor
 
 
@@ -26,7 +27,7 @@ def main() -> None:
     url, n, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     pause = "--pause-before-commit" in sys.argv
     ledger = open_ledger(url, create=False)
-    services.today = lambda: h20_line(1).ship_date  # recorded on its ship date (see conftest), not historical
+    ledger_shipments.today = lambda: h20_line(1).ship_date  # recorded on its ship date (see conftest), not historical
     if pause:
 
         @event.listens_for(ledger.engine, "commit")
@@ -38,7 +39,7 @@ def main() -> None:
     shipped = held = 0
     for _ in range(n):
         with ledger.session() as s:
-            result = services.ship(s, [h20_line(1)], actor, decide=license_required)
+            result = ledger_shipments.ship(s, [h20_line(1)], actor, decide=license_required)
             status = result.lines[0].line.status
         if status == "shipped":
             shipped += 1

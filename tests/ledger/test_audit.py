@@ -10,7 +10,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Connection, text
 
-from chipclear.ledger import Ledger, audit, services
+from chipclear.ledger import Ledger, audit
+from chipclear.ledger import shipments as ledger_shipments
 
 from . import helpers
 from .conftest import Staff, grant_h20
@@ -22,9 +23,9 @@ def busy_ledger(ledger: Ledger, staff: Staff) -> Ledger:
     """Users (records 1-4), an application and a license (5-6), two shipments (7-8)."""
     grant_h20(ledger, staff, quantity=100)
     with ledger.session() as s:
-        services.ship(s, [h20_line(10)], staff.analyst, decide=helpers.license_required)
+        ledger_shipments.ship(s, [h20_line(10)], staff.analyst, decide=helpers.license_required)
     with ledger.session() as s:
-        services.ship(s, [h20_line(20)], staff.analyst, decide=helpers.license_required)
+        ledger_shipments.ship(s, [h20_line(20)], staff.analyst, decide=helpers.license_required)
     with ledger.session() as s:
         assert audit.verify(s) == audit.VerifyResult(True, 8)
     return ledger

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from chipclear.errors import Conflict
-from chipclear.ledger import Ledger, audit, backup, open_ledger, services
+from chipclear.ledger import Ledger, audit, backup, open_ledger
+from chipclear.ledger import licenses as ledger_licenses
+from chipclear.ledger import shipments as ledger_shipments
 
 from . import helpers
 from .conftest import Staff, grant_h20
@@ -17,7 +19,7 @@ from .conftest import Staff, grant_h20
 def test_backup_and_restore_roundtrip(ledger: Ledger, staff: Staff, tmp_path: Path) -> None:
     grant_h20(ledger, staff, quantity=100)
     with ledger.session() as s:
-        services.ship(s, [helpers.h20_line(30)], staff.analyst, decide=helpers.license_required)
+        ledger_shipments.ship(s, [helpers.h20_line(30)], staff.analyst, decide=helpers.license_required)
     path = tmp_path / "backup.db"
     result = backup.backup(ledger, path)
     assert result == audit.VerifyResult(True, 7)
@@ -25,17 +27,17 @@ def test_backup_and_restore_roundtrip(ledger: Ledger, staff: Staff, tmp_path: Pa
         backup.backup(ledger, path)
     # wipe the ledger's data by restoring over it, then check it works on
     with ledger.session() as s:
-        services.ship(s, [helpers.h20_line(5)], staff.analyst, decide=helpers.license_required)
+        ledger_shipments.ship(s, [helpers.h20_line(5)], staff.analyst, decide=helpers.license_required)
     with pytest.raises(Conflict, match="--replace"):
         backup.restore(ledger, path)
     assert backup.restore(ledger, path, replace=True) == audit.VerifyResult(True, 7)
     with ledger.session() as s:
-        assert services.get_license(s, staff.viewer, "D123456").quantity_used == 30  # the later 5 are gone
-        out = services.ship(s, [helpers.h20_line(10)], staff.analyst, decide=helpers.license_required)
+        assert ledger_licenses.get_license(s, staff.viewer, "D123456").quantity_used == 30  # the later 5 are gone
+        out = ledger_shipments.ship(s, [helpers.h20_line(10)], staff.analyst, decide=helpers.license_required)
         assert out.lines[0].line.id == 2 and out.lines[0].shipped  # ids continue after the restored rows
     with ledger.session() as s:
         assert audit.verify(s) == audit.VerifyResult(True, 8)
-        assert services.get_license(s, staff.viewer, "D123456").quantity_used == 40
+        assert ledger_licenses.get_license(s, staff.viewer, "D123456").quantity_used == 40
 
 
 def test_tampered_backup_is_refused(ledger: Ledger, staff: Staff, tmp_path: Path) -> None:
@@ -49,4 +51,4 @@ def test_tampered_backup_is_refused(ledger: Ledger, staff: Staff, tmp_path: Path
     with pytest.raises(Conflict, match="fails the audit check, not restored: row licenses:1 differs"):
         backup.restore(ledger, path, replace=True)
     with ledger.session() as s:
-        assert services.get_license(s, staff.viewer, "D123456").quantity_limit == 100
+        assert ledger_licenses.get_license(s, staff.viewer, "D123456").quantity_limit == 100

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from chipclear.cli import app
 from chipclear.decision import Verdict
+from chipclear.ledger import checks as ledger_checks
 from chipclear.ledger import open_ledger
-from chipclear.ledger import services as services_mod
 from chipclear.ledger.models import AuditRecord, ShipmentLine
 
 from . import helpers
@@ -27,7 +27,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("CHIPCLEAR_DATABASE_URL", url)
     monkeypatch.delenv("CHIPCLEAR_API_KEY", raising=False)
     # the determination engine is exercised by the walk-through; here a stub keeps the CLI tests fast
-    monkeypatch.setattr(services_mod, "default_decide", helpers.license_required)
+    monkeypatch.setattr(ledger_checks, "default_decide", helpers.license_required)
     keys = {}
     for name, role in (("ada", "admin"), ("ana", "analyst"), ("apo", "approver"), ("vic", "viewer")):
         result = runner.invoke(

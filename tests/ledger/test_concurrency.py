@@ -104,12 +104,12 @@ def test_killed_mid_shipment_leaves_no_partial_state(
     # the ledger keeps working: the locks died with the processes
     led = open_ledger(ledger_url)
     try:
-        from chipclear.ledger import services
+        from chipclear.ledger import shipments as ledger_shipments
 
         from .helpers import h20_line, license_required
 
         with led.session() as s:
-            out = services.ship(s, [h20_line(7)], staff.analyst, decide=license_required)
+            out = ledger_shipments.ship(s, [h20_line(7)], staff.analyst, decide=license_required)
             assert out.lines[0].line.status == "shipped"
         with led.session() as s:
             assert audit.verify(s).ok

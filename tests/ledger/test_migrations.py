@@ -10,7 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from chipclear.ledger import audit, open_ledger, services
+from chipclear.ledger import audit, open_ledger
+from chipclear.ledger import licenses as ledger_licenses
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.db import SchemaError, current_revision, head_revision, make_engine, upgrade
 from chipclear.ledger.models import Base
 from chipclear.ledger.users import SystemActor, create_user
@@ -44,7 +46,7 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
 
     with Session(engine) as s, s.begin():
         admin, _ = create_user(s, "ada", "admin")
-        app = services.apply_for_license(
+        app = ledger_licenses.apply_for_license(
             s,
             admin,
             items=["nvidia-h20"],
@@ -53,10 +55,10 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
             quantity=50,
             application_number="Z1",
         )
-        services.grant_license(
+        ledger_licenses.grant_license(
             s, admin, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
         )
-        services.ship(s, [helpers.h20_line(5)], admin, decide=helpers.license_required)
+        ledger_shipments.ship(s, [helpers.h20_line(5)], admin, decide=helpers.license_required)
     engine.dispose()
     with pytest.raises(SchemaError, match="run `chipclear db upgrade`"):
         open_ledger(db_url)
@@ -68,7 +70,7 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
         assert current_revision(ledger.engine) == "0003"
         with ledger.session() as s:
             assert audit.verify(s) == audit.VerifyResult(True, 4)
-            lic = services.get_license(s, SystemActor("v", "viewer"), "D1")
+            lic = ledger_licenses.get_license(s, SystemActor("v", "viewer"), "D1")
             assert lic.quantity_used == 5
             s.execute(text("SELECT count(*) FROM screening_reviews")).scalar_one()
     finally:

@@ -9,7 +9,10 @@ from sqlalchemy import func, select
 
 from chipclear.decision import Decision, OrderLine, Verdict
 from chipclear.errors import Conflict, InputError, NotFound, PermissionDenied
-from chipclear.ledger import Ledger, audit, services
+from chipclear.ledger import Ledger, audit
+from chipclear.ledger import checks as ledger_checks
+from chipclear.ledger import licenses as ledger_licenses
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import AuditRecord, License, LicenseUsage, ShipmentLine
 
 from . import helpers
@@ -24,29 +27,29 @@ def count(ledger: Ledger, model: type) -> int:
 
 def test_application_lifecycle_and_grant(ledger: Ledger, staff: Staff) -> None:
     with ledger.session() as s:
-        app = services.apply_for_license(
+        app = ledger_licenses.apply_for_license(
             s, staff.analyst, items=["nvidia-h20"], destinations=["cn"], parties=H20_PARTIES, quantity=500
         )
         assert app.status == "draft"
         with pytest.raises(Conflict, match="draft"):
-            services.grant_license(
+            ledger_licenses.grant_license(
                 s, staff.approver, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
             )
-        services.submit_application(
+        ledger_licenses.submit_application(
             s, staff.analyst, app.id, application_number="Z1234567", submitted_on=dt.date(2025, 7, 15)
         )
         with pytest.raises(PermissionDenied, match=r"ana \(role analyst\) may not license.write"):
-            services.grant_license(
+            ledger_licenses.grant_license(
                 s, staff.analyst, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
             )
-        lic = services.grant_license(
+        lic = ledger_licenses.grant_license(
             s, staff.approver, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
         )
-        unlimited = services.apply_for_license(
+        unlimited = ledger_licenses.apply_for_license(
             s, staff.analyst, items=["nvidia-h20"], destinations=["CN"], parties=H20_PARTIES, application_number="Z2"
         )
         with pytest.raises(InputError, match="needs a quantity or a value limit"):
-            services.grant_license(
+            ledger_licenses.grant_license(
                 s,
                 staff.approver,
                 unlimited.id,
@@ -56,9 +59,9 @@ def test_application_lifecycle_and_grant(ledger: Ledger, staff: Staff) -> None:
             )
         assert (lic.quantity_limit, lic.destinations, app.status) == (500, ["CN"], "granted")
         with pytest.raises(Conflict, match="already granted"):
-            services.close_application(s, staff.approver, app.id, "denied", reason="too late")
+            ledger_licenses.close_application(s, staff.approver, app.id, "denied", reason="too late")
     with ledger.session() as s:
-        other = services.apply_for_license(
+        other = ledger_licenses.apply_for_license(
             s,
             staff.analyst,
             items=["nvidia-h20"],
@@ -67,7 +70,7 @@ def test_application_lifecycle_and_grant(ledger: Ledger, staff: Staff) -> None:
             application_number="Z7654321",
         )
         assert other.status == "submitted"
-        services.close_application(s, staff.approver, other.id, "denied", reason="policy of denial")
+        ledger_licenses.close_application(s, staff.approver, other.id, "denied", reason="policy of denial")
         assert other.status == "denied"
         actions = list(s.execute(select(AuditRecord.action).order_by(AuditRecord.seq)).scalars())
     assert actions[-6:] == [
@@ -83,39 +86,39 @@ def test_application_lifecycle_and_grant(ledger: Ledger, staff: Staff) -> None:
 def test_check_line_is_ledger_aware_and_audited(ledger: Ledger, staff: Staff) -> None:
     line = h20_line(100)
     with ledger.session() as s:
-        before = services.check_line(s, line, staff.analyst, decide=helpers.license_required)
+        before = ledger_checks.check_line(s, line, staff.analyst, decide=helpers.license_required)
     assert before.verdict == Verdict.LICENSE_REQUIRED
     assert "no license on file" in before.reasons[-1].detail
     grant_h20(ledger, staff, quantity=1000)
     with ledger.session() as s:
-        after = services.check_line(s, line, staff.analyst, decide=helpers.license_required)
+        after = ledger_checks.check_line(s, line, staff.analyst, decide=helpers.license_required)
         assert after.verdict == Verdict.LICENSED
         assert after.license is not None and after.license["number"] == "D123456"
         assert after.actor == "ana"
         last = s.execute(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).scalar_one()
         assert last.action == "check" and '"verdict":"LICENSED"' in last.payload
     with ledger.session() as s, pytest.raises(PermissionDenied):
-        services.check_line(s, line, staff.viewer, decide=helpers.license_required)
+        ledger_checks.check_line(s, line, staff.viewer, decide=helpers.license_required)
 
 
 def test_partial_shipments_then_refused_overshipment(ledger: Ledger, staff: Staff) -> None:
     grant_h20(ledger, staff, quantity=1000)
     for qty in (400, 500):
         with ledger.session() as s:
-            result = services.ship(s, [h20_line(qty)], staff.analyst, decide=helpers.license_required)
+            result = ledger_shipments.ship(s, [h20_line(qty)], staff.analyst, decide=helpers.license_required)
             assert [ln.line.status for ln in result.lines] == ["shipped"]
             assert result.lines[0].license_number == "D123456"
     with ledger.session() as s:
-        result = services.ship(s, [h20_line(101)], staff.analyst, decide=helpers.license_required)
+        result = ledger_shipments.ship(s, [h20_line(101)], staff.analyst, decide=helpers.license_required)
         held = result.lines[0]
         assert held.line.status == "held" and held.decision.verdict == Verdict.LICENSE_REQUIRED
         assert "quantity 101 exceeds the 100 left" in held.decision.reasons[-1].detail
     with ledger.session() as s:
-        lic = services.get_license(s, staff.viewer, "D123456")
-        assert (lic.quantity_used, services.license_json(lic)["quantity_left"]) == (900, 100)
-        assert [u.quantity for u in services.license_usage(s, staff.viewer, lic)] == [400, 500]
+        lic = ledger_licenses.get_license(s, staff.viewer, "D123456")
+        assert (lic.quantity_used, ledger_licenses.license_json(lic)["quantity_left"]) == (900, 100)
+        assert [u.quantity for u in ledger_licenses.license_usage(s, staff.viewer, lic)] == [400, 500]
         # an approver cannot release the over-shipment: no license covers it
-        out = services.release_hold(
+        out = ledger_shipments.release_hold(
             s, staff.approver, held.line.id, reason="customer insists", decide=helpers.license_required
         )
         assert out.refused is not None and "needs a covering license" in out.refused
@@ -126,17 +129,19 @@ def test_partial_shipments_then_refused_overshipment(ledger: Ledger, staff: Staf
 
 def test_release_rules(ledger: Ledger, staff: Staff) -> None:
     with ledger.session() as s:
-        held = services.ship(s, [h20_line(10)], staff.analyst, decide=helpers.hold).lines[0].line.id
-        banned = services.ship(s, [h20_line(10)], staff.analyst, decide=helpers.prohibited).lines[0].line.id
-        needs = services.ship(s, [h20_line(10)], staff.analyst, decide=helpers.license_required).lines[0].line.id
+        held = ledger_shipments.ship(s, [h20_line(10)], staff.analyst, decide=helpers.hold).lines[0].line.id
+        banned = ledger_shipments.ship(s, [h20_line(10)], staff.analyst, decide=helpers.prohibited).lines[0].line.id
+        needs = (
+            ledger_shipments.ship(s, [h20_line(10)], staff.analyst, decide=helpers.license_required).lines[0].line.id
+        )
     with ledger.session() as s:
-        assert [h.id for h in services.list_holds(s, staff.viewer)] == [held, banned, needs]
+        assert [h.id for h in ledger_shipments.list_holds(s, staff.viewer)] == [held, banned, needs]
 
-    def present(_s: object, done: services.ShippedLine) -> tuple[object, ...]:
+    def present(_s: object, done: ledger_shipments.ShippedLine) -> tuple[object, ...]:
         return done.line.status, done.line.released_by, done.license_number, done.decision.verdict
 
-    def release(line_id: int, reason: str, decide: services.Decide, actor: object = staff.approver) -> object:
-        return services.release_line(ledger.session, actor, line_id, present, reason=reason, decide=decide)  # type: ignore[arg-type]
+    def release(line_id: int, reason: str, decide: ledger_checks.Decide, actor: object = staff.approver) -> object:
+        return ledger_shipments.release_line(ledger.session, actor, line_id, present, reason=reason, decide=decide)  # type: ignore[arg-type]
 
     n_audit = count(ledger, AuditRecord)
     with pytest.raises(PermissionDenied):
@@ -155,7 +160,7 @@ def test_release_rules(ledger: Ledger, staff: Staff) -> None:
     grant_h20(ledger, staff, quantity=10)
     assert release(needs, "license granted", helpers.license_required) == ("released", "apo", "D123456", "LICENSED")
     with ledger.session() as s:
-        lic = services.get_license(s, staff.viewer, "D123456")
+        lic = ledger_licenses.get_license(s, staff.viewer, "D123456")
         assert lic.quantity_used == 10
     with pytest.raises(Conflict, match="released, not held"):
         release(needs, "again", helpers.license_required)
@@ -166,8 +171,8 @@ def test_release_rules(ledger: Ledger, staff: Staff) -> None:
         assert len(list(refused)) == 5
     assert count(ledger, AuditRecord) > n_audit
     with ledger.session() as s:
-        services.cancel_line(s, staff.approver, banned, reason="order withdrawn")
-        assert services.list_holds(s, staff.viewer) == []
+        ledger_shipments.cancel_line(s, staff.approver, banned, reason="order withdrawn")
+        assert ledger_shipments.list_holds(s, staff.viewer) == []
         assert audit.verify(s).ok
 
 
@@ -176,15 +181,15 @@ def test_bad_input_writes_nothing(ledger: Ledger, staff: Staff) -> None:
     n_audit, n_lines = count(ledger, AuditRecord), count(ledger, ShipmentLine)
     good, bad = h20_line(1), h20_line(1).model_copy(update={"quantity": 0})
     with ledger.session() as s, pytest.raises(InputError, match="line 2: quantity"):
-        services.ship(s, [good, bad], staff.analyst, decide=helpers.license_required)
+        ledger_shipments.ship(s, [good, bad], staff.analyst, decide=helpers.license_required)
     with ledger.session() as s, pytest.raises(NotFound):
-        services.ship(s, [good], staff.analyst, decide=helpers.license_required, license_number="NOPE")
+        ledger_shipments.ship(s, [good], staff.analyst, decide=helpers.license_required, license_number="NOPE")
 
     def explode(line: object, as_of: object) -> object:
         raise RuntimeError("engine failure")
 
     with ledger.session() as s, pytest.raises(RuntimeError):
-        services.ship(s, [good], staff.analyst, decide=explode)  # type: ignore[arg-type]
+        ledger_shipments.ship(s, [good], staff.analyst, decide=explode)  # type: ignore[arg-type]
     assert (count(ledger, AuditRecord), count(ledger, ShipmentLine)) == (n_audit, n_lines)
     assert count(ledger, LicenseUsage) == 0
     with ledger.session() as s:
@@ -194,12 +199,12 @@ def test_bad_input_writes_nothing(ledger: Ledger, staff: Staff) -> None:
 def test_multi_line_shipment_is_one_transaction(ledger: Ledger, staff: Staff) -> None:
     grant_h20(ledger, staff, quantity=10)
     with ledger.session() as s:
-        result = services.ship(
+        result = ledger_shipments.ship(
             s, [h20_line(6), h20_line(4), h20_line(1)], staff.analyst, decide=helpers.license_required
         )
         assert [ln.line.status for ln in result.lines] == ["shipped", "shipped", "held"]
     with ledger.session() as s:
-        assert services.get_license(s, staff.viewer, "D123456").quantity_used == 10
+        assert ledger_licenses.get_license(s, staff.viewer, "D123456").quantity_used == 10
         assert audit.verify(s).ok
 
 
@@ -212,8 +217,8 @@ def test_shipping_records_parties_with_screening_status(ledger: Ledger, staff: S
         return d.model_copy(update={"screening": hits, "list_version": "csl-2025-05-01"})
 
     with ledger.session() as s:
-        services.ship(s, [h20_line(1)], staff.analyst, decide=screened)
-        services.ship(s, [h20_line(1)], staff.analyst, decide=screened)
+        ledger_shipments.ship(s, [h20_line(1)], staff.analyst, decide=screened)
+        ledger_shipments.ship(s, [h20_line(1)], staff.analyst, decide=screened)
     with ledger.session() as s:
         rows = {r.name: r for r in s.execute(select(PartyRecord)).scalars()}
         assert len(rows) == 2  # the second shipment reuses the rows
@@ -229,15 +234,15 @@ def test_shipping_records_parties_with_screening_status(ledger: Ledger, staff: S
 def test_revoked_or_suspended_license_covers_nothing(ledger: Ledger, staff: Staff) -> None:
     grant_h20(ledger, staff, quantity=100)
     with ledger.session() as s:
-        services.change_license_status(s, staff.approver, "D123456", "suspended", reason="agency letter")
-        out = services.ship(s, [h20_line(1)], staff.analyst, decide=helpers.license_required)
+        ledger_licenses.change_license_status(s, staff.approver, "D123456", "suspended", reason="agency letter")
+        out = ledger_shipments.ship(s, [h20_line(1)], staff.analyst, decide=helpers.license_required)
         assert out.lines[0].line.status == "held"
         assert out.lines[0].decision.reasons[-1].detail == "no license on file for this line"  # only active count
-        services.change_license_status(s, staff.approver, "D123456", "active", reason="reinstated")
-        assert services.ship(s, [h20_line(1)], staff.analyst, decide=helpers.license_required).lines[0].shipped
+        ledger_licenses.change_license_status(s, staff.approver, "D123456", "active", reason="reinstated")
+        assert ledger_shipments.ship(s, [h20_line(1)], staff.analyst, decide=helpers.license_required).lines[0].shipped
         with pytest.raises(PermissionDenied):
-            services.change_license_status(s, staff.analyst, "D123456", "revoked", reason="x")
-        services.change_license_status(s, staff.approver, "D123456", "revoked", reason="revoked by the agency")
+            ledger_licenses.change_license_status(s, staff.analyst, "D123456", "revoked", reason="x")
+        ledger_licenses.change_license_status(s, staff.approver, "D123456", "revoked", reason="revoked by the agency")
         with pytest.raises(Conflict, match="cannot change status"):
-            services.change_license_status(s, staff.approver, "D123456", "active", reason="oops")
+            ledger_licenses.change_license_status(s, staff.approver, "D123456", "active", reason="oops")
         assert audit.verify(s).ok

@@ -24,7 +24,11 @@ from chipclear.api import create_app
 from chipclear.cli import app as cli_app
 from chipclear.decision import OrderLine, Party
 from chipclear.errors import Conflict
-from chipclear.ledger import Ledger, open_ledger, services
+from chipclear.ledger import Ledger, open_ledger
+from chipclear.ledger import checks as ledger_checks
+from chipclear.ledger import licenses as ledger_licenses
+from chipclear.ledger import parties as ledger_parties
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import AuditRecord, License, LicenseUsage, ShipmentLine
 
 from .conftest import Staff
@@ -57,7 +61,7 @@ lines = st.builds(
 def _grant(ledger: Ledger, staff: Staff, line: OrderLine, quantity: int, n: int) -> None:
     with ledger.session() as s:
         party = line.parties[0]
-        app = services.apply_for_license(
+        app = ledger_licenses.apply_for_license(
             s,
             staff.analyst,
             items=[line.item],
@@ -67,7 +71,7 @@ def _grant(ledger: Ledger, staff: Staff, line: OrderLine, quantity: int, n: int)
             application_number=f"ZINV{n}",
             submitted_on=dt.date(2024, 1, 1),
         )
-        services.grant_license(
+        ledger_licenses.grant_license(
             s, staff.approver, app.id, number=f"DINV{n}", valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2027, 1, 1)
         )
 
@@ -116,7 +120,7 @@ _counter = [0]
 def _ship(w: World, door: str, order: list[OrderLine]) -> list[tuple[int, str, dict[str, Any]]]:
     """Ship through one door; (line id, status, decision JSON) of each line."""
     if door == "services":
-        return services.ship_lines(
+        return ledger_shipments.ship_lines(
             w.ledger.session,
             w.staff.analyst,
             order,
@@ -143,17 +147,17 @@ def _env(w: World) -> dict[str, str]:
     return {"CHIPCLEAR_DATABASE_URL": w.url, "CHIPCLEAR_API_KEY": ""}
 
 
-def _release(w: World, door: str, line_id: int, reviews: list[services.ReviewAnswer]) -> None:
+def _release(w: World, door: str, line_id: int, reviews: list[ledger_shipments.ReviewAnswer]) -> None:
     reason = "invariant test"
     if door == "services":
         with contextlib.suppress(Conflict):
-            services.release_line(
+            ledger_shipments.release_line(
                 w.ledger.session,
                 w.staff.approver,
                 line_id,
                 lambda _s, _d: None,
                 reason=reason,
-                answers=services.ReleaseAnswers(reviews, {}),
+                answers=ledger_shipments.ReleaseAnswers(reviews, {}),
             )
     elif door == "api":
         body = {
@@ -189,7 +193,7 @@ def test_nothing_ships_without_authority(
             continue
         hits = [h for h in decision["screening"] if h.get("entry_id") and not h.get("suppressed_by")]
         reviews = [
-            services.ReviewAnswer(h["party"], h["entry_id"], "", a, "reviewed in the invariant test")
+            ledger_shipments.ReviewAnswer(h["party"], h["entry_id"], "", a, "reviewed in the invariant test")
             for h, a in zip(hits, answers, strict=False)
             if a is not None
         ]
@@ -207,25 +211,27 @@ def test_h100_to_huawei_release_is_refused(tmp_path: Path) -> None:
         ship_date=dt.date(2025, 5, 1),
         parties=[Party(name="Huawei Technologies Co., Ltd.", role="end_user", country="CN")],
     )
-    out = services.ship_lines(
+    out = ledger_shipments.ship_lines(
         ledger.session, staff.analyst, [line], lambda _s, r: [(x.line.id, x.line.status, x.decision) for x in r.lines]
     )
     line_id, status, decision = out[0]
     assert status == "held" and decision.verdict.value == "LICENSE_REQUIRED"
     # even with every possible match cleared, the exact Entity List matches keep the license requirement
     hits = [h for h in decision.screening if h["determination"] != "match"]
-    reviews = [services.ReviewAnswer(h["party"], h["entry_id"], "", "not_a_match", "other company") for h in hits]
+    reviews = [
+        ledger_shipments.ReviewAnswer(h["party"], h["entry_id"], "", "not_a_match", "other company") for h in hits
+    ]
     with pytest.raises(Conflict, match="needs a covering license"):
-        services.release_line(
+        ledger_shipments.release_line(
             ledger.session,
             staff.approver,
             line_id,
             lambda _s, _d: None,
             reason="override",
-            answers=services.ReleaseAnswers(reviews, {}),
+            answers=ledger_shipments.ReleaseAnswers(reviews, {}),
         )
     with ledger.session() as s:
-        sl = services.get_line(s, staff.viewer, line_id)
+        sl = ledger_shipments.get_line(s, staff.viewer, line_id)
         assert sl.status == "held" and sl.verdict == "LICENSE_REQUIRED"
         # the reviewed possible matches are no longer open questions in the re-decision
         assert not any("review of possible match" in m for m in sl.decision["missing"])
@@ -247,11 +253,11 @@ def test_a_long_decision_holds_no_write_lock(tmp_path: Path) -> None:
     def slow(line: OrderLine, as_of: dt.date | None) -> Any:
         started.set()
         time.sleep(1.5)
-        return services.default_decide(line, as_of)
+        return ledger_checks.default_decide(line, as_of)
 
     line = OrderLine(item="L20", quantity=1, destination="DE", ship_date=dt.date(2025, 5, 1))
     worker = threading.Thread(
-        target=services.ship_lines,
+        target=ledger_shipments.ship_lines,
         args=(ledger.session, staff.analyst, [line], lambda _s, _r: None),
         kwargs={"decide": slow},
     )
@@ -259,7 +265,7 @@ def test_a_long_decision_holds_no_write_lock(tmp_path: Path) -> None:
     assert started.wait(5)
     t0 = time.monotonic()
     with ledger.session() as s:  # BEGIN IMMEDIATE: would wait for the shipment if it held the write lock
-        services.upsert_party(s, Party(name="Example Trading GmbH", role="end_user", country="DE"), staff.analyst)
+        ledger_parties.upsert_party(s, Party(name="Example Trading GmbH", role="end_user", country="DE"), staff.analyst)
     assert time.monotonic() - t0 < 1.0
     worker.join(10)
     check_invariant(ledger)

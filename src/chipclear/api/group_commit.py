@@ -34,7 +34,7 @@ from chipclear.api.deps import LedgerHolder
 from chipclear.api.errors import NotAvailable
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.compiled import DecisionTable
-from chipclear.ledger import services
+from chipclear.ledger import checks as ledger_checks
 from chipclear.ledger.reviews import review_snapshot, reviews_version
 from chipclear.ledger.sessions import signed_in_user
 from chipclear.ledger.users import SystemActor, authenticate
@@ -79,7 +79,7 @@ class Decider:
         ``cached_only``: raise ``NotCached`` rather than screen a party whose answer is not cached."""
         reviews = reviews or self.reviews
         on = as_of or line.ship_date
-        services.check_coverage(on)
+        ledger_checks.check_coverage(on)
         screener = self.screening.bound(self.screener(), reviews.snapshot, reviews.version, cached_only=cached_only)
         try:
             return DecisionTable.for_current().decide(line, on, screener=screener, reviews=reviews.snapshot)
@@ -217,7 +217,7 @@ class GroupCommit:
         try:
             with self.holder.get().session() as session:
                 reviews = self.decider.refresh(session)
-                ctx = services.check_context(session)
+                ctx = ledger_checks.check_context(session)
                 users: dict[tuple[str, bool], Any] = {}
                 for item in batch:
                     try:
@@ -234,7 +234,7 @@ class GroupCommit:
                         if item.reviews_version != reviews.version:  # decided before a review: decide again
                             decision = self.decider.decide(item.line, item.as_of, reviews)
                         actor = SystemActor(user.name, user.role)
-                        item.result = services.record_check(item.line, decision, actor, ctx)
+                        item.result = ledger_checks.record_check(item.line, decision, actor, ctx)
                     except Exception as exc:  # this check only: it added nothing to the chain
                         item.error = exc
                 ctx.chain.write(session)

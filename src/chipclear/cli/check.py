@@ -247,11 +247,11 @@ def register(app: typer.Typer) -> None:
         if key:
             # The same service as the API's /check: licenses on file apply and the check is audited.
             from chipclear.cli._ledger import _run
-            from chipclear.ledger import services
+            from chipclear.ledger import checks as ledger_checks
 
             decision = _run(
                 key,
-                lambda s, actor: services.check_line(
+                lambda s, actor: ledger_checks.check_line(
                     s, line, actor, decide=lambda ln, on: determine(ln, on, layer=lay, screener=screener, models=models)
                 ),
             )

@@ -25,7 +25,7 @@ from chipclear.cli._ledger import (
     _run,
     _say,
 )
-from chipclear.ledger import services
+from chipclear.ledger import licenses as ledger_licenses
 from chipclear.ledger.models import License, User
 from chipclear.ledger.views import application_json, usage_json
 
@@ -56,7 +56,7 @@ def license_apply(
     submitted = parse_date(submitted_on, field="submitted_on") if submitted_on else None
 
     def work(s: Session, actor: User) -> dict[str, Any]:
-        app = services.apply_for_license(
+        app = ledger_licenses.apply_for_license(
             s,
             actor,
             items=item,
@@ -90,7 +90,7 @@ def license_submit(
     day = parse_date(submitted_on, field="submitted_on")
     app = _run(
         api_key,
-        lambda s, a: services.submit_application(
+        lambda s, a: ledger_licenses.submit_application(
             s, a, application_id, application_number=application_number, submitted_on=day
         ),
     )
@@ -122,7 +122,7 @@ def license_grant(
     day = parse_date(decided_on, field="decided_on")
 
     def work(s: Session, actor: User) -> dict[str, Any]:
-        lic = services.grant_license(
+        lic = ledger_licenses.grant_license(
             s,
             actor,
             application_id,
@@ -136,7 +136,7 @@ def license_grant(
             conditions=conditions,
             decided_on=day,
         )
-        return services.license_json(lic)
+        return ledger_licenses.license_json(lic)
 
     out = _run(api_key, work)
     if as_json:
@@ -149,7 +149,8 @@ def license_grant(
 def _close(status: str, application_id: int, reason: str, decided_on: str | None, api_key: str | None) -> None:
     day = parse_date(decided_on, field="decided_on")
     app = _run(
-        api_key, lambda s, a: services.close_application(s, a, application_id, status, reason=reason, decided_on=day)
+        api_key,
+        lambda s, a: ledger_licenses.close_application(s, a, application_id, status, reason=reason, decided_on=day),
     )
     _say(f"application {app.id}: {app.status}")
 
@@ -193,7 +194,7 @@ def license_revoke(
 ) -> None:
     """Record that the agency revoked or suspended a license, or reinstated it (approver)."""
     status = "active" if reinstate else "suspended" if suspend else "revoked"
-    lic = _run(api_key, lambda s, a: services.change_license_status(s, a, number, status, reason=reason))
+    lic = _run(api_key, lambda s, a: ledger_licenses.change_license_status(s, a, number, status, reason=reason))
     _say(f"license {lic.number}: {lic.status}")
 
 
@@ -206,7 +207,7 @@ def license_list(
 ) -> None:
     """Licenses on file (or applications), with what is left."""
     if applications:
-        apps = _run(api_key, lambda s, a: [application_json(x) for x in services.list_applications(s, a)])
+        apps = _run(api_key, lambda s, a: [application_json(x) for x in ledger_licenses.list_applications(s, a)])
         if as_json:
             print_json(apps)
             return
@@ -226,7 +227,7 @@ def license_list(
             )
         console.print(table)
         return
-    lics = _run(api_key, lambda s, a: [services.license_json(x) for x in services.list_licenses(s, a)])
+    lics = _run(api_key, lambda s, a: [ledger_licenses.license_json(x) for x in ledger_licenses.list_licenses(s, a)])
     if as_json:
         print_json(lics)
         return
@@ -257,9 +258,9 @@ def license_show(
     """One license: its terms, what is left, and its usage ledger."""
 
     def work(s: Session, actor: User) -> dict[str, Any]:
-        lic: License = services.get_license(s, actor, number)
-        out = services.license_json(lic)
-        out["usage"] = [usage_json(u) for u in services.license_usage(s, actor, lic)]
+        lic: License = ledger_licenses.get_license(s, actor, number)
+        out = ledger_licenses.license_json(lic)
+        out["usage"] = [usage_json(u) for u in ledger_licenses.license_usage(s, actor, lic)]
         return out
 
     out = _run(api_key, work)

@@ -30,7 +30,7 @@ from chipclear.cli._ledger import (
 from chipclear.datafiles import safe_load
 from chipclear.decision import OrderLine
 from chipclear.errors import InputError
-from chipclear.ledger import services
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import ShipmentLine, User
 
 hold_app = typer.Typer(name="hold", help="Held shipment lines: list, release (approver), cancel.", no_args_is_help=True)
@@ -64,7 +64,7 @@ def _read_lines(path: Path) -> list[OrderLine]:
     return lines
 
 
-def _line_text(sl: ShipmentLine, shipped: services.ShippedLine) -> str:
+def _line_text(sl: ShipmentLine, shipped: ledger_shipments.ShippedLine) -> str:
     head = f"line {sl.id}: {sl.quantity} x {sl.item} to {sl.destination} on {sl.ship_date}"
     d = shipped.decision
     if sl.status in ("shipped", "released"):
@@ -118,7 +118,7 @@ def ship_command(
             )
         ]
 
-    def present(s: Session, result: services.ShipmentResult) -> list[tuple[str, dict[str, Any]]]:
+    def present(s: Session, result: ledger_shipments.ShipmentResult) -> list[tuple[str, dict[str, Any]]]:
         return [
             (
                 _line_text(x.line, x),
@@ -137,7 +137,7 @@ def ship_command(
     with _ledger() as ledger:
         with ledger.session() as s:
             actor = _actor(s, api_key)
-        out = services.ship_lines(
+        out = ledger_shipments.ship_lines(
             ledger.session, actor, lines, present, reference=order_id, license_number=license_number
         )
     if as_json:
@@ -165,7 +165,7 @@ def hold_list(api_key: KeyOpt = None, as_json: JsonOpt = False) -> None:
                 "verdict": h.verdict,
                 "why": (h.decision.get("missing") or [r["detail"] for r in h.decision.get("reasons", [])[-1:]]),
             }
-            for h in services.list_holds(s, actor)
+            for h in ledger_shipments.list_holds(s, actor)
         ]
 
     holds = _run(api_key, work)
@@ -182,14 +182,16 @@ def hold_list(api_key: KeyOpt = None, as_json: JsonOpt = False) -> None:
         )
 
 
-def _answers(not_a_match: list[str], match: list[str], facts: list[str], reason: str) -> services.ReleaseAnswers:
+def _answers(
+    not_a_match: list[str], match: list[str], facts: list[str], reason: str
+) -> ledger_shipments.ReleaseAnswers:
     reviews = []
     for decision, specs in (("not_a_match", not_a_match), ("match", match)):
         for spec in specs:
             party, _, entry = spec.rpartition("::")
             if not entry.strip():
                 raise InputError(f"--{decision.replace('_', '-')}: give ENTRY_ID or PARTY::ENTRY_ID", field=decision)
-            reviews.append(services.ReviewAnswer(party.strip(), entry.strip(), "", decision, reason))
+            reviews.append(ledger_shipments.ReviewAnswer(party.strip(), entry.strip(), "", decision, reason))
     given: dict[str, Any] = {}
     for spec in facts:
         path, sep, raw = spec.partition("=")
@@ -204,7 +206,7 @@ def _answers(not_a_match: list[str], match: list[str], facts: list[str], reason:
         for key in keys[:-1]:
             node = node.setdefault(key, {})
         node[keys[-1]] = value
-    return services.ReleaseAnswers(reviews, given)
+    return ledger_shipments.ReleaseAnswers(reviews, given)
 
 
 @hold_app.command("release")
@@ -237,7 +239,7 @@ def hold_release(
     day = parse_date(ship_date, field="ship_date") if ship_date else None
     answers = _answers(not_a_match or [], match or [], fact or [], reason)
 
-    def present(s: Session, x: services.ShippedLine) -> tuple[str, dict[str, Any]]:
+    def present(s: Session, x: ledger_shipments.ShippedLine) -> tuple[str, dict[str, Any]]:
         return _line_text(x.line, x), {
             "line_id": x.line.id,
             "status": x.line.status,
@@ -248,7 +250,7 @@ def hold_release(
     with _ledger() as ledger:
         with ledger.session() as s:
             actor = _actor(s, api_key)
-        text, out = services.release_line(
+        text, out = ledger_shipments.release_line(
             ledger.session,
             actor,
             line_id,
@@ -270,7 +272,7 @@ def hold_cancel(
     line_id: Annotated[int, typer.Argument(help="Shipment line id")], reason: ReasonOpt, api_key: KeyOpt = None
 ) -> None:
     """Cancel a held line (approver)."""
-    sl = _run(api_key, lambda s, a: services.cancel_line(s, a, line_id, reason=reason))
+    sl = _run(api_key, lambda s, a: ledger_shipments.cancel_line(s, a, line_id, reason=reason))
     _say(f"line {sl.id}: cancelled")
 
 

@@ -3,12 +3,15 @@ log, on SQLite (default) or PostgreSQL.
 
 Typical use::
 
-    from chipclear.ledger import open_ledger, services, users
+    from chipclear.ledger import checks, open_ledger, users
 
     ledger = open_ledger()                      # settings' database, migrated on first use
     with ledger.session() as s:                 # one transaction
         actor = users.authenticate(s, api_key)
-        decision = services.check_line(s, line, actor)
+        decision = checks.check_line(s, line, actor)
+
+One module per group: ``checks`` (ledger-aware checks), ``licenses`` (applications and licenses), ``shipments``
+(shipments, holds, releases), ``parties`` (the parties table).
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from typing import Any
 # review store) does not load the services and the determination engine.
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     "audit": ("chipclear.ledger.audit", None),
-    "services": ("chipclear.ledger.services", None),
+    "checks": ("chipclear.ledger.checks", None),
+    "licenses": ("chipclear.ledger.licenses", None),
+    "parties": ("chipclear.ledger.parties", None),
+    "shipments": ("chipclear.ledger.shipments", None),
     "users": ("chipclear.ledger.users", None),
     "LicenseTerms": ("chipclear.ledger.coverage", "LicenseTerms"),
     "apply_coverage": ("chipclear.ledger.coverage", "apply_coverage"),
@@ -28,9 +34,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "Ledger": ("chipclear.ledger.db", "Ledger"),
     "open_ledger": ("chipclear.ledger.db", "open_ledger"),
     "Role": ("chipclear.ledger.roles", "Role"),
-    "check_line": ("chipclear.ledger.services", "check_line"),
-    "release_hold": ("chipclear.ledger.services", "release_hold"),
-    "ship": ("chipclear.ledger.services", "ship"),
+    "check_line": ("chipclear.ledger.checks", "check_line"),
+    "release_hold": ("chipclear.ledger.shipments", "release_hold"),
+    "ship": ("chipclear.ledger.shipments", "ship"),
     "authenticate": ("chipclear.ledger.users", "authenticate"),
     "create_user": ("chipclear.ledger.users", "create_user"),
 }
@@ -54,11 +60,14 @@ __all__ = [
     "audit",
     "authenticate",
     "check_line",
+    "checks",
     "create_user",
     "find_covering_license",
+    "licenses",
     "open_ledger",
+    "parties",
     "release_hold",
-    "services",
     "ship",
+    "shipments",
     "users",
 ]

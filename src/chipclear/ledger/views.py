@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from chipclear.errors import NotFound
 from chipclear.ledger.models import LicenseApplication, LicenseUsage, Shipment, ShipmentLine, User
 from chipclear.ledger.roles import require
-from chipclear.ledger.services import ShipmentResult, ShippedLine
+from chipclear.ledger.shipments import ShipmentResult, ShippedLine
 from chipclear.ledger.users import Actor
 
 

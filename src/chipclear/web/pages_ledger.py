@@ -13,7 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from chipclear.errors import ChipclearError, InputError
-from chipclear.ledger import audit, services
+from chipclear.ledger import audit
+from chipclear.ledger import licenses as ledger_licenses
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import AuditRecord
 from chipclear.ledger.reviews import review_snapshot
 from chipclear.ledger.roles import allowed
@@ -60,8 +62,11 @@ def license_view(lic: dict[str, Any], today: dt.date) -> dict[str, Any]:
 def licenses(request: Request) -> HTMLResponse:
     today = dt.date.today()
     with console_tx(request) as tx:
-        lics = [license_view(services.license_json(x), today) for x in services.list_licenses(tx.session, tx.actor)]
-        apps = [application_json(a) for a in services.list_applications(tx.session, tx.actor)]
+        lics = [
+            license_view(ledger_licenses.license_json(x), today)
+            for x in ledger_licenses.list_licenses(tx.session, tx.actor)
+        ]
+        apps = [application_json(a) for a in ledger_licenses.list_applications(tx.session, tx.actor)]
     warnings = [x for x in lics if x["expiry"][0] in ("error", "warn") and x["status"] == "active"]
     return page(
         request,
@@ -85,11 +90,11 @@ def _application_action(request: Request, action: str, app_id: int, form: dict[s
         with console_tx(request) as tx:
             holder.append(tx)
             if action == "submit":
-                services.submit_application(
+                ledger_licenses.submit_application(
                     tx.session, tx.actor, app_id, application_number=form["application_number"].strip()
                 )
             elif action == "grant":
-                services.grant_license(
+                ledger_licenses.grant_license(
                     tx.session,
                     tx.actor,
                     app_id,
@@ -99,7 +104,7 @@ def _application_action(request: Request, action: str, app_id: int, form: dict[s
                     quantity_limit=_form_int(form.get("quantity_limit", ""), "quantity_limit"),
                 )
             else:
-                services.close_application(tx.session, tx.actor, app_id, "denied", reason=form["reason"])
+                ledger_licenses.close_application(tx.session, tx.actor, app_id, "denied", reason=form["reason"])
     except ChipclearError as exc:
         return message(
             request,
@@ -156,11 +161,11 @@ def license_page(request: Request, number: str) -> HTMLResponse:
     today = dt.date.today()
     with console_tx(request) as tx:
         try:
-            lic = services.get_license(tx.session, tx.actor, number)
+            lic = ledger_licenses.get_license(tx.session, tx.actor, number)
         except ChipclearError as exc:
             return message(request, tx, "License", exc.message, status_code=exc.http_status, back="/licenses")
-        view = license_view(services.license_json(lic), today)
-        usage = [usage_json(u) for u in services.license_usage(tx.session, tx.actor, lic)]
+        view = license_view(ledger_licenses.license_json(lic), today)
+        usage = [usage_json(u) for u in ledger_licenses.license_usage(tx.session, tx.actor, lic)]
     running = 0
     for u in usage:
         running += u["quantity"]
@@ -208,7 +213,7 @@ def open_questions(line: dict[str, Any], reviews: ReviewSnapshot) -> None:
 @router.get("/holds", response_class=HTMLResponse)
 def holds(request: Request) -> HTMLResponse:
     with console_tx(request) as tx:
-        lines = [line_json(sl) for sl in services.list_holds(tx.session, tx.actor)]
+        lines = [line_json(sl) for sl in ledger_shipments.list_holds(tx.session, tx.actor)]
         reviews = review_snapshot(tx.session)
     for ln in lines:
         open_questions(ln, reviews)
@@ -229,7 +234,7 @@ def _hold_action(
     action: str,
     reason: str,
     license_number: str,
-    answers: services.ReleaseAnswers | None = None,
+    answers: ledger_shipments.ReleaseAnswers | None = None,
 ) -> Response:
     same_origin(request)
     holder: list[Any] = []
@@ -237,10 +242,10 @@ def _hold_action(
         with console_tx(request) as tx:
             holder.append(tx)
             if action != "release":
-                services.cancel_line(tx.session, tx.actor, line_id, reason=reason)
+                ledger_shipments.cancel_line(tx.session, tx.actor, line_id, reason=reason)
         if action == "release":
             # Decided again with the approver's answers outside any lock; refusals are audited and raised.
-            services.release_line(
+            ledger_shipments.release_line(
                 request.app.state.ledger.transaction,
                 holder[0].actor,
                 line_id,
@@ -270,8 +275,8 @@ async def release(request: Request, line_id: int) -> Response:
         # review::PARTY::ENTRY_ID = match | not_a_match (left empty: not answered)
         if key.startswith("review::") and str(value) in ("match", "not_a_match"):
             party, _, entry = key[len("review::") :].rpartition("::")
-            reviews.append(services.ReviewAnswer(party, entry, "", str(value), reason))
-    answers = services.ReleaseAnswers(reviews, {})
+            reviews.append(ledger_shipments.ReviewAnswer(party, entry, "", str(value), reason))
+    answers = ledger_shipments.ReleaseAnswers(reviews, {})
     license_number = str(form.get("license_number") or "")
     return await run_in_threadpool(_hold_action, request, line_id, "release", reason, license_number, answers)
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from chipclear.api.deps import Tx, ledger_of
 from chipclear.errors import ChipclearError
-from chipclear.ledger import services
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.roles import allowed
 from chipclear.ledger.screening import ReviewRequest, ScreenRequest, record_review, screen_one
 from chipclear.ledger.users import SystemActor
@@ -45,7 +45,7 @@ def _held_parties(tx: Tx) -> list[tuple[int, str, str | None]]:
     """(line id, party name, country) of the parties on held lines, each party once."""
     seen: set[tuple[str, str | None]] = set()
     out = []
-    for sl in services.list_holds(tx.session, tx.actor):
+    for sl in ledger_shipments.list_holds(tx.session, tx.actor):
         for party in (sl.order_line or {}).get("parties") or []:
             key = (str(party.get("name") or ""), party.get("country"))
             if key[0] and key not in seen:

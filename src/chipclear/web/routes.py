@@ -22,7 +22,9 @@ from chipclear.catalog import load_catalog
 from chipclear.decision import EndUse, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import load_geography
-from chipclear.ledger import services, sessions
+from chipclear.ledger import licenses as ledger_licenses
+from chipclear.ledger import sessions
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.roles import allowed
 from chipclear.web import pages_items, pages_ledger, pages_models, pages_screening, pages_users
 from chipclear.web.render import console_tx, message, page
@@ -381,7 +383,7 @@ def create_shipment(request: Request, order_line: str = Form(...), reference: st
             tx.require("ship")
         line = OrderLine.model_validate(json.loads(order_line))
         # Decided with no lock held; the transaction only re-checks the licenses and commits.
-        shipment_id = services.ship_lines(
+        shipment_id = ledger_shipments.ship_lines(
             request.app.state.ledger.transaction,
             tx.actor,
             [line],
@@ -417,7 +419,7 @@ def start_application(request: Request, order_line: str = Form(...)) -> Response
             holder.append(tx)
             line = OrderLine.model_validate(json.loads(order_line))
             item = load_catalog().get(line.item).id
-            services.apply_for_license(
+            ledger_licenses.apply_for_license(
                 tx.session,
                 tx.actor,
                 items=[item],

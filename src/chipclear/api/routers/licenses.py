@@ -22,7 +22,7 @@ from chipclear.bounds import (
     ValueUSD,
 )
 from chipclear.geography import CountryCode
-from chipclear.ledger import services
+from chipclear.ledger import licenses as ledger_licenses
 from chipclear.ledger.views import (
     ApplicationView,
     LicenseDetailView,
@@ -90,7 +90,7 @@ AppId = Path(ge=1, le=2**31 - 1)
 @router.get("/applications", response_model=list[ApplicationView], summary="License applications")
 def applications(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
     with transaction(request, key) as tx:
-        return [application_json(a) for a in services.list_applications(tx.session, tx.actor)]
+        return [application_json(a) for a in ledger_licenses.list_applications(tx.session, tx.actor)]
 
 
 @router.post(
@@ -101,7 +101,7 @@ def applications(request: Request, key: str | None = Depends(api_key)) -> list[d
 )
 def create_application(request: Request, body: ApplicationIn, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
-        app = services.apply_for_license(
+        app = ledger_licenses.apply_for_license(
             tx.session,
             tx.actor,
             items=body.items,
@@ -119,7 +119,7 @@ def create_application(request: Request, body: ApplicationIn, key: str | None = 
 @router.get("/applications/{app_id}", response_model=ApplicationView, summary="One license application")
 def application(request: Request, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
-        return application_json(services.get_application(tx.session, tx.actor, app_id))
+        return application_json(ledger_licenses.get_application(tx.session, tx.actor, app_id))
 
 
 @router.post(
@@ -127,7 +127,7 @@ def application(request: Request, app_id: int = AppId, key: str | None = Depends
 )
 def submit(request: Request, body: SubmitIn, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
-        app = services.submit_application(
+        app = ledger_licenses.submit_application(
             tx.session, tx.actor, app_id, application_number=body.application_number, submitted_on=body.submitted_on
         )
         return application_json(app)
@@ -140,7 +140,7 @@ def submit(request: Request, body: SubmitIn, app_id: int = AppId, key: str | Non
 )
 def close(request: Request, body: CloseIn, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
-        app = services.close_application(
+        app = ledger_licenses.close_application(
             tx.session, tx.actor, app_id, body.status, reason=body.reason, decided_on=body.decided_on
         )
         return application_json(app)
@@ -154,7 +154,7 @@ def close(request: Request, body: CloseIn, app_id: int = AppId, key: str | None 
 )
 def grant(request: Request, body: GrantIn, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
-        lic = services.grant_license(
+        lic = ledger_licenses.grant_license(
             tx.session,
             tx.actor,
             app_id,
@@ -168,19 +168,19 @@ def grant(request: Request, body: GrantIn, app_id: int = AppId, key: str | None 
             conditions=body.conditions,
             decided_on=body.decided_on,
         )
-        return services.license_json(lic)
+        return ledger_licenses.license_json(lic)
 
 
 @router.get("/licenses", response_model=list[LicenseView], summary="Licenses with their balances")
 def licenses(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
     with transaction(request, key) as tx:
-        return [services.license_json(lic) for lic in services.list_licenses(tx.session, tx.actor)]
+        return [ledger_licenses.license_json(lic) for lic in ledger_licenses.list_licenses(tx.session, tx.actor)]
 
 
 @router.get("/licenses/{number:path}", response_model=LicenseDetailView, summary="One license with its usage history")
 def license_detail(request: Request, number: str, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
-        lic = services.get_license(tx.session, tx.actor, number)
-        data = services.license_json(lic)
-        data["usage"] = [usage_json(u) for u in services.license_usage(tx.session, tx.actor, lic)]
+        lic = ledger_licenses.get_license(tx.session, tx.actor, number)
+        data = ledger_licenses.license_json(lic)
+        data["usage"] = [usage_json(u) for u in ledger_licenses.license_usage(tx.session, tx.actor, lic)]
         return data

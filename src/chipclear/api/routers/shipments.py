@@ -12,7 +12,7 @@ from chipclear.api.errors import NotAvailable
 from chipclear.api.group_commit import GroupCommit
 from chipclear.bounds import Identifier, LicenseNumber, Reason
 from chipclear.decision import OrderLine
-from chipclear.ledger import services
+from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.views import (
     ShipmentDetailView,
     ShipmentLineView,
@@ -70,7 +70,7 @@ def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
     try:
         # Decided with no lock held (from the compiled table, as checks are, with the reviews just read); the
         # transaction only re-checks the licenses and commits.
-        return services.ship_lines(
+        return ledger_shipments.ship_lines(
             holder.transaction,
             actor,
             body.lines,
@@ -112,13 +112,13 @@ def get_shipment(
 )
 def holds(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
     with transaction(request, key) as tx:
-        return [line_json(sl) for sl in services.list_holds(tx.session, tx.actor)]
+        return [line_json(sl) for sl in ledger_shipments.list_holds(tx.session, tx.actor)]
 
 
 @router.get("/shipment-lines/{line_id}", response_model=ShipmentLineView, summary="One shipment line")
 def shipment_line(request: Request, line_id: int = LineId, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with transaction(request, key) as tx:
-        return line_json(services.get_line(tx.session, tx.actor, line_id))
+        return line_json(ledger_shipments.get_line(tx.session, tx.actor, line_id))
 
 
 @router.post(
@@ -131,11 +131,14 @@ def release(
 ) -> dict[str, Any]:
     actor = _actor(request, key, "read")
     holder: LedgerHolder = request.app.state.ledger
-    answers = services.ReleaseAnswers(
-        [services.ReviewAnswer(r.party, r.entry_id, "", r.decision, r.reason or body.reason) for r in body.reviews],
+    answers = ledger_shipments.ReleaseAnswers(
+        [
+            ledger_shipments.ReviewAnswer(r.party, r.entry_id, "", r.decision, r.reason or body.reason)
+            for r in body.reviews
+        ],
         body.facts,
     )
-    return services.release_line(
+    return ledger_shipments.release_line(
         holder.transaction,
         actor,
         line_id,
@@ -153,4 +156,4 @@ def cancel(
     request: Request, body: ReasonIn, line_id: int = LineId, key: str | None = Depends(api_key)
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
-        return line_json(services.cancel_line(tx.session, tx.actor, line_id, reason=body.reason))
+        return line_json(ledger_shipments.cancel_line(tx.session, tx.actor, line_id, reason=body.reason))

@@ -1,9 +1,10 @@
-"""Ledger services: license applications and licenses, ledger-aware checks, shipments, holds.
+"""Ledger shipments: shipments and their lines (shipped or held), license decrements, holds and their release by
+an approver, cancellations.
 
-Every function takes the caller's ``Session`` (one transaction, see ``Ledger.session``) and an ``Actor``; it
-checks the actor's role first, then reads and writes, and appends the audit record in the same transaction, so
-a change and its record commit together or not at all. The CLI, the API and the console all call these
-functions.
+Every function takes the caller's ``Session`` (one transaction, see ``Ledger.session``) and an ``Actor``; it checks
+the actor's role first, then reads and writes, and appends the audit record in the same transaction. The doors (CLI,
+API, console) call ``ship_lines`` and ``release_line``: they decide first with no lock held, then lock only to
+re-check the license balance and commit.
 """
 
 from __future__ import annotations
@@ -17,64 +18,26 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chipclear.bounds import (
-    MAX_DB_INT,
-    Identifier,
-    ItemId,
-    LicenseNumber,
-    Note,
-    Quantity,
-    ValueUSD,
-    checked,
-)
-from chipclear.decision import Decision, OrderLine, Party, Reason, Verdict
+from chipclear.bounds import MAX_DB_INT, Identifier, checked
+from chipclear.decision import Decision, OrderLine, Reason, Verdict
 from chipclear.errors import Conflict, InputError, NotFound, PermissionDenied
-from chipclear.geography import load_geography
 from chipclear.ledger import audit
-from chipclear.ledger.coverage import (
-    COVERAGE_RULE,
-    Coverage,
-    LicenseTerms,
-    apply_coverage,
-    cents,
-    find_covering_license,
-)
-from chipclear.ledger.models import (
-    License,
-    LicenseApplication,
-    LicenseUsage,
-    PartyRecord,
-    Shipment,
-    ShipmentLine,
-)
+from chipclear.ledger.checks import Decide, ledger_aware, reviewed_decide, stamp
+from chipclear.ledger.coverage import COVERAGE_RULE, cents
+from chipclear.ledger.licenses import active_licenses, get_by_id, terms_of
+from chipclear.ledger.models import License, LicenseUsage, Shipment, ShipmentLine
+from chipclear.ledger.parties import record_parties
 from chipclear.ledger.reviews import record_review, review_snapshot
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
-from chipclear.rules import load_rules
 from chipclear.screening.reviews import ReviewDecision, ReviewSnapshot
 
-Decide = Callable[[OrderLine, dt.date | None], Decision]
 Sessions = Callable[[], AbstractContextManager[Session]]  # opens one transaction (Ledger.session, a server's)
 STALE_LISTS_RULE = "screening#stale"  # the reason the engine adds when it screened on stale lists
 HOLD_RULE = "ledger#held"  # the reason the ledger adds when it holds a line the verdict alone would ship
-
-_OPEN = ("draft", "submitted")
-PARTY_ROLES = ("end_user", "ultimate_consignee", "intermediate_consignee", "purchaser")
 SHIPPABLE = (Verdict.NLR, Verdict.LICENSE_EXCEPTION, Verdict.LICENSED)
 
 R = TypeVar("R")
-
-
-def default_decide(line: OrderLine, as_of: dt.date | None, reviews: ReviewSnapshot | None = None) -> Decision:
-    from chipclear.determination import determine  # the engine; imported late so the ledger loads without it
-
-    check_coverage(as_of or line.ship_date)
-    return determine(line, as_of=as_of, reviews=reviews)
-
-
-def reviewed_decide(reviews: ReviewSnapshot) -> Decide:
-    """The engine with reviewers' calls on screening hits (a not-a-match review suppresses its hit)."""
-    return lambda line, as_of: default_decide(line, as_of, reviews)
 
 
 def decide_lines(sessions: Sessions, lines: Sequence[OrderLine], decide: Decide | None = None) -> list[Decision]:
@@ -116,19 +79,6 @@ def _held(decision: Decision, why: str) -> Decision:
     return decision.model_copy(update={"reasons": reasons})
 
 
-def check_coverage(on: dt.date | None) -> None:
-    """Refuse a date before the rule data's coverage: chipclear cannot decide under rules it does not hold."""
-    if on is None:
-        return
-    start = load_rules().coverage_start
-    if on < start:
-        raise InputError(
-            f"ship_date: {on.isoformat()} is before the rule data's coverage (from {start.isoformat()}); "
-            "chipclear cannot decide a line under rules it does not hold",
-            field="ship_date",
-        )
-
-
 def today() -> dt.date:
     """The ledger's clock: the day a line is recorded (tests of flows recorded on their ship dates pin it)."""
     return dt.date.today()
@@ -144,534 +94,6 @@ def _mark_historical(decision_json: dict[str, Any], actor: Actor) -> dict[str, A
         **decision_json,
         "historical_entry": {"recorded_on": today().isoformat(), "approved_by": actor.name},
     }
-
-
-# ---------------------------------------------------------------- parties
-
-
-def _party_row(session: Session, party: Party) -> PartyRecord | None:
-    country = PartyRecord.country.is_(None) if party.country is None else PartyRecord.country == party.country
-    return session.execute(select(PartyRecord).where(PartyRecord.name == party.name, country)).scalar_one_or_none()
-
-
-def _apply_party(
-    session: Session,
-    party: Party,
-    screening_status: str | None,
-    list_version: str | None,
-    known: dict[tuple[str, str | None], PartyRecord] | None = None,
-) -> tuple[PartyRecord, bool]:
-    """Create or update the party's row (looked up in ``known`` when given); returns it and whether anything
-    changed."""
-    row = known.get((party.name, party.country)) if known is not None else _party_row(session, party)
-    if row is None:
-        row = PartyRecord(name=party.name, country=party.country, created_at=audit.now_utc())
-        row.screening_status = "not_screened"
-        session.add(row)
-    before = audit.snapshot(row) if row.id is not None else None
-    row.headquarters_country = party.headquarters_country or row.headquarters_country
-    row.parents = [p.model_dump(mode="json") for p in party.parents] or row.parents or []
-    if screening_status and (screening_status, list_version) != (row.screening_status, row.list_version):
-        row.screening_status = screening_status
-        row.list_version = list_version
-        row.screened_at = audit.now_utc()
-    session.flush()
-    return row, before != audit.snapshot(row)
-
-
-def upsert_party(
-    session: Session,
-    party: Party,
-    actor: Actor,
-    *,
-    screening_status: str | None = None,
-    list_version: str | None = None,
-) -> PartyRecord:
-    """Record a party (name, country, headquarters, parent chain), optionally with its screening result."""
-    require(actor.name, actor.role, "screen" if screening_status else "party.write")
-    audit.lock_head(session)  # serialises concurrent first inserts of the same party
-    row, _ = _apply_party(session, party, screening_status, list_version)
-    audit.append(
-        session,
-        actor=actor.name,
-        action="party.screen" if screening_status else "party.upsert",
-        entity=audit.entity_key(row),
-        input=party.model_dump(mode="json"),
-        output={"screening_status": row.screening_status},
-        list_version=list_version,
-        state=[row],
-    )
-    return row
-
-
-def screening_status(decision: Decision, party_name: str) -> str | None:
-    """The party's status from the screening hits the decision considered: match, possible_match, clear (screened,
-    no hit) or None (not screened)."""
-    hits = [h for h in decision.screening if h.get("party") == party_name]
-    if any(h.get("determination") == "match" for h in hits):
-        return "match"
-    if hits:
-        return "possible_match"
-    return "clear" if decision.list_version else None
-
-
-def _record_parties(session: Session, line: OrderLine, decision: Decision) -> list[PartyRecord]:
-    """Keep the parties table current with each shipped or held line's parties and their screening status.
-    Call with the audit head locked (so two writers never insert the same party)."""
-    if not line.parties:
-        return []
-    names = {p.name for p in line.parties}
-    rows = session.execute(select(PartyRecord).where(PartyRecord.name.in_(names))).scalars()
-    known = {(r.name, r.country): r for r in rows}  # one query for all the line's parties
-    changed = []
-    for party in line.parties:
-        status = screening_status(decision, party.name)
-        row, did_change = _apply_party(session, party, status, decision.list_version, known)
-        known[(party.name, party.country)] = row
-        if did_change and row not in changed:
-            changed.append(row)
-    return changed
-
-
-# ---------------------------------------------------------------- applications and licenses
-
-
-def _check_parties(parties: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for i, p in enumerate(parties):
-        name = str(p.get("name") or "").strip()
-        role = str(p.get("role") or "")
-        if not name:
-            raise InputError(f"parties[{i}].name: must not be empty", field=f"parties[{i}].name")
-        if role not in PARTY_ROLES:
-            raise InputError(
-                f"parties[{i}].role: {role!r} is not one of {', '.join(PARTY_ROLES)}",
-                field=f"parties[{i}].role",
-            )
-        out.append({"name": name, "role": role, "country": p.get("country")})
-    return out
-
-
-def _check_codes(values: Sequence[str], what: str) -> list[str]:
-    out = [v.strip() for v in values if v.strip()]
-    if not out:
-        raise InputError(f"{what}: give at least one", field=what)
-    return out
-
-
-def _country_codes(values: Sequence[str]) -> list[str]:
-    """License destinations as ISO codes: a code or a country name, resolved by the geography data."""
-    geo = load_geography()
-    return [geo.normalize(v, field="destinations") for v in values]
-
-
-def apply_for_license(
-    session: Session,
-    actor: Actor,
-    *,
-    items: Sequence[str],
-    destinations: Sequence[str],
-    parties: Sequence[dict[str, Any]],
-    quantity: int | None = None,
-    value_usd: float | None = None,
-    note: str = "",
-    application_number: str | None = None,
-    submitted_on: dt.date | None = None,
-) -> LicenseApplication:
-    """Create an application: a draft, or submitted when the agency's number or submission date is given."""
-    require(actor.name, actor.role, "application.write")
-    checked(Quantity, quantity, "quantity")
-    checked(ValueUSD, value_usd, "value")
-    checked(Note, note, "note")
-    checked(LicenseNumber, application_number, "application_number")
-    for i, one in enumerate(items):
-        checked(ItemId, one, f"items[{i}]")
-    destinations = _country_codes(_check_codes(destinations, "destinations"))
-    checked_parties = _check_parties(parties)
-    if not any(p["role"] == "end_user" for p in checked_parties):
-        raise InputError("parties: an application must name the end user", field="parties")
-    submitted = bool(application_number or submitted_on)
-    app = LicenseApplication(
-        status="submitted" if submitted else "draft",
-        application_number=application_number,
-        items=_check_codes(items, "items"),
-        destinations=destinations,
-        parties=checked_parties,
-        quantity=quantity,
-        value_cents=cents(value_usd),
-        note=note,
-        created_by=actor.name,
-        created_at=audit.now_utc(),
-        submitted_on=(submitted_on or dt.date.today()) if submitted else None,
-        decision_note="",
-    )
-    _unique_application_number(session, application_number)
-    session.add(app)
-    session.flush()
-    audit.append(
-        session,
-        actor=actor.name,
-        action="application.create",
-        entity=audit.entity_key(app),
-        input={
-            "items": app.items,
-            "destinations": destinations,
-            "parties": app.parties,
-            "quantity": quantity,
-        },
-        output={"status": app.status},
-        state=[app],
-    )
-    return app
-
-
-def _unique_application_number(session: Session, number: str | None) -> None:
-    if (
-        number
-        and session.execute(
-            select(LicenseApplication.id).where(LicenseApplication.application_number == number)
-        ).first()
-    ):
-        raise Conflict(f"an application with agency number {number!r} already exists")
-
-
-def _get_by_id(session: Session, actor: Actor, model: type[R], row_id: int, what: str, for_update: bool) -> R:
-    require(actor.name, actor.role, "read")
-    stmt = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no {what} {row_id}")
-    return row
-
-
-def get_application(session: Session, actor: Actor, app_id: int, *, for_update: bool = False) -> LicenseApplication:
-    return _get_by_id(session, actor, LicenseApplication, app_id, "license application", for_update)
-
-
-def submit_application(
-    session: Session,
-    actor: Actor,
-    app_id: int,
-    *,
-    application_number: str,
-    submitted_on: dt.date | None = None,
-) -> LicenseApplication:
-    require(actor.name, actor.role, "application.write")
-    checked(LicenseNumber, application_number, "application_number")
-    app = get_application(session, actor, app_id, for_update=True)
-    if app.status != "draft":
-        raise Conflict(f"application {app_id} is {app.status}; only a draft can be submitted")
-    _unique_application_number(session, application_number)
-    app.status = "submitted"
-    app.application_number = application_number
-    app.submitted_on = submitted_on or dt.date.today()
-    audit.append(
-        session,
-        actor=actor.name,
-        action="application.submit",
-        entity=audit.entity_key(app),
-        input={"application_number": application_number},
-        output={"status": app.status},
-        state=[app],
-    )
-    return app
-
-
-def close_application(
-    session: Session,
-    actor: Actor,
-    app_id: int,
-    status: str,
-    *,
-    reason: str,
-    decided_on: dt.date | None = None,
-) -> LicenseApplication:
-    """Deny, return without action, or withdraw an open application."""
-    if status not in ("denied", "returned", "withdrawn"):
-        raise InputError(f"status: {status!r} is not denied, returned or withdrawn", field="status")
-    require(actor.name, actor.role, "application.write" if status == "withdrawn" else "application.decide")
-    if not reason.strip():
-        raise InputError("reason: must not be empty", field="reason")
-    app = get_application(session, actor, app_id, for_update=True)
-    if app.status not in _OPEN:
-        raise Conflict(f"application {app_id} is already {app.status}")
-    if status != "withdrawn" and app.status != "submitted":
-        raise Conflict(f"application {app_id} is a draft; the agency can only decide a submitted application")
-    app.status = status
-    app.decided_on = decided_on or dt.date.today()
-    app.decided_by = actor.name
-    app.decision_note = reason
-    audit.append(
-        session,
-        actor=actor.name,
-        action=f"application.{status}",
-        entity=audit.entity_key(app),
-        input={"reason": reason},
-        output={"status": status},
-        state=[app],
-    )
-    return app
-
-
-def grant_license(
-    session: Session,
-    actor: Actor,
-    app_id: int,
-    *,
-    number: str,
-    valid_from: dt.date,
-    valid_to: dt.date,
-    quantity_limit: int | None = None,
-    value_limit_usd: float | None = None,
-    quantity_tolerance_percent: int = 0,
-    value_tolerance_percent: int = 0,
-    conditions: str = "",
-    items: Sequence[str] | None = None,
-    destinations: Sequence[str] | None = None,
-    parties: Sequence[dict[str, Any]] | None = None,
-    decided_on: dt.date | None = None,
-) -> License:
-    """Record the agency's grant of a submitted application as a license. Items, destinations and parties
-    default to the application's; the quantity limit defaults to the quantity applied for."""
-    require(actor.name, actor.role, "license.write")
-    checked(LicenseNumber, number, "number")
-    checked(Quantity, quantity_limit, "quantity_limit")
-    checked(ValueUSD, value_limit_usd, "value_limit_usd")
-    checked(Note, conditions, "conditions")
-    app = get_application(session, actor, app_id, for_update=True)
-    if app.status != "submitted":
-        raise Conflict(f"application {app_id} is {app.status}; only a submitted application can be granted")
-    if not number.strip():
-        raise InputError("license number: must not be empty", field="number")
-    if valid_to < valid_from:
-        raise InputError(f"valid_to {valid_to} is before valid_from {valid_from}", field="valid_to")
-    if quantity_tolerance_percent < 0 or value_tolerance_percent < 0:
-        raise InputError("tolerance: must not be negative", field="tolerance")
-    if session.execute(select(License.id).where(License.number == number)).first():
-        raise Conflict(f"license {number!r} already exists")
-    quantity = quantity_limit if quantity_limit is not None else app.quantity
-    if quantity is not None and quantity <= 0:
-        raise InputError("quantity limit: must be a positive whole number", field="quantity_limit")
-    value = cents(value_limit_usd) if value_limit_usd is not None else app.value_cents
-    if quantity is None and value is None:
-        raise InputError("a license needs a quantity or a value limit (none given or applied for)", field="quantity")
-    lic = License(
-        number=number.strip(),
-        application_id=app.id,
-        status="active",
-        valid_from=valid_from,
-        valid_to=valid_to,
-        items=_check_codes(items, "items") if items else list(app.items),
-        destinations=_country_codes(destinations) if destinations else list(app.destinations),
-        parties=_check_parties(parties) if parties else list(app.parties),
-        quantity_limit=quantity,
-        quantity_used=0,
-        value_limit_cents=value,
-        value_used_cents=0,
-        quantity_tolerance_percent=quantity_tolerance_percent,
-        value_tolerance_percent=value_tolerance_percent,
-        conditions=conditions,
-        granted_by=actor.name,
-        created_at=audit.now_utc(),
-    )
-    session.add(lic)
-    app.status = "granted"
-    app.decided_on = decided_on or dt.date.today()
-    app.decided_by = actor.name
-    session.flush()
-    audit.append(
-        session,
-        actor=actor.name,
-        action="license.grant",
-        entity=audit.entity_key(lic),
-        input={"application_id": app.id, "number": number},
-        output={"license": license_json(lic)},
-        state=[app, lic],
-    )
-    return lic
-
-
-def change_license_status(session: Session, actor: Actor, number: str, status: str, *, reason: str) -> License:
-    """Record that the agency suspended or revoked a license (15 CFR 750.8), or reinstated a suspended one. A
-    license that is not active covers nothing."""
-    if status not in ("suspended", "revoked", "active"):
-        raise InputError(f"status: {status!r} is not suspended, revoked or active", field="status")
-    require(actor.name, actor.role, "license.write")
-    if not reason.strip():
-        raise InputError("reason: must not be empty", field="reason")
-    lic = session.execute(select(License).where(License.number == number).with_for_update()).scalar_one_or_none()
-    if lic is None:
-        raise NotFound(f"no license numbered {number!r}")
-    if lic.status == "revoked":
-        raise Conflict(f"license {number} is revoked; a revoked license cannot change status")
-    if lic.status == status:
-        raise Conflict(f"license {number} is already {status}")
-    lic.status = status
-    audit.append(
-        session,
-        actor=actor.name,
-        action=f"license.{status}",
-        entity=audit.entity_key(lic),
-        input={"number": number, "reason": reason},
-        output={"status": status},
-        state=[lic],
-    )
-    return lic
-
-
-def terms_of(lic: License) -> LicenseTerms:
-    return LicenseTerms(
-        id=lic.id,
-        number=lic.number,
-        valid_from=lic.valid_from,
-        valid_to=lic.valid_to,
-        items=tuple(lic.items),
-        destinations=tuple(lic.destinations),
-        parties=tuple((p["name"], p["role"]) for p in lic.parties),
-        quantity_limit=lic.quantity_limit,
-        quantity_used=lic.quantity_used,
-        value_limit_cents=lic.value_limit_cents,
-        value_used_cents=lic.value_used_cents,
-        quantity_tolerance_percent=lic.quantity_tolerance_percent,
-        value_tolerance_percent=lic.value_tolerance_percent,
-        status=lic.status,
-        conditions=lic.conditions,
-    )
-
-
-def license_json(lic: License) -> dict[str, Any]:
-    terms = terms_of(lic)
-    return {
-        "number": lic.number,
-        "status": lic.status,
-        "application_id": lic.application_id,
-        "valid_from": lic.valid_from.isoformat(),
-        "valid_to": lic.valid_to.isoformat(),
-        "items": lic.items,
-        "destinations": lic.destinations,
-        "parties": lic.parties,
-        "quantity_limit": lic.quantity_limit,
-        "quantity_used": lic.quantity_used,
-        "quantity_left": terms.quantity_left,
-        "value_limit_usd": None if lic.value_limit_cents is None else lic.value_limit_cents / 100,
-        "value_used_usd": lic.value_used_cents / 100,
-        "value_left_usd": None if terms.value_left_cents is None else terms.value_left_cents / 100,
-        "quantity_tolerance_percent": lic.quantity_tolerance_percent,
-        "value_tolerance_percent": lic.value_tolerance_percent,
-        "conditions": lic.conditions,
-        "granted_by": lic.granted_by,
-    }
-
-
-def list_licenses(session: Session, actor: Actor) -> list[License]:
-    require(actor.name, actor.role, "read")
-    return list(session.execute(select(License).order_by(License.number)).scalars())
-
-
-def get_license(session: Session, actor: Actor, number: str) -> License:
-    require(actor.name, actor.role, "read")
-    lic = session.execute(select(License).where(License.number == number)).scalar_one_or_none()
-    if lic is None:
-        raise NotFound(f"no license numbered {number!r}")
-    return lic
-
-
-def license_usage(session: Session, actor: Actor, lic: License) -> list[LicenseUsage]:
-    require(actor.name, actor.role, "read")
-    stmt = select(LicenseUsage).where(LicenseUsage.license_id == lic.id).order_by(LicenseUsage.id)
-    return list(session.execute(stmt).scalars())
-
-
-def list_applications(session: Session, actor: Actor) -> list[LicenseApplication]:
-    require(actor.name, actor.role, "read")
-    return list(session.execute(select(LicenseApplication).order_by(LicenseApplication.id)).scalars())
-
-
-# ---------------------------------------------------------------- checks
-
-
-def _licenses(session: Session, *, lock: bool, number: str | None = None) -> list[License]:
-    """Active licenses; with ``lock`` the rows are locked (FOR UPDATE, in id order so that writers never
-    deadlock) until the transaction ends."""
-    stmt = select(License).where(License.status == "active").order_by(License.id)
-    if number is not None:
-        stmt = stmt.where(License.number == number)
-    if lock:
-        stmt = stmt.with_for_update()
-    return list(session.execute(stmt).scalars())
-
-
-def _stamp(decision: Decision, actor: Actor) -> Decision:
-    return decision.model_copy(
-        update={"actor": actor.name, "decided_at": decision.decided_at or dt.datetime.now(dt.UTC)}
-    )
-
-
-def ledger_aware(
-    decision: Decision, line: OrderLine, licenses: Sequence[License], terms: Sequence[LicenseTerms] | None = None
-) -> tuple[Decision, Coverage]:
-    """The decision with the licenses on file applied (``terms``: the licenses' terms when already computed)."""
-    coverage = find_covering_license(decision, line, terms if terms is not None else [terms_of(x) for x in licenses])
-    return apply_coverage(decision, line, coverage), coverage
-
-
-@dataclass
-class CheckContext:
-    """What the checks of one transaction share: the active licenses (and their terms) and the audit chain, whose
-    head is locked for the rest of the transaction."""
-
-    licenses: list[License]
-    terms: list[LicenseTerms]
-    chain: audit.Chain
-
-
-def check_context(session: Session) -> CheckContext:
-    """Read the licenses on file and lock the audit head, once for every check recorded in this transaction."""
-    licenses = _licenses(session, lock=False)
-    return CheckContext(licenses, [terms_of(x) for x in licenses], audit.Chain(audit.lock_head(session)))
-
-
-def record_check(line: OrderLine, decision: Decision, actor: Actor, ctx: CheckContext) -> Decision:
-    """Apply the licenses on file to a check's decision, stamp it and add its audit record to ``ctx.chain``
-    (written with ``ctx.chain.write(session)``). Raises, recording nothing, when the actor may not check."""
-    require(actor.name, actor.role, "check")
-    decision, _ = ledger_aware(decision, line, ctx.licenses, ctx.terms)
-    decision = _stamp(decision, actor)
-    ctx.chain.add(
-        actor=actor.name,
-        action="check",
-        entity=f"check:{line.order_id or '-'}:{line.line_id or '-'}",
-        input=line.model_dump(mode="json"),
-        output=decision.to_json(),
-        rules_version=decision.rules_version,
-        list_version=decision.list_version,
-    )
-    return decision
-
-
-def check_line(
-    session: Session,
-    line: OrderLine,
-    actor: Actor,
-    *,
-    decide: Decide | None = None,
-    as_of: dt.date | None = None,
-) -> Decision:
-    """Determine the line, then apply the licenses on file (LICENSE_REQUIRED -> LICENSED when one covers it),
-    and record the decision in the audit log."""
-    require(actor.name, actor.role, "check")
-    decide = decide or reviewed_decide(review_snapshot(session))  # reviews feed checks as they feed shipments
-    base = decide(line, as_of or line.ship_date)
-    session.flush()
-    ctx = check_context(session)
-    decision = record_check(line, base, actor, ctx)
-    ctx.chain.write(session)
-    return decision
-
-
-# ---------------------------------------------------------------- shipments
 
 
 @dataclass
@@ -767,14 +189,14 @@ def ship(
     shipment = Shipment(reference=reference or lines[0].order_id, created_by=actor.name, created_at=audit.now_utc())
     session.add(shipment)
     session.flush()  # before the license locks: keeps the locked part of the transaction short
-    licenses = _licenses(session, lock=True, number=license_number)
+    licenses = active_licenses(session, lock=True, number=license_number)
     if license_number is not None and not licenses:
         raise NotFound(f"no active license numbered {license_number!r}")
     by_number = {lic.number: lic for lic in licenses}
     result = ShipmentResult(shipment)
     for i, (line, base) in enumerate(zip(lines, bases, strict=True)):
         decision, coverage = ledger_aware(base, line, licenses)
-        decision = _stamp(decision, actor)
+        decision = stamp(decision, actor)
         blocker = ship_blocker(decision)
         if blocker is not None and decision.verdict in SHIPPABLE:
             decision = _held(decision, blocker)
@@ -810,7 +232,7 @@ def ship(
         if lic is not None:
             state += [lic, _decrement(session, lic, sl, line, actor)]
         head = audit.lock_head(session)
-        state += _record_parties(session, line, decision)
+        state += record_parties(session, line, decision)
         audit.append(
             session,
             actor=actor.name,
@@ -834,7 +256,7 @@ def list_holds(session: Session, actor: Actor) -> list[ShipmentLine]:
 
 
 def get_line(session: Session, actor: Actor, line_id: int, *, for_update: bool = False) -> ShipmentLine:
-    return _get_by_id(session, actor, ShipmentLine, line_id, "shipment line", for_update)
+    return get_by_id(session, actor, ShipmentLine, line_id, "shipment line", for_update)
 
 
 @dataclass(frozen=True)
@@ -991,7 +413,7 @@ def release_hold(
     if not reason.strip():
         raise InputError("reason: releasing a hold needs a reason", field="reason")
     answers = prepared.answers if prepared is not None else (answers or ReleaseAnswers())
-    licenses = _licenses(session, lock=True, number=license_number)
+    licenses = active_licenses(session, lock=True, number=license_number)
     if license_number is not None and not licenses:
         raise NotFound(f"no active license numbered {license_number!r}")
     sl = get_line(session, actor, line_id, for_update=True)
@@ -1018,7 +440,7 @@ def release_hold(
             context={"shipment_line": line_id},
         )
     line = prepared.line
-    decision, coverage = ledger_aware(_stamp(prepared.decision, actor), line, licenses)
+    decision, coverage = ledger_aware(stamp(prepared.decision, actor), line, licenses)
     blocker = ship_blocker(decision)
     if blocker is not None and decision.verdict in SHIPPABLE:
         decision = _held(decision, blocker)
@@ -1162,35 +584,24 @@ def cancel_line(session: Session, actor: Actor, line_id: int, *, reason: str) ->
 
 
 __all__ = [
-    "Decide",
+    "HOLD_RULE",
+    "SHIPPABLE",
     "PreparedRelease",
     "ReleaseAnswers",
     "ReviewAnswer",
     "Sessions",
     "ShipmentResult",
     "ShippedLine",
-    "apply_for_license",
     "cancel_line",
-    "change_license_status",
-    "check_line",
-    "close_application",
     "decide_lines",
-    "get_application",
-    "get_license",
-    "grant_license",
-    "ledger_aware",
-    "license_json",
-    "license_usage",
-    "list_applications",
+    "get_line",
+    "is_historical",
     "list_holds",
-    "list_licenses",
     "prepare_release",
     "release_hold",
     "release_line",
     "ship",
     "ship_blocker",
     "ship_lines",
-    "submit_application",
-    "terms_of",
-    "upsert_party",
+    "today",
 ]

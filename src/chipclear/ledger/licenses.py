@@ -1,0 +1,413 @@
+"""Ledger licenses: license applications (draft, submitted, granted, denied, returned, withdrawn), the licenses
+the agency granted, their status (suspended, revoked, reinstated), their terms and their use.
+
+Every function takes the caller's ``Session`` (one transaction, see ``Ledger.session``) and an ``Actor``; it checks
+the actor's role first, then reads and writes, and appends the audit record in the same transaction, so a change
+and its record commit together or not at all. The CLI, the API and the console all call these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chipclear.bounds import ItemId, LicenseNumber, Note, Quantity, ValueUSD, checked
+from chipclear.errors import Conflict, InputError, NotFound
+from chipclear.geography import load_geography
+from chipclear.ledger import audit
+from chipclear.ledger.coverage import LicenseTerms, cents
+from chipclear.ledger.models import License, LicenseApplication, LicenseUsage
+from chipclear.ledger.roles import require
+from chipclear.ledger.users import Actor
+
+_OPEN = ("draft", "submitted")
+PARTY_ROLES = ("end_user", "ultimate_consignee", "intermediate_consignee", "purchaser")
+
+R = TypeVar("R")
+
+
+def _check_parties(parties: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for i, p in enumerate(parties):
+        name = str(p.get("name") or "").strip()
+        role = str(p.get("role") or "")
+        if not name:
+            raise InputError(f"parties[{i}].name: must not be empty", field=f"parties[{i}].name")
+        if role not in PARTY_ROLES:
+            raise InputError(
+                f"parties[{i}].role: {role!r} is not one of {', '.join(PARTY_ROLES)}",
+                field=f"parties[{i}].role",
+            )
+        out.append({"name": name, "role": role, "country": p.get("country")})
+    return out
+
+
+def _check_codes(values: Sequence[str], what: str) -> list[str]:
+    out = [v.strip() for v in values if v.strip()]
+    if not out:
+        raise InputError(f"{what}: give at least one", field=what)
+    return out
+
+
+def _country_codes(values: Sequence[str]) -> list[str]:
+    """License destinations as ISO codes: a code or a country name, resolved by the geography data."""
+    geo = load_geography()
+    return [geo.normalize(v, field="destinations") for v in values]
+
+
+def apply_for_license(
+    session: Session,
+    actor: Actor,
+    *,
+    items: Sequence[str],
+    destinations: Sequence[str],
+    parties: Sequence[dict[str, Any]],
+    quantity: int | None = None,
+    value_usd: float | None = None,
+    note: str = "",
+    application_number: str | None = None,
+    submitted_on: dt.date | None = None,
+) -> LicenseApplication:
+    """Create an application: a draft, or submitted when the agency's number or submission date is given."""
+    require(actor.name, actor.role, "application.write")
+    checked(Quantity, quantity, "quantity")
+    checked(ValueUSD, value_usd, "value")
+    checked(Note, note, "note")
+    checked(LicenseNumber, application_number, "application_number")
+    for i, one in enumerate(items):
+        checked(ItemId, one, f"items[{i}]")
+    destinations = _country_codes(_check_codes(destinations, "destinations"))
+    checked_parties = _check_parties(parties)
+    if not any(p["role"] == "end_user" for p in checked_parties):
+        raise InputError("parties: an application must name the end user", field="parties")
+    submitted = bool(application_number or submitted_on)
+    app = LicenseApplication(
+        status="submitted" if submitted else "draft",
+        application_number=application_number,
+        items=_check_codes(items, "items"),
+        destinations=destinations,
+        parties=checked_parties,
+        quantity=quantity,
+        value_cents=cents(value_usd),
+        note=note,
+        created_by=actor.name,
+        created_at=audit.now_utc(),
+        submitted_on=(submitted_on or dt.date.today()) if submitted else None,
+        decision_note="",
+    )
+    _unique_application_number(session, application_number)
+    session.add(app)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor.name,
+        action="application.create",
+        entity=audit.entity_key(app),
+        input={
+            "items": app.items,
+            "destinations": destinations,
+            "parties": app.parties,
+            "quantity": quantity,
+        },
+        output={"status": app.status},
+        state=[app],
+    )
+    return app
+
+
+def _unique_application_number(session: Session, number: str | None) -> None:
+    if (
+        number
+        and session.execute(
+            select(LicenseApplication.id).where(LicenseApplication.application_number == number)
+        ).first()
+    ):
+        raise Conflict(f"an application with agency number {number!r} already exists")
+
+
+def get_by_id(session: Session, actor: Actor, model: type[R], row_id: int, what: str, for_update: bool) -> R:
+    require(actor.name, actor.role, "read")
+    stmt = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no {what} {row_id}")
+    return row
+
+
+def get_application(session: Session, actor: Actor, app_id: int, *, for_update: bool = False) -> LicenseApplication:
+    return get_by_id(session, actor, LicenseApplication, app_id, "license application", for_update)
+
+
+def submit_application(
+    session: Session,
+    actor: Actor,
+    app_id: int,
+    *,
+    application_number: str,
+    submitted_on: dt.date | None = None,
+) -> LicenseApplication:
+    require(actor.name, actor.role, "application.write")
+    checked(LicenseNumber, application_number, "application_number")
+    app = get_application(session, actor, app_id, for_update=True)
+    if app.status != "draft":
+        raise Conflict(f"application {app_id} is {app.status}; only a draft can be submitted")
+    _unique_application_number(session, application_number)
+    app.status = "submitted"
+    app.application_number = application_number
+    app.submitted_on = submitted_on or dt.date.today()
+    audit.append(
+        session,
+        actor=actor.name,
+        action="application.submit",
+        entity=audit.entity_key(app),
+        input={"application_number": application_number},
+        output={"status": app.status},
+        state=[app],
+    )
+    return app
+
+
+def close_application(
+    session: Session,
+    actor: Actor,
+    app_id: int,
+    status: str,
+    *,
+    reason: str,
+    decided_on: dt.date | None = None,
+) -> LicenseApplication:
+    """Deny, return without action, or withdraw an open application."""
+    if status not in ("denied", "returned", "withdrawn"):
+        raise InputError(f"status: {status!r} is not denied, returned or withdrawn", field="status")
+    require(actor.name, actor.role, "application.write" if status == "withdrawn" else "application.decide")
+    if not reason.strip():
+        raise InputError("reason: must not be empty", field="reason")
+    app = get_application(session, actor, app_id, for_update=True)
+    if app.status not in _OPEN:
+        raise Conflict(f"application {app_id} is already {app.status}")
+    if status != "withdrawn" and app.status != "submitted":
+        raise Conflict(f"application {app_id} is a draft; the agency can only decide a submitted application")
+    app.status = status
+    app.decided_on = decided_on or dt.date.today()
+    app.decided_by = actor.name
+    app.decision_note = reason
+    audit.append(
+        session,
+        actor=actor.name,
+        action=f"application.{status}",
+        entity=audit.entity_key(app),
+        input={"reason": reason},
+        output={"status": status},
+        state=[app],
+    )
+    return app
+
+
+def grant_license(
+    session: Session,
+    actor: Actor,
+    app_id: int,
+    *,
+    number: str,
+    valid_from: dt.date,
+    valid_to: dt.date,
+    quantity_limit: int | None = None,
+    value_limit_usd: float | None = None,
+    quantity_tolerance_percent: int = 0,
+    value_tolerance_percent: int = 0,
+    conditions: str = "",
+    items: Sequence[str] | None = None,
+    destinations: Sequence[str] | None = None,
+    parties: Sequence[dict[str, Any]] | None = None,
+    decided_on: dt.date | None = None,
+) -> License:
+    """Record the agency's grant of a submitted application as a license. Items, destinations and parties
+    default to the application's; the quantity limit defaults to the quantity applied for."""
+    require(actor.name, actor.role, "license.write")
+    checked(LicenseNumber, number, "number")
+    checked(Quantity, quantity_limit, "quantity_limit")
+    checked(ValueUSD, value_limit_usd, "value_limit_usd")
+    checked(Note, conditions, "conditions")
+    app = get_application(session, actor, app_id, for_update=True)
+    if app.status != "submitted":
+        raise Conflict(f"application {app_id} is {app.status}; only a submitted application can be granted")
+    if not number.strip():
+        raise InputError("license number: must not be empty", field="number")
+    if valid_to < valid_from:
+        raise InputError(f"valid_to {valid_to} is before valid_from {valid_from}", field="valid_to")
+    if quantity_tolerance_percent < 0 or value_tolerance_percent < 0:
+        raise InputError("tolerance: must not be negative", field="tolerance")
+    if session.execute(select(License.id).where(License.number == number)).first():
+        raise Conflict(f"license {number!r} already exists")
+    quantity = quantity_limit if quantity_limit is not None else app.quantity
+    if quantity is not None and quantity <= 0:
+        raise InputError("quantity limit: must be a positive whole number", field="quantity_limit")
+    value = cents(value_limit_usd) if value_limit_usd is not None else app.value_cents
+    if quantity is None and value is None:
+        raise InputError("a license needs a quantity or a value limit (none given or applied for)", field="quantity")
+    lic = License(
+        number=number.strip(),
+        application_id=app.id,
+        status="active",
+        valid_from=valid_from,
+        valid_to=valid_to,
+        items=_check_codes(items, "items") if items else list(app.items),
+        destinations=_country_codes(destinations) if destinations else list(app.destinations),
+        parties=_check_parties(parties) if parties else list(app.parties),
+        quantity_limit=quantity,
+        quantity_used=0,
+        value_limit_cents=value,
+        value_used_cents=0,
+        quantity_tolerance_percent=quantity_tolerance_percent,
+        value_tolerance_percent=value_tolerance_percent,
+        conditions=conditions,
+        granted_by=actor.name,
+        created_at=audit.now_utc(),
+    )
+    session.add(lic)
+    app.status = "granted"
+    app.decided_on = decided_on or dt.date.today()
+    app.decided_by = actor.name
+    session.flush()
+    audit.append(
+        session,
+        actor=actor.name,
+        action="license.grant",
+        entity=audit.entity_key(lic),
+        input={"application_id": app.id, "number": number},
+        output={"license": license_json(lic)},
+        state=[app, lic],
+    )
+    return lic
+
+
+def change_license_status(session: Session, actor: Actor, number: str, status: str, *, reason: str) -> License:
+    """Record that the agency suspended or revoked a license (15 CFR 750.8), or reinstated a suspended one. A
+    license that is not active covers nothing."""
+    if status not in ("suspended", "revoked", "active"):
+        raise InputError(f"status: {status!r} is not suspended, revoked or active", field="status")
+    require(actor.name, actor.role, "license.write")
+    if not reason.strip():
+        raise InputError("reason: must not be empty", field="reason")
+    lic = session.execute(select(License).where(License.number == number).with_for_update()).scalar_one_or_none()
+    if lic is None:
+        raise NotFound(f"no license numbered {number!r}")
+    if lic.status == "revoked":
+        raise Conflict(f"license {number} is revoked; a revoked license cannot change status")
+    if lic.status == status:
+        raise Conflict(f"license {number} is already {status}")
+    lic.status = status
+    audit.append(
+        session,
+        actor=actor.name,
+        action=f"license.{status}",
+        entity=audit.entity_key(lic),
+        input={"number": number, "reason": reason},
+        output={"status": status},
+        state=[lic],
+    )
+    return lic
+
+
+def terms_of(lic: License) -> LicenseTerms:
+    return LicenseTerms(
+        id=lic.id,
+        number=lic.number,
+        valid_from=lic.valid_from,
+        valid_to=lic.valid_to,
+        items=tuple(lic.items),
+        destinations=tuple(lic.destinations),
+        parties=tuple((p["name"], p["role"]) for p in lic.parties),
+        quantity_limit=lic.quantity_limit,
+        quantity_used=lic.quantity_used,
+        value_limit_cents=lic.value_limit_cents,
+        value_used_cents=lic.value_used_cents,
+        quantity_tolerance_percent=lic.quantity_tolerance_percent,
+        value_tolerance_percent=lic.value_tolerance_percent,
+        status=lic.status,
+        conditions=lic.conditions,
+    )
+
+
+def license_json(lic: License) -> dict[str, Any]:
+    terms = terms_of(lic)
+    return {
+        "number": lic.number,
+        "status": lic.status,
+        "application_id": lic.application_id,
+        "valid_from": lic.valid_from.isoformat(),
+        "valid_to": lic.valid_to.isoformat(),
+        "items": lic.items,
+        "destinations": lic.destinations,
+        "parties": lic.parties,
+        "quantity_limit": lic.quantity_limit,
+        "quantity_used": lic.quantity_used,
+        "quantity_left": terms.quantity_left,
+        "value_limit_usd": None if lic.value_limit_cents is None else lic.value_limit_cents / 100,
+        "value_used_usd": lic.value_used_cents / 100,
+        "value_left_usd": None if terms.value_left_cents is None else terms.value_left_cents / 100,
+        "quantity_tolerance_percent": lic.quantity_tolerance_percent,
+        "value_tolerance_percent": lic.value_tolerance_percent,
+        "conditions": lic.conditions,
+        "granted_by": lic.granted_by,
+    }
+
+
+def list_licenses(session: Session, actor: Actor) -> list[License]:
+    require(actor.name, actor.role, "read")
+    return list(session.execute(select(License).order_by(License.number)).scalars())
+
+
+def get_license(session: Session, actor: Actor, number: str) -> License:
+    require(actor.name, actor.role, "read")
+    lic = session.execute(select(License).where(License.number == number)).scalar_one_or_none()
+    if lic is None:
+        raise NotFound(f"no license numbered {number!r}")
+    return lic
+
+
+def license_usage(session: Session, actor: Actor, lic: License) -> list[LicenseUsage]:
+    require(actor.name, actor.role, "read")
+    stmt = select(LicenseUsage).where(LicenseUsage.license_id == lic.id).order_by(LicenseUsage.id)
+    return list(session.execute(stmt).scalars())
+
+
+def list_applications(session: Session, actor: Actor) -> list[LicenseApplication]:
+    require(actor.name, actor.role, "read")
+    return list(session.execute(select(LicenseApplication).order_by(LicenseApplication.id)).scalars())
+
+
+def active_licenses(session: Session, *, lock: bool, number: str | None = None) -> list[License]:
+    """Active licenses; with ``lock`` the rows are locked (FOR UPDATE, in id order so that writers never
+    deadlock) until the transaction ends."""
+    stmt = select(License).where(License.status == "active").order_by(License.id)
+    if number is not None:
+        stmt = stmt.where(License.number == number)
+    if lock:
+        stmt = stmt.with_for_update()
+    return list(session.execute(stmt).scalars())
+
+
+__all__ = [
+    "PARTY_ROLES",
+    "active_licenses",
+    "apply_for_license",
+    "change_license_status",
+    "close_application",
+    "get_application",
+    "get_by_id",
+    "get_license",
+    "grant_license",
+    "license_json",
+    "license_usage",
+    "list_applications",
+    "list_licenses",
+    "submit_application",
+    "terms_of",
+]
