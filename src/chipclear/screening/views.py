@@ -30,8 +30,9 @@ class HitView(View):
     suppressed_by: dict[str, Any] | None
 
 
-class ScreeningResultView(View):
-    query: dict[str, Any]
+class ListStateView(BaseModel):
+    """The lists an answer was screened against and the thresholds it used (every screening answer carries them)."""
+
     list_version: str
     list_date: str | None
     stale: bool
@@ -39,6 +40,10 @@ class ScreeningResultView(View):
     match_threshold: float
     review_threshold: float
     screened_at: str
+
+
+class ScreeningResultView(View, ListStateView):
+    query: dict[str, Any]
     hits: list[HitView]
     suppressed: list[HitView]
 
@@ -98,6 +103,7 @@ class ListUpdateView(View):
 __all__ = [
     "BatchScreeningView",
     "HitView",
+    "ListStateView",
     "ListStatusView",
     "ListUpdateView",
     "ReviewAnswer",

@@ -42,6 +42,7 @@ from chipclear.screening.ftm import (
 from chipclear.screening.model import ListEntry
 from chipclear.screening.reviews import ReviewStore
 from chipclear.screening.screener import Hit, Screener
+from chipclear.screening.views import ListStateView
 
 ALGORITHM = "chipclear"
 ALGORITHMS = (ALGORITHM, "best")  # "best" is yente's default name for the best algorithm it has
@@ -176,7 +177,7 @@ class EntityMatchesView(BaseModel):
     ignored_properties: list[str] = Field(description="Properties of the query chipclear does not screen with")
 
 
-class EntityMatchResponseView(BaseModel):
+class EntityMatchResponseView(ListStateView):
     responses: dict[str, EntityMatchesView]
     matcher: dict[str, FeatureDocView]
     limit: int
@@ -184,13 +185,6 @@ class EntityMatchResponseView(BaseModel):
     algorithm: str
     threshold: float
     cutoff: float
-    list_version: str
-    list_date: str | None
-    stale: bool
-    stale_reason: str | None
-    match_threshold: float
-    review_threshold: float
-    screened_at: str
 
 
 # --- service ---------------------------------------------------------------------------------------------------
