@@ -64,13 +64,18 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def bundled(folder: Traversable, label: str, parse: Callable[[str, str], T]) -> list[T]:
-    """Every YAML file shipped in ``folder``, parsed in name order; errors name it ``label/<file>``."""
+def bundled_texts(folder: Traversable, label: str) -> list[tuple[str, str]]:
+    """(``label/<file>``, text) of every YAML file shipped in ``folder``, in name order."""
     return [
-        parse(entry.read_text(encoding="utf-8"), f"{label}/{entry.name}")
+        (f"{label}/{entry.name}", entry.read_text(encoding="utf-8"))
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith((".yaml", ".yml"))
     ]
+
+
+def bundled(folder: Traversable, label: str, parse: Callable[[str, str], T]) -> list[T]:
+    """Every YAML file shipped in ``folder``, parsed in name order; errors name it ``label/<file>``."""
+    return [parse(text, name) for name, text in bundled_texts(folder, label)]
 
 
 class NameIndex:
@@ -96,4 +101,13 @@ class NameIndex:
         return out[:limit]
 
 
-__all__ = ["NameIndex", "bundled", "expand", "first_error", "lookup_key", "read_user_file", "read_yaml"]
+__all__ = [
+    "NameIndex",
+    "bundled",
+    "bundled_texts",
+    "expand",
+    "first_error",
+    "lookup_key",
+    "read_user_file",
+    "read_yaml",
+]

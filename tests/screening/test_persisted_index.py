@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,24 @@ def test_a_damaged_file_is_rebuilt_not_trusted(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:1000])
     lists, _, _, how = load_or_build(tmp_path, "list-a", lambda: _small(300, "a" * 64))
     assert how == "built" and len(lists.entries) == 300
+
+
+def test_loading_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> None:
+    """The collector is paused while the index is made (speed), never left off."""
+    load_or_build(tmp_path, "list-a", lambda: _small(300, "a" * 64))
+    assert gc.isenabled()
+    load_or_build(tmp_path, "list-a", lambda: _small(300, "a" * 64))  # loaded
+    assert gc.isenabled()
+    (path,) = tmp_path.glob(f"*{SUFFIX}")
+    path.write_bytes(path.read_bytes()[:1000])
+    load_or_build(tmp_path, "list-a", lambda: _small(300, "a" * 64))  # a failed load
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_or_build(tmp_path, "list-a", lambda: _small(300, "a" * 64))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_the_cli_stores_the_index_in_the_data_dir(tmp_path: Path) -> None:

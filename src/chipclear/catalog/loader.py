@@ -11,9 +11,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from chipclear.catalog.models import CatalogFile, Item, Part, System
-from chipclear.datafiles import NameIndex, bundled, expand, first_error, read_user_file, read_yaml, safe_load
+from chipclear.datafiles import (
+    NameIndex,
+    bundled,
+    bundled_texts,
+    expand,
+    first_error,
+    read_user_file,
+    read_yaml,
+    safe_load,
+)
 from chipclear.errors import DataFileError, InputError, UnknownItemError
 from chipclear.settings import get_settings
+from chipclear.snapshot import cached
 
 _DATA = resources.files("chipclear.catalog") / "data"
 
@@ -126,8 +136,13 @@ def bundled_files() -> list[CatalogFile]:
 
 @lru_cache(maxsize=8)
 def _load(extra: tuple[Path, ...]) -> Catalog:
-    files = bundled_files() + [load_catalog_file(p) for p in expand(extra)]
-    return Catalog(files)
+    texts = bundled_texts(_DATA, "catalog/data")
+    texts += [(str(p), read_user_file(p, "catalog file", "spec")) for p in expand(extra)]
+    precisions = (resources.files("chipclear.catalog") / "precisions.yaml").read_bytes()
+    sources = [("catalog/precisions.yaml", precisions), *((name, text.encode()) for name, text in texts)]
+    return cached(
+        "catalog", sources, lambda: Catalog([parse_catalog_text(text, name) for name, text in texts]), Catalog
+    )
 
 
 def load_catalog(extra_paths: Iterable[Path] | None = None) -> Catalog:

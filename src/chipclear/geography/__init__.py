@@ -24,6 +24,7 @@ from chipclear.bounds import Country as CountryText
 from chipclear.datafiles import safe_load
 from chipclear.errors import DataFileError, InputError
 from chipclear.provenance import Cited, Confidence, IsoCountry, Period
+from chipclear.snapshot import cached
 
 _DATA = resources.files("chipclear.geography") / "data"
 
@@ -244,8 +245,20 @@ CountryCode = Annotated[CountryText, AfterValidator(country_code)]
 name; holds the resolved code."""
 
 
+_FILES = ("countries.yaml", "country-groups.yaml", "country-aliases.yaml")
+
+
 @lru_cache(maxsize=1)
 def load_geography() -> Geography:
+    try:
+        sources = [(f"geography/data/{name}", (_DATA / name).read_bytes()) for name in _FILES]
+    except OSError:
+        return _build()  # names the file it cannot read
+    # ISO names and alpha-3 codes come from pycountry's data: its version is part of the snapshot's name
+    return cached("geography", sources, _build, Geography, extra=f"pycountry {getattr(pycountry, '__version__', '?')}")
+
+
+def _build() -> Geography:
     raw_countries = _load_yaml("countries.yaml")
     raw_groups = _load_yaml("country-groups.yaml")
     try:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from chipclear.datafiles import NameIndex, bundled, expand, first_error, read_user_file, read_yaml
+from chipclear.datafiles import NameIndex, bundled_texts, expand, first_error, read_user_file, read_yaml
 from chipclear.errors import DataFileError, InputError, UnknownItemError
 from chipclear.models.schema import AIModel, Developer, ModelCatalogFile
 from chipclear.settings import get_settings
+from chipclear.snapshot import cached
 
 _DATA = resources.files("chipclear.models") / "data"
 
@@ -130,17 +131,16 @@ def _hint(suggestions: list[str]) -> str:
     return f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
 
 
-def _bundled() -> list[ModelCatalogFile]:
-    return bundled(_DATA, "models/data", parse_model_catalog_text)
-
-
-def _file(path: Path) -> ModelCatalogFile:
-    return parse_model_catalog_text(read_user_file(path, "model catalog file", "models"), str(path))
-
-
 @lru_cache(maxsize=8)
 def _load(extra: tuple[Path, ...]) -> ModelCatalog:
-    return ModelCatalog(_bundled() + [_file(p) for p in expand(extra)])
+    texts = bundled_texts(_DATA, "models/data")
+    texts += [(str(p), read_user_file(p, "model catalog file", "models")) for p in expand(extra)]
+    return cached(
+        "models",
+        [(name, text.encode()) for name, text in texts],
+        lambda: ModelCatalog([parse_model_catalog_text(text, name) for name, text in texts]),
+        ModelCatalog,
+    )
 
 
 def load_models(extra_paths: Iterable[Path] | None = None) -> ModelCatalog:

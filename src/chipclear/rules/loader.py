@@ -24,6 +24,7 @@ from chipclear.rules.schema import (
     SystemParagraph,
 )
 from chipclear.settings import get_settings
+from chipclear.snapshot import cached
 
 _DATA = resources.files("chipclear.rules") / "data"
 
@@ -134,6 +135,10 @@ def _expand(paths: Iterable[Path]) -> list[Path]:
 @lru_cache(maxsize=8)
 def _load(extra: tuple[Path, ...]) -> RuleSet:
     sources = _bundled() + [_read(p) for p in _expand(extra)]
+    return cached("rules", [(origin, text.encode()) for origin, text in sources], lambda: _build(sources), RuleSet)
+
+
+def _build(sources: list[tuple[str, str]]) -> RuleSet:
     actions = [parse_rule_text(text, origin) for origin, text in sources]
     for action in actions:
         # A draft is an analyst's assumption, never law: it reaches decisions only through `chipclear whatif`.
