@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import ValidationError
-from rapidfuzz import fuzz, process
 
 from chipclear.errors import DataFileError, InputError
 
@@ -92,6 +91,8 @@ class NameIndex:
         return self._ids.get(lookup_key(name), set())
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
+        from rapidfuzz import fuzz, process  # only for a name not found: a CLI call that finds it does not load it
+
         choices = {k: next(iter(v)) for k, v in self._ids.items()}
         found = process.extract(lookup_key(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
         out: list[str] = []

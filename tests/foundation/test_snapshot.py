@@ -203,6 +203,7 @@ def test_the_code_version_follows_the_loader_source(monkeypatch: pytest.MonkeyPa
         assert needed in covered
     fake = tmp_path / "chipclear"
     shutil.copytree(root, fake, ignore=shutil.ignore_patterns("data", "__pycache__", "web", "api"))
+    snapshot.code_version.cache_clear()  # memoised per process: the source as it is now
     before = snapshot.code_version()
     monkeypatch.setattr(snapshot, "__file__", str(fake / "snapshot.py"))
     snapshot.code_version.cache_clear()

@@ -256,6 +256,9 @@ def register(app: typer.Typer) -> None:
                 ),
             )
         else:
+            from chipclear.cli import FAST_EXIT
+
+            FAST_EXIT["enabled"] = True  # nothing to write: no need to free the screening index object by object
             decision = determine(line, layer=lay, screener=screener, models=models)
         if json_out:
             print_json(check_json(decision))
