@@ -28,7 +28,7 @@ from chipclear.batch.engine import DECISION_COLUMNS
 from chipclear.batch.plan import KEY_COLUMNS
 
 CACHE_KEY = [c for c in KEY_COLUMNS if c != "epoch"] + ["epoch_start", "epoch_end", "party_digest"]
-FORMAT = "1"
+FORMAT = "2"  # 2: the party placeholder changed (batch keys go through the compiled rows)
 
 
 def _hash_paths(digest: Any, paths: Iterable[Path]) -> None:

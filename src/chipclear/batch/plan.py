@@ -32,7 +32,8 @@ from chipclear.determination.compiled import epoch_boundaries
 from chipclear.geography import Geography
 from chipclear.rules import RuleSet
 
-PARTY_PLACEHOLDER = "⟦chipclear batch end user⟧"
+# Not the compiled table's "⟦" (a name holding it is decided by the interpreter, not from the table's rows).
+PARTY_PLACEHOLDER = "⦃chipclear batch end user⦄"
 KEY_COLUMNS = [
     "item_id",
     "destination",
