@@ -1,8 +1,9 @@
 """A disk cache of decided keys, so that a second run over the same rules, catalog, geography, lists and code does
 not decide them again.
 
-A cached row is one distinct key's decision (the JSON text columns, as ``engine.run_task`` returns them) with the
-representative date it was decided on. Its key names the epoch by its first and last day, not by its number (the
+A cached row is one distinct key's decision with its nested columns decoded and the representative date it was
+decided on replaced by a mark (``nested.templates``: a warm run joins them to its lines without parsing any
+text). Its key names the epoch by its first and last day, not by its number (the
 epoch numbers move with the run date), and a party that has screening hits by a digest of its screening result, so
 a changed list, review or threshold never reuses a stale decision. The file name is a fingerprint of everything
 else a decision depends on: the chipclear package (code and bundled data), the user's catalog, rule and model
@@ -25,10 +26,12 @@ from typing import Any
 import polars as pl
 
 from chipclear.batch.engine import DECISION_COLUMNS
+from chipclear.batch.nested import NESTED
 from chipclear.batch.plan import KEY_COLUMNS
 
 CACHE_KEY = [c for c in KEY_COLUMNS if c != "epoch"] + ["epoch_start", "epoch_end", "party_digest"]
-FORMAT = "2"  # 2: the party placeholder changed (batch keys go through the compiled rows)
+FORMAT = "3"  # 2: the party placeholder changed (batch keys go through the compiled rows); 3: nested templates
+SCHEMA: dict[str, Any] = {c: NESTED.get(c, t) for c, t in DECISION_COLUMNS.items()}
 
 
 def _hash_paths(digest: Any, paths: Iterable[Path]) -> None:
@@ -106,9 +109,9 @@ class DecisionCache:
         return self._rows
 
     def split(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """(``key_id``, ``rep_as_of`` and decision columns of the cached keys; the keys still to decide)."""
+        """(``key_id`` and decision columns of the cached keys, ``nested.templates`` form; the keys to decide)."""
         cached = self._load()
-        schema = {"key_id": pl.UInt32, "rep_as_of": pl.Date, **DECISION_COLUMNS}
+        schema = {"key_id": pl.UInt32, **SCHEMA}
         if cached is None:
             return pl.DataFrame(schema=schema), keys
         found = keys.select("key_id", *CACHE_KEY).join(cached, on=CACHE_KEY, how="inner", nulls_equal=True)
@@ -116,9 +119,10 @@ class DecisionCache:
         return found, keys.join(found.select("key_id"), on="key_id", how="anti")
 
     def add(self, keys: pl.DataFrame, decisions: pl.DataFrame) -> None:
-        """Store the decided keys (an error too: the same code and data give the same error)."""
-        decided = decisions.select("key_id", *DECISION_COLUMNS)
-        fresh = keys.select("key_id", "rep_as_of", *CACHE_KEY).join(decided, on="key_id", how="inner")
+        """Store the decided keys (``nested.templates`` form; an error too: the same code and data give the same
+        error)."""
+        decided = decisions.select("key_id", *SCHEMA)
+        fresh = keys.select("key_id", *CACHE_KEY).join(decided, on="key_id", how="inner")
         if fresh.height == 0:
             return
         fresh = fresh.drop("key_id")

@@ -1,16 +1,22 @@
-"""The decision columns of a batch output as native Parquet types (lists and structs), not JSON text.
+"""The decision columns of a batch output as native Parquet types (lists and structs), built per line as a join.
 
-``reasons``, ``license_exceptions``, ``screening`` and ``missing`` are decoded once per distinct key and joined to
-the lines; a line's copy is then specialised (the representative date replaced by the line's as-of date, the
-placeholder party by the line's end user, see ``plan``) with vectorised string replacement on the leaf strings.
-A screening hit's ``suppressed_by`` (a reviewer's record, free-form) stays JSON text inside its struct.
+``reasons``, ``license_exceptions``, ``screening`` and ``missing`` are decoded once per distinct key (``templates``:
+the representative date in every text replaced by ``DATE_MARK``; this form is what the decision cache stores).
+``Assembler`` then flattens every key's nested values once per run into one dictionary per string leaf (each
+distinct text once, an integer code per value) and builds a chunk of lines' columns by gathering codes by key:
+integer work, no text copied. Only the values that hold a mark differ per line: each distinct (text, line date,
+end user) that occurs is specialised once (the mark replaced by the line's as-of date, the party placeholder by its
+end user, see ``plan``) and scattered into the lines that use it. A screening hit's ``suppressed_by`` (a reviewer's
+record, free-form) stays JSON text inside its struct.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -70,79 +76,156 @@ def python_value(column: str, text: str | None) -> Any:
     return value
 
 
-def decode_keys(decisions: pl.DataFrame) -> pl.DataFrame:
-    """Key-level decisions with the nested columns decoded, the representative date marked and ``_marked_<col>``
-    flags saying which keys' text needs a per-line replacement."""
+def templates(decisions: pl.DataFrame) -> pl.DataFrame:
+    """Key-level decisions as the workers return them (``rep_as_of`` and the JSON text columns of
+    ``engine.DECISION_COLUMNS``) with the nested columns decoded and the representative date in every text replaced
+    by ``DATE_MARK`` (a multi-day epoch's representative date can only come from the as-of date, see ``plan``)."""
     texts = list(NESTED)
     marked: dict[str, list[str | None]] = {c: [] for c in texts}
-    flags: dict[str, list[bool]] = {c: [] for c in texts}
     for rep, *values in decisions.select("rep_as_of", *texts).iter_rows():
         rep_iso = rep.isoformat() if rep is not None else None
         for column, value in zip(texts, values, strict=True):
             if value is not None and rep_iso is not None and rep_iso in value:
                 value = value.replace(rep_iso, DATE_MARK)
-            flags[column].append(value is not None and (DATE_MARK in value or PARTY_PLACEHOLDER in value))
             marked[column].append(value)
     marked["screening"] = [
         v if v is None or v == "[]" else _dumps([hit_row(h) for h in json.loads(v)]) for v in marked["screening"]
     ]
-    out = decisions.with_columns(
-        *[pl.Series(c, marked[c], dtype=pl.String).str.json_decode(NESTED[c]) for c in texts],
-        *[pl.Series(f"_marked_{c}", flags[c], dtype=pl.Boolean) for c in texts],
-    )
-    return out
+    return decisions.with_columns(pl.Series(c, marked[c], dtype=pl.String).str.json_decode(NESTED[c]) for c in texts)
 
 
-def _replace(expr: pl.Expr) -> pl.Expr:
-    return expr.str.replace_all(DATE_MARK, pl.col("_date"), literal=True).str.replace_all(
-        PARTY_PLACEHOLDER, pl.col("_name"), literal=True
-    )
+# -- per-line assembly --------------------------------------------------------------------------------------------
+@dataclass
+class _Node:
+    """One level of a nested column over every key: a list (each parent value's start and length in the flat
+    child), a struct (its fields), a string leaf (a dictionary of distinct texts and a code per value) or another
+    leaf (its values)."""
+
+    dtype: Any
+    starts: pl.Series | None = None
+    lengths: pl.Series | None = None
+    nulls: pl.Series | None = None
+    child: _Node | None = None
+    fields: dict[str, _Node] | None = None
+    pool: pl.Series | None = None
+    codes: pl.Series | None = None
+    dated: pl.Series | None = None  # per pool text: holds DATE_MARK
+    named: pl.Series | None = None  # per pool text: holds the party placeholder
+    values: pl.Series | None = None
 
 
-def _fill_list(frame: pl.DataFrame, column: str) -> pl.Series:
-    """Replace the marks in ``column`` (a list of strings or of structs of strings) on its flat values, vectorised;
-    the lists are rebuilt from their lengths (a line without marks is left as it is)."""
-    values = frame[column]
-    lengths = values.list.len().fill_null(0)
-    per_value = frame.select(
-        pl.col("_date").repeat_by(lengths).explode().alias("_date"),
-        pl.col("_name").repeat_by(lengths).explode().alias("_name"),
-        values.explode().alias(column),
-    ).filter(pl.col(column).is_not_null())
-    inner = values.dtype.inner if isinstance(values.dtype, pl.List) else None
-    if isinstance(inner, pl.Struct):
-        fields = [_replace(pl.field(f.name)).alias(f.name) for f in inner.fields if f.dtype == pl.String]
-        flat = per_value.select(pl.col(column).struct.with_fields(fields))[column]
-    else:
-        flat = per_value.select(_replace(pl.col(column)))[column]
-    offsets = pl.concat([pl.Series([0], dtype=pl.Int64), lengths.cast(pl.Int64).cum_sum()]).to_arrow()
-    rebuilt = pa.LargeListArray.from_arrays(offsets, flat.to_arrow())
-    out = pl.Series(column, rebuilt).cast(NESTED[column])
-    return out.set(values.is_null(), None) if values.null_count() else out
+def _node(values: pl.Series) -> _Node:
+    dtype = values.dtype
+    if isinstance(dtype, pl.List):
+        lengths = values.list.len().fill_null(0).cast(pl.Int64)
+        child = values.explode(empty_as_null=False, keep_nulls=False)
+        nulls = values.is_null() if values.null_count() else None
+        return _Node(dtype, starts=lengths.cum_sum() - lengths, lengths=lengths, nulls=nulls, child=_node(child))
+    if isinstance(dtype, pl.Struct):
+        return _Node(dtype, fields={f.name: _node(values.struct.field(f.name)) for f in dtype.fields})
+    if dtype == pl.String:
+        pool = values.drop_nulls().unique(maintain_order=True)
+        index = pl.DataFrame({"v": pool, "c": pl.int_range(0, len(pool), dtype=pl.Int32, eager=True)})
+        codes = pl.DataFrame({"v": values}).join(index, on="v", how="left", maintain_order="left")["c"]  # null stays
+        return _Node(
+            dtype,
+            pool=pool,
+            codes=codes,
+            dated=pool.str.contains(DATE_MARK, literal=True),
+            named=pool.str.contains(PARTY_PLACEHOLDER, literal=True),
+        )
+    return _Node(dtype, values=values)
 
 
-def _fill_json(frame: pl.DataFrame, column: str) -> pl.Series:
-    """Columns with lists nested in their structs (license exceptions): each marked row replaced in its JSON text."""
-    out = []
-    for value, day, name in zip(frame[column].to_list(), frame["_date"], frame["_name"], strict=True):
-        out.append(_dumps(value).replace(DATE_MARK, day).replace(PARTY_PLACEHOLDER, name))
-    return pl.Series(column, out, dtype=pl.String).str.json_decode(NESTED[column])
+def _explode_ranges(starts: pl.Series, lengths: pl.Series) -> pl.Series:
+    """``starts[i] .. starts[i] + lengths[i] - 1`` for every i, concatenated."""
+    frame = pl.DataFrame({"s": starts, "n": lengths})
+    ranges = frame.select(pl.int_ranges(pl.col("s"), pl.col("s") + pl.col("n"), dtype=pl.Int64)).to_series()
+    return ranges.explode(empty_as_null=False, keep_nulls=False)
 
 
-def specialise(joined: pl.DataFrame) -> pl.DataFrame:
-    """Lines joined to ``decode_keys`` output: every mark replaced by the line's date and end user; row order kept."""
-    frame = joined.with_row_index("_pos").with_columns(
-        pl.col("as_of").cast(pl.String).alias("_date"),
-        pl.col("end_user_name").fill_null(PARTY_PLACEHOLDER).alias("_name"),
-    )
-    for column in ("reasons", "missing", "screening"):
-        if frame[f"_marked_{column}"].any():
-            frame = frame.with_columns(_fill_list(frame, column))
-    todo = frame.filter(pl.col("_marked_license_exceptions") & (pl.col("license_exceptions").list.len() > 0))
-    if todo.height:
-        filled = todo.select("_pos", _fill_json(todo, "license_exceptions"))
-        frame = frame.update(filled, on="_pos")
-    return frame.drop("_pos", "_date", "_name", *[f"_marked_{c}" for c in NESTED])
+def _offsets(lengths: pl.Series) -> pa.Array:
+    return pa.array(np.concatenate([[0], lengths.cast(pl.Int64).cum_sum().to_numpy()]).astype(np.int64))
 
 
-__all__ = ["DATE_MARK", "NESTED", "decode_keys", "hit_row", "python_value", "specialise"]
+class _Lines:
+    """What a chunk of lines puts into the texts: its as-of dates and end users."""
+
+    def __init__(self, lines: pl.DataFrame) -> None:
+        self.dates = lines["as_of"].cast(pl.String)
+        self.names = lines["end_user_name"].fill_null(PARTY_PLACEHOLDER)
+
+
+def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.Array:
+    """A string leaf's values at key-level positions ``pos`` for the lines ``owner``, as a dictionary array: the
+    codes gathered by key, and each distinct (marked text, date, name) specialised once and added to the
+    dictionary."""
+    assert node.pool is not None and node.codes is not None and node.dated is not None and node.named is not None
+    codes = node.codes.gather(pos)
+    dictionary = node.pool
+    dated = node.dated.gather(codes).fill_null(False)
+    named = node.named.gather(codes).fill_null(False)
+    marked = (dated | named).arg_true()
+    if len(marked):
+        who = owner.gather(marked)
+        uses = pl.DataFrame(
+            {
+                "code": codes.gather(marked),
+                "dated": dated.gather(marked),
+                "named": named.gather(marked),
+                "day": lines.dates.gather(who),
+                "name": lines.names.gather(who),
+            }
+        ).select("code", pl.when("dated").then("day").alias("day"), pl.when("named").then("name").alias("name"))
+        distinct = uses.unique(maintain_order=False).with_row_index("i")
+        filled = (
+            distinct.with_columns(node.pool.gather(distinct["code"]).alias("text"))
+            .select(
+                pl.col("text")
+                .str.replace_all(DATE_MARK, pl.col("day").fill_null(DATE_MARK), literal=True)
+                .str.replace_all(PARTY_PLACEHOLDER, pl.col("name").fill_null(PARTY_PLACEHOLDER), literal=True)
+            )
+            .to_series()
+        )
+        index = uses.join(distinct, on=["code", "day", "name"], how="left", maintain_order="left", nulls_equal=True)
+        codes = codes.scatter(marked, index["i"].cast(pl.Int32) + len(node.pool))
+        dictionary = pl.concat([node.pool, filled])
+    return pa.DictionaryArray.from_arrays(codes.to_arrow(), dictionary.to_arrow())
+
+
+def _build(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.Array:
+    """The Arrow array of ``node``'s values at key-level positions ``pos`` (``owner``: each one's line)."""
+    if node.child is not None:
+        assert node.starts is not None and node.lengths is not None
+        lengths = node.lengths.gather(pos)
+        child_pos = _explode_ranges(node.starts.gather(pos), lengths)
+        child_owner = owner.repeat_by(lengths).explode(empty_as_null=False, keep_nulls=False)
+        values = _build(node.child, child_pos, child_owner, lines)
+        mask = node.nulls.gather(pos).to_arrow() if node.nulls is not None else None
+        return pa.LargeListArray.from_arrays(_offsets(lengths), values, mask=mask)
+    if node.fields is not None:
+        children = [_build(child, pos, owner, lines) for child in node.fields.values()]
+        return pa.StructArray.from_arrays(children, list(node.fields))
+    if node.pool is not None:
+        return _texts(node, pos, owner, lines)
+    assert node.values is not None
+    return node.values.gather(pos).to_arrow()
+
+
+class Assembler:
+    """Every key's decision of a run, flattened once; ``columns`` gives a chunk of lines' decision columns."""
+
+    def __init__(self, decisions: pl.DataFrame, scalars: list[str]) -> None:
+        """``decisions``: one row per key, row i is key_id i (``templates`` form); ``scalars``: plain columns."""
+        self.nodes = {c: _node(decisions[c]) for c in [*scalars, *NESTED]}
+
+    def columns(self, lines: pl.DataFrame) -> dict[str, pa.Array]:
+        """The decision columns of ``lines`` (``key_id``, ``as_of``, ``end_user_name``), in line order; every
+        string as a dictionary array (codes into the distinct texts: written without copying a text per line)."""
+        keys = lines["key_id"].cast(pl.Int64)
+        owner = pl.int_range(0, lines.height, dtype=pl.Int64, eager=True)
+        at = _Lines(lines)
+        return {column: _build(node, keys, owner, at) for column, node in self.nodes.items()}
+
+
+__all__ = ["DATE_MARK", "NESTED", "Assembler", "hit_row", "python_value", "templates"]

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select
 
 from chipclear import palette
 from chipclear.batch.io import atomic_write_text
+from chipclear.batch.nested import DATE_MARK
 from chipclear.palette import verdict_colour
 
 VERDICT_ORDER = ["NLR", "LICENSE_EXCEPTION", "LICENSED", "LICENSE_REQUIRED", "PROHIBITED", "HOLD"]
@@ -27,11 +28,23 @@ def summarise(keyed: pl.DataFrame, decisions: pl.DataFrame, bad: int, top: int =
     per_key = keyed.group_by("key_id", "destination").len("lines")
     weighted = per_key.join(decisions.filter(pl.col("error").is_null()), on="key_id", how="inner")
     by_verdict = weighted.group_by("verdict").agg(pl.col("lines").sum()).sort("lines", descending=True)
+    texts = decisions["reasons"].dtype == pl.String  # JSON text, or nested with the date marked (nested.templates)
+    rep = pl.col("rep_as_of").cast(pl.String)
     reasons = (
         decisions.filter(pl.col("error").is_null())
-        .select("key_id", pl.col("reasons").str.json_decode(REASON_SCHEMA).alias("r"))
-        .explode("r")
-        .unnest("r")
+        .select(
+            "key_id",
+            "rep_as_of",
+            (pl.col("reasons").str.json_decode(REASON_SCHEMA) if texts else pl.col("reasons")).alias("r"),
+        )
+        .explode("r", empty_as_null=False, keep_nulls=False)
+        .select(
+            "key_id",
+            *[
+                pl.col("r").struct.field(f).str.replace_all(DATE_MARK, rep, literal=True).alias(f)
+                for f in ("rule", "citation")
+            ],
+        )
         .unique(["key_id", "rule"])
     )
     key_lines = per_key.group_by("key_id").agg(pl.col("lines").sum())

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chipclear.batch import nested, plan
@@ -70,6 +71,7 @@ OUTPUT_COLUMNS = [
 # Fewer keys to decide than this: the interpreter decides them (~1 ms each) rather than the compiled table, whose
 # disk cache for a large book takes seconds to load (a warm run that misses a handful of keys).
 COMPILED_MIN_KEYS = 1000
+SCALAR_COLUMNS = ["verdict", "review_policy", "eccn", "classification_status", "rules_version", "list_version"]
 COMPARED = [
     "verdict",
     "review_policy",
@@ -454,9 +456,11 @@ def run_batch(
         pieces = [checkpoint.load("decided", t.name) for t in tasks if t.variant == v]
         fresh = pl.concat(pieces) if pieces else pl.DataFrame(schema={"key_id": pl.UInt32, **DECISION_COLUMNS})
         fresh = fresh.join(reps, on="key_id", how="inner").select("key_id", "rep_as_of", *DECISION_COLUMNS)
+        if not options.recheck:  # the nested columns decoded once per key, the representative date marked
+            fresh = nested.templates(fresh)
         if cache is not None and cached is not None and v == "current":
             cache.add(todo_keys, fresh)
-            fresh = pl.concat([cached, fresh])
+            fresh = pl.concat([cached.join(reps, on="key_id", how="inner").select(fresh.columns), fresh])
         decisions[v] = fresh.unique("key_id", keep="first").sort("key_id")
         if decisions[v].height != keys.height:
             raise ChipclearError(
@@ -556,29 +560,54 @@ def _assemble(
     """Join decisions back to lines chunk by chunk and stream them into ``target`` (Parquet, the decision columns
     nested: ``batch.nested``). Returns (rows written, lines whose determination failed, the verification sample's
     output rows)."""
-    keys = nested.decode_keys(decisions)
-    sample = set(sample_rows(keyed, options.verify)["row"].to_list())
+    assembler = nested.Assembler(decisions, SCALAR_COLUMNS)
+    errors = decisions.select("key_id", "error").filter(pl.col("error").is_not_null())
+    sample = sample_rows(keyed, options.verify).select("row")
     written = 0
     failed: list[pl.DataFrame] = []
     sampled: list[pl.DataFrame] = []
     schema = _output_schema(keyed)
     target.parent.mkdir(parents=True, exist_ok=True)
-    arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
-    arrow_schema = arrow_schema.with_metadata({k.encode(): v.encode() for k, v in metadata.items()})
-    with pq.ParquetWriter(target, arrow_schema, compression="zstd") as writer:
+    line_columns = [c for c in OUTPUT_COLUMNS if c in keyed.columns]
+    writer: pq.ParquetWriter | None = None
+    try:
         for chunk in keyed.iter_slices(options.chunk_rows):
-            joined = chunk.drop("rep_as_of").join(keys, on="key_id", how="left")
-            errors = joined.filter(pl.col("error").is_not_null()).rename({"error": "reason"})
-            failed.append(bad_frame(errors))
-            good = nested.specialise(joined.filter(pl.col("error").is_null()))
-            good = good.with_columns(pl.lit(options.layer).alias("layer")).select(OUTPUT_COLUMNS)
-            writer.write_table(good.to_arrow().cast(arrow_schema))
-            sampled.append(good.filter(pl.col("row").is_in(list(sample))))
-            written += good.height
+            if errors.height:
+                bad = chunk.join(errors, on="key_id", how="inner").rename({"error": "reason"})
+                failed.append(bad_frame(bad))
+                chunk = chunk.join(errors, on="key_id", how="anti", maintain_order="left")
+            columns = dict(zip(line_columns, chunk.select(line_columns).to_arrow().columns, strict=True))
+            columns |= assembler.columns(chunk)
+            layer = pa.DictionaryArray.from_arrays(pa.array([0] * chunk.height, pa.int32()), [options.layer])
+            columns["layer"] = layer
+            table = pa.Table.from_arrays([columns[c] for c in OUTPUT_COLUMNS], names=OUTPUT_COLUMNS)
+            if writer is None:
+                writer = _writer(target, table.schema, metadata)
+            writer.write_table(table.cast(writer.schema))
+            at = chunk.with_row_index("_at").join(sample, on="row", how="inner")["_at"]
+            if len(at):
+                sampled.append(pl.DataFrame(pl.from_arrow(table.take(at.to_arrow()))).cast(pl.Schema(schema)))
+            written += chunk.height
             progress.advance(chunk.height)
+        if writer is None:
+            writer = _writer(target, pl.DataFrame(schema=schema).to_arrow().schema, metadata)
+    finally:
+        if writer is not None:
+            writer.close()
     with open(target, "rb") as fh:
         os.fsync(fh.fileno())
-    return written, pl.concat(failed), pl.concat(sampled)
+    none = bad_frame(pl.DataFrame(schema={"row": pl.UInt32, "reason": pl.String}))
+    return written, pl.concat([none, *failed]), pl.concat(sampled) if sampled else pl.DataFrame(schema=schema)
+
+
+def _writer(target: Path, schema: pa.Schema, metadata: dict[str, str]) -> pq.ParquetWriter:
+    """The output's Parquet writer. The decision columns come as dictionary arrays (``nested.Assembler``); the
+    Arrow schema is not stored, so every reader reads them back as the plain strings they stand for."""
+    writer = pq.ParquetWriter(
+        target, schema, compression="zstd", store_schema=False, dictionary_pagesize_limit=64 * 2**20
+    )
+    writer.add_key_value_metadata(metadata)
+    return writer
 
 
 def _output_schema(keyed: pl.DataFrame) -> dict[str, Any]:
