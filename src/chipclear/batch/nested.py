@@ -76,22 +76,38 @@ def python_value(column: str, text: str | None) -> Any:
     return value
 
 
+DECODE_ROWS = 25_000  # rows per json_decode call: one call over a few hundred thousand long texts is much slower
+
+
 def templates(decisions: pl.DataFrame) -> pl.DataFrame:
     """Key-level decisions as the workers return them (``rep_as_of`` and the JSON text columns of
     ``engine.DECISION_COLUMNS``) with the nested columns decoded and the representative date in every text replaced
-    by ``DATE_MARK`` (a multi-day epoch's representative date can only come from the as-of date, see ``plan``)."""
+    by ``DATE_MARK`` (a multi-day epoch's representative date can only come from the as-of date, see ``plan``).
+
+    Vectorised: the keys are split by representative date (one per epoch) and each part's texts get a literal
+    replacement; only the screening texts that hold hits go through Python (``hit_row``)."""
     texts = list(NESTED)
-    marked: dict[str, list[str | None]] = {c: [] for c in texts}
-    for rep, *values in decisions.select("rep_as_of", *texts).iter_rows():
-        rep_iso = rep.isoformat() if rep is not None else None
-        for column, value in zip(texts, values, strict=True):
-            if value is not None and rep_iso is not None and rep_iso in value:
-                value = value.replace(rep_iso, DATE_MARK)
-            marked[column].append(value)
-    marked["screening"] = [
-        v if v is None or v == "[]" else _dumps([hit_row(h) for h in json.loads(v)]) for v in marked["screening"]
-    ]
-    return decisions.with_columns(pl.Series(c, marked[c], dtype=pl.String).str.json_decode(NESTED[c]) for c in texts)
+    if decisions.height == 0:
+        return decisions.with_columns(pl.col(c).cast(pl.String).str.json_decode(NESTED[c]) for c in texts)
+    frame = decisions.with_row_index("_at")
+    parts = []
+    for (rep,), part in frame.partition_by("rep_as_of", as_dict=True, maintain_order=True).items():
+        if rep is not None:
+            iso = rep.isoformat()
+            part = part.with_columns(pl.col(c).str.replace_all(iso, DATE_MARK, literal=True) for c in texts)
+        parts.append(part)
+    frame = pl.concat(parts).sort("_at")
+    hits = frame.filter(pl.col("screening").is_not_null() & (pl.col("screening") != "[]"))
+    if hits.height:
+        rows = [_dumps([hit_row(h) for h in json.loads(v)]) for v in hits["screening"]]
+        frame = frame.update(hits.select("_at", pl.Series("screening", rows, dtype=pl.String)), on="_at")
+    decoded = {
+        c: pl.concat(
+            [frame[c].slice(i, DECODE_ROWS).str.json_decode(NESTED[c]) for i in range(0, frame.height, DECODE_ROWS)]
+        )
+        for c in texts
+    }
+    return frame.drop("_at").with_columns(decoded[c].alias(c) for c in texts)
 
 
 # -- per-line assembly --------------------------------------------------------------------------------------------
