@@ -52,3 +52,41 @@ def test_the_compiled_table_and_the_interpreter_write_the_same_file(
     monkeypatch.setattr(runner, "COMPILED_MIN_KEYS", 10**9)  # through determine()
     _, interpreted = _run(book_csv, tmp_path / "b.parquet", cache=False)
     assert compiled.equals(interpreted)
+
+
+def _keys(rows: list[tuple[str, str | None, str | None]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "key_id": list(range(len(rows))),
+            "epoch": [0] * len(rows),
+            "party_key": [r[0] for r in rows],
+            "party_country": [r[1] for r in rows],
+            "end_user_owners": [r[2] for r in rows],
+        },
+        schema={
+            "key_id": pl.UInt32,
+            "epoch": pl.Int32,
+            "party_key": pl.String,
+            "party_country": pl.String,
+            "end_user_owners": pl.String,
+        },
+    )
+
+
+def test_a_party_digest_is_its_own_result_by_name_and_country_and_its_owners() -> None:
+    """One name screened in two countries has two results; an owner's result is part of the key (a digest by name
+    alone gave both countries one of the two digests)."""
+    from chipclear.batch.runner import _cache_columns
+
+    a, b = NoHits(list_version="in-AE"), NoHits(list_version="in-CN")
+    owner, owner_changed = NoHits(list_version="owner"), NoHits(list_version="owner, changed")
+    keys = _keys([("Acme", "AE", None), ("Acme", "CN", None), ("Acme", "AE", "Parent Co,60,CN")])
+    found = {("Acme", "AE"): a, ("Acme", "CN"): b, ("Parent Co", None): owner}
+    got = _cache_columns(keys, [], found)["party_digest"].to_list()
+    assert got[0] == result_digest(a) and got[1] == result_digest(b)
+    assert got[2] != got[0] and got[2].startswith(result_digest(a))
+    changed = _cache_columns(keys, [], {**found, ("Parent Co", None): owner_changed})["party_digest"].to_list()
+    assert changed[:2] == got[:2] and changed[2] != got[2]
+    unscreened_owner = {k: v for k, v in found.items() if k[1] is not None}
+    first, again = (_cache_columns(keys, [], unscreened_owner)["party_digest"][2] for _ in range(2))
+    assert first != again  # an owner without a result: a key no run can hit

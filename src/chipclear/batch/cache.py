@@ -4,8 +4,8 @@ not decide them again.
 A cached row is one distinct key's decision with its nested columns decoded and the representative date it was
 decided on replaced by a mark (``nested.templates``: a warm run joins them to its lines without parsing any
 text). Its key names the epoch by its first and last day, not by its number (the
-epoch numbers move with the run date), and a party that has screening hits by a digest of its screening result, so
-a changed list, review or threshold never reuses a stale decision. The file name is a fingerprint of everything
+epoch numbers move with the run date), and a party that has screening hits by a digest of its screening result (by
+name and country) and of each named owner's, so a changed list, review or threshold never reuses a stale decision. The file name is a fingerprint of everything
 else a decision depends on: the chipclear package (code and bundled data), the user's catalog, rule and model
 files, the screening settings, the rules and list versions, the layer and the decider. Anything unknown disables
 the cache (a custom decider, ``--exact``, re-checks): a cache miss only costs time, a wrong hit would cost a wrong
@@ -30,7 +30,8 @@ from chipclear.batch.nested import NESTED
 from chipclear.batch.plan import KEY_COLUMNS
 
 CACHE_KEY = [c for c in KEY_COLUMNS if c != "epoch"] + ["epoch_start", "epoch_end", "party_digest"]
-FORMAT = "3"  # 2: the party placeholder changed (batch keys go through the compiled rows); 3: nested templates
+FORMAT = "4"  # 2: the party placeholder changed (batch keys go through the compiled rows); 3: nested templates;
+# 4: party_digest by name and country, with the owners' results
 SCHEMA: dict[str, Any] = {c: NESTED.get(c, t) for c, t in DECISION_COLUMNS.items()}
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -289,15 +290,35 @@ def _cache(
 
 
 def _cache_columns(keys: pl.DataFrame, boundaries: list[dt.date], found: dict[Any, Any]) -> pl.DataFrame:
-    """The cache's key columns: the epoch's days and a digest of each party's screening result."""
-    digests = {name: result_digest(r) for (name, _), r in found.items()}
+    """The cache's key columns: the epoch's days and ``party_digest``, a digest of the screening results the key's
+    decision reads: its end user's (by name and country: one name screened in two countries has two results) and
+    each named owner's (the affiliates rule reads their hits)."""
+    digests = {pair: result_digest(r) for pair, r in found.items()}
     pairs = pl.DataFrame(
-        [(n, c, digests[n]) for (n, c) in found],
-        schema={"party_key": pl.String, "party_country": pl.String, "party_digest": pl.String},
+        [(n, c, d) for (n, c), d in digests.items()],
+        schema={"party_key": pl.String, "party_country": pl.String, "_party": pl.String},
+        orient="row",
+    )
+    texts = keys["end_user_owners"].drop_nulls().unique().to_list() if "end_user_owners" in keys.columns else []
+    owners = pl.DataFrame(
+        [(t, _owners_digest(t, digests)) for t in texts],
+        schema={"end_user_owners": pl.String, "_owners": pl.String},
         orient="row",
     )
     out = with_epoch_days(keys, boundaries).join(pairs, on=["party_key", "party_country"], how="left", nulls_equal=True)
-    return out.with_columns(pl.col("party_digest").fill_null(""))
+    if texts:
+        out = out.join(owners, on="end_user_owners", how="left")
+    else:
+        out = out.with_columns(pl.lit(None, pl.String).alias("_owners"))
+    digest = pl.col("_party").fill_null("")
+    digest = pl.when(pl.col("_owners").is_null()).then(digest).otherwise(digest + "/" + pl.col("_owners"))
+    return out.with_columns(digest.alias("party_digest")).drop("_party", "_owners")
+
+
+def _owners_digest(text: str, digests: dict[tuple[str, str | None], str]) -> str:
+    """The owners' screening results (screened by name, no country), in the order the text names them; an owner
+    without a result gives a digest no other run has (a cache miss, never a stale hit)."""
+    return "+".join(digests.get((x.name, None)) or uuid.uuid4().hex for x in parse_links(text, "end_user_owners"))
 
 
 def _write_output(parts: list[Path], target: Path, metadata: dict[str, str]) -> int:
