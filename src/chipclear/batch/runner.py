@@ -17,7 +17,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -591,6 +591,9 @@ def _assemble(
     target.parent.mkdir(parents=True, exist_ok=True)
     line_columns = [c for c in OUTPUT_COLUMNS if c in keyed.columns]
     writer: pq.ParquetWriter | None = None
+    # One chunk is encoded and compressed (pyarrow, without the GIL) while the next is built: at most two in memory.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipclear-parquet")
+    pending: Future[None] | None = None
     try:
         for chunk in keyed.iter_slices(options.chunk_rows):
             if errors.height:
@@ -604,15 +607,20 @@ def _assemble(
             table = pa.Table.from_arrays([columns[c] for c in OUTPUT_COLUMNS], names=OUTPUT_COLUMNS)
             if writer is None:
                 writer = _writer(target, table.schema, metadata)
-            writer.write_table(table.cast(writer.schema))
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(writer.write_table, table.cast(writer.schema))
             at = chunk.with_row_index("_at").join(sample, on="row", how="inner")["_at"]
             if len(at):
                 sampled.append(pl.DataFrame(pl.from_arrow(table.take(at.to_arrow()))).cast(pl.Schema(schema)))
             written += chunk.height
             progress.advance(chunk.height)
+        if pending is not None:
+            pending.result()
         if writer is None:
             writer = _writer(target, pl.DataFrame(schema=schema).to_arrow().schema, metadata)
     finally:
+        pool.shutdown(wait=True)
         if writer is not None:
             writer.close()
     with open(target, "rb") as fh:
@@ -623,9 +631,17 @@ def _assemble(
 
 def _writer(target: Path, schema: pa.Schema, metadata: dict[str, str]) -> pq.ParquetWriter:
     """The output's Parquet writer. The decision columns come as dictionary arrays (``nested.Assembler``); the
-    Arrow schema is not stored, so every reader reads them back as the plain strings they stand for."""
+    Arrow schema is not stored, so every reader reads them back as the plain strings they stand for. Column
+    statistics (min/max, for readers that skip row groups) are kept for the flat columns only: for the reasons'
+    texts they would be of no use and cost half the time of writing them."""
+    flat = [c for c in schema.names if c not in nested.NESTED]
     writer = pq.ParquetWriter(
-        target, schema, compression="zstd", store_schema=False, dictionary_pagesize_limit=64 * 2**20
+        target,
+        schema,
+        compression="zstd",
+        store_schema=False,
+        dictionary_pagesize_limit=64 * 2**20,
+        write_statistics=flat,
     )
     writer.add_key_value_metadata(metadata)
     return writer
