@@ -165,17 +165,22 @@ def _offsets(lengths: pl.Series) -> pa.Array:
 
 
 class _Lines:
-    """What a chunk of lines puts into the texts: its as-of dates and end users."""
+    """What a chunk of lines puts into the texts: its as-of dates and end users, as text and as small integers."""
 
     def __init__(self, lines: pl.DataFrame) -> None:
         self.dates = lines["as_of"].cast(pl.String)
         self.names = lines["end_user_name"].fill_null(PARTY_PLACEHOLDER)
+        days = lines["as_of"].cast(pl.Int64)
+        self.day_ids = (days - (days.min() or 0) + 1).fill_null(0).to_numpy()  # 0: no date
+        self.name_ids = self.names.rank("dense").cast(pl.Int64).to_numpy()  # 1..
+        self.n_days = int(self.day_ids.max(initial=0)) + 1
+        self.n_names = int(self.name_ids.max(initial=0)) + 1
 
 
 def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.Array:
     """A string leaf's values at key-level positions ``pos`` for the lines ``owner``, as a dictionary array: the
     codes gathered by key, and each distinct (marked text, date, name) specialised once and added to the
-    dictionary."""
+    dictionary (found with one integer per use: text code, date and name numbered within the chunk)."""
     assert node.pool is not None and node.codes is not None and node.dated is not None and node.named is not None
     codes = node.codes.gather(pos)
     dictionary = node.pool
@@ -183,28 +188,35 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
     named = node.named.gather(codes).fill_null(False)
     marked = (dated | named).arg_true()
     if len(marked):
-        who = owner.gather(marked)
-        uses = pl.DataFrame(
-            {
-                "code": codes.gather(marked),
-                "dated": dated.gather(marked),
-                "named": named.gather(marked),
-                "day": lines.dates.gather(who),
-                "name": lines.names.gather(who),
-            }
-        ).select("code", pl.when("dated").then("day").alias("day"), pl.when("named").then("name").alias("name"))
-        distinct = uses.unique(maintain_order=False).with_row_index("i")
+        who = owner.gather(marked).to_numpy()
+        code = codes.gather(marked).cast(pl.Int64).to_numpy()
+        dated_m = dated.gather(marked).to_numpy()
+        named_m = named.gather(marked).to_numpy()
+        day = np.where(dated_m, lines.day_ids[who], 0)
+        name = np.where(named_m, lines.name_ids[who], 0)
+        key = (code * lines.n_days + day) * lines.n_names + name
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        at = pl.Series(who[first])
+        day_text = pl.when("dated").then("day").fill_null(pl.lit(DATE_MARK))
+        name_text = pl.when("named").then("name").fill_null(pl.lit(PARTY_PLACEHOLDER))
         filled = (
-            distinct.with_columns(node.pool.gather(distinct["code"]).alias("text"))
+            pl.DataFrame(
+                {
+                    "text": node.pool.gather(pl.Series(code[first])),
+                    "day": lines.dates.gather(at),
+                    "name": lines.names.gather(at),
+                    "dated": dated_m[first],
+                    "named": named_m[first],
+                }
+            )
             .select(
                 pl.col("text")
-                .str.replace_all(DATE_MARK, pl.col("day").fill_null(DATE_MARK), literal=True)
-                .str.replace_all(PARTY_PLACEHOLDER, pl.col("name").fill_null(PARTY_PLACEHOLDER), literal=True)
+                .str.replace_all(DATE_MARK, day_text, literal=True)
+                .str.replace_all(PARTY_PLACEHOLDER, name_text, literal=True)
             )
             .to_series()
         )
-        index = uses.join(distinct, on=["code", "day", "name"], how="left", maintain_order="left", nulls_equal=True)
-        codes = codes.scatter(marked, index["i"].cast(pl.Int32) + len(node.pool))
+        codes = codes.scatter(marked, pl.Series(inverse.reshape(-1), dtype=pl.Int32) + len(node.pool))
         dictionary = pl.concat([node.pool, filled])
     return pa.DictionaryArray.from_arrays(codes.to_arrow(), dictionary.to_arrow())
 
