@@ -436,8 +436,10 @@ class NameIndex:
             return QueryToken(text, float(self.token_weight[tid]), matches, how, source)
         fuzzy = self.fuzzy_matches(text)
         if fuzzy:
-            best = max(fuzzy, key=lambda t: fuzzy[t])
-            weight = float(self.token_weight[best])
+            # Several listed words can be equally close: the rarest of them sets the weight. (Taking the first
+            # found made the weight, and the score, depend on set iteration order, i.e. on the process's hash seed.)
+            closest = max(fuzzy.values())
+            weight = max(float(self.token_weight[t]) for t, sim in fuzzy.items() if sim == closest)
             if _near_legal_form(text):
                 weight = min(weight, LEGAL_FORM_WEIGHT)
             return QueryToken(text, weight, fuzzy, "typo", source)
