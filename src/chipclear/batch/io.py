@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from pydantic import ValidationError
@@ -296,16 +297,43 @@ def _owners_text(value: str) -> str:
     return links_text(links)
 
 
+class _Check:
+    """One validation check: ``when(predicate).then(message)`` pairs, as ``pl.when`` chains them (the first true
+    predicate gives the message). Kept as pairs so that the rows to report are found from the predicates alone."""
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[pl.Expr, pl.Expr]] = []
+        self._predicate: pl.Expr | None = None
+
+    def when(self, predicate: pl.Expr) -> _Check:
+        self._predicate = predicate
+        return self
+
+    def then(self, message: pl.Expr) -> _Check:
+        assert self._predicate is not None
+        self.pairs.append((self._predicate, message))
+        self._predicate = None
+        return self
+
+    def expr(self) -> pl.Expr:
+        (first, message), *rest = self.pairs
+        chain: Any = pl.when(first).then(message)  # Then, then ChainedThen
+        for predicate, text in rest:
+            chain = chain.when(predicate).then(text)
+        return chain
+
+
 def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split ``raw`` into typed valid lines and bad rows (``row``, ``reason`` and the raw values).
 
     Checks run once per distinct value (items, countries), so validation grows with distinct values, not lines.
     """
-    reasons: list[pl.Expr] = []
+    reasons: list[_Check] = []
     models = load_models()  # an AI model's weights (ECCN 4E091) are an item too
     item_ok, item_bad = _lookup_errors(raw["item"], lambda v: m.id if (m := models.find(v)) else catalog.get(v).id)
     reasons.append(
-        pl.when(pl.col("item").is_null() | (pl.col("item") == ""))
+        _Check()
+        .when(pl.col("item").is_null() | (pl.col("item") == ""))
         .then(pl.lit("item: empty (a catalog id or name is required)"))
         .when(pl.col("item").is_in(list(item_bad)))
         .then(pl.col("item").replace_strict(item_bad, default=None))
@@ -316,28 +344,32 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
     country_ok, country_bad = _lookup_errors(countries, lambda v: geography.normalize(v, field="country"))
     country_bad = {value: message.removeprefix("country: ") for value, message in country_bad.items()}
     reasons.append(
-        pl.when(pl.col("destination").is_null() | (pl.col("destination") == ""))
+        _Check()
+        .when(pl.col("destination").is_null() | (pl.col("destination") == ""))
         .then(pl.lit("destination: a country is required (an ISO 3166-1 code such as CN, or a name)"))
         .when(pl.col("destination").is_in(list(country_bad)))
         .then(pl.format("destination: {}", pl.col("destination").replace_strict(country_bad, default=None)))
     )
     for column in ("end_user_country", "end_user_headquarters_country"):
         reasons.append(
-            pl.when(pl.col(column).is_in(list(country_bad)))
+            _Check()
+            .when(pl.col(column).is_in(list(country_bad)))
             .then(pl.format(f"{column}: {{}}", pl.col(column).replace_strict(country_bad, default=None)))
             .when((pl.col(column) != "") & (pl.col("end_user_name") == ""))
             .then(pl.lit(f"{column}: given without end_user_name (name the end user, or leave it out)"))
         )
     owners_ok, owners_bad = _lookup_errors(raw["end_user_owners"], _owners_text)
     reasons.append(
-        pl.when(pl.col("end_user_owners").is_in(list(owners_bad)))
+        _Check()
+        .when(pl.col("end_user_owners").is_in(list(owners_bad)))
         .then(pl.col("end_user_owners").replace_strict(owners_bad, default=None))
         .when((pl.col("end_user_owners") != "") & (pl.col("end_user_name") == ""))
         .then(pl.lit("end_user_owners: given without end_user_name (name the end user, or leave it out)"))
     )
     quantity = pl.col("quantity").cast(pl.Int64, strict=False)
     reasons.append(
-        pl.when((pl.col("quantity") != "") & quantity.is_null())
+        _Check()
+        .when((pl.col("quantity") != "") & quantity.is_null())
         .then(pl.format("quantity: '{}' is not a whole number", pl.col("quantity")))
         .when(quantity < 1)
         .then(pl.format("quantity: {} must be at least 1", pl.col("quantity")))
@@ -346,40 +378,54 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
     )
     ship = pl.col("ship_date").str.to_date("%Y-%m-%d", strict=False)
     reasons.append(
-        pl.when((pl.col("ship_date") != "") & ship.is_null()).then(
-            pl.format("ship_date: '{}' is not a date in YYYY-MM-DD form", pl.col("ship_date"))
-        )
+        _Check()
+        .when((pl.col("ship_date") != "") & ship.is_null())
+        .then(pl.format("ship_date: '{}' is not a date in YYYY-MM-DD form", pl.col("ship_date")))
     )
     for flag in FLAGS:
         reasons.append(
-            pl.when(~pl.col(flag).str.to_lowercase().is_in([*TRUE_WORDS, *FALSE_WORDS])).then(
-                pl.format(f"{flag}: '{{}}' is not true/false", pl.col(flag))
-            )
+            _Check()
+            .when(~pl.col(flag).str.to_lowercase().is_in([*TRUE_WORDS, *FALSE_WORDS]))
+            .then(pl.format(f"{flag}: '{{}}' is not true/false", pl.col(flag)))
         )
     value = pl.col("value_usd").cast(pl.Float64, strict=False)
     reasons.append(
-        pl.when((pl.col("value_usd") != "") & value.is_null())
+        _Check()
+        .when((pl.col("value_usd") != "") & value.is_null())
         .then(pl.format("value_usd: '{}' is not a number", pl.col("value_usd")))
         .when(~value.is_finite() | (value < 0) | (value > MAX_VALUE_USD))
         .then(pl.format(f"value_usd: {{}} must be a finite number from 0 to {MAX_VALUE_USD:.0f}", pl.col("value_usd")))
     )
     for column, limit in TEXT_LIMITS.items():
         reasons.append(
-            pl.when(pl.col(column).str.len_chars() > limit)
+            _Check()
+            .when(pl.col(column).str.len_chars() > limit)
             .then(pl.lit(f"{column}: longer than {limit} characters"))
             .when(pl.col(column).str.contains("\x00", literal=True))
             .then(pl.lit(f"{column}: must not contain a NUL character"))
         )
     if "parse_error" not in raw.columns:
         raw = raw.with_columns(pl.lit("").alias("parse_error"))
-    checked = raw.with_columns(
-        pl.when(pl.col("parse_error") != "")
-        .then(pl.col("parse_error"))
-        .otherwise(pl.concat_str([r for r in reasons], separator="; ", ignore_nulls=True))
-        .alias("reason")
-    ).with_columns(pl.when(pl.col("reason") == "").then(None).otherwise(pl.col("reason")).alias("reason"))
-    bad = checked.filter(pl.col("reason").is_not_null()).select("row", "reason", *ALIASES)
-    good = checked.filter(pl.col("reason").is_null())
+    # The messages are built only for the rows a check flags (formatting every message for every row of a large
+    # book was most of the validation time); a flagged row whose messages all come out empty stays good, as before.
+    flagged = pl.any_horizontal([p for check in reasons for p, _ in check.pairs]).fill_null(False)
+    flagged = flagged | (pl.col("parse_error") != "")
+    marked = raw.with_columns(flagged.alias("__flagged"))
+    suspect = (
+        marked.filter(pl.col("__flagged"))
+        .with_columns(
+            pl.when(pl.col("parse_error") != "")
+            .then(pl.col("parse_error"))
+            .otherwise(pl.concat_str([check.expr() for check in reasons], separator="; ", ignore_nulls=True))
+            .alias("reason")
+        )
+        .with_columns(pl.when(pl.col("reason") == "").then(None).otherwise(pl.col("reason")).alias("reason"))
+    )
+    bad = suspect.filter(pl.col("reason").is_not_null()).select("row", "reason", *ALIASES)
+    good = marked.filter(~pl.col("__flagged")).drop("__flagged")
+    cleared = suspect.filter(pl.col("reason").is_null()).select(good.columns)
+    if cleared.height:
+        good = pl.concat([good, cleared]).sort("row")
 
     def text_or_null(name: str) -> pl.Expr:
         return pl.when(pl.col(name) == "").then(None).otherwise(pl.col(name)).alias(name)
