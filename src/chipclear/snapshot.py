@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
+
+from chipclear.atomic import replace_bytes
 
 T = TypeVar("T")
 
@@ -97,15 +97,7 @@ def _read(path: Path, key: str, expect: type = object) -> tuple[bool, object]:
 def _write(path: Path, key: str, value: object) -> None:
     body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     raw = MAGIC + key.encode() + b"\n" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-", suffix=SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_bytes(path, raw, SUFFIX)
     kind = path.name.split("-")[0]
     for other in path.parent.glob(f"{kind}-*{SUFFIX}"):
         if other != path:

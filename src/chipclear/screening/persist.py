@@ -16,14 +16,13 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
-import os
 import pickle
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from chipclear.atomic import INCOMING, replace_bytes
 from chipclear.screening.index import NameIndex
 from chipclear.screening.listing import Listing, derive_listings
 from chipclear.screening.model import ListEntry, LoadedList
@@ -127,15 +126,7 @@ def load_or_build(
 
 
 def _store(path: Path, raw: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-", suffix=SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_bytes(path, raw, SUFFIX)
     for other in path.parent.glob(f"*{SUFFIX}"):
-        if other != path and not other.name.startswith(".incoming-"):
+        if other != path and not other.name.startswith(INCOMING):
             other.unlink(missing_ok=True)
