@@ -2,11 +2,11 @@
 not decide them again.
 
 A cached row is one distinct key's decision with its nested columns decoded and the representative date it was
-decided on replaced by a mark (``nested.templates``: a warm run joins them to its lines without parsing any
-text). Its key names the epoch by its first and last day, not by its number (the
-epoch numbers move with the run date), and a party that has screening hits by a digest of its screening result (by
-name and country) and of each named owner's, so a changed list, review or threshold never reuses a stale decision. The file name is a fingerprint of everything
-else a decision depends on: the chipclear package (code and bundled data), the user's catalog, rule and model
+decided on replaced by a mark (``nested.templates``: a warm run joins them to its lines without parsing any text).
+Its key names the epoch by its first and last day, not by its number (the epoch numbers move with the run date),
+and a party that has screening hits by a digest of its screening result (by name and country) and of each named
+owner's, so a changed list, review or threshold never reuses a stale decision. The file name is a fingerprint of
+everything else a decision depends on: the chipclear package (code and bundled data), the user's catalog, rule and model
 files, the screening settings, the rules and list versions, the layer and the decider. Anything unknown disables
 the cache (a custom decider, ``--exact``, re-checks): a cache miss only costs time, a wrong hit would cost a wrong
 decision.

@@ -328,10 +328,10 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
 
     Checks run once per distinct value (items, countries), so validation grows with distinct values, not lines.
     """
-    reasons: list[_Check] = []
+    checks: list[_Check] = []
     models = load_models()  # an AI model's weights (ECCN 4E091) are an item too
     item_ok, item_bad = _lookup_errors(raw["item"], lambda v: m.id if (m := models.find(v)) else catalog.get(v).id)
-    reasons.append(
+    checks.append(
         _Check()
         .when(pl.col("item").is_null() | (pl.col("item") == ""))
         .then(pl.lit("item: empty (a catalog id or name is required)"))
@@ -343,7 +343,7 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
     ).rename("code")
     country_ok, country_bad = _lookup_errors(countries, lambda v: geography.normalize(v, field="country"))
     country_bad = {value: message.removeprefix("country: ") for value, message in country_bad.items()}
-    reasons.append(
+    checks.append(
         _Check()
         .when(pl.col("destination").is_null() | (pl.col("destination") == ""))
         .then(pl.lit("destination: a country is required (an ISO 3166-1 code such as CN, or a name)"))
@@ -351,7 +351,7 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         .then(pl.format("destination: {}", pl.col("destination").replace_strict(country_bad, default=None)))
     )
     for column in ("end_user_country", "end_user_headquarters_country"):
-        reasons.append(
+        checks.append(
             _Check()
             .when(pl.col(column).is_in(list(country_bad)))
             .then(pl.format(f"{column}: {{}}", pl.col(column).replace_strict(country_bad, default=None)))
@@ -359,7 +359,7 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
             .then(pl.lit(f"{column}: given without end_user_name (name the end user, or leave it out)"))
         )
     owners_ok, owners_bad = _lookup_errors(raw["end_user_owners"], _owners_text)
-    reasons.append(
+    checks.append(
         _Check()
         .when(pl.col("end_user_owners").is_in(list(owners_bad)))
         .then(pl.col("end_user_owners").replace_strict(owners_bad, default=None))
@@ -367,7 +367,7 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         .then(pl.lit("end_user_owners: given without end_user_name (name the end user, or leave it out)"))
     )
     quantity = pl.col("quantity").cast(pl.Int64, strict=False)
-    reasons.append(
+    checks.append(
         _Check()
         .when((pl.col("quantity") != "") & quantity.is_null())
         .then(pl.format("quantity: '{}' is not a whole number", pl.col("quantity")))
@@ -377,19 +377,19 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         .then(pl.format(f"quantity: {{}} must be at most {MAX_QUANTITY}", pl.col("quantity")))
     )
     ship = pl.col("ship_date").str.to_date("%Y-%m-%d", strict=False)
-    reasons.append(
+    checks.append(
         _Check()
         .when((pl.col("ship_date") != "") & ship.is_null())
         .then(pl.format("ship_date: '{}' is not a date in YYYY-MM-DD form", pl.col("ship_date")))
     )
     for flag in FLAGS:
-        reasons.append(
+        checks.append(
             _Check()
             .when(~pl.col(flag).str.to_lowercase().is_in([*TRUE_WORDS, *FALSE_WORDS]))
             .then(pl.format(f"{flag}: '{{}}' is not true/false", pl.col(flag)))
         )
     value = pl.col("value_usd").cast(pl.Float64, strict=False)
-    reasons.append(
+    checks.append(
         _Check()
         .when((pl.col("value_usd") != "") & value.is_null())
         .then(pl.format("value_usd: '{}' is not a number", pl.col("value_usd")))
@@ -397,7 +397,7 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         .then(pl.format(f"value_usd: {{}} must be a finite number from 0 to {MAX_VALUE_USD:.0f}", pl.col("value_usd")))
     )
     for column, limit in TEXT_LIMITS.items():
-        reasons.append(
+        checks.append(
             _Check()
             .when(pl.col(column).str.len_chars() > limit)
             .then(pl.lit(f"{column}: longer than {limit} characters"))
@@ -408,7 +408,7 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         raw = raw.with_columns(pl.lit("").alias("parse_error"))
     # The messages are built only for the rows a check flags (formatting every message for every row of a large
     # book was most of the validation time); a flagged row whose messages all come out empty stays good, as before.
-    flagged = pl.any_horizontal([p for check in reasons for p, _ in check.pairs]).fill_null(False)
+    flagged = pl.any_horizontal([p for check in checks for p, _ in check.pairs]).fill_null(False)
     flagged = flagged | (pl.col("parse_error") != "")
     marked = raw.with_columns(flagged.alias("__flagged"))
     suspect = (
@@ -416,7 +416,7 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         .with_columns(
             pl.when(pl.col("parse_error") != "")
             .then(pl.col("parse_error"))
-            .otherwise(pl.concat_str([check.expr() for check in reasons], separator="; ", ignore_nulls=True))
+            .otherwise(pl.concat_str([check.expr() for check in checks], separator="; ", ignore_nulls=True))
             .alias("reason")
         )
         .with_columns(pl.when(pl.col("reason") == "").then(None).otherwise(pl.col("reason")).alias("reason"))

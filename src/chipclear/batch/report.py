@@ -20,7 +20,6 @@ from chipclear.batch.nested import DATE_MARK
 from chipclear.palette import verdict_colour
 
 VERDICT_ORDER = ["NLR", "LICENSE_EXCEPTION", "LICENSED", "LICENSE_REQUIRED", "PROHIBITED", "HOLD"]
-REASON_SCHEMA = pl.List(pl.Struct({"rule": pl.String, "citation": pl.String}))
 
 
 def summarise(keyed: pl.DataFrame, decisions: pl.DataFrame, bad: int, top: int = 15) -> dict[str, Any]:
@@ -28,14 +27,13 @@ def summarise(keyed: pl.DataFrame, decisions: pl.DataFrame, bad: int, top: int =
     per_key = keyed.group_by("key_id", "destination").len("lines")
     weighted = per_key.join(decisions.filter(pl.col("error").is_null()), on="key_id", how="inner")
     by_verdict = weighted.group_by("verdict").agg(pl.col("lines").sum()).sort("lines", descending=True)
-    texts = decisions["reasons"].dtype == pl.String  # JSON text, or nested with the date marked (nested.templates)
     rep = pl.col("rep_as_of").cast(pl.String)
     reasons = (
         decisions.filter(pl.col("error").is_null())
         .select(
             "key_id",
             "rep_as_of",
-            (pl.col("reasons").str.json_decode(REASON_SCHEMA) if texts else pl.col("reasons")).alias("r"),
+            pl.col("reasons").alias("r"),  # nested, the date marked (``nested.templates``)
         )
         .explode("r", empty_as_null=False, keep_nulls=False)
         .select(

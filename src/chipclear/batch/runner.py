@@ -23,6 +23,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -299,17 +300,14 @@ def _cache_columns(keys: pl.DataFrame, boundaries: list[dt.date], found: dict[An
         schema={"party_key": pl.String, "party_country": pl.String, "_party": pl.String},
         orient="row",
     )
-    texts = keys["end_user_owners"].drop_nulls().unique().to_list() if "end_user_owners" in keys.columns else []
+    texts = keys["end_user_owners"].drop_nulls().unique().to_list()
     owners = pl.DataFrame(
         [(t, _owners_digest(t, digests)) for t in texts],
         schema={"end_user_owners": pl.String, "_owners": pl.String},
         orient="row",
     )
     out = with_epoch_days(keys, boundaries).join(pairs, on=["party_key", "party_country"], how="left", nulls_equal=True)
-    if texts:
-        out = out.join(owners, on="end_user_owners", how="left")
-    else:
-        out = out.with_columns(pl.lit(None, pl.String).alias("_owners"))
+    out = out.join(owners, on="end_user_owners", how="left")
     digest = pl.col("_party").fill_null("")
     digest = pl.when(pl.col("_owners").is_null()).then(digest).otherwise(digest + "/" + pl.col("_owners"))
     return out.with_columns(digest.alias("party_digest")).drop("_party", "_owners")
@@ -602,8 +600,7 @@ def _assemble(
                 chunk = chunk.join(errors, on="key_id", how="anti", maintain_order="left")
             columns = dict(zip(line_columns, chunk.select(line_columns).to_arrow().columns, strict=True))
             columns |= assembler.columns(chunk)
-            layer = pa.DictionaryArray.from_arrays(pa.array([0] * chunk.height, pa.int32()), [options.layer])
-            columns["layer"] = layer
+            columns["layer"] = pa.DictionaryArray.from_arrays(np.zeros(chunk.height, np.int32), [options.layer])
             table = pa.Table.from_arrays([columns[c] for c in OUTPUT_COLUMNS], names=OUTPUT_COLUMNS)
             if writer is None:
                 writer = _writer(target, table.schema, metadata)
