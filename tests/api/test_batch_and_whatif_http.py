@@ -94,6 +94,7 @@ def test_batch_over_http_equals_the_cli(client: TestClient, keys: Keys, tmp_path
     assert done["state"] == "done", done
     assert done["summary"]["decided"] == 4 and done["summary"]["bad_rows"] == 1
     assert done["progress"]["phase"] and done["links"]["decisions"].endswith("format=parquet")
+    assert done["progress"]["done"] == done["progress"]["total"] > 0  # the last counts, not a throttled earlier one
 
     parquet = client.get(f"/api/batch/{job['id']}/result", headers=h(keys.analyst))
     assert parquet.status_code == 200

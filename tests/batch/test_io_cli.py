@@ -66,7 +66,7 @@ def test_parquet_input_gives_the_same_decisions_as_csv(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "args", "message"),
     [
-        ("order,quantity\nSO-1,1\n", [], "missing column(s) item, destination"),
+        ("order,quantity\nSO-1,1\n", [], "missing column(s) item, destination; found order, quantity\n"),
         (None, [], "no such file"),
         ("item,destination\nH100,DE\n", ["--date", "2024-13-01"], "date: '2024-13-01' is not a date"),
         ("item,destination\nH100,DE\n", ["--layer", "draft"], "--layer: 'draft' is not one of"),

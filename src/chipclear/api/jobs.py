@@ -54,6 +54,10 @@ class _Progress:
         self.done += amount
         self._write()
 
+    def flush(self) -> None:
+        """The last counts (``advance`` writes at most twice a second, so a finished job showed stale ones)."""
+        self._write(force=True)
+
     def _write(self, force: bool = False) -> None:
         now = time.monotonic()
         if force or now - self._written > 0.5:
@@ -149,6 +153,7 @@ class BatchJobs:
         opts = record["options"]
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self.update(job_id, state="running", started_at=now)
+        progress = _Progress(self, job_id)
         try:
             result = run_batch(
                 BatchOptions(
@@ -162,7 +167,7 @@ class BatchJobs:
                     report=folder / "report.html",
                     resume=False,
                 ),
-                _Progress(self, job_id),
+                progress,
             )
         except ChipclearError as exc:
             message = exc.message.replace(str(folder / record["input"]), record["file"]).replace(str(folder), "")
@@ -172,6 +177,8 @@ class BatchJobs:
             log.exception("batch job %s failed", job_id)
             self._finish(job_id, "failed", error=f"internal error ({type(exc).__name__}); see the server log")
             return
+        finally:
+            progress.flush()
         summary = {
             "lines": result.lines,
             "decided": result.decided,

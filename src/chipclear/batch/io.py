@@ -254,10 +254,9 @@ def read_orders(path: Path, fmt: str | None = None) -> pl.DataFrame:
         if canon is not None and canon not in rename.values():
             rename[column] = canon
     missing = [c for c in REQUIRED if c not in rename.values()]
+    given = [c for c in raw.columns if not c.startswith("__")]  # not the reader's own row and parse-error columns
     if missing:
-        raise InputError(
-            f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(raw.columns)}", field=missing[0]
-        )
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(given)}", field=missing[0])
     frame = raw.select([pl.col(src).alias(dst) for src, dst in rename.items()])
     for canon in ALIASES:
         if canon not in frame.columns:
