@@ -11,6 +11,8 @@ import pytest
 from chipclear.batch import BatchOptions, run_batch
 from chipclear.batch.cache import result_digest
 from chipclear.batch.engine import NoHits
+from chipclear.batch.runner import _pieces
+from chipclear.settings import get_settings
 
 
 def _run(orders: Path, out: Path, **kw: object) -> tuple[dict[str, object], pl.DataFrame]:
@@ -25,6 +27,25 @@ def test_a_second_run_reuses_every_decision_and_writes_the_same_file(book_csv: P
     assert second["keys_from_cache"] == second["distinct_keys"] == first["distinct_keys"]
     assert a.equals(b)
     assert first["by_verdict"] == second["by_verdict"]
+
+
+def test_a_damaged_cache_file_is_a_miss_and_is_written_again(book_csv: Path, tmp_path: Path) -> None:
+    first, a = _run(book_csv, tmp_path / "a.parquet", screening=False)
+    (cache_file,) = (get_settings().data_dir / "cache" / "batch").glob("*.parquet")
+    cache_file.write_bytes(b"PAR1 not a parquet file")  # read ahead in a thread: the failure must stay a miss
+    second, b = _run(book_csv, tmp_path / "b.parquet", screening=False)
+    assert second["keys_from_cache"] == 0 and a.equals(b)
+    third, c = _run(book_csv, tmp_path / "c.parquet", screening=False)
+    assert third["keys_from_cache"] == third["distinct_keys"] == first["distinct_keys"] and a.equals(c)
+
+
+def test_the_output_comes_in_pieces_the_first_a_quarter() -> None:
+    keyed = pl.DataFrame({"row": range(1, 251)})
+    pieces = list(_pieces(keyed, 100))
+    assert [p.height for p in pieces] == [25, 100, 100, 25]
+    assert pl.concat(pieces).equals(keyed)
+    assert list(_pieces(keyed.head(0), 100)) == []
+    assert [p.height for p in _pieces(keyed.head(3), 100)] == [3]
 
 
 def test_another_layer_or_no_cache_decides_again(book_csv: Path, tmp_path: Path) -> None:

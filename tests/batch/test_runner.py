@@ -112,6 +112,9 @@ def test_determination_failures_become_bad_rows_and_the_run_goes_on(book_csv: Pa
     a10 = bad.filter(pl.col("item").is_in(["nvidia-a10", "A10"]))
     assert a10.height > 0 and a10["reason"].str.contains("internal error").all()
     assert not got["item"].is_in(["nvidia-l4", "L4", "nvidia-a10", "A10"]).any()
+    # The summary is counted while the output is written; its bad-row count is every bad row, these included.
+    assert result.summary["bad_rows"] == result.bad == bad.height
+    assert result.summary["lines_decided"] == got.height
 
 
 def test_summary_and_self_contained_report(local_run: tuple[BatchResult, pl.DataFrame]) -> None:

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -100,13 +101,29 @@ class DecisionCache:
     def __init__(self, directory: Path, fingerprint: str) -> None:
         self.path = directory / f"{fingerprint}.parquet"
         self._rows: pl.DataFrame | None = None
+        self._reading: Future[pl.DataFrame | None] | None = None
+
+    def _read(self) -> pl.DataFrame | None:
+        if not self.path.exists():
+            return None
+        try:
+            return pl.read_parquet(self.path)
+        except (pl.exceptions.PolarsError, OSError):
+            return None  # a damaged cache is a miss, never an error
+
+    def prefetch(self) -> None:
+        """Start reading the file in a thread (Polars reads without the GIL), while the run plans its keys."""
+        if self._rows is None and self._reading is None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipclear-cache")
+            self._reading = pool.submit(self._read)
+            pool.shutdown(wait=False)
 
     def _load(self) -> pl.DataFrame | None:
-        if self._rows is None and self.path.exists():
-            try:
-                self._rows = pl.read_parquet(self.path)
-            except (pl.exceptions.PolarsError, OSError):
-                self._rows = None  # a damaged cache is a miss, never an error
+        if self._reading is not None:
+            reading, self._reading = self._reading, None
+            self._rows = reading.result()
+        if self._rows is None:
+            self._rows = self._read()
         return self._rows
 
     def split(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -127,6 +127,7 @@ class _Node:
     codes: pl.Series | None = None
     dated: pl.Series | None = None  # per pool text: holds DATE_MARK
     named: pl.Series | None = None  # per pool text: holds the party placeholder
+    marked: pl.Series | None = None  # per value: its text holds either (None: no text does)
     values: pl.Series | None = None
 
 
@@ -143,12 +144,16 @@ def _node(values: pl.Series) -> _Node:
         pool = values.drop_nulls().unique(maintain_order=True)
         index = pl.DataFrame({"v": pool, "c": pl.int_range(0, len(pool), dtype=pl.Int32, eager=True)})
         codes = pl.DataFrame({"v": values}).join(index, on="v", how="left", maintain_order="left")["c"]  # null stays
+        dated = pool.str.contains(DATE_MARK, literal=True)
+        named = pool.str.contains(PARTY_PLACEHOLDER, literal=True)
+        marked = (dated | named).gather(codes).fill_null(False)
         return _Node(
             dtype,
             pool=pool,
             codes=codes,
-            dated=pool.str.contains(DATE_MARK, literal=True),
-            named=pool.str.contains(PARTY_PLACEHOLDER, literal=True),
+            dated=dated,
+            named=named,
+            marked=marked if marked.any() else None,
         )
     return _Node(dtype, values=values)
 
@@ -184,14 +189,13 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
     assert node.pool is not None and node.codes is not None and node.dated is not None and node.named is not None
     codes = node.codes.gather(pos)
     dictionary = node.pool
-    dated = node.dated.gather(codes).fill_null(False)
-    named = node.named.gather(codes).fill_null(False)
-    marked = (dated | named).arg_true()
+    marked = node.marked.gather(pos).arg_true() if node.marked is not None else pl.Series(dtype=pl.UInt32)
     if len(marked):
         who = owner.gather(marked).to_numpy()
-        code = codes.gather(marked).cast(pl.Int64).to_numpy()
-        dated_m = dated.gather(marked).to_numpy()
-        named_m = named.gather(marked).to_numpy()
+        marked_codes = codes.gather(marked)
+        code = marked_codes.cast(pl.Int64).to_numpy()
+        dated_m = node.dated.gather(marked_codes).to_numpy()
+        named_m = node.named.gather(marked_codes).to_numpy()
         day = np.where(dated_m, lines.day_ids[who], 0)
         name = np.where(named_m, lines.name_ids[who], 0)
         key = (code * lines.n_days + day) * lines.n_names + name

@@ -434,12 +434,6 @@ def run_batch(
         list_date = getattr(getattr(screener, "lists", None), "list_date", None)
         if list_date is not None:
             listed.add(list_date)
-    dates = plan.data_dates(current_rules, geography, [run_date, *sorted(listed)])
-    boundaries = plan.epoch_boundaries(dates)
-    keyed = plan.build_keys(lines, hit_pairs, boundaries, options.exact)
-    keys = plan.distinct_keys(keyed)
-    lines_per_key = keyed.group_by("key_id").len("lines")
-    key_lines = dict(lines_per_key.iter_rows())
     no_hits: dict[str, Any] = {}
     for v in variants:
         sample = next(iter(results[v].values()), None)
@@ -447,6 +441,14 @@ def run_batch(
             sample = screeners[v].search(plan.PARTY_PLACEHOLDER)
         no_hits[v] = no_hit_result(sample, plan.PARTY_PLACEHOLDER) if options.screening else NoHits()
     cache = _cache(options, fn, current_rules.version, list_versions.get("current"), no_hits["current"])
+    if cache is not None:
+        cache.prefetch()
+    dates = plan.data_dates(current_rules, geography, [run_date, *sorted(listed)])
+    boundaries = plan.epoch_boundaries(dates)
+    keyed = plan.build_keys(lines, hit_pairs, boundaries, options.exact)
+    keys = plan.distinct_keys(keyed)
+    lines_per_key = keyed.group_by("key_id").len("lines")
+    key_lines = dict(lines_per_key.iter_rows())
     cached, todo_keys = (None, keys)
     if cache is not None:
         keys = _cache_columns(keys, boundaries, results["current"])
@@ -514,6 +516,11 @@ def run_batch(
         failed_parts = [pl.read_parquet(p) for p in bad_parts]
     else:
         tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        # The summary reads only the keys and their decisions: counted while the output is written (the writer
+        # thread is the longest part of assembling and leaves the builder waiting); its bad-row count is set below.
+        side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipclear-summary")
+        counted = side.submit(report.summarise, keyed, decisions["current"], 0)
+        side.shutdown(wait=False)
         try:
             written, failed_frame, sampled = _assemble(keyed, decisions["current"], options, tmp, metadata, progress)
             lap("assemble")
@@ -530,7 +537,7 @@ def run_batch(
     if options.recheck:
         summary = recheck.summarise(out, keyed.height, bad_all.height, options)
     else:
-        summary = report.summarise(keyed, decisions["current"], bad_all.height)
+        summary = counted.result() | {"bad_rows": bad_all.height}
     summary |= {
         "rules_version": current_rules.version,
         "list_version": list_versions.get("current"),
@@ -593,7 +600,7 @@ def _assemble(
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipclear-parquet")
     pending: Future[None] | None = None
     try:
-        for chunk in keyed.iter_slices(options.chunk_rows):
+        for chunk in _pieces(keyed, options.chunk_rows):
             if errors.height:
                 bad = chunk.join(errors, on="key_id", how="inner").rename({"error": "reason"})
                 failed.append(bad_frame(bad))
@@ -624,6 +631,16 @@ def _assemble(
         os.fsync(fh.fileno())
     none = bad_frame(pl.DataFrame(schema={"row": pl.UInt32, "reason": pl.String}))
     return written, pl.concat([none, *failed]), pl.concat(sampled) if sampled else pl.DataFrame(schema=schema)
+
+
+def _pieces(keyed: pl.DataFrame, rows: int) -> Iterator[pl.DataFrame]:
+    """``keyed`` in slices of ``rows`` lines, the first a quarter of that: the writer thread (the longest part of
+    assembling) starts sooner."""
+    if keyed.height == 0:
+        return
+    first = max(1, rows // 4)
+    yield keyed.slice(0, first)
+    yield from keyed.slice(first).iter_slices(rows)
 
 
 def _writer(target: Path, schema: pa.Schema, metadata: dict[str, str]) -> pq.ParquetWriter:
