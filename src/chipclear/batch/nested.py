@@ -173,13 +173,19 @@ class _Lines:
     """What a chunk of lines puts into the texts: its as-of dates and end users, as text and as small integers."""
 
     def __init__(self, lines: pl.DataFrame) -> None:
-        self.dates = lines["as_of"].cast(pl.String)
-        self.names = lines["end_user_name"].fill_null(PARTY_PLACEHOLDER)
-        days = lines["as_of"].cast(pl.Int64)
+        self.dates = lines["as_of"]  # as text only where a text is specialised (``text_at``)
+        self.names = lines["end_user_name"]
+        days = self.dates.cast(pl.Int64)
         self.day_ids = (days - (days.min() or 0) + 1).fill_null(0).to_numpy()  # 0: no date
-        self.name_ids = self.names.rank("dense").cast(pl.Int64).to_numpy()  # 1..
+        # Equal names, equal ids (a categorical's codes, made dense): no sort of the names themselves.
+        codes = self.names.fill_null(PARTY_PLACEHOLDER).cast(pl.Categorical).to_physical().to_numpy()
+        self.name_ids = np.unique(codes, return_inverse=True)[1].reshape(-1).astype(np.int64) + 1  # 1..
         self.n_days = int(self.day_ids.max(initial=0)) + 1
         self.n_names = int(self.name_ids.max(initial=0)) + 1
+
+    def text_at(self, at: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """The as-of dates (ISO text) and end users (the placeholder for none) of the lines ``at``."""
+        return self.dates.gather(at).cast(pl.String), self.names.gather(at).fill_null(PARTY_PLACEHOLDER)
 
 
 def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.Array:
@@ -200,15 +206,15 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
         name = np.where(named_m, lines.name_ids[who], 0)
         key = (code * lines.n_days + day) * lines.n_names + name
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        at = pl.Series(who[first])
+        day_of, name_of = lines.text_at(pl.Series(who[first]))
         day_text = pl.when("dated").then("day").fill_null(pl.lit(DATE_MARK))
         name_text = pl.when("named").then("name").fill_null(pl.lit(PARTY_PLACEHOLDER))
         filled = (
             pl.DataFrame(
                 {
                     "text": node.pool.gather(pl.Series(code[first])),
-                    "day": lines.dates.gather(at),
-                    "name": lines.names.gather(at),
+                    "day": day_of,
+                    "name": name_of,
                     "dated": dated_m[first],
                     "named": named_m[first],
                 }
