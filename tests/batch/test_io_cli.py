@@ -147,3 +147,35 @@ def test_since_lists_names_the_known_versions_when_unknown(tmp_path: Path) -> No
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "'v0' is not a list file or a known list version (known: embedded" in " ".join(result.output.split())
+
+
+def test_flag_words_in_any_case_are_read_and_others_are_bad_rows() -> None:
+    from chipclear.batch.io import FLAGS, validate
+    from chipclear.catalog import load_catalog
+    from chipclear.geography import load_geography
+
+    words = ["TRUE", "Yes", "y", "X", "1", "tRuE", "false", "No", "F", "0", "", "maybe", "2", "truee"]
+    raw = pl.DataFrame(
+        {
+            "row": pl.Series(range(1, len(words) + 1), dtype=pl.UInt32),
+            "item": "nvidia-h100-sxm5-80gb",
+            "destination": "DE",
+            "quantity": "1",
+            "ship_date": "2025-07-01",
+            **{c: "" for c in ("order_id", "line_id", "end_user_name", "end_user_country")},
+            **{c: "" for c in ("end_user_headquarters_country", "end_user_owners", "end_use", "value_usd")},
+            "supercomputer": words,
+            "advanced_node_ic_production": list(reversed(words)),
+            "military": "no",
+            "parse_error": "",
+        }
+    )
+    lines, bad = validate(raw, load_catalog(), load_geography())
+    assert set(FLAGS) == {"supercomputer", "advanced_node_ic_production", "military"}
+    assert bad["row"].to_list() == [1, 2, 3, 12, 13, 14]  # "maybe", "2", "truee" in one column or the other
+    reasons = dict(zip(bad["row"], bad["reason"], strict=True))
+    assert reasons[12] == "supercomputer: 'maybe' is not true/false"
+    assert reasons[1] == "advanced_node_ic_production: 'truee' is not true/false"
+    got = dict(zip(lines["row"], lines["supercomputer"], strict=True))
+    assert [got[r] for r in range(4, 12)] == [True, True, True, False, False, False, False, False]
+    assert not lines["military"].any()

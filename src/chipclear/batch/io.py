@@ -296,6 +296,15 @@ def _owners_text(value: str) -> str:
     return links_text(links)
 
 
+def _spelt(values: pl.Series) -> tuple[list[str], list[str]]:
+    """The distinct values of a flag column that lower-case to a true word, and those that lower-case to a false
+    word."""
+    distinct = values.drop_nulls().unique()
+    lower = distinct.str.to_lowercase().to_list()
+    spelt = list(zip(distinct.to_list(), lower, strict=True))
+    return [v for v, low in spelt if low in TRUE_WORDS], [v for v, low in spelt if low in FALSE_WORDS]
+
+
 class _Check:
     """One validation check: ``when(predicate).then(message)`` pairs, as ``pl.when`` chains them (the first true
     predicate gives the message). Kept as pairs so that the rows to report are found from the predicates alone."""
@@ -381,10 +390,12 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         .when((pl.col("ship_date") != "") & ship.is_null())
         .then(pl.format("ship_date: '{}' is not a date in YYYY-MM-DD form", pl.col("ship_date")))
     )
+    # A flag column takes few distinct values: each is lower-cased once (by Polars, as before), not once per line.
+    flag_words = {flag: _spelt(raw[flag]) for flag in FLAGS}
     for flag in FLAGS:
         checks.append(
             _Check()
-            .when(~pl.col(flag).str.to_lowercase().is_in([*TRUE_WORDS, *FALSE_WORDS]))
+            .when(~pl.col(flag).is_in(flag_words[flag][0] + flag_words[flag][1]))
             .then(pl.format(f"{flag}: '{{}}' is not true/false", pl.col(flag)))
         )
     value = pl.col("value_usd").cast(pl.Float64, strict=False)
@@ -449,7 +460,7 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         .otherwise(pl.col("end_user_owners").replace_strict(owners_ok, default=None, return_dtype=pl.String))
         .alias("end_user_owners"),
         pl.col("end_use").fill_null(""),
-        *[pl.col(f).str.to_lowercase().is_in(list(TRUE_WORDS)).fill_null(False).alias(f) for f in FLAGS],
+        *[pl.col(f).is_in(flag_words[f][0]).fill_null(False).alias(f) for f in FLAGS],
         value.alias("value_usd"),
     )
     return lines, bad
