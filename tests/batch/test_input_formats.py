@@ -174,3 +174,28 @@ def test_sniffing_and_cell_text() -> None:
         "2025-06-01",
         "2025-06-01",
     ]
+
+
+def test_a_typed_parquet_book_reads_as_the_same_text_with_blanks_stripped(tmp_path: Path) -> None:
+    from chipclear.batch.io import read_orders
+
+    typed = pl.DataFrame(
+        {
+            "item": ["  nvidia-h20 ", "H100 SXM5 80GB"],
+            "quantity": [8, 2],
+            "destination": pl.Series(["CN ", " DE"], dtype=pl.Categorical),  # text, though not String: stripped
+            "ship_date": [dt.date(2025, 7, 1), None],
+            "value_usd": [1.5, None],
+            "supercomputer": [True, False],
+        }
+    )
+    typed.write_parquet(tmp_path / "typed.parquet")
+    typed.with_columns(pl.all().cast(pl.String)).write_csv(tmp_path / "typed.csv")
+    got = read_orders(tmp_path / "typed.parquet")
+    assert got["item"].to_list() == ["nvidia-h20", "H100 SXM5 80GB"]
+    assert got["destination"].to_list() == ["CN", "DE"]
+    assert got["quantity"].to_list() == ["8", "2"]
+    assert got["ship_date"].to_list() == ["2025-07-01", ""]
+    assert got["value_usd"].to_list() == ["1.5", ""]
+    assert got["supercomputer"].to_list() == ["true", "false"]
+    assert got.equals(read_orders(tmp_path / "typed.csv"))

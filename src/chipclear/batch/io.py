@@ -231,9 +231,12 @@ def read_orders(path: Path, fmt: str | None = None) -> pl.DataFrame:
     if not path.exists():
         raise InputError(f"{path}: no such file", field="orders")
     kind = format_of(path, fmt)
+    plain: set[str] = set()  # columns read typed as numbers, dates or booleans (Parquet)
     try:
         if kind == "parquet":
             raw = pl.read_parquet(path)
+            # Numbers, dates and booleans as text have no surrounding blanks: only the other columns are stripped.
+            plain = {c for c, t in raw.schema.items() if t.is_numeric() or t.is_temporal() or t == pl.Boolean}
             raw = raw.with_columns(pl.all().cast(pl.String))
             raw = raw.with_columns(
                 pl.int_range(1, raw.height + 1, dtype=pl.UInt32).alias("__row"), pl.lit("").alias("__parse_error")
@@ -261,7 +264,10 @@ def read_orders(path: Path, fmt: str | None = None) -> pl.DataFrame:
     for canon in ALIASES:
         if canon not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(canon))
-    frame = frame.select(list(ALIASES)).with_columns(pl.all().str.strip_chars().fill_null(""))
+    typed = {dst for src, dst in rename.items() if src in plain}
+    frame = frame.select(list(ALIASES)).with_columns(
+        pl.col(c).fill_null("") if c in typed else pl.col(c).str.strip_chars().fill_null("") for c in ALIASES
+    )
     return frame.with_columns(raw["__row"].alias("row"), raw["__parse_error"].alias("parse_error")).select(
         "row", *ALIASES, "parse_error"
     )

@@ -89,14 +89,16 @@ def build_keys(lines: pl.DataFrame, hit_parties: pl.DataFrame, boundaries: list[
             pl.when(hit).then(pl.col("end_user_name")).when(named).then(pl.lit(PARTY_PLACEHOLDER)).alias("party_key"),
             pl.when(hit).then(pl.col("end_user_country")).alias("party_country"),
         ).drop("_hit")
+    # Each key keeps the positions of its lines, so its id goes back to them by position, not by a join on the key.
+    out = out.with_row_index("_line")
     keys = (
         out.group_by(KEY_COLUMNS, maintain_order=False)
-        .agg(pl.col("as_of").min().alias("rep_as_of"))
+        .agg(pl.col("as_of").min().alias("rep_as_of"), pl.col("_line"))
         .sort(KEY_COLUMNS, nulls_last=True)
         .with_row_index("key_id")
-        .with_columns(pl.col("key_id").cast(pl.UInt32))
     )
-    return out.join(keys.select(*KEY_COLUMNS, "key_id", "rep_as_of"), on=KEY_COLUMNS, how="left", nulls_equal=True)
+    ids = keys.select(pl.col("key_id").cast(pl.UInt32), "rep_as_of", "_line").explode("_line").sort("_line")
+    return out.drop("_line").with_columns(ids["key_id"], ids["rep_as_of"])
 
 
 def distinct_keys(keyed: pl.DataFrame) -> pl.DataFrame:
