@@ -519,7 +519,8 @@ def run_batch(
         # The summary reads only the keys and their decisions: counted while the output is written (the writer
         # thread is the longest part of assembling and leaves the builder waiting); its bad-row count is set below.
         side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipclear-summary")
-        counted = side.submit(report.summarise, keyed, decisions["current"], 0)
+        per_key = keys.select("key_id", "destination").join(lines_per_key, on="key_id", how="inner")
+        counted = side.submit(report.summarise, keyed, decisions["current"], 0, per_key=per_key)
         side.shutdown(wait=False)
         try:
             written, failed_frame, sampled = _assemble(keyed, decisions["current"], options, tmp, metadata, progress)
