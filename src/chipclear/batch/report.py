@@ -22,13 +22,9 @@ from chipclear.palette import verdict_colour
 VERDICT_ORDER = ["NLR", "LICENSE_EXCEPTION", "LICENSED", "LICENSE_REQUIRED", "PROHIBITED", "HOLD"]
 
 
-def summarise(
-    keyed: pl.DataFrame, decisions: pl.DataFrame, bad: int, top: int = 15, per_key: pl.DataFrame | None = None
-) -> dict[str, Any]:
-    """Counts of decided lines by verdict, by reason (rule id) and by destination x verdict. ``per_key``: each key's
-    ``key_id``, ``destination`` and number of ``lines`` when the caller has them (else counted from ``keyed``)."""
-    if per_key is None:
-        per_key = keyed.group_by("key_id", "destination").len("lines")
+def summarise(per_key: pl.DataFrame, decisions: pl.DataFrame, bad: int, top: int = 15) -> dict[str, Any]:
+    """Counts of decided lines by verdict, by reason (rule id) and by destination x verdict. ``per_key``: one row per
+    distinct key, its ``key_id``, ``destination`` (part of the key) and number of ``lines``."""
     weighted = per_key.join(decisions.filter(pl.col("error").is_null()), on="key_id", how="inner")
     by_verdict = weighted.group_by("verdict").agg(pl.col("lines").sum()).sort("lines", descending=True)
     rep = pl.col("rep_as_of").cast(pl.String)
@@ -49,9 +45,8 @@ def summarise(
         )
         .unique(["key_id", "rule"])
     )
-    key_lines = per_key.group_by("key_id").agg(pl.col("lines").sum())
     by_reason = (
-        reasons.join(key_lines, on="key_id")
+        reasons.join(per_key.select("key_id", "lines"), on="key_id")
         .group_by("rule")
         .agg(pl.col("lines").sum(), pl.col("citation").first())
         .sort(["lines", "rule"], descending=[True, False])

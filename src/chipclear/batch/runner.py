@@ -520,7 +520,7 @@ def run_batch(
         # thread is the longest part of assembling and leaves the builder waiting); its bad-row count is set below.
         side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipclear-summary")
         per_key = keys.select("key_id", "destination").join(lines_per_key, on="key_id", how="inner")
-        counted = side.submit(report.summarise, keyed, decisions["current"], 0, per_key=per_key)
+        counted = side.submit(report.summarise, per_key, decisions["current"], 0)
         side.shutdown(wait=False)
         try:
             written, failed_frame, sampled = _assemble(keyed, decisions["current"], options, tmp, metadata, progress)
