@@ -15,6 +15,7 @@ from chipclear.batch.nested import NESTED, python_value
 from chipclear.batch.runner import COMPARED
 from chipclear.catalog import load_catalog
 from chipclear.determination import determine
+from chipclear.errors import InputError
 from chipclear.geography import load_geography
 from chipclear.rules import load_rules
 from chipclear.screening import default_screener
@@ -86,6 +87,40 @@ def test_two_local_workers_give_the_same_output(
 ) -> None:
     two = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "two.parquet", batch_size=25, workers=2))
     assert local_run[1].equals(pl.read_parquet(two.out))
+
+
+def test_auto_workers_stay_in_process_for_a_small_job_and_use_the_cores_for_a_large_one() -> None:
+    from chipclear.batch.runner import AUTO_MAX_WORKERS, AUTO_MIN_KEYS, auto_workers
+
+    assert auto_workers(0, cores=8) == 1
+    assert auto_workers(AUTO_MIN_KEYS - 1, cores=8) == 1
+    assert auto_workers(AUTO_MIN_KEYS, cores=1) == 1
+    assert auto_workers(AUTO_MIN_KEYS, cores=2) == 2
+    assert auto_workers(1_000_000, cores=64) == AUTO_MAX_WORKERS
+    assert auto_workers(1_000_000, cores=3) == 3
+
+
+def test_auto_workers_decide_in_worker_processes_with_the_same_output(
+    book_csv: Path, tmp_path: Path, local_run: tuple[BatchResult, pl.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chipclear.batch import runner
+
+    small = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "small.parquet", workers=0, cache=False))
+    assert small.summary["workers"] == 1  # a small book: no process is started
+    monkeypatch.setattr(runner, "AUTO_MIN_KEYS", 1)
+    monkeypatch.setattr(runner, "AUTO_KEYS_PER_WORKER", 1)
+    monkeypatch.setattr(runner, "cpu_cores", lambda: 2)
+    auto = run_batch(
+        BatchOptions(orders=book_csv, out=tmp_path / "auto.parquet", workers=0, batch_size=25, cache=False)
+    )
+    assert auto.summary["workers"] == 2
+    assert local_run[1].equals(pl.read_parquet(auto.out))
+    assert local_run[1].equals(pl.read_parquet(small.out))
+
+
+def test_a_negative_worker_count_is_refused(book_csv: Path, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="--workers"):
+        run_batch(BatchOptions(orders=book_csv, out=tmp_path / "w.parquet", workers=-1))
 
 
 def test_dask_local_cluster_gives_the_same_output(

@@ -26,7 +26,7 @@ class BatchOptions:
     out: Path
     as_of: dt.date | None = None  # decide every line as of this date (default: its ship date, else the run date)
     layer: str = "enforced"
-    workers: int = 1
+    workers: int = 1  # 0: one per CPU core for a large book (runner.auto_workers); the CLI's default
     dask: str | None = None  # scheduler address, e.g. tcp://10.0.0.5:8786
     screening: bool = True
     since_rules: dt.date | None = None

@@ -77,7 +77,15 @@ def batch_command(
     date: Annotated[
         str | None, typer.Option("--date", help="Decide every line as of this date (default: its ship date).")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Local worker processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            help="Local worker processes; 0 (default): one per CPU core (at most 4) when there are at least 20,000"
+            " distinct determinations to make, else the command's own process.",
+        ),
+    ] = 0,
     dask: Annotated[
         str | None, typer.Option("--dask", help="Dask scheduler address, e.g. tcp://SCHEDULER:8786.")
     ] = None,
