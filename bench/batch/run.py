@@ -5,7 +5,8 @@
 
 Measures, in the same run, end-to-end wall time, lines/s and peak memory (RSS summed over the process tree: the
 CLI, its worker processes and, for Dask, the LocalCluster's workers) of:
-  * 1 local worker, 2 local workers, a 2-worker Dask LocalCluster; each with and without screening; each
+  * 1 local worker, 2 local workers, the CLI's default (``--workers 0``: worker processes, one per core, only for
+    a large job), a 2-worker Dask LocalCluster; each with and without screening; each
     configuration runs twice on a fresh data directory: ``cold`` (every distinct key decided) and ``warm`` (the
     second run over the same rules, lists and code: decisions from the disk cache, ``chipclear.batch.cache``);
   * the baselines, measured first: the interpreter, i.e. the naive per-line loop over ``determine()`` (with and
@@ -160,9 +161,11 @@ def main() -> None:
     configs = [
         ("screen-1", ["--workers", "1"], False),
         ("screen-2", ["--workers", "2"], False),
+        ("screen-auto", ["--workers", "0"], False),  # the CLI's default: worker processes only for a large job
         ("screen-dask", [], True),
         ("plain-1", ["--workers", "1", "--no-screening"], False),
         ("plain-2", ["--workers", "2", "--no-screening"], False),
+        ("plain-auto", ["--workers", "0", "--no-screening"], False),
         ("plain-dask", ["--no-screening"], True),
     ]
     results: dict[str, Any] = {
