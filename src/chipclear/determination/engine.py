@@ -404,19 +404,17 @@ def prepare(
     merged = merged or licensing_at(rules, on, layer)
     ev = Evaluator(facts, geo, memo=memo)
     st = State()
-    if on > rules.data_date:
-        st.reasons.append(
-            Reason(
-                rule="rules-data",
-                citation=rules.version,
-                detail=f"rules as known on {rules.data_date}: {on} is after the newest rule data",
-                confidence=None,
-            )
-        )
-    _coverage_note(rules, on, st)
+    # What depends only on the rules and the date (the data-coverage notes and the ECCN's named carve-outs) is
+    # worked out once per (rules, date, layer) in a compiled table's memo.
+    dated = memo.get(("dated", id(rules), on, layer)) if memo is not None else None
+    if dated is None:
+        dated = _dated_notes(rules, on, layer)
+        if memo is not None:
+            memo[("dated", id(rules), on, layer)] = dated
+    notes, carve_outs = dated
+    st.reasons.extend(notes)
     # Named carve-outs of the ECCN (e.g. Note 2 to 3A090) and the classification conclusion; the full trace is in
     # ``classification``.
-    carve_outs = set(rules.classification_at(on, layer).exclusions)
     st.reasons.extend(r for r in cls.trace[:-1] if r.rule.split("#", 1)[-1] in carve_outs)
     st.reasons.extend(cls.trace[-1:])
     _requirements(merged, ev, on, st)
@@ -484,6 +482,22 @@ def decision_of(
         decided_at=dt.datetime.now(dt.UTC),
         duty=duty_json,
     )
+
+
+def _dated_notes(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[tuple[Reason, ...], frozenset[str]]:
+    """(the reasons that say what the rule data covers on ``on``, the named carve-outs of the ECCN on ``on``)."""
+    st = State()
+    if on > rules.data_date:
+        st.reasons.append(
+            Reason(
+                rule="rules-data",
+                citation=rules.version,
+                detail=f"rules as known on {rules.data_date}: {on} is after the newest rule data",
+                confidence=None,
+            )
+        )
+    _coverage_note(rules, on, st)
+    return tuple(st.reasons), frozenset(rules.classification_at(on, layer).exclusions)
 
 
 def _coverage_note(rules: RuleSet, on: dt.date, st: State) -> None:
