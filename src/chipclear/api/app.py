@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 import chipclear
-from chipclear.api.deps import LedgerHolder
+from chipclear.api.deps import LedgerHolder, RecentKeys
 from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, NoNul, SecurityHeaders, install_error_handlers
 from chipclear.api.group_commit import GroupCommit
 from chipclear.api.jobs import BatchJobs
@@ -79,6 +79,7 @@ def create_app(
     )
     app.state.ledger = holder
     app.state.group_commit = group
+    app.state.recent_keys = RecentKeys()
     app.state.batch_jobs = jobs
     install_error_handlers(app)
     api = APIRouter(prefix="/api")

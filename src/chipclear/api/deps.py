@@ -9,6 +9,7 @@ Authentication and the operation run in one ledger transaction (``Tx``): a revok
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from chipclear.api.errors import Unauthorized
 from chipclear.ledger import Ledger, open_ledger
 from chipclear.ledger.roles import require
-from chipclear.ledger.users import SystemActor, authenticate
+from chipclear.ledger.users import SystemActor, authenticate, hash_key
 
 COOKIE_NAME = "chipclear_session"  # a console session id (chipclear.ledger.sessions), never the key
 
@@ -75,6 +76,31 @@ class Tx:
         require(self.actor.name, self.actor.role, action)
 
 
+class RecentKeys:
+    """API keys authenticated in the last ``ttl`` seconds, by their hash, with the actor they stood for.
+
+    Only for work done before a transaction (deciding a shipment's lines): the transaction that records anything
+    authenticates the key again, so a key revoked or a role lowered within ``ttl`` cannot record; at worst a
+    decision is spent for it."""
+
+    def __init__(self, ttl: float = 10.0, size: int = 1024) -> None:
+        self.ttl, self.size = ttl, size
+        self._seen: dict[str, tuple[float, SystemActor]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> SystemActor | None:
+        found = self._seen.get(hash_key(key))
+        if found is None or time.monotonic() - found[0] > self.ttl:
+            return None
+        return found[1]
+
+    def put(self, key: str, actor: SystemActor) -> None:
+        with self._lock:
+            if len(self._seen) >= self.size:
+                self._seen.clear()
+            self._seen[hash_key(key)] = (time.monotonic(), actor)
+
+
 def ledger_of(request: Request) -> Ledger:
     holder: LedgerHolder = request.app.state.ledger
     return holder.get()
@@ -108,4 +134,4 @@ def cookie_key(request: Request) -> str | None:
     return request.cookies.get(COOKIE_NAME)
 
 
-__all__ = ["COOKIE_NAME", "LedgerHolder", "Tx", "api_key", "cookie_key", "ledger_of", "transaction"]
+__all__ = ["COOKIE_NAME", "LedgerHolder", "RecentKeys", "Tx", "api_key", "cookie_key", "ledger_of", "transaction"]

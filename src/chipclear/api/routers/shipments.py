@@ -7,12 +7,15 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from chipclear.api.deps import LedgerHolder, api_key, transaction
-from chipclear.api.errors import NotAvailable
+from chipclear.api.deps import LedgerHolder, RecentKeys, api_key, transaction
+from chipclear.api.errors import NotAvailable, Unauthorized
 from chipclear.api.group_commit import GroupCommit
 from chipclear.bounds import Identifier, LicenseNumber, Reason
-from chipclear.decision import OrderLine
+from chipclear.decision import Decision, OrderLine
 from chipclear.ledger import shipments as ledger_shipments
+from chipclear.ledger.reviews import reviews_version
+from chipclear.ledger.roles import require
+from chipclear.ledger.users import SystemActor, authenticate
 from chipclear.ledger.views import (
     ShipmentDetailView,
     ShipmentLineView,
@@ -61,28 +64,57 @@ def _actor(request: Request, key: str | None, action: str) -> Any:
 
 
 def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
+    """Decide the lines with no lock held, then one transaction that authenticates the key again, re-checks the
+    reviews' version (deciding again there if a review came in meanwhile), locks the licenses and commits.
+
+    The decision is made with the key's actor as authenticated in the last seconds (``RecentKeys``; otherwise in a
+    short transaction of its own) and the reviews as last read: on SQLite every transaction queues on the server's
+    one write lock, and this way a shipment takes it once."""
     group: GroupCommit = request.app.state.group_commit
-    with transaction(request, key) as tx:  # the key, the role and the ledger's reviews as they are now
-        tx.require("ship")
-        actor = tx.actor
-        reviews = group.decider.refresh(tx.session)
     holder: LedgerHolder = request.app.state.ledger
-    try:
-        # Decided with no lock held (from the compiled table, as checks are, with the reviews just read); the
-        # transaction only re-checks the licenses and commits.
-        return ledger_shipments.ship_lines(
-            holder.transaction,
-            actor,
-            body.lines,
-            lambda _s, result: shipment_result_json(result),
-            reference=body.reference,
-            license_number=body.license_number,
-            decide=lambda line, on: group.decider.decide(line, on, reviews),
+    recent: RecentKeys = request.app.state.recent_keys
+    if not key:
+        raise Unauthorized("no API key given: send it in the X-API-Key header", field="X-API-Key")
+    decider = group.decider
+    actor = recent.get(key)
+    reviews = decider.reviews
+    if actor is None or reviews.version < 0:
+        with transaction(request, key) as tx:
+            actor = tx.actor
+            reviews = decider.refresh(tx.session)
+    # Refused before any decision is spent (``ship`` checks again with the actor authenticated in its transaction).
+    require(actor.name, actor.role, "ship")
+    if any(ledger_shipments.is_historical(line.ship_date) for line in body.lines):
+        require(actor.name, actor.role, "shipment.historical")
+
+    def decide_all(with_reviews: Any) -> list[Decision]:
+        return ledger_shipments.decide_lines(
+            holder.transaction, body.lines, lambda line, on: decider.decide(line, on, with_reviews)
         )
+
+    try:
+        decided = decide_all(reviews)
+        with holder.transaction() as session:
+            user = authenticate(session, key)
+            actor = SystemActor(user.name, user.role)
+            if reviews_version(session) != reviews.version:  # a review came in since: decide again with it
+                reviews = decider.refresh(session)
+                decided = decide_all(reviews)
+            result = ledger_shipments.ship(
+                session,
+                body.lines,
+                actor,
+                reference=body.reference,
+                license_number=body.license_number,
+                decided=decided,
+            )
+            answer = shipment_result_json(result)
     except ModuleNotFoundError as exc:
         if (exc.name or "").startswith("chipclear.determination"):
             raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
         raise
+    recent.put(key, actor)
+    return answer
 
 
 @router.post(
