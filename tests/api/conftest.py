@@ -51,6 +51,20 @@ def h(key: str) -> dict[str, str]:
     return {"X-API-Key": key}
 
 
+def review_first_hit(client: TestClient, keys: Keys, party: dict[str, str], decision: str) -> None:
+    """An approver's review (``decision``) of the first hit of ``party`` (name, country), through the API."""
+    hit = client.post("/api/screen", json=party, headers=h(keys.analyst)).json()["hits"][0]
+    review = {
+        "party_name": party["name"],
+        "country": party["country"],
+        "entry_id": hit["entry_id"],
+        "entry_hash": hit["entry_hash"],
+        "decision": decision,
+        "reason": "different registration number and address",
+    }
+    assert client.post("/api/screen/reviews", json=review, headers=h(keys.approver)).status_code == 200
+
+
 def sign_in(client: TestClient, key: str) -> None:
     """Sign the test client in to the console (a session cookie, chipclear.ledger.sessions)."""
     r = client.post("/login", data={"key": key, "next": "/check"}, follow_redirects=False)

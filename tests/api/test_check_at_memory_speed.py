@@ -16,7 +16,7 @@ from chipclear.ledger import open_ledger
 from chipclear.ledger.checks import ledger_aware
 from chipclear.ledger.models import User
 
-from .conftest import Keys, h
+from .conftest import Keys, h, review_first_hit
 
 MOORE = {"name": "Moore Threads Technology", "country": "CN"}
 LINES: list[dict[str, Any]] = [
@@ -67,16 +67,7 @@ def test_api_check_equals_the_interpreter(client: TestClient, keys: Keys, body: 
 
 
 def _review(client: TestClient, keys: Keys, decision: str) -> None:
-    hit = client.post("/api/screen", json=MOORE, headers=h(keys.analyst)).json()["hits"][0]
-    review = {
-        "party_name": MOORE["name"],
-        "country": "CN",
-        "entry_id": hit["entry_id"],
-        "entry_hash": hit["entry_hash"],
-        "decision": decision,
-        "reason": "different registration number and address",
-    }
-    assert client.post("/api/screen/reviews", json=review, headers=h(keys.approver)).status_code == 200
+    review_first_hit(client, keys, MOORE, decision)
 
 
 def test_a_review_recorded_after_the_last_check_applies_to_the_next(client: TestClient, keys: Keys) -> None:

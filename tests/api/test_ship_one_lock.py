@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from chipclear.ledger import open_ledger
 from chipclear.ledger.models import User
 
-from .conftest import Keys, h
+from .conftest import Keys, h, review_first_hit
 
 MOORE = {"name": "Moore Threads Technology", "country": "CN"}
 MOORE_LINE: dict[str, Any] = {
@@ -73,16 +73,7 @@ def test_a_review_recorded_after_the_last_shipment_applies_to_the_next(client: T
     held = before.json()["lines"][0]
     assert held["status"] == "held"
     assert not any("suppressed by review" in r["detail"] for r in held["decision"]["reasons"])
-    hit = client.post("/api/screen", json=MOORE, headers=h(keys.analyst)).json()["hits"][0]
-    review = {
-        "party_name": MOORE["name"],
-        "country": "CN",
-        "entry_id": hit["entry_id"],
-        "entry_hash": hit["entry_hash"],
-        "decision": "not_a_match",
-        "reason": "different registration number and address",
-    }
-    assert client.post("/api/screen/reviews", json=review, headers=h(keys.approver)).status_code == 200
+    review_first_hit(client, keys, MOORE, "not_a_match")
     after = _ship(client, keys.analyst, MOORE_LINE)
     assert after.status_code == 201, after.text
     reasons = after.json()["lines"][0]["decision"]["reasons"]
