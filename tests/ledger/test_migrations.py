@@ -103,3 +103,29 @@ def test_schema_revision_constant_is_the_newest_migration() -> None:
     from chipclear.ledger.db import SCHEMA_REVISION
 
     assert head_revision() == SCHEMA_REVISION
+
+
+def test_switching_to_wal_is_retried_while_another_process_holds_the_lock() -> None:
+    """SQLite can answer "database is locked" at once (no busy wait) while another process switches a new ledger
+    to WAL; the switch is tried again rather than failing the open (a CI run of the test above failed so)."""
+    import sqlite3
+
+    from chipclear.ledger.db import _switch_to_wal
+
+    class Cursor:
+        def __init__(self, failures: list[str]) -> None:
+            self.failures, self.calls = failures, 0
+
+        def execute(self, sql: str) -> None:
+            assert sql == "PRAGMA journal_mode=WAL"
+            self.calls += 1
+            if self.failures:
+                raise sqlite3.OperationalError(self.failures.pop(0))
+
+    locked = Cursor(["database is locked", "database is locked"])
+    _switch_to_wal(locked)
+    assert locked.calls == 3
+    other = Cursor(["disk I/O error"])
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _switch_to_wal(other)
+    assert other.calls == 1
