@@ -8,14 +8,13 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import LedgerHolder, RecentKeys, api_key, transaction
-from chipclear.api.errors import NotAvailable, Unauthorized
+from chipclear.api.errors import NotAvailable
 from chipclear.api.group_commit import GroupCommit
 from chipclear.bounds import Identifier, LicenseNumber, Reason
 from chipclear.decision import Decision, OrderLine
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.reviews import reviews_version
 from chipclear.ledger.roles import require
-from chipclear.ledger.users import SystemActor, authenticate
 from chipclear.ledger.views import (
     ShipmentDetailView,
     ShipmentLineView,
@@ -73,10 +72,8 @@ def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
     group: GroupCommit = request.app.state.group_commit
     holder: LedgerHolder = request.app.state.ledger
     recent: RecentKeys = request.app.state.recent_keys
-    if not key:
-        raise Unauthorized("no API key given: send it in the X-API-Key header", field="X-API-Key")
     decider = group.decider
-    actor = recent.get(key)
+    actor = recent.get(key) if key else None  # no key: ``transaction`` refuses it
     reviews = decider.reviews
     if actor is None or reviews.version < 0:
         with transaction(request, key) as tx:
@@ -94,14 +91,13 @@ def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
 
     try:
         decided = decide_all(reviews)
-        with holder.transaction() as session:
-            user = authenticate(session, key)
-            actor = SystemActor(user.name, user.role)
-            if reviews_version(session) != reviews.version:  # a review came in since: decide again with it
-                reviews = decider.refresh(session)
+        with transaction(request, key) as tx:  # the key authenticated again, in the shipment's own transaction
+            actor = tx.actor
+            if reviews_version(tx.session) != reviews.version:  # a review came in since: decide again with it
+                reviews = decider.refresh(tx.session)
                 decided = decide_all(reviews)
             result = ledger_shipments.ship(
-                session,
+                tx.session,
                 body.lines,
                 actor,
                 reference=body.reference,
@@ -113,6 +109,7 @@ def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
         if (exc.name or "").startswith("chipclear.determination"):
             raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
         raise
+    assert key is not None  # ``transaction`` refused a missing key
     recent.put(key, actor)
     return answer
 
