@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
+from tests.ledger.helpers import failing_commit
 
 from chipclear.api.deps import LedgerHolder
 from chipclear.api.group_commit import GroupCommit
@@ -61,15 +62,7 @@ def test_a_failed_commit_fails_every_check_of_the_group(
     class Boom(Exception):
         pass
 
-    from contextlib import contextmanager
-
-    @contextmanager
-    def failing_session():  # type: ignore[no-untyped-def]
-        with real() as s:
-            yield s
-            raise Boom("disk full")
-
-    monkeypatch.setattr(ledger, "session", failing_session)
+    monkeypatch.setattr(ledger, "session", failing_commit(real, Boom("disk full")))
     with pytest.raises(Boom):
         group.check(keys.analyst, LINE, None)
     monkeypatch.setattr(ledger, "session", real)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from chipclear.decision import Decision, OrderLine, Party, Reason, ReviewPolicy, Verdict
 
@@ -58,3 +61,15 @@ H20_PARTIES = [
     {"name": END_USER, "role": "end_user", "country": "CN"},
     {"name": CONSIGNEE, "role": "ultimate_consignee", "country": "CN"},
 ]
+
+
+def failing_commit(real: Callable[[], AbstractContextManager[Any]], error: Exception) -> Callable[[], Any]:
+    """A ``Ledger.session`` whose transaction raises ``error`` at its end: the commit fails, everything rolls back."""
+
+    @contextmanager
+    def session() -> Iterator[Any]:
+        with real() as s:
+            yield s
+            raise error
+
+    return session

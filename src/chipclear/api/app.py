@@ -15,7 +15,7 @@ from pydantic import BaseModel
 import chipclear
 from chipclear.api.deps import LedgerHolder, RecentKeys
 from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, NoNul, SecurityHeaders, install_error_handlers
-from chipclear.api.group_commit import GroupCommit
+from chipclear.api.group_commit import GroupCommit, ShipmentGroup
 from chipclear.api.jobs import BatchJobs
 from chipclear.api.routers import (
     audit,
@@ -52,6 +52,7 @@ def create_app(
     """The API (``/api``) and, with ``console``, the web console (``/``); the ledger opens on first use."""
     holder = LedgerHolder(database_url)
     group = GroupCommit(holder)
+    shipment_group = ShipmentGroup(holder, group.decider)
     jobs = BatchJobs()
 
     @asynccontextmanager
@@ -61,6 +62,7 @@ def create_app(
         threading.Thread(target=group.decider.warm, name="chipclear-warm", daemon=True).start()
         yield
         group.close()
+        shipment_group.close()
         jobs.close()
         holder.close()
 
@@ -79,6 +81,7 @@ def create_app(
     )
     app.state.ledger = holder
     app.state.group_commit = group
+    app.state.shipment_group = shipment_group
     app.state.recent_keys = RecentKeys()
     app.state.batch_jobs = jobs
     install_error_handlers(app)

@@ -25,7 +25,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -35,9 +35,12 @@ from chipclear.api.errors import NotAvailable
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.compiled import DecisionTable
 from chipclear.ledger import checks as ledger_checks
+from chipclear.ledger import shipments as ledger_shipments
+from chipclear.ledger.models import AuditHead, License
 from chipclear.ledger.reviews import review_snapshot, reviews_version
 from chipclear.ledger.sessions import signed_in_user
 from chipclear.ledger.users import SystemActor, authenticate
+from chipclear.ledger.views import shipment_result_json
 from chipclear.screening import default_screener
 from chipclear.screening.cached import NotCached, ScreeningCache
 from chipclear.screening.reviews import ReviewSnapshot
@@ -136,16 +139,70 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-class GroupCommit:
-    """The server's checks, recorded by one writer thread in group transactions (see the module docstring)."""
+class _Item(Protocol):
+    def finish(self) -> None: ...
+
+
+W = TypeVar("W", bound=_Item)
+
+
+class _Writer(Generic[W]):
+    """A queue of work items and the one writer thread that records them, every item queued at that moment in one
+    transaction under the server's write lock (``_commit``), each item answered only after that commit."""
+
+    thread_name = "chipclear-group-commit"
 
     def __init__(self, holder: LedgerHolder, decider: Decider | None = None) -> None:
         self.holder = holder
         self.decider = decider or Decider()
-        self._pending: deque[_Check] = deque()
+        self._pending: deque[W] = deque()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+
+    def _submit(self, item: W) -> None:
+        with self._wake:
+            if self._closed:
+                raise NotAvailable("the server is shutting down")
+            self._pending.append(item)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def close(self) -> None:
+        """Record what is queued, then stop the writer thread."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=60)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending and not self._closed:
+                    self._wake.wait()
+                if not self._pending:
+                    return
+                batch = list(self._pending)
+                self._pending.clear()
+            try:
+                with self.holder.write_lock:
+                    self._commit(batch)
+            except BaseException:  # every item of the group holds the error; keep serving the next groups
+                log.exception("group commit of %d %s failed", len(batch), self.thread_name)
+            finally:
+                for item in batch:
+                    item.finish()
+
+    def _commit(self, batch: list[W]) -> None:
+        raise NotImplementedError
+
+
+class GroupCommit(_Writer[_Check]):
+    """The server's checks, recorded by one writer thread in group transactions (see the module docstring)."""
 
     # -- the callers' side ------------------------------------------------------------------------------------
     def check(self, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False) -> Decision:
@@ -175,44 +232,7 @@ class GroupCommit:
         await asyncio.shield(item.future)  # a client that goes away does not cancel a check being recorded
         return item.answer()
 
-    def _submit(self, item: _Check) -> None:
-        with self._wake:
-            if self._closed:
-                raise NotAvailable("the server is shutting down")
-            self._pending.append(item)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="chipclear-group-commit", daemon=True)
-                self._thread.start()
-            self._wake.notify()
-
-    def close(self) -> None:
-        """Record what is queued, then stop the writer thread."""
-        with self._wake:
-            self._closed = True
-            self._wake.notify()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout=60)
-
     # -- the writer thread ------------------------------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                while not self._pending and not self._closed:
-                    self._wake.wait()
-                if not self._pending:
-                    return
-                batch = list(self._pending)
-                self._pending.clear()
-            try:
-                with self.holder.write_lock:
-                    self._commit(batch)
-            except BaseException:  # every check of the group holds the error; keep serving the next groups
-                log.exception("group commit of %d checks failed", len(batch))
-            finally:
-                for item in batch:
-                    item.finish()
-
     def _commit(self, batch: list[_Check]) -> None:
         try:
             with self.holder.get().session() as session:
@@ -244,6 +264,102 @@ class GroupCommit:
             raise
 
 
+@dataclass
+class _Shipment:
+    key: str
+    lines: list[OrderLine]
+    reference: str | None
+    license_number: str | None
+    decided: list[Decision]
+    reviews_version: int
+    done: threading.Event = field(default_factory=threading.Event)
+    result: tuple[dict[str, Any], SystemActor] | None = None  # the answer's JSON and the actor who shipped
+    error: BaseException | None = None
+
+    def finish(self) -> None:
+        self.done.set()
+
+
+class ShipmentGroup(_Writer[_Shipment]):
+    """The server's shipments, recorded by one writer thread, every shipment queued at that moment in one
+    transaction: each in a savepoint of its own (a shipment that fails, for its key, role, license or input, is
+    rolled back alone), one after the other, so each sees the license balance the ones before it left; the answers
+    are released after the one commit. The lines are decided before they are queued (``decide_lines``), with the
+    reviews as last read; the writer authenticates each key once per group and decides a shipment's lines again
+    when the ledger's reviews moved since."""
+
+    thread_name = "chipclear-shipments"
+
+    def ship(
+        self,
+        key: str,
+        lines: list[OrderLine],
+        decided: list[Decision],
+        reviews_version: int,
+        *,
+        reference: str | None = None,
+        license_number: str | None = None,
+    ) -> tuple[dict[str, Any], SystemActor]:
+        """Record one shipment (``ledger.shipments.ship``) in the next group; its JSON answer and actor."""
+        item = _Shipment(key, lines, reference, license_number, decided, reviews_version)
+        self._submit(item)
+        item.done.wait()
+        if item.error is not None:
+            raise item.error
+        assert item.result is not None
+        return item.result
+
+    def _commit(self, batch: list[_Shipment]) -> None:
+        try:
+            with self.holder.get().session() as session:
+                reviews = self.decider.refresh(session)
+                locked = ledger_shipments.lock_for_ship(session)  # held to the commit, whatever savepoint fails
+                actors: dict[str, SystemActor | Exception] = {}
+                for item in batch:
+                    try:
+                        with session.begin_nested():
+                            self._ship(session, item, reviews, actors, locked)
+                    except Exception as exc:  # this shipment only: its savepoint is rolled back
+                        item.result, item.error = None, exc
+        except BaseException as exc:  # the commit failed: nothing of this group is recorded
+            for item in batch:
+                item.result, item.error = None, exc
+            raise
+
+    def _ship(
+        self,
+        session: Session,
+        item: _Shipment,
+        reviews: _Reviews,
+        actors: dict[str, SystemActor | Exception],
+        locked: tuple[list[License], AuditHead],
+    ) -> None:
+        if item.key not in actors:
+            try:
+                user = authenticate(session, item.key)
+                actors[item.key] = SystemActor(user.name, user.role)
+            except Exception as exc:  # the same answer for the group's other shipments with this key
+                actors[item.key] = exc
+        actor = actors[item.key]
+        if isinstance(actor, Exception):
+            raise actor
+        decided = item.decided
+        if item.reviews_version != reviews.version:  # decided before a review came in: decide again with it
+            decided = ledger_shipments.decide_lines(
+                self.holder.transaction, item.lines, lambda line, on: self.decider.decide(line, on, reviews)
+            )
+        result = ledger_shipments.ship(
+            session,
+            item.lines,
+            actor,
+            reference=item.reference,
+            license_number=item.license_number,
+            decided=decided,
+            locked=locked,
+        )
+        item.result = (shipment_result_json(result), actor)
+
+
 def check_and_record(
     group: GroupCommit, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False
 ) -> Decision:
@@ -254,4 +370,4 @@ def check_and_record(
     return group.check(key, line, as_of, console=console)
 
 
-__all__ = ["Decider", "GroupCommit", "check_and_record"]
+__all__ = ["Decider", "GroupCommit", "ShipmentGroup", "check_and_record"]

@@ -25,7 +25,7 @@ from chipclear.ledger import audit
 from chipclear.ledger.checks import Decide, ledger_aware, reviewed_decide, stamp
 from chipclear.ledger.coverage import COVERAGE_RULE, cents
 from chipclear.ledger.licenses import active_licenses, get_by_id, terms_of
-from chipclear.ledger.models import License, LicenseUsage, Shipment, ShipmentLine
+from chipclear.ledger.models import AuditHead, License, LicenseUsage, Shipment, ShipmentLine
 from chipclear.ledger.parties import record_parties
 from chipclear.ledger.reviews import record_review, review_snapshot
 from chipclear.ledger.roles import require
@@ -138,8 +138,7 @@ def _decrement(session: Session, lic: License, sl: ShipmentLine, line: OrderLine
         actor=actor.name,
         recorded_at=audit.now_utc(),
     )
-    session.add(usage)
-    session.flush()
+    session.add(usage)  # flushed with the audit record's (``audit.append`` flushes before it snapshots the rows)
     return usage
 
 
@@ -164,12 +163,16 @@ def ship(
     decide: Decide | None = None,
     license_number: str | None = None,
     decided: Sequence[Decision] | None = None,
+    locked: tuple[Sequence[License], AuditHead] | None = None,
 ) -> ShipmentResult:
     """Record a shipment of ``lines`` in one transaction. Each line is determined and made ledger-aware; a
     line with authority (NLR, a license exception, or a covering license, which is decremented) is shipped,
     any other line is held for an approver (``ship_blocker``). ``license_number`` restricts coverage to that
     license. Interfaces decide first with ``decide_lines`` (no lock held) and pass ``decided``: this transaction
-    then only locks the licenses, re-checks their balance and commits."""
+    then only locks the licenses, re-checks their balance and commits.
+
+    ``locked``: the active licenses and the audit head, already locked in this transaction (``lock_for_ship``),
+    for a writer that records several shipments in one transaction, each in a savepoint of its own."""
     require(actor.name, actor.role, "ship")
     if not lines:
         raise InputError("ship: no order lines given", field="lines")
@@ -189,7 +192,12 @@ def ship(
     shipment = Shipment(reference=reference or lines[0].order_id, created_by=actor.name, created_at=audit.now_utc())
     session.add(shipment)
     session.flush()  # before the license locks: keeps the locked part of the transaction short
-    licenses = active_licenses(session, lock=True, number=license_number)
+    if locked is None:
+        licenses = active_licenses(session, lock=True, number=license_number)
+        head = None
+    else:
+        licenses = [lic for lic in locked[0] if license_number is None or lic.number == license_number]
+        head = locked[1]
     if license_number is not None and not licenses:
         raise NotFound(f"no active license numbered {license_number!r}")
     by_number = {lic.number: lic for lic in licenses}
@@ -231,7 +239,7 @@ def ship(
         state: list[Any] = [sl] if i else [shipment, sl]
         if lic is not None:
             state += [lic, _decrement(session, lic, sl, line, actor)]
-        head = audit.lock_head(session)
+        head = head or audit.lock_head(session)
         state += record_parties(session, line, decision)
         audit.append(
             session,
@@ -247,6 +255,13 @@ def ship(
         )
         result.lines.append(ShippedLine(sl, decision, lic.number if lic else None))
     return result
+
+
+def lock_for_ship(session: Session) -> tuple[list[License], AuditHead]:
+    """Lock the active licenses and the audit head for the rest of the transaction (the order ``ship`` takes
+    them in), for ``ship(..., locked=...)``. Take them before any savepoint: a lock taken inside a savepoint
+    is released when the savepoint is rolled back."""
+    return active_licenses(session, lock=True), audit.lock_head(session)
 
 
 def list_holds(session: Session, actor: Actor) -> list[ShipmentLine]:
@@ -597,6 +612,7 @@ __all__ = [
     "get_line",
     "is_historical",
     "list_holds",
+    "lock_for_ship",
     "prepare_release",
     "release_hold",
     "release_line",

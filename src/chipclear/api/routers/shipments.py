@@ -9,11 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import LedgerHolder, RecentKeys, api_key, transaction
 from chipclear.api.errors import NotAvailable
-from chipclear.api.group_commit import GroupCommit
+from chipclear.api.group_commit import GroupCommit, ShipmentGroup
 from chipclear.bounds import Identifier, LicenseNumber, Reason
-from chipclear.decision import Decision, OrderLine
+from chipclear.decision import OrderLine
 from chipclear.ledger import shipments as ledger_shipments
-from chipclear.ledger.reviews import reviews_version
 from chipclear.ledger.roles import require
 from chipclear.ledger.views import (
     ShipmentDetailView,
@@ -21,7 +20,6 @@ from chipclear.ledger.views import (
     ShipmentResultView,
     line_json,
     shipment_detail,
-    shipment_result_json,
 )
 
 router = APIRouter(tags=["shipments"])
@@ -63,13 +61,15 @@ def _actor(request: Request, key: str | None, action: str) -> Any:
 
 
 def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
-    """Decide the lines with no lock held, then one transaction that authenticates the key again, re-checks the
-    reviews' version (deciding again there if a review came in meanwhile), locks the licenses and commits.
+    """Decide the lines with no lock held, then hand the shipment to the server's shipment writer
+    (``ShipmentGroup``): it records the shipments queued at that moment in one transaction, each in its own
+    savepoint, authenticating each key again and deciding again if a review came in meanwhile.
 
     The decision is made with the key's actor as authenticated in the last seconds (``RecentKeys``; otherwise in a
     short transaction of its own) and the reviews as last read: on SQLite every transaction queues on the server's
-    one write lock, and this way a shipment takes it once."""
+    one write lock, and this way most shipments never take it themselves."""
     group: GroupCommit = request.app.state.group_commit
+    shipments: ShipmentGroup = request.app.state.shipment_group
     holder: LedgerHolder = request.app.state.ledger
     recent: RecentKeys = request.app.state.recent_keys
     decider = group.decider
@@ -79,37 +79,22 @@ def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
         with transaction(request, key) as tx:
             actor = tx.actor
             reviews = decider.refresh(tx.session)
+    assert key is not None  # ``transaction`` refused a missing key
     # Refused before any decision is spent (``ship`` checks again with the actor authenticated in its transaction).
     require(actor.name, actor.role, "ship")
     if any(ledger_shipments.is_historical(line.ship_date) for line in body.lines):
         require(actor.name, actor.role, "shipment.historical")
-
-    def decide_all(with_reviews: Any) -> list[Decision]:
-        return ledger_shipments.decide_lines(
-            holder.transaction, body.lines, lambda line, on: decider.decide(line, on, with_reviews)
-        )
-
     try:
-        decided = decide_all(reviews)
-        with transaction(request, key) as tx:  # the key authenticated again, in the shipment's own transaction
-            actor = tx.actor
-            if reviews_version(tx.session) != reviews.version:  # a review came in since: decide again with it
-                reviews = decider.refresh(tx.session)
-                decided = decide_all(reviews)
-            result = ledger_shipments.ship(
-                tx.session,
-                body.lines,
-                actor,
-                reference=body.reference,
-                license_number=body.license_number,
-                decided=decided,
-            )
-            answer = shipment_result_json(result)
+        decided = ledger_shipments.decide_lines(
+            holder.transaction, body.lines, lambda line, on: decider.decide(line, on, reviews)
+        )
     except ModuleNotFoundError as exc:
         if (exc.name or "").startswith("chipclear.determination"):
             raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
         raise
-    assert key is not None  # ``transaction`` refused a missing key
+    answer, actor = shipments.ship(
+        key, body.lines, decided, reviews.version, reference=body.reference, license_number=body.license_number
+    )
     recent.put(key, actor)
     return answer
 
