@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 from chipclear.decision import Decision, OrderLine, Party, Reason, ReviewPolicy, Verdict
@@ -73,3 +76,17 @@ def failing_commit(real: Callable[[], AbstractContextManager[Any]], error: Excep
             raise error
 
     return session
+
+
+def start_ship_workers(url: str, count: int, shipments: int, prefix: str) -> list[subprocess.Popen[str]]:
+    """``count`` processes each shipping ``shipments`` one-unit H20 lines (``ship_worker.py``) as ``{prefix}{i}``."""
+    worker = Path(__file__).with_name("ship_worker.py")
+    return [
+        subprocess.Popen(
+            [sys.executable, str(worker), url, str(shipments), f"{prefix}{i}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(count)
+    ]

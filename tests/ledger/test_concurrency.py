@@ -17,6 +17,7 @@ from chipclear.ledger import Ledger, audit, open_ledger
 from chipclear.ledger.models import AuditRecord, License, LicenseUsage, Shipment, ShipmentLine
 
 from .conftest import Staff, grant_h20
+from .helpers import start_ship_workers
 
 WORKER = Path(__file__).with_name("ship_worker.py")
 PROCESSES = int(os.environ.get("CHIPCLEAR_TEST_SHIP_PROCESSES", "8"))
@@ -52,15 +53,7 @@ def test_concurrent_shipments_never_overdraw(ledger: Ledger, staff: Staff, ledge
     limit = attempts * 3 // 4  # a quarter of the attempts must be refused (held)
     grant_h20(ledger, staff, quantity=limit)
     before = _totals(ledger)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), ledger_url, str(SHIPMENTS), f"worker{i}"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for i in range(PROCESSES)
-    ]
+    procs = start_ship_workers(ledger_url, PROCESSES, SHIPMENTS, "worker")
     results = []
     for p in procs:
         out, err = p.communicate(timeout=1800)  # generous: CI machines may be shared

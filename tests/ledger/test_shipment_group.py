@@ -5,7 +5,10 @@ committed ones left, nothing is over-drawn, and the audit chain verifies. On SQL
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,7 +24,7 @@ from chipclear.ledger.models import AuditRecord, License, LicenseUsage, Shipment
 from chipclear.ledger.reviews import reviews_version
 
 from .conftest import Staff, grant_h20
-from .helpers import failing_commit, h20_line, stub_decision
+from .helpers import failing_commit, h20_line, start_ship_workers, stub_decision
 
 
 class Boom(Exception):
@@ -43,12 +46,23 @@ def _ledger_state(ledger: Ledger) -> dict[str, Any]:
         return {
             "used": lic.quantity_used,
             "usage_sum": int(s.execute(select(func.coalesce(func.sum(LicenseUsage.quantity), 0))).scalar_one()),
-            "shipments": sorted(s.execute(select(Shipment.reference)).scalars()),
+            "shipments": sorted(r or "" for r in s.execute(select(Shipment.reference)).scalars()),
             "ship_records": s.execute(
                 select(func.count()).select_from(AuditRecord).where(AuditRecord.action.in_(("ship", "hold")))
             ).scalar_one(),
             "verified": audit.verify(s).ok,
         }
+
+
+def _clients(client: Callable[[int], None], count: int, group: ShipmentGroup, holder: LedgerHolder) -> None:
+    """Run ``count`` client threads to the end, then stop the writer and close the ledger."""
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    group.close()
+    holder.close()
 
 
 def test_a_failing_shipment_is_rolled_back_alone(
@@ -116,13 +130,7 @@ def test_concurrent_shipments_through_the_writer_never_overdraw(ledger: Ledger, 
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(40)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    group.close()
-    holder.close()
+    _clients(client, 40, group, holder)
     assert errors == []
     statuses = [a["lines"][0]["status"] for a in answers]
     assert (statuses.count("shipped"), statuses.count("held")) == (150, 50)
@@ -148,3 +156,58 @@ def test_a_failed_commit_fails_every_shipment_of_the_group(
     assert all(isinstance(item.error, Boom) and item.result is None for item in batch)
     state = _ledger_state(ledger)
     assert (state["used"], state["shipments"], state["ship_records"], state["verified"]) == (0, [], 0, True)
+
+
+def test_the_writer_and_other_processes_shipping_at_once_never_overdraw(
+    ledger: Ledger, staff: Staff, ledger_url: str
+) -> None:
+    """The API's writer (its groups lock every active license, then the audit head) and two processes shipping one
+    line per transaction (``ship_worker.py``, the CLI's path) draw on one license together, the writer's clients
+    shipping for as long as the processes run: every unit ships once, no more, and the chain verifies. On
+    PostgreSQL the two paths take their row locks in the same order."""
+    per_process, limit = 100, 300  # the processes alone cannot use the license up
+    grant_h20(ledger, staff, quantity=limit)
+    version = _version(ledger)
+    procs = start_ship_workers(ledger_url, 2, per_process, "cli")
+    holder = LedgerHolder(ledger_url)
+    group = ShipmentGroup(holder)
+    statuses: list[str] = []
+    while_running: list[bool] = []
+    errors: list[BaseException] = []
+
+    def client(n: int) -> None:
+        i = 0
+        while any(p.poll() is None for p in procs) and i < 2000:
+            line = h20_line(1)
+            try:
+                answer, _ = group.ship(
+                    staff.keys["analyst"], [line], [stub_decision(line)], version, reference=f"api{n}-{i}"
+                )
+                statuses.append(answer["lines"][0]["status"])
+                while_running.append(any(p.poll() is None for p in procs))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            i += 1
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # the writer starts once both processes are shipping
+        with ledger.session() as s:
+            if {"cli0", "cli1"} <= set(s.execute(select(Shipment.created_by)).scalars()):
+                break
+        time.sleep(0.02)
+    _clients(client, 8, group, holder)
+    outs = []
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err[-2000:]
+        outs.append(json.loads(out.strip().splitlines()[-1]))
+    assert errors == []
+    assert sum(while_running) > 0  # the writer recorded shipments while the processes were shipping
+    attempts = 2 * per_process + len(statuses)
+    shipped = statuses.count("shipped") + sum(o["shipped"] for o in outs)
+    held = statuses.count("held") + sum(o["held"] for o in outs)
+    assert (shipped, held) == (min(limit, attempts), attempts - min(limit, attempts))
+    assert min(o["shipped"] for o in outs) > 0 and statuses.count("shipped") > 0  # both doors drew on the license
+    state = _ledger_state(ledger)
+    assert (state["used"], state["usage_sum"], state["ship_records"]) == (shipped, shipped, attempts)
+    assert state["verified"]
