@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from chipclear.api.deps import LedgerHolder
 from chipclear.api.group_commit import ShipmentGroup, _Shipment
-from chipclear.decision import OrderLine
+from chipclear.decision import OrderLine, Party
 from chipclear.errors import PermissionDenied
 from chipclear.ledger import Ledger, audit
 from chipclear.ledger import shipments as ledger_shipments
-from chipclear.ledger.models import AuditRecord, License, LicenseUsage, Shipment
+from chipclear.ledger.models import AuditRecord, License, LicenseUsage, PartyRecord, Shipment
 from chipclear.ledger.reviews import reviews_version
 
 from .conftest import Staff, grant_h20
@@ -110,6 +110,38 @@ def test_a_failing_shipment_is_rolled_back_alone(
         "ship_records": 3,
         "verified": True,
     }
+
+
+def test_a_party_created_by_a_rolled_back_shipment_is_created_again(
+    ledger: Ledger, staff: Staff, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer keeps the party rows it has read or written for the rest of its transaction; a row created in a
+    shipment's savepoint that is then rolled back is gone, and the next shipment with that party creates it again."""
+    real = audit.append
+
+    def append(session: Any, **kw: Any) -> Any:
+        if (kw.get("input") or {}).get("order_id") == "boom":  # after the party row was written
+            raise Boom("disk error after the party was recorded")
+        return real(session, **kw)
+
+    monkeypatch.setattr(audit, "append", append)
+    fresh = [Party(name="Fresh Party Ltd", role="end_user", country="CN")]
+    version = _version(ledger)
+    analyst = staff.keys["analyst"]
+    boom = h20_line(1).model_copy(update={"order_id": "boom", "parties": fresh})
+    later = h20_line(1).model_copy(update={"order_id": "later", "parties": fresh})
+    batch = [_item(analyst, boom, version, "boom"), _item(analyst, later, version, "later")]
+    holder = LedgerHolder(ledger_url)
+    try:
+        ShipmentGroup(holder)._commit(batch)
+    finally:
+        holder.close()
+    assert isinstance(batch[0].error, Boom) and batch[1].error is None
+    with ledger.session() as s:
+        rows = s.execute(select(PartyRecord).where(PartyRecord.name == "Fresh Party Ltd")).scalars().all()
+        assert len(rows) == 1
+        assert audit.verify(s).ok  # the row is explained by the "later" shipment's record
+        assert list(s.execute(select(Shipment.reference)).scalars()) == ["later"]
 
 
 def test_concurrent_shipments_through_the_writer_never_overdraw(ledger: Ledger, staff: Staff, ledger_url: str) -> None:

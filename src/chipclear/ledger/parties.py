@@ -7,6 +7,7 @@ same transaction.
 
 from __future__ import annotations
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,19 @@ from chipclear.ledger import audit
 from chipclear.ledger.models import PartyRecord
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
+
+_ROWS = "chipclear.parties.rows"  # Session.info key: the party rows this transaction has read or written
+
+
+def _rows_held(session: Session) -> dict[tuple[str, str | None], PartyRecord]:
+    """The party rows this transaction has read or written, by (name, country): kept in ``Session.info`` for the
+    session's current (outermost) transaction only."""
+    transaction = session.get_transaction()
+    found = session.info.get(_ROWS)
+    if found is None or found[0] is not transaction:
+        found = session.info[_ROWS] = (transaction, {})
+    rows: dict[tuple[str, str | None], PartyRecord] = found[1]
+    return rows
 
 
 def _party_row(session: Session, party: Party) -> PartyRecord | None:
@@ -88,14 +102,24 @@ def record_parties(session: Session, line: OrderLine, decision: Decision) -> lis
     Call with the audit head locked (so two writers never insert the same party)."""
     if not line.parties:
         return []
-    names = {p.name for p in line.parties}
-    rows = session.execute(select(PartyRecord).where(PartyRecord.name.in_(names))).scalars()
-    known = {(r.name, r.country): r for r in rows}  # one query for all the line's parties
+    # The rows this transaction already holds (an earlier line or shipment of it) are not read again: under the
+    # audit head's lock no other writer changes them. A row created in a savepoint that was rolled back is no
+    # longer persistent and is looked up again.
+    held = _rows_held(session)
+    known = {}
+    for key in {(p.name, p.country) for p in line.parties}:
+        row = held.get(key)
+        if row is not None and sa_inspect(row).persistent:
+            known[key] = row
+    names = {p.name for p in line.parties if (p.name, p.country) not in known}
+    if names:  # one query for the line's other parties
+        for row in session.execute(select(PartyRecord).where(PartyRecord.name.in_(names))).scalars():
+            known.setdefault((row.name, row.country), row)
     changed = []
     for party in line.parties:
         status = screening_status(decision, party.name)
         row, did_change = _apply_party(session, party, status, decision.list_version, known)
-        known[(party.name, party.country)] = row
+        known[(party.name, party.country)] = held[(party.name, party.country)] = row
         if did_change and row not in changed:
             changed.append(row)
     return changed
