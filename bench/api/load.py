@@ -14,12 +14,14 @@ API, then drives each route with N concurrent keep-alive clients (httpx, asyncio
 For each route it prints the target, throughput, p50/p99 and the ratio to health's throughput and p99.
 
     .venv/bin/python bench/api/load.py [--clients 50] [--seconds 8] [--warmup 2] [--routes check,read,ship]
+                                       [--postgres $CHIPCLEAR_TEST_POSTGRES_URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import re
@@ -27,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,9 +71,11 @@ TARGETS = {
 }
 
 
-def start_server(port: int, data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+def start_server(port: int, data_dir: Path, database_url: str | None = None) -> tuple[subprocess.Popen[str], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHIPCLEAR_")}
     env["CHIPCLEAR_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["CHIPCLEAR_DATABASE_URL"] = database_url
     env["CHIPCLEAR_STALE_LISTS_ON_SHIP"] = "ship"  # the bundled demo lists are older than the default age
     env["COLUMNS"] = "200"
     proc = subprocess.Popen(
@@ -195,12 +201,43 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--port", type=int, default=8791)
     ap.add_argument("--routes", default="check,read,ship", help="comma-separated: check, read, ship")
+    ap.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server URL (e.g. $CHIPCLEAR_TEST_POSTGRES_URL): the ledger is a throw-away database there",
+    )
     args = ap.parse_args()
+    with throwaway_database(args.postgres) as database_url:
+        run(args, database_url)
+
+
+@contextlib.contextmanager
+def throwaway_database(server: str | None) -> Iterator[str | None]:
+    """A new, empty database on ``server`` for the run, dropped afterwards (None: the default SQLite ledger)."""
+    if not server:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"cc_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(args: argparse.Namespace, database_url: str | None) -> None:
     routes = ["health", *[r for r in args.routes.split(",") if r]]
     load_before = os.getloadavg()[0]
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="chipclear-bench-") as tmp:
-        proc, key = start_server(args.port, Path(tmp))
+        proc, key = start_server(args.port, Path(tmp), database_url)
         try:
             url = f"http://127.0.0.1:{args.port}"
             grant_license(url, key, quantity=10_000_000)
@@ -218,7 +255,7 @@ def main() -> None:
     print(
         f"API load, {args.clients} concurrent clients (closed loop), {args.seconds:g} s per route after "
         f"{args.warmup:g} s warm-up; {os.cpu_count()} CPUs, load average {load_before:.1f} before, "
-        f"{os.getloadavg()[0]:.1f} after"
+        f"{os.getloadavg()[0]:.1f} after; ledger: {'PostgreSQL' if database_url else 'SQLite'}"
     )
     print(f"{'route':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x health rate':>15}{'x health p99':>14}  target")
     names = {
