@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import os
 import re
@@ -29,13 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for tests.pgdb
+
+from tests.pgdb import throwaway_database
 
 CHECK = {
     "item": "H20",
@@ -207,29 +208,11 @@ def main() -> None:
         help="a PostgreSQL server URL (e.g. $CHIPCLEAR_TEST_POSTGRES_URL): the ledger is a throw-away database there",
     )
     args = ap.parse_args()
+    if not args.postgres:
+        run(args, None)
+        return
     with throwaway_database(args.postgres) as database_url:
         run(args, database_url)
-
-
-@contextlib.contextmanager
-def throwaway_database(server: str | None) -> Iterator[str | None]:
-    """A new, empty database on ``server`` for the run, dropped afterwards (None: the default SQLite ledger)."""
-    if not server:
-        yield None
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"cc_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> None:

@@ -18,11 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for tests.pgdb
+
+from tests.pgdb import throwaway_database
 
 from chipclear.decision import Decision, OrderLine, Party, Reason, Verdict
 from chipclear.ledger import audit, open_ledger, users
@@ -32,10 +34,12 @@ from chipclear.ledger.models import License, LicenseUsage, ShipmentLine
 from chipclear.ledger.users import SystemActor
 
 PARTY = Party(name="Bench Cloud Co", role="end_user", country="CN")
+TODAY = dt.date.today()
 
 
 def line() -> OrderLine:
-    return OrderLine(item="nvidia-h20", quantity=1, destination="CN", ship_date=dt.date(2025, 9, 1), parties=[PARTY])
+    # shipped today: a past ship date would make it a historical entry, which only an approver may record
+    return OrderLine(item="nvidia-h20", quantity=1, destination="CN", ship_date=TODAY, parties=[PARTY])
 
 
 def decide(ln: OrderLine, as_of: dt.date | None) -> Decision:
@@ -44,7 +48,7 @@ def decide(ln: OrderLine, as_of: dt.date | None) -> Decision:
         classification={"item": {"id": "nvidia-h20"}},
         reasons=[Reason(rule="bench.stub", citation="benchmark", detail="stub")],
         rules_version="bench",
-        as_of=ln.ship_date or dt.date(2025, 9, 1),
+        as_of=ln.ship_date or TODAY,
         input=ln.model_dump(mode="json"),
     )
 
@@ -74,7 +78,12 @@ def setup(url: str, quantity: int) -> None:
             application_number="Z1",
         )
         ledger_licenses.grant_license(
-            s, admin, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2027, 8, 7)
+            s,
+            admin,
+            app.id,
+            number="D1",
+            valid_from=TODAY - dt.timedelta(days=30),
+            valid_to=TODAY + dt.timedelta(days=365),
         )
     ledger.close()
 
@@ -133,17 +142,8 @@ def main() -> None:
         if not admin:
             print("postgres: skipped (set CHIPCLEAR_TEST_POSTGRES_URL; source .ci/postgres.sh)")
             return
-        name = f"cc_bench_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+        with throwaway_database(admin) as url:
             print("postgres", run(url, args.processes, args.shipments))
-        finally:
-            with engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            engine.dispose()
 
 
 if __name__ == "__main__":

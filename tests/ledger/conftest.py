@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
-import uuid
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from tests.pgdb import throwaway_database
 
 from chipclear.ledger import Ledger, open_ledger, users
 from chipclear.ledger import licenses as ledger_licenses
@@ -40,33 +35,8 @@ def new_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
-    admin = postgres_admin_url()
-    name = f"cc_test_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        _drop_database(engine, name)
-        engine.dispose()
-
-
-def _drop_database(engine: Any, name: str) -> None:
-    """Drop a test database. ``WITH (FORCE)`` ends the test's own leftover sessions, but not an autovacuum worker
-    that happens to be on the new database (a non-superuser may not end it: "must be a member of the role whose
-    process is being terminated"); the worker finishes within moments, so try again for a while, then leave the
-    throw-away database behind with a warning rather than fail a test that passed."""
-    last: Exception | None = None
-    for _ in range(40):
-        try:
-            with engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            return
-        except DBAPIError as exc:
-            last = exc
-            time.sleep(0.25)
-    warnings.warn(f"test database {name} was not dropped: {last}", stacklevel=2)
+    with throwaway_database(postgres_admin_url()) as url:
+        yield url
 
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
