@@ -82,10 +82,11 @@ class Decider:
         ``cached_only``: raise ``NotCached`` rather than screen a party whose answer is not cached."""
         reviews = reviews or self.reviews
         on = as_of or line.ship_date
-        ledger_checks.check_coverage(on)
-        screener = self.screening.bound(self.screener(), reviews.snapshot, reviews.version, cached_only=cached_only)
         try:
-            return DecisionTable.for_current().decide(line, on, screener=screener, reviews=reviews.snapshot)
+            table = DecisionTable.for_current()
+            ledger_checks.check_coverage(on, table.rules)  # the table's rules: no environment lookup per check
+            screener = self.screening.bound(self.screener(), reviews.snapshot, reviews.version, cached_only=cached_only)
+            return table.decide(line, on, screener=screener, reviews=reviews.snapshot)
         except ModuleNotFoundError as exc:
             if (exc.name or "").startswith("chipclear.determination"):
                 raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None

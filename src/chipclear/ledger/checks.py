@@ -22,7 +22,7 @@ from chipclear.ledger.models import License
 from chipclear.ledger.reviews import review_snapshot
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
-from chipclear.rules import load_rules
+from chipclear.rules import RuleSet, load_rules
 from chipclear.screening.reviews import ReviewSnapshot
 
 Decide = Callable[[OrderLine, dt.date | None], Decision]
@@ -40,11 +40,12 @@ def reviewed_decide(reviews: ReviewSnapshot) -> Decide:
     return lambda line, as_of: default_decide(line, as_of, reviews)
 
 
-def check_coverage(on: dt.date | None) -> None:
-    """Refuse a date before the rule data's coverage: chipclear cannot decide under rules it does not hold."""
+def check_coverage(on: dt.date | None, rules: RuleSet | None = None) -> None:
+    """Refuse a date before the coverage of the rule data (``rules``, default: the rules in force for this
+    environment): chipclear cannot decide under rules it does not hold."""
     if on is None:
         return
-    start = load_rules().coverage_start
+    start = (rules or load_rules()).coverage_start
     if on < start:
         raise InputError(
             f"ship_date: {on.isoformat()} is before the rule data's coverage (from {start.isoformat()}); "
