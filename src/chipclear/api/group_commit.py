@@ -141,7 +141,29 @@ def _resolve(future: asyncio.Future[None]) -> None:
 
 
 class _Item(Protocol):
+    result: Any
+    error: BaseException | None
+
     def finish(self) -> None: ...
+
+
+Actors = dict[tuple[str, bool], SystemActor | Exception]  # one group's keys, authenticated once each
+
+
+def _authenticated(actors: Actors, session: Session, key: str, console: bool = False) -> SystemActor:
+    """The actor holding ``key`` (a console session id with ``console``), authenticated once per group: a refusal
+    is the same answer for the group's other items with that key."""
+    who = (key, console)
+    if who not in actors:
+        try:
+            user = (signed_in_user if console else authenticate)(session, key)
+            actors[who] = SystemActor(user.name, user.role)
+        except Exception as exc:
+            actors[who] = exc
+    found = actors[who]
+    if isinstance(found, Exception):
+        raise found
+    return found
 
 
 W = TypeVar("W", bound=_Item)
@@ -199,6 +221,16 @@ class _Writer(Generic[W]):
                     item.finish()
 
     def _commit(self, batch: list[W]) -> None:
+        """Record ``batch`` in one transaction (``_record``); if that fails, nothing of it is recorded and every
+        item holds the error."""
+        try:
+            self._record(batch)
+        except BaseException as exc:
+            for item in batch:
+                item.result, item.error = None, exc
+            raise
+
+    def _record(self, batch: list[W]) -> None:
         raise NotImplementedError
 
 
@@ -234,35 +266,21 @@ class GroupCommit(_Writer[_Check]):
         return item.answer()
 
     # -- the writer thread ------------------------------------------------------------------------------------
-    def _commit(self, batch: list[_Check]) -> None:
-        try:
-            with self.holder.get().session() as session:
-                reviews = self.decider.refresh(session)
-                ctx = ledger_checks.check_context(session)
-                users: dict[tuple[str, bool], Any] = {}
-                for item in batch:
-                    try:
-                        who = (item.key, item.console)
-                        if who not in users:
-                            try:
-                                users[who] = (signed_in_user if item.console else authenticate)(session, item.key)
-                            except Exception as exc:  # the same answer for the other checks with this key
-                                users[who] = exc
-                        user = users[who]
-                        if isinstance(user, BaseException):
-                            raise user
-                        decision = item.decision
-                        if item.reviews_version != reviews.version:  # decided before a review: decide again
-                            decision = self.decider.decide(item.line, item.as_of, reviews)
-                        actor = SystemActor(user.name, user.role)
-                        item.result = ledger_checks.record_check(item.line, decision, actor, ctx)
-                    except Exception as exc:  # this check only: it added nothing to the chain
-                        item.error = exc
-                ctx.chain.write(session)
-        except BaseException as exc:  # the commit failed: nothing of this group is recorded
+    def _record(self, batch: list[_Check]) -> None:
+        with self.holder.get().session() as session:
+            reviews = self.decider.refresh(session)
+            ctx = ledger_checks.check_context(session)
+            actors: Actors = {}
             for item in batch:
-                item.result, item.error = None, exc
-            raise
+                try:
+                    actor = _authenticated(actors, session, item.key, item.console)
+                    decision = item.decision
+                    if item.reviews_version != reviews.version:  # decided before a review: decide again
+                        decision = self.decider.decide(item.line, item.as_of, reviews)
+                    item.result = ledger_checks.record_check(item.line, decision, actor, ctx)
+                except Exception as exc:  # this check only: it added nothing to the chain
+                    item.error = exc
+            ctx.chain.write(session)
 
 
 @dataclass
@@ -310,40 +328,27 @@ class ShipmentGroup(_Writer[_Shipment]):
         assert item.result is not None
         return item.result
 
-    def _commit(self, batch: list[_Shipment]) -> None:
-        try:
-            with self.holder.get().session() as session:
-                reviews = self.decider.refresh(session)
-                locked = ledger_shipments.lock_for_ship(session)  # held to the commit, whatever savepoint fails
-                actors: dict[str, SystemActor | Exception] = {}
-                for item in batch:
-                    try:
-                        with session.begin_nested():
-                            self._ship(session, item, reviews, actors, locked)
-                    except Exception as exc:  # this shipment only: its savepoint is rolled back
-                        item.result, item.error = None, exc
-        except BaseException as exc:  # the commit failed: nothing of this group is recorded
+    def _record(self, batch: list[_Shipment]) -> None:
+        with self.holder.get().session() as session:
+            reviews = self.decider.refresh(session)
+            locked = ledger_shipments.lock_for_ship(session)  # held to the commit, whatever savepoint fails
+            actors: Actors = {}
             for item in batch:
-                item.result, item.error = None, exc
-            raise
+                try:
+                    with session.begin_nested():
+                        self._ship(session, item, reviews, actors, locked)
+                except Exception as exc:  # this shipment only: its savepoint is rolled back
+                    item.result, item.error = None, exc
 
     def _ship(
         self,
         session: Session,
         item: _Shipment,
         reviews: _Reviews,
-        actors: dict[str, SystemActor | Exception],
+        actors: Actors,
         locked: tuple[list[License], AuditHead],
     ) -> None:
-        if item.key not in actors:
-            try:
-                user = authenticate(session, item.key)
-                actors[item.key] = SystemActor(user.name, user.role)
-            except Exception as exc:  # the same answer for the group's other shipments with this key
-                actors[item.key] = exc
-        actor = actors[item.key]
-        if isinstance(actor, Exception):
-            raise actor
+        actor = _authenticated(actors, session, item.key)
         decided = item.decided
         if item.reviews_version != reviews.version:  # decided before a review came in: decide again with it
             decided = ledger_shipments.decide_lines(
