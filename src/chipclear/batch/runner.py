@@ -269,7 +269,10 @@ def _tasks(
 ) -> list[DecideTask]:
     version = rules_known_on(rules_day).version
     tasks = []
-    records = keys.to_dicts()
+    # A key's epochs next to each other, so that one task (one worker's table) holds them: the compiled table
+    # shares a row between periods whose dated inputs are the same (``DecisionTable.row``).
+    by_epoch_last = [c for c in plan.KEY_COLUMNS if c != "epoch"] + ["epoch"]
+    records = keys.sort(by_epoch_last, nulls_last=True, maintain_order=True).to_dicts()
     for start in range(0, len(records), options.batch_size):
         chunk = records[start : start + options.batch_size]
         needed = {(k["party_key"], k["party_country"]) for k in chunk if k["party_key"] != plan.PARTY_PLACEHOLDER}

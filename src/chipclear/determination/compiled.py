@@ -29,6 +29,13 @@ reasons before and after the point where screening reasons go, decided on the pe
 placeholder party names; a lookup replaces the representative date by the line's date and the placeholders by the
 names, so the answer is identical to ``determine()`` (``tests/determination/test_compiled_equivalence.py``).
 
+A key's row is shared with the same key in other periods when every dated input the engine reads is the same there
+(the licensing rules in force, the coverage notes, the item's classification, the countries' group memberships,
+and the policies, exceptions and events that concern the requirements that applied; see ``row``): over the 46
+periods of the bundled data from 2025-07 to 2026-12, the requirements in force and coverage notes take 4 states,
+so about half of an order book's keys are not compiled at all (``tests/determination/test_compiled_sharing.py`` compares shared rows
+with rows compiled per period, in every period of the data).
+
 Lines with parties are screened per line with the engine's own ``screen``; a clean check (no finding) only adds its
 reasons between the row's two halves (``apply_parties``); a check with findings decides the line through the engine
 (``prepare`` + ``conclude``), as ``determine`` does.
@@ -85,7 +92,7 @@ from chipclear.determination import engine
 from chipclear.determination.conditions import PartyHQ
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
 from chipclear.determination.parties import Reviews, Screener
-from chipclear.errors import InputError
+from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography, load_geography
 from chipclear.models import ModelCatalog, load_models
 from chipclear.rules import RuleSet, load_rules
@@ -154,9 +161,11 @@ class Row:
         on: dt.date,
         names: list[tuple[str, str]],
         memo: dict[tuple[int, dt.date], tuple[dict[str, Any], dict[str, Any]]] | None = None,
+        texts: dict[int, tuple[dict[str, Any], str]] | None = None,
     ) -> Row:
         """This row for the date ``on`` and the (placeholder, name) pairs (``memo``: patched classifications, by
-        the identity of the row's classification and the date; names never appear in a classification)."""
+        the identity of the row's classification and the date; ``texts``: each classification's JSON text, by its
+        identity; names never appear in a classification)."""
         dated = [(self.rep.isoformat(), on.isoformat())] if on != self.rep else []
         subs = dated + names
         if not subs:
@@ -166,7 +175,7 @@ class Row:
             mkey = (id(self.classification), on)
             held = memo.get(mkey) if memo is not None else None
             if held is None or held[0] is not self.classification:
-                held = (self.classification, _sub_json(self.classification, dated))
+                held = (self.classification, _sub_classification(self.classification, dated, texts))
                 if memo is not None:
                     memo[mkey] = held
             classification = held[1]
@@ -185,6 +194,14 @@ class Row:
         )
 
 
+DATE_MARK = "⟦as-of⟧"
+
+
+def _undated(text: str, rep: dt.date) -> str:
+    """``text`` with the representative date replaced by a mark (what a state compares across periods)."""
+    return text.replace(rep.isoformat(), DATE_MARK)
+
+
 def _sub(text: str, subs: list[tuple[str, str]]) -> str:
     for old, new in subs:
         if old in text:
@@ -197,6 +214,21 @@ def _sub_reason(r: Reason, subs: list[tuple[str, str]]) -> Reason:
     if (rule, citation, detail) == (r.rule, r.citation, r.detail):
         return r
     return r.model_copy(update={"rule": rule, "citation": citation, "detail": detail})
+
+
+def _sub_classification(
+    value: dict[str, Any], subs: list[tuple[str, str]], texts: dict[int, tuple[dict[str, Any], str]] | None
+) -> dict[str, Any]:
+    """``_sub_json`` of a classification, through its JSON text (kept in ``texts``): a classification's keys are
+    field and metric names, so a date can occur only in its string values, and JSON's C codec is ~3x faster than
+    walking the dict."""
+    if texts is None:
+        return _sub_json(value, subs)
+    held = texts.get(id(value))
+    if held is None or held[0] is not value:
+        held = texts[id(value)] = (value, json.dumps(value, ensure_ascii=False))
+    patched = _sub(held[1], subs)
+    return value if patched is held[1] else json.loads(patched)
 
 
 def _sub_json(value: Any, subs: list[tuple[str, str]]) -> Any:
@@ -382,7 +414,9 @@ class DecisionTable:
         self.models = models or load_models()
         validate(rules, geography)
         self.certifications = certification_codes(rules)
-        self.boundaries = epoch_boundaries(data_dates(rules, geography, catalog, self.models))
+        dates = data_dates(rules, geography, catalog, self.models)
+        self.boundaries = epoch_boundaries(dates)
+        self._named = frozenset(dates)  # a period whose first day is one of these is that day alone
         self.rows: dict[TableKey, Row] = {}
         self._merged: dict[int, MergedLicensing] = {}
         self._items: dict[str, Any] = {}
@@ -392,7 +426,18 @@ class DecisionTable:
         self._cls_on: dict[
             tuple[int, dt.date], tuple[dict[str, Any], dict[str, Any]]
         ] = {}  # a row's classification patched to a date
+        self._cls_text: dict[int, tuple[dict[str, Any], str]] = {}  # a row's classification as JSON text
         self.compiled = 0  # rows compiled by this object (not loaded from disk)
+        # Rows shared between periods (``_share_key``): a row compiled on a clean representative day, by the key
+        # without its period and the tokens of every dated input the decision reads.
+        self.share_rows = True
+        self.shared = 0  # rows taken from another period's compiled row
+        self._shared: dict[tuple[Any, ...], list[tuple[frozenset[str], tuple[Any, ...], Row]]] = {}
+        self._applied_tok: dict[tuple[int, frozenset[str]], tuple[Any, ...]] = {}
+        self._tokens: dict[Any, int] = {}
+        self._period_tok: dict[int, int] = {}
+        self._item_tok: dict[tuple[str, int], int] = {}
+        self._geo_tok: dict[tuple[str, int], int] = {}
         self.cache_path: Path | None = None
         self._saved = 0  # ``compiled`` when last saved
 
@@ -547,7 +592,8 @@ class DecisionTable:
             certifications=list(key.certifications),
         )
 
-    def _compile(self, key: TableKey) -> Row:
+    def _compile(self, key: TableKey) -> tuple[Row, frozenset[str]]:
+        """The row of ``key`` and the ids of the license requirements that applied (what ``engine._events`` reads)."""
         rep = self.representative(key.period)
         line = self.line_of(key, rep)
         cls = self._classified.get((key.item, rep))
@@ -568,7 +614,8 @@ class DecisionTable:
         split = len(prep.st.reasons)
         verdict, review, exceptions = engine.conclude_state(line, prep, self.geography)
         self.compiled += 1
-        return Row(
+        applied = frozenset(r.id for r, _ in prep.st.required)
+        row = Row(
             rep=rep,
             verdict=verdict,
             review_policy=review,
@@ -578,6 +625,7 @@ class DecisionTable:
             after=prep.st.reasons[split:],
             missing=list(prep.st.missing),
         )
+        return row, applied
 
     def _classification_json(self, item: str, rep: dt.date, cls: Any) -> dict[str, Any]:
         found = self._cls_json.get((item, rep))
@@ -586,14 +634,125 @@ class DecisionTable:
         return found
 
     def row(self, key: TableKey) -> Row:
-        """The compiled row of ``key`` (compiled on first use). A key whose ``name_order`` is None has no row: its
+        """The compiled row of ``key`` (compiled on first use, or the row of the same key in another period whose
+        every dated input is the same, see ``_share_key``). A key whose ``name_order`` is None has no row: its
         line is decided by ``decide`` through the engine."""
         if key.name_order is None:
             raise ValueError("a line with these party names is not tabulated: use decide()")
         found = self.rows.get(key)
         if found is None:
-            found = self.rows[key] = self._compile(key)
+            share = self._share_key(key) if self.share_rows else None
+            for applied, events, row in self._shared.get(share, ()) if share is not None else ():
+                if self._applied_state(key.period, applied) == events:
+                    found = row
+                    self.shared += 1
+                    break
+            if found is None:
+                found, applied = self._compile(key)
+                if share is not None and self.clean(key.period):
+                    self._shared.setdefault(share, []).append(
+                        (applied, self._applied_state(key.period, applied), found)
+                    )
+            self.rows[key] = found
         return found
+
+    # -- rows shared between periods --------------------------------------------------------------------------
+    # A row depends on its period only through what the engine reads on the as-of date: the licensing rules in
+    # force (requirements within their since/until, review policies, exceptions), the rule data's coverage notes
+    # and the ECCN's named carve-outs (``engine.dated_notes``), the item's classification, the destination's and
+    # each headquarters country's resolution and group memberships (``Geography.resolve`` / ``member``), and the
+    # dated events passed that concern a requirement that applied (``engine._events``: they only add reasons,
+    # after the verdict); everything else is the key's. Each of those is reduced per period to a token, with the
+    # period's representative date in its text replaced by a mark. Two keys equal but for the period, whose
+    # tokens are equal and whose events passed for the requirements that applied are the same, have the same
+    # decision but for the as-of date in its text; a row is shared only from a period whose representative day is
+    # named nowhere in the data (``clean``), so that the date's only occurrences in its text are the as-of date,
+    # which ``Row.patch`` replaces.
+    # (``tests/determination/test_compiled_sharing.py`` compares every shared row with one compiled for its own
+    # period.)
+    def clean(self, period: int) -> bool:
+        """Whether the period's representative day is a date named nowhere in the data (a multi-day period)."""
+        return self.representative(period) not in self._named
+
+    def _token(self, state: Any) -> int:
+        return self._tokens.setdefault(state, len(self._tokens))
+
+    def classification_on(self, item: str, rep: dt.date) -> Any:
+        found = self._classified.get((item, rep))
+        if found is None:
+            found = self._classified[(item, rep)] = engine.classify_item(
+                item, rep, self.layer, self.rules, self.catalog, self.models
+            )
+        return found
+
+    def _dated(self, rep: dt.date) -> tuple[tuple[Reason, ...], frozenset[str]]:
+        memo_key = ("dated", id(self.rules), rep, self.layer)  # the entry ``engine.prepare`` reads
+        found = self._memo.get(memo_key)
+        if found is None:
+            found = self._memo[memo_key] = engine.dated_notes(self.rules, rep, self.layer)
+        return found
+
+    def _period_token(self, period: int) -> int:
+        found = self._period_tok.get(period)
+        if found is None:
+            rep = self.representative(period)
+            merged = self._merged_for(period)
+            notes, carve_outs = self._dated(rep)
+            state = (
+                tuple(
+                    (k, id(r), id(a))
+                    for k, (r, a) in merged.requirements.items()
+                    if not ((r.since and rep < r.since) or (r.until and rep >= r.until))
+                ),
+                _undated(json.dumps([n.model_dump(mode="json") for n in notes], sort_keys=True), rep),
+                tuple(sorted(carve_outs)),
+            )
+            found = self._period_tok[period] = self._token(("period", state))
+        return found
+
+    def _applied_state(self, period: int, applied: frozenset[str]) -> tuple[Any, ...]:
+        """What the engine reads in ``period`` only for the license requirements that applied (``applied``), in its
+        order: the review policies for them (``engine._policy_for``), the exceptions that overcome them
+        (``engine._exceptions``) and the dated events passed that concern them (``engine._events``)."""
+        found = self._applied_tok.get((period, applied))
+        if found is None:
+            rep, merged = self.representative(period), self._merged_for(period)
+            found = (
+                tuple((k, id(p), id(a)) for k, (p, a) in merged.policies.items() if applied & set(p.applies_to)),
+                tuple((k, id(e), id(a)) for k, (e, a) in merged.exceptions.items() if applied & set(e.overcomes)),
+                tuple((id(e), id(a)) for e, a in merged.events if e.date <= rep and applied & set(e.affects)),
+            )
+            self._applied_tok[(period, applied)] = found
+        return found
+
+    def _item_token(self, item: str, period: int) -> int:
+        found = self._item_tok.get((item, period))
+        if found is None:
+            rep = self.representative(period)
+            cls = self.classification_on(item, rep)
+            text = json.dumps(cls.model_dump(mode="json"), sort_keys=True, default=str)
+            found = self._item_tok[(item, period)] = self._token(("item", item, id(cls.item), _undated(text, rep)))
+        return found
+
+    def _geo_token(self, code: str, period: int) -> int:
+        found = self._geo_tok.get((code, period))
+        if found is None:
+            rep, geo = self.representative(period), self.geography
+            resolved, note = geo.resolve(code, rep)
+            answers = tuple(geo.member(code, group, rep) for group in sorted(geo.groups))
+            state = ("geo", code, resolved, _undated(note or "", rep), answers)
+            found = self._geo_tok[(code, period)] = self._token(state)
+        return found
+
+    def _share_key(self, key: TableKey) -> tuple[Any, ...] | None:
+        """The key without its period, with the tokens of the period's dated inputs (None: not shared)."""
+        try:
+            item = self._item_token(key.item, key.period)
+        except ChipclearError:
+            return None  # the item does not classify: ``_compile`` raises the same error for this key
+        codes = sorted({key.destination, *(c for hq in key.hq for c in hq if c is not None)})
+        geo = tuple(self._geo_token(c, key.period) for c in codes)
+        return (key._replace(period=-1), self._period_token(key.period), item, geo)
 
     def compile_period(self, period: int, items: list[str] | None = None, destinations: list[str] | None = None) -> int:
         """Compile every item x destination of one period (no parties, no flags); returns the rows compiled."""
@@ -637,7 +796,7 @@ class DecisionTable:
             # A finding changes the outcome: decide the line through the engine, as determine() does.
             prep = engine.prepare(line, on, self.layer, self.rules, self.catalog, self.geography, self.models)
             return engine.conclude(line, prep, check, self.geography)
-        row = self.row(key).patch(on, names, self._cls_on)
+        row = self.row(key).patch(on, names, self._cls_on, self._cls_text)
         middle = engine.State()
         engine.apply_parties(check, middle)
         return engine.decision_of(

@@ -380,6 +380,16 @@ class Prepared:
     memo: dict[tuple[object, ...], Any] | None = None  # the Evaluator's memo (compiled tables)
 
 
+def classify_item(
+    item: str, on: dt.date, layer: Layer, rules: RuleSet, cat: Catalog, models: ModelCatalog | None = None
+) -> Classification | ModelClassification:
+    """The classification ``prepare`` starts from: an AI model's (ECCN 4E091) or a catalog item's, on ``on``."""
+    model = (models or load_models()).find(item)
+    if model is not None:
+        return classify_model(model, on, layer=layer, rules=rules, catalog=models)
+    return classify(cat.get(item), on, layer=layer, rules=rules, catalog=cat)
+
+
 def prepare(
     line: OrderLine,
     on: dt.date,
@@ -395,11 +405,7 @@ def prepare(
     """The part of ``determine`` that does not depend on screening (inputs already validated). A compiled table
     passes the classification of the item and the licensing rules on ``on`` it already has, and an evaluator memo."""
     if cls is None:
-        model = (models or load_models()).find(line.item)
-        if model is not None:
-            cls = classify_model(model, on, layer=layer, rules=rules, catalog=models)
-        else:
-            cls = classify(cat.get(line.item), on, layer=layer, rules=rules, catalog=cat)
+        cls = classify_item(line.item, on, layer, rules, cat, models)
     facts = build_facts(line, on, geo, cls, cat)
     merged = merged or licensing_at(rules, on, layer)
     ev = Evaluator(facts, geo, memo=memo)
@@ -408,7 +414,7 @@ def prepare(
     # worked out once per (rules, date, layer) in a compiled table's memo.
     dated = memo.get(("dated", id(rules), on, layer)) if memo is not None else None
     if dated is None:
-        dated = _dated_notes(rules, on, layer)
+        dated = dated_notes(rules, on, layer)
         if memo is not None:
             memo[("dated", id(rules), on, layer)] = dated
     notes, carve_outs = dated
@@ -484,7 +490,7 @@ def decision_of(
     )
 
 
-def _dated_notes(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[tuple[Reason, ...], frozenset[str]]:
+def dated_notes(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[tuple[Reason, ...], frozenset[str]]:
     """(the reasons that say what the rule data covers on ``on``, the named carve-outs of the ECCN on ``on``)."""
     st = State()
     if on > rules.data_date:
@@ -672,8 +678,10 @@ __all__ = [
     "State",
     "apply_parties",
     "build_facts",
+    "classify_item",
     "conclude",
     "conclude_state",
+    "dated_notes",
     "decision_of",
     "determine",
     "prepare",
