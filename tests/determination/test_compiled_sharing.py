@@ -1,12 +1,12 @@
 """A row the compiled table shares between periods is the row it would compile for each period.
 
 ``DecisionTable.row`` takes a key's row from the same key in another period when every dated input the engine reads
-is the same there (``_share_key``: the licensing requirements in force, the rule data's coverage notes and carve-outs,
+is the same there (``_dated_inputs``: the licensing requirements in force, the rule data's coverage notes and carve-outs,
 the item's classification, the countries' group memberships; ``_applied_state``: the review policies, exceptions
 and events passed for the requirements that applied). Here a sharing table and a table that compiles every period
 on its own decide the same keys in every period of the data, from before the first 3A090 rule to after the newest
 rule data, in a shuffled order (so a row is shared both forwards and backwards in time), and every row must be
-equal once dated to the period's first day. ``test_a_share_key_without_the_rules_is_caught`` shows the comparison
+equal once dated to the period's first day. ``test_sharing_without_the_rules_is_caught`` shows the comparison
 fails when the share key leaves out one of those inputs.
 """
 
@@ -104,7 +104,7 @@ class _NoRules(DecisionTable):
 
 
 @pytest.mark.slow
-def test_a_share_key_without_the_rules_is_caught() -> None:
+def test_sharing_without_the_rules_is_caught() -> None:
     sharing, alone = _tables(_NoRules)
     failures = _compare(sharing, alone, _keys(12), limit=1)
     assert failures, "sharing rows across rule changes went unnoticed"

@@ -174,6 +174,72 @@ def compiled_decider(layer: str, rules: RuleSet) -> Callable[..., Decision]:
     return decide
 
 
+# The decision columns whose texts carry the as-of date (the reasons, what is missing, the exceptions' conditions).
+DATED_COLUMNS = ("license_exceptions", "reasons", "missing")
+
+
+class CompiledColumns:
+    """A key's decision columns from the compiled table, built once per table row shared between periods.
+
+    Keys equal but for their period share one table row when the dated inputs are the same
+    (``DecisionTable.row``). With the same party names and a screening check that found nothing, their decision
+    columns are the same but for the as-of date in their texts: they are built once, dated on the row's own day
+    (a day no data names, so that its only occurrences in the texts are the as-of date), and each key gets them
+    with that day replaced by its own. A row compiled on a day the data names, a check with hits, a name holding
+    the date, or an import line: decided as ``table.decide`` does.
+    """
+
+    def __init__(self, table: DecisionTable) -> None:
+        self.table = table
+        self.memo: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
+        self.reused = 0
+
+    def __call__(self, line: OrderLine, as_of: dt.date, screener: Any) -> dict[str, Any]:
+        table = self.table
+        on, key, names, check = table.lookup(line, as_of, screener=screener)
+        if not table.tabulated(key, check):
+            return decision_columns(table.by_engine(line, on, key, check))
+        row = table.row(key)
+        day = row.rep.isoformat()
+        quiet = check is None or not (
+            check.hits
+            or check.findings
+            or check.suppressed
+            or check.not_yet_listed
+            or check.stale_reason
+            or any(day in name for name in check.screened_names)
+        )
+        if not (quiet and line.import_entry is None and table.clean(table.period_of(row.rep))) or any(
+            day in name for _, name in names
+        ):
+            return decision_columns(table.decision_from(line, on, key, row, names, check))
+        screened = None if check is None else (check.list_version, check.list_date, tuple(check.screened_names))
+        memo_key = (id(row), tuple(names), screened)
+        held = self.memo.get(memo_key)
+        if held is None or held[0] is not row:
+            decision = table.decision_from(line, row.rep, key, row, names, check)
+            held = self.memo[memo_key] = (row, decision_columns(decision))
+        else:
+            self.reused += 1
+        columns = held[1]
+        if on == row.rep:
+            return dict(columns)
+        when = on.isoformat()
+        return columns | {c: columns[c].replace(day, when) for c in DATED_COLUMNS if columns[c] is not None}
+
+
+_COLUMNS: dict[str, CompiledColumns] = {}
+
+
+def compiled_columns(layer: str, rules: RuleSet) -> CompiledColumns:
+    """The ``CompiledColumns`` of the compiled table of ``rules`` in this process."""
+    table = DecisionTable.for_current(rules, load_catalog(), layer=layer)  # type: ignore[arg-type]
+    found = _COLUMNS.get(table.version)
+    if found is None or found.table is not table:
+        found = _COLUMNS[table.version] = CompiledColumns(table)
+    return found
+
+
 def save_compiled(layer: str, rules: RuleSet) -> None:
     """Write the compiled table's new rows to its disk cache (once per run, in the process that decided)."""
     table = DecisionTable.for_current(rules, load_catalog(), layer=layer)  # type: ignore[arg-type]
@@ -210,10 +276,14 @@ def decide_one(
     rules: RuleSet,
     screener: Any,
     catalog: Catalog | None = None,
+    columns: CompiledColumns | None = None,
 ) -> dict[str, Any]:
-    """One determination as output columns; an error becomes a reason for the bad-rows file, never a crash."""
+    """One determination as output columns (through ``columns`` when given: the compiled table's); an error
+    becomes a reason for the bad-rows file, never a crash."""
     catalog = catalog or load_catalog()
     try:
+        if columns is not None:
+            return columns(line, as_of, screener)
         decision = decide(line, as_of=as_of, layer=layer, rules=rules, catalog=catalog, screener=screener)
     except ChipclearError as exc:
         return error_columns(f"determination: {exc}")
@@ -232,11 +302,13 @@ def run_task(task: DecideTask) -> pl.DataFrame:
         )
     compiled = task.compiled and task.decider == DEFAULT_DECIDER
     decide = compiled_decider(task.layer, rules) if compiled else resolve_decider(task.decider)
+    columns = compiled_columns(task.layer, rules) if compiled else None
     screener = BatchScreener(task.screening, task.no_hit, task.placeholder)
     catalog = load_catalog()
     rows = []
     for key in task.keys:
-        cols = decide_one(decide, canonical_line(key), key["rep_as_of"], task.layer, rules, screener, catalog)
+        line = canonical_line(key)
+        cols = decide_one(decide, line, key["rep_as_of"], task.layer, rules, screener, catalog, columns)
         rows.append({"key_id": key["key_id"], **cols})
     return pl.DataFrame(rows, schema={"key_id": pl.UInt32, **DECISION_COLUMNS})
 
@@ -249,13 +321,16 @@ def no_hit_result(sample: Any, placeholder: str) -> Any:
 
 
 __all__ = [
+    "DATED_COLUMNS",
     "DECISION_COLUMNS",
     "DEFAULT_DECIDER",
     "UNSCREENED",
     "BatchScreener",
+    "CompiledColumns",
     "DecideTask",
     "NoHits",
     "canonical_line",
+    "compiled_columns",
     "decide_one",
     "decision_columns",
     "line_from_row",

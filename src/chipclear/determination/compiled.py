@@ -91,7 +91,7 @@ from chipclear.decision import (
 from chipclear.determination import engine
 from chipclear.determination.conditions import PartyHQ
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
-from chipclear.determination.parties import Reviews, Screener
+from chipclear.determination.parties import PartyCheck, Reviews, Screener
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography, load_geography
 from chipclear.models import ModelCatalog, load_models
@@ -428,11 +428,12 @@ class DecisionTable:
         ] = {}  # a row's classification patched to a date
         self._cls_text: dict[int, tuple[dict[str, Any], str]] = {}  # a row's classification as JSON text
         self.compiled = 0  # rows compiled by this object (not loaded from disk)
-        # Rows shared between periods (``_share_key``): a row compiled on a clean representative day, by the key
+        # Rows shared between periods (``_dated_inputs``): a row compiled on a clean representative day, by the key
         # without its period and the tokens of every dated input the decision reads.
         self.share_rows = True
         self.shared = 0  # rows taken from another period's compiled row
-        self._shared: dict[tuple[Any, ...], list[tuple[frozenset[str], tuple[Any, ...], Row]]] = {}
+        # key without its period -> (period, requirements that applied, ``_applied_state``, row) per clean period
+        self._shared: dict[TableKey, list[tuple[int, frozenset[str], tuple[Any, ...], Row]]] = {}
         self._applied_tok: dict[tuple[int, frozenset[str]], tuple[Any, ...]] = {}
         self._tokens: dict[Any, int] = {}
         self._period_tok: dict[int, int] = {}
@@ -635,24 +636,30 @@ class DecisionTable:
 
     def row(self, key: TableKey) -> Row:
         """The compiled row of ``key`` (compiled on first use, or the row of the same key in another period whose
-        every dated input is the same, see ``_share_key``). A key whose ``name_order`` is None has no row: its
+        every dated input is the same, see ``_dated_inputs``). A key whose ``name_order`` is None has no row: its
         line is decided by ``decide`` through the engine."""
         if key.name_order is None:
             raise ValueError("a line with these party names is not tabulated: use decide()")
         found = self.rows.get(key)
         if found is None:
-            share = self._share_key(key) if self.share_rows else None
-            for applied, events, row in self._shared.get(share, ()) if share is not None else ():
-                if self._applied_state(key.period, applied) == events:
-                    found = row
-                    self.shared += 1
-                    break
+            base = key._replace(period=-1)
+            sources = self._shared.get(base) if self.share_rows else None
+            if sources:  # the same key compiled in another period: share its row if the dated inputs are equal
+                mine = self._dated_inputs(key)
+                for period, applied, state, row in sources:
+                    if (
+                        mine is not None
+                        and self._dated_inputs(key._replace(period=period)) == mine
+                        and self._applied_state(key.period, applied) == state
+                    ):
+                        found = row
+                        self.shared += 1
+                        break
             if found is None:
                 found, applied = self._compile(key)
-                if share is not None and self.clean(key.period):
-                    self._shared.setdefault(share, []).append(
-                        (applied, self._applied_state(key.period, applied), found)
-                    )
+                if self.share_rows and self.clean(key.period):
+                    entry = (key.period, applied, self._applied_state(key.period, applied), found)
+                    self._shared.setdefault(base, []).append(entry)
             self.rows[key] = found
         return found
 
@@ -730,7 +737,7 @@ class DecisionTable:
         if found is None:
             rep = self.representative(period)
             cls = self.classification_on(item, rep)
-            text = json.dumps(cls.model_dump(mode="json"), sort_keys=True, default=str)
+            text = json.dumps(self._classification_json(item, rep, cls), sort_keys=True, default=str)
             found = self._item_tok[(item, period)] = self._token(("item", item, id(cls.item), _undated(text, rep)))
         return found
 
@@ -744,15 +751,16 @@ class DecisionTable:
             found = self._geo_tok[(code, period)] = self._token(state)
         return found
 
-    def _share_key(self, key: TableKey) -> tuple[Any, ...] | None:
-        """The key without its period, with the tokens of the period's dated inputs (None: not shared)."""
+    def _dated_inputs(self, key: TableKey) -> tuple[int, ...] | None:
+        """The tokens of what ``key``'s decision reads on its period's date, apart from ``_applied_state`` (None:
+        the item does not classify; ``_compile`` raises the same error). Worked out only for a key whose other
+        periods were compiled, so a key seen in one period costs nothing."""
         try:
             item = self._item_token(key.item, key.period)
         except ChipclearError:
-            return None  # the item does not classify: ``_compile`` raises the same error for this key
+            return None
         codes = sorted({key.destination, *(c for hq in key.hq for c in hq if c is not None)})
-        geo = tuple(self._geo_token(c, key.period) for c in codes)
-        return (key._replace(period=-1), self._period_token(key.period), item, geo)
+        return (self._period_token(key.period), item, *(self._geo_token(c, key.period) for c in codes))
 
     def compile_period(self, period: int, items: list[str] | None = None, destinations: list[str] | None = None) -> int:
         """Compile every item x destination of one period (no parties, no flags); returns the rows compiled."""
@@ -788,15 +796,62 @@ class DecisionTable:
     ) -> Decision:
         """The decision ``determine(line, as_of, layer, rules, catalog, screener, geography, models, reviews)``
         gives, from the table (parties are screened per line, as the engine does)."""
+        on, key, names, check = self.lookup(line, as_of, screener=screener, reviews=reviews)
+        if not self.tabulated(key, check):
+            return self.by_engine(line, on, key, check)
+        return self.decision_from(line, on, key, self.row(key), names, check)
+
+    def by_engine(self, line: OrderLine, on: dt.date, key: TableKey, check: PartyCheck | None) -> Decision:
+        """A line that is not ``tabulated``, decided through the engine with its screening check, as
+        ``determine()`` does (a finding changes the outcome), from the table's classification of the item on
+        ``on``, its licensing rules of the period (the same on every day of it) and its evaluator memo."""
+        prep = engine.prepare(
+            line,
+            on,
+            self.layer,
+            self.rules,
+            self.catalog,
+            self.geography,
+            self.models,
+            cls=self.classification_on(key.item, on),
+            merged=self._merged_for(key.period),
+            memo=self._memo,
+        )
+        return engine.conclude(line, prep, check, self.geography)
+
+    def lookup(
+        self,
+        line: OrderLine,
+        as_of: dt.date | None = None,
+        *,
+        screener: Screener | None = None,
+        reviews: Reviews | None = None,
+    ) -> tuple[dt.date, TableKey, list[tuple[str, str]], PartyCheck | None]:
+        """What ``decide`` answers ``line`` from: the date, the key, the (placeholder, name) pairs and the
+        screening check (None for a line without parties)."""
         self._check_certifications(line)
         on = as_of or line.ship_date or dt.date.today()
         key, names = self._key_and_names(line, on)
         check = engine.screen(line, self._merged_for(key.period), screener, on, reviews) if line.parties else None
-        if key.name_order is None or (check is not None and check.findings):
-            # A finding changes the outcome: decide the line through the engine, as determine() does.
-            prep = engine.prepare(line, on, self.layer, self.rules, self.catalog, self.geography, self.models)
-            return engine.conclude(line, prep, check, self.geography)
-        row = self.row(key).patch(on, names, self._cls_on, self._cls_text)
+        return on, key, names, check
+
+    @staticmethod
+    def tabulated(key: TableKey, check: PartyCheck | None) -> bool:
+        """Whether ``decide`` answers from the key's row (else through the engine: names a placeholder cannot
+        stand for, or a screening finding, which changes the outcome)."""
+        return key.name_order is not None and not (check is not None and check.findings)
+
+    def decision_from(
+        self,
+        line: OrderLine,
+        on: dt.date,
+        key: TableKey,
+        row: Row,
+        names: list[tuple[str, str]],
+        check: PartyCheck | None,
+    ) -> Decision:
+        """The decision of a tabulated line (``lookup``, ``tabulated``) from ``row``, dated ``on``."""
+        row = row.patch(on, names, self._cls_on, self._cls_text)
         middle = engine.State()
         engine.apply_parties(check, middle)
         return engine.decision_of(
