@@ -182,11 +182,12 @@ class CompiledColumns:
     """A key's decision columns from the compiled table, built once per table row shared between periods.
 
     Keys equal but for their period share one table row when the dated inputs are the same
-    (``DecisionTable.row``). With the same party names and a screening check that found nothing, their decision
+    (``DecisionTable.row``). With the same party names and the same screening check (hits, if any, without a
+    finding: a finding is decided through the engine), their decision
     columns are the same but for the as-of date in their texts: they are built once, dated on the row's own day
     (a day no data names, so that its only occurrences in the texts are the as-of date), and each key gets them
-    with that day replaced by its own. A row compiled on a day the data names, a check with hits, a name holding
-    the date, or an import line: decided as ``table.decide`` does.
+    with that day replaced by its own. A row compiled on a day the data names, a name or screening text holding
+    that day, or an import line: decided as ``table.decide`` does.
     """
 
     def __init__(self, table: DecisionTable) -> None:
@@ -198,22 +199,21 @@ class CompiledColumns:
         table = self.table
         on, key, names, check = table.lookup(line, as_of, screener=screener)
         if not table.tabulated(key, check):
-            return decision_columns(table.by_engine(line, on, key, check))
+            return decision_columns(table.by_engine(line, on, check))
         row = table.row(key)
         day = row.rep.isoformat()
-        quiet = check is None or not (
-            check.hits
-            or check.findings
-            or check.suppressed
-            or check.not_yet_listed
-            or check.stale_reason
-            or any(day in name for name in check.screened_names)
-        )
-        if not (quiet and line.import_entry is None and table.clean(table.period_of(row.rep))) or any(
-            day in name for _, name in names
+        screened: tuple[Any, ...] = ()
+        if check is not None:  # everything of the check that reaches the columns (it found nothing: no finding)
+            hits = json.dumps(check.hits, ensure_ascii=False, sort_keys=True, default=str)
+            screened = (check.list_version, check.list_date, check.stale_reason, hits, *check.screened_names)
+            screened += ("not yet listed:", *check.not_yet_listed, "suppressed:", *check.suppressed)
+        if (
+            line.import_entry is not None
+            or not table.clean(table.period_of(row.rep))
+            or any(day in text for text in screened if isinstance(text, str))
+            or any(day in name for _, name in names)
         ):
             return decision_columns(table.decision_from(line, on, key, row, names, check))
-        screened = None if check is None else (check.list_version, check.list_date, tuple(check.screened_names))
         memo_key = (id(row), tuple(names), screened)
         held = self.memo.get(memo_key)
         if held is None or held[0] is not row:
