@@ -33,8 +33,8 @@ A key's row is shared with the same key in other periods when every dated input 
 (the licensing rules in force, the coverage notes, the item's classification, the countries' group memberships,
 and the policies, exceptions and events that concern the requirements that applied; see ``row``): over the 46
 periods of the bundled data from 2025-07 to 2026-12, the requirements in force and coverage notes take 4 states,
-so about half of an order book's keys are not compiled at all (``tests/determination/test_compiled_sharing.py`` compares shared rows
-with rows compiled per period, in every period of the data).
+so about half of an order book's keys are not compiled at all (``tests/determination/test_compiled_sharing.py``
+compares shared rows with rows compiled per period, in every period of the data).
 
 Lines with parties are screened per line with the engine's own ``screen``; a clean check (no finding) only adds its
 reasons between the row's two halves (``apply_parties``); a check with findings decides the line through the engine
@@ -664,17 +664,17 @@ class DecisionTable:
         return found
 
     # -- rows shared between periods --------------------------------------------------------------------------
-    # A row depends on its period only through what the engine reads on the as-of date: the licensing rules in
-    # force (requirements within their since/until, review policies, exceptions), the rule data's coverage notes
-    # and the ECCN's named carve-outs (``engine.dated_notes``), the item's classification, the destination's and
-    # each headquarters country's resolution and group memberships (``Geography.resolve`` / ``member``), and the
-    # dated events passed that concern a requirement that applied (``engine._events``: they only add reasons,
-    # after the verdict); everything else is the key's. Each of those is reduced per period to a token, with the
-    # period's representative date in its text replaced by a mark. Two keys equal but for the period, whose
-    # tokens are equal and whose events passed for the requirements that applied are the same, have the same
-    # decision but for the as-of date in its text; a row is shared only from a period whose representative day is
-    # named nowhere in the data (``clean``), so that the date's only occurrences in its text are the as-of date,
-    # which ``Row.patch`` replaces.
+    # A row depends on its period only through what the engine reads on the as-of date: the license requirements
+    # in force within their since/until, the rule data's coverage notes and the ECCN's named carve-outs
+    # (``engine.dated_notes``), the item's classification, the destination's and each headquarters country's
+    # resolution and group memberships (``Geography.resolve`` / ``member``) (all in ``_dated_inputs``), and the
+    # review policies, exceptions and dated events passed that concern a requirement that applied (the engine reads
+    # them for those requirements only: ``_applied_state``); everything else is the key's. Each of those is reduced
+    # per period to a token, with the period's representative date in its text replaced by a mark. Two keys equal
+    # but for the period, whose tokens and applied states are equal, have the same decision but for the as-of date
+    # in its text; a row is shared only from a period whose representative day is named nowhere in the data
+    # (``clean``), so that the date's only occurrences in its text are the as-of date, which ``Row.patch``
+    # replaces.
     # (``tests/determination/test_compiled_sharing.py`` compares every shared row with one compiled for its own
     # period.)
     def clean(self, period: int) -> bool:
