@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import threading
 
 import pytest
 
@@ -116,3 +117,29 @@ def test_a_period_named_in_the_data_is_not_clean() -> None:
     named = sharing.period_of(first_3a090)
     assert sharing.representative(named) == first_3a090 and not sharing.clean(named)
     assert sharing.clean(named + 1)  # the period from the day after
+
+
+@pytest.mark.slow
+def test_rows_shared_by_threads_at_once() -> None:
+    """The HTTP API decides in many threads: four threads filling one sharing table (each in its own order of the
+    periods) leave every row equal to the row compiled for its own period."""
+    sharing, alone = _tables()
+    keys = _keys(16, seed=3)
+    periods = list(range(len(sharing.period_boundaries()) + 1))
+
+    def fill(seed: int) -> None:
+        order = periods[:]
+        random.Random(seed).shuffle(order)
+        for period in order:
+            for base in keys:
+                sharing.row(base._replace(period=period))
+
+    threads = [threading.Thread(target=fill, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sharing.shared > 0
+    for key, row in sharing.rows.items():
+        day = sharing.representative(key.period)
+        assert row.patch(day, []) == alone.row(key), (key, row.rep)

@@ -58,7 +58,8 @@ change to any of them selects another file (a draft overlay or a user spec gets 
 pickle: it is trusted as the rest of the user's data directory is (the ledger database).
 
 A table may be shared by threads (the HTTP API): rows are added to dicts under the GIL, at worst a key is compiled
-twice with the same result.
+twice with the same result; the tokens of shared rows are numbered from a count, so two states worked out at once
+never get the same token.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import pickle
@@ -436,6 +438,7 @@ class DecisionTable:
         self._shared: dict[TableKey, list[tuple[int, frozenset[str], tuple[Any, ...], Row]]] = {}
         self._applied_tok: dict[tuple[int, frozenset[str]], tuple[Any, ...]] = {}
         self._tokens: dict[Any, int] = {}
+        self._numbers = itertools.count()
         self._period_tok: dict[int, int] = {}
         self._item_tok: dict[tuple[str, int], int] = {}
         self._geo_tok: dict[tuple[str, int], int] = {}
@@ -682,7 +685,9 @@ class DecisionTable:
         return self.representative(period) not in self._named
 
     def _token(self, state: Any) -> int:
-        return self._tokens.setdefault(state, len(self._tokens))
+        # A fresh number per call (``next`` on a count is atomic under the GIL), so two states worked out at once
+        # by two threads (the HTTP API) never get the same token; the same state keeps the first one stored.
+        return self._tokens.setdefault(state, next(self._numbers))
 
     def classification_on(self, item: str, rep: dt.date) -> Any:
         found = self._classified.get((item, rep))
