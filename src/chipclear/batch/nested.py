@@ -101,13 +101,18 @@ def templates(decisions: pl.DataFrame) -> pl.DataFrame:
     if hits.height:
         rows = [_dumps([hit_row(h) for h in json.loads(v)]) for v in hits["screening"]]
         frame = frame.update(hits.select("_at", pl.Series("screening", rows, dtype=pl.String)), on="_at")
-    decoded = {
-        c: pl.concat(
-            [frame[c].slice(i, DECODE_ROWS).str.json_decode(NESTED[c]) for i in range(0, frame.height, DECODE_ROWS)]
-        )
-        for c in texts
-    }
+    decoded = {c: _decode_distinct(frame[c], NESTED[c]) for c in texts}
     return frame.drop("_at").with_columns(decoded[c].alias(c) for c in texts)
+
+
+def _decode_distinct(values: pl.Series, dtype: Any) -> pl.Series:
+    """``values.str.json_decode(dtype)``, decoding each distinct text once (keys that share a compiled row have
+    the same texts once their dates are marked) and in slices of ``DECODE_ROWS``."""
+    pool = values.unique(maintain_order=True)
+    index = pl.DataFrame({"v": pool, "c": pl.int_range(0, len(pool), dtype=pl.UInt32, eager=True)})
+    codes = pl.DataFrame({"v": values}).join(index, on="v", how="left", nulls_equal=True, maintain_order="left")["c"]
+    parts = [pool.slice(i, DECODE_ROWS).str.json_decode(dtype) for i in range(0, len(pool), DECODE_ROWS)]
+    return pl.concat(parts).gather(codes).alias(values.name)
 
 
 # -- per-line assembly --------------------------------------------------------------------------------------------
