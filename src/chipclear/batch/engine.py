@@ -162,18 +162,6 @@ def line_from_row(row: dict[str, Any]) -> OrderLine:
     )
 
 
-def compiled_decider(layer: str, rules: RuleSet) -> Callable[..., Decision]:
-    """The default decider through the compiled decision table of ``rules`` (``determination.compiled``): the same
-    decisions as ``determine()`` (its equivalence test), rows shared with every other user of the table and its disk
-    cache. A batch key is decided once per run anyway; the table saves the work across runs and interfaces."""
-    table = DecisionTable.for_current(rules, load_catalog(), layer=layer)  # type: ignore[arg-type]
-
-    def decide(line: OrderLine, *, as_of: dt.date, screener: Any, **_: Any) -> Decision:
-        return table.decide(line, as_of=as_of, screener=screener)
-
-    return decide
-
-
 # The decision columns whose texts carry the as-of date (the reasons, what is missing, the exceptions' conditions).
 DATED_COLUMNS = ("license_exceptions", "reasons", "missing")
 
@@ -301,7 +289,7 @@ def run_task(task: DecideTask) -> pl.DataFrame:
             "install the same chipclear version and rule files on every worker"
         )
     compiled = task.compiled and task.decider == DEFAULT_DECIDER
-    decide = compiled_decider(task.layer, rules) if compiled else resolve_decider(task.decider)
+    decide = resolve_decider(task.decider)  # not called when the compiled table's ``columns`` decide
     columns = compiled_columns(task.layer, rules) if compiled else None
     screener = BatchScreener(task.screening, task.no_hit, task.placeholder)
     catalog = load_catalog()

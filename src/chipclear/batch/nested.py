@@ -105,12 +105,19 @@ def templates(decisions: pl.DataFrame) -> pl.DataFrame:
     return frame.drop("_at").with_columns(decoded[c].alias(c) for c in texts)
 
 
+def _dictionary(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """The distinct non-null values (in order of appearance) and each value's code into them (null stays null)."""
+    pool = values.drop_nulls().unique(maintain_order=True)
+    index = pl.DataFrame({"v": pool, "c": pl.int_range(0, len(pool), dtype=pl.Int32, eager=True)})
+    return pool, pl.DataFrame({"v": values}).join(index, on="v", how="left", maintain_order="left")["c"]
+
+
 def _decode_distinct(values: pl.Series, dtype: Any) -> pl.Series:
     """``values.str.json_decode(dtype)``, decoding each distinct text once (keys that share a compiled row have
-    the same texts once their dates are marked) and in slices of ``DECODE_ROWS``."""
-    pool = values.unique(maintain_order=True)
-    index = pl.DataFrame({"v": pool, "c": pl.int_range(0, len(pool), dtype=pl.UInt32, eager=True)})
-    codes = pl.DataFrame({"v": values}).join(index, on="v", how="left", nulls_equal=True, maintain_order="left")["c"]
+    the same texts once their dates are marked) and in slices of ``DECODE_ROWS``; a null text decodes to null."""
+    pool, codes = _dictionary(values)
+    if len(pool) == 0:
+        return pl.Series(values.name, [None] * len(values), dtype=dtype)
     parts = [pool.slice(i, DECODE_ROWS).str.json_decode(dtype) for i in range(0, len(pool), DECODE_ROWS)]
     return pl.concat(parts).gather(codes).alias(values.name)
 
@@ -146,9 +153,7 @@ def _node(values: pl.Series) -> _Node:
     if isinstance(dtype, pl.Struct):
         return _Node(dtype, fields={f.name: _node(values.struct.field(f.name)) for f in dtype.fields})
     if dtype == pl.String:
-        pool = values.drop_nulls().unique(maintain_order=True)
-        index = pl.DataFrame({"v": pool, "c": pl.int_range(0, len(pool), dtype=pl.Int32, eager=True)})
-        codes = pl.DataFrame({"v": values}).join(index, on="v", how="left", maintain_order="left")["c"]  # null stays
+        pool, codes = _dictionary(values)
         dated = pool.str.contains(DATE_MARK, literal=True)
         named = pool.str.contains(PARTY_PLACEHOLDER, literal=True)
         marked = (dated | named).gather(codes).fill_null(False)

@@ -600,7 +600,6 @@ class DecisionTable:
         """The row of ``key`` and the ids of the license requirements that applied (what ``engine._events`` reads)."""
         rep = self.representative(key.period)
         line = self.line_of(key, rep)
-        cls = self._classified.get((key.item, rep))
         prep = engine.prepare(
             line,
             rep,
@@ -609,11 +608,10 @@ class DecisionTable:
             self.catalog,
             self.geography,
             self.models,
-            cls=cls,
+            cls=self.classification_on(key.item, rep),
             merged=self._merged_for(key.period),
             memo=self._memo,
         )
-        self._classified[(key.item, rep)] = prep.cls
         self._items.setdefault(key.item, prep.cls.item)
         split = len(prep.st.reasons)
         verdict, review, exceptions = engine.conclude_state(line, prep, self.geography)
@@ -697,19 +695,12 @@ class DecisionTable:
             )
         return found
 
-    def _dated(self, rep: dt.date) -> tuple[tuple[Reason, ...], frozenset[str]]:
-        memo_key = ("dated", id(self.rules), rep, self.layer)  # the entry ``engine.prepare`` reads
-        found = self._memo.get(memo_key)
-        if found is None:
-            found = self._memo[memo_key] = engine.dated_notes(self.rules, rep, self.layer)
-        return found
-
     def _period_token(self, period: int) -> int:
         found = self._period_tok.get(period)
         if found is None:
             rep = self.representative(period)
             merged = self._merged_for(period)
-            notes, carve_outs = self._dated(rep)
+            notes, carve_outs = engine.dated_notes(self.rules, rep, self.layer, self._memo)
             state = (
                 tuple(
                     (k, id(r), id(a))

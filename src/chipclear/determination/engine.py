@@ -410,14 +410,7 @@ def prepare(
     merged = merged or licensing_at(rules, on, layer)
     ev = Evaluator(facts, geo, memo=memo)
     st = State()
-    # What depends only on the rules and the date (the data-coverage notes and the ECCN's named carve-outs) is
-    # worked out once per (rules, date, layer) in a compiled table's memo.
-    dated = memo.get(("dated", id(rules), on, layer)) if memo is not None else None
-    if dated is None:
-        dated = dated_notes(rules, on, layer)
-        if memo is not None:
-            memo[("dated", id(rules), on, layer)] = dated
-    notes, carve_outs = dated
+    notes, carve_outs = dated_notes(rules, on, layer, memo)
     st.reasons.extend(notes)
     # Named carve-outs of the ECCN (e.g. Note 2 to 3A090) and the classification conclusion; the full trace is in
     # ``classification``.
@@ -490,8 +483,21 @@ def decision_of(
     )
 
 
-def dated_notes(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[tuple[Reason, ...], frozenset[str]]:
-    """(the reasons that say what the rule data covers on ``on``, the named carve-outs of the ECCN on ``on``)."""
+def dated_notes(
+    rules: RuleSet, on: dt.date, layer: Layer, memo: dict[tuple[object, ...], Any] | None = None
+) -> tuple[tuple[Reason, ...], frozenset[str]]:
+    """(the reasons that say what the rule data covers on ``on``, the named carve-outs of the ECCN on ``on``).
+    They depend only on the rules and the date, so a compiled table's ``memo`` keeps them per (rules, date, layer)."""
+    key = ("dated", id(rules), on, layer)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = _dated_notes(rules, on, layer)
+        if memo is not None:
+            memo[key] = found
+    return found
+
+
+def _dated_notes(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[tuple[Reason, ...], frozenset[str]]:
     st = State()
     if on > rules.data_date:
         st.reasons.append(
