@@ -236,9 +236,24 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
             )
             .to_series()
         )
-        codes = codes.scatter(marked, pl.Series(inverse.reshape(-1), dtype=pl.Int32) + len(node.pool))
-        dictionary = pl.concat([node.pool, filled])
+        added, filled_codes = _extend(node.pool, filled)
+        codes = codes.scatter(marked, filled_codes.gather(pl.Series(inverse.reshape(-1))))
+        dictionary = pl.concat([node.pool, added])
     return pa.DictionaryArray.from_arrays(codes.to_arrow(), dictionary.to_arrow())
+
+
+def _extend(pool: pl.Series, texts: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """The texts to add to the dictionary ``pool`` so that it holds every one of ``texts`` once, and each text's
+    code into the extended dictionary. A specialised text can equal a text already in the pool or another
+    specialised one; a dictionary with a value twice makes the Parquet writer give up dictionary encoding for the
+    whole column chunk (it then writes every value out, slower and twice the size)."""
+    frame = pl.DataFrame({"v": texts})
+    index = pl.DataFrame({"v": pool, "c": pl.int_range(0, len(pool), dtype=pl.Int32, eager=True)})
+    found = frame.join(index, on="v", how="left", maintain_order="left")["c"]
+    new = found.is_null()
+    added, added_codes = _dictionary(texts.filter(new))
+    codes = found.scatter(new.arg_true(), added_codes + len(pool)) if len(added) else found
+    return added, codes
 
 
 def _build(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.Array:
