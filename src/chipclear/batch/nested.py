@@ -215,7 +215,7 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
         day = np.where(dated_m, lines.day_ids[who], 0)
         name = np.where(named_m, lines.name_ids[who], 0)
         key = (code * lines.n_days + day) * lines.n_names + name
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        first, inverse = _distinct(pl.Series(key))
         day_of, name_of = lines.text_at(pl.Series(who[first]))
         day_text = pl.when("dated").then("day").fill_null(pl.lit(DATE_MARK))
         name_text = pl.when("named").then("name").fill_null(pl.lit(PARTY_PLACEHOLDER))
@@ -237,19 +237,28 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
             .to_series()
         )
         added, filled_codes = _extend(node.pool, filled)
-        codes = codes.scatter(marked, filled_codes.gather(pl.Series(inverse.reshape(-1))))
+        codes = codes.scatter(marked, filled_codes.gather(inverse))
         dictionary = pl.concat([node.pool, added])
     return pa.DictionaryArray.from_arrays(codes.to_arrow(), dictionary.to_arrow())
+
+
+def _distinct(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """The positions of each distinct value's first occurrence, and each value's number among those (hashing:
+    about twice as fast as ``np.unique``'s sort on a chunk's integers)."""
+    first = values.arg_unique()
+    index = pl.DataFrame({"v": values.gather(first), "c": pl.int_range(0, len(first), dtype=pl.Int32, eager=True)})
+    inverse = pl.DataFrame({"v": values}).join(index, on="v", how="left", maintain_order="left")["c"]
+    return first.to_numpy(), inverse
 
 
 def _extend(pool: pl.Series, texts: pl.Series) -> tuple[pl.Series, pl.Series]:
     """The texts to add to the dictionary ``pool`` so that it holds every one of ``texts`` once, and each text's
     code into the extended dictionary. A specialised text can equal a text already in the pool or another
-    specialised one; a dictionary with a value twice makes the Parquet writer give up dictionary encoding for the
-    whole column chunk (it then writes every value out, slower and twice the size)."""
-    frame = pl.DataFrame({"v": texts})
+    specialised one (a key of a one-day epoch, whose day some data names, gets its texts back as they were); a
+    dictionary with a value twice makes the Parquet writer give up dictionary encoding for the whole column chunk
+    (it then writes every value out, slower and twice the size)."""
     index = pl.DataFrame({"v": pool, "c": pl.int_range(0, len(pool), dtype=pl.Int32, eager=True)})
-    found = frame.join(index, on="v", how="left", maintain_order="left")["c"]
+    found = pl.DataFrame({"v": texts}).join(index, on="v", how="left", maintain_order="left")["c"]
     new = found.is_null()
     added, added_codes = _dictionary(texts.filter(new))
     codes = found.scatter(new.arg_true(), added_codes + len(pool)) if len(added) else found
