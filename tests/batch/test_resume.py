@@ -30,14 +30,14 @@ def test_killed_run_resumes_and_writes_the_same_output(tmp_path: Path) -> None:
     decided = tmp_path / "killed.parquet.checkpoint" / "decided"
     proc = subprocess.Popen(_command(orders, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(decided.glob("*.parquet"))) < 3:
+    while time.monotonic() < deadline and len(list(decided.glob("*.arrow"))) < 3:
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     assert not out.exists()
-    done_before = len(list(decided.glob("*.parquet")))
+    done_before = len(list(decided.glob("*.arrow")))
     assert done_before >= 3
 
     finished = subprocess.run(_command(orders, out), capture_output=True, text=True, env=os.environ)

@@ -15,9 +15,9 @@ from typing import Any
 
 import polars as pl
 
-from chipclear.batch.io import atomic_write_parquet, atomic_write_text
+from chipclear.batch.io import atomic_write_ipc, atomic_write_text
 
-FORMAT = 1
+FORMAT = 2  # 2: pieces are Arrow IPC files (1: Parquet)
 
 
 def file_sha256(path: Path) -> str:
@@ -53,20 +53,20 @@ class Checkpoint:
         return manifest, False
 
     def piece(self, kind: str, name: str) -> Path:
-        return self.directory / kind / f"{name}.parquet"
+        return self.directory / kind / f"{name}.arrow"
 
     def done(self, kind: str, name: str) -> bool:
         return self.piece(kind, name).exists()
 
     def save(self, kind: str, name: str, frame: pl.DataFrame) -> None:
-        atomic_write_parquet(frame, self.piece(kind, name))
+        atomic_write_ipc(frame, self.piece(kind, name))
 
     def load(self, kind: str, name: str) -> pl.DataFrame:
-        return pl.read_parquet(self.piece(kind, name))
+        return pl.read_ipc(self.piece(kind, name))
 
     def pieces(self, kind: str) -> list[Path]:
         folder = self.directory / kind
-        return sorted(folder.glob("*.parquet")) if folder.exists() else []
+        return sorted(folder.glob("*.arrow")) if folder.exists() else []
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -472,11 +472,13 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
     return lines, bad
 
 
-def atomic_write_parquet(df: pl.DataFrame, target: Path, metadata: dict[str, str] | None = None) -> None:
-    """Write to a temporary file in the same directory, fsync, then rename: a reader sees all or nothing."""
+def atomic_write_ipc(df: pl.DataFrame, target: Path) -> None:
+    """Write ``df`` as an Arrow IPC file (LZ4) to a temporary file in the same directory, fsync, then rename: a
+    reader sees all or nothing. (For the run's own pieces: half the CPU of a small Parquet file, and read back
+    faster.)"""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    df.write_parquet(tmp, compression="zstd", metadata=metadata)
+    df.write_ipc(tmp, compression="lz4")
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, target)
@@ -492,4 +494,4 @@ def atomic_write_text(text: str, target: Path) -> None:
     os.replace(tmp, target)
 
 
-__all__ = ["ALIASES", "FLAGS", "atomic_write_parquet", "atomic_write_text", "read_orders", "validate"]
+__all__ = ["ALIASES", "FLAGS", "atomic_write_ipc", "atomic_write_text", "read_orders", "validate"]

@@ -90,7 +90,7 @@ def assemble(
             checkpoint.save("out", name, moved)
         parts.append(checkpoint.piece("out", name))
         bad_parts.append(checkpoint.piece("bad", name))
-        changed += pl.scan_parquet(parts[-1]).select(pl.len()).collect().item()
+        changed += pl.scan_ipc(parts[-1]).select(pl.len()).collect().item()
         progress.advance(chunk.height)
     return parts, bad_parts, changed
 

@@ -348,14 +348,15 @@ def _owners_digest(text: str, digests: dict[tuple[str, str | None], str]) -> str
 
 
 def _write_output(parts: list[Path], target: Path, metadata: dict[str, str]) -> int:
-    """Stream the pieces into one Parquet file (atomic rename), with the run's metadata in the footer."""
+    """Stream the pieces (checkpoint files) into one Parquet file (atomic rename), with the run's metadata in the
+    footer."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     target.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
     writer: pq.ParquetWriter | None = None
     try:
         for part in parts:
-            table = pq.read_table(part)
+            table = pl.read_ipc(part).to_arrow()
             if writer is None:
                 schema = table.schema.with_metadata({k.encode(): v.encode() for k, v in metadata.items()})
                 writer = pq.ParquetWriter(tmp, schema, compression="zstd")
@@ -542,7 +543,7 @@ def run_batch(
         recheck.verify(keyed, plain, options, screeners)
         lap("verify")
         written = _write_output(parts, out, metadata)
-        failed_parts = [pl.read_parquet(p) for p in bad_parts]
+        failed_parts = [pl.read_ipc(p) for p in bad_parts]
     else:
         tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
         # The summary reads only the keys and their decisions: counted while the output is written (the writer
