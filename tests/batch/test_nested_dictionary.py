@@ -9,13 +9,14 @@ about twice the size (the 1M-line book's output went from 67 to 35 MB once the d
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from chipclear.batch.nested import DATE_MARK, NESTED, Assembler
+from chipclear.batch.nested import DATE_MARK, NESTED, Assembler, templates
 from chipclear.batch.plan import PARTY_PLACEHOLDER
 from chipclear.batch.runner import BatchOptions, run_batch
 from chipclear.batch.synthetic import generate_orders
@@ -25,6 +26,10 @@ DAY = dt.date(2026, 1, 5)
 
 def _reason(detail: str) -> dict[str, str]:
     return {"rule": "r#1", "citation": "15 CFR 744.23", "detail": detail, "confidence": "H"}
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _decisions() -> pl.DataFrame:
@@ -101,3 +106,37 @@ def test_a_batch_output_keeps_dictionary_encoding_for_every_text_of_the_reasons(
     for at, found in texts.items():
         assert "RLE_DICTIONARY" in found, (at, found)
     assert pl.read_parquet(result.out).height == 2_000 - result.bad
+
+
+def test_templates_mark_each_keys_own_date_wherever_it_stands() -> None:
+    """The representative date replaced in every text of its own key only: at the start, the end, twice in a row,
+    inside a longer date-like text; a key without a date and a key without texts are left as they are."""
+    day = DAY.isoformat()
+    other = "2026-01-06"
+    reasons = [
+        [_reason(f"{day} as of {day}{day}"), _reason(f"x{day}")],
+        [_reason(f"as of {day}, not {other}")],  # the same day, but this key's date is another
+        [_reason(f"as of {day}")],  # no date: nothing is replaced
+        None,
+    ]
+    decisions = pl.DataFrame(
+        {
+            "key_id": [0, 1, 2, 3],
+            "rep_as_of": [DAY, DAY + dt.timedelta(days=1), None, DAY],
+            "reasons": [None if r is None else _dumps(r) for r in reasons],
+            "license_exceptions": ["[]", "[]", "[]", None],
+            "missing": [_dumps([f"date {day}"]), "[]", "[]", None],
+            "screening": [None, None, None, None],
+        },
+        schema_overrides={"rep_as_of": pl.Date, "screening": pl.String},
+    )
+    out = templates(decisions)
+    details = [None if r is None else [x["detail"] for x in r] for r in out["reasons"].to_list()]
+    assert details == [
+        [f"{DATE_MARK} as of {DATE_MARK}{DATE_MARK}", f"x{DATE_MARK}"],
+        [f"as of {day}, not {DATE_MARK}"],
+        [f"as of {day}"],
+        None,
+    ]
+    assert out["missing"].to_list() == [[f"date {DATE_MARK}"], [], [], None]
+    assert out["key_id"].to_list() == [0, 1, 2, 3]

@@ -84,19 +84,21 @@ def templates(decisions: pl.DataFrame) -> pl.DataFrame:
     ``engine.DECISION_COLUMNS``) with the nested columns decoded and the representative date in every text replaced
     by ``DATE_MARK`` (a multi-day epoch's representative date can only come from the as-of date, see ``plan``).
 
-    Vectorised: the keys are split by representative date (one per epoch) and each part's texts get a literal
-    replacement; only the screening texts that hold hits go through Python (``hit_row``)."""
+    Vectorised: each text is split on its own key's date and joined again with the mark between the pieces (a
+    literal replacement with a pattern per row, which Polars' ``replace_all`` does not take); only the screening
+    texts that hold hits go through Python (``hit_row``)."""
     texts = list(NESTED)
     if decisions.height == 0:
         return decisions.with_columns(pl.col(c).cast(pl.String).str.json_decode(NESTED[c]) for c in texts)
     frame = decisions.with_row_index("_at")
-    parts = []
-    for (rep,), part in frame.partition_by("rep_as_of", as_dict=True, maintain_order=True).items():
-        if rep is not None:
-            iso = rep.isoformat()
-            part = part.with_columns(pl.col(c).str.replace_all(iso, DATE_MARK, literal=True) for c in texts)
-        parts.append(part)
-    frame = pl.concat(parts).sort("_at")
+    rep = pl.col("rep_as_of").cast(pl.String)
+    frame = frame.with_columns(
+        pl.when(pl.col("rep_as_of").is_null())
+        .then(pl.col(c))
+        .otherwise(pl.col(c).str.split(rep).list.join(DATE_MARK))
+        .alias(c)
+        for c in texts
+    )
     hits = frame.filter(pl.col("screening").is_not_null() & (pl.col("screening") != "[]"))
     if hits.height:
         rows = [_dumps([hit_row(h) for h in json.loads(v)]) for v in hits["screening"]]

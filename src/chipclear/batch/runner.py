@@ -493,8 +493,10 @@ def run_batch(
     total_lines = keyed.height * len(variants)
     progress.phase(f"deciding {todo_keys.height:,} distinct determinations for {keyed.height:,} lines", total_lines)
     progress.advance(total_lines - sum(sum(key_lines.get(k["key_id"], 0) for k in t.keys) for t in todo))
+    fresh_pieces: dict[str, pl.DataFrame] = {}  # kept: the collect phase need not read them back
     for task, frame in execute(todo, workers, options.dask, fn):
         checkpoint.save("decided", task.name, frame)
+        fresh_pieces[task.name] = frame
         progress.advance(sum(key_lines.get(k["key_id"], 0) for k in task.keys))
     in_process = workers == 1 and not options.dask
     if todo and compiled and fn is run_task and options.decider == DEFAULT_DECIDER and in_process:
@@ -504,7 +506,11 @@ def run_batch(
     decisions: dict[str, pl.DataFrame] = {}
     reps = keys.select("key_id", "rep_as_of")
     for v in variants:
-        pieces = [checkpoint.load("decided", t.name) for t in tasks if t.variant == v]
+        pieces = [
+            fresh_pieces[t.name] if t.name in fresh_pieces else checkpoint.load("decided", t.name)
+            for t in tasks
+            if t.variant == v
+        ]
         fresh = pl.concat(pieces) if pieces else pl.DataFrame(schema={"key_id": pl.UInt32, **DECISION_COLUMNS})
         fresh = fresh.join(reps, on="key_id", how="inner").select("key_id", "rep_as_of", *DECISION_COLUMNS)
         if not options.recheck:  # the nested columns decoded once per key, the representative date marked
