@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from chipclear.batch import BatchOptions, run_batch
-from chipclear.batch.cache import result_digest
+from chipclear.batch.cache import DecisionCache, result_digest
 from chipclear.batch.engine import NoHits
 from chipclear.batch.runner import _pieces
 from chipclear.settings import get_settings
@@ -111,3 +111,18 @@ def test_a_party_digest_is_its_own_result_by_name_and_country_and_its_owners() -
     unscreened_owner = {k: v for k, v in found.items() if k[1] is not None}
     first, again = (_cache_columns(keys, [], unscreened_owner)["party_digest"][2] for _ in range(2))
     assert first != again  # an owner without a result: a key no run can hit
+
+
+def test_the_cache_is_read_as_one_chunk_however_many_row_groups_it_has(tmp_path: Path) -> None:
+    """Polars gathers nested columns spread over several chunks 30-50x slower than from one (1.9 s against 0.06 s
+    for the 1M-line book's screened cache), and ``split`` gathers every cached key's decision."""
+    rows = pl.DataFrame({"key": list(range(10)), "reasons": [[{"rule": f"r{i}", "detail": "d"}] for i in range(10)]})
+    path = tmp_path / "cache" / "f.parquet"
+    path.parent.mkdir(parents=True)
+    rows.write_parquet(path, row_group_size=3)
+    assert pl.read_parquet(path)["reasons"].n_chunks() > 1  # what a file of several row groups reads as
+    cache = DecisionCache(path.parent, "f")
+    cache.prefetch()
+    loaded = cache._load()
+    assert loaded is not None and loaded.equals(rows)
+    assert all(loaded[c].n_chunks() == 1 for c in loaded.columns)
