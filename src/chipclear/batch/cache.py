@@ -147,7 +147,7 @@ class DecisionCache:
             return
         fresh = fresh.drop("key_id")
         cached = self._load()
-        rows = fresh if cached is None else pl.concat([cached, fresh.select(cached.columns)])
+        rows = fresh if cached is None else pl.concat([cached, fresh.select(cached.columns)], rechunk=True)
         rows = rows.unique(CACHE_KEY, keep="first", maintain_order=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")

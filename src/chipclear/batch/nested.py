@@ -121,7 +121,8 @@ def _decode_distinct(values: pl.Series, dtype: Any) -> pl.Series:
     if len(pool) == 0:
         return pl.Series(values.name, [None] * len(values), dtype=dtype)
     parts = [pool.slice(i, DECODE_ROWS).str.json_decode(dtype) for i in range(0, len(pool), DECODE_ROWS)]
-    return pl.concat(parts).gather(codes).alias(values.name)
+    # One chunk before the gather: Polars gathers nested values over several chunks many times slower.
+    return pl.concat(parts, rechunk=True).gather(codes).alias(values.name)
 
 
 # -- per-line assembly --------------------------------------------------------------------------------------------

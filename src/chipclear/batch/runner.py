@@ -517,7 +517,9 @@ def run_batch(
             fresh = nested.templates(fresh)
         if cache is not None and cached is not None and v == "current":
             cache.add(todo_keys, fresh)
-            fresh = pl.concat([cached.join(reps, on="key_id", how="inner").select(fresh.columns), fresh])
+            fresh = pl.concat(  # one chunk: the sort below gathers the nested columns (see ``cache._read``)
+                [cached.join(reps, on="key_id", how="inner").select(fresh.columns), fresh], rechunk=True
+            )
         decisions[v] = fresh.unique("key_id", keep="first").sort("key_id")
         if decisions[v].height != keys.height:
             raise ChipclearError(
