@@ -109,8 +109,8 @@ def test_a_batch_output_keeps_dictionary_encoding_for_every_text_of_the_reasons(
 
 
 def test_templates_mark_each_keys_own_date_wherever_it_stands() -> None:
-    """The representative date replaced in every text of its own key only: at the start, the end, twice in a row,
-    inside a longer date-like text; a key without a date and a key without texts are left as they are."""
+    """The representative date replaced in every text of its own key only: at the start, at the end, twice in a row,
+    right after other text; another key's date, a key without a date and a key without texts are left as they are."""
     day = DAY.isoformat()
     other = "2026-01-06"
     reasons = [

@@ -107,11 +107,16 @@ def templates(decisions: pl.DataFrame) -> pl.DataFrame:
     return frame.drop("_at").with_columns(decoded[c].alias(c) for c in texts)
 
 
+def _codes(values: pl.Series, distinct: pl.Series) -> pl.Series:
+    """Each of ``values``' position in ``distinct`` (values without duplicates), as Int32; null where it is absent."""
+    index = pl.DataFrame({"v": distinct, "c": pl.int_range(0, len(distinct), dtype=pl.Int32, eager=True)})
+    return pl.DataFrame({"v": values}).join(index, on="v", how="left", maintain_order="left")["c"]
+
+
 def _dictionary(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """The distinct non-null values (in order of appearance) and each value's code into them (null stays null)."""
     pool = values.drop_nulls().unique(maintain_order=True)
-    index = pl.DataFrame({"v": pool, "c": pl.int_range(0, len(pool), dtype=pl.Int32, eager=True)})
-    return pool, pl.DataFrame({"v": values}).join(index, on="v", how="left", maintain_order="left")["c"]
+    return pool, _codes(values, pool)
 
 
 def _decode_distinct(values: pl.Series, dtype: Any) -> pl.Series:
@@ -249,9 +254,7 @@ def _distinct(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     """The positions of each distinct value's first occurrence, and each value's number among those (hashing:
     about twice as fast as ``np.unique``'s sort on a chunk's integers)."""
     first = values.arg_unique()
-    index = pl.DataFrame({"v": values.gather(first), "c": pl.int_range(0, len(first), dtype=pl.Int32, eager=True)})
-    inverse = pl.DataFrame({"v": values}).join(index, on="v", how="left", maintain_order="left")["c"]
-    return first.to_numpy(), inverse
+    return first.to_numpy(), _codes(values, values.gather(first))
 
 
 def _extend(pool: pl.Series, texts: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -260,8 +263,7 @@ def _extend(pool: pl.Series, texts: pl.Series) -> tuple[pl.Series, pl.Series]:
     specialised one (a key of a one-day epoch, whose day some data names, gets its texts back as they were); a
     dictionary with a value twice makes the Parquet writer give up dictionary encoding for the whole column chunk
     (it then writes every value out, slower and twice the size)."""
-    index = pl.DataFrame({"v": pool, "c": pl.int_range(0, len(pool), dtype=pl.Int32, eager=True)})
-    found = pl.DataFrame({"v": texts}).join(index, on="v", how="left", maintain_order="left")["c"]
+    found = _codes(texts, pool)
     new = found.is_null()
     added, added_codes = _dictionary(texts.filter(new))
     codes = found.scatter(new.arg_true(), added_codes + len(pool)) if len(added) else found
