@@ -25,6 +25,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 
+import numpy as np
 import polars as pl
 
 from chipclear.determination.compiled import data_dates as compiled_data_dates
@@ -79,26 +80,41 @@ def build_keys(lines: pl.DataFrame, hit_parties: pl.DataFrame, boundaries: list[
             pl.col("end_user_country").alias("party_country"),
         )
     else:
-        flagged = (
-            hit_parties.select("end_user_name", "end_user_country").unique().with_columns(pl.lit(True).alias("_hit"))
-        )
-        out = out.join(flagged, on=["end_user_name", "end_user_country"], how="left", nulls_equal=True)
-        hit = pl.col("_hit").fill_null(False)
+        # A line's party has hits when its (name, country) is one of ``hit_parties`` (a null country matches a null
+        # country). Tested as a struct's membership: a join would gather every column of the book.
+        pairs = hit_parties.select("end_user_name", "end_user_country").unique()
+        hit = pl.lit(False)
+        if pairs.height:
+            listed = pairs.select(pl.struct("end_user_name", "end_user_country")).to_series().implode()
+            hit = pl.struct("end_user_name", "end_user_country").is_in(listed)
         named = pl.col("end_user_name").is_not_null()
-        out = out.with_columns(
-            pl.when(hit).then(pl.col("end_user_name")).when(named).then(pl.lit(PARTY_PLACEHOLDER)).alias("party_key"),
-            pl.when(hit).then(pl.col("end_user_country")).alias("party_country"),
-        ).drop("_hit")
-    # Each key keeps the positions of its lines, so its id goes back to them by position, not by a join on the key.
-    out = out.with_row_index("_line")
+        out = (
+            out.with_columns(hit.alias("_hit"))
+            .with_columns(
+                pl.when("_hit")
+                .then(pl.col("end_user_name"))
+                .when(named)
+                .then(pl.lit(PARTY_PLACEHOLDER))
+                .alias("party_key"),
+                pl.when("_hit").then(pl.col("end_user_country")).alias("party_country"),
+            )
+            .drop("_hit")
+        )
+    # Each key keeps the positions of its lines, so its id goes back to them by position (scattered: no join on
+    # the key, no sort of the lines).
     keys = (
-        out.group_by(KEY_COLUMNS, maintain_order=False)
+        out.select(*KEY_COLUMNS, "as_of")
+        .with_row_index("_line")
+        .group_by(KEY_COLUMNS, maintain_order=False)
         .agg(pl.col("as_of").min().alias("rep_as_of"), pl.col("_line"))
         .sort(KEY_COLUMNS, nulls_last=True)
-        .with_row_index("key_id")
+        .select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("key_id"), "rep_as_of", "_line")
+        .explode("_line")
     )
-    ids = keys.select(pl.col("key_id").cast(pl.UInt32), "rep_as_of", "_line").explode("_line").sort("_line")
-    return out.drop("_line").with_columns(ids["key_id"], ids["rep_as_of"])
+    key_id = np.empty(out.height, np.uint32)
+    key_id[keys["_line"].to_numpy()] = keys["key_id"].to_numpy()
+    rep = pl.repeat(None, out.height, dtype=pl.Date, eager=True).alias("rep_as_of")
+    return out.with_columns(pl.Series("key_id", key_id), rep.scatter(keys["_line"], keys["rep_as_of"]))
 
 
 def distinct_keys(keyed: pl.DataFrame) -> pl.DataFrame:
