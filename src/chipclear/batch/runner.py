@@ -226,7 +226,8 @@ def _screen(
     results: dict[str, dict[tuple[str, str | None], Any]] = {v: {} for v in variants}
     hit_rows: list[tuple[str, str | None]] = []
     failed: list[tuple[str, str | None, str]] = []
-    for name, country in pairs.iter_rows():
+    unscreened = all(isinstance(screeners[v], NullScreener) for v in variants)
+    for name, country in () if unscreened and not keep_all else pairs.iter_rows():
         found: dict[str, Any] = {}
         try:
             for v in variants:
@@ -242,6 +243,8 @@ def _screen(
             for v in variants:
                 results[v][(name, country)] = found[v]
         progress.advance(1)
+    if unscreened and not keep_all:  # no hits to find and no result to keep: nothing to ask per party
+        progress.advance(pairs.height)
     schema = {"end_user_name": pl.String, "end_user_country": pl.String}
     hits = pl.DataFrame(hit_rows, schema=schema, orient="row")
     errors = pl.DataFrame(failed, schema={**schema, "reason": pl.String}, orient="row")
@@ -424,7 +427,8 @@ def run_batch(
     lap("setup")
 
     pairs = lines.filter(pl.col("end_user_name").is_not_null()).select("end_user_name", "end_user_country").unique()
-    pairs = pairs.sort("end_user_name", "end_user_country", nulls_last=True)
+    if options.screening or options.exact:  # screened in this order (the unscreened run asks nothing per party)
+        pairs = pairs.sort("end_user_name", "end_user_country", nulls_last=True)
     results, hit_pairs, screen_errors = _screen(pairs, screeners, variants, progress, options.exact)
     # The end users' owners (ownership in aggregate) are screened by name, every answer kept: they are named in the
     # keys, and the affiliates rule reads their hits.
