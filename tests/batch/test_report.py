@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 
+import polars as pl
+
 from chipclear import palette
-from chipclear.batch.report import VERDICT_ORDER, render_html
+from chipclear.batch.nested import DATE_MARK, NESTED
+from chipclear.batch.report import VERDICT_ORDER, render_html, summarise
 
 SUMMARY = {
     "input": "book.csv",
@@ -37,3 +41,43 @@ def test_report_uses_the_palette_and_escapes_text() -> None:
     assert f'fill="{palette.VERDICTS["HOLD"].ink}"' in page
     assert "15 CFR 744.23 &lt;a&gt;" in page and "<a>" not in page
     assert "<script" not in page and "src=" not in page
+
+
+def _key(
+    key_id: int, rep: dt.date, verdict: str | None, rules: list[tuple[str, str]], error: str | None = None
+) -> dict:
+    reasons = [{"rule": r, "citation": c, "detail": "d", "confidence": "H"} for r, c in rules]
+    return {"key_id": key_id, "rep_as_of": rep, "verdict": verdict, "reasons": reasons, "error": error}
+
+
+def test_summary_counts_lines_per_key_and_puts_the_date_back_into_marked_citations() -> None:
+    """``summarise`` reads the keys' decisions in their templates form: counts are weighted by each key's lines,
+    a rule is counted once per key however often its reasons name it, a key that failed counts nowhere, and a
+    citation holding the date mark reads with the key's representative date."""
+    day = dt.date(2026, 3, 2)
+    decisions = pl.DataFrame(
+        [
+            _key(0, day, "LICENSE_REQUIRED", [("a#1", f"notice of {DATE_MARK}"), ("a#1", f"notice of {DATE_MARK}")]),
+            _key(1, day, "NLR", [("b#1", "15 CFR 734.9")]),
+            _key(2, day, None, [], error="determination failed"),
+        ],
+        schema={
+            "key_id": pl.UInt32,
+            "rep_as_of": pl.Date,
+            "verdict": pl.String,
+            "reasons": NESTED["reasons"],
+            "error": pl.String,
+        },
+    )
+    per_key = pl.DataFrame(
+        {"key_id": [0, 1, 2], "destination": ["CN", "CN", "DE"], "lines": [5, 2, 7]},
+        schema={"key_id": pl.UInt32, "destination": pl.String, "lines": pl.UInt32},
+    )
+    summary = summarise(per_key, decisions, bad=3)
+    assert summary["lines_decided"] == 7 and summary["bad_rows"] == 3
+    assert summary["by_verdict"] == {"LICENSE_REQUIRED": 5, "NLR": 2}
+    assert summary["by_reason"] == [
+        {"rule": "a#1", "lines": 5, "citation": "notice of 2026-03-02"},
+        {"rule": "b#1", "lines": 2, "citation": "15 CFR 734.9"},
+    ]
+    assert summary["by_destination"] == [{"destination": "CN", "NLR": 2, "LICENSE_REQUIRED": 5, "total": 7}]

@@ -25,7 +25,8 @@ VERDICT_ORDER = ["NLR", "LICENSE_EXCEPTION", "LICENSED", "LICENSE_REQUIRED", "PR
 def summarise(per_key: pl.DataFrame, decisions: pl.DataFrame, bad: int, top: int = 15) -> dict[str, Any]:
     """Counts of decided lines by verdict, by reason (rule id) and by destination x verdict. ``per_key``: one row per
     distinct key, its ``key_id``, ``destination`` (part of the key) and number of ``lines``."""
-    weighted = per_key.join(decisions.filter(pl.col("error").is_null()), on="key_id", how="inner")
+    ok = decisions.filter(pl.col("error").is_null()).select("key_id", "verdict")
+    weighted = per_key.join(ok, on="key_id", how="inner")
     by_verdict = weighted.group_by("verdict").agg(pl.col("lines").sum()).sort("lines", descending=True)
     rep = pl.col("rep_as_of").cast(pl.String)
     reasons = (
