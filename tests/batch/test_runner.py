@@ -167,3 +167,25 @@ def test_summary_and_self_contained_report(local_run: tuple[BatchResult, pl.Data
     assert page.count("<svg ") >= 2 and page.count("<rect ") >= 4
     assert "<script" not in page and "src=" not in page and "href=" not in page  # nothing to fetch
     assert "LICENSE_REQUIRED" in page and result.rules_version in page
+
+
+class _Phases:
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        self.names.append(name)
+
+    def advance(self, amount: int) -> None:
+        pass
+
+
+def test_progress_says_whether_the_parties_are_screened(book_csv: Path, tmp_path: Path) -> None:
+    """A progress line that reads "screening" must mean the parties were screened: a run with screening off says
+    that it is off."""
+    off, on = _Phases(), _Phases()
+    run_batch(BatchOptions(orders=book_csv, out=tmp_path / "off.parquet", screening=False), off)
+    run_batch(BatchOptions(orders=book_csv, out=tmp_path / "on.parquet"), on)
+    assert any(n.endswith("distinct parties, not screened (screening is off)") for n in off.names), off.names
+    assert not any(n.startswith("screening") for n in off.names), off.names
+    assert any(n.startswith("screening") and n.endswith("distinct parties") for n in on.names), on.names

@@ -222,11 +222,14 @@ def _screen(
 ) -> tuple[dict[str, dict[tuple[str, str | None], Any]], pl.DataFrame, pl.DataFrame]:
     """Screen each distinct party once per variant: (results of hit parties, or of all with ``keep_all``; hit
     pairs; pairs whose screening failed)."""
-    progress.phase(f"screening {pairs.height:,} distinct parties", pairs.height)
+    unscreened = all(isinstance(screeners[v], NullScreener) for v in variants)
+    if unscreened:  # say so: a progress line reading "screening" must mean the parties are screened
+        progress.phase(f"{pairs.height:,} distinct parties, not screened (screening is off)", pairs.height)
+    else:
+        progress.phase(f"screening {pairs.height:,} distinct parties", pairs.height)
     results: dict[str, dict[tuple[str, str | None], Any]] = {v: {} for v in variants}
     hit_rows: list[tuple[str, str | None]] = []
     failed: list[tuple[str, str | None, str]] = []
-    unscreened = all(isinstance(screeners[v], NullScreener) for v in variants)
     for name, country in () if unscreened and not keep_all else pairs.iter_rows():
         found: dict[str, Any] = {}
         try:
