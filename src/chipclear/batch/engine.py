@@ -13,9 +13,10 @@ from functools import lru_cache
 from typing import Any
 
 import polars as pl
+from pydantic import TypeAdapter
 
 from chipclear.catalog import Catalog, load_catalog
-from chipclear.decision import Decision, EndUse, OrderLine, Party
+from chipclear.decision import Decision, EndUse, LicenseExceptionUse, OrderLine, Party, Reason
 from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, InputError
@@ -235,16 +236,23 @@ def save_compiled(layer: str, rules: RuleSet) -> None:
         table.save()
 
 
+# The texts of reasons, exceptions and missing facts (strings only) serialised by pydantic-core: the same text as
+# ``_dumps`` of ``model_dump(mode="json")`` (compact, non-ASCII kept, the same escapes) in a quarter of the time.
+_REASONS = TypeAdapter(list[Reason])
+_EXCEPTIONS = TypeAdapter(list[LicenseExceptionUse])
+_TEXTS = TypeAdapter(list[str])
+
+
 def decision_columns(decision: Decision) -> dict[str, Any]:
     cls = decision.classification
     return {
         "verdict": decision.verdict.value,
         "review_policy": decision.review_policy.value if decision.review_policy else None,
-        "license_exceptions": _dumps([e.model_dump(mode="json") for e in decision.license_exceptions]),
+        "license_exceptions": _EXCEPTIONS.dump_json(decision.license_exceptions).decode(),
         "eccn": cls.get("eccn"),
         "classification_status": cls.get("status"),
-        "reasons": _dumps([r.model_dump(mode="json") for r in decision.reasons]),
-        "missing": _dumps(decision.missing),
+        "reasons": _REASONS.dump_json(decision.reasons).decode(),
+        "missing": _TEXTS.dump_json(decision.missing).decode(),
         "screening": _dumps(decision.screening),
         "rules_version": decision.rules_version,
         "list_version": decision.list_version,
