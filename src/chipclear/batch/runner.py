@@ -220,17 +220,22 @@ def _earlier_lists(spec: str, current_version: str) -> Any:
 def _screen(
     pairs: pl.DataFrame, screeners: dict[str, Any], variants: list[str], progress: Progress, keep_all: bool
 ) -> tuple[dict[str, dict[tuple[str, str | None], Any]], pl.DataFrame, pl.DataFrame]:
-    """Screen each distinct party once per variant: (results of hit parties, or of all with ``keep_all``; hit
-    pairs; pairs whose screening failed)."""
-    unscreened = all(isinstance(screeners[v], NullScreener) for v in variants)
-    if unscreened:  # say so: a progress line reading "screening" must mean the parties are screened
-        progress.phase(f"{pairs.height:,} distinct parties, not screened (screening is off)", pairs.height)
-    else:
-        progress.phase(f"screening {pairs.height:,} distinct parties", pairs.height)
+    """Screen each distinct party once per variant, in name order: (results of hit parties, or of all with
+    ``keep_all``; hit pairs; pairs whose screening failed)."""
+    schema = {"end_user_name": pl.String, "end_user_country": pl.String}
     results: dict[str, dict[tuple[str, str | None], Any]] = {v: {} for v in variants}
     hit_rows: list[tuple[str, str | None]] = []
     failed: list[tuple[str, str | None, str]] = []
-    for name, country in () if unscreened and not keep_all else pairs.iter_rows():
+    if all(isinstance(screeners[v], NullScreener) for v in variants):
+        # Say so: a progress line reading "screening" must mean the parties are screened.
+        progress.phase(f"{pairs.height:,} distinct parties, not screened (screening is off)", pairs.height)
+        if not keep_all:  # no hits to find and no result to keep: nothing to ask per party
+            progress.advance(pairs.height)
+            return results, pl.DataFrame(schema=schema), pl.DataFrame(schema={**schema, "reason": pl.String})
+    else:
+        progress.phase(f"screening {pairs.height:,} distinct parties", pairs.height)
+    pairs = pairs.sort("end_user_name", "end_user_country", nulls_last=True)
+    for name, country in pairs.iter_rows():
         found: dict[str, Any] = {}
         try:
             for v in variants:
@@ -246,9 +251,6 @@ def _screen(
             for v in variants:
                 results[v][(name, country)] = found[v]
         progress.advance(1)
-    if unscreened and not keep_all:  # no hits to find and no result to keep: nothing to ask per party
-        progress.advance(pairs.height)
-    schema = {"end_user_name": pl.String, "end_user_country": pl.String}
     hits = pl.DataFrame(hit_rows, schema=schema, orient="row")
     errors = pl.DataFrame(failed, schema={**schema, "reason": pl.String}, orient="row")
     return results, hits, errors
@@ -430,8 +432,6 @@ def run_batch(
     lap("setup")
 
     pairs = lines.filter(pl.col("end_user_name").is_not_null()).select("end_user_name", "end_user_country").unique()
-    if options.screening or options.exact:  # screened in this order (the unscreened run asks nothing per party)
-        pairs = pairs.sort("end_user_name", "end_user_country", nulls_last=True)
     results, hit_pairs, screen_errors = _screen(pairs, screeners, variants, progress, options.exact)
     # The end users' owners (ownership in aggregate) are screened by name, every answer kept: they are named in the
     # keys, and the affiliates rule reads their hits.
