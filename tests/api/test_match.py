@@ -6,12 +6,9 @@ naming the field; the FtM export of the lists over HTTP."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from tests.api.conftest import Keys, h
+from tests.serving import serving
 
 from chipclear.bounds import MAX_MATCH_COMBINATIONS, MAX_MATCH_QUERIES, MAX_PROPERTY_VALUES
 
@@ -54,50 +52,11 @@ class Served:
     env: dict[str, str]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`chipclear serve` as a user starts it, on a fresh data directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHIPCLEAR_")}
-    env["CHIPCLEAR_DATA_DIR"] = str(tmp_path_factory.mktemp("match-serve"))
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "chipclear", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        assert proc.stdout is not None
-        lines: list[str] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if "Ctrl+C" in line or not line:
-                break
-        found = re.search(r"(cc_[A-Za-z0-9_-]{20,})", "".join(lines))
-        assert found, "".join(lines)
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield Served(url, found.group(1), env)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with serving(tmp_path_factory.mktemp("match-serve")) as run:
+        yield Served(run.url, run.key, run.env)
 
 
 def test_a_yente_request_gets_yente_shaped_answers(served: Served) -> None:

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from tests.serving import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -30,12 +27,6 @@ def _require_browser() -> None:
     if os.environ.get("CHIPCLEAR_REQUIRE_BROWSER") == "1":
         pytest.fail(f"CHIPCLEAR_REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)")
     pytest.skip(f"{CHROMIUM} is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -53,47 +44,11 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`chipclear serve` exactly as a user starts it: no configuration beyond a fresh data directory."""
     _require_browser()
-    data_dir = tmp_path_factory.mktemp("serve-data")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHIPCLEAR_")}
-    env["CHIPCLEAR_DATA_DIR"] = str(data_dir)
     # The embedded lists are older than the default maximum age; this deployment accepts them explicitly (without
     # it every console shipment is held until the lists are updated: docs/ledger.md, "Stale lists").
-    env["CHIPCLEAR_STALE_LISTS_ON_SHIP"] = "ship"
-    env["COLUMNS"] = "200"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "chipclear", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    lines: list[str] = []
-    try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if "Ctrl+C" in line or not line:
-                break
-        output = "".join(lines)
-        match = re.search(r"(cc_[A-Za-z0-9_-]{20,})", output)
-        assert match, f"no admin key printed by chipclear serve:\n{output}"
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield Server(url, match.group(1), output)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    accept = {"CHIPCLEAR_STALE_LISTS_ON_SHIP": "ship"}
+    with serving(tmp_path_factory.mktemp("serve-data"), env=accept) as run:
+        yield Server(run.url, run.key, run.output)
 
 
 @pytest.fixture(scope="module")

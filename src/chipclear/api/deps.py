@@ -8,6 +8,7 @@ Authentication and the operation run in one ledger transaction (``Tx``): a revok
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +30,64 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Y
 bearer = HTTPBearer(auto_error=False, description="Your chipclear API key as a bearer token")
 
 
+try:
+    import fcntl
+except ImportError:  # not on POSIX: one server process only (``chipclear serve --workers`` refuses more)
+    fcntl = None  # type: ignore[assignment]
+
+FILE_LOCKS = fcntl is not None
+
+
+class WriteLock:
+    """The server's write lock on a SQLite ledger: a reentrant thread lock and, once ``path`` is set, an exclusive
+    ``flock`` on that file, so the server processes of ``chipclear serve --workers N`` queue their transactions
+    on one lock too. SQLite takes its own write lock at ``BEGIN IMMEDIATE`` and makes waiters poll with growing
+    sleeps (a waiter can sleep long after the lock is free); queueing on these locks instead keeps the latency of
+    waiting requests short and even. The file lock is held only inside the thread lock (one thread per process
+    takes it) and is released by the kernel if the process dies."""
+
+    def __init__(self) -> None:
+        self._thread_lock = threading.RLock()
+        self._depth = 0  # nesting of the current holder (the thread lock is reentrant, the file lock taken once)
+        self._fd: int | None = None
+        self.path: str | None = None
+
+    def __enter__(self) -> WriteLock:
+        self._thread_lock.acquire()
+        if self._depth == 0 and self.path is not None and fcntl is not None:
+            try:
+                if self._fd is None:
+                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)  # waits without holding the GIL
+            except BaseException:
+                self._thread_lock.release()
+                raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._fd is not None and fcntl is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def close(self) -> None:
+        with self._thread_lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
+def sqlite_file(ledger: Ledger) -> str | None:
+    """The database file of a SQLite ledger (None: another database, or SQLite in memory)."""
+    url = ledger.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return url.database
+
+
 class LedgerHolder:
     """Opens the ledger on first use, so building the app (and its OpenAPI schema) needs no database."""
 
@@ -36,15 +95,17 @@ class LedgerHolder:
         self.url = url
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()
-        # SQLite takes the write lock at BEGIN and makes waiters poll with growing sleeps; queueing the server's
-        # own transactions on a Python lock instead keeps the latency of waiting requests short and even.
-        self.write_lock = threading.RLock()
+        self.write_lock = WriteLock()  # on SQLite, shared with the other server processes through a lock file
 
     def get(self) -> Ledger:
         if self._ledger is None:
             with self._lock:
                 if self._ledger is None:
-                    self._ledger = open_ledger(self.url)
+                    ledger = open_ledger(self.url)
+                    database = sqlite_file(ledger)
+                    if database is not None:
+                        self.write_lock.path = database + ".write-lock"
+                    self._ledger = ledger
         return self._ledger
 
     @contextmanager
@@ -62,6 +123,7 @@ class LedgerHolder:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+        self.write_lock.close()
 
 
 @dataclass

@@ -4,8 +4,10 @@ A job is a directory ``<data dir>/batch-jobs/<id>/`` holding the uploaded book, 
 options, the state, the progress and, when done, the summary) and the run's outputs (``decisions.parquet``, the bad
 rows, the HTML report). One worker thread per server runs the queued jobs one after the other with
 ``chipclear.batch.run_batch``, the same run as ``chipclear batch``. ``job.json`` is replaced atomically at each
-update, so a reader never sees half a file; a job found ``running`` or ``queued`` by a server that did not start it
-(the server was restarted) is reported ``interrupted``: submit it again.
+update, so a reader never sees half a file. The server process that queues a job holds an exclusive ``flock`` on its
+``owner.lock`` until the job ends, so every process of ``chipclear serve --workers N`` reports the job as it is; a job
+found ``running`` or ``queued`` whose lock nobody holds (its server stopped or was restarted; the kernel releases the
+lock of a process that dies) is reported ``interrupted``: submit it again.
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ from typing import Any
 from chipclear.errors import ChipclearError, InputError, NotFound, PermissionDenied
 from chipclear.settings import get_settings
 
+try:
+    import fcntl
+except ImportError:  # not on POSIX: one server process only, which knows its own jobs
+    fcntl = None  # type: ignore[assignment]
+
 log = logging.getLogger("chipclear.api")
 JOB_ID = r"^[0-9a-f]{16}$"
 STATES = ("queued", "running", "done", "failed", "interrupted")
+OWNER_LOCK = "owner.lock"
 
 
 def jobs_dir() -> Path:
@@ -72,7 +80,8 @@ class BatchJobs:
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._mine: set[str] = set()  # jobs this server queued (others found queued or running were interrupted)
+        # Jobs this process queued and has not finished, with the descriptor holding each one's owner lock.
+        self._mine: dict[str, int | None] = {}
 
     def directory(self, job_id: str) -> Path:
         return jobs_dir() / job_id
@@ -81,6 +90,7 @@ class BatchJobs:
         job_id = secrets.token_hex(8)
         folder = self.directory(job_id)
         folder.mkdir(parents=True)
+        owner = _own(folder)  # before the record says "queued": no other process may ever see it unowned
         suffix = Path(filename).suffix.lower() or ".input"
         (folder / f"input{suffix}").write_bytes(data)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -100,7 +110,7 @@ class BatchJobs:
         }
         _write_json(folder / "job.json", record)
         with self._lock:
-            self._mine.add(job_id)
+            self._mine[job_id] = owner
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="chipclear-batch-jobs", daemon=True)
                 self._thread.start()
@@ -110,15 +120,24 @@ class BatchJobs:
     def get(self, job_id: str, actor: str, role: str) -> dict[str, Any]:
         """The job's record; only the user who submitted it, or an admin, may see it."""
         path = self.directory(job_id) / "job.json"
+        record = self._read(job_id, path)
+        if record.get("actor") != actor and role != "admin":
+            raise PermissionDenied("this batch job was submitted by another user", field="job")
+        if record["state"] in ("queued", "running") and job_id not in self._mine and not _owned(path.parent):
+            # Nobody holds the job: its server stopped, or it has just finished (the owner writes the final state
+            # before it lets go of the lock), so read the record again before calling it interrupted.
+            record = self._read(job_id, path)
+            if record["state"] in ("queued", "running"):
+                record["state"] = "interrupted"
+                record["error"] = "the server stopped before the job finished; submit it again"
+        return record
+
+    @staticmethod
+    def _read(job_id: str, path: Path) -> dict[str, Any]:
         try:
             record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise NotFound(f"batch job {job_id!r} not found", field="job") from None
-        if record.get("actor") != actor and role != "admin":
-            raise PermissionDenied("this batch job was submitted by another user", field="job")
-        if record["state"] in ("queued", "running") and job_id not in self._mine:
-            record["state"] = "interrupted"
-            record["error"] = "the server stopped before the job finished; submit it again"
         return record
 
     def update(self, job_id: str, **changes: Any) -> None:
@@ -143,7 +162,9 @@ class BatchJobs:
                 log.exception("batch job %s failed", job_id)
             finally:
                 with self._lock:
-                    self._mine.discard(job_id)
+                    owner = self._mine.pop(job_id, None)
+                if owner is not None:
+                    os.close(owner)  # releases the owner lock: a record still "running" (a crash) reads as interrupted
 
     def _execute(self, job_id: str) -> None:
         from chipclear.batch import BatchOptions, run_batch
@@ -193,6 +214,36 @@ class BatchJobs:
     def _finish(self, job_id: str, state: str, **changes: Any) -> None:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self.update(job_id, state=state, finished_at=now, **changes)
+
+
+def _own(folder: Path) -> int | None:
+    """Take the job's owner lock for this process (a new job: nobody else can hold it); the descriptor holds it."""
+    if fcntl is None:
+        return None
+    fd = os.open(folder / OWNER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _owned(folder: Path) -> bool:
+    """Whether a server process holds the job's owner lock (it queued the job and has not finished it)."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(folder / OWNER_LOCK, os.O_RDWR)
+    except OSError:
+        return False  # a job of an older server, or its folder is gone
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also releases the lock if this call took it
+    return False
 
 
 def check_options(layer: str, fmt: str | None) -> None:

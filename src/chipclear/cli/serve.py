@@ -7,9 +7,10 @@ link that carries the key in the URL fragment, which the browser never sends to 
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,6 +19,7 @@ from chipclear.errors import InputError
 
 DEFAULT_PORT = 8000
 PORT_TRIES = 20
+MAX_WORKERS = 64
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -76,13 +78,25 @@ def warm_up() -> None:
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only).")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="Port (default: the first free port from 8000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_WORKERS,
+            help="Server processes sharing the port (default 1). More serve more requests at once on a machine "
+            "with more cores; each loads its own decision table and screening index.",
+        ),
+    ] = 1,
 ) -> None:
     """Start the web console and the HTTP API (OpenAPI at /docs) on this machine."""
     import uvicorn
 
     from chipclear.api import create_app
+    from chipclear.api.deps import FILE_LOCKS
     from chipclear.settings import get_settings
 
+    if workers > 1 and not FILE_LOCKS:
+        raise InputError("workers: more than one server process needs POSIX file locks (Linux, macOS)", field="workers")
     settings = get_settings()
     chosen = pick_port(host, port)
     key = first_admin_key(settings.database_url)
@@ -109,10 +123,19 @@ def serve_command(
         console.print(
             f"[yellow]warning: listening on {host}: the API is reachable from other machines[/]", soft_wrap=True
         )
+    if workers > 1:
+        console.print(f"{workers} server processes share the port.", soft_wrap=True)
     console.print("Press Ctrl+C to stop.", soft_wrap=True)
-    threading.Thread(target=warm_up, name="chipclear-warm-up", daemon=True).start()
     # A longer keep-alive than uvicorn's 5 s: API clients that pool connections rarely meet a closed one.
-    uvicorn.run(create_app(settings.database_url), host=host, port=chosen, log_level="warning", timeout_keep_alive=30)
+    options: dict[str, Any] = {"host": host, "port": chosen, "log_level": "warning", "timeout_keep_alive": 30}
+    if workers == 1:
+        threading.Thread(target=warm_up, name="chipclear-warm-up", daemon=True).start()
+        uvicorn.run(create_app(settings.database_url), **options)
+        return
+    # Each process builds its own app (the factory) from the same settings, read from the same environment and
+    # configuration file, and warms its own decision table and screening index when it starts.
+    os.environ["CHIPCLEAR_DATABASE_URL"] = settings.database_url
+    uvicorn.run("chipclear.api.app:create_app", factory=True, workers=workers, **options)
 
 
 def register(app: typer.Typer) -> None:
