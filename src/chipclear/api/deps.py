@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from fastapi import Request, Security
@@ -96,6 +96,9 @@ class LedgerHolder:
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()
         self.write_lock = WriteLock()  # on SQLite, shared with the other server processes through a lock file
+        # Reads queue among themselves in a process (50 threads contending for the GIL serve fewer requests than
+        # the same threads taking turns), but not behind writes nor behind the other processes' reads.
+        self.read_lock = threading.Lock()
 
     def get(self) -> Ledger:
         if self._ledger is None:
@@ -109,14 +112,17 @@ class LedgerHolder:
         return self._ledger
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One ledger transaction, queued behind the server's other transactions on SQLite."""
+    def transaction(self, read_only: bool = False) -> Iterator[Session]:
+        """One ledger transaction, queued behind the server's other transactions on SQLite. ``read_only``: a
+        transaction that cannot write (``Ledger.read_session``); on SQLite it reads a snapshot without the write
+        lock, so reads run beside the writer and in every server process at once."""
         ledger = self.get()
+        session_of = ledger.read_session if read_only else ledger.session
         if ledger.engine.dialect.name == "sqlite":
-            with self.write_lock, ledger.session() as session:
+            with self.read_lock if read_only else self.write_lock, session_of() as session:
                 yield session
         else:
-            with ledger.session() as session:
+            with session_of() as session:
                 yield session
 
     def close(self) -> None:
@@ -169,14 +175,20 @@ def ledger_of(request: Request) -> Ledger:
 
 
 @contextmanager
-def transaction(request: Request, key: str | None) -> Iterator[Tx]:
-    """Authenticate ``key`` and yield a transaction; commits on success, rolls back on any error."""
+def transaction(request: Request, key: str | None, *, read_only: bool = False) -> Iterator[Tx]:
+    """Authenticate ``key`` and yield a transaction; commits on success, rolls back on any error. ``read_only``:
+    a transaction that cannot write (``LedgerHolder.transaction``), for the routes that only read."""
     if not key:
         raise Unauthorized("no API key given: send it in the X-API-Key header", field="X-API-Key")
     holder: LedgerHolder = request.app.state.ledger
-    with holder.transaction() as session:
+    with holder.transaction(read_only) as session:
         user = authenticate(session, key)
         yield Tx(session, SystemActor(user.name, user.role))
+
+
+def read_transaction(request: Request, key: str | None) -> AbstractContextManager[Tx]:
+    """``transaction(request, key, read_only=True)``: a revoked key is refused as at once."""
+    return transaction(request, key, read_only=True)
 
 
 async def api_key(  # async: no I/O, so FastAPI need not hand it to a worker thread
@@ -196,4 +208,14 @@ def cookie_key(request: Request) -> str | None:
     return request.cookies.get(COOKIE_NAME)
 
 
-__all__ = ["COOKIE_NAME", "LedgerHolder", "RecentKeys", "Tx", "api_key", "cookie_key", "ledger_of", "transaction"]
+__all__ = [
+    "COOKIE_NAME",
+    "LedgerHolder",
+    "RecentKeys",
+    "Tx",
+    "api_key",
+    "cookie_key",
+    "ledger_of",
+    "read_transaction",
+    "transaction",
+]

@@ -2,7 +2,8 @@
 
 SQLite (the default, a file in the user data directory) runs every transaction as ``BEGIN IMMEDIATE``: the
 write lock is taken at the start, so concurrent processes queue instead of failing half-way, and a read-then-
-decrement cannot interleave. PostgreSQL uses row locks (``SELECT ... FOR UPDATE``) taken by the services. The
+decrement cannot interleave; a read-only session (``Ledger.read_session``) reads a snapshot on a connection that
+refuses writes instead. PostgreSQL uses row locks (``SELECT ... FOR UPDATE``) taken by the services. The
 schema is managed by the Alembic migrations shipped in this package and run programmatically.
 """
 
@@ -55,6 +56,30 @@ def make_engine(url: str) -> Engine:
         _sqlite_immediate_transactions(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def make_read_engine(url: str) -> Engine | None:
+    """For a SQLite file: an engine whose connections refuse every write (``PRAGMA query_only``) and begin deferred
+    transactions, which read a snapshot of the WAL without waiting for a writer (the writers' engine has switched the
+    file to WAL). None for other databases and for SQLite in memory (one connection's database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
 
 
 def _switch_to_wal(cursor: Any) -> None:
@@ -134,10 +159,11 @@ def is_empty(engine: Engine) -> bool:
 
 @dataclass
 class Ledger:
-    """An open ledger: one engine and its session factory."""
+    """An open ledger: one engine and its session factory (and, made on first use, a read-only pair)."""
 
     engine: Engine
     sessions: sessionmaker[Session]
+    _read: tuple[Engine | None, sessionmaker[Session]] | None = None
 
     @property
     def url(self) -> str:
@@ -149,7 +175,24 @@ class Ledger:
         with self.sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """One read-only transaction, for work that writes nothing: on a SQLite file a deferred transaction on a
+        connection that refuses writes (a consistent snapshot; it neither waits for nor blocks a writer); on other
+        databases an ordinary transaction declared ``READ ONLY``. Any write in it fails."""
+        if self._read is None:
+            read_engine = make_read_engine(self.url)
+            self._read = (read_engine, sessionmaker(read_engine or self.engine, expire_on_commit=False))
+        read_engine, factory = self._read
+        with factory() as session, session.begin():
+            if read_engine is None and self.engine.dialect.name == "postgresql":
+                session.execute(text("SET TRANSACTION READ ONLY"))
+            yield session
+
     def close(self) -> None:
+        if self._read is not None and self._read[0] is not None:
+            self._read[0].dispose()
+        self._read = None
         self.engine.dispose()
 
     def create_user(self, name: str, role: str, actor: Any = None) -> tuple[Any, str]:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import api_key, read_transaction
 from chipclear.ledger import audit
 from chipclear.ledger.roles import allowed
 from chipclear.ledger.views import AuditRecordView, AuditVerifyView
@@ -22,7 +22,7 @@ router = APIRouter(tags=["audit"])
     summary="Verify the hash chain and that every audited row matches its last record",
 )
 def verify(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("audit.verify")
         return audit.verify(tx.session).to_json()
 
@@ -40,7 +40,7 @@ def verify(request: Request, key: str | None = Depends(api_key)) -> dict[str, An
     },
 )
 def export(request: Request, key: str | None = Depends(api_key)) -> Response:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("audit.export")
         out = io.StringIO()
         audit.export(tx.session, out, redact_secrets=not allowed(tx.actor.role, "audit.export.secrets"))

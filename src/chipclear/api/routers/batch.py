@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import api_key, read_transaction, transaction
 from chipclear.api.jobs import JOB_ID, BatchJobs, check_options
 from chipclear.api.routers.lists import upload_name
 from chipclear.batch.views import BadRow, BatchDecisionRow
@@ -94,14 +94,14 @@ def submit(
 
 @router.get("/batch/{job}", response_model=BatchJobView, summary="A batch job's state, progress and summary")
 def status(request: Request, job: str = JobId, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
         return _view(_jobs(request).get(job, tx.actor.name, tx.actor.role))
 
 
 def _done(request: Request, job: str, key: str | None) -> BatchJobs:
     jobs = _jobs(request)
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
         record = jobs.get(job, tx.actor.name, tx.actor.role)
     if record["state"] != "done":

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.routers._util import LayerParam, layer_of
 from chipclear.catalog import load_catalog
 from chipclear.catalog.views import CatalogItemView, ClassificationView
@@ -29,7 +29,7 @@ def catalog(
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
 ) -> list[dict[str, Any]]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     cat = load_catalog()
     items = [i for i in cat.items() if vendor is None or i.vendor.casefold() == vendor.casefold()]
@@ -43,7 +43,7 @@ def catalog(
     "/catalog/{item}", response_model=CatalogItemView, summary="One catalog item's specs, sources and confidence"
 )
 def catalog_item(request: Request, item: str, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     found = load_catalog().get(item)
     data = found.model_dump(mode="json")
@@ -63,6 +63,6 @@ def classify_item(
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
 ) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     return classify(item, as_of, layer=layer_of(layer)).to_json()

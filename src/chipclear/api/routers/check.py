@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 import chipclear.determination as determine
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.group_commit import GroupCommit
 from chipclear.api.routers._util import LayerParam, layer_of
 from chipclear.decision import Decision, OrderLine
@@ -48,7 +48,7 @@ def timeline(
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
 ) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     result = determine.timeline(item, to, end_user_hq=end_user_hq, end=until, layer=layer_of(layer))
     data: dict[str, Any] = result.to_json()
@@ -67,7 +67,7 @@ def diff(
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
 ) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     result: dict[str, Any] = determine.diff(
         date_from, date_to, items=item or None, destinations=dest or None, layer=layer_of(layer)

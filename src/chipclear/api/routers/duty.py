@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 import chipclear.tariffs as tariffs
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import api_key, read_transaction
 from chipclear.catalog import load_catalog
 from chipclear.tariffs.views import DutySegmentView, DutyView
 
@@ -36,7 +36,7 @@ def duty(
     entry_type: str | None = Query(None, max_length=40, description="section321, formal or informal (de minimis)"),
     key: str | None = Depends(api_key),
 ) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     result = tariffs.duty(
         hts, origin, entry_date or dt.date.today(), value, _item(item), end_use, claims, entry_type=entry_type
@@ -61,7 +61,7 @@ def duty_timeline(
     entry_type: str | None = Query(None, max_length=40, description="section321, formal or informal (de minimis)"),
     key: str | None = Depends(api_key),
 ) -> list[dict[str, Any]]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     segments = tariffs.timeline(hts, origin, _item(item), end_use, claims, value=value, entry_type=entry_type)
     return [seg.to_json() for seg in segments]

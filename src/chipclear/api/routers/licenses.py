@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import api_key, read_transaction, transaction
 from chipclear.bounds import (
     MAX_LIST,
     MAX_PARTIES,
@@ -89,7 +89,7 @@ AppId = Path(ge=1, le=2**31 - 1)
 
 @router.get("/applications", response_model=list[ApplicationView], summary="License applications")
 def applications(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         return [application_json(a) for a in ledger_licenses.list_applications(tx.session, tx.actor)]
 
 
@@ -118,7 +118,7 @@ def create_application(request: Request, body: ApplicationIn, key: str | None = 
 
 @router.get("/applications/{app_id}", response_model=ApplicationView, summary="One license application")
 def application(request: Request, app_id: int = AppId, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         return application_json(ledger_licenses.get_application(tx.session, tx.actor, app_id))
 
 
@@ -173,13 +173,13 @@ def grant(request: Request, body: GrantIn, app_id: int = AppId, key: str | None 
 
 @router.get("/licenses", response_model=list[LicenseView], summary="Licenses with their balances")
 def licenses(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         return [ledger_licenses.license_json(lic) for lic in ledger_licenses.list_licenses(tx.session, tx.actor)]
 
 
 @router.get("/licenses/{number:path}", response_model=LicenseDetailView, summary="One license with its usage history")
 def license_detail(request: Request, number: str, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         lic = ledger_licenses.get_license(tx.session, tx.actor, number)
         data = ledger_licenses.license_json(lic)
         data["usage"] = [usage_json(u) for u in ledger_licenses.license_usage(tx.session, tx.actor, lic)]

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import api_key, read_transaction, transaction
 from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit
 from chipclear.screening import ListStore, default_screener
@@ -45,7 +45,7 @@ def list_status() -> dict[str, Any]:
     summary="The screening list in use: version, date, entries, staleness",
 )
 def status(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     return list_status()
 

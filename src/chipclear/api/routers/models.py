@@ -6,7 +6,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Depends, Request
 
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.routers._util import LayerParam, layer_of
 from chipclear.models import load_models
 from chipclear.models.classify import ModelClassification, classify_model
@@ -21,7 +21,7 @@ def models(
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
 ) -> list[ModelClassification]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     cat = load_models()
     return [classify_model(m, as_of, layer=layer_of(layer), catalog=cat) for m in cat.all()]
@@ -35,6 +35,6 @@ def classify(
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
 ) -> ModelClassification:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     return classify_model(model, as_of, layer=layer_of(layer))

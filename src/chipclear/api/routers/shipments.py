@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from chipclear.api.deps import LedgerHolder, RecentKeys, api_key, transaction
+from chipclear.api.deps import LedgerHolder, RecentKeys, api_key, read_transaction, transaction
 from chipclear.api.errors import NotAvailable
 from chipclear.api.group_commit import GroupCommit, ShipmentGroup
 from chipclear.bounds import Identifier, LicenseNumber, Reason
@@ -117,7 +117,7 @@ def create_shipment(request: Request, body: ShipmentIn, key: str | None = Depend
 def get_shipment(
     request: Request, shipment_id: int = Path(ge=1, le=2**31 - 1), key: str | None = Depends(api_key)
 ) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         return shipment_detail(tx.session, tx.actor, shipment_id)
 
 
@@ -125,13 +125,13 @@ def get_shipment(
     "/holds", response_model=list[ShipmentLineView], summary="Held shipment lines, with the decision that holds each"
 )
 def holds(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         return [line_json(sl) for sl in ledger_shipments.list_holds(tx.session, tx.actor)]
 
 
 @router.get("/shipment-lines/{line_id}", response_model=ShipmentLineView, summary="One shipment line")
 def shipment_line(request: Request, line_id: int = LineId, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         return line_json(ledger_shipments.get_line(tx.session, tx.actor, line_id))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import api_key, read_transaction, transaction
 from chipclear.bounds import Identifier, Role
 from chipclear.ledger import users
 from chipclear.ledger.views import ActorView, NewUserView, UserView, user_json
@@ -24,13 +24,13 @@ class UserIn(BaseModel):
 
 @router.get("/me", response_model=ActorView, summary="The user the API key belongs to")
 def me(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         return {"name": tx.actor.name, "role": tx.actor.role}
 
 
 @router.get("/users", response_model=list[UserView], summary="Users and their roles (admin)")
 def list_users(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         return [user_json(u) for u in users.list_users(tx.session, tx.actor)]
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from chipclear.api.deps import api_key, transaction
+from chipclear.api.deps import api_key, read_transaction, transaction
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import CountryCode
 from chipclear.rules import load_rules
@@ -48,7 +48,7 @@ class DraftsView(BaseModel):
 
 @router.get("/whatif/drafts", response_model=DraftsView, summary="The bundled example drafts")
 def drafts(request: Request, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    with transaction(request, key) as tx:
+    with read_transaction(request, key) as tx:
         tx.require("read")
     return {"drafts": sorted(bundled_drafts())}
 
