@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import pytest
 from tests.serving import Running, serving
 
 from chipclear.api.deps import WriteLock
-from chipclear.api.jobs import OWNER_LOCK, BatchJobs
+from chipclear.api.jobs import OWNER_LOCK, BatchJobs, _one_at_a_time
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="file locks are POSIX")
 
@@ -153,11 +154,19 @@ def test_a_running_batch_job_reads_the_same_from_every_process(served: Running, 
 
 
 # -- the locks on their own ---------------------------------------------------------------------------------------
-def _hold_write_lock(path: str, log: str, rounds: int) -> None:
+def _take_turns(which: str, path: str, log: str, rounds: int) -> None:
+    """Hold the lock ``which`` ``rounds`` times, writing "pid in" and "pid out" to ``log`` while holding it."""
     lock = WriteLock()
     lock.path = path
+    if which == "runner":
+        os.environ["CHIPCLEAR_DATA_DIR"] = path
     for _ in range(rounds):
-        with lock, lock:  # reentrant: the inner exit must not let go of the file lock
+        with ExitStack() as held:
+            if which == "write":
+                held.enter_context(lock)
+                held.enter_context(lock)  # reentrant: the inner exit must not let go of the file lock
+            else:
+                held.enter_context(_one_at_a_time())
             with open(log, "a") as fh:
                 fh.write(f"{os.getpid()} in\n")
             time.sleep(0.002)
@@ -165,10 +174,14 @@ def _hold_write_lock(path: str, log: str, rounds: int) -> None:
                 fh.write(f"{os.getpid()} out\n")
 
 
-def test_the_write_lock_excludes_other_processes(tmp_path: Path) -> None:
-    path, log = str(tmp_path / "ledger.db.write-lock"), str(tmp_path / "log")
+@pytest.mark.parametrize("which", ["write", "runner"])
+def test_the_locks_exclude_other_processes(which: str, tmp_path: Path) -> None:
+    """Three processes take the server's write lock (``WriteLock``), or the batch jobs' runner lock, 40 times each:
+    never two at once."""
+    path = str(tmp_path / "ledger.db.write-lock") if which == "write" else str(tmp_path)
+    log = str(tmp_path / "log")
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_hold_write_lock, args=(path, log, 40)) for _ in range(3)]
+    procs = [ctx.Process(target=_take_turns, args=(which, path, log, 40)) for _ in range(3)]
     for p in procs:
         p.start()
     for p in procs:

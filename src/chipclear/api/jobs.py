@@ -2,7 +2,8 @@
 
 A job is a directory ``<data dir>/batch-jobs/<id>/`` holding the uploaded book, ``job.json`` (who asked, the
 options, the state, the progress and, when done, the summary) and the run's outputs (``decisions.parquet``, the bad
-rows, the HTML report). One worker thread per server runs the queued jobs one after the other with
+rows, the HTML report). One worker thread per server process runs its queued jobs one after the other, and the
+processes of ``chipclear serve --workers N`` take turns on ``.runner.lock`` (one job at a time in all), with
 ``chipclear.batch.run_batch``, the same run as ``chipclear batch``. ``job.json`` is replaced atomically at each
 update, so a reader never sees half a file. The server process that queues a job holds an exclusive ``flock`` on its
 ``owner.lock`` until the job ends, so every process of ``chipclear serve --workers N`` reports the job as it is; a job
@@ -20,6 +21,8 @@ import queue
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,7 @@ log = logging.getLogger("chipclear.api")
 JOB_ID = r"^[0-9a-f]{16}$"
 STATES = ("queued", "running", "done", "failed", "interrupted")
 OWNER_LOCK = "owner.lock"
+RUNNER_LOCK = ".runner.lock"  # in jobs_dir(): held by the process running a job
 
 
 def jobs_dir() -> Path:
@@ -157,7 +161,8 @@ class BatchJobs:
             if job_id is None:
                 return
             try:
-                self._execute(job_id)
+                with _one_at_a_time():
+                    self._execute(job_id)
             except Exception:
                 log.exception("batch job %s failed", job_id)
             finally:
@@ -214,6 +219,22 @@ class BatchJobs:
     def _finish(self, job_id: str, state: str, **changes: Any) -> None:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self.update(job_id, state=state, finished_at=now, **changes)
+
+
+@contextmanager
+def _one_at_a_time() -> Iterator[None]:
+    """Run one batch job at a time in the data directory, whichever server process queued it (a run already uses
+    every core: two at once would only share them and double the memory). A job waiting here stays queued."""
+    if fcntl is None:
+        yield
+        return
+    jobs_dir().mkdir(parents=True, exist_ok=True)
+    fd = os.open(jobs_dir() / RUNNER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _own(folder: Path) -> int | None:
