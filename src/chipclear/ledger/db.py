@@ -178,15 +178,17 @@ class Ledger:
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """One read-only transaction, for work that writes nothing: on a SQLite file a deferred transaction on a
-        connection that refuses writes (a consistent snapshot; it neither waits for nor blocks a writer); on other
-        databases an ordinary transaction declared ``READ ONLY``. Any write in it fails."""
+        connection that refuses writes (a consistent snapshot; it neither waits for nor blocks a writer); on
+        PostgreSQL a transaction begun ``READ ONLY`` (the driver's read-only mode: no extra round trip). Any write in
+        it fails."""
         if self._read is None:
             read_engine = make_read_engine(self.url)
-            self._read = (read_engine, sessionmaker(read_engine or self.engine, expire_on_commit=False))
-        read_engine, factory = self._read
+            bind = read_engine or self.engine
+            if self.engine.dialect.name == "postgresql":  # BEGIN READ ONLY: no extra round trip
+                bind = self.engine.execution_options(postgresql_readonly=True)
+            self._read = (read_engine, sessionmaker(bind, expire_on_commit=False))
+        _, factory = self._read
         with factory() as session, session.begin():
-            if read_engine is None and self.engine.dialect.name == "postgresql":
-                session.execute(text("SET TRANSACTION READ ONLY"))
             yield session
 
     def close(self) -> None:
