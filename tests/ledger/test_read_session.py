@@ -60,3 +60,16 @@ def test_a_sqlite_read_does_not_wait_for_a_writer(tmp_path: Path) -> None:
             assert s.execute(select(User.role)).scalar_one() == "viewer"
     finally:
         holder.close()
+
+
+def test_only_a_sqlite_file_reads_apart_from_the_writer(tmp_path: Path) -> None:
+    """SQLite in memory is one connection's database: its reads stay in the writers' queue (the write lock)."""
+    apart = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    memory = open_ledger("sqlite://")
+    try:
+        assert apart.reads_apart and not memory.reads_apart
+        with memory.read_session() as s:
+            assert s.execute(select(func.count()).select_from(User)).scalar_one() == 0
+    finally:
+        apart.close()
+        memory.close()

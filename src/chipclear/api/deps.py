@@ -119,7 +119,9 @@ class LedgerHolder:
         ledger = self.get()
         session_of = ledger.read_session if read_only else ledger.session
         if ledger.engine.dialect.name == "sqlite":
-            with self.read_lock if read_only else self.write_lock, session_of() as session:
+            # SQLite in memory has one connection for everything: its reads queue behind the writes as before
+            lock = self.read_lock if read_only and ledger.reads_apart else self.write_lock
+            with lock, session_of() as session:
                 yield session
         else:
             with session_of() as session:

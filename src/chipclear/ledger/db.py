@@ -175,20 +175,28 @@ class Ledger:
         with self.sessions() as session, session.begin():
             yield session
 
-    @contextmanager
-    def read_session(self) -> Iterator[Session]:
-        """One read-only transaction, for work that writes nothing: on a SQLite file a deferred transaction on a
-        connection that refuses writes (a consistent snapshot; it neither waits for nor blocks a writer); on
-        PostgreSQL a transaction begun ``READ ONLY`` (the driver's read-only mode: no extra round trip). Any write in
-        it fails."""
+    @property
+    def reads_apart(self) -> bool:
+        """Whether read sessions have connections of their own (a SQLite file: they need no write lock)."""
+        self._read_factory()
+        return self._read is not None and self._read[0] is not None
+
+    def _read_factory(self) -> sessionmaker[Session]:
         if self._read is None:
             read_engine = make_read_engine(self.url)
             bind = read_engine or self.engine
             if self.engine.dialect.name == "postgresql":  # BEGIN READ ONLY: no extra round trip
                 bind = self.engine.execution_options(postgresql_readonly=True)
             self._read = (read_engine, sessionmaker(bind, expire_on_commit=False))
-        _, factory = self._read
-        with factory() as session, session.begin():
+        return self._read[1]
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """One read-only transaction, for work that writes nothing: on a SQLite file a deferred transaction on a
+        connection that refuses writes (a consistent snapshot; it neither waits for nor blocks a writer); on
+        PostgreSQL a transaction begun ``READ ONLY`` (the driver's read-only mode: no extra round trip). Any write in
+        it fails."""
+        with self._read_factory()() as session, session.begin():
             yield session
 
     def close(self) -> None:
