@@ -12,14 +12,14 @@ from __future__ import annotations
 import functools
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chipclear.errors import ChipclearError, InputError
@@ -43,6 +43,14 @@ class SchemaError(ChipclearError):
     http_status = 503
 
 
+def sqlite_file(url: str | URL) -> str | None:
+    """The database file of a SQLite URL (None: another database, or SQLite in memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return parsed.database
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; creates the directory of a SQLite file."""
     try:
@@ -50,36 +58,52 @@ def make_engine(url: str) -> Engine:
     except Exception:
         raise InputError(f"database URL {url!r} is not a SQLAlchemy URL", field="database_url") from None
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        database = sqlite_file(parsed)
+        if database is not None:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
-        _sqlite_immediate_transactions(engine)
+        _sqlite_transactions(engine, "BEGIN IMMEDIATE", _writer_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def make_read_engine(url: str) -> Engine | None:
+def make_read_engine(url: str | URL) -> Engine | None:
     """For a SQLite file: an engine whose connections refuse every write (``PRAGMA query_only``) and begin deferred
     transactions, which read a snapshot of the WAL without waiting for a writer (the writers' engine has switched the
     file to WAL). None for other databases and for SQLite in memory (one connection's database)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if sqlite_file(url) is None:
         return None
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    _sqlite_transactions(engine, "BEGIN", _reader_pragmas)
+    return engine
+
+
+def _sqlite_transactions(engine: Engine, begin: str, pragmas: Callable[[Any], None]) -> None:
+    """Each new connection of ``engine`` gets ``pragmas``, and each transaction starts with ``begin`` (SQLite's
+    driver would otherwise start them itself, deferred, at the first write)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        pragmas(cursor)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql(begin)
 
-    return engine
+
+def _writer_pragmas(cursor: Any) -> None:
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA synchronous=FULL")  # a committed record survives a power cut
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")  # freed space is zeroed: no stale copies of records linger
+
+
+def _reader_pragmas(cursor: Any) -> None:
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute("PRAGMA foreign_keys=ON")
 
 
 def _switch_to_wal(cursor: Any) -> None:
@@ -99,22 +123,6 @@ def _switch_to_wal(cursor: Any) -> None:
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
-
-
-def _sqlite_immediate_transactions(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        _switch_to_wal(cursor)
-        cursor.execute("PRAGMA synchronous=FULL")  # a committed record survives a power cut
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA secure_delete=ON")  # freed space is zeroed: no stale copies of records linger
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config() -> Config:
@@ -183,7 +191,7 @@ class Ledger:
 
     def _read_factory(self) -> sessionmaker[Session]:
         if self._read is None:
-            read_engine = make_read_engine(self.url)
+            read_engine = make_read_engine(self.engine.url)
             bind = read_engine or self.engine
             if self.engine.dialect.name == "postgresql":  # BEGIN READ ONLY: no extra round trip
                 bind = self.engine.execution_options(postgresql_readonly=True)
@@ -250,6 +258,8 @@ __all__ = [
     "current_revision",
     "head_revision",
     "make_engine",
+    "make_read_engine",
     "open_ledger",
+    "sqlite_file",
     "upgrade",
 ]
