@@ -24,6 +24,7 @@ import httpx
 import pytest
 from tests.serving import Running, serving
 
+from chipclear import filelocks
 from chipclear.api.deps import WriteLock
 from chipclear.api.jobs import OWNER_LOCK, BatchJobs, _one_at_a_time
 
@@ -179,6 +180,7 @@ def test_the_locks_exclude_other_processes(which: str, tmp_path: Path) -> None:
     """Three processes take the server's write lock (``WriteLock``), or the batch jobs' runner lock, 40 times each:
     never two at once."""
     path = str(tmp_path / "ledger.db.write-lock") if which == "write" else str(tmp_path)
+    (tmp_path / "batch-jobs").mkdir()  # the runner's jobs_dir(), made by the first job's folder in a server
     log = str(tmp_path / "log")
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_take_turns, args=(which, path, log, 40)) for _ in range(3)]
@@ -194,10 +196,7 @@ def test_the_locks_exclude_other_processes(which: str, tmp_path: Path) -> None:
 
 
 def _hold_owner_lock(folder: str, ready: Any, release: Any) -> None:
-    import fcntl
-
-    fd = os.open(os.path.join(folder, OWNER_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    filelocks.take(os.path.join(folder, OWNER_LOCK))
     ready.set()
     release.wait(30)
 

@@ -8,7 +8,6 @@ Authentication and the operation run in one ledger transaction (``Tx``): a revok
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -19,8 +18,10 @@ from fastapi import Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from chipclear import filelocks
 from chipclear.api.errors import Unauthorized
 from chipclear.ledger import Ledger, open_ledger
+from chipclear.ledger.db import sqlite_file
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import SystemActor, authenticate, hash_key
 
@@ -30,35 +31,25 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Y
 bearer = HTTPBearer(auto_error=False, description="Your chipclear API key as a bearer token")
 
 
-try:
-    import fcntl
-except ImportError:  # not on POSIX: one server process only (``chipclear serve --workers`` refuses more)
-    fcntl = None  # type: ignore[assignment]
-
-FILE_LOCKS = fcntl is not None
-
-
 class WriteLock:
-    """The server's write lock on a SQLite ledger: a reentrant thread lock and, once ``path`` is set, an exclusive
-    ``flock`` on that file, so the server processes of ``chipclear serve --workers N`` queue their transactions
-    on one lock too. SQLite takes its own write lock at ``BEGIN IMMEDIATE`` and makes waiters poll with growing
-    sleeps (a waiter can sleep long after the lock is free); queueing on these locks instead keeps the latency of
-    waiting requests short and even. The file lock is held only inside the thread lock (one thread per process
-    takes it) and is released by the kernel if the process dies."""
+    """The server's write lock on a SQLite ledger: a reentrant thread lock and, once ``path`` is set, the file lock
+    on ``path`` (``chipclear.filelocks``), so the server processes of ``chipclear serve --workers N`` queue their
+    transactions on one lock too. SQLite takes its own write lock at ``BEGIN IMMEDIATE`` and makes waiters poll with
+    growing sleeps (a waiter can sleep long after the lock is free); queueing on these locks instead keeps the
+    latency of waiting requests short and even. The file lock is taken only inside the thread lock (one thread per
+    process takes it), once however deeply the thread lock is nested."""
 
     def __init__(self) -> None:
         self._thread_lock = threading.RLock()
-        self._depth = 0  # nesting of the current holder (the thread lock is reentrant, the file lock taken once)
-        self._fd: int | None = None
+        self._depth = 0  # nesting of the current holder
+        self._fd: int | None = None  # the descriptor holding the file lock while held
         self.path: str | None = None
 
     def __enter__(self) -> WriteLock:
         self._thread_lock.acquire()
-        if self._depth == 0 and self.path is not None and fcntl is not None:
+        if self._depth == 0 and self.path is not None:
             try:
-                if self._fd is None:
-                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(self._fd, fcntl.LOCK_EX)  # waits without holding the GIL
+                self._fd = filelocks.take(self.path)
             except BaseException:
                 self._thread_lock.release()
                 raise
@@ -68,24 +59,11 @@ class WriteLock:
     def __exit__(self, *exc: object) -> None:
         self._depth -= 1
         try:
-            if self._depth == 0 and self._fd is not None and fcntl is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if self._depth == 0:
+                fd, self._fd = self._fd, None
+                filelocks.release(fd)
         finally:
             self._thread_lock.release()
-
-    def close(self) -> None:
-        with self._thread_lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-
-
-def sqlite_file(ledger: Ledger) -> str | None:
-    """The database file of a SQLite ledger (None: another database, or SQLite in memory)."""
-    url = ledger.engine.url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    return url.database
 
 
 class LedgerHolder:
@@ -105,7 +83,7 @@ class LedgerHolder:
             with self._lock:
                 if self._ledger is None:
                     ledger = open_ledger(self.url)
-                    database = sqlite_file(ledger)
+                    database = sqlite_file(ledger.engine.url)
                     if database is not None:
                         self.write_lock.path = database + ".write-lock"
                     self._ledger = ledger
@@ -131,7 +109,6 @@ class LedgerHolder:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
-        self.write_lock.close()
 
 
 @dataclass

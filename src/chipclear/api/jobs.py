@@ -21,18 +21,13 @@ import queue
 import secrets
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from chipclear import filelocks
 from chipclear.errors import ChipclearError, InputError, NotFound, PermissionDenied
 from chipclear.settings import get_settings
-
-try:
-    import fcntl
-except ImportError:  # not on POSIX: one server process only, which knows its own jobs
-    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("chipclear.api")
 JOB_ID = r"^[0-9a-f]{16}$"
@@ -94,7 +89,9 @@ class BatchJobs:
         job_id = secrets.token_hex(8)
         folder = self.directory(job_id)
         folder.mkdir(parents=True)
-        owner = _own(folder)  # before the record says "queued": no other process may ever see it unowned
+        # The owner lock before the record says "queued": no other process may ever see it unowned (a new job:
+        # nobody else can hold it).
+        owner = filelocks.take(folder / OWNER_LOCK, wait=False)
         suffix = Path(filename).suffix.lower() or ".input"
         (folder / f"input{suffix}").write_bytes(data)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -127,7 +124,11 @@ class BatchJobs:
         record = self._read(job_id, path)
         if record.get("actor") != actor and role != "admin":
             raise PermissionDenied("this batch job was submitted by another user", field="job")
-        if record["state"] in ("queued", "running") and job_id not in self._mine and not _owned(path.parent):
+        if (
+            record["state"] in ("queued", "running")
+            and job_id not in self._mine
+            and not filelocks.held(path.parent / OWNER_LOCK)
+        ):
             # Nobody holds the job: its server stopped, or it has just finished (the owner writes the final state
             # before it lets go of the lock), so read the record again before calling it interrupted.
             record = self._read(job_id, path)
@@ -168,8 +169,7 @@ class BatchJobs:
             finally:
                 with self._lock:
                     owner = self._mine.pop(job_id, None)
-                if owner is not None:
-                    os.close(owner)  # releases the owner lock: a record still "running" (a crash) reads as interrupted
+                filelocks.release(owner)  # a record still "running" (a crash) then reads as interrupted
 
     def _execute(self, job_id: str) -> None:
         from chipclear.batch import BatchOptions, run_batch
@@ -221,50 +221,11 @@ class BatchJobs:
         self.update(job_id, state=state, finished_at=now, **changes)
 
 
-@contextmanager
-def _one_at_a_time() -> Iterator[None]:
-    """Run one batch job at a time in the data directory, whichever server process queued it (a run already uses
-    every core: two at once would only share them and double the memory). A job waiting here stays queued."""
-    if fcntl is None:
-        yield
-        return
-    jobs_dir().mkdir(parents=True, exist_ok=True)
-    fd = os.open(jobs_dir() / RUNNER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _own(folder: Path) -> int | None:
-    """Take the job's owner lock for this process (a new job: nobody else can hold it); the descriptor holds it."""
-    if fcntl is None:
-        return None
-    fd = os.open(folder / OWNER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _owned(folder: Path) -> bool:
-    """Whether a server process holds the job's owner lock (it queued the job and has not finished it)."""
-    if fcntl is None:
-        return False
-    try:
-        fd = os.open(folder / OWNER_LOCK, os.O_RDWR)
-    except OSError:
-        return False  # a job of an older server, or its folder is gone
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)  # also releases the lock if this call took it
-    return False
+def _one_at_a_time() -> AbstractContextManager[None]:
+    """One batch job at a time in the data directory, whichever server process queued it (a run already uses every
+    core: two at once would only share them and double the memory). A job waiting here stays queued. ``jobs_dir()``
+    exists: the job's folder was made in it."""
+    return filelocks.holding(jobs_dir() / RUNNER_LOCK)
 
 
 def check_options(layer: str, fmt: str | None) -> None:

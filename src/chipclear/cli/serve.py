@@ -92,7 +92,7 @@ def serve_command(
     import uvicorn
 
     from chipclear.api import create_app
-    from chipclear.api.deps import FILE_LOCKS
+    from chipclear.filelocks import AVAILABLE as FILE_LOCKS
     from chipclear.settings import get_settings
 
     if workers > 1 and not FILE_LOCKS:
