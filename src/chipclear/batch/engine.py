@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 
 from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import Decision, EndUse, LicenseExceptionUse, OrderLine, Party, Reason
-from chipclear.determination.compiled import DecisionTable
+from chipclear.determination.compiled import CODE_MARK, DecisionTable
 from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
@@ -163,7 +163,8 @@ def line_from_row(row: dict[str, Any]) -> OrderLine:
     )
 
 
-# The decision columns whose texts carry the as-of date (the reasons, what is missing, the exceptions' conditions).
+# The decision columns whose texts carry the as-of date and the line's country codes (the reasons, what is missing,
+# the exceptions' conditions).
 DATED_COLUMNS = ("license_exceptions", "reasons", "missing")
 
 
@@ -203,18 +204,30 @@ class CompiledColumns:
             or any(day in name for _, name in names)
         ):
             return decision_columns(table.decision_from(line, on, key, row, names, check))
-        memo_key = (id(row), tuple(names), screened)
+        # The columns are built once per row, party names and screening check, with the line's country codes left
+        # as the row's placeholders, which are replaced here as the date is (a code holds no date nor placeholder).
+        parties = [pair for pair in names if not pair[0].startswith(CODE_MARK)]
+        subs = [pair for pair in names if pair[0].startswith(CODE_MARK)]
+        if on != row.rep:
+            subs.append((day, on.isoformat()))
+        memo_key = (id(row), tuple(parties), screened)
         held = self.memo.get(memo_key)
         if held is None or held[0] is not row:
-            decision = table.decision_from(line, row.rep, key, row, names, check)
+            decision = table.decision_from(line, row.rep, key, row, parties, check)
             held = self.memo[memo_key] = (row, decision_columns(decision))
         else:
             self.reused += 1
         columns = held[1]
-        if on == row.rep:
+        if not subs:
             return dict(columns)
-        when = on.isoformat()
-        return columns | {c: columns[c].replace(day, when) for c in DATED_COLUMNS if columns[c] is not None}
+        return columns | {c: _replaced(columns[c], subs) for c in DATED_COLUMNS if columns[c] is not None}
+
+
+def _replaced(text: str, subs: list[tuple[str, str]]) -> str:
+    for old, new in subs:
+        if old in text:
+            text = text.replace(old, new)
+    return text
 
 
 _COLUMNS: dict[str, CompiledColumns] = {}

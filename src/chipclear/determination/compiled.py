@@ -23,6 +23,14 @@ date; an order-book line whose only party is an end user with headquarters count
 given; no parents) has ``hq == ((H,),)``, a line without such a party ``hq == ()``; ``certifications`` ``()`` when
 none; ``name_order`` ``()`` (one label at most).
 
+Country codes are keyed by class: in each period, the destination (and, apart, each headquarters country) is
+replaced in the key by the first country seen whose answers to every country set the rules test it against
+(``destination_in``/``destination_not_in``; the ``headquartered_*`` sets) are the same, texts included, with the
+code written as a placeholder (``_signature``); a country with a group membership unknown on the date is a class of
+its own. A row's texts write the line's codes as placeholders (``conditions.CodeLabels``), replaced by the line's
+own codes as the party names are, so countries the rules tell apart only by name share one row (on 2026-11-11,
+the 34 destinations of the ``bench/batch`` book fall into 19 classes as destinations and 7 as headquarters).
+
 Everything else ``determine`` reads enters only per line: the import entry (duty, computed per line and appended),
 the input echo, and screening. A row holds the verdict, review policy, exceptions, classification, missing and the
 reasons before and after the point where screening reasons go, decided on the period's representative date with
@@ -45,7 +53,8 @@ Public API (stable)::
     table = DecisionTable.for_current(layer="enforced")            # bundled data, disk cache
     table = DecisionTable.for_current(rules, catalog, geography, layer, models=None, cache=True)
     table.decide(line, as_of=None, *, screener=None, reviews=None) -> Decision   # same as determine()
-    table.key_of(line, as_of=None) -> TableKey                      # validates like determine()
+    table.key_of(line, as_of=None) -> TableKey                      # validates like determine(); codes by class
+    table.canonical(key, names=None) -> (TableKey, names)           # a hand-made key's codes by class
     table.row(key) -> Row                                           # compiled lazily (memo)
     table.compile_period(period, items=None, destinations=None)     # eager: every item x destination
     table.period_boundaries() -> list[date]; table.period_of(date) -> int; table.representative(period) -> date
@@ -78,6 +87,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pydantic import BaseModel
+
 from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import (
     Decision,
@@ -91,16 +102,17 @@ from chipclear.decision import (
     Verdict,
 )
 from chipclear.determination import engine
-from chipclear.determination.conditions import PartyHQ
+from chipclear.determination.conditions import CodeLabels, Evaluator, Facts, PartyHQ
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
 from chipclear.determination.parties import PartyCheck, Reviews, Screener
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography, load_geography
 from chipclear.models import ModelCatalog, load_models
 from chipclear.rules import RuleSet, load_rules
+from chipclear.rules.licensing_schema import Condition, DestinationSet
 from chipclear.rules.schema import Layer
 
-FORMAT = 2  # bump when a Row or the key changes shape
+FORMAT = 3  # bump when a Row or the key changes shape (3: country codes written as placeholders)
 MAX_SAVED_ROWS = 100_000  # rows written to the disk cache at most (about 60 MB, a few seconds to load)
 KEY_FIELDS = [
     "item",
@@ -113,9 +125,14 @@ KEY_FIELDS = [
     "export_from",
     "certifications",
     "name_order",
+    "code_order",
 ]
 PLACEHOLDER_MARK = "⟦"
 NAME_PLACEHOLDER = "⟦{:03d}⟧"  # the party names a row is decided with (the label's rank; at most 200 labels)
+CODE_MARK = "⟦@"  # the country codes a row's texts are written with
+DESTINATION_PLACEHOLDER = "⟦@d⟧"
+HQ_PLACEHOLDER = "⟦@h{}⟧"  # one per distinct headquarters country of a line, in order of appearance
+ROLES = ("destination", "hq")
 _DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 # Modules whose text can reach a decision (dates typed there are period boundaries; their bytes are in the cache
 # key, so a code change invalidates the cache).
@@ -143,6 +160,10 @@ class TableKey(NamedTuple):
     export_from: str | None
     certifications: tuple[str, ...]
     name_order: tuple[tuple[int, ...], ...] | None = ()  # () for one label; None: decided by the engine
+    # How the row's texts write the codes: the destination (0: as its placeholder, -1: as itself), then each
+    # headquarters in ``hq`` order (n: as the n-th placeholder, one per distinct country of the line, -1: as
+    # itself); () for a key not made by ``canonical`` (every code as itself).
+    code_order: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -442,6 +463,13 @@ class DecisionTable:
         self._period_tok: dict[int, int] = {}
         self._item_tok: dict[tuple[str, int], int] = {}
         self._geo_tok: dict[tuple[str, int], int] = {}
+        # Country classes (``_signature``): the sets each role's code is tested against, the signature per code and
+        # geography token, the first code seen per signature in a period, and each code's representative.
+        self.share_codes = True
+        self._sets = _country_sets(rules)
+        self._sigs: dict[tuple[str, int], Any] = {}
+        self._reps: dict[tuple[str, int, Any], str] = {}
+        self._rep_of: dict[tuple[str, str, int], str | None] = {}
         self.cache_path: Path | None = None
         self._saved = 0  # ``compiled`` when last saved
 
@@ -565,7 +593,75 @@ class DecisionTable:
             certifications=tuple(sorted(set(line.certifications))),
             name_order=order,
         )
-        return key, names
+        if order is None or not self.share_codes:  # decided by the engine (no row), or every code as itself
+            return key, names
+        return self.canonical(key, names)
+
+    def canonical(
+        self, key: TableKey, names: list[tuple[str, str]] | None = None
+    ) -> tuple[TableKey, list[tuple[str, str]]]:
+        """``key`` with each country code replaced by its class's representative in the key's period and written
+        as a placeholder (``code_order``), and ``names`` with the (placeholder, code) pairs added. A code that is a
+        class of its own is kept and written as itself (its texts may be sorted or split into cases)."""
+        period = key.period
+        pairs = list(names or [])
+        dest = self._representative("destination", key.destination, period)
+        order = [-1 if dest is None else 0]
+        if dest is not None:
+            pairs.append((DESTINATION_PLACEHOLDER, key.destination))
+        seen: dict[str, int] = {}
+        hq = []
+        for countries in key.hq:
+            reps = []
+            for c in countries:
+                rep = None if c is None else self._representative("hq", c, period)
+                if c is None or rep is None:
+                    order.append(-1)
+                    reps.append(c)
+                    continue
+                if c not in seen:
+                    seen[c] = len(seen)
+                    pairs.append((HQ_PLACEHOLDER.format(seen[c]), c))
+                order.append(seen[c])
+                reps.append(rep)
+            hq.append(tuple(reps))
+        canon = key._replace(destination=dest or key.destination, hq=tuple(hq), code_order=tuple(order))
+        return canon, pairs
+
+    def _labels(self, key: TableKey) -> CodeLabels | None:
+        """How ``key``'s row writes its codes (``TableKey.code_order``)."""
+        if not key.code_order:
+            return None
+        it = iter(key.code_order)
+        dest = DESTINATION_PLACEHOLDER if next(it) >= 0 else None
+        hq = tuple(tuple(HQ_PLACEHOLDER.format(n) if (n := next(it)) >= 0 else None for _ in hq) for hq in key.hq)
+        return CodeLabels(dest, hq)
+
+    def _representative(self, role: str, code: str, period: int) -> str | None:
+        """The first code seen in ``period`` with the signature of ``code`` for ``role``; None for a code that is a
+        class of its own."""
+        memo_key = (role, code, period)
+        if memo_key in self._rep_of:
+            return self._rep_of[memo_key]
+        sig = self._signature(role, code, period)
+        found = None if sig is None else self._reps.setdefault((role, period, sig), code)
+        self._rep_of[memo_key] = found
+        return found
+
+    def _signature(self, role: str, code: str, period: int) -> Any:
+        """What the engine answers and writes for ``code`` in each country set the rules test a ``role`` code
+        against, on the period's date, the code written as a placeholder (``Evaluator.answer``); None (a class
+        of its own) when a group membership is unknown (the engine then splits cases naming the code). Two codes
+        with the same signature give the same decision but for the code in its texts. Kept per code and
+        geography token: the answers read nothing else of the date."""
+        memo_key = (role, self._geo_token(code, period))
+        if memo_key in self._sigs:
+            return self._sigs[memo_key]
+        ev = Evaluator(_bare_facts(self.representative(period), code), self.geography)
+        answers = [ev.answer(code, dset, DESTINATION_PLACEHOLDER) for dset in self._sets[role]]
+        sig = None if any(unknown for *_, unknown in answers) else tuple(a[:3] for a in answers)
+        self._sigs[memo_key] = sig
+        return sig
 
     def key_of(self, line: OrderLine, as_of: dt.date | None = None) -> TableKey:
         """The row a line is decided by (raises the InputError ``determine`` raises for a bad code)."""
@@ -600,6 +696,7 @@ class DecisionTable:
         """The row of ``key`` and the ids of the license requirements that applied (what ``engine._events`` reads)."""
         rep = self.representative(key.period)
         line = self.line_of(key, rep)
+        labels = self._labels(key)
         prep = engine.prepare(
             line,
             rep,
@@ -611,6 +708,7 @@ class DecisionTable:
             cls=self.classification_on(key.item, rep),
             merged=self._merged_for(key.period),
             memo=self._memo,
+            labels=labels,
         )
         self._items.setdefault(key.item, prep.cls.item)
         split = len(prep.st.reasons)
@@ -765,7 +863,8 @@ class DecisionTable:
         dests = destinations if destinations is not None else sorted(self.geography.countries)
         for item in ids:
             for dest in dests:
-                self.row(TableKey(item, dest, period, (), False, False, False, None, ()))
+                key = TableKey(item, dest, period, (), False, False, False, None, ())
+                self.row(self.canonical(key)[0] if self.share_codes else key)
         return self.compiled - before
 
     def _merged_for(self, period: int) -> MergedLicensing:
@@ -851,6 +950,56 @@ class DecisionTable:
             [*row.before, *middle.reasons, *row.after],
             row.missing,
         )
+
+
+def _country_sets(rules: RuleSet) -> dict[str, list[DestinationSet]]:
+    """Every country set a rule condition tests the destination against, and every set it tests a headquarters
+    country against (``Condition`` fields anywhere in the rule data, ``any_of`` included)."""
+    found: dict[str, dict[int, DestinationSet]] = {role: {} for role in ROLES}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Condition):
+            for name in ("destination_in", "destination_not_in"):
+                dset = getattr(value, name)
+                if dset is not None:
+                    found["destination"][id(dset)] = dset
+            for name in ("headquartered_in", "not_headquartered_in", "all_headquartered_in"):
+                dset = getattr(value, name)
+                if dset is not None:
+                    found["hq"][id(dset)] = dset
+            for sub in value.any_of or ():
+                walk(sub)
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+
+    walk(rules.actions)
+    return {role: list(sets.values()) for role, sets in found.items()}
+
+
+def _bare_facts(on: dt.date, code: str) -> Facts:
+    """Facts with only a date and a destination: all ``Evaluator.answer`` reads."""
+    return Facts(
+        as_of=on,
+        destination=code,
+        item_ids=frozenset(),
+        eccn=None,
+        status="indeterminate",
+        candidates=(),
+        classification_missing=(),
+        datacenter=None,
+        metrics={},
+        parties=(),
+        end_use=frozenset(),
+        export_from=None,
+        certifications=frozenset(),
+    )
 
 
 MAX_LIVE = 8  # tables kept in memory per process

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from chipclear.geography import Geography
+from chipclear.geography import Geography, MembershipAnswer
 from chipclear.logic import Tri, t_and, t_not, t_or
 from chipclear.rules.licensing_schema import Condition, DestinationSet, MetricTest
 
@@ -22,6 +23,16 @@ class PartyHQ:
 
     label: str
     headquarters: tuple[tuple[str, str | None], ...]  # (whose, country or None = unknown)
+
+
+class CodeLabels(NamedTuple):
+    """How a compiled decision table has the evaluator write the country codes of a line in its texts: the
+    destination's, and each party's headquarters (``Facts.parties`` order, own then ultimate parent's). A placeholder
+    here is replaced by the code afterwards, so one row serves every country the rules cannot tell apart
+    (``chipclear.determination.compiled``); without labels each code is written as itself."""
+
+    destination: str | None  # None: written as itself
+    hq: tuple[tuple[str | None, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ class Facts:
     export_from: str | None
     certifications: frozenset[str]
     system: bool = False  # a computer or assembly: per-IC metrics are those of its most capable contained IC
+    labels: CodeLabels | None = None  # the codes as written in texts (a compiled table's placeholders)
 
 
 @dataclass
@@ -72,15 +84,16 @@ class Evaluator:
         self.memo = memo if not self.assume else None
 
     # -- destinations -----------------------------------------------------------------------------------------
-    def country_in(self, code: str, dset: DestinationSet, out: Outcome, what: str) -> Tri:
+    def country_in(self, code: str, dset: DestinationSet, out: Outcome, what: str, shown: str | None = None) -> Tri:
+        """Is ``code`` in ``dset`` on the facts' date; ``shown``: how the texts write the code (default: itself)."""
         if self.memo is None:
-            return self._country_in(code, dset, out, what)
-        key = (code, id(dset), self.facts.as_of, what)
+            return self._country_in(code, dset, out, what, shown)
+        key = (code, id(dset), self.facts.as_of, what, shown)
         found = self.memo.get(key)
         if found is None:
             alone = Evaluator(self.facts, self.geo)
             part = Outcome(None)
-            part.value = alone._country_in(code, dset, part, what)
+            part.value = alone._country_in(code, dset, part, what, shown)
             found = self.memo[key] = (part, alone.unknown_members)
         part, unknown = found
         out.details.extend(part.details)
@@ -88,13 +101,26 @@ class Evaluator:
         self.unknown_members |= unknown
         return part.value
 
-    def _country_in(self, code: str, dset: DestinationSet, out: Outcome, what: str) -> Tri:
+    def answer(self, code: str, dset: DestinationSet, shown: str) -> tuple[Tri, tuple[str, ...], tuple[str, ...], bool]:
+        """What ``country_in`` answers and writes for ``code`` written as ``shown``: the value, the details, what is
+        missing, and whether a group membership was unknown (a compiled table compares countries by this)."""
+        alone = Evaluator(self.facts, self.geo)
+        part = Outcome(None)
+        part.value = alone._country_in(code, dset, part, "", shown)
+        return part.value, tuple(part.details), tuple(sorted(part.missing)), bool(alone.unknown_members)
+
+    def _country_in(self, code: str, dset: DestinationSet, out: Outcome, what: str, shown: str | None = None) -> Tri:
         on = self.facts.as_of
+        subject = shown or code
         resolved, note = self.geo.resolve(code, on)
         if note:
             out.details.append(note)
         names = {code, resolved, self.geo.country_of(code)}
         evidence: list[str] = []
+
+        def describe(answer: MembershipAnswer) -> str:  # the answer's text, its country (if the code) as shown
+            text = answer.describe()
+            return subject + text[len(code) :] if answer.country == code else text
 
         def membership(groups: list[str], countries: list[str]) -> Tri:
             values: list[Tri] = [bool(names & set(countries))]
@@ -103,14 +129,16 @@ class Evaluator:
                 if answer.value is None and (code, group) in self.assume:
                     assumed = self.assume[(code, group)]
                     values.append(assumed)
-                    evidence.append(f"{code} {'in' if assumed else 'not in'} {group} (assumed: unknown on this date)")
+                    evidence.append(
+                        f"{subject} {'in' if assumed else 'not in'} {group} (assumed: unknown on this date)"
+                    )
                     continue
                 values.append(answer.value)
                 if answer.value is None:
                     self.unknown_members.add((code, group))
-                    out.missing.add(f"{what}: {answer.describe()} [{answer.citation}]")
+                    out.missing.add(f"{what}: {describe(answer)} [{answer.citation}]")
                 elif answer.value or answer.note:
-                    evidence.append(f"{answer.describe()} [{answer.confidence}]")
+                    evidence.append(f"{describe(answer)} [{answer.confidence}]")
             return t_or(values)
 
         inside = True if dset.worldwide else membership(dset.groups, dset.countries)
@@ -118,7 +146,7 @@ class Evaluator:
         result = t_and([inside, t_not(excluded)])
         word = {True: "in", False: "not in", None: "unknown whether in"}[result]
         because = f" ({'; '.join(evidence)})" if evidence else ""
-        out.details.append(f"{what} {code}: {word} {dset.label()}{because}")
+        out.details.append(f"{what} {subject}: {word} {dset.label()}{because}")
         return result
 
     # -- parties ----------------------------------------------------------------------------------------------
@@ -128,14 +156,16 @@ class Evaluator:
             out.missing.add("end user (or ultimate consignee) and its headquarters country")
             return [None]
         per_party: list[Tri] = []
-        for party in self.facts.parties:
+        labels = self.facts.labels
+        for i, party in enumerate(self.facts.parties):
             values: list[Tri] = []
-            for whose, country in party.headquarters:
+            for j, (whose, country) in enumerate(party.headquarters):
                 if country is None:
                     out.missing.add(f"headquarters country of {whose}")
                     values.append(None)
                 else:
-                    values.append(self.country_in(country, dset, out, f"headquarters of {whose}"))
+                    shown = labels.hq[i][j] if labels is not None else None
+                    values.append(self.country_in(country, dset, out, f"headquarters of {whose}", shown))
             per_party.append(t_or(values))
         return per_party
 
@@ -194,10 +224,11 @@ class Evaluator:
             else:
                 parts.append(f.datacenter == cond.datacenter)
         parts.extend(self.metric(t, out) for t in cond.tests)
+        shown = f.labels.destination if f.labels is not None else None
         if cond.destination_in is not None:
-            parts.append(self.country_in(f.destination, cond.destination_in, out, "destination"))
+            parts.append(self.country_in(f.destination, cond.destination_in, out, "destination", shown))
         if cond.destination_not_in is not None:
-            parts.append(t_not(self.country_in(f.destination, cond.destination_not_in, out, "destination")))
+            parts.append(t_not(self.country_in(f.destination, cond.destination_not_in, out, "destination", shown)))
         if cond.headquartered_in is not None:
             parts.append(t_or(self.hq_values(cond.headquartered_in, out)))
         if cond.not_headquartered_in is not None:
@@ -219,4 +250,4 @@ class Evaluator:
         return t_and(parts)
 
 
-__all__ = ["Evaluator", "Facts", "Membership", "Outcome", "PartyHQ", "Tri", "t_and", "t_not", "t_or"]
+__all__ = ["CodeLabels", "Evaluator", "Facts", "Membership", "Outcome", "PartyHQ", "Tri", "t_and", "t_not", "t_or"]

@@ -22,7 +22,7 @@ from chipclear.catalog import Catalog, Part, System, load_catalog
 from chipclear.classification import Classification, classify
 from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, Reason, ReviewPolicy, Verdict
 from chipclear.determination.citations import engine_citation
-from chipclear.determination.conditions import Evaluator, Facts, PartyHQ
+from chipclear.determination.conditions import CodeLabels, Evaluator, Facts, PartyHQ
 from chipclear.determination.duty import import_duty
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
 from chipclear.determination.parties import PartyCheck, Reviews, Screener, check_parties
@@ -101,7 +101,12 @@ def _metrics_of(
 
 
 def build_facts(
-    line: OrderLine, as_of: dt.date, geo: Geography, cls: Classification | ModelClassification, cat: Catalog
+    line: OrderLine,
+    as_of: dt.date,
+    geo: Geography,
+    cls: Classification | ModelClassification,
+    cat: Catalog,
+    labels: CodeLabels | None = None,
 ) -> Facts:
     item = cls.item
     ids = {item.id}
@@ -126,6 +131,7 @@ def build_facts(
         export_from=geo.normalize(line.export_from, field="export_from") if line.export_from else None,
         certifications=frozenset(line.certifications),
         system=isinstance(item, System),
+        labels=labels,
     )
 
 
@@ -401,12 +407,14 @@ def prepare(
     cls: Classification | ModelClassification | None = None,
     merged: MergedLicensing | None = None,
     memo: dict[tuple[object, ...], Any] | None = None,
+    labels: CodeLabels | None = None,
 ) -> Prepared:
     """The part of ``determine`` that does not depend on screening (inputs already validated). A compiled table
-    passes the classification of the item and the licensing rules on ``on`` it already has, and an evaluator memo."""
+    passes the classification of the item and the licensing rules on ``on`` it already has, an evaluator memo and
+    the placeholders its texts write the line's country codes as (``labels``)."""
     if cls is None:
         cls = classify_item(line.item, on, layer, rules, cat, models)
-    facts = build_facts(line, on, geo, cls, cat)
+    facts = build_facts(line, on, geo, cls, cat, labels)
     merged = merged or licensing_at(rules, on, layer)
     ev = Evaluator(facts, geo, memo=memo)
     st = State()
