@@ -7,8 +7,10 @@ Measures, in the same run, end-to-end wall time, lines/s and peak memory (RSS su
 CLI, its worker processes and, for Dask, the LocalCluster's workers) of:
   * 1 local worker, 2 local workers, the CLI's default (``--workers 0``: worker processes, one per core, only for
     a large job), a 2-worker Dask LocalCluster; each with and without screening; each
-    configuration runs twice on a fresh data directory: ``cold`` (every distinct key decided) and ``warm`` (the
-    second run over the same rules, lists and code: decisions from the disk cache, ``chipclear.batch.cache``);
+    configuration runs three times on a fresh data directory: ``cold`` (every distinct key decided), ``warm`` (the
+    same book again over the same rules, lists and code: decisions from the disk cache, ``chipclear.batch.cache``)
+    and ``next`` (another book of the same size, seed 8, on the same data directory: the next day's orders, whose
+    keys are only partly in the cache);
   * the baselines, measured first: the interpreter, i.e. the naive per-line loop over ``determine()`` (with and
     without screening, timed on a sample of lines; ``--no-interpreter`` skips it), and a plain Polars read + write
     of the same book (``polars-copy``: the floor of any batch path).
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import psutil
 
 HERE = Path(__file__).resolve().parent
@@ -144,6 +147,12 @@ def main() -> None:
     parser.add_argument(
         "--no-interpreter", action="store_true", help="skip the per-line determine() baseline (run by default)"
     )
+    parser.add_argument(
+        "--next-orders",
+        type=Path,
+        help="the 'next' book (default: generated, the same size as the book, seed 8): run third on each "
+        "configuration's data directory, after the warm run",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="chipclear-bench-"))
@@ -157,6 +166,17 @@ def main() -> None:
     generation = round(time.perf_counter() - t0, 1)
     rows = args.rows if args.orders is None else None
     print(f"order book: {orders} ({rows or 'given'} lines, generated in {generation} s)", flush=True)
+    # The next day's book: other orders over the same rules, items and dates (another seed), decided after the warm
+    # run on the same data directory. The warm run replays the very keys the cold run decided; a new book shares
+    # only part of its keys with the first, so this is what a second book costs once the rules have not changed.
+    next_orders = args.next_orders
+    if next_orders is None:
+        from chipclear.batch import generate_orders
+
+        next_orders = work / "next-orders.parquet"
+        size = rows or pl.scan_parquet(orders).select(pl.len()).collect().item()
+        generate_orders(size, seed=8).write_parquet(next_orders)
+    print(f"next book: {next_orders}", flush=True)
 
     configs = [
         ("screen-1", ["--workers", "1"], False),
@@ -204,7 +224,8 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         env = os.environ | {"CHIPCLEAR_DATA_DIR": tempfile.mkdtemp(prefix=f"chipclear-bench-{name}-")}
-        for state in ("cold", "warm"):
+        for state in ("cold", "warm", "next"):
+            book = next_orders if state == "next" else orders
             out = work / f"{name}.parquet"
             if use_dask:
                 from distributed import LocalCluster
@@ -212,9 +233,9 @@ def main() -> None:
                 with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
                     roots = [p.pid for p in psutil.Process().children(recursive=False)]
                     dask_flags = [*flags, "--dask", cluster.scheduler_address]
-                    result = run_cli(orders, out, [*dask_flags, *extra], roots, env)
+                    result = run_cli(book, out, [*dask_flags, *extra], roots, env)
             else:
-                result = run_cli(orders, out, [*flags, *extra], [], env)
+                result = run_cli(book, out, [*flags, *extra], [], env)
             lines = result["summary"]["lines_decided"] + result["summary"]["bad_rows"]
             result["lines_per_s"] = round(lines / result["wall_s"])
             target = TARGETS[name.split("-")[0]]
