@@ -2,7 +2,7 @@
 
 ``CompiledColumns`` builds the columns of keys that share a compiled row (``DecisionTable.row``) once, dated on the
 row's day, and gives each key that day replaced by its own. Here every line (items, destinations, parties clean,
-listed and absent, a name holding a date, end-use flags, headquarters; dates every 11 days over 2024-2027, each
+listed and absent, a name holding a date, end-use flags, headquarters, countries sharing a class; dates every 11 days over 2024-2027, each
 item and destination on many of them) is compared with ``decision_columns`` of the decision of a table that
 shares nothing, screened with the embedded lists. ``test_columns_without_the_date_replaced_are_caught`` shows
 the comparison fails when the key's date is not put back.
@@ -27,7 +27,9 @@ from chipclear.rules import load_rules
 from chipclear.screening import Screener, default_screener
 
 ITEMS = ["nvidia-h20", "nvidia-h100-sxm5-80gb", "nvidia-rtx-4090-d", "amd-mi308x", "nvidia-l40s", "deepseek-v3"]
-DESTINATIONS = ["CN", "HK", "AE", "SG", "MY", "DE", "IN", "RU"]
+# Pairs the rules tell apart only by name (DE and FR, SG and MX, MY and TH, IN and PL): their keys share rows, whose
+# columns carry the country codes as placeholders
+DESTINATIONS = ["CN", "HK", "AE", "SG", "MY", "DE", "IN", "RU", "FR", "MX", "TH", "PL"]
 
 
 def _parties(day: dt.date) -> list[list[Party]]:
@@ -37,6 +39,8 @@ def _parties(day: dt.date) -> list[list[Party]]:
         [Party(name="Acme Compute Ltd", role="end_user", country="MY", headquarters_country="CN")],
         [Party(name="Huawei Technologies Co., Ltd.", role="end_user", country="CN", headquarters_country="CN")],
         [Party(name=f"Orchard Labs {day.isoformat()}", role="end_user", country="SG")],  # a date in a name
+        [Party(name="Blue Sky Compute GmbH", role="end_user", country="JP", headquarters_country="JP")],  # as DE
+        [Party(name="Acme Compute Ltd", role="end_user", country="MY", headquarters_country="IR")],  # as CN
     ]
 
 
@@ -47,7 +51,7 @@ def _lines() -> list[tuple[OrderLine, dt.date]]:
     for n, (day, item, dest) in enumerate(itertools.product(days, ITEMS, DESTINATIONS)):
         if n % 3:
             continue  # a third of the product: every item and destination on many dates
-        parties = _parties(day)[n % 5]
+        parties = _parties(day)[n % 7]
         end_use = flags[(n // 5) % 2]
         out.append((OrderLine(item=item, destination=dest, parties=parties, end_use=end_use), day))
     return out
@@ -62,7 +66,7 @@ def _tables() -> tuple[DecisionTable, DecisionTable]:
     rules, catalog, geo, models = load_rules(), load_catalog(), load_geography(), load_models()
     sharing = DecisionTable(rules, catalog, geo, "enforced", models)
     alone = DecisionTable(rules, catalog, geo, "enforced", models)
-    alone.share_rows = False
+    alone.share_rows = alone.share_codes = False
     return sharing, alone
 
 
@@ -86,6 +90,10 @@ def test_columns_from_shared_rows_equal_each_keys_decision(screener: Screener) -
     failures, columns = _compare(screener)
     assert not failures, "\n".join(failures)
     assert columns.reused > len(_lines()) // 10, columns.reused  # the comparison covers reused columns
+    table = columns.table  # and lines answered from another country's row, as destination and as headquarters
+    keys = [(line, table.key_of(line, day)) for line, day in _lines()]
+    assert sum(key.destination != line.destination for line, key in keys) > 100
+    assert sum(key.hq != tuple((p.headquarters_country,) for p in line.parties) for line, key in keys) > 100
 
 
 @pytest.mark.slow
@@ -93,3 +101,16 @@ def test_columns_without_the_date_replaced_are_caught(screener: Screener, monkey
     monkeypatch.setattr(batch_engine, "DATED_COLUMNS", ())
     failures, _ = _compare(screener, limit=1)
     assert failures, "columns dated on another day went unnoticed"
+
+
+@pytest.mark.slow
+def test_columns_with_another_countrys_codes_are_caught(screener: Screener, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Columns whose country placeholders are not replaced by the line's codes are caught."""
+    replaced = batch_engine._replaced
+
+    def dates_only(text: str, subs: list[tuple[str, str]]) -> str:
+        return replaced(text, [(old, new) for old, new in subs if not old.startswith(batch_engine.CODE_MARK)])
+
+    monkeypatch.setattr(batch_engine, "_replaced", dates_only)
+    failures, _ = _compare(screener, limit=1)
+    assert failures, "columns holding another country's codes went unnoticed"

@@ -658,7 +658,7 @@ class DecisionTable:
         if memo_key in self._sigs:
             return self._sigs[memo_key]
         ev = Evaluator(_bare_facts(self.representative(period), code), self.geography)
-        answers = [ev.answer(code, dset, DESTINATION_PLACEHOLDER) for dset in self._sets[role]]
+        answers = [ev.answer(code, dset, CODE_MARK + "⟧") for dset in self._sets[role]]  # any one mark will do
         sig = None if any(unknown for *_, unknown in answers) else tuple(a[:3] for a in answers)
         self._sigs[memo_key] = sig
         return sig
