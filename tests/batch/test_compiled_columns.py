@@ -106,11 +106,11 @@ def test_columns_without_the_date_replaced_are_caught(screener: Screener, monkey
 @pytest.mark.slow
 def test_columns_with_another_countrys_codes_are_caught(screener: Screener, monkeypatch: pytest.MonkeyPatch) -> None:
     """Columns whose country placeholders are not replaced by the line's codes are caught."""
-    replaced = batch_engine._replaced
+    replaced = batch_engine.substitute
 
     def dates_only(text: str, subs: list[tuple[str, str]]) -> str:
         return replaced(text, [(old, new) for old, new in subs if not old.startswith(batch_engine.CODE_MARK)])
 
-    monkeypatch.setattr(batch_engine, "_replaced", dates_only)
+    monkeypatch.setattr(batch_engine, "substitute", dates_only)
     failures, _ = _compare(screener, limit=1)
     assert failures, "columns holding another country's codes went unnoticed"

@@ -166,7 +166,8 @@ def transaction(request: Request, key: str | None, *, read_only: bool = False) -
 
 
 def read_transaction(request: Request, key: str | None) -> AbstractContextManager[Tx]:
-    """``transaction(request, key, read_only=True)``: a revoked key is refused as at once."""
+    """``transaction(request, key, read_only=True)``: the key is authenticated as there (a revoked key is refused at
+    once)."""
     return transaction(request, key, read_only=True)
 
 

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 
 from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import Decision, EndUse, LicenseExceptionUse, OrderLine, Party, Reason
-from chipclear.determination.compiled import CODE_MARK, DecisionTable
+from chipclear.determination.compiled import CODE_MARK, DecisionTable, substitute
 from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
@@ -220,14 +220,7 @@ class CompiledColumns:
         columns = held[1]
         if not subs:
             return dict(columns)
-        return columns | {c: _replaced(columns[c], subs) for c in DATED_COLUMNS if columns[c] is not None}
-
-
-def _replaced(text: str, subs: list[tuple[str, str]]) -> str:
-    for old, new in subs:
-        if old in text:
-            text = text.replace(old, new)
-    return text
+        return columns | {c: substitute(columns[c], subs) for c in DATED_COLUMNS if columns[c] is not None}
 
 
 _COLUMNS: dict[str, CompiledColumns] = {}

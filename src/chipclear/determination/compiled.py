@@ -87,8 +87,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel
-
 from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import (
     Decision,
@@ -103,13 +101,18 @@ from chipclear.decision import (
 )
 from chipclear.determination import engine
 from chipclear.determination.conditions import CodeLabels, Evaluator, Facts, PartyHQ
-from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
+from chipclear.determination.merge import (
+    MergedLicensing,
+    certification_codes,
+    country_sets,
+    licensing_at,
+    validate,
+)
 from chipclear.determination.parties import PartyCheck, Reviews, Screener
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography, load_geography
 from chipclear.models import ModelCatalog, load_models
 from chipclear.rules import RuleSet, load_rules
-from chipclear.rules.licensing_schema import Condition, DestinationSet
 from chipclear.rules.schema import Layer
 
 FORMAT = 3  # bump when a Row or the key changes shape (3: country codes written as placeholders)
@@ -132,7 +135,6 @@ NAME_PLACEHOLDER = "⟦{:03d}⟧"  # the party names a row is decided with (the 
 CODE_MARK = "⟦@"  # the country codes a row's texts are written with
 DESTINATION_PLACEHOLDER = "⟦@d⟧"
 HQ_PLACEHOLDER = "⟦@h{}⟧"  # one per distinct headquarters country of a line, in order of appearance
-ROLES = ("destination", "hq")
 _DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 # Modules whose text can reach a decision (dates typed there are period boundaries; their bytes are in the cache
 # key, so a code change invalidates the cache).
@@ -207,13 +209,13 @@ class Row:
             verdict=self.verdict,
             review_policy=self.review_policy,
             license_exceptions=[
-                e.model_copy(update={"conditions": [_sub(c, subs) for c in e.conditions]})
+                e.model_copy(update={"conditions": [substitute(c, subs) for c in e.conditions]})
                 for e in self.license_exceptions
             ],
             classification=classification,
             before=[_sub_reason(r, subs) for r in self.before],
             after=[_sub_reason(r, subs) for r in self.after],
-            missing=[_sub(m, subs) for m in self.missing],
+            missing=[substitute(m, subs) for m in self.missing],
         )
 
 
@@ -225,7 +227,8 @@ def _undated(text: str, rep: dt.date) -> str:
     return text.replace(rep.isoformat(), DATE_MARK)
 
 
-def _sub(text: str, subs: list[tuple[str, str]]) -> str:
+def substitute(text: str, subs: list[tuple[str, str]]) -> str:
+    """``text`` with each (old, new) pair of ``subs`` replaced, in order."""
     for old, new in subs:
         if old in text:
             text = text.replace(old, new)
@@ -233,7 +236,7 @@ def _sub(text: str, subs: list[tuple[str, str]]) -> str:
 
 
 def _sub_reason(r: Reason, subs: list[tuple[str, str]]) -> Reason:
-    rule, citation, detail = _sub(r.rule, subs), _sub(r.citation, subs), _sub(r.detail, subs)
+    rule, citation, detail = substitute(r.rule, subs), substitute(r.citation, subs), substitute(r.detail, subs)
     if (rule, citation, detail) == (r.rule, r.citation, r.detail):
         return r
     return r.model_copy(update={"rule": rule, "citation": citation, "detail": detail})
@@ -250,13 +253,13 @@ def _sub_classification(
     held = texts.get(id(value))
     if held is None or held[0] is not value:
         held = texts[id(value)] = (value, json.dumps(value, ensure_ascii=False))
-    patched = _sub(held[1], subs)
+    patched = substitute(held[1], subs)
     return value if patched is held[1] else json.loads(patched)
 
 
 def _sub_json(value: Any, subs: list[tuple[str, str]]) -> Any:
     if isinstance(value, str):
-        return _sub(value, subs)
+        return substitute(value, subs)
     if isinstance(value, dict):
         return {k: _sub_json(v, subs) for k, v in value.items()}
     if isinstance(value, list):
@@ -466,7 +469,7 @@ class DecisionTable:
         # Country classes (``_signature``): the sets each role's code is tested against, the signature per code and
         # geography token, the first code seen per signature in a period, and each code's representative.
         self.share_codes = True
-        self._sets = _country_sets(rules)
+        self._sets = country_sets(rules)
         self._sigs: dict[tuple[str, int], Any] = {}
         self._reps: dict[tuple[str, int, Any], str] = {}
         self._rep_of: dict[tuple[str, str, int], str | None] = {}
@@ -593,7 +596,7 @@ class DecisionTable:
             certifications=tuple(sorted(set(line.certifications))),
             name_order=order,
         )
-        if order is None or not self.share_codes:  # decided by the engine (no row), or every code as itself
+        if order is None:  # decided by the engine: no row
             return key, names
         return self.canonical(key, names)
 
@@ -602,7 +605,10 @@ class DecisionTable:
     ) -> tuple[TableKey, list[tuple[str, str]]]:
         """``key`` with each country code replaced by its class's representative in the key's period and written
         as a placeholder (``code_order``), and ``names`` with the (placeholder, code) pairs added. A code that is a
-        class of its own is kept and written as itself (its texts may be sorted or split into cases)."""
+        class of its own is kept and written as itself (its texts may be sorted or split into cases). Without
+        ``share_codes``, ``key`` and ``names`` as they are (every code as itself)."""
+        if not self.share_codes:
+            return key, list(names or [])
         period = key.period
         pairs = list(names or [])
         dest = self._representative("destination", key.destination, period)
@@ -863,8 +869,7 @@ class DecisionTable:
         dests = destinations if destinations is not None else sorted(self.geography.countries)
         for item in ids:
             for dest in dests:
-                key = TableKey(item, dest, period, (), False, False, False, None, ())
-                self.row(self.canonical(key)[0] if self.share_codes else key)
+                self.row(self.canonical(TableKey(item, dest, period, (), False, False, False, None, ()))[0])
         return self.compiled - before
 
     def _merged_for(self, period: int) -> MergedLicensing:
@@ -952,37 +957,6 @@ class DecisionTable:
         )
 
 
-def _country_sets(rules: RuleSet) -> dict[str, list[DestinationSet]]:
-    """Every country set a rule condition tests the destination against, and every set it tests a headquarters
-    country against (``Condition`` fields anywhere in the rule data, ``any_of`` included)."""
-    found: dict[str, dict[int, DestinationSet]] = {role: {} for role in ROLES}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, Condition):
-            for name in ("destination_in", "destination_not_in"):
-                dset = getattr(value, name)
-                if dset is not None:
-                    found["destination"][id(dset)] = dset
-            for name in ("headquartered_in", "not_headquartered_in", "all_headquartered_in"):
-                dset = getattr(value, name)
-                if dset is not None:
-                    found["hq"][id(dset)] = dset
-            for sub in value.any_of or ():
-                walk(sub)
-        elif isinstance(value, BaseModel):
-            for name in type(value).model_fields:
-                walk(getattr(value, name))
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                walk(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-
-    walk(rules.actions)
-    return {role: list(sets.values()) for role, sets in found.items()}
-
-
 def _bare_facts(on: dt.date, code: str) -> Facts:
     """Facts with only a date and a destination: all ``Evaluator.answer`` reads."""
     return Facts(
@@ -1031,4 +1005,5 @@ __all__ = [
     "epoch_boundaries",
     "geography_version",
     "models_version",
+    "substitute",
 ]

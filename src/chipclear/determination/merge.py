@@ -69,17 +69,16 @@ class MergedLicensing:
                     self.affiliates.pop(key, None)
 
 
-def _sets(section: LicensingSection) -> list[DestinationSet]:
+DESTINATION_FIELDS = ("destination_in", "destination_not_in")  # condition fields testing the destination
+HQ_FIELDS = ("headquartered_in", "not_headquartered_in", "all_headquartered_in")  # ... a headquarters country
+
+
+def _sets(section: LicensingSection, fields: tuple[str, ...] = DESTINATION_FIELDS + HQ_FIELDS) -> list[DestinationSet]:
+    """The country sets in ``fields`` of every condition of ``section`` (``any_of`` included)."""
     found: list[DestinationSet] = []
 
     def walk(cond: object) -> None:
-        for name in (
-            "destination_in",
-            "destination_not_in",
-            "headquartered_in",
-            "not_headquartered_in",
-            "all_headquartered_in",
-        ):
+        for name in fields:
             value = getattr(cond, name, None)
             if isinstance(value, DestinationSet):
                 found.append(value)
@@ -96,6 +95,17 @@ def _sets(section: LicensingSection) -> list[DestinationSet]:
         for x in e.exclusions:
             walk(x.when)
     return found
+
+
+def country_sets(rules: RuleSet) -> dict[str, list[DestinationSet]]:
+    """Every country set the rules test a destination against (``"destination"``) and every set they test a
+    headquarters country against (``"hq"``), each set once."""
+    found: dict[str, dict[int, DestinationSet]] = {"destination": {}, "hq": {}}
+    for action in rules.actions:
+        if action.licensing is not None:
+            for role, fields in (("destination", DESTINATION_FIELDS), ("hq", HQ_FIELDS)):
+                found[role].update((id(s), s) for s in _sets(action.licensing, fields))
+    return {role: list(sets.values()) for role, sets in found.items()}
 
 
 _VALIDATED: set[tuple[str, int]] = set()
@@ -189,4 +199,13 @@ def change_dates(rules: RuleSet) -> list[dt.date]:
     return sorted(dates)
 
 
-__all__ = ["MergedLicensing", "certification_codes", "change_dates", "licensing_at", "validate"]
+__all__ = [
+    "DESTINATION_FIELDS",
+    "HQ_FIELDS",
+    "MergedLicensing",
+    "certification_codes",
+    "change_dates",
+    "country_sets",
+    "licensing_at",
+    "validate",
+]
