@@ -89,3 +89,12 @@ def test_the_fast_path_reports_the_same_reasons(tmp_path: Path) -> None:
     assert reasons[2] == "row 2 (line 3): 7 fields where the header has 8 (missing end_user_headquarters_country)"
     assert reasons[3] == "row 3 (line 4): 9 fields where the header has 8 (extra value(s) 'surplus')"
     assert reasons[4].startswith("row 4 (line 5): malformed CSV quoting")
+
+
+def test_a_book_whose_every_line_is_bad_decides_none_and_reports_them(tmp_path: Path) -> None:
+    """Every line bad: an empty output, every row in the bad-rows file, a summary of nothing (no crash)."""
+    decided, reasons, output = _run(tmp_path, HEADER + ROWS[5] + ROWS[9])
+    assert decided.height == 0
+    assert reasons == {1: "quantity: 'eight' is not a whole number", 2: reasons[2]}
+    assert reasons[2].startswith("destination: unknown country 'Chinaa'")
+    assert "0 decisions" in output and "bad-rows.csv" in output

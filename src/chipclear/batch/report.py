@@ -61,7 +61,8 @@ def summarise(per_key: pl.DataFrame, decisions: pl.DataFrame, bad: int, top: int
     )
     present = [v for v in VERDICT_ORDER if v in by_destination.columns]
     by_destination = (
-        by_destination.with_columns(pl.sum_horizontal(present).alias("total"))
+        # a book whose every line is bad decides none: no verdict column, a total of 0
+        by_destination.with_columns((pl.sum_horizontal(present) if present else pl.lit(0)).alias("total"))
         .sort(["total", "destination"], descending=[True, False])
         .select("destination", *present, "total")
     )
