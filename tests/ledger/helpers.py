@@ -78,12 +78,16 @@ def failing_commit(real: Callable[[], AbstractContextManager[Any]], error: Excep
     return session
 
 
-def start_ship_workers(url: str, count: int, shipments: int, prefix: str) -> list[subprocess.Popen[str]]:
-    """``count`` processes each shipping ``shipments`` one-unit H20 lines (``ship_worker.py``) as ``{prefix}{i}``."""
+def start_ship_workers(
+    url: str, count: int, shipments: int, prefix: str, wait_after_first: Path | None = None
+) -> list[subprocess.Popen[str]]:
+    """``count`` processes each shipping ``shipments`` one-unit H20 lines (``ship_worker.py``) as ``{prefix}{i}``;
+    with ``wait_after_first``, each waits after its first line until that file exists."""
     worker = Path(__file__).with_name("ship_worker.py")
+    extra = ["--wait-after-first", str(wait_after_first)] if wait_after_first is not None else []
     return [
         subprocess.Popen(
-            [sys.executable, str(worker), url, str(shipments), f"{prefix}{i}"],
+            [sys.executable, str(worker), url, str(shipments), f"{prefix}{i}", *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,16 +192,18 @@ def test_a_failed_commit_fails_every_shipment_of_the_group(
 
 
 def test_the_writer_and_other_processes_shipping_at_once_never_overdraw(
-    ledger: Ledger, staff: Staff, ledger_url: str
+    ledger: Ledger, staff: Staff, ledger_url: str, tmp_path: Path
 ) -> None:
     """The API's writer (its groups lock every active license, then the audit head) and two processes shipping one
     line per transaction (``ship_worker.py``, the CLI's path) draw on one license together, the writer's clients
     shipping for as long as the processes run: every unit ships once, no more, and the chain verifies. On
-    PostgreSQL the two paths take their row locks in the same order."""
+    PostgreSQL the two paths take their row locks in the same order. Each process ships its first line, then waits
+    until the writer has recorded one (``go``), so the overlap does not depend on how fast the machine is."""
     per_process, limit = 100, 300  # the processes alone cannot use the license up
     grant_h20(ledger, staff, quantity=limit)
     version = _version(ledger)
-    procs = start_ship_workers(ledger_url, 2, per_process, "cli")
+    go = tmp_path / "go"
+    procs = start_ship_workers(ledger_url, 2, per_process, "cli", wait_after_first=go)
     holder = LedgerHolder(ledger_url)
     group = ShipmentGroup(holder)
     statuses: list[str] = []
@@ -217,6 +220,7 @@ def test_the_writer_and_other_processes_shipping_at_once_never_overdraw(
                 )
                 statuses.append(answer["lines"][0]["status"])
                 while_running.append(any(p.poll() is None for p in procs))
+                go.touch()
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
             i += 1
