@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from chipclear.batch import engine as batch_engine
 from chipclear.batch import plan
 from chipclear.batch.engine import (
     DEFAULT_DECIDER,
@@ -16,7 +19,7 @@ from chipclear.batch.engine import (
     run_task,
 )
 from chipclear.catalog import load_catalog
-from chipclear.determination import determine
+from chipclear.determination import compiled, determine
 from chipclear.determination.compiled import PLACEHOLDER_MARK, DecisionTable
 
 
@@ -41,7 +44,11 @@ def test_the_party_placeholder_is_a_name_the_compiled_table_tabulates() -> None:
     assert PLACEHOLDER_MARK not in plan.PARTY_PLACEHOLDER
 
 
-def test_keys_with_an_end_user_are_compiled_rows_equal_to_determine() -> None:
+def test_keys_with_an_end_user_are_compiled_rows_equal_to_determine(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A table of its own: rows another test of this process compiled would not be compiled again.
+    monkeypatch.setattr(compiled, "_LIVE", {})
+    monkeypatch.setattr(compiled, "_BY_OBJECTS", {})
+    monkeypatch.setattr(batch_engine, "_COLUMNS", {})
     day = dt.date(2025, 10, 1)
     keys = [
         _key(0, "nvidia-h100-sxm5-80gb", "CN", "CN", day),

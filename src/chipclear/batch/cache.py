@@ -31,8 +31,8 @@ from chipclear.batch.nested import NESTED
 from chipclear.batch.plan import KEY_COLUMNS
 
 CACHE_KEY = [c for c in KEY_COLUMNS if c != "epoch"] + ["epoch_start", "epoch_end", "party_digest"]
-FORMAT = "4"  # 2: the party placeholder changed (batch keys go through the compiled rows); 3: nested templates;
-# 4: party_digest by name and country, with the owners' results
+FORMAT = "5"  # 2: the party placeholder changed (batch keys go through the compiled rows); 3: nested templates;
+# 4: party_digest by name and country, with the owners' results; 5: keys by country class (``by_class``)
 SCHEMA: dict[str, Any] = {c: NESTED.get(c, t) for c, t in DECISION_COLUMNS.items()}
 
 

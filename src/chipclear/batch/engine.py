@@ -185,11 +185,17 @@ class CompiledColumns:
         self.memo: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
         self.reused = 0
 
-    def __call__(self, line: OrderLine, as_of: dt.date, screener: Any) -> dict[str, Any]:
+    def __call__(self, line: OrderLine, as_of: dt.date, screener: Any, by_class: bool = False) -> dict[str, Any]:
+        """``by_class``: the line's codes are its key's class codes (``plan``), so the columns keep the row's code
+        placeholders, replaced per line by the lines' own codes (``nested``)."""
         table = self.table
         on, key, names, check = table.lookup(line, as_of, screener=screener)
         if not table.tabulated(key, check):
+            if by_class:  # fail closed: the engine would write the class's code, not the line's
+                raise ChipclearError(f"batch: a key by country class is not in the compiled table ({key})")
             return decision_columns(table.by_engine(line, on, check))
+        if by_class:  # the row's code placeholders stay in the texts
+            names = [pair for pair in names if not pair[0].startswith(CODE_MARK)]
         row = table.row(key)
         day = row.rep.isoformat()
         screened: tuple[Any, ...] = ()
@@ -279,13 +285,16 @@ def decide_one(
     screener: Any,
     catalog: Catalog | None = None,
     columns: CompiledColumns | None = None,
+    by_class: bool = False,
 ) -> dict[str, Any]:
-    """One determination as output columns (through ``columns`` when given: the compiled table's); an error
-    becomes a reason for the bad-rows file, never a crash."""
+    """One determination as output columns (through ``columns`` when given: the compiled table's; a key
+    ``by_class`` only through them); an error becomes a reason for the bad-rows file, never a crash."""
     catalog = catalog or load_catalog()
     try:
         if columns is not None:
-            return columns(line, as_of, screener)
+            return columns(line, as_of, screener, by_class)
+        if by_class:
+            raise ChipclearError("batch: a key by country class is decided from the compiled table only")
         decision = decide(line, as_of=as_of, layer=layer, rules=rules, catalog=catalog, screener=screener)
     except ChipclearError as exc:
         return error_columns(f"determination: {exc}")
@@ -310,7 +319,8 @@ def run_task(task: DecideTask) -> pl.DataFrame:
     rows = []
     for key in task.keys:
         line = canonical_line(key)
-        cols = decide_one(decide, line, key["rep_as_of"], task.layer, rules, screener, catalog, columns)
+        by_class = bool(key.get("by_class"))
+        cols = decide_one(decide, line, key["rep_as_of"], task.layer, rules, screener, catalog, columns, by_class)
         rows.append({"key_id": key["key_id"], **cols})
     return pl.DataFrame(rows, schema={"key_id": pl.UInt32, **DECISION_COLUMNS})
 

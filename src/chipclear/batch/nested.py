@@ -5,8 +5,9 @@ the representative date in every text replaced by ``DATE_MARK``; this form is wh
 ``Assembler`` then flattens every key's nested values once per run into one dictionary per string leaf (each
 distinct text once, an integer code per value) and builds a chunk of lines' columns by gathering codes by key:
 integer work, no text copied. Only the values that hold a mark differ per line: each distinct (text, line date,
-end user) that occurs is specialised once (the mark replaced by the line's as-of date, the party placeholder by its
-end user, see ``plan``) and scattered into the lines that use it. A screening hit's ``suppressed_by`` (a reviewer's
+end user, and for a key by country class the line's destination and headquarters country) that occurs is
+specialised once (the compiled table's code placeholders replaced by the line's codes, then the date mark by its
+as-of date, then the party placeholder by its end user, see ``plan``) and scattered into the lines that use it. A screening hit's ``suppressed_by`` (a reviewer's
 record, free-form) stays JSON text inside its struct.
 """
 
@@ -21,6 +22,7 @@ import polars as pl
 import pyarrow as pa
 
 from chipclear.batch.plan import PARTY_PLACEHOLDER
+from chipclear.determination.compiled import CODE_MARK, DESTINATION_PLACEHOLDER, HQ_PLACEHOLDER
 
 DATE_MARK = "⟦chipclear batch as-of date⟧"
 REASON = pl.Struct({"rule": pl.String, "citation": pl.String, "detail": pl.String, "confidence": pl.String})
@@ -147,7 +149,8 @@ class _Node:
     codes: pl.Series | None = None
     dated: pl.Series | None = None  # per pool text: holds DATE_MARK
     named: pl.Series | None = None  # per pool text: holds the party placeholder
-    marked: pl.Series | None = None  # per value: its text holds either (None: no text does)
+    coded: pl.Series | None = None  # per pool text: holds a country-code placeholder (a key by class)
+    marked: pl.Series | None = None  # per value: its text holds any of them (None: no text does)
     values: pl.Series | None = None
 
 
@@ -164,13 +167,15 @@ def _node(values: pl.Series) -> _Node:
         pool, codes = _dictionary(values)
         dated = pool.str.contains(DATE_MARK, literal=True)
         named = pool.str.contains(PARTY_PLACEHOLDER, literal=True)
-        marked = (dated | named).gather(codes).fill_null(False)
+        coded = pool.str.contains(CODE_MARK, literal=True)
+        marked = (dated | named | coded).gather(codes).fill_null(False)
         return _Node(
             dtype,
             pool=pool,
             codes=codes,
             dated=dated,
             named=named,
+            coded=coded,
             marked=marked if marked.any() else None,
         )
     return _Node(dtype, values=values)
@@ -187,23 +192,43 @@ def _offsets(lengths: pl.Series) -> pa.Array:
     return pa.array(np.concatenate([[0], lengths.cast(pl.Int64).cum_sum().to_numpy()]).astype(np.int64))
 
 
+def _dense(values: pl.Series) -> np.ndarray:
+    """Equal values, equal ids 1.. (a categorical's codes, made dense: no sort of the values themselves)."""
+    codes = values.cast(pl.Categorical).to_physical().to_numpy()
+    return np.unique(codes, return_inverse=True)[1].reshape(-1).astype(np.int64) + 1
+
+
 class _Lines:
-    """What a chunk of lines puts into the texts: its as-of dates and end users, as text and as small integers."""
+    """What a chunk of lines puts into the texts: its as-of dates, end users and (for keys by country class) its
+    destination and headquarters country, as text and as small integers."""
 
     def __init__(self, lines: pl.DataFrame) -> None:
         self.dates = lines["as_of"]  # as text only where a text is specialised (``text_at``)
         self.names = lines["end_user_name"]
         days = self.dates.cast(pl.Int64)
         self.day_ids = (days - (days.min() or 0) + 1).fill_null(0).to_numpy()  # 0: no date
-        # Equal names, equal ids (a categorical's codes, made dense): no sort of the names themselves.
-        codes = self.names.fill_null(PARTY_PLACEHOLDER).cast(pl.Categorical).to_physical().to_numpy()
-        self.name_ids = np.unique(codes, return_inverse=True)[1].reshape(-1).astype(np.int64) + 1  # 1..
+        self.name_ids = _dense(self.names.fill_null(PARTY_PLACEHOLDER))
         self.n_days = int(self.day_ids.max(initial=0)) + 1
         self.n_names = int(self.name_ids.max(initial=0)) + 1
+        n = lines.height
+        by_class = lines["by_class"] if "by_class" in lines.columns else pl.repeat(False, n, eager=True)
+        self.by_class = by_class.fill_null(False).to_numpy()
+        self.destinations = lines["destination"] if "destination" in lines.columns else pl.repeat("", n, eager=True)
+        hq = "end_user_headquarters_country"
+        self.headquarters = lines[hq] if hq in lines.columns else pl.repeat(None, n, dtype=pl.String, eager=True)
+        # (destination, headquarters) as one id 1..: the code placeholders a text of a key by class holds
+        pair = pl.DataFrame({"d": self.destinations, "h": self.headquarters.fill_null("")})
+        self.code_ids = _dense(pair.select(pl.concat_str("d", pl.lit(" "), "h")).to_series())
 
-    def text_at(self, at: pl.Series) -> tuple[pl.Series, pl.Series]:
-        """The as-of dates (ISO text) and end users (the placeholder for none) of the lines ``at``."""
-        return self.dates.gather(at).cast(pl.String), self.names.gather(at).fill_null(PARTY_PLACEHOLDER)
+    def text_at(self, at: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
+        """The as-of dates (ISO text), end users (the placeholder for none), destinations and headquarters countries
+        of the lines ``at``."""
+        return (
+            self.dates.gather(at).cast(pl.String),
+            self.names.gather(at).fill_null(PARTY_PLACEHOLDER),
+            self.destinations.gather(at),
+            self.headquarters.gather(at),
+        )
 
 
 def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.Array:
@@ -211,6 +236,7 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
     codes gathered by key, and each distinct (marked text, date, name) specialised once and added to the
     dictionary (found with one integer per use: text code, date and name numbered within the chunk)."""
     assert node.pool is not None and node.codes is not None and node.dated is not None and node.named is not None
+    assert node.coded is not None
     codes = node.codes.gather(pos)
     dictionary = node.pool
     marked = node.marked.gather(pos).arg_true() if node.marked is not None else pl.Series(dtype=pl.UInt32)
@@ -220,27 +246,44 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
         code = marked_codes.cast(pl.Int64).to_numpy()
         dated_m = node.dated.gather(marked_codes).to_numpy()
         named_m = node.named.gather(marked_codes).to_numpy()
+        # Code placeholders are replaced only in the texts of keys by class (any other text holding one got it
+        # from a name, and keeps it).
+        coded_m = node.coded.gather(marked_codes).to_numpy() & lines.by_class[who]
         day = np.where(dated_m, lines.day_ids[who], 0)
         name = np.where(named_m, lines.name_ids[who], 0)
         key = (code * lines.n_days + day) * lines.n_names + name
+        if coded_m.any():  # numbered first, then combined with the codes (the product would not fit 64 bits)
+            _, ranks = _distinct(pl.Series(key))
+            pairs = int(lines.code_ids.max(initial=0)) + 1
+            key = ranks.cast(pl.Int64).to_numpy() * pairs + np.where(coded_m, lines.code_ids[who], 0)
         first, inverse = _distinct(pl.Series(key))
-        day_of, name_of = lines.text_at(pl.Series(who[first]))
+        day_of, name_of, dest_of, hq_of = lines.text_at(pl.Series(who[first]))
         day_text = pl.when("dated").then("day").fill_null(pl.lit(DATE_MARK))
         name_text = pl.when("named").then("name").fill_null(pl.lit(PARTY_PLACEHOLDER))
+        text = pl.col("text")
+        if coded_m.any():
+            hq0 = HQ_PLACEHOLDER.format(0)
+            dest_text = pl.when("coded").then("dest").fill_null(pl.lit(DESTINATION_PLACEHOLDER))
+            hq_text = pl.when("coded").then("hq").fill_null(pl.lit(hq0))
+            text = text.str.replace_all(DESTINATION_PLACEHOLDER, dest_text, literal=True)
+            text = text.str.replace_all(hq0, hq_text, literal=True)
         filled = (
             pl.DataFrame(
                 {
                     "text": node.pool.gather(pl.Series(code[first])),
                     "day": day_of,
                     "name": name_of,
+                    "dest": dest_of,
+                    "hq": hq_of,
                     "dated": dated_m[first],
                     "named": named_m[first],
+                    "coded": coded_m[first],
                 }
             )
             .select(
-                pl.col("text")
-                .str.replace_all(DATE_MARK, day_text, literal=True)
-                .str.replace_all(PARTY_PLACEHOLDER, name_text, literal=True)
+                text.str.replace_all(DATE_MARK, day_text, literal=True).str.replace_all(
+                    PARTY_PLACEHOLDER, name_text, literal=True
+                )
             )
             .to_series()
         )

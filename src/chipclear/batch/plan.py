@@ -13,6 +13,12 @@ its ``input`` echo, which batch output carries as its own columns). So:
   text of the decision is then specialised per line: the representative date is replaced by the line's date and
   the placeholder by the party's name (both appear in reasons, e.g. "classified 3A090.a as of D").
 
+* with ``classes`` (a large book decided through the compiled table), a key whose end user is the placeholder (or
+  absent) and has no owners names its destination and headquarters country by their **class**: the least of the
+  book's codes that the rules cannot tell apart from it in that epoch (``DecisionTable.classes``). Such a key is
+  ``by_class``: its texts keep the compiled table's code placeholders (``⟦@d⟧``, ``⟦@h0⟧``), which are replaced
+  per line by the line's own codes, as the date and the end user are (``nested``).
+
 The date replacement is exact because a multi-day epoch contains no date named in the data (each named date d is
 an epoch of its own, [d, d + 1)), so the representative date string can only come from the as-of date.
 ``runner`` verifies a sample of lines against a direct per-line ``determine`` on every run and fails closed on any
@@ -23,7 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -46,7 +53,10 @@ KEY_COLUMNS = [
     "supercomputer",
     "advanced_node_ic_production",
     "military",
+    "by_class",  # destination and headquarters named by class; the texts hold the table's code placeholders
 ]
+# (role, the distinct (code, epoch) pairs) -> each pair's class code (``country_classes``)
+Classes = Callable[[str, list[tuple[str, int]]], dict[tuple[str, int], str]]
 
 
 def data_dates(rules: RuleSet, geography: Geography, extra: Iterable[dt.date] = ()) -> list[dt.date]:
@@ -64,12 +74,20 @@ def epoch_of(dates: pl.Series, boundaries: list[dt.date]) -> pl.Series:
     return b.search_sorted(dates, side="right").cast(pl.Int32).alias("epoch")
 
 
-def build_keys(lines: pl.DataFrame, hit_parties: pl.DataFrame, boundaries: list[dt.date], exact: bool) -> pl.DataFrame:
-    """Add ``epoch``, ``party_key``, ``party_country`` and ``key_id`` to ``lines``.
+def build_keys(
+    lines: pl.DataFrame,
+    hit_parties: pl.DataFrame,
+    boundaries: list[dt.date],
+    exact: bool,
+    classes: Classes | None = None,
+) -> pl.DataFrame:
+    """Add ``epoch``, ``party_key``, ``party_country``, ``by_class``, ``key_destination``,
+    ``key_headquarters_country`` and ``key_id`` to ``lines``.
 
     ``hit_parties`` has the (end_user_name, end_user_country) pairs whose screening found hits (in any list
     version the run uses); those keep their name and country in the key. ``exact`` keys on the date itself and
-    every party name.
+    every party name. ``classes`` (not with ``exact``): the countries of keys without a named party or owners are
+    keyed by class (see the module's text).
     """
     epochs = epoch_of(lines["as_of"], boundaries)
     out = lines.with_columns(epochs)
@@ -100,10 +118,11 @@ def build_keys(lines: pl.DataFrame, hit_parties: pl.DataFrame, boundaries: list[
             )
             .drop("_hit")
         )
+    out = _by_class(out, None if exact else classes)
     # Each key keeps the positions of its lines, so its id goes back to them by position (scattered: no join on
     # the key, no sort of the lines).
     keys = (
-        out.select(*KEY_COLUMNS, "as_of")
+        out.select(*_key_exprs(), "as_of")
         .with_row_index("_line")
         .group_by(KEY_COLUMNS, maintain_order=False)
         .agg(pl.col("as_of").min().alias("rep_as_of"), pl.col("_line"))
@@ -117,8 +136,60 @@ def build_keys(lines: pl.DataFrame, hit_parties: pl.DataFrame, boundaries: list[
     return out.with_columns(pl.Series("key_id", key_id), rep.scatter(keys["_line"], keys["rep_as_of"]))
 
 
+# The key's own destination and headquarters country (a class's code for a ``by_class`` key): the lines keep theirs.
+KEYED_AS = {"destination": "key_destination", "end_user_headquarters_country": "key_headquarters_country"}
+
+
+def _key_exprs() -> list[pl.Expr]:
+    return [pl.col(KEYED_AS[c]).alias(c) if c in KEYED_AS else pl.col(c) for c in KEY_COLUMNS]
+
+
+def _by_class(out: pl.DataFrame, classes: Classes | None) -> pl.DataFrame:
+    """``by_class`` and the key's countries (``KEYED_AS``): the class codes where ``classes`` applies, else the
+    line's own."""
+    if classes is None:
+        return out.with_columns(
+            pl.lit(False).alias("by_class"),
+            *[pl.col(line).alias(key) for line, key in KEYED_AS.items()],
+        )
+    placeholder = pl.col("party_key").is_null() | (pl.col("party_key") == PARTY_PLACEHOLDER)
+    out = out.with_columns((placeholder & pl.col("end_user_owners").is_null()).alias("by_class"))
+    mapped = []
+    for column, role in (("destination", "destination"), ("end_user_headquarters_country", "hq")):
+        pairs = out.filter("by_class").select(column, "epoch").drop_nulls().unique()
+        found = classes(role, [(c, e) for c, e in pairs.iter_rows()])
+        table = pl.DataFrame(
+            [(c, e, found[(c, e)]) for c, e in pairs.iter_rows()],
+            schema={column: pl.String, "epoch": pl.Int32, "_class": pl.String},
+            orient="row",
+        )
+        # Only the two columns are gathered by the join (not the book's every column).
+        got = out.select(column, "epoch").join(table, on=[column, "epoch"], how="left", maintain_order="left")
+        klass = pl.when(pl.col("by_class")).then(got["_class"]).otherwise(pl.col(column))
+        mapped.append(klass.fill_null(pl.col(column)).alias(KEYED_AS[column]))
+    return out.with_columns(mapped)
+
+
+def country_classes(table: Any, boundaries: list[dt.date]) -> Classes:
+    """``classes`` for ``build_keys`` from a ``DecisionTable`` (its periods are unions of the run's epochs: the
+    run's boundaries hold every date the table's do)."""
+
+    def classes(role: str, pairs: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        by_period: dict[int, set[str]] = {}
+        period_of: dict[int, int] = {}
+        for code, epoch in pairs:
+            if epoch not in period_of:
+                first = boundaries[0] - dt.timedelta(days=1) if epoch == 0 else boundaries[epoch - 1]
+                period_of[epoch] = table.period_of(first)
+            by_period.setdefault(period_of[epoch], set()).add(code)
+        found = {period: table.classes(role, codes, period) for period, codes in by_period.items()}
+        return {(code, epoch): found[period_of[epoch]][code] for code, epoch in pairs}
+
+    return classes
+
+
 def distinct_keys(keyed: pl.DataFrame) -> pl.DataFrame:
-    return keyed.select("key_id", *KEY_COLUMNS, "rep_as_of").unique("key_id").sort("key_id")
+    return keyed.select("key_id", *_key_exprs(), "rep_as_of").unique("key_id").sort("key_id")
 
 
 def json_fragment(text: str) -> str:
@@ -180,6 +251,7 @@ __all__ = [
     "KEY_COLUMNS",
     "PARTY_PLACEHOLDER",
     "build_keys",
+    "country_classes",
     "data_dates",
     "distinct_keys",
     "epoch_boundaries",

@@ -47,6 +47,7 @@ from chipclear.batch.engine import (
 from chipclear.batch.io import LINE_COLUMNS, atomic_write_text, read_orders, validate
 from chipclear.batch.options import BatchOptions, Progress, bad_frame, sample_rows
 from chipclear.catalog import load_catalog
+from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import load_geography
@@ -80,6 +81,9 @@ COMPILED_MIN_KEYS = 1000
 AUTO_MIN_KEYS = 20_000
 AUTO_KEYS_PER_WORKER = 10_000
 AUTO_MAX_WORKERS = 4  # each worker holds its own compiled table: bounds the run's memory
+# A book with at least this many lines is keyed by country class (``plan``; such keys are decided through the
+# compiled table only); a smaller one is keyed by country, as the interpreter needs.
+CLASS_MIN_LINES = 20_000
 
 
 SCALAR_COLUMNS = ["verdict", "review_policy", "eccn", "classification_status", "rules_version", "list_version"]
@@ -481,7 +485,18 @@ def run_batch(
         cache.prefetch()
     dates = plan.data_dates(current_rules, geography, [run_date, *sorted(listed)])
     boundaries = plan.epoch_boundaries(dates)
-    keyed = plan.build_keys(lines, hit_pairs, boundaries, options.exact)
+    by_class = (
+        lines.height >= CLASS_MIN_LINES
+        and not options.exact
+        and not options.recheck
+        and options.decider == DEFAULT_DECIDER
+        and fn is run_task
+    )
+    classes = None
+    if by_class:  # the signatures only: no rows are loaded from the table's disk cache
+        table = DecisionTable.for_current(current_rules, catalog, geography, options.layer, cache=False)  # type: ignore[arg-type]
+        classes = plan.country_classes(table, boundaries)
+    keyed = plan.build_keys(lines, hit_pairs, boundaries, options.exact, classes)
     keys = plan.distinct_keys(keyed)
     lines_per_key = keyed.group_by("key_id").len("lines")
     key_lines = dict(lines_per_key.iter_rows())
@@ -490,7 +505,8 @@ def run_batch(
         keys = _cache_columns(keys, boundaries, results["current"])
         cached, todo_keys = cache.split(keys)
     tasks: list[DecideTask] = []
-    compiled = todo_keys.height >= COMPILED_MIN_KEYS
+    # A key by class can only be decided from the compiled table's rows (their texts hold the code placeholders).
+    compiled = todo_keys.height >= COMPILED_MIN_KEYS or bool(todo_keys["by_class"].any())
     for v in variants:
         tasks += _tasks(todo_keys, options, v, rules_day[v], results[v], no_hits[v], compiled)
     lap("plan")
@@ -564,7 +580,8 @@ def run_batch(
         # The summary reads only the keys and their decisions: counted while the output is written (the writer
         # thread is the longest part of assembling and leaves the builder waiting); its bad-row count is set below.
         side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipclear-summary")
-        per_key = keys.select("key_id", "destination").join(lines_per_key, on="key_id", how="inner")
+        # By the lines' own destinations (a key by class stands for several).
+        per_key = keyed.group_by("key_id", "destination").len("lines")
         counted = side.submit(report.summarise, per_key, decisions["current"], 0)
         side.shutdown(wait=False)
         try:

@@ -55,6 +55,7 @@ Public API (stable)::
     table.decide(line, as_of=None, *, screener=None, reviews=None) -> Decision   # same as determine()
     table.key_of(line, as_of=None) -> TableKey                      # validates like determine(); codes by class
     table.canonical(key, names=None) -> (TableKey, names)           # a hand-made key's codes by class
+    table.classes(role, codes, period) -> {code: class's least code} # codes one row serves (batch keys)
     table.row(key) -> Row                                           # compiled lazily (memo)
     table.compile_period(period, items=None, destinations=None)     # eager: every item x destination
     table.period_boundaries() -> list[date]; table.period_of(date) -> int; table.representative(period) -> date
@@ -82,6 +83,7 @@ import os
 import pickle
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -633,6 +635,23 @@ class DecisionTable:
             hq.append(tuple(reps))
         canon = key._replace(destination=dest or key.destination, hq=tuple(hq), code_order=tuple(order))
         return canon, pairs
+
+    def classes(self, role: str, codes: Iterable[str], period: int) -> dict[str, str]:
+        """Each of ``codes`` (normalised) -> the least of ``codes`` with its signature for ``role``
+        (``"destination"`` or ``"hq"``) in ``period``: codes mapped to one code have one decision but for the code
+        in its texts, which the row writes as a placeholder (``canonical``). A code that is a class of its own, or
+        that the geography cannot answer for, maps to itself; so does every code without ``share_codes``. The
+        least code, not the first seen, so that two order books name a class alike (their batch keys meet in the
+        decision cache)."""
+        out: dict[str, str] = {}
+        groups: dict[Any, str] = {}
+        for code in sorted(set(codes)):
+            try:
+                sig = self._signature(role, code, period) if self.share_codes else None
+            except ChipclearError:
+                sig = None
+            out[code] = code if sig is None else groups.setdefault(sig, code)
+        return out
 
     def _labels(self, key: TableKey) -> CodeLabels | None:
         """How ``key``'s row writes its codes (``TableKey.code_order``)."""

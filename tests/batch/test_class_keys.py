@@ -1,0 +1,119 @@
+"""Batch keys by country class: a large book's lines whose end user has no hits (or that have none) and no owners are
+keyed by the class of their destination and headquarters country (``plan.country_classes``), decided once per class
+from the compiled table's rows, and given their own codes back per line (``nested.Assembler``).
+
+The book mixes countries the rules tell apart only by name (DE and FR, SG and MX, MY and TH, IN and PL; as
+headquarters DE and JP, CN and IR), countries of their own (CN, HK, RU), listed and clean end users, owners, no end
+user, flags, and dates over three years. The run keyed by class must write exactly what the run keyed by country
+writes (small books: the interpreter decides every key), with every line checked against ``determine()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from chipclear.batch import BatchOptions, nested, run_batch
+from chipclear.batch import runner as batch_runner
+from chipclear.batch.engine import line_from_row
+from chipclear.determination import determine
+from chipclear.errors import ChipclearError
+
+DESTINATIONS = ["DE", "FR", "SG", "MX", "MY", "TH", "IN", "PL", "CN", "HK", "RU"]
+ITEMS = ["H20", "nvidia-h100-sxm5-80gb", "amd-mi308x"]
+PARTIES: list[tuple[str, str, str, str]] = [  # name, country, headquarters, owners
+    ("", "", "", ""),
+    ("Blue Sky Compute GmbH", "DE", "DE", ""),
+    ("Blue Sky Compute KK", "JP", "JP", ""),  # as DE
+    ("Acme Compute Ltd", "MY", "CN", ""),
+    ("Acme Compute Ltd", "MY", "IR", ""),  # as CN
+    ("Orchard Labs", "SG", "", ""),
+    ("Huawei Technologies Co., Ltd.", "CN", "CN", ""),  # listed: keyed by its name and countries
+    ("Example Joint Venture GmbH", "DE", "DE", "Shanghai Biren Intelligent Technology Co., Ltd.,60,CN"),
+    ("Name ⟦@d⟧ ⟦@h0⟧ Trading", "FR", "FR", ""),  # a name holding the code placeholders keeps them
+]
+ODD = PARTIES[-1][0]
+
+
+def _book(path: Path) -> int:
+    days = [dt.date(2024, 1, 3) + dt.timedelta(days=97 * n) for n in range(12)]
+    rows = []
+    for n, (day, item, dest, party) in enumerate(itertools.product(days, ITEMS, DESTINATIONS, PARTIES)):
+        name, country, hq, owners = party
+        rows.append(
+            {
+                "order_id": f"SO-{n}",
+                "item": item,
+                "quantity": 1 + n % 3,
+                "destination": dest,
+                "ship_date": (day + dt.timedelta(days=n % 5)).isoformat(),
+                "end_user_name": name,
+                "end_user_country": country,
+                "end_user_headquarters_country": hq,
+                "end_user_owners": owners,
+                "supercomputer": "yes" if n % 11 == 0 else "no",
+            }
+        )
+    pl.DataFrame(rows).write_csv(path)
+    return len(rows)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("class-keys")
+    orders = folder / "orders.csv"
+    count = _book(orders)
+    patch = pytest.MonkeyPatch()
+    try:
+        patch.setattr(batch_runner, "CLASS_MIN_LINES", 0)
+        by_class = run_batch(BatchOptions(orders=orders, out=folder / "class.parquet", cache=False, verify=count))
+        patch.setattr(batch_runner, "CLASS_MIN_LINES", 10**9)
+        by_country = run_batch(BatchOptions(orders=orders, out=folder / "country.parquet", cache=False, verify=0))
+    finally:
+        patch.undo()
+    return {"count": count, "class": by_class, "country": by_country}
+
+
+def test_keys_by_class_write_what_keys_by_country_write(runs: dict[str, Any]) -> None:
+    by_class, by_country = runs["class"], runs["country"]
+    assert by_class.bad == by_country.bad == 0 and by_class.decided == runs["count"]
+    assert by_class.distinct_keys < by_country.distinct_keys  # classes were used
+    a, b = pl.read_parquet(by_class.out), pl.read_parquet(by_country.out)
+    assert a.columns == b.columns
+    for column in a.columns:
+        assert a[column].equals(b[column]), column
+    assert by_class.summary["by_destination"] == by_country.summary["by_destination"]
+    assert by_class.summary["by_verdict"] == by_country.summary["by_verdict"]
+
+
+def test_every_line_keyed_by_class_is_what_determine_decides(runs: dict[str, Any]) -> None:
+    got = pl.read_parquet(runs["class"].out)
+    named = 0
+    for row in got.iter_rows(named=True):  # no placeholder is left, but in the name that holds them
+        conditions = [c for e in row["license_exceptions"] for c in e["conditions"]]
+        for text in [r["detail"] for r in row["reasons"]] + row["missing"] + conditions:
+            named += ODD in text
+            assert "⟦@" not in text.replace(ODD, ""), text
+    assert named > 0
+    for row in got.sample(300, seed=3).iter_rows(named=True):
+        direct = determine(line_from_row(row), as_of=row["as_of"])
+        assert row["verdict"] == direct.verdict.value
+        assert [r["detail"] for r in row["reasons"]] == [r.detail for r in direct.reasons]
+        assert row["missing"] == list(direct.missing)
+
+
+def test_the_codes_left_as_placeholders_are_caught(
+    runs: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the codes put back per line, the run fails its own verification (every line checked)."""
+    orders = tmp_path / "orders.csv"
+    count = _book(orders)
+    monkeypatch.setattr(batch_runner, "CLASS_MIN_LINES", 0)
+    monkeypatch.setattr(nested, "DESTINATION_PLACEHOLDER", "⟦not a placeholder⟧")
+    with pytest.raises(ChipclearError, match="differs from a direct determine"):
+        run_batch(BatchOptions(orders=orders, out=tmp_path / "x.parquet", cache=False, verify=count))
