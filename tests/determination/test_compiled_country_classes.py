@@ -136,3 +136,24 @@ def test_classes_that_ignore_a_country_set_are_caught() -> None:
             )
             found += _check(coarse, line) is not None
     assert found > 0
+
+
+def test_batch_classes_name_each_class_by_its_least_code(table: DecisionTable) -> None:
+    """``classes`` (batch keys): every code maps to the least code of the given ones with its signature, whatever
+    the order they come in; a class of its own and a code the geography cannot answer map to themselves; codes that
+    map together get one row from ``canonical``, codes that do not get two."""
+    period = table.period_of(dt.date(2026, 11, 20))
+    codes = ["FR", "DE", "MX", "SG", "CN", "HK", "PL", "IN", "RU"]
+    for role in ("destination", "hq"):
+        got = table.classes(role, codes, period)
+        assert got == table.classes(role, list(reversed(codes)), period)
+        assert set(got) == set(codes)
+        for code, klass in got.items():
+            assert klass <= code and got[klass] == klass
+            same = table._signature(role, code, period) == table._signature(role, klass, period)
+            assert same or klass == code
+    got = table.classes("destination", codes, period)
+    assert got["FR"] == got["DE"] == "DE" and got["CN"] != got["DE"]
+    assert table.classes("destination", ["ZZ"], period) == {"ZZ": "ZZ"}
+    own = table.classes("destination", ["DE", "FR"], table.period_of(dt.date(2018, 6, 1)))
+    assert own == {"DE": "DE", "FR": "FR"}  # memberships unknown before the group data's coverage

@@ -9,7 +9,7 @@ import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import polars as pl
@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 
 from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import Decision, EndUse, LicenseExceptionUse, OrderLine, Party, Reason
-from chipclear.determination.compiled import CODE_MARK, DecisionTable, substitute
+from chipclear.determination.compiled import CODE_MARK, NAME_PLACEHOLDER, DecisionTable, TableKey, substitute
 from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
@@ -184,16 +184,78 @@ class CompiledColumns:
         self.table = table
         self.memo: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
         self.reused = 0
+        # ``for_key``: the placeholder's screening check per date and no-hit answer (by its text: the lists may
+        # change between two runs of one process), and the screener it was last asked with
+        self.checks: dict[tuple[Any, ...], Any] = {}
+        self._screener: Any = None
+        self._no_hit = ""
 
     def __call__(self, line: OrderLine, as_of: dt.date, screener: Any, by_class: bool = False) -> dict[str, Any]:
         """``by_class``: the line's codes are its key's class codes (``plan``), so the columns keep the row's code
         placeholders, replaced per line by the lines' own codes (``nested``)."""
+        on, key, names, check = self.table.lookup(line, as_of, screener=screener)
+        return self._columns(lambda: line, on, key, names, check, by_class)
+
+    def for_key(self, key: dict[str, Any], screener: Any) -> dict[str, Any]:
+        """The columns of a batch key by class (``plan``): what ``__call__`` gives for its ``canonical_line``,
+        without building the line but where a decision needs it. Such a key's codes are normalised and its only
+        party, if any, is the placeholder end user without parents, so the table key is made from its columns as
+        ``DecisionTable.lookup`` makes it from the line; the placeholder's screening check is worked out once per
+        date."""
         table = self.table
-        on, key, names, check = table.lookup(line, as_of, screener=screener)
+        on: dt.date = key["rep_as_of"]
+        has_party = key["party_key"] is not None
+        if has_party and key["party_key"] != screener.placeholder:
+            raise ChipclearError(f"batch: a key by country class names a party ({key['key_id']})")
+        hq = key["end_user_headquarters_country"] or None
+        table_key = TableKey(
+            item=key["item_id"],
+            destination=key["destination"],
+            period=table.period_of(on),
+            hq=((hq,),) if has_party else (),
+            supercomputer=key["supercomputer"],
+            advanced_node_ic_production=key["advanced_node_ic_production"],
+            military=key["military"],
+            export_from=None,
+            certifications=(),
+            name_order=(),
+        )
+        names = [(NAME_PLACEHOLDER.format(0), key["party_key"])] if has_party else []
+        table_key, names = table.canonical(table_key, names)
+        line: list[OrderLine] = []
+
+        def line_of() -> OrderLine:
+            if not line:
+                line.append(canonical_line(key))
+            return line[0]
+
+        check = None
+        if has_party:
+            if self._screener is not screener:
+                self._screener, self._no_hit = screener, repr(screener.no_hit)
+            check_key = (on, self._no_hit, screener.placeholder)
+            check = self.checks.get(check_key)
+            if check is None:
+                found = table.lookup(line_of(), on, screener=screener)
+                if found[1:3] != (table_key, names):  # the shortcut must make the key the table makes
+                    raise ChipclearError(f"batch: key {key['key_id']} looked up otherwise: {found[1]} != {table_key}")
+                check = self.checks[check_key] = found[3]
+        return self._columns(line_of, on, table_key, names, check, True)
+
+    def _columns(
+        self,
+        line_of: Callable[[], OrderLine],
+        on: dt.date,
+        key: TableKey,
+        names: list[tuple[str, str]],
+        check: Any,
+        by_class: bool,
+    ) -> dict[str, Any]:
+        table = self.table
         if not table.tabulated(key, check):
             if by_class:  # fail closed: the engine would write the class's code, not the line's
                 raise ChipclearError(f"batch: a key by country class is not in the compiled table ({key})")
-            return decision_columns(table.by_engine(line, on, check))
+            return decision_columns(table.by_engine(line_of(), on, check))
         if by_class:  # the row's code placeholders stay in the texts
             names = [pair for pair in names if not pair[0].startswith(CODE_MARK)]
         row = table.row(key)
@@ -204,12 +266,12 @@ class CompiledColumns:
             screened = (check.list_version, check.list_date, check.stale_reason, hits, *check.screened_names)
             screened += ("not yet listed:", *check.not_yet_listed, "suppressed:", *check.suppressed)
         if (
-            line.import_entry is not None
+            line_of().import_entry is not None
             or not table.clean(table.period_of(row.rep))
             or any(day in text for text in screened if isinstance(text, str))
             or any(day in name for _, name in names)
         ):
-            return decision_columns(table.decision_from(line, on, key, row, names, check))
+            return decision_columns(table.decision_from(line_of(), on, key, row, names, check))
         # The columns are built once per row, party names and screening check, with the line's country codes left
         # as the row's placeholders, which are replaced here as the date is (a code holds no date nor placeholder).
         parties = [pair for pair in names if not pair[0].startswith(CODE_MARK)]
@@ -219,7 +281,7 @@ class CompiledColumns:
         memo_key = (id(row), tuple(parties), screened)
         held = self.memo.get(memo_key)
         if held is None or held[0] is not row:
-            decision = table.decision_from(line, row.rep, key, row, parties, check)
+            decision = table.decision_from(line_of(), row.rep, key, row, parties, check)
             held = self.memo[memo_key] = (row, decision_columns(decision))
         else:
             self.reused += 1
@@ -290,17 +352,25 @@ def decide_one(
     """One determination as output columns (through ``columns`` when given: the compiled table's; a key
     ``by_class`` only through them); an error becomes a reason for the bad-rows file, never a crash."""
     catalog = catalog or load_catalog()
-    try:
+
+    def columns_of() -> dict[str, Any]:
         if columns is not None:
             return columns(line, as_of, screener, by_class)
         if by_class:
             raise ChipclearError("batch: a key by country class is decided from the compiled table only")
-        decision = decide(line, as_of=as_of, layer=layer, rules=rules, catalog=catalog, screener=screener)
+        return decision_columns(decide(line, as_of=as_of, layer=layer, rules=rules, catalog=catalog, screener=screener))
+
+    return guarded(columns_of)
+
+
+def guarded(columns_of: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``columns_of()``; an error becomes a reason for the bad-rows file, never a crash."""
+    try:
+        return columns_of()
     except ChipclearError as exc:
         return error_columns(f"determination: {exc}")
     except Exception as exc:  # a bug must not lose the other lines; the line is reported, not decided
         return error_columns(f"determination failed (internal error, please report): {type(exc).__name__}: {exc}")
-    return decision_columns(decision)
 
 
 def run_task(task: DecideTask) -> pl.DataFrame:
@@ -318,9 +388,12 @@ def run_task(task: DecideTask) -> pl.DataFrame:
     catalog = load_catalog()
     rows = []
     for key in task.keys:
-        line = canonical_line(key)
         by_class = bool(key.get("by_class"))
-        cols = decide_one(decide, line, key["rep_as_of"], task.layer, rules, screener, catalog, columns, by_class)
+        if by_class and columns is not None:  # no order line unless a decision needs one
+            cols = guarded(partial(columns.for_key, key, screener))
+        else:
+            line = canonical_line(key)
+            cols = decide_one(decide, line, key["rep_as_of"], task.layer, rules, screener, catalog, columns, by_class)
         rows.append({"key_id": key["key_id"], **cols})
     return pl.DataFrame(rows, schema={"key_id": pl.UInt32, **DECISION_COLUMNS})
 

@@ -222,6 +222,7 @@ class Row:
 
 
 DATE_MARK = "⟦as-of⟧"
+_UNSET = object()
 
 
 def _undated(text: str, rep: dt.date) -> str:
@@ -468,6 +469,7 @@ class DecisionTable:
         self._period_tok: dict[int, int] = {}
         self._item_tok: dict[tuple[str, int], int] = {}
         self._geo_tok: dict[tuple[str, int], int] = {}
+        self._inputs: dict[TableKey, tuple[int, ...] | None] = {}  # ``_dated_inputs`` per key
         # Country classes (``_signature``): the sets each role's code is tested against, the signature per code and
         # geography token, the first code seen per signature in a period, and each code's representative.
         self.share_codes = True
@@ -873,7 +875,14 @@ class DecisionTable:
     def _dated_inputs(self, key: TableKey) -> tuple[int, ...] | None:
         """The tokens of what ``key``'s decision reads on its period's date, apart from ``_applied_state`` (None:
         the item does not classify; ``_compile`` raises the same error). Worked out only for a key whose other
-        periods were compiled, so a key seen in one period costs nothing."""
+        periods were compiled, so a key seen in one period costs nothing; kept per key (a row shared from another
+        period compares that period's tokens too, for every key of its base)."""
+        found = self._inputs.get(key, _UNSET)
+        if found is _UNSET:
+            found = self._inputs[key] = self._work_out_inputs(key)
+        return found  # type: ignore[return-value]
+
+    def _work_out_inputs(self, key: TableKey) -> tuple[int, ...] | None:
         try:
             item = self._item_token(key.item, key.period)
         except ChipclearError:
