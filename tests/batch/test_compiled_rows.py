@@ -18,9 +18,8 @@ from chipclear.batch.engine import (
     rules_known_on,
     run_task,
 )
-from chipclear.catalog import load_catalog
 from chipclear.determination import compiled, determine
-from chipclear.determination.compiled import PLACEHOLDER_MARK, DecisionTable
+from chipclear.determination.compiled import PLACEHOLDER_MARK
 
 
 def _key(key_id: int, item: str, destination: str, hq: str | None, day: dt.date) -> dict[str, object]:
@@ -57,7 +56,7 @@ def test_keys_with_an_end_user_are_compiled_rows_equal_to_determine(monkeypatch:
         _key(3, "nvidia-a100-pcie-80gb", "AE", "AE", day),
     ]
     rules = rules_known_on(None)
-    table = DecisionTable.for_current(rules, load_catalog(), layer="enforced")
+    table = batch_engine.compiled_columns("enforced", rules).table  # the table the batch decides with
     before = table.compiled
     task = DecideTask(
         variant="current",

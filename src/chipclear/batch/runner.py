@@ -42,7 +42,6 @@ from chipclear.batch.engine import (
     resolve_decider,
     rules_known_on,
     run_task,
-    save_compiled,
 )
 from chipclear.batch.io import LINE_COLUMNS, atomic_write_text, read_orders, validate
 from chipclear.batch.options import BatchOptions, Progress, bad_frame, sample_rows
@@ -521,10 +520,6 @@ def run_batch(
         checkpoint.save("decided", task.name, frame)
         fresh_pieces[task.name] = frame
         progress.advance(sum(key_lines.get(k["key_id"], 0) for k in task.keys))
-    in_process = workers == 1 and not options.dask
-    if todo and compiled and fn is run_task and options.decider == DEFAULT_DECIDER and in_process:
-        for v in variants:  # the compiled table's new rows to its disk cache (worker processes keep theirs)
-            save_compiled(options.layer, rules_known_on(rules_day[v]))
     lap("decide")
     decisions: dict[str, pl.DataFrame] = {}
     reps = keys.select("key_id", "rep_as_of")

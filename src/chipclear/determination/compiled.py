@@ -492,17 +492,18 @@ class DecisionTable:
         cache: bool = True,
     ) -> DecisionTable:
         """The table for these data (default: the bundled ones), loaded from the disk cache when ``cache``.
-        One table per data versions is kept in memory for the process."""
+        One table per data versions and ``cache`` is kept in memory for the process (a batch's table, in memory
+        only, does not replace the API's, loaded from disk)."""
         given = (rules, catalog, geography, models)
         fast = (*map(id, given), layer, cache)
         same = _BY_OBJECTS.get(fast)
-        if same is not None and all(a is b for a, b in zip(same[0], given, strict=True)) and same[1].version in _LIVE:
+        if same is not None and all(a is b for a, b in zip(same[0], given, strict=True)) and _LIVE.get((same[1].version, cache)) is same[1]:
             return same[1]  # the same objects as last time (None = the bundled data, loaded once per process)
         rules, catalog, geography = rules or load_rules(), catalog or load_catalog(), geography or load_geography()
         models = models or load_models()
         token = cls.version_of(rules, catalog, geography, layer, models)
-        found = _LIVE.get(token)
-        if found is not None and (found.cache_path is not None) == cache:
+        found = _LIVE.get((token, cache))
+        if found is not None:
             return found
         table = cls(rules, catalog, geography, layer, models)
         table.version = token
@@ -511,7 +512,7 @@ class DecisionTable:
             table._load()
         while len(_LIVE) >= MAX_LIVE:  # drafts come and go: keep the most recent tables only
             _LIVE.pop(next(iter(_LIVE)))
-        _LIVE[token] = table
+        _LIVE[(token, cache)] = table
         _BY_OBJECTS[fast] = (given, table)
         return table
 
@@ -1005,7 +1006,7 @@ def _bare_facts(on: dt.date, code: str) -> Facts:
 
 
 MAX_LIVE = 8  # tables kept in memory per process
-_LIVE: dict[str, DecisionTable] = {}
+_LIVE: dict[tuple[str, bool], DecisionTable] = {}
 _BY_OBJECTS: dict[tuple[Any, ...], tuple[tuple[Any, ...], DecisionTable]] = {}
 _VERSIONS: dict[int, tuple[Any, str]] = {}
 
