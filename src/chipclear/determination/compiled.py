@@ -450,6 +450,10 @@ class DecisionTable:
         self._merged: dict[int, MergedLicensing] = {}
         self._items: dict[str, Any] = {}
         self._classified: dict[tuple[str, dt.date], Any] = {}  # classification per item and representative date
+        # ``_classify``: the classification sections in force per day, and per item and sections the first clean
+        # day classified on and its classification
+        self._cls_sections: dict[dt.date, tuple[int, ...]] = {}
+        self._cls_state: dict[tuple[str, tuple[int, ...]], tuple[dt.date, Any]] = {}
         self._memo: dict[tuple[object, ...], Any] = {}  # the evaluator's memo (destination-set answers)
         self._cls_json: dict[tuple[str, dt.date], dict[str, Any]] = {}
         self._cls_on: dict[
@@ -497,7 +501,11 @@ class DecisionTable:
         given = (rules, catalog, geography, models)
         fast = (*map(id, given), layer, cache)
         same = _BY_OBJECTS.get(fast)
-        if same is not None and all(a is b for a, b in zip(same[0], given, strict=True)) and _LIVE.get((same[1].version, cache)) is same[1]:
+        if (
+            same is not None
+            and all(a is b for a, b in zip(same[0], given, strict=True))
+            and _LIVE.get((same[1].version, cache)) is same[1]
+        ):
             return same[1]  # the same objects as last time (None = the bundled data, loaded once per process)
         rules, catalog, geography = rules or load_rules(), catalog or load_catalog(), geography or load_geography()
         models = models or load_models()
@@ -816,10 +824,26 @@ class DecisionTable:
     def classification_on(self, item: str, rep: dt.date) -> Any:
         found = self._classified.get((item, rep))
         if found is None:
-            found = self._classified[(item, rep)] = engine.classify_item(
-                item, rep, self.layer, self.rules, self.catalog, self.models
-            )
+            found = self._classified[(item, rep)] = self._classify(item, rep)
         return found
+
+    def _classify(self, item: str, rep: dt.date) -> Any:
+        """The classification of ``item`` on ``rep``. A catalog item's reads the date only through the
+        classification sections in force and the as-of date in its text (``classification.classify``): on a clean
+        day (named nowhere in the data) with the same sections in force as a clean day already classified on, it
+        is that classification dated anew (``tests/determination/test_compiled_equivalence.py``)."""
+        if rep in self._named or self.models.find(item) is not None:
+            return engine.classify_item(item, rep, self.layer, self.rules, self.catalog, self.models)
+        sections = self._cls_sections.get(rep)
+        if sections is None:
+            in_force = self.rules.in_force(rep, "classification", self.layer)
+            sections = self._cls_sections[rep] = tuple(id(a) for a in in_force)
+        held = self._cls_state.get((item, sections))
+        if held is None:
+            cls = engine.classify_item(item, rep, self.layer, self.rules, self.catalog, self.models)
+            self._cls_state[(item, sections)] = (rep, cls)
+            return cls
+        return _redated(held[1], held[0], rep)
 
     def _period_token(self, period: int) -> int:
         found = self._period_tok.get(period)
@@ -984,6 +1008,13 @@ class DecisionTable:
             [*row.before, *middle.reasons, *row.after],
             row.missing,
         )
+
+
+def _redated(cls: Any, day: dt.date, rep: dt.date) -> Any:
+    """A classification made on the clean day ``day`` as made on ``rep`` (its as-of date and the texts naming it)."""
+    old, new = day.isoformat(), rep.isoformat()
+    trace = [r.model_copy(update={"detail": r.detail.replace(old, new)}) if old in r.detail else r for r in cls.trace]
+    return cls.model_copy(update={"as_of": rep, "trace": trace})
 
 
 def _bare_facts(on: dt.date, code: str) -> Facts:
