@@ -956,9 +956,11 @@ class DecisionTable:
 
     def by_engine(self, line: OrderLine, on: dt.date, check: PartyCheck | None) -> Decision:
         """A line that is not ``tabulated``, decided through the engine with its screening check, as
-        ``determine()`` does (a finding changes the outcome). (Passing the table's classification, rules and memo
-        on the line's date was tried: no faster, and 0.4 GB more for a screened 1M-line book.)"""
-        prep = engine.prepare(line, on, self.layer, self.rules, self.catalog, self.geography, self.models)
+        ``determine()`` does (a finding changes the outcome). The classification is the table's, dated anew
+        (``_classify``), not kept. (Keeping the classification, rules and memo on the line's date was tried
+        earlier: no faster, and 0.4 GB more for a screened 1M-line book.)"""
+        cls = self._classify(line.item, on)  # not kept: lines have many dates
+        prep = engine.prepare(line, on, self.layer, self.rules, self.catalog, self.geography, self.models, cls=cls)
         return engine.conclude(line, prep, check, self.geography)
 
     def lookup(
