@@ -2,8 +2,9 @@
 
 Phases (each timed in ``BatchResult.timings``):
 1. read and validate (bad rows to their own file, with row number and reason);
-2. screen each distinct (end user name, country) once;
-3. plan: the distinct determinations the book needs (``plan``), grouped in batches;
+2. screen each distinct (end user name, country) once (many parties: in the worker processes of step 4);
+3. plan: the distinct determinations the book needs (``plan``; a large book's by country class), grouped in
+   batches;
 4. decide the batches (in process, a local process pool, or Dask), each saved to the checkpoint as it finishes;
 5. assemble: join decisions back to lines chunk by chunk (checkpointed), verify a sample of lines against a
    direct per-line ``determine``, write the output atomically, then the bad rows, the summary and the report.
@@ -18,10 +19,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -80,6 +82,10 @@ COMPILED_MIN_KEYS = 1000
 AUTO_MIN_KEYS = 20_000
 AUTO_KEYS_PER_WORKER = 10_000
 AUTO_MAX_WORKERS = 4  # each worker holds its own compiled table: bounds the run's memory
+# At least this many distinct parties to screen (one list, the default screener): they are screened in worker
+# processes, the pool the run then decides with (each loads the screening index its process's parent stored).
+PARALLEL_SCREEN_MIN = 20_000
+SCREEN_CHUNKS_PER_WORKER = 4
 # A book with at least this many lines is keyed by country class (``plan``; such keys are decided through the
 # compiled table only); a smaller one is keyed by country, as the interpreter needs.
 CLASS_MIN_LINES = 20_000
@@ -150,9 +156,14 @@ def auto_workers(keys_to_decide: int, cores: int | None = None) -> int:
 
 
 def execute(
-    tasks: list[DecideTask], workers: int, dask: str | None, fn: Callable[[DecideTask], pl.DataFrame] = run_task
+    tasks: list[DecideTask],
+    workers: int,
+    dask: str | None,
+    fn: Callable[[DecideTask], pl.DataFrame] = run_task,
+    pool: WorkerPool | None = None,
 ) -> Iterator[tuple[DecideTask, pl.DataFrame]]:
-    """Run ``fn`` over ``tasks``; yields each (task, result) as it finishes (in any order)."""
+    """Run ``fn`` over ``tasks``; yields each (task, result) as it finishes (in any order). ``pool``: worker
+    processes already running (the screening's), used when there are ``workers`` of them."""
     if not tasks:
         return
     if dask:
@@ -170,15 +181,21 @@ def execute(
                 yield by_key[future.key], future.result()
         return
     if workers > 1:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        executor = (
+            pool.executor
+            if pool is not None and pool.workers == workers
+            else ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        )
+        own = pool is None or executor is not pool.executor  # the run's pool is stopped by the run
         try:
-            pending = {pool.submit(fn, t): t for t in tasks}
+            pending = {executor.submit(fn, t): t for t in tasks}
             for done in as_completed(pending):
                 yield pending[done], done.result()
         except BaseException:  # Ctrl-C or an error: drop queued work now; finished pieces are checkpointed
-            pool.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown(wait=False, cancel_futures=True)
             raise
-        pool.shutdown()
+        if own:
+            executor.shutdown()
         return
     for task in tasks:
         yield task, fn(task)
@@ -220,11 +237,45 @@ def _earlier_lists(spec: str, current_version: str) -> Any:
     )
 
 
+def screen_chunk(
+    names: list[tuple[str, str | None]], list_version: str, keep_all: bool
+) -> tuple[list[tuple[str, str | None, Any]], list[tuple[str, str | None, str]], int]:
+    """Screen ``names`` with this process's default screener (a worker's part of ``_screen``): the results of hit
+    parties (of all with ``keep_all``), the names whose screening failed, and how many had hits. Fails when the
+    screener is not over ``list_version`` (its lists changed since the run began)."""
+    from chipclear.screening import default_screener
+
+    screener = default_screener()
+    if screener.list_version != list_version:
+        raise ChipclearError(
+            f"batch: a worker's lists are {screener.list_version}, the run's {list_version}; run the batch again"
+        )
+    kept: list[tuple[str, str | None, Any]] = []
+    failed: list[tuple[str, str | None, str]] = []
+    hits = 0
+    for name, country in names:
+        try:
+            found = screener.search(name, country=country)
+        except ChipclearError as exc:
+            failed.append((name, country, f"screening: {exc}"))
+            continue
+        hits += bool(found.hits)
+        if found.hits or keep_all:
+            kept.append((name, country, found))
+    return kept, failed, hits
+
+
 def _screen(
-    pairs: pl.DataFrame, screeners: dict[str, Any], variants: list[str], progress: Progress, keep_all: bool
+    pairs: pl.DataFrame,
+    screeners: dict[str, Any],
+    variants: list[str],
+    progress: Progress,
+    keep_all: bool,
+    pool: WorkerPool | None = None,
 ) -> tuple[dict[str, dict[tuple[str, str | None], Any]], pl.DataFrame, pl.DataFrame]:
     """Screen each distinct party once per variant, in name order: (results of hit parties, or of all with
-    ``keep_all``; hit pairs; pairs whose screening failed)."""
+    ``keep_all``; hit pairs; pairs whose screening failed). With ``pool`` (one variant, the default screener), the
+    parties are screened in its processes, in chunks of the same order."""
     schema = {"end_user_name": pl.String, "end_user_country": pl.String}
     results: dict[str, dict[tuple[str, str | None], Any]] = {v: {} for v in variants}
     hit_rows: list[tuple[str, str | None]] = []
@@ -238,6 +289,27 @@ def _screen(
     else:
         progress.phase(f"screening {pairs.height:,} distinct parties", pairs.height)
     pairs = pairs.sort("end_user_name", "end_user_country", nulls_last=True)
+    if pool is not None and variants == ["current"]:
+        rows = pairs.rows()
+        size = -(-len(rows) // (pool.workers * SCREEN_CHUNKS_PER_WORKER))
+        chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
+        version = screeners["current"].list_version
+        for chunk, (kept, chunk_failed, _) in zip(
+            chunks,
+            pool.executor.map(screen_chunk, chunks, [version] * len(chunks), [keep_all] * len(chunks)),
+            strict=True,
+        ):
+            for name, country, result in kept:
+                if result.hits:
+                    hit_rows.append((name, country))
+                results["current"][(name, country)] = result
+            failed.extend(chunk_failed)
+            progress.advance(len(chunk))
+        return (
+            results,
+            pl.DataFrame(hit_rows, schema=schema, orient="row"),
+            pl.DataFrame(failed, schema={**schema, "reason": pl.String}, orient="row"),
+        )
     for name, country in pairs.iter_rows():
         found: dict[str, Any] = {}
         try:
@@ -383,11 +455,46 @@ def _write_output(parts: list[Path], target: Path, metadata: dict[str, str]) -> 
     return rows
 
 
+class WorkerPool(NamedTuple):
+    """Worker processes started before the decisions (to screen the parties), and how many."""
+
+    executor: ProcessPoolExecutor
+    workers: int
+
+
+def _screening_pool(
+    options: BatchOptions, parties: int, variants: list[str], screeners: dict[str, Any]
+) -> WorkerPool | None:
+    """The worker processes a large screened run screens its parties with, and then decides with (None: screen
+    in this process)."""
+    from chipclear.screening import Screener, default_screener
+
+    if (
+        parties < PARALLEL_SCREEN_MIN
+        or options.dask
+        or options.workers == 1
+        or variants != ["current"]
+        or not isinstance(screeners["current"], Screener)
+        or screeners["current"] is not default_screener()
+    ):
+        return None
+    workers = options.workers or min(cpu_cores(), AUTO_MAX_WORKERS)
+    if workers < 2:
+        return None
+    return WorkerPool(ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")), workers)
+
+
 def run_batch(
     options: BatchOptions, progress: Progress | None = None, fn: Callable[[DecideTask], pl.DataFrame] = run_task
 ) -> BatchResult:
     """Decide every line of ``options.orders``; see the module docstring for the phases."""
-    progress = progress or _Silent()
+    with ExitStack() as stack:  # worker processes started early are stopped however the run ends
+        return _run(options, progress or _Silent(), fn, stack)
+
+
+def _run(
+    options: BatchOptions, progress: Progress, fn: Callable[[DecideTask], pl.DataFrame], stack: ExitStack
+) -> BatchResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -435,7 +542,10 @@ def run_batch(
     lap("setup")
 
     pairs = lines.filter(pl.col("end_user_name").is_not_null()).select("end_user_name", "end_user_country").unique()
-    results, hit_pairs, screen_errors = _screen(pairs, screeners, variants, progress, options.exact)
+    pool = _screening_pool(options, pairs.height, variants, screeners)
+    if pool is not None:
+        stack.callback(pool.executor.shutdown, wait=False, cancel_futures=True)
+    results, hit_pairs, screen_errors = _screen(pairs, screeners, variants, progress, options.exact, pool)
     # The end users' owners (ownership in aggregate) are screened by name, every answer kept: they are named in the
     # keys, and the affiliates rule reads their hits.
     owners = _owner_names(lines)
@@ -516,7 +626,7 @@ def run_batch(
     progress.phase(f"deciding {todo_keys.height:,} distinct determinations for {keyed.height:,} lines", total_lines)
     progress.advance(total_lines - sum(sum(key_lines.get(k["key_id"], 0) for k in t.keys) for t in todo))
     fresh_pieces: dict[str, pl.DataFrame] = {}  # kept: the collect phase need not read them back
-    for task, frame in execute(todo, workers, options.dask, fn):
+    for task, frame in execute(todo, workers, options.dask, fn, pool):
         checkpoint.save("decided", task.name, frame)
         fresh_pieces[task.name] = frame
         progress.advance(sum(key_lines.get(k["key_id"], 0) for k in task.keys))
