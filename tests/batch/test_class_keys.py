@@ -24,6 +24,8 @@ from chipclear.batch.engine import line_from_row
 from chipclear.determination import determine
 from chipclear.errors import ChipclearError
 
+from .helpers import run_with_setting
+
 DESTINATIONS = ["DE", "FR", "SG", "MX", "MY", "TH", "IN", "PL", "CN", "HK", "RU"]
 ITEMS = ["H20", "nvidia-h100-sxm5-80gb", "amd-mi308x"]
 PARTIES: list[tuple[str, str, str, str]] = [  # name, country, headquarters, owners
@@ -68,14 +70,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("class-keys")
     orders = folder / "orders.csv"
     count = _book(orders)
-    patch = pytest.MonkeyPatch()
-    try:
-        patch.setattr(batch_runner, "CLASS_MIN_LINES", 0)
-        by_class = run_batch(BatchOptions(orders=orders, out=folder / "class.parquet", cache=False, verify=count))
-        patch.setattr(batch_runner, "CLASS_MIN_LINES", 10**9)
-        by_country = run_batch(BatchOptions(orders=orders, out=folder / "country.parquet", cache=False, verify=0))
-    finally:
-        patch.undo()
+    got = run_with_setting(
+        "CLASS_MIN_LINES",
+        {
+            "class": (0, BatchOptions(orders=orders, out=folder / "class.parquet", cache=False, verify=count), None),
+            "country": (10**9, BatchOptions(orders=orders, out=folder / "country.parquet", cache=False), None),
+        },
+    )
+    by_class, by_country = got["class"], got["country"]
     return {"count": count, "class": by_class, "country": by_country}
 
 

@@ -11,11 +11,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-from chipclear.batch import BatchOptions, run_batch
+from chipclear.batch import BatchOptions
 from chipclear.batch import runner as batch_runner
 from chipclear.batch.engine import line_from_row
 from chipclear.determination import determine
 from chipclear.errors import ChipclearError
+
+from .helpers import run_with_setting
 
 NAMES = [
     ("Huawei Technologies Co., Ltd.", "CN"),
@@ -68,17 +70,16 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("parallel-screening")
     orders = folder / "orders.csv"
     count = _book(orders)
-    patch = pytest.MonkeyPatch()
-    out: dict[str, Any] = {"count": count}
-    try:
-        for name, least in (("pool", 0), ("here", 10**9)):
-            patch.setattr(batch_runner, "PARALLEL_SCREEN_MIN", least)
-            phases = Phases()
-            options = BatchOptions(orders=orders, out=folder / f"{name}.parquet", workers=2, cache=False, verify=count)
-            out[name] = (run_batch(options, phases), phases)
-    finally:
-        patch.undo()
-    return out
+    phases = {"pool": Phases(), "here": Phases()}
+
+    def options(name: str) -> BatchOptions:
+        return BatchOptions(orders=orders, out=folder / f"{name}.parquet", workers=2, cache=False, verify=count)
+
+    got = run_with_setting(
+        "PARALLEL_SCREEN_MIN",
+        {"pool": (0, options("pool"), phases["pool"]), "here": (10**9, options("here"), phases["here"])},
+    )
+    return {"count": count, **{name: (result, phases[name]) for name, result in got.items()}}
 
 
 def test_parties_screened_in_workers_give_the_same_output(runs: dict[str, Any]) -> None:
