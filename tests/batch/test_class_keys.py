@@ -4,8 +4,10 @@ from the compiled table's rows, and given their own codes back per line (``neste
 
 The book mixes countries the rules tell apart only by name (DE and FR, SG and MX, MY and TH, IN and PL; as
 headquarters DE and JP, CN and IR), countries of their own (CN, HK, RU), listed and clean end users, owners, no end
-user, flags, and dates over three years. The run keyed by class must write exactly what the run keyed by country
-writes (small books: the interpreter decides every key), with every line checked against ``determine()``.
+user, flags, and dates over three years, days the rule data names among them. Keys by class are also grouped by the
+data state of their epoch (``plan.epoch_groups``). The run keyed by class must write exactly what the run keyed by
+country writes, with every line checked against ``determine()``; so must a run without the grouping, which needs
+more keys.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import polars as pl
 import pytest
 
 from chipclear.batch import BatchOptions, nested, run_batch
+from chipclear.batch import plan as batch_plan
 from chipclear.batch import runner as batch_runner
 from chipclear.batch.engine import line_from_row
 from chipclear.determination import determine
@@ -40,10 +43,14 @@ PARTIES: list[tuple[str, str, str, str]] = [  # name, country, headquarters, own
     ("Name ⟦@d⟧ ⟦@h0⟧ Trading", "FR", "FR", ""),  # a name holding the code placeholders keeps them
 ]
 ODD = PARTIES[-1][0]
+# Days the rule data names (single-day epochs: decided with their group's decision and their own date put back)
+# and the days after them
+NAMED_DAYS = [dt.date(2023, 11, 17), dt.date(2025, 1, 15), dt.date(2025, 5, 13), dt.date(2025, 5, 14)]
 
 
 def _book(path: Path) -> int:
     days = [dt.date(2024, 1, 3) + dt.timedelta(days=97 * n) for n in range(12)]
+    days += NAMED_DAYS
     rows = []
     for n, (day, item, dest, party) in enumerate(itertools.product(days, ITEMS, DESTINATIONS, PARTIES)):
         name, country, hq, owners = party
@@ -53,7 +60,7 @@ def _book(path: Path) -> int:
                 "item": item,
                 "quantity": 1 + n % 3,
                 "destination": dest,
-                "ship_date": (day + dt.timedelta(days=n % 5)).isoformat(),
+                "ship_date": (day + dt.timedelta(days=0 if day in NAMED_DAYS else n % 5)).isoformat(),
                 "end_user_name": name,
                 "end_user_country": country,
                 "end_user_headquarters_country": hq,
@@ -78,7 +85,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         },
     )
     by_class, by_country = got["class"], got["country"]
-    return {"count": count, "class": by_class, "country": by_country}
+    patch = pytest.MonkeyPatch()
+    try:  # classes without the grouping of epochs
+        patch.setattr(batch_plan, "epoch_groups", lambda *_: lambda epochs: {})
+        options = BatchOptions(orders=orders, out=folder / "ungrouped.parquet", cache=False)
+        ungrouped = run_with_setting("CLASS_MIN_LINES", {"ungrouped": (0, options, None)})["ungrouped"]
+    finally:
+        patch.undo()
+    return {"count": count, "class": by_class, "country": by_country, "ungrouped": ungrouped}
 
 
 def test_keys_by_class_write_what_keys_by_country_write(runs: dict[str, Any]) -> None:
@@ -91,6 +105,16 @@ def test_keys_by_class_write_what_keys_by_country_write(runs: dict[str, Any]) ->
         assert a[column].equals(b[column]), column
     assert by_class.summary["by_destination"] == by_country.summary["by_destination"]
     assert by_class.summary["by_verdict"] == by_country.summary["by_verdict"]
+
+
+def test_grouped_epochs_write_what_epochs_apart_write(runs: dict[str, Any]) -> None:
+    by_class, ungrouped = runs["class"], runs["ungrouped"]
+    assert by_class.distinct_keys < ungrouped.distinct_keys < runs["country"].distinct_keys
+    a, b = pl.read_parquet(by_class.out), pl.read_parquet(ungrouped.out)
+    for column in a.columns:
+        assert a[column].equals(b[column]), column
+    named = a.filter(pl.col("as_of").is_in(NAMED_DAYS))
+    assert named.height == len(NAMED_DAYS) * len(ITEMS) * len(DESTINATIONS) * len(PARTIES)
 
 
 def test_every_line_keyed_by_class_is_what_determine_decides(runs: dict[str, Any]) -> None:

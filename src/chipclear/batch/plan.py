@@ -57,6 +57,8 @@ KEY_COLUMNS = [
 ]
 # (role, the distinct (code, epoch) pairs) -> each pair's class code (``country_classes``)
 Classes = Callable[[str, list[tuple[str, int]]], dict[tuple[str, int], str]]
+# the book's epochs -> for each epoch decided with another: (that epoch, its first day) (``epoch_groups``)
+Groups = Callable[[list[int]], dict[int, tuple[int, dt.date]]]
 
 
 def data_dates(rules: RuleSet, geography: Geography, extra: Iterable[dt.date] = ()) -> list[dt.date]:
@@ -80,6 +82,7 @@ def build_keys(
     boundaries: list[dt.date],
     exact: bool,
     classes: Classes | None = None,
+    groups: Groups | None = None,
 ) -> pl.DataFrame:
     """Add ``epoch``, ``party_key``, ``party_country``, ``by_class``, ``key_destination``,
     ``key_headquarters_country`` and ``key_id`` to ``lines``.
@@ -87,7 +90,7 @@ def build_keys(
     ``hit_parties`` has the (end_user_name, end_user_country) pairs whose screening found hits (in any list
     version the run uses); those keep their name and country in the key. ``exact`` keys on the date itself and
     every party name. ``classes`` (not with ``exact``): the countries of keys without a named party or owners are
-    keyed by class (see the module's text).
+    keyed by class, and with ``groups`` their epochs by the epoch that decides them (see the module's text).
     """
     epochs = epoch_of(lines["as_of"], boundaries)
     out = lines.with_columns(epochs)
@@ -118,14 +121,15 @@ def build_keys(
             )
             .drop("_hit")
         )
-    out = _by_class(out, None if exact else classes)
+    out = _by_class(out, None if exact else classes, groups)
     # Each key keeps the positions of its lines, so its id goes back to them by position (scattered: no join on
     # the key, no sort of the lines).
     keys = (
-        out.select(*_key_exprs(), "as_of")
+        out.select(*_key_exprs(), "as_of", "key_rep")
         .with_row_index("_line")
         .group_by(KEY_COLUMNS, maintain_order=False)
-        .agg(pl.col("as_of").min().alias("rep_as_of"), pl.col("_line"))
+        # a key of grouped epochs is decided on its group's first day (every line of the key has the same)
+        .agg(pl.coalesce(pl.col("key_rep").first(), pl.col("as_of").min()).alias("rep_as_of"), pl.col("_line"))
         .sort(KEY_COLUMNS, nulls_last=True)
         .select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("key_id"), "rep_as_of", "_line")
         .explode("_line")
@@ -137,37 +141,80 @@ def build_keys(
 
 
 # The key's own destination and headquarters country (a class's code for a ``by_class`` key): the lines keep theirs.
-KEYED_AS = {"destination": "key_destination", "end_user_headquarters_country": "key_headquarters_country"}
+KEYED_AS = {
+    "destination": "key_destination",
+    "end_user_headquarters_country": "key_headquarters_country",
+    "epoch": "key_epoch",
+}
 
 
 def _key_exprs() -> list[pl.Expr]:
     return [pl.col(KEYED_AS[c]).alias(c) if c in KEYED_AS else pl.col(c) for c in KEY_COLUMNS]
 
 
-def _by_class(out: pl.DataFrame, classes: Classes | None) -> pl.DataFrame:
-    """``by_class`` and the key's countries (``KEYED_AS``): the class codes where ``classes`` applies, else the
-    line's own."""
+def _by_class(out: pl.DataFrame, classes: Classes | None, groups: Groups | None = None) -> pl.DataFrame:
+    """``by_class``, the key's epoch and first day (``key_rep``, null but for grouped epochs) and countries
+    (``KEYED_AS``): the group's epoch and the class codes where ``classes`` (and ``groups``) apply, else the line's
+    own."""
     if classes is None:
         return out.with_columns(
             pl.lit(False).alias("by_class"),
+            pl.lit(None, dtype=pl.Date).alias("key_rep"),
             *[pl.col(line).alias(key) for line, key in KEYED_AS.items()],
         )
     placeholder = pl.col("party_key").is_null() | (pl.col("party_key") == PARTY_PLACEHOLDER)
     out = out.with_columns((placeholder & pl.col("end_user_owners").is_null()).alias("by_class"))
+    grouped = groups(sorted(out.filter("by_class")["epoch"].unique().to_list())) if groups is not None else {}
+    table = pl.DataFrame(
+        [(e, rep, day) for e, (rep, day) in grouped.items()],
+        schema={"epoch": pl.Int32, "_rep": pl.Int32, "_day": pl.Date},
+        orient="row",
+    )
+    got = out.select("epoch").join(table, on="epoch", how="left", maintain_order="left")
+    use = pl.col("by_class") & got["_rep"].is_not_null()
+    out = out.with_columns(
+        pl.when(use).then(got["_rep"]).otherwise(pl.col("epoch")).alias("key_epoch"),
+        pl.when(use).then(got["_day"]).alias("key_rep"),
+    )
     mapped = []
     for column, role in (("destination", "destination"), ("end_user_headquarters_country", "hq")):
-        pairs = out.filter("by_class").select(column, "epoch").drop_nulls().unique()
+        pairs = out.filter("by_class").select(column, "key_epoch").drop_nulls().unique()
         found = classes(role, [(c, e) for c, e in pairs.iter_rows()])
-        table = pl.DataFrame(
+        codes = pl.DataFrame(
             [(c, e, found[(c, e)]) for c, e in pairs.iter_rows()],
-            schema={column: pl.String, "epoch": pl.Int32, "_class": pl.String},
+            schema={column: pl.String, "key_epoch": pl.Int32, "_class": pl.String},
             orient="row",
         )
         # Only the two columns are gathered by the join (not the book's every column).
-        got = out.select(column, "epoch").join(table, on=[column, "epoch"], how="left", maintain_order="left")
+        got = out.select(column, "key_epoch").join(codes, on=[column, "key_epoch"], how="left", maintain_order="left")
         klass = pl.when(pl.col("by_class")).then(got["_class"]).otherwise(pl.col(column))
         mapped.append(klass.fill_null(pl.col(column)).alias(KEYED_AS[column]))
     return out.with_columns(mapped)
+
+
+def epoch_groups(table: Any, boundaries: list[dt.date], items: list[str], codes: list[str]) -> Groups:
+    """``groups`` for ``build_keys`` from a ``DecisionTable``: each epoch whose data state
+    (``DecisionTable.data_state`` for the book's items and codes) is that of a multi-day epoch, with the first
+    such epoch and its first day. A multi-day epoch's first day is named nowhere in the data (each named date is
+    an epoch of its own), so a key decided on it has that date in its texts only as the as-of date, replaced by
+    each line's own; a day the data names gets the group's decision with its own date put back, as the compiled
+    table's rows shared between periods do. An epoch whose state no multi-day epoch has is not grouped."""
+
+    def first_day(epoch: int) -> dt.date:
+        return boundaries[0] - dt.timedelta(days=1) if epoch == 0 else boundaries[epoch - 1]
+
+    def multi_day(epoch: int) -> bool:
+        return epoch == 0 or epoch == len(boundaries) or (boundaries[epoch] - boundaries[epoch - 1]).days > 1
+
+    def groups(epochs: list[int]) -> dict[int, tuple[int, dt.date]]:
+        states = {e: table.data_state(table.period_of(first_day(e)), items, codes) for e in sorted(epochs)}
+        first: dict[Any, int] = {}
+        for epoch, state in states.items():
+            if multi_day(epoch):
+                first.setdefault(state, epoch)
+        return {e: (first[state], first_day(first[state])) for e, state in states.items() if state in first}
+
+    return groups
 
 
 def country_classes(table: Any, boundaries: list[dt.date]) -> Classes:
@@ -255,6 +302,7 @@ __all__ = [
     "data_dates",
     "distinct_keys",
     "epoch_boundaries",
+    "epoch_groups",
     "epoch_of",
     "specialise",
 ]

@@ -601,11 +601,14 @@ def _run(
         and options.decider == DEFAULT_DECIDER
         and fn is run_task
     )
-    classes = None
-    if by_class:  # the signatures only: no rows are loaded from the table's disk cache
+    classes = groups = None
+    if by_class:  # signatures and data states: the table the workers of this process use, without its rows
         table = DecisionTable.for_current(current_rules, catalog, geography, options.layer, cache=False)  # type: ignore[arg-type]
         classes = plan.country_classes(table, boundaries)
-    keyed = plan.build_keys(lines, hit_pairs, boundaries, options.exact, classes)
+        items = sorted(lines["item_id"].drop_nulls().unique().to_list())
+        codes = pl.concat([lines["destination"], lines["end_user_headquarters_country"]]).drop_nulls().unique()
+        groups = plan.epoch_groups(table, boundaries, items, sorted(codes.to_list()))
+    keyed = plan.build_keys(lines, hit_pairs, boundaries, options.exact, classes, groups)
     keys = plan.distinct_keys(keyed)
     lines_per_key = keyed.group_by("key_id").len("lines")
     key_lines = dict(lines_per_key.iter_rows())

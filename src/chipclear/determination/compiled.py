@@ -56,6 +56,7 @@ Public API (stable)::
     table.key_of(line, as_of=None) -> TableKey                      # validates like determine(); codes by class
     table.canonical(key, names=None) -> (TableKey, names)           # a hand-made key's codes by class
     table.classes(role, codes, period) -> {code: class's least code} # codes one row serves (batch keys)
+    table.data_state(period, items, codes) -> hashable              # periods that decide those keys alike
     table.row(key) -> Row                                           # compiled lazily (memo)
     table.compile_period(period, items=None, destinations=None)     # eager: every item x destination
     table.period_boundaries() -> list[date]; table.period_of(date) -> int; table.representative(period) -> date
@@ -454,6 +455,7 @@ class DecisionTable:
         # day classified on and its classification
         self._cls_sections: dict[dt.date, tuple[int, ...]] = {}
         self._cls_state: dict[tuple[str, tuple[int, ...]], tuple[dt.date, Any]] = {}
+        self._item_tok_state: dict[tuple[str, tuple[int, ...]], int] = {}  # ``_item_token`` per item and sections
         self._memo: dict[tuple[object, ...], Any] = {}  # the evaluator's memo (destination-set answers)
         self._cls_json: dict[tuple[str, dt.date], dict[str, Any]] = {}
         self._cls_on: dict[
@@ -832,18 +834,26 @@ class DecisionTable:
         classification sections in force and the as-of date in its text (``classification.classify``): on a clean
         day (named nowhere in the data) with the same sections in force as a clean day already classified on, it
         is that classification dated anew (``tests/determination/test_compiled_equivalence.py``)."""
-        if rep in self._named or self.models.find(item) is not None:
-            return engine.classify_item(item, rep, self.layer, self.rules, self.catalog, self.models)
-        sections = self._cls_sections.get(rep)
+        sections = self._sections(item, rep)
         if sections is None:
-            in_force = self.rules.in_force(rep, "classification", self.layer)
-            sections = self._cls_sections[rep] = tuple(id(a) for a in in_force)
+            return engine.classify_item(item, rep, self.layer, self.rules, self.catalog, self.models)
         held = self._cls_state.get((item, sections))
         if held is None:
             cls = engine.classify_item(item, rep, self.layer, self.rules, self.catalog, self.models)
             self._cls_state[(item, sections)] = (rep, cls)
             return cls
         return _redated(held[1], held[0], rep)
+
+    def _sections(self, item: str, rep: dt.date) -> tuple[int, ...] | None:
+        """The classification sections in force on ``rep``, which with a catalog item decide its classification
+        on a clean day but for the date (``_classify``); None for a day the data names or an AI model."""
+        if rep in self._named or self.models.find(item) is not None:
+            return None
+        sections = self._cls_sections.get(rep)
+        if sections is None:
+            in_force = self.rules.in_force(rep, "classification", self.layer)
+            sections = self._cls_sections[rep] = tuple(id(a) for a in in_force)
+        return sections
 
     def _period_token(self, period: int) -> int:
         found = self._period_tok.get(period)
@@ -882,9 +892,17 @@ class DecisionTable:
         found = self._item_tok.get((item, period))
         if found is None:
             rep = self.representative(period)
-            cls = self.classification_on(item, rep)
-            text = json.dumps(self._classification_json(item, rep, cls), sort_keys=True, default=str)
-            found = self._item_tok[(item, period)] = self._token(("item", item, id(cls.item), _undated(text, rep)))
+            # On clean days with the same classification sections the undated text is the same (``_classify``):
+            # worked out once per state.
+            state = self._sections(item, rep)
+            found = self._item_tok_state.get((item, state)) if state is not None else None
+            if found is None:
+                cls = self.classification_on(item, rep)
+                text = json.dumps(self._classification_json(item, rep, cls), sort_keys=True, default=str)
+                found = self._token(("item", item, id(cls.item), _undated(text, rep)))
+                if state is not None:
+                    self._item_tok_state[(item, state)] = found
+            self._item_tok[(item, period)] = found
         return found
 
     def _geo_token(self, code: str, period: int) -> int:
@@ -896,6 +914,28 @@ class DecisionTable:
             state = ("geo", code, resolved, _undated(note or "", rep), answers)
             found = self._geo_tok[(code, period)] = self._token(state)
         return found
+
+    def data_state(self, period: int, items: list[str], codes: list[str]) -> tuple[Any, ...]:
+        """Everything a decision about ``items`` and ``codes`` reads on the period's date, whatever the rest of
+        its key: what ``_dated_inputs`` reads for each of them, and every review policy, exception and dated event
+        passed (``_applied_state`` reads those that concern the requirements that applied). Two periods with the
+        same state decide every such key alike but for the as-of date in the texts (batch: ``plan.epoch_groups``).
+        An item that does not classify is part of the state as its error."""
+        rep, merged = self.representative(period), self._merged_for(period)
+        tokens: list[Any] = []
+        for item in items:
+            try:
+                tokens.append(self._item_token(item, period))
+            except ChipclearError as exc:
+                tokens.append(("error", item, str(exc)))
+        return (
+            self._period_token(period),
+            tuple(tokens),
+            tuple(self._geo_token(code, period) for code in codes),
+            tuple((k, id(p), id(a)) for k, (p, a) in merged.policies.items()),
+            tuple((k, id(e), id(a)) for k, (e, a) in merged.exceptions.items()),
+            tuple((id(e), id(a)) for e, a in merged.events if e.date <= rep),
+        )
 
     def _dated_inputs(self, key: TableKey) -> tuple[int, ...] | None:
         """The tokens of what ``key``'s decision reads on its period's date, apart from ``_applied_state`` (None:
