@@ -831,23 +831,26 @@ class DecisionTable:
 
     def _classify(self, item: str, rep: dt.date) -> Any:
         """The classification of ``item`` on ``rep``. A catalog item's reads the date only through the
-        classification sections in force and the as-of date in its text (``classification.classify``): on a clean
-        day (named nowhere in the data) with the same sections in force as a clean day already classified on, it
-        is that classification dated anew (``tests/determination/test_compiled_equivalence.py``)."""
+        classification sections in force and the as-of date in its text (``classification.classify``): on a day
+        with the same sections in force as a clean day (named nowhere in the data) already classified on, it is
+        that classification dated anew. The clean day's date is in its texts only as the as-of date, so this holds
+        on a day the data names too, whose own date may also be in the texts as data, as it is in the clean
+        day's (``tests/determination/test_compiled_classification.py``)."""
         sections = self._sections(item, rep)
         if sections is None:
             return engine.classify_item(item, rep, self.layer, self.rules, self.catalog, self.models)
         held = self._cls_state.get((item, sections))
         if held is None:
             cls = engine.classify_item(item, rep, self.layer, self.rules, self.catalog, self.models)
-            self._cls_state[(item, sections)] = (rep, cls)
+            if rep not in self._named:  # only a clean day's classification is dated anew for others
+                self._cls_state[(item, sections)] = (rep, cls)
             return cls
         return _redated(held[1], held[0], rep)
 
     def _sections(self, item: str, rep: dt.date) -> tuple[int, ...] | None:
         """The classification sections in force on ``rep``, which with a catalog item decide its classification
-        on a clean day but for the date (``_classify``); None for a day the data names or an AI model."""
-        if rep in self._named or self.models.find(item) is not None:
+        but for the date (``_classify``); None for an AI model."""
+        if self.models.find(item) is not None:
             return None
         sections = self._cls_sections.get(rep)
         if sections is None:
@@ -892,15 +895,16 @@ class DecisionTable:
         found = self._item_tok.get((item, period))
         if found is None:
             rep = self.representative(period)
-            # On clean days with the same classification sections the undated text is the same (``_classify``):
-            # worked out once per state.
+            # Days with the classification sections of a clean day have its classification dated anew
+            # (``_classify``): its token, worked out once per state from a clean day (whose date is in the text
+            # only as the as-of date).
             state = self._sections(item, rep)
             found = self._item_tok_state.get((item, state)) if state is not None else None
             if found is None:
                 cls = self.classification_on(item, rep)
                 text = json.dumps(self._classification_json(item, rep, cls), sort_keys=True, default=str)
                 found = self._token(("item", item, id(cls.item), _undated(text, rep)))
-                if state is not None:
+                if state is not None and rep not in self._named:
                     self._item_tok_state[(item, state)] = found
             self._item_tok[(item, period)] = found
         return found
