@@ -11,16 +11,18 @@ its ``input`` echo, which batch output carries as its own columns). So:
   headquarters share one determination; a party with hits keeps its name;
 * each distinct key is decided once, on a **representative** line (the earliest as-of date of its lines), and the
   text of the decision is then specialised per line: the representative date is replaced by the line's date and
-  the placeholder by the party's name (both appear in reasons, e.g. "classified 3A090.a as of D").
-
+  the placeholder by the party's name (both appear in reasons, e.g. "classified 3A090.a as of D");
 * with ``classes`` (a large book decided through the compiled table), a key whose end user is the placeholder (or
   absent) and has no owners names its destination and headquarters country by their **class**: the least of the
   book's codes that the rules cannot tell apart from it in that epoch (``DecisionTable.classes``). Such a key is
   ``by_class``: its texts keep the compiled table's code placeholders (``⟦@d⟧``, ``⟦@h0⟧``), which are replaced
-  per line by the line's own codes, as the date and the end user are (``nested``).
+  per line by the line's own codes, as the date and the end user are (``nested``);
+* with ``groups`` as well, such a key names, instead of its epoch, the first multi-day epoch in the same **data
+  state** (``epoch_groups``, ``DecisionTable.data_state``), and is decided on that epoch's first day.
 
 The date replacement is exact because a multi-day epoch contains no date named in the data (each named date d is
-an epoch of its own, [d, d + 1)), so the representative date string can only come from the as-of date.
+an epoch of its own, [d, d + 1)), so the representative date string can only come from the as-of date; a key of
+grouped epochs is decided on a multi-day epoch's first day for the same reason.
 ``runner`` verifies a sample of lines against a direct per-line ``determine`` on every run and fails closed on any
 difference; ``exact=True`` turns both simplifications off.
 """
