@@ -190,11 +190,9 @@ class CompiledColumns:
         self._screener: Any = None
         self._no_hit = ""
 
-    def __call__(self, line: OrderLine, as_of: dt.date, screener: Any, by_class: bool = False) -> dict[str, Any]:
-        """``by_class``: the line's codes are its key's class codes (``plan``), so the columns keep the row's code
-        placeholders, replaced per line by the lines' own codes (``nested``)."""
+    def __call__(self, line: OrderLine, as_of: dt.date, screener: Any) -> dict[str, Any]:
         on, key, names, check = self.table.lookup(line, as_of, screener=screener)
-        return self._columns(lambda: line, on, key, names, check, by_class)
+        return self._columns(lambda: line, on, key, names, check, False)
 
     def for_key(self, key: dict[str, Any], screener: Any) -> dict[str, Any]:
         """The columns of a batch key by class (``plan``): what ``__call__`` gives for its ``canonical_line``,
@@ -251,6 +249,8 @@ class CompiledColumns:
         check: Any,
         by_class: bool,
     ) -> dict[str, Any]:
+        """``by_class``: the key's codes are class codes (``plan``), so the columns keep the row's code
+        placeholders, replaced per line by the lines' own codes (``nested``)."""
         table = self.table
         if not table.tabulated(key, check):
             if by_class:  # fail closed: the engine would write the class's code, not the line's
@@ -342,17 +342,14 @@ def decide_one(
     screener: Any,
     catalog: Catalog | None = None,
     columns: CompiledColumns | None = None,
-    by_class: bool = False,
 ) -> dict[str, Any]:
-    """One determination as output columns (through ``columns`` when given: the compiled table's; a key
-    ``by_class`` only through them); an error becomes a reason for the bad-rows file, never a crash."""
+    """One determination as output columns (through ``columns`` when given: the compiled table's); an error
+    becomes a reason for the bad-rows file, never a crash."""
     catalog = catalog or load_catalog()
 
     def columns_of() -> dict[str, Any]:
         if columns is not None:
-            return columns(line, as_of, screener, by_class)
-        if by_class:
-            raise ChipclearError("batch: a key by country class is decided from the compiled table only")
+            return columns(line, as_of, screener)
         return decision_columns(decide(line, as_of=as_of, layer=layer, rules=rules, catalog=catalog, screener=screener))
 
     return guarded(columns_of)
@@ -383,12 +380,14 @@ def run_task(task: DecideTask) -> pl.DataFrame:
     catalog = load_catalog()
     rows = []
     for key in task.keys:
-        by_class = bool(key.get("by_class"))
-        if by_class and columns is not None:  # no order line unless a decision needs one
-            cols = guarded(partial(columns.for_key, key, screener))
+        if key.get("by_class"):  # from the compiled table only; no order line unless a decision needs one
+            if columns is None:
+                cols = error_columns("determination: a key by country class is decided from the compiled table only")
+            else:
+                cols = guarded(partial(columns.for_key, key, screener))
         else:
             line = canonical_line(key)
-            cols = decide_one(decide, line, key["rep_as_of"], task.layer, rules, screener, catalog, columns, by_class)
+            cols = decide_one(decide, line, key["rep_as_of"], task.layer, rules, screener, catalog, columns)
         rows.append({"key_id": key["key_id"], **cols})
     return pl.DataFrame(rows, schema={"key_id": pl.UInt32, **DECISION_COLUMNS})
 

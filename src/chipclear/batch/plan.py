@@ -194,6 +194,12 @@ def _by_class(out: pl.DataFrame, classes: Classes | None, groups: Groups | None 
     return out.with_columns(mapped)
 
 
+def _epoch_day(epoch: int, boundaries: list[dt.date]) -> dt.date:
+    """An epoch's first day (the first epoch's: the day before the first boundary, as a compiled table's first
+    period is represented)."""
+    return boundaries[0] - dt.timedelta(days=1) if epoch == 0 else boundaries[epoch - 1]
+
+
 def epoch_groups(table: Any, boundaries: list[dt.date], items: list[str], codes: list[str]) -> Groups:
     """``groups`` for ``build_keys`` from a ``DecisionTable``: each epoch whose data state
     (``DecisionTable.data_state`` for the book's items and codes) is that of a multi-day epoch, with the first
@@ -202,19 +208,18 @@ def epoch_groups(table: Any, boundaries: list[dt.date], items: list[str], codes:
     each line's own; a day the data names gets the group's decision with its own date put back, as the compiled
     table's rows shared between periods do. An epoch whose state no multi-day epoch has is not grouped."""
 
-    def first_day(epoch: int) -> dt.date:
-        return boundaries[0] - dt.timedelta(days=1) if epoch == 0 else boundaries[epoch - 1]
-
     def multi_day(epoch: int) -> bool:
         return epoch == 0 or epoch == len(boundaries) or (boundaries[epoch] - boundaries[epoch - 1]).days > 1
 
     def groups(epochs: list[int]) -> dict[int, tuple[int, dt.date]]:
-        states = {e: table.data_state(table.period_of(first_day(e)), items, codes) for e in sorted(epochs)}
+        states = {e: table.data_state(table.period_of(_epoch_day(e, boundaries)), items, codes) for e in sorted(epochs)}
         first: dict[Any, int] = {}
         for epoch, state in states.items():
             if multi_day(epoch):
                 first.setdefault(state, epoch)
-        return {e: (first[state], first_day(first[state])) for e, state in states.items() if state in first}
+        return {
+            e: (first[state], _epoch_day(first[state], boundaries)) for e, state in states.items() if state in first
+        }
 
     return groups
 
@@ -228,8 +233,7 @@ def country_classes(table: Any, boundaries: list[dt.date]) -> Classes:
         period_of: dict[int, int] = {}
         for code, epoch in pairs:
             if epoch not in period_of:
-                first = boundaries[0] - dt.timedelta(days=1) if epoch == 0 else boundaries[epoch - 1]
-                period_of[epoch] = table.period_of(first)
+                period_of[epoch] = table.period_of(_epoch_day(epoch, boundaries))
             by_period.setdefault(period_of[epoch], set()).add(code)
         found = {period: table.classes(role, codes, period) for period, codes in by_period.items()}
         return {(code, epoch): found[period_of[epoch]][code] for code, epoch in pairs}

@@ -239,10 +239,10 @@ def _earlier_lists(spec: str, current_version: str) -> Any:
 
 def screen_chunk(
     names: list[tuple[str, str | None]], list_version: str, keep_all: bool
-) -> tuple[list[tuple[str, str | None, Any]], list[tuple[str, str | None, str]], int]:
+) -> tuple[list[tuple[str, str | None, Any]], list[tuple[str, str | None, str]]]:
     """Screen ``names`` with this process's default screener (a worker's part of ``_screen``): the results of hit
-    parties (of all with ``keep_all``), the names whose screening failed, and how many had hits. Fails when the
-    screener is not over ``list_version`` (its lists changed since the run began)."""
+    parties (of all with ``keep_all``) and the names whose screening failed. Fails when the screener is not over
+    ``list_version`` (its lists changed since the run began)."""
     from chipclear.screening import default_screener
 
     screener = default_screener()
@@ -252,17 +252,15 @@ def screen_chunk(
         )
     kept: list[tuple[str, str | None, Any]] = []
     failed: list[tuple[str, str | None, str]] = []
-    hits = 0
     for name, country in names:
         try:
             found = screener.search(name, country=country)
         except ChipclearError as exc:
             failed.append((name, country, f"screening: {exc}"))
             continue
-        hits += bool(found.hits)
         if found.hits or keep_all:
             kept.append((name, country, found))
-    return kept, failed, hits
+    return kept, failed
 
 
 def _screen(
@@ -294,7 +292,7 @@ def _screen(
         size = -(-len(rows) // (pool.workers * SCREEN_CHUNKS_PER_WORKER))
         chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
         version = screeners["current"].list_version
-        for chunk, (kept, chunk_failed, _) in zip(
+        for chunk, (kept, chunk_failed) in zip(
             chunks,
             pool.executor.map(screen_chunk, chunks, [version] * len(chunks), [keep_all] * len(chunks)),
             strict=True,
