@@ -238,6 +238,28 @@ def test_lines_with_headquarters_end_uses_and_parties(table: DecisionTable, scre
     assert any(d.list_version for d in decided)
 
 
+def test_every_item_certified_for_the_case_by_case_review(table: DecisionTable) -> None:
+    """Every item exported from the US to China with the certification of the H200 rule, on dates before and after
+    it, in one table: the review policy tests each item's own TPP and DRAM bandwidth (no other test of this file
+    decides a certified line)."""
+    problems = []
+    for day in (dt.date(2026, 1, 14), dt.date(2026, 1, 15), dt.date(2026, 9, 1)):
+        for item in items(table):
+            for dest, hq in (("CN", "CN"), ("MO", None), ("MY", "CN")):
+                parties = [Party(name="Acme", role="end_user", headquarters_country=hq)] if hq else []
+                line = OrderLine(
+                    item=item,
+                    destination=dest,
+                    ship_date=day,
+                    parties=parties,
+                    export_from="US",
+                    certifications=["r10-conditions"],
+                )
+                problems.append(_check(table, line))
+    found = [p for p in problems if p]
+    assert not found, "\n".join(found[:5])
+
+
 def test_input_errors_are_the_engines(table: DecisionTable) -> None:
     from chipclear.errors import InputError
 

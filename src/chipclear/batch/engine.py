@@ -17,8 +17,9 @@ from pydantic import TypeAdapter
 
 from chipclear.catalog import Catalog, load_catalog
 from chipclear.decision import Decision, EndUse, LicenseExceptionUse, OrderLine, Party, Reason
-from chipclear.determination.compiled import CODE_MARK, NAME_PLACEHOLDER, DecisionTable, TableKey, substitute
-from chipclear.determination.parties import parse_links
+from chipclear.determination.compiled import CODE_MARK, NAME_PLACEHOLDER, DecisionTable, Row, TableKey, substitute
+from chipclear.determination.engine import kept_missing
+from chipclear.determination.parties import PartyCheck, parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
 
@@ -186,13 +187,14 @@ class CompiledColumns:
         self.reused = 0
         # ``for_key``: the placeholder's screening check per date and no-hit answer (by its text: the lists may
         # change between two runs of one process), and the screener it was last asked with
-        self.checks: dict[tuple[Any, ...], Any] = {}
+        self.checks: dict[tuple[Any, ...], tuple[Any, tuple[Any, ...]]] = {}
         self._screener: Any = None
         self._no_hit = ""
 
     def __call__(self, line: OrderLine, as_of: dt.date, screener: Any) -> dict[str, Any]:
         on, key, names, check = self.table.lookup(line, as_of, screener=screener)
-        return self._columns(lambda: line, on, key, names, check, False)
+        screened = self._screened(check)
+        return self._columns(lambda: line, on, key, names, check, screened, False, line.import_entry is not None)
 
     def for_key(self, key: dict[str, Any], screener: Any) -> dict[str, Any]:
         """The columns of a batch key by class (``plan``): what ``__call__`` gives for its ``canonical_line``,
@@ -227,18 +229,31 @@ class CompiledColumns:
                 line.append(canonical_line(key))
             return line[0]
 
-        check = None
+        check, screened = None, ()
         if has_party:
             if self._screener is not screener:
                 self._screener, self._no_hit = screener, repr(screener.no_hit)
             check_key = (on, self._no_hit, screener.placeholder)
-            check = self.checks.get(check_key)
-            if check is None:
+            held = self.checks.get(check_key)
+            if held is None:
                 found = table.lookup(line_of(), on, screener=screener)
                 if found[1:3] != (table_key, names):  # the shortcut must make the key the table makes
                     raise ChipclearError(f"batch: key {key['key_id']} looked up otherwise: {found[1]} != {table_key}")
-                check = self.checks[check_key] = found[3]
-        return self._columns(line_of, on, table_key, names, check, True)
+                held = self.checks[check_key] = (found[3], self._screened(found[3]))
+            check, screened = held
+        # a key has no import entry
+        return self._columns(line_of, on, table_key, names, check, screened, True, False)
+
+    @staticmethod
+    def _screened(check: Any) -> tuple[Any, ...]:
+        """Everything of a screening check (without a finding) that reaches the columns."""
+        if check is None:
+            return ()
+        hits = json.dumps(check.hits, ensure_ascii=False, sort_keys=True, default=str)
+        return (
+            *(check.list_version, check.list_date, check.stale_reason, hits, *check.screened_names),
+            *("not yet listed:", *check.not_yet_listed, "suppressed:", *check.suppressed),
+        )
 
     def _columns(
         self,
@@ -247,10 +262,13 @@ class CompiledColumns:
         key: TableKey,
         names: list[tuple[str, str]],
         check: Any,
+        screened: tuple[Any, ...],
         by_class: bool,
+        imports: bool,
     ) -> dict[str, Any]:
         """``by_class``: the key's codes are class codes (``plan``), so the columns keep the row's code
-        placeholders, replaced per line by the lines' own codes (``nested``)."""
+        placeholders, replaced per line by the lines' own codes (``nested``). ``imports``: the line has an import
+        entry (its decision has the duty's reason)."""
         table = self.table
         if not table.tabulated(key, check):
             if by_class:  # fail closed: the engine would write the class's code, not the line's
@@ -259,19 +277,21 @@ class CompiledColumns:
         if by_class:  # the row's code placeholders stay in the texts
             names = [pair for pair in names if not pair[0].startswith(CODE_MARK)]
         row = table.row(key)
+
+        def from_row(on: dt.date, names: list[tuple[str, str]]) -> dict[str, Any]:
+            if imports:
+                return decision_columns(table.decision_from(line_of(), on, key, row, names, check))
+            # No import entry: no duty reason, and the columns hold nothing else of the line (no Decision built)
+            return row_columns(*table.outcome_from(on, row, names, check), check, table.rules.version)
+
         day = row.rep.isoformat()
-        screened: tuple[Any, ...] = ()
-        if check is not None:  # everything of the check that reaches the columns (it found nothing: no finding)
-            hits = json.dumps(check.hits, ensure_ascii=False, sort_keys=True, default=str)
-            screened = (check.list_version, check.list_date, check.stale_reason, hits, *check.screened_names)
-            screened += ("not yet listed:", *check.not_yet_listed, "suppressed:", *check.suppressed)
         if (
-            line_of().import_entry is not None
+            imports
             or not table.clean(table.period_of(row.rep))
             or any(day in text for text in screened if isinstance(text, str))
             or any(day in name for _, name in names)
         ):
-            return decision_columns(table.decision_from(line_of(), on, key, row, names, check))
+            return from_row(on, names)
         # The columns are built once per row, party names and screening check, with the line's country codes left
         # as the row's placeholders, which are replaced here as the date is (a code holds no date nor placeholder).
         parties = [pair for pair in names if not pair[0].startswith(CODE_MARK)]
@@ -281,8 +301,7 @@ class CompiledColumns:
         memo_key = (id(row), tuple(parties), screened)
         held = self.memo.get(memo_key)
         if held is None or held[0] is not row:
-            decision = table.decision_from(line_of(), row.rep, key, row, parties, check)
-            held = self.memo[memo_key] = (row, decision_columns(decision))
+            held = self.memo[memo_key] = (row, from_row(row.rep, parties))
         else:
             self.reused += 1
         columns = held[1]
@@ -325,6 +344,26 @@ def decision_columns(decision: Decision) -> dict[str, Any]:
         "screening": _dumps(decision.screening),
         "rules_version": decision.rules_version,
         "list_version": decision.list_version,
+        "error": None,
+    }
+
+
+def row_columns(row: Row, reasons: list[Reason], check: PartyCheck | None, rules_version: str) -> dict[str, Any]:
+    """``decision_columns`` of the decision ``DecisionTable.decision_from`` makes of a line without an import entry
+    from ``outcome_from``'s (row, reasons), without the Decision (``decision_of``: the duty's reason comes only with
+    an import entry; what is missing is kept only for HOLD and LICENSE_REQUIRED)."""
+    missing = kept_missing(row.verdict, row.missing)
+    return {
+        "verdict": row.verdict.value,
+        "review_policy": row.review_policy.value if row.review_policy else None,
+        "license_exceptions": _EXCEPTIONS.dump_json(row.license_exceptions).decode(),
+        "eccn": row.classification.get("eccn"),
+        "classification_status": row.classification.get("status"),
+        "reasons": _REASONS.dump_json(reasons).decode(),
+        "missing": _TEXTS.dump_json(missing).decode(),
+        "screening": _dumps(check.hits if check else []),
+        "rules_version": rules_version,
+        "list_version": check.list_version if check else None,
         "error": None,
     }
 

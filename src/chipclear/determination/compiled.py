@@ -1039,9 +1039,7 @@ class DecisionTable:
         check: PartyCheck | None,
     ) -> Decision:
         """The decision of a tabulated line (``lookup``, ``tabulated``) from ``row``, dated ``on``."""
-        row = row.patch(on, names, self._cls_on, self._cls_text)
-        middle = engine.State()
-        engine.apply_parties(check, middle)
+        row, reasons = self.outcome_from(on, row, names, check)
         return engine.decision_of(
             line,
             on,
@@ -1051,9 +1049,19 @@ class DecisionTable:
             (row.verdict, row.review_policy, row.license_exceptions),
             check,
             row.classification,
-            [*row.before, *middle.reasons, *row.after],
+            reasons,
             row.missing,
         )
+
+    def outcome_from(
+        self, on: dt.date, row: Row, names: list[tuple[str, str]], check: PartyCheck | None
+    ) -> tuple[Row, list[Reason]]:
+        """What ``decision_from`` decides a line from: ``row`` dated ``on`` with the party names put in, and its
+        reasons with the screening's between the row's halves (the import duty's, if any, come after them)."""
+        row = row.patch(on, names, self._cls_on, self._cls_text)
+        middle = engine.State()
+        engine.apply_parties(check, middle)
+        return row, [*row.before, *middle.reasons, *row.after]
 
 
 def _redated(cls: Any, day: dt.date, rep: dt.date) -> Any:

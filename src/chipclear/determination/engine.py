@@ -458,6 +458,11 @@ def conclude(line: OrderLine, prep: Prepared, check: PartyCheck | None, geo: Geo
     )
 
 
+def kept_missing(verdict: Verdict, missing: list[str]) -> list[str]:
+    """What a decision lists as missing: the open questions of a HOLD or a LICENSE_REQUIRED (none otherwise)."""
+    return missing if verdict in (Verdict.HOLD, Verdict.LICENSE_REQUIRED) else []
+
+
 def decision_of(
     line: OrderLine,
     on: dt.date,
@@ -479,7 +484,7 @@ def decision_of(
         license_exceptions=exceptions,
         classification=classification,
         reasons=[*reasons, *duty_reasons],
-        missing=missing if verdict in (Verdict.HOLD, Verdict.LICENSE_REQUIRED) else [],
+        missing=kept_missing(verdict, missing),
         screening=check.hits if check else [],
         rules_version=rules_version,
         list_version=check.list_version if check else None,
@@ -698,6 +703,7 @@ __all__ = [
     "dated_notes",
     "decision_of",
     "determine",
+    "kept_missing",
     "prepare",
     "screen",
 ]
