@@ -13,6 +13,7 @@ invalidation. ``test_a_wrong_key_is_caught`` shows the sweep fails on a table wh
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -236,6 +237,67 @@ def test_lines_with_headquarters_end_uses_and_parties(table: DecisionTable, scre
     decided = [table.decide(line, screener=screener) for line in screened]
     assert any(d.screening for d in decided)  # a listed name really went through the engine's party path
     assert any(d.list_version for d in decided)
+
+
+# Listed names whose findings require a license (Entity List), prohibit (SDN) or hold (possible matches), with
+# parents and end uses, on both sides of rule dates.
+FINDING_PARTIES = [
+    [Party(name="Huawei Technologies Co., Ltd.", role="end_user", country="CN", headquarters_country="CN")],
+    [Party(name="Moore Threads", role="end_user", country="CN")],
+    [Party(name="Rosoboronexport", role="end_user", country="RU", headquarters_country="RU")],
+    [Party(name="Islamic Revolutionary Guard Corps", role="end_user", country="IR")],
+    [Party(name="Inspur Group", role="end_user", country="CN", headquarters_country="CN")],
+    [
+        Party(
+            name="Sugon",
+            role="end_user",
+            headquarters_country="SG",
+            parents=[ParentLink(name="Sugon Holdings", headquarters_country="CN")],
+        ),
+        Party(name="Blue Sky Compute GmbH", role="ultimate_consignee", country="DE", headquarters_country="DE"),
+    ],
+]
+
+
+def test_lines_with_findings_from_the_prepared_key(table: DecisionTable, screener: Screener) -> None:
+    """Lines whose screening finds listed parties are decided from their key's prepared determination
+    (``DecisionTable.with_findings``), every outcome of a finding among them, as ``determine()`` decides them."""
+    days = [
+        dt.date(2023, 11, 16),
+        dt.date(2023, 11, 17),
+        dt.date(2024, 6, 3),
+        dt.date(2025, 1, 15),
+        dt.date(2026, 2, 2),
+    ]
+    uses = [EndUse(), EndUse(supercomputer=True), EndUse(military=True)]
+    items_ = ["H20", "nvidia-h100-sxm5-80gb", "amd-mi308x", "nvidia-hgx-h20-8gpu", "L20", "deepseek-v3"]
+    used = []
+    found = table.with_findings
+
+    def spy(*args: Any) -> Any:
+        got = found(*args)
+        used.append(got is not None)
+        return got
+
+    table.with_findings = spy  # type: ignore[method-assign]
+    try:
+        problems = []
+        for n, (day, item, dest) in enumerate(itertools.product(days, items_, ["CN", "MY", "RU", "AE", "DE"])):
+            parties = FINDING_PARTIES[n % len(FINDING_PARTIES)]
+            line = OrderLine(
+                item=item,
+                destination=dest,
+                ship_date=day,
+                parties=parties,
+                end_use=uses[n % len(uses)],
+                export_from=[None, "US"][n % 2],
+            )
+            problems.append(_check(table, line, screener))
+    finally:
+        del table.with_findings
+    failed = [p for p in problems if p]
+    assert not failed, "\n".join(failed[:5])
+    assert len(used) > 100 and all(used)  # every line had findings, each decided from its key
 
 
 def test_every_item_certified_for_the_case_by_case_review(table: DecisionTable) -> None:

@@ -273,7 +273,8 @@ class CompiledColumns:
         if not table.tabulated(key, check):
             if by_class:  # fail closed: the engine would write the class's code, not the line's
                 raise ChipclearError(f"batch: a key by country class is not in the compiled table ({key})")
-            return decision_columns(table.by_engine(line_of(), on, check))
+            found = table.with_findings(line_of(), on, key, names, check)
+            return decision_columns(found if found is not None else table.by_engine(line_of(), on, check))
         if by_class:  # the row's code placeholders stay in the texts
             names = [pair for pair in names if not pair[0].startswith(CODE_MARK)]
         row = table.row(key)

@@ -194,8 +194,8 @@ def execute(
         except BaseException:  # Ctrl-C or an error: drop queued work now; finished pieces are checkpointed
             executor.shutdown(wait=False, cancel_futures=True)
             raise
-        if own:
-            executor.shutdown()
+        if own:  # its processes end while the run goes on (collecting, assembling), not before
+            executor.shutdown(wait=False)
         return
     for task in tasks:
         yield task, fn(task)
@@ -631,6 +631,8 @@ def _run(
         checkpoint.save("decided", task.name, frame)
         fresh_pieces[task.name] = frame
         progress.advance(sum(key_lines.get(k["key_id"], 0) for k in task.keys))
+    if pool is not None:  # its processes end while the output is assembled, not when this one exits
+        pool.executor.shutdown(wait=False)
     lap("decide")
     decisions: dict[str, pl.DataFrame] = {}
     reps = keys.select("key_id", "rep_as_of")

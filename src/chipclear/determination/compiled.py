@@ -76,6 +76,7 @@ never get the same token.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -450,6 +451,7 @@ class DecisionTable:
         self.rows: dict[TableKey, Row] = {}
         self._merged: dict[int, MergedLicensing] = {}
         self._items: dict[str, Any] = {}
+        self._prepared: dict[TableKey, tuple[OrderLine, engine.Prepared]] = {}  # ``with_findings``, per key
         self._classified: dict[tuple[str, dt.date], Any] = {}  # classification per item and representative date
         # ``_classify``: the classification sections in force per day, and per item and sections the first clean
         # day classified on and its classification
@@ -730,11 +732,11 @@ class DecisionTable:
             certifications=list(key.certifications),
         )
 
-    def _compile(self, key: TableKey) -> tuple[Row, frozenset[str]]:
-        """The row of ``key`` and the ids of the license requirements that applied (what ``engine._events`` reads)."""
+    def _prepare(self, key: TableKey) -> tuple[OrderLine, engine.Prepared]:
+        """The line a row of ``key`` is decided on and its prepared determination (before screening), on the
+        period's representative day, with placeholder party names and the code placeholders in its texts."""
         rep = self.representative(key.period)
         line = self.line_of(key, rep)
-        labels = self._labels(key)
         prep = engine.prepare(
             line,
             rep,
@@ -746,9 +748,15 @@ class DecisionTable:
             cls=self.classification_on(key.item, rep),
             merged=self._merged_for(key.period),
             memo=self._memo,
-            labels=labels,
+            labels=self._labels(key),
         )
         self._items.setdefault(key.item, prep.cls.item)
+        return line, prep
+
+    def _compile(self, key: TableKey) -> tuple[Row, frozenset[str]]:
+        """The row of ``key`` and the ids of the license requirements that applied (what ``engine._events`` reads)."""
+        line, prep = self._prepare(key)
+        rep = prep.on
         split = len(prep.st.reasons)
         verdict, review, exceptions = engine.conclude_state(line, prep, self.geography)
         self.compiled += 1
@@ -995,8 +1003,70 @@ class DecisionTable:
         gives, from the table (parties are screened per line, as the engine does)."""
         on, key, names, check = self.lookup(line, as_of, screener=screener, reviews=reviews)
         if not self.tabulated(key, check):
-            return self.by_engine(line, on, check)
+            found = self.with_findings(line, on, key, names, check)
+            return found if found is not None else self.by_engine(line, on, check)
         return self.decision_from(line, on, key, self.row(key), names, check)
+
+    def with_findings(
+        self, line: OrderLine, on: dt.date, key: TableKey, names: list[tuple[str, str]], check: PartyCheck | None
+    ) -> Decision | None:
+        """The decision of a line whose screening check has findings (which change the outcome, so no row holds
+        it), from the key's prepared determination (``_prepare``, kept per key): the findings applied and the
+        determination concluded as ``engine.conclude`` does, its texts then dated and named as a row's are
+        (``Row.patch``), the screening's own texts left as they are. None where a row could not be used either
+        (names a placeholder cannot stand for, or another day of a period whose first day the data names): decide
+        it through the engine."""
+        if key.name_order is None or check is None:
+            return None
+        if on != self.representative(key.period) and not self.clean(key.period):
+            return None
+        held = self._prepared.get(key)
+        if held is None:
+            held = self._prepared[key] = self._prepare(key)
+        key_line, prep = held
+        kept = prep.st  # never changed: a copy is concluded
+        st = engine.State(
+            reasons=list(kept.reasons),
+            missing=list(kept.missing),
+            prohibited=kept.prohibited,
+            hold=kept.hold,
+            unknown=kept.unknown,
+            required=list(kept.required),
+            policies=list(kept.policies),
+        )
+        party = engine.State()  # the findings' reasons, missing facts and outcomes, as ``apply_parties`` makes them
+        engine.apply_parties(check, party)
+        st.prohibited = st.prohibited or party.prohibited
+        st.hold = st.hold or party.hold
+        st.required += party.required
+        st.policies += party.policies
+        split, needs = len(st.reasons), len(st.missing)
+        verdict, review, exceptions = engine.conclude_state(key_line, dataclasses.replace(prep, st=st), self.geography)
+        row = Row(
+            rep=prep.on,
+            verdict=verdict,
+            review_policy=review,
+            license_exceptions=exceptions,
+            classification=self._classification_json(key.item, prep.on, prep.cls),
+            before=st.reasons[:split],
+            after=st.reasons[split:],
+            missing=st.missing,
+        ).patch(on, names, self._cls_on, self._cls_text)
+        # What is missing in the order ``State.need`` records it on the line (each once): before the screening,
+        # the findings', after them.
+        missing = list(dict.fromkeys([*row.missing[:needs], *party.missing, *row.missing[needs:]]))
+        return engine.decision_of(
+            line,
+            on,
+            self.layer,
+            self.rules.version,
+            self._item(key.item),
+            (row.verdict, row.review_policy, row.license_exceptions),
+            check,
+            row.classification,
+            [*row.before, *party.reasons, *row.after],
+            missing,
+        )
 
     def by_engine(self, line: OrderLine, on: dt.date, check: PartyCheck | None) -> Decision:
         """A line that is not ``tabulated``, decided through the engine with its screening check, as
