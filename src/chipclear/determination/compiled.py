@@ -1055,18 +1055,7 @@ class DecisionTable:
         # What is missing in the order ``State.need`` records it on the line (each once): before the screening,
         # the findings', after them.
         missing = list(dict.fromkeys([*row.missing[:needs], *party.missing, *row.missing[needs:]]))
-        return engine.decision_of(
-            line,
-            on,
-            self.layer,
-            self.rules.version,
-            self._item(key.item),
-            (row.verdict, row.review_policy, row.license_exceptions),
-            check,
-            row.classification,
-            [*row.before, *party.reasons, *row.after],
-            missing,
-        )
+        return self._decision(line, on, key, row, check, [*row.before, *party.reasons, *row.after], missing)
 
     def by_engine(self, line: OrderLine, on: dt.date, check: PartyCheck | None) -> Decision:
         """A line that is not ``tabulated``, decided through the engine with its screening check, as
@@ -1110,6 +1099,19 @@ class DecisionTable:
     ) -> Decision:
         """The decision of a tabulated line (``lookup``, ``tabulated``) from ``row``, dated ``on``."""
         row, reasons = self.outcome_from(on, row, names, check)
+        return self._decision(line, on, key, row, check, reasons, row.missing)
+
+    def _decision(
+        self,
+        line: OrderLine,
+        on: dt.date,
+        key: TableKey,
+        row: Row,
+        check: PartyCheck | None,
+        reasons: list[Reason],
+        missing: list[str],
+    ) -> Decision:
+        """The Decision of ``line`` with the outcome of ``row`` (dated and named for it) and these texts."""
         return engine.decision_of(
             line,
             on,
@@ -1120,7 +1122,7 @@ class DecisionTable:
             check,
             row.classification,
             reasons,
-            row.missing,
+            missing,
         )
 
     def outcome_from(
