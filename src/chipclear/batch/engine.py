@@ -193,8 +193,7 @@ class CompiledColumns:
 
     def __call__(self, line: OrderLine, as_of: dt.date, screener: Any) -> dict[str, Any]:
         on, key, names, check = self.table.lookup(line, as_of, screener=screener)
-        screened = self._screened(check)
-        return self._columns(lambda: line, on, key, names, check, screened, False, line.import_entry is not None)
+        return self._columns(lambda: line, on, key, names, check, None, False, line.import_entry is not None)
 
     def for_key(self, key: dict[str, Any], screener: Any) -> dict[str, Any]:
         """The columns of a batch key by class (``plan``): what ``__call__`` gives for its ``canonical_line``,
@@ -262,13 +261,14 @@ class CompiledColumns:
         key: TableKey,
         names: list[tuple[str, str]],
         check: Any,
-        screened: tuple[Any, ...],
+        screened: tuple[Any, ...] | None,
         by_class: bool,
         imports: bool,
     ) -> dict[str, Any]:
-        """``by_class``: the key's codes are class codes (``plan``), so the columns keep the row's code
-        placeholders, replaced per line by the lines' own codes (``nested``). ``imports``: the line has an import
-        entry (its decision has the duty's reason)."""
+        """``screened``: ``_screened(check)`` if known (None: worked out where needed). ``by_class``: the key's
+        codes are class codes (``plan``), so the columns keep the row's code placeholders, replaced per line by the
+        lines' own codes (``nested``). ``imports``: the line has an import entry (its decision has the duty's
+        reason)."""
         table = self.table
         if not table.tabulated(key, check):
             if by_class:  # fail closed: the engine would write the class's code, not the line's
@@ -286,6 +286,8 @@ class CompiledColumns:
             return row_columns(*table.outcome_from(on, row, names, check), check, table.rules.version)
 
         day = row.rep.isoformat()
+        if screened is None:  # (worked out here: a line with findings never needs it)
+            screened = self._screened(check)
         if (
             imports
             or not table.clean(table.period_of(row.rep))

@@ -223,12 +223,14 @@ class Evaluator:
                 parts.append(None)
             else:
                 parts.append(f.datacenter == cond.datacenter)
-        parts.extend(self.metric(t, out) for t in cond.tests)
-        shown = f.labels.destination if f.labels is not None else None
-        if cond.destination_in is not None:
-            parts.append(self.country_in(f.destination, cond.destination_in, out, "destination", shown))
-        if cond.destination_not_in is not None:
-            parts.append(t_not(self.country_in(f.destination, cond.destination_not_in, out, "destination", shown)))
+        if cond.tests:
+            parts.extend([self.metric(t, out) for t in cond.tests])
+        if cond.destination_in is not None or cond.destination_not_in is not None:
+            shown = f.labels.destination if f.labels is not None else None
+            if cond.destination_in is not None:
+                parts.append(self.country_in(f.destination, cond.destination_in, out, "destination", shown))
+            if cond.destination_not_in is not None:
+                parts.append(t_not(self.country_in(f.destination, cond.destination_not_in, out, "destination", shown)))
         if cond.headquartered_in is not None:
             parts.append(t_or(self.hq_values(cond.headquartered_in, out)))
         if cond.not_headquartered_in is not None:
