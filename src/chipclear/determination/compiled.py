@@ -1024,13 +1024,11 @@ class DecisionTable:
         if held is None:
             held = self._prepared[key] = self._prepare(key)
         key_line, prep = held
-        kept = prep.st  # never changed: a copy is concluded
-        st = engine.State(
+        kept = prep.st  # never changed: a copy (its lists too) is concluded
+        st = dataclasses.replace(
+            kept,
             reasons=list(kept.reasons),
             missing=list(kept.missing),
-            prohibited=kept.prohibited,
-            hold=kept.hold,
-            unknown=kept.unknown,
             required=list(kept.required),
             policies=list(kept.policies),
         )
