@@ -102,8 +102,11 @@ def templates(decisions: pl.DataFrame) -> pl.DataFrame:
         for c in texts
     )
     hits = frame.filter(pl.col("screening").is_not_null() & (pl.col("screening") != "[]"))
-    if hits.height:
-        rows = [_dumps([hit_row(h) for h in json.loads(v)]) for v in hits["screening"]]
+    if hits.height:  # each distinct text once (the keys of one party have the same hits)
+        done: dict[str, str] = {}
+        rows = [
+            done.get(v) or done.setdefault(v, _dumps([hit_row(h) for h in json.loads(v)])) for v in hits["screening"]
+        ]
         frame = frame.update(hits.select("_at", pl.Series("screening", rows, dtype=pl.String)), on="_at")
     decoded = {c: _decode_distinct(frame[c], NESTED[c]) for c in texts}
     return frame.drop("_at").with_columns(decoded[c].alias(c) for c in texts)
