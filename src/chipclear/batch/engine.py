@@ -3,10 +3,12 @@ worker), with screening answered from results computed once per distinct party."
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import datetime as dt
 import importlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -407,6 +409,15 @@ def guarded(columns_of: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return error_columns(f"determination failed (internal error, please report): {type(exc).__name__}: {exc}")
 
 
+def end_without_teardown() -> None:
+    """A batch worker process's initializer: when the process ends (its pool shut down), it exits at once instead
+    of freeing every object it holds one by one (a compiled table and a screening index: most of a second of CPU,
+    taken from the run that goes on meanwhile). Nothing is lost: a file a worker writes (a cache) is written whole
+    within its task, and each result reaches the pool's queue when its task ends, before the process is told to
+    stop."""
+    atexit.register(os._exit, 0)
+
+
 def run_task(task: DecideTask) -> pl.DataFrame:
     """Decide every key of ``task``; returns ``key_id`` plus the decision columns."""
     rules = rules_known_on(task.rules_known_on)
@@ -454,6 +465,7 @@ __all__ = [
     "compiled_columns",
     "decide_one",
     "decision_columns",
+    "end_without_teardown",
     "line_from_row",
     "resolve_decider",
     "rules_known_on",

@@ -39,6 +39,7 @@ from chipclear.batch.engine import (
     DecideTask,
     NoHits,
     decide_one,
+    end_without_teardown,
     line_from_row,
     no_hit_result,
     resolve_decider,
@@ -181,11 +182,7 @@ def execute(
                 yield by_key[future.key], future.result()
         return
     if workers > 1:
-        executor = (
-            pool.executor
-            if pool is not None and pool.workers == workers
-            else ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-        )
+        executor = pool.executor if pool is not None and pool.workers == workers else _process_pool(workers)
         own = pool is None or executor is not pool.executor  # the run's pool is stopped by the run
         try:
             pending = {executor.submit(fn, t): t for t in tasks}
@@ -199,6 +196,12 @@ def execute(
         return
     for task in tasks:
         yield task, fn(task)
+
+
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes (spawned: no state inherited from this one) that end without tearing down what they hold
+    (``engine.end_without_teardown``)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=end_without_teardown)
 
 
 # -- phases ------------------------------------------------------------------------------------------------------
@@ -479,7 +482,7 @@ def _screening_pool(
     workers = options.workers or min(cpu_cores(), AUTO_MAX_WORKERS)
     if workers < 2:
         return None
-    return WorkerPool(ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")), workers)
+    return WorkerPool(_process_pool(workers), workers)
 
 
 def run_batch(
