@@ -753,9 +753,30 @@ class DecisionTable:
         self._items.setdefault(key.item, prep.cls.item)
         return line, prep
 
+    def _prepared_copy(self, key: TableKey, keep: bool) -> tuple[OrderLine, engine.Prepared]:
+        """``_prepare`` of ``key`` with a state of its own to conclude: a copy of the one kept for ``with_findings``
+        if any (a key's lines with findings come before its row in a batch: their names sort before the
+        placeholder's), else prepared now, and kept (a copy returned) with ``keep``."""
+        held = self._prepared.get(key)
+        if held is None:
+            held = self._prepare(key)
+            if not keep:
+                return held
+            self._prepared[key] = held
+        line, prep = held
+        kept = prep.st  # never changed: a copy, its lists too, is concluded
+        st = dataclasses.replace(
+            kept,
+            reasons=list(kept.reasons),
+            missing=list(kept.missing),
+            required=list(kept.required),
+            policies=list(kept.policies),
+        )
+        return line, dataclasses.replace(prep, st=st)
+
     def _compile(self, key: TableKey) -> tuple[Row, frozenset[str]]:
         """The row of ``key`` and the ids of the license requirements that applied (what ``engine._events`` reads)."""
-        line, prep = self._prepare(key)
+        line, prep = self._prepared_copy(key, keep=False)
         rep = prep.on
         split = len(prep.st.reasons)
         verdict, review, exceptions = engine.conclude_state(line, prep, self.geography)
@@ -1020,18 +1041,8 @@ class DecisionTable:
             return None
         if on != self.representative(key.period) and not self.clean(key.period):
             return None
-        held = self._prepared.get(key)
-        if held is None:
-            held = self._prepared[key] = self._prepare(key)
-        key_line, prep = held
-        kept = prep.st  # never changed: a copy (its lists too) is concluded
-        st = dataclasses.replace(
-            kept,
-            reasons=list(kept.reasons),
-            missing=list(kept.missing),
-            required=list(kept.required),
-            policies=list(kept.policies),
-        )
+        key_line, prep = self._prepared_copy(key, keep=True)
+        st = prep.st
         party = engine.State()  # the findings' reasons, missing facts and outcomes, as ``apply_parties`` makes them
         engine.apply_parties(check, party)
         st.prohibited = st.prohibited or party.prohibited
@@ -1039,7 +1050,7 @@ class DecisionTable:
         st.required += party.required
         st.policies += party.policies
         split, needs = len(st.reasons), len(st.missing)
-        verdict, review, exceptions = engine.conclude_state(key_line, dataclasses.replace(prep, st=st), self.geography)
+        verdict, review, exceptions = engine.conclude_state(key_line, prep, self.geography)
         row = Row(
             rep=prep.on,
             verdict=verdict,
