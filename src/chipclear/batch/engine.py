@@ -18,7 +18,16 @@ import polars as pl
 from pydantic import TypeAdapter
 
 from chipclear.catalog import Catalog, load_catalog
-from chipclear.decision import Decision, EndUse, LicenseExceptionUse, OrderLine, Party, Reason
+from chipclear.decision import (
+    Decision,
+    EndUse,
+    LicenseExceptionUse,
+    OrderLine,
+    Party,
+    Reason,
+    ReviewPolicy,
+    Verdict,
+)
 from chipclear.determination.compiled import CODE_MARK, NAME_PLACEHOLDER, DecisionTable, Row, TableKey, substitute
 from chipclear.determination.engine import kept_missing
 from chipclear.determination.parties import PartyCheck, parse_links
@@ -275,8 +284,7 @@ class CompiledColumns:
         if not table.tabulated(key, check):
             if by_class:  # fail closed: the engine would write the class's code, not the line's
                 raise ChipclearError(f"batch: a key by country class is not in the compiled table ({key})")
-            found = table.with_findings(line_of(), on, key, names, check)
-            return decision_columns(found if found is not None else table.by_engine(line_of(), on, check))
+            return decision_columns(table.untabulated(line_of(), on, key, names, check))
         if by_class:  # the row's code placeholders stay in the texts
             names = [pair for pair in names if not pair[0].startswith(CODE_MARK)]
         row = table.row(key)
@@ -337,38 +345,58 @@ _TEXTS = TypeAdapter(list[str])
 
 
 def decision_columns(decision: Decision) -> dict[str, Any]:
-    cls = decision.classification
-    return {
-        "verdict": decision.verdict.value,
-        "review_policy": decision.review_policy.value if decision.review_policy else None,
-        "license_exceptions": _EXCEPTIONS.dump_json(decision.license_exceptions).decode(),
-        "eccn": cls.get("eccn"),
-        "classification_status": cls.get("status"),
-        "reasons": _REASONS.dump_json(decision.reasons).decode(),
-        "missing": _TEXTS.dump_json(decision.missing).decode(),
-        "screening": _dumps(decision.screening),
-        "rules_version": decision.rules_version,
-        "list_version": decision.list_version,
-        "error": None,
-    }
+    return _columns_of(
+        decision.verdict,
+        decision.review_policy,
+        decision.license_exceptions,
+        decision.classification,
+        decision.reasons,
+        decision.missing,
+        decision.screening,
+        decision.rules_version,
+        decision.list_version,
+    )
 
 
 def row_columns(row: Row, reasons: list[Reason], check: PartyCheck | None, rules_version: str) -> dict[str, Any]:
     """``decision_columns`` of the decision ``DecisionTable.decision_from`` makes of a line without an import entry
     from ``outcome_from``'s (row, reasons), without the Decision (``decision_of``: the duty's reason comes only with
     an import entry; what is missing is kept only for HOLD and LICENSE_REQUIRED)."""
-    missing = kept_missing(row.verdict, row.missing)
+    return _columns_of(
+        row.verdict,
+        row.review_policy,
+        row.license_exceptions,
+        row.classification,
+        reasons,
+        kept_missing(row.verdict, row.missing),
+        check.hits if check else [],
+        rules_version,
+        check.list_version if check else None,
+    )
+
+
+def _columns_of(
+    verdict: Verdict,
+    review_policy: ReviewPolicy | None,
+    exceptions: list[LicenseExceptionUse],
+    classification: dict[str, Any],
+    reasons: list[Reason],
+    missing: list[str],
+    screening: list[dict[str, Any]],
+    rules_version: str,
+    list_version: str | None,
+) -> dict[str, Any]:
     return {
-        "verdict": row.verdict.value,
-        "review_policy": row.review_policy.value if row.review_policy else None,
-        "license_exceptions": _EXCEPTIONS.dump_json(row.license_exceptions).decode(),
-        "eccn": row.classification.get("eccn"),
-        "classification_status": row.classification.get("status"),
+        "verdict": verdict.value,
+        "review_policy": review_policy.value if review_policy else None,
+        "license_exceptions": _EXCEPTIONS.dump_json(exceptions).decode(),
+        "eccn": classification.get("eccn"),
+        "classification_status": classification.get("status"),
         "reasons": _REASONS.dump_json(reasons).decode(),
         "missing": _TEXTS.dump_json(missing).decode(),
-        "screening": _dumps(check.hits if check else []),
+        "screening": _dumps(screening),
         "rules_version": rules_version,
-        "list_version": check.list_version if check else None,
+        "list_version": list_version,
         "error": None,
     }
 

@@ -7,8 +7,8 @@ distinct text once, an integer code per value) and builds a chunk of lines' colu
 integer work, no text copied. Only the values that hold a mark differ per line: each distinct (text, line date,
 end user, and for a key by country class the line's destination and headquarters country) that occurs is
 specialised once (the compiled table's code placeholders replaced by the line's codes, then the date mark by its
-as-of date, then the party placeholder by its end user, see ``plan``) and scattered into the lines that use it. A screening hit's ``suppressed_by`` (a reviewer's
-record, free-form) stays JSON text inside its struct.
+as-of date, then the party placeholder by its end user, see ``plan``) and scattered into the lines that use it. A
+screening hit's ``suppressed_by`` (a reviewer's record, free-form) stays JSON text inside its struct.
 """
 
 from __future__ import annotations
@@ -252,10 +252,11 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
         # Code placeholders are replaced only in the texts of keys by class (any other text holding one got it
         # from a name, and keeps it).
         coded_m = node.coded.gather(marked_codes).to_numpy() & lines.by_class[who]
+        coded = bool(coded_m.any())
         day = np.where(dated_m, lines.day_ids[who], 0)
         name = np.where(named_m, lines.name_ids[who], 0)
         key = (code * lines.n_days + day) * lines.n_names + name
-        if coded_m.any():  # numbered first, then combined with the codes (the product would not fit 64 bits)
+        if coded:  # numbered first, then combined with the codes (the product would not fit 64 bits)
             _, ranks = _distinct(pl.Series(key))
             pairs = int(lines.code_ids.max(initial=0)) + 1
             key = ranks.cast(pl.Int64).to_numpy() * pairs + np.where(coded_m, lines.code_ids[who], 0)
@@ -264,7 +265,7 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
         day_text = pl.when("dated").then("day").fill_null(pl.lit(DATE_MARK))
         name_text = pl.when("named").then("name").fill_null(pl.lit(PARTY_PLACEHOLDER))
         text = pl.col("text")
-        if coded_m.any():
+        if coded:
             hq0 = HQ_PLACEHOLDER.format(0)
             dest_text = pl.when("coded").then("dest").fill_null(pl.lit(DESTINATION_PLACEHOLDER))
             hq_text = pl.when("coded").then("hq").fill_null(pl.lit(hq0))

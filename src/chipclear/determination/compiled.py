@@ -1024,9 +1024,16 @@ class DecisionTable:
         gives, from the table (parties are screened per line, as the engine does)."""
         on, key, names, check = self.lookup(line, as_of, screener=screener, reviews=reviews)
         if not self.tabulated(key, check):
-            found = self.with_findings(line, on, key, names, check)
-            return found if found is not None else self.by_engine(line, on, check)
+            return self.untabulated(line, on, key, names, check)
         return self.decision_from(line, on, key, self.row(key), names, check)
+
+    def untabulated(
+        self, line: OrderLine, on: dt.date, key: TableKey, names: list[tuple[str, str]], check: PartyCheck | None
+    ) -> Decision:
+        """The decision of a line no row holds (``tabulated`` is False): from its key's prepared determination
+        where ``with_findings`` can, else through the engine (``by_engine``)."""
+        found = self.with_findings(line, on, key, names, check)
+        return found if found is not None else self.by_engine(line, on, check)
 
     def with_findings(
         self, line: OrderLine, on: dt.date, key: TableKey, names: list[tuple[str, str]], check: PartyCheck | None
