@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from chipclear import filelocks
 from chipclear.api.errors import Unauthorized
 from chipclear.ledger import Ledger, open_ledger
 from chipclear.ledger.db import sqlite_file
+from chipclear.ledger.reads import CoreReader, NotQuick, Reader
 from chipclear.ledger.roles import require
-from chipclear.ledger.users import SystemActor, authenticate, hash_key
+from chipclear.ledger.users import SystemActor, actor_of, authenticate, hash_key
+
+T = TypeVar("T")
 
 COOKIE_NAME = "chipclear_session"  # a console session id (chipclear.ledger.sessions), never the key
 
@@ -77,6 +82,11 @@ class LedgerHolder:
         # Reads queue among themselves in a process (50 threads contending for the GIL serve fewer requests than
         # the same threads taking turns), but not behind writes nor behind the other processes' reads.
         self.read_lock = threading.Lock()
+
+    @property
+    def opened(self) -> Ledger | None:
+        """The ledger if it is open already (opening may migrate a new database: never on the event loop)."""
+        return self._ledger
 
     def get(self) -> Ledger:
         if self._ledger is None:
@@ -171,6 +181,34 @@ def read_transaction(request: Request, key: str | None) -> AbstractContextManage
     return transaction(request, key, read_only=True)
 
 
+async def read(request: Request, key: str | None, work: Callable[[Reader, SystemActor], T]) -> T:
+    """Authenticate ``key`` and return ``work(reader, actor)``, in one read-only transaction without an ORM session:
+    the JSON API's reads (``chipclear.ledger.reads``). On a SQLite file they run on the event loop itself, as quick
+    reads (SQLite's driver, bounded in rows and never waiting on the file): a read of a few rows takes less time than
+    handing the request to a worker thread, and FastAPI's 40 worker threads would only queue on the one read lock. A
+    read that cannot be quick (``NotQuick``) runs again in a worker thread on a SQLAlchemy connection, as every read
+    does on PostgreSQL and before the ledger is open (opening may migrate it). The key is authenticated in the read's
+    own transaction: a revoked key is refused at once."""
+    if not key:
+        raise Unauthorized("no API key given: send it in the X-API-Key header", field="X-API-Key")
+    holder: LedgerHolder = request.app.state.ledger
+    ledger = holder.opened
+    quick = ledger.quick_reads if ledger is not None else None
+    if quick is not None:
+        try:
+            with quick.transaction() as reader:
+                return work(reader, actor_of(reader, key))
+        except NotQuick:
+            pass
+
+    def in_thread() -> T:
+        with holder.transaction(read_only=True) as session:
+            reader = CoreReader(session.connection())
+            return work(reader, actor_of(reader, key))
+
+    return await run_in_threadpool(in_thread)
+
+
 async def api_key(  # async: no I/O, so FastAPI need not hand it to a worker thread
     header_key: str | None = Security(api_key_header),
     bearer_key: HTTPAuthorizationCredentials | None = Security(bearer),
@@ -196,6 +234,7 @@ __all__ = [
     "api_key",
     "cookie_key",
     "ledger_of",
+    "read",
     "read_transaction",
     "transaction",
 ]

@@ -10,6 +10,7 @@ schema is managed by the Alembic migrations shipped in this package and run prog
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import users
+from chipclear.ledger.reads import QuickReads
 from chipclear.settings import get_settings
 
 if TYPE_CHECKING:
@@ -172,6 +174,7 @@ class Ledger:
     engine: Engine
     sessions: sessionmaker[Session]
     _read: tuple[Engine | None, sessionmaker[Session]] | None = None
+    _quick: QuickReads | None = None  # made on first use
 
     @property
     def url(self) -> str:
@@ -198,6 +201,18 @@ class Ledger:
             self._read = (read_engine, sessionmaker(bind, expire_on_commit=False))
         return self._read[1]
 
+    @property
+    def quick_reads(self) -> QuickReads | None:
+        """Quick reads of the ledger (``chipclear.ledger.reads``): for a SQLite file given by a plain path, None
+        otherwise (every read then goes through a session or a ``CoreReader``)."""
+        if self._quick is None:
+            url = self.engine.url
+            path = sqlite_file(url)
+            if path is None or url.query:
+                return None
+            self._quick = QuickReads(os.path.abspath(path), self.engine.dialect)  # as SQLAlchemy's driver opens it
+        return self._quick
+
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """One read-only transaction, for work that writes nothing: on a SQLite file a deferred transaction on a
@@ -211,6 +226,9 @@ class Ledger:
         if self._read is not None and self._read[0] is not None:
             self._read[0].dispose()
         self._read = None
+        if self._quick is not None:
+            self._quick.close()
+            self._quick = None
         self.engine.dispose()
 
     def create_user(self, name: str, role: str, actor: Any = None) -> tuple[Any, str]:

@@ -21,6 +21,7 @@ from chipclear.geography import load_geography
 from chipclear.ledger import audit
 from chipclear.ledger.coverage import LicenseTerms, cents
 from chipclear.ledger.models import License, LicenseApplication, LicenseUsage
+from chipclear.ledger.reads import Record
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
 
@@ -315,7 +316,7 @@ def change_license_status(session: Session, actor: Actor, number: str, status: s
     return lic
 
 
-def terms_of(lic: License) -> LicenseTerms:
+def terms_of(lic: License | Record) -> LicenseTerms:
     return LicenseTerms(
         id=lic.id,
         number=lic.number,
@@ -335,7 +336,7 @@ def terms_of(lic: License) -> LicenseTerms:
     )
 
 
-def license_json(lic: License) -> dict[str, Any]:
+def license_json(lic: License | Record) -> dict[str, Any]:
     terms = terms_of(lic)
     return {
         "number": lic.number,

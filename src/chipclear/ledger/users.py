@@ -7,13 +7,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from chipclear.bounds import Identifier, checked
 from chipclear.errors import Conflict, InputError, NotFound, PermissionDenied
 from chipclear.ledger import audit
 from chipclear.ledger.models import User
+from chipclear.ledger.reads import Query, Reader
 from chipclear.ledger.roles import Role, parse_role, require
 
 KEY_PREFIX = "cc_"
@@ -113,14 +114,31 @@ def rotate_key(session: Session, name: str, actor: Actor) -> str:
     return key
 
 
-def authenticate(session: Session, key: str) -> User:
-    """The active user holding ``key``; PermissionDenied otherwise."""
+def _checked_key(key: str) -> str:
     if not key or not key.startswith(KEY_PREFIX):
         raise PermissionDenied("no valid API key given (set CHIPCLEAR_API_KEY or pass --api-key)")
-    user = session.execute(select(User).where(User.key_hash == hash_key(key))).scalar_one_or_none()
+    return key
+
+
+def authenticate(session: Session, key: str) -> User:
+    """The active user holding ``key``; PermissionDenied otherwise."""
+    user = session.execute(select(User).where(User.key_hash == hash_key(_checked_key(key)))).scalar_one_or_none()
     if user is None or not user.active:
         raise PermissionDenied("API key is not valid")
     return user
+
+
+_users = User.__table__
+_ACTOR_BY_KEY = Query(select(_users.c.name, _users.c.role, _users.c.active).where(_users.c.key_hash == bindparam("h")))
+
+
+def actor_of(reader: Reader, key: str) -> SystemActor:
+    """``authenticate`` for the reads that need no session (``chipclear.ledger.reads``): the name and role of the
+    active user holding ``key``; PermissionDenied otherwise."""
+    rows = reader.rows(_ACTOR_BY_KEY, h=hash_key(_checked_key(key)))
+    if not rows or not rows[0].active:
+        raise PermissionDenied("API key is not valid")
+    return SystemActor(rows[0].name, rows[0].role)
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:
@@ -128,4 +146,4 @@ def list_users(session: Session, actor: Actor) -> list[User]:
     return list(session.execute(select(User).order_by(User.name)).scalars())
 
 
-__all__ = ["Actor", "SystemActor", "authenticate", "create_user", "hash_key", "list_users", "rotate_key"]
+__all__ = ["Actor", "SystemActor", "actor_of", "authenticate", "create_user", "hash_key", "list_users", "rotate_key"]

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from chipclear.errors import NotFound
-from chipclear.ledger.models import LicenseApplication, LicenseUsage, Shipment, ShipmentLine, User
+from chipclear.ledger.licenses import license_json
+from chipclear.ledger.models import License, LicenseApplication, LicenseUsage, Shipment, ShipmentLine, User
+from chipclear.ledger.reads import Query, Reader, Record
 from chipclear.ledger.roles import require
 from chipclear.ledger.shipments import ShipmentResult, ShippedLine
 from chipclear.ledger.users import Actor
@@ -153,7 +155,7 @@ def application_json(app: LicenseApplication) -> dict[str, Any]:
     }
 
 
-def usage_json(u: LicenseUsage) -> dict[str, Any]:
+def usage_json(u: LicenseUsage | Record) -> dict[str, Any]:
     return {
         "shipment_line_id": u.shipment_line_id,
         "quantity": u.quantity,
@@ -229,6 +231,31 @@ def shipment_detail(session: Session, actor: Actor, shipment_id: int) -> dict[st
     return {"shipment": shipment_json(ship), "lines": [line_json(sl) for sl in rows]}
 
 
+# The reads that need no session (``chipclear.api.deps.read``, ``chipclear.ledger.reads``): the same JSON as
+# ``license_json`` and ``usage_json`` of the ORM rows, from plain rows.
+_licenses, _usage = License.__table__, LicenseUsage.__table__
+_LICENSE_BY_NUMBER = Query(select(_licenses).where(_licenses.c.number == bindparam("number")))
+_LICENSES = Query(select(_licenses).order_by(_licenses.c.number), many=True)
+_USAGE_OF = Query(select(_usage).where(_usage.c.license_id == bindparam("license_id")).order_by(_usage.c.id), many=True)
+
+
+def license_detail(reader: Reader, actor: Actor, number: str) -> dict[str, Any]:
+    """License ``number`` with its usage history (``LicenseDetailView``); needs the read role."""
+    require(actor.name, actor.role, "read")
+    found = reader.rows(_LICENSE_BY_NUMBER, number=number)
+    if not found:
+        raise NotFound(f"no license numbered {number!r}")
+    data = license_json(found[0])
+    data["usage"] = [usage_json(u) for u in reader.rows(_USAGE_OF, license_id=found[0].id)]
+    return data
+
+
+def license_list(reader: Reader, actor: Actor) -> list[dict[str, Any]]:
+    """Every license with its balances, by number (``LicenseView``); needs the read role."""
+    require(actor.name, actor.role, "read")
+    return [license_json(lic) for lic in reader.rows(_LICENSES)]
+
+
 class AuditRecordView(View):
     """One line of the audit export: the record with its sequence number and hash links."""
 
@@ -266,6 +293,8 @@ __all__ = [
     "UserView",
     "View",
     "application_json",
+    "license_detail",
+    "license_list",
     "line_json",
     "shipment_detail",
     "shipment_json",

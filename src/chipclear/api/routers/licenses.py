@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from chipclear.api.deps import api_key, read_transaction, transaction
+from chipclear.api.deps import api_key, read, read_transaction, transaction
 from chipclear.bounds import (
     MAX_LIST,
     MAX_PARTIES,
@@ -23,12 +23,12 @@ from chipclear.bounds import (
 )
 from chipclear.geography import CountryCode
 from chipclear.ledger import licenses as ledger_licenses
+from chipclear.ledger import views
 from chipclear.ledger.views import (
     ApplicationView,
     LicenseDetailView,
     LicenseView,
     application_json,
-    usage_json,
 )
 
 router = APIRouter(tags=["licenses"])
@@ -172,15 +172,10 @@ def grant(request: Request, body: GrantIn, app_id: int = AppId, key: str | None 
 
 
 @router.get("/licenses", response_model=list[LicenseView], summary="Licenses with their balances")
-def licenses(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
-    with read_transaction(request, key) as tx:
-        return [ledger_licenses.license_json(lic) for lic in ledger_licenses.list_licenses(tx.session, tx.actor)]
+async def licenses(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
+    return await read(request, key, views.license_list)
 
 
 @router.get("/licenses/{number:path}", response_model=LicenseDetailView, summary="One license with its usage history")
-def license_detail(request: Request, number: str, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    with read_transaction(request, key) as tx:
-        lic = ledger_licenses.get_license(tx.session, tx.actor, number)
-        data = ledger_licenses.license_json(lic)
-        data["usage"] = [usage_json(u) for u in ledger_licenses.license_usage(tx.session, tx.actor, lic)]
-        return data
+async def license_detail(request: Request, number: str, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    return await read(request, key, lambda reader, actor: views.license_detail(reader, actor, number))
