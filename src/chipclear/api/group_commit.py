@@ -50,7 +50,7 @@ SCREENER_LOOKUP_SECONDS = 1.0
 
 
 @dataclass
-class _Reviews:
+class Reviews:
     """The ledger's reviews as last read, with the version they were read at (-1: not read yet)."""
 
     version: int = -1
@@ -61,7 +61,7 @@ class Decider:
     """Decisions for the server's checks: the compiled table, cached screening answers, the reviews last read."""
 
     def __init__(self) -> None:
-        self.reviews = _Reviews()
+        self.reviews = Reviews()
         self.screening = ScreeningCache()
         self.ready = False  # the table and the screener are loaded (``warm``): cached decisions may run inline
         self._screener: tuple[float, Any] | None = None  # (when looked up, the process's screener)
@@ -76,7 +76,7 @@ class Decider:
             log.exception("could not load the decision table or the screening index ahead of the first check")
 
     def decide(
-        self, line: OrderLine, as_of: dt.date | None, reviews: _Reviews | None = None, *, cached_only: bool = False
+        self, line: OrderLine, as_of: dt.date | None, reviews: Reviews | None = None, *, cached_only: bool = False
     ) -> Decision:
         """What ``determine(line, as_of, reviews=...)`` gives (the ledger's default determination), from the table.
         ``cached_only``: raise ``NotCached`` rather than screen a party whose answer is not cached."""
@@ -101,11 +101,11 @@ class Decider:
             memo = self._screener = (now, default_screener())
         return memo[1]
 
-    def refresh(self, session: Session) -> _Reviews:
+    def refresh(self, session: Session) -> Reviews:
         """The reviews as the ledger holds them now (read again only when their version moved)."""
         version = reviews_version(session)
         if version != self.reviews.version:
-            self.reviews = _Reviews(version, review_snapshot(session))
+            self.reviews = Reviews(version, review_snapshot(session))
         return self.reviews
 
 
@@ -123,10 +123,7 @@ class _Check:
     error: BaseException | None = None
 
     def finish(self) -> None:
-        self.done.set()
-        future = self.future
-        if future is not None:
-            future.get_loop().call_soon_threadsafe(_resolve, future)
+        _finish(self.done, self.future)
 
     def answer(self) -> Decision:
         if self.error is not None:
@@ -138,6 +135,13 @@ class _Check:
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+def _finish(done: threading.Event, future: asyncio.Future[None] | None) -> None:
+    """An item is recorded (or failed): wake the thread waiting on ``done``, or the event loop awaiting ``future``."""
+    done.set()
+    if future is not None:
+        future.get_loop().call_soon_threadsafe(_resolve, future)
 
 
 class _Item(Protocol):
@@ -292,11 +296,18 @@ class _Shipment:
     decided: list[Decision]
     reviews_version: int
     done: threading.Event = field(default_factory=threading.Event)
+    future: asyncio.Future[None] | None = None  # set for a shipment awaited on an event loop
     result: tuple[dict[str, Any], SystemActor] | None = None  # the answer's JSON and the actor who shipped
     error: BaseException | None = None
 
     def finish(self) -> None:
-        self.done.set()
+        _finish(self.done, self.future)
+
+    def answer(self) -> tuple[dict[str, Any], SystemActor]:
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
 
 
 class ShipmentGroup(_Writer[_Shipment]):
@@ -323,10 +334,24 @@ class ShipmentGroup(_Writer[_Shipment]):
         item = _Shipment(key, lines, reference, license_number, decided, reviews_version)
         self._submit(item)
         item.done.wait()
-        if item.error is not None:
-            raise item.error
-        assert item.result is not None
-        return item.result
+        return item.answer()
+
+    async def aship(
+        self,
+        key: str,
+        lines: list[OrderLine],
+        decided: list[Decision],
+        reviews_version: int,
+        *,
+        reference: str | None = None,
+        license_number: str | None = None,
+    ) -> tuple[dict[str, Any], SystemActor]:
+        """``ship`` for the event loop: the commit is awaited without holding a thread."""
+        future = asyncio.get_running_loop().create_future()
+        item = _Shipment(key, lines, reference, license_number, decided, reviews_version, future=future)
+        self._submit(item)
+        await asyncio.shield(future)  # a client that goes away does not cancel a shipment being recorded
+        return item.answer()
 
     def _record(self, batch: list[_Shipment]) -> None:
         with self.holder.get().session() as session:
@@ -344,7 +369,7 @@ class ShipmentGroup(_Writer[_Shipment]):
         self,
         session: Session,
         item: _Shipment,
-        reviews: _Reviews,
+        reviews: Reviews,
         actors: Actors,
         locked: tuple[list[License], AuditHead],
     ) -> None:
@@ -376,4 +401,4 @@ def check_and_record(
     return group.check(key, line, as_of, console=console)
 
 
-__all__ = ["Decider", "GroupCommit", "ShipmentGroup", "check_and_record"]
+__all__ = ["Decider", "GroupCommit", "Reviews", "ShipmentGroup", "check_and_record"]
