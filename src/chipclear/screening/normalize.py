@@ -319,6 +319,8 @@ def normalize_name(text: str, *, query: bool = False, expand: bool = True) -> No
     )
 
 
+@lru_cache(maxsize=16384)  # a pure function of the name (the tables above load once); checks and shipments ask it for
+# the same few names again and again (each line's parties against each license's)
 def party_name_key(name: str) -> str:
     """One comparison key for a party name wherever two written names must be the same party (a license's named
     parties against an order line's): the screening reading (Unicode, scripts, case, punctuation, abbreviations),
