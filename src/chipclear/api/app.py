@@ -46,10 +46,21 @@ def _health() -> dict[str, Any]:
     return {"status": "ok", "version": getattr(chipclear, "__version__", "unknown")}
 
 
+def create_server_app(database_url: str | None = None) -> FastAPI:
+    """The app of a ``chipclear serve`` process (the factory of its worker processes too): ``create_app`` with the
+    loaded heap frozen after warming (``Decider.warm``)."""
+    return create_app(database_url, freeze_heap=True)
+
+
 def create_app(
-    database_url: str | None = None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, console: bool = True
+    database_url: str | None = None,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    console: bool = True,
+    freeze_heap: bool = False,
 ) -> FastAPI:
-    """The API (``/api``) and, with ``console``, the web console (``/``); the ledger opens on first use."""
+    """The API (``/api``) and, with ``console``, the web console (``/``); the ledger opens on first use.
+    ``freeze_heap``: see ``Decider.warm`` (for a server process, not for a process that builds many apps)."""
     holder = LedgerHolder(database_url)
     group = GroupCommit(holder)
     shipment_group = ShipmentGroup(holder, group.decider)
@@ -59,7 +70,9 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Load the decision table and the screening index in the background: checks are served meanwhile (decided
         # in worker threads until they are loaded).
-        threading.Thread(target=group.decider.warm, name="chipclear-warm", daemon=True).start()
+        threading.Thread(
+            target=group.decider.warm, kwargs={"freeze_heap": freeze_heap}, name="chipclear-warm", daemon=True
+        ).start()
         yield
         group.close()
         shipment_group.close()
@@ -105,4 +118,4 @@ def create_app(
     return app
 
 
-__all__ = ["API_ROUTERS", "create_app"]
+__all__ = ["API_ROUTERS", "create_app", "create_server_app"]

@@ -91,7 +91,7 @@ def serve_command(
     """Start the web console and the HTTP API (OpenAPI at /docs) on this machine."""
     import uvicorn
 
-    from chipclear.api import create_app
+    from chipclear.api.app import create_server_app
     from chipclear.filelocks import AVAILABLE as FILE_LOCKS
     from chipclear.settings import get_settings
 
@@ -130,12 +130,12 @@ def serve_command(
     options: dict[str, Any] = {"host": host, "port": chosen, "log_level": "warning", "timeout_keep_alive": 30}
     if workers == 1:
         threading.Thread(target=warm_up, name="chipclear-warm-up", daemon=True).start()
-        uvicorn.run(create_app(settings.database_url), **options)
+        uvicorn.run(create_server_app(settings.database_url), **options)
         return
     # Each process builds its own app (the factory) from the same settings, read from the same environment and
     # configuration file, and warms its own decision table and screening index when it starts.
     os.environ["CHIPCLEAR_DATABASE_URL"] = settings.database_url
-    uvicorn.run("chipclear.api.app:create_app", factory=True, workers=workers, **options)
+    uvicorn.run("chipclear.api.app:create_server_app", factory=True, workers=workers, **options)
 
 
 def register(app: typer.Typer) -> None:
