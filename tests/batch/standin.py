@@ -39,3 +39,10 @@ def hold_until_teardown(path: str) -> int:
 
     _HELD.append(_Marks(path))
     return os.getpid()
+
+
+def collector_enabled(_: object = None) -> bool:
+    """Whether this process runs Python's cyclic garbage collector."""
+    import gc
+
+    return gc.isenabled()

@@ -1,4 +1,4 @@
-"""Batch worker processes end without freeing what they hold one by one (``engine.end_without_teardown``): a
+"""Batch worker processes end without freeing what they hold one by one (``engine.start_worker``): a
 compiled table and a screening index take most of a second to free, CPU the run needs while it assembles the
 output. Their results still arrive: each is sent when its task ends, before the pool tells the process to stop."""
 
@@ -33,3 +33,36 @@ def test_a_worker_without_it_frees_what_it_holds(tmp_path: Path) -> None:
     finally:
         pool.shutdown(wait=True)
     assert Path(mark).exists()
+
+
+def test_a_worker_runs_without_the_cyclic_collector() -> None:
+    """Deciding a book's keys spent about a fifth of each worker's time in the cyclic collector, which found almost
+    nothing to free (``engine.start_worker``); a plain spawned worker, the control, runs it."""
+    pool = runner._process_pool(2)
+    try:
+        assert list(pool.map(standin.collector_enabled, range(4))) == [False] * 4
+    finally:
+        pool.shutdown(wait=True)
+    plain = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    try:
+        assert plain.submit(standin.collector_enabled).result() is True
+    finally:
+        plain.shutdown(wait=True)
+
+
+def test_a_task_decided_in_this_process_pauses_the_collector_only_meanwhile() -> None:
+    import gc
+
+    from chipclear.batch.engine import cycle_collector_paused
+
+    assert gc.isenabled()
+    with cycle_collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cycle_collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()

@@ -6,10 +6,12 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import datetime as dt
+import gc
 import importlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any
@@ -446,8 +448,37 @@ def end_without_teardown() -> None:
     atexit.register(os._exit, 0)
 
 
+def start_worker() -> None:
+    """A batch worker process's initializer (``runner._process_pool``): it ends without teardown
+    (``end_without_teardown``) and runs without the cyclic garbage collector (``cycle_collector_paused``, for the
+    whole process: its pool lives for one run, and it also unpickles the tasks and pickles their results between
+    them, where the collector walked the same heap)."""
+    end_without_teardown()
+    gc.disable()
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block (reference counting still frees everything else).
+    Deciding the keys of a 1M-line book builds a heap of compiled rows, decisions and their texts that the collector
+    walked again and again, about 0.45 s of each worker's 2 s, to free some 2,500 objects in all; they are freed by the
+    next collection after the block instead."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_task(task: DecideTask) -> pl.DataFrame:
     """Decide every key of ``task``; returns ``key_id`` plus the decision columns."""
+    with cycle_collector_paused():
+        return _run_task(task)
+
+
+def _run_task(task: DecideTask) -> pl.DataFrame:
     rules = rules_known_on(task.rules_known_on)
     if rules.version != task.rules_version:
         raise ChipclearError(
@@ -491,6 +522,7 @@ __all__ = [
     "NoHits",
     "canonical_line",
     "compiled_columns",
+    "cycle_collector_paused",
     "decide_one",
     "decision_columns",
     "end_without_teardown",
@@ -498,4 +530,5 @@ __all__ = [
     "resolve_decider",
     "rules_known_on",
     "run_task",
+    "start_worker",
 ]

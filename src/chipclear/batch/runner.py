@@ -39,12 +39,12 @@ from chipclear.batch.engine import (
     DecideTask,
     NoHits,
     decide_one,
-    end_without_teardown,
     line_from_row,
     no_hit_result,
     resolve_decider,
     rules_known_on,
     run_task,
+    start_worker,
 )
 from chipclear.batch.io import LINE_COLUMNS, atomic_write_text, read_orders, validate
 from chipclear.batch.options import BatchOptions, Progress, bad_frame, sample_rows
@@ -200,8 +200,8 @@ def execute(
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes (spawned: no state inherited from this one) that end without tearing down what they hold
-    (``engine.end_without_teardown``)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=end_without_teardown)
+    and run without the cyclic garbage collector (``engine.start_worker``)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=start_worker)
 
 
 # -- phases ------------------------------------------------------------------------------------------------------
