@@ -26,8 +26,10 @@ from chipclear.cli._ledger import (
     _say,
 )
 from chipclear.ledger import licenses as ledger_licenses
-from chipclear.ledger.models import License, User
-from chipclear.ledger.views import application_json, usage_json
+from chipclear.ledger import views
+from chipclear.ledger.models import User
+from chipclear.ledger.reads import CoreReader
+from chipclear.ledger.views import application_json
 
 license_app = typer.Typer(name="license", help="License applications and licenses.", no_args_is_help=True)
 
@@ -227,7 +229,7 @@ def license_list(
             )
         console.print(table)
         return
-    lics = _run(api_key, lambda s, a: [ledger_licenses.license_json(x) for x in ledger_licenses.list_licenses(s, a)])
+    lics = _run(api_key, lambda s, a: views.license_list(CoreReader(s.connection()), a))
     if as_json:
         print_json(lics)
         return
@@ -257,13 +259,7 @@ def license_show(
 ) -> None:
     """One license: its terms, what is left, and its usage ledger."""
 
-    def work(s: Session, actor: User) -> dict[str, Any]:
-        lic: License = ledger_licenses.get_license(s, actor, number)
-        out = ledger_licenses.license_json(lic)
-        out["usage"] = [usage_json(u) for u in ledger_licenses.license_usage(s, actor, lic)]
-        return out
-
-    out = _run(api_key, work)
+    out = _run(api_key, lambda s, a: views.license_detail(CoreReader(s.connection()), a, number))
     if as_json:
         print_json(out)
         return

@@ -13,13 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from chipclear.errors import ChipclearError, InputError
-from chipclear.ledger import audit
+from chipclear.ledger import audit, views
 from chipclear.ledger import licenses as ledger_licenses
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import AuditRecord
+from chipclear.ledger.reads import CoreReader
 from chipclear.ledger.reviews import review_snapshot
 from chipclear.ledger.roles import allowed
-from chipclear.ledger.views import application_json, line_json, shipment_detail, usage_json
+from chipclear.ledger.views import application_json, line_json, shipment_detail
 from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.web.render import console_tx, message, page
 from chipclear.web.security import same_origin
@@ -62,10 +63,7 @@ def license_view(lic: dict[str, Any], today: dt.date) -> dict[str, Any]:
 def licenses(request: Request) -> HTMLResponse:
     today = dt.date.today()
     with console_tx(request) as tx:
-        lics = [
-            license_view(ledger_licenses.license_json(x), today)
-            for x in ledger_licenses.list_licenses(tx.session, tx.actor)
-        ]
+        lics = [license_view(x, today) for x in views.license_list(CoreReader(tx.session.connection()), tx.actor)]
         apps = [application_json(a) for a in ledger_licenses.list_applications(tx.session, tx.actor)]
     warnings = [x for x in lics if x["expiry"][0] in ("error", "warn") and x["status"] == "active"]
     return page(
@@ -161,11 +159,11 @@ def license_page(request: Request, number: str) -> HTMLResponse:
     today = dt.date.today()
     with console_tx(request) as tx:
         try:
-            lic = ledger_licenses.get_license(tx.session, tx.actor, number)
+            detail = views.license_detail(CoreReader(tx.session.connection()), tx.actor, number)
         except ChipclearError as exc:
             return message(request, tx, "License", exc.message, status_code=exc.http_status, back="/licenses")
-        view = license_view(ledger_licenses.license_json(lic), today)
-        usage = [usage_json(u) for u in ledger_licenses.license_usage(tx.session, tx.actor, lic)]
+        usage = detail.pop("usage")
+        view = license_view(detail, today)
     running = 0
     for u in usage:
         running += u["quantity"]
