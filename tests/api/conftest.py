@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,3 +82,16 @@ def _recorded_on_the_ship_date(monkeypatch: pytest.MonkeyPatch) -> None:
     from chipclear.ledger import shipments as _shipments
 
     monkeypatch.setattr(_shipments, "today", lambda: _dt.date(2020, 1, 1))
+
+
+def threads_counted(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[str]:
+    """The names of the functions ``module`` hands to a worker thread (its ``run_in_threadpool``), from now on."""
+    calls: list[str] = []
+    real = module.run_in_threadpool
+
+    async def counted(fn: Any, *args: Any) -> Any:
+        calls.append(getattr(fn, "__name__", "?"))
+        return await real(fn, *args)
+
+    monkeypatch.setattr(module, "run_in_threadpool", counted)
+    return calls

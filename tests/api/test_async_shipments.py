@@ -4,29 +4,16 @@ group commit without holding a worker thread; a large one, or one that needs scr
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from chipclear.api.routers import shipments as shipments_router
 
-from .conftest import Keys, h
+from .conftest import Keys, h, threads_counted
 
 PARTY = {"name": "Example Cloud Services Ltd", "role": "end_user", "country": "CN"}
 LINE = {"item": "H20", "destination": "CN", "ship_date": "2025-06-01", "quantity": 1, "parties": [PARTY]}
-
-
-def threads_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
-    real = shipments_router.run_in_threadpool
-
-    async def counted(fn: Any, *args: Any) -> Any:
-        calls.append(getattr(fn, "__name__", "?"))
-        return await real(fn, *args)
-
-    monkeypatch.setattr(shipments_router, "run_in_threadpool", counted)
-    return calls
 
 
 def test_shipments_decided_on_the_event_loop_when_cached(
@@ -48,7 +35,7 @@ def test_shipments_decided_on_the_event_loop_when_cached(
     first = client.post("/api/shipments", json={"lines": [LINE]}, headers=h(keys.analyst))
     assert first.status_code == 201 and first.json()["lines"][0]["status"] == "shipped", first.text
 
-    threads = threads_counted(monkeypatch)
+    threads = threads_counted(monkeypatch, shipments_router)
     again = client.post("/api/shipments", json={"lines": [LINE, LINE]}, headers=h(keys.analyst)).json()
     assert [x["status"] for x in again["lines"]] == ["shipped", "shipped"]
     assert threads == []  # key, reviews and screening answers known: decided inline, the commit awaited

@@ -14,7 +14,7 @@ from chipclear.ledger import open_ledger, reads, users, views
 from chipclear.ledger.reads import NotQuick, QuickReads
 from chipclear.ledger.users import SystemActor
 
-from .conftest import Keys, h
+from .conftest import Keys, h, threads_counted
 
 H20_CN = {"item": "H20", "destination": "CN", "ship_date": "2025-06-01", "value_usd": 1000.0}
 PARTY = {"name": "Example Cloud Services Ltd", "role": "end_user", "country": "CN"}
@@ -57,25 +57,12 @@ def orm_answers(db_url: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return detail, listed
 
 
-def threads_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Counts the reads handed to a worker thread."""
-    calls: list[str] = []
-    real = deps.run_in_threadpool
-
-    async def counted(fn: Any, *args: Any) -> Any:
-        calls.append(getattr(fn, "__name__", "?"))
-        return await real(fn, *args)
-
-    monkeypatch.setattr(deps, "run_in_threadpool", counted)
-    return calls
-
-
 def test_reads_are_served_on_the_event_loop_as_the_orm_answered(
     licensed: TestClient, keys: Keys, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     detail, listed = orm_answers(db_url)
     licensed.get("/api/licenses", headers=h(keys.viewer))  # the ledger is open by now in any case
-    threads = threads_counted(monkeypatch)
+    threads = threads_counted(monkeypatch, deps)
     got = licensed.get("/api/licenses/D100", headers=h(keys.viewer))
     assert got.status_code == 200 and got.json() == detail
     assert [u["quantity"] for u in detail["usage"]] == [10, 20, 5] and detail["quantity_left"] == 65
@@ -89,7 +76,7 @@ def test_a_read_too_long_for_the_event_loop_runs_in_a_thread(
     detail, _ = orm_answers(db_url)
     licensed.get("/api/licenses", headers=h(keys.viewer))
     monkeypatch.setattr(reads, "QUICK_READ_ROWS", 2)  # D100 has three usage rows
-    threads = threads_counted(monkeypatch)
+    threads = threads_counted(monkeypatch, deps)
     got = licensed.get("/api/licenses/D100", headers=h(keys.viewer))
     assert got.status_code == 200 and got.json() == detail  # every row, read again in a thread
     assert threads == ["in_thread"]
@@ -106,7 +93,7 @@ def test_a_busy_file_is_read_in_a_thread(
         raise NotQuick("the database is busy")
 
     monkeypatch.setattr(QuickReads, "transaction", busy)
-    threads = threads_counted(monkeypatch)
+    threads = threads_counted(monkeypatch, deps)
     assert licensed.get("/api/licenses/D100", headers=h(keys.viewer)).json() == detail
     assert threads == ["in_thread"]
 

@@ -121,6 +121,10 @@ class LedgerHolder:
             self._ledger = None
 
 
+def _no_key() -> Unauthorized:
+    return Unauthorized("no API key given: send it in the X-API-Key header", field="X-API-Key")
+
+
 @dataclass
 class Tx:
     """One transaction and the authenticated actor (a detached copy of the user's name and role)."""
@@ -168,7 +172,7 @@ def transaction(request: Request, key: str | None, *, read_only: bool = False) -
     """Authenticate ``key`` and yield a transaction; commits on success, rolls back on any error. ``read_only``:
     a transaction that cannot write (``LedgerHolder.transaction``), for the routes that only read."""
     if not key:
-        raise Unauthorized("no API key given: send it in the X-API-Key header", field="X-API-Key")
+        raise _no_key()
     holder: LedgerHolder = request.app.state.ledger
     with holder.transaction(read_only) as session:
         user = authenticate(session, key)
@@ -190,7 +194,7 @@ async def read(request: Request, key: str | None, work: Callable[[Reader, System
     does on PostgreSQL and before the ledger is open (opening may migrate it). The key is authenticated in the read's
     own transaction: a revoked key is refused at once."""
     if not key:
-        raise Unauthorized("no API key given: send it in the X-API-Key header", field="X-API-Key")
+        raise _no_key()
     holder: LedgerHolder = request.app.state.ledger
     ledger = holder.opened
     quick = ledger.quick_reads if ledger is not None else None
@@ -219,7 +223,7 @@ async def api_key(  # async: no I/O, so FastAPI need not hand it to a worker thr
         return header_key.strip()
     if bearer_key is not None and bearer_key.credentials.strip():
         return bearer_key.credentials.strip()
-    raise Unauthorized("no API key given: send it in the X-API-Key header", field="X-API-Key")
+    raise _no_key()
 
 
 def cookie_key(request: Request) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -101,12 +102,10 @@ async def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str,
     try:
         decided = None
         if decider.ready and len(body.lines) <= INLINE_LINES:
-            try:
+            with suppress(NotCached):  # a party not screened yet: decided in a worker thread below
                 decided = ledger_shipments.decide_lines(
                     holder.transaction, body.lines, lambda line, on: decider.decide(line, on, reviews, cached_only=True)
                 )
-            except NotCached:
-                decided = None
         if decided is None:
             decided = await run_in_threadpool(
                 ledger_shipments.decide_lines,
