@@ -1,7 +1,9 @@
 """The API's shipment writer (``chipclear.api.group_commit.ShipmentGroup``) records the shipments queued at one
-moment in one transaction, each in a savepoint of its own: a shipment that fails (its key, its role, or an error
-half-way, after its license was decremented) is rolled back alone, the shipments after it see the balance the
-committed ones left, nothing is over-drawn, and the audit chain verifies. On SQLite and PostgreSQL."""
+moment in one transaction, their rows flushed together, or, when one fails once it has changed rows, each in a
+savepoint of its own: a shipment that fails (its key, its role, or an error half-way, after its license was
+decremented) fails alone, the shipments after it see the balance the committed ones left, nothing is over-drawn,
+each audit record holds the rows as its shipment left them, and the audit chain verifies. On SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from chipclear.ledger.models import AuditRecord, License, LicenseUsage, PartyRec
 from chipclear.ledger.reviews import reviews_version
 
 from .conftest import Staff, grant_h20
-from .helpers import failing_commit, h20_line, start_ship_workers, stub_decision
+from .helpers import END_USER, failing_commit, h20_line, start_ship_workers, stub_decision
 
 
 class Boom(Exception):
@@ -118,14 +120,14 @@ def test_a_party_created_by_a_rolled_back_shipment_is_created_again(
 ) -> None:
     """The writer keeps the party rows it has read or written for the rest of its transaction; a row created in a
     shipment's savepoint that is then rolled back is gone, and the next shipment with that party creates it again."""
-    real = audit.append
+    real = audit.Chain.record
 
-    def append(session: Any, **kw: Any) -> Any:
+    def record(chain: audit.Chain, session: Any, **kw: Any) -> Any:
         if (kw.get("input") or {}).get("order_id") == "boom":  # after the party row was written
             raise Boom("disk error after the party was recorded")
-        return real(session, **kw)
+        return real(chain, session, **kw)
 
-    monkeypatch.setattr(audit, "append", append)
+    monkeypatch.setattr(audit.Chain, "record", record)
     fresh = [Party(name="Fresh Party Ltd", role="end_user", country="CN")]
     version = _version(ledger)
     analyst = staff.keys["analyst"]
@@ -247,3 +249,104 @@ def test_the_writer_and_other_processes_shipping_at_once_never_overdraw(
     state = _ledger_state(ledger)
     assert (state["used"], state["usage_sum"], state["ship_records"]) == (shipped, shipped, attempts)
     assert state["verified"]
+
+
+def _recorded_apart(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Spy on ``ShipmentGroup._record_apart``: the sizes of the groups recorded apart."""
+    calls: list[int] = []
+    real = ShipmentGroup._record_apart
+
+    def spy(self: ShipmentGroup, batch: list[_Shipment]) -> None:
+        calls.append(len(batch))
+        real(self, batch)
+
+    monkeypatch.setattr(ShipmentGroup, "_record_apart", spy)
+    return calls
+
+
+def test_a_group_is_recorded_together_with_each_record_as_its_shipment_left_the_rows(
+    ledger: Ledger, staff: Staff, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group with nothing failing is recorded together: its rows flushed at once, its records added after the
+    flush. Each record still holds the rows as its own shipment left them: the license's balance after that
+    shipment, and a party created in the group with its new id and the status it had then, though later shipments
+    of the group changed it. A refused key fails its shipment alone without sending the group apart."""
+    grant_h20(ledger, staff, quantity=25)
+    apart = _recorded_apart(monkeypatch)
+    version = _version(ledger)
+    analyst = staff.keys["analyst"]
+    second = h20_line(10)
+    hit = [{"party": END_USER, "entry_id": "E1", "entry_hash": "h", "determination": "match"}]
+    matched = stub_decision(second).model_copy(update={"screening": hit})
+    batch = [
+        _item(analyst, h20_line(10), version, "first"),  # creates the end user's row: clear
+        _item("cc_not-a-key-000000000000000000000000000", h20_line(1), version, "bad-key"),
+        _Shipment(analyst, [second], "second", None, [matched], version),  # the end user's row now a match
+        _item(analyst, h20_line(10), version, "third"),  # 5 left: held; the end user clear again
+    ]
+    holder = LedgerHolder(ledger_url)
+    try:
+        ShipmentGroup(holder)._commit(batch)
+    finally:
+        holder.close()
+    assert apart == []
+    assert isinstance(batch[1].error, PermissionDenied)
+    answers = [item.result[0] if item.result else None for item in batch]
+    assert [a["lines"][0]["status"] if a else None for a in answers] == ["shipped", None, "shipped", "held"]
+    with ledger.session() as s:
+        shipment_ids = {r.reference: r.id for r in s.execute(select(Shipment)).scalars()}
+        party = s.execute(select(PartyRecord).where(PartyRecord.name == END_USER)).scalar_one()
+        records = s.execute(
+            select(AuditRecord).where(AuditRecord.action.in_(("ship", "hold"))).order_by(AuditRecord.seq)
+        ).scalars()
+        states = [json.loads(r.payload)["state"] for r in records]
+        assert audit.verify(s).ok
+    assert [a["shipment"]["id"] if a else None for a in answers] == [
+        shipment_ids["first"],
+        None,
+        shipment_ids["second"],
+        shipment_ids["third"],
+    ]
+    assert party.screening_status == "clear"  # the third shipment's screening, as the first one's
+    party_key = f"parties:{party.id}"
+    assert states[0][party_key]["id"] == party.id and states[0][party_key]["screening_status"] == "clear"
+    assert states[1][party_key]["screening_status"] == "match"
+    assert states[2][party_key]["screening_status"] == "clear"
+    lic_key = next(k for k in states[0] if k.startswith("licenses:"))
+    assert [st[lic_key]["quantity_used"] for st in states if lic_key in st] == [10, 20]
+    line_keys = [[k for k in st if k.startswith("shipment_lines:")] for st in states]
+    assert all(len(keys) == 1 for keys in line_keys)
+    for st, keys in zip(states, line_keys, strict=True):
+        line = st[keys[0]]
+        assert line["id"] is not None and line["shipment_id"] in shipment_ids.values()
+
+
+def test_a_shipment_that_fails_late_sends_its_group_apart(
+    ledger: Ledger, staff: Staff, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure once a shipment has changed rows in the session (here its party written, a license that is not on
+    file asked for) leaves nothing of the attempt together: the group is recorded again apart, where that shipment
+    fails alone and the others commit, with a chain that verifies."""
+    grant_h20(ledger, staff, quantity=25)
+    apart = _recorded_apart(monkeypatch)
+    version = _version(ledger)
+    analyst = staff.keys["analyst"]
+    line = h20_line(10)
+    batch = [
+        _item(analyst, h20_line(10), version, "first"),
+        _Shipment(analyst, [line], "no-such-license", "NO-SUCH", [stub_decision(line)], version),
+        _item(analyst, h20_line(10), version, "second"),
+    ]
+    holder = LedgerHolder(ledger_url)
+    try:
+        ShipmentGroup(holder)._commit(batch)
+    finally:
+        holder.close()
+    assert apart == [3]
+    assert batch[1].error is not None and "NO-SUCH" in str(batch[1].error)
+    assert [item.result[0]["lines"][0]["status"] for item in (batch[0], batch[2]) if item.result] == [
+        "shipped",
+        "shipped",
+    ]
+    state = _ledger_state(ledger)
+    assert state == {"used": 20, "usage_sum": 20, "shipments": ["first", "second"], "ship_records": 2, "verified": True}

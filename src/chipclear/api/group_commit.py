@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections import deque
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -35,6 +36,7 @@ from chipclear.api.deps import LedgerHolder
 from chipclear.api.errors import NotAvailable
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.compiled import DecisionTable
+from chipclear.ledger import audit
 from chipclear.ledger import checks as ledger_checks
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import AuditHead, License
@@ -321,13 +323,20 @@ class _Shipment:
         return self.result
 
 
+class _Apart(Exception):
+    """A shipment group that cannot be recorded together (``ShipmentGroup._record_together``); the cause is
+    chained."""
+
+
 class ShipmentGroup(_Writer[_Shipment]):
     """The server's shipments, recorded by one writer thread, every shipment queued at that moment in one
-    transaction: each in a savepoint of its own (a shipment that fails, for its key, role, license or input, is
-    rolled back alone), one after the other, so each sees the license balance the ones before it left; the answers
-    are released after the one commit. The lines are decided before they are queued (``decide_lines``), with the
-    reviews as last read; the writer authenticates each key once per group and decides a shipment's lines again
-    when the ledger's reviews moved since."""
+    transaction, one after the other, so each sees the license balance the ones before it left; the answers are
+    released after the one commit. The group's rows are flushed together and its audit records written once
+    (``_record_together``); if any shipment of it fails, for its role, license or input, nothing of that attempt is
+    kept and the group is recorded again with each shipment in a savepoint of its own, so that the one that fails
+    is rolled back alone (``_record_apart``). The lines are decided before they are queued (``decide_lines``), with
+    the reviews as last read; the writer authenticates each key once per group and decides a shipment's lines
+    again when the ledger's reviews moved since."""
 
     thread_name = "chipclear-shipments"
 
@@ -365,32 +374,76 @@ class ShipmentGroup(_Writer[_Shipment]):
         return item.answer()
 
     def _record(self, batch: list[_Shipment]) -> None:
+        try:
+            self._record_together(batch)
+        except _Apart as apart:
+            log.info("a shipment group of %d is recorded apart: %r", len(batch), apart.__cause__)
+            self._record_apart(batch)
+
+    def _record_together(self, batch: list[_Shipment]) -> None:
+        """The usual case: every shipment of the group in the one transaction without savepoints, their rows
+        flushed together when the group's audit chain is written (``audit.Chain(deferred=True)``). A key that is
+        refused fails its shipments alone (they have added nothing yet); any other failure raises ``_Apart``, with
+        nothing of the group committed, and the group is recorded apart."""
+        with self.holder.get().session() as session:
+            reviews = self.decider.refresh(session)
+            locked = ledger_shipments.lock_for_ship(session)  # held to the commit
+            chain = audit.Chain(locked[1], deferred=True)
+            actors: Actors = {}
+            for item in batch:  # before any row is added: a query here flushes nothing
+                with suppress(Exception):
+                    _authenticated(actors, session, item.key)
+            shipped = []
+            try:
+                for item in batch:
+                    try:
+                        actor = _authenticated(actors, session, item.key)
+                    except Exception as exc:
+                        item.result, item.error = None, exc
+                        continue
+                    shipped.append((item, actor, self._ship(session, item, reviews, actor, locked, chain)))
+                chain.write(session)  # flushes the group's rows, then adds its records
+            except Exception as exc:
+                raise _Apart from exc
+            for item, actor, result in shipped:
+                item.result = (shipment_result_json(result), actor)
+
+    def _record_apart(self, batch: list[_Shipment]) -> None:
+        """Each shipment in a savepoint of its own: one that fails (its key, role, license or input) is rolled back
+        alone, and its audit records are taken off the group's chain."""
         with self.holder.get().session() as session:
             reviews = self.decider.refresh(session)
             locked = ledger_shipments.lock_for_ship(session)  # held to the commit, whatever savepoint fails
+            chain = audit.Chain(locked[1])
             actors: Actors = {}
             for item in batch:
+                item.result, item.error = None, None
+                mark = chain.mark()
                 try:
                     with session.begin_nested():
-                        self._ship(session, item, reviews, actors, locked)
-                except Exception as exc:  # this shipment only: its savepoint is rolled back
+                        actor = _authenticated(actors, session, item.key)
+                        result = self._ship(session, item, reviews, actor, locked, chain)
+                        item.result = (shipment_result_json(result), actor)
+                except Exception as exc:  # this shipment only: its savepoint is rolled back, its records dropped
+                    chain.rewind(mark)
                     item.result, item.error = None, exc
+            chain.write(session)
 
     def _ship(
         self,
         session: Session,
         item: _Shipment,
         reviews: Reviews,
-        actors: Actors,
+        actor: SystemActor,
         locked: tuple[list[License], AuditHead],
-    ) -> None:
-        actor = _authenticated(actors, session, item.key)
+        chain: audit.Chain,
+    ) -> ledger_shipments.ShipmentResult:
         decided = item.decided
         if item.reviews_version != reviews.version:  # decided before a review came in: decide again with it
             decided = ledger_shipments.decide_lines(
                 self.holder.transaction, item.lines, lambda line, on: self.decider.decide(line, on, reviews)
             )
-        result = ledger_shipments.ship(
+        return ledger_shipments.ship(
             session,
             item.lines,
             actor,
@@ -398,8 +451,8 @@ class ShipmentGroup(_Writer[_Shipment]):
             license_number=item.license_number,
             decided=decided,
             locked=locked,
+            chain=chain,
         )
-        item.result = (shipment_result_json(result), actor)
 
 
 def check_and_record(

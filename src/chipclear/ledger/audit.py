@@ -90,16 +90,45 @@ def lock_head(session: Session) -> AuditHead:
     return session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
 
 
+@dataclass
+class _Later:
+    """A record to add once the session has flushed: its fields, the row that names it, and each row of its state
+    with its columns as the change left them and whether the row was new then."""
+
+    fields: dict[str, Any]
+    entity: Base
+    state: list[tuple[Base, dict[str, Any], bool]]
+
+
+def _assigned_keys(obj: Base) -> list[str]:
+    """The columns of a new row that the database fills in at the flush: its primary key, and foreign keys set
+    through a relationship to another new row."""
+    mapper = sa_inspect(obj).mapper
+    return [col.key for col in mapper.column_attrs if any(c.primary_key or c.foreign_keys for c in col.columns)]
+
+
 class Chain:
     """Records appended to the chain in memory, for a group written in one transaction (a group commit).
 
-    ``head`` must be locked in that transaction (``lock_head``). ``add`` builds the next record and moves the head
-    on; a record that cannot be built (e.g. a value JSON cannot hold) raises before the head moves, so the chain
-    stays linear. ``write`` adds the records to the session; they commit or roll back with it."""
+    ``head`` must be locked in that transaction (``lock_head``). ``add`` builds the next record and moves the
+    chain's tip on (``seq``, ``hash``); a record that cannot be built (e.g. a value JSON cannot hold) raises before
+    the tip moves, so the chain stays linear. ``write`` moves the head row to the tip and adds the records to the
+    session; they commit or roll back with it. Until then the session holds nothing of the chain, so a writer that
+    records several changes in savepoints of their own (``ShipmentGroup``) takes the records of one that is rolled
+    back off the chain (``mark``, ``rewind``) and writes the rest once.
 
-    def __init__(self, head: AuditHead) -> None:
+    ``record``: for writers that leave the flush to the chain. A chain made with ``deferred=True`` is for a group
+    whose rows are all flushed at once: ``record`` snapshots the rows as the change left them, and ``write`` flushes
+    the session and adds the records in the order they were recorded, with the keys the flush assigned (see
+    ``later``). Otherwise ``record`` flushes and adds the record at once."""
+
+    def __init__(self, head: AuditHead, *, deferred: bool = False) -> None:
         self.head = head
+        self.seq, self.hash = head.seq, head.hash  # the tip: the last record added, or the head as locked
+        self._base = (head.seq, head.hash)
         self.records: list[AuditRecord] = []
+        self.deferred = deferred
+        self._later: list[_Later] = []
 
     def add(
         self,
@@ -113,40 +142,96 @@ class Chain:
         list_version: str | None = None,
         state: Iterable[Base] = (),
     ) -> AuditRecord:
-        seq = self.head.seq + 1
+        fields = {
+            "actor": actor,
+            "action": action,
+            "input": input,
+            "output": output,
+            "rules_version": rules_version,
+            "list_version": list_version,
+        }
+        return self._add(entity, {entity_key(obj): snapshot(obj) for obj in state}, fields)
+
+    def _add(self, entity: str, snapshots: dict[str, dict[str, Any]], fields: dict[str, Any]) -> AuditRecord:
+        seq = self.seq + 1
         recorded_at = now_utc()
         payload = canonical(
             {
                 "seq": seq,
                 "recorded_at": recorded_at,
-                "actor": actor,
-                "action": action,
+                "actor": fields["actor"],
+                "action": fields["action"],
                 "entity": entity,
-                "input": input,
-                "output": output,
-                "rules_version": rules_version,
-                "list_version": list_version,
-                "state": {entity_key(obj): snapshot(obj) for obj in state},
+                "input": fields["input"],
+                "output": fields["output"],
+                "rules_version": fields["rules_version"],
+                "list_version": fields["list_version"],
+                "state": snapshots,
             }
         )
-        digest = record_hash(self.head.hash, payload)
+        digest = record_hash(self.hash, payload)
         record = AuditRecord(
             seq=seq,
             recorded_at=recorded_at,
-            actor=actor,
-            action=action,
+            actor=fields["actor"],
+            action=fields["action"],
             entity=entity,
             payload=payload,
-            prev_hash=self.head.hash,
+            prev_hash=self.hash,
             hash=digest,
         )
-        self.head.seq = seq
-        self.head.hash = digest
+        self.seq, self.hash = seq, digest
         self.records.append(record)
         return record
 
+    def record(self, session: Session, *, entity: Base, state: Iterable[Base] = (), **fields: Any) -> None:
+        """The record of a change to ``state``, named by the row ``entity``, with the other fields of ``add``: added
+        now (after a flush), or, on a deferred chain, by ``write`` (``later``)."""
+        fields = {"input": None, "output": None, "rules_version": None, "list_version": None, **fields}
+        if self.deferred:
+            self.later(entity, state, fields)
+        else:
+            session.flush()  # the snapshots hold what the database holds, ids included
+            self.add(entity=entity_key(entity), state=state, **fields)
+
+    def later(self, entity: Base, state: Iterable[Base], fields: dict[str, Any]) -> None:
+        """Snapshot ``state`` now, as the change left it, and add its record at ``write``. The columns the flush
+        fills in (a new row's primary key, its foreign keys to other new rows) are taken from the flushed row:
+        sound for a group whose new rows do not change those keys after this call."""
+        self._later.append(_Later(fields, entity, [(obj, snapshot(obj), sa_inspect(obj).key is None) for obj in state]))
+
+    def mark(self) -> tuple[int, int]:
+        """A point to ``rewind`` to: the records added and deferred so far."""
+        return len(self.records), len(self._later)
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Take the records added or deferred since ``mark`` off the chain (their change was rolled back)."""
+        del self.records[mark[0] :]
+        del self._later[mark[1] :]
+        last = self.records[-1] if self.records else None
+        self.seq, self.hash = (last.seq, last.hash) if last is not None else self._base
+
+    def _settle(self) -> None:
+        """Add the deferred records, in order, now that their rows have their keys."""
+        for later in self._later:
+            snapshots = {}
+            for obj, snap, new in later.state:
+                if new:
+                    flushed = snapshot(obj)
+                    for key in _assigned_keys(obj):
+                        if snap[key] is None:
+                            snap[key] = flushed[key]
+                snapshots[entity_key(obj)] = snap
+            self._add(entity_key(later.entity), snapshots, later.fields)
+        self._later.clear()
+
     def write(self, session: Session) -> None:
-        session.add_all(self.records)
+        if self._later:
+            session.flush()
+            self._settle()
+        if self.records:
+            self.head.seq, self.head.hash = self.seq, self.hash
+            session.add_all(self.records)
         session.flush()
 
 

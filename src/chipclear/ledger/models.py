@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -118,6 +118,8 @@ class LicenseUsage(Base):
     value_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     actor: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[str] = mapped_column(String(40))
+    # Set on a new usage, so that one flush inserts the line and its usage; never loaded (``lazy="raise"``).
+    shipment_line: Mapped[ShipmentLine] = relationship(lazy="raise")
 
 
 class Shipment(Base):
@@ -149,6 +151,8 @@ class ShipmentLine(Base):
     release_reason: Mapped[str | None] = mapped_column(Text)
     released_by: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[str] = mapped_column(String(40))
+    # Set on a new line, so that one flush inserts the shipment and its line; never loaded (``lazy="raise"``).
+    shipment: Mapped[Shipment] = relationship(lazy="raise")
 
 
 class AuditRecord(Base):

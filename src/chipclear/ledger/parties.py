@@ -42,9 +42,11 @@ def _apply_party(
     screening_status: str | None,
     list_version: str | None,
     known: dict[tuple[str, str | None], PartyRecord] | None = None,
+    *,
+    flush: bool = True,
 ) -> tuple[PartyRecord, bool]:
     """Create or update the party's row (looked up in ``known`` when given); returns it and whether anything
-    changed."""
+    changed. ``flush=False`` leaves the flush (and a new row's id) to the caller."""
     row = known.get((party.name, party.country)) if known is not None else _party_row(session, party)
     if row is None:
         row = PartyRecord(name=party.name, country=party.country, created_at=audit.now_utc())
@@ -57,7 +59,8 @@ def _apply_party(
         row.screening_status = screening_status
         row.list_version = list_version
         row.screened_at = audit.now_utc()
-    session.flush()
+    if flush:
+        session.flush()
     return row, before != audit.snapshot(row)
 
 
@@ -99,17 +102,18 @@ def screening_status(decision: Decision, party_name: str) -> str | None:
 
 def record_parties(session: Session, line: OrderLine, decision: Decision) -> list[PartyRecord]:
     """Keep the parties table current with each shipped or held line's parties and their screening status.
-    Call with the audit head locked (so two writers never insert the same party)."""
+    Call with the audit head locked (so two writers never insert the same party). The rows are not flushed here:
+    the caller flushes before it audits them (``audit.Chain.record``)."""
     if not line.parties:
         return []
-    # The rows this transaction already holds (an earlier line or shipment of it) are not read again: under the
-    # audit head's lock no other writer changes them. A row created in a savepoint that was rolled back is no
-    # longer persistent and is looked up again.
+    # The rows this transaction already holds (an earlier line or shipment of it, flushed or not) are not read
+    # again: under the audit head's lock no other writer changes them. A row created in a savepoint that was rolled
+    # back is neither persistent nor pending any more and is looked up again.
     held = _rows_held(session)
     known = {}
     for key in {(p.name, p.country) for p in line.parties}:
         row = held.get(key)
-        if row is not None and sa_inspect(row).persistent:
+        if row is not None and (sa_inspect(row).persistent or sa_inspect(row).pending):
             known[key] = row
     names = {p.name for p in line.parties if (p.name, p.country) not in known}
     if names:  # one query for the line's other parties
@@ -118,7 +122,7 @@ def record_parties(session: Session, line: OrderLine, decision: Decision) -> lis
     changed = []
     for party in line.parties:
         status = screening_status(decision, party.name)
-        row, did_change = _apply_party(session, party, status, decision.list_version, known)
+        row, did_change = _apply_party(session, party, status, decision.list_version, known, flush=False)
         known[(party.name, party.country)] = held[(party.name, party.country)] = row
         if did_change and row not in changed:
             changed.append(row)

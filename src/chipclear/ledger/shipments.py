@@ -132,13 +132,13 @@ def _decrement(session: Session, lic: License, sl: ShipmentLine, line: OrderLine
         raise Conflict(f"license {lic.number} would be over-drawn")
     usage = LicenseUsage(
         license_id=lic.id,
-        shipment_line_id=sl.id,
+        shipment_line=sl,
         quantity=line.quantity,
         value_cents=value,
         actor=actor.name,
         recorded_at=audit.now_utc(),
     )
-    session.add(usage)  # flushed with the audit record's (``audit.append`` flushes before it snapshots the rows)
+    session.add(usage)  # flushed before its audit record snapshots it (``audit.Chain.record``)
     return usage
 
 
@@ -164,6 +164,7 @@ def ship(
     license_number: str | None = None,
     decided: Sequence[Decision] | None = None,
     locked: tuple[Sequence[License], AuditHead] | None = None,
+    chain: audit.Chain | None = None,
 ) -> ShipmentResult:
     """Record a shipment of ``lines`` in one transaction. Each line is determined and made ledger-aware; a
     line with authority (NLR, a license exception, or a covering license, which is decremented) is shipped,
@@ -172,7 +173,11 @@ def ship(
     then only locks the licenses, re-checks their balance and commits.
 
     ``locked``: the active licenses and the audit head, already locked in this transaction (``lock_for_ship``),
-    for a writer that records several shipments in one transaction, each in a savepoint of its own."""
+    for a writer that records several shipments in one transaction. ``chain``: that writer's audit chain, which
+    takes this shipment's records (``audit.Chain.record``) for the writer to write once before its commit; a
+    writer that records each shipment in a savepoint rewinds it when the savepoint is rolled back, and on a
+    deferred chain nothing here flushes: the group's rows are flushed together when the chain is written (the
+    ids in the result are known only then)."""
     require(actor.name, actor.role, "ship")
     if not lines:
         raise InputError("ship: no order lines given", field="lines")
@@ -191,8 +196,8 @@ def ship(
         bases = [decide(line, line.ship_date) for line in lines]
     shipment = Shipment(reference=reference or lines[0].order_id, created_by=actor.name, created_at=audit.now_utc())
     session.add(shipment)
-    session.flush()  # before the license locks: keeps the locked part of the transaction short
     if locked is None:
+        session.flush()  # before the license locks: keeps the locked part of the transaction short
         licenses = active_licenses(session, lock=True, number=license_number)
         head = None
     else:
@@ -215,7 +220,7 @@ def ship(
             else None
         )
         sl = ShipmentLine(
-            shipment_id=shipment.id,
+            shipment=shipment,
             line_no=i + 1,
             item=line.item,
             quantity=line.quantity,
@@ -235,24 +240,25 @@ def ship(
             updated_at=audit.now_utc(),
         )
         session.add(sl)
-        session.flush()
         state: list[Any] = [sl] if i else [shipment, sl]
         if lic is not None:
             state += [lic, _decrement(session, lic, sl, line, actor)]
-        head = head or audit.lock_head(session)
+        # The audit head is locked before the parties are recorded (no two writers insert the same party).
+        line_chain = chain or audit.Chain(head := head or audit.lock_head(session))
         state += record_parties(session, line, decision)
-        audit.append(
+        line_chain.record(
             session,
             actor=actor.name,
             action="ship" if sl.status == "shipped" else "hold",
-            entity=audit.entity_key(sl),
+            entity=sl,
             input=sl.order_line,
             output=sl.decision,
             rules_version=decision.rules_version,
             list_version=decision.list_version,
             state=state,
-            head=head,
         )
+        if chain is None:
+            line_chain.write(session)
         result.lines.append(ShippedLine(sl, decision, lic.number if lic else None))
     return result
 
