@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from chipclear.api.deps import LedgerHolder
 from chipclear.api.group_commit import ShipmentGroup, _Shipment
 from chipclear.decision import OrderLine, Party
-from chipclear.errors import PermissionDenied
+from chipclear.errors import NotFound, PermissionDenied
 from chipclear.ledger import Ledger, audit
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import AuditRecord, License, LicenseUsage, PartyRecord, Shipment
@@ -171,6 +171,57 @@ def test_concurrent_shipments_through_the_writer_never_overdraw(ledger: Ledger, 
     assert (statuses.count("shipped"), statuses.count("held")) == (150, 50)
     state = _ledger_state(ledger)
     assert (state["used"], state["usage_sum"], len(state["shipments"]), state["ship_records"]) == (150, 150, 200, 200)
+    assert state["verified"]
+
+
+def test_concurrent_shipments_with_failures_among_them_never_overdraw(
+    ledger: Ledger, staff: Staff, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shipments that fail late (a license number not on file) among concurrent good ones: the groups they are in
+    are recorded apart, each of them fails alone with its error, every good one is answered as if alone, and the
+    license's balance, usage rows and audit chain agree."""
+    grant_h20(ledger, staff, quantity=150)
+    apart = _recorded_apart(monkeypatch)
+    version = _version(ledger)
+    holder = LedgerHolder(ledger_url)
+    group = ShipmentGroup(holder)
+    answers: list[dict[str, Any]] = []
+    refused: list[BaseException] = []
+    errors: list[BaseException] = []
+
+    def client(n: int) -> None:
+        for i in range(5):
+            line = h20_line(1)
+            number = "NO-SUCH" if (n + i) % 7 == 0 else None
+            try:
+                answer, _ = group.ship(
+                    staff.keys["analyst"],
+                    [line],
+                    [stub_decision(line)],
+                    version,
+                    reference=f"c{n}-{i}",
+                    license_number=number,
+                )
+                answers.append(answer)
+            except NotFound as exc:
+                refused.append(exc)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+    _clients(client, 40, group, holder)
+    assert errors == []
+    bad = sum(1 for n in range(40) for i in range(5) if (n + i) % 7 == 0)
+    assert len(refused) == bad and all("NO-SUCH" in str(e) for e in refused)
+    assert apart  # the groups with a refused shipment in them were recorded apart
+    statuses = [a["lines"][0]["status"] for a in answers]
+    assert (statuses.count("shipped"), statuses.count("held")) == (150, 200 - bad - 150)
+    state = _ledger_state(ledger)
+    assert (state["used"], state["usage_sum"], len(state["shipments"]), state["ship_records"]) == (
+        150,
+        150,
+        200 - bad,
+        200 - bad,
+    )
     assert state["verified"]
 
 
