@@ -197,7 +197,8 @@ class Chain:
     def later(self, entity: Base, state: Iterable[Base], fields: dict[str, Any]) -> None:
         """Snapshot ``state`` now, as the change left it, and add its record at ``write``. The columns the flush
         fills in (a new row's primary key, its foreign keys to other new rows) are taken from the flushed row:
-        sound for a group whose new rows do not change those keys after this call."""
+        sound for a group whose new rows do not change those keys after this call. A column default is not filled
+        in: the writer sets every other column of a new row itself (``verify`` fails on a snapshot that lacks one)."""
         self._later.append(_Later(fields, entity, [(obj, snapshot(obj), sa_inspect(obj).key is None) for obj in state]))
 
     def mark(self) -> tuple[int, int]:
