@@ -7,6 +7,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -68,6 +69,41 @@ def _clients(client: Callable[[int], None], count: int, group: ShipmentGroup, ho
     holder.close()
 
 
+def _record_group(ledger_url: str, batch: list[_Shipment]) -> None:
+    """Record ``batch`` as one group of the API's shipment writer."""
+    holder = LedgerHolder(ledger_url)
+    try:
+        ShipmentGroup(holder)._commit(batch)
+    finally:
+        holder.close()
+
+
+def _boom_on(monkeypatch: pytest.MonkeyPatch, order_id: str) -> None:
+    """Make a shipment of ``order_id`` fail after its line and license decrement were added (as a disk error
+    would)."""
+    real = ledger_shipments.record_parties
+
+    def record_parties(session: Any, line: OrderLine, decision: Any) -> Any:
+        if line.order_id == order_id:
+            raise Boom("disk error half-way through a shipment")
+        return real(session, line, decision)
+
+    monkeypatch.setattr(ledger_shipments, "record_parties", record_parties)
+
+
+def _recorded_apart(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Spy on ``ShipmentGroup._record_apart``: the sizes of the groups recorded apart."""
+    calls: list[int] = []
+    real = ShipmentGroup._record_apart
+
+    def spy(self: ShipmentGroup, batch: list[_Shipment]) -> None:
+        calls.append(len(batch))
+        real(self, batch)
+
+    monkeypatch.setattr(ShipmentGroup, "_record_apart", spy)
+    return calls
+
+
 def test_a_failing_shipment_is_rolled_back_alone(
     ledger: Ledger, staff: Staff, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,11 +127,7 @@ def test_a_failing_shipment_is_rolled_back_alone(
         _item(analyst, h20_line(10), version, "second"),  # fits only if "boom" gave its 10 back
         _item(analyst, h20_line(10), version, "third"),  # 5 left: held
     ]
-    holder = LedgerHolder(ledger_url)
-    try:
-        ShipmentGroup(holder)._commit(batch)
-    finally:
-        holder.close()
+    _record_group(ledger_url, batch)
     first, boomed, bad_key, as_viewer, second, third = batch
     assert isinstance(boomed.error, Boom) and boomed.result is None
     assert isinstance(bad_key.error, PermissionDenied) and "not valid" in str(bad_key.error)
@@ -134,11 +166,7 @@ def test_a_party_created_by_a_rolled_back_shipment_is_created_again(
     boom = h20_line(1).model_copy(update={"order_id": "boom", "parties": fresh})
     later = h20_line(1).model_copy(update={"order_id": "later", "parties": fresh})
     batch = [_item(analyst, boom, version, "boom"), _item(analyst, later, version, "later")]
-    holder = LedgerHolder(ledger_url)
-    try:
-        ShipmentGroup(holder)._commit(batch)
-    finally:
-        holder.close()
+    _record_group(ledger_url, batch)
     assert isinstance(batch[0].error, Boom) and batch[1].error is None
     with ledger.session() as s:
         rows = s.execute(select(PartyRecord).where(PartyRecord.name == "Fresh Party Ltd")).scalars().all()
@@ -177,10 +205,12 @@ def test_concurrent_shipments_through_the_writer_never_overdraw(ledger: Ledger, 
 def test_concurrent_shipments_with_failures_among_them_never_overdraw(
     ledger: Ledger, staff: Staff, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Shipments that fail late (a license number not on file) among concurrent good ones: the groups they are in
-    are recorded apart, each of them fails alone with its error, every good one is answered as if alone, and the
-    license's balance, usage rows and audit chain agree."""
+    """Shipments refused up front (a license number not on file) and shipments that fail late (an error after
+    their rows were added) among concurrent good ones: the groups with a late failure are recorded apart, each
+    failing shipment fails alone with its error, every good one is answered as if alone, and the license's
+    balance, usage rows and audit chain agree."""
     grant_h20(ledger, staff, quantity=150)
+    _boom_on(monkeypatch, "boom")
     apart = _recorded_apart(monkeypatch)
     version = _version(ledger)
     holder = LedgerHolder(ledger_url)
@@ -193,6 +223,8 @@ def test_concurrent_shipments_with_failures_among_them_never_overdraw(
         for i in range(5):
             line = h20_line(1)
             number = "NO-SUCH" if (n + i) % 7 == 0 else None
+            if (n + i) % 11 == 0:
+                line = line.model_copy(update={"order_id": "boom"})
             try:
                 answer, _ = group.ship(
                     staff.keys["analyst"],
@@ -203,16 +235,19 @@ def test_concurrent_shipments_with_failures_among_them_never_overdraw(
                     license_number=number,
                 )
                 answers.append(answer)
-            except NotFound as exc:
+            except (NotFound, Boom) as exc:
                 refused.append(exc)
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
     _clients(client, 40, group, holder)
     assert errors == []
-    bad = sum(1 for n in range(40) for i in range(5) if (n + i) % 7 == 0)
-    assert len(refused) == bad and all("NO-SUCH" in str(e) for e in refused)
-    assert apart  # the groups with a refused shipment in them were recorded apart
+    early = [(n + i) % 7 == 0 for n in range(40) for i in range(5)]
+    late = [(n + i) % 11 == 0 for n in range(40) for i in range(5)]
+    bad = sum(1 for e, x in zip(early, late, strict=True) if e or x)
+    assert len(refused) == bad
+    assert sum(isinstance(e, Boom) for e in refused) == sum(x and not e for e, x in zip(early, late, strict=True))
+    assert apart  # the groups with a late failure in them were recorded apart
     statuses = [a["lines"][0]["status"] for a in answers]
     assert (statuses.count("shipped"), statuses.count("held")) == (150, 200 - bad - 150)
     state = _ledger_state(ledger)
@@ -302,19 +337,6 @@ def test_the_writer_and_other_processes_shipping_at_once_never_overdraw(
     assert state["verified"]
 
 
-def _recorded_apart(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Spy on ``ShipmentGroup._record_apart``: the sizes of the groups recorded apart."""
-    calls: list[int] = []
-    real = ShipmentGroup._record_apart
-
-    def spy(self: ShipmentGroup, batch: list[_Shipment]) -> None:
-        calls.append(len(batch))
-        real(self, batch)
-
-    monkeypatch.setattr(ShipmentGroup, "_record_apart", spy)
-    return calls
-
-
 def test_a_group_is_recorded_together_with_each_record_as_its_shipment_left_the_rows(
     ledger: Ledger, staff: Staff, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -335,11 +357,7 @@ def test_a_group_is_recorded_together_with_each_record_as_its_shipment_left_the_
         _Shipment(analyst, [second], "second", None, [matched], version),  # the end user's row now a match
         _item(analyst, h20_line(10), version, "third"),  # 5 left: held; the end user clear again
     ]
-    holder = LedgerHolder(ledger_url)
-    try:
-        ShipmentGroup(holder)._commit(batch)
-    finally:
-        holder.close()
+    _record_group(ledger_url, batch)
     assert apart == []
     assert isinstance(batch[1].error, PermissionDenied)
     answers = [item.result[0] if item.result else None for item in batch]
@@ -363,6 +381,10 @@ def test_a_group_is_recorded_together_with_each_record_as_its_shipment_left_the_
     assert states[0][party_key]["id"] == party.id and states[0][party_key]["screening_status"] == "clear"
     assert states[1][party_key]["screening_status"] == "match"
     assert states[2][party_key]["screening_status"] == "clear"
+    # The consignee's row, created by the first shipment and left as it was by the others, is in the first record
+    # only: a record lists the rows its shipment wrote, whether or not the group had flushed them yet.
+    consignee = [k for k in states[0] if k.startswith("parties:") and k != party_key]
+    assert len(consignee) == 1 and all(consignee[0] not in st for st in states[1:])
     lic_key = next(k for k in states[0] if k.startswith("licenses:"))
     assert [st[lic_key]["quantity_used"] for st in states if lic_key in st] == [10, 20]
     line_keys = [[k for k in st if k.startswith("shipment_lines:")] for st in states]
@@ -375,29 +397,57 @@ def test_a_group_is_recorded_together_with_each_record_as_its_shipment_left_the_
 def test_a_shipment_that_fails_late_sends_its_group_apart(
     ledger: Ledger, staff: Staff, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A failure once a shipment has changed rows in the session (here its party written, a license that is not on
-    file asked for) leaves nothing of the attempt together: the group is recorded again apart, where that shipment
-    fails alone and the others commit, with a chain that verifies."""
+    """A failure once a shipment has changed rows in the session (here after its line and license decrement were
+    added) leaves nothing of the attempt together: the group is recorded again apart, where that shipment fails
+    alone and the others commit, with a chain that verifies."""
     grant_h20(ledger, staff, quantity=25)
+    _boom_on(monkeypatch, "boom")
     apart = _recorded_apart(monkeypatch)
     version = _version(ledger)
     analyst = staff.keys["analyst"]
-    line = h20_line(10)
     batch = [
         _item(analyst, h20_line(10), version, "first"),
-        _Shipment(analyst, [line], "no-such-license", "NO-SUCH", [stub_decision(line)], version),
+        _item(analyst, h20_line(10).model_copy(update={"order_id": "boom"}), version, "boom"),
         _item(analyst, h20_line(10), version, "second"),
     ]
-    holder = LedgerHolder(ledger_url)
-    try:
-        ShipmentGroup(holder)._commit(batch)
-    finally:
-        holder.close()
+    _record_group(ledger_url, batch)
     assert apart == [3]
-    assert batch[1].error is not None and "NO-SUCH" in str(batch[1].error)
+    assert isinstance(batch[1].error, Boom)
     assert [item.result[0]["lines"][0]["status"] for item in (batch[0], batch[2]) if item.result] == [
         "shipped",
         "shipped",
     ]
+    state = _ledger_state(ledger)
+    assert state == {"used": 20, "usage_sum": 20, "shipments": ["first", "second"], "ship_records": 2, "verified": True}
+
+
+def test_shipments_refused_before_they_change_anything_fail_alone_in_a_group_recorded_together(
+    ledger: Ledger, staff: Staff, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused key, a role that may not ship, a past ship date for an analyst, a license number not on file: each
+    is refused before its shipment adds anything (``refuse_shipment``), so it fails alone and the group is still
+    recorded together."""
+    grant_h20(ledger, staff, quantity=25)
+    apart = _recorded_apart(monkeypatch)
+    version = _version(ledger)
+    analyst, viewer = staff.keys["analyst"], staff.keys["viewer"]
+    past = h20_line(1, ship_date=dt.date(2019, 12, 20))  # the tests' ledger clock reads 2020-01-01
+    line = h20_line(1)
+    batch = [
+        _item(analyst, h20_line(10), version, "first"),
+        _item("cc_not-a-key-000000000000000000000000000", h20_line(1), version, "bad-key"),
+        _item(viewer, h20_line(1), version, "viewer"),
+        _item(analyst, past, version, "past"),
+        _Shipment(analyst, [line], "no-such-license", "NO-SUCH", [stub_decision(line)], version),
+        _item(analyst, h20_line(10), version, "second"),
+    ]
+    _record_group(ledger_url, batch)
+    assert apart == []
+    first, bad_key, as_viewer, in_the_past, no_such, second = batch
+    assert isinstance(bad_key.error, PermissionDenied) and "not valid" in str(bad_key.error)
+    assert isinstance(as_viewer.error, PermissionDenied) and "may not ship" in str(as_viewer.error)
+    assert isinstance(in_the_past.error, PermissionDenied)
+    assert isinstance(no_such.error, NotFound) and "NO-SUCH" in str(no_such.error)
+    assert [item.result[0]["lines"][0]["status"] for item in (first, second) if item.result] == ["shipped", "shipped"]
     state = _ledger_state(ledger)
     assert state == {"used": 20, "usage_sum": 20, "shipments": ["first", "second"], "ship_records": 2, "verified": True}

@@ -382,9 +382,10 @@ class ShipmentGroup(_Writer[_Shipment]):
 
     def _record_together(self, batch: list[_Shipment]) -> None:
         """The usual case: every shipment of the group in the one transaction without savepoints, their rows
-        flushed together when the group's audit chain is written (``audit.Chain(deferred=True)``). A key that is
-        refused fails its shipments alone (they have added nothing yet); any other failure raises ``_Apart``, with
-        nothing of the group committed, and the group is recorded apart."""
+        flushed together when the group's audit chain is written (``audit.Chain(deferred=True)``). A shipment
+        refused before it changes anything (its key, its role, its input, a license number not on file:
+        ``refuse_shipment``) fails alone; any later failure raises ``_Apart``, with nothing of the group committed,
+        and the group is recorded apart."""
         with self.holder.get().session() as session:
             reviews = self.decider.refresh(session)
             locked = ledger_shipments.lock_for_ship(session)  # held to the commit
@@ -398,7 +399,15 @@ class ShipmentGroup(_Writer[_Shipment]):
                 for item in batch:
                     try:
                         actor = _authenticated(actors, session, item.key)
-                    except Exception as exc:
+                        ledger_shipments.refuse_shipment(
+                            item.lines,
+                            actor,
+                            reference=item.reference,
+                            license_number=item.license_number,
+                            decided=item.decided,
+                            licenses=locked[0],
+                        )
+                    except Exception as exc:  # refused before it changed anything: this shipment fails alone
                         item.result, item.error = None, exc
                         continue
                     shipped.append((item, actor, self._ship(session, item, reviews, actor, locked, chain)))

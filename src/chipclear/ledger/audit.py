@@ -198,7 +198,9 @@ class Chain:
         """Snapshot ``state`` now, as the change left it, and add its record at ``write``. The columns the flush
         fills in (a new row's primary key, its foreign keys to other new rows) are taken from the flushed row:
         sound for a group whose new rows do not change those keys after this call. A column default is not filled
-        in: the writer sets every other column of a new row itself (``verify`` fails on a snapshot that lacks one)."""
+        in: the writer sets every other column of a new row itself (``verify`` fails on a snapshot that lacks one).
+        A JSON value is held as it is, not copied: a change to a JSON column must assign a new value (an edit in
+        place would not be flushed by the ORM either)."""
         self._later.append(_Later(fields, entity, [(obj, snapshot(obj), sa_inspect(obj).key is None) for obj in state]))
 
     def mark(self) -> tuple[int, int]:

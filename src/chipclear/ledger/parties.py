@@ -48,11 +48,13 @@ def _apply_party(
     """Create or update the party's row (looked up in ``known`` when given); returns it and whether anything
     changed. ``flush=False`` leaves the flush (and a new row's id) to the caller."""
     row = known.get((party.name, party.country)) if known is not None else _party_row(session, party)
+    created = row is None
     if row is None:
         row = PartyRecord(name=party.name, country=party.country, created_at=audit.now_utc())
         row.screening_status = "not_screened"
         session.add(row)
-    before = audit.snapshot(row) if row.id is not None else None
+    # A row created earlier in this transaction and not flushed yet (no id) is compared like any other.
+    before = None if created else audit.snapshot(row)
     row.headquarters_country = party.headquarters_country or row.headquarters_country
     row.parents = [p.model_dump(mode="json") for p in party.parents] or row.parents or []
     if screening_status and (screening_status, list_version) != (row.screening_status, row.list_version):

@@ -154,6 +154,33 @@ def _validate_line(line: OrderLine, index: int) -> None:
         raise InputError(f"line {index + 1}: value must not be negative", field="value_usd")
 
 
+def refuse_shipment(
+    lines: Sequence[OrderLine],
+    actor: Actor,
+    *,
+    reference: str | None = None,
+    license_number: str | None = None,
+    decided: Sequence[Decision] | None = None,
+    licenses: Sequence[License] | None = None,
+) -> None:
+    """Raise what ``ship`` refuses before it changes anything: the actor's role, the lines and the reference, and,
+    given the active ``licenses`` (already locked), a license number not among them. A writer recording a group
+    of shipments together checks each one first, so that a refusal fails that shipment alone."""
+    require(actor.name, actor.role, "ship")
+    if not lines:
+        raise InputError("ship: no order lines given", field="lines")
+    checked(Identifier, reference, "reference")
+    for i, line in enumerate(lines):
+        _validate_line(line, i)
+        if is_historical(line.ship_date):
+            # Recording a past shipment is legitimate, but it is an approver's act, marked on the line.
+            require(actor.name, actor.role, "shipment.historical")
+    if decided is not None and len(decided) != len(lines):
+        raise InputError("ship: one decision per order line is needed", field="lines")
+    if license_number is not None and licenses is not None and all(lic.number != license_number for lic in licenses):
+        raise NotFound(f"no active license numbered {license_number!r}")
+
+
 def ship(
     session: Session,
     lines: Sequence[OrderLine],
@@ -178,18 +205,15 @@ def ship(
     writer that records each shipment in a savepoint rewinds it when the savepoint is rolled back, and on a
     deferred chain nothing here flushes: the group's rows are flushed together when the chain is written (the
     ids in the result are known only then)."""
-    require(actor.name, actor.role, "ship")
-    if not lines:
-        raise InputError("ship: no order lines given", field="lines")
-    checked(Identifier, reference, "reference")
-    for i, line in enumerate(lines):
-        _validate_line(line, i)
-        if is_historical(line.ship_date):
-            # Recording a past shipment is legitimate, but it is an approver's act, marked on the line.
-            require(actor.name, actor.role, "shipment.historical")
+    refuse_shipment(
+        lines,
+        actor,
+        reference=reference,
+        license_number=license_number,
+        decided=decided,
+        licenses=locked[0] if locked is not None else None,
+    )
     if decided is not None:
-        if len(decided) != len(lines):
-            raise InputError("ship: one decision per order line is needed", field="lines")
         bases = list(decided)
     else:
         decide = decide or reviewed_decide(review_snapshot(session))
@@ -200,11 +224,11 @@ def ship(
         session.flush()  # before the license locks: keeps the locked part of the transaction short
         licenses = active_licenses(session, lock=True, number=license_number)
         head = None
+        if license_number is not None and not licenses:
+            raise NotFound(f"no active license numbered {license_number!r}")
     else:
         licenses = [lic for lic in locked[0] if license_number is None or lic.number == license_number]
         head = locked[1]
-    if license_number is not None and not licenses:
-        raise NotFound(f"no active license numbered {license_number!r}")
     by_number = {lic.number: lic for lic in licenses}
     result = ShipmentResult(shipment)
     for i, (line, base) in enumerate(zip(lines, bases, strict=True)):
@@ -620,6 +644,7 @@ __all__ = [
     "list_holds",
     "lock_for_ship",
     "prepare_release",
+    "refuse_shipment",
     "release_hold",
     "release_line",
     "ship",
