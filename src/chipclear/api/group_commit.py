@@ -25,7 +25,6 @@ import logging
 import threading
 import time
 from collections import deque
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -332,9 +331,10 @@ class ShipmentGroup(_Writer[_Shipment]):
     """The server's shipments, recorded by one writer thread, every shipment queued at that moment in one
     transaction, one after the other, so each sees the license balance the ones before it left; the answers are
     released after the one commit. The group's rows are flushed together and its audit records written once
-    (``_record_together``); if any shipment of it fails, for its role, license or input, nothing of that attempt is
-    kept and the group is recorded again with each shipment in a savepoint of its own, so that the one that fails
-    is rolled back alone (``_record_apart``). The lines are decided before they are queued (``decide_lines``), with
+    (``_record_together``); a shipment refused before it changes anything (key, role, input, a license number not
+    on file) fails alone, and if one fails later, nothing of that attempt is kept and the group is recorded again
+    with each shipment in a savepoint of its own, so that the one that fails is rolled back alone
+    (``_record_apart``). The lines are decided before they are queued (``decide_lines``), with
     the reviews as last read; the writer authenticates each key once per group and decides a shipment's lines
     again when the ledger's reviews moved since."""
 
@@ -391,26 +391,26 @@ class ShipmentGroup(_Writer[_Shipment]):
             locked = ledger_shipments.lock_for_ship(session)  # held to the commit
             chain = audit.Chain(locked[1], deferred=True)
             actors: Actors = {}
-            for item in batch:  # before any row is added: a query here flushes nothing
-                with suppress(Exception):
-                    _authenticated(actors, session, item.key)
-            shipped = []
+            accepted = []
+            for item in batch:  # before any row is added (so a query here flushes nothing)
+                try:
+                    actor = _authenticated(actors, session, item.key)
+                    ledger_shipments.refuse_shipment(
+                        item.lines,
+                        actor,
+                        reference=item.reference,
+                        license_number=item.license_number,
+                        decided=item.decided,
+                        licenses=locked[0],
+                    )
+                except Exception as exc:  # refused before it changed anything: this shipment fails alone
+                    item.result, item.error = None, exc
+                else:
+                    accepted.append((item, actor))
             try:
-                for item in batch:
-                    try:
-                        actor = _authenticated(actors, session, item.key)
-                        ledger_shipments.refuse_shipment(
-                            item.lines,
-                            actor,
-                            reference=item.reference,
-                            license_number=item.license_number,
-                            decided=item.decided,
-                            licenses=locked[0],
-                        )
-                    except Exception as exc:  # refused before it changed anything: this shipment fails alone
-                        item.result, item.error = None, exc
-                        continue
-                    shipped.append((item, actor, self._ship(session, item, reviews, actor, locked, chain)))
+                shipped = [
+                    (item, actor, self._ship(session, item, reviews, actor, locked, chain)) for item, actor in accepted
+                ]
                 chain.write(session)  # flushes the group's rows, then adds its records
             except Exception as exc:
                 raise _Apart from exc
