@@ -362,6 +362,19 @@ def test_a_group_is_recorded_together_with_each_record_as_its_shipment_left_the_
     assert isinstance(batch[1].error, PermissionDenied)
     answers = [item.result[0] if item.result else None for item in batch]
     assert [a["lines"][0]["status"] if a else None for a in answers] == ["shipped", None, "shipped", "held"]
+    shipment_ids = _records_as_each_line_left_the_rows(ledger)
+    assert [a["shipment"]["id"] if a else None for a in answers] == [
+        shipment_ids["first"],
+        None,
+        shipment_ids["second"],
+        shipment_ids["third"],
+    ]
+
+
+def _records_as_each_line_left_the_rows(ledger: Ledger) -> dict[str | None, int]:
+    """Check the three ship/hold records of a clear, match, clear sequence of 10-unit H20 lines on a 25-unit license
+    (the end user's row created by the first): each holds the rows as its own line left them, and the chain
+    verifies. Returns the shipments' ids by reference."""
     with ledger.session() as s:
         shipment_ids = {r.reference: r.id for r in s.execute(select(Shipment)).scalars()}
         party = s.execute(select(PartyRecord).where(PartyRecord.name == END_USER)).scalar_one()
@@ -370,19 +383,14 @@ def test_a_group_is_recorded_together_with_each_record_as_its_shipment_left_the_
         ).scalars()
         states = [json.loads(r.payload)["state"] for r in records]
         assert audit.verify(s).ok
-    assert [a["shipment"]["id"] if a else None for a in answers] == [
-        shipment_ids["first"],
-        None,
-        shipment_ids["second"],
-        shipment_ids["third"],
-    ]
-    assert party.screening_status == "clear"  # the third shipment's screening, as the first one's
+    assert len(states) == 3
+    assert party.screening_status == "clear"  # the third line's screening, as the first one's
     party_key = f"parties:{party.id}"
     assert states[0][party_key]["id"] == party.id and states[0][party_key]["screening_status"] == "clear"
     assert states[1][party_key]["screening_status"] == "match"
     assert states[2][party_key]["screening_status"] == "clear"
-    # The consignee's row, created by the first shipment and left as it was by the others, is in the first record
-    # only: a record lists the rows its shipment wrote, whether or not the group had flushed them yet.
+    # The consignee's row, created with the first line and left as it was by the others, is in the first record
+    # only: a record lists the rows its line wrote, whether or not they had been flushed yet.
     consignee = [k for k in states[0] if k.startswith("parties:") and k != party_key]
     assert len(consignee) == 1 and all(consignee[0] not in st for st in states[1:])
     lic_key = next(k for k in states[0] if k.startswith("licenses:"))
@@ -392,6 +400,22 @@ def test_a_group_is_recorded_together_with_each_record_as_its_shipment_left_the_
     for st, keys in zip(states, line_keys, strict=True):
         line = st[keys[0]]
         assert line["id"] is not None and line["shipment_id"] in shipment_ids.values()
+    return shipment_ids
+
+
+def test_a_shipment_of_several_lines_records_each_as_it_left_the_rows(ledger: Ledger, staff: Staff) -> None:
+    """``ship`` without a writer's chain (the CLI's and the console's path): the lines of one shipment are
+    flushed together before it returns, and each line's record holds the rows as that line left them."""
+    grant_h20(ledger, staff, quantity=25)
+    hit = [{"party": END_USER, "entry_id": "E1", "entry_hash": "h", "determination": "match"}]
+    lines = [h20_line(10), h20_line(10), h20_line(10)]
+    decided = [stub_decision(lines[0]), stub_decision(lines[1]).model_copy(update={"screening": hit})]
+    decided.append(stub_decision(lines[2]))
+    with ledger.session() as s:
+        result = ledger_shipments.ship(s, lines, staff.analyst, reference="one", decided=decided)
+        assert [ln.line.status for ln in result.lines] == ["shipped", "shipped", "held"]
+        assert all(ln.line.id is not None for ln in result.lines) and result.shipment.id is not None
+    assert set(_records_as_each_line_left_the_rows(ledger)) == {"one"}
 
 
 def test_a_shipment_that_fails_late_sends_its_group_apart(

@@ -204,7 +204,8 @@ def ship(
     takes this shipment's records (``audit.Chain.record``) for the writer to write once before its commit; a
     writer that records each shipment in a savepoint rewinds it when the savepoint is rolled back, and on a
     deferred chain nothing here flushes: the group's rows are flushed together when the chain is written (the
-    ids in the result are known only then)."""
+    ids in the result are known only then). Without ``chain`` the shipment's lines go on a deferred chain of its
+    own, written (and so flushed) before this returns."""
     refuse_shipment(
         lines,
         actor,
@@ -223,12 +224,15 @@ def ship(
     if locked is None:
         session.flush()  # before the license locks: keeps the locked part of the transaction short
         licenses = active_licenses(session, lock=True, number=license_number)
-        head = None
         if license_number is not None and not licenses:
             raise NotFound(f"no active license numbered {license_number!r}")
     else:
         licenses = [lic for lic in locked[0] if license_number is None or lic.number == license_number]
-        head = locked[1]
+    # Without a writer's chain, this shipment's own: its lines' rows are flushed together when it is written. The
+    # audit head is locked (after the licenses, as ``lock_for_ship`` does) before any party is recorded, so that no
+    # two writers insert the same party.
+    own = chain is None
+    records = chain or audit.Chain(locked[1] if locked is not None else audit.lock_head(session), deferred=True)
     by_number = {lic.number: lic for lic in licenses}
     result = ShipmentResult(shipment)
     for i, (line, base) in enumerate(zip(lines, bases, strict=True)):
@@ -267,10 +271,8 @@ def ship(
         state: list[Any] = [sl] if i else [shipment, sl]
         if lic is not None:
             state += [lic, _decrement(session, lic, sl, line, actor)]
-        # The audit head is locked before the parties are recorded (no two writers insert the same party).
-        line_chain = chain or audit.Chain(head := head or audit.lock_head(session))
         state += record_parties(session, line, decision)
-        line_chain.record(
+        records.record(
             session,
             actor=actor.name,
             action="ship" if sl.status == "shipped" else "hold",
@@ -281,9 +283,9 @@ def ship(
             list_version=decision.list_version,
             state=state,
         )
-        if chain is None:
-            line_chain.write(session)
         result.lines.append(ShippedLine(sl, decision, lic.number if lic else None))
+    if own:
+        records.write(session)
     return result
 
 
