@@ -11,6 +11,7 @@ stays linear under concurrent writers and a deleted tail is noticed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -100,11 +101,12 @@ class _Later:
     state: list[tuple[Base, dict[str, Any], bool]]
 
 
-def _assigned_keys(obj: Base) -> list[str]:
-    """The columns of a new row that the database fills in at the flush: its primary key, and foreign keys set
-    through a relationship to another new row."""
-    mapper = sa_inspect(obj).mapper
-    return [col.key for col in mapper.column_attrs if any(c.primary_key or c.foreign_keys for c in col.columns)]
+@functools.cache
+def _assigned_keys(model: type[Base]) -> tuple[str, ...]:
+    """The columns of a new row of ``model`` that the database fills in at the flush: its primary key, and foreign
+    keys set through a relationship to another new row."""
+    attrs = sa_inspect(model).column_attrs
+    return tuple(col.key for col in attrs if any(c.primary_key or c.foreign_keys for c in col.columns))
 
 
 class Chain:
@@ -221,7 +223,7 @@ class Chain:
             for obj, snap, new in later.state:
                 if new:
                     flushed = snapshot(obj)
-                    for key in _assigned_keys(obj):
+                    for key in _assigned_keys(type(obj)):
                         if snap[key] is None:
                             snap[key] = flushed[key]
                 snapshots[entity_key(obj)] = snap

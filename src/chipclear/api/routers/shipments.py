@@ -15,7 +15,6 @@ from chipclear.api.group_commit import GroupCommit, Reviews, ShipmentGroup
 from chipclear.bounds import Identifier, LicenseNumber, Reason
 from chipclear.decision import OrderLine
 from chipclear.ledger import shipments as ledger_shipments
-from chipclear.ledger.roles import require
 from chipclear.ledger.users import SystemActor
 from chipclear.ledger.views import (
     ShipmentDetailView,
@@ -70,8 +69,8 @@ INLINE_LINES = 20  # a shipment of at most this many lines, all of them decided 
 
 async def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
     """Decide the lines with no lock held, then hand the shipment to the server's shipment writer
-    (``ShipmentGroup``): it records the shipments queued at that moment in one transaction, each in its own
-    savepoint, authenticating each key again and deciding again if a review came in meanwhile.
+    (``ShipmentGroup``): it records the shipments queued at that moment in one transaction, authenticating each
+    key again and deciding again if a review came in meanwhile.
 
     The decision is made with the key's actor as authenticated in the last seconds (``RecentKeys``; otherwise in a
     short transaction of its own, in a worker thread) and the reviews as last read: on SQLite every transaction
@@ -95,10 +94,8 @@ async def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str,
     else:
         actor = recent_actor
     assert key is not None  # ``transaction`` refused a missing key
-    # Refused before any decision is spent (``ship`` checks again with the actor authenticated in its transaction).
-    require(actor.name, actor.role, "ship")
-    if any(ledger_shipments.is_historical(line.ship_date) for line in body.lines):
-        require(actor.name, actor.role, "shipment.historical")
+    # Refused before any decision is spent (the writer checks again with the actor authenticated in its transaction).
+    ledger_shipments.refuse_shipment(body.lines, actor, reference=body.reference)
     try:
         decided = None
         if decider.ready and len(body.lines) <= INLINE_LINES:
