@@ -45,9 +45,13 @@ def _diff(a: dict[str, Any], b: dict[str, Any]) -> str:
     return "; ".join(f"{k}: {a[k]!r} != {b[k]!r}" for k in a if a[k] != b[k])[:2000]
 
 
+def _table(layer: str) -> DecisionTable:
+    return DecisionTable(load_rules(), load_catalog(), load_geography(), layer, load_models())
+
+
 @pytest.fixture(scope="module")
 def table() -> DecisionTable:
-    return DecisionTable(load_rules(), load_catalog(), load_geography(), "enforced", load_models())
+    return _table("enforced")
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +77,16 @@ def destination_classes(geo: Geography, rules_text: str) -> list[list[str]]:
         }
         classes.setdefault(json.dumps(sig, sort_keys=True, default=str), []).append(code)
     return list(classes.values())
+
+
+def table_classes(table: DecisionTable) -> list[list[str]]:
+    """``destination_classes`` of the table's geography and rules."""
+    rules_text = json.dumps([a.model_dump(mode="json") for a in table.rules.actions], default=str)
+    return destination_classes(table.geography, rules_text)
+
+
+def all_destinations(table: DecisionTable) -> list[str]:
+    return [c for group in table_classes(table) for c in group]
 
 
 def sweep_dates(table: DecisionTable) -> list[dt.date]:
@@ -108,8 +122,7 @@ def _check(table: DecisionTable, line: OrderLine, screener: Any = None) -> str |
 
 
 def run_sweep(table: DecisionTable, limit: int | None = None) -> list[str]:
-    rules_text = json.dumps([a.model_dump(mode="json") for a in table.rules.actions], default=str)
-    classes = destination_classes(table.geography, rules_text)
+    classes = table_classes(table)
     ids = items(table)
     failures: list[str] = []
     for j, day in enumerate(sweep_dates(table)):
@@ -157,9 +170,8 @@ def run_full_product(
     """Every item (of the shard: every ``shards``-th from ``shard``) x every destination x every sweep date, on one
     table (so rows are shared between all the periods, as in production). Returns (lines checked, lines in the
     shard's product, rows shared between periods, failures)."""
-    table = DecisionTable(load_rules(), load_catalog(), load_geography(), layer, load_models())
-    rules_text = json.dumps([a.model_dump(mode="json") for a in table.rules.actions], default=str)
-    dests = [c for group in destination_classes(table.geography, rules_text) for c in group]
+    table = _table(layer)
+    dests = all_destinations(table)
     ids, days = items(table)[shard::shards], sweep_dates(table)
     checked = 0
     failures: list[str] = []
@@ -547,9 +559,8 @@ def test_random_lines_with_listed_names(layer: str, table: DecisionTable, screen
 
     rng = random.Random(1206)
     if layer != table.layer:
-        table = DecisionTable(load_rules(), load_catalog(), load_geography(), layer, load_models())
-    rules_text = json.dumps([a.model_dump(mode="json") for a in table.rules.actions], default=str)
-    dests = [c for group in destination_classes(table.geography, rules_text) for c in group]
+        table = _table(layer)
+    dests = all_destinations(table)
     days, ids, countries = sweep_dates(table), items(table), sorted(table.geography.countries)
     listed = rng.sample(sorted({e.name for e in screener.entries if e.name}), 400)
     clean = ["Acme Compute Ltd", "Blue Sky GmbH", "Northwind Traders", "Example Pte Ltd"]
