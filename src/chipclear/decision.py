@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,7 +22,6 @@ from chipclear.bounds import (
     Note,
     Percent,
     Quantity,
-    Role,
     ValueUSD,
 )
 from chipclear.geography import CountryCode
@@ -30,6 +29,12 @@ from chipclear.geography import CountryCode
 # Input models refuse unknown fields: a misspelled "date" or "end_user" must be an error naming it, never a line
 # decided for another date or without its parties.
 STRICT = ConfigDict(extra="forbid")
+
+# A party's role on a line, as the EAR name them (15 CFR 748.5). Only these: the headquartered rule (744.23(a)(3))
+# looks at the end user, the ultimate consignee and the purchaser, so a role spelled otherwise ("End User") must be
+# an error naming it, never a party the rule does not look at.
+PartyRole = Literal["end_user", "ultimate_consignee", "intermediate_consignee", "purchaser"]
+PARTY_ROLES: tuple[str, ...] = get_args(PartyRole)
 
 
 class Verdict(StrEnum):
@@ -74,7 +79,7 @@ class Party(BaseModel):
     model_config = STRICT
 
     name: Name
-    role: Role = "end_user"  # end_user | ultimate_consignee | intermediate_consignee | purchaser
+    role: PartyRole = "end_user"
     country: CountryCode | None = None  # ISO 3166-1 alpha-2 where the party is located (a name is resolved)
     headquarters_country: CountryCode | None = None
     parents: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)
@@ -161,6 +166,7 @@ class Decision(BaseModel):
 Party.model_rebuild()
 
 __all__ = [
+    "PARTY_ROLES",
     "Decision",
     "EndUse",
     "ImportEntry",
@@ -168,6 +174,7 @@ __all__ = [
     "OrderLine",
     "ParentLink",
     "Party",
+    "PartyRole",
     "Reason",
     "ReviewPolicy",
     "Verdict",

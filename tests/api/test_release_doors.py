@@ -92,3 +92,101 @@ def test_stale_lists_hold_a_ship_unless_the_deployment_accepts_them(
     assert 'id="stale-lists"' in page and "chipclear lists update" in page
     monkeypatch.setenv("CHIPCLEAR_STALE_LISTS_ON_SHIP", "ship")
     assert _ship(client, keys.analyst, line)["status"] == "shipped"
+
+
+# -- a release answers open questions; it never changes the line (found by a door audit, 2026-12-06) ------------
+DENIED = {"name": "Kal Tek Labs", "role": "end_user", "headquarters_country": "US"}  # Denied Persons List
+CLEAN_DE = {"name": "Example GmbH", "role": "end_user", "country": "DE", "headquarters_country": "DE"}
+
+
+def _release(client: TestClient, key: str, line_id: int, facts: dict[str, Any]) -> Any:
+    body = {"reason": "corrected", "facts": facts}
+    return client.post(f"/api/holds/{line_id}/release", json=body, headers=h(key))
+
+
+def _line(client: TestClient, key: str, line_id: int) -> dict[str, Any]:
+    r = client.get(f"/api/shipment-lines/{line_id}", headers=h(key))
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+@pytest.mark.parametrize(
+    ("facts", "field"),
+    [
+        ({"destination": "DE", "parties": [CLEAN_DE]}, "facts.destination"),
+        ({"parties": [CLEAN_DE]}, "facts.parties[0].name"),
+        ({"parties": [{"headquarters_country": "DE"}]}, "facts.parties[0].headquarters_country"),
+        ({"quantity": 1}, "facts.quantity"),
+        ({"item": "L20"}, "facts.item"),
+        ({"ship_date": "2025-04-01"}, "facts.ship_date"),
+        ({"value_usd": 1.0}, "facts.value_usd"),
+        ({"end_use": {"supercomputer": False}}, "facts.end_use.supercomputer"),
+    ],
+)
+def test_a_release_cannot_rewrite_the_held_line(
+    client: TestClient, keys: Keys, facts: dict[str, Any], field: str
+) -> None:
+    party = {"name": "Example Co", "role": "end_user", "country": "CN", "headquarters_country": "CN"}
+    line = {"item": "H100", "quantity": 8, "destination": "CN", "ship_date": "2025-05-01", "parties": [party]}
+    line["end_use"] = {"supercomputer": True}
+    held = _ship(client, keys.analyst, line)
+    assert (held["status"], held["verdict"]) == ("held", "LICENSE_REQUIRED")
+    before = _line(client, keys.viewer, held["line_id"])
+    r = _release(client, keys.approver, held["line_id"], facts)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["field"] == field, r.json()
+    after = _line(client, keys.viewer, held["line_id"])
+    assert after == before  # nothing of the refused answer is kept
+
+
+def test_a_denied_party_stays_held_whatever_facts_are_given(client: TestClient, keys: Keys) -> None:
+    line = {"item": "L4", "quantity": 4, "destination": "DE", "ship_date": "2025-05-01", "parties": [DENIED]}
+    held = _ship(client, keys.analyst, line)
+    assert (held["status"], held["verdict"]) == ("held", "PROHIBITED")
+    assert _release(client, keys.approver, held["line_id"], {"parties": [CLEAN_DE]}).status_code == 422
+    # adding a party, or answering nothing, decides the same line again: still PROHIBITED, still held
+    r = _release(client, keys.approver, held["line_id"], {"parties": [DENIED, CLEAN_DE | {"role": "purchaser"}]})
+    assert r.status_code == 409 and "PROHIBITED" in r.text
+    assert _line(client, keys.viewer, held["line_id"])["status"] == "held"
+
+
+def test_a_release_fills_what_the_hold_waits_for(client: TestClient, keys: Keys) -> None:
+    # an end user with no headquarters country: the headquartered rule cannot be decided, the line is held
+    party = {"name": "Example Trading GmbH", "role": "end_user", "country": "DE"}
+    line = {"item": "H100", "quantity": 2, "destination": "DE", "ship_date": "2025-05-01", "parties": [party]}
+    held = _ship(client, keys.analyst, line)
+    assert (held["status"], held["verdict"]) == ("held", "HOLD"), held["decision"]["missing"]
+    r = _release(client, keys.approver, held["line_id"], {"parties": [{"headquarters_country": "DE"}]})
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["verdict"]) == ("released", "NLR")
+    stored = _line(client, keys.viewer, held["line_id"])["order_line"]["parties"][0]
+    assert (stored["name"], stored["country"], stored["headquarters_country"]) == ("Example Trading GmbH", "DE", "DE")
+
+
+def test_the_military_review_is_answered_by_clearing_its_flag(client: TestClient, keys: Keys) -> None:
+    party = {"name": "Example Trading GmbH", "role": "end_user", "country": "DE", "headquarters_country": "DE"}
+    line = {"item": "L20", "quantity": 1, "destination": "DE", "ship_date": "2025-05-01", "parties": [party]}
+    line["end_use"] = {"military": True}
+    held = _ship(client, keys.analyst, line)
+    assert (held["status"], held["verdict"]) == ("held", "HOLD")
+    r = _release(client, keys.approver, held["line_id"], {"end_use": {"military": False}})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "released"
+
+
+@pytest.mark.parametrize("role", ["End User", "enduser", "consignee", ""])
+def test_a_party_role_outside_the_ear_roles_is_refused_at_every_api_door(
+    client: TestClient, keys: Keys, role: str
+) -> None:
+    party = {"name": "Example AI Ltd", "role": role, "headquarters_country": "CN"}
+    consignee = {"name": "Acme Pte", "role": "ultimate_consignee", "headquarters_country": "SG"}
+    line = {"item": "H100", "quantity": 5, "destination": "SG", "ship_date": "2025-05-01"}
+    line["parties"] = [party, consignee]
+    r = client.post("/api/shipments", json={"lines": [line]}, headers=h(keys.analyst))
+    assert r.status_code == 422, r.text
+    assert "role" in r.text
+    r = client.post("/api/check", json=line, headers=h(keys.analyst))
+    assert r.status_code == 422, r.text
+    # spelled as the EAR name it, the headquartered rule applies
+    line["parties"] = [party | {"role": "end_user"}, consignee]
+    assert _ship(client, keys.analyst, line)["verdict"] == "LICENSE_REQUIRED"

@@ -314,3 +314,59 @@ def test_the_cli_answers_an_application_and_a_license_in_the_api_view_shape(
     detail = json.loads(out)
     assert set(detail) == set(LicenseDetailView.model_fields)
     assert [set(u) for u in detail["usage"]] == [set(UsageView.model_fields)]
+
+
+def test_a_release_cannot_move_the_held_line_and_a_zero_value_limit_is_refused(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    code, out = invoke(
+        ["ship", "--item", "H20", "--destination", "CN", "--ship-date", "2025-09-01"], cli_env["analyst"]
+    )
+    assert code == 1 and "HELD" in out, out
+    before = counts(tmp_path)
+    for fact, field in (("destination=DE", "facts.destination"), ("ship_date=2025-04-01", "facts.ship_date")):
+        code, out = invoke(["hold", "release", "1", "--reason", "moved", "--fact", fact], cli_env["approver"])
+        assert code == 2, out
+        assert out.startswith(f"chipclear: error: {field}: "), out
+        assert counts(tmp_path) == before
+    code, out = invoke(["hold", "list", "--json"], cli_env["viewer"])
+    assert [(h["line_id"], h["destination"]) for h in json.loads(out)] == [(1, "CN")]
+    code, out = invoke(
+        ["license", "apply", "--item", "nvidia-h20", "--destination", "CN", "--end-user", "E@CN", "--value", "0"],
+        cli_env["analyst"],
+    )
+    assert (code, out.strip()) == (2, "chipclear: error: value: must be at least $0.01"), out
+    invoke(
+        [
+            "license",
+            "apply",
+            "--item",
+            "nvidia-h20",
+            "--destination",
+            "CN",
+            "--end-user",
+            "E@CN",
+            "--value",
+            "100",
+            "--application-number",
+            "Z0",
+        ],
+        cli_env["analyst"],
+    )
+    code, out = invoke(
+        [
+            "license",
+            "grant",
+            "1",
+            "--number",
+            "D0",
+            "--valid-from",
+            "2025-08-08",
+            "--valid-to",
+            "2027-08-07",
+            "--value",
+            "0.004",
+        ],
+        cli_env["approver"],
+    )
+    assert (code, out.strip()) == (2, "chipclear: error: value limit: must be at least $0.01"), out

@@ -156,3 +156,15 @@ def test_rechecking_replaces_the_earlier_coverage_finding() -> None:
     second = apply_coverage(first, line, find_covering_license(first, line, [more]))
     assert second.verdict == Verdict.LICENSED
     assert [r.rule for r in second.reasons] == ["test.stub", "ledger.license_coverage"]
+
+
+def test_a_value_only_license_does_not_cover_a_line_declared_at_nothing() -> None:
+    # a $0 (or sub-cent) line would draw nothing from the value limit: a million units under a $100,000 license
+    terms = dataclasses.replace(TERMS, quantity_limit=None, quantity_used=0, value_limit_cents=10_000_000)
+    for value in (0.0, 0.004):
+        line = h20_line(quantity=1_000_000).model_copy(update={"value_usd": value})
+        assert why_not_covered(terms, stub_decision(line), line) == [
+            "the line's value $0.00 is not positive and the license has a value limit"
+        ]
+    line = h20_line(quantity=10).model_copy(update={"value_usd": 0.01})
+    assert why_not_covered(terms, stub_decision(line), line) == []

@@ -116,6 +116,8 @@ def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) ->
         value = cents(line.value_usd)
         if value is None:
             problems.append("the line has no value and the license has a value limit")
+        elif value <= 0:  # a $0 (or sub-cent) line would draw nothing from the limit: units without end
+            problems.append(f"the line's value ${value / 100:,.2f} is not positive and the license has a value limit")
         elif value > value_left:
             problems.append(f"value ${value / 100:,.2f} exceeds the ${max(value_left, 0) / 100:,.2f} left")
     return problems

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chipclear.bounds import ItemId, LicenseNumber, Note, Quantity, ValueUSD, checked
+from chipclear.decision import PARTY_ROLES
 from chipclear.errors import Conflict, InputError, NotFound
 from chipclear.geography import load_geography
 from chipclear.ledger import audit
@@ -26,7 +27,6 @@ from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
 
 _OPEN = ("draft", "submitted")
-PARTY_ROLES = ("end_user", "ultimate_consignee", "intermediate_consignee", "purchaser")
 
 R = TypeVar("R")
 
@@ -77,6 +77,8 @@ def apply_for_license(
     require(actor.name, actor.role, "application.write")
     checked(Quantity, quantity, "quantity")
     checked(ValueUSD, value_usd, "value")
+    if value_usd is not None and (cents(value_usd) or 0) <= 0:
+        raise InputError("value: must be at least $0.01", field="value")
     checked(Note, note, "note")
     checked(LicenseNumber, application_number, "application_number")
     for i, one in enumerate(items):
@@ -242,14 +244,21 @@ def grant_license(
         raise InputError("license number: must not be empty", field="number")
     if valid_to < valid_from:
         raise InputError(f"valid_to {valid_to} is before valid_from {valid_from}", field="valid_to")
-    if quantity_tolerance_percent < 0 or value_tolerance_percent < 0:
-        raise InputError("tolerance: must not be negative", field="tolerance")
+    for name, percent in (
+        ("quantity_tolerance_percent", quantity_tolerance_percent),
+        ("value_tolerance_percent", value_tolerance_percent),
+    ):
+        if not 0 <= percent <= 100:  # as the API bounds it: a tolerance of 1,000,000 % is no limit at all
+            raise InputError(f"{name}: {percent} must be 0 to 100 (percent)", field=name)
     if session.execute(select(License.id).where(License.number == number)).first():
         raise Conflict(f"license {number!r} already exists")
     quantity = quantity_limit if quantity_limit is not None else app.quantity
     if quantity is not None and quantity <= 0:
         raise InputError("quantity limit: must be a positive whole number", field="quantity_limit")
     value = cents(value_limit_usd) if value_limit_usd is not None else app.value_cents
+    if value is not None and value <= 0:
+        # a limit of $0 (or under a cent) would cover lines declared at $0 without drawing anything
+        raise InputError("value limit: must be at least $0.01", field="value_limit_usd")
     if quantity is None and value is None:
         raise InputError("a license needs a quantity or a value limit (none given or applied for)", field="quantity")
     lic = License(

@@ -341,10 +341,93 @@ class PreparedRelease:
     reviews: list[ReviewDecision]  # the answers' reviews, recorded when the release commits
 
 
-def _merge(base: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
+# What a release's facts may do: answer what the held line left open, never change what it states. A line to
+# another destination, of another item or quantity, on another date or for other parties is another line: it is
+# shipped as one (and decided as one), not released in the place of the held one.
+_FIXED = ("item", "quantity", "destination", "ship_date", "value_usd", "import_entry", "order_id", "line_id")
+# A declared end use that brings a license requirement stands; only the military review the engine asks for
+# (``engine._military``) is answered by clearing its flag.
+_DECLARED_END_USES = ("supercomputer", "advanced_node_ic_production")
+_MILITARY_REVIEW = "military end use/user review"
+
+
+def _refuse(path: str, why: str) -> InputError:
+    return InputError(
+        f"facts.{path}: {why}; a release only answers what the held line left open "
+        "(cancel the hold and ship the corrected line)",
+        field=f"facts.{path}",
+    )
+
+
+def _fill(held: Any, given: Any, path: str) -> Any:
+    """``given`` where ``held`` is empty (None, "" or absent), merged field by field into objects and element by
+    element into lists (extra elements appended); a value that differs from a stated one is refused."""
+    if held is None or held == "":
+        return given
+    if isinstance(held, dict):
+        if not isinstance(given, dict):
+            raise _refuse(path, "must be an object")
+        out = dict(held)
+        for key, value in given.items():
+            out[key] = _fill(held.get(key), value, f"{path}.{key}")
+        return out
+    if isinstance(held, list) and isinstance(given, dict) and given and all(str(k).isdigit() for k in given):
+        out_list = list(held)  # by index, as the CLI writes them: --fact parties.0.headquarters_country=CN
+        for index, value in sorted(given.items(), key=lambda kv: int(kv[0])):
+            i = int(index)
+            if i > len(out_list):
+                raise _refuse(f"{path}[{i}]", f"the held line has {len(out_list)}")
+            out_list[i : i + 1] = [_fill(out_list[i], value, f"{path}[{i}]") if i < len(out_list) else value]
+        return out_list
+    if isinstance(held, list):
+        if not isinstance(given, list):
+            raise _refuse(path, "must be a list")
+        merged = [_fill(h, g, f"{path}[{i}]") for i, (h, g) in enumerate(zip(held, given, strict=False))]
+        return merged + held[len(given) :] + given[len(held) :]
+    if given != held:
+        raise _refuse(path, f"the held line states {held!r}")
+    return held
+
+
+def _answer(order_line: dict[str, Any], facts: dict[str, Any], held: Decision) -> dict[str, Any]:
+    """The held ``order_line`` with the approver's ``facts`` (``ReleaseAnswers.facts``): open fields filled,
+    parties' missing details filled or parties added, certifications added, the military flag cleared when the
+    held decision asks for that review; anything else that changes the line is refused."""
+    if not isinstance(facts, dict):
+        raise InputError("facts: must be an object of order-line fields", field="facts")
+    out = dict(order_line)
     for key, value in facts.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        if key in _FIXED:
+            if value != order_line.get(key):
+                raise _refuse(key, f"it is not a missing fact (the held line states {order_line.get(key)!r})")
+        elif key == "certifications":
+            if not isinstance(value, list):
+                raise _refuse(key, "must be a list")
+            have = list(order_line.get(key) or [])
+            out[key] = have + [c for c in value if c not in have]
+        elif key == "end_use":
+            out[key] = _end_use(dict(order_line.get(key) or {}), value, held)
+        else:
+            out[key] = _fill(order_line.get(key), value, key)
+    return out
+
+
+def _end_use(stated: dict[str, Any], given: Any, held: Decision) -> dict[str, Any]:
+    if not isinstance(given, dict):
+        raise _refuse("end_use", "must be an object")
+    out = dict(stated)
+    for flag, value in given.items():
+        was = bool(stated.get(flag, False))
+        if flag == "text":
+            out[flag] = _fill(stated.get(flag), value, "end_use.text")
+        elif value is True or value == was:
+            out[flag] = value  # a flag set is only more to check
+        elif flag == "military" and any(m.startswith(_MILITARY_REVIEW) for m in held.missing):
+            out[flag] = value  # the review the held decision asks for
+        elif flag in (*_DECLARED_END_USES, "military"):
+            raise _refuse(f"end_use.{flag}", "a declared end use cannot be cleared")
+        else:
+            out[flag] = value  # not an end-use field: the order line's validation names it
     return out
 
 
@@ -395,7 +478,7 @@ def _prepare(
     answers = _resolve_parties(held, answers)
     _check_answers(held, answers)
     try:
-        line = OrderLine.model_validate(_merge(order_line, answers.facts))
+        line = OrderLine.model_validate(_answer(order_line, answers.facts, held))
     except ValueError as exc:
         raise InputError(f"facts: {exc}".splitlines()[0], field="facts") from None
     if ship_date is not None:

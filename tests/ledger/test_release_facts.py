@@ -1,0 +1,81 @@
+"""What a release's facts may do to the held line (``shipments._answer``): fill what it left open, never change
+what it states (a door audit of 2026-12-06 released a Denied Persons line by replacing its parties, a China line
+by moving it to Germany, and 100 units against 10 by lowering the quantity)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from chipclear.decision import Decision, OrderLine, Party, Verdict
+from chipclear.errors import InputError
+from chipclear.ledger.shipments import _answer
+
+HELD_LINE = OrderLine(
+    item="H100",
+    quantity=8,
+    destination="CN",
+    ship_date=dt.date(2025, 5, 1),
+    parties=[Party(name="Example Co", role="end_user", country="CN")],
+    certifications=["r10-conditions"],
+).model_dump(mode="json")
+
+
+def _held(*missing: str) -> Decision:
+    return Decision(verdict=Verdict.HOLD, as_of=dt.date(2025, 5, 1), missing=list(missing))
+
+
+def test_open_fields_are_filled_by_index_or_by_list() -> None:
+    for facts in ({"parties": [{"headquarters_country": "CN"}]}, {"parties": {"0": {"headquarters_country": "CN"}}}):
+        out = OrderLine.model_validate(_answer(HELD_LINE, facts, _held()))
+        assert out.parties[0].headquarters_country == "CN"
+        assert (out.parties[0].name, out.destination, out.quantity) == ("Example Co", "CN", 8)
+
+
+def test_parties_and_certifications_are_added_never_taken_away() -> None:
+    extra = {"name": "Acme Pte", "role": "ultimate_consignee", "country": "SG"}
+    out = _answer(HELD_LINE, {"parties": {"1": extra}, "certifications": ["other", "r10-conditions"]}, _held())
+    assert [p["name"] for p in out["parties"]] == ["Example Co", "Acme Pte"]
+    assert out["certifications"] == ["r10-conditions", "other"]
+    with pytest.raises(InputError, match=r"facts.parties\[3\]: the held line has 1"):
+        _answer(HELD_LINE, {"parties": {"3": extra}}, _held())
+
+
+@pytest.mark.parametrize(
+    ("facts", "field"),
+    [
+        ({"destination": "DE"}, "facts.destination"),
+        ({"quantity": 1}, "facts.quantity"),
+        ({"item": "L20"}, "facts.item"),
+        ({"ship_date": "2025-04-01"}, "facts.ship_date"),
+        ({"value_usd": 0}, "facts.value_usd"),
+        ({"import_entry": {"hts": "8471.50", "origin": "CN"}}, "facts.import_entry"),
+        ({"parties": [{"name": "Example GmbH"}]}, "facts.parties[0].name"),
+        ({"parties": [{"role": "purchaser"}]}, "facts.parties[0].role"),
+        ({"parties": [{"country": None}]}, "facts.parties[0].country"),
+        ({"parties": {"0": {"name": "Other"}}}, "facts.parties[0].name"),
+        ({"parties": "Example GmbH"}, "facts.parties"),
+        ({"end_use": {"supercomputer": False}}, "facts.end_use.supercomputer"),
+        ({"end_use": {"military": False}}, "facts.end_use.military"),
+    ],
+)
+def test_a_stated_fact_cannot_be_changed(facts: dict[str, Any], field: str) -> None:
+    line = dict(
+        HELD_LINE, end_use={"text": "", "supercomputer": True, "advanced_node_ic_production": False, "military": True}
+    )
+    with pytest.raises(InputError) as err:
+        _answer(line, facts, _held("review under x"))
+    assert err.value.field == field
+    assert str(err.value).startswith(f"{field}: ")
+
+
+def test_the_military_flag_is_cleared_only_as_the_review_the_hold_asks_for() -> None:
+    line = dict(
+        HELD_LINE, end_use={"text": "", "supercomputer": False, "advanced_node_ic_production": False, "military": True}
+    )
+    held = _held("military end use/user review (744.21/744.22 are not modelled)")
+    assert _answer(line, {"end_use": {"military": False}}, held)["end_use"]["military"] is False
+    # setting a flag is only more to check
+    assert _answer(HELD_LINE, {"end_use": {"supercomputer": True}}, _held())["end_use"]["supercomputer"] is True
