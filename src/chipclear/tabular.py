@@ -14,6 +14,7 @@ import io
 import json
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,20 +94,47 @@ class Records:
     errors: list[str]
 
 
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are each given once (``json.loads`` would keep the last of a repeated key)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(key)
+        out[key] = value
+    return out
+
+
+def repeated(header: list[str]) -> list[str]:
+    """The names a header gives more than once (a reader would keep one of them, and which is not known)."""
+    return sorted(name for name, count in Counter(header).items() if count > 1)
+
+
 def read_jsonl(data: bytes, source: str) -> Records:
-    """JSON lines: one object of plain values (text, number, true/false, null) per line; blank lines skipped."""
+    """JSON lines: one object of plain values (text, number, true/false, null) per line; blank lines skipped. A
+    line that repeats a key, or that cannot be parsed (not UTF-8, not JSON, nested too deep), is a record with its
+    error, never read as one of its values."""
     parsed: list[tuple[int, dict[str, Any] | None, str]] = []
     header: dict[str, None] = {}
     for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
         if not raw.strip():
             continue
         try:
-            value = json.loads(raw.decode("utf-8"))
+            value = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_pairs)
         except UnicodeDecodeError:
             parsed.append((number, None, f"line {number}: not UTF-8 text"))
             continue
         except json.JSONDecodeError as exc:
             parsed.append((number, None, f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        except _RepeatedKey as exc:
+            parsed.append((number, None, f"line {number}: key {exc.args[0]!r} is given more than once"))
+            continue
+        except RecursionError:
+            parsed.append((number, None, f"line {number}: not valid JSON (nested too deep)"))
             continue
         if not isinstance(value, dict):
             parsed.append((number, None, f"line {number}: a JSON object is expected, not {type(value).__name__}"))
@@ -173,6 +201,7 @@ __all__ = [
     "format_of",
     "read_jsonl",
     "read_xlsx",
+    "repeated",
     "sniff",
     "spool_stdin",
 ]

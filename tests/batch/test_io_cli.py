@@ -179,3 +179,72 @@ def test_flag_words_in_any_case_are_read_and_others_are_bad_rows() -> None:
     got = dict(zip(lines["row"], lines["supercomputer"], strict=True))
     assert [got[r] for r in range(4, 12)] == [True, True, True, False, False, False, False, False]
     assert not lines["military"].any()
+
+
+def test_a_column_batch_does_not_read_is_refused_unless_named(tmp_path: Path) -> None:
+    # a door audit (2026-12-06) decided both lines NLR: the military flag and the Denied Persons consignee were in
+    # columns batch dropped without a word
+    orders = tmp_path / "o.csv"
+    orders.write_text(
+        "item,destination,ship_date,end_user_name,end_user_headquarters_country,military_end_user,ultimate_consignee,"
+        "notes,country\n"
+        "H100,SG,2025-06-01,Acme Pte Ltd,SG,true,,rush,SG\n"
+        "H100,SG,2025-06-01,Acme Pte Ltd,SG,,Kal Tek Labs,,SG\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "d.parquet"
+    args = ["batch", str(orders), "--out", str(out), "-q", "--no-screening"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    line = " ".join(result.output.split())
+    assert "column(s) 'ultimate_consignee', 'notes', 'country' (a second destination column) not read" in line
+    assert "--ignore-column" in line and not out.exists()
+    # named as holding nothing a decision needs, the others are read; "military_end_user" is the military flag
+    result = runner.invoke(app, [*args, "--ignore-column", "notes", "--ignore-column", "country"])
+    assert result.exit_code == 2 and "'ultimate_consignee'" in result.output
+    assert "'notes'" not in result.output
+    orders.write_text(
+        "item,destination,ship_date,end_user_name,end_user_headquarters_country,military_end_user,notes\n"
+        "H100,SG,2025-06-01,Acme Pte Ltd,SG,true,rush\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, [*args, "--ignore-column", "Notes"])
+    assert result.exit_code == 0, result.output
+    decided = pl.read_parquet(out)
+    assert decided["military"].to_list() == [True]
+    assert decided["verdict"].to_list() == ["HOLD"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("d.csv", "item,destination,destination\nH20,CN,DE\n", "column(s) 'destination' given more than once"),
+        ("n.csv", "item,destination,end_user_name,end_user_name\nH20,CN,A,B\n", "'end_user_name' given more than once"),
+    ],
+)
+def test_a_column_named_twice_is_refused(tmp_path: Path, name: str, content: str, message: str) -> None:
+    # found by a hostile-input audit (2026-12-06): the last copy was read, so the line went to DE, or was screened
+    # for the second name only
+    orders = tmp_path / name
+    orders.write_text(content, encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(orders), "--out", str(tmp_path / "o.parquet"), "-q", "--no-screening"])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / "o.parquet").exists()
+
+
+def test_a_json_line_with_a_repeated_key_or_too_deep_is_a_bad_row(tmp_path: Path) -> None:
+    orders = tmp_path / "o.jsonl"
+    orders.write_text(
+        '{"item": "H20", "destination": "CN", "ship_date": "2025-06-01"}\n'
+        '{"item": "H20", "item": "H100", "destination": "CN"}\n' + "[" * 100_000 + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o.parquet"
+    result = runner.invoke(app, ["batch", str(orders), "--out", str(out), "-q", "--no-screening"])
+    assert result.exit_code == 0, result.output
+    assert pl.read_parquet(out)["row"].to_list() == [1]
+    bad = pl.read_csv(tmp_path / "o.bad-rows.csv", infer_schema=False)
+    reasons = dict(zip(bad["row"].cast(pl.Int64), bad["reason"], strict=True))
+    assert reasons[2] == "line 2: key 'item' is given more than once"
+    assert reasons[3] == "line 3: not valid JSON (nested too deep)"

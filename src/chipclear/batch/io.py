@@ -11,7 +11,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from chipclear.catalog import Catalog
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography
 from chipclear.models import load_models
-from chipclear.tabular import format_of, read_jsonl, read_xlsx
+from chipclear.tabular import format_of, read_jsonl, read_xlsx, repeated
 
 # Canonical input columns (the same names as the decision JSON's input) and the headers accepted for each.
 ALIASES: dict[str, list[str]] = {
@@ -56,7 +56,7 @@ ALIASES: dict[str, list[str]] = {
     "end_use": ["end_use", "end_use_text", "use"],
     "supercomputer": ["supercomputer"],
     "advanced_node_ic_production": ["advanced_node_ic_production", "advanced_node"],
-    "military": ["military", "military_end_use"],
+    "military": ["military", "military_end_use", "military_end_user"],
     "value_usd": ["value_usd", "value", "amount_usd"],
 }
 # The identifying columns every output row starts with (decisions and re-checks alike).
@@ -169,6 +169,16 @@ def _records_one_by_one(lines: list[bytes], header: list[str]) -> pl.DataFrame:
     return _frame(header, rows, numbers, errors)
 
 
+def _no_repeats(path: Path, header: list[str]) -> None:
+    """A header that names a column twice is refused: which of the two holds the line's value is not known (a
+    reader keeps one of them: "destination,destination" with CN and DE was decided for DE)."""
+    twice = repeated([h.strip() for h in header])
+    if twice:
+        raise InputError(
+            f"{path}: column(s) {', '.join(map(repr, twice))} given more than once in the header", field=twice[0]
+        )
+
+
 def _read_csv(path: Path) -> pl.DataFrame:
     """Read a CSV order book so that a malformed record (quoting, too few or too many fields, text that is not
     UTF-8) becomes a row with a ``__parse_error`` and never stops the others. ``__row`` is the record's first
@@ -186,6 +196,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
     header = _parse_record(lines[0].decode("utf-8", errors="replace"))
     if isinstance(header, str):
         raise InputError(f"{path}: line 1 (the header): {header}", field="orders")
+    _no_repeats(path, header)
     try:
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8").split("\n")[1 : len(lines)]
     except UnicodeDecodeError:
@@ -224,10 +235,14 @@ def _read_csv(path: Path) -> pl.DataFrame:
     return pl.concat([fast, slow]).sort("__row")
 
 
-def read_orders(path: Path, fmt: str | None = None) -> pl.DataFrame:
+def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()) -> pl.DataFrame:
     """The raw order book with canonical column names, every value as text, a 1-based ``row`` and the
     ``parse_error`` of a malformed record ("" when the record is well formed). CSV, Parquet, XLSX or JSON lines
-    (``chipclear.tabular``: by ``fmt``, the suffix, or the first bytes)."""
+    (``chipclear.tabular``: by ``fmt``, the suffix, or the first bytes).
+
+    A column that is not read (not one of ``ALIASES``, or a second column for the same fact) is refused unless
+    named in ``ignore``: a book that says "military_end_user" or "ultimate_consignee" in a column batch does not
+    read must not be decided as if it did not say it."""
     if not path.exists():
         raise InputError(f"{path}: no such file", field="orders")
     kind = format_of(path, fmt)
@@ -245,6 +260,7 @@ def read_orders(path: Path, fmt: str | None = None) -> pl.DataFrame:
             raw = _read_csv(path)
         else:
             found = read_xlsx(path) if kind == "xlsx" else read_jsonl(path.read_bytes(), str(path))
+            _no_repeats(path, found.header)
             raw = _frame(found.header, found.rows, found.numbers, found.errors)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise InputError(f"{path}: cannot read the order book: {str(exc).splitlines()[0]}", field="orders") from None
@@ -260,6 +276,16 @@ def read_orders(path: Path, fmt: str | None = None) -> pl.DataFrame:
     given = [c for c in raw.columns if not c.startswith("__")]  # not the reader's own row and parse-error columns
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(given)}", field=missing[0])
+    skipped = {_key(c) for c in ignore}
+    unread = [c for c in given if c not in rename and _key(c) not in skipped]
+    if unread:
+        what = [f"{c!r} (a second {lookup[_key(c)]} column)" if _key(c) in lookup else repr(c) for c in unread]
+        raise InputError(
+            f"{path}: column(s) {', '.join(what)} not read by chipclear (it reads {', '.join(ALIASES)} and their "
+            "aliases, docs/batch.md): remove them, or name each with --ignore-column if it holds nothing a "
+            "decision depends on",
+            field=unread[0],
+        )
     frame = raw.select([pl.col(src).alias(dst) for src, dst in rename.items()])
     for canon in ALIASES:
         if canon not in frame.columns:

@@ -42,6 +42,7 @@ class BatchOptions:
     keep_checkpoint: bool = False
     cache: bool = True  # reuse decisions of earlier runs over the same rules, lists and code (batch.cache)
     input_format: str | None = None  # csv, parquet, xlsx, jsonl (default: the suffix, else the first bytes)
+    ignore_columns: tuple[str, ...] = ()  # columns of the book that are not read, named by the user (io.read_orders)
 
     @property
     def recheck(self) -> bool:

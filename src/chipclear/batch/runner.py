@@ -514,7 +514,7 @@ def _run(
     bad_path = options.bad_rows or out.with_name(out.name.removesuffix(".parquet") + ".bad-rows.csv")
     report_path = options.report if options.report is not None else out.with_suffix(".html")
     progress.phase("reading the order book")
-    raw = read_orders(options.orders, options.input_format)
+    raw = read_orders(options.orders, options.input_format, options.ignore_columns)
     catalog, geography = load_catalog(), load_geography()
     lines, bad = validate(raw, catalog, geography)
     del raw

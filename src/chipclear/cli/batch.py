@@ -126,6 +126,14 @@ def batch_command(
         str | None,
         typer.Option("--format", help="The book's format: csv, parquet, xlsx, jsonl (default: suffix, else content)."),
     ] = None,
+    ignore_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore-column",
+            help="A column of the book that chipclear does not read and that holds nothing a decision depends on "
+            "(repeat for several); any other unread column is refused.",
+        ),
+    ] = None,
     jsonl: Annotated[
         Path | None,
         typer.Option("--jsonl", help="Also write the decisions as JSON lines to this file ('-' for standard output)."),
@@ -153,6 +161,7 @@ def batch_command(
     options = BatchOptions(
         orders=spooled or orders,
         input_format=input_format,
+        ignore_columns=tuple(ignore_column or ()),
         out=out,
         as_of=parse_date(date, field="date") if date else None,
         layer=layer,
