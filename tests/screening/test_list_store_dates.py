@@ -31,7 +31,14 @@ def test_one_content_two_list_dates_give_the_same_answers(store: ListStore) -> N
     a = embedded.search("Sophgo Technologies Ltd.", country="CN").hits[0]
     b = stored.search("Sophgo Technologies Ltd.", country="CN").hits[0]
     assert a.listed_on == b.listed_on == "2025-01-16"
-    assert a.listing == b.listing == "added 2025-01-16, 90 FR 4621"
+    assert (
+        a.listing
+        == b.listing
+        == (
+            "added 2025-01-16, 90 FR 4621; in force from 2025-01-16 (90 FR 4617 (FR Doc 2025-00704); 90 FR 4621 (FR Doc"
+            " 2025-00480), H)"
+        )
+    )
     assert a.entry_hash == b.entry_hash
     assert sum(1 for x in embedded.listings.values() if x.listed_on) == sum(
         1 for x in stored.listings.values() if x.listed_on

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from chipclear.decision import OrderLine
+from chipclear.decision import OrderLine, Party
 from chipclear.determination import determine
 from chipclear.determination.history import timeline
 from chipclear.screening import Screener, default_screener
@@ -78,7 +78,7 @@ def test_an_undated_csl_citation_takes_the_date_of_the_same_action_in_the_entity
     """The CSL cites the rule's first page ("90 FR 4617"), the Entity List text the supplement's page with its date
     ("90 FR 4619, 1/16/25"): same volumes in the same order pair the actions. Different volumes do not."""
     entry = ListEntry(entry_id="z", source="EL", name="Z", federal_register_notice="90 FR 4617")
-    listing = derive_listings([entry], {"z": "90 FR 4619, 1/16/25"})["z"]
+    listing = derive_listings([entry], {"z": "90 FR 4619, 1/16/25"}, effective={})["z"]
     assert listing.describe() == "added 2025-01-16, 90 FR 4617"
     two = ListEntry(entry_id="t", source="EL", name="T", federal_register_notice="84 FR 100; 85 FR 200")
     paired = derive_listings([two], {"t": "84 FR 105, 1/3/19. 85 FR 210, 2/4/20"})["t"]
@@ -96,9 +96,52 @@ def test_embedded_lists_date_most_entity_list_entries(screener: Screener) -> Non
     dated = [e for e in el if listings[e.entry_id].listed_on is not None]
     assert len(dated) >= 0.9 * len(el)  # 3,149 of 3,420 on the embedded lists
     sophgo = [e for e in el if "Sophgo" in e.name]
-    assert sophgo and all(listings[e.entry_id].describe() == "added 2025-01-16, 90 FR 4621" for e in sophgo)
+    sophgo_listing = (
+        "added 2025-01-16, 90 FR 4621; in force from 2025-01-16 (90 FR 4617 (FR Doc 2025-00704); 90 FR 4621 (FR Doc"
+        " 2025-00480), H)"
+    )
+    assert sophgo and all(listings[e.entry_id].describe() == sophgo_listing for e in sophgo)
     hit = screener.search("Xiamen Sophgo Technologies Limited", country="CN").hits[0]
-    assert hit.listed_on == "2025-01-16" and hit.to_json()["listing"] == "added 2025-01-16, 90 FR 4621"
+    assert hit.listed_on == "2025-01-16" and hit.to_json()["listing"] == sophgo_listing
+    assert hit.effective_on == "2025-01-16"
+
+
+def test_an_addition_in_force_before_its_publication_applies_from_its_effective_date(screener: Screener) -> None:
+    """Moore Threads was added by 88 FR 71991, published 2023-10-19 and effective 2023-10-17 (reference
+    regulations.md 6.2, H): on 2023-10-17 and 10-18 the Entity List applies (a facts audit of 2026-12-06 found NLR
+    there, the publication date taken for the listing date); on 10-16 it does not."""
+    lists = load_embedded()
+    listings = derive_listings(lists.entries, lists.listing_citations)
+    moore = [e for e in lists.entries if e.source == "EL" and "Moore Thread" in e.name]
+    assert moore and {listings[e.entry_id].effective_on for e in moore} == {dt.date(2023, 10, 17)}
+    verdicts = {}
+    for day in (16, 17, 18, 19):
+        line = OrderLine(
+            item="L20",
+            destination="CN",
+            ship_date=dt.date(2023, 10, day),
+            parties=[Party(name="Moore Threads", role="end_user", headquarters_country="CN")],
+        )
+        verdicts[day] = determine(line, screener=screener).verdict.value
+    assert verdicts == {16: "NLR", 17: "LICENSE_REQUIRED", 18: "LICENSE_REQUIRED", 19: "LICENSE_REQUIRED"}
+
+
+def test_before_an_unconfirmed_publication_the_line_is_held_naming_the_action(screener: Screener) -> None:
+    """4Paradigm was added by the rule published 2023-03-06 (88 FR 13675 in the lists); chipclear has no confirmed
+    effective date for it, and an addition can take effect before it is published: on 2023-03-05 the line is held
+    for that date, never decided as if the entry were absent. A requirement already known stands."""
+    party = Party(name="4Paradigm Technology Co., Ltd", role="end_user", country="CN", headquarters_country="CN")
+    line = OrderLine(item="L20", destination="CN", ship_date=dt.date(2023, 3, 5), parties=[party])
+    held = determine(line, screener=screener)
+    assert held.verdict.value == "HOLD"
+    assert any("effective date of added 2023-03-06, 88 FR 13675" in m for m in held.missing), held.missing
+    assert any(r.rule == "screening#listing-date" and "no effective date" in r.detail for r in held.reasons)
+    assert any(h["entry_id"] for h in held.screening)  # the hit is offered for review
+    known = determine(line.model_copy(update={"item": "H100"}), screener=screener)
+    assert known.verdict.value == "LICENSE_REQUIRED" and any("88 FR 13675" in m for m in known.missing)
+    assert determine(line.model_copy(update={"ship_date": dt.date(2023, 3, 6)}), screener=screener).verdict.value == (
+        "LICENSE_REQUIRED"
+    )
 
 
 def test_an_entry_without_a_derivable_date_applies_on_every_date(screener: Screener) -> None:

@@ -576,7 +576,8 @@ def _run(
         for r in results.values()
         for found in r.values()
         for h in found.hits
-        if (d := getattr(h, "listed_on", None))
+        for d in (getattr(h, "listed_on", None), getattr(h, "effective_on", None))
+        if d
     }
     # The list dates appear in decision text (e.g. the stale-list reason "list dated 2026-07-31 is ... old"): as
     # epoch boundaries they are never a multi-day epoch's representative date, whose string is replaced per line.

@@ -202,8 +202,8 @@ def timeline(
         found = screener.search(end_user, country=country or geo.country_of(dest))
         party_screener = _Screened(found)
         for hit in found.hits:
-            if getattr(hit, "listed_on", None):
-                causes.setdefault(dt.date.fromisoformat(hit.listed_on), []).append(
+            for day in {d for d in (getattr(hit, "listed_on", None), getattr(hit, "effective_on", None)) if d}:
+                causes.setdefault(dt.date.fromisoformat(day), []).append(
                     {
                         "rule": f"lists#{hit.source}",
                         "citation": hit.listing,

@@ -46,11 +46,27 @@ class _OnDate:
     stale: bool = False
     stale_reason: str | None = None
     suppressed: tuple[Any, ...] = ()  # hits a reviewer cleared as not a match
+    # hits on entries published after ``as_of`` by an action whose effective date the data does not confirm: an
+    # addition can take effect before it is published, so whether they applied on ``as_of`` is unknown
+    unsure: tuple[Any, ...] = ()
 
 
 def _listed_by(hit: Any, as_of: dt.date | None) -> bool:
+    """In force on ``as_of``: from the date the listing took effect where the data confirms it, else from its
+    publication date; always when neither is known (fail closed)."""
+    start = getattr(hit, "effective_on", None) or getattr(hit, "listed_on", None)
+    return as_of is None or start is None or dt.date.fromisoformat(start) <= as_of
+
+
+def _unsure(hit: Any, as_of: dt.date | None) -> bool:
+    """Published after ``as_of`` by an action with no confirmed effective date (``Listing.unsure_on``)."""
     listed_on = getattr(hit, "listed_on", None)
-    return as_of is None or listed_on is None or dt.date.fromisoformat(listed_on) <= as_of
+    return (
+        as_of is not None
+        and getattr(hit, "effective_on", None) is None
+        and listed_on is not None
+        and as_of < dt.date.fromisoformat(listed_on)
+    )
 
 
 class _AsOf:
@@ -67,12 +83,15 @@ class _AsOf:
         hits = tuple(found.hits)
         return _OnDate(
             hits=tuple(h for h in hits if _listed_by(h, self.as_of)),
-            later=tuple(h for h in hits if not _listed_by(h, self.as_of)),
+            later=tuple(h for h in hits if not _listed_by(h, self.as_of) and not _unsure(h, self.as_of)),
+            unsure=tuple(h for h in hits if _unsure(h, self.as_of)),
             list_version=getattr(found, "list_version", None),
             list_date=getattr(found, "list_date", None),
             stale=bool(getattr(found, "stale", False)),
             stale_reason=getattr(found, "stale_reason", None),
-            suppressed=tuple(h for h in getattr(found, "suppressed", ()) or () if _listed_by(h, self.as_of)),
+            suppressed=tuple(
+                h for h in getattr(found, "suppressed", ()) or () if _listed_by(h, self.as_of) or _unsure(h, self.as_of)
+            ),
         )
 
 
@@ -313,6 +332,28 @@ def _note_suppressed(result: PartyCheck, party: str, screened: Any) -> None:
         )
 
 
+def _unsure_finding(merged: MergedLicensing, party: Party, hit: _Hit, as_of: dt.date | None) -> PartyFinding:
+    """A hit on an entry published after ``as_of`` by an action whose effective date the data does not confirm:
+    the line is held for that date (it may already have applied), never decided as if the entry were absent."""
+    treated = _treatment(merged, hit.source)
+    citation, confidence = (
+        (treated[0].citation, treated[0].confidence) if treated else ("Consolidated Screening List", "M")
+    )
+    listing = getattr(hit, "listing", None)
+    action = f"the action that listed it ({listing})" if listing else "the action that listed it"
+    return PartyFinding(
+        "HOLD",
+        "screening#listing-date",
+        citation,
+        f"{party.name} ({party.role}) matches {hit.source} entry {hit.name!r} (score {hit.score:.2f}), published"
+        f" after {as_of}: {action} has no effective date in chipclear's data (listing-effective-dates.yaml), and an"
+        " addition can take effect before it is published",
+        confidence,
+        missing=f"whether {hit.source} entry {hit.name!r} applied to {party.name} on {as_of} (the effective date of"
+        f" {listing or 'its listing action'})",
+    )
+
+
 def check_parties(
     parties: list[Party],
     merged: MergedLicensing,
@@ -330,9 +371,11 @@ def check_parties(
         for later in screened.later:
             result.not_yet_listed.append(
                 f"{party.name}: {later.source} entry {later.name!r} (score {later.score:.2f}) was not yet listed on"
-                f" {as_of} ({later.listing}; the date is the Federal Register publication date: check the action"
-                " for an earlier effective date)"
+                f" {as_of} ({later.listing})"
             )
+        for hit in getattr(screened, "unsure", ()):
+            result.hits.append(_hit_json(party.name, hit, None))
+            result.findings.append(_unsure_finding(merged, party, hit, as_of))
         result.list_version = getattr(screened, "list_version", result.list_version)
         result.list_date = getattr(screened, "list_date", result.list_date)
         if getattr(screened, "stale", False):

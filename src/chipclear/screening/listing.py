@@ -15,6 +15,12 @@ chipclear derives from that text, and from nothing else:
 An entry whose earliest citation cannot be dated, or that cites nothing (SDN and most OFAC records in the CSL), has
 no derivable listing date: it is screened as listed on every date (fail closed), and the reason says so. The
 bundled lists are snapshots of the current lists, so removals are not in them: a removed party is simply absent.
+
+The date so derived is the **publication** date, and an addition can take effect before it is published.
+``data/listing-effective-dates.yaml`` gives the effective date of the actions the reference research confirms (by
+volume and publication date); an entry listed by one of them is in force from that date. For any other action the
+effective date is unknown: a decision dated before the publication date does not know whether the entry already
+applied (``Listing.unsure_on``), and the determination holds the line for it (``chipclear.determination.parties``).
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+
+import yaml
 
 from chipclear.screening.model import ListEntry
 
@@ -121,23 +131,51 @@ class PageCalendar:
         return None
 
 
+EFFECTIVE_DATES = "listing-effective-dates.yaml"
+# (Federal Register volume, publication date) -> (effective date, its citation and confidence)
+Effective = Mapping[tuple[int, dt.date], tuple[dt.date, str]]
+
+
+@cache
+def effective_dates() -> dict[tuple[int, dt.date], tuple[dt.date, str]]:
+    """The effective dates of listing actions the data confirms (``data/listing-effective-dates.yaml``)."""
+    raw = yaml.safe_load((resources.files("chipclear.screening") / "data" / EFFECTIVE_DATES).read_text("utf-8"))
+    out: dict[tuple[int, dt.date], tuple[dt.date, str]] = {}
+    for action in raw["actions"]:
+        key = (int(action["volume"]), action["published"])
+        out[key] = (action["effective"], f"{action['citation']}, {action['confidence']}")
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Listing:
     """An entry's listing as its citations show it."""
 
-    listed_on: dt.date | None
+    listed_on: dt.date | None  # the listing action's publication date
     action: str | None  # the listing citation, e.g. "90 FR 4621"
     amendments: tuple[tuple[dt.date | None, str], ...] = ()
     note: str = ""
+    effective_on: dt.date | None = None  # the action's effective date, where the data confirms it
+    effective_citation: str = ""
 
     def describe(self) -> str:
         if self.listed_on is not None:
-            return f"added {self.listed_on.isoformat()}, {self.action}"
+            text = f"added {self.listed_on.isoformat()}, {self.action}"
+            if self.effective_on is not None:
+                return f"{text}; in force from {self.effective_on.isoformat()} ({self.effective_citation})"
+            return text
         return f"listing date not derivable from the list data ({self.note}): screened as listed on every date"
 
     def listed_by(self, day: dt.date) -> bool:
-        """Listed on ``day``: true when the listing date is on or before it, and when it is unknown (fail closed)."""
-        return self.listed_on is None or self.listed_on <= day
+        """Listed on ``day``: true when the date it took effect (else its publication date) is on or before it, and
+        when it is unknown (fail closed). See ``unsure_on`` for the days before an unconfirmed publication."""
+        start = self.effective_on or self.listed_on
+        return start is None or start <= day
+
+    def unsure_on(self, day: dt.date) -> bool:
+        """``day`` is before the publication date of an action whose effective date the data does not confirm:
+        whether the entry already applied is unknown."""
+        return self.effective_on is None and self.listed_on is not None and day < self.listed_on
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -148,10 +186,13 @@ class Listing:
         }
 
 
-def derive_listings(entries: Iterable[ListEntry], extra: Mapping[str, str] | None = None) -> dict[str, Listing]:
+def derive_listings(
+    entries: Iterable[ListEntry], extra: Mapping[str, str] | None = None, effective: Effective | None = None
+) -> dict[str, Listing]:
     """Entry id -> ``Listing``. ``extra`` adds citation text per entry id (the Entity List parse's dated actions
-    for the CSL's Entity List entries)."""
+    for the CSL's Entity List entries); ``effective``: the confirmed effective dates (``effective_dates()``)."""
     extra = extra or {}
+    effective = effective_dates() if effective is None else effective
     cited: dict[str, list[Citation]] = {}
     paired: dict[str, tuple[list[Citation], list[Citation]]] = {}
     for entry in entries:
@@ -179,8 +220,22 @@ def derive_listings(entries: Iterable[ListEntry], extra: Mapping[str, str] | Non
         if first_date is None:
             out[entry_id] = Listing(None, first_text, rest, note=f"{first_text} carries no date")
         else:
-            out[entry_id] = Listing(first_date, first_text, rest)
+            found = effective.get((first_order[0], first_date))
+            if found is None:
+                out[entry_id] = Listing(first_date, first_text, rest)
+            else:
+                out[entry_id] = Listing(
+                    first_date, first_text, rest, effective_on=found[0], effective_citation=found[1]
+                )
     return out
 
 
-__all__ = ["Citation", "Listing", "PageCalendar", "derive_listings", "parse_citations", "volume_year"]
+__all__ = [
+    "Citation",
+    "Listing",
+    "PageCalendar",
+    "derive_listings",
+    "effective_dates",
+    "parse_citations",
+    "volume_year",
+]

@@ -37,7 +37,7 @@ def fingerprint() -> str:
     digest = hashlib.sha256(f"{INDEX_FORMAT}:{ListEntry.__slots__}:{list_fields}".encode())
     data = resources.files("chipclear.screening") / "data"
     digest.update((data / "normalization.json").read_bytes())
-    for name in ("index.py", "normalize.py", "listing.py", "loaders.py"):
+    for name in ("index.py", "normalize.py", "listing.py", "loaders.py", "data/listing-effective-dates.yaml"):
         digest.update((resources.files("chipclear.screening") / name).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -46,6 +46,7 @@ class Hit:
     suppressed_by: dict[str, Any] | None = None
     listed_on: str | None = None  # ISO date the entry was listed, derived from its FR citations (None: unknown)
     listing: str | None = None  # "added 2025-01-16, 90 FR 4621", or why the date is not derivable
+    effective_on: str | None = None  # ISO date the listing took effect, where the data confirms it (listing.py)
 
     @property
     def is_match(self) -> bool:
@@ -70,6 +71,7 @@ class Hit:
             "suppressed_by": self.suppressed_by,
             "listed_on": self.listed_on,
             "listing": self.listing,
+            "effective_on": self.effective_on,
         }
 
 
@@ -370,6 +372,7 @@ class Screener:
             source_list_url=entry.source_list_url,
             listed_on=listing.listed_on.isoformat() if listing and listing.listed_on else None,
             listing=listing.describe() if listing else None,
+            effective_on=listing.effective_on.isoformat() if listing and listing.effective_on else None,
         )
 
     def similarity(self, a: str, b: str) -> float:
