@@ -243,3 +243,41 @@ def test_screening_page_serves_while_a_held_line_has_an_over_long_name(world: tu
         ledger.close()
     sign_in(client, keys.viewer)
     assert client.get("/screening").status_code == 200
+
+
+# -- found by a hostile-input audit (2026-12-06): each was a 500 --------------------------------------------------
+@pytest.mark.parametrize(
+    "path",
+    [f"/shipments/{2**70}", "/shipments/9223372036854775808", f"/holds/{2**70}/release", f"/holds/{2**70}/cancel"]
+    + [f"/applications/{2**70}/{action}" for action in ("submit", "grant", "deny")],
+)
+def test_console_ids_past_the_database_integers_are_a_4xx(world: tuple[TestClient, Keys, str], path: str) -> None:
+    client, keys, url = world
+    sign_in(client, keys.admin)
+    before = counts(url)
+    if path.startswith("/shipments/"):
+        r = client.get(path)
+    else:
+        r = client.post(path, data={"reason": "x"}, headers={"Origin": "http://testserver"})
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    assert counts(url) == before
+
+
+@pytest.mark.parametrize("form", ["/shipments", "/applications"])
+def test_console_order_line_nested_too_deep_is_a_4xx(world: tuple[TestClient, Keys, str], form: str) -> None:
+    client, keys, url = world
+    sign_in(client, keys.admin)
+    before = counts(url)
+    deep = "[" * 100_000 + "]" * 100_000
+    r = client.post(form, data={"order_line": deep}, headers={"Origin": "http://testserver"})
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    assert "not valid" in r.text
+    assert counts(url) == before
+
+
+def test_whatif_order_text_that_cannot_be_stored_is_a_422(world: tuple[TestClient, Keys, str]) -> None:
+    client, keys, _url = world
+    body = '{"drafts": ["h20-class-bandwidth"], "date": "2025-06-01", "orders": [{"item": "\\ud800", "destination": "CN"}]}'
+    r = client.post("/api/whatif", content=body, headers={**h(keys.analyst), "content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert "orders" in r.text and "surrogate" in r.text

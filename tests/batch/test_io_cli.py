@@ -248,3 +248,34 @@ def test_a_json_line_with_a_repeated_key_or_too_deep_is_a_bad_row(tmp_path: Path
     reasons = dict(zip(bad["row"].cast(pl.Int64), bad["reason"], strict=True))
     assert reasons[2] == "line 2: key 'item' is given more than once"
     assert reasons[3] == "line 3: not valid JSON (nested too deep)"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "{tmp}/isdir.parquet"], "--out: {tmp}/isdir.parquet is a directory"),
+        (
+            ["--out", "{tmp}/afile/o.parquet"],
+            "--out: cannot write {tmp}/afile/o.parquet: {tmp}/afile is not a directory",
+        ),
+        (["--out", "{tmp}/o.parquet", "--bad-rows", "{tmp}/afile/b.csv"], "--bad-rows: cannot write {tmp}/afile/b.csv"),
+        (
+            ["--out", "{tmp}/o.parquet", "--report", "{tmp}/isdir.parquet"],
+            "--report: {tmp}/isdir.parquet is a directory",
+        ),
+        (["--out", "{tmp}/o.parquet", "--jsonl", "{tmp}/afile/r.jsonl"], "--jsonl: cannot write {tmp}/afile/r.jsonl"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_the_run(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    # found by a hostile-input audit (2026-12-06): tracebacks after the decisions file was written
+    orders = tmp_path / "o.csv"
+    orders.write_text("item,destination\nH20,CN\n", encoding="utf-8")
+    (tmp_path / "isdir.parquet").mkdir()
+    (tmp_path / "afile").write_text("x")
+    given = [a.format(tmp=tmp_path) for a in args]
+    result = runner.invoke(app, ["batch", str(orders), *given, "-q", "--no-screening"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("chipclear: error: " + message.format(tmp=tmp_path)), result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "isdir.parquet", "o.csv"]

@@ -493,6 +493,24 @@ def run_batch(
         return _run(options, progress or _Silent(), fn, stack)
 
 
+def writable(path: Path, option: str) -> None:
+    """Refuse, before anything is read or written, an output path that cannot be written: a directory, a parent
+    that is a file or cannot be made, a directory this process may not write (one line naming the option, exit
+    code 2; a run used to end in a traceback after writing some of its files)."""
+    flag = f"--{option.replace('_', '-')}"
+    if path.is_dir():
+        raise InputError(f"{flag}: {path} is a directory", field=option)
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(f"{flag}: cannot write {path}: {parent} is not a directory", field=option)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{flag}: cannot write {path}: {exc.strerror or exc}", field=option) from None
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"{flag}: cannot write {path}: permission denied", field=option)
+
+
 def _run(
     options: BatchOptions, progress: Progress, fn: Callable[[DecideTask], pl.DataFrame], stack: ExitStack
 ) -> BatchResult:
@@ -513,6 +531,10 @@ def _run(
     out = options.out
     bad_path = options.bad_rows or out.with_name(out.name.removesuffix(".parquet") + ".bad-rows.csv")
     report_path = options.report if options.report is not None else out.with_suffix(".html")
+    writable(out, "out")
+    writable(bad_path, "bad_rows")
+    if options.report is None or str(options.report) != "-":
+        writable(report_path, "report")
     progress.phase("reading the order book")
     raw = read_orders(options.orders, options.input_format, options.ignore_columns)
     catalog, geography = load_catalog(), load_geography()

@@ -16,6 +16,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
+from typer._click import exceptions as _click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
 from chipclear.errors import ChipclearError
@@ -145,7 +146,21 @@ class _HelpContext:
         self.ctx.meta.pop("chipclear.formatting_help", None)
 
 
+def _usage_error_line(self: Any, file: Any = None) -> None:
+    """A bad option or argument (``--quantity abc``, an unreadable file) as one line, as every other bad input:
+    click's usage box was five lines on stderr."""
+    sys.stderr.write(f"chipclear: error: {' '.join(self.format_message().split())}\n")
+
+
+# typer's own copy of click raises these (NoArgsIsHelpError keeps its own ``show``: the help)
+_click_exceptions.UsageError.show = _usage_error_line  # type: ignore[method-assign]
+
+
 class _Group(_LazyGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rich_markup_mode = None  # errors through click's ``show`` (one line, above), not typer's rich box
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         # plain click formatting here: typer's rich help alone takes ~0.3 s to import
         self.rich_markup_mode = None
@@ -203,6 +218,13 @@ FAST_EXIT = {"enabled": False}
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every ChipclearError becomes one line on stderr and exit code 2."""
+    for i, arg in enumerate(sys.argv[1:] if argv is None else argv, start=1):
+        if not arg.isascii():
+            try:
+                arg.encode("utf-8")  # bytes that are not UTF-8 arrive as lone surrogates (surrogateescape)
+            except UnicodeEncodeError:
+                print(f"chipclear: error: argument {i} is not valid UTF-8 text", file=sys.stderr)
+                _exit(2)
     try:
         app(args=argv, standalone_mode=True)
     except ChipclearError as exc:

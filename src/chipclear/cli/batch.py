@@ -157,6 +157,11 @@ def batch_command(
 
     if input_format:
         format_of(orders, input_format)  # a bad --format is refused before anything is read
+    from chipclear.batch.runner import writable
+
+    writable(out, "out")
+    if jsonl is not None and str(jsonl) != STDIN:
+        writable(jsonl, "jsonl")
     spooled = spool_stdin(out.parent if out.parent.exists() else None, input_format) if str(orders) == STDIN else None
     options = BatchOptions(
         orders=spooled or orders,

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from chipclear.bounds import MAX_DB_INT
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.cli._ledger import (
     DestOpt,
@@ -83,7 +84,7 @@ def license_apply(
 @license_app.command("submit")
 @handle_errors
 def license_submit(
-    application_id: Annotated[int, typer.Argument(help="Application id")],
+    application_id: Annotated[int, typer.Argument(help="Application id", min=1, max=MAX_DB_INT)],
     application_number: Annotated[str, typer.Option("--application-number", help="The agency's number")],
     submitted_on: Annotated[str | None, typer.Option("--submitted-on", help="YYYY-MM-DD (default today)")] = None,
     api_key: KeyOpt = None,
@@ -102,7 +103,7 @@ def license_submit(
 @license_app.command("grant")
 @handle_errors
 def license_grant(
-    application_id: Annotated[int, typer.Argument(help="Application id")],
+    application_id: Annotated[int, typer.Argument(help="Application id", min=1, max=MAX_DB_INT)],
     number: Annotated[str, typer.Option("--number", help="The license number")],
     valid_from: Annotated[str, typer.Option("--valid-from", help="YYYY-MM-DD")],
     valid_to: Annotated[str, typer.Option("--valid-to", help="YYYY-MM-DD")],
@@ -163,7 +164,7 @@ DecidedOpt = Annotated[str | None, typer.Option("--decided-on", help="YYYY-MM-DD
 @license_app.command("deny")
 @handle_errors
 def license_deny(
-    application_id: Annotated[int, typer.Argument(help="Application id")],
+    application_id: Annotated[int, typer.Argument(help="Application id", min=1, max=MAX_DB_INT)],
     reason: ReasonOpt,
     returned: Annotated[bool, typer.Option("--returned", help="Returned without action, not denied")] = False,
     decided_on: DecidedOpt = None,
@@ -176,7 +177,7 @@ def license_deny(
 @license_app.command("withdraw")
 @handle_errors
 def license_withdraw(
-    application_id: Annotated[int, typer.Argument(help="Application id")],
+    application_id: Annotated[int, typer.Argument(help="Application id", min=1, max=MAX_DB_INT)],
     reason: ReasonOpt,
     decided_on: DecidedOpt = None,
     api_key: KeyOpt = None,

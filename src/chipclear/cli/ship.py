@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from chipclear.bounds import MAX_DB_INT
 from chipclear.cli._common import handle_errors, parse_date, print_json
 from chipclear.cli._ledger import (
     EndUserOpt,
@@ -212,7 +213,7 @@ def _answers(
 @hold_app.command("release")
 @handle_errors
 def hold_release(
-    line_id: Annotated[int, typer.Argument(help="Shipment line id")],
+    line_id: Annotated[int, typer.Argument(help="Shipment line id", min=1, max=MAX_DB_INT)],
     reason: ReasonOpt,
     license_number: Annotated[str | None, typer.Option("--license", help="Rely on this license only")] = None,
     ship_date: Annotated[
@@ -269,7 +270,9 @@ def hold_release(
 @hold_app.command("cancel")
 @handle_errors
 def hold_cancel(
-    line_id: Annotated[int, typer.Argument(help="Shipment line id")], reason: ReasonOpt, api_key: KeyOpt = None
+    line_id: Annotated[int, typer.Argument(help="Shipment line id", min=1, max=MAX_DB_INT)],
+    reason: ReasonOpt,
+    api_key: KeyOpt = None,
 ) -> None:
     """Cancel a held line (approver)."""
     sl = _run(api_key, lambda s, a: ledger_shipments.cancel_line(s, a, line_id, reason=reason))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from chipclear.bounds import MAX_DB_INT
 from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit, views
 from chipclear.ledger import licenses as ledger_licenses
@@ -24,6 +25,9 @@ from chipclear.ledger.views import application_json, line_json, shipment_detail
 from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.web.render import console_tx, message, page
 from chipclear.web.security import same_origin
+
+# A row id in a console path: bounded as the API's are (an id past 2**63 was a 500 from the database driver).
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 
 router = APIRouter(include_in_schema=False)
 
@@ -132,14 +136,14 @@ def _form_int(value: str, field: str) -> int | None:
 
 
 @router.post("/applications/{app_id}/submit")
-def submit_application(request: Request, app_id: int, application_number: str = Form("")) -> Response:
+def submit_application(request: Request, app_id: RowId, application_number: str = Form("")) -> Response:
     return _application_action(request, "submit", app_id, {"application_number": application_number})
 
 
 @router.post("/applications/{app_id}/grant")
 def grant_application(
     request: Request,
-    app_id: int,
+    app_id: RowId,
     number: str = Form(""),
     valid_from: str = Form(""),
     valid_to: str = Form(""),
@@ -150,7 +154,7 @@ def grant_application(
 
 
 @router.post("/applications/{app_id}/deny")
-def deny_application(request: Request, app_id: int, reason: str = Form("")) -> Response:
+def deny_application(request: Request, app_id: RowId, reason: str = Form("")) -> Response:
     return _application_action(request, "deny", app_id, {"reason": reason})
 
 
@@ -265,7 +269,7 @@ def _hold_action(
 
 
 @router.post("/holds/{line_id}/release")
-async def release(request: Request, line_id: int) -> Response:
+async def release(request: Request, line_id: RowId) -> Response:
     form = await request.form()
     reason = str(form.get("reason") or "")
     reviews = []
@@ -280,12 +284,12 @@ async def release(request: Request, line_id: int) -> Response:
 
 
 @router.post("/holds/{line_id}/cancel")
-def cancel(request: Request, line_id: int, reason: str = Form("")) -> Response:
+def cancel(request: Request, line_id: RowId, reason: str = Form("")) -> Response:
     return _hold_action(request, line_id, "cancel", reason, "")
 
 
 @router.get("/shipments/{shipment_id}", response_class=HTMLResponse)
-def shipment(request: Request, shipment_id: int) -> HTMLResponse:
+def shipment(request: Request, shipment_id: RowId) -> HTMLResponse:
     with console_tx(request) as tx:
         try:
             detail = shipment_detail(tx.session, tx.actor, shipment_id)

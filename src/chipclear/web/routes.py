@@ -30,6 +30,16 @@ from chipclear.web import pages_items, pages_ledger, pages_models, pages_screeni
 from chipclear.web.render import console_tx, message, page
 from chipclear.web.security import same_origin
 
+
+def _parsed_order_line(text: str) -> OrderLine:
+    """The form's order-line JSON: a ValueError (shown on the form) for text that is not one, nested too deep
+    included (``json.loads`` raises RecursionError for that: it was a 500)."""
+    try:
+        return OrderLine.model_validate(json.loads(text))
+    except RecursionError:
+        raise ValueError("order_line: the JSON is nested too deep") from None
+
+
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_items.router)
 router.include_router(pages_models.router)
@@ -381,7 +391,7 @@ def create_shipment(request: Request, order_line: str = Form(...), reference: st
         with console_tx(request) as tx:
             holder.append(tx)
             tx.require("ship")
-        line = OrderLine.model_validate(json.loads(order_line))
+        line = _parsed_order_line(order_line)
         # Decided with no lock held; the transaction only re-checks the licenses and commits.
         shipment_id = ledger_shipments.ship_lines(
             request.app.state.ledger.transaction,
@@ -417,7 +427,7 @@ def start_application(request: Request, order_line: str = Form(...)) -> Response
     try:
         with console_tx(request) as tx:
             holder.append(tx)
-            line = OrderLine.model_validate(json.loads(order_line))
+            line = _parsed_order_line(order_line)
             item = load_catalog().get(line.item).id
             ledger_licenses.apply_for_license(
                 tx.session,

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from chipclear.api.deps import api_key, read_transaction, transaction
+from chipclear.bounds import NOTE_LENGTH, no_nul
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import CountryCode
 from chipclear.rules import load_rules
@@ -40,6 +41,21 @@ class WhatIfIn(BaseModel):
     orders: list[dict[Annotated[str, StringConstraints(max_length=100)], Cell]] | None = Field(
         None, max_length=MAX_ORDER_LINES, description="Order lines with the batch columns (docs/batch.md)"
     )
+
+    @field_validator("orders")
+    @classmethod
+    def _storable_text(cls, orders: list[dict[str, Cell]] | None) -> list[dict[str, Cell]] | None:
+        """Each text cell bounded and storable (a lone surrogate was a 500 where the lines are read)."""
+        for i, row in enumerate(orders or []):
+            for key, value in row.items():
+                if isinstance(value, str):
+                    if len(value) > NOTE_LENGTH:
+                        raise ValueError(f"orders.{i}.{key}: at most {NOTE_LENGTH} characters")
+                    try:
+                        no_nul(value)
+                    except ValueError as exc:
+                        raise ValueError(f"orders.{i}.{key}: {exc}") from None
+        return orders
 
 
 class DraftsView(BaseModel):

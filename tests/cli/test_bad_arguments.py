@@ -1,0 +1,58 @@
+"""Bad options and arguments are one line and exit code 2 at every command (a hostile-input audit of 2026-12-06
+found click's five-line usage box for a bad number or an unreadable file, and tracebacks for an argument that is
+not UTF-8 text or an id past the database's integers)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLI = [sys.executable, "-m", "chipclear"]
+
+
+def _run(args: list[str | bytes], tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "CHIPCLEAR_DATA_DIR": str(tmp_path), "CHIPCLEAR_DATABASE_URL": f"sqlite:///{tmp_path}/l.db"}
+    return subprocess.run([*CLI, *args], capture_output=True, env=env, timeout=120, check=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--item", "H20", "--to", "CN", "--quantity", "abc"], "Invalid value for '--quantity'"),
+        (["check", "--bogus"], "No such option: --bogus"),
+        (["hold", "release", str(2**63), "--reason", "x"], "Invalid value for 'line_id'"),
+        (
+            [
+                "license",
+                "grant",
+                str(2**70),
+                "--number",
+                "D1",
+                "--valid-from",
+                "2025-01-01",
+                "--valid-to",
+                "2026-01-01",
+            ],
+            "Invalid value for 'application_id'",
+        ),
+        ([b"screen", b"a\xff"], "argument 2 is not valid UTF-8 text"),
+        ([b"hold", b"release", b"2", b"--reason", b"a\xff"], "argument 5 is not valid UTF-8 text"),
+    ],
+)
+def test_a_bad_argument_is_one_line_and_exit_2(tmp_path: Path, args: list[str | bytes], message: str) -> None:
+    done = _run(args, tmp_path)
+    err = done.stderr.decode("utf-8", errors="replace")
+    assert done.returncode == 2, err
+    assert err.startswith("chipclear: error: ") and message in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert done.stdout == b""
+
+
+def test_no_arguments_still_print_the_help(tmp_path: Path) -> None:
+    done = _run([], tmp_path)
+    text = (done.stdout + done.stderr).decode()
+    assert "Usage: " in text and "COMMAND" in text and "check" in text
