@@ -52,6 +52,9 @@ class Facts:
     certifications: frozenset[str]
     system: bool = False  # a computer or assembly: per-IC metrics are those of its most capable contained IC
     labels: CodeLabels | None = None  # the codes as written in texts (a compiled table's placeholders)
+    # the other readings of the TPP where the catalog leaves a precision's bit length open (TF32: 19 or 32 bits;
+    # ``metrics.tpp_candidates``): a TPP test that they answer otherwise is unknown, as it is for the ECCN
+    tpp_alternatives: tuple[float, ...] = ()
 
 
 @dataclass
@@ -62,6 +65,13 @@ class Outcome:
 
 
 Membership = tuple[str, str]  # (country or region code, country group)
+
+
+def _compare(op: str, left: float | bool, right: float | bool) -> bool:
+    if op == "eq":
+        return left == right
+    lf, rf = float(left), float(right)
+    return {"ge": lf >= rf, "gt": lf > rf, "le": lf <= rf, "lt": lf < rf}[op]
 
 
 class Evaluator:
@@ -189,11 +199,17 @@ class Evaluator:
             out.missing.add(f"metric {test.metric}")
             return None
         left, right = value, test.value
-        if test.op == "eq":
-            result = left == right
-        else:
-            lf, rf = float(left), float(right)
-            result = {"ge": lf >= rf, "gt": lf > rf, "le": lf <= rf, "lt": lf < rf}[test.op]
+        result = _compare(test.op, left, right)
+        if test.metric == "tpp" and self.facts.tpp_alternatives:
+            readings = [left, *self.facts.tpp_alternatives]
+            if len({_compare(test.op, r, right) for r in readings}) > 1:
+                shown = " or ".join(f"{r:,.6g}" for r in readings)
+                out.details.append(
+                    f"tpp {shown} (TF32 read as 32 or 19 bits) {SYMBOL[test.op]} {right:,.6g}: unknown, the readings"
+                    " disagree"
+                )
+                out.missing.add("bit length of TF32 operations (19 or 32)")
+                return None
         out.details.append(f"{test.metric} {left:,.6g} {SYMBOL[test.op]} {right:,.6g}: {'yes' if result else 'no'}")
         if self.facts.system and test.metric == "tpp":
             out.details.append(

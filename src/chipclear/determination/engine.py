@@ -132,6 +132,7 @@ def build_facts(
         certifications=frozenset(line.certifications),
         system=isinstance(item, System),
         labels=labels,
+        tpp_alternatives=tuple(getattr(cls, "tpp_alternatives", ()) or ()) if isinstance(item, Part) else (),
     )
 
 
@@ -423,6 +424,10 @@ def prepare(
     # Named carve-outs of the ECCN (e.g. Note 2 to 3A090) and the classification conclusion; the full trace is in
     # ``classification``.
     st.reasons.extend(r for r in cls.trace[:-1] if r.rule.split("#", 1)[-1] in carve_outs)
+    # A figure the catalog marks low confidence (a spec sheet not found, an estimated die area) is flagged in the
+    # decision's own reasons, not only in its classification trace: an NLR 1 % under a threshold on one published
+    # precision must say what it rests on.
+    st.reasons.extend(r for r in cls.trace[:-1] if r.confidence == "L" and r.rule.split("#", 1)[-1] not in carve_outs)
     st.reasons.extend(cls.trace[-1:])
     _requirements(merged, ev, on, st)
     return Prepared(on, layer, rules.version, cls, facts, merged, st, memo)
