@@ -281,3 +281,16 @@ def test_whatif_order_text_that_cannot_be_stored_is_a_422(world: tuple[TestClien
     r = client.post("/api/whatif", content=body, headers={**h(keys.analyst), "content-type": "application/json"})
     assert r.status_code == 422, r.text
     assert "orders" in r.text and "surrogate" in r.text
+
+
+def test_a_query_parameter_given_twice_is_refused_unless_it_is_a_list(world: tuple[TestClient, Keys, str]) -> None:
+    # found by a hostile-input audit (2026-12-06): ?origin=CN&origin=TW was decided for TW
+    client, keys, _url = world
+    base = "/api/duty?hts=8473.30.1180&entry_date=2025-06-01&value=1000"
+    r = client.get(base + "&origin=CN&origin=TW", headers=h(keys.viewer))
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["field"] == "origin" and "given 2 times" in r.json()["error"]["message"]
+    # a list parameter takes several values, as before
+    r = client.get(base + "&origin=CN&claims=9903.88.69&claims=9903.01.23", headers=h(keys.viewer))
+    assert r.status_code == 200 and sorted(r.json()["claims"]) == ["9903.01.23", "9903.88.69"], r.text
+    assert client.get(base + "&origin=CN", headers=h(keys.viewer)).status_code == 200

@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 import chipclear
-from chipclear.api.deps import LedgerHolder, RecentKeys
+from chipclear.api.deps import LedgerHolder, RecentKeys, single_query_values
 from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, NoNul, SecurityHeaders, install_error_handlers
 from chipclear.api.group_commit import GroupCommit, ShipmentGroup
 from chipclear.api.jobs import BatchJobs
@@ -98,7 +98,7 @@ def create_app(
     app.state.recent_keys = RecentKeys()
     app.state.batch_jobs = jobs
     install_error_handlers(app)
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", dependencies=[Depends(single_query_values)])
     api.add_api_route(
         "/health", _health, methods=["GET"], tags=["health"], response_model=Health, summary="Liveness (no key needed)"
     )

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -22,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from chipclear import filelocks
 from chipclear.api.errors import Unauthorized
+from chipclear.errors import InputError
 from chipclear.ledger import Ledger, open_ledger
 from chipclear.ledger.db import sqlite_file
 from chipclear.ledger.reads import CoreReader, NotQuick, Reader
@@ -242,3 +245,44 @@ __all__ = [
     "read_transaction",
     "transaction",
 ]
+
+
+# -- a query parameter given twice -----------------------------------------------------------------------------
+def _is_sequence(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _is_sequence(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return any(_is_sequence(a) for a in get_args(annotation))
+    return origin in (list, tuple, set, frozenset)
+
+
+def _list_params(dependant: Any, out: set[str]) -> set[str]:
+    for field in dependant.query_params:
+        if _is_sequence(field.field_info.annotation):
+            out.add(field.alias)
+    for sub in dependant.dependencies:
+        _list_params(sub, out)
+    return out
+
+
+_LISTS: dict[int, frozenset[str]] = {}
+
+
+def single_query_values(request: Request) -> None:
+    """Refuse a query parameter given more than once unless the route takes a list of it: the framework keeps the
+    last (``?origin=CN&origin=TW`` was decided for TW), and which one the caller meant is not known."""
+    items = request.query_params.multi_items()
+    if len(items) == len({key for key, _ in items}):
+        return
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    lists = _LISTS.get(id(route)) if route is not None else None
+    if lists is None:
+        lists = frozenset(_list_params(dependant, set())) if dependant is not None else frozenset()
+        if route is not None:
+            _LISTS[id(route)] = lists
+    counts = Counter(key for key, _ in items)
+    for key, count in counts.items():
+        if count > 1 and key not in lists:
+            raise InputError(f"{key}: given {count} times in the query string; give it once", field=key)

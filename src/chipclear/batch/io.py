@@ -131,9 +131,9 @@ def _record_error(fields: list[str] | str, header: list[str], start: int) -> str
 def _frame(header: list[str], rows: list[list[str]], numbers: list[int], errors: list[str]) -> pl.DataFrame:
     columns = {name: [r[k] for r in rows] for k, name in enumerate(header)}
     frame = pl.DataFrame(columns, schema={name: pl.String for name in header})
-    return frame.with_columns(
-        pl.Series("__row", numbers, dtype=pl.UInt32), pl.Series("__parse_error", errors, dtype=pl.String)
-    )
+    marks = [pl.Series("__row", numbers, dtype=pl.UInt32), pl.Series("__parse_error", errors, dtype=pl.String)]
+    # records without a single field ("{}" lines) have no column to take their height from
+    return frame.with_columns(marks) if header else pl.DataFrame(marks)
 
 
 def _records_one_by_one(lines: list[bytes], header: list[str]) -> pl.DataFrame:
