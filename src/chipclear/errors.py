@@ -5,6 +5,17 @@ Every error names what is wrong: the file, row or field, and what would be valid
 
 from __future__ import annotations
 
+MAX_MESSAGE = 2000  # characters of an error message; a longer one (a 100,000-character value echoed) is cut
+
+
+def shortened(message: str) -> str:
+    """``message`` cut in the middle when it is longer than ``MAX_MESSAGE``: its start (what and which field) and
+    its end (why) stay, and the cut says how much went."""
+    if len(message) <= MAX_MESSAGE:
+        return message
+    cut = len(message) - 1500
+    return f"{message[:1200]} ... [{cut:,} characters cut] ... {message[-300:]}"
+
 
 class ChipclearError(Exception):
     """Base class. ``code`` is stable and machine-readable; ``str()`` is the one-line message."""
@@ -13,6 +24,7 @@ class ChipclearError(Exception):
     http_status = 400
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
+        message = shortened(message)
         super().__init__(message)
         self.message = message
         self.field = field
