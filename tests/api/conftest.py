@@ -82,6 +82,8 @@ def _recorded_on_the_ship_date(monkeypatch: pytest.MonkeyPatch) -> None:
     from chipclear.ledger import shipments as _shipments
 
     monkeypatch.setattr(_shipments, "today", lambda: _dt.date(2020, 1, 1))
+    # and not "after today" either (a line dated after the recording day is held: test_future_ship_dates)
+    monkeypatch.setattr(_shipments, "latest_ship_day", lambda: _dt.date(2100, 1, 1))
 
 
 def threads_counted(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[str]:

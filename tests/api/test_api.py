@@ -166,6 +166,8 @@ def test_license_flow_ship_hold_release_and_audit(client: TestClient, keys: Keys
     assert first["lines"][0]["license_number"] == "D100"
     got = client.get(f"/api/shipments/{first['shipment']['id']}", headers=h(keys.viewer)).json()
     assert [ln["status"] for ln in got["lines"]] == ["shipped"] and got["shipment"]["created_by"] == "carol"
+    read = client.get(f"/api/shipment-lines/{first['lines'][0]['line_id']}", headers=h(keys.viewer)).json()
+    assert read["license_number"] == "D100" and got["lines"][0]["license_number"] == "D100"  # read back, not null
     assert client.get("/api/shipments/999", headers=h(keys.viewer)).status_code == 404
     second = client.post("/api/shipments", json={"lines": [line]}, headers=h(keys.analyst)).json()
     held = second["lines"][0]

@@ -190,3 +190,43 @@ def test_a_party_role_outside_the_ear_roles_is_refused_at_every_api_door(
     # spelled as the EAR name it, the headquartered rule applies
     line["parties"] = [party | {"role": "end_user"}, consignee]
     assert _ship(client, keys.analyst, line)["verdict"] == "LICENSE_REQUIRED"
+
+
+def _moore_check(client: TestClient, key: str, name: str) -> dict[str, Any]:
+    line = {"item": "RTX 4090 D", "quantity": 1, "destination": "CN", "ship_date": "2025-06-01"}
+    line["parties"] = [{"name": name, "role": "end_user", "country": "CN", "headquarters_country": "CN"}]
+    r = client.post("/api/check", json=line, headers=h(key))
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def test_a_review_of_one_company_does_not_clear_a_namesake_and_a_match_is_stored(
+    client: TestClient, keys: Keys
+) -> None:
+    # a door audit (2026-12-06): not-a-match reviews of "Moore Threads Technology GmbH" cleared the Entity List hits
+    # of "Moore Threads Technology Co., Ltd." (reviews keyed on sorted words without the legal form), and a
+    # "match" sent through the API or the console was audited but not stored
+    listed = _moore_check(client, keys.analyst, "Moore Threads Technology Co., Ltd.")
+    assert listed["verdict"] == "LICENSE_REQUIRED"
+    hits = [x for x in listed["screening"] if x["entry_id"]]
+    assert hits
+    recorded = 0
+    for hit in hits:
+        body = {"party_name": "Moore Threads Technology GmbH", "country": "CN", "entry_id": hit["entry_id"]}
+        body |= {"entry_hash": hit["entry_hash"], "decision": "not_a_match", "reason": "German namesake, Munich"}
+        r = client.post("/api/screen/reviews", json=body, headers=h(keys.approver))
+        assert r.status_code in (200, 201, 409), r.text  # 409: not a hit for the German name at all
+        recorded += r.status_code != 409
+    assert recorded == len(hits)
+    assert _moore_check(client, keys.analyst, "Moore Threads Technology Co., Ltd.")["verdict"] == "LICENSE_REQUIRED"
+    # a not-a-match for the Chinese company itself clears it; a later "match" through the API restores the hit
+    hit = hits[0]
+    body = {"party_name": "Moore Threads Technology Co., Ltd.", "country": "CN", "entry_id": hit["entry_id"]}
+    body |= {"entry_hash": hit["entry_hash"], "reason": "checked"}
+    for decision in ("not_a_match", "match"):
+        r = client.post("/api/screen/reviews", json=body | {"decision": decision}, headers=h(keys.approver))
+        assert r.status_code in (200, 201), r.text
+        assert r.json()["review"]["review_id"] is not None
+    stored = client.get("/api/screen/reviews", headers=h(keys.viewer)).json()
+    assert [x["decision"] for x in stored if x["party_name"].endswith("Co., Ltd.")][-1:] == ["match"]
+    assert _moore_check(client, keys.analyst, "Moore Threads Technology Co., Ltd.")["verdict"] == "LICENSE_REQUIRED"

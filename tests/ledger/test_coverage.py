@@ -168,3 +168,21 @@ def test_a_value_only_license_does_not_cover_a_line_declared_at_nothing() -> Non
         ]
     line = h20_line(quantity=10).model_copy(update={"value_usd": 0.01})
     assert why_not_covered(terms, stub_decision(line), line) == []
+
+
+def test_a_license_covers_its_named_party_only_not_a_namesake_of_another_form_script_or_country() -> None:
+    # a door audit (2026-12-06) shipped "Acme AG" under a license for "Acme GmbH" (legal-form classes compared),
+    # and 鸣远 under one for 明远 (both read as the same pinyin)
+    def covered(licensed: tuple[str, str, str | None], party: Party) -> bool:
+        terms = dataclasses.replace(TERMS, parties=(licensed,))
+        line = h20_line(quantity=1).model_copy(update={"parties": [party]})
+        return why_not_covered(terms, stub_decision(line), line) == []
+
+    acme = ("Acme GmbH", "end_user", "CN")
+    assert covered(acme, Party(name="ACME GmbH.", role="end_user", country="CN"))
+    assert not covered(acme, Party(name="Acme AG", role="end_user", country="CN"))
+    assert not covered(acme, Party(name="Acme GmbH", role="end_user", country="DE"))
+    assert covered(acme, Party(name="Acme GmbH", role="end_user"))  # no country on the line: the name decides
+    assert covered(("Acme Co., Ltd.", "end_user", None), Party(name="ACME Company Limited", role="end_user"))
+    assert not covered(("Acme Ltd", "end_user", None), Party(name="Acme Inc", role="end_user"))
+    assert not covered(("明远科技有限公司", "end_user", None), Party(name="鸣远科技有限公司", role="end_user"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chipclear.decision import Decision, OrderLine, Reason, Verdict
-from chipclear.screening.normalize import party_name_key
+from chipclear.screening.normalize import party_identity_key, party_name_key
 
 COVERAGE_RULE = "ledger.license_coverage"
 
@@ -41,7 +41,7 @@ class LicenseTerms:
     valid_to: dt.date
     items: tuple[str, ...]
     destinations: tuple[str, ...]
-    parties: tuple[tuple[str, str], ...]  # (name, role)
+    parties: tuple[tuple[str | None, ...], ...]  # (name, role) or (name, role, country or None)
     quantity_limit: int | None = None
     quantity_used: int = 0
     value_limit_cents: int | None = None
@@ -90,6 +90,16 @@ def _item_authorised(license_items: Iterable[str], keys: set[str]) -> bool:
     return False
 
 
+def _same_party(party: Any, named: tuple[str | None, ...]) -> bool:
+    """The line's party is the license's named party: the same name (``party_identity_key``: "Acme AG" is not
+    "Acme GmbH", 明远 is not 鸣远), the same role, and the same country where both give one."""
+    name, role, *rest = named
+    country = rest[0] if rest else None
+    if role != party.role or party_identity_key(str(name)) != party_identity_key(party.name):
+        return False
+    return country is None or party.country is None or str(country).upper() == party.country.upper()
+
+
 def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) -> list[str]:
     """The reasons ``terms`` does not cover ``line``; empty when it does."""
     problems: list[str] = []
@@ -102,11 +112,10 @@ def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) ->
         problems.append(f"item {line.item!r} is not among the authorised items {list(terms.items)}")
     if line.destination.upper() not in {d.upper() for d in terms.destinations}:
         problems.append(f"destination {line.destination} is not among {list(terms.destinations)}")
-    named = {(party_name_key(n), r) for n, r in terms.parties}
     if not any(p.role == "end_user" for p in line.parties):
         problems.append("the line names no end user")
     for party in line.parties:
-        if (party_name_key(party.name), party.role) not in named:
+        if not any(_same_party(party, named) for named in terms.parties):
             problems.append(f"party {party.name!r} ({party.role}) is not named on the license")
     left = terms.quantity_left
     if left is not None and line.quantity > left:

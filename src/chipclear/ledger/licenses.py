@@ -333,7 +333,7 @@ def terms_of(lic: License | Record) -> LicenseTerms:
         valid_to=lic.valid_to,
         items=tuple(lic.items),
         destinations=tuple(lic.destinations),
-        parties=tuple((p["name"], p["role"]) for p in lic.parties),
+        parties=tuple((p["name"], p["role"], p.get("country")) for p in lic.parties),
         quantity_limit=lic.quantity_limit,
         quantity_used=lic.quantity_used,
         value_limit_cents=lic.value_limit_cents,

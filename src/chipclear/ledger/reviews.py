@@ -125,17 +125,16 @@ class LedgerReviewStore:
             )
 
     def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
+        key = party_key(party_name)
         with self.ledger.session() as s:
-            row = s.execute(
+            rows = s.execute(
                 select(ScreeningReview)
-                .where(
-                    ScreeningReview.party_key == party_key(party_name),
-                    ScreeningReview.entry_id == entry_id,
-                    ScreeningReview.entry_hash == entry_hash,
-                )
+                .where(ScreeningReview.entry_id == entry_id, ScreeningReview.entry_hash == entry_hash)
                 .order_by(ScreeningReview.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
+            ).scalars()
+            # the party compared by its name as recorded (a stored key of an earlier, coarser form never matches
+            # more than the name does); the latest call on this party and entry content wins
+            row = next((r for r in rows if party_key(r.party_name) == key), None)
             return _decision(row) if row is not None and row.decision == "not_a_match" else None
 
     def confirmed_match(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:

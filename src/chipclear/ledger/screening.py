@@ -12,7 +12,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from chipclear.bounds import Identifier, Name, Reason, no_nul
 from chipclear.errors import Conflict, InputError
 from chipclear.geography import CountryCode
-from chipclear.ledger import audit
 from chipclear.ledger.db import Ledger
 from chipclear.ledger.reviews import LedgerReviewStore
 from chipclear.ledger.roles import require
@@ -76,32 +75,13 @@ def record_review(ledger: Ledger, actor: SystemActor, req: ReviewRequest) -> dic
         raise Conflict(f"entry {req.entry_id!r} is not a hit for {req.party_name!r} on list {result.list_version}")
     if hit.entry_hash != req.entry_hash:
         raise Conflict(f"entry {req.entry_id!r} changed since it was shown (list {result.list_version}); screen again")
-    review: dict[str, Any]
-    if req.decision == "not_a_match":
-        review = (
-            review_store(ledger, actor)
-            .record(req.party_name, req.entry_id, req.entry_hash, actor.name, req.reason)
-            .to_json()
-        )
-    else:
-        review = {
-            "party_name": req.party_name,
-            "entry_id": req.entry_id,
-            "entry_hash": req.entry_hash,
-            "reviewer": actor.name,
-            "reason": req.reason,
-            "decision": "match",
-        }
-        with ledger.session() as session:
-            audit.append(
-                session,
-                actor=actor.name,
-                action="screening.match",
-                entity=f"screening:{req.entry_id}",
-                input=req.model_dump(mode="json"),
-                output={"hit": hit.to_json(), "review": review},
-                list_version=result.list_version,
-            )
+    # Both calls go to the one review store (a "match" used to be audited only: an earlier "not a match" of the same
+    # hit stayed in force, while the CLI's --match stored it).
+    review: dict[str, Any] = (
+        review_store(ledger, actor)
+        .record(req.party_name, req.entry_id, req.entry_hash, actor.name, req.reason, decision=req.decision)
+        .to_json()
+    )
     return {"review": review, "hit": hit.to_json(), "list_version": result.list_version}
 
 

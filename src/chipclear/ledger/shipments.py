@@ -66,6 +66,10 @@ def ship_blocker(decision: Decision) -> str | None:
         return "is still HOLD: " + ("; ".join(decision.missing) or "it needs an approver's review")
     if decision.verdict == Verdict.LICENSED and decision.missing:
         return "has a covering license but open questions: " + "; ".join(decision.missing)
+    if decision.as_of > latest_ship_day():
+        # decided on today's rules and lists for a later day: a listing, a revocation or a rule before that day is
+        # not in it, and a license not yet valid would be drawn today
+        return f"is dated {decision.as_of}, after today: it is decided again and released when it ships"
     stale = next((r for r in decision.reasons if r.rule == STALE_LISTS_RULE), None)
     if stale is not None and get_settings().stale_lists_on_ship != "ship":
         return f"was screened on stale lists: {stale.detail} (or set CHIPCLEAR_STALE_LISTS_ON_SHIP=ship)"
@@ -82,6 +86,13 @@ def _held(decision: Decision, why: str) -> Decision:
 def today() -> dt.date:
     """The ledger's clock: the day a line is recorded (tests of flows recorded on their ship dates pin it)."""
     return dt.date.today()
+
+
+def latest_ship_day() -> dt.date:
+    """The latest ship date a line may be released for: today (a later one is held, ``ship_blocker``). Its own
+    function so that tests which record 2025 lines on a clock pinned to 2020 (so they are not historical entries)
+    can pin it apart."""
+    return today()
 
 
 def is_historical(ship_date: dt.date | None) -> bool:
@@ -475,6 +486,15 @@ def _prepare(
     ship_date: dt.date | None,
     decide: Decide | None,
 ) -> PreparedRelease:
+    held_on = order_line.get("ship_date")
+    if ship_date is not None and held_on and ship_date < dt.date.fromisoformat(str(held_on)):
+        # re-dating moves a held line forward (released in August, decided for August); moved back, a line held
+        # for an Entity List party would be decided for a day before its listing
+        raise InputError(
+            f"ship_date: {ship_date} is before the held line's ship date {held_on}; a release cannot move a line back"
+            " (cancel the hold and record the shipment as it happened)",
+            field="ship_date",
+        )
     answers = _resolve_parties(held, answers)
     _check_answers(held, answers)
     try:
@@ -648,7 +668,15 @@ def release_line(
             raise InputError("reason: releasing a hold needs a reason", field="reason")
         prepared = prepare_release(sessions, actor, line_id, answers=answers, ship_date=ship_date, decide=decide)
         with sessions() as s:
-            done = release_hold(s, actor, line_id, reason=reason, license_number=license_number, prepared=prepared)
+            done = release_hold(
+                s,
+                actor,
+                line_id,
+                reason=reason,
+                license_number=license_number,
+                ship_date=ship_date,  # a release dated before today is a historical entry, marked as one
+                prepared=prepared,
+            )
             out = present(s, done)
     except (Conflict, PermissionDenied) as exc:  # refused (bad input and unknown lines are not attempts)
         with sessions() as s:

@@ -166,6 +166,8 @@ def usage_json(u: LicenseUsage | Record) -> dict[str, Any]:
 
 
 def line_json(sl: ShipmentLine, license_number: str | None = None) -> dict[str, Any]:
+    if license_number is None:  # a line read back: the license its decision relied on (it read null)
+        license_number = ((sl.decision or {}).get("license") or {}).get("number")
     return {
         "line_id": sl.id,
         "shipment_id": sl.shipment_id,

@@ -319,6 +319,43 @@ def normalize_name(text: str, *, query: bool = False, expand: bool = True) -> No
     )
 
 
+# Spellings of one legal form (never two forms: "AG" is not "GmbH", "Co., Ltd." is not "Inc."), for
+# ``party_identity_key``.
+_FORM_SPELLINGS = {
+    "co": "company",
+    "corp": "corporation",
+    "inc": "incorporated",
+    "ltd": "limited",
+    "pte": "private",
+    "pvt": "private",
+}
+_WORD_RE = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=16384)
+def party_identity_key(name: str) -> str:
+    """The key under which two written names are the **same party** (a license's named party and an order line's,
+    a reviewer's call and a later hit): the same words in the same order, up to case, width, spacing,
+    punctuation and the spelling of one legal form ("Acme Co., Ltd." is "ACME Company Limited"). Narrower than the
+    screening reading on purpose: no legal-form classes ("Acme AG" is not "Acme GmbH"), no transliteration (the
+    Chinese characters themselves are compared: 明远 is not 鸣远), no sorting of words. Any doubt is a different
+    party (fail closed: no license coverage, no review)."""
+    text = _APOSTROPHES_RE.sub("", _remove_invisible(unicodedata.normalize("NFKC", name)).casefold())
+    out: list[str] = []
+    initials = ""  # single letters spelled apart ("S.A.", "s. r. o.") join as written together ("SA", "sro")
+    for word in _WORD_RE.findall(text.replace("&", " and ")):
+        if len(word) == 1 and word.isascii() and word.isalpha():
+            initials += word
+            continue
+        if initials:
+            out.append(initials)
+            initials = ""
+        out.append(word)
+    if initials:
+        out.append(initials)
+    return " ".join(_FORM_SPELLINGS.get(w, w) for w in out) or " ".join(name.casefold().split())
+
+
 @lru_cache(maxsize=16384)  # a pure function of the name (the tables above load once); checks and shipments ask it for
 # the same few names again and again (each line's parties against each license's)
 def party_name_key(name: str) -> str:

@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from chipclear.errors import DataFileError, InputError
-from chipclear.screening.normalize import normalize_name
+from chipclear.screening.normalize import party_identity_key
 
 
 def party_key(name: str) -> str:
-    """Reviews are keyed on the normalized party name, so spelling and legal-form variants share a review."""
-    norm = normalize_name(name)
-    return " ".join(sorted(norm.tokens)) or name.strip().lower()
+    """Reviews are keyed on the party's identity (``party_identity_key``): a reviewer's call on "Moore Threads
+    Technology GmbH" is about that company, not about "Moore Threads Technology Co., Ltd." (the key used to sort the
+    words and drop the legal form, so a not-a-match for the German company cleared the Entity List hit of the
+    Chinese one). Spacing, case, punctuation and the spelling of one legal form still share a review."""
+    return party_identity_key(name)
 
 
 @dataclass(frozen=True, slots=True)
