@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     stale_lists_on_ship: Literal["hold", "ship"] = Field(
         "hold", validation_alias=AliasChoices("CHIPCLEAR_STALE_LISTS_ON_SHIP")
     )
+    # How many days before its publication an Entity List addition whose effective date chipclear's data does not
+    # hold may have taken effect: a hit dated within them holds the line (docs/rules/restricted-parties.md). An
+    # assumption, not a rule: the confirmed actions took effect 0-4 days before publication (Huawei 2019: 5, with
+    # its citation unconfirmed); 30 leaves a wide margin. Raise it to hold more of a lookback.
+    listing_lag_days: int = Field(30, ge=0, le=3650, validation_alias=AliasChoices("CHIPCLEAR_LISTING_LAG_DAYS"))
     # Screening: a hit scoring at/above the match threshold is a match; between the review threshold and the
     # match threshold it is a possible match for a person to review (docs/screening.md explains the score).
     screening_match_threshold: float = Field(

@@ -65,3 +65,18 @@ def test_a_line_dated_after_today_is_held_until_its_day(
     monkeypatch.setattr(ledger_shipments, "latest_ship_day", lambda: dt.date(2026, 12, 20))
     r = client.post(f"/api/holds/{held['line_id']}/release", json={"reason": "shipped"}, headers=h(keys.approver))
     assert r.status_code == 200 and r.json()["status"] == "released", r.text
+
+
+def test_a_line_booked_for_a_later_day_can_be_brought_forward_to_today(
+    client: TestClient, keys: Keys, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a regression check (2026-12-06): shipping earlier than booked is routine; only a move into the past is refused
+    monkeypatch.setenv("CHIPCLEAR_DATABASE_URL", db_url)
+    line = {"item": "L20", "quantity": 1, "destination": "DE", "ship_date": "2026-12-20", "parties": [CLEAN]}
+    held = _ship(client, keys.analyst, line)
+    assert held["status"] == "held"
+    args = ["hold", "release", str(held["line_id"]), "--reason", "shipped early"]
+    out = CliRunner().invoke(cli_app, [*args, "--ship-date", "2026-12-05"], env={"CHIPCLEAR_API_KEY": keys.approver})
+    assert out.exit_code == 2 and "before the held line's ship date 2026-12-20" in out.output, out.output
+    out = CliRunner().invoke(cli_app, [*args, "--ship-date", "2026-12-06"], env={"CHIPCLEAR_API_KEY": keys.approver})
+    assert out.exit_code == 0 and "RELEASED" in out.output, out.output

@@ -119,7 +119,7 @@ def _line(client: TestClient, key: str, line_id: int) -> dict[str, Any]:
         ({"quantity": 1}, "facts.quantity"),
         ({"item": "L20"}, "facts.item"),
         ({"ship_date": "2025-04-01"}, "facts.ship_date"),
-        ({"value_usd": 1.0}, "facts.value_usd"),
+        ({"import_entry": {"hts": "8471.50.0150", "origin": "CN"}}, "facts.import_entry"),
         ({"end_use": {"supercomputer": False}}, "facts.end_use.supercomputer"),
     ],
 )

@@ -279,3 +279,20 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_run(
     assert result.exit_code == 2, result.output
     assert result.output.startswith("chipclear: error: " + message.format(tmp=tmp_path)), result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "isdir.parquet", "o.csv"]
+
+
+def test_repeated_columns_that_are_ignored_and_empty_unnamed_columns_are_read_past(tmp_path: Path) -> None:
+    # a regression check (2026-12-06): an ERP export with two "Notes" columns and trailing commas was refused
+    orders = tmp_path / "erp.csv"
+    orders.write_text(
+        "Order,Item,Qty,Ship To Country,Customer,HQ Country,Notes,Notes,,\nSO1,H20,1,CN,Acme,CN,a,b,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o.parquet"
+    args = ["batch", str(orders), "--out", str(out), "-q", "--no-screening"]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2 and "'Notes' given more than once" in refused.output
+    assert "''" not in refused.output  # the empty unnamed columns hold nothing
+    result = runner.invoke(app, [*args, "--ignore-column", "notes"])
+    assert result.exit_code == 0, result.output
+    assert pl.read_parquet(out)["end_user_headquarters_country"].to_list() == ["CN"]

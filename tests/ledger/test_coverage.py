@@ -186,3 +186,6 @@ def test_a_license_covers_its_named_party_only_not_a_namesake_of_another_form_sc
     assert covered(("Acme Co., Ltd.", "end_user", None), Party(name="ACME Company Limited", role="end_user"))
     assert not covered(("Acme Ltd", "end_user", None), Party(name="Acme Inc", role="end_user"))
     assert not covered(("明远科技有限公司", "end_user", None), Party(name="鸣远科技有限公司", role="end_user"))
+    # accents are not a different party (an ERP writes the name without them)
+    fpt = ("Công ty Cổ phần Viễn thông FPT", "end_user", "VN")
+    assert covered(fpt, Party(name="CONG TY CO PHAN VIEN THONG FPT", role="end_user", country="VN"))

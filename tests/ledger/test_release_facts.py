@@ -50,7 +50,6 @@ def test_parties_and_certifications_are_added_never_taken_away() -> None:
         ({"quantity": 1}, "facts.quantity"),
         ({"item": "L20"}, "facts.item"),
         ({"ship_date": "2025-04-01"}, "facts.ship_date"),
-        ({"value_usd": 0}, "facts.value_usd"),
         ({"import_entry": {"hts": "8471.50", "origin": "CN"}}, "facts.import_entry"),
         ({"parties": [{"name": "Example GmbH"}]}, "facts.parties[0].name"),
         ({"parties": [{"role": "purchaser"}]}, "facts.parties[0].role"),
@@ -79,3 +78,15 @@ def test_the_military_flag_is_cleared_only_as_the_review_the_hold_asks_for() -> 
     assert _answer(line, {"end_use": {"military": False}}, held)["end_use"]["military"] is False
     # setting a flag is only more to check
     assert _answer(HELD_LINE, {"end_use": {"supercomputer": True}}, _held())["end_use"]["supercomputer"] is True
+
+
+def test_a_restated_fact_in_another_spelling_is_not_a_change_and_an_empty_value_is_filled() -> None:
+    # a regression check (2026-12-06): "Singapore" for SG, "EXAMPLE CO" for "Example Co" and a value the held
+    # line left empty were refused
+    line = dict(HELD_LINE, parties=[dict(HELD_LINE["parties"][0], country="SG")], destination="CN")
+    facts = {"destination": "China", "parties": [{"name": "EXAMPLE CO.", "country": "Singapore"}], "value_usd": 6e4}
+    out = _answer(line, facts, _held())
+    assert (out["destination"], out["parties"][0]["name"], out["parties"][0]["country"]) == ("CN", "Example Co", "SG")
+    assert out["value_usd"] == 6e4
+    with pytest.raises(InputError, match=r"facts.value_usd"):
+        _answer(dict(line, value_usd=100.0), {"value_usd": 1.0}, _held())

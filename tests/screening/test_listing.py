@@ -170,3 +170,17 @@ def test_timeline_shows_the_listing_as_a_dated_cause(screener: Screener) -> None
     assert any(c["rule"] == "lists#EL" and "added 2025-01-16, 90 FR 4621" in c["what"] for c in listed[0].caused_by)
     before = [p for p in result.periods if p.start <= dt.date(2025, 1, 15) and p.end == dt.date(2025, 1, 15)]
     assert before and before[0].verdict == "NLR"
+
+
+def test_long_before_an_unconfirmed_publication_the_entry_is_taken_as_not_yet_listed(screener: Screener) -> None:
+    """A regression check (2026-12-06): every lookback before an unconfirmed publication was held, years back too.
+    Beyond CHIPCLEAR_LISTING_LAG_DAYS (30) before it, the entry is taken as not yet listed, and the reason says so."""
+    party = Party(name="4Paradigm Technology Co., Ltd", role="end_user", country="CN", headquarters_country="CN")
+    line = OrderLine(item="L20", destination="CN", ship_date=dt.date(2023, 2, 3), parties=[party])
+    decision = determine(line, screener=screener)
+    assert decision.verdict.value == "NLR"
+    later = [r.detail for r in decision.reasons if r.rule == "screening#listing-date"]
+    assert later and "taken as at most 30 days before publication" in later[0]
+    assert determine(line.model_copy(update={"ship_date": dt.date(2023, 2, 4)}), screener=screener).verdict.value == (
+        "HOLD"
+    )

@@ -31,7 +31,7 @@ from chipclear.catalog import Catalog
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography
 from chipclear.models import load_models
-from chipclear.tabular import format_of, read_jsonl, read_xlsx, repeated
+from chipclear.tabular import format_of, read_jsonl, read_xlsx
 
 # Canonical input columns (the same names as the decision JSON's input) and the headers accepted for each.
 ALIASES: dict[str, list[str]] = {
@@ -169,14 +169,20 @@ def _records_one_by_one(lines: list[bytes], header: list[str]) -> pl.DataFrame:
     return _frame(header, rows, numbers, errors)
 
 
-def _no_repeats(path: Path, header: list[str]) -> None:
-    """A header that names a column twice is refused: which of the two holds the line's value is not known (a
-    reader keeps one of them: "destination,destination" with CN and DE was decided for DE)."""
-    twice = repeated([h.strip() for h in header])
-    if twice:
-        raise InputError(
-            f"{path}: column(s) {', '.join(map(repr, twice))} given more than once in the header", field=twice[0]
-        )
+_REPEAT = "\x00#"  # marks the k-th repeat of a header name ("notes\x00#2"): never a name a file can give
+
+
+def _distinct_names(header: list[str]) -> list[str]:
+    """The header with each repeat of a name marked (``_REPEAT``), so that no reader keeps one copy silently (a
+    dict of columns kept the last: "destination,destination" with CN and DE was decided for DE). ``read_orders``
+    refuses a repeated name unless it is ignored."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        key = name.strip()
+        seen[key] = seen.get(key, 0) + 1
+        out.append(name if seen[key] == 1 else f"{key}{_REPEAT}{seen[key]}")
+    return out
 
 
 def _read_csv(path: Path) -> pl.DataFrame:
@@ -196,7 +202,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
     header = _parse_record(lines[0].decode("utf-8", errors="replace"))
     if isinstance(header, str):
         raise InputError(f"{path}: line 1 (the header): {header}", field="orders")
-    _no_repeats(path, header)
+    header = _distinct_names(header)
     try:
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8").split("\n")[1 : len(lines)]
     except UnicodeDecodeError:
@@ -260,14 +266,13 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
             raw = _read_csv(path)
         else:
             found = read_xlsx(path) if kind == "xlsx" else read_jsonl(path.read_bytes(), str(path))
-            _no_repeats(path, found.header)
-            raw = _frame(found.header, found.rows, found.numbers, found.errors)
+            raw = _frame(_distinct_names(found.header), found.rows, found.numbers, found.errors)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise InputError(f"{path}: cannot read the order book: {str(exc).splitlines()[0]}", field="orders") from None
     lookup = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}
     rename: dict[str, str] = {}
     for column in raw.columns:
-        if column.startswith("__"):
+        if column.startswith("__") or _REPEAT in column:
             continue
         canon = lookup.get(_key(column))
         if canon is not None and canon not in rename.values():
@@ -277,9 +282,24 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(given)}", field=missing[0])
     skipped = {_key(c) for c in ignore}
-    unread = [c for c in given if c not in rename and _key(c) not in skipped]
+
+    def base(column: str) -> str:
+        return column.split(_REPEAT, 1)[0]
+
+    # a column with no name and no value in any row (trailing commas of a spreadsheet export) holds nothing
+    blank = {c for c in given if not base(c).strip() and raw[c].fill_null("").str.strip_chars().eq("").all()}
+    twice = sorted(
+        {base(c) for c in given if _REPEAT in c and _key(base(c)) not in skipped and not {c, base(c)} <= blank}
+    )
+    if twice:
+        raise InputError(
+            f"{path}: column(s) {', '.join(map(repr, twice))} given more than once in the header (name each with"
+            " --ignore-column if it holds nothing a decision depends on)",
+            field=twice[0],
+        )
+    unread = [c for c in given if c not in rename and _key(base(c)) not in skipped and c not in blank]
     if unread:
-        what = [f"{c!r} (a second {lookup[_key(c)]} column)" if _key(c) in lookup else repr(c) for c in unread]
+        what = [f"{c!r} (a second {lookup[_key(c)]} column)" if _key(c) in lookup else repr(base(c)) for c in unread]
         raise InputError(
             f"{path}: column(s) {', '.join(what)} not read by chipclear (it reads {', '.join(ALIASES)} and their "
             "aliases, docs/batch.md): remove them, or name each with --ignore-column if it holds nothing a "

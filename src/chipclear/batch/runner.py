@@ -593,13 +593,17 @@ def _run(
     lap("screening")
 
     # A party's screening depends on the date through its hits' listing dates (lists as of the decision date).
+    from chipclear.determination.parties import listing_lag
+
     listed = {
-        dt.date.fromisoformat(d)
+        day
         for r in results.values()
         for found in r.values()
         for h in found.hits
         for d in (getattr(h, "listed_on", None), getattr(h, "effective_on", None))
         if d
+        # a listing with no confirmed effective date holds lines from ``listing_lag`` before its publication
+        for day in (dt.date.fromisoformat(d), dt.date.fromisoformat(d) - listing_lag())
     }
     # The list dates appear in decision text (e.g. the stale-list reason "list dated 2026-07-31 is ... old"): as
     # epoch boundaries they are never a multi-day epoch's representative date, whose string is replaced per line.

@@ -202,7 +202,13 @@ def timeline(
         found = screener.search(end_user, country=country or geo.country_of(dest))
         party_screener = _Screened(found)
         for hit in found.hits:
-            for day in {d for d in (getattr(hit, "listed_on", None), getattr(hit, "effective_on", None)) if d}:
+            dates = {d for d in (getattr(hit, "listed_on", None), getattr(hit, "effective_on", None)) if d}
+            if getattr(hit, "listed_on", None) and not getattr(hit, "effective_on", None):
+                # unconfirmed effective date: lines are held from ``listing_lag`` before the publication
+                from chipclear.determination.parties import listing_lag
+
+                dates.add((dt.date.fromisoformat(hit.listed_on) - listing_lag()).isoformat())
+            for day in sorted(dates):
                 causes.setdefault(dt.date.fromisoformat(day), []).append(
                     {
                         "rule": f"lists#{hit.source}",

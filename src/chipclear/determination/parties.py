@@ -58,15 +58,21 @@ def _listed_by(hit: Any, as_of: dt.date | None) -> bool:
     return as_of is None or start is None or dt.date.fromisoformat(start) <= as_of
 
 
+def listing_lag() -> dt.timedelta:
+    """How long before its publication an unconfirmed listing may have taken effect (``listing_lag_days``)."""
+    from chipclear.settings import get_settings
+
+    return dt.timedelta(days=get_settings().listing_lag_days)
+
+
 def _unsure(hit: Any, as_of: dt.date | None) -> bool:
-    """Published after ``as_of`` by an action with no confirmed effective date (``Listing.unsure_on``)."""
+    """Published after ``as_of``, within ``listing_lag`` of it, by an action with no confirmed effective date
+    (``Listing.unsure_on``): it may already have applied."""
     listed_on = getattr(hit, "listed_on", None)
-    return (
-        as_of is not None
-        and getattr(hit, "effective_on", None) is None
-        and listed_on is not None
-        and as_of < dt.date.fromisoformat(listed_on)
-    )
+    if as_of is None or getattr(hit, "effective_on", None) is not None or listed_on is None:
+        return False
+    published = dt.date.fromisoformat(listed_on)
+    return published - listing_lag() <= as_of < published
 
 
 class _AsOf:
@@ -369,9 +375,15 @@ def check_parties(
     for party in parties:
         screened = screener.search(party.name, country=party.country)
         for later in screened.later:
+            assumed = (
+                ""
+                if getattr(later, "effective_on", None) or getattr(later, "listed_on", None) is None
+                else f"; its effective date is not in chipclear's data: taken as at most {listing_lag().days} days"
+                " before publication (CHIPCLEAR_LISTING_LAG_DAYS)"
+            )
             result.not_yet_listed.append(
                 f"{party.name}: {later.source} entry {later.name!r} (score {later.score:.2f}) was not yet listed on"
-                f" {as_of} ({later.listing})"
+                f" {as_of} ({later.listing}{assumed})"
             )
         for hit in getattr(screened, "unsure", ()):
             result.hits.append(_hit_json(party.name, hit, None))

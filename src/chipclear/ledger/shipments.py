@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from chipclear.bounds import MAX_DB_INT, Identifier, checked
 from chipclear.decision import Decision, OrderLine, Reason, Verdict
-from chipclear.errors import Conflict, InputError, NotFound, PermissionDenied
+from chipclear.errors import ChipclearError, Conflict, InputError, NotFound, PermissionDenied
 from chipclear.ledger import audit
 from chipclear.ledger.checks import Decide, ledger_aware, reviewed_decide, stamp
 from chipclear.ledger.coverage import COVERAGE_RULE, cents
@@ -30,6 +30,7 @@ from chipclear.ledger.parties import record_parties
 from chipclear.ledger.reviews import record_review, review_snapshot
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
+from chipclear.screening.normalize import party_identity_key
 from chipclear.screening.reviews import ReviewDecision, ReviewSnapshot
 
 Sessions = Callable[[], AbstractContextManager[Session]]  # opens one transaction (Ledger.session, a server's)
@@ -355,7 +356,9 @@ class PreparedRelease:
 # What a release's facts may do: answer what the held line left open, never change what it states. A line to
 # another destination, of another item or quantity, on another date or for other parties is another line: it is
 # shipped as one (and decided as one), not released in the place of the held one.
-_FIXED = ("item", "quantity", "destination", "ship_date", "value_usd", "import_entry", "order_id", "line_id")
+_FIXED = ("item", "quantity", "destination", "ship_date", "import_entry", "order_id", "line_id")
+# Fields whose value is a country: a fact restating one as a name ("Singapore" for SG) restates it.
+_COUNTRY_FIELDS = ("destination", "export_from", "country", "headquarters_country", "origin")
 # A declared end use that brings a license requirement stands; only the military review the engine asks for
 # (``engine._military``) is answered by clearing its flag.
 _DECLARED_END_USES = ("supercomputer", "advanced_node_ic_production")
@@ -395,9 +398,32 @@ def _fill(held: Any, given: Any, path: str) -> Any:
             raise _refuse(path, "must be a list")
         merged = [_fill(h, g, f"{path}[{i}]") for i, (h, g) in enumerate(zip(held, given, strict=False))]
         return merged + held[len(given) :] + given[len(held) :]
-    if given != held:
+    if not _same(path, held, given):
         raise _refuse(path, f"the held line states {held!r}")
     return held
+
+
+def _same(path: str, held: Any, given: Any) -> bool:
+    """``given`` restates ``held``: equal, or the same country (a name for its code), the same party name
+    (``party_identity_key``: case, punctuation, accents, the spelling of a legal form) or the same number."""
+    if given == held:
+        return True
+    leaf = path.rsplit(".", 1)[-1]
+    if isinstance(held, str) and isinstance(given, str):
+        if leaf in _COUNTRY_FIELDS:
+            from chipclear.geography import load_geography
+
+            try:
+                geo = load_geography()
+                return bool(geo.normalize(given, field=leaf) == geo.normalize(held, field=leaf))
+            except ChipclearError:
+                return False
+        if leaf == "name":
+            return party_identity_key(given) == party_identity_key(held)
+    numbers = (int, float)
+    if isinstance(held, numbers) and isinstance(given, numbers) and not isinstance(held, bool | type(None)):
+        return not isinstance(given, bool) and float(given) == float(held)
+    return False
 
 
 def _answer(order_line: dict[str, Any], facts: dict[str, Any], held: Decision) -> dict[str, Any]:
@@ -409,7 +435,7 @@ def _answer(order_line: dict[str, Any], facts: dict[str, Any], held: Decision) -
     out = dict(order_line)
     for key, value in facts.items():
         if key in _FIXED:
-            if value != order_line.get(key):
+            if not _same(key, order_line.get(key), value):
                 raise _refuse(key, f"it is not a missing fact (the held line states {order_line.get(key)!r})")
         elif key == "certifications":
             if not isinstance(value, list):
@@ -485,11 +511,13 @@ def _prepare(
     answers: ReleaseAnswers,
     ship_date: dt.date | None,
     decide: Decide | None,
+    held_on: dt.date | None = None,
 ) -> PreparedRelease:
-    held_on = order_line.get("ship_date")
-    if ship_date is not None and held_on and ship_date < dt.date.fromisoformat(str(held_on)):
-        # re-dating moves a held line forward (released in August, decided for August); moved back, a line held
-        # for an Entity List party would be decided for a day before its listing
+    """``held_on``: the held line's recorded ship date (its order line may give none)."""
+    if ship_date is not None and held_on is not None and ship_date < min(held_on, today()):
+        # re-dating moves a held line forward (released in August, decided for August), or a line booked for a later
+        # day to a day up to today; moved back into the past, a line held for an Entity List party would be decided
+        # for a day before its listing
         raise InputError(
             f"ship_date: {ship_date} is before the held line's ship date {held_on}; a release cannot move a line back"
             " (cancel the hold and record the shipment as it happened)",
@@ -539,7 +567,8 @@ def prepare_release(
         if sl.status != "held":
             raise Conflict(f"shipment line {line_id} is {sl.status}, not held")
         order_line, held, reviews = dict(sl.order_line), Decision.model_validate(sl.decision), review_snapshot(s)
-    return _prepare(line_id, order_line, held, reviews, actor, answers or ReleaseAnswers(), ship_date, decide)
+        held_on = sl.ship_date
+    return _prepare(line_id, order_line, held, reviews, actor, answers or ReleaseAnswers(), ship_date, decide, held_on)
 
 
 def release_hold(
@@ -572,7 +601,15 @@ def release_hold(
     if prepared is None:
         held = Decision.model_validate(sl.decision)
         prepared = _prepare(
-            line_id, dict(sl.order_line), held, review_snapshot(session), actor, answers, ship_date, decide
+            line_id,
+            dict(sl.order_line),
+            held,
+            review_snapshot(session),
+            actor,
+            answers,
+            ship_date,
+            decide,
+            sl.ship_date,
         )
     elif prepared.line_id != line_id or prepared.held_order_line != sl.order_line:
         raise Conflict(f"shipment line {line_id} changed while it was being decided again; release it again")

@@ -338,9 +338,15 @@ def party_identity_key(name: str) -> str:
     a reviewer's call and a later hit): the same words in the same order, up to case, width, spacing,
     punctuation and the spelling of one legal form ("Acme Co., Ltd." is "ACME Company Limited"). Narrower than the
     screening reading on purpose: no legal-form classes ("Acme AG" is not "Acme GmbH"), no transliteration (the
-    Chinese characters themselves are compared: 明远 is not 鸣远), no sorting of words. Any doubt is a different
+    Chinese characters themselves are compared: 明远 is not 鸣远; accents and hyphens do go), no sorting of words. Any doubt is a different
     party (fail closed: no license coverage, no review)."""
-    text = _APOSTROPHES_RE.sub("", _remove_invisible(unicodedata.normalize("NFKC", name)).casefold())
+    text = _remove_invisible(unicodedata.normalize("NFKC", name)).casefold()
+    # accents go (an ERP writes "Cong ty Co phan" for "Công ty Cổ phần", "SOCIETE GENERALE" for "Société Générale"):
+    # the letters stay in their script, so Chinese, Cyrillic or Arabic names are compared as written
+    text = unicodedata.normalize(
+        "NFC", "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    )
+    text = _HYPHEN_RE.sub("", _APOSTROPHES_RE.sub("", text))  # "Hi-Tech" is "HiTech", as screening reads it
     out: list[str] = []
     initials = ""  # single letters spelled apart ("S.A.", "s. r. o.") join as written together ("SA", "sro")
     for word in _WORD_RE.findall(text.replace("&", " and ")):
