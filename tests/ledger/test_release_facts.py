@@ -90,3 +90,11 @@ def test_a_restated_fact_in_another_spelling_is_not_a_change_and_an_empty_value_
     assert out["value_usd"] == 6e4
     with pytest.raises(InputError, match=r"facts.value_usd"):
         _answer(dict(line, value_usd=100.0), {"value_usd": 1.0}, _held())
+
+
+def test_the_latest_ship_day_is_tomorrow_on_the_servers_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chipclear.ledger import shipments
+
+    monkeypatch.undo()  # the autouse fixture pins it for the flows recorded in 2025
+    monkeypatch.setattr(shipments, "today", lambda: dt.date(2026, 12, 6))
+    assert shipments.latest_ship_day() == dt.date(2026, 12, 7)

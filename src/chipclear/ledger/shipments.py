@@ -90,10 +90,11 @@ def today() -> dt.date:
 
 
 def latest_ship_day() -> dt.date:
-    """The latest ship date a line may be released for: today (a later one is held, ``ship_blocker``). Its own
-    function so that tests which record 2025 lines on a clock pinned to 2020 (so they are not historical entries)
-    can pin it apart."""
-    return today()
+    """The latest ship date a line may be released for (a later one is held, ``ship_blocker``): tomorrow on the
+    server's clock, so that a shipper whose calendar is ahead of the server's (Asia-Pacific against UTC) can record
+    today's shipment on their own date. Its own function so that tests which record 2025 lines on a clock pinned to
+    2020 (so they are not historical entries) can pin it apart."""
+    return today() + dt.timedelta(days=1)
 
 
 def is_historical(ship_date: dt.date | None) -> bool:
