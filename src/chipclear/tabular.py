@@ -14,7 +14,6 @@ import io
 import json
 import sys
 import tempfile
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,11 +107,6 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def repeated(header: list[str]) -> list[str]:
-    """The names a header gives more than once (a reader would keep one of them, and which is not known)."""
-    return sorted(name for name, count in Counter(header).items() if count > 1)
-
-
 def read_jsonl(data: bytes, source: str) -> Records:
     """JSON lines: one object of plain values (text, number, true/false, null) per line; blank lines skipped. A
     line that repeats a key, or that cannot be parsed (not UTF-8, not JSON, nested too deep), is a record with its
@@ -201,7 +195,6 @@ __all__ = [
     "format_of",
     "read_jsonl",
     "read_xlsx",
-    "repeated",
     "sniff",
     "spool_stdin",
 ]

@@ -19,6 +19,8 @@ from chipclear.ledger.models import AuditRecord, ShipmentLine
 from . import helpers
 
 runner = CliRunner()
+# a grant of application 1 for 2025-08-08..2026-01-01, to which a case adds its option
+GRANT_D1 = ["license", "grant", "1", "--number", "D1", "--valid-from", "2025-08-08", "--valid-to", "2026-01-01"]
 
 
 @pytest.fixture
@@ -98,35 +100,11 @@ def _grant(keys: dict[str, str], quantity: int = 100) -> None:
             "valid_to 2024-01-01 is before valid_from",
         ),
         (
-            [
-                "license",
-                "grant",
-                "1",
-                "--number",
-                "D1",
-                "--valid-from",
-                "2025-08-08",
-                "--valid-to",
-                "2026-01-01",
-                "--quantity-tolerance",
-                "1000000",
-            ],
+            [*GRANT_D1, "--quantity-tolerance", "1000000"],
             "quantity_tolerance_percent: 1000000 must be 0 to 100 (percent)",
         ),
         (
-            [
-                "license",
-                "grant",
-                "1",
-                "--number",
-                "D1",
-                "--valid-from",
-                "2025-08-08",
-                "--valid-to",
-                "2026-01-01",
-                "--value-tolerance",
-                str(2**63),
-            ],
+            [*GRANT_D1, "--value-tolerance", str(2**63)],
             "value_tolerance_percent: 9223372036854775808 must be 0 to 100 (percent)",
         ),
         (["license", "show", "NOPE"], "no license numbered 'NOPE'"),

@@ -67,7 +67,7 @@ def listing_lag() -> dt.timedelta:
 
 def _unsure(hit: Any, as_of: dt.date | None) -> bool:
     """Published after ``as_of``, within ``listing_lag`` of it, by an action with no confirmed effective date
-    (``Listing.unsure_on``): it may already have applied."""
+    it may already have applied."""
     listed_on = getattr(hit, "listed_on", None)
     if as_of is None or getattr(hit, "effective_on", None) is not None or listed_on is None:
         return False

@@ -422,7 +422,7 @@ def _same(path: str, held: Any, given: Any) -> bool:
         if leaf == "name":
             return party_identity_key(given) == party_identity_key(held)
     numbers = (int, float)
-    if isinstance(held, numbers) and isinstance(given, numbers) and not isinstance(held, bool | type(None)):
+    if isinstance(held, numbers) and isinstance(given, numbers) and not isinstance(held, bool):
         return not isinstance(given, bool) and float(given) == float(held)
     return False
 
@@ -512,7 +512,7 @@ def _prepare(
     answers: ReleaseAnswers,
     ship_date: dt.date | None,
     decide: Decide | None,
-    held_on: dt.date | None = None,
+    held_on: dt.date | None,
 ) -> PreparedRelease:
     """``held_on``: the held line's recorded ship date (its order line may give none)."""
     if ship_date is not None and held_on is not None and ship_date < min(held_on, today()):

@@ -19,8 +19,8 @@ bundled lists are snapshots of the current lists, so removals are not in them: a
 The date so derived is the **publication** date, and an addition can take effect before it is published.
 ``data/listing-effective-dates.yaml`` gives the effective date of the actions the reference research confirms (by
 volume and publication date); an entry listed by one of them is in force from that date. For any other action the
-effective date is unknown: a decision dated before the publication date does not know whether the entry already
-applied (``Listing.unsure_on``), and the determination holds the line for it (``chipclear.determination.parties``).
+effective date is unknown: a decision dated shortly before the publication date does not know whether the entry
+already applied, and the determination holds the line for it (``chipclear.determination.parties.listing_lag``).
 """
 
 from __future__ import annotations
@@ -168,14 +168,10 @@ class Listing:
 
     def listed_by(self, day: dt.date) -> bool:
         """Listed on ``day``: true when the date it took effect (else its publication date) is on or before it, and
-        when it is unknown (fail closed). See ``unsure_on`` for the days before an unconfirmed publication."""
+        when it is unknown (fail closed). The days just before an unconfirmed publication are unsure
+        (``chipclear.determination.parties``)."""
         start = self.effective_on or self.listed_on
         return start is None or start <= day
-
-    def unsure_on(self, day: dt.date) -> bool:
-        """``day`` is before the publication date of an action whose effective date the data does not confirm:
-        whether the entry already applied is unknown."""
-        return self.effective_on is None and self.listed_on is not None and day < self.listed_on
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -220,13 +216,10 @@ def derive_listings(
         if first_date is None:
             out[entry_id] = Listing(None, first_text, rest, note=f"{first_text} carries no date")
         else:
-            found = effective.get((first_order[0], first_date))
-            if found is None:
-                out[entry_id] = Listing(first_date, first_text, rest)
-            else:
-                out[entry_id] = Listing(
-                    first_date, first_text, rest, effective_on=found[0], effective_citation=found[1]
-                )
+            effective_on, citation = effective.get((first_order[0], first_date), (None, ""))
+            out[entry_id] = Listing(
+                first_date, first_text, rest, effective_on=effective_on, effective_citation=citation
+            )
     return out
 
 

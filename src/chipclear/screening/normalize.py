@@ -338,8 +338,8 @@ def party_identity_key(name: str) -> str:
     a reviewer's call and a later hit): the same words in the same order, up to case, width, spacing,
     punctuation and the spelling of one legal form ("Acme Co., Ltd." is "ACME Company Limited"). Narrower than the
     screening reading on purpose: no legal-form classes ("Acme AG" is not "Acme GmbH"), no transliteration (the
-    Chinese characters themselves are compared: 明远 is not 鸣远; accents and hyphens do go), no sorting of words. Any doubt is a different
-    party (fail closed: no license coverage, no review)."""
+    Chinese characters themselves are compared: 明远 is not 鸣远; accents and hyphens do go), no sorting of words.
+    Any doubt is a different party (fail closed: no license coverage, no review)."""
     text = _remove_invisible(unicodedata.normalize("NFKC", name)).casefold()
     # accents go (an ERP writes "Cong ty Co phan" for "Công ty Cổ phần", "SOCIETE GENERALE" for "Société Générale"):
     # the letters stay in their script, so Chinese, Cyrillic or Arabic names are compared as written
