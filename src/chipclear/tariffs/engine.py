@@ -708,6 +708,14 @@ def _forced_labor(data: TariffData, req: Request, run: _Run) -> None:
 Q_DE_MINIMIS = "de-minimis-available"
 
 
+def _why_ended(measure: DeMinimis, day: dt.date) -> str:
+    """The citation of the period that ended last on or before `day` (every ended period's if none did)."""
+    ended = [p for p in measure.periods if p.end is not None and p.end <= day]
+    if ended:
+        return max(ended, key=lambda p: p.end or day).citation
+    return "; ".join(p.citation for p in measure.periods if p.end)
+
+
 def _de_minimis(data: TariffData, req: Request, run: _Run) -> bool:
     """Whether a Section 321 entry of this value and origin on this date pays no duty (True), stating why."""
     if req.entry_type is None:
@@ -728,7 +736,7 @@ def _de_minimis(data: TariffData, req: Request, run: _Run) -> bool:
         if period is None:
             run.notes.append(
                 f"Entry type {req.entry_type}: {measure.title} is not available for origin {req.origin} on"
-                f" {req.entry_date} ({'; '.join(p.citation for p in measure.periods if p.end)}): the duties below apply."
+                f" {req.entry_date} ({_why_ended(measure, req.entry_date)}): the duties below apply."
             )
             return False
         if period.rate is None:
