@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from chipclear.errors import Conflict, InputError, PermissionDenied
-from chipclear.ledger import Ledger, audit, users
+from chipclear.ledger import Ledger, audit, open_ledger, users
+from chipclear.ledger.db import SchemaError
 from chipclear.ledger.models import User
-from chipclear.ledger.reviews import LedgerReviewStore
+from chipclear.ledger.quick_reviews import quick_review_snapshot
+from chipclear.ledger.reviews import LedgerReviewStore, record_review, review_snapshot
 from chipclear.ledger.roles import ACTIONS, Role, allowed
 from chipclear.screening import ReviewStore
 
@@ -94,3 +99,39 @@ def test_postgres_url_is_required_when_ci_says_so(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("CHIPCLEAR_REQUIRE_POSTGRES")
     with pytest.raises(pytest.skip.Exception):
         postgres_admin_url()
+
+
+def test_the_quick_review_read_answers_as_the_ledger_does(ledger_url: str, tmp_path: Path) -> None:
+    """`chipclear screen` reads a SQLite ledger's reviews with the standard library's driver (no SQLAlchemy to
+    load): the same reviews in the same order as ``review_snapshot``, or None (open the ledger) when it can't."""
+    ledger = open_ledger(ledger_url)
+    staff = Staff(ledger)
+    store = LedgerReviewStore(ledger, staff.approver)
+    store.record("Example Cloud Co., Ltd.", "csl-123", "hash-a", "apo", "different address and owners")
+    with ledger.session() as s:
+        record_review(
+            s, staff.approver, party_name="Example Cloud Co., Ltd.", entry_id="csl-123", entry_hash="hash-a",
+            reason="same owners after all", decision="match",
+        )  # fmt: skip
+        slow = review_snapshot(s)
+    ledger.close()
+    quick = quick_review_snapshot(ledger_url)
+    if not ledger_url.startswith("sqlite"):
+        assert quick is None  # PostgreSQL: the ledger is opened as usual
+        return
+    assert quick is not None and quick.decisions() == slow.decisions() and len(slow.decisions()) == 2
+    assert quick.is_suppressed("EXAMPLE CLOUD CO LTD", "csl-123", "hash-a") is None  # the later review decides
+    assert quick.confirmed_match("Example Cloud Co., Ltd.", "csl-123", "hash-a") is not None
+
+    assert quick_review_snapshot(f"sqlite:///{tmp_path / 'never-opened.db'}").decisions() == []  # type: ignore[union-attr]
+    assert not (tmp_path / "never-opened.db").exists()  # a read creates nothing
+    assert quick_review_snapshot(ledger_url + "?timeout=5") is None
+    assert quick_review_snapshot("sqlite://") is None  # in memory
+    path = ledger_url[len("sqlite:///") :]
+    con = sqlite3.connect(path)
+    con.execute("UPDATE alembic_version SET version_num = '0002'")
+    con.commit()
+    con.close()
+    assert quick_review_snapshot(ledger_url) is None  # another schema: opening the ledger says what to do
+    with pytest.raises(SchemaError):
+        open_ledger(ledger_url)

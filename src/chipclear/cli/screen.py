@@ -149,7 +149,14 @@ def _read_parties(path: Path, fmt: str | None = None) -> list[tuple[int, KnownPa
 
 
 def ledger_reviews() -> ReviewSnapshot:
-    """The reviews in the ledger: the one review store the CLI, the API and the console share."""
+    """The reviews in the ledger: the one review store the CLI, the API and the console share. A SQLite ledger is
+    read with the standard library's driver when it can be (``quick_review_snapshot``: no SQLAlchemy to load)."""
+    from chipclear.ledger.quick_reviews import quick_review_snapshot
+    from chipclear.settings import get_settings
+
+    quick = quick_review_snapshot(get_settings().database_url)
+    if quick is not None:
+        return quick
     from chipclear.ledger.db import open_ledger  # not the ledger CLI module: it loads the services
     from chipclear.ledger.reviews import review_snapshot
 

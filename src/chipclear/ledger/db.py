@@ -26,14 +26,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import users
 from chipclear.ledger.reads import QuickReads
+from chipclear.ledger.revision import SCHEMA_REVISION
 from chipclear.settings import get_settings
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# The newest migration in ``migrations/versions``; opening a ledger needs no Alembic import (it is slow to load).
-# tests/ledger/test_migrations.py checks it against the migrations directory.
-SCHEMA_REVISION = "0003"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 120.0  # how long a writer waits for the lock before giving up
 
