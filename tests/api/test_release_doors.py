@@ -230,3 +230,50 @@ def test_a_review_of_one_company_does_not_clear_a_namesake_and_a_match_is_stored
     stored = client.get("/api/screen/reviews", headers=h(keys.viewer)).json()
     assert [x["decision"] for x in stored if x["party_name"].endswith("Co., Ltd.")][-1:] == ["match"]
     assert _moore_check(client, keys.analyst, "Moore Threads Technology Co., Ltd.")["verdict"] == "LICENSE_REQUIRED"
+
+
+# -- a review is for the party as reviewed: its name and its country (door audit, 2026-12-07) ----------------------
+def test_a_review_of_a_party_in_one_country_does_not_clear_the_same_name_in_another(
+    client: TestClient, keys: Keys
+) -> None:
+    line = {"item": "L20", "quantity": 2, "destination": "DE", "ship_date": "2025-05-01", "parties": [NEAR]}
+    held = _ship(client, keys.analyst, line)
+    hits = [x for x in held["decision"]["screening"] if x["entry_id"]]
+    assert hits and {x["party_country"] for x in hits} == {"DE"}
+    body = {
+        "reason": "German company, unrelated to the listed one",
+        "reviews": [{"entry_id": x["entry_id"], "decision": "not_a_match"} for x in hits],
+    }
+    r = client.post(f"/api/holds/{held['line_id']}/release", json=body, headers=h(keys.approver))
+    assert (r.status_code, r.json()["verdict"]) == (200, "NLR"), r.text
+    reviews = client.get("/api/screen/reviews", headers=h(keys.viewer)).json()
+    assert {x["party_country"] for x in reviews} == {"DE"}
+    # the same name in China: screened again, held (before, the German review cleared it and it shipped NLR)
+    in_china = {**NEAR, "country": "CN"}
+    cn = _ship(client, keys.analyst, {**line, "destination": "CN", "parties": [in_china]})
+    assert cn["status"] == "held", cn
+    assert not any("suppressed by review" in x["detail"] for x in cn["decision"]["reasons"])
+    # and with no country stated
+    nowhere = {k: v for k, v in NEAR.items() if k != "country"}
+    assert _ship(client, keys.analyst, {**line, "parties": [nowhere]})["status"] == "held"
+    # the German party again: cleared by its review
+    assert _ship(client, keys.analyst, line)["status"] == "shipped"
+
+    # the review route stores the country it is given, and a review without one clears only a party without one
+    screen = client.post("/api/screen", json={"name": NEAR["name"]}, headers=h(keys.analyst)).json()
+    hit = screen["hits"][0]
+    r = client.post(
+        "/api/screen/reviews",
+        json={
+            "party_name": NEAR["name"],
+            "entry_id": hit["entry_id"],
+            "entry_hash": hit["entry_hash"],
+            "decision": "not_a_match",
+            "reason": "no country given",
+        },
+        headers=h(keys.approver),
+    )
+    assert r.status_code in (200, 201), r.text
+    assert r.json()["review"]["party_country"] is None
+    cn_again = _ship(client, keys.analyst, {**line, "destination": "CN", "parties": [in_china]})
+    assert cn_again["status"] == "held"

@@ -15,6 +15,7 @@ from chipclear.ledger import licenses as ledger_licenses
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.db import SchemaError, current_revision, head_revision, make_engine, upgrade
 from chipclear.ledger.models import Base
+from chipclear.ledger.reviews import review_snapshot
 from chipclear.ledger.users import SystemActor, create_user
 
 from . import helpers
@@ -24,7 +25,7 @@ from .helpers import H20_PARTIES
 def test_empty_database_is_created_at_head(db_url: str) -> None:
     ledger = open_ledger(db_url)
     try:
-        assert current_revision(ledger.engine) == head_revision() == "0003"
+        assert current_revision(ledger.engine) == head_revision() == "0004"
         tables = set(inspect(ledger.engine).get_table_names())
         assert {t.name for t in Base.metadata.sorted_tables} <= tables
         with ledger.engine.connect() as conn:
@@ -67,7 +68,7 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
     engine.dispose()
     ledger = open_ledger(db_url)
     try:
-        assert current_revision(ledger.engine) == "0003"
+        assert current_revision(ledger.engine) == "0004"
         with ledger.session() as s:
             assert audit.verify(s) == audit.VerifyResult(True, 4)
             lic = ledger_licenses.get_license(s, SystemActor("v", "viewer"), "D1")
@@ -129,3 +130,31 @@ def test_switching_to_wal_is_retried_while_another_process_holds_the_lock() -> N
     with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
         _switch_to_wal(other)
     assert other.calls == 1
+
+
+def test_a_review_recorded_before_0004_clears_only_a_party_without_a_country(db_url: str) -> None:
+    """0004 ties a review to the party's country. A review recorded before it has none: it keeps clearing the hit for
+    a party that states no country, and no longer for a party in some country (screened again: fail closed)."""
+    engine = make_engine(db_url)
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO screening_reviews (party_name, party_key, entry_id, entry_hash, decision, reason,"
+                " reviewer, decided_at) VALUES ('Moore Thread Co', 'k', 'EL-1', 'h1', 'not_a_match', 'other firm',"
+                " 'apo', '2026-12-01T00:00:00+00:00')"
+            )
+        )
+    upgrade(engine)
+    engine.dispose()
+    ledger = open_ledger(db_url)
+    try:
+        with ledger.session() as s:
+            snapshot = review_snapshot(s)
+        [old] = snapshot.decisions()
+        assert old.party_country is None
+        assert snapshot.is_suppressed("Moore Thread Co", "EL-1", "h1") is not None
+        assert snapshot.is_suppressed("Moore Thread Co", "EL-1", "h1", "CN") is None
+        assert snapshot.is_suppressed("Moore Thread Co", "EL-1", "h1", "DE") is None
+    finally:
+        ledger.close()

@@ -98,3 +98,35 @@ def test_the_latest_ship_day_is_tomorrow_on_the_servers_clock(monkeypatch: pytes
     monkeypatch.undo()  # the autouse fixture pins it for the flows recorded in 2025
     monkeypatch.setattr(shipments, "today", lambda: dt.date(2026, 12, 6))
     assert shipments.latest_ship_day() == dt.date(2026, 12, 7)
+
+
+def test_a_stated_ownership_chain_is_filled_never_extended() -> None:
+    """A door audit (2026-12-07) released a line held under the headquartered rule (ultimate parent in CN) by
+    appending a US parent to the chain: the new last link became the ultimate parent and the line went NLR."""
+    chained = {
+        **HELD_LINE,
+        "destination": "MY",
+        "parties": [
+            {
+                "name": "Zorblax Widgets Sdn Bhd",
+                "role": "end_user",
+                "country": "MY",
+                "headquarters_country": "MY",
+                "parents": [{"name": "Qux Holdings Ltd", "share": 100, "headquarters_country": None}],
+            }
+        ],
+    }
+    us_parent = {"name": "Big US Parent Inc", "share": 100, "headquarters_country": "US"}
+    for facts in (
+        {"parties": [{"parents": [{"name": "Qux Holdings Ltd"}, us_parent]}]},
+        {"parties": {"0": {"parents": {"1": us_parent}}}},
+    ):
+        with pytest.raises(InputError, match=r"facts.parties\[0\].parents.*extending it names another ultimate parent"):
+            _answer(chained, facts, _held())
+    # the stated link's open details are filled
+    out = _answer(chained, {"parties": {"0": {"parents": {"0": {"headquarters_country": "CN"}}}}}, _held())
+    assert out["parties"][0]["parents"] == [{"name": "Qux Holdings Ltd", "share": 100, "headquarters_country": "CN"}]
+    # a party that stated no chain may be given one
+    bare = {**chained, "parties": [{k: v for k, v in chained["parties"][0].items() if k != "parents"}]}
+    out = _answer(bare, {"parties": [{"parents": [us_parent]}]}, _held())
+    assert out["parties"][0]["parents"] == [us_parent]

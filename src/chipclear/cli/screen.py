@@ -180,11 +180,13 @@ class _ReviewsOnDemand:
             self._snapshot = ledger_reviews()
         return self._snapshot
 
-    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> Any:
+    def record(
+        self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str, *, country: str | None = None
+    ) -> Any:
         raise InputError("reviews are recorded with `chipclear reviews add`", field="reviews")
 
-    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> Any:
-        return self._reviews().is_suppressed(party_name, entry_id, entry_hash)
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None) -> Any:
+        return self._reviews().is_suppressed(party_name, entry_id, entry_hash, country)
 
     def decisions(self) -> list[Any]:
         return self._reviews().decisions()
@@ -432,6 +434,12 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def review_add(
         party: str = typer.Option(..., "--party", help="Party name as screened."),
+        country: str | None = typer.Option(
+            None,
+            "--country",
+            help="The party's country as screened (ISO code or name). The review clears the hit only for the party in"
+            " this country (none given: only where the party states no country).",
+        ),
         entry: str = typer.Option(..., "--entry", help="Entry id of the hit (from `chipclear screen`)."),
         reason: str = typer.Option(..., "--reason", help="Why the hit is (not) this party."),
         by: str | None = typer.Option(None, "--by", help="Reviewer (must be the key's user; default: the key's)."),
@@ -442,8 +450,10 @@ def register(app: typer.Typer) -> None:
         """Record a review of a hit in the ledger (approver): not a match (suppressed until the list entry changes)
         or, with --match, a confirmed match. Later checks and shipments use it."""
         from chipclear.cli._ledger import _actor, _ledger
+        from chipclear.geography import load_geography
         from chipclear.ledger.reviews import record_review
 
+        code = load_geography().normalize(country, field="country") if country and country.strip() else None
         screener: Screener = default_screener()
         numbers = [i for i, e in enumerate(screener.entries) if e.entry_id == entry]
         if not numbers:
@@ -462,6 +472,7 @@ def register(app: typer.Typer) -> None:
                     entry_hash=screener.entry_hash(numbers[0]),
                     reason=reason,
                     decision="match" if match else "not_a_match",
+                    country=code,
                 )
         if as_json:
             print_json(decision.to_json())

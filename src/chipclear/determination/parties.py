@@ -29,9 +29,9 @@ class Screener(Protocol):
 class Reviews(Protocol):
     """Reviewers' calls on hits (``chipclear.screening.ReviewSnapshot``, ``LedgerReviewStore``)."""
 
-    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> Any: ...
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None) -> Any: ...
 
-    def confirmed_match(self, party_name: str, entry_id: str, entry_hash: str) -> Any: ...
+    def confirmed_match(self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None) -> Any: ...
 
 
 @dataclass
@@ -148,9 +148,12 @@ def _treatment(merged: MergedLicensing, source: str) -> tuple[PartyListTreatment
     return (found[0], found[1].id) if found else None
 
 
-def _hit_json(party: str, hit: _Hit, via: str | None) -> dict[str, Any]:
+def _hit_json(party: str, hit: _Hit, via: str | None, country: str | None = None) -> dict[str, Any]:
+    """A hit as the decision records it; ``country``: the party's country it was screened with (None for a hit on
+    an owner or parent, screened by name alone), which a review of the hit is tied to."""
     return {
         "party": party,
+        "party_country": country,
         "via_owner": via,
         "entry_id": getattr(hit, "entry_id", None),
         "entry_hash": getattr(hit, "entry_hash", None),
@@ -165,10 +168,10 @@ def _hit_json(party: str, hit: _Hit, via: str | None) -> dict[str, Any]:
     }
 
 
-def _confirmed(reviews: Reviews | None, name: str, hit: _Hit) -> Any:
+def _confirmed(reviews: Reviews | None, name: str, hit: _Hit, country: str | None = None) -> Any:
     if reviews is None or hit.determination == "match" or not hasattr(reviews, "confirmed_match"):
         return None
-    return reviews.confirmed_match(name, getattr(hit, "entry_id", ""), getattr(hit, "entry_hash", ""))
+    return reviews.confirmed_match(name, getattr(hit, "entry_id", ""), getattr(hit, "entry_hash", ""), country)
 
 
 def _finding(
@@ -386,7 +389,7 @@ def check_parties(
                 f" {as_of} ({later.listing}{assumed})"
             )
         for hit in getattr(screened, "unsure", ()):
-            result.hits.append(_hit_json(party.name, hit, None))
+            result.hits.append(_hit_json(party.name, hit, None, party.country))
             result.findings.append(_unsure_finding(merged, party, hit, as_of))
         result.list_version = getattr(screened, "list_version", result.list_version)
         result.list_date = getattr(screened, "list_date", result.list_date)
@@ -394,8 +397,8 @@ def check_parties(
             result.stale_reason = getattr(screened, "stale_reason", None) or "lists older than the configured age"
         result.screened_names.append(party.name)
         for hit in screened.hits:
-            result.hits.append(_hit_json(party.name, hit, None))
-            found = _finding(merged, party, hit, None, None, _confirmed(reviews, party.name, hit))
+            result.hits.append(_hit_json(party.name, hit, None, party.country))
+            found = _finding(merged, party, hit, None, None, _confirmed(reviews, party.name, hit, party.country))
             if found:
                 result.findings.append(found)
         _note_suppressed(result, party.name, screened)

@@ -196,6 +196,7 @@ class ScreeningReview(Base):
     reason: Mapped[str] = mapped_column(Text)
     reviewer: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[str] = mapped_column(String(40))
+    party_country: Mapped[str | None] = mapped_column(String(2), nullable=True)  # as reviewed (migration 0004)
 
 
 __all__ = [

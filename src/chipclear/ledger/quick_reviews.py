@@ -17,7 +17,7 @@ from chipclear.ledger.revision import SCHEMA_REVISION
 from chipclear.screening.reviews import ReviewDecision, ReviewSnapshot
 
 _PREFIX = "sqlite:///"
-_COLUMNS = "party_name, entry_id, entry_hash, reviewer, reason, decided_at, decision, id"
+_COLUMNS = "party_name, entry_id, entry_hash, reviewer, reason, decided_at, decision, id, party_country"
 _BUSY_TIMEOUT_S = 5.0
 
 
@@ -61,8 +61,9 @@ def quick_review_snapshot(url: str) -> ReviewSnapshot | None:
                 decided_at=decided_at,
                 decision=decision,
                 review_id=review_id,
+                party_country=country,
             )
-            for name, entry_id, entry_hash, reviewer, reason, decided_at, decision, review_id in rows
+            for name, entry_id, entry_hash, reviewer, reason, decided_at, decision, review_id, country in rows
         ]
     )
 

@@ -12,7 +12,7 @@ from chipclear.ledger.db import Ledger
 from chipclear.ledger.models import ScreeningReview
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
-from chipclear.screening.reviews import ReviewDecision, ReviewSnapshot, party_key
+from chipclear.screening.reviews import ReviewDecision, ReviewSnapshot, party_key, review_country
 
 DECISIONS = ("not_a_match", "match")
 
@@ -27,6 +27,7 @@ def _decision(row: ScreeningReview) -> ReviewDecision:
         decided_at=row.decided_at,
         decision=row.decision,
         review_id=row.id,
+        party_country=row.party_country,
     )
 
 
@@ -50,12 +51,17 @@ def record_review(
     entry_hash: str,
     reason: str,
     decision: str = "not_a_match",
+    country: str | None = None,
     context: dict[str, object] | None = None,
 ) -> ReviewDecision:
-    """Record an approver's call on a hit (not a match, or match) in ``session``, audited with it."""
+    """Record an approver's call on a hit (not a match, or match) for the party ``party_name`` in ``country`` (None:
+    the party states no country) in ``session``, audited with it."""
     require(actor.name, actor.role, "screening.review")
     if decision not in DECISIONS:
         raise InputError(f"review: decision {decision!r} is not one of {', '.join(DECISIONS)}", field="decision")
+    where = review_country(country)
+    if where is not None and (len(where) != 2 or not where.isascii() or not where.isalpha()):
+        raise InputError(f"review: country {country!r} is not an ISO 3166-1 alpha-2 code", field="country")
     for field_name, value in (
         ("party", party_name),
         ("entry", entry_id),
@@ -73,6 +79,7 @@ def record_review(
         reason=reason.strip(),
         reviewer=actor.name,
         decided_at=audit.now_utc(),
+        party_country=where,
     )
     session.add(row)
     session.flush()
@@ -83,6 +90,7 @@ def record_review(
         entity=audit.entity_key(row),
         input={
             "party": party_name,
+            "country": where,
             "entry_id": entry_id,
             "entry_hash": entry_hash,
             "reason": reason,
@@ -109,6 +117,8 @@ class LedgerReviewStore:
         reviewer: str,
         reason: str,
         decision: str = "not_a_match",
+        *,
+        country: str | None = None,
     ) -> ReviewDecision:
         require(self.actor.name, self.actor.role, "screening.review")
         if reviewer and reviewer.strip() != self.actor.name:
@@ -122,10 +132,14 @@ class LedgerReviewStore:
                 entry_hash=entry_hash,
                 reason=reason,
                 decision=decision,
+                country=country,
             )
 
-    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
+    def is_suppressed(
+        self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None
+    ) -> ReviewDecision | None:
         key = party_key(party_name)
+        where = review_country(country)
         with self.ledger.session() as s:
             rows = s.execute(
                 select(ScreeningReview)
@@ -134,12 +148,14 @@ class LedgerReviewStore:
             ).scalars()
             # the party compared by its name as recorded (a stored key of an earlier, coarser form never matches
             # more than the name does); the latest call on this party and entry content wins
-            row = next((r for r in rows if party_key(r.party_name) == key), None)
+            row = next((r for r in rows if party_key(r.party_name) == key and r.party_country == where), None)
             return _decision(row) if row is not None and row.decision == "not_a_match" else None
 
-    def confirmed_match(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
+    def confirmed_match(
+        self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None
+    ) -> ReviewDecision | None:
         with self.ledger.session() as s:
-            return review_snapshot(s).confirmed_match(party_name, entry_id, entry_hash)
+            return review_snapshot(s).confirmed_match(party_name, entry_id, entry_hash, country)
 
     def decisions(self) -> list[ReviewDecision]:
         with self.ledger.session() as s:

@@ -79,7 +79,15 @@ def record_review(ledger: Ledger, actor: SystemActor, req: ReviewRequest) -> dic
     # hit stayed in force, while the CLI's --match stored it).
     review: dict[str, Any] = (
         review_store(ledger, actor)
-        .record(req.party_name, req.entry_id, req.entry_hash, actor.name, req.reason, decision=req.decision)
+        .record(
+            req.party_name,
+            req.entry_id,
+            req.entry_hash,
+            actor.name,
+            req.reason,
+            decision=req.decision,
+            country=req.country,
+        )
         .to_json()
     )
     return {"review": review, "hit": hit.to_json(), "list_version": result.list_version}

@@ -31,7 +31,7 @@ from chipclear.ledger.reviews import record_review, review_snapshot
 from chipclear.ledger.roles import require
 from chipclear.ledger.users import Actor
 from chipclear.screening.normalize import party_identity_key
-from chipclear.screening.reviews import ReviewDecision, ReviewSnapshot
+from chipclear.screening.reviews import ReviewDecision, ReviewSnapshot, review_country
 
 Sessions = Callable[[], AbstractContextManager[Session]]  # opens one transaction (Ledger.session, a server's)
 STALE_LISTS_RULE = "screening#stale"  # the reason the engine adds when it screened on stale lists
@@ -374,9 +374,22 @@ def _refuse(path: str, why: str) -> InputError:
     )
 
 
+def _no_longer_chain(path: str, held: list[Any], length: int) -> None:
+    """A party's ownership chain (``parents``, nearest first) names its ultimate parent last: a chain the held line
+    states may have its links' details filled, not be extended (a new last link is another ultimate parent, which
+    the headquartered rule reads)."""
+    if held and length > len(held) and path.rsplit(".", 1)[-1] == "parents":
+        raise _refuse(
+            path,
+            f"the held line states an ownership chain of {len(held)} link(s), the last its ultimate parent: extending"
+            " it names another ultimate parent; cancel the hold and ship the corrected line",
+        )
+
+
 def _fill(held: Any, given: Any, path: str) -> Any:
     """``given`` where ``held`` is empty (None, "" or absent), merged field by field into objects and element by
-    element into lists (extra elements appended); a value that differs from a stated one is refused."""
+    element into lists (extra elements appended, except to a stated ownership chain); a value that differs from a
+    stated one is refused."""
     if held is None or held == "":
         return given
     if isinstance(held, dict):
@@ -388,6 +401,7 @@ def _fill(held: Any, given: Any, path: str) -> Any:
         return out
     if isinstance(held, list) and isinstance(given, dict) and given and all(str(k).isdigit() for k in given):
         out_list = list(held)  # by index, as the CLI writes them: --fact parties.0.headquarters_country=CN
+        _no_longer_chain(path, held, max(int(k) for k in given) + 1)
         for index, value in sorted(given.items(), key=lambda kv: int(kv[0])):
             i = int(index)
             if i > len(out_list):
@@ -397,6 +411,7 @@ def _fill(held: Any, given: Any, path: str) -> Any:
     if isinstance(held, list):
         if not isinstance(given, list):
             raise _refuse(path, "must be a list")
+        _no_longer_chain(path, held, len(given))
         merged = [_fill(h, g, f"{path}[{i}]") for i, (h, g) in enumerate(zip(held, given, strict=False))]
         return merged + held[len(given) :] + given[len(held) :]
     if not _same(path, held, given):
@@ -533,6 +548,16 @@ def _prepare(
     if ship_date is not None:
         line = line.model_copy(update={"ship_date": ship_date})
     hashes = {(h.get("party"), h.get("entry_id")): h.get("entry_hash") for h in held.screening}
+    # a review is for the party as screened: its name and its country (a held decision of an older version has no
+    # party_country on its hits: the line's party of that name gives it)
+    stated = {p.name: p.country for p in reversed(line.parties)}
+    countries = {
+        (h.get("party"), h.get("entry_id")): h["party_country"]
+        if "party_country" in h
+        else stated.get(str(h.get("party")))
+        for h in held.screening
+        if not h.get("via_owner")
+    }
     pending = [
         ReviewDecision(
             party_name=a.party,
@@ -542,6 +567,7 @@ def _prepare(
             reason=a.reason.strip(),
             decided_at=audit.now_utc(),
             decision=a.decision,
+            party_country=review_country(countries.get((a.party, a.entry_id))),
         )
         for a in answers.reviews
     ]
@@ -621,6 +647,7 @@ def release_hold(
             session,
             actor,
             party_name=review.party_name,
+            country=review.party_country,
             entry_id=review.entry_id,
             entry_hash=review.entry_hash,
             reason=review.reason,

@@ -1,7 +1,8 @@
 """Reviewer decisions that a hit is "not a match", and the store that keeps them.
 
-A decision is tied to (party name, list entry id, entry content hash): it suppresses that hit only while the
-entry reads the same. When a later list version changes the entry (new alias, address, license requirement),
+A decision is tied to (party name, party country, list entry id, entry content hash): it suppresses that hit only for
+the party as reviewed (the same name in the same country: a call on a German company does not clear a Chinese one of
+the same name) and only while the entry reads the same. When a later list version changes the entry (new alias, address, license requirement),
 the hash changes and the hit is raised again. ``ReviewStore`` is the interface; ``JsonReviewStore`` keeps the
 decisions in one JSON file (written atomically); the ledger may provide a database-backed store with the same
 three methods.
@@ -40,6 +41,7 @@ class ReviewDecision:
     decided_at: str  # ISO 8601 UTC
     decision: str = "not_a_match"  # or "match": the reviewer confirmed a possible match
     review_id: int | None = None  # the ledger's review number (None in the local JSON store)
+    party_country: str | None = None  # the party's country as reviewed (ISO alpha-2), None when the party gave none
 
     @property
     def party_key(self) -> str:
@@ -58,23 +60,40 @@ class ReviewDecision:
 class ReviewStore(Protocol):
     """Where "not a match" decisions live (local JSON file now; the ledger database later)."""
 
-    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> ReviewDecision: ...
+    def record(
+        self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str, *, country: str | None = None
+    ) -> ReviewDecision: ...
 
-    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
-        """The decision suppressing this hit, or None (none recorded, or the entry changed since)."""
+    def is_suppressed(
+        self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None
+    ) -> ReviewDecision | None:
+        """The decision suppressing this hit for the party in ``country``, or None (none recorded for this party in
+        this country, or the entry changed since)."""
         ...
 
     def decisions(self) -> list[ReviewDecision]: ...
 
 
+def review_country(country: str | None) -> str | None:
+    """A party's country as a review keys it: the ISO code upper-cased, None for none given."""
+    code = country.strip().upper() if country else ""
+    return code or None
+
+
 def find_review(
-    decisions: list[ReviewDecision], party_name: str, entry_id: str, entry_hash: str, decision: str
+    decisions: list[ReviewDecision],
+    party_name: str,
+    entry_id: str,
+    entry_hash: str,
+    decision: str,
+    country: str | None = None,
 ) -> ReviewDecision | None:
-    """The latest review of this party (normalized) against this exact entry content, when it is of ``decision``
-    kind (a later review overrides an earlier one)."""
+    """The latest review of this party (normalized name and the same country, or none on both sides) against this
+    exact entry content, when it is of ``decision`` kind (a later review overrides an earlier one)."""
     key = party_key(party_name)
+    where = review_country(country)
     for d in reversed(decisions):
-        if d.entry_id == entry_id and d.entry_hash == entry_hash and d.party_key == key:
+        if d.entry_id == entry_id and d.entry_hash == entry_hash and d.party_key == key and d.party_country == where:
             return d if d.decision == decision else None
     return None
 
@@ -86,17 +105,23 @@ class ReviewSnapshot:
     def __init__(self, decisions: list[ReviewDecision]) -> None:
         self._items = list(decisions)
 
-    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> ReviewDecision:
+    def record(
+        self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str, *, country: str | None = None
+    ) -> ReviewDecision:
         raise InputError("reviews: a snapshot is read-only; record reviews in the ledger", field="review")
 
     def with_decisions(self, extra: list[ReviewDecision]) -> ReviewSnapshot:
         return ReviewSnapshot([*self._items, *extra])
 
-    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
-        return find_review(self._items, party_name, entry_id, entry_hash, "not_a_match")
+    def is_suppressed(
+        self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None
+    ) -> ReviewDecision | None:
+        return find_review(self._items, party_name, entry_id, entry_hash, "not_a_match", country)
 
-    def confirmed_match(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
-        return find_review(self._items, party_name, entry_id, entry_hash, "match")
+    def confirmed_match(
+        self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None
+    ) -> ReviewDecision | None:
+        return find_review(self._items, party_name, entry_id, entry_hash, "match", country)
 
     def decisions(self) -> list[ReviewDecision]:
         return list(self._items)
@@ -128,7 +153,9 @@ class JsonReviewStore:
             os.fsync(handle.fileno())
         os.replace(tmp, self.path)
 
-    def record(self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str) -> ReviewDecision:
+    def record(
+        self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str, *, country: str | None = None
+    ) -> ReviewDecision:
         for field_name, value in (("party", party_name), ("entry", entry_id), ("by", reviewer), ("reason", reason)):
             if not value or not value.strip():
                 raise InputError(f"review: {field_name} must not be empty", field=field_name)
@@ -139,14 +166,17 @@ class JsonReviewStore:
             reviewer=reviewer.strip(),
             reason=reason.strip(),
             decided_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            party_country=review_country(country),
         )
         with self._lock:
             self._items.append(decision)
             self._write()
         return decision
 
-    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str) -> ReviewDecision | None:
-        return find_review(self._items, party_name, entry_id, entry_hash, "not_a_match")
+    def is_suppressed(
+        self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None
+    ) -> ReviewDecision | None:
+        return find_review(self._items, party_name, entry_id, entry_hash, "not_a_match", country)
 
     def decisions(self) -> list[ReviewDecision]:
         return list(self._items)

@@ -287,7 +287,7 @@ class Screener:
         kept: list[Hit] = []
         suppressed: list[Hit] = []
         for hit in hits:
-            decision = reviews.is_suppressed(name, hit.entry_id, hit.entry_hash) if reviews else None
+            decision = reviews.is_suppressed(name, hit.entry_id, hit.entry_hash, country) if reviews else None
             if decision is not None:
                 suppressed.append(_with_suppression(hit, decision.to_json()))
             else:

@@ -63,6 +63,7 @@ class ReviewView(View):
     decision: str
     decided_at: str | None = None
     review_id: int | None = None  # the ledger's review number
+    party_country: str | None = None  # the party's country as reviewed: the review clears the hit only there
 
 
 class ReviewAnswer(View):

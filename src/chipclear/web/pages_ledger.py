@@ -198,7 +198,7 @@ def open_questions(line: dict[str, Any], reviews: ReviewSnapshot) -> None:
     for hit in decision.get("screening") or []:
         if hit.get("suppressed_by") or not hit.get("entry_id"):
             continue
-        args = (str(hit.get("party")), str(hit["entry_id"]), str(hit.get("entry_hash") or ""))
+        args = (str(hit.get("party")), str(hit["entry_id"]), str(hit.get("entry_hash") or ""), hit.get("party_country"))
         if reviews.is_suppressed(*args) or reviews.confirmed_match(*args):
             reviewed.append(hit)
         else:
