@@ -112,8 +112,20 @@ def test_value_tolerance_applies_to_value_only() -> None:
     assert why_not_covered(terms, stub_decision(line), line) == ["quantity 61 exceeds the 60 left"]
 
 
+def test_a_license_without_a_quantity_covers_no_line() -> None:
+    """A door audit (2026-12-07) drew 2,000,000,000 units from a $1,000 value-only license at $0.01 a line."""
+    value_only = dataclasses.replace(TERMS, quantity_limit=None, value_limit_cents=100_000)
+    for line in (h20_line(1_000_000_000, value=0.01), h20_line(1, value=500)):
+        assert why_not_covered(value_only, stub_decision(line), line) == [
+            "the license states no quantity (a value limit alone cannot bound the units shipped); record the"
+            " authorised quantity on the license"
+        ]
+    no_limits = dataclasses.replace(TERMS, quantity_limit=None)
+    assert why_not_covered(no_limits, stub_decision(h20_line(1)), h20_line(1)) != []
+
+
 def test_value_limit_needs_a_value_and_enough_left() -> None:
-    terms = dataclasses.replace(TERMS, quantity_limit=None, value_limit_cents=1_000_000, value_used_cents=400_000)
+    terms = dataclasses.replace(TERMS, quantity_limit=1000, value_limit_cents=1_000_000, value_used_cents=400_000)
     assert why_not_covered(terms, stub_decision(h20_line(1)), h20_line(1)) == [
         "the line has no value and the license has a value limit"
     ]
@@ -160,7 +172,7 @@ def test_rechecking_replaces_the_earlier_coverage_finding() -> None:
 
 def test_a_value_only_license_does_not_cover_a_line_declared_at_nothing() -> None:
     # a $0 (or sub-cent) line would draw nothing from the value limit: a million units under a $100,000 license
-    terms = dataclasses.replace(TERMS, quantity_limit=None, quantity_used=0, value_limit_cents=10_000_000)
+    terms = dataclasses.replace(TERMS, quantity_limit=2_000_000, quantity_used=0, value_limit_cents=10_000_000)
     for value in (0.0, 0.004):
         line = h20_line(quantity=1_000_000).model_copy(update={"value_usd": value})
         assert why_not_covered(terms, stub_decision(line), line) == [

@@ -118,7 +118,15 @@ def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) ->
         if not any(_same_party(party, named) for named in terms.parties):
             problems.append(f"party {party.name!r} ({party.role}) is not named on the license")
     left = terms.quantity_left
-    if left is not None and line.quantity > left:
+    if left is None:
+        # a value limit alone bounds only what the lines declare: a door audit shipped 1,000,000,000 H20 at $0.01 a
+        # line against a $1,000 license (2026-12-07). A license authorises a quantity of each item (the BIS-699
+        # license states quantity, unit and total price): without one on file, no line is covered.
+        problems.append(
+            "the license states no quantity (a value limit alone cannot bound the units shipped); record the"
+            " authorised quantity on the license"
+        )
+    elif line.quantity > left:
         problems.append(f"quantity {line.quantity} exceeds the {max(left, 0)} left")
     value_left = terms.value_left_cents
     if value_left is not None:
