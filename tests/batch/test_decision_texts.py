@@ -40,6 +40,7 @@ def test_texts_equal_json_dumps_of_the_models() -> None:
                     headquarters_country="HK",
                 )
             ],
+            certifications=["nac-740.8-notification"],
         ),
         # Non-ASCII, quotes, a backslash and a line separator in a party name that the reasons repeat; a HOLD with
         # missing facts (no headquarters country).

@@ -87,10 +87,16 @@ def test_check_json_keys_and_h20_letter() -> None:
 
 
 def test_check_json_nac_conditions() -> None:
-    data = check_json("--item", "RTX 4090", "--to", "CN", "--date", "2023-12-01", "--end-user-hq", "CN")
+    args = ("--item", "RTX 4090", "--to", "CN", "--date", "2023-12-01", "--end-user-hq", "CN")
+    data = check_json(*args, "--certify", "nac-740.8-notification")
     assert data["verdict"] == "LICENSE_EXCEPTION"
     assert data["license_exceptions"][0]["code"] == "NAC"
     assert any("25 calendar days" in c for c in data["license_exceptions"][0]["conditions"])
+    # the notification not certified (a door audit shipped such a line the day it was booked): license required, and
+    # the reasons say what would make NAC apply
+    data = check_json(*args)
+    assert data["verdict"] == "LICENSE_REQUIRED" and data["license_exceptions"] == []
+    assert any("once the exporter certifies nac-740.8-notification" in r["detail"] for r in data["reasons"])
 
 
 def test_check_layer_codified_differs_from_enforced() -> None:
@@ -149,8 +155,8 @@ def test_diff_cli_2023() -> None:
     a800 = by_key[("nvidia-a800-sxm4-80gb", "CN")]
     assert (a800["before"]["verdict"], a800["after"]["verdict"]) == ("NLR", "LICENSE_REQUIRED")
     assert any("742.6(a)(6)(iii)" in w["rule"] and "73458" in w["citation"] for w in a800["why"])
-    rtx = by_key[("nvidia-rtx-4090", "CN")]
-    assert rtx["after"]["license_exceptions"] == ["NAC"]
+    rtx = by_key[("nvidia-rtx-4090", "CN")]  # NAC needs the notification certified (diff assumes none)
+    assert (rtx["before"]["verdict"], rtx["after"]["verdict"]) == ("NLR", "LICENSE_REQUIRED")
     assert ("nvidia-h100-sxm5-80gb", "DE") not in by_key  # A:5: no change
     assert any(c["rule"].startswith("2023-11-17_88FR73458") for c in result["actions_between"])
 

@@ -56,7 +56,12 @@ def test_table_output_names_the_draft_and_its_reasons() -> None:
 
 def test_orders_and_plots(tmp_path: Path) -> None:
     book = tmp_path / "book.csv"
-    book.write_text("item,destination,ship_date,value_usd\nMI210,CN,2027-02-01,1000\nH100,DE,2027-02-01,5\n")
+    # A30 to Saudi Arabia loses ACA under the draft (an order book carries no certifications, so NAC lines to China
+    # are LICENSE_REQUIRED before and after: NAC needs the 25-day notification certified)
+    book.write_text(
+        "item,destination,ship_date,value_usd,end_user_name,end_user_headquarters_country\n"
+        "A30,SA,2027-02-01,1000,Desert AI,SA\nH100,DE,2027-02-01,5,,\n"
+    )
     code, out, err = run(
         "whatif",
         "tpp-threshold-2400",

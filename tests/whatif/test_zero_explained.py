@@ -40,7 +40,11 @@ def test_every_line_before_the_draft_is_explained(tmp_path: Path) -> None:
 
 
 def test_some_lines_before_the_draft_are_counted(tmp_path: Path) -> None:
-    book = _book(tmp_path, "MI210,CN,2025-05-01,1000\nMI210,CN,2027-02-01,1000\n")
+    book = tmp_path / "book.csv"
+    book.write_text(
+        "item,destination,ship_date,value_usd,end_user_name,end_user_headquarters_country\n"
+        "A30,SA,2025-05-01,1000,Desert AI,SA\nA30,SA,2027-02-01,1000,Desert AI,SA\n"
+    )
     code, out, err = run("whatif", "tpp-threshold-2400", "--orders", str(book), "--destinations", "CN", "--json")
     assert code == 0, err
     orders = json.loads(out)["orders"]

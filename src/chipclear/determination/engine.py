@@ -12,6 +12,7 @@ Anything unknown that the answer depends on -> HOLD naming it. Never NLR on an u
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from chipclear.geography import Geography, load_geography
 from chipclear.models import AIModel, ModelCatalog, load_models
 from chipclear.models.classify import ModelClassification, classify_model
 from chipclear.rules import RuleSet, load_rules
-from chipclear.rules.licensing_schema import Condition, LicenseRequirement
+from chipclear.rules.licensing_schema import Condition, LicenseExceptionRule, LicenseRequirement
 from chipclear.rules.schema import Layer
 
 STRICTNESS = [
@@ -223,6 +224,29 @@ def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator,
     return None
 
 
+def _uncertified(exc: LicenseExceptionRule, action_id: str, req_id: str, ev: Evaluator, st: State) -> None:
+    """An exception out of scope only for want of the exporter's certifications (the facts chipclear cannot see,
+    e.g. NAC's 25-day notification): say what would make it apply, so the answer does not hide it."""
+    wanted = set(exc.scope.certified or ()) - ev.facts.certifications
+    if not wanted:
+        return
+    facts = dataclasses.replace(ev.facts, certifications=ev.facts.certifications | wanted)
+    if Evaluator(facts, ev.geo, ev.assume).evaluate(exc.scope).value is not True:
+        return
+    if any(Evaluator(facts, ev.geo, ev.assume).evaluate(x.when).value is not False for x in exc.exclusions):
+        return
+    st.reasons.append(
+        _reason(
+            action_id,
+            exc.id,
+            exc.citation,
+            f"{exc.code} would overcome {req_id} once the exporter certifies {', '.join(sorted(wanted))}"
+            f" ({'; '.join(exc.conditions) or exc.text}); not certified, so a license is required",
+            exc.confidence,
+        )
+    )
+
+
 def _exceptions(merged: MergedLicensing, ev: Evaluator, st: State) -> list[LicenseExceptionUse] | None:
     """The exceptions overcoming every requirement that applies, or None when some requirement is not overcome."""
     used: dict[str, LicenseExceptionUse] = {}
@@ -234,6 +258,8 @@ def _exceptions(merged: MergedLicensing, ev: Evaluator, st: State) -> list[Licen
             eligible = ev.evaluate(exc.eligible)
             scope = ev.evaluate(exc.scope)
             if eligible.value is False or scope.value is False:
+                if eligible.value is True and scope.value is False:
+                    _uncertified(exc, action.id, req.id, ev, st)
                 continue
             excluded = [x for x in exc.exclusions if ev.evaluate(x.when).value is not False]
             if excluded:
