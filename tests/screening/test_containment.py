@@ -73,3 +73,10 @@ def test_containment_needs_the_listed_words_in_one_run(screener: Screener) -> No
     """The words of "Huawei Technologies" apart, each with other words between, are not the listed name."""
     hits = screener.search("Huawei Consulting and Global Technologies Partners").hits
     assert not [h for h in hits if "contains_listed_name" in h.explanation]
+
+
+def test_digits_written_for_letters_are_read_as_the_letters(screener: Screener) -> None:
+    hits = screener.search("M00re Thread Intelligent Technology", country="CN").hits
+    top = hits[0]
+    assert top.name == "Moore Thread Intelligent Technology (Beijing) Co., Ltd." and top.is_match
+    assert top.explanation["matched_tokens"][0]["how"] == "digits_as_letters"
