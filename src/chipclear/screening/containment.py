@@ -8,13 +8,15 @@ run, all the tokens of a listed name, each matched exactly or nearly so (a plura
 A listed name qualifies only when finding it inside other words is evidence, not noise:
 
 * two or more tokens weighing together at least ``MIN_WEIGHT`` (about a moderately rare word plus a common one:
-  "Huawei Technologies" 8.6, "Inspur Group" 11.7; a name of two generic words such as "China Technology" (8.0) is
-  not enough);
+  "Huawei Technologies" 9.7, "Inspur Group" 11.7; "China Technology" (8.0) is not enough; list statistics cannot
+  tell every generic pair from a real name, see the known limits in docs/screening.md);
 * or one token that is an acronym its own entry spells out ("SMIC" for Semiconductor Manufacturing International
   Corporation, "CETC", "NUDT"), of at least ``ACRONYM_MIN_LEN`` letters;
-* or one long, rare token of a party that is not an individual ("Hisilicon", "Gazprom" are not: too short or
-  too common; "Kazankompressormash" is), at least ``ONE_TOKEN_MIN_LEN`` letters used by at most a handful of
-  entries.
+* or one long, rare token of a party that is not an individual, vessel or aircraft ("Kazankompressormash";
+  "Gazprom" is too short), at least ``ONE_TOKEN_MIN_LEN`` letters used by at most a handful of entries.
+
+A one-word name counts only as written (exact, not a piece of a split word) and when another query word is a word
+of another name of its entry ("SMIC International Trading"). Individuals' names never count.
 
 One common word ("Sun", "Alpha", "Lotus", "Star", "Maria") is never enough: thousands of one-word listed
 names and aliases exist, most of them ordinary words and given names. Measured in docs/benchmarks.md.
