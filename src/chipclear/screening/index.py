@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz.distance import OSA
 
+from chipclear.screening.containment import anchor_postings, containable_rows
 from chipclear.screening.model import ListEntry
 from chipclear.screening.normalize import NormalizedName, legal_form_words, normalize_name
 
@@ -49,6 +50,9 @@ PYTHON_CANDIDATES = 24
 MAX_JOINS = 3  # more blocked candidates than this: bound them with one vectorised pass first  # above this the vectorised path is faster than scoring candidates one by one
 IN_VOCAB_FUZZY_LEN = 5  # listed tokens this long also match their listed near-spellings
 LEGAL_FORM_WEIGHT = 0.3
+# digits written for the letters they look like ("M00re"); a listed word must be read exactly
+DIGIT_LOOKALIKES = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
+MAX_LOOKALIKE_DIGITS = 3
 PHONETIC_SIMILARITY = 0.8
 PLURAL_SIMILARITY = 0.95  # "Technologies" for "Technology"  # same consonant skeleton: a transliteration variant (Rostekh/Rostec, Mohamed/Muhammad)
 _PHONETIC_RULES = (
@@ -177,7 +181,7 @@ class TokenMatch:
     query_token: str
     listed_token: str
     similarity: float
-    how: str  # exact | typo | split | joined
+    how: str  # exact | typo | split | joined | legal_form_removed | digits_as_letters
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +282,8 @@ class NameIndex:
         self.alias_weight_list = self.alias_weight.tolist()
         starts = np.searchsorted(self.alias_entry, np.arange(len(entries) + 1))
         self.entry_row_bounds = starts.tolist()
+        containable = containable_rows(entries, self.alias_entry, alias_tids, self.tokens, self.token_weight)
+        self.containment_anchors = Postings(*anchor_postings(containable, alias_tids, self.token_weight, len(vocab)))
         self._token_sets()
         self._fuzzy_cache: dict[tuple[str, int], dict[int, float]] = {}
         self.deletes = self._build_deletes()
@@ -297,6 +303,7 @@ class NameIndex:
             "postings": (self.postings.flat, self.postings.bounds),
             "entry_postings": (self.entry_postings.flat, self.entry_postings.bounds),
             "entry_row_bounds": self.entry_row_bounds,
+            "containment_anchors": (self.containment_anchors.flat, self.containment_anchors.bounds),
             "deletes": (self.deletes.keys, self.deletes.tids),
             "phonetic": self.phonetic,
             "stems": self.stems,
@@ -319,6 +326,7 @@ class NameIndex:
         index.entry_postings = Postings(*state["entry_postings"])
         index.alias_weight_list = index.alias_weight.tolist()
         index.entry_row_bounds = state["entry_row_bounds"]
+        index.containment_anchors = Postings(*state["containment_anchors"])
         index._token_sets()
         index._fuzzy_cache = {}
         index.deletes = DeleteIndex(*state["deletes"])
@@ -484,6 +492,23 @@ class NameIndex:
                 return rest
         return None
 
+    def _digits_as_letters(self, token: str) -> str | None:
+        """``m00re`` -> ``moore``, ``hua3ei``: digits written for the letters they look like, in an unlisted word of
+        letters and at most ``MAX_LOOKALIKE_DIGITS`` digits, when the reading is a listed word as it stands."""
+        digits = [i for i, ch in enumerate(token) if ch.isdigit()]
+        if not digits or len(digits) > MAX_LOOKALIKE_DIGITS or len(token) < MIN_FUZZY_LEN or not token.isalnum():
+            return None
+        if len(token) - len(digits) < 2 or not token.isascii():
+            return None
+        options = [DIGIT_LOOKALIKES.get(token[i], "") for i in digits]
+        if not all(options):
+            return None
+        readings = [""]
+        for ch in token:
+            readings = [r + c for r in readings for c in (DIGIT_LOOKALIKES[ch] if ch.isdigit() else ch)]
+        found = sorted(r for r in readings if r in self.vocab)
+        return found[0] if found else None
+
     def _tail_matches(self, tail: str) -> bool:
         if tail in self.vocab:
             return True
@@ -500,9 +525,13 @@ class NameIndex:
             if qt.how == "exact" and qt.matches:
                 split_variant.append(qt)
                 continue
-            head = self._without_joined_legal_form(qt.text)
-            pieces = None if head is not None else self._split(qt.text)
-            if head is not None:
+            read = self._digits_as_letters(qt.text)
+            head = self._without_joined_legal_form(qt.text) if read is None else None
+            pieces = None if head is not None or read is not None else self._split(qt.text)
+            if read is not None:
+                changed = True
+                split_variant.append(self._token(read, (qt.text,), "digits_as_letters"))
+            elif head is not None:
                 changed = True
                 split_variant.append(self._token(head, (qt.text,), "legal_form_removed"))
             elif pieces:
@@ -715,6 +744,12 @@ class NameIndex:
             elif best_score >= floor:
                 out[e_no] = (best_score, best_row, False)
         return out
+
+    def row_score(self, variant: Sequence[QueryToken], row: int) -> float:
+        """Score of a query variant against one listed name of the index."""
+        items = [(qt.weight, tuple(qt.matches.items())) for qt in variant]
+        u, m = _cover(items, self.alias_tid_sets[row])
+        return combine(m, u, sum(qt.weight for qt in variant), self.alias_weight_list[row])
 
     def pair_score(self, query: Iterable[QueryToken], listed_tokens: Sequence[str]) -> float:
         """Score a query against one listed name given as tokens (used by ``name_similarity``)."""

@@ -27,7 +27,7 @@ from chipclear.screening.index import NameIndex
 from chipclear.screening.listing import Listing, derive_listings
 from chipclear.screening.model import ListEntry, LoadedList
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: containment anchors (screening/containment.py)
 SUFFIX = ".index.pickle"
 
 
@@ -37,7 +37,14 @@ def fingerprint() -> str:
     digest = hashlib.sha256(f"{INDEX_FORMAT}:{ListEntry.__slots__}:{list_fields}".encode())
     data = resources.files("chipclear.screening") / "data"
     digest.update((data / "normalization.json").read_bytes())
-    for name in ("index.py", "normalize.py", "listing.py", "loaders.py", "data/listing-effective-dates.yaml"):
+    for name in (
+        "index.py",
+        "containment.py",
+        "normalize.py",
+        "listing.py",
+        "loaders.py",
+        "data/listing-effective-dates.yaml",
+    ):
         digest.update((resources.files("chipclear.screening") / name).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from chipclear.errors import InputError
+from chipclear.screening.containment import find_contained
 from chipclear.screening.index import NameIndex, QueryToken
 from chipclear.screening.listing import Listing, derive_listings
 from chipclear.screening.model import ListEntry, LoadedList
@@ -271,12 +272,26 @@ class Screener:
         address_tokens = _address_tokens(address) if address else set()
         bonus = (COUNTRY_MATCH_BONUS if country else 0.0) + (ADDRESS_MAX_BONUS if address_tokens else 0.0)
         candidates = self._candidates(variants, max(floor - bonus, 1e-6)) if variants else {}
+        contained = find_contained(self.index, variants) if variants else {}
+        for e_no, item in contained.items():
+            if e_no not in candidates:
+                row_score = self.index.row_score(variants[item.variant], item.row)
+                candidates[e_no] = (row_score, item.row, item.variant, False)
         hits: list[Hit] = []
         for e_no, (name_score, row, v_no, across) in candidates.items():
             if wanted is not None and self.lists.entries[e_no].source.upper() not in wanted:
                 continue
             adjust, notes = self._qualify(e_no, country, address_tokens)
             score = round(min(1.0, max(0.0, name_score + adjust)), 4)
+            found = contained.get(e_no)
+            if found is not None and score < self.review_threshold:
+                # a listed name inside a longer one (a branch, an office, "c/o"): held for review (containment.py)
+                notes["contains_listed_name"] = {
+                    **found.to_json(self.index.alias_text[found.row]),
+                    "score_before": score,
+                }
+                score, row, v_no, across = self.review_threshold, found.row, found.variant, False
+                name_score = self.index.row_score(variants[v_no], row)
             if score < floor:
                 continue
             if across:
