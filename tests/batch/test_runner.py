@@ -53,7 +53,8 @@ def test_every_line_equals_a_direct_determine(book_csv: Path, local_run: tuple[B
         for column in COMPARED:
             assert row[column] == want[column], (row["row"], column)
     verdicts = set(got["verdict"])
-    assert {"NLR", "LICENSE_REQUIRED"} <= verdicts and len(verdicts) >= 4
+    # NLR, LICENSE_REQUIRED and HOLD at least (a book carries no certifications, so its NAC lines are LICENSE_REQUIRED)
+    assert {"NLR", "LICENSE_REQUIRED", "HOLD"} <= verdicts
     assert got.schema["reasons"] == NESTED["reasons"] and got.schema["screening"] == NESTED["screening"]
     screened = got.filter(pl.col("screening").list.len() > 0)
     assert screened.height > 0  # listed names and their variants were found

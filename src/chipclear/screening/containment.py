@@ -29,15 +29,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from chipclear.screening.model import ListEntry
 from chipclear.screening.normalize import normalize_name, tokens_before_legal_forms
 
-if TYPE_CHECKING:
-    from chipclear.screening.index import NameIndex, QueryToken
+# The index (``chipclear.screening.index.NameIndex``) and its query tokens (``QueryToken``) are typed ``Any`` here:
+# the index imports this module to build its anchors, and a type import back would be an import cycle.
+NameIndex = Any
+QueryToken = Any
 
 MIN_WEIGHT = 8.5  # total token weight of a listed name of two or more tokens
 ACRONYM_MIN_LEN = 4
