@@ -77,6 +77,9 @@ def bundled(folder: Traversable, label: str, parse: Callable[[str, str], T]) -> 
     return [parse(text, name) for name, text in bundled_texts(folder, label)]
 
 
+SUGGEST_LONGEST = 200  # no name or alias of the bundled data is this long (chipclear.bounds.ITEM_LENGTH)
+
+
 class NameIndex:
     """Ids by lookup key, for finding an entry by id, name or alias and suggesting near misses."""
 
@@ -91,6 +94,10 @@ class NameIndex:
         return self._ids.get(lookup_key(name), set())
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
+        """Near names for one not found; none for a text longer than any name (the fuzzy match's cost grows with
+        the length: a 2 MB item held a server for a minute and a half)."""
+        if len(name) > SUGGEST_LONGEST:
+            return []
         from rapidfuzz import fuzz, process  # only for a name not found: a CLI call that finds it does not load it
 
         choices = {k: next(iter(v)) for k, v in self._ids.items()}

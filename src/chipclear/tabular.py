@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chipclear.errors import InputError
+from chipclear.errors import ChipclearError, InputError
 
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -107,6 +108,9 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON can write one ("\\ud800"); UTF-8 cannot hold it
+
+
 def read_jsonl(data: bytes, source: str) -> Records:
     """JSON lines: one object of plain values (text, number, true/false, null) per line; blank lines skipped. A
     line that repeats a key, or that cannot be parsed (not UTF-8, not JSON, nested too deep), is a record with its
@@ -130,12 +134,20 @@ def read_jsonl(data: bytes, source: str) -> Records:
         except RecursionError:
             parsed.append((number, None, f"line {number}: not valid JSON (nested too deep)"))
             continue
+        except ValueError as exc:  # e.g. an integer of more digits than Python converts (4,300)
+            parsed.append((number, None, f"line {number}: not a usable JSON value ({str(exc).split(';')[0][:120]})"))
+            continue
         if not isinstance(value, dict):
             parsed.append((number, None, f"line {number}: a JSON object is expected, not {type(value).__name__}"))
             continue
         nested = [k for k, v in value.items() if isinstance(v, dict | list)]
         if nested:
             parsed.append((number, None, f"line {number}: field {nested[0]!r} is not a plain value"))
+            continue
+        broken = [k for k, v in value.items() if _SURROGATE.search(k) or (isinstance(v, str) and _SURROGATE.search(v))]
+        if broken:
+            where = broken[0].encode("utf-8", "replace").decode()
+            parsed.append((number, None, f"line {number}: field {where!r} is not valid Unicode (a lone surrogate)"))
             continue
         for key in value:
             header.setdefault(str(key), None)
@@ -163,6 +175,7 @@ def read_xlsx(path: Path) -> Records:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}", field="file") from None
     except Exception as exc:  # zipfile, XML and openpyxl errors: not a readable workbook
         raise InputError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})", field="file") from None
+    rows: list[list[str]] = []
     try:
         sheet = book.worksheets[0]
         values = sheet.iter_rows(values_only=True)
@@ -171,7 +184,7 @@ def read_xlsx(path: Path) -> Records:
             raise InputError(f"{path}: the first worksheet is empty (no header row)", field="file")
         width = max(i for i, c in enumerate(first) if c is not None) + 1
         header = [cell_text(c) for c in first[:width]]
-        rows, numbers, errors = [], [], []
+        numbers, errors = [], []
         for number, row in enumerate(values, start=1):
             cells = [cell_text(c) for c in row]
             if not any(cells):
@@ -183,6 +196,13 @@ def read_xlsx(path: Path) -> Records:
                 f"row {number} (sheet row {number + 1}): values beyond the header's {width} columns" if extra else ""
             )
         return Records(header, rows, numbers, errors)
+    except ChipclearError:
+        raise
+    except Exception as exc:  # a cell the workbook's XML describes badly (a shared string out of range, a bad date)
+        raise InputError(
+            f"{path}: not a readable .xlsx workbook after {len(rows)} row(s) ({type(exc).__name__}: {str(exc)[:200]})",
+            field="file",
+        ) from None
     finally:
         book.close()
 

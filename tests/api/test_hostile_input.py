@@ -294,3 +294,48 @@ def test_a_query_parameter_given_twice_is_refused_unless_it_is_a_list(world: tup
     r = client.get(base + "&origin=CN&claims=9903.88.69&claims=9903.01.23", headers=h(keys.viewer))
     assert r.status_code == 200 and sorted(r.json()["claims"]) == ["9903.01.23", "9903.88.69"], r.text
     assert client.get(base + "&origin=CN", headers=h(keys.viewer)).status_code == 200
+
+
+# -- hostile-input audit of 2026-12-07 ---------------------------------------------------------------------------
+def test_a_json_key_given_twice_is_refused(world: tuple[TestClient, Keys, str]) -> None:
+    # {"destination": "CN", "destination": "DE"} was recorded for DE (the parser keeps the last value)
+    client, keys, url = world
+    before = counts(url)
+    body = (
+        '{"lines": [{"item": "H20", "quantity": 1, "destination": "CN", "destination": "DE",'
+        ' "ship_date": "2026-12-01"}]}'
+    )
+    r = client.post("/api/shipments", content=body, headers={**h(keys.analyst), "content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["message"] == "body: key 'destination' is given twice in one object"
+    assert counts(url) == before
+    check = '{"item": "H20", "item": "H100", "destination": "CN", "ship_date": "2025-06-01"}'
+    r = client.post("/api/check", content=check, headers={**h(keys.analyst), "content-type": "application/json"})
+    assert r.status_code == 422 and "'item' is given twice" in r.text
+    # the same key in two objects is not a repeat
+    fine = '{"item": "H20", "destination": "CN", "ship_date": "2025-06-01", "parties": [{"name": "A", "role": "end_user"}]}'
+    assert (
+        client.post(
+            "/api/check", content=fine, headers={**h(keys.analyst), "content-type": "application/json"}
+        ).status_code
+        == 200
+    )
+
+
+def test_a_long_item_in_a_path_is_a_422_before_any_lookup(world: tuple[TestClient, Keys, str]) -> None:
+    client, keys, _url = world
+    for path in ("/api/classify/", "/api/catalog/", "/api/timeline/", "/api/models/"):
+        r = client.get(path + "H" * 5000, headers=h(keys.viewer))
+        assert r.status_code in (404, 422), (path, r.status_code)
+        assert len(r.text) < 3000, path  # the item is not echoed back whole
+
+
+def test_out_of_range_ship_dates_in_whatif_orders_are_bad_rows_not_a_500(world: tuple[TestClient, Keys, str]) -> None:
+    client, keys, _url = world
+    for day in ("0000-01-01", "-2025-01-01", "+99999-01-01"):
+        body = {"drafts": ["h20-class-bandwidth"], "orders": [{"item": "H20", "destination": "CN", "ship_date": day}]}
+        r = client.post("/api/whatif", json=body, headers=h(keys.analyst))
+        assert r.status_code < 500, (day, r.text[:300])
+        if r.status_code == 200:
+            bad = r.json()["orders"]["bad_rows"]
+            assert bad and "ship_date" in bad[0]["reason"], r.json()["orders"]

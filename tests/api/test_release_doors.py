@@ -121,6 +121,11 @@ def _line(client: TestClient, key: str, line_id: int) -> dict[str, Any]:
         ({"ship_date": "2025-04-01"}, "facts.ship_date"),
         ({"import_entry": {"hts": "8471.50.0150", "origin": "CN"}}, "facts.import_entry"),
         ({"end_use": {"supercomputer": False}}, "facts.end_use.supercomputer"),
+        # a hostile-input audit (2026-12-07): a number past float's range was a 500 (OverflowError), a value the
+        # order line refuses was named only "facts"
+        ({"quantity": 10**400}, "facts.quantity"),
+        ({"value_usd": 1e300}, "facts.value_usd"),
+        ({"parties": [{"parents": [{"name": "P", "share": 1e300}]}]}, "facts.parties.0.parents.0.share"),
     ],
 )
 def test_a_release_cannot_rewrite_the_held_line(

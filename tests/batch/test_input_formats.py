@@ -199,3 +199,81 @@ def test_a_typed_parquet_book_reads_as_the_same_text_with_blanks_stripped(tmp_pa
     assert got["value_usd"].to_list() == ["1.5", ""]
     assert got["supercomputer"].to_list() == ["true", "false"]
     assert got.equals(read_orders(tmp_path / "typed.csv"))
+
+
+def test_a_workbook_with_a_broken_cell_is_one_line_exit_2(tmp_path: Path) -> None:
+    """A hostile-input audit (2026-12-07): a shared-string index out of range or a malformed date cell raised a
+    traceback while the rows were read (only opening the workbook was guarded)."""
+    import zipfile
+
+    good = _xlsx(tmp_path / "good.xlsx", [GOOD[0]])
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(broken, "w") as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                # the item cell points past the shared strings
+                text = data.decode()
+                start = text.index('<c r="B2"')
+                end = text.index("</c>", start) + len("</c>")
+                data = (text[:start] + '<c r="B2" t="s"><v>999</v></c>' + text[end:]).encode()
+            out.writestr(info, data)
+    result = CliRunner().invoke(app, ["batch", str(broken), "--out", str(tmp_path / "o.parquet")])
+    assert result.exit_code == 2, result.output
+    assert "not a readable .xlsx workbook" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("day", ["-2025-01-01", "0000-01-01", "+99999-01-01"])
+def test_a_ship_date_python_cannot_hold_is_a_bad_row(tmp_path: Path, day: str) -> None:
+    book = _csv(tmp_path / "b.csv", [GOOD[0], [*GOOD[0][:4], day, *GOOD[0][5:]]])
+    result = CliRunner().invoke(app, ["batch", str(book), "--out", str(tmp_path / "o.parquet"), "--no-screening"])
+    assert result.exit_code == 0, result.output
+    assert pl.read_parquet(tmp_path / "o.parquet").height == 1
+    bad = pl.read_csv(tmp_path / "o.bad-rows.csv", infer_schema=False)
+    assert bad["reason"].to_list() == [f"ship_date: '{day}' is out of range (years 1 to 9999)"]
+
+
+def test_parquet_dates_python_cannot_hold_are_bad_rows(tmp_path: Path) -> None:
+    # a date32 before year 1 and a timestamp at 2**63 - 1 µs: Polars panicked casting them to text
+    frame = pl.DataFrame(
+        {
+            "item": ["H20", "H20", "H20"],
+            "destination": ["CN", "CN", "CN"],
+            "ship_date": pl.Series([2025 * 0, -800_000, 0], dtype=pl.Int32).cast(pl.Date),
+        }
+    )
+    frame.write_parquet(tmp_path / "d.parquet")
+    result = CliRunner().invoke(
+        app, ["batch", str(tmp_path / "d.parquet"), "--out", str(tmp_path / "o.parquet"), "--no-screening"]
+    )
+    assert result.exit_code == 0, result.output
+    bad = pl.read_csv(tmp_path / "o.bad-rows.csv", infer_schema=False)
+    assert bad["row"].to_list() == ["2"] and "out of range" in bad["reason"][0]
+    stamps = pl.DataFrame(
+        {
+            "item": ["H20"],
+            "destination": ["CN"],
+            "ship_date": pl.Series([2**63 - 1], dtype=pl.Int64).cast(pl.Datetime("us")),
+        }
+    )
+    stamps.write_parquet(tmp_path / "t.parquet")
+    result = CliRunner().invoke(app, ["batch", str(tmp_path / "t.parquet"), "--out", str(tmp_path / "o2.parquet")])
+    assert result.exit_code == 0, result.output
+    assert "out of range" in pl.read_csv(tmp_path / "o2.bad-rows.csv", infer_schema=False)["reason"][0]
+
+
+def test_json_lines_python_cannot_hold_are_bad_rows(tmp_path: Path) -> None:
+    # a 5,001-digit integer (past Python's conversion limit) and a lone surrogate ("\ud800") raised tracebacks
+    book = tmp_path / "b.jsonl"
+    book.write_text(
+        '{"item": "H20", "destination": "CN", "quantity": 1' + "0" * 5001 + "}\n"
+        '{"item": "H20", "destination": "CN", "end_user_name": "Acme \\ud800"}\n'
+        '{"item": "H20", "destination": "CN", "ship_date": "2025-06-01"}\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["batch", str(book), "-o", str(tmp_path / "o.parquet"), "-q", "--no-screening"])
+    assert result.exit_code == 0, result.output
+    assert pl.read_parquet(tmp_path / "o.parquet").height == 1
+    reasons = pl.read_csv(tmp_path / "o.bad-rows.csv", infer_schema=False)["reason"].to_list()
+    assert reasons[0].startswith("line 1: not a usable JSON value (Exceeds the limit (4300 digits)")
+    assert reasons[1] == "line 2: field 'end_user_name' is not valid Unicode (a lone surrogate)"

@@ -14,7 +14,14 @@ from pydantic import BaseModel
 
 import chipclear
 from chipclear.api.deps import LedgerHolder, RecentKeys, single_query_values
-from chipclear.api.errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, NoNul, SecurityHeaders, install_error_handlers
+from chipclear.api.errors import (
+    DEFAULT_MAX_BODY_BYTES,
+    BodySizeLimit,
+    NoNul,
+    NoRepeatedKeys,
+    SecurityHeaders,
+    install_error_handlers,
+)
 from chipclear.api.group_commit import GroupCommit, ShipmentGroup
 from chipclear.api.jobs import BatchJobs
 from chipclear.api.routers import (
@@ -112,6 +119,7 @@ def create_app(
         app.state.html_error = web_routes.html_error
         static = resources.files("chipclear.web") / "static"
         app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.add_middleware(NoRepeatedKeys)  # innermost: reads a body BodySizeLimit has already bounded
     app.add_middleware(NoNul)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -225,6 +226,77 @@ class NoNul:
         await self.app(scope, replay, send)
 
 
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _RepeatedKey(key)
+        seen[key] = value
+    return seen
+
+
+def repeated_json_key(body: bytes) -> str | None:
+    """The first key given twice in one object of a JSON text, or None (none, or not JSON: the parser says why)."""
+    try:
+        json.loads(body, object_pairs_hook=_no_repeats)
+    except _RepeatedKey as exc:
+        return str(exc)
+    except (ValueError, RecursionError):
+        return None
+    return None
+
+
+class NoRepeatedKeys:
+    """Refuse a JSON body with a key given twice in one object (422): JSON parsers keep the last value, so
+    ``{"destination": "CN", "destination": "DE"}`` was recorded for DE, and the caller's intent is not known (as for
+    a query parameter given twice, ``deps.single_query_values``; and as batch refuses a repeated key in JSON lines).
+    Only ``application/json`` bodies are read (at most the body limit, which ``BodySizeLimit`` enforces first)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        if not headers.get(b"content-type", b"").startswith(b"application/json"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)
+                return
+            chunks.append(message.get("body", b""))
+            more = bool(message.get("more_body"))
+        body = b"".join(chunks)
+        if b'"' in body and (key := repeated_json_key(body)) is not None:
+            shown = key if len(key) <= 60 else key[:60] + "..."
+            response = JSONResponse(
+                error_body("invalid_input", f"body: key {shown!r} is given twice in one object", "body"),
+                status_code=422,
+            )
+            await response(scope, receive, send)
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
 async def _refuse_nul(scope: Scope, send: Send, where: str) -> None:
     message = f"{where}: a NUL character is not allowed in any field"
     if str(scope.get("path", "")).startswith("/api"):
@@ -280,10 +352,12 @@ class _TooLarge(HTTPException):
 __all__ = [
     "BodySizeLimit",
     "NoNul",
+    "NoRepeatedKeys",
     "NotAvailable",
     "SecurityHeaders",
     "Unauthorized",
     "error_body",
     "install_error_handlers",
+    "repeated_json_key",
     "validation_message",
 ]

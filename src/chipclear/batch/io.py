@@ -8,6 +8,7 @@ in a CSV file row N is on line N + 1.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import re
@@ -258,7 +259,7 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
             raw = pl.read_parquet(path)
             # Numbers, dates and booleans as text have no surrounding blanks: only the other columns are stripped.
             plain = {c for c, t in raw.schema.items() if t.is_numeric() or t.is_temporal() or t == pl.Boolean}
-            raw = raw.with_columns(pl.all().cast(pl.String))
+            raw = _temporal_in_range(raw).with_columns(pl.all().cast(pl.String))
             raw = raw.with_columns(
                 pl.int_range(1, raw.height + 1, dtype=pl.UInt32).alias("__row"), pl.lit("").alias("__parse_error")
             )
@@ -319,12 +320,41 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     )
 
 
+_LONGEST_LOOKUP = max(ITEM_LENGTH, NAME_LENGTH, COUNTRY_LENGTH, NOTE_LENGTH)
+
+
+OUT_OF_RANGE = "(a date or time out of range)"
+
+
+def _temporal_in_range(frame: pl.DataFrame) -> pl.DataFrame:
+    """Dates and times that Python cannot hold (before year 1, after 9999: a Parquet ``date32`` or timestamp can)
+    replaced by a text the validation names; cast to text as they are, Polars panics."""
+    low, high = dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59)
+    out = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            inside = pl.col(name).is_between(low.date(), high.date())
+        elif isinstance(dtype, pl.Datetime):
+            inside = (
+                pl.col(name).dt.replace_time_zone(None).is_between(low, high)
+                if dtype.time_zone
+                else (pl.col(name).is_between(low, high))
+            )
+        else:
+            continue
+        kept = pl.when(inside).then(pl.col(name)).cast(pl.String)
+        out.append(pl.when(pl.col(name).is_not_null() & ~inside).then(pl.lit(OUT_OF_RANGE)).otherwise(kept).alias(name))
+    return frame.with_columns(out) if out else frame
+
+
 def _lookup_errors(values: pl.Series, check: Callable[[str], str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Apply ``check`` to each distinct value: (value -> canonical form, value -> error message)."""
+    """Apply ``check`` to each distinct value: (value -> canonical form, value -> error message). A value longer
+    than any text a line may hold is not looked up (the length check names it): a lookup that fails suggests near
+    names, and the fuzzy match costs time in proportion to the length (a 2 MB item cell held the server for 90 s)."""
     good: dict[str, str] = {}
     bad: dict[str, str] = {}
     for value in values.drop_nulls().unique().to_list():
-        if value == "":
+        if value == "" or len(value) > _LONGEST_LOOKUP:
             continue
         try:
             good[value] = check(value)
@@ -441,6 +471,8 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         _Check()
         .when((pl.col("ship_date") != "") & ship.is_null())
         .then(pl.format("ship_date: '{}' is not a date in YYYY-MM-DD form", pl.col("ship_date")))
+        .when(~ship.dt.year().is_between(1, 9999))  # Polars reads "-2025-01-01"; Python dates stop at 1 and 9999
+        .then(pl.format("ship_date: '{}' is out of range (years 1 to 9999)", pl.col("ship_date")))
     )
     # A flag column takes few distinct values: each is lower-cased once (by Polars, as before), not once per line.
     flag_words = {flag: _spelt(raw[flag]) for flag in FLAGS}

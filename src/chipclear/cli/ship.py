@@ -49,6 +49,8 @@ def _read_lines(path: Path) -> list[OrderLine]:
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
         else:
             data = json.loads(text)
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to be an order line", field="file") from None
     except (ValueError, yaml.YAMLError) as exc:
         raise InputError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'} ({exc})", field="file") from None
     rows = data if isinstance(data, list) else [data]
@@ -200,6 +202,8 @@ def _answers(
             raise InputError(f"--fact {spec!r}: give FIELD.PATH=VALUE", field="fact")
         try:
             value: Any = json.loads(raw)
+        except RecursionError:
+            raise InputError(f"--fact {path.strip()}: nested too deeply", field="fact") from None
         except ValueError:
             value = raw
         keys = path.strip().split(".")

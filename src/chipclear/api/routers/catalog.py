@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from chipclear.api.deps import api_key, read_transaction
-from chipclear.api.routers._util import LayerParam, layer_of
+from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
 from chipclear.catalog import load_catalog
 from chipclear.catalog.views import CatalogItemView, ClassificationView
 from chipclear.classification import classify
@@ -42,7 +42,7 @@ def catalog(
 @router.get(
     "/catalog/{item}", response_model=CatalogItemView, summary="One catalog item's specs, sources and confidence"
 )
-def catalog_item(request: Request, item: str, key: str | None = Depends(api_key)) -> dict[str, Any]:
+def catalog_item(request: Request, item: ItemPath, key: str | None = Depends(api_key)) -> dict[str, Any]:
     with read_transaction(request, key) as tx:
         tx.require("read")
     found = load_catalog().get(item)
@@ -58,7 +58,7 @@ def catalog_item(request: Request, item: str, key: str | None = Depends(api_key)
 )
 def classify_item(
     request: Request,
-    item: str,
+    item: ItemPath,
     as_of: dt.date | None = None,
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),

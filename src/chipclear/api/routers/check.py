@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 import chipclear.determination as determine
 from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.group_commit import GroupCommit
-from chipclear.api.routers._util import LayerParam, layer_of
+from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.views import DiffView, TimelineView
 
@@ -41,7 +41,7 @@ async def check(
 )
 def timeline(
     request: Request,
-    item: str,
+    item: ItemPath,
     to: str = Query(..., min_length=1, max_length=100, description="Destination: ISO 3166-1 code or country name"),
     end_user_hq: str | None = Query(None, max_length=100),
     until: dt.date | None = None,

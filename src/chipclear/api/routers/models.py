@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Request
 
 from chipclear.api.deps import api_key, read_transaction
-from chipclear.api.routers._util import LayerParam, layer_of
+from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
 from chipclear.models import load_models
 from chipclear.models.classify import ModelClassification, classify_model
 
@@ -30,7 +30,7 @@ def models(
 @router.get("/models/{model}/classify", summary="ECCN 4E091 classification of a model's weights, with trace")
 def classify(
     request: Request,
-    model: str,
+    model: ItemPath,
     as_of: dt.date | None = None,
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
