@@ -135,3 +135,12 @@ def test_the_quick_review_read_answers_as_the_ledger_does(ledger_url: str, tmp_p
     assert quick_review_snapshot(ledger_url) is None  # another schema: opening the ledger says what to do
     with pytest.raises(SchemaError):
         open_ledger(ledger_url)
+
+
+@pytest.mark.parametrize("name", ["admin\u200b", "\u202enimda", "a\nb", "an\u2028n", "bob\x07"])
+def test_a_user_name_that_hides_characters_is_refused(ledger: Ledger, staff: Staff, name: str) -> None:
+    """A hostile-input audit (2026-12-07) created "admin\\u200b", a second admin shown exactly as "admin"."""
+    with ledger.session() as s, pytest.raises(InputError, match="control, format or separator"):
+        users.create_user(s, name, "admin", staff.admin)
+    with ledger.session() as s:
+        users.create_user(s, "Zoë Ng-Smith", "viewer", staff.admin)  # letters, spaces and punctuation are fine

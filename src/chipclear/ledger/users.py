@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,6 +51,9 @@ def _user_state(user: User) -> dict[str, object]:
     return {"name": user.name, "role": user.role, "active": user.active, "key_prefix": user.key_prefix}
 
 
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}  # controls, zero-width and bidi formats, line and paragraph separators
+
+
 def create_user(session: Session, name: str, role: str, actor: Actor | None = None) -> tuple[User, str]:
     """Create a user and return it with its API key (the only time the key is visible).
 
@@ -57,6 +61,12 @@ def create_user(session: Session, name: str, role: str, actor: Actor | None = No
     name = checked(Identifier, name.strip(), "name")
     if not name:
         raise InputError("user name: must not be empty", field="name")
+    hidden = next((c for c in name if unicodedata.category(c) in _INVISIBLE), None)
+    if hidden is not None:
+        # "admin\u200b" displays as "admin" in the audit log and the console: a second admin nobody can tell apart
+        raise InputError(
+            f"user name: must not contain control, format or separator characters (U+{ord(hidden):04X})", field="name"
+        )
     parsed = parse_role(role)
     count = session.execute(select(func.count()).select_from(User)).scalar_one()
     if actor is None:
