@@ -339,3 +339,20 @@ def test_out_of_range_ship_dates_in_whatif_orders_are_bad_rows_not_a_500(world: 
         if r.status_code == 200:
             bad = r.json()["orders"]["bad_rows"]
             assert bad and "ship_date" in bad[0]["reason"], r.json()["orders"]
+
+
+def test_a_check_as_of_another_day_than_the_ship_date_is_refused(world: tuple[TestClient, Keys, str]) -> None:
+    # a door audit (2026-12-07): H20 to China shipping today was decided, and audited, NLR as of 2025-01-01
+    client, keys, _url = world
+    line = {
+        "item": "H20",
+        "destination": "CN",
+        "ship_date": "2026-12-01",
+        "parties": [{"name": "A", "role": "end_user", "headquarters_country": "CN"}],
+    }
+    r = client.post("/api/check?as_of=2025-01-01", json=line, headers=h(keys.analyst))
+    assert r.status_code == 422 and r.json()["error"]["field"] == "as_of", r.text
+    assert client.post("/api/check?as_of=2026-12-01", json=line, headers=h(keys.analyst)).status_code == 200
+    undated = {k: v for k, v in line.items() if k != "ship_date"}
+    r = client.post("/api/check?as_of=2025-01-01", json=undated, headers=h(keys.analyst))
+    assert r.status_code == 200 and r.json()["as_of"] == "2025-01-01"

@@ -13,6 +13,7 @@ from chipclear.api.group_commit import GroupCommit
 from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.views import DiffView, TimelineView
+from chipclear.errors import InputError
 
 router = APIRouter(tags=["check"])
 
@@ -28,6 +29,13 @@ async def check(
     as_of: dt.date | None = None,
     key: str = Depends(api_key),
 ) -> Decision:
+    if as_of is not None and line.ship_date is not None and as_of != line.ship_date:
+        # a door audit (2026-12-07) had H20 to China on today's ship date decided and audited NLR as of 2025-01-01
+        raise InputError(
+            f"as_of: {as_of} differs from the line's ship_date {line.ship_date}; a check is decided for the day the"
+            " line ships (leave as_of out, or give the same day)",
+            field="as_of",
+        )
     group: GroupCommit = request.app.state.group_commit
     decision = await group.acheck(key, line, as_of)
     # The decision is already a validated Decision: serialise it once (the response model documents the shape).
