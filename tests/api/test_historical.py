@@ -74,8 +74,12 @@ def test_a_date_before_the_rule_data_is_refused(client: TestClient, keys: Keys, 
         assert r.status_code == 422, r.text
         assert r.json()["error"]["field"] == "ship_date" and "coverage" in r.json()["error"]["message"]
     assert written(db_url) == before
-    r = client.post("/api/check", json=PAST, params={"as_of": date}, headers=h(keys.admin))
+    undated = {k: v for k, v in PAST.items() if k != "ship_date"}
+    r = client.post("/api/check", json=undated, params={"as_of": date}, headers=h(keys.admin))
     assert r.status_code == 422 and r.json()["error"]["field"] == "ship_date"
+    # as_of on a dated line must be its ship date (another day is refused before anything is decided)
+    r = client.post("/api/check", json=PAST, params={"as_of": date}, headers=h(keys.admin))
+    assert r.status_code == 422 and r.json()["error"]["field"] == "as_of"
 
 
 def test_cli_ship_refuses_a_date_before_the_rule_data_with_exit_2(
