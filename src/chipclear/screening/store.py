@@ -1,7 +1,8 @@
 """Where the lists come from: the embedded default, or a validated update stored in the data directory.
 
-``ListStore.update`` loads a file or URL into memory, validates it (parser checks plus a row-count check
-against the list in use), writes it under a temporary name and swaps it in with ``os.replace``: a broken or
+``ListStore.update`` loads a file or URL into memory, validates it (parser checks, the entry checks of
+``loaders.check_entries``: names of at most 1,000 characters, no NUL or lone surrogate, one id per entry; plus a
+row-count check against the list in use), writes it under a temporary name and swaps it in with ``os.replace``: a broken or
 truncated file never replaces a good one. ``current.json`` records the active file, its version and dates.
 """
 
@@ -179,12 +180,12 @@ class ListStore:
         if is_url:
             raw = _fetch(source, timeout)
             name = source.rsplit("/", 1)[-1] or "list.json"
-            loaded = parse_list_bytes(raw, source, fmt)
+            loaded = parse_list_bytes(raw, source, fmt, strict=True)
         elif path.is_dir():
-            loaded, raw, name = load_list(path), b"", path.name
+            loaded, raw, name = load_list(path, strict=True), b"", path.name
         elif path.exists():
             raw, name = path.read_bytes(), path.name
-            loaded = parse_list_bytes(raw, str(path), fmt)
+            loaded = parse_list_bytes(raw, str(path), fmt, strict=True)
         else:
             raise InputError(f"lists update: {source}: no such file, folder or URL", field="from")
         floor = int(previous_count * (1 - MAX_SHRINK))
