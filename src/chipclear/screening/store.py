@@ -272,15 +272,20 @@ _LOCK = threading.Lock()
 _CACHE: dict[str, Any] = {}
 
 
+def _screener_key(store: ListStore, info: dict[str, Any] | None) -> str:
+    return f"{store.directory}:{info['version']}" if info else "embedded"
+
+
 def default_screener() -> Screener:
     """The process-wide Screener over the active lists (stored update or embedded default), built once.
 
-    Rebuilt only when the active list (its pointer file) changes, e.g. after ``chipclear lists update``.
+    Rebuilt only when the active list (its pointer file) changes, e.g. after ``chipclear lists update``. Building
+    takes seconds, with the lock held: an event loop must not call this (``built_default_screener``).
     """
 
     store = ListStore()
     info = store.current()
-    key = f"{store.directory}:{info['version']}" if info else "embedded"
+    key = _screener_key(store, info)
     with _LOCK:
         cached: Screener | None = _CACHE.get(key)
         if cached is not None:
@@ -290,6 +295,14 @@ def default_screener() -> Screener:
             _CACHE.pop(next(k for k in _CACHE if k != "embedded"), None)
         _CACHE[key] = screener
         return screener
+
+
+def built_default_screener() -> Screener | None:
+    """``default_screener()`` if the screener over the active lists is built already, else None: never builds,
+    never waits on the lock (for an event loop, which then hands the check to a worker thread)."""
+    store = ListStore()
+    found: Screener | None = _CACHE.get(_screener_key(store, store.current()))
+    return found
 
 
 def _persisted_screener(store: ListStore, info: dict[str, Any] | None) -> Screener:
