@@ -294,3 +294,30 @@ def test_a_query_parameter_given_twice_is_refused_unless_it_is_a_list(world: tup
     r = client.get(base + "&origin=CN&claims=9903.88.69&claims=9903.01.23", headers=h(keys.viewer))
     assert r.status_code == 200 and sorted(r.json()["claims"]) == ["9903.01.23", "9903.88.69"], r.text
     assert client.get(base + "&origin=CN", headers=h(keys.viewer)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "words"),
+    [
+        ("junk.bin", bytes(range(256)) * 100, "not UTF-8 text"),
+        ("utf16.csv", "name,source\nAcme,EL\n".encode("utf-16"), "UTF-16"),
+        ("deep.json", b"[" * 200_000, "nested too deeply"),
+        ("bad.jsonl", b'{"id": "Q1", "schema": "Company", "properties": {"name": ["A"]}}\n\xff\n', "line 2"),
+        (
+            "huge.jsonl",
+            b'{"id": "Q1", "schema": "Company", "properties": {"name": ["' + b"Q" * 2_000_000 + b'"]}}\n',
+            "2,000,000 characters",
+        ),
+    ],
+)
+def test_lists_update_refuses_a_malformed_file_with_422_and_keeps_the_list(
+    world: tuple[TestClient, Keys, str], filename: str, content: bytes, words: str
+) -> None:
+    client, keys, _url = world
+    before = client.get("/api/lists/status", headers=h(keys.viewer)).json()["list_version"]
+    r = client.post("/api/lists/update", files={"file": (filename, content)}, headers=h(keys.admin))
+    assert r.status_code == 422, r.text[:500]
+    error = r.json()["error"]
+    assert error["code"] == "invalid_data_file" and words in error["message"], error
+    assert error["message"].startswith(filename) and "chipclear-upload" not in error["message"]
+    assert client.get("/api/lists/status", headers=h(keys.viewer)).json()["list_version"] == before
