@@ -7,8 +7,10 @@ parse of the eCFR supplements (``{list_id, entities: [...]}``), OFAC's SDN and c
 without a header, so the column names of OFAC's published specification are assigned before reading by name),
 the BIS Denied Persons List tab-delimited export, and OpenSanctions FollowTheMoney JSON lines.
 
-Every loader validates as it reads: a missing required column, a short row (a truncated file) or a file with no
-entries raises ``DataFileError`` naming the file, row and field. Loading does no network I/O.
+Every loader validates as it reads: a missing required column, a short row (a truncated file), text that is not
+UTF-8, JSON nested past the recursion limit or a file with no entries raises ``DataFileError`` naming the file, row
+and field. A list update loads ``strict`` (``check_entries``: name lengths, NUL, duplicate ids). Loading does no
+network I/O.
 """
 
 from __future__ import annotations
