@@ -13,6 +13,12 @@ Why these numbers (they are storage limits, not regulation):
 - No text may contain a NUL character (PostgreSQL cannot store one in a text column) or a lone surrogate (not
   UTF-8).
 - Numbers must be finite: NaN and infinities (JSON ``NaN``, ``Infinity``, ``1e999``) are refused.
+- ``MIN_SCREEN_SCORE``: the lowest screening score an API caller may ask for (``min_score``; yente's ``cutoff`` and
+  ``threshold``). The work of a search grows as its floor falls: near 0 every entry that shares any word with the
+  query ("co", "ltd") is scored and explained (100 hits of 100 names, 400+ seconds in one request); at 0.5 a name
+  must share about 70% of the query's weight (``score <= coverage ** 2``). The review threshold is 0.75 and the
+  match threshold 0.88: a hit under 0.5 is no candidate a reviewer acts on. The library and the CLI (the caller's
+  own CPU) still take any floor from 0 to 1.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ MAX_LIST = 100  # certifications, claims, ownership chains, items/destinations o
 MAX_MATCH_QUERIES = 100  # example entities in one yente-style match request (yente's own batch limit)
 MAX_PROPERTY_VALUES = 20  # values of one property of an example entity
 MAX_MATCH_COMBINATIONS = 50  # names x countries x addresses screened for one example entity
+MIN_SCREEN_SCORE = 0.5  # the lowest min_score / cutoff / threshold of an API screening request (see above)
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and lone surrogates (not encodable as UTF-8)

@@ -106,3 +106,41 @@ def test_checks_are_audited_one_record_each(client: TestClient, keys: Keys) -> N
     records = [json.loads(x)["record"] for x in export.text.splitlines() if x.strip()]
     assert [r["action"] for r in records].count("check") == 3
     assert client.get("/api/audit/verify", headers=h(keys.admin)).json()["ok"] is True
+
+
+@pytest.mark.parametrize("path", ["/api/check", "/api/shipments"])
+def test_after_a_list_update_the_new_screener_is_built_off_the_event_loop(
+    client: TestClient, keys: Keys, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """Building the screener of a new list takes seconds: on the event loop, every request (health too) waited."""
+    import asyncio
+    import time
+
+    from chipclear.api import group_commit
+    from chipclear.screening import reset_default_screener
+
+    decider = client.app.state.group_commit.decider  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 120
+    while not decider.ready and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert decider.ready
+    line = LINES[0]
+    body = line if path == "/api/check" else {"lines": [line]}
+    assert client.post(path, json=body, headers=h(keys.analyst)).status_code in (200, 201)
+    reset_default_screener()  # what a list update does to the screener in use: the next lookup builds another
+    decider._screener = None  # and the decider's once-a-second lookup is due
+    on_loop: list[bool] = []
+    real = group_commit.default_screener
+
+    def recorded() -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return real()
+
+    monkeypatch.setattr(group_commit, "default_screener", recorded)
+    r = client.post(path, json=body, headers=h(keys.analyst))
+    assert r.status_code in (200, 201), r.text
+    assert on_loop and not any(on_loop)

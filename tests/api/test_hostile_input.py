@@ -356,3 +356,30 @@ def test_a_check_as_of_another_day_than_the_ship_date_is_refused(world: tuple[Te
     undated = {k: v for k, v in line.items() if k != "ship_date"}
     r = client.post("/api/check?as_of=2025-01-01", json=undated, headers=h(keys.analyst))
     assert r.status_code == 200 and r.json()["as_of"] == "2025-01-01"
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "words"),
+    [
+        ("junk.bin", bytes(range(256)) * 100, "not UTF-8 text"),
+        ("utf16.csv", "name,source\nAcme,EL\n".encode("utf-16"), "UTF-16"),
+        ("deep.json", b"[" * 200_000, "nested too deeply"),
+        ("bad.jsonl", b'{"id": "Q1", "schema": "Company", "properties": {"name": ["A"]}}\n\xff\n', "line 2"),
+        (
+            "huge.jsonl",
+            b'{"id": "Q1", "schema": "Company", "properties": {"name": ["' + b"Q" * 2_000_000 + b'"]}}\n',
+            "2,000,000 characters",
+        ),
+    ],
+)
+def test_lists_update_refuses_a_malformed_file_with_422_and_keeps_the_list(
+    world: tuple[TestClient, Keys, str], filename: str, content: bytes, words: str
+) -> None:
+    client, keys, _url = world
+    before = client.get("/api/lists/status", headers=h(keys.viewer)).json()["list_version"]
+    r = client.post("/api/lists/update", files={"file": (filename, content)}, headers=h(keys.admin))
+    assert r.status_code == 422, r.text[:500]
+    error = r.json()["error"]
+    assert error["code"] == "invalid_data_file" and words in error["message"], error
+    assert error["message"].startswith(filename) and "chipclear-upload" not in error["message"]
+    assert client.get("/api/lists/status", headers=h(keys.viewer)).json()["list_version"] == before

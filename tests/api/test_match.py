@@ -144,6 +144,9 @@ def one(schema: str = "Company", **props: Any) -> dict[str, Any]:
         (one(), {"limit": 1000}, "default", 422, "limit"),
         (one(), {"limit": 0}, "default", 422, "limit"),
         (one(), {"threshold": 1.5}, "default", 422, "threshold"),
+        (one(), {"cutoff": 0}, "default", 422, "cutoff"),  # every entry sharing a word: minutes per request
+        (one(), {"cutoff": 0.49}, "default", 422, "cutoff"),
+        (one(), {"threshold": 0.1}, "default", 422, "threshold"),  # the cutoff is never above the threshold
         (one(), {"algorithm": "logic-v2"}, "default", 422, "algorithm"),
         (one(), {"include_dataset": "nope"}, "default", 422, "include_dataset"),
         (one(), {"exclude_dataset": "nope"}, "default", 422, "exclude_dataset"),

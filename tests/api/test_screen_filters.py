@@ -17,3 +17,14 @@ def test_screen_filters(client: TestClient, keys: Keys) -> None:
     assert "XX" in unknown.text
     out_of_range = client.post("/api/screen", json={**body, "min_score": 2}, headers=h(keys.analyst))
     assert out_of_range.status_code == 422
+
+
+def test_a_min_score_under_the_floor_is_refused_naming_the_field(client: TestClient, keys: Keys) -> None:
+    """A floor near 0 scores and explains every entry sharing a word with the name (bounds.MIN_SCREEN_SCORE)."""
+    body = {"name": "Huawei Technologies", "min_score": 0}
+    for path, payload in (("/api/screen", body), ("/api/screen/batch", {"parties": [body]})):
+        r = client.post(path, json=payload, headers=h(keys.analyst))
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["field"].endswith("min_score") and "0.5" in r.json()["error"]["message"]
+    at_floor = client.post("/api/screen", json={**body, "min_score": 0.5}, headers=h(keys.analyst))
+    assert at_floor.status_code == 200 and all(x["score"] >= 0.5 for x in at_floor.json()["hits"])

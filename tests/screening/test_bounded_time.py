@@ -8,6 +8,8 @@ import time
 import pytest
 
 from chipclear.screening import Screener
+from chipclear.screening.index import MAX_LISTED_FUZZY_LEN, NameIndex
+from chipclear.screening.model import ListEntry
 
 
 def _adversarial(screener: Screener) -> list[str]:
@@ -39,3 +41,17 @@ def test_long_and_adversarial_names_screen_in_bounded_time(screener: Screener, c
 def test_a_listed_name_glued_together_is_still_split(screener: Screener) -> None:
     names = {h.name for h in screener.search("Moorethreads").hits}
     assert "Moore Thread Intelligent Technology (Beijing) Co., Ltd." in names
+
+
+def test_the_index_makes_no_typo_variants_of_a_long_listed_token() -> None:
+    # a list update refuses such names (loaders.check_entries); a list stored before, or a batch list, may hold one
+    long_token = "q" * 20_000
+    entries = [ListEntry("A-1", "EL", "Sophgo Technologies"), ListEntry("A-2", "EL", long_token)]
+    started = time.perf_counter()
+    index = NameIndex(entries)
+    assert time.perf_counter() - started < 5  # every deletion of 20,000 letters: 400,000,000 characters
+    # only "sophgo" and "technologies" (and their deletions) are in the typo index
+    assert len(index.deletes.keys) <= len("sophgo") + 1 + len("technologies") + 1
+    assert long_token in index.vocab  # still found exactly
+    assert len(NameIndex([ListEntry("B-1", "EL", "r" * MAX_LISTED_FUZZY_LEN)]).deletes.keys) == 2  # rrr..., rr...
+    assert len(NameIndex([ListEntry("B-1", "EL", "r" * (MAX_LISTED_FUZZY_LEN + 1))]).deletes.keys) == 0

@@ -46,6 +46,7 @@ from chipclear.ledger.views import shipment_result_json
 from chipclear.screening import default_screener
 from chipclear.screening.cached import NotCached, ScreeningCache
 from chipclear.screening.reviews import ReviewSnapshot
+from chipclear.screening.store import built_default_screener
 
 log = logging.getLogger("chipclear.api")
 SCREENER_LOOKUP_SECONDS = 1.0
@@ -97,20 +98,29 @@ class Decider:
         try:
             table = DecisionTable.for_current()
             ledger_checks.check_coverage(on, table.rules)  # the table's rules: no environment lookup per check
-            screener = self.screening.bound(self.screener(), reviews.snapshot, reviews.version, cached_only=cached_only)
+            screener = self.screening.bound(
+                self.screener(built_only=cached_only), reviews.snapshot, reviews.version, cached_only=cached_only
+            )
             return table.decide(line, on, screener=screener, reviews=reviews.snapshot)
         except ModuleNotFoundError as exc:
             if (exc.name or "").startswith("chipclear.determination"):
                 raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
             raise
 
-    def screener(self) -> Any:
+    def screener(self, *, built_only: bool = False) -> Any:
         """The process's screener over the active lists, looked up at most once a second (a list update, which
-        builds a new screener, is seen within a second; the cached answers are keyed by the screener)."""
+        builds a new screener, is seen within a second; the cached answers are keyed by the screener).
+
+        ``built_only`` (a check decided on the event loop): raise ``NotCached`` rather than build the screener of a
+        new list or wait for a thread building it; the build is seconds of CPU, during which an event loop would
+        answer nothing, health included (the caller decides in a worker thread instead)."""
         now = time.monotonic()
         memo = self._screener
         if memo is None or now - memo[0] > SCREENER_LOOKUP_SECONDS:
-            memo = self._screener = (now, default_screener())
+            found = built_default_screener() if built_only else default_screener()
+            if found is None:
+                raise NotCached("the screener over the active lists is not built yet")
+            memo = self._screener = (now, found)
         return memo[1]
 
     def refresh(self, session: Session) -> Reviews:

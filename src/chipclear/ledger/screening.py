@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from chipclear.bounds import Identifier, Name, Reason, no_nul
+from chipclear.bounds import MIN_SCREEN_SCORE, Identifier, Name, Reason, no_nul
 from chipclear.errors import Conflict, InputError
 from chipclear.geography import CountryCode
 from chipclear.ledger.db import Ledger
@@ -28,7 +28,11 @@ class ScreenRequest(BaseModel):
     address: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=1000)
     limit: int = Field(10, ge=1, le=100)
     min_score: float | None = Field(
-        None, ge=0, le=1, description="Lowest score returned (default: the review threshold)"
+        None,
+        ge=MIN_SCREEN_SCORE,
+        le=1,
+        allow_inf_nan=False,
+        description=f"Lowest score returned, {MIN_SCREEN_SCORE}-1 (default: the review threshold)",
     )
     sources: list[Annotated[str, Field(min_length=1, max_length=20)]] | None = Field(
         None, max_length=50, description="Only hits from these lists (short codes: EL, SDN, MEU, DPL ...)"

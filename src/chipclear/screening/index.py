@@ -42,6 +42,7 @@ MIN_SPLIT_PIECE = 3
 MAX_SPLIT_LEN = 60  # longer runs are not split into listed words (bounded work per token)
 MIN_FUZZY_TAIL, MAX_FUZZY_TAIL = 5, 24  # the last piece of a split may carry a typo within these lengths
 MAX_FUZZY_LEN = 56  # no listed token is longer than 48 characters: longer query tokens match only exactly
+MAX_LISTED_FUZZY_LEN = MAX_FUZZY_LEN + 2  # longer listed tokens are not indexed for typos (``_build_deletes``)
 MAX_QUERY_TOKENS = 64  # distinct query tokens considered (more cannot reach any threshold: extra tokens cost)
 FUZZY_CACHE_SIZE = 200_000
 MAX_ENTRY_CANDIDATES = 200
@@ -378,7 +379,11 @@ class NameIndex:
         self.phonetic: dict[str, list[int]] = {}
         self.stems: dict[str, list[int]] = {}
         for token, tid in self.vocab.items():
-            if len(token) < MIN_FUZZY_LEN or not token.isalpha() or not token.isascii():
+            # A token's deletions cost its length squared in characters: a 10,000,000-letter "name" took minutes and
+            # gigabytes. Query tokens longer than MAX_FUZZY_LEN match only exactly, and one of at most that length
+            # is within two edits only of listed tokens of at most MAX_FUZZY_LEN + 2 letters: longer listed tokens
+            # need no deletions (nor phonetic or plural keys) and are still found exactly, through the vocabulary.
+            if not MIN_FUZZY_LEN <= len(token) <= MAX_LISTED_FUZZY_LEN or not token.isalpha() or not token.isascii():
                 continue
             for variant in {token, *(token[:i] + token[i + 1 :] for i in range(len(token)))}:
                 variants.append(variant)

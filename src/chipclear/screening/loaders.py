@@ -7,8 +7,10 @@ parse of the eCFR supplements (``{list_id, entities: [...]}``), OFAC's SDN and c
 without a header, so the column names of OFAC's published specification are assigned before reading by name),
 the BIS Denied Persons List tab-delimited export, and OpenSanctions FollowTheMoney JSON lines.
 
-Every loader validates as it reads: a missing required column, a short row (a truncated file) or a file with no
-entries raises ``DataFileError`` naming the file, row and field. Loading does no network I/O.
+Every loader validates as it reads: a missing required column, a short row (a truncated file), text that is not
+UTF-8, JSON nested past the recursion limit or a file with no entries raises ``DataFileError`` naming the file, row
+and field. A list update loads ``strict`` (``check_entries``: name lengths, NUL, duplicate ids). Loading does no
+network I/O.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chipclear.bounds import ID_LENGTH, no_nul
 from chipclear.errors import DataFileError
 from chipclear.screening.model import ListEntry, LoadedList, source_code
 
@@ -43,6 +46,33 @@ _NON_SDN_SOURCES = {"UKRAINE-EO13662": "SSI", "NS-PLC": "PLC", "CMIC-EO13959": "
 _FTM_NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
 _FTM_SCHEMAS = {"Person", "Company", "Organization", "LegalEntity", "PublicBody", "Vessel", "Airplane"}
 _ISO2 = re.compile(r"^[A-Z]{2}$")
+# A list update whose name or alias is longer than this is refused. The longest name of the embedded CSL (July 2026)
+# is 381 characters, an Entity List entry that names its subordinate bodies ("Ministry of Defence of the Russian
+# Federation, including the ..."); 1,000 leaves room for longer ones, while a name of millions of characters is no
+# listed party but a file that would cost minutes of CPU and memory to index and to explain in every hit.
+MAX_LISTED_NAME_LENGTH = 1000
+
+
+def _text(raw: bytes, origin: str, encoding: str = "utf-8-sig") -> str:
+    """``raw`` decoded, or a ``DataFileError`` naming the line of the first byte that is not UTF-8."""
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        hint = " (it is UTF-16: save it as UTF-8)" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ""
+        raise DataFileError(
+            f"{origin}: line {line}: not UTF-8 text{hint}: byte {exc.start} ({raw[exc.start : exc.start + 1]!r}) "
+            f"is {exc.reason}"
+        ) from None
+
+
+def _json(data: str | bytes, origin: str) -> Any:
+    """``json.loads``, with a document nested deeper than Python's recursion limit a ``DataFileError`` (no list
+    nests more than a few levels); a malformed one raises ``ValueError`` for the caller to word."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise DataFileError(f"{origin}: JSON nested too deeply to be a list file") from None
 
 
 def _sha256(data: bytes) -> str:
@@ -139,7 +169,66 @@ def _hash_id(source: str, *parts: object) -> str:
     return f"{source}-{digest}"
 
 
-def _finish(entries: Iterable[ListEntry], raw: bytes, fmt: str, origin: str, list_date: dt.date | None) -> LoadedList:
+def _shown(text: str, limit: int = 60) -> str:
+    """A value quoted for an error line, cut to ``limit`` characters (a hostile name may be millions long)."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored or shown (a NUL, a lone surrogate: ``chipclear.bounds.no_nul``), or None."""
+    try:
+        no_nul(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def check_entries(entries: Sequence[ListEntry], origin: str) -> None:
+    """Refuse a list update whose entries cannot be screened or addressed (see ``MAX_LISTED_NAME_LENGTH``): one
+    ``DataFileError`` naming the first bad entry by its position, id and name, and the field."""
+    first_seen: dict[str, int] = {}
+    for number, entry in enumerate(entries, start=1):
+        where = f"{origin}: entry {number} (id {_shown(entry.entry_id)})"
+        if not entry.entry_id.strip():
+            raise DataFileError(f"{where}: the entry id is empty", field="id")
+        if len(entry.entry_id) > ID_LENGTH:
+            raise DataFileError(
+                f"{where}: the entry id is {len(entry.entry_id):,} characters, more than {ID_LENGTH}", field="id"
+            )
+        if (problem := _unstorable(entry.entry_id)) is not None:
+            raise DataFileError(f"{where}: the entry id {problem}", field="id")
+        for name in entry.names:
+            if len(name) > MAX_LISTED_NAME_LENGTH:
+                raise DataFileError(
+                    f"{where}: a name or alias is {len(name):,} characters ({_shown(name)}), more than "
+                    f"{MAX_LISTED_NAME_LENGTH:,}: not a listed name",
+                    field="name",
+                )
+            if (problem := _unstorable(name)) is not None:
+                raise DataFileError(f"{where}: the name or alias {_shown(name)} {problem}", field="name")
+        earlier = first_seen.setdefault(entry.entry_id, number)
+        if earlier != number:
+            raise DataFileError(
+                f"{where}: the id is also that of entry {earlier}: each entry needs its own id "
+                f"(a review or a hit names one entry)",
+                field="id",
+            )
+
+
+def _finish(
+    entries: Iterable[ListEntry],
+    raw: bytes,
+    fmt: str,
+    origin: str,
+    list_date: dt.date | None,
+    *,
+    strict: bool = False,
+) -> LoadedList:
+    """The load, entry ids made unique. ``strict`` (a list update, ``ListStore.update``): entries that
+    ``check_entries`` refuses refuse the file; a list already stored loads as it did when it was accepted."""
+    if strict:
+        entries = list(entries)
+        check_entries(entries, origin)
     unique = _unique_ids(entries)
     if not unique:
         raise DataFileError(f"{origin}: no list entries found (format {fmt})")
@@ -167,10 +256,10 @@ def _countries_from_addresses(addresses: Iterable[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def parse_csl_projection(raw: bytes, origin: str) -> LoadedList:
+def parse_csl_projection(raw: bytes, origin: str, *, strict: bool = False) -> LoadedList:
     """The compact CSL projection embedded in chipclear (``{tables, entries}`` with short keys)."""
     try:
-        doc = json.loads(raw)
+        doc = _json(raw, origin)
         tables = doc["tables"]
         rows = doc["entries"]
     except (ValueError, KeyError, TypeError) as exc:
@@ -211,7 +300,7 @@ def parse_csl_projection(raw: bytes, origin: str) -> LoadedList:
                 source_list_url=table("urls", row.get("u")),
             )
         )
-    return _finish(entries, raw, "csl-projection", origin, _date(doc.get("sourceGeneratedAt")))
+    return _finish(entries, raw, "csl-projection", origin, _date(doc.get("sourceGeneratedAt")), strict=strict)
 
 
 def _csl_entry(record: dict[str, Any], addresses: tuple[str, ...], countries: tuple[str, ...]) -> ListEntry:
@@ -247,10 +336,10 @@ def _csl_entry(record: dict[str, Any], addresses: tuple[str, ...], countries: tu
     )
 
 
-def parse_csl_json(raw: bytes, origin: str) -> LoadedList:
+def parse_csl_json(raw: bytes, origin: str, *, strict: bool = False) -> LoadedList:
     """The trade.gov CSL JSON (``{"results": [...], "search_performed_at": ...}``)."""
     try:
-        doc = json.loads(raw)
+        doc = _json(raw, origin)
     except ValueError as exc:
         raise DataFileError(f"{origin}: not complete JSON, the file may be truncated ({exc})") from None
     results = doc.get("results") if isinstance(doc, dict) else doc
@@ -275,17 +364,29 @@ def parse_csl_json(raw: bytes, origin: str) -> LoadedList:
                 countries.append(country)
         entries.append(_csl_entry(record, tuple(addresses), tuple(countries)))
     list_date = _date(doc.get("search_performed_at")) if isinstance(doc, dict) else None
-    return _finish(entries, raw, "csl-json", origin, list_date)
+    return _finish(entries, raw, "csl-json", origin, list_date, strict=strict)
 
 
 def _read_csv(text: str, origin: str, required: Iterable[str], delimiter: str = ",") -> Iterator[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip() for h in reader.fieldnames or []]
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise DataFileError(f"{origin}: line 1: not a CSV header ({exc})") from None
     reader.fieldnames = header
     missing = [c for c in required if c not in header]
     if missing:
-        raise DataFileError(f"{origin}: missing required column(s) {', '.join(missing)}; header is {header}")
-    for row in reader:
+        shown = header if len(str(header)) <= 300 else f"{str(header)[:300]}..."
+        raise DataFileError(f"{origin}: missing required column(s) {', '.join(missing)}; header is {shown}")
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over the csv module's limit (128 KiB), a NUL ...
+            line = reader.reader.line_num  # the line being read (DictReader's own count lags a row)
+            raise DataFileError(f"{origin}: line {line}: not a CSV row ({exc})") from None
         row_no = reader.line_num
         if None in row or any(row.get(c) is None for c in header):
             raise DataFileError(
@@ -295,25 +396,25 @@ def _read_csv(text: str, origin: str, required: Iterable[str], delimiter: str = 
         yield row
 
 
-def parse_csl_csv(raw: bytes, origin: str) -> LoadedList:
+def parse_csl_csv(raw: bytes, origin: str, *, strict: bool = False) -> LoadedList:
     """The trade.gov CSL CSV, current 29-column layout (with ``_id``) or the 2019 28-column layout."""
-    text = raw.decode("utf-8-sig")
+    text = _text(raw, origin)
     entries: list[ListEntry] = []
     for row in _read_csv(text, origin, CSL_REQUIRED_COLUMNS):
         if not row["name"].strip() or not row["source"].strip():
             continue
         addresses = _split(row.get("addresses"))
         entries.append(_csl_entry(dict(row), addresses, _countries_from_addresses(addresses)))
-    return _finish(entries, raw, "csl-csv", origin, None)
+    return _finish(entries, raw, "csl-csv", origin, None, strict=strict)
 
 
 # --- BIS -----------------------------------------------------------------------------------------------------
 
 
-def parse_bis_parse_json(raw: bytes, origin: str) -> LoadedList:
+def parse_bis_parse_json(raw: bytes, origin: str, *, strict: bool = False) -> LoadedList:
     """The eCFR parse of BIS Supp. 4 (Entity List), Supp. 7 (MEU) and the DPL: ``{list_id, entities}``."""
     try:
-        doc = json.loads(raw)
+        doc = _json(raw, origin)
         list_id = str(doc["list_id"])
         rows = doc["entities"]
     except (ValueError, KeyError, TypeError) as exc:
@@ -341,10 +442,10 @@ def parse_bis_parse_json(raw: bytes, origin: str) -> LoadedList:
                 license_requirement=(str(row.get("notes") or "").strip() or None) if code == "EL" else None,
             )
         )
-    return _finish(entries, raw, f"bis-{code.lower()}-parse", origin, _date(doc.get("extracted")))
+    return _finish(entries, raw, f"bis-{code.lower()}-parse", origin, _date(doc.get("extracted")), strict=strict)
 
 
-def parse_dpl_txt(raw: bytes, origin: str) -> LoadedList:
+def parse_dpl_txt(raw: bytes, origin: str, *, strict: bool = False) -> LoadedList:
     """BIS Denied Persons List, the tab-delimited export with a header row."""
     text = raw.decode("utf-8-sig", errors="replace")
     entries: list[ListEntry] = []
@@ -373,7 +474,7 @@ def parse_dpl_txt(raw: bytes, origin: str) -> LoadedList:
                 federal_register_notice=row["FR_Citation"].strip() or None,
             )
         )
-    return _finish(entries, raw, "bis-dpl-txt", origin, latest)
+    return _finish(entries, raw, "bis-dpl-txt", origin, latest, strict=strict)
 
 
 # --- OFAC ----------------------------------------------------------------------------------------------------
@@ -392,7 +493,7 @@ def _ofac_rows(path: Path, columns: list[str]) -> Iterator[tuple[int, dict[str, 
         yield row_no, {c: _null(v) for c, v in zip(columns, values, strict=True)}
 
 
-def parse_ofac_dir(folder: Path) -> LoadedList:
+def parse_ofac_dir(folder: Path, *, strict: bool = False) -> LoadedList:
     """An OFAC CSV set: ``sdn.csv`` (+``add.csv``, ``alt.csv``) or ``cons_prim.csv`` (+``cons_add/alt``)."""
     if (folder / "sdn.csv").exists():
         prefix, main, default_code = "", "sdn.csv", "SDN"
@@ -441,20 +542,22 @@ def parse_ofac_dir(folder: Path) -> LoadedList:
                 remarks=row["remarks"],
             )
         )
-    return _finish(entries, raw, f"ofac-{'sdn' if not prefix else 'consolidated'}-csv", str(folder), None)
+    return _finish(
+        entries, raw, f"ofac-{'sdn' if not prefix else 'consolidated'}-csv", str(folder), None, strict=strict
+    )
 
 
 # --- OpenSanctions -------------------------------------------------------------------------------------------
 
 
-def parse_ftm_jsonl(raw: bytes, origin: str) -> LoadedList:
+def parse_ftm_jsonl(raw: bytes, origin: str, *, strict: bool = False) -> LoadedList:
     """OpenSanctions / FollowTheMoney entities, one JSON object per line; only party-like schemas are kept."""
     entries: list[ListEntry] = []
-    for line_no, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+    for line_no, line in enumerate(_text(raw, origin, "utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = _json(line, f"{origin}: line {line_no}")
         except ValueError:
             raise DataFileError(f"{origin}: line {line_no}: not a JSON object (truncated file?)") from None
         if not isinstance(obj, dict) or obj.get("schema") not in _FTM_SCHEMAS:
@@ -478,7 +581,7 @@ def parse_ftm_jsonl(raw: bytes, origin: str) -> LoadedList:
                 remarks="; ".join(props.get("notes", [])) or None,
             )
         )
-    return _finish(entries, raw, "ftm-jsonl", origin, None)
+    return _finish(entries, raw, "ftm-jsonl", origin, None, strict=strict)
 
 
 # --- dispatch ------------------------------------------------------------------------------------------------
@@ -516,19 +619,26 @@ _PARSERS = {
 FORMATS = (*_PARSERS, "ofac-dir")
 
 
-def parse_list_bytes(raw: bytes, origin: str, fmt: str | None = None) -> LoadedList:
-    """Parse list content already in memory (a download or a file)."""
+def parse_list_bytes(raw: bytes, origin: str, fmt: str | None = None, *, strict: bool = False) -> LoadedList:
+    """Parse list content already in memory (a download or a file); ``strict`` for an update (``_finish``)."""
     fmt = fmt or sniff_format(raw, origin)
     if fmt not in _PARSERS:
         raise DataFileError(f"{origin}: unknown list format {fmt!r}; known: {', '.join(FORMATS)}")
-    return _PARSERS[fmt](raw, origin)
+    try:
+        return _PARSERS[fmt](raw, origin, strict=strict)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError, csv.Error) as exc:
+        # a value of the wrong shape somewhere the parser did not check (a number for a name list ...)
+        raise DataFileError(f"{origin}: not a valid {fmt} list file ({type(exc).__name__}: {exc})") from None
 
 
-def load_list(path: Path | str, fmt: str | None = None) -> LoadedList:
-    """Load and validate a list file (or an OFAC CSV folder)."""
+def load_list(path: Path | str, fmt: str | None = None, *, strict: bool = False) -> LoadedList:
+    """Load and validate a list file (or an OFAC CSV folder); ``strict`` for an update (``_finish``)."""
     path = Path(path)
     if path.is_dir():
-        return parse_ofac_dir(path)
+        try:
+            return parse_ofac_dir(path, strict=strict)
+        except csv.Error as exc:
+            raise DataFileError(f"{path}: not a valid OFAC CSV set ({exc})") from None
     if not path.exists():
         raise DataFileError(f"{path}: list file not found")
-    return parse_list_bytes(path.read_bytes(), str(path), fmt)
+    return parse_list_bytes(path.read_bytes(), str(path), fmt, strict=strict)

@@ -1,7 +1,8 @@
 """Where the lists come from: the embedded default, or a validated update stored in the data directory.
 
-``ListStore.update`` loads a file or URL into memory, validates it (parser checks plus a row-count check
-against the list in use), writes it under a temporary name and swaps it in with ``os.replace``: a broken or
+``ListStore.update`` loads a file or URL into memory, validates it (parser checks, the entry checks of
+``loaders.check_entries``: names of at most 1,000 characters, no NUL or lone surrogate, one id per entry; plus a
+row-count check against the list in use), writes it under a temporary name and swaps it in with ``os.replace``: a broken or
 truncated file never replaces a good one. ``current.json`` records the active file, its version and dates.
 """
 
@@ -179,12 +180,12 @@ class ListStore:
         if is_url:
             raw = _fetch(source, timeout)
             name = source.rsplit("/", 1)[-1] or "list.json"
-            loaded = parse_list_bytes(raw, source, fmt)
+            loaded = parse_list_bytes(raw, source, fmt, strict=True)
         elif path.is_dir():
-            loaded, raw, name = load_list(path), b"", path.name
+            loaded, raw, name = load_list(path, strict=True), b"", path.name
         elif path.exists():
             raw, name = path.read_bytes(), path.name
-            loaded = parse_list_bytes(raw, str(path), fmt)
+            loaded = parse_list_bytes(raw, str(path), fmt, strict=True)
         else:
             raise InputError(f"lists update: {source}: no such file, folder or URL", field="from")
         floor = int(previous_count * (1 - MAX_SHRINK))
@@ -271,15 +272,20 @@ _LOCK = threading.Lock()
 _CACHE: dict[str, Any] = {}
 
 
+def _screener_key(store: ListStore, info: dict[str, Any] | None) -> str:
+    return f"{store.directory}:{info['version']}" if info else "embedded"
+
+
 def default_screener() -> Screener:
     """The process-wide Screener over the active lists (stored update or embedded default), built once.
 
-    Rebuilt only when the active list (its pointer file) changes, e.g. after ``chipclear lists update``.
+    Rebuilt only when the active list (its pointer file) changes, e.g. after ``chipclear lists update``. Building
+    takes seconds, with the lock held: an event loop must not call this (``built_default_screener``).
     """
 
     store = ListStore()
     info = store.current()
-    key = f"{store.directory}:{info['version']}" if info else "embedded"
+    key = _screener_key(store, info)
     with _LOCK:
         cached: Screener | None = _CACHE.get(key)
         if cached is not None:
@@ -289,6 +295,14 @@ def default_screener() -> Screener:
             _CACHE.pop(next(k for k in _CACHE if k != "embedded"), None)
         _CACHE[key] = screener
         return screener
+
+
+def built_default_screener() -> Screener | None:
+    """``default_screener()`` if the screener over the active lists is built already, else None: never builds,
+    never waits on the lock (for an event loop, which then hands the check to a worker thread)."""
+    store = ListStore()
+    found: Screener | None = _CACHE.get(_screener_key(store, store.current()))
+    return found
 
 
 def _persisted_screener(store: ListStore, info: dict[str, Any] | None) -> Screener:

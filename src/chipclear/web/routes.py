@@ -365,7 +365,9 @@ async def check_submit(request: Request) -> HTMLResponse:
     except ChipclearError as exc:
         error = exc.message
         status = exc.http_status if not isinstance(exc, NotAvailable) else 503
-    return page(
+    # in a worker thread: the page's stale-lists banner asks the screener, which a list update makes build again
+    return await run_in_threadpool(
+        page,
         request,
         "check.html",
         tx,

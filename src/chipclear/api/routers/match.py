@@ -18,6 +18,7 @@ from fastapi.security import APIKeyHeader
 from chipclear.api.deps import api_key_header, ledger_of
 from chipclear.api.errors import Unauthorized
 from chipclear.api.routers.screening import authenticated
+from chipclear.bounds import MIN_SCREEN_SCORE
 from chipclear.ledger.screening import review_store
 from chipclear.screening import default_screener
 from chipclear.screening.ftm import list_entities
@@ -70,11 +71,20 @@ def match_entities(
     dataset: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Results per query")] = DEFAULT_LIMIT,
     threshold: Annotated[
-        float | None, Query(ge=0, le=1, description="Score from which a result is a match (default: chipclear's)")
+        float | None,
+        Query(
+            ge=MIN_SCREEN_SCORE,
+            le=1,
+            description=f"Score from which a result is a match, {MIN_SCREEN_SCORE}-1 (default: chipclear's)",
+        ),
     ] = None,
     cutoff: Annotated[
         float | None,
-        Query(ge=0, le=1, description="Lowest score returned (default: chipclear's review threshold)"),
+        Query(
+            ge=MIN_SCREEN_SCORE,
+            le=1,
+            description=f"Lowest score returned, {MIN_SCREEN_SCORE}-1 (default: chipclear's review threshold)",
+        ),
     ] = None,
     algorithm: Annotated[str, Query(max_length=64, description=f"One of {', '.join(ALGORITHMS)}")] = "best",
     include_dataset: Names = [],  # noqa: B006 - FastAPI copies defaults
