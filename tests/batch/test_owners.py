@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from chipclear.batch import BatchOptions, run_batch
 from chipclear.batch.engine import line_from_row
@@ -76,3 +77,14 @@ def test_a_bad_owners_cell_is_a_bad_row_naming_the_column(tmp_path: Path) -> Non
     got = pl.read_parquet(result.out)
     assert got["end_user_owners"].to_list() == [f"{BIREN},30,CN"]
     assert dt.date(2025, 10, 15) == got["as_of"][0]
+
+
+@pytest.mark.parametrize("text", [",,,", " , , ", "-,50,CN"])
+def test_an_owner_without_a_name_is_refused(text: str) -> None:
+    # a hostile-input audit (2026-12-07): --end-user-owner ",,," made an owner named ","
+    from chipclear.determination.parties import parse_link
+    from chipclear.errors import InputError
+
+    with pytest.raises(InputError, match="is not NAME,SHARE,HQ"):
+        parse_link(text, "end_user_owners")
+    assert parse_link("Acme, Inc.,50,CN", "end_user_owners").name == "Acme, Inc."

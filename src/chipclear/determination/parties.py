@@ -416,7 +416,7 @@ def parse_link(text: str, field: str) -> ParentLink:
     from chipclear.geography import load_geography
 
     parts = text.rsplit(",", 2)
-    if len(parts) != 3 or not parts[0].strip():
+    if len(parts) != 3 or not any(ch.isalnum() for ch in parts[0]):  # ",,," would name an owner ","
         raise InputError(f"{field}: {text.strip()!r} is not NAME,SHARE,HQ", field=field)
     name, share_text, hq = parts
     try:
