@@ -383,3 +383,13 @@ def test_lists_update_refuses_a_malformed_file_with_422_and_keeps_the_list(
     assert error["code"] == "invalid_data_file" and words in error["message"], error
     assert error["message"].startswith(filename) and "chipclear-upload" not in error["message"]
     assert client.get("/api/lists/status", headers=h(keys.viewer)).json()["list_version"] == before
+
+
+@pytest.mark.parametrize("form", ["/screening/review", "/shipments", "/applications"])
+def test_a_console_form_missing_a_field_answers_with_a_page(world: tuple[TestClient, Keys, str], form: str) -> None:
+    # a hostile-input audit (2026-12-07): a console form missing a required field got FastAPI's JSON 422
+    client, keys, _url = world
+    sign_in(client, keys.admin)
+    r = client.post(form, data={"reason": "x"}, headers={"Origin": "http://testserver"})
+    assert r.status_code == 422, r.text[:200]
+    assert r.headers["content-type"].startswith("text/html") and "Cannot do that" in r.text

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chipclear.errors import ChipclearError
+from chipclear.errors import ChipclearError, InputError
 
 log = logging.getLogger("chipclear.api")
 
@@ -93,7 +93,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(_yente(request, exc.to_json()), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         if _needs_key(request) and not _has_key(request):
             # Authentication comes first (docs/api.md): FastAPI parses the body before it runs the key
             # dependency, so a keyless request with a bad body would otherwise learn about the body first.
@@ -105,6 +105,11 @@ def install_error_handlers(app: FastAPI) -> None:
                 status_code=401,
             )
         message, field = validation_message(exc)
+        renderer = getattr(request.app.state, "html_error", None)
+        if renderer is not None and not request.url.path.startswith("/api"):
+            # a console form with a field missing: a page saying which, as for any other refused input
+            page: Response = renderer(request, InputError(message, field=field))
+            return page
         return JSONResponse(_yente(request, error_body("invalid_input", message, field)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
