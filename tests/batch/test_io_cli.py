@@ -296,3 +296,13 @@ def test_repeated_columns_that_are_ignored_and_empty_unnamed_columns_are_read_pa
     result = runner.invoke(app, [*args, "--ignore-column", "notes"])
     assert result.exit_code == 0, result.output
     assert pl.read_parquet(out)["end_user_headquarters_country"].to_list() == ["CN"]
+
+
+def test_an_error_about_thousands_of_columns_stays_short(tmp_path: Path) -> None:
+    # a hostile-input audit (2026-12-07): 10,000 unknown columns gave an 80 KB "one-line" error
+    book = tmp_path / "wide.csv"
+    names = [f"c{i}" for i in range(10_000)]
+    book.write_text(",".join(["item", "destination", *names]) + "\n" + ",".join(["H20", "CN", *[""] * 10_000]) + "\n")
+    result = CliRunner().invoke(app, ["batch", str(book), "--out", str(tmp_path / "o.parquet")])
+    assert result.exit_code == 2
+    assert "'c9' and 9990 more not read by chipclear" in result.output and len(result.output) < 1000

@@ -281,7 +281,7 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     missing = [c for c in REQUIRED if c not in rename.values()]
     given = [c for c in raw.columns if not c.startswith("__")]  # not the reader's own row and parse-error columns
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(given)}", field=missing[0])
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found {_some(given)}", field=missing[0])
     skipped = {_key(c) for c in ignore}
 
     def base(column: str) -> str:
@@ -294,7 +294,7 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     )
     if twice:
         raise InputError(
-            f"{path}: column(s) {', '.join(map(repr, twice))} given more than once in the header (name each with"
+            f"{path}: column(s) {_some([repr(t) for t in twice])} given more than once in the header (name each with"
             " --ignore-column if it holds nothing a decision depends on)",
             field=twice[0],
         )
@@ -302,7 +302,7 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     if unread:
         what = [f"{c!r} (a second {lookup[_key(c)]} column)" if _key(c) in lookup else repr(base(c)) for c in unread]
         raise InputError(
-            f"{path}: column(s) {', '.join(what)} not read by chipclear (it reads {', '.join(ALIASES)} and their "
+            f"{path}: column(s) {_some(what)} not read by chipclear (it reads {', '.join(ALIASES)} and their "
             "aliases, docs/batch.md): remove them, or name each with --ignore-column if it holds nothing a "
             "decision depends on",
             field=unread[0],
@@ -318,6 +318,12 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     return frame.with_columns(raw["__row"].alias("row"), raw["__parse_error"].alias("parse_error")).select(
         "row", *ALIASES, "parse_error"
     )
+
+
+def _some(names: list[str], shown: int = 10) -> str:
+    """At most ``shown`` names and how many more: an error about a 10,000-column header stays one short line."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 _LONGEST_LOOKUP = max(ITEM_LENGTH, NAME_LENGTH, COUNTRY_LENGTH, NOTE_LENGTH)
