@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
+from chipclear.bounds import ITEM_LENGTH
 from chipclear.errors import DataFileError, InputError
 
 T = TypeVar("T")
@@ -77,7 +78,7 @@ def bundled(folder: Traversable, label: str, parse: Callable[[str, str], T]) -> 
     return [parse(text, name) for name, text in bundled_texts(folder, label)]
 
 
-SUGGEST_LONGEST = 200  # no name or alias of the bundled data is this long (chipclear.bounds.ITEM_LENGTH)
+SUGGEST_LONGEST = ITEM_LENGTH  # no name or alias may be longer
 
 
 class NameIndex:

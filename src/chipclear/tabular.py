@@ -94,16 +94,16 @@ class Records:
     errors: list[str]
 
 
-class _RepeatedKey(ValueError):
-    pass
+class RepeatedKey(ValueError):
+    """A JSON object gives one key twice (``unique_pairs``); ``args[0]`` is the key."""
 
 
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """An object whose keys are each given once (``json.loads`` would keep the last of a repeated key)."""
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _RepeatedKey(key)
+            raise RepeatedKey(key)
         out[key] = value
     return out
 
@@ -121,14 +121,14 @@ def read_jsonl(data: bytes, source: str) -> Records:
         if not raw.strip():
             continue
         try:
-            value = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_pairs)
+            value = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_pairs)
         except UnicodeDecodeError:
             parsed.append((number, None, f"line {number}: not UTF-8 text"))
             continue
         except json.JSONDecodeError as exc:
             parsed.append((number, None, f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"))
             continue
-        except _RepeatedKey as exc:
+        except RepeatedKey as exc:
             parsed.append((number, None, f"line {number}: key {exc.args[0]!r} is given more than once"))
             continue
         except RecursionError:
@@ -211,10 +211,12 @@ __all__ = [
     "FORMATS",
     "STDIN",
     "Records",
+    "RepeatedKey",
     "cell_text",
     "format_of",
     "read_jsonl",
     "read_xlsx",
     "sniff",
     "spool_stdin",
+    "unique_pairs",
 ]

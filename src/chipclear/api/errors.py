@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chipclear.errors import ChipclearError, InputError
+from chipclear.tabular import RepeatedKey, unique_pairs
 
 log = logging.getLogger("chipclear.api")
 
@@ -185,6 +186,33 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body.body})
 
 
+async def _whole_body(receive: Receive) -> bytes | None:
+    """A request's body read to its end (None when a message other than the body came first)."""
+    chunks: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        more = bool(message.get("more_body"))
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``body`` once, then whatever the client sends next (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class NoNul:
     """Refuse a NUL character in a request's path, query or console form with a 422.
 
@@ -206,50 +234,22 @@ class NoNul:
         if not headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded"):
             await self.app(scope, receive, send)  # JSON: the models name the field; files are bytes
             return
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, receive, send)
-                return
-            chunks.append(message.get("body", b""))
-            more = bool(message.get("more_body"))
-        body = b"".join(chunks)
+        body = await _whole_body(receive)
+        if body is None:  # the client went away: let the app see the disconnect
+            await self.app(scope, receive, send)
+            return
         if b"\x00" in body or b"%00" in body:
             await _refuse_nul(scope, send, "body")
             return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-
-class _RepeatedKey(ValueError):
-    pass
-
-
-def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _RepeatedKey(key)
-        seen[key] = value
-    return seen
+        await self.app(scope, _replay(body, receive), send)
 
 
 def repeated_json_key(body: bytes) -> str | None:
     """The first key given twice in one object of a JSON text, or None (none, or not JSON: the parser says why)."""
     try:
-        json.loads(body, object_pairs_hook=_no_repeats)
-    except _RepeatedKey as exc:
-        return str(exc)
+        json.loads(body, object_pairs_hook=unique_pairs)
+    except RepeatedKey as exc:
+        return str(exc.args[0])
     except (ValueError, RecursionError):
         return None
     return None
@@ -272,16 +272,10 @@ class NoRepeatedKeys:
         if not headers.get(b"content-type", b"").startswith(b"application/json"):
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, receive, send)
-                return
-            chunks.append(message.get("body", b""))
-            more = bool(message.get("more_body"))
-        body = b"".join(chunks)
+        body = await _whole_body(receive)
+        if body is None:  # the client went away: let the app see the disconnect
+            await self.app(scope, receive, send)
+            return
         if b'"' in body and (key := repeated_json_key(body)) is not None:
             shown = key if len(key) <= 60 else key[:60] + "..."
             response = JSONResponse(
@@ -290,16 +284,7 @@ class NoRepeatedKeys:
             )
             await response(scope, receive, send)
             return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, _replay(body, receive), send)
 
 
 async def _refuse_nul(scope: Scope, send: Send, where: str) -> None:

@@ -230,10 +230,12 @@ def _uncertified(exc: LicenseExceptionRule, action_id: str, req_id: str, ev: Eva
     wanted = set(exc.scope.certified or ()) - ev.facts.certifications
     if not wanted:
         return
-    facts = dataclasses.replace(ev.facts, certifications=ev.facts.certifications | wanted)
-    if Evaluator(facts, ev.geo, ev.assume).evaluate(exc.scope).value is not True:
+    certified = Evaluator(
+        dataclasses.replace(ev.facts, certifications=ev.facts.certifications | wanted), ev.geo, ev.assume
+    )
+    if certified.evaluate(exc.scope).value is not True:
         return
-    if any(Evaluator(facts, ev.geo, ev.assume).evaluate(x.when).value is not False for x in exc.exclusions):
+    if any(certified.evaluate(x.when).value is not False for x in exc.exclusions):
         return
     st.reasons.append(
         _reason(
