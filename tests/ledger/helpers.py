@@ -34,7 +34,7 @@ def stub_decision(line: OrderLine, verdict: Verdict = Verdict.LICENSE_REQUIRED) 
     return Decision(
         verdict=verdict,
         review_policy=ReviewPolicy.CASE_BY_CASE if verdict == Verdict.LICENSE_REQUIRED else None,
-        classification={"item_id": "nvidia-h20", "eccn": "3A090.a"},
+        classification={"item": {"id": "nvidia-h20"}, "eccn": "3A090.a"},
         reasons=[Reason(rule="test.stub", citation="test fixture", detail=f"stub {verdict.value}")],
         rules_version="test-rules",
         list_version="test-lists",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from chipclear.decision import Party, Verdict
+from chipclear.decision import Decision, OrderLine, Party, Verdict
 from chipclear.ledger.coverage import (
     LicenseTerms,
     apply_coverage,
@@ -73,7 +73,9 @@ def test_destination_item_and_status_must_match() -> None:
     line = h20_line(1).model_copy(update={"destination": "HK"})
     assert why_not_covered(TERMS, stub_decision(line), line) == ["destination HK is not among ['CN']"]
     line = h20_line(1).model_copy(update={"item": "nvidia-h200"})
-    decision = stub_decision(line).model_copy(update={"classification": {"item_id": "nvidia-h200"}})
+    decision = stub_decision(line).model_copy(
+        update={"classification": {"item": {"id": "nvidia-h200-sxm"}, "eccn": "3A090.a"}}
+    )
     assert why_not_covered(TERMS, decision, line)[0].startswith("item 'nvidia-h200' is not among")
     revoked = dataclasses.replace(TERMS, status="revoked")
     assert why_not_covered(revoked, stub_decision(h20_line(1)), h20_line(1)) == ["license is revoked"]
@@ -201,3 +203,46 @@ def test_a_license_covers_its_named_party_only_not_a_namesake_of_another_form_sc
     # accents are not a different party (an ERP writes the name without them)
     fpt = ("Công ty Cổ phần Viễn thông FPT", "end_user", "VN")
     assert covered(fpt, Party(name="CONG TY CO PHAN VIEN THONG FPT", role="end_user", country="VN"))
+
+
+def _as(line_item: str, catalog_id: str, eccn: str | None) -> tuple[OrderLine, Decision]:
+    line = h20_line(1).model_copy(update={"item": line_item})
+    decision = stub_decision(line).model_copy(update={"classification": {"item": {"id": catalog_id}, "eccn": eccn}})
+    return line, decision
+
+
+def test_a_license_for_a_chip_does_not_cover_a_stronger_chip_whose_name_begins_with_it() -> None:
+    # A door audit (2026-12-07) shipped 50 H200 under a license for 100 H20: "H20.0" is looked up as "h200" (the
+    # catalog ignores punctuation) and coverage read "h20.0" as a sub-paragraph of the license item "h20".
+    for license_item, typed, resolved in (
+        ("H20", "H20.0", "nvidia-h200-sxm"),
+        ("nvidia-h20", "nvidia-h20.0", "nvidia-h200-sxm"),
+        ("A10", "A10.0", "nvidia-a100-sxm4-80gb"),
+        ("H100", "H100.NVL", "nvidia-h100-nvl"),
+    ):
+        terms = dataclasses.replace(TERMS, items=(license_item,))
+        line, decision = _as(typed, resolved, "3A090.a")
+        problems = why_not_covered(terms, decision, line)
+        assert problems and problems[0].startswith(f"item {typed!r} is not among"), (license_item, typed)
+        out = apply_coverage(decision, line, find_covering_license(decision, line, [terms]))
+        assert out.verdict == Verdict.LICENSE_REQUIRED
+
+
+def test_a_license_names_its_item_by_any_catalog_name_and_covers_exactly_that_item() -> None:
+    for license_item in ("H20", "nvidia-h20", "NVIDIA H20", "h20 "):
+        terms = dataclasses.replace(TERMS, items=(license_item,))
+        for typed in ("H20", "nvidia-h20", "NVIDIA H-20"):
+            line, decision = _as(typed, "nvidia-h20", None)
+            assert why_not_covered(terms, decision, line) == [], (license_item, typed)
+
+
+def test_only_an_eccn_covers_the_items_under_it() -> None:
+    line, decision = _as("H200", "nvidia-h200-sxm", "3A090.a")
+    for item, ok in (("3A090", True), ("3a090.a", True), ("3A090.b", False), ("4A090", False), ("3A0", False)):
+        terms = dataclasses.replace(TERMS, items=(item,))
+        assert (why_not_covered(terms, decision, line) == []) is ok, item
+    # an item no catalog knows (a spec given with the line) is covered by the same text or id, nothing wider
+    line, decision = _as("Acme X1", "acme-x1", "3A090.a")
+    assert why_not_covered(dataclasses.replace(TERMS, items=("acme-x1",)), decision, line) == []
+    assert why_not_covered(dataclasses.replace(TERMS, items=("Acme X1",)), decision, line) == []
+    assert why_not_covered(dataclasses.replace(TERMS, items=("Acme",)), decision, line) != []

@@ -246,3 +246,25 @@ def test_revoked_or_suspended_license_covers_nothing(ledger: Ledger, staff: Staf
         with pytest.raises(Conflict, match="cannot change status"):
             ledger_licenses.change_license_status(s, staff.approver, "D123456", "active", reason="oops")
         assert audit.verify(s).ok
+
+
+def test_a_license_for_the_h20_does_not_ship_an_h200_typed_as_h20_dot_0(ledger: Ledger, staff: Staff) -> None:
+    # A door audit (2026-12-07): "H20.0" resolves to the H200 (the catalog ignores punctuation), and coverage read
+    # it as a sub-paragraph of the license item "nvidia-h20": 50 H200 shipped LICENSED under the H20 license. Real
+    # engine, real lists; the release door too.
+    grant_h20(ledger, staff, quantity=100)
+    line = h20_line(50).model_copy(update={"item": "nvidia-h20.0"})
+    with ledger.session() as s:
+        out = ledger_shipments.ship(s, [line], staff.analyst).lines[0]
+        assert out.decision.classification is not None
+        assert out.decision.classification["item"]["id"] == "nvidia-h200-sxm"
+        assert out.line.status == "held" and out.decision.verdict == Verdict.LICENSE_REQUIRED, out.decision.verdict
+        assert "is not among the authorised items" in out.decision.reasons[-1].detail
+        released = ledger_shipments.release_hold(s, staff.approver, out.line.id, reason="same family")
+        assert released.refused is not None and released.line.status == "held"
+        lic = ledger_licenses.get_license(s, staff.viewer, "D123456")
+        assert lic.quantity_used == 0
+    with ledger.session() as s:  # the H20 itself still ships under it
+        assert (
+            ledger_shipments.ship(s, [h20_line(50).model_copy(update={"item": "H20"})], staff.analyst).lines[0].shipped
+        )

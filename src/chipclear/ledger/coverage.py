@@ -10,7 +10,8 @@ LICENSE_REQUIRED (fail closed).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,27 +66,70 @@ class LicenseTerms:
         return _limit_with_tolerance(self.value_limit_cents, self.value_tolerance_percent) - self.value_used_cents
 
 
-def item_keys(decision: Decision, line: OrderLine) -> set[str]:
-    """Names under which the line's item may appear on a license: the id the user gave, the catalog id the
-    classifier resolved, and the ECCN it assigned."""
-    keys = {normalize_item(line.item)}
+# An ECCN as a license names it: 3A090, 3A090.a, 4A090.b, 4E091 (casefolded). Only such an item covers the
+# sub-paragraphs under it; a catalog name does not cover names that begin with it ("H20" is not "H20.0", the H200).
+_ECCN = re.compile(r"^[0-9][a-e][0-9]{3}(\.[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class ItemIdentity:
+    """What the line's item is, for coverage: the catalog (or model catalog) id the classifier resolved, the ECCN
+    it assigned, and the text the user gave."""
+
+    catalog_id: str | None
+    eccn: str | None
+    given: str
+
+
+def item_identity(decision: Decision, line: OrderLine) -> ItemIdentity:
     cls: dict[str, Any] = decision.classification or {}
-    for key in ("item", "id", "item_id", "catalog_id", "canonical_id", "eccn"):
-        value = cls.get(key)
-        if isinstance(value, dict):  # e.g. {"id": "nvidia-h20", "name": ...} or {"eccn": "3A090.a", ...}
-            value = value.get("id") or value.get("eccn")
-        if isinstance(value, str) and value:
-            keys.add(normalize_item(value))
-    return keys
+    found = cls.get("item")
+    catalog_id = found.get("id") if isinstance(found, dict) else None
+    eccn = cls.get("eccn")
+    return ItemIdentity(
+        catalog_id=normalize_item(catalog_id) if isinstance(catalog_id, str) and catalog_id else None,
+        eccn=normalize_item(eccn) if isinstance(eccn, str) and eccn else None,
+        given=normalize_item(line.item),
+    )
 
 
-def _item_authorised(license_items: Iterable[str], keys: set[str]) -> bool:
+def resolve_item(name: str) -> str | None:
+    """The catalog or model-catalog id a license's item names, or None when neither resolves it (unknown or
+    ambiguous)."""
+    from chipclear.catalog import load_catalog
+    from chipclear.errors import ChipclearError
+    from chipclear.models import load_models
+
+    try:
+        return load_catalog().get(name).id
+    except ChipclearError:
+        pass
+    try:
+        model = load_models().find(name)
+    except ChipclearError:
+        return None
+    return model.id if model is not None else None
+
+
+def _item_authorised(
+    license_items: Iterable[str], item: ItemIdentity, resolve: Callable[[str], str | None] = resolve_item
+) -> bool:
+    """A license item covers the line when it is the line's ECCN or an ECCN above it (3A090 covers 3A090.a), or
+    names the same catalog item (both resolved: "H20" and "nvidia-h20" are one item; "H20" and "H20.0", which the
+    catalog reads as the H200, are not), or, for an item no catalog knows, is the same text."""
     for raw in license_items:
-        item = normalize_item(raw)
-        if item in keys:
-            return True
-        # A license for an ECCN (e.g. 3A090) covers its sub-paragraphs (3A090.a), not the other way round.
-        if any(k.startswith(item + ".") for k in keys):
+        named = normalize_item(raw)
+        if _ECCN.match(named):
+            if item.eccn is not None and (item.eccn == named or item.eccn.startswith(named + ".")):
+                return True
+            continue
+        resolved = resolve(raw)
+        if resolved is not None:
+            if item.catalog_id == normalize_item(resolved):
+                return True
+            continue
+        # not in the catalogs this process loaded (e.g. a spec given with the line): the same id or the same text
+        if named in (item.catalog_id, item.given):
             return True
     return False
 
@@ -108,7 +152,7 @@ def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) ->
     ship_date = line.ship_date or decision.as_of
     if not terms.valid_from <= ship_date <= terms.valid_to:
         problems.append(f"ship date {ship_date} is outside {terms.valid_from}..{terms.valid_to}")
-    if not _item_authorised(terms.items, item_keys(decision, line)):
+    if not _item_authorised(terms.items, item_identity(decision, line)):
         problems.append(f"item {line.item!r} is not among the authorised items {list(terms.items)}")
     if line.destination.upper() not in {d.upper() for d in terms.destinations}:
         problems.append(f"destination {line.destination} is not among {list(terms.destinations)}")
@@ -210,9 +254,10 @@ __all__ = [
     "LicenseTerms",
     "apply_coverage",
     "find_covering_license",
-    "item_keys",
+    "item_identity",
     "license_summary",
     "normalize_item",
     "party_name_key",
+    "resolve_item",
     "why_not_covered",
 ]
