@@ -446,10 +446,15 @@ def test_license_exception_hbm(tmp_path: Any, bandwidth: float, certified: bool,
         assert d.license_exceptions[0].code == "HBM" and any("60 days" in c for c in d.license_exceptions[0].conditions)
 
 
-def test_check_to_a_region_screens_the_end_user_in_its_country() -> None:
-    """`--to UA-43` (Crimea) with an end user and no --end-user-country screens the party in UA, not "UA-43"."""
+def test_check_to_a_region_leaves_an_end_users_country_unknown_unless_given() -> None:
+    """`--to UA-43` (Crimea) with an end user and no --end-user-country: the party's country is unknown (not
+    "UA-43", and since 2026-12-07 not the destination's country either: an assumed country lowered possible
+    matches under the review threshold); --end-user-country gives it."""
     data = check_json("--item", "A100", "--to", "UA-43", "--date", "2023-01-01", "--end-user", "Example Co")
     assert data["verdict"] == "LICENSE_REQUIRED"
+    assert data["input"]["parties"][0]["country"] is None
+    given = ("--end-user", "Example Co", "--end-user-country", "Ukraine")
+    data = check_json("--item", "A100", "--to", "UA-43", "--date", "2023-01-01", *given)
     assert data["input"]["parties"][0]["country"] == "UA"
 
 

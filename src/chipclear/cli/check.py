@@ -156,7 +156,9 @@ def register(app: typer.Typer) -> None:
         quantity: Annotated[int, typer.Option("--quantity", min=1)] = 1,
         date: Annotated[str | None, typer.Option("--date", help="Ship date YYYY-MM-DD (default today)")] = None,
         end_user: Annotated[str | None, typer.Option("--end-user", help="End user name (screened)")] = None,
-        end_user_country: Annotated[str | None, typer.Option("--end-user-country")] = None,
+        end_user_country: Annotated[
+            str | None, typer.Option("--end-user-country", help="End user's country (unknown if not given)")
+        ] = None,
         end_user_hq: Annotated[str | None, typer.Option("--end-user-hq", help="Headquarters country")] = None,
         end_use: Annotated[str, typer.Option("--end-use", help="End use, free text")] = "",
         supercomputer: Annotated[bool, typer.Option("--supercomputer")] = False,
@@ -212,9 +214,9 @@ def register(app: typer.Typer) -> None:
         dest = geo.normalize(to, field="to")
         parties = []
         if end_user or end_user_hq or end_user_country or parent or owner:
-            country = (
-                geo.normalize(end_user_country, field="end-user-country") if end_user_country else geo.country_of(dest)
-            )
+            # unknown unless given: an assumed country (the destination) lowered possible matches under the
+            # review threshold (screening discounts an entry listed in another country than the party's)
+            country = geo.normalize(end_user_country, field="end-user-country") if end_user_country else None
             hq = geo.normalize(end_user_hq, field="end-user-hq") if end_user_hq else None
             parties.append(
                 Party(

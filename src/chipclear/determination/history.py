@@ -163,7 +163,7 @@ def _line(
 ) -> OrderLine:
     parties = []
     if hq or name:
-        party = Party(name=name or "end user", role="end_user", country=country or destination, headquarters_country=hq)
+        party = Party(name=name or "end user", role="end_user", country=country, headquarters_country=hq)
         parties = [party]
     return OrderLine(item=item, destination=destination, ship_date=on, parties=parties)
 
@@ -199,7 +199,7 @@ def timeline(
             from chipclear.screening import default_screener
 
             screener = default_screener()
-        found = screener.search(end_user, country=country or geo.country_of(dest))
+        found = screener.search(end_user, country=country)  # unknown unless given: no country discount
         party_screener = _Screened(found)
         for hit in found.hits:
             dates = {d for d in (getattr(hit, "listed_on", None), getattr(hit, "effective_on", None)) if d}
@@ -221,9 +221,7 @@ def timeline(
     table = _table(rules, cat, geo, layer)
     periods: list[Period] = []
     for day in days:
-        d = table.decide(
-            _line(resolved_item, dest, day, hq, end_user, country or geo.country_of(dest)), screener=party_screener
-        )
+        d = table.decide(_line(resolved_item, dest, day, hq, end_user, country), screener=party_screener)
         summary = _summary(d)
         if (
             periods

@@ -252,13 +252,16 @@ def _order_line(form: dict[str, Any], quantity: int, ship_date: dt.date | None, 
         raise InputError("destination: choose a country", field="destination")
     _unused_party_fields(form)
     _code(str(form["origin"]), "country of origin")
+    # A party's country is what the user gives, or unknown: the destination is not assumed. Screening lowers the
+    # score of an entry listed in another country than the party's, so an assumed country cleared possible
+    # matches (a door audit, 2026-12-07: "Xi'an Xiangyu" to DE was NLR here and HOLD through the API).
     parties = []
     if str(form["end_user"]).strip():
         parties.append(
             Party(
                 name=form["end_user"].strip(),
                 role="end_user",
-                country=_code(form["end_user_country"], "end user country") or destination,
+                country=_code(form["end_user_country"], "end user country"),
                 headquarters_country=_code(form["end_user_hq"], "end user headquarters"),
             )
         )
@@ -267,7 +270,7 @@ def _order_line(form: dict[str, Any], quantity: int, ship_date: dt.date | None, 
             Party(
                 name=form["consignee"].strip(),
                 role="ultimate_consignee",
-                country=_code(form["consignee_country"], "consignee country") or destination,
+                country=_code(form["consignee_country"], "consignee country"),
             )
         )
     end_use = EndUse(
