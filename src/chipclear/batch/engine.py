@@ -31,13 +31,12 @@ from chipclear.decision import (
     Verdict,
 )
 from chipclear.determination.compiled import CODE_MARK, NAME_PLACEHOLDER, DecisionTable, Row, TableKey, substitute
-from chipclear.determination.engine import kept_missing
+from chipclear.determination.engine import UNSCREENED, kept_missing, unscreened
 from chipclear.determination.parties import PartyCheck, parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
 
 DEFAULT_DECIDER = "chipclear.determination:determine"
-UNSCREENED = "unscreened"
 DECISION_COLUMNS: dict[str, Any] = {
     "verdict": pl.String,
     "review_policy": pl.String,
@@ -364,13 +363,16 @@ def row_columns(row: Row, reasons: list[Reason], check: PartyCheck | None, rules
     """``decision_columns`` of the decision ``DecisionTable.decision_from`` makes of a line without an import entry
     from ``outcome_from``'s (row, reasons), without the Decision (``decision_of``: the duty's reason comes only with
     an import entry; what is missing is kept only for HOLD and LICENSE_REQUIRED)."""
+    (verdict, review, exceptions), missing = unscreened(
+        (row.verdict, row.review_policy, row.license_exceptions), row.missing, check
+    )
     return _columns_of(
-        row.verdict,
-        row.review_policy,
-        row.license_exceptions,
+        verdict,
+        review,
+        exceptions,
         row.classification,
         reasons,
-        kept_missing(row.verdict, row.missing),
+        kept_missing(verdict, missing),
         check.hits if check else [],
         rules_version,
         check.list_version if check else None,

@@ -91,7 +91,11 @@ def batch_command(
     ] = None,
     layer: Annotated[str, typer.Option("--layer", help="enforced (default) or codified.")] = "enforced",
     no_screening: Annotated[
-        bool, typer.Option("--no-screening", help="Skip restricted-party screening (list_version 'unscreened').")
+        bool,
+        typer.Option(
+            "--no-screening",
+            help="Skip restricted-party screening: lines naming a party are HOLD (a license requirement stands), list_version 'unscreened'.",
+        ),
     ] = False,
     since_rules: Annotated[
         str | None, typer.Option("--since-rules", help="Report only lines whose verdict changed since the rules of D1.")

@@ -43,6 +43,8 @@ STRICTNESS = [
 ]
 PARTY_ROLES_FOR_HQ = ("end_user", "ultimate_consignee", "purchaser")
 STALE_LISTS_RULE = "screening#stale"  # the reason a decision on stale lists carries (the ledger holds on it)
+UNSCREENED = "unscreened"  # the list version of a check whose parties were not screened (batch --no-screening)
+UNSCREENED_RULE = "screening#not-screened"
 
 
 @dataclass
@@ -491,6 +493,27 @@ def conclude(line: OrderLine, prep: Prepared, check: PartyCheck | None, geo: Geo
     )
 
 
+def unscreened(
+    outcome: tuple[Verdict, ReviewPolicy | None, list[LicenseExceptionUse]],
+    missing: list[str],
+    check: PartyCheck | None,
+) -> tuple[tuple[Verdict, ReviewPolicy | None, list[LicenseExceptionUse]], list[str]]:
+    """The outcome of a line whose parties were not screened (``UNSCREENED``: a batch run with screening off): each
+    party's screening is missing, and what it could change is held, as the verdict ordering holds an open question
+    (``_verdict``): NLR and a license exception become HOLD; a license requirement, a prohibition or a HOLD stands.
+    Other lines are returned as they are. (A door audit, 2026-12-07: such a line came out NLR, its reason saying
+    the party had been screened with no hits.)"""
+    if check is None or check.list_version != UNSCREENED or not check.screened_names:
+        return outcome, missing
+    need = [
+        f"restricted-party screening of {name} (this run did not screen its parties)" for name in check.screened_names
+    ]
+    missing = list(dict.fromkeys([*missing, *need]))
+    if outcome[0] in (Verdict.NLR, Verdict.LICENSE_EXCEPTION):
+        return (Verdict.HOLD, None, []), missing
+    return outcome, missing
+
+
 def kept_missing(verdict: Verdict, missing: list[str]) -> list[str]:
     """What a decision lists as missing: the open questions of a HOLD or a LICENSE_REQUIRED (none otherwise)."""
     return missing if verdict in (Verdict.HOLD, Verdict.LICENSE_REQUIRED) else []
@@ -509,6 +532,7 @@ def decision_of(
     missing: list[str],
 ) -> Decision:
     """The Decision: ``reasons`` plus the line's import duty; ``missing`` kept only for HOLD and LICENSE_REQUIRED."""
+    outcome, missing = unscreened(outcome, missing, check)
     verdict, review, exceptions = outcome
     duty_json, duty_reasons = import_duty(line, item, on)
     return Decision(
@@ -600,7 +624,19 @@ def apply_parties(check: PartyCheck | None, st: State) -> None:
     """Each screening finding becomes a reason and an outcome (a check without findings adds reasons only)."""
     if check is None:
         return
-    if check.list_version is not None:
+    if check.list_version == UNSCREENED:
+        # Not screened (a batch run with screening off): say so; ``decision_of`` holds the line (``_unscreened``).
+        st.reasons.append(
+            Reason(
+                rule=UNSCREENED_RULE,
+                citation="restricted-party lists (not consulted)",
+                detail=f"not screened: {', '.join(check.screened_names)}: this run was told not to screen its parties"
+                " (--no-screening), so whether a party is on a restricted list is unknown; the line holds until they"
+                " are screened (a license requirement that holds whatever they are stands)",
+                confidence=None,
+            )
+        )
+    elif check.list_version is not None:
         # Say what was screened, so a clean result is never silent; a stale list is flagged. The list version and
         # date are in the decision's ``list_version``.
         stale = " [STALE LISTS: older than the configured age; see list_version]" if check.stale_reason else ""
@@ -726,6 +762,8 @@ def _verdict(
 
 __all__ = [
     "STALE_LISTS_RULE",
+    "UNSCREENED",
+    "UNSCREENED_RULE",
     "Prepared",
     "State",
     "apply_parties",
@@ -739,4 +777,5 @@ __all__ = [
     "kept_missing",
     "prepare",
     "screen",
+    "unscreened",
 ]
