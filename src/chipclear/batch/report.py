@@ -210,7 +210,23 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
     if not summary.get("screening", True):
-        console.print("[yellow]No restricted-party screening (--no-screening): list_version is 'unscreened'.[/]")
+        console.print(
+            "[yellow]No restricted-party screening (--no-screening): lines naming a party are HOLD until screened;"
+            " list_version is 'unscreened'.[/]"
+        )
+    if summary.get("decided_as_of"):
+        other = summary.get("lines_shipping_another_day") or 0
+        console.print(
+            f"[yellow]Every line decided as of {summary['decided_as_of']} (--date), not as of its own ship date"
+            + (
+                f": {other:,} lines ship on another day, and their verdicts are not the decisions for those shipments"
+                if other
+                else ""
+            )
+            + ".[/]",
+            markup=True,
+            highlight=False,
+        )
     table = Table(title="Lines by verdict", header_style="bold")
     table.add_column("verdict")
     table.add_column("lines", justify="right")

@@ -748,6 +748,14 @@ def _run(
         "bad_rows_file": str(bad_path),
         "distinct_keys": keys.height,
         "keys_from_cache": keys.height - todo_keys.height,
+        # --date decides every line as of one day: say so, and how many lines ship on another (a door audit,
+        # 2026-12-07, read "ship_date 2025-06-01 ... NLR" for an H20 to China decided as of 2025-01-01)
+        "decided_as_of": options.as_of.isoformat() if options.as_of else None,
+        "lines_shipping_another_day": (
+            keyed.filter(pl.col("ship_date").is_not_null() & (pl.col("ship_date") != pl.col("as_of"))).height
+            if options.as_of
+            else 0
+        ),
         "distinct_parties": pairs.height,
         "resumed": resumed,
         "screening": options.screening,
