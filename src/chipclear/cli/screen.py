@@ -404,13 +404,24 @@ def register(app: typer.Typer) -> None:
         ),
         list_date: str = typer.Option(None, "--list-date", help="List date (YYYY-MM-DD) when the file has none."),
         allow_shrink: bool = typer.Option(False, "--allow-shrink", help="Accept a list much smaller than the current."),
+        allow_older: bool = typer.Option(False, "--allow-older", help="Accept a list older than the one in use."),
+        allow_redate: bool = typer.Option(
+            False, "--allow-redate", help="Let --list-date replace the file's own date (recorded)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Fetch or load a list, validate it, swap it in atomically, and re-screen the known parties."""
         date = parse_date(list_date, field="list_date") if list_date else None
         parties = _registry().parties()
         old = default_screener() if parties else None
-        report = ListStore().update(source, fmt=fmt, list_date=date, allow_shrink=allow_shrink)
+        report = ListStore().update(
+            source,
+            fmt=fmt,
+            list_date=date,
+            allow_shrink=allow_shrink,
+            allow_older=allow_older,
+            allow_redate=allow_redate,
+        )
         changes = rescreen(parties, old, default_screener()) if old is not None else []
         payload = {**report.to_json(), "rescreen": [c.to_json() for c in changes]}
         if as_json:

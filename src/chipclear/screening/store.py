@@ -171,8 +171,15 @@ class ListStore:
         list_date: dt.date | None = None,
         allow_shrink: bool = False,
         timeout: float = 60.0,
+        allow_older: bool = False,
+        allow_redate: bool = False,
     ) -> UpdateReport:
-        """Fetch (URL) or read (file/folder) a list, validate it, then swap it in atomically."""
+        """Fetch (URL) or read (file/folder) a list, validate it, then swap it in atomically.
+
+        The list's date decides when it is stale (and lines hold), so it is checked: a ``list_date`` other than the
+        file's own date is refused unless ``allow_redate``, a date after today always, and a list older than the
+        one in use unless ``allow_older`` (a door audit, 2026-12-07: nothing stopped a list from going back in time
+        or an old file from being stored as today's)."""
         source = source or CSL_URL
         previous_version, previous_count = self._active_version_and_count()
         is_url = source.startswith(("http://", "https://"))
@@ -196,6 +203,7 @@ class ListStore:
                 "list refused; pass --allow-shrink if this is intended"
             )
         date = list_date or loaded.list_date
+        _check_list_date(date, loaded.list_date, list_date, self.current(), allow_older, allow_redate)
         self.directory.mkdir(parents=True, exist_ok=True)
         target_name = f"{loaded.content_sha256[:16]}-{name}"
         target = self.directory / target_name
@@ -221,6 +229,8 @@ class ListStore:
             "entries": len(loaded.entries),
             "counts_by_source": loaded.counts_by_source,
             "origin": source,
+            # the file's own date when --list-date replaced it (``allow_redate``)
+            "file_list_date": loaded.list_date.isoformat() if loaded.list_date and loaded.list_date != date else None,
             "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "previous": previous_info,
         }
@@ -233,6 +243,31 @@ class ListStore:
             previous_entries=previous_count,
             counts_by_source=loaded.counts_by_source,
             path=str(target),
+        )
+
+
+def _check_list_date(
+    date: dt.date | None,
+    own: dt.date | None,
+    given: dt.date | None,
+    current: dict[str, Any] | None,
+    allow_older: bool,
+    allow_redate: bool,
+) -> None:
+    """Refuse a list date that would make a list look newer or older than it is (see ``ListStore.update``)."""
+    if given is not None and own is not None and given != own and not allow_redate:
+        raise InputError(
+            f"list_date: {given} is not the file's own date {own}; the file's date stands (pass --allow-redate if"
+            " the file's date is wrong: the change is recorded)",
+            field="list_date",
+        )
+    if date is not None and date > dt.date.today():
+        raise InputError(f"list_date: {date} is after today: a list cannot be dated in the future", field="list_date")
+    in_use = current.get("list_date") if current is not None else embedded_manifest()["lists"]["csl"].get("list_date")
+    if date is not None and in_use and date < dt.date.fromisoformat(in_use) and not allow_older:
+        raise InputError(
+            f"list_date: {date} is older than the list in use ({in_use}); pass --allow-older to go back to it",
+            field="list_date",
         )
 
 

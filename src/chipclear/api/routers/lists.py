@@ -77,6 +77,8 @@ def update(
     format: str | None = Form(None, max_length=40),
     list_date: dt.date | None = Form(None),
     allow_shrink: bool = Form(False),
+    allow_older: bool = Form(False, description="accept a list older than the one in use"),
+    allow_redate: bool = Form(False, description="let list_date replace the file's own date (recorded)"),
     key: str | None = Depends(api_key),
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
@@ -86,7 +88,14 @@ def update(
             path = Path(tmp) / name
             path.write_bytes(file.file.read())
             try:
-                report = ListStore().update(str(path), fmt=format, list_date=list_date, allow_shrink=allow_shrink)
+                report = ListStore().update(
+                    str(path),
+                    fmt=format,
+                    list_date=list_date,
+                    allow_shrink=allow_shrink,
+                    allow_older=allow_older,
+                    allow_redate=allow_redate,
+                )
             except ChipclearError as exc:
                 # The client knows its file by its own name, never by the server's temporary path.
                 exc.message = exc.message.replace(str(path), name).replace(tmp, "")
