@@ -1,0 +1,46 @@
+"""Third facts audit (2026-12-07): FR citations that are not in ../shared/reference keep the mark of what was read.
+
+F3: 87 FR 12226 was read only in secondary copies (M); 87 FR 22130 and 80 FR 4776 were read in govinfo / GPO; the Syria
+rule (FR Doc 2025-16724) begins at 90 FR 42315, and 90 FR 42320 is the page the CFR source notes give for its
+amendments, so it is not the rule's citation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from chipclear.decision import OrderLine, Party
+from chipclear.determination import determine
+from chipclear.rules import load_rules
+
+
+def test_russia_rule_is_m_where_only_secondary_copies_were_read() -> None:
+    action = load_rules().get("2022-02-24_87FR12226_russia-sanctions")
+    assert action.confidence == "M" and "govinfo" in action.source
+    assert "FR Doc 2022-07937" in action.source and "22130-22132" in action.source
+    assert action.licensing is not None
+    (russia,) = [r for r in action.licensing.requirements if r.id == "746.8-russia"]
+    assert russia.confidence == "M" and "FR Doc 2022-07937" in russia.citation
+    line = OrderLine(
+        item="H100",
+        destination="RU",
+        ship_date=dt.date(2024, 6, 1),
+        parties=[Party(name="Example Co", role="end_user", headquarters_country="RU")],
+    )
+    reasons = [r for r in determine(line).reasons if r.rule.endswith("#746.8-russia")]
+    assert reasons and all(r.confidence == "M" for r in reasons)
+
+
+def test_syria_rule_is_cited_by_its_fr_doc_and_first_page() -> None:
+    action = load_rules().get("2025-09-02_2025-16724_syria")
+    assert action.citation.startswith("FR Doc 2025-16724") and "90 FR 42315" in action.citation
+    assert action.confidence == "M" and "frtracker" in action.source
+    assert action.licensing is not None
+    assert all("[90 FR 42320]" not in r.citation for r in action.licensing.requirements)
+
+
+def test_crimea_and_the_3a090_correction_record_the_official_copy_read() -> None:
+    crimea = load_rules().get("2015-01-29_80FR4776_crimea")
+    assert crimea.confidence == "H" and "FR-2015-01-29/html/2015-01638" in crimea.source
+    correction = load_rules().get("2025-02-11_90FR9604_3a090-license-correction")
+    assert correction.confidence == "H" and "FR-2025-02-14/html/2025-02655" in correction.source
