@@ -2,7 +2,7 @@
 
 F3: 87 FR 12226 was read only in secondary copies (M); 87 FR 22130 and 80 FR 4776 were read in govinfo / GPO; the Syria
 rule (FR Doc 2025-16724) begins at 90 FR 42315, and 90 FR 42320 is the page the CFR source notes give for its
-amendments, so it is not the rule's citation.
+amendments, so it is not the rule's citation. F4: the NVIDIA letter of 2022-08 cites the reference's sources.
 """
 
 from __future__ import annotations
@@ -44,3 +44,20 @@ def test_crimea_and_the_3a090_correction_record_the_official_copy_read() -> None
     assert crimea.confidence == "H" and "FR-2015-01-29/html/2015-01638" in crimea.source
     correction = load_rules().get("2025-02-11_90FR9604_3a090-license-correction")
     assert correction.confidence == "H" and "FR-2025-02-14/html/2025-02655" in correction.source
+
+
+def test_the_nvidia_letter_cites_the_references_sources_not_an_unread_legal_basis() -> None:
+    line = OrderLine(
+        item="nvidia-a100-sxm4-80gb",
+        destination="CN",
+        ship_date=dt.date(2022, 9, 15),
+        parties=[Party(name="Example Co", role="end_user", headquarters_country="CN")],
+    )
+    decision = determine(line)
+    assert decision.verdict.value == "LICENSE_REQUIRED"
+    (letter,) = [r for r in decision.reasons if r.rule.endswith("#is-informed-nvidia-a100-h100")]
+    assert "WSGR" in letter.citation and "Baker McKenzie" in letter.citation and letter.confidence == "M"
+    assert "744.21" not in letter.citation and "Trade Law Daily" not in letter.citation
+    action = load_rules().get("2022-08-26_nvidia-8k_a100-h100-is-informed")
+    assert action.effective == dt.date(2022, 8, 26) and action.confidence == "M"
+    assert all(name in action.source for name in ("shacknews", "odishabhaskar", "itpro"))
