@@ -3,14 +3,20 @@
 F3: 87 FR 12226 was read only in secondary copies (M); 87 FR 22130 and 80 FR 4776 were read in govinfo / GPO; the Syria
 rule (FR Doc 2025-16724) begins at 90 FR 42315, and 90 FR 42320 is the page the CFR source notes give for its
 amendments, so it is not the rule's citation. F4: the NVIDIA letter of 2022-08 cites the reference's sources.
+F5: a review policy that turns on a fact not given (the end user's headquarters) is stated with the policies' mark,
+not as an UNCONFIRMED "no review policy"; verdict and ``missing`` are unchanged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from chipclear.catalog import load_catalog
 from chipclear.decision import OrderLine, Party
 from chipclear.determination import determine
+from chipclear.determination.compiled import DecisionTable
+from chipclear.geography import load_geography
+from chipclear.models import load_models
 from chipclear.rules import load_rules
 
 
@@ -61,3 +67,27 @@ def test_the_nvidia_letter_cites_the_references_sources_not_an_unread_legal_basi
     action = load_rules().get("2022-08-26_nvidia-8k_a100-h100-is-informed")
     assert action.effective == dt.date(2022, 8, 26) and action.confidence == "M"
     assert all(name in action.source for name in ("shacknews", "odishabhaskar", "itpro"))
+
+
+def test_a_review_policy_that_turns_on_the_end_users_headquarters_says_so_with_its_own_mark() -> None:
+    line = OrderLine(item="H100", destination="AE", ship_date=dt.date(2023, 11, 20))
+    decision = determine(line)
+    assert decision.verdict.value == "LICENSE_REQUIRED" and decision.review_policy is None
+    assert decision.missing == []  # a license is required whatever the policy: nothing is added to missing
+    (policy,) = [r for r in decision.reasons if r.rule == "review-policy#742.6(a)(6)(iii)"]
+    assert policy.confidence == "H" and "742.6(b)(10)(ii)" in policy.citation
+    assert "headquarters country, which is not given" in policy.detail
+    assert "presumption_of_approval" in policy.detail and "presumption_of_denial" in policy.detail
+    assert not any("no review policy" in r.detail for r in decision.reasons)
+    given = OrderLine(
+        item="H100",
+        destination="AE",
+        ship_date=dt.date(2023, 11, 20),
+        parties=[Party(name="Example Co", role="end_user", headquarters_country="AE")],
+    )
+    assert (
+        determine(given).review_policy is not None and determine(given).review_policy.value == "presumption_of_approval"
+    )
+    table = DecisionTable(load_rules(), load_catalog(), load_geography(), "enforced", load_models())
+    compiled = table.decide(line)
+    assert [r.model_dump() for r in compiled.reasons] == [r.model_dump() for r in decision.reasons]
