@@ -135,3 +135,15 @@ def test_no_shown_citation_names_a_document_that_was_not_read() -> None:
         if ln.measure_id == "us-ieepa-china-eo14228"  # the 20% fentanyl duty
     )
     assert "EO 14228" in line.citation and "CSMS" not in line.citation
+
+
+@pytest.mark.parametrize("hts", ["8542.32.00", "8542.33.00", "8542.39.00", "8542.90.00", "8541.10.00", "8541.59.00"])
+def test_the_other_semiconductor_lines_are_on_list_2_at_m_before_2025(hts: str) -> None:
+    # tariffs.md §2: List 2 holds "8542.31 (and, per USTR's 'semiconductors 25%->50%', the other 8541/8542 lines)"
+    # until 2024-12-31 (M: no primary List-2 annex read); every such line gets the same treatment as 8542.32.
+    (line,) = [ln for ln in duty(hts, "CN", dt.date(2024, 6, 1)).lines if ln.measure_id.startswith("us-301")]
+    assert (line.measure_id, line.rate, line.confidence) == ("us-301-list2", 25.0, "M")
+    assert "semiconductors 25% -> 50%" in bundled_data().measures["us-301-list2"].scope.citation
+    assert not [ln for ln in duty(hts, "CN", dt.date(2018, 8, 22)).lines if ln.measure_id.startswith("us-301")]
+    (after,) = [ln for ln in duty(hts, "CN", dt.date(2025, 1, 2)).lines if ln.measure_id.startswith("us-301")]
+    assert (after.measure_id, after.rate) == ("us-301-four-year-review", 50.0)
