@@ -17,7 +17,12 @@ from chipclear.tariffs import china_duty
         ("8542.32", "2025-04-11", "determined", 84.0, (84.0, 84.0)),  # Nos. 4 + 5
         ("8542.32", "2025-04-15", "determined", 125.0, (125.0, 125.0)),  # + No. 6; memory excluded from the waiver
         ("8542.31", "2025-04-15", "indeterminate", None, (0.0, 125.0)),  # reported, unpublished IC waiver
-        ("8542.31", "2025-06-01", "determined", 10.0, (10.0, 10.0)),  # Geneva: 24 points suspended
+        ("8542.32", "2025-06-01", "determined", 10.0, (10.0, 10.0)),  # Geneva: 24 points suspended
+        # Whether the IC waiver survived the May 14 reduction is UNCONFIRMED (tariffs.md §5, §7 item 9): still open.
+        ("8542.31", "2025-05-14", "indeterminate", None, (0.0, 10.0)),
+        ("8542.31", "2025-06-01", "indeterminate", None, (0.0, 10.0)),
+        ("8542.31", "2025-11-10", "indeterminate", None, (0.0, 10.0)),
+        ("8542.31", "2026-03-01", "indeterminate", None, (0.0, 10.0)),
         ("8471.50", "2025-12-01", "determined", 10.0, (10.0, 10.0)),  # one-year extension from 2025-11-10
         ("8471.50", "2026-12-01", "indeterminate", None, (0.0, 34.0)),  # after the one-year suspension: open
     ],
@@ -27,6 +32,16 @@ def test_china_additional_duty_on_us_goods(hs: str, date: str, status: str, rate
     assert data["status"] == status and data["additional_rate"] == rate
     assert (data["additional_rate_range"]["low"], data["additional_rate_range"]["high"]) == rng
     assert all(line["citation"].endswith("]") for line in data["lines"])
+
+
+def test_ic_waiver_question_stays_open_after_the_may_14_reduction() -> None:
+    for day in (dt.date(2025, 4, 15), dt.date(2025, 5, 14), dt.date(2025, 11, 10)):
+        data = china_duty("8542.31", "US", day).to_json()
+        (waiver,) = [u for u in data["unknowns"] if u["id"] == "cn-ic-waiver-2025-04"]
+        assert waiver["confidence"] == "UNCONFIRMED" and waiver["range"]["low"] == 0.0
+        assert all(line["confidence"] == "UNCONFIRMED" and line["rate"] is None for line in data["lines"])
+    after = china_duty("8542.31", "US", dt.date(2025, 6, 1)).to_json()
+    assert "survived" in after["unknowns"][0]["question"] and after["unknowns"][0]["range"]["high"] == 10.0
 
 
 def test_post_scotus_status_is_low_confidence() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 import yaml
 
 from chipclear.errors import DataFileError
-from chipclear.tariffs import bundled_data, load_tariff_data
+from chipclear.tariffs import bundled_data, duty, load_tariff_data
 from chipclear.tariffs.data import DATA_DIR
 
 
@@ -111,3 +112,38 @@ def test_a_new_measure_is_a_new_file_and_no_engine_change(tmp_path: Path) -> Non
 
     data = load_tariff_data(root)
     assert duty("8471.50.0150", "CN", dt.date(2031, 1, 1), claims=["9903.79.02"], data=data).total_low == 30.0 + 0.0
+
+
+def _citations(node: object) -> list[str]:
+    if isinstance(node, dict):
+        found = [v for k, v in node.items() if k == "citation" and isinstance(v, str)]
+        return found + [c for v in node.values() for c in _citations(v)]
+    if isinstance(node, list):
+        return [c for v in node for c in _citations(v)]
+    return []
+
+
+def test_no_shown_citation_names_a_document_that_was_not_read() -> None:
+    # A citation is what the user sees as the basis of a rate: a document named but not read (e.g. the CSMS message
+    # issue 19 names for 9903.01.24) belongs in a YAML comment or an open question, never in the citation.
+    for path in sorted(DATA_DIR.rglob("*.yaml")):
+        for citation in _citations(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            assert "not read" not in citation and "as named in" not in citation, (path.name, citation)
+    line = next(
+        ln
+        for ln in duty("8542.31.00", "CN", dt.date(2025, 6, 1)).lines
+        if ln.measure_id == "us-ieepa-china-eo14228"  # the 20% fentanyl duty
+    )
+    assert "EO 14228" in line.citation and "CSMS" not in line.citation
+
+
+@pytest.mark.parametrize("hts", ["8542.32.00", "8542.33.00", "8542.39.00", "8542.90.00", "8541.10.00", "8541.59.00"])
+def test_the_other_semiconductor_lines_are_on_list_2_at_m_before_2025(hts: str) -> None:
+    # tariffs.md §2: List 2 holds "8542.31 (and, per USTR's 'semiconductors 25%->50%', the other 8541/8542 lines)"
+    # until 2024-12-31 (M: no primary List-2 annex read); every such line gets the same treatment as 8542.32.
+    (line,) = [ln for ln in duty(hts, "CN", dt.date(2024, 6, 1)).lines if ln.measure_id.startswith("us-301")]
+    assert (line.measure_id, line.rate, line.confidence) == ("us-301-list2", 25.0, "M")
+    assert "semiconductors 25% -> 50%" in bundled_data().measures["us-301-list2"].scope.citation
+    assert not [ln for ln in duty(hts, "CN", dt.date(2018, 8, 22)).lines if ln.measure_id.startswith("us-301")]
+    (after,) = [ln for ln in duty(hts, "CN", dt.date(2025, 1, 2)).lines if ln.measure_id.startswith("us-301")]
+    assert (after.measure_id, after.rate) == ("us-301-four-year-review", 50.0)

@@ -32,7 +32,7 @@ from chipclear.geography import Geography, load_geography
 from chipclear.models import AIModel, ModelCatalog, load_models
 from chipclear.models.classify import ModelClassification, classify_model
 from chipclear.rules import RuleSet, load_rules
-from chipclear.rules.licensing_schema import Condition, LicenseExceptionRule, LicenseRequirement
+from chipclear.rules.licensing_schema import Condition, LicenseExceptionRule, LicenseRequirement, PolicyRule
 from chipclear.rules.schema import Layer
 
 STRICTNESS = [
@@ -42,6 +42,7 @@ STRICTNESS = [
     ReviewPolicy.POLICY_OF_DENIAL,
 ]
 PARTY_ROLES_FOR_HQ = ("end_user", "ultimate_consignee", "purchaser")
+_MARKS = ["UNCONFIRMED", "L", "M", "H"]  # weakest first: a statement takes the weakest mark of what it rests on
 STALE_LISTS_RULE = "screening#stale"  # the reason a decision on stale lists carries (the ledger holds on it)
 UNSCREENED = "unscreened"  # the list version of a check whose parties were not screened (batch --no-screening)
 UNSCREENED_RULE = "screening#not-screened"
@@ -190,8 +191,11 @@ def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator,
         return None if req.policy == "UNCONFIRMED" else ReviewPolicy(req.policy)
     candidates = [(p, a) for p, a in merged.policies.values() if req.id in p.applies_to]
     candidates.sort(key=lambda pa: pa[1].effective, reverse=True)  # the most recent policy wins
+    undecided: list[tuple[PolicyRule, set[str]]] = []  # policies that may apply, for want of facts
     for policy, action in candidates:
         out = ev.evaluate(policy.when)
+        if out.value is None:
+            undecided.append((policy, set(out.missing)))
         if out.value is True:
             note = f" ({policy.note})" if policy.note else ""
             st.reasons.append(
@@ -215,6 +219,22 @@ def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator,
                     policy.confidence,
                 )
             )
+    if undecided:
+        # The policies are known; what is not is a fact they turn on (e.g. the end user's headquarters, not given):
+        # say so with the policies' own mark. The fact is not added to ``missing`` (a license is required whatever
+        # the policy turns out to be) and the review policy stays unknown (None).
+        wanted = sorted(set().union(*(m for _, m in undecided)))
+        options = " or ".join(dict.fromkeys(f"{p.policy} ({p.id})" for p, _ in undecided))
+        st.reasons.append(
+            Reason(
+                rule=f"review-policy#{req.id}",
+                citation="; ".join(dict.fromkeys(p.citation for p, _ in undecided)),
+                detail=f"the review policy for {req.id} depends on {', '.join(wanted)}, which is not given:"
+                f" {options}; a license is required either way",
+                confidence=min((p.confidence for p, _ in undecided), key=_MARKS.index),
+            )
+        )
+        return None
     st.reasons.append(
         Reason(
             rule=f"review-policy#{req.id}",
