@@ -479,8 +479,26 @@ def prepare(
     # precision must say what it rests on.
     st.reasons.extend(r for r in cls.trace[:-1] if r.confidence == "L" and r.rule.split("#", 1)[-1] not in carve_outs)
     st.reasons.extend(cls.trace[-1:])
+    if facts.export_from is not None and facts.export_from != "US":
+        st.reasons.append(_jurisdiction(facts.export_from))
     _requirements(merged, ev, on, st)
     return Prepared(on, layer, rules.version, cls, facts, merged, st, memo)
+
+
+def _jurisdiction(export_from: str) -> Reason:
+    """What a line exported from outside the United States rests on: chipclear treats every item as subject to the
+    EAR (docs/rules/restricted-parties.md, "Limits"); whether an item made and shipped abroad is, is not determined
+    (a facts audit, 2026-12-07: such lines were decided with no word of it)."""
+    cited = engine_citation("subject-to-ear")
+    return Reason(
+        rule="jurisdiction#subject-to-ear",
+        citation=cited.citation,
+        detail=f"exported from {export_from}: the item is treated as subject to the EAR; whether an item made and"
+        " shipped outside the United States is (US origin, US content over the de minimis level, or a foreign direct"
+        " product under 734.9, such as the Entity List footnote 1, 4 and 5 rules or the advanced-computing rule of"
+        " 734.9(h)) is not determined here: a verdict below rests on it",
+        confidence=cited.confidence,
+    )
 
 
 def conclude_state(
