@@ -101,6 +101,18 @@ def _key(header: str) -> str:
 QUOTED_FIELD = r'"(?:[^"]|"")*"'
 WELL_FORMED = rf'^(?:[^",]*|{QUOTED_FIELD})(?:,(?:[^",]*|{QUOTED_FIELD}))*$'  # RFC 4180 fields on one line
 MAX_RECORD_LINES = 50  # a quoted field may span lines; an unclosed quote never swallows more than this
+# An order book has at most a spreadsheet's width of columns (XLSX: 16,384). A header of 100,000 empty columns (a
+# hostile-input audit) took 25-40 s to read and check before it was decided.
+MAX_COLUMNS = 16_384
+
+
+def _bounded_width(path: Path, columns: int) -> None:
+    if columns > MAX_COLUMNS:
+        raise InputError(
+            f"{path}: {columns:,} columns in the header; an order book has at most {MAX_COLUMNS:,} (a spreadsheet's"
+            " width)",
+            field="orders",
+        )
 
 
 def _parse_record(text: str) -> list[str] | str:
@@ -203,6 +215,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
     header = _parse_record(lines[0].decode("utf-8", errors="replace"))
     if isinstance(header, str):
         raise InputError(f"{path}: line 1 (the header): {header}", field="orders")
+    _bounded_width(path, len(header))
     header = _distinct_names(header)
     try:
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8").split("\n")[1 : len(lines)]
@@ -256,6 +269,7 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     plain: set[str] = set()  # columns read typed as numbers, dates or booleans (Parquet)
     try:
         if kind == "parquet":
+            _bounded_width(path, len(pl.read_parquet_schema(path)))
             raw = pl.read_parquet(path)
             # Numbers, dates and booleans as text have no surrounding blanks: only the other columns are stripped.
             plain = {c for c, t in raw.schema.items() if t.is_numeric() or t.is_temporal() or t == pl.Boolean}
@@ -267,6 +281,7 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
             raw = _read_csv(path)
         else:
             found = read_xlsx(path) if kind == "xlsx" else read_jsonl(path.read_bytes(), str(path))
+            _bounded_width(path, len(found.header))
             raw = _frame(_distinct_names(found.header), found.rows, found.numbers, found.errors)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise InputError(f"{path}: cannot read the order book: {str(exc).splitlines()[0]}", field="orders") from None
@@ -288,7 +303,10 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
         return column.split(_REPEAT, 1)[0]
 
     # a column with no name and no value in any row (trailing commas of a spreadsheet export) holds nothing
-    blank = {c for c in given if not base(c).strip() and raw[c].fill_null("").str.strip_chars().eq("").all()}
+    # (one select for all of them: a query per column took 30 s for a book with 100,000 trailing empty columns)
+    nameless = [c for c in given if not base(c).strip()]
+    empty = raw.select(pl.col(c).fill_null("").str.strip_chars().eq("").all() for c in nameless) if nameless else None
+    blank = {c for c, e in zip(nameless, empty.row(0) if empty is not None else (), strict=True) if e}
     twice = sorted(
         {base(c) for c in given if _REPEAT in c and _key(base(c)) not in skipped and not {c, base(c)} <= blank}
     )

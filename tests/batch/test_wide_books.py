@@ -1,0 +1,43 @@
+"""A book wider than a spreadsheet is refused at once (a hostile-input audit, 2026-12-07: a 200 KB CSV with 100,000
+trailing empty columns took 25-40 s to read and check before it was decided); a spreadsheet's width of trailing
+empty columns is still read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from chipclear.batch.io import MAX_COLUMNS, read_orders
+from chipclear.errors import InputError
+
+HEADER = "item,quantity,destination,ship_date"
+ROW = "H20,1,CN,2025-06-01"
+
+
+def test_a_csv_wider_than_a_spreadsheet_is_refused_in_one_line(tmp_path: Path) -> None:
+    book = tmp_path / "wide.csv"
+    book.write_text(HEADER + "," * 100_000 + "\n" + ROW + "," * 100_000 + "\n")
+    with pytest.raises(InputError, match=r"100,004 columns in the header; an order book has at most 16,384"):
+        read_orders(book)
+
+
+def test_a_spreadsheet_export_with_trailing_empty_columns_is_read(tmp_path: Path) -> None:
+    extra = MAX_COLUMNS - 4
+    book = tmp_path / "export.csv"
+    book.write_text(HEADER + "," * extra + "\n" + ROW + "," * extra + "\n")
+    raw = read_orders(book)
+    assert raw.height == 1 and raw["item"].to_list() == ["H20"]
+
+
+def test_json_lines_and_parquet_books_are_bounded_too(tmp_path: Path) -> None:
+    jsonl = tmp_path / "wide.jsonl"
+    jsonl.write_text(json.dumps({"item": "H20", **{f"c{i}": "" for i in range(MAX_COLUMNS + 1)}}) + "\n")
+    with pytest.raises(InputError, match="columns in the header"):
+        read_orders(jsonl)
+    parquet = tmp_path / "wide.parquet"
+    pl.DataFrame({f"c{i}": [""] for i in range(MAX_COLUMNS + 1)}).write_parquet(parquet)
+    with pytest.raises(InputError, match=f"{MAX_COLUMNS + 1:,} columns in the header"):
+        read_orders(parquet)
