@@ -41,3 +41,11 @@ def test_json_lines_and_parquet_books_are_bounded_too(tmp_path: Path) -> None:
     pl.DataFrame({f"c{i}": [""] for i in range(MAX_COLUMNS + 1)}).write_parquet(parquet)
     with pytest.raises(InputError, match=f"{MAX_COLUMNS + 1:,} columns in the header"):
         read_orders(parquet)
+
+
+def test_a_csv_with_classic_mac_line_endings_is_read_by_line(tmp_path: Path) -> None:
+    # CR only: read as one header line of seven odd columns ("ship_date\rH20", "1", ...) and refused, confusingly
+    book = tmp_path / "cr.csv"
+    book.write_bytes(b"item,quantity,destination,ship_date\rH20,1,CN,2025-06-01\rH100,2,DE,2025-06-01\r")
+    raw = read_orders(book)
+    assert raw["item"].to_list() == ["H20", "H100"] and raw["ship_date"].to_list() == ["2025-06-01"] * 2

@@ -206,6 +206,8 @@ def _read_csv(path: Path) -> pl.DataFrame:
     Lines without quotes and with the header's number of fields are split by Polars (the fast path); the others
     are parsed one by one with the csv module."""
     data = path.read_bytes()
+    if b"\r" in data and b"\n" not in data:  # classic Mac OS line endings (CR only): one "line" of many fields
+        data = data.replace(b"\r", b"\n")
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
