@@ -49,3 +49,18 @@ def test_a_csv_with_classic_mac_line_endings_is_read_by_line(tmp_path: Path) -> 
     book.write_bytes(b"item,quantity,destination,ship_date\rH20,1,CN,2025-06-01\rH100,2,DE,2025-06-01\r")
     raw = read_orders(book)
     assert raw["item"].to_list() == ["H20", "H100"] and raw["ship_date"].to_list() == ["2025-06-01"] * 2
+
+
+def test_a_parquet_book_with_nested_columns_is_refused_naming_them(tmp_path: Path) -> None:
+    book = tmp_path / "nested.parquet"
+    pl.DataFrame(
+        {
+            "item": ["H20"],
+            "quantity": [1],
+            "destination": ["CN"],
+            "ship_date": ["2025-06-01"],
+            "end_user_name": [{"name": "Huawei Technologies Co., Ltd.", "country": "CN"}],
+        }
+    ).write_parquet(book)
+    with pytest.raises(InputError, match=r"column\(s\) 'end_user_name' hold nested values \(Struct"):
+        read_orders(book)

@@ -271,7 +271,15 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     plain: set[str] = set()  # columns read typed as numbers, dates or booleans (Parquet)
     try:
         if kind == "parquet":
-            _bounded_width(path, len(pl.read_parquet_schema(path)))
+            schema = pl.read_parquet_schema(path)
+            _bounded_width(path, len(schema))
+            nested = [c for c, t in schema.items() if t.is_nested() or t == pl.Object]
+            if nested:  # a struct or list cast to text reads as '{"Huawei",...}': refused, as a JSON line's are
+                raise InputError(
+                    f"{path}: column(s) {_some([repr(c) for c in nested])} hold nested values"
+                    f" ({schema[nested[0]]}); an order book's columns hold plain values",
+                    field=nested[0],
+                )
             raw = pl.read_parquet(path)
             # Numbers, dates and booleans as text have no surrounding blanks: only the other columns are stripped.
             plain = {c for c, t in raw.schema.items() if t.is_numeric() or t.is_temporal() or t == pl.Boolean}
