@@ -424,11 +424,18 @@ def _number_words() -> tuple[dict[str, int], tuple[str, ...]]:
     return words, tens
 
 
+_ORDINAL_RE = re.compile(r"^([1-9]\d{0,5})(?:st|nd|rd|th)$")
+
+
 def _number_value(token: str) -> int | None:
-    """A number word, ordinal or Roman numeral as an integer; ``fortyfour`` (a hyphen removed) too."""
+    """A number word, ordinal or Roman numeral as an integer; ``fortyfour`` (a hyphen removed) too; any ordinal
+    written in digits (``48th``, ``102nd``) is its number."""
     words, tens = _number_words()
     if token in words:
         return words[token]
+    ordinal = _ORDINAL_RE.match(token)
+    if ordinal:
+        return int(ordinal.group(1))
     roman = _tables().get("roman_numerals", {})
     if token in roman:
         return int(roman[token])
