@@ -29,3 +29,32 @@ def test_an_ordinal_with_a_leading_zero_stays_as_written() -> None:
 def test_cetc_institute_by_its_ordinal(screener: Screener) -> None:
     listed = "China Electronics Technology Group Corporation 48th Research Institute"
     assert _score(screener, "CETC 48th Research Institute", listed) >= screener.match_threshold
+
+
+# 2. Legal forms and branch decorations
+def test_sasu_is_a_legal_form() -> None:
+    assert normalize_name("Huawei Technologies France SASU").tokens == ("huawei", "technologies", "france")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Huawei Technologies Co., Ltd. Sucursal en Colombia",
+        "Huawei Technologies Co., Ltd., Sucursal en Colombia",
+        "Huawei Technologies Co., Ltd. (Sucursal Colombia)",
+        "Huawei Technologies Co Ltd Filiale Italia",
+        "Huawei Technologies Co., Ltd. Zweigniederlassung Düsseldorf",
+        "华为技术有限公司深圳分公司",
+        "华为技术有限公司（深圳分公司）",
+    ],
+)
+def test_a_branch_in_other_languages_is_a_decoration(screener: Screener, query: str) -> None:
+    # before: held only by the containment rule, at the review threshold
+    assert _score(screener, query, "Huawei Technologies Co., Ltd.") >= screener.match_threshold
+
+
+def test_a_branch_word_inside_a_chinese_name_without_a_company_before_it_stays() -> None:
+    from chipclear.screening.normalize import strip_decorations
+
+    assert strip_decorations("分公司") == "分公司"
+    assert strip_decorations("深圳分公司") == "深圳分公司"
