@@ -58,3 +58,34 @@ def test_a_branch_word_inside_a_chinese_name_without_a_company_before_it_stays()
 
     assert strip_decorations("分公司") == "分公司"
     assert strip_decorations("深圳分公司") == "深圳分公司"
+
+
+# 3. A legal form written joined to a name is read off only when it cannot be a chance pair of letters
+@pytest.mark.parametrize(
+    ("token", "head"),
+    [
+        ("gazpromoao", "gazprom"),
+        ("ooogazprom", "gazprom"),
+        ("kamazag", "kamaz"),
+        ("khaybarco", "khaybar"),  # SDN KHAYBARCO / KHAYBAR COMPANY
+        ("asana", None),  # AS + ANA
+        ("costco", None),  # COS + TCO
+        ("omniab", None),  # OMNI + AB
+        ("adtiger", None),  # AD + TIGER
+        ("arvinas", None),  # ARVIN + AS
+    ],
+)
+def test_joined_legal_form(screener: Screener, token: str, head: str | None) -> None:
+    assert screener.index._without_joined_legal_form(token) == head
+
+
+@pytest.mark.parametrize("query", ["Asana, Inc.", "Costco", "OmniAb, Inc.", "ADTIGER CORP", "Arvinas, Inc."])
+def test_exchange_listed_names_are_not_matches_by_a_joined_legal_form(screener: Screener, query: str) -> None:
+    # each scored 1.0 ("match") against a listed one-word name (ANA, TCO, OMNI, TIGER, ARVIN) before
+    hits = screener.search(query).hits
+    assert not [h.name for h in hits if h.is_match]
+    assert not any(m["how"] == "legal_form_removed" for h in hits for m in h.explanation["matched_tokens"])
+
+
+def test_gufen_is_a_chinese_legal_form_word() -> None:
+    assert normalize_name("大华股份").tokens == ("dahua",)  # "Dahua shares", the stock's short name

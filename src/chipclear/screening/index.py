@@ -30,7 +30,7 @@ from rapidfuzz.distance import OSA
 
 from chipclear.screening.containment import anchor_postings, containable_rows
 from chipclear.screening.model import ListEntry
-from chipclear.screening.normalize import NormalizedName, legal_form_words, normalize_name
+from chipclear.screening.normalize import NormalizedName, legal_form_table, legal_form_words, normalize_name
 
 QUERY_EXPONENT = 2.0
 NAME_FLOOR = 0.4
@@ -39,6 +39,12 @@ FUZZY_EDIT_COST = 0.6  # share of a character's worth lost per edit
 MIN_FUZZY_LEN = 4  # tokens shorter than this only match exactly
 LONG_TOKEN_LEN = 8  # tokens this long may differ by two edits
 MIN_SPLIT_PIECE = 3
+JOINED_FORM_MIN_LEN = 3  # a legal form written joined to a name ("GazpromOAO") is read off only when this long
+JOINED_HEAD_MIN_LEN = 5  # ... and the listed word left is at least this long
+# two-letter forms that names do carry joined at their end ("KHAYBARCO", "SADAFCO", "KamazAG"), after a listed word
+# of at least JOINED_SHORT_HEAD_MIN_LEN letters
+JOINED_SHORT_TAIL_FORMS = ("co", "ag")
+JOINED_SHORT_HEAD_MIN_LEN = 4
 MAX_SPLIT_LEN = 60  # longer runs are not split into listed words (bounded work per token)
 MIN_FUZZY_TAIL, MAX_FUZZY_TAIL = 5, 24  # the last piece of a split may carry a typo within these lengths
 MAX_FUZZY_LEN = 56  # no listed token is longer than 48 characters: longer query tokens match only exactly
@@ -483,17 +489,24 @@ class NameIndex:
         return None
 
     def _without_joined_legal_form(self, token: str) -> str | None:
-        """``kamazag`` -> ``kamaz``, ``gazpromoao`` -> ``gazprom``, ``oookestrel`` -> ``kestrel``: a legal form written
-        together with a listed word, at its end or its start."""
+        """``gazpromoao`` -> ``gazprom``, ``ooogazprom`` -> ``gazprom``, ``kamazag`` -> ``kamaz``: a legal form
+        of ``JOINED_FORM_MIN_LEN`` letters or more written together with a listed word of ``JOINED_HEAD_MIN_LEN``
+        letters or more, at its end or its start. Two-letter forms (as, ab, ad, ag, co, sa ...) begin and end too many
+        ordinary names: "Asana" read as AS + ANA, "OmniAb" as OMNI + AB, "ADTIGER" as AD + TIGER, "Arvinas" as ARVIN
+        + AS, and "Costco" (COS + TCO) each scored 1.0 against a listed one-word name."""
         if len(token) > MAX_SPLIT_LEN:
             return None
         forms = _joinable_legal_forms()
-        for size in range(2, 7):
+        for form in JOINED_SHORT_TAIL_FORMS:
+            head = token[: -len(form)]
+            if token.endswith(form) and len(head) >= JOINED_SHORT_HEAD_MIN_LEN and head in self.vocab:
+                return head
+        for size in range(JOINED_FORM_MIN_LEN, 7):
             head, tail = token[:-size], token[-size:]
-            if len(head) >= MIN_SPLIT_PIECE and tail in forms and head in self.vocab:
+            if len(head) >= JOINED_HEAD_MIN_LEN and tail in forms and head in self.vocab:
                 return head
             lead, rest = token[:size], token[size:]
-            if len(rest) >= MIN_SPLIT_PIECE and lead in forms and rest in self.vocab:
+            if len(rest) >= JOINED_HEAD_MIN_LEN and lead in forms and rest in self.vocab:
                 return rest
         return None
 
@@ -829,8 +842,14 @@ def _spelled_out_acronym(tokens: tuple[str, ...]) -> tuple[str, tuple[str, ...]]
 
 @lru_cache(maxsize=1)
 def _joinable_legal_forms() -> frozenset[str]:
-    """One-word legal forms of 2-6 letters that may be written joined to a name (ag, oao, ooo, gmbh, llc ...)."""
-    return frozenset(w for w in legal_form_words() if 2 <= len(w) <= 6 and " " not in w)
+    """One-word legal forms of 3-6 letters that may be written joined to a name (oao, ooo, gmbh, llc, corp ...): whole
+    forms of the hand table, not words of longer forms ("joint", "stock", "open" begin ordinary names)."""
+    return frozenset(
+        form
+        for forms in legal_form_table().values()
+        for form in forms
+        if " " not in form and JOINED_FORM_MIN_LEN <= len(form) <= 6 and form.isalpha()
+    )
 
 
 @lru_cache(maxsize=1)

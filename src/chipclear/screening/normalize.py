@@ -103,6 +103,12 @@ def _legal_tail_words() -> frozenset[str]:
     return frozenset(legal_form_words()) | {seq[0] for seq in _tail_only_forms()}
 
 
+def legal_form_table() -> dict[str, list[str]]:
+    """The hand table of legal forms: class -> its spellings (token sequences as text, "co ltd")."""
+    table: dict[str, list[str]] = _tables()["legal_forms"]
+    return table
+
+
 def legal_form_words() -> set[str]:
     """Every word of the hand table's legal forms ("limited", "liability", "joint", "stock", "gmbh" ...): these weigh
     little wherever they stand. The vendored table (org_types.json) folds only whole forms."""
