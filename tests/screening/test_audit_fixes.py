@@ -89,3 +89,27 @@ def test_exchange_listed_names_are_not_matches_by_a_joined_legal_form(screener: 
 
 def test_gufen_is_a_chinese_legal_form_word() -> None:
     assert normalize_name("大华股份").tokens == ("dahua",)  # "Dahua shares", the stock's short name
+
+
+# 4. Words scattered over an entry's many names
+def test_an_unlisted_university_is_not_a_match_on_words_from_another_universitys_names(screener: Screener) -> None:
+    # "of" and "technology" come from "Tianjin University, Wuqing Institute of Frontier Technology" (one of its 15
+    # names); the hit was 1.0, a match
+    hits = [h for h in screener.search("Tianjin University of Technology", country="CN").hits]
+    top = next(h for h in hits if h.name == "Tianjin University")
+    assert "matched_across_names" in top.explanation
+    assert not top.is_match and top.score >= screener.review_threshold
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("Beijing Sophgo Technology Co., Ltd.", "Sophgo Technologies Ltd."),
+        ("Hikvision Digital Technology", "Hangzhou Hikvision Digital Technology Co., Ltd."),
+        ("摩尔线程智能科技(北京)有限责任公司", "Moore Thread Intelligent Technology (Beijing) Co., Ltd."),
+    ],
+)
+def test_words_across_the_names_of_an_entry_with_a_rare_word_still_match(
+    screener: Screener, query: str, listed: str
+) -> None:
+    assert _score(screener, query, listed, "CN") >= screener.match_threshold

@@ -57,6 +57,9 @@ PYTHON_CANDIDATES = 24
 MAX_JOINS = 3  # more blocked candidates than this: bound them with one vectorised pass first  # above this the vectorised path is faster than scoring candidates one by one
 IN_VOCAB_FUZZY_LEN = 5  # listed tokens this long also match their listed near-spellings
 LEGAL_FORM_WEIGHT = 0.3
+# a score reached only across an entry's names may be a match when its best-covered name has a word this rare
+# (ln((E + 1) / (df + 0.5)) >= 8: used by at most ~8 of 26k entries); otherwise at most a possible match
+ACROSS_MIN_RARE_WEIGHT = 8.0
 # digits written for the letters they look like ("M00re"); a listed word must be read exactly
 DIGIT_LOOKALIKES = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
 MAX_LOOKALIKE_DIGITS = 3
@@ -700,9 +703,11 @@ class NameIndex:
         return dict(zip(entries[keep].tolist(), upper[keep].tolist(), strict=True))
 
     def score_candidates(
-        self, variant: Sequence[QueryToken], floor: float
+        self, variant: Sequence[QueryToken], floor: float, across_cap: float = 1.0
     ) -> dict[int, tuple[float, int, bool]] | None:
-        """Entries that can reach ``floor``: entry -> (score, best name row, matched across names).
+        """Entries that can reach ``floor``: entry -> (score, best name row, matched across names). A score that only
+        the entry's names together reach is at most ``across_cap`` unless its best-covered name has a rare word
+        (``across_limit``).
 
         A name reaches ``floor`` only if the query tokens it holds weigh at least ``sqrt(floor)`` of the query,
         so every candidate holds one of the heaviest query tokens that make up the rest: only their posting lists
@@ -756,12 +761,23 @@ class NameIndex:
                 if cn > best_cn:
                     best_cn, cn_row = cn, row
             union = upper * (NAME_FLOOR + (1 - NAME_FLOOR) * max(best_cn, 0.0))
+            if cn_row >= 0:
+                union = min(union, self.across_limit(cn_row, across_cap))
             if union > best_score + 1e-9 and len(variant) > 1:
                 if union >= floor:
                     out[e_no] = (union, cn_row, True)
             elif best_score >= floor:
                 out[e_no] = (best_score, best_row, False)
         return out
+
+    def across_limit(self, row: int, cap: float) -> float:
+        """The most an entry may score on words found across its names when ``row`` is its best-covered name: 1.0
+        if that name has a rare word of its own (used by a handful of entries), else ``cap``. A name of common
+        words ("Tianjin University") shares them with many parties, and an entry with many names holds most
+        generic words somewhere ("of", "technology" in "Tianjin University, Wuqing Institute of Frontier
+        Technology"), so "Tianjin University of Technology" scored 1.0 on Tianjin University."""
+        rarest = max((float(self.token_weight[t]) for t in self.alias_tids[row]), default=0.0)
+        return 1.0 if rarest >= ACROSS_MIN_RARE_WEIGHT else cap
 
     def row_score(self, variant: Sequence[QueryToken], row: int) -> float:
         """Score of a query variant against one listed name of the index."""
