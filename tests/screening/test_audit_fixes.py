@@ -113,3 +113,33 @@ def test_words_across_the_names_of_an_entry_with_a_rare_word_still_match(
     screener: Screener, query: str, listed: str
 ) -> None:
     assert _score(screener, query, listed, "CN") >= screener.match_threshold
+
+
+# 5. An acronym in a listed name's parentheses, and initials read with the legal form kept
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("NSCC-TJ", "National Supercomputing Center Tianjin (NSCC-TJ)"),
+        ("NSCC-GZ", "National Supercomputing Center Guangzhou (NSCC-GZ)"),
+        ("SMIC", "Semiconductor Manufacturing International Corporation (SMIC)"),  # the EL entry (was 0.76)
+    ],
+)
+def test_an_acronym_the_listed_name_gives_in_parentheses(screener: Screener, query: str, listed: str) -> None:
+    assert _score(screener, query, listed) >= screener.match_threshold
+
+
+@pytest.mark.parametrize(
+    ("name", "acronym"),
+    [
+        ("National Supercomputing Center Tianjin (NSCC-TJ)", ("nscctj",)),
+        ("High Technologies, Ltd. (HTL)", ("htl",)),
+        ("Acme Trading (OOO)", None),  # a legal form
+        ("Acme Trading (USA)", None),  # not the name's first letter
+        ("Beta Acme (BETA)", None),  # a word of the name
+        ("Acme Trading (AT) Branch", None),  # not at the end
+    ],
+)
+def test_which_parentheticals_are_acronyms(name: str, acronym: tuple[str, ...] | None) -> None:
+    from chipclear.screening.index import _parenthesised_acronym
+
+    assert _parenthesised_acronym(name) == acronym

@@ -20,6 +20,7 @@ Scoring (the same formula for the index and for ``name_similarity``):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,7 +31,13 @@ from rapidfuzz.distance import OSA
 
 from chipclear.screening.containment import anchor_postings, containable_rows
 from chipclear.screening.model import ListEntry
-from chipclear.screening.normalize import NormalizedName, legal_form_table, legal_form_words, normalize_name
+from chipclear.screening.normalize import (
+    NormalizedName,
+    legal_form_table,
+    legal_form_words,
+    normalize_name,
+    tokens_before_legal_forms,
+)
 
 QUERY_EXPONENT = 2.0
 NAME_FLOOR = 0.4
@@ -818,19 +825,59 @@ _ACRONYM_SKIP = frozenset({"of", "and", "the", "for", "de", "la", "des", "du", "
 def _with_acronym_forms(names: Sequence[str]) -> list[tuple[str, NormalizedName]]:
     """Each name normalized; a name that spells out an acronym next to its words ("National University of Defense
     Technology (NUDT)", "China Academy of Engineering Physics (CAEP)'s 902 Institute") also gives the acronym alone
-    and the words alone as names of the entry, so either finds it."""
+    and the words alone as names of the entry, so either finds it. The initials are also read with the name's legal
+    forms kept ("Semiconductor Manufacturing International Corporation (SMIC)"). A trailing all-capitals
+    parenthetical that begins with the name's first letter and is neither a legal form nor a word of the name
+    ("National Supercomputing Center Tianjin (NSCC-TJ)") is a name of its own."""
     out: list[tuple[str, NormalizedName]] = []
+    have: set[tuple[str, ...]] = set()
+
+    def add(name: str, norm: NormalizedName) -> None:
+        if norm.tokens and norm.tokens not in have:
+            have.add(norm.tokens)
+            out.append((name, norm))
+
     for name in names:
         norm = normalize_name(name)
         if not norm.tokens:
             continue
         out.append((name, norm))
+        have.add(norm.tokens)
         found = _spelled_out_acronym(norm.tokens)
+        if found is None:
+            with_forms = tuple(tokens_before_legal_forms(name))
+            found = _spelled_out_acronym(with_forms) if with_forms != norm.tokens else None
+            if found is not None:
+                found = (found[0], normalize_name(" ".join(found[1])).tokens)
         if found is not None:
             acronym, words = found
-            out.append((name, NormalizedName(name, (acronym,), norm.legal_forms, norm.steps)))
-            out.append((name, NormalizedName(name, words, norm.legal_forms, norm.steps)))
+            add(name, NormalizedName(name, (acronym,), norm.legal_forms, norm.steps))
+            add(name, NormalizedName(name, words, norm.legal_forms, norm.steps))
+        tail = _parenthesised_acronym(name)
+        if tail is not None:
+            add(name, NormalizedName(name, tail, (), norm.steps))
     return out
+
+
+_TRAILING_ACRONYM_RE = re.compile(r"\(\s*([A-Z][A-Z0-9]{1,11}(?:[- ][A-Z0-9]{1,6})?)\s*\)\s*$")
+
+
+def _parenthesised_acronym(name: str) -> tuple[str, ...] | None:
+    """The tokens of a trailing all-capitals parenthetical that reads as the name's acronym ("(NSCC-TJ)", "(SMIC)"):
+    it begins with the first letter of the name's first content word, is at least 3 characters, and holds no legal
+    form and no word of the name before it ("(OOO)", "(USA)"-like tails of other kinds stay part of the name)."""
+    match = _TRAILING_ACRONYM_RE.search(name)
+    if match is None:
+        return None
+    tokens = normalize_name(match.group(1)).tokens
+    before = tokens_before_legal_forms(name[: match.start()])
+    first = next((t for t in before if t not in _ACRONYM_SKIP), "")
+    if not tokens or not first or tokens[0][:1] != first[:1] or sum(map(len, tokens)) < 3:
+        return None
+    forms = legal_form_words()
+    if any(t in forms or t in before for t in tokens):
+        return None
+    return tokens
 
 
 def _spelled_out_acronym(tokens: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
