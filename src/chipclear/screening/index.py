@@ -844,7 +844,7 @@ def _with_acronym_forms(names: Sequence[str]) -> list[tuple[str, NormalizedName]
         out.append((name, norm))
         have.add(norm.tokens)
         found = _spelled_out_acronym(norm.tokens)
-        if found is None:
+        if found is None and norm.legal_forms:  # the initials may include the legal form ("... Corporation (SMIC)")
             with_forms = tuple(tokens_before_legal_forms(name))
             found = _spelled_out_acronym(with_forms) if with_forms != norm.tokens else None
             if found is not None:
