@@ -20,6 +20,7 @@ Scoring (the same formula for the index and for ``name_similarity``):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,7 +31,13 @@ from rapidfuzz.distance import OSA
 
 from chipclear.screening.containment import anchor_postings, containable_rows
 from chipclear.screening.model import ListEntry
-from chipclear.screening.normalize import NormalizedName, legal_form_words, normalize_name
+from chipclear.screening.normalize import (
+    NormalizedName,
+    legal_form_table,
+    legal_form_words,
+    normalize_name,
+    tokens_before_legal_forms,
+)
 
 QUERY_EXPONENT = 2.0
 NAME_FLOOR = 0.4
@@ -39,6 +46,12 @@ FUZZY_EDIT_COST = 0.6  # share of a character's worth lost per edit
 MIN_FUZZY_LEN = 4  # tokens shorter than this only match exactly
 LONG_TOKEN_LEN = 8  # tokens this long may differ by two edits
 MIN_SPLIT_PIECE = 3
+JOINED_FORM_MIN_LEN = 3  # a legal form written joined to a name ("GazpromOAO") is read off only when this long
+JOINED_HEAD_MIN_LEN = 5  # ... and the listed word left is at least this long
+# two-letter forms that names do carry joined at their end ("KHAYBARCO", "SADAFCO", "KamazAG"), after a listed word
+# of at least JOINED_SHORT_HEAD_MIN_LEN letters
+JOINED_SHORT_TAIL_FORMS = ("co", "ag")
+JOINED_SHORT_HEAD_MIN_LEN = 4
 MAX_SPLIT_LEN = 60  # longer runs are not split into listed words (bounded work per token)
 MIN_FUZZY_TAIL, MAX_FUZZY_TAIL = 5, 24  # the last piece of a split may carry a typo within these lengths
 MAX_FUZZY_LEN = 56  # no listed token is longer than 48 characters: longer query tokens match only exactly
@@ -51,6 +64,9 @@ PYTHON_CANDIDATES = 24
 MAX_JOINS = 3  # more blocked candidates than this: bound them with one vectorised pass first  # above this the vectorised path is faster than scoring candidates one by one
 IN_VOCAB_FUZZY_LEN = 5  # listed tokens this long also match their listed near-spellings
 LEGAL_FORM_WEIGHT = 0.3
+# a score reached only across an entry's names may be a match when its best-covered name has a word this rare
+# (ln((E + 1) / (df + 0.5)) >= 8: used by at most ~8 of 26k entries); otherwise at most a possible match
+ACROSS_MIN_RARE_WEIGHT = 8.0
 # digits written for the letters they look like ("M00re"); a listed word must be read exactly
 DIGIT_LOOKALIKES = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
 MAX_LOOKALIKE_DIGITS = 3
@@ -483,17 +499,24 @@ class NameIndex:
         return None
 
     def _without_joined_legal_form(self, token: str) -> str | None:
-        """``kamazag`` -> ``kamaz``, ``gazpromoao`` -> ``gazprom``, ``oookestrel`` -> ``kestrel``: a legal form written
-        together with a listed word, at its end or its start."""
+        """``gazpromoao`` -> ``gazprom``, ``ooogazprom`` -> ``gazprom``, ``kamazag`` -> ``kamaz``: a legal form
+        of ``JOINED_FORM_MIN_LEN`` letters or more written together with a listed word of ``JOINED_HEAD_MIN_LEN``
+        letters or more, at its end or its start. Two-letter forms (as, ab, ad, ag, co, sa ...) begin and end too many
+        ordinary names: "Asana" read as AS + ANA, "OmniAb" as OMNI + AB, "ADTIGER" as AD + TIGER, "Arvinas" as ARVIN
+        + AS, and "Costco" (COS + TCO) each scored 1.0 against a listed one-word name."""
         if len(token) > MAX_SPLIT_LEN:
             return None
         forms = _joinable_legal_forms()
-        for size in range(2, 7):
+        for form in JOINED_SHORT_TAIL_FORMS:
+            head = token[: -len(form)]
+            if token.endswith(form) and len(head) >= JOINED_SHORT_HEAD_MIN_LEN and head in self.vocab:
+                return head
+        for size in range(JOINED_FORM_MIN_LEN, 7):
             head, tail = token[:-size], token[-size:]
-            if len(head) >= MIN_SPLIT_PIECE and tail in forms and head in self.vocab:
+            if len(head) >= JOINED_HEAD_MIN_LEN and tail in forms and head in self.vocab:
                 return head
             lead, rest = token[:size], token[size:]
-            if len(rest) >= MIN_SPLIT_PIECE and lead in forms and rest in self.vocab:
+            if len(rest) >= JOINED_HEAD_MIN_LEN and lead in forms and rest in self.vocab:
                 return rest
         return None
 
@@ -687,9 +710,11 @@ class NameIndex:
         return dict(zip(entries[keep].tolist(), upper[keep].tolist(), strict=True))
 
     def score_candidates(
-        self, variant: Sequence[QueryToken], floor: float
+        self, variant: Sequence[QueryToken], floor: float, across_cap: float = 1.0
     ) -> dict[int, tuple[float, int, bool]] | None:
-        """Entries that can reach ``floor``: entry -> (score, best name row, matched across names).
+        """Entries that can reach ``floor``: entry -> (score, best name row, matched across names). A score that only
+        the entry's names together reach is at most ``across_cap`` unless its best-covered name has a rare word
+        (``across_limit``).
 
         A name reaches ``floor`` only if the query tokens it holds weigh at least ``sqrt(floor)`` of the query,
         so every candidate holds one of the heaviest query tokens that make up the rest: only their posting lists
@@ -743,12 +768,23 @@ class NameIndex:
                 if cn > best_cn:
                     best_cn, cn_row = cn, row
             union = upper * (NAME_FLOOR + (1 - NAME_FLOOR) * max(best_cn, 0.0))
+            if cn_row >= 0:
+                union = min(union, self.across_limit(cn_row, across_cap))
             if union > best_score + 1e-9 and len(variant) > 1:
                 if union >= floor:
                     out[e_no] = (union, cn_row, True)
             elif best_score >= floor:
                 out[e_no] = (best_score, best_row, False)
         return out
+
+    def across_limit(self, row: int, cap: float) -> float:
+        """The most an entry may score on words found across its names when ``row`` is its best-covered name: 1.0
+        if that name has a rare word of its own (used by a handful of entries), else ``cap``. A name of common
+        words ("Tianjin University") shares them with many parties, and an entry with many names holds most
+        generic words somewhere ("of", "technology" in "Tianjin University, Wuqing Institute of Frontier
+        Technology"), so "Tianjin University of Technology" scored 1.0 on Tianjin University."""
+        rarest = max((float(self.token_weight[t]) for t in self.alias_tids[row]), default=0.0)
+        return 1.0 if rarest >= ACROSS_MIN_RARE_WEIGHT else cap
 
     def row_score(self, variant: Sequence[QueryToken], row: int) -> float:
         """Score of a query variant against one listed name of the index."""
@@ -789,19 +825,59 @@ _ACRONYM_SKIP = frozenset({"of", "and", "the", "for", "de", "la", "des", "du", "
 def _with_acronym_forms(names: Sequence[str]) -> list[tuple[str, NormalizedName]]:
     """Each name normalized; a name that spells out an acronym next to its words ("National University of Defense
     Technology (NUDT)", "China Academy of Engineering Physics (CAEP)'s 902 Institute") also gives the acronym alone
-    and the words alone as names of the entry, so either finds it."""
+    and the words alone as names of the entry, so either finds it. The initials are also read with the name's legal
+    forms kept ("Semiconductor Manufacturing International Corporation (SMIC)"). A trailing all-capitals
+    parenthetical that begins with the name's first letter and is neither a legal form nor a word of the name
+    ("National Supercomputing Center Tianjin (NSCC-TJ)") is a name of its own."""
     out: list[tuple[str, NormalizedName]] = []
+    have: set[tuple[str, ...]] = set()
+
+    def add(name: str, norm: NormalizedName) -> None:
+        if norm.tokens and norm.tokens not in have:
+            have.add(norm.tokens)
+            out.append((name, norm))
+
     for name in names:
         norm = normalize_name(name)
         if not norm.tokens:
             continue
         out.append((name, norm))
+        have.add(norm.tokens)
         found = _spelled_out_acronym(norm.tokens)
+        if found is None and norm.legal_forms:  # the initials may include the legal form ("... Corporation (SMIC)")
+            with_forms = tuple(tokens_before_legal_forms(name))
+            found = _spelled_out_acronym(with_forms) if with_forms != norm.tokens else None
+            if found is not None:
+                found = (found[0], normalize_name(" ".join(found[1])).tokens)
         if found is not None:
             acronym, words = found
-            out.append((name, NormalizedName(name, (acronym,), norm.legal_forms, norm.steps)))
-            out.append((name, NormalizedName(name, words, norm.legal_forms, norm.steps)))
+            add(name, NormalizedName(name, (acronym,), norm.legal_forms, norm.steps))
+            add(name, NormalizedName(name, words, norm.legal_forms, norm.steps))
+        tail = _parenthesised_acronym(name)
+        if tail is not None:
+            add(name, NormalizedName(name, tail, (), norm.steps))
     return out
+
+
+_TRAILING_ACRONYM_RE = re.compile(r"\(\s*([A-Z][A-Z0-9]{1,11}(?:[- ][A-Z0-9]{1,6})?)\s*\)\s*$")
+
+
+def _parenthesised_acronym(name: str) -> tuple[str, ...] | None:
+    """The tokens of a trailing all-capitals parenthetical that reads as the name's acronym ("(NSCC-TJ)", "(SMIC)"):
+    it begins with the first letter of the name's first content word, is at least 3 characters, and holds no legal
+    form and no word of the name before it ("(OOO)", "(USA)"-like tails of other kinds stay part of the name)."""
+    match = _TRAILING_ACRONYM_RE.search(name)
+    if match is None:
+        return None
+    tokens = normalize_name(match.group(1)).tokens
+    before = tokens_before_legal_forms(name[: match.start()])
+    first = next((t for t in before if t not in _ACRONYM_SKIP), "")
+    if not tokens or not first or tokens[0][:1] != first[:1] or sum(map(len, tokens)) < 3:
+        return None
+    forms = legal_form_words()
+    if any(t in forms or t in before for t in tokens):
+        return None
+    return tokens
 
 
 def _spelled_out_acronym(tokens: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
@@ -829,8 +905,14 @@ def _spelled_out_acronym(tokens: tuple[str, ...]) -> tuple[str, tuple[str, ...]]
 
 @lru_cache(maxsize=1)
 def _joinable_legal_forms() -> frozenset[str]:
-    """One-word legal forms of 2-6 letters that may be written joined to a name (ag, oao, ooo, gmbh, llc ...)."""
-    return frozenset(w for w in legal_form_words() if 2 <= len(w) <= 6 and " " not in w)
+    """One-word legal forms of 3-6 letters that may be written joined to a name (oao, ooo, gmbh, llc, corp ...): whole
+    forms of the hand table, not words of longer forms ("joint", "stock", "open" begin ordinary names)."""
+    return frozenset(
+        form
+        for forms in legal_form_table().values()
+        for form in forms
+        if " " not in form and JOINED_FORM_MIN_LEN <= len(form) <= 6 and form.isalpha()
+    )
 
 
 @lru_cache(maxsize=1)

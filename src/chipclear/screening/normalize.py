@@ -103,6 +103,12 @@ def _legal_tail_words() -> frozenset[str]:
     return frozenset(legal_form_words()) | {seq[0] for seq in _tail_only_forms()}
 
 
+def legal_form_table() -> dict[str, list[str]]:
+    """The hand table of legal forms: class -> its spellings (token sequences as text, "co ltd")."""
+    table: dict[str, list[str]] = _tables()["legal_forms"]
+    return table
+
+
 def legal_form_words() -> set[str]:
     """Every word of the hand table's legal forms ("limited", "liability", "joint", "stock", "gmbh" ...): these weigh
     little wherever they stand. The vendored table (org_types.json) folds only whole forms."""
@@ -424,11 +430,18 @@ def _number_words() -> tuple[dict[str, int], tuple[str, ...]]:
     return words, tens
 
 
+_ORDINAL_RE = re.compile(r"^([1-9]\d{0,5})(?:st|nd|rd|th)$")
+
+
 def _number_value(token: str) -> int | None:
-    """A number word, ordinal or Roman numeral as an integer; ``fortyfour`` (a hyphen removed) too."""
+    """A number word, ordinal or Roman numeral as an integer; ``fortyfour`` (a hyphen removed) too; any ordinal
+    written in digits (``48th``, ``102nd``) is its number."""
     words, tens = _number_words()
     if token in words:
         return words[token]
+    ordinal = _ORDINAL_RE.match(token)
+    if ordinal:
+        return int(ordinal.group(1))
     roman = _tables().get("roman_numerals", {})
     if token in roman:
         return int(roman[token])

@@ -27,7 +27,7 @@ from chipclear.screening.index import NameIndex
 from chipclear.screening.listing import Listing, derive_listings
 from chipclear.screening.model import ListEntry, LoadedList
 
-INDEX_FORMAT = 2  # 2: containment anchors (screening/containment.py)
+INDEX_FORMAT = 3  # 2: containment anchors (screening/containment.py); 3: acronym rows from "(SMIC)", "(NSCC-TJ)"
 SUFFIX = ".index.pickle"
 
 

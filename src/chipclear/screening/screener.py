@@ -24,6 +24,7 @@ COUNTRY_MATCH_BONUS = 0.03
 COUNTRY_MISMATCH_PENALTY = 0.05
 ADDRESS_MAX_BONUS = 0.05
 MAX_CANDIDATES = 200
+ACROSS_NAMES_MARGIN = 0.0001  # matched across names: at most this far under the match threshold (a possible match)
 MATCH = "match"
 POSSIBLE = "possible"
 
@@ -136,6 +137,9 @@ class Screener:
                 field="screening_review_threshold",
             )
         self.max_age_days = settings.list_max_age_days if max_age_days is None else max_age_days
+        # a score that only several names of an entry reach together, none of them with a rare word, stays under
+        # the match threshold
+        self.across_cap = max(self.review_threshold, round(self.match_threshold - ACROSS_NAMES_MARGIN, 4))
         self.index = index if index is not None else NameIndex(lists.entries)
         self._hashes: dict[int, str] = {}
         self._address_cache: dict[int, set[str]] = {}
@@ -183,7 +187,7 @@ class Screener:
         best: dict[int, tuple[float, int, int, bool]] = {}
         alias_entry = self.index.alias_entry
         for v_no, variant in enumerate(variants):
-            blocked = self.index.score_candidates(variant, floor)
+            blocked = self.index.score_candidates(variant, floor, self.across_cap)
             if blocked is not None:
                 for e_no, (score, row, across) in blocked.items():
                     if e_no not in best or score > best[e_no][0]:
@@ -201,7 +205,7 @@ class Screener:
             keep = np.flatnonzero(e_scores >= floor)
             for i in keep[np.argsort(-e_scores[keep], kind="stable")][:MAX_CANDIDATES]:
                 e_no = int(entries[i])
-                score = float(e_scores[i])
+                score = min(float(e_scores[i]), self.index.across_limit(int(e_rows[i]), self.across_cap))
                 if e_no not in best or score > best[e_no][0] + 1e-9:
                     best[e_no] = (score, int(e_rows[i]), v_no, True)
         return best
@@ -292,6 +296,11 @@ class Screener:
                 }
                 score, row, v_no, across = self.review_threshold, found.row, found.variant, False
                 name_score = self.index.row_score(variants[v_no], row)
+            if across:
+                # words scattered over several names of an entry whose best-covered name has no rare word
+                # ("Tianjin University of Technology" over Tianjin University's 15 names) are a possible match at
+                # most, whatever the country or address adds (NameIndex.across_limit)
+                score = min(score, self.index.across_limit(row, self.across_cap))
             if score < floor:
                 continue
             if across:
