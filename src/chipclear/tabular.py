@@ -178,6 +178,10 @@ def read_xlsx(path: Path) -> Records:
     rows: list[list[str]] = []
     try:
         sheet = book.worksheets[0]
+        _check_sheets(path, book, sheet)
+        xml = sheet._get_source().read()
+        merged = _merged_cells(path, xml)
+        unsaved = _unsaved_formulas(path, xml)
         values = sheet.iter_rows(values_only=True)
         first = next(values, None)
         if first is None or not any(c is not None for c in first):
@@ -187,14 +191,26 @@ def read_xlsx(path: Path) -> Records:
         numbers, errors = [], []
         for number, row in enumerate(values, start=1):
             cells = [cell_text(c) for c in row]
-            if not any(cells):
+            # a cell of a merged range (blank but for its first cell) or a formula whose value was never saved
+            # (blank when read) is not an empty cell: the row is bad, never decided as if it said nothing
+            hidden = [
+                f"{_cell_name(number + 1, c)} is part of merged cells {merged[(number + 1, c)]} (unmerge them and fill"
+                " each row)"
+                for c in range(width)
+                if (number + 1, c) in merged
+            ] + [
+                f"{_cell_name(number + 1, c)} holds a formula without a saved value (open and save the workbook in a"
+                " spreadsheet application)"
+                for c in range(width)
+                if (number + 1, c) in unsaved and (c >= len(row) or row[c] is None)
+            ]
+            if not any(cells) and not hidden:
                 continue
             extra = [c for c in cells[width:] if c]
             rows.append((cells + [""] * width)[:width])
             numbers.append(number)
-            errors.append(
-                f"row {number} (sheet row {number + 1}): values beyond the header's {width} columns" if extra else ""
-            )
+            problems = [*hidden, *([f"values beyond the header's {width} columns"] if extra else [])]
+            errors.append(f"row {number} (sheet row {number + 1}): {'; '.join(problems)}" if problems else "")
         return Records(header, rows, numbers, errors)
     except ChipclearError:
         raise
@@ -203,6 +219,78 @@ def read_xlsx(path: Path) -> Records:
             f"{path}: not a readable .xlsx workbook after {len(rows)} row(s) ({type(exc).__name__}: {str(exc)[:200]})",
             field="file",
         ) from None
+    finally:
+        book.close()
+
+
+def _check_sheets(path: Path, book: Any, sheet: Any) -> None:
+    """The first worksheet is the one read: refused when it is hidden, or when the workbook opens on another (the
+    sheet a user sees would not be the one decided; a door audit, 2026-12-07)."""
+    if sheet.sheet_state != "visible":
+        raise InputError(
+            f"{path}: the first worksheet {sheet.title!r} is hidden, and chipclear reads the first worksheet: put the"
+            " orders on a visible first worksheet",
+            field="file",
+        )
+    active = book.active
+    if active is not None and active.title != sheet.title:
+        raise InputError(
+            f"{path}: the workbook opens on worksheet {active.title!r}, but chipclear reads the first worksheet,"
+            f" {sheet.title!r}: put the orders on the first worksheet, or save the workbook with it open",
+            field="file",
+        )
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _cell_name(row: int, column: int) -> str:
+    """``row`` 1-based, ``column`` 0-based, as a spreadsheet names the cell (D3)."""
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column + 1)}{row}"
+
+
+def _merged_cells(path: Path, xml: bytes) -> dict[tuple[int, int], str]:
+    """Every cell of a merged range but its first (row 1-based, column 0-based) -> the range, from the sheet's XML
+    (a read-only worksheet does not list its merged cells). Bounded to a sheet's size."""
+    out: dict[tuple[int, int], str] = {}
+    for m in _MERGE.finditer(xml):
+        c1, r1 = _column_number(m.group(1)), int(m.group(2))
+        c2, r2 = (_column_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > 1_000_000 or len(out) > 1_000_000:
+            raise InputError(f"{path}: merged ranges of more than a million cells: unmerge them", field="file")
+        name = f"{m.group(1).decode()}{r1}:{(m.group(3) or m.group(1)).decode()}{r2}"
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    out[(r, c - 1)] = name
+    return out
+
+
+def _unsaved_formulas(path: Path, xml: bytes) -> set[tuple[int, int]]:
+    """The cells (row 1-based, column 0-based) of the first worksheet that hold a formula: read only when its XML
+    has one (a second pass over the sheet without the saved values, which openpyxl reads as None when missing)."""
+    if not _FORMULA.search(xml):
+        return set()
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=False)
+    try:
+        return {
+            (r, c)
+            for r, row in enumerate(book.worksheets[0].iter_rows(), start=1)
+            for c, cell in enumerate(row)
+            if getattr(cell, "data_type", None) == "f"
+        }
     finally:
         book.close()
 
