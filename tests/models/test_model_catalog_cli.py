@@ -166,3 +166,24 @@ def test_extra_model_files_load_through_chipclear_models(tmp_path: Path, monkeyp
         app, ["classify", "--model", "extra-model", "--as-of", "2025-03-01", "--layer", "codified", "--json"]
     )
     assert json.loads(out.output)["eccn"] == "4E091"
+
+
+def test_a_model_spec_cannot_take_a_catalog_models_name_or_undercut_its_base(tmp_path: Path) -> None:
+    # A door audit (2026-12-07): a spec named "Grok 3" with 1e20 operations replaced the catalog's Grok 3 (its id is
+    # the spec's slug), and its weights to China came out NLR where the catalog model is LICENSE_REQUIRED.
+    args = ["check", "--item", "grok-3", "--to", "CN", "--end-user-hq", "CN", "--date", "2025-06-01"]
+    args += ["--layer", "codified", "--json"]
+    catalog = runner.invoke(app, args)
+    assert catalog.exit_code == 0 and json.loads(catalog.stdout)["verdict"] == "LICENSE_REQUIRED"
+    for name in ("Grok 3", "grok-3", "xAI Grok 3"):
+        spec = tmp_path / "grok.yaml"
+        spec.write_text(f"name: {name}\ndeveloper: xAI\ntraining_operations: 1.0e20\nweights_published: null\n")
+        out = runner.invoke(app, [*args, "--model-spec", str(spec)])
+        assert out.exit_code == 2, (name, out.output)
+        assert "is the catalog's model grok-3: a model spec describes another model" in out.stderr
+    derived = tmp_path / "tune.yaml"
+    derived.write_text(
+        "name: My Grok Tune\ndeveloper: Me\nderived_from: grok-3\ntraining_operations: 1.0e20\nweights_published: null\n"
+    )
+    out = runner.invoke(app, ["classify", "--model-spec", str(derived), "--as-of", "2025-03-01", "--json"])
+    assert out.exit_code == 2 and "is less than its base model grok-3's" in out.stderr

@@ -105,8 +105,27 @@ class ModelCatalog:
                 + _hint(self.suggest(model.derived_from)),
                 field="derived_from",
             )
-        out = ModelCatalog([], [m for m in self.models.values() if m.id != model.id] + [model])
-        return out
+        # A spec is another model than the catalog's: one that takes a catalog model's id or one of its names is
+        # refused, as a chip spec naming a catalog chip is (a door audit, 2026-12-07: a spec named "Grok 3" with
+        # 1e20 operations replaced the catalog's Grok 3 and its weights to China came out NLR).
+        for name in {model.id, model.name, *model.aliases}:
+            taken = self._index.ids(name)
+            if taken:
+                raise InputError(
+                    f"{model.origin}: {name!r} is the catalog's model {', '.join(sorted(taken))}: a model spec describes"
+                    " another model (give it a name of its own; to decide the catalog's model, name it without a spec)",
+                    field="name",
+                )
+        base = self.models.get(model.derived_from) if model.derived_from else None
+        stated, under = model.compute.operations, base.training_operations if base is not None else None
+        if base is not None and stated is not None and under is not None and stated < under:
+            raise InputError(
+                f"{model.origin}: field training_operations: {stated:.3g} is less than its base model {base.id}'s"
+                f" {under:.3g}; a model derived from another includes the base's training (give"
+                " additional_training_operations instead)",
+                field="training_operations",
+            )
+        return ModelCatalog([], [*self.models.values(), model])
 
     def find(self, name: str) -> AIModel | None:
         ids = self._index.ids(name)
