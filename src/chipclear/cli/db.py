@@ -54,6 +54,10 @@ def db_backup(path: Annotated[Path, typer.Argument(help="New backup file (SQLite
 def db_restore(
     path: Annotated[Path, typer.Argument(help="Backup file written by `chipclear db backup`")],
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a ledger that already has records")] = False,
+    discard_later: Annotated[
+        bool,
+        typer.Option("--discard-later", help="Also when the ledger holds records the backup does not (they are lost)"),
+    ] = False,
     anchor: AnchorOpt = None,
     checkpoint_key: CheckpointKeyOpt = None,
     api_key: KeyOpt = None,
@@ -63,7 +67,7 @@ def db_restore(
     anchors = _anchors(anchor, checkpoint_key)
     with _ledger() as ledger:
         _admin_or_bootstrap(ledger, api_key, "db.admin")
-        result = backup_mod.restore(ledger, path, replace=replace, anchors=anchors)
+        result = backup_mod.restore(ledger, path, replace=replace, anchors=anchors, discard_later=discard_later)
     _say(f"restored {path}: {result.records} audit records verified")
 
 

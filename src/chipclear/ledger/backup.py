@@ -79,12 +79,39 @@ def backup(ledger: Ledger, path: Path) -> audit.VerifyResult:
     return result
 
 
+def _records(conn: Connection) -> dict[int, tuple[str, str]]:
+    return {
+        seq: (action, digest)
+        for seq, action, digest in conn.execute(select(AuditRecord.seq, AuditRecord.action, AuditRecord.hash))
+    }
+
+
+def _lost(target: dict[int, tuple[str, str]], backup: dict[int, tuple[str, str]]) -> str | None:
+    """What a restore would throw away: the target's audit records the backup does not hold (later ones, or another
+    history), summarised by action; None when the backup holds every one."""
+    gone = [action for seq, (action, digest) in sorted(target.items()) if backup.get(seq, ("", ""))[1] != digest]
+    if not gone:
+        return None
+    counts: dict[str, int] = {}
+    for action in gone:
+        counts[action] = counts.get(action, 0) + 1
+    top = ", ".join(f"{n} {a}" for a, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
+    return f"{len(gone)} audit record(s) the backup does not hold ({top})"
+
+
 def restore(
-    ledger: Ledger, path: Path, *, replace: bool = False, anchors: Sequence[audit.Anchor] = ()
+    ledger: Ledger,
+    path: Path,
+    *,
+    replace: bool = False,
+    anchors: Sequence[audit.Anchor] = (),
+    discard_later: bool = False,
 ) -> audit.VerifyResult:
     """Load the backup at ``path`` into ``ledger``. Refuses a file that fails the audit check or any of
     ``anchors`` (record hashes noted outside the database, e.g. from signed checkpoints), a file from another
-    schema revision, and (unless ``replace``) a target that already holds audit records."""
+    schema revision, (unless ``replace``) a target that already holds audit records, and (unless
+    ``discard_later``) a target holding records the backup does not: a restore over later shipments would undo
+    their license draws, and the same license could be drawn again (a door audit, 2026-12-07)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such backup file", field="path")
@@ -106,6 +133,14 @@ def restore(
                 raise Conflict(
                     f"the target ledger already holds {existing} audit records; restore with --replace to overwrite"
                 )
+            if existing and not discard_later:
+                with source.connect() as src:
+                    lost = _lost(_records(dst), _records(src))
+                if lost is not None:
+                    raise Conflict(
+                        f"{path}: the ledger holds {lost}; restoring would undo them (shipments and their license"
+                        " draws included). Back up the ledger first, then pass --discard-later if that is intended"
+                    )
             for table in reversed(Base.metadata.sorted_tables):
                 dst.execute(table.delete())
             with source.connect() as src:
