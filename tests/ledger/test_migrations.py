@@ -25,7 +25,7 @@ from .helpers import H20_PARTIES
 def test_empty_database_is_created_at_head(db_url: str) -> None:
     ledger = open_ledger(db_url)
     try:
-        assert current_revision(ledger.engine) == head_revision() == "0004"
+        assert current_revision(ledger.engine) == head_revision() == "0005"
         tables = set(inspect(ledger.engine).get_table_names())
         assert {t.name for t in Base.metadata.sorted_tables} <= tables
         with ledger.engine.connect() as conn:
@@ -68,12 +68,16 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
     engine.dispose()
     ledger = open_ledger(db_url)
     try:
-        assert current_revision(ledger.engine) == "0004"
+        assert current_revision(ledger.engine) == "0005"
         with ledger.session() as s:
             assert audit.verify(s) == audit.VerifyResult(True, 4)
             lic = ledger_licenses.get_license(s, SystemActor("v", "viewer"), "D1")
             assert lic.quantity_used == 5
             s.execute(text("SELECT count(*) FROM screening_reviews")).scalar_one()
+            assert s.execute(text("SELECT destination FROM shipment_lines")).scalars().all() == ["CN"]
+            # 0005: a region code fits the destination column (PostgreSQL enforces the length)
+            crimea = helpers.h20_line(1).model_copy(update={"destination": "UA-43", "parties": []})
+            assert ledger_shipments.ship(s, [crimea], SystemActor("a", "admin")).lines[0].line.destination == "UA-43"
     finally:
         ledger.close()
 

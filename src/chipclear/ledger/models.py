@@ -139,7 +139,7 @@ class ShipmentLine(Base):
     line_no: Mapped[int] = mapped_column(Integer)
     item: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(Integer)
-    destination: Mapped[str] = mapped_column(String(2))
+    destination: Mapped[str] = mapped_column(String(8))  # a country or a region code (migration 0005)
     ship_date: Mapped[dt.date] = mapped_column(Date)
     value_cents: Mapped[int | None] = mapped_column(BigInteger)
     order_line: Mapped[dict[str, Any]] = mapped_column(JSON)  # OrderLine as JSON

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from chipclear.bounds import MAX_DB_INT, Identifier, checked
 from chipclear.decision import Decision, OrderLine, Reason, Verdict
 from chipclear.errors import ChipclearError, Conflict, InputError, NotFound, PermissionDenied
+from chipclear.geography import load_geography
 from chipclear.ledger import audit
 from chipclear.ledger.checks import Decide, ledger_aware, reviewed_decide, stamp
 from chipclear.ledger.coverage import COVERAGE_RULE, cents
@@ -159,9 +160,13 @@ def _decrement(session: Session, lic: License, sl: ShipmentLine, line: OrderLine
 def _validate_line(line: OrderLine, index: int) -> None:
     if line.quantity <= 0:
         raise InputError(f"line {index + 1}: quantity must be a positive whole number", field="quantity")
-    if len(line.destination) != 2 or not line.destination.isalpha():
+    geo = load_geography()
+    if line.destination not in geo.countries and line.destination not in geo.regions:
+        # a region the geography data names (UA-43 Crimea) is a destination too: `check` decides it under its own
+        # rules, and a ledger that took only countries had it recorded as "UA" (a door audit, 2026-12-07)
         raise InputError(
-            f"line {index + 1}: destination {line.destination!r} is not an ISO 3166-1 alpha-2 code",
+            f"line {index + 1}: destination {line.destination!r} is not a country or region code of the geography"
+            " data (ISO 3166-1 alpha-2, or a region such as UA-43)",
             field="destination",
         )
     if line.value_usd is not None and line.value_usd < 0:
@@ -428,8 +433,6 @@ def _same(path: str, held: Any, given: Any) -> bool:
     leaf = path.rsplit(".", 1)[-1]
     if isinstance(held, str) and isinstance(given, str):
         if leaf in _COUNTRY_FIELDS:
-            from chipclear.geography import load_geography
-
             try:
                 geo = load_geography()
                 return bool(geo.normalize(given, field=leaf) == geo.normalize(held, field=leaf))
