@@ -4,6 +4,7 @@ only in their list date: same hits, entry hashes and listing dates; a previous l
 from __future__ import annotations
 
 import datetime as dt
+import json
 from importlib import resources
 from pathlib import Path
 
@@ -77,3 +78,16 @@ def test_a_list_date_cannot_make_a_list_newer_or_older_than_it_is(store: ListSto
     assert store.load_active().version == redated.version
     back = store.update(str(SOURCE), allow_older=True)
     assert back.list_date == "2026-07-31" and store.current()["file_list_date"] is None  # type: ignore[index]
+
+
+def test_an_undated_list_does_not_replace_a_dated_one_unless_said_so(store: ListStore, tmp_path: Path) -> None:
+    # a door audit (2026-12-07): an undated FtM export replaced the dated list without --allow-older
+    from chipclear.errors import InputError
+
+    export = tmp_path / "lists.ftm.jsonl"
+    lines = [json.dumps({"id": "x1", "schema": "Company", "properties": {"name": ["Acme Listed Co"]}})]
+    export.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="the list has no date, and the list in use is dated 2026-07-31"):
+        store.update(str(export), fmt="ftm-jsonl", allow_shrink=True)
+    assert store.current() is None
+    assert store.update(str(export), fmt="ftm-jsonl", allow_shrink=True, allow_older=True).list_date is None

@@ -124,7 +124,7 @@ def test_update_from_file_swaps_atomically_and_refuses_a_truncated_list(data_dir
     store = ListStore()
     with pytest.raises(DataFileError, match="truncated or partial"):
         store.update(str(good))  # 20 rows against the embedded 25,921
-    report = store.update(str(good), allow_shrink=True)
+    report = store.update(str(good), allow_shrink=True, allow_older=True)  # (an undated CSV over the dated list)
     assert report.entries == 20 and store.current() is not None
     small = _write_csl(data_dir / "small.csv", rows[:3])
     with pytest.raises(DataFileError):

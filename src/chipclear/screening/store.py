@@ -264,6 +264,12 @@ def _check_list_date(
     if date is not None and date > dt.date.today():
         raise InputError(f"list_date: {date} is after today: a list cannot be dated in the future", field="list_date")
     in_use = current.get("list_date") if current is not None else embedded_manifest()["lists"]["csl"].get("list_date")
+    if date is None and in_use and not allow_older:
+        raise InputError(
+            f"list_date: the list has no date, and the list in use is dated {in_use}: give --list-date (the day the"
+            " list was published) or pass --allow-older",
+            field="list_date",
+        )
     if date is not None and in_use and date < dt.date.fromisoformat(in_use) and not allow_older:
         raise InputError(
             f"list_date: {date} is older than the list in use ({in_use}); pass --allow-older to go back to it",
