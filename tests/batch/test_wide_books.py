@@ -64,3 +64,14 @@ def test_a_parquet_book_with_nested_columns_is_refused_naming_them(tmp_path: Pat
     ).write_parquet(book)
     with pytest.raises(InputError, match=r"column\(s\) 'end_user_name' hold nested values \(Struct"):
         read_orders(book)
+
+
+def test_a_column_named_as_the_fact_is_read_before_a_synonym_of_it(tmp_path: Path) -> None:
+    # a door audit (2026-12-07): with "customer,end_user_name" the blank customer column was read as the end user,
+    # and following the advice to ignore "a second end_user_name column" dropped the party (A10 to Huawei NLR)
+    book = tmp_path / "both.csv"
+    book.write_text(HEADER + ",customer,end_user_name\n" + ROW + ',,"Huawei Technologies Co., Ltd."\n')
+    with pytest.raises(InputError, match=r"'customer' \(a second end_user_name column\)"):
+        read_orders(book)
+    raw = read_orders(book, ignore=["customer"])
+    assert raw["end_user_name"].to_list() == ["Huawei Technologies Co., Ltd."]

@@ -297,12 +297,16 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
         raise InputError(f"{path}: cannot read the order book: {str(exc).splitlines()[0]}", field="orders") from None
     lookup = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}
     rename: dict[str, str] = {}
-    for column in raw.columns:
-        if column.startswith("__") or _REPEAT in column:
-            continue
-        canon = lookup.get(_key(column))
-        if canon is not None and canon not in rename.values():
-            rename[column] = canon
+    # A column named as the fact itself is read before a synonym of it: with "customer,end_user_name" the blank
+    # customer column was read as the end user, and the advice to ignore "a second end_user_name column" dropped the
+    # party (a door audit, 2026-12-07).
+    for exact in (True, False):
+        for column in raw.columns:
+            if column.startswith("__") or _REPEAT in column or column in rename:
+                continue
+            canon = lookup.get(_key(column))
+            if canon is not None and canon not in rename.values() and (_key(column) == _key(canon)) is exact:
+                rename[column] = canon
     missing = [c for c in REQUIRED if c not in rename.values()]
     given = [c for c in raw.columns if not c.startswith("__")]  # not the reader's own row and parse-error columns
     if missing:
