@@ -280,12 +280,12 @@ def test_db_upgrade_from_previous_schema(tmp_path: Path, monkeypatch: pytest.Mon
     code, out = invoke(["audit", "verify"], "")
     assert code == 2 and "run `chipclear db upgrade`" in out
     code, out = invoke(["db", "upgrade"], "")
-    assert (code, out.strip()) == (0, "ledger schema upgraded from 0001 to 0004")
+    assert (code, out.strip()) == (0, "ledger schema upgraded from 0001 to 0005")
     engine = make_engine(url)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     engine.dispose()
     code, out = invoke(["db", "upgrade"], "")
-    assert (code, out.strip()) == (0, "ledger schema is up to date (revision 0004)")
+    assert (code, out.strip()) == (0, "ledger schema is up to date (revision 0005)")
     key = runner.invoke(app, ["user", "add", "ada", "--role", "admin", "--key-only"]).output.strip()
     code, out = invoke(["audit", "export"], key)
     assert '"action": "db.upgrade"' in out.splitlines()[0]
