@@ -75,3 +75,21 @@ def test_a_column_named_as_the_fact_is_read_before_a_synonym_of_it(tmp_path: Pat
         read_orders(book)
     raw = read_orders(book, ignore=["customer"])
     assert raw["end_user_name"].to_list() == ["Huawei Technologies Co., Ltd."]
+
+
+def test_a_parquet_timestamp_at_midnight_is_its_day_and_one_with_a_time_or_zone_is_not(tmp_path: Path) -> None:
+    # pandas writes a date column as a timestamp at midnight: every line was a bad row ("not a date in YYYY-MM-DD
+    # form") while an XLSX midnight datetime was read as its day (a door audit, 2026-12-07)
+    import datetime as dt
+
+    stamps = [dt.datetime(2025, 6, 1), dt.datetime(2025, 6, 1, 13, 0), None]
+    book = tmp_path / "stamps.parquet"
+    frame = pl.DataFrame(
+        {"item": ["H20"] * 3, "quantity": [1] * 3, "destination": ["CN"] * 3, "ship_date": stamps},
+        schema_overrides={"ship_date": pl.Datetime("us")},
+    )
+    frame.write_parquet(book)
+    assert read_orders(book)["ship_date"].to_list() == ["2025-06-01", "2025-06-01 13:00:00.000000", ""]
+    zoned = tmp_path / "zoned.parquet"
+    frame.with_columns(pl.col("ship_date").dt.replace_time_zone("UTC")).write_parquet(zoned)
+    assert read_orders(zoned)["ship_date"].to_list()[0] != "2025-06-01"  # a zone: which day is the user's?

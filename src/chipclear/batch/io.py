@@ -381,6 +381,11 @@ def _temporal_in_range(frame: pl.DataFrame) -> pl.DataFrame:
         else:
             continue
         kept = pl.when(inside).then(pl.col(name)).cast(pl.String)
+        if isinstance(dtype, pl.Datetime) and not dtype.time_zone:
+            # a timestamp at midnight without a time zone is a date (what pandas writes for one), as an XLSX cell's
+            # midnight datetime is: read as its day, not refused as "2025-06-01 00:00:00.000000"
+            midnight = pl.col(name).dt.truncate("1d") == pl.col(name)
+            kept = pl.when(inside & midnight).then(pl.col(name).dt.date().cast(pl.String)).otherwise(kept)
         out.append(pl.when(pl.col(name).is_not_null() & ~inside).then(pl.lit(OUT_OF_RANGE)).otherwise(kept).alias(name))
     return frame.with_columns(out) if out else frame
 
