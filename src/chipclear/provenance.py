@@ -17,6 +17,7 @@ an error that says what to write instead, so an old user file fails loudly rathe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -35,6 +36,16 @@ Confidence = Annotated[Literal["H", "M", "L", "UNCONFIRMED"], BeforeValidator(_r
 """How sure the source is of a value; UNCONFIRMED values are loaded as unknown."""
 
 Mark = Annotated[Literal["H", "M", "L"], BeforeValidator(_refuse_old_mark)]
+# Surest first: a statement resting on several marks is only as sure as the weakest (``weakest``).
+CONFIDENCE_ORDER = ("H", "M", "L", "UNCONFIRMED")
+
+
+def weakest(marks: Iterable[str | None]) -> str | None:
+    """The least sure of ``marks`` (None and unknown values ignored; None when there is none)."""
+    known = [m for m in marks if m in CONFIDENCE_ORDER]
+    return max(known, key=CONFIDENCE_ORDER.index) if known else None
+
+
 """The confidence of a value that is present (catalog specs): H, M or L."""
 
 Op = Literal["ge", "gt", "le", "lt", "eq"]
@@ -104,6 +115,7 @@ class Period(BaseModel):
 
 
 __all__ = [
+    "CONFIDENCE_ORDER",
     "OP_SYMBOL",
     "RENAMED_KEYS",
     "Cited",
@@ -115,4 +127,5 @@ __all__ = [
     "Period",
     "Test",
     "refuse_renamed_keys",
+    "weakest",
 ]

@@ -170,7 +170,8 @@ def read_xlsx(path: Path) -> Records:
     except ModuleNotFoundError:
         raise InputError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl)", field="file") from None
     try:  # from a file object: openpyxl refuses a path without an Excel suffix (standard input, "book")
-        book = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+        data = path.read_bytes()
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}", field="file") from None
     except Exception as exc:  # zipfile, XML and openpyxl errors: not a readable workbook
@@ -181,7 +182,7 @@ def read_xlsx(path: Path) -> Records:
         _check_sheets(path, book, sheet)
         xml = sheet._get_source().read()
         merged = _merged_cells(path, xml)
-        unsaved = _unsaved_formulas(path, xml)
+        formulas = _formula_cells(data, xml)
         values = sheet.iter_rows(values_only=True)
         first = next(values, None)
         if first is None or not any(c is not None for c in first):
@@ -191,19 +192,7 @@ def read_xlsx(path: Path) -> Records:
         numbers, errors = [], []
         for number, row in enumerate(values, start=1):
             cells = [cell_text(c) for c in row]
-            # a cell of a merged range (blank but for its first cell) or a formula whose value was never saved
-            # (blank when read) is not an empty cell: the row is bad, never decided as if it said nothing
-            hidden = [
-                f"{_cell_name(number + 1, c)} is part of merged cells {merged[(number + 1, c)]} (unmerge them and fill"
-                " each row)"
-                for c in range(width)
-                if (number + 1, c) in merged
-            ] + [
-                f"{_cell_name(number + 1, c)} holds a formula without a saved value (open and save the workbook in a"
-                " spreadsheet application)"
-                for c in range(width)
-                if (number + 1, c) in unsaved and (c >= len(row) or row[c] is None)
-            ]
+            hidden = _hidden_cells(number + 1, row, width, merged, formulas) if merged or formulas else []
             if not any(cells) and not hidden:
                 continue
             extra = [c for c in cells[width:] if c]
@@ -241,15 +230,29 @@ def _check_sheets(path: Path, book: Any, sheet: Any) -> None:
         )
 
 
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
+def _hidden_cells(
+    sheet_row: int,
+    row: tuple[Any, ...],
+    width: int,
+    merged: dict[tuple[int, int], str],
+    formulas: set[tuple[int, int]],
+) -> list[str]:
+    """Why cells of a row read as blank are not empty: a cell of a merged range (blank but for the range's first
+    cell), or a formula whose value was never saved. Such a row is bad, never decided as if it said nothing."""
+    return [
+        f"{_cell_name(sheet_row, c)} is part of merged cells {merged[(sheet_row, c)]} (unmerge them and fill each row)"
+        for c in range(width)
+        if (sheet_row, c) in merged
+    ] + [
+        f"{_cell_name(sheet_row, c)} holds a formula without a saved value (open and save the workbook in a"
+        " spreadsheet application)"
+        for c in range(width)
+        if (sheet_row, c) in formulas and (c >= len(row) or row[c] is None)
+    ]
 
 
 def _cell_name(row: int, column: int) -> str:
@@ -262,13 +265,14 @@ def _cell_name(row: int, column: int) -> str:
 def _merged_cells(path: Path, xml: bytes) -> dict[tuple[int, int], str]:
     """Every cell of a merged range but its first (row 1-based, column 0-based) -> the range, from the sheet's XML
     (a read-only worksheet does not list its merged cells). Bounded to a sheet's size."""
+    from openpyxl.utils.cell import range_boundaries
+
     out: dict[tuple[int, int], str] = {}
     for m in _MERGE.finditer(xml):
-        c1, r1 = _column_number(m.group(1)), int(m.group(2))
-        c2, r2 = (_column_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+        name = m.group(1).decode()
+        c1, r1, c2, r2 = range_boundaries(name)
         if (r2 - r1 + 1) * (c2 - c1 + 1) > 1_000_000 or len(out) > 1_000_000:
             raise InputError(f"{path}: merged ranges of more than a million cells: unmerge them", field="file")
-        name = f"{m.group(1).decode()}{r1}:{(m.group(3) or m.group(1)).decode()}{r2}"
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
                 if (r, c) != (r1, c1):
@@ -276,14 +280,15 @@ def _merged_cells(path: Path, xml: bytes) -> dict[tuple[int, int], str]:
     return out
 
 
-def _unsaved_formulas(path: Path, xml: bytes) -> set[tuple[int, int]]:
+def _formula_cells(data: bytes, xml: bytes) -> set[tuple[int, int]]:
     """The cells (row 1-based, column 0-based) of the first worksheet that hold a formula: read only when its XML
-    has one (a second pass over the sheet without the saved values, which openpyxl reads as None when missing)."""
+    has one (a second pass over the workbook ``data`` without the saved values, which openpyxl reads as None when
+    missing)."""
     if not _FORMULA.search(xml):
         return set()
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=False)
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         return {
             (r, c)

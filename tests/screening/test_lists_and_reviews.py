@@ -219,7 +219,8 @@ def test_cli_lists_status_reports_date_and_staleness(data_dir: Path, screener: S
 def test_embedded_version_matches_its_manifest(data_dir: Path) -> None:
     from chipclear.screening import load_embedded
 
-    version, count = ListStore()._active_version_and_count()
+    store = ListStore()
+    version, count = store._version_and_count(store.current())
     embedded = load_embedded()
     assert (version, count) == (embedded.version, len(embedded.entries))
 

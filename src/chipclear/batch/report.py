@@ -216,17 +216,12 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
         )
     if summary.get("decided_as_of"):
         other = summary.get("lines_shipping_another_day") or 0
-        console.print(
-            f"[yellow]Every line decided as of {summary['decided_as_of']} (--date), not as of its own ship date"
-            + (
+        text = f"Every line decided as of {summary['decided_as_of']} (--date), not as of its own ship date"
+        if other:
+            text += (
                 f": {other:,} lines ship on another day, and their verdicts are not the decisions for those shipments"
-                if other
-                else ""
             )
-            + ".[/]",
-            markup=True,
-            highlight=False,
-        )
+        console.print(f"[yellow]{text}.[/]", highlight=False)
     table = Table(title="Lines by verdict", header_style="bold")
     table.add_column("verdict")
     table.add_column("lines", justify="right")

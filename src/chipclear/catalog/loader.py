@@ -114,14 +114,21 @@ class Catalog:
     def items(self) -> list[Item]:
         return [*self.parts.values(), *self.systems.values()]
 
-    def get(self, name: str) -> Item:
+    def find(self, name: str) -> Item | None:
+        """The item ``name`` names, or None (no near-name suggestions: ``get`` works them out for an error)."""
         ids = self._index.ids(name)
-        if len(ids) == 1:
-            (only,) = ids
-            return self.parts.get(only) or self.systems[only]
         if len(ids) > 1:
             raise InputError(f"item {name!r} is ambiguous: {', '.join(sorted(ids))}", field="item")
-        raise UnknownItemError(name, self.suggest(name))
+        if not ids:
+            return None
+        (only,) = ids
+        return self.parts.get(only) or self.systems[only]
+
+    def get(self, name: str) -> Item:
+        found = self.find(name)
+        if found is None:
+            raise UnknownItemError(name, self.suggest(name))
+        return found
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         return self._index.suggest(name, limit)

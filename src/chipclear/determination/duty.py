@@ -7,18 +7,10 @@ The duty never changes the export verdict; an import line with an open duty ques
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from chipclear.decision import OrderLine, Reason
-
-_CONFIDENCE_ORDER = ["H", "M", "L", "UNCONFIRMED"]
-
-
-def _weakest(marks: Iterable[str | None]) -> str | None:
-    """A summary is only as sure as its least sure layer."""
-    known = [m for m in marks if m in _CONFIDENCE_ORDER]
-    return max(known, key=_CONFIDENCE_ORDER.index) if known else None
+from chipclear.provenance import weakest
 
 
 def _layer_text(line: dict[str, Any]) -> str:
@@ -59,6 +51,6 @@ def import_duty(line: OrderLine, item: Any, on: dt.date) -> tuple[dict[str, Any]
         rule=f"duty#{entry.hts}#{entry.origin}",
         citation=citations or "chipclear tariff data",
         detail=f"{summary} (HTS {entry.hts}, origin {entry.origin}, entry {entry.entry_date or on}): {layers}",
-        confidence=_weakest(ln["confidence"] for ln in result["lines"]),
+        confidence=weakest(ln["confidence"] for ln in result["lines"]),
     )
     return result, [reason]

@@ -31,6 +31,7 @@ from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
 from chipclear.models import AIModel, ModelCatalog, load_models
 from chipclear.models.classify import ModelClassification, classify_model
+from chipclear.provenance import weakest
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.licensing_schema import Condition, LicenseExceptionRule, LicenseRequirement, PolicyRule
 from chipclear.rules.schema import Layer
@@ -42,7 +43,6 @@ STRICTNESS = [
     ReviewPolicy.POLICY_OF_DENIAL,
 ]
 PARTY_ROLES_FOR_HQ = ("end_user", "ultimate_consignee", "purchaser")
-_MARKS = ["UNCONFIRMED", "L", "M", "H"]  # weakest first: a statement takes the weakest mark of what it rests on
 STALE_LISTS_RULE = "screening#stale"  # the reason a decision on stale lists carries (the ledger holds on it)
 UNSCREENED = "unscreened"  # the list version of a check whose parties were not screened (batch --no-screening)
 UNSCREENED_RULE = "screening#not-screened"
@@ -231,7 +231,7 @@ def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator,
                 citation="; ".join(dict.fromkeys(p.citation for p, _ in undecided)),
                 detail=f"the review policy for {req.id} depends on {', '.join(wanted)}, which is not given:"
                 f" {options}; a license is required either way",
-                confidence=min((p.confidence for p, _ in undecided), key=_MARKS.index),
+                confidence=weakest(p.confidence for p, _ in undecided),  # only as sure as the least sure
             )
         )
         return None
@@ -663,7 +663,7 @@ def apply_parties(check: PartyCheck | None, st: State) -> None:
     if check is None:
         return
     if check.list_version == UNSCREENED:
-        # Not screened (a batch run with screening off): say so; ``decision_of`` holds the line (``_unscreened``).
+        # Not screened (a batch run with screening off): say so; ``decision_of`` holds the line (``unscreened``).
         st.reasons.append(
             Reason(
                 rule=UNSCREENED_RULE,

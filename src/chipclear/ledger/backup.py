@@ -7,6 +7,7 @@ one that fails, then replaces the target's rows in one transaction.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -89,14 +90,11 @@ def _records(conn: Connection) -> dict[int, tuple[str, str]]:
 def _lost(target: dict[int, tuple[str, str]], backup: dict[int, tuple[str, str]]) -> str | None:
     """What a restore would throw away: the target's audit records the backup does not hold (later ones, or another
     history), summarised by action; None when the backup holds every one."""
-    gone = [action for seq, (action, digest) in sorted(target.items()) if backup.get(seq, ("", ""))[1] != digest]
+    gone = Counter(action for seq, (action, digest) in target.items() if backup.get(seq, ("", ""))[1] != digest)
     if not gone:
         return None
-    counts: dict[str, int] = {}
-    for action in gone:
-        counts[action] = counts.get(action, 0) + 1
-    top = ", ".join(f"{n} {a}" for a, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
-    return f"{len(gone)} audit record(s) the backup does not hold ({top})"
+    top = ", ".join(f"{n} {a}" for a, n in sorted(gone.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
+    return f"{gone.total()} audit record(s) the backup does not hold ({top})"
 
 
 def restore(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,25 +95,23 @@ def item_identity(decision: Decision, line: OrderLine) -> ItemIdentity:
 
 def resolve_item(name: str) -> str | None:
     """The catalog or model-catalog id a license's item names, or None when neither resolves it (unknown or
-    ambiguous)."""
+    ambiguous). ``find``, not ``get``: an unknown name is no error here, and ``get`` works out near-name suggestions
+    for one, on every license of every shipment."""
     from chipclear.catalog import load_catalog
     from chipclear.errors import ChipclearError
     from chipclear.models import load_models
 
-    try:
-        return load_catalog().get(name).id
-    except ChipclearError:
-        pass
-    try:
-        model = load_models().find(name)
-    except ChipclearError:
-        return None
-    return model.id if model is not None else None
+    for catalog in (load_catalog(), load_models()):
+        try:
+            found = catalog.find(name)
+        except ChipclearError:  # ambiguous
+            continue
+        if found is not None:
+            return found.id
+    return None
 
 
-def _item_authorised(
-    license_items: Iterable[str], item: ItemIdentity, resolve: Callable[[str], str | None] = resolve_item
-) -> bool:
+def _item_authorised(license_items: Iterable[str], item: ItemIdentity) -> bool:
     """A license item covers the line when it is the line's ECCN or an ECCN above it (3A090 covers 3A090.a), or
     names the same catalog item (both resolved: "H20" and "nvidia-h20" are one item; "H20" and "H20.0", which the
     catalog reads as the H200, are not), or, for an item no catalog knows, is the same text."""
@@ -123,7 +121,7 @@ def _item_authorised(
             if item.eccn is not None and (item.eccn == named or item.eccn.startswith(named + ".")):
                 return True
             continue
-        resolved = resolve(raw)
+        resolved = resolve_item(raw)
         if resolved is not None:
             if item.catalog_id == normalize_item(resolved):
                 return True

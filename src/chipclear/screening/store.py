@@ -156,8 +156,9 @@ class ListStore:
         date = dt.date.fromisoformat(info["list_date"]) if info.get("list_date") else loaded.list_date
         return with_entity_list_parse(loaded, list_date=date, origin=info.get("origin", ""))
 
-    def _active_version_and_count(self) -> tuple[str, int]:
-        info = self.current()
+    @staticmethod
+    def _version_and_count(info: dict[str, Any] | None) -> tuple[str, int]:
+        """The version and entry count of the list in use (``info``: its pointer, None for the embedded list)."""
         if info is not None:
             return str(info["version"]), int(info["entries"])
         csl = embedded_manifest()["lists"]["csl"]
@@ -181,7 +182,8 @@ class ListStore:
         one in use unless ``allow_older`` (a door audit, 2026-12-07: nothing stopped a list from going back in time
         or an old file from being stored as today's)."""
         source = source or CSL_URL
-        previous_version, previous_count = self._active_version_and_count()
+        before = self.current()  # the list in use: read once for the checks and the new pointer's "previous"
+        previous_version, previous_count = self._version_and_count(before)
         is_url = source.startswith(("http://", "https://"))
         path = Path(source)
         if is_url:
@@ -203,7 +205,7 @@ class ListStore:
                 "list refused; pass --allow-shrink if this is intended"
             )
         date = list_date or loaded.list_date
-        _check_list_date(date, loaded.list_date, list_date, self.current(), allow_older, allow_redate)
+        _check_list_date(date, loaded.list_date, list_date, before, allow_older, allow_redate)
         self.directory.mkdir(parents=True, exist_ok=True)
         target_name = f"{loaded.content_sha256[:16]}-{name}"
         target = self.directory / target_name
@@ -217,9 +219,7 @@ class ListStore:
         else:
             _atomic_write(target, raw)
         version = LoadedList(loaded.entries, date, loaded.content_sha256, loaded.format).version
-        previous_info = self.current()
-        if previous_info:
-            previous_info.pop("previous", None)
+        previous_info = {k: v for k, v in before.items() if k != "previous"} if before else None
         info: dict[str, Any] = {
             "file": target_name,
             "format": fmt or (None if path.is_dir() else loaded.format),
