@@ -611,6 +611,9 @@ def _run(
         list_date = getattr(getattr(screener, "lists", None), "list_date", None)
         if list_date is not None:
             listed.add(list_date)
+            max_age = getattr(screener, "max_age_days", None)
+            if max_age is not None:  # a line dated after it is decided on stale lists (``stale_on``)
+                listed.add(list_date + dt.timedelta(days=max_age + 1))
     no_hits: dict[str, Any] = {}
     for v in variants:
         sample = next(iter(results[v].values()), None)

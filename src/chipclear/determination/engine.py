@@ -658,6 +658,25 @@ def screen(
     return check_parties(line.parties, merged, screener, on, reviews)
 
 
+def _list_date_caveat(check: PartyCheck) -> str:
+    """What the lists' date leaves out for the decision date: listings published after it (a decision dated
+    later), or entries removed before it (a decision dated earlier: the lists hold no removed entry)."""
+    if check.as_of is None or not check.list_date:
+        return ""
+    listed = dt.date.fromisoformat(check.list_date)
+    if check.as_of > listed:
+        return (
+            f"; the lists are dated {listed}, before the decision date: a listing published after {listed} is not in"
+            " them"
+        )
+    if check.as_of < listed:
+        return (
+            f"; the lists are dated {listed}, after the decision date: entries listed later are set aside, but an"
+            f" entry removed from a list before {listed} is not in them"
+        )
+    return ""
+
+
 def apply_parties(check: PartyCheck | None, st: State) -> None:
     """Each screening finding becomes a reason and an outcome (a check without findings adds reasons only)."""
     if check is None:
@@ -683,7 +702,7 @@ def apply_parties(check: PartyCheck | None, st: State) -> None:
                 rule="screening#lists",
                 citation="restricted-party lists (version in list_version)",
                 detail=f"screened {', '.join(check.screened_names)}: {len(check.hits)} hit(s) at or above the"
-                f" review threshold{stale}",
+                f" review threshold{stale}{_list_date_caveat(check)}",
                 confidence=None,
             )
         )

@@ -87,14 +87,17 @@ class _AsOf:
         else:
             found = self.screener.search(name, country=country, reviews=self.reviews)  # type: ignore[call-arg]
         hits = tuple(found.hits)
+        stale, stale_reason = bool(getattr(found, "stale", False)), getattr(found, "stale_reason", None)
+        if self.as_of is not None and hasattr(found, "stale_on"):  # a decision dated after today: the lists' age then
+            stale, stale_reason = found.stale_on(self.as_of)
         return _OnDate(
             hits=tuple(h for h in hits if _listed_by(h, self.as_of)),
             later=tuple(h for h in hits if not _listed_by(h, self.as_of) and not _unsure(h, self.as_of)),
             unsure=tuple(h for h in hits if _unsure(h, self.as_of)),
             list_version=getattr(found, "list_version", None),
             list_date=getattr(found, "list_date", None),
-            stale=bool(getattr(found, "stale", False)),
-            stale_reason=getattr(found, "stale_reason", None),
+            stale=stale,
+            stale_reason=stale_reason,
             suppressed=tuple(
                 h for h in getattr(found, "suppressed", ()) or () if _listed_by(h, self.as_of) or _unsure(h, self.as_of)
             ),
@@ -138,6 +141,7 @@ class PartyCheck:
     list_version: str | None = None
     list_date: str | None = None
     stale_reason: str | None = None  # set when the lists are older than the configured age
+    as_of: dt.date | None = None  # the decision date the lists were read as of
     screened_names: list[str] = field(default_factory=list)
     not_yet_listed: list[str] = field(default_factory=list)  # hits on entries listed after the decision date
     suppressed: list[str] = field(default_factory=list)  # hits a reviewer cleared, described for the reasons
@@ -372,7 +376,7 @@ def check_parties(
 ) -> PartyCheck:
     """Screen each party against the lists as they stood on ``as_of`` (every entry when None); with ``reviews``, a
     hit cleared as not a match is suppressed (and described), a confirmed possible match is a match."""
-    result = PartyCheck()
+    result = PartyCheck(as_of=as_of)
     affiliates = list(merged.affiliates.values())
     screener = _AsOf(screener, as_of, reviews)
     for party in parties:

@@ -89,6 +89,16 @@ class ScreeningResult:
     hits: tuple[Hit, ...]
     suppressed: tuple[Hit, ...] = ()
     screened_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    max_age_days: int | None = None  # the age past which the lists are stale (``stale`` is today's answer)
+
+    def stale_on(self, day: dt.date) -> tuple[bool, str | None]:
+        """Whether the lists are stale for a decision dated ``day``: today's answer, or, for a day after today, the
+        lists' age on that day (the listings they cannot hold yet)."""
+        if self.stale or self.max_age_days is None or self.list_date is None or day <= dt.date.today():
+            return self.stale, self.stale_reason
+        if (day - dt.date.fromisoformat(self.list_date)).days > self.max_age_days:
+            return True, f"list dated {self.list_date} is more than {self.max_age_days} days old on {day}"
+        return False, None
 
     @property
     def matches(self) -> tuple[Hit, ...]:
@@ -136,16 +146,22 @@ class Screener:
                 f"match ({self.match_threshold}) <= 1",
                 field="screening_review_threshold",
             )
-        self.max_age_days = settings.list_max_age_days if max_age_days is None else max_age_days
+        self._max_age_days = max_age_days
         # a score that only several names of an entry reach together, none of them with a rare word, stays under
         # the match threshold
         self.across_cap = max(self.review_threshold, round(self.match_threshold - ACROSS_NAMES_MARGIN, 4))
         self.index = index if index is not None else NameIndex(lists.entries)
         self._hashes: dict[int, str] = {}
         self._address_cache: dict[int, set[str]] = {}
-        self._stale_memo: tuple[float, tuple[bool, str | None]] | None = None
+        self._stale_memo: tuple[float, int, tuple[bool, str | None]] | None = None
         self._source_codes: frozenset[str] | None = None
         self._listings: dict[str, Listing] | None = None
+
+    @property
+    def max_age_days(self) -> int:
+        """The age past which the lists are stale: the one given, else the setting as it is now (the process-wide
+        screener outlives a change of ``CHIPCLEAR_LIST_MAX_AGE_DAYS``)."""
+        return get_settings().list_max_age_days if self._max_age_days is None else self._max_age_days
 
     @property
     def listings(self) -> dict[str, Listing]:
@@ -164,11 +180,12 @@ class Screener:
 
     def staleness(self, today: dt.date | None = None) -> tuple[bool, str | None]:
         if today is None:
-            now = time.monotonic()
-            if self._stale_memo is not None and now - self._stale_memo[0] < 60:
-                return self._stale_memo[1]
+            now, limit = time.monotonic(), self.max_age_days
+            held = self._stale_memo
+            if held is not None and now - held[0] < 60 and held[1] == limit:
+                return held[2]
             result = self.staleness(dt.date.today())
-            self._stale_memo = (now, result)
+            self._stale_memo = (now, limit, result)
             return result
         if self.lists.list_date is None:
             return True, "the list has no date: treat it as stale until its date is known"
@@ -328,6 +345,7 @@ class Screener:
             list_date=self.lists.list_date.isoformat() if self.lists.list_date else None,
             stale=stale,
             stale_reason=reason,
+            max_age_days=self.max_age_days,
             match_threshold=self.match_threshold,
             review_threshold=self.review_threshold,
             hits=tuple(kept[:limit]),

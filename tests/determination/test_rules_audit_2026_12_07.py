@@ -1,0 +1,31 @@
+"""Findings of the rules audit of 2026-12-07 against ../shared/reference: confidence marks that said more than the
+sources (the UAE .a tier is chipclear's reading, L; the UAE in D:3 before 2026-06-20 is marked "L, conflict"; Hong
+Kong's treatment as China is H for the rule and date but M for its effect on the groups)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from chipclear.decision import OrderLine, Party
+from chipclear.determination import determine
+from chipclear.geography import load_geography
+
+
+def _uae(item: str) -> dict[str, str | None]:
+    party = Party(name="Example End User Ltd", role="end_user", headquarters_country="AE")
+    line = OrderLine(item=item, destination="AE", ship_date=dt.date(2026, 8, 1), parties=[party])
+    decision = determine(line)
+    assert decision.verdict.value == "LICENSE_REQUIRED", item
+    return {r.rule.split("#", 1)[1]: r.confidence for r in decision.reasons if "uae-named#742.6(a)" in r.rule}
+
+
+def test_the_uae_b_tier_is_read_in_the_ecfr_line_and_the_a_tier_is_chipclears_reading() -> None:
+    assert _uae("nvidia-a30") == {"742.6(a)(6)(iii)-uae": "M"}  # 3A090.b: named on the eCFR line
+    assert _uae("H100") == {"742.6(a)(6)(iii)-uae-a-tier": "L"}  # 3A090.a: inferred from the guidance
+
+
+def test_group_marks_follow_the_reference() -> None:
+    geo = load_geography()
+    assert geo.member("AE", "D:3", dt.date(2026, 6, 1)).confidence == "L"  # country-groups.md: "L, conflict"
+    _, note = geo.resolve("HK", dt.date(2025, 1, 1))
+    assert note and note.endswith("; M]") and "page not verified" in note
