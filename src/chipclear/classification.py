@@ -198,6 +198,11 @@ def _decide_part(
     return None, "not_controlled", [], set(), trace
 
 
+def _caveats(merged: MergedClassification) -> list[Reason]:
+    """What the versions in force leave open, each said once per classification."""
+    return [_reason(action, c.id, c.citation, c.text, c.confidence) for c, action in merged.caveats.values()]
+
+
 def _no_rules_reason(rules: RuleSet, as_of: dt.date) -> Reason:
     first = next((a for a in rules.actions if a.classification is not None), None)
     if first is None:
@@ -229,6 +234,7 @@ def _classify_part(part: Part, as_of: dt.date, layer: Layer, rules: RuleSet) -> 
         outcomes.append((reading, _decide_part(part, values, merged)))
     (_, (eccn, status, cands, missing, steps)) = outcomes[0]
     trace += steps
+    trace += _caveats(merged)
     if len({(o[1][0], o[1][1]) for o in outcomes}) > 1:
         alternatives = ", ".join(f"TPP {_fmt(r)} -> {o[0] or o[1]}" for r, o in outcomes)
         trace.append(
@@ -269,6 +275,7 @@ def _classify_system(system: System, as_of: dt.date, layer: Layer, rules: RuleSe
         return Classification(**base, eccn=None, status="not_controlled", trace=trace)
     component_eccns = {r.eccn for _, _, r in results}
     undecided = [r for _, _, r in results if r.status == "indeterminate"]
+    trace += _caveats(merged)
     for sys_para, action in sorted(merged.systems.values(), key=lambda s: s[0].id):
         hit = sys_para.contains in component_eccns
         detail = f"{sys_para.id}: contains an IC meeting {sys_para.contains}? {'yes' if hit else 'no'}"

@@ -29,3 +29,18 @@ def test_group_marks_follow_the_reference() -> None:
     assert geo.member("AE", "D:3", dt.date(2026, 6, 1)).confidence == "L"  # country-groups.md: "L, conflict"
     _, note = geo.resolve("HK", dt.date(2025, 1, 1))
     assert note and note.endswith("; M]") and "page not verified" in note
+
+
+def test_the_october_2022_reading_of_3a090_as_paragraph_a_only_is_in_the_trace() -> None:
+    from chipclear.classification import classify
+
+    def caveats(day: dt.date) -> list[str]:
+        return [r.confidence or "" for r in classify("A30", day).trace if r.rule.endswith("#3A090-paragraphs@R1")]
+
+    assert caveats(dt.date(2023, 6, 1)) == ["M"]  # R1 in force: said once
+    assert caveats(dt.date(2023, 11, 17)) == []  # R3 replaced the paragraphs
+    system = classify("nvidia-hgx-h100-8gpu", dt.date(2023, 6, 1))
+    assert any(r.rule.endswith("#3A090-paragraphs@R1") for r in system.trace)
+    party = Party(name="Example Co", role="end_user", headquarters_country="CN")
+    decision = determine(OrderLine(item="A30", destination="CN", ship_date=dt.date(2023, 6, 1), parties=[party]))
+    assert any(r.rule.endswith("#3A090-paragraphs@R1") for r in decision.reasons)

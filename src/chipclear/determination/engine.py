@@ -617,7 +617,8 @@ def _dated_notes(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[tuple[Reaso
             )
         )
     _coverage_note(rules, on, st)
-    return tuple(st.reasons), frozenset(rules.classification_at(on, layer).exclusions)
+    merged = rules.classification_at(on, layer)  # carve-outs and caveats: said in the decision's own reasons
+    return tuple(st.reasons), frozenset([*merged.exclusions, *merged.caveats])
 
 
 def _coverage_note(rules: RuleSet, on: dt.date, st: State) -> None:

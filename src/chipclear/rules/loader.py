@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from chipclear.datafiles import safe_load
 from chipclear.errors import DataFileError, InputError
 from chipclear.rules.schema import (
+    Caveat,
     ClassificationSection,
     Exclusion,
     Layer,
@@ -52,6 +53,7 @@ class MergedClassification:
     paragraphs: dict[str, tuple[Paragraph, RuleAction]] = field(default_factory=dict)
     exclusions: dict[str, tuple[Exclusion, RuleAction]] = field(default_factory=dict)
     systems: dict[str, tuple[SystemParagraph, RuleAction]] = field(default_factory=dict)
+    caveats: dict[str, tuple[Caveat, RuleAction]] = field(default_factory=dict)
     actions: list[RuleAction] = field(default_factory=list)
 
     def apply(self, action: RuleAction, section: ClassificationSection) -> None:
@@ -59,6 +61,9 @@ class MergedClassification:
             self.paragraphs.pop(removed, None)
             self.exclusions.pop(removed, None)
             self.systems.pop(removed, None)
+            self.caveats.pop(removed, None)
+        for c in section.caveats:
+            self.caveats[c.id] = (c, action)
         for p in section.paragraphs:
             self.paragraphs[p.id] = (p, action)
         for e in section.exclusions:

@@ -62,13 +62,26 @@ class SystemParagraph(BaseModel):
     confidence: ConfidenceMark | None = None
 
 
+class Caveat(BaseModel):
+    """What the data of a version leaves open (e.g. a paragraph whose text was not found): stated in every
+    classification trace while the version is in force, so an answer never rests on it silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    text: str
+    citation: str
+    confidence: ConfidenceMark
+
+
 class ClassificationSection(Cited):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     paragraphs: list[Paragraph] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
     systems: list[SystemParagraph] = Field(default_factory=list)
-    remove: list[str] = Field(default_factory=list)  # ids of earlier paragraphs/exclusions this action deletes
+    caveats: list[Caveat] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)  # ids of earlier paragraphs/exclusions/caveats this action deletes
     notes: str = ""
 
 
