@@ -60,3 +60,25 @@ def test_cli_ship_and_license_read_country_names(tmp_path: Path) -> None:
     applied = runner.invoke(app, apply, env=env)
     assert applied.exit_code == 0, applied.output
     assert json.loads(applied.stdout)["destinations"] == ["CN"]
+
+
+def test_cli_check_through_the_ledger_uses_the_reviews_on_file(tmp_path: Path) -> None:
+    """Door audit 5 (2026-12-07): after a not-a-match review, POST /api/check said NLR and `chipclear check` with a
+    key still HOLD (it decided without the ledger's reviews)."""
+    env = {"CHIPCLEAR_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}", "COLUMNS": "200"}
+    runner = CliRunner()
+    key = runner.invoke(app, ["user", "add", "admin", "--role", "admin", "--key-only"], env=env).stdout.strip()
+    env["CHIPCLEAR_API_KEY"] = key
+    args = ["check", "--item", "L20", "--to", "DE", "--date", "2025-05-01", "--end-user", "Inspur"]
+    args += ["--end-user-country", "DE", "--end-user-hq", "DE", "--json"]
+    held = json.loads(runner.invoke(app, args, env=env).stdout)
+    assert held["verdict"] == "HOLD"
+    for hit in held["screening"]:
+        add = ["reviews", "add", "--party", "Inspur", "--country", "DE", "--entry", hit["entry_id"]]
+        done = runner.invoke(app, [*add, "--reason", "a German reseller, registry extract on file"], env=env)
+        assert done.exit_code == 0, done.output
+    again = json.loads(runner.invoke(app, args, env=env).stdout)
+    assert again["verdict"] == "NLR", again["missing"]
+    assert any("suppressed by review" in r["detail"] for r in again["reasons"])
+    before = runner.invoke(app, ["check", "--item", "H20", "--to", "IR", "--date", "2018-06-01"], env=env)
+    assert before.exit_code == 2 and "before the rule data's coverage" in before.output

@@ -3,6 +3,7 @@ changed between two dates): thin wrappers over ``chipclear.determine``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
@@ -251,12 +252,17 @@ def register(app: typer.Typer) -> None:
             from chipclear.cli._ledger import _run
             from chipclear.ledger import checks as ledger_checks
 
-            decision = _run(
-                key,
-                lambda s, actor: ledger_checks.check_line(
-                    s, line, actor, decide=lambda ln, on: determine(ln, on, layer=lay, screener=screener, models=models)
-                ),
-            )
+            def through_ledger(s: Any, actor: Any) -> Any:
+                # as the API decides: the reviewers' calls on file apply, and a date the data does not cover is refused
+                reviews = ledger_checks.review_snapshot(s)
+
+                def decide(ln: OrderLine, on: dt.date | None) -> Any:
+                    ledger_checks.check_coverage(on or ln.ship_date)
+                    return determine(ln, on, layer=lay, screener=screener, models=models, reviews=reviews)
+
+                return ledger_checks.check_line(s, line, actor, decide=decide)
+
+            decision = _run(key, through_ledger)
         else:
             from chipclear.cli import FAST_EXIT
 

@@ -116,13 +116,18 @@ def license_grant(
         int, typer.Option("--value-tolerance", help="Shipping tolerance on value, % (15 CFR 750.11)")
     ] = 0,
     conditions: Annotated[str, typer.Option("--conditions", help="License conditions, free text")] = "",
-    decided_on: Annotated[str | None, typer.Option("--decided-on", help="YYYY-MM-DD (default today)")] = None,
+    decided_on: Annotated[
+        str | None,
+        typer.Option(
+            "--decided-on", help="YYYY-MM-DD, the day it was issued (default: --valid-from, or today if later)"
+        ),
+    ] = None,
     api_key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Record the grant of a submitted application as a license (approver)."""
     start, end = parse_date(valid_from, field="valid_from"), parse_date(valid_to, field="valid_to")
-    day = parse_date(decided_on, field="decided_on")
+    day = parse_date(decided_on, field="decided_on") if decided_on else None  # default: ``grant_license``'s
 
     def work(s: Session, actor: User) -> dict[str, Any]:
         lic = ledger_licenses.grant_license(

@@ -212,6 +212,26 @@ def close_application(
     return app
 
 
+def _grant_day(decided_on: dt.date | None, valid_from: dt.date) -> dt.date:
+    """The day the license was issued: the one given, else its first valid day (a license is valid from its
+    issue) or today if that is later. A grant dated after today, or a validity that starts before the license was
+    issued, is refused: a license never authorises what left before it existed (door audit 5, 2026-12-07)."""
+    today = dt.date.today()
+    if decided_on is None:
+        return min(valid_from, today)
+    if decided_on > today:
+        raise InputError(
+            f"decided_on: {decided_on} is after today ({today}); record a grant once it is made", field="decided_on"
+        )
+    if valid_from < decided_on:
+        raise InputError(
+            f"valid_from: {valid_from} is before the grant's date {decided_on}; a license is valid from its issue,"
+            " not before it (give the day it was issued as decided_on)",
+            field="valid_from",
+        )
+    return decided_on
+
+
 def grant_license(
     session: Session,
     actor: Actor,
@@ -244,6 +264,7 @@ def grant_license(
         raise InputError("license number: must not be empty", field="number")
     if valid_to < valid_from:
         raise InputError(f"valid_to {valid_to} is before valid_from {valid_from}", field="valid_to")
+    decided_on = _grant_day(decided_on, valid_from)
     for name, percent in (
         ("quantity_tolerance_percent", quantity_tolerance_percent),
         ("value_tolerance_percent", value_tolerance_percent),
@@ -282,7 +303,7 @@ def grant_license(
     )
     session.add(lic)
     app.status = "granted"
-    app.decided_on = decided_on or dt.date.today()
+    app.decided_on = decided_on
     app.decided_by = actor.name
     session.flush()
     audit.append(

@@ -533,8 +533,10 @@ def _prepare(
     ship_date: dt.date | None,
     decide: Decide | None,
     held_on: dt.date | None,
+    recorded_late: bool = False,
 ) -> PreparedRelease:
-    """``held_on``: the held line's recorded ship date (its order line may give none)."""
+    """``held_on``: the held line's recorded ship date (its order line may give none); ``recorded_late``: the
+    held line is a historical entry (recorded after it shipped, so decided as of its own date)."""
     if ship_date is not None and held_on is not None and ship_date < min(held_on, today()):
         # re-dating moves a held line forward (released in August, decided for August), or a line booked for a later
         # day to a day up to today; moved back into the past, a line held for an Entity List party would be decided
@@ -554,6 +556,11 @@ def _prepare(
         raise InputError(f"{where}: {first['msg']}", field=where) from None
     except (ValueError, RecursionError) as exc:
         raise InputError(f"facts: {exc}".splitlines()[0], field="facts") from None
+    if ship_date is None and not recorded_late and (held_on or line.ship_date or today()) < today():
+        # A line that waited on hold ships when it is released: it is decided for today, with today's rules, lists
+        # and licenses, never on the day it was first booked (an Entity List addition, an expired license or the
+        # end of a suspension since then would not count).
+        ship_date = today()
     if ship_date is not None:
         line = line.model_copy(update={"ship_date": ship_date})
     hashes = {(h.get("party"), h.get("entry_id")): h.get("entry_hash") for h in held.screening}
@@ -603,8 +610,14 @@ def prepare_release(
         if sl.status != "held":
             raise Conflict(f"shipment line {line_id} is {sl.status}, not held")
         order_line, held, reviews = dict(sl.order_line), Decision.model_validate(sl.decision), review_snapshot(s)
-        held_on = sl.ship_date
-    return _prepare(line_id, order_line, held, reviews, actor, answers or ReleaseAnswers(), ship_date, decide, held_on)
+        held_on, late = sl.ship_date, _recorded_late(sl)
+    answers = answers or ReleaseAnswers()
+    return _prepare(line_id, order_line, held, reviews, actor, answers, ship_date, decide, held_on, late)
+
+
+def _recorded_late(sl: ShipmentLine) -> bool:
+    """A historical entry: recorded after its ship date by an approver (decided as of that date on release too)."""
+    return isinstance(sl.decision, dict) and sl.decision.get("historical_entry") is not None
 
 
 def release_hold(
@@ -646,6 +659,7 @@ def release_hold(
             ship_date,
             decide,
             sl.ship_date,
+            _recorded_late(sl),
         )
     elif prepared.line_id != line_id or prepared.held_order_line != sl.order_line:
         raise Conflict(f"shipment line {line_id} changed while it was being decided again; release it again")
@@ -673,7 +687,7 @@ def release_hold(
     sl.decision = decision.to_json()
     if historical is not None:  # a historical entry stays marked as one
         sl.decision = {**sl.decision, "historical_entry": historical}
-    elif ship_date is not None and is_historical(ship_date):
+    elif line.ship_date is not None and is_historical(line.ship_date):
         sl.decision = _mark_historical(sl.decision, actor)
     sl.verdict = decision.verdict.value
     sl.updated_at = audit.now_utc()
@@ -682,6 +696,7 @@ def release_hold(
         "reason": reason,
         "license": license_number,
         "ship_date": ship_date.isoformat() if ship_date else None,
+        "decided_for": line.ship_date.isoformat() if line.ship_date else None,  # today for a line that waited
         "answers": answers.to_json(),
     }
     if blocker is not None:
