@@ -44,3 +44,41 @@ def test_the_october_2022_reading_of_3a090_as_paragraph_a_only_is_in_the_trace()
     party = Party(name="Example Co", role="end_user", headquarters_country="CN")
     decision = determine(OrderLine(item="A30", destination="CN", ship_date=dt.date(2023, 6, 1), parties=[party]))
     assert any(r.rule.endswith("#3A090-paragraphs@R1") for r in decision.reasons)
+
+
+def test_a_date_before_the_data_is_held_at_every_door(tmp_path: object) -> None:
+    """Door audits (2026-12-07): H100 to Iran on 2018-06-01 was NLR (the embargo data starts 2019-01-01), and a
+    batch line dated 1970 to an Entity-Listed party too; only the API refused such dates."""
+    from pathlib import Path
+
+    import polars as pl
+
+    from chipclear.batch import BatchOptions, run_batch
+    from chipclear.rules import load_rules
+
+    assert load_rules().coverage_start == dt.date(2019, 1, 1)  # the embargo and list baselines
+    early = determine(OrderLine(item="H100", destination="IR", ship_date=dt.date(2018, 6, 1)))
+    assert early.verdict.value == "HOLD"
+    assert early.missing == ["the rules in force on 2018-06-01 (chipclear's data starts 2019-01-01)"]
+    assert determine(OrderLine(item="H100", destination="IR", ship_date=dt.date(2019, 1, 1))).missing == []
+    crimea = determine(OrderLine(item="H100", destination="UA-43", ship_date=dt.date(2016, 6, 1)))
+    assert crimea.verdict.value == "LICENSE_REQUIRED" and crimea.missing  # what is known stands
+    rows = [
+        {"order_id": "A", "item": "H20", "destination": "CN", "ship_date": "1970-01-01"},
+        {"order_id": "B", "item": "H100", "destination": "RU", "ship_date": "2001-05-05"},
+        {"order_id": "C", "item": "H100", "destination": "DE", "ship_date": "2019-01-02"},
+    ]
+    orders = Path(str(tmp_path)) / "early.csv"
+    pl.DataFrame(rows).write_csv(orders)
+    result = run_batch(BatchOptions(orders=orders, out=orders.with_suffix(".parquet"), verify=len(rows)))
+    got = pl.read_parquet(result.out).sort("row")
+    assert got["verdict"].to_list()[:2] == ["HOLD", "HOLD"]
+    assert got["verdict"].to_list()[2] != "HOLD"
+
+
+def test_the_mi250_notice_day_is_held_between_the_nvidia_letter_and_amds_statement() -> None:
+    def verdict(day: dt.date) -> str:
+        return determine(OrderLine(item="MI250", destination="CN", ship_date=day)).verdict.value
+
+    days = [dt.date(2022, 8, 25), dt.date(2022, 8, 26), dt.date(2022, 8, 30), dt.date(2022, 8, 31)]
+    assert [verdict(d) for d in days] == ["NLR", "HOLD", "HOLD", "LICENSE_REQUIRED"]

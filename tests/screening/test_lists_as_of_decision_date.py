@@ -88,3 +88,23 @@ def test_a_batch_line_past_the_lists_age_is_stale_as_determine_says(
     stale = [any(r["rule"] == "screening#stale" for r in reasons) for reasons in got["reasons"].to_list()]
     assert stale == [False, False, True, True]
     assert default_screener().staleness() == (False, None)
+
+
+def test_an_entry_is_dated_by_its_entity_list_partner_volume_by_volume(screener: Screener) -> None:
+    """Rules audit (2026-12-07): 137 Entity List entries were screened as listed on every date because the CSL's
+    citations ("88 FR 70352; 89 FR 87264") and the Entity List text's ("88 FR 70353, 10/11/23") differed in their
+    volumes as a whole; the 2024 amendment the text no longer shows blocked the pairing of the 2023 listing."""
+    suntop = next(e for e in screener.lists.entries if e.name.startswith("Suntop Semiconductor"))
+    assert screener.listings[suntop.entry_id].describe() == "added 2023-10-11, 88 FR 70352"
+    undated = [
+        e for e in screener.lists.entries if e.source == "EL" and screener.listings[e.entry_id].listed_on is None
+    ]
+    assert len(undated) <= 141  # 271 before
+
+    def verdict(day: dt.date) -> str:
+        party = Party(name="Suntop Semiconductor Co., LTD.", role="end_user", country="CN", headquarters_country="DE")
+        line = OrderLine(item="A30", destination="DE", ship_date=day, parties=[party])
+        return determine(line, screener=screener).verdict.value
+
+    assert verdict(dt.date(2023, 6, 1)) == "NLR"  # months before the listing
+    assert verdict(dt.date(2023, 10, 11)) == "LICENSE_REQUIRED"

@@ -471,6 +471,9 @@ def prepare(
     st = State()
     notes, carve_outs = dated_notes(rules, on, layer, memo)
     st.reasons.extend(notes)
+    if on < rules.coverage_start:  # said in the notes (rules-data#before-coverage): any requirement may apply
+        st.unknown = True
+        st.need(f"the rules in force on {on} (chipclear's data starts {rules.coverage_start})")
     # Named carve-outs of the ECCN (e.g. Note 2 to 3A090) and the classification conclusion; the full trace is in
     # ``classification``.
     st.reasons.extend(r for r in cls.trace[:-1] if r.rule.split("#", 1)[-1] in carve_outs)
@@ -617,6 +620,19 @@ def _dated_notes(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[tuple[Reaso
             )
         )
     _coverage_note(rules, on, st)
+    if on < rules.coverage_start:
+        # Before the data's baseline (the embargoes, the lists and the country groups as of 2019-01-01) chipclear
+        # holds no rules: an embargoed destination would come out NLR. Held, at every door.
+        st.reasons.append(
+            Reason(
+                rule="rules-data#before-coverage",
+                citation=rules.version,
+                detail=f"{on} is before the start of chipclear's rule and country-group data ({rules.coverage_start}):"
+                " the embargoes, restricted-party rules and country groups in force then are not in the data, so no"
+                " answer can rest on them",
+                confidence=None,
+            )
+        )
     merged = rules.classification_at(on, layer)  # carve-outs and caveats: said in the decision's own reasons
     return tuple(st.reasons), frozenset([*merged.exclusions, *merged.caveats])
 

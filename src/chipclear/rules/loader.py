@@ -88,8 +88,12 @@ class RuleSet:
             (max(d for d in (a.effective, a.published) if d) for a in self.actions), default=dt.date.min
         )
         self.version = f"rules-{self.data_date.isoformat()}-{digest}"
-        # The earliest date the data speaks for: before it, a decision would rest on rules chipclear lacks.
-        self.coverage_start: dt.date = min((a.effective for a in self.actions), default=dt.date.min)
+        # The earliest date the data speaks for: before it, a decision would rest on rules chipclear lacks (the
+        # latest baseline: the law as it stood when the data starts; else the earliest action).
+        baselines = [a.effective for a in self.actions if a.baseline]
+        self.coverage_start: dt.date = (
+            max(baselines) if baselines else min((a.effective for a in self.actions), default=dt.date.min)
+        )
 
     def get(self, rule_id: str) -> RuleAction:
         for a in self.actions:

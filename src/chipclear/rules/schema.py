@@ -111,6 +111,9 @@ class RuleAction(BaseModel):
     confidence: ConfidenceMark
     source: str  # where the fact was read (reference file section, document)
     notes: str = ""
+    # The law as it stood on ``effective`` (e.g. the embargoes and list rules at the start of the country-group
+    # data), not a change made that day: the data speaks for no date before the latest baseline (``coverage_start``).
+    baseline: bool = False
     enforcement: list[EnforcementPeriod] = Field(default_factory=list)
     classification: ClassificationSection | None = None
     # Sections owned by other parts of chipclear (determination, duties ...) are validated by those parts.

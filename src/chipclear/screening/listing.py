@@ -182,6 +182,33 @@ class Listing:
         }
 
 
+MAX_DOCUMENT_PAGES = 400  # how far into a rule the Entity List text's page may lie from the rule's first page
+
+
+def _partnered(own: list[Citation], more: list[Citation], calendar: PageCalendar) -> list[Citation]:
+    """The CSL's citations of an entry (``own``: "90 FR 4617", the rule's first page), an undated one dated by its
+    partner in the Entity List text (``more``: "90 FR 4619, 1/16/25", the page of the supplement). Paired volume by
+    volume: where both cite a volume equally often, the k-th citation of each is the same Federal Register action
+    (the partner's page at or after the first page, within ``MAX_DOCUMENT_PAGES``); a volume cited otherwise (an
+    amendment the Entity List text no longer shows) pairs nothing. The rules audit of 2026-12-07 found 137 entries
+    undated because the two lists' volumes differed as a whole ("88 FR 70352; 89 FR 87264" beside "88 FR 70353,
+    10/11/23")."""
+    out = list(own)
+    for volume in {c.volume for c in own}:
+        mine = [i for i, c in enumerate(own) if c.volume == volume]
+        theirs = [m for m in more if m.volume == volume]
+        if len(mine) != len(theirs):
+            continue
+        for i, partner in zip(mine, theirs, strict=True):
+            c, day = own[i], calendar.date_of(partner)
+            if calendar.date_of(c) is not None or day is None:
+                continue
+            if c.page is None or partner.page is None or not 0 <= partner.page - c.page <= MAX_DOCUMENT_PAGES:
+                continue
+            out[i] = replace(c, date=day)
+    return out
+
+
 def derive_listings(
     entries: Iterable[ListEntry], extra: Mapping[str, str] | None = None, effective: Effective | None = None
 ) -> dict[str, Listing]:
@@ -194,17 +221,11 @@ def derive_listings(
     for entry in entries:
         own, more = parse_citations(entry.federal_register_notice), parse_citations(extra.get(entry.entry_id))
         cited[entry.entry_id] = own + more
-        if own and [c.volume for c in own] == [c.volume for c in more]:
+        if own and more:
             paired[entry.entry_id] = (own, more)
     calendar = PageCalendar(c for cs in cited.values() for c in cs)
     for entry_id, (own, more) in paired.items():
-        # The same entry cited by the CSL ("90 FR 4617": the rule's first page) and by the Entity List text
-        # ("90 FR 4619, 1/16/25": the page of the supplement) with the same volumes in the same order: the k-th
-        # citation of each is the same Federal Register action, so an undated one takes its partner's date.
-        dates = [calendar.date_of(m) for m in more]
-        if all(d is not None for d in dates):
-            own_dated = [c if calendar.date_of(c) else replace(c, date=d) for c, d in zip(own, dates, strict=True)]
-            cited[entry_id] = own_dated + more
+        cited[entry_id] = [*_partnered(own, more, calendar), *more]
     out: dict[str, Listing] = {}
     for entry_id, citations in cited.items():
         if not citations:
