@@ -126,6 +126,7 @@ def grant_h20(
     value_limit: float | None = None,
     valid_from: dt.date = dt.date(2025, 8, 8),
     valid_to: dt.date = dt.date(2027, 8, 7),
+    decided_on: dt.date | None = None,
 ) -> License:
     with ledger.session() as s:
         app = ledger_licenses.apply_for_license(
@@ -148,6 +149,7 @@ def grant_h20(
             quantity_tolerance_percent=tolerance,
             value_limit_usd=value_limit,
             conditions="15% of China revenue to the US government (reported condition)",
+            decided_on=decided_on,
         )
 
 

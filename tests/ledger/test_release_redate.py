@@ -22,6 +22,20 @@ BOOKED = dt.date(2026, 11, 5)
 RELEASED = dt.date(2026, 12, 7)
 
 
+WEEK = dt.timedelta(days=7)
+
+
+def _recording() -> tuple[list[dt.date | None], ledger_shipments.Decide]:
+    """A decide that answers NLR and records the day it was asked for."""
+    asked: list[dt.date | None] = []
+
+    def decide(line: OrderLine, as_of: dt.date | None = None) -> Decision:
+        asked.append(as_of)
+        return helpers.nlr(line, as_of)
+
+    return asked, decide
+
+
 def _present(_s: object, done: ledger_shipments.ShippedLine) -> tuple[Any, ...]:
     return done.line.status, done.line.ship_date, done.license_number, done.decision.verdict, done.line.decision
 
@@ -38,12 +52,7 @@ def test_a_line_released_weeks_after_it_was_held_is_decided_for_the_release_day(
 ) -> None:
     held = _held_line(ledger, staff, monkeypatch)
     monkeypatch.setattr(ledger_shipments, "today", lambda: RELEASED)
-    asked: list[dt.date | None] = []
-
-    def decide(line: OrderLine, as_of: dt.date | None = None, reviews: object = None) -> Decision:
-        asked.append(as_of)
-        return helpers.nlr(line, as_of)
-
+    asked, decide = _recording()
     status, ship_date, _, verdict, decision = ledger_shipments.release_line(
         ledger.session, staff.approver, held, _present, reason="reviewed", decide=decide
     )
@@ -71,12 +80,7 @@ def test_a_historical_entry_is_still_decided_as_of_its_own_day(
     with ledger.session() as s:  # recorded on 2026-12-07 for goods that left on 2026-11-05 (an approver's entry)
         line = helpers.h20_line(10, ship_date=BOOKED)
         held = ledger_shipments.ship(s, [line], staff.approver, decide=helpers.hold).lines[0].line.id
-    asked: list[dt.date | None] = []
-
-    def decide(line: OrderLine, as_of: dt.date | None = None, reviews: object = None) -> Decision:
-        asked.append(as_of)
-        return helpers.nlr(line, as_of)
-
+    asked, decide = _recording()
     status, ship_date, _, _, decision = ledger_shipments.release_line(
         ledger.session, staff.approver, held, _present, reason="reviewed", decide=decide
     )
@@ -86,34 +90,11 @@ def test_a_historical_entry_is_still_decided_as_of_its_own_day(
 
 def test_a_grant_dated_after_today_is_refused_and_records_nothing(ledger: Ledger, staff: Staff) -> None:
     from chipclear.errors import InputError
-    from chipclear.ledger import licenses as ledger_licenses
     from chipclear.ledger.models import License
 
-    from .helpers import H20_PARTIES
-
     today = dt.date.today()
-    with ledger.session() as s:
-        app = ledger_licenses.apply_for_license(
-            s,
-            staff.analyst,
-            items=["nvidia-h20"],
-            destinations=["CN"],
-            parties=H20_PARTIES,
-            quantity=10,
-            application_number="Z-G1",
-            submitted_on=today - dt.timedelta(days=30),
-        )
-        app_id = app.id
-    with pytest.raises(InputError, match=r"decided_on: .* is after today"), ledger.session() as s:
-        ledger_licenses.grant_license(
-            s,
-            staff.approver,
-            app_id,
-            number="G-1",
-            valid_from=today,
-            valid_to=today + dt.timedelta(days=90),
-            decided_on=today + dt.timedelta(days=84),
-        )
+    with pytest.raises(InputError, match=r"decided_on: .* is after today"):
+        grant_h20(ledger, staff, valid_from=today, valid_to=today + dt.timedelta(days=90), decided_on=today + WEEK)
     with ledger.session() as s:
         assert s.query(License).count() == 0
 
