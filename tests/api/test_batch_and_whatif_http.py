@@ -25,6 +25,13 @@ SO-3,RTX 4090,1,SG,2025-01-10,Summit Gaming Pte. Ltd.,CN
 SO-4,H1OO,1,DE,2025-06-01,,
 SO-5,A100,4,CN,2022-09-15,Moore Threads Technology,CN
 """
+# A30 to Saudi Arabia loses ACA under the TPP 2400 draft, except for the listed end users: they need a license before
+# the draft too (their parties are screened, the same in both worlds), and the possible match is on hold before it.
+WHATIF_BOOK = BOOK + (
+    "SO-6,A30,4,SA,2027-02-01,Centre for Integrated Photonics Ltd.,GB\n"
+    "SO-7,A30,4,SA,2027-02-01,Inspur,SA\n"
+    "SO-8,A30,4,SA,2027-02-01,Desert AI,SA\n"
+)
 
 
 def _cli_json(*args: str) -> Any:
@@ -35,8 +42,11 @@ def _cli_json(*args: str) -> Any:
 
 def test_whatif_over_http_equals_the_cli(client: TestClient, keys: Keys, tmp_path: Path) -> None:
     book = tmp_path / "book.csv"
-    book.write_text(BOOK, encoding="utf-8")
+    book.write_text(WHATIF_BOOK, encoding="utf-8")
     expected = _cli_json("whatif", "tpp-threshold-2400", "--date", "2027-01-01", "--orders", str(book), "--json")
+    changed = {c["order_id"]: (c["before"]["verdict"], c["after"]["verdict"]) for c in expected["orders"]["changes"]}
+    assert changed == {"SO-7": ("HOLD", "LICENSE_REQUIRED"), "SO-8": ("LICENSE_EXCEPTION", "LICENSE_REQUIRED")}
+    assert expected["orders"]["newly_needing_license_or_hold"] == 1 and expected["orders"]["list_version"]
     rows = pl.read_csv(book, infer_schema=False).to_dicts()
     body = {"drafts": ["tpp-threshold-2400"], "date": "2027-01-01", "orders": rows}
     r = client.post("/api/whatif", json=body, headers=h(keys.analyst))

@@ -77,13 +77,22 @@ def test_diffusion_as_codified_reaches_tier_one_destinations(rules: RuleSet) -> 
 
 
 def test_deciding_once_per_period_equals_deciding_every_line(tmp_path: Path, rules: RuleSet) -> None:
-    """The order-book impact decides each distinct key once per period between decision dates; the answer must be
-    the one deciding every line on its own ship date gives."""
+    """The order-book impact decides each distinct key once per period between decision dates (a party with list
+    entries near it on its own date); the answer must be the one deciding every line on its own ship date gives,
+    its parties screened as ``chipclear check`` screens them."""
     from chipclear.batch.synthetic import generate_orders, write_orders
     from chipclear.determination import determine
-    from chipclear.determination.history import NoScreening
     from chipclear.geography import load_geography
-    from chipclear.whatif.verdicts import order_lines, summary
+    from chipclear.screening import default_screener
+    from chipclear.whatif.verdicts import (
+        ScreenedOnce,
+        _table,
+        decide_order_lines,
+        decision_dates,
+        order_lines,
+        screen_lines,
+        summary,
+    )
 
     book = tmp_path / "book.csv"
     write_orders(generate_orders(400, seed=3, start=dt.date(2022, 6, 1), end=dt.date(2027, 6, 30)), str(book))
@@ -94,12 +103,17 @@ def test_deciding_once_per_period_equals_deciding_every_line(tmp_path: Path, rul
     assert result["distinct_decisions"] < result["lines"]
     changed = {c["row"]: (c["before"], c["after"]) for c in result["changes"]}
     geo = load_geography()
-    lines, _ = order_lines(book, cat, geo)
-    for row, line in lines:
+    screener = ScreenedOnce(default_screener())
+    lines, _ = screen_lines(order_lines(book, cat, geo)[0], screener)
+    assert not all(screener.clean(p) for _, line in lines for p in line.parties)  # listed names and variants
+    tables = (_table(rules, cat, geo, "enforced"), _table(drafted, cat, geo, "enforced"))
+    decided, _ = decide_order_lines(lines, tables, decision_dates([rules, drafted], geo), screener)
+    for (row, line), (_, _, _, before, after) in zip(lines, decided, strict=True):
         b, a = (
-            summary(determine(line, layer="enforced", rules=r, catalog=cat, screener=NoScreening(), geography=geo))
+            summary(determine(line, layer="enforced", rules=r, catalog=cat, screener=screener, geography=geo))
             for r in (rules, drafted)
         )
+        assert (summary(before), summary(after)) == (b, a), row
         if b == a:
             assert row not in changed, row
         else:

@@ -128,6 +128,11 @@ def _print_orders(report: WhatIfReport) -> None:
         + f"); newly needing a license or on hold: {o['newly_needing_license_or_hold']} "
         f"(${o['newly_needing_license_or_hold_value_usd']:,.2f})"
     )
+    if o.get("parties_screened"):
+        console.print(
+            f"parties: {o['parties_screened']} distinct names screened on lists {o['list_version']}, the same for"
+            " both worlds"
+        )
     for text in o.get("explanation", []):
         console.print(f"[yellow]why:[/] {text}")
     for bad in o["bad_rows"]:

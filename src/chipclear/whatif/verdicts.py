@@ -2,8 +2,11 @@
 
 Both worlds are decided as ``chipclear.determine`` decides them (from each world's compiled decision table,
 ``chipclear.determination.compiled``, which answers identically) on the same date, one with the rules in force and
-one with the draft added, so a change can only come from the draft. Parties are not screened here: a draft changes rules, not
-restricted-party lists (``chipclear batch`` screens an order book).
+one with the draft added, so a change can only come from the draft. An order line's parties are screened once, on
+the current lists, with the screener ``chipclear check`` uses, and both worlds read the same answer: a draft changes
+rules, not lists, so a listed party shows the same before and after, and "before" is what ``chipclear check`` says
+of the line on its date. The catalog-wide views (``destination_impact``, ``china_counts``) assume an unnamed end user
+headquartered in the destination: they name no party to screen.
 """
 
 from __future__ import annotations
@@ -16,16 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from chipclear.catalog import Catalog
-from chipclear.decision import Decision, EndUse, OrderLine, Party, Reason, Verdict
+from chipclear.decision import Decision, OrderLine, Party, Reason, Verdict
 from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.history import DIFF_DESTINATIONS, NoScreening
 from chipclear.determination.merge import validate
+from chipclear.errors import ChipclearError
 from chipclear.geography import Geography, load_geography
 from chipclear.rules import RuleAction, RuleSet
 from chipclear.rules.schema import Layer
 
 SCREENING_NOTE = (
-    "parties are not screened in a what-if (a draft changes rules, not lists); run chipclear batch to screen"
+    "order lines' parties are screened once on the current lists, the same for both worlds (a draft changes rules,"
+    " not lists); the verdict table per destination assumes an unnamed end user, not screened"
 )
 
 
@@ -68,8 +73,10 @@ def why(before: Decision, after: Decision, draft_ids: set[str]) -> list[dict[str
     return out
 
 
-def _decide(line: OrderLine, on: dt.date, table: DecisionTable) -> Decision:
-    return table.decide(line, as_of=on, screener=NO_SCREENING)
+def _decide(line: OrderLine, on: dt.date, table: DecisionTable, screener: Any = None) -> Decision:
+    """``determine``'s decision from ``table``; without ``screener``, the unnamed end user of a catalog-wide view
+    (``destination_impact``, ``china_counts``), which names no party to screen."""
+    return table.decide(line, as_of=on, screener=screener or NO_SCREENING)
 
 
 def _table(rules: RuleSet, cat: Catalog, geo: Geography, layer: Layer) -> DecisionTable:
@@ -129,7 +136,7 @@ def destination_impact(
         "as_of": on.isoformat(),
         "layer": layer,
         "destinations": dests,
-        "assumption": "end user headquartered in the destination country; parties not screened",
+        "assumption": "an unnamed end user headquartered in the destination country (no party named, none screened)",
         "lines_assessed": len(dests) * len(catalog.items()),
         "changed": len(changes),
         "changed_by_destination": dict(per_destination),
@@ -138,49 +145,117 @@ def destination_impact(
     }
 
 
-def _flag(value: Any) -> bool:
-    return bool(value)
-
-
 def order_lines(
     path: Path, catalog: Catalog, geo: Geography
 ) -> tuple[list[tuple[int, OrderLine]], list[dict[str, Any]]]:
-    """Read an order book (CSV or Parquet) with the batch reader: valid lines (row, OrderLine) and bad rows."""
+    """Read an order book (CSV or Parquet) with the batch reader: valid lines (row, OrderLine), each the line
+    ``chipclear batch`` decides for the row (its end user, owners included, only where the row names one), and bad
+    rows."""
+    from chipclear.batch.engine import line_from_row
     from chipclear.batch.io import read_orders
     from chipclear.batch.io import validate as validate_rows
 
     good, bad = validate_rows(read_orders(path), catalog, geo)
-    lines: list[tuple[int, OrderLine]] = []
-    for row in good.iter_rows(named=True):
-        parties = []
-        if row["end_user_name"] or row["end_user_country"] or row["end_user_headquarters_country"]:
-            parties.append(
-                Party(
-                    name=row["end_user_name"] or "end user",
-                    role="end_user",
-                    country=row["end_user_country"] or row["destination"],
-                    headquarters_country=row["end_user_headquarters_country"],
-                )
-            )
-        end_use = EndUse(
-            text=row["end_use"],
-            supercomputer=_flag(row["supercomputer"]),
-            advanced_node_ic_production=_flag(row["advanced_node_ic_production"]),
-            military=_flag(row["military"]),
-        )
-        line = OrderLine(
-            item=row["item_id"],
-            quantity=row["quantity"],
-            destination=row["destination"],
-            ship_date=row["ship_date"],
-            parties=parties,
-            end_use=end_use,
-            value_usd=row["value_usd"],
-            order_id=row["order_id"],
-            line_id=row["line_id"],
-        )
-        lines.append((int(row["row"]), line))
+    lines = [(int(row["row"]), line_from_row({**row, "item": row["item_id"]})) for row in good.iter_rows(named=True)]
     return lines, [{"row": r["row"], "reason": r["reason"]} for r in bad.iter_rows(named=True)]
+
+
+class _LazyDefaultScreener:
+    """``chipclear check``'s screener (the active lists), built only when a line names a party."""
+
+    @property
+    def list_version(self) -> str | None:
+        return getattr(self._screener(), "list_version", None)
+
+    def search(self, name: str, country: str | None = None) -> Any:
+        return self._screener().search(name, country=country)
+
+    @staticmethod
+    def _screener() -> Any:
+        from chipclear.screening import default_screener
+
+        return default_screener()
+
+
+class ScreenedOnce:
+    """The screener both worlds of a what-if decide with: each distinct (name, country) searched once on the
+    current lists, the answer kept (the engine filters it by each decision's date). The lists are the same in both
+    worlds, so a listed party is the same before and after and a change can only come from the draft."""
+
+    def __init__(self, screener: Any) -> None:
+        self.screener = screener
+        self.found: dict[tuple[str, str | None], Any] = {}
+        self.cleared: dict[tuple[Any, ...], bool] = {}
+
+    @property
+    def list_version(self) -> str | None:
+        return getattr(self.screener, "list_version", None)
+
+    def search(self, name: str, country: str | None = None) -> Any:
+        found = self.found.get((name, country))
+        if found is None:
+            found = self.found[(name, country)] = self.screener.search(name, country=country)
+        return found
+
+    def clean(self, party: Party) -> bool:
+        """No list entry near the party or its owners, whatever the date (and none set aside by a review): its
+        name cannot change a decision, so lines differing only in such names are decided once."""
+        key: tuple[Any, ...] = (party.name, party.country)
+        if party.owners or party.parents:
+            key += (tuple(o.name for o in party.owners), tuple(p.name for p in party.parents))
+        known = self.cleared.get(key)
+        if known is None:
+            names = [(party.name, party.country), *((o.name, None) for o in party.owners)]
+            names += [(p.name, None) for p in party.parents]
+            known = self.cleared[key] = not any(self._found_any(name, country) for name, country in names)
+        return known
+
+    def _found_any(self, name: str, country: str | None) -> bool:
+        found = self.search(name, country)
+        return bool(found.hits or getattr(found, "suppressed", ()))
+
+    def screening_dates(self, party: Party) -> frozenset[dt.date]:
+        """The days on which the screening of ``party`` (and its owners) as the engine sees it on a date can change
+        (``parties._AsOf``): each entry's listing takes effect, or comes within the listing lag of its publication;
+        the lists' own date, and the day past their maximum age, or past today, on which they count as stale."""
+        from chipclear.determination.parties import listing_lag
+
+        names = [(party.name, party.country), *((o.name, None) for o in party.owners)]
+        names += [(p.name, None) for p in party.parents]
+        days: set[dt.date] = {dt.date.today() + dt.timedelta(days=1)}
+        for name, country in names:
+            found = self.search(name, country)
+            for hit in (*found.hits, *(getattr(found, "suppressed", ()) or ())):
+                start = getattr(hit, "effective_on", None) or getattr(hit, "listed_on", None)
+                days |= {dt.date.fromisoformat(start)} if start else set()
+                if getattr(hit, "listed_on", None):
+                    days.add(dt.date.fromisoformat(hit.listed_on) - listing_lag())
+            listed = getattr(found, "list_date", None)
+            if listed:
+                day = dt.date.fromisoformat(listed)
+                days |= {day, day + dt.timedelta(days=1)}
+                max_age = getattr(found, "max_age_days", None)
+                if max_age is not None:
+                    days.add(day + dt.timedelta(days=max_age + 1))
+        return frozenset(days)
+
+
+def screen_lines(
+    lines: list[tuple[int, OrderLine]], screened: ScreenedOnce
+) -> tuple[list[tuple[int, OrderLine]], list[dict[str, Any]]]:
+    """Screen every party of the lines once; a line whose screening fails is a bad row (as in ``chipclear
+    batch``), never decided as if its parties were clear."""
+    kept: list[tuple[int, OrderLine]] = []
+    bad: list[dict[str, Any]] = []
+    for row, line in lines:
+        try:
+            for party in line.parties:
+                screened.clean(party)
+        except ChipclearError as exc:
+            bad.append({"row": row, "reason": f"screening: {exc}"})
+            continue
+        kept.append((row, line))
+    return kept, bad
 
 
 def decision_dates(rule_sets: Iterable[RuleSet], geo: Geography) -> list[dt.date]:
@@ -208,13 +283,56 @@ def period_of(day: dt.date, dates: list[dt.date]) -> dt.date:
     return dates[i - 1] if i else dates[0] - dt.timedelta(days=1) if dates else day
 
 
-def _decision_key(line: OrderLine, when: dt.date) -> tuple[Any, ...]:
+def _decision_key(line: OrderLine, when: dt.date, clean: list[bool]) -> tuple[Any, ...]:
+    """What a line's decisions depend on, on ``when``: a party the lists hold nothing near (``clean``) enters by its
+    facts only, one with list entries near it by its name too (its screening findings are its own)."""
     parties = tuple(
-        (p.role, p.country, p.headquarters_country, tuple((q.headquarters_country, q.share) for q in p.parents))
-        for p in line.parties
+        (
+            p.role,
+            p.country,
+            p.headquarters_country,
+            tuple((q.headquarters_country, q.share) for q in p.parents),
+            tuple((q.headquarters_country, q.share) for q in p.owners),
+            None if cleared else (p.name, tuple(p.parents), tuple(p.owners)),
+        )
+        for p, cleared in zip(line.parties, clean, strict=True)
     )
     flags = (line.end_use.supercomputer, line.end_use.advanced_node_ic_production, line.end_use.military)
     return (line.item, line.destination, when, parties, flags, line.export_from, tuple(line.certifications))
+
+
+def decide_order_lines(
+    lines: list[tuple[int, OrderLine]],
+    tables: tuple[DecisionTable, DecisionTable],
+    dates: list[dt.date],
+    screened: ScreenedOnce,
+    on: dt.date | None = None,
+) -> tuple[list[tuple[int, OrderLine, dt.date, Decision, Decision]], int]:
+    """Each line (row, line, date, before, after) decided with the rules in force and with the draft, its parties
+    screened on the current lists in both (``screened``: the lines' parties already searched by ``screen_lines``),
+    and how many distinct keys were decided.
+
+    Lines differing only in names, ids, quantity, value or ship date within one period between decision dates get
+    the same decisions, so each distinct key is decided once, on its period's first day. For a line whose party has
+    list entries near it, the periods are also cut where its screening can change (``screening_dates``)."""
+    decided: dict[tuple[Any, ...], tuple[Decision, Decision]] = {}
+    cuts: dict[frozenset[dt.date], list[dt.date]] = {}
+    out: list[tuple[int, OrderLine, dt.date, Decision, Decision]] = []
+    for row, line in lines:
+        when = on or line.ship_date or dt.date.today()
+        clean = [screened.clean(p) for p in line.parties]
+        own = frozenset().union(
+            *(screened.screening_dates(p) for p, ok in zip(line.parties, clean, strict=True) if not ok)
+        )
+        if own and own not in cuts:
+            cuts[own] = sorted(own.union(dates))
+        day = period_of(when, cuts[own] if own else dates)
+        key = _decision_key(line, day, clean)
+        pair = decided.get(key)
+        if pair is None:
+            pair = decided[key] = (_decide(line, day, tables[0], screened), _decide(line, day, tables[1], screened))
+        out.append((row, line, when, *pair))
+    return out, len(decided)
 
 
 def order_book_impact(
@@ -226,9 +344,11 @@ def order_book_impact(
     layer: Layer = "enforced",
     on: dt.date | None = None,
     geography: Geography | None = None,
+    screener: Any = None,
 ) -> dict[str, Any]:
-    """Each order line decided on its ship date (or ``on``) with and without the draft: the lines that change,
-    with counts and value (USD) by transition."""
+    """Each order line decided on its ship date (or ``on``) with and without the draft, its parties screened on
+    the current lists (``screener``, default the one ``chipclear check`` uses) the same in both: the lines that
+    change, with counts and value (USD) by transition."""
     geo = geography or load_geography()
     validate(drafted, geo)
     tables = (_table(base, catalog, geo, layer), _table(drafted, catalog, geo, layer))
@@ -237,27 +357,19 @@ def order_book_impact(
     effective = min((a.effective for a in draft_actions), default=None)
     before_effective = 0
     lines, bad = order_lines(orders, catalog, geo)
+    screened = ScreenedOnce(screener if screener is not None else _LazyDefaultScreener())
+    lines, unscreenable = screen_lines(lines, screened)
+    bad = sorted([*bad, *unscreenable], key=lambda b: int(b["row"]))
     changed: list[dict[str, Any]] = []
     value_by: dict[str, float] = {}
     count_by: Counter[str] = Counter()
     unpriced = 0
     total_value = 0.0
-    # Lines differing only in names, ids, quantity, value or ship date within one period between decision dates get
-    # the same decisions (parties are not screened here), so each distinct key is decided once, on its period's date.
     dates = decision_dates([base, drafted], geo)
-    decided: dict[tuple[Any, ...], tuple[Decision, Decision]] = {}
-    for row, line in lines:
-        when = on or line.ship_date or dt.date.today()
+    decisions, distinct = decide_order_lines(lines, tables, dates, screened, on)
+    for row, line, when, before, after in decisions:
         if effective is not None and when < effective:
             before_effective += 1
-        period = period_of(when, dates)
-        key = _decision_key(line, period)
-        if key not in decided:
-            decided[key] = (
-                _decide(line, period, tables[0]),
-                _decide(line, period, tables[1]),
-            )
-        before, after = decided[key]
         total_value += line.value_usd or 0.0
         if summary(before) == summary(after):
             continue
@@ -289,7 +401,9 @@ def order_book_impact(
         "file": str(orders),
         "layer": layer,
         "lines": len(lines),
-        "distinct_decisions": len(decided),
+        "distinct_decisions": distinct,
+        "list_version": screened.list_version if screened.found else None,
+        "parties_screened": len(screened.found),
         "bad_rows": bad,
         "total_value_usd": round(total_value, 2),
         "changed": len(changed),
