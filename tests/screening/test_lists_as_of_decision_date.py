@@ -50,12 +50,9 @@ def test_a_decision_dated_past_the_lists_age_is_stale_though_today_is_not(
 
 def test_the_screening_reason_says_what_the_lists_date_leaves_out(limit: tuple[Screener, dt.date, int]) -> None:
     screener, listed, _ = limit
-    later = _screening(determine(_line(listed + dt.timedelta(days=3)), screener=screener))["screening#lists"]
-    assert f"the lists are dated {listed}, before the decision date: a listing published after {listed}" in later
-    earlier = _screening(determine(_line(dt.date(2023, 3, 1)), screener=screener))["screening#lists"]
-    assert f"an entry removed from a list before {listed} is not in them" in earlier
-    same = _screening(determine(_line(listed), screener=screener))["screening#lists"]
-    assert "the lists are dated" not in same
+    caveat = f"the lists are dated {listed}: a listing published after {listed} is not in them, nor an entry removed"
+    for day in (listed + dt.timedelta(days=3), dt.date(2023, 3, 1), listed):  # the same words on any date
+        assert caveat in _screening(determine(_line(day), screener=screener))["screening#lists"], day
 
 
 def test_a_batch_line_past_the_lists_age_is_stale_as_determine_says(

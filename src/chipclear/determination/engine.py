@@ -676,22 +676,16 @@ def screen(
 
 
 def _list_date_caveat(check: PartyCheck) -> str:
-    """What the lists' date leaves out for the decision date: listings published after it (a decision dated
-    later), or entries removed before it (a decision dated earlier: the lists hold no removed entry)."""
-    if check.as_of is None or not check.list_date:
+    """What the lists' date leaves out: listings published after it, and entries removed from a list before it (the
+    lists hold no removed entry; entries added after the decision date are set aside). The same words whatever the
+    decision date, so every day a compiled row or a batch epoch stands for reads alike."""
+    if not check.list_date:
         return ""
-    listed = dt.date.fromisoformat(check.list_date)
-    if check.as_of > listed:
-        return (
-            f"; the lists are dated {listed}, before the decision date: a listing published after {listed} is not in"
-            " them"
-        )
-    if check.as_of < listed:
-        return (
-            f"; the lists are dated {listed}, after the decision date: entries listed later are set aside, but an"
-            f" entry removed from a list before {listed} is not in them"
-        )
-    return ""
+    listed = check.list_date
+    return (
+        f"; the lists are dated {listed}: a listing published after {listed} is not in them, nor an entry removed"
+        f" from a list before {listed}"
+    )
 
 
 def apply_parties(check: PartyCheck | None, st: State) -> None:

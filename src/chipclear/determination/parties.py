@@ -141,7 +141,6 @@ class PartyCheck:
     list_version: str | None = None
     list_date: str | None = None
     stale_reason: str | None = None  # set when the lists are older than the configured age
-    as_of: dt.date | None = None  # the decision date the lists were read as of
     screened_names: list[str] = field(default_factory=list)
     not_yet_listed: list[str] = field(default_factory=list)  # hits on entries listed after the decision date
     suppressed: list[str] = field(default_factory=list)  # hits a reviewer cleared, described for the reasons
@@ -376,7 +375,7 @@ def check_parties(
 ) -> PartyCheck:
     """Screen each party against the lists as they stood on ``as_of`` (every entry when None); with ``reviews``, a
     hit cleared as not a match is suppressed (and described), a confirmed possible match is a match."""
-    result = PartyCheck(as_of=as_of)
+    result = PartyCheck()
     affiliates = list(merged.affiliates.values())
     screener = _AsOf(screener, as_of, reviews)
     for party in parties:
