@@ -23,6 +23,9 @@ DEFAULT_MAX_BODY_BYTES = 1_000_000  # an order book belongs in `chipclear batch`
 LARGE_BODY_PATHS = {
     "/api/lists/update": 200_000_000,  # a full screening list upload
     "/api/batch": 200_000_000,  # an order book (a million lines of CSV is about 150 MB)
+    # 20,000 order lines (MAX_ORDER_LINES of POST /api/whatif) as generate_orders makes them are 6.9 MB of JSON
+    # (345 bytes a line, measured 2026-12); room for longer lines and five draft texts
+    "/api/whatif": 16_000_000,
 }
 
 
