@@ -17,8 +17,8 @@ from chipclear.api.deps import LedgerHolder, RecentKeys, single_query_values
 from chipclear.api.errors import (
     DEFAULT_MAX_BODY_BYTES,
     BodySizeLimit,
-    NoNul,
     NoRepeatedKeys,
+    PlainText,
     SecurityHeaders,
     install_error_handlers,
 )
@@ -120,7 +120,7 @@ def create_app(
         static = resources.files("chipclear.web") / "static"
         app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.add_middleware(NoRepeatedKeys)  # innermost: reads a body BodySizeLimit has already bounded
-    app.add_middleware(NoNul)
+    app.add_middleware(PlainText)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +23,9 @@ DEFAULT_MAX_BODY_BYTES = 1_000_000  # an order book belongs in `chipclear batch`
 LARGE_BODY_PATHS = {
     "/api/lists/update": 200_000_000,  # a full screening list upload
     "/api/batch": 200_000_000,  # an order book (a million lines of CSV is about 150 MB)
+    # 20,000 order lines (MAX_ORDER_LINES of POST /api/whatif) as generate_orders makes them are 6.9 MB of JSON
+    # (345 bytes a line, measured 2026-12); room for longer lines and five draft texts
+    "/api/whatif": 16_000_000,
 }
 
 
@@ -213,12 +218,33 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-class NoNul:
-    """Refuse a NUL character in a request's path, query or console form with a 422.
+def undecodable_field(encoded: bytes) -> str | None:
+    """The first field of a URL-encoded form or query string whose name or value is not UTF-8 once percent-decoded
+    (its name, shown with escapes if the name is the undecodable part), or None."""
+    for pair in encoded.split(b"&"):
+        raw_name, _, raw_value = pair.partition(b"=")
+        name = unquote_to_bytes(raw_name.replace(b"+", b" "))
+        try:
+            field = name.decode("utf-8")
+        except UnicodeDecodeError:
+            return name.decode("utf-8", "backslashreplace")
+        try:
+            unquote_to_bytes(raw_value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return field
+    return None
+
+
+class PlainText:
+    """Refuse a NUL character (422), or a field that is not UTF-8 text (400), in a request's path, query or console
+    form, naming where.
 
     The JSON request models refuse NUL field by field, naming it (``chipclear.bounds``); this guard keeps it out
     of the places no model sees (form fields read by hand, query strings), because PostgreSQL cannot store it in a
-    text column. File uploads (multipart) are left to their parsers: a list file is bytes, not text."""
+    text column. Starlette reads a form field or query parameter whose bytes are not UTF-8 with U+FFFD in their
+    place, so the console decided and audited a check for a party named three U+FFFD characters that the JSON API
+    refuses (an audit, 2026-12); such a request is refused before any page reads it. File uploads (multipart) are
+    left to their parsers: a list file is bytes, not text."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -227,8 +253,12 @@ class NoNul:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+        query = scope.get("query_string", b"")
+        if "\x00" in scope.get("path", "") or b"%00" in query:
             await _refuse_nul(scope, send, "query")
+            return
+        if (field := undecodable_field(query)) is not None:
+            await _refuse_undecodable(scope, send, field)
             return
         headers = dict(scope.get("headers") or [])
         if not headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded"):
@@ -240,6 +270,9 @@ class NoNul:
             return
         if b"\x00" in body or b"%00" in body:
             await _refuse_nul(scope, send, "body")
+            return
+        if (field := undecodable_field(body)) is not None:
+            await _refuse_undecodable(scope, send, field)
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -288,16 +321,24 @@ class NoRepeatedKeys:
 
 
 async def _refuse_nul(scope: Scope, send: Send, where: str) -> None:
-    message = f"{where}: a NUL character is not allowed in any field"
+    await _refuse(scope, send, 422, f"{where}: a NUL character is not allowed in any field", where)
+
+
+async def _refuse_undecodable(scope: Scope, send: Send, field: str) -> None:
+    message = f"{field}: not valid UTF-8 text (send every field as UTF-8)"
+    await _refuse(scope, send, 400, message, field)
+
+
+async def _refuse(scope: Scope, send: Send, status: int, message: str, field: str) -> None:
     if str(scope.get("path", "")).startswith("/api"):
-        response: Response = JSONResponse(error_body("invalid_input", message, where), status_code=422)
+        response: Response = JSONResponse(error_body("invalid_input", message, field), status_code=status)
     else:
         response = HTMLResponse(
-            f"<!doctype html><title>Cannot do that</title><h1>Cannot do that</h1><p>{message}</p>"
+            f"<!doctype html><title>Cannot do that</title><h1>Cannot do that</h1><p>{html.escape(message)}</p>"
             '<p><a href="javascript:history.back()">Back</a></p>',
-            status_code=422,
+            status_code=status,
         )
-    await send({"type": "http.response.start", "status": 422, "headers": response.raw_headers})
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
 
 
@@ -341,13 +382,14 @@ class _TooLarge(HTTPException):
 
 __all__ = [
     "BodySizeLimit",
-    "NoNul",
     "NoRepeatedKeys",
     "NotAvailable",
+    "PlainText",
     "SecurityHeaders",
     "Unauthorized",
     "error_body",
     "install_error_handlers",
     "repeated_json_key",
+    "undecodable_field",
     "validation_message",
 ]

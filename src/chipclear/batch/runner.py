@@ -53,6 +53,7 @@ from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import load_geography
+from chipclear.spreadsheet import safe_text_columns
 
 OUTPUT_COLUMNS = [
     *LINE_COLUMNS,
@@ -735,7 +736,8 @@ def _run(
             tmp.unlink(missing_ok=True)
         failed_parts = [failed_frame]
     bad_all = pl.concat([bad_frame(bad), *failed_parts]).sort("row")
-    atomic_write_text(bad_all.write_csv(), bad_path)
+    # opened in spreadsheets: a book's text that would run as a formula there is written as text
+    atomic_write_text(safe_text_columns(bad_all).write_csv(), bad_path)
     lap("write")
 
     if options.recheck:

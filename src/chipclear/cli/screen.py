@@ -28,6 +28,7 @@ from chipclear.screening.rescreen import KnownParty
 from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.screening.screener import Screener
 from chipclear.settings import get_settings
+from chipclear.spreadsheet import safe_row
 
 lists_app = typer.Typer(
     help="Restricted-party lists: status, updates and export (FollowTheMoney JSON lines).", no_args_is_help=True
@@ -246,7 +247,7 @@ def _screen_file(
         with out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=HIT_COLUMNS)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(safe_row(r) for r in rows)  # opened in spreadsheets: no cell runs as a formula
     if as_json:
         print_json(
             {

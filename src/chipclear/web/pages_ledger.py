@@ -23,6 +23,7 @@ from chipclear.ledger.reviews import review_snapshot
 from chipclear.ledger.roles import allowed
 from chipclear.ledger.views import application_json, line_json, shipment_detail
 from chipclear.screening.reviews import ReviewSnapshot
+from chipclear.web.forms import whole_number
 from chipclear.web.render import console_tx, message, page
 from chipclear.web.security import same_origin
 
@@ -103,7 +104,7 @@ def _application_action(request: Request, action: str, app_id: int, form: dict[s
                     number=form["number"],
                     valid_from=_form_date(form["valid_from"], "valid_from"),
                     valid_to=_form_date(form["valid_to"], "valid_to"),
-                    quantity_limit=_form_int(form.get("quantity_limit", ""), "quantity_limit"),
+                    quantity_limit=whole_number(form.get("quantity_limit", ""), "quantity_limit"),
                 )
             else:
                 ledger_licenses.close_application(tx.session, tx.actor, app_id, "denied", reason=form["reason"])
@@ -124,15 +125,6 @@ def _form_date(value: str, field: str) -> dt.date:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise InputError(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
-
-
-def _form_int(value: str, field: str) -> int | None:
-    if not value.strip():
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InputError(f"{field}: {value!r} is not a whole number", field=field) from None
 
 
 @router.post("/applications/{app_id}/submit")

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from functools import partial
 from importlib import resources
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,6 +29,7 @@ from chipclear.ledger import sessions
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.roles import allowed
 from chipclear.web import pages_items, pages_ledger, pages_models, pages_screening, pages_users
+from chipclear.web.forms import amount, whole_number
 from chipclear.web.render import console_tx, message, page
 from chipclear.web.security import same_origin
 
@@ -123,8 +126,18 @@ def _signed_in_as(request: Request) -> str | None:
         return None
 
 
+_NOT_IN_A_PATH = re.compile(r"[\\\x00-\x1f\x7f]")  # a backslash, a control character
+
+
 def _safe_next(value: str) -> str:
-    return value if value.startswith("/") and not value.startswith("//") else "/check"
+    """Where to go after signing in: a path on this site, else the check page. Browsers read a backslash in a URL
+    as a slash and drop its tabs and line breaks, so a backslash or a control character after the first slash
+    leads to another site as a second slash does (an audit, 2026-12: the sign-in page linked to ``/%5Cevil.example``
+    decoded); the value is judged as given and percent-decoded."""
+    for form in (value, unquote(value)):
+        if not form.startswith("/") or form.startswith("//") or _NOT_IN_A_PATH.search(form):
+            return "/check"
+    return value
 
 
 @router.post("/login")
@@ -220,22 +233,15 @@ def _unused_party_fields(form: dict[str, Any]) -> None:
 
 def order_line_from_form(form: dict[str, Any]) -> OrderLine:
     """Build the order line from the form fields, naming the field on bad input."""
-    try:
-        quantity = int(str(form["quantity"]).strip() or "1")
-    except ValueError:
-        raise InputError(f"quantity: {form['quantity']!r} is not a whole number", field="quantity") from None
+    given = whole_number(str(form["quantity"]), "quantity")
+    quantity = 1 if given is None else given
     checked(Quantity, quantity, "quantity")
     try:
         ship_date = dt.date.fromisoformat(str(form["ship_date"])) if form["ship_date"] else None
     except ValueError:
         raise InputError(f"ship date: {form['ship_date']!r} is not a date (YYYY-MM-DD)", field="ship_date") from None
-    value = None
-    if str(form["value_usd"]).strip():
-        try:
-            value = float(form["value_usd"])
-        except ValueError:
-            raise InputError(f"value: {form['value_usd']!r} is not a number", field="value_usd") from None
-        checked(ValueUSD, value, "value_usd")
+    value = amount(str(form["value_usd"]), "value_usd")
+    checked(ValueUSD, value, "value_usd")
     if not str(form["item"]).strip():
         raise InputError("item: choose an item from the catalog", field="item")
     try:
