@@ -17,8 +17,12 @@ Why these numbers (they are storage limits, not regulation):
   ``threshold``). The work of a search grows as its floor falls: near 0 every entry that shares any word with the
   query ("co", "ltd") is scored and explained (100 hits of 100 names, 400+ seconds in one request); at 0.5 a name
   must share about 70% of the query's weight (``score <= coverage ** 2``). The review threshold is 0.75 and the
-  match threshold 0.88: a hit under 0.5 is no candidate a reviewer acts on. The library and the CLI (the caller's
-  own CPU) still take any floor from 0 to 1.
+  match threshold 0.88: a hit under 0.5 is no candidate a reviewer acts on. The CLI takes the same floor (since
+  2026-12-07: a door audit found ``screen --min-score 0`` accepted there); the library takes any floor from 0 to 1.
+- ``MAX_BATCH_WORKERS``, ``MAX_VERIFY_LINES``, ``MAX_BATCH_SIZE``: the numeric options of a batch run (a number
+  past a machine integer ended in an OverflowError traceback). A worker process holds its own compiled table and
+  screening index, so workers past a large machine's cores only cost memory; a sample of a million lines
+  re-decides every line of a million-line book.
 """
 
 from __future__ import annotations
@@ -50,7 +54,13 @@ MAX_LIST = 100  # certifications, claims, ownership chains, items/destinations o
 MAX_MATCH_QUERIES = 100  # example entities in one yente-style match request (yente's own batch limit)
 MAX_PROPERTY_VALUES = 20  # values of one property of an example entity
 MAX_MATCH_COMBINATIONS = 50  # names x countries x addresses screened for one example entity
-MIN_SCREEN_SCORE = 0.5  # the lowest min_score / cutoff / threshold of an API screening request (see above)
+MIN_SCREEN_SCORE = 0.5  # the lowest min_score / cutoff / threshold of a screening request (see above)
+SCREEN_NAME_LENGTH = 500  # a name to screen (not stored: a little longer than a stored party name)
+SCREEN_ADDRESS_LENGTH = 1000
+MAX_SCREEN_HITS = 100  # the most hits one screening returns (limit)
+MAX_BATCH_WORKERS = 64
+MAX_VERIFY_LINES = 1_000_000
+MAX_BATCH_SIZE = 1_000_000
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and lone surrogates (not encodable as UTF-8)
@@ -82,6 +92,11 @@ Reason = Annotated[str, Field(min_length=1, max_length=NOTE_LENGTH), AfterValida
 Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
 ValueUSD = Annotated[float, Field(ge=0, le=MAX_VALUE_USD, allow_inf_nan=False), AfterValidator(finite)]
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), AfterValidator(finite)]
+# one party screened: the API's request model and the CLI's ``screen`` take the same bounds
+ScreenName = Annotated[str, Field(min_length=1, max_length=SCREEN_NAME_LENGTH), AfterValidator(no_nul)]
+ScreenAddress = Annotated[str, Field(max_length=SCREEN_ADDRESS_LENGTH), AfterValidator(no_nul)]
+ScreenScore = Annotated[float, Field(ge=MIN_SCREEN_SCORE, le=1, allow_inf_nan=False)]
+HitLimit = Annotated[int, Field(ge=1, le=MAX_SCREEN_HITS)]
 
 
 @cache
@@ -106,6 +121,8 @@ __all__ = [
     "ID_LENGTH",
     "ITEM_LENGTH",
     "LICENSE_NUMBER_LENGTH",
+    "MAX_BATCH_SIZE",
+    "MAX_BATCH_WORKERS",
     "MAX_DB_INT",
     "MAX_LIST",
     "MAX_MATCH_COMBINATIONS",
@@ -113,10 +130,16 @@ __all__ = [
     "MAX_PARTIES",
     "MAX_PROPERTY_VALUES",
     "MAX_QUANTITY",
+    "MAX_SCREEN_HITS",
     "MAX_VALUE_USD",
+    "MAX_VERIFY_LINES",
+    "MIN_SCREEN_SCORE",
     "NAME_LENGTH",
     "NOTE_LENGTH",
+    "SCREEN_ADDRESS_LENGTH",
+    "SCREEN_NAME_LENGTH",
     "Country",
+    "HitLimit",
     "Identifier",
     "ItemId",
     "LicenseNumber",
@@ -126,6 +149,9 @@ __all__ = [
     "Quantity",
     "Reason",
     "Role",
+    "ScreenAddress",
+    "ScreenName",
+    "ScreenScore",
     "ValueUSD",
     "checked",
     "finite",

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from chipclear.bounds import ITEM_LENGTH
 from chipclear.errors import DataFileError, InputError
+from chipclear.userfiles import input_file
 
 T = TypeVar("T")
 
@@ -50,6 +51,7 @@ def read_yaml(text: str, path: str) -> Any:
 
 def read_user_file(path: Path, what: str, field: str) -> str:
     """A file the user named; an unreadable one is bad input (exit 2), not a broken installation."""
+    input_file(path, what)  # a FIFO or a device: never opened
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -22,6 +22,11 @@ from typing import Any
 from chipclear.errors import ChipclearError, InputError
 
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
+# The most an XLSX workbook may unpack to, all its parts together (a zip bomb: a 4 MB workbook whose sheet inflated
+# to 4 GiB took 8.6 GB of memory; a door audit, 2026-12-07). The worksheet of a generated 1,000,000-line order book
+# (``generate_orders``, 12 columns, written by openpyxl with inline strings) unpacks to 621,932,830 bytes: a million
+# lines with a few more columns still pass (docs/batch.md, "Input").
+MAX_XLSX_UNPACKED = 1_500_000_000
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 STDIN = "-"
 
@@ -169,18 +174,20 @@ def read_xlsx(path: Path) -> Records:
         from openpyxl import load_workbook
     except ModuleNotFoundError:
         raise InputError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl)", field="file") from None
-    try:  # from a file object: openpyxl refuses a path without an Excel suffix (standard input, "book")
+    try:
         data = path.read_bytes()
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}", field="file") from None
+    _check_unpacked_size(path, data)
+    try:  # from a file object: openpyxl refuses a path without an Excel suffix (standard input, "book")
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # zipfile, XML and openpyxl errors: not a readable workbook
         raise InputError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})", field="file") from None
     rows: list[list[str]] = []
     try:
         sheet = book.worksheets[0]
         _check_sheets(path, book, sheet)
-        xml = sheet._get_source().read()
+        xml = _read_capped(path, sheet._get_source(), MAX_XLSX_UNPACKED)
         merged = _merged_cells(path, xml)
         formulas = _formula_cells(data, xml)
         values = sheet.iter_rows(values_only=True)
@@ -210,6 +217,44 @@ def read_xlsx(path: Path) -> Records:
         ) from None
     finally:
         book.close()
+
+
+def _too_large(path: Path, what: str, limit: int | None = None) -> InputError:
+    return InputError(
+        f"{path}: {what} unpacks to more than {limit or MAX_XLSX_UNPACKED:,} bytes, the most chipclear reads from a workbook"
+        " (a zip bomb, or a book too large for XLSX: save it as CSV or Parquet)",
+        field="file",
+    )
+
+
+def _check_unpacked_size(path: Path, data: bytes) -> None:
+    """Refuse a workbook whose parts declare more than ``MAX_XLSX_UNPACKED`` bytes unpacked, before any is read (a
+    header that lies understates: Python's zipfile stops at the declared size, and ``_read_capped`` stops at the
+    limit whatever a part declares)."""
+    import zipfile
+
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # openpyxl says why it is not a workbook
+    total = 0
+    for entry in entries:
+        total += entry.file_size
+        if entry.file_size > MAX_XLSX_UNPACKED:
+            raise _too_large(path, f"its part {entry.filename!r}")
+        if total > MAX_XLSX_UNPACKED:
+            raise _too_large(path, "the workbook")
+
+
+def _read_capped(path: Path, source: Any, limit: int) -> bytes:
+    """A workbook part read whole, but never more than ``limit`` bytes of it."""
+    try:
+        data: bytes = source.read(limit + 1)
+    finally:
+        source.close()
+    if len(data) > limit:
+        raise _too_large(path, "the first worksheet", limit)
+    return data
 
 
 def _check_sheets(path: Path, book: Any, sheet: Any) -> None:
@@ -302,6 +347,7 @@ def _formula_cells(data: bytes, xml: bytes) -> set[tuple[int, int]]:
 
 __all__ = [
     "FORMATS",
+    "MAX_XLSX_UNPACKED",
     "STDIN",
     "Records",
     "RepeatedKey",

@@ -151,3 +151,23 @@ def test_batch_over_http_refuses_bad_input(client: TestClient, keys: Keys) -> No
     assert "/batch-jobs/" not in done["error"]
     r = client.get(f"/api/batch/{failing.json()['id']}/result", headers=h(keys.analyst))
     assert r.status_code == 409
+
+
+def test_an_xlsx_zip_bomb_uploaded_fails_its_job_in_one_line(
+    client: TestClient, keys: Keys, tmp_path: Path, monkeypatch: Any
+) -> None:
+    # a door audit, 2026-12-07: a 4 MB workbook unpacking to 4 GiB took 8.6 GB of the server's memory
+    from tests.batch.test_file_doors import _bomb
+
+    from chipclear import tabular
+
+    monkeypatch.setattr(tabular, "MAX_XLSX_UNPACKED", 2_000_000)
+    bomb = _bomb(tmp_path / "bomb.xlsx", 5_000_000).read_bytes()
+    r = client.post(
+        "/api/batch", files={"file": ("bomb.xlsx", bomb, "application/octet-stream")}, headers=h(keys.analyst)
+    )
+    assert r.status_code == 202, r.text
+    done = _wait(client, keys.analyst, r.json()["id"])
+    assert done["state"] == "failed", done
+    assert "bomb.xlsx: its part 'xl/worksheets/sheet1.xml' unpacks to more than 2,000,000 bytes" in done["error"]
+    assert "\n" not in done["error"] and "/batch-jobs/" not in done["error"]

@@ -168,3 +168,25 @@ def test_duty_network_line_needs_the_statistical_suffix() -> None:
     out = run("duty", "--hts", "8517.62.00", "--origin", "CN", "--date", "2025-06-01")
     assert out.returncode == 2
     assert "8517.62.0090" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["duty", "--hts", "8473.30.1180", "--origin", "CN", "--value", "99999999999999999999"],
+        ["duty", "--hts", "8473.30.1180", "--origin", "CN", "--value", "-1"],
+        ["duty", "--hts", "8473.30.1180", "--origin", "CN", "--value", "nan"],
+        ["duty", "timeline", "--hts", "8473.30.1180", "--origin", "CN", "--value", "1e14"],
+    ],
+)
+def test_a_value_past_the_bound_is_one_line_and_exit_2(args: list[str]) -> None:
+    # the API's bound (chipclear.bounds.MAX_VALUE_USD, 10**13 dollars): the CLI took any number (a door audit,
+    # 2026-12-07)
+    out = run(*args)
+    assert out.returncode == 2, out.stdout
+    assert out.stderr.startswith("chipclear: error: --value: ") and out.stderr.count("\n") == 1, out.stderr
+
+
+def test_a_value_at_the_bound_is_taken() -> None:
+    out = run("duty", "--hts", "8473.30.1180", "--origin", "CN", "--date", "2025-06-01", "--value", "1e13", "--json")
+    assert out.returncode == 0, out.stderr

@@ -33,6 +33,7 @@ from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography
 from chipclear.models import load_models
 from chipclear.tabular import format_of, read_jsonl, read_xlsx
+from chipclear.userfiles import input_file
 
 # Canonical input columns (the same names as the decision JSON's input) and the headers accepted for each.
 ALIASES: dict[str, list[str]] = {
@@ -265,6 +266,7 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     A column that is not read (not one of ``ALIASES``, or a second column for the same fact) is refused unless
     named in ``ignore``: a book that says "military_end_user" or "ultimate_consignee" in a column batch does not
     read must not be decided as if it did not say it."""
+    input_file(path, "orders")  # a FIFO or a device: never opened (it would wait, or read without end)
     if not path.exists():
         raise InputError(f"{path}: no such file", field="orders")
     kind = format_of(path, fmt)

@@ -48,12 +48,14 @@ from chipclear.batch.engine import (
 )
 from chipclear.batch.io import LINE_COLUMNS, atomic_write_text, read_orders, validate
 from chipclear.batch.options import BatchOptions, Progress, bad_frame, sample_rows
+from chipclear.bounds import MAX_BATCH_SIZE, MAX_BATCH_WORKERS, MAX_VERIFY_LINES
 from chipclear.catalog import load_catalog
 from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import load_geography
 from chipclear.spreadsheet import safe_text_columns
+from chipclear.userfiles import input_file, output_file
 
 OUTPUT_COLUMNS = [
     *LINE_COLUMNS,
@@ -495,21 +497,22 @@ def run_batch(
 
 
 def writable(path: Path, option: str) -> None:
-    """Refuse, before anything is read or written, an output path that cannot be written: a directory, a parent
-    that is a file or cannot be made, a directory this process may not write (one line naming the option, exit
-    code 2; a run used to end in a traceback after writing some of its files)."""
-    flag = f"--{option.replace('_', '-')}"
-    if path.is_dir():
-        raise InputError(f"{flag}: {path} is a directory", field=option)
-    parent = next((p for p in path.parents if p.exists()), None)
-    if parent is not None and not parent.is_dir():
-        raise InputError(f"{flag}: cannot write {path}: {parent} is not a directory", field=option)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{flag}: cannot write {path}: {exc.strerror or exc}", field=option) from None
-    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise InputError(f"{flag}: cannot write {path}: permission denied", field=option)
+    """Refuse, before anything is read or written, an output path that cannot be written whole (one line naming the
+    option, exit code 2; a run used to end in a traceback after writing some of its files, or to replace a FIFO,
+    a device or a symbolic link with a file of its own): ``chipclear.userfiles.output_file``."""
+    output_file(path, f"--{option.replace('_', '-')}")
+
+
+def _distinct_outputs(*paths: Path | None) -> None:
+    """Two outputs of one run named alike would overwrite each other (the decisions with the bad rows)."""
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        if path is None:
+            continue
+        key = path.parent.resolve() / path.name
+        if key in seen:
+            raise InputError(f"{path}: named for two outputs of the run (and {seen[key]})", field="out")
+        seen[key] = path
 
 
 def _run(
@@ -526,16 +529,26 @@ def _run(
 
     if options.layer not in ("enforced", "codified"):
         raise InputError(f"--layer: {options.layer!r} is not one of enforced, codified", field="layer")
-    if options.workers < 0:
-        raise InputError("--workers must be 0 (one per CPU core for a large book) or more", field="workers")
+    if not 0 <= options.workers <= MAX_BATCH_WORKERS:
+        raise InputError(
+            f"--workers must be from 0 (one per CPU core for a large book) to {MAX_BATCH_WORKERS}", field="workers"
+        )
+    if not 0 <= options.verify <= MAX_VERIFY_LINES:
+        raise InputError(f"--verify must be from 0 to {MAX_VERIFY_LINES:,} lines", field="verify")
+    if not 1 <= options.batch_size <= MAX_BATCH_SIZE:
+        raise InputError(f"--batch-size must be from 1 to {MAX_BATCH_SIZE:,}", field="batch_size")
     resolve_decider(options.decider)
     out = options.out
     bad_path = options.bad_rows or out.with_name(out.name.removesuffix(".parquet") + ".bad-rows.csv")
     report_path = options.report if options.report is not None else out.with_suffix(".html")
+    # every output and input checked before anything is read or written (docs/batch.md, "Files")
     writable(out, "out")
     writable(bad_path, "bad_rows")
     if options.report is None or str(options.report) != "-":
         writable(report_path, "report")
+    _distinct_outputs(out, bad_path, None if str(options.report) == "-" else report_path)
+    if options.since_lists is not None and Path(str(options.since_lists)).exists():
+        input_file(Path(str(options.since_lists)), "--since-lists", folder_ok=True)
     progress.phase("reading the order book")
     raw = read_orders(options.orders, options.input_format, options.ignore_columns)
     catalog, geography = load_catalog(), load_geography()

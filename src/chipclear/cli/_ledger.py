@@ -23,6 +23,7 @@ from chipclear.ledger import audit, users
 from chipclear.ledger.db import Ledger, open_ledger
 from chipclear.ledger.models import User
 from chipclear.settings import get_settings
+from chipclear.userfiles import input_file
 
 T = TypeVar("T")
 
@@ -122,6 +123,7 @@ def _checkpoint_key(path: Path | None) -> bytes | None:
 
 
 def _read_checkpoint_key(path: Path) -> bytes:
+    input_file(path, "--checkpoint-key")
     try:
         return audit.read_checkpoint_key(str(path))
     except ValueError as exc:
@@ -139,7 +141,7 @@ def _anchors(values: list[str] | None, key_file: Path | None) -> list[audit.Anch
             except ValueError as exc:
                 raise InputError(f"--anchor: {exc}", field="anchor") from None
             continue
-        path = Path(value)
+        path = input_file(Path(value), "--anchor")
         if not path.is_file():
             raise InputError(f"--anchor: {value}: neither SEQ:HASH nor a checkpoint file", field="anchor")
         if key is None:

@@ -26,6 +26,7 @@ from chipclear.errors import InputError
 from chipclear.ledger import audit
 from chipclear.ledger.models import User
 from chipclear.ledger.roles import allowed, require
+from chipclear.userfiles import input_file, output_file
 
 audit_app = typer.Typer(name="audit", help="The tamper-evident audit log: verify, export.", no_args_is_help=True)
 
@@ -46,6 +47,7 @@ def audit_verify(
     --anchor to detect a log rewritten with recomputed hashes."""
     anchors = _anchors(anchor, checkpoint_key)
     if file is not None:
+        input_file(file, "--file")
         if not file.is_file():
             raise InputError(f"{file}: no such file", field="file")
         with file.open(encoding="utf-8") as fh:
@@ -94,6 +96,8 @@ def audit_export(
     if output is not None and (output.is_dir() or not output.parent.is_dir()):
         what = "is a folder" if output.is_dir() else "is in a folder that does not exist"
         raise InputError(f"--output: {output} {what}; give a file name", field="output")
+    if output is not None:
+        output_file(output, "--output", make_folder=False)
 
     def work(s: Session, actor: User) -> int:
         require(actor.name, actor.role, "audit.export")
@@ -137,6 +141,8 @@ def audit_checkpoint(
     if checkpoint_key is None:
         raise InputError("--checkpoint-key: give the key file (or set CHIPCLEAR_CHECKPOINT_KEY_FILE)", field="key")
     key = _read_checkpoint_key(checkpoint_key)
+    if output is not None:  # appended to: a regular file (or a new one), never a FIFO, a device or a link
+        output_file(output, "--output", make_folder=False)
 
     def work(s: Session, actor: User) -> dict[str, Any]:
         require(actor.name, actor.role, "audit.verify")

@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.progress import Progress as RichProgressBar
 from rich.text import Text
 
+from chipclear.bounds import MAX_BATCH_SIZE, MAX_BATCH_WORKERS, MAX_VERIFY_LINES
 from chipclear.cli._common import console, err_console, handle_errors, parse_date, print_json
 from chipclear.cli.fail_on import VERDICT_OUTCOMES, FailOnOpt, exit_for, outcomes_of, parse_fail_on
 
@@ -82,8 +83,10 @@ def batch_command(
         typer.Option(
             "--workers",
             "-w",
-            help="Local worker processes; 0 (default): one per CPU core (at most 4) when there are at least 20,000"
-            " distinct determinations to make, else the command's own process.",
+            min=0,
+            max=MAX_BATCH_WORKERS,
+            help="Local worker processes (0 to 64); 0 (default): one per CPU core (at most 4) when there are at least"
+            " 20,000 distinct determinations to make, else the command's own process.",
         ),
     ] = 0,
     dask: Annotated[
@@ -117,8 +120,15 @@ def batch_command(
     exact: Annotated[
         bool, typer.Option("--exact", help="Decide each distinct full line (no date epochs, no party grouping).")
     ] = False,
-    verify: Annotated[int, typer.Option("--verify", help="Lines checked against a direct determine().")] = 20,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Distinct determinations per task.")] = 200,
+    verify: Annotated[
+        int,
+        typer.Option(
+            "--verify", min=0, max=MAX_VERIFY_LINES, help="Lines checked against a direct determine() (0 to 1,000,000)."
+        ),
+    ] = 20,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=MAX_BATCH_SIZE, help="Distinct determinations per task.")
+    ] = 200,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Ignore an existing checkpoint.")] = False,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Decide every key again (ignore and keep no decision cache).")
@@ -155,14 +165,15 @@ def batch_command(
     wanted = parse_fail_on(fail_on)
     if not str(out).endswith(".parquet"):
         raise InputError(f"--out: {out} must end in .parquet", field="out")
-    if batch_size < 1:
-        raise InputError("--batch-size must be at least 1", field="batch_size")
     from chipclear.tabular import STDIN, format_of, spool_stdin
 
     if input_format:
         format_of(orders, input_format)  # a bad --format is refused before anything is read
     from chipclear.batch.runner import writable
+    from chipclear.userfiles import input_file
 
+    if str(orders) != STDIN:
+        input_file(orders, "ORDERS")  # before an output folder is made or standard input is read
     writable(out, "out")
     if jsonl is not None and str(jsonl) != STDIN:
         writable(jsonl, "jsonl")
@@ -283,6 +294,9 @@ def demo_orders_command(
     first, last = parse_date(start, field="start"), parse_date(end, field="end")
     if last < first:
         raise InputError("--end is before --start", field="end")
+    from chipclear.userfiles import output_file
+
+    output_file(out, "--out")
     frame = generate_orders(rows, seed=seed, start=first, end=last, bad_share=bad_share)
     write_orders(frame, str(out))
     console.print(f"{frame.height:,} order lines -> {out}")

@@ -43,6 +43,9 @@ def _admin_or_bootstrap(ledger: Ledger, api_key: str | None, action: str) -> str
 @handle_errors
 def db_backup(path: Annotated[Path, typer.Argument(help="New backup file (SQLite)")], api_key: KeyOpt = None) -> None:
     """Copy the whole ledger to a new SQLite file and verify the copy (admin)."""
+    from chipclear.userfiles import output_file
+
+    output_file(path, "PATH", make_folder=False)  # a symbolic link (even to nowhere): SQLite would write through it
     with _ledger() as ledger:
         _admin_or_bootstrap(ledger, api_key, "db.admin")
         result = backup_mod.backup(ledger, path)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from chipclear.bounds import ValueUSD, checked
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.errors import InputError
 from chipclear.tariffs import DutyResult, TimelineSegment, china_duty, duty, timeline
@@ -160,6 +161,7 @@ def duty_command(
         return
     if hts is None or origin is None:
         raise InputError("duty: --hts and --origin are required (or use `chipclear duty timeline`)", field="hts")
+    checked(ValueUSD, value, "--value")  # the API's bound (chipclear.bounds): 0 to 10**13 dollars
     result = duty(
         hts,
         origin,
@@ -191,6 +193,7 @@ def timeline_command(
     as_json: JsonOpt = False,
 ) -> None:
     """How the duty stack for an HTS line and origin changed over time (one row per change)."""
+    checked(ValueUSD, value, "--value")
     segments = timeline(
         hts, origin, item=_load_item(item), end_use=end_use, claims=claim or [], value=value, entry_type=entry_type
     )

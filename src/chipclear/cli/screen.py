@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from chipclear.atomic import replace_bytes
+from chipclear.bounds import MIN_SCREEN_SCORE, SCREEN_NAME_LENGTH, HitLimit, ScreenAddress, ScreenName, checked
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on
 from chipclear.errors import InputError, NotFound
@@ -29,6 +32,7 @@ from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.screening.screener import Screener
 from chipclear.settings import get_settings
 from chipclear.spreadsheet import safe_row
+from chipclear.userfiles import input_file, output_file
 
 lists_app = typer.Typer(
     help="Restricted-party lists: status, updates and export (FollowTheMoney JSON lines).", no_args_is_help=True
@@ -139,6 +143,10 @@ def _read_parties(path: Path, fmt: str | None = None) -> list[tuple[int, KnownPa
         name = (row.get("name") or "").strip()
         if not name:
             raise InputError(f"{path}: row {line}: field 'name' is empty", field="name")
+        if len(name) > SCREEN_NAME_LENGTH:
+            raise InputError(
+                f"{path}: row {line}: field 'name' is longer than {SCREEN_NAME_LENGTH} characters", field="name"
+            )
         country = (row.get("country") or "").strip() or None
         if country is not None:
             try:
@@ -243,11 +251,12 @@ def _screen_file(
                     "list_version": result.list_version,
                 }
             )
-    if out is not None:
-        with out.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=HIT_COLUMNS)
-            writer.writeheader()
-            writer.writerows(safe_row(r) for r in rows)  # opened in spreadsheets: no cell runs as a formula
+    if out is not None:  # written whole or not at all (checked by ``output_file`` before the screening)
+        text = io.StringIO(newline="")
+        writer = csv.DictWriter(text, fieldnames=HIT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(safe_row(r) for r in rows)  # opened in spreadsheets: no cell runs as a formula
+        replace_bytes(out, text.getvalue().encode("utf-8"))
     if as_json:
         print_json(
             {
@@ -300,8 +309,11 @@ def register(app: typer.Typer) -> None:
         wanted = parse_fail_on(fail_on, allowed=["match"])
         if country is not None and country.strip():
             country = load_geography().normalize(country, field="country")
-        if min_score is not None and not 0 <= min_score <= 1:
-            raise InputError(f"--min-score {min_score} must be between 0 and 1", field="min_score")
+        # the API's bounds (chipclear.bounds): a floor under 0.5 scores every entry sharing a word ("co", "ltd")
+        if min_score is not None and not MIN_SCREEN_SCORE <= min_score <= 1:
+            raise InputError(f"--min-score {min_score} must be between {MIN_SCREEN_SCORE} and 1", field="min_score")
+        checked(HitLimit, limit, "--limit")
+        checked(ScreenAddress, address, "--address")
         source_codes = [s for s in sources.split(",") if s.strip()] if sources else None
         if as_ftm and (as_json or file is not None):
             raise InputError("--ftm prints the hits of one NAME; not with --json or --file", field="ftm")
@@ -310,6 +322,10 @@ def register(app: typer.Typer) -> None:
                 raise InputError("give a NAME or --file, not both", field="name")
             from chipclear.tabular import STDIN, spool_stdin
 
+            if str(file) != STDIN:
+                input_file(file, "--file")
+            if out is not None:
+                output_file(out, "--out")
             spooled = spool_stdin() if str(file) == STDIN else None
             try:
                 matched = _screen_file(spooled or file, out, as_json, min_score, remember, source_codes, limit)
@@ -324,6 +340,7 @@ def register(app: typer.Typer) -> None:
             return
         if not name:
             raise InputError("give a party NAME or --file parties.csv", field="name")
+        checked(ScreenName, name, "name")
         result = default_screener().search(
             name,
             country,
@@ -358,13 +375,14 @@ def register(app: typer.Typer) -> None:
             sys.stdout.writelines(lines)
             sys.stdout.flush()
             return
-        path = Path(out)
-        if not path.parent.is_dir():
-            raise InputError(f"{out}: folder {path.parent} does not exist", field="out")
+        path = output_file(Path(out), "--out", make_folder=False)
         tmp = path.with_name(path.name + ".part")
-        with tmp.open("w", encoding="utf-8") as handle:
-            handle.writelines(lines)
-        tmp.replace(path)
+        try:
+            with tmp.open("w", encoding="utf-8") as handle:
+                handle.writelines(lines)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
         console.print(
             f"wrote {2 * len(screener.entries)} FtM entities ({len(screener.entries)} entries of list "
             f"{screener.list_version}) to {out}",
@@ -413,6 +431,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fetch or load a list, validate it, swap it in atomically, and re-screen the known parties."""
         date = parse_date(list_date, field="list_date") if list_date else None
+        if source is not None and not source.startswith(("http://", "https://")):
+            input_file(Path(source), "--from", folder_ok=True)  # a folder: an OFAC CSV set
         parties = _registry().parties()
         old = default_screener() if parties else None
         report = ListStore().update(

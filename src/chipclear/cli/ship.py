@@ -33,12 +33,14 @@ from chipclear.decision import OrderLine
 from chipclear.errors import InputError
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import ShipmentLine, User
+from chipclear.userfiles import input_file
 
 hold_app = typer.Typer(name="hold", help="Held shipment lines: list, release (approver), cancel.", no_args_is_help=True)
 
 
 def _read_lines(path: Path) -> list[OrderLine]:
     """Order lines from a JSON (object or list), JSON-lines or YAML file; errors name the file, row and field."""
+    input_file(path, "--file")
     if not path.is_file():
         raise InputError(f"{path}: no such file", field="file")
     text = path.read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from chipclear.errors import Conflict, InputError
 from chipclear.ledger import audit
 from chipclear.ledger.db import Ledger, current_revision, head_revision, make_engine, open_ledger, upgrade
 from chipclear.ledger.models import AuditRecord, Base
+from chipclear.userfiles import input_file
 
 _CHUNK = 500
 
@@ -110,7 +111,7 @@ def restore(
     schema revision, (unless ``replace``) a target that already holds audit records, and (unless
     ``discard_later``) a target holding records the backup does not: a restore over later shipments would undo
     their license draws, and the same license could be drawn again (a door audit, 2026-12-07)."""
-    path = Path(path)
+    path = input_file(Path(path), "PATH")
     if not path.is_file():
         raise InputError(f"{path}: no such backup file", field="path")
     source = make_engine(f"sqlite:///{path}")

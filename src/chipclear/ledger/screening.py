@@ -7,9 +7,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from chipclear.bounds import MIN_SCREEN_SCORE, Identifier, Name, Reason, no_nul
+from chipclear.bounds import (
+    MIN_SCREEN_SCORE,
+    HitLimit,
+    Identifier,
+    Name,
+    Reason,
+    ScreenAddress,
+    ScreenName,
+    ScreenScore,
+)
 from chipclear.errors import Conflict, InputError
 from chipclear.geography import CountryCode
 from chipclear.ledger.db import Ledger
@@ -23,16 +32,12 @@ from chipclear.screening.views import ReviewAnswer, ReviewView
 class ScreenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, AfterValidator(no_nul)] = Field(min_length=1, max_length=500)
+    name: ScreenName
     country: CountryCode | None = Field(None, description="ISO 3166-1 code or country name (resolved)")
-    address: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=1000)
-    limit: int = Field(10, ge=1, le=100)
-    min_score: float | None = Field(
-        None,
-        ge=MIN_SCREEN_SCORE,
-        le=1,
-        allow_inf_nan=False,
-        description=f"Lowest score returned, {MIN_SCREEN_SCORE}-1 (default: the review threshold)",
+    address: ScreenAddress | None = None
+    limit: HitLimit = 10
+    min_score: ScreenScore | None = Field(
+        None, description=f"Lowest score returned, {MIN_SCREEN_SCORE}-1 (default: the review threshold)"
     )
     sources: list[Annotated[str, Field(min_length=1, max_length=20)]] | None = Field(
         None, max_length=50, description="Only hits from these lists (short codes: EL, SDN, MEU, DPL ...)"

@@ -30,6 +30,7 @@ from typing import Any
 from chipclear.bounds import ID_LENGTH, no_nul
 from chipclear.errors import DataFileError
 from chipclear.screening.model import ListEntry, LoadedList, source_code
+from chipclear.userfiles import input_file
 
 # OFAC SDN/consolidated CSV column names from OFAC's specification (dat_spec.txt) of the positional files.
 OFAC_MAIN_COLUMNS = [
@@ -633,7 +634,7 @@ def parse_list_bytes(raw: bytes, origin: str, fmt: str | None = None, *, strict:
 
 def load_list(path: Path | str, fmt: str | None = None, *, strict: bool = False) -> LoadedList:
     """Load and validate a list file (or an OFAC CSV folder); ``strict`` for an update (``_finish``)."""
-    path = Path(path)
+    path = input_file(Path(path), "list file", folder_ok=True)
     if path.is_dir():
         try:
             return parse_ofac_dir(path, strict=strict)

@@ -24,6 +24,7 @@ from chipclear.errors import DataFileError, InputError
 from chipclear.screening.loaders import load_list, parse_bis_parse_json, parse_csl_projection, parse_list_bytes
 from chipclear.screening.model import ListEntry, LoadedList
 from chipclear.settings import get_settings
+from chipclear.userfiles import input_file
 
 if TYPE_CHECKING:
     from chipclear.screening.screener import Screener
@@ -186,6 +187,8 @@ class ListStore:
         previous_version, previous_count = self._version_and_count(before)
         is_url = source.startswith(("http://", "https://"))
         path = Path(source)
+        if not is_url:
+            input_file(path, "--from", folder_ok=True)  # a FIFO or a device: never opened
         if is_url:
             raw = _fetch(source, timeout)
             name = source.rsplit("/", 1)[-1] or "list.json"

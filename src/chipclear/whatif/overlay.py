@@ -17,6 +17,7 @@ from typing import Any
 from chipclear import metrics
 from chipclear.errors import DataFileError, InputError
 from chipclear.rules import RuleAction, RuleSet, parse_rule_text
+from chipclear.userfiles import input_file
 
 _DRAFTS = resources.files("chipclear.whatif") / "drafts"
 
@@ -155,7 +156,7 @@ def load_draft(ref: str | Path | Draft, base: RuleSet | None = None) -> Draft:
     (e.g. from the text an API request carries)."""
     if isinstance(ref, Draft):
         return ref
-    path = Path(ref)
+    path = input_file(Path(ref), "draft")
     if path.is_file():
         try:
             text = path.read_text(encoding="utf-8")

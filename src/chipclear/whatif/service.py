@@ -17,6 +17,7 @@ from chipclear.catalog import Catalog, load_catalog
 from chipclear.errors import InputError
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.schema import Layer
+from chipclear.userfiles import input_file
 from chipclear.whatif.impact import ClassificationImpact, classification_impact
 from chipclear.whatif.overlay import Draft, load_draft, merge_drafts
 
@@ -61,6 +62,8 @@ def run_whatif(
     catalog: Catalog | None = None,
     destinations: list[str] | None = None,
 ) -> WhatIfReport:
+    if orders is not None:
+        input_file(orders, "--orders")  # a FIFO or a device is named for what it is, never opened
     if orders is not None and not orders.is_file():
         raise InputError(f"{orders}: no such order book file", field="orders")
     base = rules or load_rules()
