@@ -18,13 +18,14 @@ from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from fastapi import Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from chipclear import filelocks
 from chipclear.api.errors import Unauthorized
-from chipclear.errors import InputError
 from chipclear.ledger import Ledger, open_ledger
 from chipclear.ledger.db import sqlite_file
 from chipclear.ledger.reads import CoreReader, NotQuick, Reader
@@ -240,14 +241,25 @@ __all__ = [
     "Tx",
     "api_key",
     "cookie_key",
+    "declared_query",
     "ledger_of",
+    "query_as_declared",
+    "query_problem",
     "read",
     "read_transaction",
     "transaction",
 ]
 
 
-# -- a query parameter given twice -----------------------------------------------------------------------------
+# -- the query string as the route declares it -------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeclaredQuery:
+    """A route's query parameters: every name it declares, and those it takes a list of."""
+
+    names: frozenset[str]
+    lists: frozenset[str]
+
+
 def _is_sequence(annotation: Any) -> bool:
     origin = get_origin(annotation)
     if origin is Annotated:
@@ -257,32 +269,83 @@ def _is_sequence(annotation: Any) -> bool:
     return origin in (list, tuple, set, frozenset)
 
 
-def _list_params(dependant: Any, out: set[str]) -> set[str]:
+def _query_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of a query declared as one (``Annotated[Model, Query()]``): its fields are the parameters."""
+    if get_origin(annotation) is Annotated:
+        return _query_model(get_args(annotation)[0])
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _declared(dependant: Any, names: set[str], lists: set[str]) -> None:
     for field in dependant.query_params:
-        if _is_sequence(field.field_info.annotation):
-            out.add(field.alias)
+        annotation = field.field_info.annotation
+        model = _query_model(annotation)
+        if model is not None:
+            for name, info in model.model_fields.items():
+                names.add(info.alias or name)
+                if _is_sequence(info.annotation):
+                    lists.add(info.alias or name)
+            continue
+        names.add(field.alias)
+        if _is_sequence(annotation):
+            lists.add(field.alias)
     for sub in dependant.dependencies:
-        _list_params(sub, out)
-    return out
+        _declared(sub, names, lists)
 
 
-_LISTS: dict[int, frozenset[str]] = {}
+# By what a route is (path, methods, endpoint function), not by the object: FastAPI builds an included router's
+# routes lazily (they are not hashable), and an id can be reused once a route is gone.
+_DECLARED: dict[tuple[Any, ...], DeclaredQuery] = {}
 
 
-def single_query_values(request: Request) -> None:
-    """Refuse a query parameter given more than once unless the route takes a list of it: the framework keeps the
-    last (``?origin=CN&origin=TW`` was decided for TW), and which one the caller meant is not known."""
+def declared_query(route: Any) -> DeclaredQuery:
+    """The query parameters ``route`` declares (its own and its dependencies'), read once per route."""
+    key = (
+        getattr(route, "path", None),
+        frozenset(getattr(route, "methods", None) or ()),
+        getattr(route, "endpoint", None),
+    )
+    found = _DECLARED.get(key)
+    if found is None:
+        names: set[str] = set()
+        lists: set[str] = set()
+        dependant = getattr(route, "dependant", None)
+        if dependant is not None:
+            _declared(dependant, names, lists)
+        found = _DECLARED[key] = DeclaredQuery(frozenset(names), frozenset(lists))
+    return found
+
+
+def _refuse_query(name: str, message: str) -> RequestValidationError:
+    """A refused query parameter, as the framework's own validation errors are: a 422 naming it, after the
+    missing-key 401 (``errors.install_error_handlers``), so a request without a key learns nothing of the route."""
+    return RequestValidationError([{"type": "invalid_query", "loc": ("query", name), "msg": message, "input": None}])
+
+
+def query_problem(items: list[tuple[str, str]], declared: DeclaredQuery) -> tuple[str, str] | None:
+    """The first parameter of a query string the route does not take as given, with why; None when all fit.
+
+    A parameter the route does not declare would be ignored, and the answer given for another question
+    (``?end_user=`` on a timeline without it answered NLR for a listed party); a parameter given more than once
+    where the route takes one value would be decided on the last (``?origin=CN&origin=TW`` for TW)."""
+    for name, _ in items:
+        if name not in declared.names:
+            known = ", ".join(sorted(declared.names)) or "none"
+            shown = name if len(name) <= 60 else name[:60] + "..."  # a caller's text, echoed: bounded
+            return shown, f"unknown query parameter {shown!r}; this route takes: {known}"
+    counts = Counter(name for name, _ in items)
+    for name, count in counts.items():
+        if count > 1 and name not in declared.lists:
+            return name, f"given {count} times in the query string; give it once"
+    return None
+
+
+async def query_as_declared(request: Request) -> None:  # async: no I/O, no worker thread
+    """Refuse a query string the route does not declare as given (``query_problem``): one dependency on the
+    ``/api`` router, reading each route's declared parameters, so no route can ignore one."""
     items = request.query_params.multi_items()
-    if len(items) == len({key for key, _ in items}):
+    if not items:
         return
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    lists = _LISTS.get(id(route)) if route is not None else None
-    if lists is None:
-        lists = frozenset(_list_params(dependant, set())) if dependant is not None else frozenset()
-        if route is not None:
-            _LISTS[id(route)] = lists
-    counts = Counter(key for key, _ in items)
-    for key, count in counts.items():
-        if count > 1 and key not in lists:
-            raise InputError(f"{key}: given {count} times in the query string; give it once", field=key)
+    problem = query_problem(items, declared_query(request.scope.get("route")))
+    if problem is not None:
+        raise _refuse_query(*problem)

@@ -291,7 +291,7 @@ def repeated_json_key(body: bytes) -> str | None:
 class NoRepeatedKeys:
     """Refuse a JSON body with a key given twice in one object (422): JSON parsers keep the last value, so
     ``{"destination": "CN", "destination": "DE"}`` was recorded for DE, and the caller's intent is not known (as for
-    a query parameter given twice, ``deps.single_query_values``; and as batch refuses a repeated key in JSON lines).
+    a query parameter given twice, ``deps.query_as_declared``; and as batch refuses a repeated key in JSON lines).
     Only ``application/json`` bodies are read (at most the body limit, which ``BodySizeLimit`` enforces first)."""
 
     def __init__(self, app: ASGIApp) -> None:

@@ -43,6 +43,7 @@ from chipclear.ledger.reviews import review_snapshot, reviews_version
 from chipclear.ledger.sessions import signed_in_user
 from chipclear.ledger.users import SystemActor, authenticate
 from chipclear.ledger.views import shipment_result_json
+from chipclear.rules.schema import Layer
 from chipclear.screening import default_screener
 from chipclear.screening.cached import NotCached, ScreeningCache
 from chipclear.screening.reviews import ReviewSnapshot
@@ -89,14 +90,21 @@ class Decider:
             gc.freeze()
 
     def decide(
-        self, line: OrderLine, as_of: dt.date | None, reviews: Reviews | None = None, *, cached_only: bool = False
+        self,
+        line: OrderLine,
+        as_of: dt.date | None,
+        reviews: Reviews | None = None,
+        *,
+        cached_only: bool = False,
+        layer: Layer = "enforced",
     ) -> Decision:
-        """What ``determine(line, as_of, reviews=...)`` gives (the ledger's default determination), from the table.
+        """What ``determine(line, as_of, layer=layer, reviews=...)`` gives (the ledger's determination), from the
+        table of ``layer`` (each layer's table is the interpreter's answer by test, ``test_compiled_equivalence``).
         ``cached_only``: raise ``NotCached`` rather than screen a party whose answer is not cached."""
         reviews = reviews or self.reviews
         on = as_of or line.ship_date
         try:
-            table = DecisionTable.for_current()
+            table = DecisionTable.for_current(layer=layer)
             ledger_checks.check_coverage(on, table.rules)  # the table's rules: no environment lookup per check
             screener = self.screening.bound(
                 self.screener(built_only=cached_only), reviews.snapshot, reviews.version, cached_only=cached_only
@@ -139,6 +147,7 @@ class _Check:
     decision: Decision
     reviews_version: int
     console: bool = False  # ``key`` is a console session id, not an API key
+    layer: Layer = "enforced"  # the rules layer the check was asked for (decided again in it after a review)
     done: threading.Event = field(default_factory=threading.Event)
     future: asyncio.Future[None] | None = None  # set for a check awaited on an event loop
     result: Decision | None = None
@@ -264,28 +273,34 @@ class GroupCommit(_Writer[_Check]):
     """The server's checks, recorded by one writer thread in group transactions (see the module docstring)."""
 
     # -- the callers' side ------------------------------------------------------------------------------------
-    def check(self, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False) -> Decision:
+    def check(
+        self, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False, layer: Layer = "enforced"
+    ) -> Decision:
         """Decide and record one check, waiting for its group's commit (for threads: the console, tests)."""
         reviews = self.decider.reviews
-        item = _Check(key, line, as_of, self.decider.decide(line, as_of, reviews), reviews.version, console)
+        decision = self.decider.decide(line, as_of, reviews, layer=layer)
+        item = _Check(key, line, as_of, decision, reviews.version, console, layer)
         self._submit(item)
         item.done.wait()
         return item.answer()
 
-    async def acheck(self, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False) -> Decision:
+    async def acheck(
+        self, key: str, line: OrderLine, as_of: dt.date | None, *, console: bool = False, layer: Layer = "enforced"
+    ) -> Decision:
         """``check`` for the event loop: decided inline when every screening answer is cached, else in a worker
-        thread; the commit is awaited without holding a thread."""
+        thread; the commit is awaited without holding a thread. Only the enforced layer's table is loaded ahead
+        (``Decider.warm``): a check in another layer is decided in a worker thread, where its table may load."""
         reviews = self.decider.reviews
         decision = None
-        if self.decider.ready:
+        if self.decider.ready and layer == "enforced":
             try:
                 decision = self.decider.decide(line, as_of, reviews, cached_only=True)
             except NotCached:
                 decision = None
         if decision is None:
-            decision = await run_in_threadpool(self.decider.decide, line, as_of, reviews)
+            decision = await run_in_threadpool(self.decider.decide, line, as_of, reviews, layer=layer)
         loop = asyncio.get_running_loop()
-        item = _Check(key, line, as_of, decision, reviews.version, console, future=loop.create_future())
+        item = _Check(key, line, as_of, decision, reviews.version, console, layer, future=loop.create_future())
         self._submit(item)
         assert item.future is not None
         await asyncio.shield(item.future)  # a client that goes away does not cancel a check being recorded
@@ -302,7 +317,7 @@ class GroupCommit(_Writer[_Check]):
                     actor = _authenticated(actors, session, item.key, item.console)
                     decision = item.decision
                     if item.reviews_version != reviews.version:  # decided before a review: decide again
-                        decision = self.decider.decide(item.line, item.as_of, reviews)
+                        decision = self.decider.decide(item.line, item.as_of, reviews, layer=item.layer)
                     item.result = ledger_checks.record_check(item.line, decision, actor, ctx)
                 except Exception as exc:  # this check only: it added nothing to the chain
                     item.error = exc

@@ -13,6 +13,7 @@ from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.merge import change_dates
 from chipclear.errors import InputError
 from chipclear.geography import Geography, load_geography
+from chipclear.models import AIModel, ModelCatalog, load_models
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.schema import Layer
 
@@ -95,12 +96,16 @@ class TimelineResult:
     layer: str
     rules_version: str
     periods: list[Period]
+    end_user: str | None = None  # the end user screened (its listings are dated causes), as given
+    end_user_country: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "item": self.item,
             "destination": self.destination,
             "end_user_headquarters": self.end_user_headquarters,
+            "end_user": self.end_user,
+            "end_user_country": self.end_user_country,
             "layer": self.layer,
             "rules_version": self.rules_version,
             "periods": [p.to_json() for p in self.periods],
@@ -143,12 +148,32 @@ def _boundaries(rules: RuleSet, geo: Geography) -> dict[dt.date, list[dict[str, 
     return causes
 
 
+def _model_boundaries(model: AIModel, models: ModelCatalog) -> dict[dt.date, list[dict[str, str]]]:
+    """The dates an AI model's own data changes its 4E091 classification: the day its weights, or its base model's
+    (a derived model's exclusion looks at them), were published (734.7(a))."""
+    causes: dict[dt.date, list[dict[str, str]]] = {}
+    base = models.find(model.derived_from) if model.derived_from else None
+    for m in (model, base):
+        if m is not None and isinstance(m.weights_published, dt.date) and m.weights_published >= TIMELINE_START:
+            what = f"weights of {m.name} published" + (f" ({m.weights_note})" if m.weights_note else "")
+            causes.setdefault(m.weights_published, []).append(
+                {"rule": f"models#{m.id}", "citation": "; ".join(m.sources), "what": what}
+            )
+    return causes
+
+
+def _resolve_item(item: str, cat: Catalog, models: ModelCatalog) -> tuple[str, AIModel | None]:
+    """The item's id and, for AI model weights (ECCN 4E091), the model, in the order ``determine`` looks them up:
+    the model catalog first, then the chip catalog (whose error, with its suggestions, an unknown name gets)."""
+    model = models.find(item)
+    return (model.id, model) if model is not None else (cat.get(item).id, None)
+
+
 def _relevant(causes: list[dict[str, str]], reasons: list[dict[str, Any]]) -> list[dict[str, str]]:
     """The causes on a change date that concern the rules cited before or after the change (all when none do)."""
     cited = {str(r["rule"]).split("#", 1)[0] for r in reasons}
-    kept = [
-        c for c in causes if c["rule"].split("#", 1)[0] in cited or c["rule"].startswith(("country-groups", "lists#"))
-    ]
+    own = ("country-groups", "lists#", "models#")
+    kept = [c for c in causes if c["rule"].split("#", 1)[0] in cited or c["rule"].startswith(own)]
     return kept or causes
 
 
@@ -183,16 +208,26 @@ def timeline(
 ) -> TimelineResult:
     """Dated periods with their verdicts from ``start`` to ``end`` (default today), each with its cause. With
     ``end_user`` the party is screened once and each hit's listing date (from the list's own citations) is a dated
-    cause, so a party's listing shows as the change it is."""
+    cause, so a party's listing shows as the change it is. The item is a chip or system from the catalog or an AI
+    model (its weights, ECCN 4E091) from the model catalog, as ``determine`` takes it."""
     rules = rules or load_rules()
     cat = catalog or load_catalog()
     geo = load_geography()
     dest = geo.normalize(destination, field="destination")
     hq = geo.normalize(end_user_hq, field="end_user_hq") if end_user_hq else None
-    resolved_item = cat.get(item).id
+    models = load_models()
+    resolved_item, model = _resolve_item(item, cat, models)
     last = end or dt.date.today()
     causes = _boundaries(rules, geo)
+    for day, found in (_model_boundaries(model, models) if model is not None else {}).items():
+        causes.setdefault(day, []).extend(found)
     party_screener: Any = NoScreening()
+    if end_user_country and not end_user:
+        # the country only qualifies the screened name: without one it would be dropped, and the answer not say so
+        raise InputError(
+            "end_user_country: given without end_user (the end user's name to screen); give both, or neither",
+            field="end_user_country",
+        )
     country = geo.normalize(end_user_country, field="end_user_country") if end_user_country else None
     if end_user:
         if screener is None:
@@ -246,7 +281,7 @@ def timeline(
             )
         )
     _attach_events(rules, periods, last)
-    return TimelineResult(resolved_item, dest, hq, layer, rules.version, periods)
+    return TimelineResult(resolved_item, dest, hq, layer, rules.version, periods, end_user, country)
 
 
 def _attach_events(rules: RuleSet, periods: list[Period], last: dt.date) -> None:

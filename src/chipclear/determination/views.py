@@ -27,9 +27,14 @@ class PeriodView(View):
 
 
 class TimelineView(View):
+    """Verdict periods of one item (a chip, a system or an AI model) to one destination; ``end_user`` and
+    ``end_user_country`` name the end user screened for the timeline (None: no party screened)."""
+
     item: str
     destination: str
     end_user_headquarters: str | None
+    end_user: str | None = None
+    end_user_country: str | None = None
     layer: str
     rules_version: str
     periods: list[PeriodView]

@@ -11,6 +11,7 @@ import chipclear.determination as determine
 from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.group_commit import GroupCommit
 from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
+from chipclear.bounds import COUNTRY_LENGTH, NAME_LENGTH
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.views import DiffView, TimelineView
 from chipclear.errors import InputError
@@ -27,6 +28,7 @@ async def check(
     request: Request,
     line: OrderLine,
     as_of: dt.date | None = None,
+    layer: LayerParam = "enforced",
     key: str = Depends(api_key),
 ) -> Decision:
     if as_of is not None and line.ship_date is not None and as_of != line.ship_date:
@@ -37,7 +39,7 @@ async def check(
             field="as_of",
         )
     group: GroupCommit = request.app.state.group_commit
-    decision = await group.acheck(key, line, as_of)
+    decision = await group.acheck(key, line, as_of, layer=layer_of(layer))
     # The decision is already a validated Decision: serialise it once (the response model documents the shape).
     return Response(decision.model_dump_json(), media_type="application/json")  # type: ignore[return-value]
 
@@ -54,11 +56,25 @@ def timeline(
     end_user_hq: str | None = Query(None, max_length=100),
     until: dt.date | None = None,
     layer: LayerParam = "enforced",
+    end_user: str | None = Query(
+        None, min_length=1, max_length=NAME_LENGTH, description="Screen this end user: its listings become dated causes"
+    ),
+    end_user_country: str | None = Query(
+        None, max_length=COUNTRY_LENGTH, description="The screened end user's country: ISO code or country name"
+    ),
     key: str | None = Depends(api_key),
 ) -> dict[str, Any]:
     with read_transaction(request, key) as tx:
         tx.require("read")
-    result = determine.timeline(item, to, end_user_hq=end_user_hq, end=until, layer=layer_of(layer))
+    result = determine.timeline(
+        item,
+        to,
+        end_user_hq=end_user_hq,
+        end=until,
+        layer=layer_of(layer),
+        end_user=end_user,
+        end_user_country=end_user_country,
+    )
     data: dict[str, Any] = result.to_json()
     return data
 

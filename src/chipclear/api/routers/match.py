@@ -93,8 +93,18 @@ def match_entities(
     topics: Names = [],  # noqa: B006
     exclude_entity_ids: Annotated[list[Annotated[str, Query(max_length=200)]], Query(max_length=50)] = [],  # noqa: B006
     changed_since: Annotated[str | None, Query(max_length=40)] = None,
+    fuzzy: Annotated[
+        bool | None,
+        Query(
+            description="yente's switch for slow candidate generation (no effect on scores): accepted as true or"
+            " false; chipclear's candidate search always tolerates misspellings, so the answer is the same"
+        ),
+    ] = None,
     key: str | None = Depends(yente_key),
 ) -> dict[str, Any]:
+    # ``fuzzy`` is declared so a yente client that sends it is answered, and a value that is not a boolean refused
+    # (an undeclared parameter is a 422: deps.query_as_declared); it selects nothing here (see its description).
+    del fuzzy
     actor = authenticated(request, key, "screen")
     opts = MatchOptions(
         limit=limit,
