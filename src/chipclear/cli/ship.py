@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,7 @@ from chipclear.cli._ledger import (
     _run,
     _say,
 )
-from chipclear.datafiles import safe_load
+from chipclear.datafiles import YAML_ERRORS, read_user_file, safe_load, yaml_problem
 from chipclear.decision import OrderLine
 from chipclear.errors import InputError
 from chipclear.ledger import shipments as ledger_shipments
@@ -41,7 +40,7 @@ def _read_lines(path: Path) -> list[OrderLine]:
     """Order lines from a JSON (object or list), JSON-lines or YAML file; errors name the file, row and field."""
     if not path.is_file():
         raise InputError(f"{path}: no such file", field="file")
-    text = path.read_text(encoding="utf-8")
+    text = read_user_file(path, "order lines", "file")
     try:
         if path.suffix in (".yaml", ".yml"):
             data: Any = safe_load(text)
@@ -51,8 +50,9 @@ def _read_lines(path: Path) -> list[OrderLine]:
             data = json.loads(text)
     except RecursionError:
         raise InputError(f"{path}: nested too deeply to be an order line", field="file") from None
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InputError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'} ({exc})", field="file") from None
+    except YAML_ERRORS as exc:  # json's errors are ValueErrors
+        problem = yaml_problem(exc)
+        raise InputError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'} ({problem})", field="file") from None
     rows = data if isinstance(data, list) else [data]
     lines = []
     for i, row in enumerate(rows, start=1):
