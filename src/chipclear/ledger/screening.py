@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from chipclear.bounds import MIN_SCREEN_SCORE, Identifier, Name, Reason, no_nul
+from chipclear.bounds import MIN_SCREEN_SCORE, Identifier, Name, Number, Reason, WholeNumber, no_nul
 from chipclear.errors import Conflict, InputError
 from chipclear.geography import CountryCode
 from chipclear.ledger.db import Ledger
@@ -26,8 +26,8 @@ class ScreenRequest(BaseModel):
     name: Annotated[str, AfterValidator(no_nul)] = Field(min_length=1, max_length=500)
     country: CountryCode | None = Field(None, description="ISO 3166-1 code or country name (resolved)")
     address: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=1000)
-    limit: int = Field(10, ge=1, le=100)
-    min_score: float | None = Field(
+    limit: WholeNumber = Field(10, ge=1, le=100)
+    min_score: Number | None = Field(
         None,
         ge=MIN_SCREEN_SCORE,
         le=1,
