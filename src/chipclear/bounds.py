@@ -13,6 +13,13 @@ Why these numbers (they are storage limits, not regulation):
 - No text may contain a NUL character (PostgreSQL cannot store one in a text column) or a lone surrogate (not
   UTF-8).
 - Numbers must be finite: NaN and infinities (JSON ``NaN``, ``Infinity``, ``1e999``) are refused.
+- Nothing is converted: a date is a ``YYYY-MM-DD`` string (or a ``datetime.date`` from Python), never a number of
+  seconds (``1798761600`` was read as 2027-01-01), a compact ``20250513`` or an ISO week ``2025-W20-2``; a whole
+  number or an amount is a number, never ``true`` (read as 1) or a string. ``iso_date`` is the one parser of a
+  typed date, for the CLI's options and the console's forms too.
+- A name, an id, a reference or a license number holds at least one visible character: one made only of spaces,
+  format or control characters or lone combining marks (``"\u200b"``, ``"\u202e"``, a soft hyphen) would be
+  screened as nothing and recorded as nobody.
 - ``MIN_SCREEN_SCORE``: the lowest screening score an API caller may ask for (``min_score``; yente's ``cutoff`` and
   ``threshold``). The work of a search grows as its floor falls: near 0 every entry that shares any word with the
   query ("co", "ltd") is scored and explained (100 hits of 100 names, 400+ seconds in one request); at 0.5 a name
@@ -27,12 +34,14 @@ Why these numbers (they are storage limits, not regulation):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
+import unicodedata
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
 
 from chipclear.errors import InputError
 
@@ -81,22 +90,91 @@ def finite(value: float) -> float:
     return value
 
 
-Name = Annotated[str, Field(max_length=NAME_LENGTH), AfterValidator(no_nul)]
+# Unicode categories that show nothing on their own: format (zero-width space, bidi overrides, soft hyphen, word
+# joiner), control, space and line/paragraph separators, and non-spacing combining marks.
+_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn"})
+
+
+def visible(value: str) -> str:
+    """``value`` if it has a visible character (a letter, digit, punctuation or symbol)."""
+    if not any(unicodedata.category(ch) not in _INVISIBLE for ch in value):
+        if not value:
+            raise ValueError("must not be empty")
+        raise ValueError(
+            "must contain a visible character (a letter, digit or symbol), not only spaces or invisible characters"
+        )
+    return value
+
+
+_ISO_DAY = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(text: str) -> dt.date:
+    """A date written exactly ``YYYY-MM-DD``; ValueError otherwise. (Python 3.11's ``date.fromisoformat`` also
+    reads ``20250513`` and ``2025-W20-2``, which every message here calls invalid and batch refuses.)"""
+    if not _ISO_DAY.fullmatch(text):
+        raise ValueError(f"{text!r} is not a date in YYYY-MM-DD form")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:  # 2025-02-30
+        raise ValueError(f"{text!r} is not a date in YYYY-MM-DD form ({exc})") from None
+
+
+def _day(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        raise ValueError("must be a date in YYYY-MM-DD form, not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        if len(value) > 10:  # not echoed: the message would carry the whole text
+            raise ValueError("must be a date in YYYY-MM-DD form")
+        return iso_date(value)
+    raise ValueError("must be a date in YYYY-MM-DD form (a string)")
+
+
+def _number(what: str) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"must be {what}, not true or false")
+        if isinstance(value, str | bytes):
+            raise ValueError(f"must be {what}, not a string")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _flag(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+# A date in a request or a file read by a model: a ``YYYY-MM-DD`` string (JSON) or a ``datetime.date`` (Python).
+Day = Annotated[dt.date, BeforeValidator(_day)]
+WholeNumber = Annotated[int, _number("a whole number")]  # an int; never from true/false or "3"
+Number = Annotated[float, _number("a number"), Field(allow_inf_nan=False), AfterValidator(finite)]
+Flag = Annotated[bool, BeforeValidator(_flag)]  # true or false; never "yes", 1 or "0"
+
+Name = Annotated[str, Field(max_length=NAME_LENGTH), AfterValidator(no_nul), AfterValidator(visible)]
 ItemId = Annotated[str, Field(max_length=ITEM_LENGTH), AfterValidator(no_nul)]
 Country = Annotated[str, Field(max_length=COUNTRY_LENGTH), AfterValidator(no_nul)]
-Identifier = Annotated[str, Field(max_length=ID_LENGTH), AfterValidator(no_nul)]
-LicenseNumber = Annotated[str, Field(min_length=1, max_length=LICENSE_NUMBER_LENGTH), AfterValidator(no_nul)]
+Identifier = Annotated[str, Field(max_length=ID_LENGTH), AfterValidator(no_nul), AfterValidator(visible)]
+LicenseNumber = Annotated[
+    str, Field(min_length=1, max_length=LICENSE_NUMBER_LENGTH), AfterValidator(no_nul), AfterValidator(visible)
+]
 Role = Annotated[str, Field(max_length=ROLE_LENGTH), AfterValidator(no_nul)]
 Note = Annotated[str, Field(max_length=NOTE_LENGTH), AfterValidator(no_nul)]
 Reason = Annotated[str, Field(min_length=1, max_length=NOTE_LENGTH), AfterValidator(no_nul)]
-Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
-ValueUSD = Annotated[float, Field(ge=0, le=MAX_VALUE_USD, allow_inf_nan=False), AfterValidator(finite)]
-Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), AfterValidator(finite)]
+Quantity = Annotated[WholeNumber, Field(ge=1, le=MAX_QUANTITY)]
+ValueUSD = Annotated[Number, Field(ge=0, le=MAX_VALUE_USD)]
+Percent = Annotated[Number, Field(ge=0, le=100)]
 # one party screened: the API's request model and the CLI's ``screen`` take the same bounds
-ScreenName = Annotated[str, Field(min_length=1, max_length=SCREEN_NAME_LENGTH), AfterValidator(no_nul)]
+ScreenName = Annotated[
+    str, Field(min_length=1, max_length=SCREEN_NAME_LENGTH), AfterValidator(no_nul), AfterValidator(visible)
+]
 ScreenAddress = Annotated[str, Field(max_length=SCREEN_ADDRESS_LENGTH), AfterValidator(no_nul)]
-ScreenScore = Annotated[float, Field(ge=MIN_SCREEN_SCORE, le=1, allow_inf_nan=False)]
-HitLimit = Annotated[int, Field(ge=1, le=MAX_SCREEN_HITS)]
+ScreenScore = Annotated[Number, Field(ge=MIN_SCREEN_SCORE, le=1)]
+HitLimit = Annotated[WholeNumber, Field(ge=1, le=MAX_SCREEN_HITS)]
 
 
 @cache
@@ -139,12 +217,15 @@ __all__ = [
     "SCREEN_ADDRESS_LENGTH",
     "SCREEN_NAME_LENGTH",
     "Country",
+    "Day",
+    "Flag",
     "HitLimit",
     "Identifier",
     "ItemId",
     "LicenseNumber",
     "Name",
     "Note",
+    "Number",
     "Percent",
     "Quantity",
     "Reason",
@@ -153,7 +234,10 @@ __all__ = [
     "ScreenName",
     "ScreenScore",
     "ValueUSD",
+    "WholeNumber",
     "checked",
     "finite",
+    "iso_date",
     "no_nul",
+    "visible",
 ]

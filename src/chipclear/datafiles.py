@@ -34,7 +34,45 @@ def first_error(exc: ValidationError) -> str:
 
 # libyaml's parser when PyYAML was built with it (the usual wheels are): the same safe constructor, 5-10x faster,
 # which is most of a CLI call's start-up (every rule, catalog, geography and tariff file is YAML).
-SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader, with a scalar that parses as a date, number or boolean but is not one (``2027-02-30``,
+    ``!!int x``) reported as a YAML error at its line: PyYAML's own constructors raise ValueError (or KeyError,
+    AttributeError) there, which every reader of a user's file took for a bug."""
+
+
+def _checked_scalar(tag: str) -> None:
+    construct = SafeLoader.yaml_constructors[tag]
+
+    def constructor(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, KeyError, AttributeError, OverflowError, TypeError) as exc:
+            kind = tag.rsplit(":", 1)[-1].replace("timestamp", "date")
+            why = f" ({exc})" if isinstance(exc, (ValueError, OverflowError)) else ""
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid {kind}{why}", node.start_mark
+            ) from None
+
+    SafeLoader.add_constructor(tag, constructor)
+
+
+for _tag in ("timestamp", "int", "float", "bool"):
+    _checked_scalar(f"tag:yaml.org,2002:{_tag}")
+
+# What reading a YAML text can raise besides a YAMLError: a nesting too deep for the constructor, and (should a
+# constructor still raise one) the errors of Python's own conversions.
+YAML_ERRORS: tuple[type[BaseException], ...] = (
+    yaml.YAMLError,
+    ValueError,
+    KeyError,
+    AttributeError,
+    OverflowError,
+    TypeError,
+    RecursionError,
+)
 
 
 def safe_load(text: Any) -> Any:
@@ -42,11 +80,25 @@ def safe_load(text: Any) -> Any:
     return yaml.load(text, Loader=SafeLoader)
 
 
+def yaml_problem(exc: BaseException) -> str:
+    """One line saying why a YAML text could not be read (PyYAML's messages run over several lines)."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        what = ", ".join(part for part in (exc.context, exc.problem) if part) or "not valid"
+        return " ".join(f"{where}{what}".split())
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def read_yaml(text: str, path: str) -> Any:
+    """A YAML data file's content; a text that is not YAML (or holds a date that does not exist, such as
+    ``2027-02-30``) is a ``DataFileError`` naming ``path``."""
     try:
         return safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+    except YAML_ERRORS as exc:
+        raise DataFileError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
 
 
 def read_user_file(path: Path, what: str, field: str) -> str:
@@ -56,6 +108,8 @@ def read_user_file(path: Path, what: str, field: str) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read {what}: {exc.strerror}", field=field) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: cannot read {what}: not UTF-8 text (byte {exc.start})", field=field) from None
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
@@ -113,7 +167,9 @@ class NameIndex:
 
 
 __all__ = [
+    "YAML_ERRORS",
     "NameIndex",
+    "SafeLoader",
     "bundled",
     "bundled_texts",
     "expand",
@@ -121,4 +177,6 @@ __all__ = [
     "lookup_key",
     "read_user_file",
     "read_yaml",
+    "safe_load",
+    "yaml_problem",
 ]

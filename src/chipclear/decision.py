@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from chipclear.bounds import (
     MAX_LIST,
     MAX_PARTIES,
+    Day,
+    Flag,
     Identifier,
     ItemId,
     Name,
@@ -27,7 +29,9 @@ from chipclear.bounds import (
 from chipclear.geography import CountryCode
 
 # Input models refuse unknown fields: a misspelled "date" or "end_user" must be an error naming it, never a line
-# decided for another date or without its parties.
+# decided for another date or without its parties. Their values are not converted either: dates, numbers and flags
+# are typed with chipclear.bounds (Day, Quantity, ValueUSD, Flag), so 1798761600 is no ship date and true no
+# quantity.
 STRICT = ConfigDict(extra="forbid")
 
 # A party's role on a line, as the EAR name them (15 CFR 748.5). Only these: the headquartered rule (744.23(a)(3))
@@ -98,9 +102,9 @@ class EndUse(BaseModel):
     model_config = STRICT
 
     text: Note = ""
-    supercomputer: bool = False
-    advanced_node_ic_production: bool = False
-    military: bool = False
+    supercomputer: Flag = False
+    advanced_node_ic_production: Flag = False
+    military: Flag = False
 
 
 class ImportEntry(BaseModel):
@@ -112,7 +116,7 @@ class ImportEntry(BaseModel):
 
     hts: ItemId
     origin: CountryCode  # ISO 3166-1 alpha-2 country of origin (a name is resolved)
-    entry_date: dt.date | None = None  # default: the line's ship date
+    entry_date: Day | None = None  # default: the line's ship date
     value_usd: ValueUSD | None = None  # customs value; default: the line's value
     end_use: Identifier | None = None  # Section 232 end-use exemption key, e.g. us_datacenter
     claims: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)  # e.g. 9903.88.69, usmca
@@ -127,7 +131,7 @@ class OrderLine(BaseModel):
     item: ItemId  # catalog id or alias (or the id of a user spec)
     quantity: Quantity = 1  # bounds (here and below): chipclear.bounds
     destination: CountryCode  # ISO 3166-1 alpha-2 (or listed ISO 3166-2 region); a country name is resolved
-    ship_date: dt.date | None = None
+    ship_date: Day | None = None  # YYYY-MM-DD only (chipclear.bounds.Day): never a number of seconds
     parties: list[Party] = Field(default_factory=list, max_length=MAX_PARTIES)
     end_use: EndUse = Field(default_factory=EndUse)
     value_usd: ValueUSD | None = None

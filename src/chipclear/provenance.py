@@ -10,6 +10,9 @@
   a data file. User input goes through
   ``chipclear.geography.CountryCode``, which resolves a name to the same code.
 
+Every number in a data file is finite (``allow_inf_nan=False`` on every model): YAML's ``.nan`` and ``.inf`` are
+refused naming the field.
+
 Old spellings (a tariff period's ``to``, a requirement's ``since``, the catalog's high/medium/low) are refused with
 an error that says what to write instead, so an old user file fails loudly rather than loading differently.
 """
@@ -17,6 +20,7 @@ an error that says what to write instead, so an old user file fails loudly rathe
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
@@ -72,20 +76,35 @@ def refuse_renamed_keys(data: Any) -> Any:
     return data
 
 
+def _finite_number(value: Any) -> Any:
+    """A threshold is a finite number: YAML's ``.nan`` compares false with everything (every item passed a ``lt``
+    test under a NaN draft) and ``.inf`` is no threshold at all. Said here, before the union of ``float | bool``
+    reports one error per member."""
+    number = value
+    if isinstance(value, str):  # "1e999" (no dot: a string to YAML 1.1) reads as infinity
+        try:
+            number = float(value)
+        except ValueError:
+            return value  # not a number: the type check says so
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError(f"{value} is not a threshold: must be a finite number")
+    return value
+
+
 class Test(BaseModel):
     """One comparison: ``metric op value`` (e.g. tpp ge N)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     metric: str
     op: Op
-    value: float | bool
+    value: Annotated[float | bool, BeforeValidator(_finite_number)]
 
 
 class Cited(BaseModel):
     """The provenance every fact carries: where it was read and how sure that source is."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     citation: str
     confidence: Confidence
@@ -94,7 +113,7 @@ class Cited(BaseModel):
 class Period(BaseModel):
     """In force on ``from`` and after, before ``until`` (exclusive): ``[from, until)``; a missing bound is open."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, populate_by_name=True)
 
     start: dt.date | None = Field(default=None, alias="from")
     end: dt.date | None = Field(default=None, alias="until")

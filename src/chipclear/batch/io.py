@@ -90,6 +90,11 @@ TEXT_LIMITS = {
     "end_user_owners": NOTE_LENGTH,
     "end_use": NOTE_LENGTH,
 }
+# Columns that name someone or something (chipclear.bounds.Name, Identifier): a value made only of spaces, format or
+# control characters or combining marks is a bad row naming the column. ``_VISIBLE``: any other character (Rust's
+# regex has Python's unicodedata categories as \p{..}).
+VISIBLE_COLUMNS = ("order_id", "line_id", "end_user_name")
+_VISIBLE = r"[^\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}\p{Mn}]"
 FLAGS = ["supercomputer", "advanced_node_ic_production", "military"]
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "x"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
@@ -542,6 +547,17 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
             .then(pl.lit(f"{column}: longer than {limit} characters"))
             .when(pl.col(column).str.contains("\x00", literal=True))
             .then(pl.lit(f"{column}: must not contain a NUL character"))
+        )
+    for column in VISIBLE_COLUMNS:  # as chipclear.bounds.visible: the models would refuse the line mid-run
+        checks.append(
+            _Check()
+            .when((pl.col(column) != "") & ~pl.col(column).str.contains(_VISIBLE))
+            .then(
+                pl.lit(
+                    f"{column}: must contain a visible character (a letter, digit or symbol), not only spaces"
+                    " or invisible characters"
+                )
+            )
         )
     if "parse_error" not in raw.columns:
         raw = raw.with_columns(pl.lit("").alias("parse_error"))

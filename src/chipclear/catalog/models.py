@@ -16,7 +16,7 @@ from chipclear.provenance import Mark as Confidence  # H / M / L (L: shown as LO
 class Part(BaseModel):
     """One integrated circuit as sold (a GPU package, an accelerator card's chip, an HBM stack)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     vendor: str
@@ -53,7 +53,7 @@ class Part(BaseModel):
 
 
 class Component(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     part: str
     count: PositiveInt
@@ -62,7 +62,7 @@ class Component(BaseModel):
 class System(BaseModel):
     """A computer, baseboard or assembly: classified from the ICs it contains (ECCN 4A090)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     vendor: str
@@ -82,7 +82,7 @@ Item = Part | System
 
 
 class CatalogFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     parts: list[Part] = Field(default_factory=list)
     systems: list[System] = Field(default_factory=list)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from rich.console import Console
 
+from chipclear.bounds import iso_date
 from chipclear.errors import ChipclearError, InputError
 
 console = Console()
@@ -21,11 +22,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def parse_date(value: str | None, *, field: str = "date") -> dt.date:
-    """Parse YYYY-MM-DD; ``None`` means today."""
+    """Parse exactly YYYY-MM-DD (``chipclear.bounds.iso_date``, as the API and batch read a date); ``None`` means
+    today."""
     if value is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
+        return iso_date(value)
     except ValueError:
         raise InputError(f"{field}: {value!r} is not a date in YYYY-MM-DD form", field=field) from None
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,7 @@ from chipclear.cli._ledger import (
     _run,
     _say,
 )
-from chipclear.datafiles import safe_load
+from chipclear.datafiles import YAML_ERRORS, read_user_file, safe_load, yaml_problem
 from chipclear.decision import OrderLine
 from chipclear.errors import InputError
 from chipclear.ledger import shipments as ledger_shipments
@@ -43,7 +42,7 @@ def _read_lines(path: Path) -> list[OrderLine]:
     input_file(path, "--file")
     if not path.is_file():
         raise InputError(f"{path}: no such file", field="file")
-    text = path.read_text(encoding="utf-8")
+    text = read_user_file(path, "order lines", "file")
     try:
         if path.suffix in (".yaml", ".yml"):
             data: Any = safe_load(text)
@@ -53,8 +52,9 @@ def _read_lines(path: Path) -> list[OrderLine]:
             data = json.loads(text)
     except RecursionError:
         raise InputError(f"{path}: nested too deeply to be an order line", field="file") from None
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InputError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'} ({exc})", field="file") from None
+    except YAML_ERRORS as exc:  # json's errors are ValueErrors
+        problem = yaml_problem(exc)
+        raise InputError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'} ({problem})", field="file") from None
     rows = data if isinstance(data, list) else [data]
     lines = []
     for i, row in enumerate(rows, start=1):

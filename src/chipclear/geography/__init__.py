@@ -16,12 +16,11 @@ from importlib import resources
 from typing import Annotated, Any, Literal
 
 import pycountry
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from chipclear.bounds import Country as CountryText
-from chipclear.datafiles import safe_load
+from chipclear.datafiles import YAML_ERRORS, safe_load, yaml_problem
 from chipclear.errors import DataFileError, InputError
 from chipclear.provenance import Cited, Confidence, IsoCountry, Period
 from chipclear.snapshot import cached
@@ -100,8 +99,10 @@ class MembershipAnswer:
 def _load_yaml(name: str) -> Any:
     try:
         return safe_load((_DATA / name).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except OSError as exc:
         raise DataFileError(f"geography/data/{name}: cannot read: {exc}".replace("\n", " ")) from None
+    except YAML_ERRORS as exc:
+        raise DataFileError(f"geography/data/{name}: not valid YAML: {yaml_problem(exc)}") from None
 
 
 class Geography:

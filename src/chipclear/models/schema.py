@@ -27,7 +27,7 @@ class Compute(BaseModel):
     party's estimate (e.g. Epoch AI), marked with its confidence. ``unknown``: nobody published a figure.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     method: Literal["reported", "six_n_d", "estimate", "unknown"]
     operations: PositiveFloat | None = None
@@ -63,7 +63,7 @@ class Compute(BaseModel):
 class AIModel(BaseModel):
     """One AI model (its weights are the item: ECCN 4E091 'parameters')."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
     name: str
@@ -143,7 +143,7 @@ class AIModel(BaseModel):
 
 
 class Developer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     name: str
     headquarters: str  # ISO 3166-1 alpha-2
@@ -151,7 +151,7 @@ class Developer(BaseModel):
 
 
 class ModelCatalogFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     developer: Developer
     models: list[AIModel] = Field(default_factory=list)

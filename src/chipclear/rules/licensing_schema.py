@@ -25,7 +25,7 @@ MetricTest = Test  # one comparison on a named metric of the item: ``metric op v
 class DestinationSet(BaseModel):
     """A set of destinations: ``worldwide``, or groups/countries, less the ``except_`` groups/countries."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     worldwide: bool = False
     groups: list[str] = Field(default_factory=list)
@@ -42,7 +42,7 @@ class DestinationSet(BaseModel):
 class Condition(BaseModel):
     """Facts about an order line; every field given must hold (AND). Evaluated with three-valued logic."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     destination_in: DestinationSet | None = None
     destination_not_in: DestinationSet | None = None
@@ -62,7 +62,7 @@ class Condition(BaseModel):
 class PolicyRule(Cited):
     """A review policy for license applications under the listed requirements, when ``when`` holds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str
     applies_to: list[str]  # requirement ids
@@ -75,7 +75,7 @@ class PolicyRule(Cited):
 class LicenseRequirement(Cited):
     """A license requirement: when ``when`` holds, a license is needed (or the export is prohibited)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, populate_by_name=True)
 
     id: str
     kind: Literal["destination", "headquarters", "end_use", "product_notice", "embargo", "acceleration", "party"]
@@ -98,7 +98,7 @@ class LicenseRequirement(Cited):
 class Exclusion(BaseModel):
     """A named exclusion from a license exception (e.g. military end use)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str
     text: str
@@ -109,7 +109,7 @@ class Exclusion(BaseModel):
 class LicenseExceptionRule(Cited):
     """A license exception (740.8 NAC/ACA ...): overcomes the listed requirements when eligible and in scope."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str
     code: str  # NAC, ACA ...
@@ -125,7 +125,7 @@ class LicenseExceptionRule(Cited):
 class PartyListTreatment(Cited):
     """What a match on a restricted-party list source (EL, MEU, DPL, UVL, SDN ...) means for the line."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     source: str
     outcome: Literal["LICENSE_REQUIRED", "PROHIBITED", "HOLD"]
@@ -138,7 +138,7 @@ class PartyListTreatment(Cited):
 class AffiliatesRule(Cited):
     """The affiliates rule: entities owned at least ``threshold_percent`` by listed parties inherit the listing."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str
     sources: list[str]
@@ -149,7 +149,7 @@ class AffiliatesRule(Cited):
 class Event(Cited):
     """A dated event shown on timelines (a statement, an assurance) that does not change the requirement."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     date: dt.date
     text: str
@@ -160,7 +160,7 @@ class Event(Cited):
 class Suspension(Cited):
     """Items of earlier actions (by id) that do not apply from this action's effective date until ``until``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     ids: list[str]
     until: dt.date | None = None  # exclusive; None = until a later action says otherwise
@@ -168,7 +168,7 @@ class Suspension(Cited):
 
 
 class LicensingSection(Cited):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     requirements: list[LicenseRequirement] = Field(default_factory=list)
     review_policies: list[PolicyRule] = Field(default_factory=list)

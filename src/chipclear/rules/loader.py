@@ -10,10 +10,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
-from chipclear.datafiles import safe_load
+from chipclear.datafiles import read_user_file, read_yaml
 from chipclear.errors import DataFileError, InputError
 from chipclear.rules.schema import (
     Caveat,
@@ -31,10 +30,7 @@ _DATA = resources.files("chipclear.rules") / "data"
 
 
 def parse_rule_text(text: str, origin: str) -> RuleAction:
-    try:
-        raw = safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{origin}: not valid YAML: {exc}".replace("\n", " ")) from None
+    raw = read_yaml(text, origin)  # an impossible date (2027-02-30) included
     if not isinstance(raw, dict):
         raise DataFileError(f"{origin}: a rule file is a mapping with id, title, citation, effective ...")
     try:
@@ -128,10 +124,7 @@ def _bundled() -> list[tuple[str, str]]:
 
 
 def _read(path: Path) -> tuple[str, str]:
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read rule file: {exc.strerror}", field="rules") from None
+    return str(path), read_user_file(path, "rule file", "rules")
 
 
 def _expand(paths: Iterable[Path]) -> list[Path]:

@@ -27,7 +27,7 @@ ItemKind = Literal["accelerator", "hbm"]
 class Paragraph(BaseModel):
     """An ECCN paragraph: met when any clause holds; a clause holds when all of its tests hold."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str
     text: str
@@ -40,7 +40,7 @@ class Paragraph(BaseModel):
 class Exclusion(BaseModel):
     """A carve-out (e.g. Note 2 to 3A090): when all tests hold, the listed paragraphs do not apply."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str
     text: str
@@ -53,7 +53,7 @@ class Exclusion(BaseModel):
 class SystemParagraph(BaseModel):
     """A computer/assembly paragraph (4A090): met when any contained IC meets ``contains``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str
     text: str
@@ -66,7 +66,7 @@ class Caveat(BaseModel):
     """What the data of a version leaves open (e.g. a paragraph whose text was not found): stated in every
     classification trace while the version is in force, so an answer never rests on it silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str
     text: str
@@ -75,7 +75,7 @@ class Caveat(BaseModel):
 
 
 class ClassificationSection(Cited):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     paragraphs: list[Paragraph] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
@@ -98,7 +98,7 @@ class EnforcementPeriod(Period, Cited):
 class RuleAction(BaseModel):
     """One legal action (Federal Register rule, notice, BIS guidance or letter) as data."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     id: str
     kind: Literal["rule", "notice", "guidance", "letter", "draft"] = "rule"

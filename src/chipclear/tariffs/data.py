@@ -8,10 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from chipclear.datafiles import safe_load
+from chipclear.datafiles import YAML_ERRORS, safe_load, yaml_problem
 from chipclear.errors import DataFileError
 from chipclear.tariffs.models import (
     ChinaRetaliation,
@@ -49,8 +48,8 @@ def _read(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
             return safe_load(handle)
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path.name}: not valid YAML: {exc}") from None
+    except YAML_ERRORS as exc:
+        raise DataFileError(f"{path.name}: not valid YAML: {yaml_problem(exc)}") from None
 
 
 def _validation_message(path: Path, exc: ValidationError, family: object = None) -> str:

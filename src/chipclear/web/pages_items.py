@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from chipclear import metrics
+from chipclear.bounds import iso_date
 from chipclear.catalog import Part, System, load_catalog
 from chipclear.classification import classify
 from chipclear.errors import ChipclearError, InputError
@@ -27,7 +28,7 @@ def _date(value: str | None, field: str) -> dt.date:
     if not value:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
+        return iso_date(value)
     except ValueError:
         raise InputError(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
 

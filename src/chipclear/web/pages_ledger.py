@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from chipclear.bounds import MAX_DB_INT
+from chipclear.bounds import MAX_DB_INT, iso_date
 from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit, views
 from chipclear.ledger import licenses as ledger_licenses
@@ -122,7 +122,7 @@ def _application_action(request: Request, action: str, app_id: int, form: dict[s
 
 def _form_date(value: str, field: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value.strip())
+        return iso_date(value.strip())
     except ValueError:
         raise InputError(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
 

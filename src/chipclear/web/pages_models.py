@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from chipclear.bounds import iso_date
 from chipclear.errors import ChipclearError, InputError
 from chipclear.models import load_models
 from chipclear.models.classify import classify_model
@@ -21,7 +22,7 @@ def _date(value: str | None) -> dt.date:
     if not value:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
+        return iso_date(value)
     except ValueError:
         raise InputError(f"as_of: {value!r} is not a date (YYYY-MM-DD)", field="as_of") from None
 

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from chipclear.api.deps import COOKIE_NAME, Tx, ledger_of
 from chipclear.api.errors import NotAvailable
 from chipclear.api.group_commit import check_and_record
-from chipclear.bounds import Quantity, ValueUSD, checked
+from chipclear.bounds import Quantity, ValueUSD, checked, iso_date
 from chipclear.catalog import load_catalog
 from chipclear.decision import EndUse, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
@@ -237,7 +237,7 @@ def order_line_from_form(form: dict[str, Any]) -> OrderLine:
     quantity = 1 if given is None else given
     checked(Quantity, quantity, "quantity")
     try:
-        ship_date = dt.date.fromisoformat(str(form["ship_date"])) if form["ship_date"] else None
+        ship_date = iso_date(str(form["ship_date"])) if form["ship_date"] else None
     except ValueError:
         raise InputError(f"ship date: {form['ship_date']!r} is not a date (YYYY-MM-DD)", field="ship_date") from None
     value = amount(str(form["value_usd"]), "value_usd")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chipclear import metrics
+from chipclear.datafiles import read_user_file
 from chipclear.errors import DataFileError, InputError
 from chipclear.rules import RuleAction, RuleSet, parse_rule_text
 from chipclear.userfiles import input_file
@@ -158,11 +159,7 @@ def load_draft(ref: str | Path | Draft, base: RuleSet | None = None) -> Draft:
         return ref
     path = input_file(Path(ref), "draft")
     if path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read draft file: {exc.strerror}", field="draft") from None
-        return parse_draft(text, str(path), base)
+        return parse_draft(read_user_file(path, "draft file", "draft"), str(path), base)
     bundled = bundled_drafts()
     if str(ref) in bundled:
         return parse_draft(bundled[str(ref)], f"whatif/drafts/{ref}.yaml", base)

@@ -4,7 +4,6 @@ report are fetched when the job is done. The same run as ``chipclear batch``."""
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 from typing import Any, Literal
 
@@ -16,6 +15,7 @@ from chipclear.api.deps import api_key, read_transaction, transaction
 from chipclear.api.jobs import JOB_ID, BatchJobs, check_options
 from chipclear.api.routers.lists import upload_name
 from chipclear.batch.views import BadRow, BatchDecisionRow
+from chipclear.bounds import Day
 from chipclear.errors import Conflict, InputError
 from chipclear.extras import missing_extra
 
@@ -71,7 +71,7 @@ def submit(
     request: Request,
     file: UploadFile = File(..., description="The order book (columns: docs/batch.md)"),
     format: str | None = Form(None, max_length=20, description="csv, parquet, xlsx or jsonl (default: name, content)"),
-    date: dt.date | None = Form(None, description="Decide every line as of this date (default: its ship date)"),
+    date: Day | None = Form(None, description="Decide every line as of this date (default: its ship date)"),
     layer: str = Form("enforced", max_length=20),
     screening: bool = Form(True),
     key: str | None = Depends(api_key),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
+from chipclear.bounds import Day
 from chipclear.catalog import load_catalog
 from chipclear.catalog.views import CatalogItemView, ClassificationView
 from chipclear.classification import classify
@@ -25,7 +25,7 @@ router = APIRouter(tags=["catalog"])
 def catalog(
     request: Request,
     vendor: str | None = Query(None, max_length=100),
-    as_of: dt.date | None = None,
+    as_of: Day | None = None,
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
 ) -> list[dict[str, Any]]:
@@ -59,7 +59,7 @@ def catalog_item(request: Request, item: ItemPath, key: str | None = Depends(api
 def classify_item(
     request: Request,
     item: ItemPath,
-    as_of: dt.date | None = None,
+    as_of: Day | None = None,
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
 ) -> dict[str, Any]:

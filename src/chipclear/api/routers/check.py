@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -11,7 +10,7 @@ import chipclear.determination as determine
 from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.group_commit import GroupCommit
 from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
-from chipclear.bounds import COUNTRY_LENGTH, NAME_LENGTH
+from chipclear.bounds import COUNTRY_LENGTH, NAME_LENGTH, Day
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.views import DiffView, TimelineView
 from chipclear.errors import InputError
@@ -27,7 +26,7 @@ router = APIRouter(tags=["check"])
 async def check(
     request: Request,
     line: OrderLine,
-    as_of: dt.date | None = None,
+    as_of: Day | None = None,
     layer: LayerParam = "enforced",
     key: str = Depends(api_key),
 ) -> Decision:
@@ -54,7 +53,7 @@ def timeline(
     item: ItemPath,
     to: str = Query(..., min_length=1, max_length=100, description="Destination: ISO 3166-1 code or country name"),
     end_user_hq: str | None = Query(None, max_length=100),
-    until: dt.date | None = None,
+    until: Day | None = None,
     layer: LayerParam = "enforced",
     end_user: str | None = Query(
         None, min_length=1, max_length=NAME_LENGTH, description="Screen this end user: its listings become dated causes"
@@ -84,8 +83,8 @@ def timeline(
 )
 def diff(
     request: Request,
-    date_from: dt.date = Query(..., alias="from"),
-    date_to: dt.date = Query(..., alias="to"),
+    date_from: Day = Query(..., alias="from"),
+    date_to: Day = Query(..., alias="to"),
     item: list[str] = Query(default_factory=list, max_length=100),
     dest: list[str] = Query(default_factory=list, max_length=50),
     layer: LayerParam = "enforced",

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 import chipclear.tariffs as tariffs
 from chipclear.api.deps import api_key, read_transaction
+from chipclear.bounds import Day
 from chipclear.catalog import load_catalog
 from chipclear.tariffs.views import DutySegmentView, DutyView
 
@@ -28,7 +29,7 @@ def duty(
     request: Request,
     hts: str = Query(..., min_length=1, max_length=20),
     origin: str = Query(..., min_length=1, max_length=60),
-    entry_date: dt.date | None = None,
+    entry_date: Day | None = None,
     value: float | None = Query(None, ge=0, le=1e13),
     item: str | None = Query(None, max_length=200),
     end_use: str | None = Query(None, max_length=100),

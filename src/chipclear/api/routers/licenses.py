@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -12,6 +11,7 @@ from chipclear.api.deps import api_key, read, read_transaction, transaction
 from chipclear.bounds import (
     MAX_LIST,
     MAX_PARTIES,
+    Day,
     ItemId,
     LicenseNumber,
     Name,
@@ -20,6 +20,7 @@ from chipclear.bounds import (
     Reason,
     Role,
     ValueUSD,
+    WholeNumber,
 )
 from chipclear.geography import CountryCode
 from chipclear.ledger import licenses as ledger_licenses
@@ -52,14 +53,14 @@ class ApplicationIn(BaseModel):
     value_usd: ValueUSD | None = None
     note: Note = ""
     application_number: LicenseNumber | None = None
-    submitted_on: dt.date | None = None
+    submitted_on: Day | None = None
 
 
 class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     application_number: LicenseNumber
-    submitted_on: dt.date | None = None
+    submitted_on: Day | None = None
 
 
 class CloseIn(BaseModel):
@@ -67,21 +68,21 @@ class CloseIn(BaseModel):
 
     status: Literal["denied", "returned", "withdrawn"]
     reason: Reason
-    decided_on: dt.date | None = None
+    decided_on: Day | None = None
 
 
 class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     number: LicenseNumber
-    valid_from: dt.date
-    valid_to: dt.date
+    valid_from: Day
+    valid_to: Day
     quantity_limit: Quantity | None = None
     value_limit_usd: ValueUSD | None = None
-    quantity_tolerance_percent: int = Field(0, ge=0, le=100)
-    value_tolerance_percent: int = Field(0, ge=0, le=100)
+    quantity_tolerance_percent: WholeNumber = Field(0, ge=0, le=100)
+    value_tolerance_percent: WholeNumber = Field(0, ge=0, le=100)
     conditions: Note = ""
-    decided_on: dt.date | None = None
+    decided_on: Day | None = None
 
 
 AppId = Path(ge=1, le=2**31 - 1)

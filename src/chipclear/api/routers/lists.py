@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from chipclear.api.deps import api_key, read_transaction, transaction
+from chipclear.bounds import Day
 from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit
 from chipclear.screening import ListStore, default_screener
@@ -75,7 +75,7 @@ def update(
     request: Request,
     file: UploadFile = File(..., description="A CSL JSON/CSV, OFAC CSV, FtM or BIS list file"),
     format: str | None = Form(None, max_length=40),
-    list_date: dt.date | None = Form(None),
+    list_date: Day | None = Form(None),
     allow_shrink: bool = Form(False),
     allow_older: bool = Form(False, description="accept a list older than the one in use"),
     allow_redate: bool = Form(False, description="let list_date replace the file's own date (recorded)"),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, Request
 
 from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
+from chipclear.bounds import Day
 from chipclear.models import load_models
 from chipclear.models.classify import ModelClassification, classify_model
 
@@ -17,7 +16,7 @@ router = APIRouter(tags=["models"])
 @router.get("/models", summary="AI models with parameters, training compute (cited) and 4E091 status as of a date")
 def models(
     request: Request,
-    as_of: dt.date | None = None,
+    as_of: Day | None = None,
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
 ) -> list[ModelClassification]:
@@ -31,7 +30,7 @@ def models(
 def classify(
     request: Request,
     model: ItemPath,
-    as_of: dt.date | None = None,
+    as_of: Day | None = None,
     layer: LayerParam = "enforced",
     key: str | None = Depends(api_key),
 ) -> ModelClassification:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import tempfile
 from pathlib import Path
@@ -12,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from chipclear.api.deps import api_key, read_transaction, transaction
-from chipclear.bounds import NOTE_LENGTH, no_nul
+from chipclear.bounds import NOTE_LENGTH, Day, no_nul
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import CountryCode
 from chipclear.rules import load_rules
@@ -35,7 +34,7 @@ class WhatIfIn(BaseModel):
     draft_texts: list[DraftText] = Field(
         default_factory=list, max_length=5, description="Draft rule files' YAML text (kind: draft), applied together"
     )
-    date: dt.date | None = Field(None, description="Assess as of this date (default: today or the draft's date)")
+    date: Day | None = Field(None, description="Assess as of this date (default: today or the draft's date)")
     layer: Literal["enforced", "codified"] = "enforced"
     destinations: list[CountryCode] | None = Field(None, min_length=1, max_length=50)
     orders: list[dict[Annotated[str, StringConstraints(max_length=100)], Cell]] | None = Field(
