@@ -151,8 +151,13 @@ def _flag(value: Any) -> Any:
 
 # A date in a request or a file read by a model: a ``YYYY-MM-DD`` string (JSON) or a ``datetime.date`` (Python).
 Day = Annotated[dt.date, BeforeValidator(_day)]
-WholeNumber = Annotated[int, _number("a whole number")]  # an int; never from true/false or "3"
-Number = Annotated[float, _number("a number"), Field(allow_inf_nan=False), AfterValidator(finite)]
+
+# The bounds come before the validator, so pydantic keeps them in the number's schema: the OpenAPI says
+# ``minimum``/``maximum`` (a constraint placed after a validator is written as pydantic's own ``ge``/``le``).
+_WHOLE = _number("a whole number")
+_REAL = _number("a number")
+WholeNumber = Annotated[int, _WHOLE]  # an int; never from true/false or "3"
+Number = Annotated[float, Field(allow_inf_nan=False), _REAL, AfterValidator(finite)]
 Flag = Annotated[bool, BeforeValidator(_flag)]  # true or false; never "yes", 1 or "0"
 
 Name = Annotated[str, Field(max_length=NAME_LENGTH), AfterValidator(no_nul), AfterValidator(visible)]
@@ -165,16 +170,17 @@ LicenseNumber = Annotated[
 Role = Annotated[str, Field(max_length=ROLE_LENGTH), AfterValidator(no_nul)]
 Note = Annotated[str, Field(max_length=NOTE_LENGTH), AfterValidator(no_nul)]
 Reason = Annotated[str, Field(min_length=1, max_length=NOTE_LENGTH), AfterValidator(no_nul)]
-Quantity = Annotated[WholeNumber, Field(ge=1, le=MAX_QUANTITY)]
-ValueUSD = Annotated[Number, Field(ge=0, le=MAX_VALUE_USD)]
-Percent = Annotated[Number, Field(ge=0, le=100)]
+Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY), _WHOLE]
+ValueUSD = Annotated[float, Field(ge=0, le=MAX_VALUE_USD, allow_inf_nan=False), _REAL, AfterValidator(finite)]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), _REAL, AfterValidator(finite)]
+TolerancePercent = Annotated[int, Field(ge=0, le=100), _WHOLE]  # a shipping tolerance (15 CFR 750.11), percent
 # one party screened: the API's request model and the CLI's ``screen`` take the same bounds
 ScreenName = Annotated[
     str, Field(min_length=1, max_length=SCREEN_NAME_LENGTH), AfterValidator(no_nul), AfterValidator(visible)
 ]
 ScreenAddress = Annotated[str, Field(max_length=SCREEN_ADDRESS_LENGTH), AfterValidator(no_nul)]
-ScreenScore = Annotated[Number, Field(ge=MIN_SCREEN_SCORE, le=1)]
-HitLimit = Annotated[WholeNumber, Field(ge=1, le=MAX_SCREEN_HITS)]
+ScreenScore = Annotated[float, Field(ge=MIN_SCREEN_SCORE, le=1, allow_inf_nan=False), _REAL, AfterValidator(finite)]
+HitLimit = Annotated[int, Field(ge=1, le=MAX_SCREEN_HITS), _WHOLE]
 
 
 @cache
@@ -233,6 +239,7 @@ __all__ = [
     "ScreenAddress",
     "ScreenName",
     "ScreenScore",
+    "TolerancePercent",
     "ValueUSD",
     "WholeNumber",
     "checked",

@@ -99,3 +99,21 @@ def test_a_query_parameter_that_is_not_utf8_is_refused_naming_it(client: TestCli
     assert r.status_code == 400 and r.json()["error"]["field"] == "as_of", r.text
     r = client.get("/api/catalog?%FF=1", headers=h(keys.viewer))
     assert r.status_code == 400 and "\\xff" in r.json()["error"]["field"]
+
+
+def test_the_openapi_bounds_are_standard_json_schema(client: TestClient) -> None:
+    """A bound placed after a validator is written as pydantic's own ``ge``/``le``, which no client reads (the
+    strict number types of 2026-12-07 did so for quantity, value_usd, min_score ... until their bounds came first)."""
+    found: list[str] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            found.extend(f"{where}.{k}" for k in ("ge", "le", "gt", "lt") if k in node)
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}[{i}]")
+
+    walk(client.app.openapi(), "openapi")  # type: ignore[attr-defined]
+    assert not found

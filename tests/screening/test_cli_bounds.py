@@ -35,7 +35,7 @@ def test_screen_refuses_what_the_api_refuses(args: list[str], message: str) -> N
 def test_the_api_request_has_the_same_bounds() -> None:
     fields = ScreenRequest.model_json_schema()["properties"]
     assert fields["name"]["maxLength"] == SCREEN_NAME_LENGTH
-    assert fields["min_score"]["anyOf"][0]["minimum"] == MIN_SCREEN_SCORE
+    assert fields["min_score"]["anyOf"][0]["minimum"] == MIN_SCREEN_SCORE  # a standard JSON Schema bound
 
 
 def test_a_name_at_the_bound_and_the_lowest_floor_are_screened() -> None:

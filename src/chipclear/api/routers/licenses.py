@@ -19,8 +19,8 @@ from chipclear.bounds import (
     Quantity,
     Reason,
     Role,
+    TolerancePercent,
     ValueUSD,
-    WholeNumber,
 )
 from chipclear.geography import CountryCode
 from chipclear.ledger import licenses as ledger_licenses
@@ -79,8 +79,8 @@ class GrantIn(BaseModel):
     valid_to: Day
     quantity_limit: Quantity | None = None
     value_limit_usd: ValueUSD | None = None
-    quantity_tolerance_percent: WholeNumber = Field(0, ge=0, le=100)
-    value_tolerance_percent: WholeNumber = Field(0, ge=0, le=100)
+    quantity_tolerance_percent: TolerancePercent = 0
+    value_tolerance_percent: TolerancePercent = 0
     conditions: Note = ""
     decided_on: Day | None = None
 
