@@ -92,12 +92,12 @@ def finite(value: float) -> float:
 
 # Unicode categories that show nothing on their own: format (zero-width space, bidi overrides, soft hyphen, word
 # joiner), control, space and line/paragraph separators, and non-spacing combining marks.
-_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn"})
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn"})  # unicodedata categories
 
 
 def visible(value: str) -> str:
     """``value`` if it has a visible character (a letter, digit, punctuation or symbol)."""
-    if not any(unicodedata.category(ch) not in _INVISIBLE for ch in value):
+    if not any(unicodedata.category(ch) not in INVISIBLE_CATEGORIES for ch in value):
         if not value:
             raise ValueError("must not be empty")
         raise ValueError(
@@ -203,6 +203,7 @@ def checked(kind: Any, value: T, field: str) -> T:
 __all__ = [
     "COUNTRY_LENGTH",
     "ID_LENGTH",
+    "INVISIBLE_CATEGORIES",
     "ITEM_LENGTH",
     "LICENSE_NUMBER_LENGTH",
     "MAX_BATCH_SIZE",

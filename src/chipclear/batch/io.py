@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from chipclear.bounds import (
     COUNTRY_LENGTH,
     ID_LENGTH,
+    INVISIBLE_CATEGORIES,
     ITEM_LENGTH,
     MAX_QUANTITY,
     MAX_VALUE_USD,
@@ -91,10 +92,10 @@ TEXT_LIMITS = {
     "end_use": NOTE_LENGTH,
 }
 # Columns that name someone or something (chipclear.bounds.Name, Identifier): a value made only of spaces, format or
-# control characters or combining marks is a bad row naming the column. ``_VISIBLE``: any other character (Rust's
-# regex has Python's unicodedata categories as \p{..}).
+# control characters or combining marks is a bad row naming the column. ``_VISIBLE``: any other character, as
+# ``bounds.visible`` reads it (Rust's regex has Python's unicodedata categories as \p{..}).
 VISIBLE_COLUMNS = ("order_id", "line_id", "end_user_name")
-_VISIBLE = r"[^\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}\p{Mn}]"
+_VISIBLE = "[^" + "".join(f"\\p{{{c}}}" for c in sorted(INVISIBLE_CATEGORIES)) + "]"
 FLAGS = ["supercomputer", "advanced_node_ic_production", "military"]
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "x"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}

@@ -186,6 +186,7 @@ class ScreenedOnce:
         self.screener = screener
         self.found: dict[tuple[str, str | None], Any] = {}
         self.cleared: dict[tuple[Any, ...], bool] = {}
+        self.dated: dict[tuple[Any, ...], frozenset[dt.date]] = {}  # ``screening_dates`` per party
 
     @property
     def list_version(self) -> str | None:
@@ -197,17 +198,26 @@ class ScreenedOnce:
             found = self.found[(name, country)] = self.screener.search(name, country=country)
         return found
 
-    def clean(self, party: Party) -> bool:
-        """No list entry near the party or its owners, whatever the date (and none set aside by a review): its
-        name cannot change a decision, so lines differing only in such names are decided once."""
+    @staticmethod
+    def _key(party: Party) -> tuple[Any, ...]:
         key: tuple[Any, ...] = (party.name, party.country)
         if party.owners or party.parents:
             key += (tuple(o.name for o in party.owners), tuple(p.name for p in party.parents))
+        return key
+
+    @staticmethod
+    def _names(party: Party) -> list[tuple[str, str | None]]:
+        """What is screened for ``party``: its name with its country, each owner's and parent's name alone."""
+        names = [(party.name, party.country), *((o.name, None) for o in party.owners)]
+        return names + [(p.name, None) for p in party.parents]
+
+    def clean(self, party: Party) -> bool:
+        """No list entry near the party or its owners, whatever the date (and none set aside by a review): its
+        name cannot change a decision, so lines differing only in such names are decided once."""
+        key = self._key(party)
         known = self.cleared.get(key)
         if known is None:
-            names = [(party.name, party.country), *((o.name, None) for o in party.owners)]
-            names += [(p.name, None) for p in party.parents]
-            known = self.cleared[key] = not any(self._found_any(name, country) for name, country in names)
+            known = self.cleared[key] = not any(self._found_any(name, country) for name, country in self._names(party))
         return known
 
     def _found_any(self, name: str, country: str | None) -> bool:
@@ -218,12 +228,14 @@ class ScreenedOnce:
         """The days on which the screening of ``party`` (and its owners) as the engine sees it on a date can change
         (``parties._AsOf``): each entry's listing takes effect, or comes within the listing lag of its publication;
         the lists' own date, and the day past their maximum age, or past today, on which they count as stale."""
+        key = self._key(party)
+        held = self.dated.get(key)
+        if held is not None:
+            return held
         from chipclear.determination.parties import listing_lag
 
-        names = [(party.name, party.country), *((o.name, None) for o in party.owners)]
-        names += [(p.name, None) for p in party.parents]
         days: set[dt.date] = {dt.date.today() + dt.timedelta(days=1)}
-        for name, country in names:
+        for name, country in self._names(party):
             found = self.search(name, country)
             for hit in (*found.hits, *(getattr(found, "suppressed", ()) or ())):
                 start = getattr(hit, "effective_on", None) or getattr(hit, "listed_on", None)
@@ -237,7 +249,8 @@ class ScreenedOnce:
                 max_age = getattr(found, "max_age_days", None)
                 if max_age is not None:
                     days.add(day + dt.timedelta(days=max_age + 1))
-        return frozenset(days)
+        found_days = self.dated[key] = frozenset(days)
+        return found_days
 
 
 def screen_lines(
