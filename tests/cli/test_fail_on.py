@@ -110,3 +110,34 @@ def test_batch_exit_codes(tmp_path: Path) -> None:
     assert run(*base, "--fail-on", "bad_rows") == EXIT_CODES["bad_rows"]
     assert run(*base, "--fail-on", "bad_rows,hold,license_required") == EXIT_CODES["license_required"]
     assert run(*base, "--fail-on", "prohibited") == 0
+
+
+def test_stale_lists_are_an_outcome_a_script_can_fail_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line whose parties were screened on lists past ``CHIPCLEAR_LIST_MAX_AGE_DAYS`` is decided (NLR here) with
+    the ``screening#stale`` reason; ``--fail-on stale`` turns that into exit 9 for check, screen and batch, below
+    every other outcome's code; a line that names no party screens nobody and is never stale."""
+    party = ["--end-user", "Example Bakery Ltd", "--end-user-country", "DE", "--end-user-hq", "DE"]
+    line = ["check", "--item", "RTX 4090", "--to", "DE", "--date", "2025-05-01", *party]
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "item,destination,ship_date,end_user_name,end_user_country,end_user_headquarters_country\n"
+        "nvidia-rtx-4090,DE,2025-05-01,Example Bakery Ltd,DE,DE\n"
+    )
+    batch = ["batch", str(orders), "--out", str(tmp_path / "d.parquet"), "--quiet", "--json", "--no-resume"]
+    screen = ["screen", "Example Bakery Ltd", "--country", "Germany", "--json"]
+    monkeypatch.setenv("CHIPCLEAR_LIST_MAX_AGE_DAYS", "0")  # the bundled lists are older than a day: stale
+    assert run(*line) == 0  # decided all the same
+    assert run(*line, "--fail-on", "stale") == EXIT_CODES["stale"] == 9
+    assert run(*line, "--fail-on", "stale,match") == 9
+    assert run(*batch, "--fail-on", "stale") == 9
+    assert run(*batch, "--fail-on", "stale,license_required") == 9  # NLR: only the stale lists
+    assert run(*screen, "--fail-on", "stale") == 9
+    parties = tmp_path / "parties.csv"
+    parties.write_text("name,country\nExample Bakery Ltd,Germany\n")
+    assert run("screen", "--file", str(parties), "--json", "--fail-on", "stale") == 9
+    assert run("check", "--item", "H100", "--to", "SG", "--date", "2025-05-01", "--fail-on", "stale") == 0
+    monkeypatch.setenv("CHIPCLEAR_LIST_MAX_AGE_DAYS", "100000")  # current enough
+    assert run(*line, "--fail-on", "stale") == 0
+    assert run(*batch, "--fail-on", "stale") == 0
+    assert run(*screen, "--fail-on", "stale") == 0
+    assert run("screen", "--file", str(parties), "--json", "--fail-on", "stale") == 0

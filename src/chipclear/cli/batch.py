@@ -255,6 +255,8 @@ def _outcomes(out: Path, bad_rows: int) -> set[str]:
     in a decisions file and JSON text in a re-check file)."""
     import polars as pl  # imported here: `chipclear --help` stays fast
 
+    from chipclear.determination.engine import STALE_LISTS_RULE
+
     frame = pl.scan_parquet(out)
     columns = frame.collect_schema().names()
     if "verdict" not in columns:
@@ -268,7 +270,15 @@ def _outcomes(out: Path, bad_rows: int) -> set[str]:
         found = pl.element().struct.field("determination").is_in(["match", "possible"])
         hits = pl.col("screening").list.eval(found).list.any()
         matched = bool(frame.select(hits.any()).collect().item())
-    return outcomes_of(verdicts["verdict"].to_list(), matched=matched, bad_rows=bad_rows)
+    stale = False
+    if "reasons" in columns and frame.collect_schema()["reasons"] == pl.String:
+        stale = bool(
+            frame.select(pl.col("reasons").str.contains(STALE_LISTS_RULE, literal=True).any()).collect().item()
+        )
+    elif "reasons" in columns:
+        rules = pl.element().struct.field("rule") == STALE_LISTS_RULE
+        stale = bool(frame.select(pl.col("reasons").list.eval(rules).list.any().any()).collect().item())
+    return outcomes_of(verdicts["verdict"].to_list(), matched=matched, bad_rows=bad_rows, stale=stale)
 
 
 def register(app: typer.Typer) -> None:

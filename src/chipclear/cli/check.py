@@ -14,6 +14,7 @@ from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on, screening_matched
 from chipclear.decision import Decision, EndUse, ImportEntry, OrderLine, ParentLink, Party
 from chipclear.determination import TimelineResult, determine, diff, timeline
+from chipclear.determination.engine import STALE_LISTS_RULE
 from chipclear.errors import InputError
 from chipclear.geography import load_geography
 from chipclear.models import load_model_spec, load_models
@@ -277,7 +278,11 @@ def register(app: typer.Typer) -> None:
                     "[dim]Licenses on file were not consulted and this check was not recorded: give --api-key (or"
                     " set CHIPCLEAR_API_KEY) to check through the ledger.[/dim]"
                 )
-        exit_for(wanted, outcomes_of([decision.verdict.value], matched=screening_matched(decision.screening)))
+        stale = any(r.rule == STALE_LISTS_RULE for r in decision.reasons)
+        exit_for(
+            wanted,
+            outcomes_of([decision.verdict.value], matched=screening_matched(decision.screening), stale=stale),
+        )
 
     @app.command("timeline")
     @handle_errors

@@ -15,6 +15,7 @@ from chipclear.errors import InputError
 
 # Higher is more severe; distinct from 0 (completed), 1 (unexpected error) and 2 (bad input).
 EXIT_CODES: dict[str, int] = {
+    "stale": 9,  # a line's parties were screened on lists older than CHIPCLEAR_LIST_MAX_AGE_DAYS (screening#stale)
     "bad_rows": 10,  # batch: some rows went to the bad-rows file
     "hold": 11,  # a line is HOLD
     "match": 12,  # a restricted-party hit at or above the review threshold
@@ -50,10 +51,12 @@ def parse_fail_on(value: str | None, allowed: Iterable[str] = EXIT_CODES) -> set
     return names
 
 
-def outcomes_of(verdicts: Iterable[str], *, matched: bool = False, bad_rows: int = 0) -> set[str]:
+def outcomes_of(verdicts: Iterable[str], *, matched: bool = False, bad_rows: int = 0, stale: bool = False) -> set[str]:
     found = {VERDICT_OUTCOMES[v] for v in verdicts if v in VERDICT_OUTCOMES}
     if matched:
         found.add("match")
+    if stale:
+        found.add("stale")
     if bad_rows:
         found.add("bad_rows")
     return found

@@ -306,7 +306,7 @@ def register(app: typer.Typer) -> None:
         from chipclear.cli import FAST_EXIT
 
         FAST_EXIT["enabled"] = True
-        wanted = parse_fail_on(fail_on, allowed=["match"])
+        wanted = parse_fail_on(fail_on, allowed=["match", "stale"])
         if country is not None and country.strip():
             country = load_geography().normalize(country, field="country")
         # the API's bounds (chipclear.bounds): a floor under 0.5 scores every entry sharing a word ("co", "ltd")
@@ -336,7 +336,7 @@ def register(app: typer.Typer) -> None:
             finally:
                 if spooled is not None:
                     spooled.unlink(missing_ok=True)
-            exit_for(wanted, outcomes_of([], matched=matched))
+            exit_for(wanted, outcomes_of([], matched=matched, stale=default_screener().staleness()[0]))
             return
         if not name:
             raise InputError("give a party NAME or --file parties.csv", field="name")
@@ -358,7 +358,7 @@ def register(app: typer.Typer) -> None:
             _print_ftm_hits(result)
         else:
             _print_result(result)
-        exit_for(wanted, outcomes_of([], matched=bool(result.hits)))
+        exit_for(wanted, outcomes_of([], matched=bool(result.hits), stale=bool(result.stale)))
 
     @lists_app.command("export")
     @handle_errors
