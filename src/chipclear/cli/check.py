@@ -18,6 +18,7 @@ from chipclear.errors import InputError
 from chipclear.geography import load_geography
 from chipclear.models import load_model_spec, load_models
 from chipclear.settings import get_settings
+from chipclear.tariffs.result import line_rate_text, rate_text
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
 LayerOpt = Annotated[
@@ -101,14 +102,15 @@ def _print_decision(d: Decision) -> None:
         console.print("[magenta]Missing:[/magenta] " + "; ".join(d.missing))
     if d.duty is not None:
         duty = d.duty
+        rng = duty["total_rate_range"]
         total = (
-            f"{duty['total_rate']:g}%"
+            rate_text(duty["total_rate"])
             if duty["status"] == "determined"
-            else f"undetermined, {duty['total_rate_range']['low']:g}% to {duty['total_rate_range']['high']:g}%"
+            else f"undetermined, {rate_text(None, rng['low'], rng['high'])}"
         )
         console.print(f"[bold]Import duty[/bold] (HTS {duty['hts']}, origin {duty['origin']}): {total}")
         for ln in duty["lines"]:
-            rate = "?" if ln["rate"] is None else f"{ln['rate']:g}%"
+            rate = line_rate_text(ln)
             console.print(f"  - {ln['measure']} {ln.get('heading') or ''} {rate}  [{ln['citation']}]")
         for q in duty.get("unknowns", []):
             console.print(f"  [magenta]open question:[/magenta] {q.get('question', q)}")
