@@ -135,6 +135,7 @@ def china_duty(
             if m.ic_waiver is not None
             and m.applies_to_origin(china_origin)
             and any(hts_mod.covers(p, dotted) for p in m.ic_waiver.prefixes)
+            and not any(hts_mod.covers(p, dotted) for p in m.ic_waiver.except_prefixes)
             and m.ic_waiver.start <= entry_date
             and (m.ic_waiver.end is None or entry_date < m.ic_waiver.end)
         ),

@@ -258,6 +258,8 @@ class IcWaiver(Cited, provenance.Period):
     """A reported, unpublished waiver for some IC codes: modelled as an open question, never as fact."""
 
     prefixes: list[str]
+    except_prefixes: list[str] = Field(default_factory=list)
+    """Codes the reports exclude from the waiver (memory, HS 8542.32): the additional duty stands for them."""
     start: dt.date = Field(alias="from")
     question: str
 
