@@ -12,6 +12,7 @@ from typing import Any
 from chipclear.decision import OrderLine, Reason
 from chipclear.provenance import weakest
 from chipclear.tariffs.result import line_rate_text, rate_text
+from chipclear.tariffs.sec232 import duty_item
 
 
 def _layer_text(line: dict[str, Any]) -> str:
@@ -33,7 +34,7 @@ def import_duty(line: OrderLine, item: Any, on: dt.date) -> tuple[dict[str, Any]
         entry.origin,
         entry.entry_date or on,
         value=value,
-        item=item if getattr(item, "kind", None) in ("accelerator", "hbm") else None,
+        item=duty_item(item),
         end_use=entry.end_use,
         claims=entry.claims,
         entry_type=entry.entry_type,
