@@ -49,9 +49,10 @@ def _import_entry(
     value: float | None,
     end_use: str | None,
     claims: list[str] | None,
+    entry_type: str | None = None,
 ) -> ImportEntry | None:
     if hts is None:
-        if origin or entry_date or value is not None or end_use or claims:
+        if origin or entry_date or value is not None or end_use or claims or entry_type:
             raise InputError(
                 "import-hts: the import options need --import-hts (the entry's HTS number)", field="import-hts"
             )
@@ -65,6 +66,7 @@ def _import_entry(
         value_usd=value,
         end_use=end_use,
         claims=claims or [],
+        entry_type=entry_type,
     )
 
 
@@ -193,6 +195,13 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--duty-end-use", help="Import line: Section 232 end-use key")
         ] = None,
         claim: Annotated[list[str] | None, typer.Option("--claim", help="Import line: duty claim (repeat)")] = None,
+        entry_type: Annotated[
+            str | None,
+            typer.Option(
+                "--entry-type",
+                help="Import line: entry type, section321 (de minimis, needs --customs-value), formal or informal",
+            ),
+        ] = None,
         api_key: Annotated[
             str | None,
             typer.Option(
@@ -242,7 +251,9 @@ def register(app: typer.Typer) -> None:
             ),
             export_from=export_from,
             certifications=certify or [],
-            import_entry=_import_entry(geo, import_hts, origin, entry_date, customs_value, duty_end_use, claim),
+            import_entry=_import_entry(
+                geo, import_hts, origin, entry_date, customs_value, duty_end_use, claim, entry_type
+            ),
         )
         models = load_models().with_model(load_model_spec(model_spec)) if model_spec else None
         screened = bool(end_user or parent or owner)  # an unnamed end user has no name to screen; its owners do
