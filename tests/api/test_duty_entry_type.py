@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from chipclear.cli import app
 
 from .conftest import Keys, h, sign_in
 
@@ -57,3 +61,17 @@ def test_console_check_form_entry_type(client: TestClient, keys: Keys) -> None:
     assert r.status_code == 200, r.text
     assert re.search(r'<option value="section321"\s+selected', r.text)
     assert "19 U.S.C. 1321" in r.text
+
+
+def test_cli_check_takes_the_entry_type_as_the_api_does() -> None:
+    args = ["check", "--item", "H20", "--to", "US", "--date", "2024-06-01", "--import-hts", "8473.30.1180"]
+    args += ["--origin", "CN", "--customs-value", "500", "--json"]
+    plain = CliRunner().invoke(app, args)
+    assert plain.exit_code == 0, plain.output
+    assert json.loads(plain.output)["duty"]["total_rate"] == 25
+    de_minimis = CliRunner().invoke(app, [*args, "--entry-type", "section321"])
+    assert de_minimis.exit_code == 0, de_minimis.output
+    assert json.loads(de_minimis.output)["duty"]["total_rate"] == 0
+    assert json.loads(de_minimis.output)["duty"]["entry_type"] == "section321"
+    bad = CliRunner().invoke(app, [*args, "--entry-type", "postal"])
+    assert bad.exit_code == 2 and "entry_type" in bad.output

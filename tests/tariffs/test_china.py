@@ -66,3 +66,19 @@ def test_bad_hs_and_country() -> None:
         china_duty("85x", "US", dt.date(2025, 6, 1))
     with pytest.raises(InputError, match="wafer_fab"):
         china_duty("8542.31", "US", dt.date(2025, 6, 1), wafer_fab="ZZ")
+
+
+@pytest.mark.parametrize("hs", ["8542.31", "8542.33", "8542.39", "8542.90", "8542", "8542.39.0000"])
+@pytest.mark.parametrize(("date", "high"), [("2025-04-15", 125.0), ("2025-06-01", 10.0)])
+def test_ic_waiver_is_open_for_every_ic_code_but_memory(hs: str, date: str, high: float) -> None:
+    """tariffs.md §5, §7 item 9: the 8 waived IC codes were never published; only memory (HS 854232) is excluded."""
+    data = china_duty(hs, "US", dt.date.fromisoformat(date)).to_json()
+    assert data["status"] == "indeterminate" and data["additional_rate_range"] == {"low": 0.0, "high": high}
+    assert all(line["low_confidence"] for line in data["lines"])
+    assert [u["id"] for u in data["unknowns"]] == ["cn-ic-waiver-2025-04"]
+
+
+@pytest.mark.parametrize(("date", "rate"), [("2025-04-15", 125.0), ("2025-06-01", 10.0)])
+def test_ic_waiver_excludes_memory(date: str, rate: float) -> None:
+    data = china_duty("8542.32", "US", dt.date.fromisoformat(date)).to_json()
+    assert data["status"] == "determined" and data["additional_rate"] == rate

@@ -19,6 +19,7 @@ from chipclear.errors import InputError
 from chipclear.geography import load_geography
 from chipclear.models import load_model_spec, load_models
 from chipclear.settings import get_settings
+from chipclear.tariffs.result import line_rate_text, rate_text
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
 LayerOpt = Annotated[
@@ -49,9 +50,10 @@ def _import_entry(
     value: float | None,
     end_use: str | None,
     claims: list[str] | None,
+    entry_type: str | None = None,
 ) -> ImportEntry | None:
     if hts is None:
-        if origin or entry_date or value is not None or end_use or claims:
+        if origin or entry_date or value is not None or end_use or claims or entry_type:
             raise InputError(
                 "import-hts: the import options need --import-hts (the entry's HTS number)", field="import-hts"
             )
@@ -65,6 +67,7 @@ def _import_entry(
         value_usd=value,
         end_use=end_use,
         claims=claims or [],
+        entry_type=entry_type,
     )
 
 
@@ -102,14 +105,15 @@ def _print_decision(d: Decision) -> None:
         console.print("[magenta]Missing:[/magenta] " + "; ".join(d.missing))
     if d.duty is not None:
         duty = d.duty
+        rng = duty["total_rate_range"]
         total = (
-            f"{duty['total_rate']:g}%"
+            rate_text(duty["total_rate"])
             if duty["status"] == "determined"
-            else f"undetermined, {duty['total_rate_range']['low']:g}% to {duty['total_rate_range']['high']:g}%"
+            else f"undetermined, {rate_text(None, rng['low'], rng['high'])}"
         )
         console.print(f"[bold]Import duty[/bold] (HTS {duty['hts']}, origin {duty['origin']}): {total}")
         for ln in duty["lines"]:
-            rate = "?" if ln["rate"] is None else f"{ln['rate']:g}%"
+            rate = line_rate_text(ln)
             console.print(f"  - {ln['measure']} {ln.get('heading') or ''} {rate}  [{ln['citation']}]")
         for q in duty.get("unknowns", []):
             console.print(f"  [magenta]open question:[/magenta] {q.get('question', q)}")
@@ -192,6 +196,13 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--duty-end-use", help="Import line: Section 232 end-use key")
         ] = None,
         claim: Annotated[list[str] | None, typer.Option("--claim", help="Import line: duty claim (repeat)")] = None,
+        entry_type: Annotated[
+            str | None,
+            typer.Option(
+                "--entry-type",
+                help="Import line: entry type, section321 (de minimis, needs --customs-value), formal or informal",
+            ),
+        ] = None,
         api_key: Annotated[
             str | None,
             typer.Option(
@@ -241,7 +252,9 @@ def register(app: typer.Typer) -> None:
             ),
             export_from=export_from,
             certifications=certify or [],
-            import_entry=_import_entry(geo, import_hts, origin, entry_date, customs_value, duty_end_use, claim),
+            import_entry=_import_entry(
+                geo, import_hts, origin, entry_date, customs_value, duty_end_use, claim, entry_type
+            ),
         )
         models = load_models().with_model(load_model_spec(model_spec)) if model_spec else None
         screened = bool(end_user or parent or owner)  # an unnamed end user has no name to screen; its owners do

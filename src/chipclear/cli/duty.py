@@ -11,6 +11,7 @@ from chipclear.bounds import ValueUSD, checked
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.errors import InputError
 from chipclear.tariffs import DutyResult, TimelineSegment, china_duty, duty, timeline
+from chipclear.tariffs.result import rate_text
 
 duty_app = typer.Typer(
     name="duty",
@@ -50,9 +51,7 @@ def _load_item(name: str | None) -> Any:
 
 
 def _rate(value: float | None, low: float | None = None, high: float | None = None) -> str:
-    if value is not None:
-        return f"{value:g}%"
-    return f"{low if low is not None else '?'}-{'?' if high is None else f'{high:g}'}% (open)"
+    return rate_text(value, low, high) + ("" if value is not None else " (open)")
 
 
 def _confidence(mark: str) -> str:

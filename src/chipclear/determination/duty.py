@@ -11,10 +11,12 @@ from typing import Any
 
 from chipclear.decision import OrderLine, Reason
 from chipclear.provenance import weakest
+from chipclear.tariffs.result import line_rate_text, rate_text
+from chipclear.tariffs.sec232 import duty_item
 
 
 def _layer_text(line: dict[str, Any]) -> str:
-    rate = "rate unknown" if line["rate"] is None else f"{line['rate']:g}%"
+    rate = line_rate_text(line) if line["rate"] is not None else f"rate open, {line_rate_text(line)}"
     heading = f" {line['heading']}" if line.get("heading") else ""
     return f"{line['measure']}{heading} {rate}"
 
@@ -32,7 +34,7 @@ def import_duty(line: OrderLine, item: Any, on: dt.date) -> tuple[dict[str, Any]
         entry.origin,
         entry.entry_date or on,
         value=value,
-        item=item if getattr(item, "kind", None) in ("accelerator", "hbm") else None,
+        item=duty_item(item),
         end_use=entry.end_use,
         claims=entry.claims,
         entry_type=entry.entry_type,
@@ -41,10 +43,10 @@ def import_duty(line: OrderLine, item: Any, on: dt.date) -> tuple[dict[str, Any]
         amount = (
             f", {result['total_amount']:,.2f} USD on {value:,.2f}" if result.get("total_amount") is not None else ""
         )
-        summary = f"import duty {result['total_rate']:g}%{amount}"
+        summary = f"import duty {rate_text(result['total_rate'])}{amount}"
     else:
         low, high = result["total_rate_range"]["low"], result["total_rate_range"]["high"]
-        summary = f"import duty undetermined: {low:g}% to {high:g}% ({len(result['unknowns'])} open question(s))"
+        summary = f"import duty undetermined: {rate_text(None, low, high)} ({len(result['unknowns'])} open question(s))"
     layers = "; ".join(_layer_text(ln) for ln in result["lines"])
     citations = "; ".join(dict.fromkeys(ln["citation"].split(" [")[0] for ln in result["lines"]))
     reason = Reason(

@@ -18,6 +18,7 @@ from chipclear.tariffs import engine
 from chipclear.tariffs.china import ChinaDutyResult, china_duty
 from chipclear.tariffs.countries import normalize_country
 from chipclear.tariffs.data import TariffData, bundled_data, load_tariff_data
+from chipclear.tariffs.dates import entry_day
 from chipclear.tariffs.hts import resolve
 from chipclear.tariffs.result import DutyLine, DutyResult, StackingRule, Unknown
 from chipclear.tariffs.sec232 import ItemSpecs, specs_from_part
@@ -70,17 +71,7 @@ def _request(
 ) -> engine.Request:
     code, line = resolve(hts, data.column1)
     country = normalize_country(origin)
-    if isinstance(entry_date, str):
-        try:
-            entry_date = dt.date.fromisoformat(entry_date)
-        except ValueError:
-            raise InputError(
-                f"entry_date: {entry_date!r} is not a date in YYYY-MM-DD form", field="entry_date"
-            ) from None
-    if not isinstance(entry_date, dt.date):
-        raise InputError(f"entry_date: {entry_date!r} is not a date", field="entry_date")
-    if isinstance(entry_date, dt.datetime):
-        entry_date = entry_date.date()
+    entry_date = entry_day(entry_date)
     if entry_date < data.column1.coverage_from:
         raise InputError(
             f"entry_date: {entry_date} is before {data.column1.coverage_from}, the start of chipclear's tariff data",

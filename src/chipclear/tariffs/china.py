@@ -17,6 +17,7 @@ from chipclear.errors import InputError
 from chipclear.tariffs import hts as hts_mod
 from chipclear.tariffs.countries import normalize_country
 from chipclear.tariffs.data import TariffData, bundled_data
+from chipclear.tariffs.dates import entry_day
 from chipclear.tariffs.result import DutyLine, Unknown
 
 _HS = re.compile(r"^[0-9]{4,10}$")
@@ -72,6 +73,7 @@ def china_duty(
 ) -> ChinaDutyResult:
     """China's additional duty on one import line (Beijing dates)."""
     tariff = data or bundled_data()
+    entry_date = entry_day(entry_date)
     code = hts_mod.digits(hs.strip())
     if not _HS.match(code):
         raise InputError(f"hs: {hs!r} is not an HS number (4 to 10 digits)", field="hs")
@@ -133,6 +135,7 @@ def china_duty(
             if m.ic_waiver is not None
             and m.applies_to_origin(china_origin)
             and any(hts_mod.covers(p, dotted) for p in m.ic_waiver.prefixes)
+            and not any(hts_mod.covers(p, dotted) for p in m.ic_waiver.except_prefixes)
             and m.ic_waiver.start <= entry_date
             and (m.ic_waiver.end is None or entry_date < m.ic_waiver.end)
         ),

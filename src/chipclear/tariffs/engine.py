@@ -11,7 +11,7 @@ which dated values apply and how they stack. Open (UNCONFIRMED) questions are ha
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -830,6 +830,7 @@ def calculate(data: TariffData, req: Request) -> DutyResult:
     for line in base.lines:
         if line.rate is not None and req.value is not None:
             line.amount = round(req.value * line.rate / 100.0, 2)
+    notes = list(dict.fromkeys(base.notes)) + _unapplied_claims(data, req, base)
     return DutyResult(
         hts=req.hts,
         origin=req.origin,
@@ -838,7 +839,7 @@ def calculate(data: TariffData, req: Request) -> DutyResult:
         lines=base.lines,
         stacking=base.stacking,
         unknowns=unknowns,
-        notes=list(dict.fromkeys(base.notes)),
+        notes=notes,
         total_low=low,
         total_high=high,
         available_claims=base.available,
@@ -847,6 +848,25 @@ def calculate(data: TariffData, req: Request) -> DutyResult:
         claims=sorted(req.claims),
         entry_type=req.entry_type,
     )
+
+
+def _run_signature(run: _Run) -> tuple[Any, ...]:
+    lines = tuple((ln.measure_id, ln.heading, ln.rate, ln.rate_low, ln.rate_high, ln.note) for ln in run.lines)
+    return lines, tuple(sorted(run.questions)), tuple(r.rule for r in run.stacking)
+
+
+def _unapplied_claims(data: TariffData, req: Request, base: _Run) -> list[str]:
+    """A note for each claim that changes nothing on this line (said, never silently ignored)."""
+    notes = []
+    for claim in sorted(req.claims):
+        without = _compute(data, replace(req, claims=req.claims - {claim}), {})
+        if _run_signature(without) == _run_signature(base):
+            notes.append(
+                f"Claim {claim} was not applied: it changes nothing for HTS {req.hts} from {req.origin} entered"
+                f" {req.entry_date} (no measure in force on this line and date takes it, or what it declares is"
+                " already decided)."
+            )
+    return notes
 
 
 def _branch_unknowns(finished: list[_Run]) -> list[Unknown]:

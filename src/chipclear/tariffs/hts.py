@@ -56,4 +56,13 @@ def resolve(code: str, column1: Column1) -> tuple[str, HtsLine]:
             f" ({options})",
             field="hts",
         )
+    if line.require_stat_suffix and raw[6:] not in line.stat_suffixes:
+        # The lists split this line by statistical suffix and the data names the suffixes they name: another
+        # suffix could fall on either side of a list, so it is refused rather than given both lists (or neither).
+        options = ", ".join(line.stat_suffixes.values())
+        raise InputError(
+            f"hts: {code!r}: {dotted(raw)} is not a statistical reporting number of {line.hts} in chipclear's data;"
+            f" the Chapter 99 lists split {line.hts} by suffix: give one of {options}",
+            field="hts",
+        )
     return (dotted(raw) if len(raw) > 6 else line.hts), line

@@ -111,7 +111,8 @@ class HtsLine(_Strict):
     use: str = ""
     stat_suffixes: dict[str, str] = Field(default_factory=dict)
     require_stat_suffix: bool = False
-    """The Chapter 99 lists split this line by statistical suffix: a 10-digit number is required."""
+    """The Chapter 99 lists split this line by statistical suffix: only the 10-digit numbers of ``stat_suffixes``
+    (every suffix the lists name) are accepted; another suffix is refused, never given a guessed list."""
     general: Period
     column2: Period | None = None
 
@@ -257,6 +258,8 @@ class IcWaiver(Cited, provenance.Period):
     """A reported, unpublished waiver for some IC codes: modelled as an open question, never as fact."""
 
     prefixes: list[str]
+    except_prefixes: list[str] = Field(default_factory=list)
+    """Codes the reports exclude from the waiver (memory, HS 8542.32): the additional duty stands for them."""
     start: dt.date = Field(alias="from")
     question: str
 

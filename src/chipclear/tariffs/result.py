@@ -12,6 +12,23 @@ Status = Literal["determined", "indeterminate"]
 _SINGLE_HEADING = re.compile(r"^99\d{2}\.\d{2}\.\d{2}$")
 
 
+def rate_text(rate: float | None, low: float | None = None, high: float | None = None) -> str:
+    """A rate as people read it: '25%', or its open range '27.5% to no known upper bound' (high None = unbounded).
+
+    Every door (CLI, API summary reason, console) words a rate or range through this one function."""
+    if rate is not None:
+        return f"{rate:g}%"
+    low_text = "unknown" if low is None else f"{low:g}%"
+    high_text = "no known upper bound" if high is None else f"{high:g}%"
+    return f"{low_text} to {high_text}"
+
+
+def line_rate_text(line: dict[str, Any]) -> str:
+    """The rate of one duty line as serialised (``DutyLine.to_json``): its rate, or its open ``rate_range``."""
+    rng = line.get("rate_range") or {}
+    return rate_text(line.get("rate"), rng.get("low"), rng.get("high"))
+
+
 def cite(citation: str, sources: list[str]) -> str:
     """One citation string: the legal reference followed by the S-numbers of the tariff reference."""
     return f"{citation} [{', '.join(sources)}]" if sources else citation

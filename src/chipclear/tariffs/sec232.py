@@ -115,6 +115,19 @@ def _ic_from_part(part: Any) -> IcSpecs:
     return IcSpecs(str(part.name), tuple(float(r) for r in readings), None if bandwidth is None else float(bandwidth))
 
 
+DUTY_ITEM_KINDS = ("accelerator", "hbm", "system")
+"""Catalog kinds whose specs decide the Section 232 windows: parts, and systems through their accelerator parts."""
+
+
+def duty_item(item: Any) -> Any:
+    """The item ``duty()`` is given for a line: a catalog part or system (or ItemSpecs); None for anything else (an
+    AI model's weights are not an import line's goods). Every door calls this, so check, the API, the console and
+    ``chipclear duty`` test the same item."""
+    if isinstance(item, ItemSpecs) or getattr(item, "kind", None) in DUTY_ITEM_KINDS:
+        return item
+    return None
+
+
 def specs_from_part(item: Any) -> ItemSpecs:
     """Specs of a catalog part or system (its accelerator components); ItemSpecs pass through unchanged."""
     if isinstance(item, ItemSpecs):

@@ -23,6 +23,7 @@ from chipclear.errors import ChipclearError
 from chipclear.ledger.sessions import signed_in_user
 from chipclear.ledger.users import SystemActor
 from chipclear.palette import status_colour, verdict_colour
+from chipclear.tariffs.result import line_rate_text, rate_text
 from chipclear.web.wording import trace_sentence
 
 NAV = [
@@ -67,6 +68,8 @@ def templates() -> Jinja2Templates:
         screening_hits=screening_hits,
         explain=explain,
         duty_sources=duty_sources,
+        rate_text=rate_text,
+        line_rate_text=line_rate_text,
         version=getattr(chipclear, "__version__", ""),
         nav=NAV,
         admin_nav=("/users", "Users"),

@@ -306,8 +306,9 @@ def duty_for(form: dict[str, Any], line: OrderLine) -> tuple[dict[str, Any] | No
         return None, "import duty: give both the HTS code and the country of origin"
     try:
         from chipclear import tariffs
+        from chipclear.tariffs.sec232 import duty_item
 
-        item = load_catalog().get(line.item)
+        item = duty_item(load_catalog().get(line.item))
         entry_type = str(form.get("entry_type") or "").strip() or None
         result = tariffs.duty(
             hts, origin, line.ship_date or dt.date.today(), line.value_usd, item, entry_type=entry_type
