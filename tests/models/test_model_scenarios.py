@@ -62,7 +62,10 @@ def test_transfer(scenario: dict[str, Any], catalog: ModelCatalog) -> None:
     decision = determine(line, layer=scenario["layer"], screener=NoScreening(), models=catalog)
     expect = scenario["expect"]
     explain = _explain(decision.reasons, decision.missing)
-    assert decision.verdict.value == expect["verdict"], explain
+    if "verdict_not" in expect:
+        assert decision.verdict.value != expect["verdict_not"], explain
+    else:
+        assert decision.verdict.value == expect["verdict"], explain
     if "review_policy" in expect:
         got = decision.review_policy.value if decision.review_policy else None
         assert got == expect["review_policy"], explain

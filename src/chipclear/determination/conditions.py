@@ -160,8 +160,10 @@ class Evaluator:
         return result
 
     # -- parties ----------------------------------------------------------------------------------------------
-    def hq_values(self, dset: DestinationSet, out: Outcome) -> list[Tri]:
-        """Per party: is it (or its ultimate parent) headquartered in ``dset``?"""
+    def hq_values(self, dset: DestinationSet, out: Outcome, every: bool = False) -> list[Tri]:
+        """Per party: is it (or its ultimate parent) headquartered in ``dset``? With ``every``: are it and its
+        ultimate parent both headquartered there (740.27(a): not if "the entity is headquartered outside of, or has
+        an ultimate parent company headquartered outside of" the destinations)."""
         if not self.facts.parties:
             out.missing.add("end user (or ultimate consignee) and its headquarters country")
             return [None]
@@ -176,7 +178,7 @@ class Evaluator:
                 else:
                     shown = labels.hq[i][j] if labels is not None else None
                     values.append(self.country_in(country, dset, out, f"headquarters of {whose}", shown))
-            per_party.append(t_or(values))
+            per_party.append(t_and(values) if every else t_or(values))
         return per_party
 
     # -- the condition ----------------------------------------------------------------------------------------
@@ -252,7 +254,7 @@ class Evaluator:
         if cond.not_headquartered_in is not None:
             parts.append(t_not(t_or(self.hq_values(cond.not_headquartered_in, out))))
         if cond.all_headquartered_in is not None:
-            parts.append(t_and(self.hq_values(cond.all_headquartered_in, out)))
+            parts.append(t_and(self.hq_values(cond.all_headquartered_in, out, every=True)))
         if cond.end_use_any is not None:
             parts.append(bool(f.end_use & set(cond.end_use_any)))
         if cond.export_from_us is not None:
