@@ -55,6 +55,8 @@ class Facts:
     # the other readings of the TPP where the catalog leaves a precision's bit length open (TF32: 19 or 32 bits;
     # ``metrics.tpp_candidates``): a TPP test that they answer otherwise is unknown, as it is for the ECCN
     tpp_alternatives: tuple[float, ...] = ()
+    # AI model weights: an indeterminate model is one of its candidates (4E091) or not controlled, nothing else
+    model: bool = False
 
 
 @dataclass
@@ -191,7 +193,10 @@ class Evaluator:
             return hit(f.eccn)
         if f.status == "not_controlled":
             return False
-        # Indeterminate: the candidates name the ECCNs it could be, but "not controlled" may be possible too.
+        # Indeterminate: the candidates name the ECCNs it could be, but "not controlled" may be possible too. A
+        # model's candidates are all it can be, so a condition none of them meets (a chip ECCN) is not met.
+        if f.model and f.candidates and not any(hit(c) for c in f.candidates):
+            return False
         out.missing.add("classification (" + (", ".join(f.classification_missing) or "indeterminate") + ")")
         return None
 
