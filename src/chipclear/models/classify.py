@@ -20,7 +20,7 @@ from chipclear.models.loader import ModelCatalog, load_models
 from chipclear.models.schema import AIModel
 from chipclear.rules import RuleAction, RuleSet, load_rules
 from chipclear.rules.model_schema import ModelClassificationSection
-from chipclear.rules.schema import Layer
+from chipclear.rules.schema import EnforcementPeriod, Layer
 
 CONFIDENCE_WORD = {"H": "high", "M": "medium", "L": "low", "UNCONFIRMED": "unconfirmed"}  # for sentences
 
@@ -44,6 +44,10 @@ class ModelClassification(BaseModel):
     trace: list[Reason] = Field(default_factory=list)
     rules_version: str
     tpp: float | None = None  # a chip metric; always None for a model (shared Classification shape)
+    # in a layer where the 4E091 requirement is not enforced: what the codified text says of these weights when it
+    # classifies them 4E091 (or could), e.g. "4E091 in the codified text; its license requirement not enforced
+    # since 2025-05-13 (...)"; None otherwise. The status stays not_controlled: no requirement applies in this layer.
+    codified_text: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -79,14 +83,7 @@ def _not_in_force(rules: RuleSet, on: dt.date, layer: Layer) -> Reason:
             detail=f"no ECCN for AI model weights on {on}: {eccn} was added effective {action.effective}",
             confidence=action.confidence,
         )
-    period = next(
-        (
-            p
-            for p in reversed(action.enforcement)
-            if p.covers(on) and not p.enforced and (not p.sections or "model_classification" in p.sections)
-        ),
-        None,
-    )
+    period = _suspension(action, on)
     why = f"{period.note} [{period.citation}]" if period else "not enforced"
     return Reason(
         rule=f"{action.id}#not-enforced",
@@ -94,6 +91,40 @@ def _not_in_force(rules: RuleSet, on: dt.date, layer: Layer) -> Reason:
         detail=f"{eccn} is in the codified text from {action.effective} but not enforced on {on} ({layer} layer): {why}",
         confidence=period.confidence if period else action.confidence,
     )
+
+
+def _suspension(action: RuleAction, on: dt.date) -> EnforcementPeriod | None:
+    """The period in which ``action``'s model classification is not enforced, covering ``on``."""
+    return next(
+        (
+            p
+            for p in reversed(action.enforcement)
+            if p.covers(on) and not p.enforced and (not p.sections or "model_classification" in p.sections)
+        ),
+        None,
+    )
+
+
+def _codified_reading(m: AIModel, base: AIModel | None, on: dt.date, rules: RuleSet) -> tuple[str, str | None] | None:
+    """What the codified text says of weights that the enforced layer does not classify because the requirement is
+    not enforced: "4E091 in the codified text; its license requirement not enforced since ..." (with the confidence
+    of the figure it rests on), or None when the codified text does not classify them 4E091 (or could not)."""
+    found = _in_force(rules, on, "codified")
+    if found is None:
+        return None
+    sec, action = found
+    period = _suspension(action, on)
+    if period is None:
+        return None
+    status, _, _, missing, trace = _decide(m, base, on, sec, action)
+    if status == "not_controlled":
+        return None
+    what = f"{sec.eccn} in the codified text" if status == "controlled" else f"could be {sec.eccn} in the codified text"
+    if missing:
+        what += f" (missing {', '.join(missing)})"
+    low = "L" if any(r.confidence == "L" for r in trace) else None
+    flag = " [LOW CONFIDENCE figure]" if low else ""
+    return f"{what}{flag}; its license requirement not enforced since {period.start} ({period.citation})", low
 
 
 class Figure(NamedTuple):
@@ -281,7 +312,13 @@ def classify_model(
     if found is None:
         ops, how = _operations(m, base)[:2]
         trace = [_not_in_force(rules, on, layer)]
-        trace.append(_conclusion(m, on, layer, None, "not_controlled", [], rules.version, trace[0].detail))
+        codified = _codified_reading(m, base, on, rules) if layer != "codified" else None
+        if codified is not None:  # 4E091 in the text, not enforced: said so, not "not in 4E091" (the status stays)
+            text, low = codified
+            detail = f"weights of {m.name} as of {on} ({layer} rules): {text}"
+            trace.append(Reason(rule="classify#result", citation=rules.version, detail=detail, confidence=low))
+        else:
+            trace.append(_conclusion(m, on, layer, None, "not_controlled", [], rules.version, trace[0].detail))
         return ModelClassification(
             **common,
             eccn=None,
@@ -289,6 +326,7 @@ def classify_model(
             training_operations=ops,
             training_operations_method=how,
             trace=trace,
+            codified_text=codified[0] if codified is not None else None,
         )
     sec, action = found
     status, ops, how, missing, trace = _decide(m, base, on, sec, action)
