@@ -172,6 +172,8 @@ Note = Annotated[str, Field(max_length=NOTE_LENGTH), AfterValidator(no_nul)]
 Reason = Annotated[str, Field(min_length=1, max_length=NOTE_LENGTH), AfterValidator(no_nul)]
 Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY), _WHOLE]
 ValueUSD = Annotated[float, Field(ge=0, le=MAX_VALUE_USD, allow_inf_nan=False), _REAL, AfterValidator(finite)]
+# a count read from a data or spec file (training operations, parameters, tokens): positive and finite
+PositiveNumber = Annotated[float, Field(gt=0, allow_inf_nan=False), _REAL, AfterValidator(finite)]
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), _REAL, AfterValidator(finite)]
 TolerancePercent = Annotated[int, Field(ge=0, le=100), _WHOLE]  # a shipping tolerance (15 CFR 750.11), percent
 # one party screened: the API's request model and the CLI's ``screen`` take the same bounds
@@ -234,6 +236,7 @@ __all__ = [
     "Note",
     "Number",
     "Percent",
+    "PositiveNumber",
     "Quantity",
     "Reason",
     "Role",

@@ -62,6 +62,33 @@ def _checked_scalar(tag: str) -> None:
 for _tag in ("timestamp", "int", "float", "bool"):
     _checked_scalar(f"tag:yaml.org,2002:{_tag}")
 
+
+_FLOAT = "tag:yaml.org,2002:float"
+# YAML 1.2's exponent without a sign or a point (1e27, 2.5e25), which YAML 1.1 reads as text; a lower-case "e" only,
+# so that an ECCN such as 4E091 or 5E002 stays text
+_EXPONENT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)e[-+]?[0-9]+$")
+
+
+def _plain_numbers() -> None:
+    """Numbers as they are written. A plain scalar with an underscore (``1_000``, ``1_0e26``) is text, as in YAML
+    1.2, not the number YAML 1.1 reads with the underscores dropped; ``1e27`` is a number (YAML 1.1 reads it as the
+    text "1e27", which a number field converted, quoted or not). A field that wants a number then refuses text by
+    name (``chipclear.bounds``) instead of reading a figure the file does not plainly state (the 4E091 audit,
+    2026-12-07)."""
+    numbers = {"tag:yaml.org,2002:int", _FLOAT}
+    table = {
+        first: [
+            (tag, re.compile("(?=[^_]*$)" + rx.pattern, rx.flags) if tag in numbers else rx) for tag, rx in resolvers
+        ]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+    for first in "-+0123456789.":
+        table.setdefault(first, []).append((_FLOAT, _EXPONENT))
+    SafeLoader.yaml_implicit_resolvers = table
+
+
+_plain_numbers()
+
 # What reading a YAML text can raise besides a YAMLError: a nesting too deep for the constructor, and (should a
 # constructor still raise one) the errors of Python's own conversions.
 YAML_ERRORS: tuple[type[BaseException], ...] = (

@@ -45,8 +45,13 @@ def test_classification(scenario: dict[str, Any], catalog: ModelCatalog) -> None
         assert result.eccn == expect["eccn"], explain
     if "missing" in expect:
         assert any(expect["missing"] in m for m in result.missing), explain
+    if "missing_exactly" in expect:
+        assert result.missing == expect["missing_exactly"], explain
     if "detail" in expect:
         assert any(expect["detail"] in r.detail for r in result.trace), explain
+    if "confidence" in expect:  # the threshold step carries the figure's confidence
+        step = next(r for r in result.trace if "#4E091" in r.rule or "threshold" in r.rule)
+        assert step.confidence == expect["confidence"], explain
     if "rule" in expect:
         assert any(expect["rule"] in r.rule for r in result.trace), explain
     if "citation" in expect:
@@ -62,7 +67,10 @@ def test_transfer(scenario: dict[str, Any], catalog: ModelCatalog) -> None:
     decision = determine(line, layer=scenario["layer"], screener=NoScreening(), models=catalog)
     expect = scenario["expect"]
     explain = _explain(decision.reasons, decision.missing)
-    assert decision.verdict.value == expect["verdict"], explain
+    if "verdict_not" in expect:
+        assert decision.verdict.value != expect["verdict_not"], explain
+    else:
+        assert decision.verdict.value == expect["verdict"], explain
     if "review_policy" in expect:
         got = decision.review_policy.value if decision.review_policy else None
         assert got == expect["review_policy"], explain
@@ -76,4 +84,6 @@ def test_transfer(scenario: dict[str, Any], catalog: ModelCatalog) -> None:
         assert any(expect["detail"] in r.detail for r in decision.reasons), explain
     if "missing" in expect:
         assert any(expect["missing"] in m for m in decision.missing), explain
+    if "missing_none" in expect:
+        assert not any(expect["missing_none"] in m for m in decision.missing), explain
     assert decision.classification["item"]["kind"] == "model"

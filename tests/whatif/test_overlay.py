@@ -88,11 +88,13 @@ def test_unknown_draft_name_lists_the_bundled_ones() -> None:
 
 
 def test_diffusion_draft_is_an_unchanged_copy_of_the_rule_file() -> None:
-    """The 'as codified' draft copies the licensing section of the AI Diffusion rule file; if that file changes,
-    the draft must be copied again (only the effective date and kind are the analyst's)."""
+    """The 'as codified' draft copies the model_classification (4E091) and licensing sections of the AI Diffusion
+    rule file; if that file changes, the draft must be copied again (only the effective date and kind are the
+    analyst's)."""
     rule = yaml.safe_load((_DATA / "2025-01-13_90FR4544_ai-diffusion.yaml").read_text(encoding="utf-8"))
     draft = yaml.safe_load(bundled_drafts()["ai-diffusion-as-codified"])
     assert draft["licensing"] == rule["licensing"]
+    assert draft["model_classification"] == rule["model_classification"]
     assert draft["kind"] == "draft" and draft["effective"].isoformat() == rule["compliance"].isoformat()
 
 

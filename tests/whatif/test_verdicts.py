@@ -171,6 +171,7 @@ def test_diffusion_draft_reproduces_the_codified_layer(rules: RuleSet) -> None:
     from chipclear.determination.history import NoScreening
     from chipclear.determination.merge import NOT_CODIFIED
     from chipclear.geography import load_geography
+    from chipclear.models import load_models
     from chipclear.whatif.verdicts import summary
 
     draft = load_draft("ai-diffusion-as-codified", rules)
@@ -201,3 +202,24 @@ def test_diffusion_draft_reproduces_the_codified_layer(rules: RuleSet) -> None:
             assert summary(as_if) == summary(codified), (item.id, dest)
             compared += 1
     assert compared >= 250  # items named by letters/notices (2022-08, 2023-10-23, 2025) are left out above
+    # Model weights (4E091) too: the draft carries the rule file's model_classification section (the 4E091 audit,
+    # 2026-12-07, found it copied only licensing, so no model line changed in the what-if).
+    models = load_models()
+    restricted = 0
+    for model in models.all():
+        for dest, hq in (("CN", "CN"), ("GB", "GB"), ("BR", "BR"), ("DE", "CN")):
+            line = OrderLine(
+                item=model.id,
+                destination=dest,
+                ship_date=day,
+                parties=[Party(name="end user", role="end_user", country=dest, headquarters_country=hq)],
+            )
+            as_if = determine(
+                line, layer="enforced", rules=drafted, catalog=cat, models=models, screener=NoScreening(), geography=geo
+            )
+            codified = determine(
+                line, layer="codified", rules=rules, catalog=cat, models=models, screener=NoScreening(), geography=geo
+            )
+            assert summary(as_if) == summary(codified), (model.id, dest, hq)
+            restricted += summary(codified)["verdict"] == "LICENSE_REQUIRED"
+    assert restricted >= 4  # e.g. Grok 3 to CN: the comparison covers lines the codified layer restricts

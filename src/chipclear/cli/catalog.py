@@ -82,7 +82,8 @@ def _print_model_classification(c: ModelClassification) -> None:
     console.print(f"[bold]{m.name}[/] ({m.id}, {m.developer}) weights as of {c.as_of} [{c.layer} rules]")
     console.print(f"  training operations {ops} ({c.training_operations_method})   weights published: {published}")
     result = {"controlled": f"[bold red]{c.eccn}[/]", "indeterminate": "[bold yellow]indeterminate[/]"}
-    console.print(f"  Result: {result.get(c.status, '[green]not 4E091[/]')}")
+    plain = f"[yellow]{c.codified_text}[/]" if c.codified_text else "[green]not 4E091[/]"
+    console.print(f"  Result: {result.get(c.status, plain)}", highlight=False)
     if c.missing:
         console.print("  [magenta]Missing:[/magenta] " + "; ".join(c.missing))
     trace = Table("rule", "detail", "citation", title="trace", header_style="bold", show_lines=True)

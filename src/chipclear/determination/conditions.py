@@ -55,6 +55,8 @@ class Facts:
     # the other readings of the TPP where the catalog leaves a precision's bit length open (TF32: 19 or 32 bits;
     # ``metrics.tpp_candidates``): a TPP test that they answer otherwise is unknown, as it is for the ECCN
     tpp_alternatives: tuple[float, ...] = ()
+    # AI model weights: an indeterminate model is one of its candidates (4E091) or not controlled, nothing else
+    model: bool = False
 
 
 @dataclass
@@ -160,8 +162,10 @@ class Evaluator:
         return result
 
     # -- parties ----------------------------------------------------------------------------------------------
-    def hq_values(self, dset: DestinationSet, out: Outcome) -> list[Tri]:
-        """Per party: is it (or its ultimate parent) headquartered in ``dset``?"""
+    def hq_values(self, dset: DestinationSet, out: Outcome, every: bool = False) -> list[Tri]:
+        """Per party: is it (or its ultimate parent) headquartered in ``dset``? With ``every``: are it and its
+        ultimate parent both headquartered there (740.27(a): not if "the entity is headquartered outside of, or has
+        an ultimate parent company headquartered outside of" the destinations)."""
         if not self.facts.parties:
             out.missing.add("end user (or ultimate consignee) and its headquarters country")
             return [None]
@@ -176,7 +180,7 @@ class Evaluator:
                 else:
                     shown = labels.hq[i][j] if labels is not None else None
                     values.append(self.country_in(country, dset, out, f"headquarters of {whose}", shown))
-            per_party.append(t_or(values))
+            per_party.append(t_and(values) if every else t_or(values))
         return per_party
 
     # -- the condition ----------------------------------------------------------------------------------------
@@ -189,7 +193,10 @@ class Evaluator:
             return hit(f.eccn)
         if f.status == "not_controlled":
             return False
-        # Indeterminate: the candidates name the ECCNs it could be, but "not controlled" may be possible too.
+        # Indeterminate: the candidates name the ECCNs it could be, but "not controlled" may be possible too. A
+        # model's candidates are all it can be, so a condition none of them meets (a chip ECCN) is not met.
+        if f.model and f.candidates and not any(hit(c) for c in f.candidates):
+            return False
         out.missing.add("classification (" + (", ".join(f.classification_missing) or "indeterminate") + ")")
         return None
 
@@ -252,7 +259,7 @@ class Evaluator:
         if cond.not_headquartered_in is not None:
             parts.append(t_not(t_or(self.hq_values(cond.not_headquartered_in, out))))
         if cond.all_headquartered_in is not None:
-            parts.append(t_and(self.hq_values(cond.all_headquartered_in, out)))
+            parts.append(t_and(self.hq_values(cond.all_headquartered_in, out, every=True)))
         if cond.end_use_any is not None:
             parts.append(bool(f.end_use & set(cond.end_use_any)))
         if cond.export_from_us is not None:

@@ -137,6 +137,7 @@ def build_facts(
         system=isinstance(item, System),
         labels=labels,
         tpp_alternatives=tuple(getattr(cls, "tpp_alternatives", ()) or ()) if isinstance(item, Part) else (),
+        model=isinstance(item, AIModel),
     )
 
 

@@ -9,7 +9,7 @@ capability exclusion. A test on an unknown figure is unknown, and a result that 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -20,7 +20,7 @@ from chipclear.models.loader import ModelCatalog, load_models
 from chipclear.models.schema import AIModel
 from chipclear.rules import RuleAction, RuleSet, load_rules
 from chipclear.rules.model_schema import ModelClassificationSection
-from chipclear.rules.schema import Layer
+from chipclear.rules.schema import EnforcementPeriod, Layer
 
 CONFIDENCE_WORD = {"H": "high", "M": "medium", "L": "low", "UNCONFIRMED": "unconfirmed"}  # for sentences
 
@@ -44,6 +44,10 @@ class ModelClassification(BaseModel):
     trace: list[Reason] = Field(default_factory=list)
     rules_version: str
     tpp: float | None = None  # a chip metric; always None for a model (shared Classification shape)
+    # in a layer where the 4E091 requirement is not enforced: what the codified text says of these weights when it
+    # classifies them 4E091 (or could), e.g. "4E091 in the codified text; its license requirement not enforced
+    # since 2025-05-13 (...)"; None otherwise. The status stays not_controlled: no requirement applies in this layer.
+    codified_text: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -79,14 +83,7 @@ def _not_in_force(rules: RuleSet, on: dt.date, layer: Layer) -> Reason:
             detail=f"no ECCN for AI model weights on {on}: {eccn} was added effective {action.effective}",
             confidence=action.confidence,
         )
-    period = next(
-        (
-            p
-            for p in reversed(action.enforcement)
-            if p.covers(on) and not p.enforced and (not p.sections or "model_classification" in p.sections)
-        ),
-        None,
-    )
+    period = _suspension(action, on)
     why = f"{period.note} [{period.citation}]" if period else "not enforced"
     return Reason(
         rule=f"{action.id}#not-enforced",
@@ -96,35 +93,91 @@ def _not_in_force(rules: RuleSet, on: dt.date, layer: Layer) -> Reason:
     )
 
 
-def _operations(model: AIModel, base: AIModel | None) -> tuple[float | None, str, str | None]:
-    """The model's training operations (Technical Note 2), how they were obtained, and the field missing."""
+def _suspension(action: RuleAction, on: dt.date) -> EnforcementPeriod | None:
+    """The period in which ``action``'s model classification is not enforced, covering ``on``."""
+    return next(
+        (
+            p
+            for p in reversed(action.enforcement)
+            if p.covers(on) and not p.enforced and (not p.sections or "model_classification" in p.sections)
+        ),
+        None,
+    )
+
+
+def _codified_reading(m: AIModel, base: AIModel | None, on: dt.date, rules: RuleSet) -> tuple[str, str | None] | None:
+    """What the codified text says of weights that the enforced layer does not classify because the requirement is
+    not enforced: "4E091 in the codified text; its license requirement not enforced since ..." (with the confidence
+    of the figure it rests on), or None when the codified text does not classify them 4E091 (or could not)."""
+    found = _in_force(rules, on, "codified")
+    if found is None:
+        return None
+    sec, action = found
+    period = _suspension(action, on)
+    if period is None:
+        return None
+    status, _, _, missing, trace = _decide(m, base, on, sec, action)
+    if status == "not_controlled":
+        return None
+    what = f"{sec.eccn} in the codified text" if status == "controlled" else f"could be {sec.eccn} in the codified text"
+    if missing:
+        what += f" (missing {', '.join(missing)})"
+    low = "L" if any(r.confidence == "L" for r in trace) else None
+    flag = " [LOW CONFIDENCE figure]" if low else ""
+    return f"{what}{flag}; its license requirement not enforced since {period.start} ({period.citation})", low
+
+
+class Figure(NamedTuple):
+    """The model's training operations (Technical Note 2) and what is known about them."""
+
+    ops: float | None
+    how: str  # how they were obtained
+    missing: str | None  # the field missing when ``ops`` is None
+    low: bool  # the figure rests on a low-confidence (L) figure, the model's own or its base model's
+    floor: float | None = None  # a lower bound when ``ops`` is unknown (a fine-tune's additional operations)
+
+
+def _operations(model: AIModel, base: AIModel | None) -> Figure:
     c = model.compute
     if c.operations is not None:
         if c.method == "six_n_d":
             how = f"6 x {_ops(c.parameters_used)} parameters x {_ops(c.tokens)} tokens"
         else:
             how = "reported" if c.method == "reported" else f"estimated, {CONFIDENCE_WORD[c.confidence]} confidence"
-        return c.operations, how, None
-    if base is not None and model.additional_training_operations is not None:
+        if c.confidence == "L" and c.method != "estimate":
+            how += ", low confidence"
+        return Figure(c.operations, how, None, c.confidence == "L")
+    add = model.additional_training_operations
+    if base is not None and add is not None:
         if base.training_operations is None:
-            return None, "base unknown", f"training_operations of the base model {base.id}"
-        total = base.training_operations + model.additional_training_operations
-        return total, f"base {base.id} {_ops(base.training_operations)} + additional", None
-    return None, "unknown", "training_operations"
+            # pre-training plus the additional training is at least the additional training alone
+            return Figure(None, "base unknown", f"training_operations of the base model {base.id}", False, add)
+        low = base.compute.confidence == "L"
+        conf = f" ({CONFIDENCE_WORD[base.compute.confidence]} confidence)" if low else ""
+        how = f"base {base.id} {_ops(base.training_operations)}{conf} + additional"
+        return Figure(base.training_operations + add, how, None, low)
+    return Figure(None, "unknown", "training_operations", False)
 
 
-def _threshold(sec: ModelClassificationSection, model: AIModel, ops: float | None, how: str) -> tuple[Tri, str]:
+def _threshold(sec: ModelClassificationSection, fig: Figure) -> tuple[Tri, str]:
     th = sec.threshold
     sym = {"ge": ">=", "gt": ">"}[th.op]
-    text = f"{th.id}: training operations {_ops(ops)} ({how}) {sym} {th.value:.3g}"
-    if ops is None:
+
+    def meets(value: float) -> bool:
+        return value >= th.value if th.op == "ge" else value > th.value
+
+    text = f"{th.id}: training operations {_ops(fig.ops)} ({fig.how}) {sym} {th.value:.3g}"
+    if fig.ops is None:
+        if fig.floor is not None and meets(fig.floor):
+            return True, f"{text}: yes (the additional operations {_ops(fig.floor)} alone meet it)"
         return None, f"{text}: unknown"
-    met = ops >= th.value if th.op == "ge" else ops > th.value
-    # A low-confidence estimate can show a model is over the line (flagged) but never that it is under it.
-    if model.compute.method == "estimate" and model.compute.confidence == "L":
+    met = meets(fig.ops)
+    # A low-confidence figure (the model's own or its base model's) can show a model is over the line (flagged)
+    # but never that it is under it (docs/models.md).
+    if fig.low:
         if not met:
-            return None, f"{text}: no by a low-confidence estimate only, so undecided"
-        return True, f"{text}: yes [LOW CONFIDENCE estimate]"
+            return None, f"{text}: no by a low-confidence figure only, so undecided"
+        return True, f"{text}: yes [LOW CONFIDENCE figure]"
     return met, f"{text}: {'yes' if met else 'no'}"
 
 
@@ -158,7 +211,8 @@ def _derived(
     if ops is None:
         missing.add("training_operations")
     if add is None or ops is None:
-        return t_and([base_pub, None]), f"derived from {base.id} ({base_text}); additional operations unknown", missing
+        unknown = "additional operations" if add is None else "training operations"
+        return t_and([base_pub, None]), f"derived from {base.id} ({base_text}); {unknown} unknown", missing
     limit = max(ex.absolute_operations, ex.share_of_training * ops)
     exceeds = add > limit
     detail = (
@@ -183,7 +237,8 @@ def _capability(model: AIModel) -> tuple[Tri, str]:
 def _decide(
     model: AIModel, base: AIModel | None, on: dt.date, sec: ModelClassificationSection, action: RuleAction
 ) -> tuple[Status, float | None, str, list[str], list[Reason]]:
-    ops, how, ops_missing = _operations(model, base)
+    fig = _operations(model, base)
+    ops, how = fig.ops, fig.how
     trace: list[Reason] = []
 
     def step(cited: Any, detail: str, confidence: str | None = None) -> None:
@@ -196,14 +251,15 @@ def _decide(
             )
         )
 
-    figure = model.compute.confidence
+    low = "L" if fig.low else None
+    sources = model.compute.sources or (base.compute.sources if base is not None and ops is not None else [])
     step(
         sec.operations_definition,
-        f"'operations' of {model.name}: {_ops(ops)} ({how}); sources: {'; '.join(model.compute.sources) or '-'}",
-        "L" if figure == "L" else None,
+        f"'operations' of {model.name}: {_ops(ops)} ({how}); sources: {'; '.join(sources) or '-'}",
+        low,
     )
-    over, over_text = _threshold(sec, model, ops, how)
-    step(sec.threshold, over_text)
+    over, over_text = _threshold(sec, fig)
+    step(sec.threshold, over_text, low)
     pub, pub_text = _published(model, on)
     step(sec.published_exclusion, f"{sec.published_exclusion.id}: {pub_text} -> " + _applies(pub))
     der, der_text, der_missing = _derived(sec, model, base, ops, on)
@@ -213,14 +269,15 @@ def _decide(
     result = t_and([over, t_not(pub), t_not(der), t_not(cap)])
     missing: list[str] = []
     if result is None:
-        if over is None and ops_missing:
-            missing.append(ops_missing)
+        if over is None and fig.missing:
+            missing.append(fig.missing)
         elif over is None:
-            missing.append("training_operations (only a low-confidence estimate, below the threshold)")
+            missing.append("training_operations (only a low-confidence figure, below the threshold)")
         if pub is None:
             missing.append("weights_published")
         if der is None:
             missing.extend(sorted(der_missing))
+        missing = list(dict.fromkeys(missing))  # the threshold and the derived test can miss the same figure
     outcomes: dict[Tri, Status] = {True: "controlled", False: "not_controlled", None: "indeterminate"}
     return outcomes[result], ops, how, missing, trace
 
@@ -253,9 +310,15 @@ def classify_model(
     }
     found = _in_force(rules, on, layer)
     if found is None:
-        ops, how, _ = _operations(m, base)
+        ops, how = _operations(m, base)[:2]
         trace = [_not_in_force(rules, on, layer)]
-        trace.append(_conclusion(m, on, layer, None, "not_controlled", [], rules.version, trace[0].detail))
+        codified = _codified_reading(m, base, on, rules) if layer != "codified" else None
+        if codified is not None:  # 4E091 in the text, not enforced: said so, not "not in 4E091" (the status stays)
+            text, low = codified
+            detail = f"weights of {m.name} as of {on} ({layer} rules): {text}"
+            trace.append(Reason(rule="classify#result", citation=rules.version, detail=detail, confidence=low))
+        else:
+            trace.append(_conclusion(m, on, layer, None, "not_controlled", [], rules.version, trace[0].detail))
         return ModelClassification(
             **common,
             eccn=None,
@@ -263,12 +326,14 @@ def classify_model(
             training_operations=ops,
             training_operations_method=how,
             trace=trace,
+            codified_text=codified[0] if codified is not None else None,
         )
     sec, action = found
     status, ops, how, missing, trace = _decide(m, base, on, sec, action)
     eccn = sec.eccn if status == "controlled" else None
     deciding = [r.detail for r in trace[1:] if not r.detail.endswith("exclusion does not apply")]
-    trace.append(_conclusion(m, on, layer, sec.eccn, status, missing, rules.version, "; ".join(deciding)))
+    low = "L" if any(r.confidence == "L" for r in trace) else None
+    trace.append(_conclusion(m, on, layer, sec.eccn, status, missing, rules.version, "; ".join(deciding), low))
     return ModelClassification(
         **common,
         eccn=eccn,
@@ -282,9 +347,18 @@ def classify_model(
 
 
 def _conclusion(
-    m: AIModel, on: dt.date, layer: str, eccn: str | None, status: str, missing: list[str], version: str, why: str
+    m: AIModel,
+    on: dt.date,
+    layer: str,
+    eccn: str | None,
+    status: str,
+    missing: list[str],
+    version: str,
+    why: str,
+    confidence: str | None = None,
 ) -> Reason:
-    """The result, with the steps that decided it (a decision on a model line shows only this reason)."""
+    """The result, with the steps that decided it (a decision on a model line shows only this reason); ``confidence``
+    "L" when it rests on a low-confidence figure."""
     if status == "controlled":
         detail = f"weights of {m.name} classified {eccn} as of {on} ({layer} rules)"
     elif status == "indeterminate":
@@ -293,7 +367,9 @@ def _conclusion(
         detail = (
             f"weights of {m.name} not in 4E091 as of {on} ({layer} rules); other ECCNs (e.g. EAR99) are not assessed"
         )
-    return Reason(rule="classify#result", citation=version, detail=f"{detail}. {why}" if why else detail)
+    return Reason(
+        rule="classify#result", citation=version, detail=f"{detail}. {why}" if why else detail, confidence=confidence
+    )
 
 
 __all__ = ["ModelClassification", "classify_model"]

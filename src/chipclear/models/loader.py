@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from chipclear.catalog import Catalog, load_catalog
 from chipclear.datafiles import NameIndex, bundled_texts, expand, first_error, read_user_file, read_yaml
 from chipclear.errors import DataFileError, InputError, UnknownItemError
 from chipclear.models.schema import AIModel, Developer, ModelCatalogFile
@@ -46,7 +47,7 @@ def parse_model_catalog_text(text: str, path: str) -> ModelCatalogFile:
         try:
             models.append(AIModel.model_validate(entry))
         except ValidationError as exc:
-            raise DataFileError(f"{path}: {label}: {first_error(exc)}") from None
+            raise DataFileError(f"{path}: {label}: {_model_error(exc, entry)}") from None
     return ModelCatalogFile(developer=developer, models=models)
 
 
@@ -70,7 +71,15 @@ def parse_model_spec_text(text: str, path: str) -> AIModel:
     try:
         return AIModel.model_validate(entry)
     except ValidationError as exc:
-        raise DataFileError(f"{path}: model {entry['id']!r}: {first_error(exc)}") from None
+        raise DataFileError(f"{path}: model {entry['id']!r}: {_model_error(exc, entry)}") from None
+
+
+def _model_error(exc: ValidationError, entry: object) -> str:
+    """The first error, naming ``training_operations`` as the file wrote it (the shorthand for compute.operations)."""
+    text = first_error(exc)
+    if isinstance(entry, dict) and "training_operations" in entry:
+        text = text.replace("field compute.operations:", "field training_operations:", 1)
+    return text
 
 
 def load_model_spec(path: Path) -> AIModel:
@@ -97,8 +106,10 @@ class ModelCatalog:
         for m in self.models.values():
             self._index.add(m.id, {m.id, m.name, *m.aliases, f"{m.developer} {m.name}"})
 
-    def with_model(self, model: AIModel) -> ModelCatalog:
-        """This catalog plus one user model (a ``--model-spec``); its derived_from must name a catalog model."""
+    def with_model(self, model: AIModel, chips: Catalog | None = None) -> ModelCatalog:
+        """This catalog plus one user model (a ``--model-spec``); its derived_from must name a catalog model, and
+        none of its names may be a model's of this catalog or an item's of the chip catalog ``chips`` (default: the
+        loaded one)."""
         if model.derived_from is not None and model.derived_from not in self.models:
             raise InputError(
                 f"{model.origin}: field derived_from: unknown model {model.derived_from!r}"
@@ -114,6 +125,24 @@ class ModelCatalog:
                 raise InputError(
                     f"{model.origin}: {name!r} is the catalog's model {', '.join(sorted(taken))}: a model spec describes"
                     " another model (give it a name of its own; to decide the catalog's model, name it without a spec)",
+                    field="name",
+                )
+        # Nor a chip's: an order line names its item, and a model spec named "H100" (or aliased H20) took the
+        # catalog chip's line and decided it as weights of 1e20 operations, NLR (the 4E091 audit, 2026-12-07).
+        chip_catalog = chips or load_catalog()
+        for name in sorted({model.id, model.name, *model.aliases}):
+            try:
+                chip = chip_catalog.find(name)
+            except InputError:  # ambiguous among chips: a chip's name all the same
+                raise InputError(
+                    f"{model.origin}: {name!r} names items of the chip catalog: a model spec describes a model (give"
+                    " it a name of its own)",
+                    field="name",
+                ) from None
+            if chip is not None:
+                raise InputError(
+                    f"{model.origin}: {name!r} is the chip catalog's item {chip.id}: a model spec describes a model"
+                    " (give it a name of its own; to decide the chip, name it without a spec)",
                     field="name",
                 )
         base = self.models.get(model.derived_from) if model.derived_from else None

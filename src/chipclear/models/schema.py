@@ -8,15 +8,17 @@ same models, so a user's model is validated exactly like a bundled one. A figure
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, computed_field, field_validator, model_validator
 
+from chipclear.bounds import Flag, PositiveNumber
 from chipclear.provenance import Confidence
 
 UNKNOWN: Literal["unknown"] = "unknown"
-# A count (operations, parameters, tokens): positive and finite (1e999 or NaN in a spec file is an error).
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# A count (operations, parameters, tokens): a positive, finite number (1e999 or NaN in a spec file is an error) and
+# never converted from true, "yes" or a string such as "1e27" (``chipclear.bounds``).
+PositiveFloat = PositiveNumber
 
 
 class Compute(BaseModel):
@@ -81,13 +83,25 @@ class AIModel(BaseModel):
     additional_training_operations: PositiveFloat | None = None  # operations of the derivation (fine-tuning)
     # 4E091 Note 2 (less capable than the most advanced published model) as determined by BIS guidance, a technical
     # opinion or a classification request: True/False with its basis; None = not established.
-    capability_exclusion: bool | None = None
-    capability_exclusion_basis: str = ""
+    capability_exclusion: Flag | None = None
+    capability_exclusion_basis: str = Field(default="", validate_default=True)
     sources: list[str] = Field(min_length=1)
     notes: str = ""
     origin: str = Field(default="", exclude=True)  # the file it came from
 
     kind: Literal["model"] = "model"
+
+    @field_validator("capability_exclusion_basis")
+    @classmethod
+    def _capability_basis(cls, basis: str, info: ValidationInfo) -> str:
+        # 4E091 Note 2.a: the exclusion is established by BIS guidance, a technical opinion or a classification
+        # request; a determination without the one it rests on is not one (docs/models.md)
+        if info.data.get("capability_exclusion") is not None and not basis.strip():
+            raise ValueError(
+                "required with capability_exclusion: the BIS guidance, technical opinion or classification request"
+                " result that establishes it (4E091 Note 2.a)"
+            )
+        return basis
 
     @model_validator(mode="before")
     @classmethod
