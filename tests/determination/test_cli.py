@@ -217,7 +217,10 @@ def test_membership_windows() -> None:
     assert geo.member("NI", "D:5", dt.date(2024, 3, 15)).value is True
     assert geo.member("CY", "D:5", dt.date(2024, 5, 29)).value is True
     assert geo.member("CY", "D:5", dt.date(2024, 5, 30)).value is False
-    assert geo.member("KH", "D:5", dt.date(2025, 12, 1)).value is None
+    assert geo.member("KH", "D:5", dt.date(2025, 11, 6)).value is True
+    # out of D:5 in effect when State removed it from ITAR 126.1 (country-groups.md 2025-11-07, M)
+    assert geo.member("KH", "D:5", dt.date(2025, 11, 7)).value is False
+    assert geo.member("KH", "D:5", dt.date(2025, 12, 1)).value is False
     assert geo.member("KH", "D:5", dt.date(2026, 2, 3)).value is False
 
 

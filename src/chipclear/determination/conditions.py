@@ -262,6 +262,8 @@ class Evaluator:
             parts.append(t_and(self.hq_values(cond.all_headquartered_in, out, every=True)))
         if cond.end_use_any is not None:
             parts.append(bool(f.end_use & set(cond.end_use_any)))
+        if cond.end_use_none is not None:
+            parts.append(not f.end_use & set(cond.end_use_none))
         if cond.export_from_us is not None:
             if f.export_from is None:
                 out.missing.add("exporting country (export_from)")

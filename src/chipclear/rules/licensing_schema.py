@@ -53,7 +53,8 @@ class Condition(BaseModel):
     items: list[str] | None = None  # catalog ids named by a notice (e.g. an is-informed letter)
     datacenter: bool | None = None  # designed or marketed for use in datacenters
     tests: list[MetricTest] = Field(default_factory=list)  # metric tests (tpp, total_dram_bandwidth_gbs ...)
-    end_use_any: list[EndUseFlag] | None = None
+    end_use_any: list[EndUseFlag] | None = None  # at least one of these end uses is declared
+    end_use_none: list[EndUseFlag] | None = None  # none of these end uses is declared
     export_from_us: bool | None = None
     certified: list[str] | None = None  # certification codes the exporter must state (e.g. R10 conditions)
     any_of: list[Condition] | None = None  # at least one of these holds
