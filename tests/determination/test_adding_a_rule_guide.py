@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.determination.test_scenarios import _scenarios, check_scenario
 from typer.testing import CliRunner
 
 from chipclear.cli import app
@@ -20,7 +21,6 @@ from chipclear.decision import OrderLine
 from chipclear.determination import determine
 from chipclear.rules import RuleSet, load_rules
 from chipclear.screening import Screener, default_screener
-from tests.determination.test_scenarios import _scenarios, check_scenario
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "adding-a-rule.md"
 TEXT = GUIDE.read_text(encoding="utf-8")
