@@ -149,6 +149,17 @@ def test_since_lists_names_the_known_versions_when_unknown(tmp_path: Path) -> No
     assert "'v0' is not a list file or a known list version (known: embedded" in " ".join(result.output.split())
 
 
+def test_since_lists_previous_on_a_fresh_install_says_there_is_none_yet(tmp_path: Path) -> None:
+    generate_orders(10, seed=2).write_csv(tmp_path / "o.csv")
+    args = ["batch", str(tmp_path / "o.csv"), "--out", str(tmp_path / "d.parquet"), "--since-lists", "previous", "-q"]
+    result = runner.invoke(app, args)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert "there is no previous list yet: no `chipclear lists update` has replaced a list" in said
+    assert "is not a list file or a known list version" not in said
+    assert said.count("\n") == 0 and said.startswith("chipclear: error: --since-lists:"), said
+
+
 def test_flag_words_in_any_case_are_read_and_others_are_bad_rows() -> None:
     from chipclear.batch.io import FLAGS, validate
     from chipclear.catalog import load_catalog
