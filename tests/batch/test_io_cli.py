@@ -39,7 +39,7 @@ def test_bad_rows_are_reported_by_row_number_and_good_rows_decided(tmp_path: Pat
     bad = pl.read_csv(tmp_path / "d.bad-rows.csv", infer_schema=False)
     reasons = dict(zip(bad["row"].cast(pl.Int64), bad["reason"], strict=True))
     assert sorted(reasons) == [2, 3, 4, 5, 6, 7, 8]
-    assert reasons[2].startswith("unknown item 'H1OO'")
+    assert reasons[2].startswith("item: unknown item 'H1OO'")
     assert reasons[3].startswith("destination: unknown country 'XX' (use an ISO 3166-1 code such as CN")
     assert reasons[4] == "quantity: 'two' is not a whole number"
     assert reasons[5] == "quantity: 0 must be at least 1"
