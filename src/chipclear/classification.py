@@ -71,8 +71,11 @@ def _eval_test(test: Test, values: dict[str, Any], missing: set[str]) -> tuple[T
     value = values.get(test.metric)
     text = f"{test.metric} {_fmt(value)} {OP_SYMBOL[test.op]} {_fmt(test.value)}"
     if value is None:
-        missing.add(metrics.METRIC_FIELDS.get(test.metric, test.metric))
-        return None, f"{text}: unknown"
+        # the trace names the catalog field the missing list names (io_bandwidth_gbs is read from interconnect_gbs)
+        field = metrics.METRIC_FIELDS.get(test.metric, test.metric)
+        missing.add(field)
+        unknown = "unknown" if field == test.metric else f"unknown (no {field} in the catalog)"
+        return None, f"{test.metric} {unknown} {OP_SYMBOL[test.op]} {_fmt(test.value)}: unknown"
     result = _compare(test.op, value, test.value)
     # A density computed from a lower-bound die area is an upper bound: only the answers it cannot overturn stand.
     density_bound = test.metric == "performance_density" and values.get("_density_is_upper_bound")

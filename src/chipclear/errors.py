@@ -48,7 +48,7 @@ class UnknownItemError(InputError):
 
     def __init__(self, name: str, suggestions: list[str]) -> None:
         hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown item {name!r}{hint}", field="item")
+        super().__init__(f"item: unknown item {name!r}{hint}", field="item")
         self.name = name
         self.suggestions = suggestions
 

@@ -39,7 +39,7 @@ def test_bad_rows_are_reported_by_row_number_and_good_rows_decided(tmp_path: Pat
     bad = pl.read_csv(tmp_path / "d.bad-rows.csv", infer_schema=False)
     reasons = dict(zip(bad["row"].cast(pl.Int64), bad["reason"], strict=True))
     assert sorted(reasons) == [2, 3, 4, 5, 6, 7, 8]
-    assert reasons[2].startswith("unknown item 'H1OO'")
+    assert reasons[2].startswith("item: unknown item 'H1OO'")
     assert reasons[3].startswith("destination: unknown country 'XX' (use an ISO 3166-1 code such as CN")
     assert reasons[4] == "quantity: 'two' is not a whole number"
     assert reasons[5] == "quantity: 0 must be at least 1"
@@ -147,6 +147,17 @@ def test_since_lists_names_the_known_versions_when_unknown(tmp_path: Path) -> No
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "'v0' is not a list file or a known list version (known: embedded" in " ".join(result.output.split())
+
+
+def test_since_lists_previous_on_a_fresh_install_says_there_is_none_yet(tmp_path: Path) -> None:
+    generate_orders(10, seed=2).write_csv(tmp_path / "o.csv")
+    args = ["batch", str(tmp_path / "o.csv"), "--out", str(tmp_path / "d.parquet"), "--since-lists", "previous", "-q"]
+    result = runner.invoke(app, args)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert "there is no previous list yet: no `chipclear lists update` has replaced a list" in said
+    assert "is not a list file or a known list version" not in said
+    assert said.count("\n") == 0 and said.startswith("chipclear: error: --since-lists:"), said
 
 
 def test_flag_words_in_any_case_are_read_and_others_are_bad_rows() -> None:

@@ -190,3 +190,16 @@ def test_progress_says_whether_the_parties_are_screened(book_csv: Path, tmp_path
     assert any(n.endswith("distinct parties, not screened (screening is off)") for n in off.names), off.names
     assert not any(n.startswith("screening") for n in off.names), off.names
     assert any(n.startswith("screening") and n.endswith("distinct parties") for n in on.names), on.names
+
+
+def test_a_run_decided_wholly_from_the_cache_says_no_worker_was_used(book_csv: Path, tmp_path: Path) -> None:
+    """With every key in the decision cache no task runs: the summary must not say "dask" for a scheduler that was
+    never asked (here nothing listens on the address at all)."""
+    first = run_batch(BatchOptions(orders=book_csv, out=tmp_path / "first.parquet", cache=True))
+    assert first.summary["keys_from_cache"] < first.summary["distinct_keys"]
+    again = run_batch(
+        BatchOptions(orders=book_csv, out=tmp_path / "again.parquet", cache=True, dask="tcp://127.0.0.1:9")
+    )
+    assert again.summary["keys_from_cache"] == again.summary["distinct_keys"]
+    assert again.summary["workers"] == "none (every determination from the decision cache)"
+    assert pl.read_parquet(first.out).equals(pl.read_parquet(again.out))

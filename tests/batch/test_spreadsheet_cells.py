@@ -91,7 +91,7 @@ def test_cli_bad_rows_of_a_csv_book_hold_no_formula(tmp_path: Path) -> None:
     assert by_row["3"]["end_user_name"] in ("'=1+1", "' =1+1")  # the reader may trim the space
     assert by_row["4"]["destination"] == "'-CN"
     # the reason names the value as given, after its field name, so it starts with plain text
-    assert by_row["1"]["reason"].startswith("unknown item '=HYPERLINK")
+    assert by_row["1"]["reason"].startswith("item: unknown item '=HYPERLINK")
 
 
 def test_a_plain_text_xlsx_cell_stays_text_in_the_bad_rows(tmp_path: Path) -> None:

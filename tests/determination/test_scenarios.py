@@ -11,6 +11,7 @@ import yaml
 
 from chipclear.decision import OrderLine
 from chipclear.determination import determine
+from chipclear.rules import RuleSet
 from chipclear.screening import Screener, default_screener
 
 FOLDER = Path(__file__).parents[1] / "scenarios" / "determination"
@@ -36,8 +37,13 @@ def screener() -> Screener:
 
 @pytest.mark.parametrize("scenario", _scenarios())
 def test_scenario(scenario: dict[str, Any], screener: Screener) -> None:
+    check_scenario(scenario, screener)
+
+
+def check_scenario(scenario: dict[str, Any], screener: Screener, rules: RuleSet | None = None) -> None:
+    """Decides the scenario's line (with ``rules``, default the bundled ones) and asserts every ``expect`` key."""
     line = OrderLine.model_validate(scenario["line"])
-    decision = determine(line, layer=scenario.get("layer", "enforced"), screener=screener)
+    decision = determine(line, layer=scenario.get("layer", "enforced"), rules=rules, screener=screener)
     expect = scenario["expect"]
     explain = "\n".join(f"  {r.rule} | {r.detail} | {r.citation}" for r in decision.reasons)
     explain += f"\n  missing: {decision.missing}"

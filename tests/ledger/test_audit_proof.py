@@ -120,6 +120,7 @@ def test_export_redacts_key_hashes_for_non_admins_and_still_links(
     assert prefix not in viewer.read_text() and "[redacted]" in viewer.read_text()
     code, out = invoke(["audit", "verify", "--file", str(viewer)], cli_env["viewer"])
     assert code == 0 and "redacted records" in out, out
+    assert "their content cannot be checked (the export redacts key hashes and prefixes" in " ".join(out.split())
     with TestClient(create_app(f"sqlite:///{tmp_path / 'ledger.db'}")) as client:
         api_viewer = client.get("/api/audit/export", headers={"X-API-Key": cli_env["viewer"]}).text
         api_admin = client.get("/api/audit/export", headers={"X-API-Key": cli_env["admin"]}).text

@@ -1,9 +1,11 @@
 """Runs docs/walkthrough-h20.md: every ``$ command`` in its console blocks, checking the output lines and exit
 status the page shows. ``chipclear`` commands run in-process (same code path as the installed script); other
-commands (the one-byte edit) run in a real shell."""
+commands (the one-byte edit) run in a real shell. The page is run as a user runs it: on the real calendar (its
+2025 shipments are historical entries today) and with no stale-list policy but the one the page sets."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shlex
@@ -52,11 +54,25 @@ def run_chipclear(command: str, env: dict[str, str]) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.fixture
+def _recorded_on_the_ship_date() -> None:
+    """Overrides the ledger tests' pinned clock (tests/ledger/conftest.py): a user follows this page today."""
+
+
+def test_walkthrough_runs_on_the_real_clock() -> None:
+    from chipclear.ledger import shipments
+
+    assert shipments.today() == dt.date.today()
+
+
 def test_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data_dir = tmp_path / "data"
     monkeypatch.setenv("CHIPCLEAR_DATA_DIR", str(data_dir))
     monkeypatch.delenv("CHIPCLEAR_DATABASE_URL", raising=False)
     monkeypatch.delenv("CHIPCLEAR_API_KEY", raising=False)
+    # the suite's default (tests/conftest.py); the page sets the policy itself, visibly
+    monkeypatch.delenv("CHIPCLEAR_STALE_LISTS_ON_SHIP", raising=False)
+    monkeypatch.delenv("CHIPCLEAR_LIST_MAX_AGE_DAYS", raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "200")
     all_steps = steps(DOC.read_text(encoding="utf-8"))

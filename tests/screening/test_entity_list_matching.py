@@ -131,3 +131,23 @@ def test_staleness_follows_the_list_date_and_the_max_age(screener: Screener) -> 
     assert screener.staleness(dt.date(2026, 8, 10)) == (False, None)  # 10 days after the list date
     stale, reason = screener.staleness(dt.date(2026, 11, 29))
     assert stale and reason is not None and "121 days old" in reason
+
+
+def test_a_footnote_number_glued_to_the_license_requirement_is_written_out() -> None:
+    """The CSL prints "... 744.11 of the EAR)4": the hit says it is Entity List footnote 4; the data is unchanged."""
+    from chipclear.screening.screener import footnotes_said
+
+    glued = "For all items subject to the EAR. (See §§ 734.9(e)(2) and 744.11 of the EAR)4"
+    assert footnotes_said(glued) == glued[:-1] + " (Entity List footnote 4)"
+    assert footnotes_said("... 744.11 of the EAR) 5.") == "... 744.11 of the EAR) (Entity List footnote 5)."
+    assert footnotes_said("... 744.11 of the EAR).") == "... 744.11 of the EAR)."
+    assert footnotes_said(None) is None
+
+
+def test_moore_threads_hit_names_its_footnote() -> None:
+    from chipclear.screening import default_screener
+
+    hits = default_screener().search("Moore Threads").hits
+    said = [h.license_requirement for h in hits if h.source == "EL"]
+    assert said and all(s and not s.endswith("EAR)4") for s in said), said
+    assert any(s and s.endswith("(Entity List footnote 4)") for s in said), said

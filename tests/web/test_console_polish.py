@@ -60,3 +60,11 @@ def test_duty_card_names_the_origin_and_explains_its_sources(console: TestClient
     sources = card.split('id="duty-sources"')[1]
     assert 'id="duty-source-S1"' in sources and 'id="duty-source-S18"' in sources
     assert "USITC, HTSUS Revision 6" in sources  # S1's title, not just its id
+
+
+def test_verdict_card_says_lists_not_consulted_when_no_party_is_named(console: TestClient) -> None:
+    form = {"item": "H20", "quantity": "8", "destination": "CN", "ship_date": "2025-05-01"}
+    r = console.post("/check", data=form, headers=ORIGIN)
+    assert r.status_code == 200, r.text
+    assert "<div><span>Lists</span>not consulted (no party)</div>" in r.text
+    assert "none loaded" not in r.text

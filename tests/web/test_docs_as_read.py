@@ -30,3 +30,18 @@ def test_walkthrough_commands_need_no_bare_python() -> None:
     blocks = re.findall(r"```console\n(.*?)```", text, re.S)
     commands = [ln[2:] for block in blocks for ln in block.splitlines() if ln.startswith("$ ")]
     assert not [c for c in commands if re.match(r"python\b(?!3)", c)]
+
+
+def test_docs_say_where_a_user_meets_the_stale_list_hold() -> None:
+    """A fresh install holds every shipment on the bundled (stale) lists: each page where a user first ships says
+    so, with the limit, the bundled lists' real date and the update command."""
+    from chipclear.screening.store import embedded_manifest
+    from chipclear.settings import Settings
+
+    bundled = str(embedded_manifest()["lists"]["csl"]["list_date"])
+    assert Settings.model_fields["list_max_age_days"].default == 30
+    for page in ("README.md", "docs/user-guide.md", "docs/console.md", "docs/walkthrough-h20.md"):
+        text = " ".join((ROOT / page).read_text(encoding="utf-8").split())
+        for said in ("CHIPCLEAR_LIST_MAX_AGE_DAYS", "30 days" if page != "README.md" else "30-day", bundled):
+            assert said in text, f"{page} does not say {said!r}"
+        assert "`chipclear lists update`" in text or "`chipclear lists update" in text, page

@@ -221,6 +221,16 @@ def _screeners(options: BatchOptions) -> dict[str, Any]:
     return {"current": current, "before": before}
 
 
+def _workers_used(options: BatchOptions, workers: int, decided_any: bool, keys_to_decide: int) -> int | str:
+    """The summary's ``workers``: what decided the lines; a run that decided nothing started no worker (a
+    ``--dask`` scheduler was not even asked for, so the summary must not name it)."""
+    if decided_any:
+        return "dask" if options.dask else workers
+    if keys_to_decide == 0:
+        return "none (every determination from the decision cache)"
+    return "none (every determination from the resumed checkpoint)"
+
+
 def _earlier_lists(spec: str, current_version: str) -> Any:
     """``--since-lists``: a list file, ``embedded`` (or its version), or ``previous`` (or its version): the load
     that ``chipclear lists update`` replaced last."""
@@ -235,9 +245,17 @@ def _earlier_lists(spec: str, current_version: str) -> Any:
     previous = (store.current() or {}).get("previous") or {}
     if spec in ("previous", previous.get("version")) and previous.get("file"):
         return store.load_previous()
+    if spec == "previous":
+        raise InputError(
+            "--since-lists: there is no previous list yet: no `chipclear lists update` has replaced a list in this"
+            f" data directory (active: {current_version}); give `embedded`, a list version or a list file",
+            field="since_lists",
+        )
     known = ", ".join(v for v in ("embedded", embedded.version, previous.get("version")) if v)
+    if previous.get("file"):
+        known += ", previous"
     raise InputError(
-        f"--since-lists: {spec!r} is not a list file or a known list version (known: {known}, previous; "
+        f"--since-lists: {spec!r} is not a list file or a known list version (known: {known}; "
         f"active: {current_version})",
         field="since_lists",
     )
@@ -777,7 +795,7 @@ def _run(
         "distinct_parties": pairs.height,
         "resumed": resumed,
         "screening": options.screening,
-        "workers": "dask" if options.dask else workers,
+        "workers": _workers_used(options, workers, bool(todo), todo_keys.height),
     }
     written_report: Path | None = None
     if options.report is None or str(options.report) != "-":

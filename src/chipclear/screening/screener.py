@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -27,6 +28,17 @@ MAX_CANDIDATES = 200
 ACROSS_NAMES_MARGIN = 0.0001  # matched across names: at most this far under the match threshold (a possible match)
 MATCH = "match"
 POSSIBLE = "possible"
+
+
+# The Entity List's license-requirement column (Supplement No. 4 to Part 744) ends some entries with the number of
+# one of the Supplement's footnotes, which the CSL prints glued to the text: "(See §§ 734.9(e)(2) and 744.11 of the
+# EAR)4". The list data keeps it as published; a hit says what the digit is.
+_FOOTNOTE = re.compile(r"(of the EAR\))\s?([1-5])(?=[.\s]|$)")
+
+
+def footnotes_said(text: str | None) -> str | None:
+    """``text`` with a trailing Entity List footnote number written out ("... EAR) (Entity List footnote 4)")."""
+    return _FOOTNOTE.sub(r"\1 (Entity List footnote \2)", text) if text else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,7 +417,7 @@ class Screener:
             score=score,
             determination=MATCH if score >= self.match_threshold else POSSIBLE,
             explanation=explanation,
-            license_requirement=entry.license_requirement,
+            license_requirement=footnotes_said(entry.license_requirement),
             license_policy=entry.license_policy,
             federal_register_notice=entry.federal_register_notice,
             entry_hash=self.entry_hash(e_no),
