@@ -41,3 +41,14 @@ def test_weights_under_the_line_stay_not_in_4e091() -> None:
     d = determine(line, layer="enforced", screener=NoScreening())
     result = next(r for r in d.reasons if r.rule == "classify#result")
     assert "not in 4E091" in result.detail and d.classification["codified_text"] is None
+
+
+def test_an_undecided_chip_is_never_asked_whether_it_is_4e091_weights() -> None:
+    # A doors audit (2026-12-07): an MI308X (classification undecided for want of die area) to GB in the codified
+    # layer named the weights paragraph 742.6(a)(13) as missing; a chip is a commodity (3A/4A/5A), never 4E091.
+    line = OrderLine(item="amd-mi308x", destination="GB", ship_date=dt.date(2025, 6, 1))
+    decision = determine(line, layer="codified", screener=NoScreening())
+    assert decision.verdict.value == "HOLD" and decision.missing  # still undecided as a chip
+    assert any("742.6(a)(6)(iii)(A)" in m for m in decision.missing)  # the chip paragraphs stay asked
+    assert not any("742.6(a)(13)" in m for m in decision.missing)
+    assert not any(r.rule.endswith("#742.6(a)(13)") for r in decision.reasons)

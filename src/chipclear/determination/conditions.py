@@ -76,6 +76,10 @@ def _compare(op: str, left: float | bool, right: float | bool) -> bool:
     return {"ge": lf >= rf, "gt": lf > rf, "le": lf <= rf, "lt": lf < rf}[op]
 
 
+# the CCL product groups (an ECCN's second character) each kind of item can have: commodities, or technology
+_PRODUCT_GROUPS = {False: frozenset("ABC"), True: frozenset("E")}
+
+
 class Evaluator:
     """Evaluates conditions on the facts. ``assume`` fixes group memberships that the geography data leaves unknown
     (one branch of a case split); every unknown membership met is recorded in ``unknown_members``."""
@@ -196,6 +200,11 @@ class Evaluator:
         # Indeterminate: the candidates name the ECCNs it could be, but "not controlled" may be possible too. A
         # model's candidates are all it can be, so a condition none of them meets (a chip ECCN) is not met.
         if f.model and f.candidates and not any(hit(c) for c in f.candidates):
+            return False
+        # Whatever is undecided, an item is never of another product group: a chip or a system is a commodity (an
+        # ECCN's second character A, B or C), the weights of a model are technology (E), so a chip is never asked
+        # whether it is 4E091 and a model never whether it is 3A090.
+        if not any(w[1:2].upper() in _PRODUCT_GROUPS[f.model] for w in wanted):
             return False
         out.missing.add("classification (" + (", ".join(f.classification_missing) or "indeterminate") + ")")
         return None

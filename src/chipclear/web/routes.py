@@ -21,7 +21,7 @@ from chipclear.api.errors import NotAvailable
 from chipclear.api.group_commit import check_and_record
 from chipclear.bounds import Quantity, ValueUSD, checked, iso_date
 from chipclear.catalog import load_catalog
-from chipclear.decision import EndUse, OrderLine, Party
+from chipclear.decision import EndUse, ImportEntry, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import load_geography
 from chipclear.ledger import licenses as ledger_licenses
@@ -257,7 +257,7 @@ def _order_line(form: dict[str, Any], quantity: int, ship_date: dt.date | None, 
     if destination is None:
         raise InputError("destination: choose a country", field="destination")
     _unused_party_fields(form)
-    _code(str(form["origin"]), "country of origin")
+    import_entry = _import_entry(form)
     # A party's country is what the user gives, or unknown: the destination is not assumed. Screening lowers the
     # score of an entry listed in another country than the party's, so an assumed country cleared possible
     # matches (a door audit, 2026-12-07: "Xi'an Xiangyu" to DE was NLR here and HOLD through the API).
@@ -294,31 +294,26 @@ def _order_line(form: dict[str, Any], quantity: int, ship_date: dt.date | None, 
         end_use=end_use,
         value_usd=value,
         order_id=str(form["order_id"]).strip() or None,
+        import_entry=import_entry,
     )
 
 
-def duty_for(form: dict[str, Any], line: OrderLine) -> tuple[dict[str, Any] | None, str | None]:
-    """The import-duty stack when the form names an HTS code and an origin (an import line); else nothing."""
+def _import_entry(form: dict[str, Any]) -> ImportEntry | None:
+    """The import entry when the form names an HTS code and an origin (an import line), as ``import_entry`` of
+    ``POST /api/check``: the line is decided with it, so the decision shown, recorded and carried into a shipment
+    has its duty (a doors audit, 2026-12-07: the console priced the duty beside a line recorded without it, refused
+    AI-model items the API prices, and took a Section 321 entry without a value that the API refuses). The customs
+    value is the line's value, as the API's default."""
     hts, origin = str(form["hts"]).strip(), str(form["origin"]).strip()
+    entry_type = str(form.get("entry_type") or "").strip() or None
     if not hts and not origin:
-        return None, None
+        if entry_type:
+            raise InputError("entry type: give the HTS code and the country of origin too", field="entry_type")
+        return None
     if not hts or not origin:
-        return None, "import duty: give both the HTS code and the country of origin"
-    try:
-        from chipclear import tariffs
-        from chipclear.tariffs.sec232 import duty_item
-
-        item = duty_item(load_catalog().get(line.item))
-        entry_type = str(form.get("entry_type") or "").strip() or None
-        result = tariffs.duty(
-            hts, origin, line.ship_date or dt.date.today(), line.value_usd, item, entry_type=entry_type
-        )
-    except ModuleNotFoundError:
-        return None, "import duty: the duty calculator is not installed"
-    except ChipclearError as exc:
-        return None, f"import duty: {exc.message}"
-    data: dict[str, Any] = result.to_json()
-    return data, None
+        missing, field = ("HTS code", "hts") if not hts else ("country of origin", "origin")
+        raise InputError(f"import duty: give the {missing} too (an import line needs both)", field=field)
+    return ImportEntry(hts=hts, origin=load_geography().normalize(origin, field="origin"), entry_type=entry_type)
 
 
 def _check_context(tx_actor_role: str) -> dict[str, Any]:
@@ -361,7 +356,6 @@ async def check_submit(request: Request) -> HTMLResponse:
     decision = None
     error = None
     duty: dict[str, Any] | None = None
-    duty_error: str | None = None
     order_json = ""
     status = 200
     try:
@@ -371,7 +365,7 @@ async def check_submit(request: Request) -> HTMLResponse:
         checked_line = partial(check_and_record, console=True)
         decision = (await run_in_threadpool(checked_line, group, key, line, None)).to_json()
         order_json = json.dumps(line.model_dump(mode="json"))
-        duty, duty_error = duty_for(form, line)
+        duty = decision.get("duty")
     except ChipclearError as exc:
         error = exc.message
         status = exc.http_status if not isinstance(exc, NotAvailable) else 503
@@ -388,7 +382,6 @@ async def check_submit(request: Request) -> HTMLResponse:
         error=error,
         order_json=order_json,
         duty=duty,
-        duty_error=duty_error,
         active="/check",
         **_check_context(tx.actor.role),
     )
