@@ -258,9 +258,12 @@ def timeline(
     for day in days:
         d = table.decide(_line(resolved_item, dest, day, hq, end_user, country), screener=party_screener)
         summary = _summary(d)
-        if (
-            periods
-            and (periods[-1].verdict, periods[-1].review_policy, tuple(periods[-1].license_exceptions)) == summary
+        # A period is one answer: its verdict, policy and exceptions, and what it is missing (a doors audit,
+        # 2026-12-07: a period that began before the GP10 guidance showed nothing missing for a day the check said
+        # "review under gp10-huawei-ascend").
+        if periods and (
+            (periods[-1].verdict, periods[-1].review_policy, tuple(periods[-1].license_exceptions)) == summary
+            and periods[-1].missing == d.missing
         ):
             continue
         reasons = [r.model_dump(mode="json") for r in d.reasons]
