@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 # SQLite's companions of a database file, removed with it
@@ -27,25 +28,33 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale(target: Path) -> list[Path]:
+def remove_stale(target: Path, *, owner: bool = False) -> list[Path]:
     """Remove the temporary files (and their SQLite companions) left for ``target`` by processes that are no longer
-    running; returns what was removed. Another live process's file is left alone."""
+    running; returns what was removed. Another live process's file is left alone, unless ``owner``: the caller
+    holds the lock on ``target`` (no other process may write it), so every other process's file is stale."""
     pattern = re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.tmp(?:-wal|-shm|-journal)?")
+    return _remove(target.parent.iterdir, pattern, owner)
+
+
+def remove_stale_under(folder: Path, *, owner: bool = False) -> list[Path]:
+    """``remove_stale`` for every file under ``folder`` (a run's checkpoint pieces)."""
+    return _remove(lambda: folder.rglob(".*.tmp"), re.compile(r"\..+\.(\d+)\.tmp"), owner)
+
+
+def _remove(entries: Callable[[], Iterable[Path]], pattern: re.Pattern[str], owner: bool) -> list[Path]:
     removed: list[Path] = []
     try:
-        entries = list(target.parent.iterdir())
+        found = list(entries())
     except OSError:
         return removed
-    for entry in entries:
+    for entry in found:
         match = pattern.fullmatch(entry.name)
-        if match is None or int(match[1]) == os.getpid() or pid_alive(int(match[1])):
+        if match is None or int(match[1]) == os.getpid() or (not owner and pid_alive(int(match[1]))):
             continue
         try:
             entry.unlink()
-        except FileNotFoundError:
-            continue
         except OSError:
-            continue  # not ours to remove (permissions): the run goes on and says nothing
+            continue  # gone meanwhile, or not ours to remove: the run goes on
         removed.append(entry)
     return removed
 
@@ -64,4 +73,4 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["fsync_path", "pid_alive", "remove_stale", "temp_path", "unlink_with_side_files"]
+__all__ = ["fsync_path", "pid_alive", "remove_stale", "remove_stale_under", "temp_path", "unlink_with_side_files"]

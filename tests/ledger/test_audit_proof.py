@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -151,3 +153,14 @@ def test_export_to_a_folder_is_one_line_exit_2_and_leaves_nothing(
     assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
     code, out = invoke(["audit", "export", "-o", str(tmp_path / "no" / "such.jsonl")], cli_env["admin"])
     assert code == 2 and "does not exist" in out
+
+
+def test_export_removes_what_a_killed_export_left(cli_env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".export.jsonl.{dead.pid}.tmp"  # an export killed with SIGKILL while writing
+    stale.write_text('{"seq": 1')
+    code, out = invoke(["audit", "export", "-o", str(tmp_path / "export.jsonl")], cli_env["viewer"])
+    assert code == 0, out
+    assert not stale.exists() and not list(tmp_path.glob(".export.jsonl*"))
+    assert len((tmp_path / "export.jsonl").read_text().splitlines()) == 4

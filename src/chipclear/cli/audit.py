@@ -15,6 +15,7 @@ import typer
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from chipclear import tempfiles
 from chipclear.cli._common import handle_errors, print_json, storage_problem
 from chipclear.cli._ledger import (
     AnchorOpt,
@@ -132,7 +133,8 @@ def audit_export(
         redact = not allowed(actor.role, "audit.export.secrets")
         if output is None:
             return audit.export(s, sys.stdout, redact_secrets=redact)
-        tmp = output.with_name(output.name + ".partial")
+        tempfiles.remove_stale(output)  # left by an export killed while writing (SIGKILL)
+        tmp = tempfiles.temp_path(output)
         try:
             with tmp.open("w", encoding="utf-8") as fh:
                 n = audit.export(s, fh, redact_secrets=redact)
