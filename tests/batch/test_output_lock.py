@@ -50,7 +50,8 @@ def test_a_second_run_with_the_same_out_is_refused_at_once(tmp_path: Path) -> No
     assert f"being written by another chipclear batch (pid {first.pid}, started" in err and err.count("\n") == 1, err
     assert first.wait(timeout=600) == 0, first.communicate()
     assert out.exists()
-    # the lock went with the first run: a third run resumes nothing and writes
+    assert not lock.exists()  # removed by the run that held it
+    # the lock went with the first run: a third run writes again
     third = _batch(orders, out)
     assert third.wait(timeout=600) == 0, third.communicate()
 

@@ -507,11 +507,12 @@ def writable(path: Path, option: str) -> None:
 def _own_output(out: Path, stack: ExitStack) -> None:
     """Hold the lock on ``out`` (and so its checkpoint) for the run: a second run with the same --out would remove
     or mix the first one's checkpoint pieces (a door audit, 2026-12-07: FileNotFoundError, "8 distinct key(s) were
-    not decided"). It is refused at once, naming the run that holds the lock; the lock (``.OUT.lock`` beside it)
-    goes with the process, however it ends."""
+    not decided"). It is refused at once, naming the run that holds the lock. The lock file (``.OUT.lock`` beside
+    it) is removed when the run ends; the lock goes with the process however it ends (a SIGKILL leaves the file,
+    which the next run takes)."""
     lock = out.with_name(f".{out.name}.lock")
     try:
-        fd = filelocks.take(lock, wait=False)
+        fd = filelocks.take_removable(lock)
     except BlockingIOError:
         try:
             holder = lock.read_text(encoding="utf-8").strip() or "another process"
@@ -522,7 +523,7 @@ def _own_output(out: Path, stack: ExitStack) -> None:
             " another --out",
             field="out",
         ) from None
-    stack.callback(filelocks.release, fd)
+    stack.callback(filelocks.release_removing, lock, fd)
     if fd is not None:
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()}, started {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}".encode())
