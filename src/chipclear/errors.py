@@ -38,6 +38,7 @@ class InputError(ChipclearError):
 
     code = "invalid_input"
     http_status = 422
+    line: int | None = None  # the (1-based) order line it is about, when one of several: a file's row
 
 
 class UnknownItemError(InputError):

@@ -47,6 +47,29 @@ def holding(path: str | Path) -> Iterator[None]:
         release(fd)
 
 
+def take_removable(path: str | Path) -> int | None:
+    """``take(path, wait=False)`` for a lock file that its holder removes when done (``release_removing``): taken
+    only once the lock is held on the file that is at ``path`` now (not one removed meanwhile by its holder)."""
+    while True:
+        fd = take(path, wait=False)
+        if fd is None:
+            return None
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        release(fd)
+
+
+def release_removing(path: str | Path, fd: int | None) -> None:
+    """Remove the lock file, then release the lock (a process waiting on the removed file tries again)."""
+    if fd is not None:
+        Path(path).unlink(missing_ok=True)
+        release(fd)
+
+
 def held(path: str | Path) -> bool:
     """Whether another descriptor holds the lock on ``path`` (False when the file does not exist)."""
     if fcntl is None:
@@ -64,4 +87,4 @@ def held(path: str | Path) -> bool:
     return False
 
 
-__all__ = ["AVAILABLE", "held", "holding", "release", "take"]
+__all__ = ["AVAILABLE", "held", "holding", "release", "release_removing", "take", "take_removable"]

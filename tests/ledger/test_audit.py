@@ -106,6 +106,7 @@ def test_inserted_record_is_named(busy_ledger: Ledger) -> None:
         prev = conn.execute(text("SELECT hash FROM audit_records WHERE seq = 2")).scalar_one()
         payload = audit.canonical(
             {
+                "hash_format": audit.HASH_FORMAT,
                 "seq": 3,
                 "recorded_at": "2025-08-01T00:00:00+00:00",
                 "actor": "eve",

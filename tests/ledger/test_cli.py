@@ -173,6 +173,28 @@ def test_bad_file_row_names_file_row_and_field(cli_env: dict[str, str], tmp_path
     assert counts(tmp_path) == before
 
 
+REAL_DECIDE = ledger_checks.default_decide  # before cli_env puts its stub in
+
+
+@pytest.mark.parametrize(
+    ("row", "said"),
+    [
+        ("{item: H2O-nonexistent, quantity: 5, destination: CN, ship_date: 2025-09-01}", "item: unknown item 'H2O-"),
+        ("{item: H20, quantity: 5, destination: CN, ship_date: 1999-01-01}", "ship_date: 1999-01-01 is before"),
+    ],
+)
+def test_a_row_refused_when_decided_names_file_row_and_field(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row: str, said: str
+) -> None:
+    monkeypatch.setattr(ledger_checks, "default_decide", REAL_DECIDE)  # the engine refuses these rows
+    path = tmp_path / "order.yaml"
+    path.write_text(f"- {{item: H20, quantity: 5, destination: CN, ship_date: 2025-09-01}}\n- {row}\n")
+    before = counts(tmp_path)
+    code, out = invoke(["ship", "--file", str(path)], cli_env["approver"])  # past dates: historical entries
+    assert code == 2 and out.startswith(f"chipclear: error: {path}: row 2: {said}") and out.count("\n") == 1, out
+    assert counts(tmp_path) == before
+
+
 def test_audit_cli_verify_and_export(cli_env: dict[str, str], tmp_path: Path) -> None:
     code, out = invoke(["audit", "verify", "--json"], cli_env["viewer"])
     verified = json.loads(out)

@@ -30,6 +30,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from chipclear import filelocks, tempfiles
 from chipclear.batch import nested, plan
 from chipclear.batch.cache import DecisionCache, fingerprint, result_digest, with_epoch_days
 from chipclear.batch.checkpoint import Checkpoint, file_sha256
@@ -52,7 +53,7 @@ from chipclear.bounds import MAX_BATCH_SIZE, MAX_BATCH_WORKERS, MAX_VERIFY_LINES
 from chipclear.catalog import load_catalog
 from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.parties import parse_links
-from chipclear.errors import ChipclearError, InputError
+from chipclear.errors import ChipclearError, Conflict, InputError
 from chipclear.geography import load_geography
 from chipclear.spreadsheet import safe_text_columns
 from chipclear.userfiles import input_file, output_file
@@ -521,6 +522,31 @@ def writable(path: Path, option: str) -> None:
     output_file(path, f"--{option.replace('_', '-')}")
 
 
+def _own_output(out: Path, stack: ExitStack) -> None:
+    """Hold the lock on ``out`` (and so its checkpoint) for the run: a second run with the same --out would remove
+    or mix the first one's checkpoint pieces (a door audit, 2026-12-07: FileNotFoundError, "8 distinct key(s) were
+    not decided"). It is refused at once, naming the run that holds the lock. The lock file (``.OUT.lock`` beside
+    it) is removed when the run ends; the lock goes with the process however it ends (a SIGKILL leaves the file,
+    which the next run takes)."""
+    lock = out.with_name(f".{out.name}.lock")
+    try:
+        fd = filelocks.take_removable(lock)
+    except BlockingIOError:
+        try:
+            holder = lock.read_text(encoding="utf-8").strip() or "another process"
+        except OSError:
+            holder = "another process"
+        raise Conflict(
+            f"--out: {out} is being written by another chipclear batch ({holder}); wait for it to finish or choose"
+            " another --out",
+            field="out",
+        ) from None
+    stack.callback(filelocks.release_removing, lock, fd)
+    if fd is not None:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()}, started {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}".encode())
+
+
 def _distinct_outputs(*paths: Path | None) -> None:
     """Two outputs of one run named alike would overwrite each other (the decisions with the bad rows)."""
     seen: dict[Path, Path] = {}
@@ -565,6 +591,11 @@ def _run(
     if options.report is None or str(options.report) != "-":
         writable(report_path, "report")
     _distinct_outputs(out, bad_path, None if str(options.report) == "-" else report_path)
+    _own_output(out, stack)
+    for path in (out, bad_path, None if str(options.report) == "-" else report_path):
+        if path is not None:
+            tempfiles.remove_stale(path, owner=True)  # left by a run killed while writing (SIGKILL)
+    tempfiles.remove_stale_under(out.with_name(out.name + ".checkpoint"), owner=True)
     if options.since_lists is not None and Path(str(options.since_lists)).exists():
         input_file(Path(str(options.since_lists)), "--since-lists", folder_ok=True)
     progress.phase("reading the order book")

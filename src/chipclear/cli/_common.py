@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -19,6 +21,35 @@ console = Console()
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Exit codes: 0 done, 1 `ship` held a line or `audit verify` failed, 2 bad input, 3 storage failure (the disk is
+# full, the folder read-only, the database cannot be opened), 10-14 `--fail-on` outcomes (chipclear.cli.fail_on).
+STORAGE_EXIT = 3
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """What a storage failure says (None when ``exc`` is not one): SQLite's or the database driver's
+    OperationalError (the disk is full, the file cannot be opened, a read-only database), or an OSError of a
+    full disk, a read-only file system or an I/O error."""
+    if any(cls.__name__ == "OperationalError" for cls in type(exc).__mro__):
+        orig = getattr(exc, "orig", None) or exc
+        return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{os.strerror(exc.errno)}{where}"  # pyarrow's strerror is its own sentence
+    return None
+
+
+def storage_exit(problem: str) -> SystemExit:
+    """One line saying what failed and what it means, and the storage exit code: not a held line, not a failed
+    audit check. A ledger command runs in one transaction, rolled back on the failure, so nothing of it is
+    recorded; a batch keeps its checkpoint and writes no output."""
+    sys.stderr.write(
+        f"chipclear: storage error: {problem}; nothing was recorded or written (a ledger change is rolled back; a"
+        " batch keeps its checkpoint, re-run to resume once the storage is fixed)\n"
+    )
+    return SystemExit(STORAGE_EXIT)
 
 
 def parse_date(value: str | None, *, field: str = "date") -> dt.date:
@@ -37,7 +68,8 @@ def print_json(data: Any) -> None:
 
 
 def handle_errors(func: F) -> F:
-    """Turn a ChipclearError into one line on stderr and exit code 2 (typer commands run in-process)."""
+    """Turn a ChipclearError into one line on stderr and exit code 2, and a storage failure into one line and exit
+    code 3 (typer commands run in-process)."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -59,5 +91,10 @@ def handle_errors(func: F) -> F:
             field = ".".join(str(p) for p in first["loc"])
             sys.stderr.write(f"chipclear: error: {field}: {first['msg']}\n")
             raise SystemExit(2) from None
+        except Exception as exc:  # a full disk, a read-only folder: exit 3, not 1 (a held line, a failed check)
+            problem = storage_problem(exc)
+            if problem is None:
+                raise
+            raise storage_exit(problem) from None
 
     return wrapper  # type: ignore[return-value]

@@ -69,6 +69,13 @@ def _read_lines(path: Path) -> list[OrderLine]:
     return lines
 
 
+def _row_error(path: Path, exc: InputError) -> InputError:
+    """``exc`` about a row of the file ``path``, said as the file's own row errors are: file, row, field."""
+    field = exc.field or "row"
+    message = exc.message if exc.message.startswith(f"{field}:") else f"{field}: {exc.message}"
+    return InputError(f"{path}: row {exc.line}: {message}", field=field)
+
+
 def _line_text(sl: ShipmentLine, shipped: ledger_shipments.ShippedLine) -> str:
     head = f"line {sl.id}: {sl.quantity} x {sl.item} to {sl.destination} on {sl.ship_date}"
     d = shipped.decision
@@ -142,9 +149,14 @@ def ship_command(
     with _ledger() as ledger:
         with ledger.session() as s:
             actor = _actor(s, api_key)
-        out = ledger_shipments.ship_lines(
-            ledger.session, actor, lines, present, reference=order_id, license_number=license_number
-        )
+        try:
+            out = ledger_shipments.ship_lines(
+                ledger.session, actor, lines, present, reference=order_id, license_number=license_number
+            )
+        except InputError as exc:
+            if file is None or exc.line is None:
+                raise
+            raise _row_error(file, exc) from None
     if as_json:
         print_json([o for _, o in out])
     else:

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -39,6 +40,11 @@ from chipclear.ledger.models import (
 )
 
 GENESIS_HASH = "0" * 64
+# The hash format of records written now (the record's ``hash_format``). Format 1 (no ``hash_format``): the hash
+# covers the payload as stored. Format 2: the hash covers the record with each secret value replaced by a salted
+# digest of it (``hashed_form``), so an export with the secrets redacted (digests in their place) still verifies in
+# full.
+HASH_FORMAT = 2
 # Tables whose every row must be explained by the audit log.
 STATE_TABLES: tuple[type[Base], ...] = (
     User,
@@ -157,21 +163,23 @@ class Chain:
     def _add(self, entity: str, snapshots: dict[str, dict[str, Any]], fields: dict[str, Any]) -> AuditRecord:
         seq = self.seq + 1
         recorded_at = now_utc()
-        payload = canonical(
-            {
-                "seq": seq,
-                "recorded_at": recorded_at,
-                "actor": fields["actor"],
-                "action": fields["action"],
-                "entity": entity,
-                "input": fields["input"],
-                "output": fields["output"],
-                "rules_version": fields["rules_version"],
-                "list_version": fields["list_version"],
-                "state": snapshots,
-            }
-        )
-        digest = record_hash(self.hash, payload)
+        data: dict[str, Any] = {
+            "hash_format": HASH_FORMAT,
+            "seq": seq,
+            "recorded_at": recorded_at,
+            "actor": fields["actor"],
+            "action": fields["action"],
+            "entity": entity,
+            "input": fields["input"],
+            "output": fields["output"],
+            "rules_version": fields["rules_version"],
+            "list_version": fields["list_version"],
+            "state": snapshots,
+        }
+        if _holds(data, _is_secret_value):
+            data[SALT_KEY] = secrets.token_hex(16)
+        payload = canonical(data)
+        digest = content_hash(self.hash, payload, data)
         record = AuditRecord(
             seq=seq,
             recorded_at=recorded_at,
@@ -278,7 +286,7 @@ class VerifyResult:
     problem: str | None = None
     # the last record's hash: note it outside the database and pass it back as an anchor later
     last_hash: str | None = field(default=None, compare=False)
-    # records of a redacted export: their links are checked, their content cannot be
+    # records of a redacted export whose secrets are digests (checked in full, the digests in the secrets' place)
     redacted: int = field(default=0, compare=False)
     anchors: int = field(default=0, compare=False)  # anchors and checkpoints checked
 
@@ -304,7 +312,7 @@ class ChainRecord:
     payload: str
     prev_hash: str
     hash: str
-    redacted: bool = False  # from an export with secrets redacted: the content no longer matches the hash
+    redacted: bool = False  # from an export with secrets redacted: their salted digests in their place
 
 
 Anchor = tuple[int, str]  # (sequence number, hash) noted outside the database
@@ -330,6 +338,7 @@ def verify_chain(
     expected = 1
     count = 0
     redacted = 0
+    newest_format: int | None = None
     state: dict[str, tuple[int, Any]] = {}
     for rec in records:
         count += 1
@@ -344,14 +353,24 @@ def verify_chain(
             return bad(f"expected record {expected} here; a record was {what}")
         if rec.prev_hash != prev:
             return bad("previous-hash link does not match the record before it (deleted, inserted or reordered)")
-        if rec.redacted:
-            redacted += 1
-        elif record_hash(rec.prev_hash, rec.payload) != rec.hash:
-            return bad("content does not match its hash (the record was changed)")
         try:
             data = json.loads(rec.payload)
         except ValueError:
             return bad("payload is not JSON (the record was changed)")
+        if not isinstance(data, dict):
+            return bad("payload is not a JSON object (the record was changed)")
+        fmt = data.get("hash_format")
+        if fmt is None and newest_format == HASH_FORMAT:
+            return bad(f"written in hash format 1 after a record in format {HASH_FORMAT} (the record was changed)")
+        problem = _redaction_problem(data, rec.redacted)
+        if problem is not None:
+            return bad(problem)
+        if fmt not in (None, HASH_FORMAT):
+            return bad(f"unknown hash format {fmt!r} (the record was changed)")
+        newest_format = newest_format or fmt
+        if content_hash(rec.prev_hash, rec.payload, data) != rec.hash:
+            return bad("content does not match its hash (the record was changed)")
+        redacted += rec.redacted
         for column in ("seq", "recorded_at", "actor", "action", "entity"):
             if data.get(column) != getattr(rec, column):
                 return bad(f"column {column} does not match the hashed payload (the record was changed)")
@@ -431,22 +450,117 @@ def _verify(session: Session, anchors: list[Anchor]) -> VerifyResult:
 
 
 SECRET_KEYS = frozenset({"key_hash", "key_prefix"})  # what identifies an API key; only admins see them
-REDACTED = "[redacted]"
+REDACTED = "[redacted]"  # a secret redacted from a format-1 record (it cannot be checked)
+DIGEST_KEY = "redacted_sha256"  # a secret redacted from a format-2 record: {"redacted_sha256": its salted digest}
+SALT_KEY = "secret_salt"  # a format-2 record's salt for the digests of its secrets (itself secret)
 
 
-def redact(data: Any) -> Any:
-    """``data`` with the value of every secret key (at any depth) replaced by ``[redacted]``."""
+def _is_digest(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {DIGEST_KEY}
+        and isinstance(value[DIGEST_KEY], str)
+        and len(value[DIGEST_KEY]) == 64
+    )
+
+
+def _is_secret_value(key: Any, value: Any) -> bool:
+    return key in SECRET_KEYS and value is not None and value != REDACTED and not _is_digest(value)
+
+
+def _is_redaction(key: Any, value: Any) -> bool:
+    return key in SECRET_KEYS and (_is_digest(value) or value == REDACTED)
+
+
+def _holds(data: Any, test: Any) -> bool:
+    """Whether ``test(key, value)`` holds for some key of ``data``, at any depth (the salt left out)."""
     if isinstance(data, dict):
-        return {k: (REDACTED if k in SECRET_KEYS and v is not None else redact(v)) for k, v in data.items()}
+        return any(k != SALT_KEY and (test(k, v) or _holds(v, test)) for k, v in data.items())
     if isinstance(data, list):
-        return [redact(v) for v in data]
+        return any(_holds(v, test) for v in data)
+    return False
+
+
+def _needs_form(data: dict[str, Any]) -> bool:
+    return SALT_KEY in data or _holds(data, _is_redaction)
+
+
+def secret_digest(salt: str, value: Any) -> str:
+    return hashlib.sha256(f"{salt}\n{canonical(value)}".encode()).hexdigest()
+
+
+def _digests(data: Any, salt: str) -> Any:
+    if isinstance(data, dict):
+        return {
+            k: ({DIGEST_KEY: secret_digest(salt, v)} if _is_secret_value(k, v) else _digests(v, salt))
+            for k, v in data.items()
+            if k != SALT_KEY
+        }
+    if isinstance(data, list):
+        return [_digests(v, salt) for v in data]
+    return data
+
+
+def hashed_form(data: dict[str, Any]) -> dict[str, Any]:
+    """What a format-2 record's hash covers: the record without its salt, each secret value (a key hash or prefix,
+    at any depth) replaced by ``{"redacted_sha256": sha256(salt, value)}``. A redacted export line holds exactly
+    this, so it verifies in full without the secrets; the salt keeps a short secret (a key prefix) from being
+    found by trying values against its digest."""
+    return _digests(data, str(data.get(SALT_KEY, "")))
+
+
+def content_hash(prev_hash: str, payload: str, data: dict[str, Any] | None = None) -> str:
+    """A record's hash: over ``payload`` as stored (format 1, and format 2 without secrets), or over its
+    ``hashed_form`` (format 2 with secrets or their digests). ``data``: the payload parsed, when at hand."""
+    if data is None:
+        data = json.loads(payload)
+    if data.get("hash_format") == HASH_FORMAT and _needs_form(data):
+        return record_hash(prev_hash, canonical(hashed_form(data)))
+    return record_hash(prev_hash, payload)
+
+
+def _redaction_problem(data: dict[str, Any], marked: bool) -> str | None:
+    """Why a record's secrets and salt do not fit its ``redacted`` mark: a redacted line holds digests exactly
+    where its secrets were (no secret, no salt); an unredacted one holds its secrets and their salt, no digest."""
+    secret = _holds(data, _is_secret_value)
+    redaction = _holds(data, _is_redaction)
+    if marked and not redaction:
+        return "marked redacted but has no redacted secret (the record was changed)"
+    if marked and (secret or SALT_KEY in data):
+        return "marked redacted but still holds a secret or its salt (not redacted)"
+    if not marked and redaction:
+        return "holds a redacted secret but is not marked redacted (the record was changed)"
+    if data.get("hash_format") == HASH_FORMAT and not marked and secret != (SALT_KEY in data):
+        return "secrets and their salt do not go together (the record was changed)"
+    if marked and data.get("hash_format") is None:
+        return (
+            "redacted, and written in hash format 1 (before chipclear hashed digests of secrets): its content"
+            " cannot be checked without the secrets; verify an admin export or the database"
+        )
+    return None
+
+
+def redact(data: dict[str, Any]) -> dict[str, Any]:
+    """A record with its secrets redacted: format 2, the ``hashed_form`` (digests in their place, verifiable);
+    format 1, each secret value replaced by ``[redacted]`` (not verifiable)."""
+    if data.get("hash_format") is not None:
+        return hashed_form(data)
+    return _redact_v1(data)
+
+
+def _redact_v1(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: (REDACTED if k in SECRET_KEYS and v is not None else _redact_v1(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_redact_v1(v) for v in data]
     return data
 
 
 def export(session: Session, out: IO[str], *, redact_secrets: bool = False) -> int:
     """Write the log as JSON lines (payload parsed); returns the number of records. With ``redact_secrets``
-    key hashes and prefixes are replaced and such a line says ``"redacted": true`` (its hash link still
-    verifies; its content no longer can)."""
+    key hashes and prefixes are replaced by salted digests and the salt left out, and such a line says
+    ``"redacted": true``; it still verifies in full (``hashed_form``). A format-1 record's secrets are replaced by
+    ``[redacted]`` and its line cannot be verified."""
     n = 0
     for rec in _stored_records(session):
         record = json.loads(rec.payload)
@@ -456,11 +570,9 @@ def export(session: Session, out: IO[str], *, redact_secrets: bool = False) -> i
             "hash": rec.hash,
             "record": record,
         }
-        if redact_secrets:
-            cleaned = redact(record)
-            if cleaned != record:
-                line["record"] = cleaned
-                line["redacted"] = True
+        if redact_secrets and _holds(record, _is_secret_value):
+            line["record"] = redact(record)
+            line["redacted"] = True
         out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
         n += 1
     return n
@@ -543,13 +655,16 @@ def parse_checkpoints(text: str, key: bytes | None) -> list[Anchor]:
 
 __all__ = [
     "GENESIS_HASH",
+    "HASH_FORMAT",
     "Chain",
     "ChainRecord",
     "VerifyResult",
     "append",
     "canonical",
     "checkpoint",
+    "content_hash",
     "export",
+    "hashed_form",
     "parse_anchor",
     "parse_checkpoints",
     "read_checkpoint_key",

@@ -1,18 +1,23 @@
 """``db backup`` and ``db restore``: a backup is a SQLite ledger file with the same schema, so it can be opened,
 verified and inspected like any ledger, and moved between SQLite and PostgreSQL.
 
-A backup is verified (audit chain and tables) after it is written; a restore verifies the file first and refuses
-one that fails, then replaces the target's rows in one transaction.
+A backup is built under a temporary name, verified (audit chain and tables), marked complete and renamed into
+place, so a killed backup leaves nothing at its path; a restore refuses a file without that mark (unless it holds
+records), verifies the file and refuses one that fails, then replaces the target's rows in one transaction.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select, text
 
+from chipclear import tempfiles
 from chipclear.errors import Conflict, InputError
 from chipclear.ledger import audit
 from chipclear.ledger.db import Ledger, current_revision, head_revision, make_engine, open_ledger, upgrade
@@ -20,6 +25,7 @@ from chipclear.ledger.models import AuditRecord, Base
 from chipclear.userfiles import input_file
 
 _CHUNK = 500
+BACKUP_MARK = 0x43434B42  # SQLite application_id "CCKB", set last by a backup that completed
 
 
 def _copy(src: Connection, dst: Connection) -> int:
@@ -49,11 +55,19 @@ def _reset_sequences(conn: Connection) -> None:
 
 
 def backup(ledger: Ledger, path: Path) -> audit.VerifyResult:
-    """Write the whole ledger to a new SQLite file at ``path`` and verify the copy."""
+    """Write the whole ledger to a new SQLite file at ``path`` and verify the copy.
+
+    The copy is built under a temporary name beside ``path`` (``.NAME.PID.tmp``), verified, marked complete
+    (``BACKUP_MARK``), its WAL folded into the main file (journal mode DELETE: one self-contained file), flushed to
+    disk, and only then linked to ``path``: a run killed at any point leaves no file at ``path``, and its temporary
+    files are removed by the next backup to the same path."""
     path = Path(path)
+    tempfiles.remove_stale(path)
     if path.exists():
         raise Conflict(f"{path}: already exists; choose a new backup file")
-    target = make_engine(f"sqlite:///{path}")
+    tmp = tempfiles.temp_path(path)
+    tempfiles.unlink_with_side_files(tmp)
+    target = make_engine(f"sqlite:///{tmp}")
     try:
         upgrade(target)
         with target.begin() as dst:
@@ -64,21 +78,70 @@ def backup(ledger: Ledger, path: Path) -> audit.VerifyResult:
                     src.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # one snapshot
                 _copy(src, dst)
                 src.rollback()
-        copy = open_ledger(f"sqlite:///{path}", create=False)
+        _test_pause()
+        copy = open_ledger(f"sqlite:///{tmp}", create=False)
         try:
             with copy.session() as s:
                 result = audit.verify(s)
         finally:
             copy.close()
+        target.dispose()
+        if not result.ok:
+            raise Conflict(f"the ledger fails its audit check, no backup written: {result.problem}")
+        _seal(tmp)
+        _publish(tmp, path)
     except BaseException:
         target.dispose()
-        path.unlink(missing_ok=True)
+        tempfiles.unlink_with_side_files(tmp)
         raise
-    target.dispose()
-    if not result.ok:
-        path.unlink(missing_ok=True)
-        raise Conflict(f"the ledger fails its audit check, no backup written: {result.problem}")
     return result
+
+
+def _test_pause() -> None:
+    """Tests kill a backup half-way: CHIPCLEAR_TEST_BACKUP_PAUSE seconds between the copy and its check."""
+    pause = os.environ.get("CHIPCLEAR_TEST_BACKUP_PAUSE")
+    if pause:
+        time.sleep(float(pause))
+
+
+def _seal(tmp: Path) -> None:
+    """Mark the copy complete, fold its WAL into the file, and flush it to disk."""
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA application_id = {BACKUP_MARK}")
+        mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        if mode != "delete":
+            raise Conflict(f"{tmp}: the backup copy is still in use (journal mode {mode}); no backup written")
+    finally:
+        conn.close()
+    tempfiles.fsync_path(tmp)
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    """Give the finished copy its name, never over an existing file, and flush the folder."""
+    try:
+        os.link(tmp, path)  # fails when path exists (a backup written meanwhile)
+    except FileExistsError:
+        raise Conflict(f"{path}: already exists; choose a new backup file") from None
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise Conflict(f"{path}: already exists; choose a new backup file") from None
+        os.replace(tmp, path)
+    tmp.unlink(missing_ok=True)
+    tempfiles.fsync_path(path.parent)
+
+
+def _complete(conn: Connection, path: Path) -> None:
+    """Refuse a file that is not a complete backup: one without the mark ``backup`` writes last, unless it holds
+    audit records (a backup written before the mark existed, 2026-12-07; its copy was one transaction)."""
+    if conn.exec_driver_sql("PRAGMA application_id").scalar() == BACKUP_MARK:
+        return
+    if conn.execute(select(func.count()).select_from(AuditRecord)).scalar_one():
+        return
+    raise Conflict(
+        f"{path}: not a complete chipclear backup (no completion mark and no audit records: an interrupted"
+        " `db backup`?); not restored"
+    )
 
 
 def _records(conn: Connection) -> dict[int, tuple[str, str]]:
@@ -120,6 +183,7 @@ def restore(
         if revision != head_revision():
             raise Conflict(f"{path}: backup is at schema revision {revision!r}, this ledger is at {head_revision()!r}")
         with source.connect() as conn, conn.begin():
+            _complete(conn, path)
             from sqlalchemy.orm import Session
 
             with Session(bind=conn) as s:

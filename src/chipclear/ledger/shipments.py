@@ -51,7 +51,14 @@ def decide_lines(sessions: Sessions, lines: Sequence[OrderLine], decide: Decide 
     if decide is None:
         with sessions() as s:
             decide = reviewed_decide(review_snapshot(s))
-    return [decide(line, line.ship_date) for line in lines]
+    decisions = []
+    for i, line in enumerate(lines):
+        try:
+            decisions.append(decide(line, line.ship_date))
+        except InputError as exc:  # an unknown item, a date before the rules' coverage: say which line
+            exc.line = i + 1
+            raise
+    return decisions
 
 
 def ship_blocker(decision: Decision) -> str | None:
