@@ -180,17 +180,21 @@ class NameIndex:
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Near names for one not found; none for a text longer than any name (the fuzzy match's cost grows with
         the length: a 2 MB item held a server for a minute and a half)."""
+        return [found for found, _ in self.suggest_scored(name, limit)]
+
+    def suggest_scored(self, name: str, limit: int = 3) -> list[tuple[str, float]]:
+        """``suggest`` with each name's score (0-100), best first: to merge the suggestions of two indexes."""
         if len(name) > SUGGEST_LONGEST:
             return []
         from rapidfuzz import fuzz, process  # only for a name not found: a CLI call that finds it does not load it
 
         choices = {k: next(iter(v)) for k, v in self._ids.items()}
         found = process.extract(lookup_key(name), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
-        out: list[str] = []
+        out: dict[str, float] = {}
         for key, score, _ in found:
             if score >= 60 and choices[key] not in out:
-                out.append(choices[key])
-        return out[:limit]
+                out[choices[key]] = score
+        return list(out.items())[:limit]
 
 
 __all__ = [

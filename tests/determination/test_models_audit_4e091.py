@@ -52,3 +52,17 @@ def test_an_undecided_chip_is_never_asked_whether_it_is_4e091_weights() -> None:
     assert any("742.6(a)(6)(iii)(A)" in m for m in decision.missing)  # the chip paragraphs stay asked
     assert not any("742.6(a)(13)" in m for m in decision.missing)
     assert not any(r.rule.endswith("#742.6(a)(13)") for r in decision.reasons)
+
+
+def test_a_misspelled_model_is_offered_the_model_not_only_chips() -> None:
+    # The 4E091 audit (D11): 'llama-3.1-405' suggested nvidia-a10/a30 only; both catalogs are searched, best first.
+    import pytest
+
+    from chipclear.errors import UnknownItemError
+
+    with pytest.raises(UnknownItemError) as caught:
+        determine(OrderLine(item="llama-3.1-405", destination="CN", ship_date=dt.date(2025, 6, 1)))
+    assert caught.value.suggestions[0] == "llama-3.1-405b"
+    with pytest.raises(UnknownItemError) as caught:
+        determine(OrderLine(item="nvidia h10", destination="CN", ship_date=dt.date(2025, 6, 1)))
+    assert caught.value.suggestions[0].startswith("nvidia-h100")

@@ -133,6 +133,9 @@ class Catalog:
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         return self._index.suggest(name, limit)
 
+    def suggest_scored(self, name: str, limit: int = 3) -> list[tuple[str, float]]:
+        return self._index.suggest_scored(name, limit)
+
     def component_parts(self, system: System) -> list[tuple[Part, int]]:
         return [(self.parts[c.part], c.count) for c in system.components]
 

@@ -27,7 +27,7 @@ from chipclear.determination.conditions import CodeLabels, Evaluator, Facts, Par
 from chipclear.determination.duty import import_duty
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
 from chipclear.determination.parties import PartyCheck, Reviews, Screener, check_parties
-from chipclear.errors import InputError
+from chipclear.errors import InputError, UnknownItemError
 from chipclear.geography import Geography, load_geography
 from chipclear.models import AIModel, ModelCatalog, load_models
 from chipclear.models.classify import ModelClassification, classify_model
@@ -442,9 +442,14 @@ def classify_item(
     item: str, on: dt.date, layer: Layer, rules: RuleSet, cat: Catalog, models: ModelCatalog | None = None
 ) -> Classification | ModelClassification:
     """The classification ``prepare`` starts from: an AI model's (ECCN 4E091) or a catalog item's, on ``on``."""
-    model = (models or load_models()).find(item)
+    models = models or load_models()
+    model = models.find(item)
     if model is not None:
         return classify_model(model, on, layer=layer, rules=rules, catalog=models)
+    if cat.find(item) is None:
+        # neither a chip nor a model: suggest the nearest names of both catalogs (a misspelled model named chips)
+        near = sorted([*cat.suggest_scored(item), *models.suggest_scored(item)], key=lambda ns: -ns[1])
+        raise UnknownItemError(item, list(dict.fromkeys(name for name, _ in near))[:3])
     return classify(cat.get(item), on, layer=layer, rules=rules, catalog=cat)
 
 

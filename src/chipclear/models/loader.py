@@ -171,6 +171,9 @@ class ModelCatalog:
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         return self._index.suggest(name, limit)
 
+    def suggest_scored(self, name: str, limit: int = 3) -> list[tuple[str, float]]:
+        return self._index.suggest_scored(name, limit)
+
     def all(self) -> list[AIModel]:
         return sorted(self.models.values(), key=lambda m: (m.release_date or _FAR, m.id))
 
