@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from chipclear import tempfiles
 from chipclear.batch.engine import DECISION_COLUMNS
 from chipclear.batch.nested import NESTED
 from chipclear.batch.plan import KEY_COLUMNS
@@ -151,7 +152,7 @@ class DecisionCache:
         rows = fresh if cached is None else pl.concat([cached, fresh.select(cached.columns)], rechunk=True)
         rows = rows.unique(CACHE_KEY, keep="first", maintain_order=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp = tempfiles.temp_path(self.path)
         rows.write_parquet(tmp, compression="zstd")
         os.replace(tmp, self.path)
         self._rows = rows

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 from pydantic import ValidationError
 
+from chipclear import tempfiles
 from chipclear.bounds import (
     COUNTRY_LENGTH,
     ID_LENGTH,
@@ -620,7 +621,7 @@ def atomic_write_ipc(df: pl.DataFrame, target: Path) -> None:
     reader sees all or nothing. (For the run's own pieces: half the CPU of a small Parquet file, and read back
     faster.)"""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = tempfiles.temp_path(target)
     df.write_ipc(tmp, compression="lz4")
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
@@ -629,7 +630,7 @@ def atomic_write_ipc(df: pl.DataFrame, target: Path) -> None:
 
 def atomic_write_text(text: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = tempfiles.temp_path(target)
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()

@@ -456,7 +456,7 @@ def _owners_digest(text: str, digests: dict[tuple[str, str | None], str]) -> str
 def _write_output(parts: list[Path], target: Path, metadata: dict[str, str]) -> int:
     """Stream the pieces (checkpoint files) into one Parquet file (atomic rename), with the run's metadata in the
     footer."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = tempfiles.temp_path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
     writer: pq.ParquetWriter | None = None
@@ -780,7 +780,7 @@ def _run(
         written = _write_output(parts, out, metadata)
         failed_parts = [pl.read_ipc(p) for p in bad_parts]
     else:
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        tmp = tempfiles.temp_path(out)
         # The summary reads only the keys and their decisions: counted while the output is written (the writer
         # thread is the longest part of assembling and leaves the builder waiting); its bad-row count is set below.
         side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipclear-summary")
