@@ -23,7 +23,6 @@ from chipclear.whatif import load_draft
 from chipclear.whatif.verdicts import (
     ScreenedOnce,
     decide_order_lines,
-    decision_dates,
     order_book_impact,
     order_lines,
     screen_lines,
@@ -86,7 +85,7 @@ def test_before_is_what_check_says(tmp_path: Path, rules: RuleSet) -> None:
     lines, bad = screen_lines(order_lines(book, cat, geo)[0], screened)
     assert not bad and len(lines) == 9
     tables = (world_table(rules, cat, geo, "enforced"), world_table(drafted, cat, geo, "enforced"))
-    decided, _ = decide_order_lines(lines, tables, decision_dates([rules, drafted], geo), screened)
+    decided, _ = decide_order_lines(lines, tables, screened)
     before = {row: summary(b) for row, _, _, b, _ in decided}
     for row, line in lines:
         assert before[row] == _check(line), row

@@ -11,7 +11,6 @@ headquartered in the destination: they name no party to screen.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from chipclear.catalog import Catalog
-from chipclear.decision import Decision, OrderLine, Party, Reason, Verdict
+from chipclear.decision import Decision, OrderLine, ParentLink, Party, Reason, Verdict
 from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.history import DIFF_DESTINATIONS, NoScreening
 from chipclear.determination.merge import validate
@@ -186,7 +185,6 @@ class ScreenedOnce:
         self.screener = screener
         self.found: dict[tuple[str, str | None], Any] = {}
         self.cleared: dict[tuple[Any, ...], bool] = {}
-        self.dated: dict[tuple[Any, ...], frozenset[dt.date]] = {}  # ``screening_dates`` per party
 
     @property
     def list_version(self) -> str | None:
@@ -224,34 +222,6 @@ class ScreenedOnce:
         found = self.search(name, country)
         return bool(found.hits or getattr(found, "suppressed", ()))
 
-    def screening_dates(self, party: Party) -> frozenset[dt.date]:
-        """The days on which the screening of ``party`` (and its owners) as the engine sees it on a date can change
-        (``parties._AsOf``): each entry's listing takes effect, or comes within the listing lag of its publication;
-        the lists' own date, and the day past their maximum age, or past today, on which they count as stale."""
-        key = self._key(party)
-        held = self.dated.get(key)
-        if held is not None:
-            return held
-        from chipclear.determination.parties import listing_lag
-
-        days: set[dt.date] = {dt.date.today() + dt.timedelta(days=1)}
-        for name, country in self._names(party):
-            found = self.search(name, country)
-            for hit in (*found.hits, *(getattr(found, "suppressed", ()) or ())):
-                start = getattr(hit, "effective_on", None) or getattr(hit, "listed_on", None)
-                days |= {dt.date.fromisoformat(start)} if start else set()
-                if getattr(hit, "listed_on", None):
-                    days.add(dt.date.fromisoformat(hit.listed_on) - listing_lag())
-            listed = getattr(found, "list_date", None)
-            if listed:
-                day = dt.date.fromisoformat(listed)
-                days |= {day, day + dt.timedelta(days=1)}
-                max_age = getattr(found, "max_age_days", None)
-                if max_age is not None:
-                    days.add(day + dt.timedelta(days=max_age + 1))
-        found_days = self.dated[key] = frozenset(days)
-        return found_days
-
 
 def screen_lines(
     lines: list[tuple[int, OrderLine]], screened: ScreenedOnce
@@ -271,32 +241,12 @@ def screen_lines(
     return kept, bad
 
 
-def decision_dates(rule_sets: Iterable[RuleSet], geo: Geography) -> list[dt.date]:
-    """Every date on which a decision can change: rule effective dates, enforcement periods, requirement start/end
-    dates, country-group membership changes and 'treated as' dates (Hong Kong as China). Between two of these dates
-    every decision is the same, so an order book is decided once per period, not once per ship date."""
-    days: set[dt.date] = set()
-    for rules in rule_sets:
-        for action in rules.actions:
-            days.add(action.effective)
-            for period in action.enforcement:
-                days |= {d for d in (period.start, period.end) if d}
-            for req in action.licensing.requirements if action.licensing else []:
-                days |= {d for d in (getattr(req, "since", None), req.until) if d}
-    for group in geo.groups.values():
-        for member in group.members:
-            days |= {d for d in (member.start, member.end) if d}
-    days |= {c.treated_as_from for c in geo.countries.values() if c.treated_as_from}
-    return sorted(days)
+def _links(links: Iterable[ParentLink]) -> tuple[tuple[str, float | None, str | None], ...]:
+    """Parents or owners as a hashable part of a key (a ``ParentLink`` is a pydantic model: not hashable)."""
+    return tuple((q.name, q.share, q.headquarters_country) for q in links)
 
 
-def period_of(day: dt.date, dates: list[dt.date]) -> dt.date:
-    """The first day of the period (between two decision dates) that contains ``day``."""
-    i = bisect.bisect_right(dates, day)
-    return dates[i - 1] if i else dates[0] - dt.timedelta(days=1) if dates else day
-
-
-def _decision_key(line: OrderLine, when: dt.date, clean: list[bool]) -> tuple[Any, ...]:
+def _decision_key(line: OrderLine, when: Any, clean: list[bool]) -> tuple[Any, ...]:
     """What a line's decisions depend on, on ``when``: a party the lists hold nothing near (``clean``) enters by its
     facts only, one with list entries near it by its name too (its screening findings are its own)."""
     parties = tuple(
@@ -306,7 +256,7 @@ def _decision_key(line: OrderLine, when: dt.date, clean: list[bool]) -> tuple[An
             p.headquarters_country,
             tuple((q.headquarters_country, q.share) for q in p.parents),
             tuple((q.headquarters_country, q.share) for q in p.owners),
-            None if cleared else (p.name, tuple(p.parents), tuple(p.owners)),
+            None if cleared else (p.name, _links(p.parents), _links(p.owners)),
         )
         for p, cleared in zip(line.parties, clean, strict=True)
     )
@@ -317,34 +267,37 @@ def _decision_key(line: OrderLine, when: dt.date, clean: list[bool]) -> tuple[An
 def decide_order_lines(
     lines: list[tuple[int, OrderLine]],
     tables: tuple[DecisionTable, DecisionTable],
-    dates: list[dt.date],
     screened: ScreenedOnce,
     on: dt.date | None = None,
 ) -> tuple[list[tuple[int, OrderLine, dt.date, Decision, Decision]], int]:
-    """Each line (row, line, date, before, after) decided with the rules in force and with the draft, its parties
-    screened on the current lists in both (``screened``: the lines' parties already searched by ``screen_lines``),
-    and how many distinct keys were decided.
+    """Each line (row, line, date, before, after) decided on its own date with the rules in force and with the
+    draft, its parties screened on the current lists in both (``screened``: the lines' parties already searched by
+    ``screen_lines``), and how many distinct keys were decided.
 
-    Lines differing only in names, ids, quantity, value or ship date within one period between decision dates get
-    the same decisions, so each distinct key is decided once, on its period's first day. For a line whose party has
-    list entries near it, the periods are also cut where its screening can change (``screening_dates``)."""
-    decided: dict[tuple[Any, ...], tuple[Decision, Decision]] = {}
-    cuts: dict[frozenset[dt.date], list[dt.date]] = {}
+    Lines differing only in names, ids, quantity or value, and in their date within one period of both compiled
+    tables (cut at every date of the rules, geography, catalogs and models), get the same verdicts, so such a key
+    is decided once. A line whose party has list entries near it is keyed by its own date (its screening can
+    change on any day). A line that changes is decided again on its own date when its key was decided on another,
+    so the texts of its "why" name its own day. (Periods of this module's own, cut only at rule and geography
+    dates, missed the catalogs' dates: a model's weights published mid-period.)"""
+    decided: dict[tuple[Any, ...], tuple[dt.date, Decision, Decision]] = {}
     out: list[tuple[int, OrderLine, dt.date, Decision, Decision]] = []
     for row, line in lines:
         when = on or line.ship_date or dt.date.today()
         clean = [screened.clean(p) for p in line.parties]
-        own = frozenset().union(
-            *(screened.screening_dates(p) for p, ok in zip(line.parties, clean, strict=True) if not ok)
-        )
-        if own and own not in cuts:
-            cuts[own] = sorted(own.union(dates))
-        day = period_of(when, cuts[own] if own else dates)
-        key = _decision_key(line, day, clean)
-        pair = decided.get(key)
-        if pair is None:
-            pair = decided[key] = (_decide(line, day, tables[0], screened), _decide(line, day, tables[1], screened))
-        out.append((row, line, when, *pair))
+        period = (tables[0].period_of(when), tables[1].period_of(when)) if all(clean) else when
+        key = _decision_key(line, period, clean)
+        held = decided.get(key)
+        if held is None:
+            held = decided[key] = (
+                when,
+                _decide(line, when, tables[0], screened),
+                _decide(line, when, tables[1], screened),
+            )
+        first, before, after = held
+        if first != when and summary(before) != summary(after):
+            before, after = _decide(line, when, tables[0], screened), _decide(line, when, tables[1], screened)
+        out.append((row, line, when, before, after))
     return out, len(decided)
 
 
@@ -378,8 +331,7 @@ def order_book_impact(
     count_by: Counter[str] = Counter()
     unpriced = 0
     total_value = 0.0
-    dates = decision_dates([base, drafted], geo)
-    decisions, distinct = decide_order_lines(lines, tables, dates, screened, on)
+    decisions, distinct = decide_order_lines(lines, tables, screened, on)
     for row, line, when, before, after in decisions:
         if effective is not None and when < effective:
             before_effective += 1
