@@ -43,7 +43,9 @@ def test_h100_to_huawei_release_is_refused_and_audited(client: TestClient, keys:
 def test_a_release_with_reviews_redecides_and_reviews_feed_later_shipments(client: TestClient, keys: Keys) -> None:
     line = {"item": "L20", "quantity": 2, "destination": "DE", "ship_date": "2025-05-01", "parties": [NEAR]}
     held = _ship(client, keys.analyst, line)
-    assert (held["status"], held["verdict"]) == ("held", "LICENSE_REQUIRED")
+    # a possible match at most: the party is in DE, the nearest entry (Huawei Technologies Service Co., Ltd.) lists
+    # CN only (0.8971 match until 2026-12-07, now capped at 0.8799, docs/screening.md)
+    assert (held["status"], held["verdict"]) == ("held", "HOLD")
     hits = [x for x in held["decision"]["screening"] if x["entry_id"]]
     assert hits
     # the console's Holds page offers each open hit to the approver

@@ -196,3 +196,144 @@ def _assign(listed: tuple[int, ...], window: list[set[int]]) -> bool:
         return False
 
     return all(place(tid, set()) for tid in listed)
+
+
+# --- a distinctive listed word among place names and industry words ---------------------------------------------
+#
+# "Shenzhen HiSilicon Semiconductor Co., Ltd.", "Jinan Inspur", "Langchao Group", "Fujian Jinhua": the query holds
+# the rare word that carries a listed name (HiSilicon, Inspur, Langchao, Jinhua), and every other word is a place
+# or a word any company of the trade uses. Those extra words cost the score quadratically (0.43 for the HiSilicon
+# name), yet they are the words a party's own spelling adds to its listed name: a city prefix, its industry. Such a
+# query is held for review (a possible match), never decided a match on this ground.
+DISTINCTIVE_MIN_LEN = 5  # letters of the rare word ("Biren", "Sugon", "Zhipu")
+GENERIC_MAX_WEIGHT = 6.5  # a word used by ~40+ list entries is a common trade word ("semiconductor" 5.7, "group" 3.7)
+PLACE_MIN_ADDRESSES = 5  # a place: a word of at least this many listed entries' addresses ...
+PLACE_NAME_SHARE = 0.5  # ... and of at most twice as many entries' names (not a company written in addresses)
+FAMILY_MIN_ENTRIES = 2  # entries of the party's country sharing the word, for the country to corroborate it
+CORROBORATING_PLACE_MIN_LEN = 4  # a place word that ties a query to an entry: "Jinan", not "no" or "rd"
+
+
+@dataclass(frozen=True, slots=True)
+class DistinctiveWord:
+    """A listed name (``row``) whose rarest word the query variant ``variant`` holds, its other words all places
+    or common trade words (``other``)."""
+
+    row: int
+    variant: int
+    word: str
+    other: tuple[str, ...]
+
+    def to_json(self, listed_name: str) -> dict[str, object]:
+        return {
+            "listed_name": listed_name,
+            "distinctive_word": self.word,
+            "other_query_tokens": list(self.other),
+            "rule": (
+                "the query holds the rare word of this listed name, its other words only places or common trade "
+                "words: held for review"
+            ),
+        }
+
+
+def place_token_ids(
+    entries: Sequence[ListEntry], vocab: dict[str, int], name_df: dict[int, int], address_words: Any
+) -> list[int]:
+    """Listed words that are places: words of the addresses of at least ``PLACE_MIN_ADDRESSES`` entries, used in
+    the names of at most twice as many entries (Shenzhen, Jinan, Anhui, Hong Kong; not Huawei or Langchao, which
+    addresses name as buildings and parks). ``address_words``: the words of one address."""
+    in_addresses: dict[int, int] = {}
+    for entry in entries:
+        words: set[str] = set()
+        for address in entry.addresses:
+            words |= address_words(address)
+        for word in words:
+            tid = vocab.get(word)
+            if tid is not None:
+                in_addresses[tid] = in_addresses.get(tid, 0) + 1
+    return sorted(
+        tid
+        for tid, n in in_addresses.items()
+        if n >= PLACE_MIN_ADDRESSES and n >= PLACE_NAME_SHARE * name_df.get(tid, 0)
+    )
+
+
+def find_distinctive(
+    index: NameIndex,
+    variants: Sequence[Sequence[QueryToken]],
+    trade_words: frozenset[str],
+    country: str | None,
+) -> dict[int, DistinctiveWord]:
+    """Entry -> the listed name whose rarest word a query variant holds as written (``ONE_TOKEN_MIN_WEIGHT``,
+    ``DISTINCTIVE_MIN_LEN`` letters), every other query word a place (``index.place_tokens``) or a common trade word
+    (weight at most ``GENERIC_MAX_WEIGHT``, or a company word of the normalization tables: ``trade_words``).
+
+    Three guards keep ordinary words out (an audit's first version flagged 21 of 303 well-known unlisted names:
+    Micron Technology, Apple, Roche Holding, Accenture ... on listed names that hold the same dictionary word):
+    the listed name too is that word plus places and trade words only ("HiSilicon Technologies", "Inspur Software";
+    not "Nedayeh Micron Electronics"); the entry is corroborated by the party's country (one of the entry's) or by a
+    place word of the query found in the entry's names or addresses ("Jinan Inspur"); and individuals, vessels and
+    aircraft are left out, as for contained names."""
+    found: dict[int, tuple[float, DistinctiveWord]] = {}
+    for v_no, variant in enumerate(variants):
+        run = [qt for qt in variant if qt.weight > GLUE_WEIGHT]
+        rare = [
+            qt
+            for qt in run
+            if qt.how == "exact"
+            and qt.text in index.vocab
+            and len(qt.text) >= DISTINCTIVE_MIN_LEN
+            and qt.text.isalpha()
+            and index.vocab[qt.text] not in index.place_tokens  # "Jinan" is as rare as "Inspur" in the names
+            and float(index.token_weight[index.vocab[qt.text]]) >= ONE_TOKEN_MIN_WEIGHT
+        ]
+        if len(rare) != 1:
+            continue
+        word = rare[0]
+        others = [qt for qt in run if qt is not word]
+        if not all(_common(index, qt, trade_words) for qt in others):
+            continue
+        tid = index.vocab[word.text]
+        # places that can corroborate: names of places, not the trade words addresses also hold ("Fudan University")
+        places = {
+            index.vocab[qt.text]
+            for qt in others
+            if index.vocab[qt.text] in index.place_tokens
+            and qt.text.isalpha()
+            and len(qt.text) >= CORROBORATING_PLACE_MIN_LEN
+            and qt.text not in trade_words
+        }
+        # the party's country corroborates only a word that several listed entries of that country share: a
+        # corporate group's name (HiSilicon, Inspur, Biren), not a word one listed name happens to hold (Align,
+        # Liberty, Advantage: 55 of 8,584 exchange-listed names screened in CN were held on such words)
+        family = country is not None and (
+            sum(country in index.entries[int(e)].countries for e in index.entry_postings[tid]) >= FAMILY_MIN_ENTRIES
+        )
+        for row in index.postings[tid].tolist():
+            listed = index.alias_tids[row]
+            if any(t != tid and not _common_tid(index, t, trade_words) for t in listed):
+                continue  # the listed name has another word of its own: "Nedayeh Micron Electronics"
+            e_no = int(index.alias_entry[row])
+            entry = index.entries[e_no]
+            if (entry.entity_type or "").lower() in NAMED_LIKE_WORDS:
+                continue
+            if not places & index.entry_place_words(e_no) and not (family and country in entry.countries):
+                continue  # nothing but the word says it is this entry
+            score = index.row_score(variant, row)
+            if e_no in found and found[e_no][0] >= score:
+                continue
+            found[e_no] = (score, DistinctiveWord(row, v_no, word.text, tuple(qt.text for qt in others)))
+    return {e_no: item for e_no, (_, item) in found.items()}
+
+
+def _common(index: NameIndex, qt: QueryToken, trade_words: frozenset[str]) -> bool:
+    """A query word that says where or in what trade, not who: a place, or a word many listed names use."""
+    tid = index.vocab.get(qt.text)
+    return tid is not None and _common_tid(index, tid, trade_words)
+
+
+def _common_tid(index: NameIndex, tid: int, trade_words: frozenset[str]) -> bool:
+    return (
+        tid in index.place_tokens
+        or float(index.token_weight[tid]) <= GENERIC_MAX_WEIGHT
+        or index.tokens[tid] in trade_words
+    )

@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 from rapidfuzz.distance import OSA
 
-from chipclear.screening.containment import anchor_postings, containable_rows
+from chipclear.screening.containment import anchor_postings, containable_rows, place_token_ids
 from chipclear.screening.model import ListEntry
 from chipclear.screening.normalize import (
     NormalizedName,
+    abbreviation_table,
     legal_form_table,
     legal_form_words,
     normalize_name,
@@ -96,7 +97,8 @@ _PHONETIC_RULES = (
 
 def phonetic_key(token: str) -> str:
     """First letter plus the consonant skeleton, after folding common romanisation variants."""
-    s = token
+    # a final "ce" sounds as "s" and transliterations write it so (Evrofinans for Evrofinance, Servis, Alyans)
+    s = token[:-2] + "s" if token.endswith("ce") else token
     for a, b in _PHONETIC_RULES:
         s = s.replace(a, b)
     out = [s[0]] if s else []
@@ -301,6 +303,7 @@ class NameIndex:
         self.entry_row_bounds = starts.tolist()
         containable = containable_rows(entries, self.alias_entry, alias_tids, self.tokens, self.token_weight)
         self.containment_anchors = Postings(*anchor_postings(containable, alias_tids, self.token_weight, len(vocab)))
+        self.place_tokens = frozenset(place_token_ids(entries, vocab, entry_df, _address_words))
         self._token_sets()
         self._fuzzy_cache: dict[tuple[str, int], dict[int, float]] = {}
         self.deletes = self._build_deletes()
@@ -321,6 +324,7 @@ class NameIndex:
             "entry_postings": (self.entry_postings.flat, self.entry_postings.bounds),
             "entry_row_bounds": self.entry_row_bounds,
             "containment_anchors": (self.containment_anchors.flat, self.containment_anchors.bounds),
+            "place_tokens": sorted(self.place_tokens),
             "deletes": (self.deletes.keys, self.deletes.tids),
             "phonetic": self.phonetic,
             "stems": self.stems,
@@ -344,6 +348,7 @@ class NameIndex:
         index.alias_weight_list = index.alias_weight.tolist()
         index.entry_row_bounds = state["entry_row_bounds"]
         index.containment_anchors = Postings(*state["containment_anchors"])
+        index.place_tokens = frozenset(state["place_tokens"])
         index._token_sets()
         index._fuzzy_cache = {}
         index.deletes = DeleteIndex(*state["deletes"])
@@ -351,9 +356,20 @@ class NameIndex:
         index.stems = state["stems"]
         return index
 
+    def entry_place_words(self, e_no: int) -> frozenset[int]:
+        """The place words (``place_tokens``) of an entry's names and addresses (made on first use)."""
+        found = self._entry_places.get(e_no)
+        if found is None:
+            words = set(self.entry_tid_sets[e_no])
+            for address in self.entries[e_no].addresses:
+                words.update(self.vocab[w] for w in _address_words(address) if w in self.vocab)
+            found = self._entry_places[e_no] = frozenset(words & self.place_tokens)
+        return found
+
     def _token_sets(self) -> None:
         """Token-id sets per name and per entry, made on first use (a one-shot CLI search needs a handful)."""
         bounds = self.entry_row_bounds
+        self._entry_places: dict[int, frozenset[int]] = {}
         self.alias_tid_sets = _LazySets(lambda row: frozenset(self.alias_tids[row]))
         self.entry_tid_sets = _LazySets(
             lambda e: frozenset().union(*(self.alias_tid_sets[r] for r in range(bounds[e], bounds[e + 1])))
@@ -480,10 +496,19 @@ class NameIndex:
     def _split(self, token: str) -> list[str] | None:
         """Split an unlisted run of letters into two or three listed tokens (the last piece may carry a typo).
 
-        Iterative and bounded: runs longer than ``MAX_SPLIT_LEN`` are not split, so the work per token is at
-        most quadratic in that constant, whatever the input."""
+        A piece may also be an abbreviation of listed words, read as those words ("Birentech": biren + tech, read
+        technology; before, only bir + entech, near "intech", was found). Iterative and bounded: runs longer than
+        ``MAX_SPLIT_LEN`` are not split, so the work per token is at most quadratic in that constant, whatever the
+        input."""
         if len(token) < 2 * MIN_SPLIT_PIECE or len(token) > MAX_SPLIT_LEN:
             return None
+        pieces = self._split_pieces(token)
+        if pieces is None:
+            return None
+        table = abbreviation_table()
+        return [word for piece in pieces for word in table.get(piece, [piece])]
+
+    def _split_pieces(self, token: str) -> list[str] | None:
         for cut in range(len(token) - MIN_SPLIT_PIECE, MIN_SPLIT_PIECE - 1, -1):
             head, tail = token[:cut], token[cut:]
             if head not in self.vocab:
@@ -538,9 +563,14 @@ class NameIndex:
         return found[0] if found else None
 
     def _tail_matches(self, tail: str) -> bool:
-        if tail in self.vocab:
+        if tail in self.vocab or self._listed_abbreviation(tail):
             return True
         return MIN_FUZZY_TAIL <= len(tail) <= MAX_FUZZY_TAIL and bool(self.fuzzy_matches(tail))
+
+    def _listed_abbreviation(self, piece: str) -> bool:
+        """``tech``, ``intl``: an abbreviation of the table whose words are all listed."""
+        words = abbreviation_table().get(piece, [])
+        return bool(words) and all(w in self.vocab for w in words)
 
     def query_variants(self, tokens: Sequence[str]) -> list[list[QueryToken]]:
         """The query as written, plus readings with unlisted runs split and split words joined."""
@@ -820,6 +850,10 @@ class NameIndex:
 
 
 _ACRONYM_SKIP = frozenset({"of", "and", "the", "for", "de", "la", "des", "du", "del", "di", "da", "der", "und", "in"})
+
+
+def _address_words(address: str) -> set[str]:
+    return set(normalize_name(address).tokens)
 
 
 def _with_acronym_forms(names: Sequence[str]) -> list[tuple[str, NormalizedName]]:

@@ -86,6 +86,14 @@ def _split(value: str | None, sep: str = ";") -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(sep) if part.strip())
 
 
+def split_aliases(values: Iterable[str]) -> tuple[str, ...]:
+    """A list's alias values, each alias on its own: the CSL writes some Entity List aliases joined by ";" into one
+    value ('CETC 24;Sichuan Solid Circuit Research Institute;CETC 44;...', 10 entries in July 2026), and a joined
+    value is no name anyone writes, so none of its parts could be found. A value without ";" is kept as written
+    (stripped), so the entries without a joined alias keep their content hash (and their reviews)."""
+    return tuple(part.strip() for value in values for part in value.split(";") if part.strip())
+
+
 def _null(value: str | None) -> str | None:
     """OFAC writes ``-0-`` for an empty field."""
     if value is None:
@@ -291,7 +299,7 @@ def parse_csl_projection(raw: bytes, origin: str, *, strict: bool = False) -> Lo
                 source=code,
                 source_name=source_name,
                 name=str(row["n"]).strip(),
-                aliases=tuple(str(a).strip() for a in row.get("a") or () if str(a).strip()),
+                aliases=split_aliases(str(a) for a in row.get("a") or ()),
                 entity_type=row.get("t"),
                 countries=tuple(dict.fromkeys(list_country(str(c)) for c in row.get("c") or ())),
                 programs=_split(table("programmes", row.get("pg"))),
@@ -317,7 +325,7 @@ def _csl_entry(record: dict[str, Any], addresses: tuple[str, ...], countries: tu
     else:
         entry_id = _hash_id(code, name, addresses, record.get("federal_register_notice"))
     alt = record.get("alt_names")
-    aliases = tuple(a.strip() for a in alt if a and a.strip()) if isinstance(alt, list) else _split(alt)
+    aliases = split_aliases(a for a in alt if a) if isinstance(alt, list) else _split(alt)
     programs = record.get("programs")
     return ListEntry(
         entry_id=entry_id,
@@ -436,7 +444,7 @@ def parse_bis_parse_json(raw: bytes, origin: str, *, strict: bool = False) -> Lo
                 source=code,
                 source_name=code,
                 name=str(row["name"]).strip(),
-                aliases=tuple(str(a).strip() for a in row.get("aliases") or () if str(a).strip()),
+                aliases=split_aliases(str(a) for a in row.get("aliases") or ()),
                 countries=(code_2,) if code_2 else (),
                 addresses=(address,) if address else (),
                 federal_register_notice=notice,

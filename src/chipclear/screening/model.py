@@ -69,6 +69,9 @@ class LoadedList:
     # Extra Federal Register citation text per entry id (e.g. the Entity List parse's dated actions joined to the
     # CSL's Entity List entries), read by ``chipclear.screening.listing`` to date each listing.
     listing_citations: dict[str, str] = field(default_factory=dict)
+    # Entry id -> alias -> where it comes from, for aliases joined in from another publication than the list's
+    # (the Entity List parse's a.k.a. names missing from the CSL); a hit on such a name cites it.
+    alias_sources: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:

@@ -410,8 +410,27 @@ def _tokens(text: str, steps: list[str], expand: bool = True) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def trade_words() -> frozenset[str]:
+    """The common company words of the normalization tables (the English words the Chinese and pinyin glossaries and
+    the abbreviations table read into: technology, semiconductor, microelectronics, group, beijing ...): words that
+    say what trade or where, not who."""
+    tables = _tables()
+    texts = [
+        *tables.get("cjk_glossary", {}).values(),
+        *tables.get("romanized_glossary", {}).values(),
+        *tables.get("abbreviations", {}).values(),
+    ]
+    return frozenset(word for text in texts for word in str(text).split())
+
+
+@lru_cache(maxsize=1)
 def _abbreviations() -> dict[str, list[str]]:
     return {k: v.split() for k, v in _tables().get("abbreviations", {}).items()}
+
+
+def abbreviation_table() -> dict[str, list[str]]:
+    """Abbreviation -> the words it is read as (table: abbreviations)."""
+    return _abbreviations()
 
 
 def _expand_abbreviations(tokens: list[str], steps: list[str]) -> list[str]:

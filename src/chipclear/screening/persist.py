@@ -27,7 +27,9 @@ from chipclear.screening.index import NameIndex
 from chipclear.screening.listing import Listing, derive_listings
 from chipclear.screening.model import ListEntry, LoadedList
 
-INDEX_FORMAT = 3  # 2: containment anchors (screening/containment.py); 3: acronym rows from "(SMIC)", "(NSCC-TJ)"
+# 2: containment anchors (screening/containment.py); 3: acronym rows from "(SMIC)", "(NSCC-TJ)"; 4: the Entity List
+# parse's a.k.a. names joined in (store.py), ";"-joined aliases split (loaders.py)
+INDEX_FORMAT = 4
 SUFFIX = ".index.pickle"
 
 
@@ -43,6 +45,7 @@ def fingerprint() -> str:
         "normalize.py",
         "listing.py",
         "loaders.py",
+        "store.py",
         "data/listing-effective-dates.yaml",
     ):
         digest.update((resources.files("chipclear.screening") / name).read_bytes())

@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from chipclear.errors import InputError
-from chipclear.screening.containment import find_contained
+from chipclear.screening.containment import Containment, DistinctiveWord, find_contained, find_distinctive
 from chipclear.screening.index import NameIndex, QueryToken
 from chipclear.screening.listing import Listing, derive_listings
 from chipclear.screening.model import ListEntry, LoadedList
-from chipclear.screening.normalize import normalize_name
+from chipclear.screening.normalize import normalize_name, trade_words
 from chipclear.screening.reviews import ReviewStore
 from chipclear.settings import get_settings
 
@@ -305,26 +305,40 @@ class Screener:
         address_tokens = _address_tokens(address) if address else set()
         bonus = (COUNTRY_MATCH_BONUS if country else 0.0) + (ADDRESS_MAX_BONUS if address_tokens else 0.0)
         candidates = self._candidates(variants, max(floor - bonus, 1e-6)) if variants else {}
-        contained = find_contained(self.index, variants) if variants else {}
-        for e_no, item in contained.items():
-            if e_no not in candidates:
-                row_score = self.index.row_score(variants[item.variant], item.row)
-                candidates[e_no] = (row_score, item.row, item.variant, False)
+        # listed names held for review whatever their score (containment.py): one found whole inside a longer query
+        # (a branch, an office, "c/o"), or one whose rare word the query holds among places and trade words
+        held_by: list[tuple[str, Mapping[int, Containment | DistinctiveWord]]] = [
+            ("contains_listed_name", find_contained(self.index, variants) if variants else {}),
+            (
+                "contains_distinctive_word",
+                find_distinctive(self.index, variants, trade_words(), country) if variants else {},
+            ),
+        ]
+        for _, rule_found in held_by:
+            for e_no, item in rule_found.items():
+                if e_no not in candidates:
+                    row_score = self.index.row_score(variants[item.variant], item.row)
+                    candidates[e_no] = (row_score, item.row, item.variant, False)
         hits: list[Hit] = []
         for e_no, (name_score, row, v_no, across) in candidates.items():
             if wanted is not None and self.lists.entries[e_no].source.upper() not in wanted:
                 continue
             adjust, notes = self._qualify(e_no, country, address_tokens)
             score = round(min(1.0, max(0.0, name_score + adjust)), 4)
-            found = contained.get(e_no)
-            if found is not None and score < self.review_threshold:
-                # a listed name inside a longer one (a branch, an office, "c/o"): held for review (containment.py)
-                notes["contains_listed_name"] = {
-                    **found.to_json(self.index.alias_text[found.row]),
-                    "score_before": score,
-                }
-                score, row, v_no, across = self.review_threshold, found.row, found.variant, False
-                name_score = self.index.row_score(variants[v_no], row)
+            for note, rule_found in held_by:
+                found = rule_found.get(e_no)
+                if found is not None and score < self.review_threshold:
+                    notes[note] = {**found.to_json(self.index.alias_text[found.row]), "score_before": score}
+                    score, row, v_no, across = self.review_threshold, found.row, found.variant, False
+                    name_score = self.index.row_score(variants[v_no], row)
+            if "country" in notes and country not in self.lists.entries[e_no].countries and score > self.across_cap:
+                # the name alone, in a country the entry does not list ("Realtek Semiconductor Corp." in CN against
+                # the DPL's Taiwanese REALTEK SEMI-CONDUCTOR CO. LTD): a homonym as likely as the party, so a possible
+                # match for a reviewer, never a match (a prohibition) on the name alone
+                score = self.across_cap
+                notes["country_disagrees"] = (
+                    "the party's country is not among the entry's countries: at most a possible match"
+                )
             if across:
                 # words scattered over several names of an entry whose best-covered name has no rare word
                 # ("Tianjin University of Technology" over Tianjin University's 15 names) are a possible match at
@@ -408,6 +422,9 @@ class Screener:
             "legal_forms_ignored": list(listed_norm.legal_forms),
             **notes,
         }
+        joined_from = self.lists.alias_sources.get(entry.entry_id, {}).get(self.index.alias_text[row])
+        if joined_from:
+            explanation["matched_name_source"] = joined_from
         listing = self.listings.get(entry.entry_id)
         return Hit(
             entry_id=entry.entry_id,

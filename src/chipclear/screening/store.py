@@ -50,38 +50,96 @@ def _name_key(name: str) -> str:
     return " ".join(name.lower().split())
 
 
+@dataclass(frozen=True, slots=True)
+class _ParseJoin:
+    """What the bundled Supplement No. 4 parse adds to the CSL's Entity List entries, by name key."""
+
+    addresses: dict[str, tuple[str, ...]]
+    notices: dict[str, str]
+    # name key -> the parse's a.k.a. names; (name key, country) when the parse lists one name under several countries
+    aliases: dict[str, tuple[str, ...]]
+    aliases_by_country: dict[tuple[str, str], tuple[str, ...]]
+    citation: str
+
+
 @lru_cache(maxsize=1)
-def _entity_list_parse() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
-    """Name key -> addresses and -> FR citation text, from the bundled Supplement No. 4 parse."""
-    el_file = embedded_manifest()["lists"]["entity_list_addresses"]["file"]
+def _entity_list_parse() -> _ParseJoin:
+    """Name key -> addresses, FR citation text and a.k.a. names, from the bundled Supplement No. 4 parse."""
+    info = embedded_manifest()["lists"]["entity_list_addresses"]
+    el_file = info["file"]
     el = parse_bis_parse_json(_data_bytes(el_file), f"chipclear:data/{el_file}")
     addresses: dict[str, tuple[str, ...]] = {}
     notices: dict[str, str] = {}
+    aliases: dict[str, list[str]] = {}
+    by_country: dict[tuple[str, str], list[str]] = {}
     for entry in el.entries:
-        addresses.setdefault(_name_key(entry.name), entry.addresses)
+        key = _name_key(entry.name)
+        addresses.setdefault(key, entry.addresses)
         if entry.federal_register_notice:
-            notices.setdefault(_name_key(entry.name), entry.federal_register_notice)
-    return addresses, notices
+            notices.setdefault(key, entry.federal_register_notice)
+        aliases.setdefault(key, []).extend(entry.aliases)
+        for country in entry.countries:
+            by_country.setdefault((key, country), []).extend(entry.aliases)
+    citation = (
+        f"a.k.a. in the Entity List, Supplement No. 4 to Part 744 ({info['origin']}; chipclear:data/{el_file}), "
+        "not among the CSL's alternate names"
+    )
+    return _ParseJoin(
+        addresses,
+        notices,
+        {k: tuple(v) for k, v in aliases.items() if v},
+        {k: tuple(v) for k, v in by_country.items() if v},
+        citation,
+    )
+
+
+def _parse_aliases(join: _ParseJoin, entry: ListEntry) -> tuple[str, ...]:
+    """The parse's a.k.a. names of ``entry`` that its own names lack: those of the same name in the same country
+    where the parse has that name there, else those of the same name."""
+    key = _name_key(entry.name)
+    found: list[str] = []
+    for country in entry.countries:
+        found.extend(join.aliases_by_country.get((key, country), ()))
+    if not found:
+        found.extend(join.aliases.get(key, ()))
+    have = {_name_key(n) for n in entry.names}
+    new: list[str] = []
+    for alias in found:
+        if _name_key(alias) not in have:
+            have.add(_name_key(alias))
+            new.append(alias)
+    return tuple(new)
 
 
 def with_entity_list_parse(lists: LoadedList, **changes: Any) -> LoadedList:
-    """``lists`` with Entity List addresses and dated citations joined in from the Supplement No. 4 parse.
+    """``lists`` with Entity List addresses, dated citations and a.k.a. names joined in from the Supplement No. 4
+    parse.
 
-    Applied to every load, embedded or stored: a screener must answer from the content, so two loads with one
-    content hash (the embedded CSL, and the same file stored by ``lists update --list-date ...``) give the same
-    hits, entry hashes and listing dates whatever their list date."""
+    The CSL leaves out a.k.a. names that the Entity List prints (an audit of 2026-12-07 found 256 of them, 55 of
+    which no spelling in the CSL found: "Sunton Tech (HK) Limited", "XWSESA"), so an Entity List entry also gets
+    the parse's a.k.a. names of the same name, each recorded in ``alias_sources`` with where it comes from (a hit
+    on one says so). Applied to every load, embedded or stored: a screener must answer from the content, so two
+    loads with one content hash (the embedded CSL, and the same file stored by ``lists update --list-date ...``)
+    give the same hits, entry hashes and listing dates whatever their list date."""
     if "EL" not in lists.counts_by_source:
         return replace(lists, **changes) if changes else lists
-    addresses, notices = _entity_list_parse()
+    join = _entity_list_parse()
     merged: list[ListEntry] = []
     citations: dict[str, str] = dict(lists.listing_citations)
+    sources: dict[str, dict[str, str]] = {k: dict(v) for k, v in lists.alias_sources.items()}
     for entry in lists.entries:
-        if entry.source == "EL" and not entry.addresses and _name_key(entry.name) in addresses:
-            entry = replace(entry, addresses=addresses[_name_key(entry.name)])
-        if entry.source == "EL" and _name_key(entry.name) in notices:
-            citations.setdefault(entry.entry_id, notices[_name_key(entry.name)])
+        if entry.source == "EL":
+            key = _name_key(entry.name)
+            if not entry.addresses and key in join.addresses:
+                entry = replace(entry, addresses=join.addresses[key])
+            if key in join.notices:
+                citations.setdefault(entry.entry_id, join.notices[key])
+            extra = _parse_aliases(join, entry)
+            if extra:
+                entry = replace(entry, aliases=(*entry.aliases, *extra))
+                sources.setdefault(entry.entry_id, {}).update(dict.fromkeys(extra, join.citation))
         merged.append(entry)
-    return replace(lists, entries=tuple(merged), listing_citations=citations, **changes)
+    return replace(lists, entries=tuple(merged), listing_citations=citations, alias_sources=sources, **changes)
 
 
 @lru_cache(maxsize=1)
