@@ -279,9 +279,12 @@ def register(app: typer.Typer) -> None:
             decision = _run(key, through_ledger)
         else:
             from chipclear.cli import FAST_EXIT
+            from chipclear.ledger.quick_reviews import LedgerReviewsOnDemand
 
             FAST_EXIT["enabled"] = True  # nothing to write: no need to free the screening index object by object
-            decision = determine(line, layer=lay, screener=screener, models=models)
+            # the reviewers' calls on file apply as at every other door (read only when a party has a hit)
+            reviews = LedgerReviewsOnDemand()
+            decision = determine(line, layer=lay, screener=screener, models=models, reviews=reviews)
         if json_out:
             print_json(check_json(decision))
         else:
