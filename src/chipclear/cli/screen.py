@@ -31,6 +31,7 @@ from chipclear.screening.ftm import hit_entities, list_entities
 from chipclear.screening.rescreen import KnownParty
 from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.screening.screener import Screener
+from chipclear.screening.store import list_status
 from chipclear.settings import get_settings
 from chipclear.spreadsheet import safe_row
 from chipclear.userfiles import input_file, output_file
@@ -357,26 +358,13 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
         """Show the list in use: version, date, age, entries per source."""
-        store = ListStore()
-        screener = default_screener()
-        stale, reason = screener.staleness()
-        info = {
-            "list_version": screener.list_version,
-            "list_date": screener.lists.list_date.isoformat() if screener.lists.list_date else None,
-            "stale": stale,
-            "stale_reason": reason,
-            "origin": screener.lists.origin,
-            "entries": len(screener.entries),
-            "names": len(screener.index.alias_text),
-            "counts_by_source": screener.lists.counts_by_source,
-            "stored_update": store.current() is not None,
-            "lists_dir": str(store.directory),
-        }
+        info = list_status()  # the shape GET /api/lists/status answers (ListStatusView)
         if as_json:
             print_json(info)
             return
         for key, value in info.items():
             console.print(f"{key}: {value}", highlight=False)
+        console.print(f"lists_dir: {ListStore().directory}", highlight=False)
 
     @lists_app.command("update")
     @handle_errors

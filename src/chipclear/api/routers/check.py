@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 import chipclear.determination as determine
 from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.group_commit import GroupCommit
+from chipclear.api.responses import READ, errors
 from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
 from chipclear.bounds import COUNTRY_LENGTH, NAME_LENGTH, Day
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.views import DiffView, TimelineView
 from chipclear.errors import InputError
 
-router = APIRouter(tags=["check"])
+router = APIRouter(tags=["check"], responses=errors(*READ, 413))
 
 
 @router.post(
