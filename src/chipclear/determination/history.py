@@ -62,6 +62,11 @@ def _applied(d: Decision) -> list[str]:
     return [r.rule for r in d.reasons if "#" in r.rule and not r.rule.startswith(("classify", "review-policy"))]
 
 
+def _cited(reasons: list[dict[str, Any]]) -> list[str]:
+    """The rules a period's reasons cite (its classification's date aside), as ``_applied`` names them."""
+    return [r["rule"] for r in reasons if "#" in r["rule"] and not r["rule"].startswith(("classify", "review-policy"))]
+
+
 @dataclass
 class Period:
     start: dt.date
@@ -261,12 +266,16 @@ def timeline(
         # A period is one answer: its verdict, policy and exceptions, and what it is missing (a doors audit,
         # 2026-12-07: a period that began before the GP10 guidance showed nothing missing for a day the check said
         # "review under gp10-huawei-ascend").
+        # Nor does a period hide a change of the rules it cites: its reasons are those of each of its days (a door
+        # audit, 2026-12-07: H100 to Cuba cited only 746.2 from 2022 on, while a check on 2024-01-01 also cites
+        # 742.6(a)(6)(iii) and (b)(10)(ii)).
+        reasons = [r.model_dump(mode="json") for r in d.reasons]
         if periods and (
             (periods[-1].verdict, periods[-1].review_policy, tuple(periods[-1].license_exceptions)) == summary
             and periods[-1].missing == d.missing
+            and _cited(periods[-1].reasons) == _cited(reasons)
         ):
             continue
-        reasons = [r.model_dump(mode="json") for r in d.reasons]
         caused: list[dict[str, str]] = []
         if periods:
             periods[-1].end = day - dt.timedelta(days=1)
