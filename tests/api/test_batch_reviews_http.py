@@ -1,4 +1,4 @@
-"""``POST /api/batch`` reads the server's ledger's reviews as ``POST /api/check`` does (door audit 5, 2026-12-07:
+"""``POST /api/batch`` and ``GET /api/timeline`` (with an end user) read the server's ledger's reviews as ``POST /api/check`` does (door audit 5, 2026-12-07:
 after a "not a match" review the check said NLR and the batch job still HOLD)."""
 
 from __future__ import annotations
@@ -29,9 +29,17 @@ def _batch_verdicts(client: TestClient, keys: Keys) -> list[str]:
     return [json.loads(x)["verdict"] for x in lines]
 
 
-def test_a_batch_job_applies_the_reviews_the_check_applies(client: TestClient, keys: Keys) -> None:
+def _timeline_verdict(client: TestClient, keys: Keys) -> str:
+    query = "/api/timeline/H100?to=JP&end_user_hq=JP&end_user=Saigon%20Compute&until=2024-06-01"
+    periods = client.get(query, headers=h(keys.viewer)).json()["periods"]
+    verdict: str = periods[-1]["verdict"]
+    return verdict
+
+
+def test_a_batch_job_and_a_timeline_apply_the_reviews_the_check_applies(client: TestClient, keys: Keys) -> None:
     assert client.post("/api/check", json=LINE, headers=h(keys.analyst)).json()["verdict"] == "HOLD"
     assert _batch_verdicts(client, keys) == ["HOLD"]
+    assert _timeline_verdict(client, keys) == "HOLD"
     hit = client.post("/api/screen", json={"name": "Saigon Compute"}, headers=h(keys.analyst)).json()["hits"][0]
     review = {
         "party_name": "Saigon Compute",
@@ -43,3 +51,4 @@ def test_a_batch_job_applies_the_reviews_the_check_applies(client: TestClient, k
     assert client.post("/api/screen/reviews", json=review, headers=h(keys.approver)).status_code == 200
     assert client.post("/api/check", json=LINE, headers=h(keys.analyst)).json()["verdict"] == "NLR"
     assert _batch_verdicts(client, keys) == ["NLR"]
+    assert _timeline_verdict(client, keys) == "NLR"

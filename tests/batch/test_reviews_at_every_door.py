@@ -16,6 +16,8 @@ from chipclear.cli import app
 runner = CliRunner()
 CHECK = ["check", "--item", "H100", "--to", "JP", "--date", "2024-06-01", "--end-user", "Saigon Compute"]
 CHECK += ["--end-user-hq", "JP", "--json"]
+TIMELINE = ["timeline", "H100", "--to", "JP", "--end-user-hq", "JP", "--end-user", "Saigon Compute"]
+TIMELINE += ["--until", "2024-06-01"]
 BOOK = "order_id,item,quantity,destination,ship_date,end_user_name,end_user_headquarters_country\n"
 BOOK += "SO-1,H100,1,JP,2024-06-01,Saigon Compute,JP\nSO-2,H100,1,DE,2024-06-01,,\n"
 
@@ -40,14 +42,18 @@ def _batch(book: Path, out: Path, env: dict[str, str]) -> tuple[pl.DataFrame, di
     return pl.read_parquet(out).sort("row"), summary
 
 
-def test_check_without_a_key_applies_the_reviews_on_file(tmp_path: Path) -> None:
+def test_check_without_a_key_and_the_timeline_apply_the_reviews_on_file(tmp_path: Path) -> None:
     env = _env(tmp_path)
     held = json.loads(runner.invoke(app, CHECK, env=env).stdout)
     assert held["verdict"] == "HOLD"
+    periods = json.loads(runner.invoke(app, [*TIMELINE, "--json"], env=env).stdout)["periods"]
+    assert periods[-1]["verdict"] == "HOLD"
     _review_not_a_match(env)
     cleared = json.loads(runner.invoke(app, CHECK, env=env).stdout)
     assert cleared["verdict"] == "NLR", cleared["missing"]
     assert cleared["screening"][0]["suppressed_by"]["decision"] == "not_a_match"
+    periods = json.loads(runner.invoke(app, [*TIMELINE, "--json"], env=env).stdout)["periods"]
+    assert periods[-1]["verdict"] == "NLR"
 
 
 def test_batch_applies_the_reviews_and_a_new_review_is_not_answered_from_the_cache(tmp_path: Path) -> None:

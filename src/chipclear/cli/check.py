@@ -315,6 +315,8 @@ def register(app: typer.Typer) -> None:
         end_user_country: Annotated[str | None, typer.Option("--end-user-country")] = None,
     ) -> None:
         """The dated periods with their verdicts from 2022 to today, each change with the action that caused it."""
+        from chipclear.ledger.quick_reviews import LedgerReviewsOnDemand
+
         result = timeline(
             item,
             to,
@@ -323,6 +325,7 @@ def register(app: typer.Typer) -> None:
             layer=_layer(layer),
             end_user=end_user,
             end_user_country=end_user_country,
+            reviews=LedgerReviewsOnDemand() if end_user else None,  # the reviewers' calls apply, as in a check
         )
         if json_out:
             print_json(result.to_json())

@@ -27,7 +27,7 @@ class NoScreening:
 
     list_version = None
 
-    def search(self, name: str, country: str | None = None) -> Any:
+    def search(self, name: str, country: str | None = None, reviews: Any = None) -> Any:
         return self
 
     @property
@@ -46,8 +46,8 @@ class _Screened:
         self.found = found
         self.list_version = getattr(found, "list_version", None)
 
-    def search(self, name: str, country: str | None = None) -> Any:
-        return self.found
+    def search(self, name: str, country: str | None = None, reviews: Any = None) -> Any:
+        return self.found  # screened once, with the reviews already applied
 
 
 def _summary(d: Decision) -> tuple[str, str | None, tuple[str, ...]]:
@@ -210,11 +210,14 @@ def timeline(
     end_user: str | None = None,
     end_user_country: str | None = None,
     screener: Any = None,
+    reviews: Any = None,
 ) -> TimelineResult:
     """Dated periods with their verdicts from ``start`` to ``end`` (default today), each with its cause. With
     ``end_user`` the party is screened once and each hit's listing date (from the list's own citations) is a dated
     cause, so a party's listing shows as the change it is. The item is a chip or system from the catalog or an AI
-    model (its weights, ECCN 4E091) from the model catalog, as ``determine`` takes it."""
+    model (its weights, ECCN 4E091) from the model catalog, as ``determine`` takes it. ``reviews`` (the ledger's,
+    given by the door): a hit a reviewer cleared for the end user is suppressed, a confirmed one is a match, as in a
+    check."""
     rules = rules or load_rules()
     cat = catalog or load_catalog()
     geo = load_geography()
@@ -239,7 +242,12 @@ def timeline(
             from chipclear.screening import default_screener
 
             screener = default_screener()
-        found = screener.search(end_user, country=country)  # unknown unless given: no country discount
+        # unknown unless given: no country discount
+        found = (
+            screener.search(end_user, country=country, reviews=reviews)
+            if reviews
+            else screener.search(end_user, country=country)
+        )
         party_screener = _Screened(found)
         for hit in found.hits:
             dates = {d for d in (getattr(hit, "listed_on", None), getattr(hit, "effective_on", None)) if d}
@@ -261,7 +269,8 @@ def timeline(
     table = _table(rules, cat, geo, layer)
     periods: list[Period] = []
     for day in days:
-        d = table.decide(_line(resolved_item, dest, day, hq, end_user, country), screener=party_screener)
+        line = _line(resolved_item, dest, day, hq, end_user, country)
+        d = table.decide(line, screener=party_screener, reviews=reviews)
         summary = _summary(d)
         # A period is one answer: its verdict, policy and exceptions, and what it is missing (a doors audit,
         # 2026-12-07: a period that began before the GP10 guidance showed nothing missing for a day the check said
