@@ -63,8 +63,13 @@ def _applied(d: Decision) -> list[str]:
 
 
 def _cited(reasons: list[dict[str, Any]]) -> list[str]:
-    """The rules a period's reasons cite (its classification's date aside), as ``_applied`` names them."""
-    return [r["rule"] for r in reasons if "#" in r["rule"] and not r["rule"].startswith(("classify", "review-policy"))]
+    """The rules a period's reasons cite (its classification's date aside), as ``_applied`` names them; a dated
+    statement that does not lift the requirement (``#event-``) is one of the period's ``events`` instead."""
+    return [
+        r["rule"]
+        for r in reasons
+        if "#" in r["rule"] and not r["rule"].startswith(("classify", "review-policy")) and "#event-" not in r["rule"]
+    ]
 
 
 @dataclass
