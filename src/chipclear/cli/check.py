@@ -229,7 +229,7 @@ def register(app: typer.Typer) -> None:
         if end_user or end_user_hq or end_user_country or parent or owner:
             # unknown unless given: an assumed country (the destination) lowered possible matches under the
             # review threshold (screening discounts an entry listed in another country than the party's)
-            country = geo.normalize(end_user_country, field="end-user-country") if end_user_country else None
+            country = geo.party_country(end_user_country, field="end-user-country") if end_user_country else None
             hq = geo.normalize(end_user_hq, field="end-user-hq") if end_user_hq else None
             parties.append(
                 Party(
@@ -283,7 +283,7 @@ def register(app: typer.Typer) -> None:
 
             FAST_EXIT["enabled"] = True  # nothing to write: no need to free the screening index object by object
             # the reviewers' calls on file apply as at every other door (read only when a party has a hit)
-            reviews = LedgerReviewsOnDemand()
+            reviews = LedgerReviewsOnDemand() if screened else None
             decision = determine(line, layer=lay, screener=screener, models=models, reviews=reviews)
         if json_out:
             print_json(check_json(decision))
