@@ -29,7 +29,9 @@ class HitView(View):
     entry_hash: str
     suppressed_by: dict[str, Any] | None
     listed_on: str | None = Field(None, description="ISO date the entry was listed (from its FR citations)")
-    listing: str | None = Field(None, description="When and by which notice the entry was added, or why the date is unknown")
+    listing: str | None = Field(
+        None, description="When and by which notice the entry was added, or why the date is unknown"
+    )
     effective_on: str | None = Field(None, description="ISO date the listing took effect, where the data confirms it")
 
 
