@@ -26,7 +26,8 @@ from chipclear.bounds import (
     Quantity,
     ValueUSD,
 )
-from chipclear.geography import CountryCode
+from chipclear.geography import CountryCode, PartyCountryCode
+from chipclear.provenance import Confidence
 
 # Input models refuse unknown fields: a misspelled "date" or "end_user" must be an error naming it, never a line
 # decided for another date or without its parties. Their values are not converted either: dates, numbers and flags
@@ -65,7 +66,8 @@ class Reason(BaseModel):
     rule: str
     citation: str
     detail: str
-    confidence: str | None = None
+    # how sure the cited source is (H / M / L, UNCONFIRMED: unknown); None for a step that cites no graded fact
+    confidence: Confidence | None = None
 
 
 class LicenseExceptionUse(BaseModel):
@@ -84,7 +86,7 @@ class Party(BaseModel):
 
     name: Name
     role: PartyRole = "end_user"
-    country: CountryCode | None = None  # ISO 3166-1 alpha-2 where the party is located (a name is resolved)
+    country: PartyCountryCode | None = None  # ISO 3166-1 alpha-2 where the party is located (a name is resolved)
     headquarters_country: CountryCode | None = None
     parents: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)
     owners: list[ParentLink] = Field(default_factory=list, max_length=MAX_LIST)

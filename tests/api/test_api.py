@@ -247,8 +247,8 @@ def test_catalog_classify_timeline_diff_and_duty(client: TestClient, keys: Keys)
     cls = client.get("/api/classify/H100", params={"as_of": "2024-01-01"}, headers=h(keys.viewer)).json()
     assert cls["eccn"] == "3A090.a" and cls["trace"]
     tl = client.get("/api/timeline/H20", params={"to": "CN"}, headers=h(keys.viewer)).json()
-    verdicts = [p["verdict"] for p in tl["periods"]]
-    assert verdicts[:2] == ["NLR", "LICENSE_REQUIRED"] and tl["periods"][1]["start"] == "2025-04-09"
+    changes = [p for k, p in enumerate(tl["periods"]) if k == 0 or p["verdict"] != tl["periods"][k - 1]["verdict"]]
+    assert [p["verdict"] for p in changes[:2]] == ["NLR", "LICENSE_REQUIRED"] and changes[1]["start"] == "2025-04-09"
     diff = client.get(
         "/api/diff",
         params={"from": "2023-06-01", "to": "2023-12-01", "item": ["A800"], "dest": ["CN"]},

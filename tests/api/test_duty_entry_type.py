@@ -28,7 +28,7 @@ def test_api_duty_takes_the_entry_type(client: TestClient, keys: Keys) -> None:
 
 def test_api_duty_timeline_takes_the_entry_type(client: TestClient, keys: Keys) -> None:
     params = {"hts": "8473.30.1180", "origin": "CN", "value": 500, "entry_type": "section321"}
-    segments = client.get("/api/duty/timeline", params=params, headers=h(keys.viewer)).json()
+    segments = client.get("/api/duty/timeline", params=params, headers=h(keys.viewer)).json()["segments"]
     on = [s for s in segments if s["from"] <= "2024-06-01" and (s["to"] is None or s["to"] >= "2024-06-01")]
     assert on and on[0]["total_rate"] == 0
 

@@ -28,8 +28,14 @@ def test_an_end_user_on_the_entity_list_is_screened_as_the_cli_screens_it(client
     assert r.status_code == 200, r.text
     api = r.json()
     periods = [(p["start"], p["verdict"]) for p in api["periods"]]
-    assert periods == [("2022-01-01", "NLR"), ("2023-10-17", "LICENSE_REQUIRED")]
-    assert any(c["rule"] == "lists#EL" for c in api["periods"][1]["caused_by"])
+    # a period per set of cited rules (door audit 5): NLR before and under the 2022 rule, then the listing
+    assert periods == [
+        ("2022-01-01", "NLR"),
+        ("2022-10-07", "NLR"),
+        ("2023-10-17", "LICENSE_REQUIRED"),
+        ("2023-11-17", "LICENSE_REQUIRED"),
+    ]
+    assert any(c["rule"] == "lists#EL" for c in api["periods"][2]["caused_by"])
     assert api["end_user"] == "Moore Threads"
     cli = cli_timeline(
         "RTX 4090 D", "--to", "CN", "--end-user-hq", "CN", "--end-user", "Moore Threads", "--until", "2026-11-29"

@@ -139,10 +139,17 @@ def test_timeline_h20_cli() -> None:
     done = run("timeline", "H20", "--to", "CN", "--until", "2026-11-29", "--json")
     assert done.returncode == 0, done.stderr
     periods = json.loads(done.stdout)["periods"]
-    assert [(p["start"], p["verdict"]) for p in periods] == [("2022-01-01", "NLR"), ("2025-04-09", "LICENSE_REQUIRED")]
-    assert periods[0]["end"] == "2025-04-08"
-    assert periods[1]["caused_by"][0]["rule"] == "2025-04-09_nvidia-8k_h20-is-informed"
-    assert periods[1]["events"] and not any(e["lifts_requirement"] for e in periods[1]["events"])
+    # NLR for three sets of reasons (before the October 2022 rule, under it, under the November 2023 rule): a
+    # period's reasons are those of each of its days (door audit 5, 2026-12-07)
+    assert [(p["start"], p["verdict"]) for p in periods] == [
+        ("2022-01-01", "NLR"),
+        ("2022-10-07", "NLR"),
+        ("2023-11-17", "NLR"),
+        ("2025-04-09", "LICENSE_REQUIRED"),
+    ]
+    assert periods[2]["end"] == "2025-04-08"
+    assert periods[3]["caused_by"][0]["rule"] == "2025-04-09_nvidia-8k_h20-is-informed"
+    assert periods[3]["events"] and not any(e["lifts_requirement"] for e in periods[3]["events"])
     text = run("timeline", "H20", "--to", "CN", "--until", "2026-11-29")
     assert "LICENSE_REQUIRED" in text.stdout and "744.23(b)" in text.stdout
 
@@ -239,8 +246,9 @@ def test_licensing_data_naming_an_unknown_country_is_rejected() -> None:
 
 def test_timeline_and_diff_services_match_determine() -> None:
     t = timeline("H100", "SG", end_user_hq="CN", end=dt.date(2026, 11, 29))
-    assert [p.verdict for p in t.periods] == ["NLR", "LICENSE_REQUIRED", "LICENSE_REQUIRED"]
-    assert [p.review_policy for p in t.periods] == [None, "case_by_case", "presumption_of_denial"]
+    # a period per set of cited rules: the 2024-12-02 rule re-cites 744.23 under its own action (door audit 5)
+    assert [p.verdict for p in t.periods] == ["NLR", "NLR"] + ["LICENSE_REQUIRED"] * 3
+    assert [p.review_policy for p in t.periods] == [None, None, "case_by_case"] + ["presumption_of_denial"] * 2
     result = diff(dt.date(2025, 4, 1), dt.date(2025, 6, 1), items=["H20"], destinations=["CN", "DE"])
     assert [(c["item"], c["destination"]) for c in result["changes"]] == [("nvidia-h20", "CN")]
 

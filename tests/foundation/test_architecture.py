@@ -151,7 +151,7 @@ def test_every_api_operation_declares_a_typed_success_response() -> None:
                     ok = True
                 for media in (resp.get("content") or {}).values():
                     schema = media.get("schema") or {}
-                    if any(schema.get(k) for k in ("$ref", "properties", "items", "allOf", "anyOf")):
+                    if any(schema.get(k) for k in ("$ref", "properties", "items", "allOf", "anyOf", "oneOf")):
                         ok = True
             if not ok:
                 untyped.append(f"{method.upper()} {path}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib import resources
 from typing import Any
 
@@ -39,6 +40,8 @@ from chipclear.api.routers import (
     users,
     whatif,
 )
+from chipclear.ledger.reviews import review_snapshot
+from chipclear.screening.reviews import ReviewSnapshot
 
 # The busiest routes first: a request is matched against the routes in this order.
 API_ROUTERS = [check, licenses, shipments, screening, match, catalog, models, audit, lists, duty, users, whatif, batch]
@@ -59,6 +62,12 @@ def create_server_app(database_url: str | None = None) -> FastAPI:
     return create_app(database_url, freeze_heap=True)
 
 
+def ledger_reviews(holder: LedgerHolder) -> ReviewSnapshot:
+    """The server's ledger's screening reviews (a batch job applies them as ``POST /api/check`` does)."""
+    with holder.transaction(read_only=True) as session:
+        return review_snapshot(session)
+
+
 def create_app(
     database_url: str | None = None,
     *,
@@ -71,7 +80,7 @@ def create_app(
     holder = LedgerHolder(database_url)
     group = GroupCommit(holder)
     shipment_group = ShipmentGroup(holder, group.decider)
-    jobs = BatchJobs()
+    jobs = BatchJobs(reviews=partial(ledger_reviews, holder))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -21,12 +21,14 @@ import queue
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from chipclear import filelocks
 from chipclear.errors import ChipclearError, InputError, NotFound, PermissionDenied
+from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.settings import get_settings
 
 log = logging.getLogger("chipclear.api")
@@ -75,7 +77,9 @@ class _Progress:
 class BatchJobs:
     """The server's batch jobs: submit, look up, and the worker thread that runs them."""
 
-    def __init__(self) -> None:
+    def __init__(self, reviews: Callable[[], ReviewSnapshot] | None = None) -> None:
+        # the server's ledger's screening reviews, read when a job starts (None: the settings' ledger's)
+        self._reviews = reviews
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -192,6 +196,7 @@ class BatchJobs:
                     bad_rows=folder / "bad-rows.csv",
                     report=folder / "report.html",
                     resume=False,
+                    reviews=self._reviews() if self._reviews is not None and opts.get("screening", True) else None,
                 ),
                 progress,
             )

@@ -35,6 +35,7 @@ from chipclear.determination.engine import UNSCREENED, kept_missing, unscreened
 from chipclear.determination.parties import PartyCheck, parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
+from chipclear.screening.reviews import ReviewSnapshot
 
 DEFAULT_DECIDER = "chipclear.determination:determine"
 DECISION_COLUMNS: dict[str, Any] = {
@@ -93,7 +94,8 @@ class BatchScreener:
         self.no_hit = no_hit
         self.placeholder = placeholder
 
-    def search(self, name: str, country: str | None = None) -> Any:
+    def search(self, name: str, country: str | None = None, reviews: Any = None) -> Any:
+        # ``reviews``: the run's reviews, already applied when the runner screened the party
         if name == self.placeholder:
             return self.no_hit
         found = self.known.get((name, country))
@@ -117,6 +119,7 @@ class DecideTask:
     no_hit: Any = None
     placeholder: str = ""
     compiled: bool = True  # the default decider through the compiled table (False: the interpreter, for a few keys)
+    reviews: ReviewSnapshot | None = None  # the ledger's reviews, read once per run (confirmed matches apply)
 
     @property
     def name(self) -> str:
@@ -203,8 +206,8 @@ class CompiledColumns:
         self._screener: Any = None
         self._no_hit = ""
 
-    def __call__(self, line: OrderLine, as_of: dt.date, screener: Any) -> dict[str, Any]:
-        on, key, names, check = self.table.lookup(line, as_of, screener=screener)
+    def __call__(self, line: OrderLine, as_of: dt.date, screener: Any, reviews: Any = None) -> dict[str, Any]:
+        on, key, names, check = self.table.lookup(line, as_of, screener=screener, reviews=reviews)
         return self._columns(lambda: line, on, key, names, check, None, False, line.import_entry is not None)
 
     def for_key(self, key: dict[str, Any], screener: Any) -> dict[str, Any]:
@@ -418,15 +421,20 @@ def decide_one(
     screener: Any,
     catalog: Catalog | None = None,
     columns: CompiledColumns | None = None,
+    reviews: ReviewSnapshot | None = None,
 ) -> dict[str, Any]:
     """One determination as output columns (through ``columns`` when given: the compiled table's); an error
-    becomes a reason for the bad-rows file, never a crash."""
+    becomes a reason for the bad-rows file, never a crash. ``reviews`` (the default decider only: a custom one is
+    not asked to take them) apply as the API applies them: a reviewer's "match" makes a possible match a match."""
     catalog = catalog or load_catalog()
+    extra = {"reviews": reviews} if reviews is not None else {}
 
     def columns_of() -> dict[str, Any]:
         if columns is not None:
-            return columns(line, as_of, screener)
-        return decision_columns(decide(line, as_of=as_of, layer=layer, rules=rules, catalog=catalog, screener=screener))
+            return columns(line, as_of, screener, reviews)
+        return decision_columns(
+            decide(line, as_of=as_of, layer=layer, rules=rules, catalog=catalog, screener=screener, **extra)
+        )
 
     return guarded(columns_of)
 
@@ -491,6 +499,7 @@ def _run_task(task: DecideTask) -> pl.DataFrame:
     decide = resolve_decider(task.decider)  # not called when the compiled table's ``columns`` decide
     columns = compiled_columns(task.layer, rules) if compiled else None
     screener = BatchScreener(task.screening, task.no_hit, task.placeholder)
+    reviews = task.reviews if task.decider == DEFAULT_DECIDER else None
     catalog = load_catalog()
     rows = []
     for key in task.keys:
@@ -501,7 +510,7 @@ def _run_task(task: DecideTask) -> pl.DataFrame:
                 cols = guarded(partial(columns.for_key, key, screener))
         else:
             line = canonical_line(key)
-            cols = decide_one(decide, line, key["rep_as_of"], task.layer, rules, screener, catalog, columns)
+            cols = decide_one(decide, line, key["rep_as_of"], task.layer, rules, screener, catalog, columns, reviews)
         rows.append({"key_id": key["key_id"], **cols})
     return pl.DataFrame(rows, schema={"key_id": pl.UInt32, **DECISION_COLUMNS})
 

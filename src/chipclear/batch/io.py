@@ -492,6 +492,19 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
         .when(pl.col("destination").is_in(list(country_bad)))
         .then(pl.format("destination: {}", pl.col("destination").replace_strict(country_bad, default=None)))
     )
+    # a party's country is a country, not a region (``Geography.party_country``: the same refusal at every door)
+    regions = {
+        value: message.removeprefix("country: ")
+        for value, message in _lookup_errors(
+            raw["end_user_country"], lambda v: geography.party_country(v, field="country")
+        )[1].items()
+        if value not in country_bad
+    }
+    checks.append(
+        _Check()
+        .when(pl.col("end_user_country").is_in(list(regions)))
+        .then(pl.format("end_user_country: {}", pl.col("end_user_country").replace_strict(regions, default=None)))
+    )
     for column in ("end_user_country", "end_user_headquarters_country"):
         checks.append(
             _Check()

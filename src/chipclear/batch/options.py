@@ -4,7 +4,7 @@ full run (``runner``) and the re-check run (``recheck``) share, so that neither 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -12,6 +12,7 @@ import polars as pl
 
 from chipclear.batch.engine import DEFAULT_DECIDER
 from chipclear.batch.io import ALIASES
+from chipclear.screening.reviews import ReviewSnapshot
 
 
 class Progress(Protocol):
@@ -43,6 +44,9 @@ class BatchOptions:
     cache: bool = True  # reuse decisions of earlier runs over the same rules, lists and code (batch.cache)
     input_format: str | None = None  # csv, parquet, xlsx, jsonl (default: the suffix, else the first bytes)
     ignore_columns: tuple[str, ...] = ()  # columns of the book that are not read, named by the user (io.read_orders)
+    # the screening reviews to apply (None: the settings' ledger's, read once when the run starts; a server passes
+    # its own ledger's)
+    reviews: ReviewSnapshot | None = None
 
     @property
     def recheck(self) -> bool:
@@ -50,7 +54,7 @@ class BatchOptions:
 
     def signature(self) -> dict[str, Any]:
         keep = ("as_of", "layer", "screening", "since_rules", "since_lists", "exact", "batch_size", "chunk_rows")
-        data = asdict(self)
+        data = asdict(self) if self.reviews is None else asdict(replace(self, reviews=None))
         return {k: str(data[k]) if data[k] is not None else None for k in keep} | {"decider": self.decider}
 
 

@@ -12,7 +12,7 @@ import polars as pl
 
 from chipclear.batch import plan
 from chipclear.batch.checkpoint import Checkpoint
-from chipclear.batch.engine import decide_one, line_from_row, resolve_decider, rules_known_on
+from chipclear.batch.engine import DEFAULT_DECIDER, decide_one, line_from_row, resolve_decider, rules_known_on
 from chipclear.batch.io import LINE_COLUMNS
 from chipclear.batch.options import BatchOptions, Progress, bad_frame
 from chipclear.batch.options import sample_rows as pick_rows
@@ -101,6 +101,7 @@ def verify(
     options: BatchOptions,
     screeners: dict[str, Any],
     sample_rows: int | None = None,
+    reviews: Any = None,
 ) -> None:
     """Fail closed if a sampled line's before/after verdicts differ from direct per-line determinations."""
     sample = pick_rows(keyed, sample_rows if sample_rows is not None else options.verify)
@@ -111,7 +112,7 @@ def verify(
         for variant in ("before", "current"):
             direct = decide_one(
                 decide, line_from_row(row), row["as_of"], options.layer, rules_known_on(days[variant]),
-                screeners[variant],
+                screeners[variant], reviews=reviews if options.decider == DEFAULT_DECIDER else None,
             )  # fmt: skip
             got = lookup[variant][row["key_id"]]
             for column in ("verdict", "review_policy", "license_exceptions", "error"):

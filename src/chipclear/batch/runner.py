@@ -13,6 +13,7 @@ Phases (each timed in ``BatchResult.timings``):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import time
@@ -55,6 +56,7 @@ from chipclear.determination.compiled import DecisionTable
 from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, Conflict, InputError
 from chipclear.geography import load_geography
+from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.spreadsheet import safe_text_columns
 from chipclear.userfiles import input_file, output_file
 
@@ -122,7 +124,7 @@ class _Silent:
 class NullScreener:
     """Used with ``screening=False``: answers no hits and marks every decision's list version ``unscreened``."""
 
-    def search(self, name: str, country: str | None = None) -> NoHits:
+    def search(self, name: str, country: str | None = None, reviews: Any = None) -> NoHits:
         return NoHits()
 
 
@@ -209,6 +211,31 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
 
 
 # -- phases ------------------------------------------------------------------------------------------------------
+def run_reviews(options: BatchOptions) -> ReviewSnapshot | None:
+    """The ledger's screening reviews, read once per run and applied per party as ``POST /api/check`` applies them
+    (a not-a-match suppresses the hit, a match confirms it); None when the run does not screen."""
+    if not options.screening:
+        return None
+    if options.reviews is not None:
+        return options.reviews
+    from chipclear.ledger.quick_reviews import ledger_review_snapshot
+
+    return ledger_review_snapshot()
+
+
+def reviews_digest(reviews: ReviewSnapshot | None) -> str | None:
+    """The reviews' state in the cache's fingerprint and the checkpoint's signature (reviews are append-only)."""
+    if reviews is None:
+        return None
+    rows = [d.to_json() for d in reviews.decisions()]
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _for(options: BatchOptions, reviews: ReviewSnapshot | None) -> ReviewSnapshot | None:
+    """The reviews a decider is given: the default decider's only (a custom one is not asked to take them)."""
+    return reviews if options.decider == DEFAULT_DECIDER else None
+
+
 def _screeners(options: BatchOptions) -> dict[str, Any]:
     """The screener of each variant: "current" (and "before" for --since-lists)."""
     if not options.screening:
@@ -262,8 +289,13 @@ def _earlier_lists(spec: str, current_version: str) -> Any:
     )
 
 
+def _screened_hits(result: Any) -> bool:
+    """A party with hits, or with hits a review suppressed (its decision cites the review: it is keyed by name)."""
+    return bool(result.hits or getattr(result, "suppressed", None))
+
+
 def screen_chunk(
-    names: list[tuple[str, str | None]], list_version: str, keep_all: bool
+    names: list[tuple[str, str | None]], list_version: str, keep_all: bool, reviews: ReviewSnapshot | None = None
 ) -> tuple[list[tuple[str, str | None, Any]], list[tuple[str, str | None, str]]]:
     """Screen ``names`` with this process's default screener (a worker's part of ``_screen``): the results of hit
     parties (of all with ``keep_all``) and the names whose screening failed. Fails when the screener is not over
@@ -279,11 +311,11 @@ def screen_chunk(
     failed: list[tuple[str, str | None, str]] = []
     for name, country in names:
         try:
-            found = screener.search(name, country=country)
+            found = screener.search(name, country=country, reviews=reviews)
         except ChipclearError as exc:
             failed.append((name, country, f"screening: {exc}"))
             continue
-        if found.hits or keep_all:
+        if _screened_hits(found) or keep_all:
             kept.append((name, country, found))
     return kept, failed
 
@@ -295,10 +327,12 @@ def _screen(
     progress: Progress,
     keep_all: bool,
     pool: WorkerPool | None = None,
+    reviews: ReviewSnapshot | None = None,
 ) -> tuple[dict[str, dict[tuple[str, str | None], Any]], pl.DataFrame, pl.DataFrame]:
     """Screen each distinct party once per variant, in name order: (results of hit parties, or of all with
     ``keep_all``; hit pairs; pairs whose screening failed). With ``pool`` (one variant, the default screener), the
-    parties are screened in its processes, in chunks of the same order."""
+    parties are screened in its processes, in chunks of the same order. ``reviews`` (the ledger's, read once per
+    run): a hit a reviewer cleared for the party is suppressed, as ``POST /api/check`` suppresses it."""
     schema = {"end_user_name": pl.String, "end_user_country": pl.String}
     results: dict[str, dict[tuple[str, str | None], Any]] = {v: {} for v in variants}
     hit_rows: list[tuple[str, str | None]] = []
@@ -319,11 +353,13 @@ def _screen(
         version = screeners["current"].list_version
         for chunk, (kept, chunk_failed) in zip(
             chunks,
-            pool.executor.map(screen_chunk, chunks, [version] * len(chunks), [keep_all] * len(chunks)),
+            pool.executor.map(
+                screen_chunk, chunks, [version] * len(chunks), [keep_all] * len(chunks), [reviews] * len(chunks)
+            ),
             strict=True,
         ):
             for name, country, result in kept:
-                if result.hits:
+                if _screened_hits(result):
                     hit_rows.append((name, country))
                 results["current"][(name, country)] = result
             failed.extend(chunk_failed)
@@ -337,12 +373,12 @@ def _screen(
         found: dict[str, Any] = {}
         try:
             for v in variants:
-                found[v] = screeners[v].search(name, country=country)
+                found[v] = screeners[v].search(name, country=country, reviews=reviews)
         except ChipclearError as exc:
             failed.append((name, country, f"screening: {exc}"))
             progress.advance(1)
             continue
-        hit = any(r.hits for r in found.values())
+        hit = any(_screened_hits(r) for r in found.values())
         if hit:
             hit_rows.append((name, country))
         if hit or keep_all:
@@ -372,6 +408,7 @@ def _tasks(
     screening: dict[tuple[str, str | None], Any],
     no_hit: Any,
     compiled: bool = True,
+    reviews: ReviewSnapshot | None = None,
 ) -> list[DecideTask]:
     version = rules_known_on(rules_day).version
     tasks = []
@@ -398,13 +435,19 @@ def _tasks(
                 no_hit=no_hit,
                 placeholder=plan.PARTY_PLACEHOLDER,
                 compiled=compiled,
+                reviews=reviews,
             )
         )
     return tasks
 
 
 def _cache(
-    options: BatchOptions, fn: Callable[[DecideTask], pl.DataFrame], rules_version: str, list_version: Any, no_hit: Any
+    options: BatchOptions,
+    fn: Callable[[DecideTask], pl.DataFrame],
+    rules_version: str,
+    list_version: Any,
+    no_hit: Any,
+    reviews: str | None = None,
 ) -> DecisionCache | None:
     """The decision cache of this run, or None where a cached decision could be wrong (see ``batch.cache``)."""
     if not options.cache or options.exact or options.recheck or options.decider != DEFAULT_DECIDER:
@@ -420,6 +463,7 @@ def _cache(
         "decider": options.decider,
         "screening": options.screening,
         "no_hit": result_digest(no_hit),
+        "reviews": reviews,  # a review recorded since: no key decided before it is reused
     }
     return DecisionCache(get_settings().data_dir / "cache" / "batch", fingerprint(parts))
 
@@ -608,12 +652,14 @@ def _run(
     variants = ["before", "current"] if options.recheck else ["current"]
     rules_day = {"current": None, "before": options.since_rules}
     screeners = _screeners(options)
+    reviews = run_reviews(options)
     current_rules = rules_known_on(None)
     list_versions = {v: getattr(screeners[v], "list_version", None) for v in variants}
     signature = options.signature() | {
         "input_sha256": file_sha256(options.orders),
         "rules_version": current_rules.version,
         "list_versions": list_versions,
+        "reviews": reviews_digest(reviews),
     }
     checkpoint = Checkpoint(out.with_name(out.name + ".checkpoint"))
     if not options.resume:
@@ -631,12 +677,12 @@ def _run(
     pool = _screening_pool(options, pairs.height, variants, screeners)
     if pool is not None:
         stack.callback(pool.executor.shutdown, wait=False, cancel_futures=True)
-    results, hit_pairs, screen_errors = _screen(pairs, screeners, variants, progress, options.exact, pool)
+    results, hit_pairs, screen_errors = _screen(pairs, screeners, variants, progress, options.exact, pool, reviews)
     # The end users' owners (ownership in aggregate) are screened by name, every answer kept: they are named in the
     # keys, and the affiliates rule reads their hits.
     owners = _owner_names(lines)
     if owners.height:
-        found, _, owner_errors = _screen(owners, screeners, variants, progress, True)
+        found, _, owner_errors = _screen(owners, screeners, variants, progress, True, reviews=reviews)
         for v in variants:
             results[v].update(found[v])
         if owner_errors.height:
@@ -662,7 +708,7 @@ def _run(
         day
         for r in results.values()
         for found in r.values()
-        for h in found.hits
+        for h in (*found.hits, *(getattr(found, "suppressed", None) or ()))  # a suppressed hit is cited from its date
         for d in (getattr(h, "listed_on", None), getattr(h, "effective_on", None))
         if d
         # a listing with no confirmed effective date holds lines from ``listing_lag`` before its publication
@@ -683,7 +729,9 @@ def _run(
         if sample is None and options.screening:
             sample = screeners[v].search(plan.PARTY_PLACEHOLDER)
         no_hits[v] = no_hit_result(sample, plan.PARTY_PLACEHOLDER) if options.screening else NoHits()
-    cache = _cache(options, fn, current_rules.version, list_versions.get("current"), no_hits["current"])
+    cache = _cache(
+        options, fn, current_rules.version, list_versions.get("current"), no_hits["current"], reviews_digest(reviews)
+    )
     if cache is not None:
         cache.prefetch()
     dates = plan.data_dates(current_rules, geography, [run_date, *sorted(listed)])
@@ -714,7 +762,7 @@ def _run(
     # A key by class can only be decided from the compiled table's rows (their texts hold the code placeholders).
     compiled = todo_keys.height >= COMPILED_MIN_KEYS or bool(todo_keys["by_class"].any())
     for v in variants:
-        tasks += _tasks(todo_keys, options, v, rules_day[v], results[v], no_hits[v], compiled)
+        tasks += _tasks(todo_keys, options, v, rules_day[v], results[v], no_hits[v], compiled, reviews)
     lap("plan")
 
     todo = [t for t in tasks if not checkpoint.done("decided", t.name)]
@@ -775,7 +823,7 @@ def _run(
         plain = {v: d.drop("rep_as_of") for v, d in decisions.items()}
         parts, bad_parts, _ = recheck.assemble(keyed, plain, options, checkpoint, progress)
         lap("assemble")
-        recheck.verify(keyed, plain, options, screeners)
+        recheck.verify(keyed, plain, options, screeners, reviews=reviews)
         lap("verify")
         written = _write_output(parts, out, metadata)
         failed_parts = [pl.read_ipc(p) for p in bad_parts]
@@ -791,7 +839,7 @@ def _run(
         try:
             written, failed_frame, sampled = _assemble(keyed, decisions["current"], options, tmp, metadata, progress)
             lap("assemble")
-            _verify(sampled, keyed, options, screeners["current"])
+            _verify(sampled, keyed, options, screeners["current"], reviews)
             lap("verify")
             os.replace(tmp, out)
         finally:
@@ -826,6 +874,8 @@ def _run(
         "distinct_parties": pairs.height,
         "resumed": resumed,
         "screening": options.screening,
+        # the ledger's screening reviews the run read and applied per party (None: not screened, none applied)
+        "reviews_read": len(reviews.decisions()) if reviews is not None else None,
         "workers": _workers_used(options, workers, bool(todo), todo_keys.height),
     }
     written_report: Path | None = None
@@ -943,7 +993,9 @@ def _output_schema(keyed: pl.DataFrame) -> dict[str, Any]:
     return {c: schema.get(c) or nested.NESTED.get(c) or DECISION_COLUMNS.get(c, pl.String) for c in OUTPUT_COLUMNS}
 
 
-def _verify(written: pl.DataFrame, keyed: pl.DataFrame, options: BatchOptions, screener: Any) -> None:
+def _verify(
+    written: pl.DataFrame, keyed: pl.DataFrame, options: BatchOptions, screener: Any, reviews: ReviewSnapshot | None
+) -> None:
     """Fail closed if any sampled line's output differs from a direct per-line ``determine``."""
     sample = sample_rows(keyed, options.verify)
     if sample.height == 0:
@@ -952,7 +1004,9 @@ def _verify(written: pl.DataFrame, keyed: pl.DataFrame, options: BatchOptions, s
     decide = resolve_decider(options.decider)
     rules = rules_known_on(None)
     for row in sample.to_dicts():
-        direct = decide_one(decide, line_from_row(row), row["as_of"], options.layer, rules, screener)
+        direct = decide_one(
+            decide, line_from_row(row), row["as_of"], options.layer, rules, screener, reviews=_for(options, reviews)
+        )
         got = by_row.get(row["row"])
         if direct["error"] is not None:
             if got is not None:

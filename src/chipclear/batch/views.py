@@ -60,6 +60,11 @@ class BadRow(BaseModel):
     end_user_country: str | None = None
     end_user_headquarters_country: str | None = None
     end_user_owners: str | None = None
+    end_use: str | None = None
+    supercomputer: str | None = None
+    advanced_node_ic_production: str | None = None
+    military: str | None = None
+    value_usd: str | None = None
 
 
 __all__ = ["BadRow", "BatchDecisionRow"]

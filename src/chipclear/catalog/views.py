@@ -1,12 +1,13 @@
-"""The JSON shapes of a catalog item and of its classification (``Classification.to_json()``), as pydantic
-models for the HTTP API's schema. Extra fields are allowed: the spec fields differ between parts and systems."""
+"""The JSON shapes of a catalog item (the catalog's own models, plus ``origin``) and of its classification
+(``Classification.to_json()``), as pydantic models for the HTTP API's schema."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from chipclear.catalog.models import Part, System
 from chipclear.decision import Reason
 
 
@@ -14,15 +15,20 @@ class View(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class CatalogItemView(View):
-    """A part or a system as in its catalog file (specs with their sources and confidence), plus the file it
-    came from (``origin``)."""
+class PartView(Part):
+    """A part as in its catalog file (specs with their sources and confidence), plus the file it came from."""
 
-    id: str
-    name: str
-    vendor: str
-    kind: str
-    origin: str
+    origin: str = Field(description="The catalog file the part came from")
+
+
+class SystemView(System):
+    """A system as in its catalog file (its components), plus the file it came from."""
+
+    origin: str = Field(description="The catalog file the system came from")
+
+
+# ``GET /api/catalog/{item}``: every spec field typed, by ``kind`` (accelerator / hbm: a part; system: a system)
+CatalogItemView = Annotated[PartView | SystemView, Field(discriminator="kind")]
 
 
 class ItemRef(View):
@@ -58,4 +64,4 @@ class ClassificationView(View):
     precision_table: list[PrecisionRow] | None = None
 
 
-__all__ = ["CatalogItemView", "ClassificationView", "ItemRef", "PrecisionRow"]
+__all__ = ["CatalogItemView", "ClassificationView", "ItemRef", "PartView", "PrecisionRow", "SystemView"]

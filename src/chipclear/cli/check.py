@@ -229,7 +229,7 @@ def register(app: typer.Typer) -> None:
         if end_user or end_user_hq or end_user_country or parent or owner:
             # unknown unless given: an assumed country (the destination) lowered possible matches under the
             # review threshold (screening discounts an entry listed in another country than the party's)
-            country = geo.normalize(end_user_country, field="end-user-country") if end_user_country else None
+            country = geo.party_country(end_user_country, field="end-user-country") if end_user_country else None
             hq = geo.normalize(end_user_hq, field="end-user-hq") if end_user_hq else None
             parties.append(
                 Party(
@@ -279,9 +279,12 @@ def register(app: typer.Typer) -> None:
             decision = _run(key, through_ledger)
         else:
             from chipclear.cli import FAST_EXIT
+            from chipclear.ledger.quick_reviews import LedgerReviewsOnDemand
 
             FAST_EXIT["enabled"] = True  # nothing to write: no need to free the screening index object by object
-            decision = determine(line, layer=lay, screener=screener, models=models)
+            # the reviewers' calls on file apply as at every other door (read only when a party has a hit)
+            reviews = LedgerReviewsOnDemand() if screened else None
+            decision = determine(line, layer=lay, screener=screener, models=models, reviews=reviews)
         if json_out:
             print_json(check_json(decision))
         else:
@@ -312,6 +315,8 @@ def register(app: typer.Typer) -> None:
         end_user_country: Annotated[str | None, typer.Option("--end-user-country")] = None,
     ) -> None:
         """The dated periods with their verdicts from 2022 to today, each change with the action that caused it."""
+        from chipclear.ledger.quick_reviews import LedgerReviewsOnDemand
+
         result = timeline(
             item,
             to,
@@ -320,6 +325,7 @@ def register(app: typer.Typer) -> None:
             layer=_layer(layer),
             end_user=end_user,
             end_user_country=end_user_country,
+            reviews=LedgerReviewsOnDemand() if end_user else None,  # the reviewers' calls apply, as in a check
         )
         if json_out:
             print_json(result.to_json())

@@ -10,7 +10,7 @@ from rich.table import Table
 from chipclear.bounds import ValueUSD, checked
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.errors import InputError
-from chipclear.tariffs import DutyResult, TimelineSegment, china_duty, duty, timeline
+from chipclear.tariffs import DutyResult, TimelineSegment, china_duty, duty, timeline, timeline_json
 from chipclear.tariffs.result import rate_text
 
 duty_app = typer.Typer(
@@ -197,7 +197,7 @@ def timeline_command(
         hts, origin, item=_load_item(item), end_use=end_use, claims=claim or [], value=value, entry_type=entry_type
     )
     if as_json:
-        print_json({"hts": hts, "origin": origin.upper(), "segments": [s.to_json() for s in segments]})
+        print_json(timeline_json(hts, origin, segments))
     else:
         _print_timeline(hts, origin.upper(), segments)
 

@@ -19,6 +19,7 @@ from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on
 from chipclear.errors import InputError, NotFound
 from chipclear.geography import load_geography
+from chipclear.ledger.quick_reviews import LedgerReviewsOnDemand
 from chipclear.screening import (
     ListStore,
     PartyRegistry,
@@ -30,6 +31,7 @@ from chipclear.screening.ftm import hit_entities, list_entities
 from chipclear.screening.rescreen import KnownParty
 from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.screening.screener import Screener
+from chipclear.screening.store import list_status
 from chipclear.settings import get_settings
 from chipclear.spreadsheet import safe_row
 from chipclear.userfiles import input_file, output_file
@@ -158,47 +160,10 @@ def _read_parties(path: Path, fmt: str | None = None) -> list[tuple[int, KnownPa
 
 
 def ledger_reviews() -> ReviewSnapshot:
-    """The reviews in the ledger: the one review store the CLI, the API and the console share. A SQLite ledger is
-    read with the standard library's driver when it can be (``quick_review_snapshot``: no SQLAlchemy to load)."""
-    from chipclear.ledger.quick_reviews import quick_review_snapshot
-    from chipclear.settings import get_settings
+    """The reviews in the ledger (``ledger_review_snapshot``): the one review store every door shares."""
+    from chipclear.ledger.quick_reviews import ledger_review_snapshot
 
-    quick = quick_review_snapshot(get_settings().database_url)
-    if quick is not None:
-        return quick
-    from chipclear.ledger.db import open_ledger  # not the ledger CLI module: it loads the services
-    from chipclear.ledger.reviews import review_snapshot
-
-    ledger = open_ledger()
-    try:
-        with ledger.session() as s:
-            return review_snapshot(s)
-    finally:
-        ledger.close()
-
-
-class _ReviewsOnDemand:
-    """The ledger's reviews, read the first time a hit is looked up: a name with no hit never opens the ledger
-    (which costs about half a second of imports and connection on the command line)."""
-
-    def __init__(self) -> None:
-        self._snapshot: ReviewSnapshot | None = None
-
-    def _reviews(self) -> ReviewSnapshot:
-        if self._snapshot is None:
-            self._snapshot = ledger_reviews()
-        return self._snapshot
-
-    def record(
-        self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str, *, country: str | None = None
-    ) -> Any:
-        raise InputError("reviews are recorded with `chipclear reviews add`", field="reviews")
-
-    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None) -> Any:
-        return self._reviews().is_suppressed(party_name, entry_id, entry_hash, country)
-
-    def decisions(self) -> list[Any]:
-        return self._reviews().decisions()
+    return ledger_review_snapshot()
 
 
 def _screen_file(
@@ -347,7 +312,7 @@ def register(app: typer.Typer) -> None:
             address,
             limit=limit,
             min_score=min_score,
-            reviews=_ReviewsOnDemand(),
+            reviews=LedgerReviewsOnDemand(),
             sources=source_codes,
         )
         if remember:
@@ -393,26 +358,13 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
         """Show the list in use: version, date, age, entries per source."""
-        store = ListStore()
-        screener = default_screener()
-        stale, reason = screener.staleness()
-        info = {
-            "list_version": screener.list_version,
-            "list_date": screener.lists.list_date.isoformat() if screener.lists.list_date else None,
-            "stale": stale,
-            "stale_reason": reason,
-            "origin": screener.lists.origin,
-            "entries": len(screener.entries),
-            "names": len(screener.index.alias_text),
-            "counts_by_source": screener.lists.counts_by_source,
-            "stored_update": store.current() is not None,
-            "lists_dir": str(store.directory),
-        }
+        info = list_status()  # the shape GET /api/lists/status answers (ListStatusView)
         if as_json:
             print_json(info)
             return
         for key, value in info.items():
             console.print(f"{key}: {value}", highlight=False)
+        console.print(f"lists_dir: {ListStore().directory}", highlight=False)
 
     @lists_app.command("update")
     @handle_errors

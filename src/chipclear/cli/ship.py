@@ -32,6 +32,7 @@ from chipclear.decision import OrderLine
 from chipclear.errors import InputError
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import ShipmentLine, User
+from chipclear.ledger.views import line_json
 from chipclear.userfiles import input_file
 
 hold_app = typer.Typer(name="hold", help="Held shipment lines: list, release (approver), cancel.", no_args_is_help=True)
@@ -172,18 +173,8 @@ def hold_list(api_key: KeyOpt = None, as_json: JsonOpt = False) -> None:
     """Held shipment lines, oldest first."""
 
     def work(s: Session, actor: User) -> list[dict[str, Any]]:
-        return [
-            {
-                "line_id": h.id,
-                "item": h.item,
-                "quantity": h.quantity,
-                "destination": h.destination,
-                "ship_date": h.ship_date.isoformat(),
-                "verdict": h.verdict,
-                "why": (h.decision.get("missing") or [r["detail"] for r in h.decision.get("reasons", [])[-1:]]),
-            }
-            for h in ledger_shipments.list_holds(s, actor)
-        ]
+        # the held lines as GET /api/holds answers them (ShipmentLineView): one shape at every door
+        return [line_json(h) for h in ledger_shipments.list_holds(s, actor)]
 
     holds = _run(api_key, work)
     if as_json:
@@ -193,9 +184,11 @@ def hold_list(api_key: KeyOpt = None, as_json: JsonOpt = False) -> None:
         _say("no held lines")
         return
     for h in holds:
+        decision = h["decision"] or {}
+        why = decision.get("missing") or [r["detail"] for r in decision.get("reasons", [])[-1:]]
         _say(
             f"line {h['line_id']}: {h['quantity']} x {h['item']} to {h['destination']} on {h['ship_date']}: "
-            f"{h['verdict']}: {'; '.join(h['why'])}"
+            f"{h['verdict']}: {'; '.join(why)}"
         )
 
 

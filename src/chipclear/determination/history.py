@@ -27,7 +27,7 @@ class NoScreening:
 
     list_version = None
 
-    def search(self, name: str, country: str | None = None) -> Any:
+    def search(self, name: str, country: str | None = None, reviews: Any = None) -> Any:
         return self
 
     @property
@@ -46,8 +46,8 @@ class _Screened:
         self.found = found
         self.list_version = getattr(found, "list_version", None)
 
-    def search(self, name: str, country: str | None = None) -> Any:
-        return self.found
+    def search(self, name: str, country: str | None = None, reviews: Any = None) -> Any:
+        return self.found  # screened once, with the reviews already applied
 
 
 def _summary(d: Decision) -> tuple[str, str | None, tuple[str, ...]]:
@@ -60,6 +60,16 @@ def _summary(d: Decision) -> tuple[str, str | None, tuple[str, ...]]:
 
 def _applied(d: Decision) -> list[str]:
     return [r.rule for r in d.reasons if "#" in r.rule and not r.rule.startswith(("classify", "review-policy"))]
+
+
+def _cited(reasons: list[dict[str, Any]]) -> list[str]:
+    """The rules a period's reasons cite (its classification's date aside), as ``_applied`` names them; a dated
+    statement that does not lift the requirement (``#event-``) is one of the period's ``events`` instead."""
+    return [
+        r["rule"]
+        for r in reasons
+        if "#" in r["rule"] and not r["rule"].startswith(("classify", "review-policy")) and "#event-" not in r["rule"]
+    ]
 
 
 @dataclass
@@ -205,11 +215,14 @@ def timeline(
     end_user: str | None = None,
     end_user_country: str | None = None,
     screener: Any = None,
+    reviews: Any = None,
 ) -> TimelineResult:
     """Dated periods with their verdicts from ``start`` to ``end`` (default today), each with its cause. With
     ``end_user`` the party is screened once and each hit's listing date (from the list's own citations) is a dated
     cause, so a party's listing shows as the change it is. The item is a chip or system from the catalog or an AI
-    model (its weights, ECCN 4E091) from the model catalog, as ``determine`` takes it."""
+    model (its weights, ECCN 4E091) from the model catalog, as ``determine`` takes it. ``reviews`` (the ledger's,
+    given by the door): a hit a reviewer cleared for the end user is suppressed, a confirmed one is a match, as in a
+    check."""
     rules = rules or load_rules()
     cat = catalog or load_catalog()
     geo = load_geography()
@@ -234,7 +247,12 @@ def timeline(
             from chipclear.screening import default_screener
 
             screener = default_screener()
-        found = screener.search(end_user, country=country)  # unknown unless given: no country discount
+        # unknown unless given: no country discount
+        found = (
+            screener.search(end_user, country=country, reviews=reviews)
+            if reviews
+            else screener.search(end_user, country=country)
+        )
         party_screener = _Screened(found)
         for hit in found.hits:
             dates = {d for d in (getattr(hit, "listed_on", None), getattr(hit, "effective_on", None)) if d}
@@ -256,17 +274,22 @@ def timeline(
     table = _table(rules, cat, geo, layer)
     periods: list[Period] = []
     for day in days:
-        d = table.decide(_line(resolved_item, dest, day, hq, end_user, country), screener=party_screener)
+        line = _line(resolved_item, dest, day, hq, end_user, country)
+        d = table.decide(line, screener=party_screener, reviews=reviews)
         summary = _summary(d)
         # A period is one answer: its verdict, policy and exceptions, and what it is missing (a doors audit,
         # 2026-12-07: a period that began before the GP10 guidance showed nothing missing for a day the check said
         # "review under gp10-huawei-ascend").
+        # Nor does a period hide a change of the rules it cites: its reasons are those of each of its days (a door
+        # audit, 2026-12-07: H100 to Cuba cited only 746.2 from 2022 on, while a check on 2024-01-01 also cites
+        # 742.6(a)(6)(iii) and (b)(10)(ii)).
+        reasons = [r.model_dump(mode="json") for r in d.reasons]
         if periods and (
             (periods[-1].verdict, periods[-1].review_policy, tuple(periods[-1].license_exceptions)) == summary
             and periods[-1].missing == d.missing
+            and _cited(periods[-1].reasons) == _cited(reasons)
         ):
             continue
-        reasons = [r.model_dump(mode="json") for r in d.reasons]
         caused: list[dict[str, str]] = []
         if periods:
             periods[-1].end = day - dt.timedelta(days=1)

@@ -145,6 +145,20 @@ class Geography:
             field=field,
         )
 
+    def party_country(self, code: str | None, *, field: str = "country") -> str:
+        """A party's country (where it is located, as screening reads it): an ISO 3166-1 code or a country name.
+        A listed ISO 3166-2 region (a destination some rules name, e.g. UA-43) is refused naming the field and the
+        country to give: the lists, the reviews and the screening discount know countries only."""
+        found = self.normalize(code, field=field)
+        if found in self.regions:
+            country = self.regions[found].country
+            raise InputError(
+                f"{field}: {found!r} is a region ({self.name(found)}); a party's country is an ISO 3166-1 country:"
+                f" give {country} (a region is a destination: --to / destination)",
+                field=field,
+            )
+        return found
+
     def name(self, code: str) -> str:
         if code in self.regions:
             return f"{self.regions[code].name}, {self.name(self.regions[code].country)}"
@@ -232,18 +246,32 @@ def country_names(countries: dict[str, Country], regions: dict[str, Region]) -> 
     return names
 
 
-def country_code(value: Any, info: Any = None) -> str:
-    """Pydantic validator for a country field: the resolved code, or a validation error naming the value."""
+def _resolved(value: Any, info: Any, party: bool) -> str:
     field = getattr(info, "field_name", None) or "country"
+    geo = load_geography()
+    resolve = geo.party_country if party else geo.normalize
     try:
-        return load_geography().normalize(value if isinstance(value, str) else None, field=field)
+        return resolve(value if isinstance(value, str) else None, field=field)
     except InputError as exc:
         raise PydanticCustomError("country", exc.message.removeprefix(f"{field}: ")) from None
+
+
+def country_code(value: Any, info: Any = None) -> str:
+    """Pydantic validator for a country field: the resolved code, or a validation error naming the value."""
+    return _resolved(value, info, party=False)
+
+
+def party_country_code(value: Any, info: Any = None) -> str:
+    """Pydantic validator for a party's ``country``: a country, never a region (``Geography.party_country``)."""
+    return _resolved(value, info, party=True)
 
 
 CountryCode = Annotated[CountryText, AfterValidator(country_code)]
 """A country field of an input model: within the bounds of ``chipclear.bounds.Country``, an ISO code or a country
 name; holds the resolved code."""
+
+PartyCountryCode = Annotated[CountryText, AfterValidator(party_country_code)]
+"""A party's country: as ``CountryCode``, but a listed ISO 3166-2 region is refused (it is a destination)."""
 
 
 _FILES = ("countries.yaml", "country-groups.yaml", "country-aliases.yaml")
@@ -282,6 +310,7 @@ __all__ = [
     "Geography",
     "Membership",
     "MembershipAnswer",
+    "PartyCountryCode",
     "Region",
     "country_code",
     "fold_name",

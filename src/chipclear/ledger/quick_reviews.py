@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+from chipclear.errors import InputError
 from chipclear.ledger.revision import SCHEMA_REVISION
 from chipclear.screening.reviews import ReviewDecision, ReviewSnapshot
 
@@ -68,4 +70,51 @@ def quick_review_snapshot(url: str) -> ReviewSnapshot | None:
     )
 
 
-__all__ = ["quick_review_snapshot", "sqlite_path"]
+def ledger_review_snapshot() -> ReviewSnapshot:
+    """The reviews in the ledger of the settings (``CHIPCLEAR_DATABASE_URL``): the one review store every door
+    reads (the API's checks, the console, ``chipclear check`` and ``screen``, the batch). A SQLite ledger is read
+    with the standard library's driver when it can be (``quick_review_snapshot``: no SQLAlchemy to load)."""
+    from chipclear.settings import get_settings
+
+    quick = quick_review_snapshot(get_settings().database_url)
+    if quick is not None:
+        return quick
+    from chipclear.ledger.db import open_ledger  # not the ledger services: they load the engine
+    from chipclear.ledger.reviews import review_snapshot
+
+    ledger = open_ledger()
+    try:
+        with ledger.session() as s:
+            return review_snapshot(s)
+    finally:
+        ledger.close()
+
+
+class LedgerReviewsOnDemand:
+    """The ledger's reviews, read the first time a hit is looked up: a name with no hit never opens the ledger
+    (which costs about half a second of imports and connection on the command line)."""
+
+    def __init__(self) -> None:
+        self._snapshot: ReviewSnapshot | None = None
+
+    def snapshot(self) -> ReviewSnapshot:
+        if self._snapshot is None:
+            self._snapshot = ledger_review_snapshot()
+        return self._snapshot
+
+    def record(
+        self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str, *, country: str | None = None
+    ) -> Any:
+        raise InputError("reviews are recorded with `chipclear reviews add`", field="reviews")
+
+    def is_suppressed(self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None) -> Any:
+        return self.snapshot().is_suppressed(party_name, entry_id, entry_hash, country)
+
+    def confirmed_match(self, party_name: str, entry_id: str, entry_hash: str, country: str | None = None) -> Any:
+        return self.snapshot().confirmed_match(party_name, entry_id, entry_hash, country)
+
+    def decisions(self) -> list[Any]:
+        return self.snapshot().decisions()
+
+
+__all__ = ["LedgerReviewsOnDemand", "ledger_review_snapshot", "quick_review_snapshot", "sqlite_path"]

@@ -427,3 +427,25 @@ def _persisted_screener(store: ListStore, info: dict[str, Any] | None) -> Screen
 def reset_default_screener() -> None:
     with _LOCK:
         _CACHE.clear()
+
+
+def list_status() -> dict[str, Any]:
+    """The screening list in use, as every door shows it (``screening.views.ListStatusView``: ``chipclear lists
+    status --json`` and ``GET /api/lists/status``)."""
+    screener = default_screener()
+    stale, reason = screener.staleness()
+    info = ListStore().current()
+    loaded = screener.lists
+    return {
+        "list_version": screener.list_version,
+        "list_date": loaded.list_date.isoformat() if loaded.list_date else None,
+        "entries": len(loaded.entries),
+        "names": len(screener.index.alias_text),
+        "counts_by_source": loaded.counts_by_source,
+        "origin": loaded.origin,
+        "embedded": info is None,
+        "loaded_at": info.get("loaded_at") if info else None,
+        "stale": stale,
+        "stale_reason": reason,
+        "max_age_days": screener.max_age_days,
+    }

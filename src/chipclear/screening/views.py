@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class View(BaseModel):
@@ -28,6 +28,11 @@ class HitView(View):
     source_list_url: str | None
     entry_hash: str
     suppressed_by: dict[str, Any] | None
+    listed_on: str | None = Field(None, description="ISO date the entry was listed (from its FR citations)")
+    listing: str | None = Field(
+        None, description="When and by which notice the entry was added, or why the date is unknown"
+    )
+    effective_on: str | None = Field(None, description="ISO date the listing took effect, where the data confirms it")
 
 
 class ListStateView(BaseModel):
@@ -80,6 +85,7 @@ class ListStatusView(View):
     list_version: str
     list_date: str | None
     entries: int
+    names: int = Field(description="Names and aliases indexed for screening")
     counts_by_source: dict[str, int]
     origin: str
     embedded: bool

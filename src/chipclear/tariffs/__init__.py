@@ -40,6 +40,7 @@ __all__ = [
     "known_claims",
     "load_tariff_data",
     "timeline",
+    "timeline_json",
 ]
 
 
@@ -176,6 +177,11 @@ def _signature(result: DutyResult) -> tuple[Any, ...]:
         result.total_low,
         result.total_high,
     )
+
+
+def timeline_json(hts: str, origin: str, segments: list[TimelineSegment]) -> dict[str, Any]:
+    """A duty timeline as every door prints it (``tariffs.views.DutyTimelineView``)."""
+    return {"hts": hts, "origin": origin.upper(), "segments": [s.to_json() for s in segments]}
 
 
 def timeline(

@@ -18,11 +18,49 @@ class RateRange(View):
 
 
 class DutyLineView(View):
+    """One layer of the stack (``DutyLine.to_json()``); ``rate_range`` only when the rate is not known."""
+
+    measure: str
+    measure_id: str
+    heading: str | None
+    rate: float | None
+    amount: float | None
+    citation: str
+    sources: list[str]
+    confidence: str
+    low_confidence: bool
+    note: str
+    rate_range: RateRange | None = None
+
+
+class DutySegmentLineView(View):
+    """One layer of a timeline segment: its rate, else its range (``rate_range`` null when the rate is known)."""
+
     measure: str
     heading: str | None
     rate: float | None
-    citation: Any
+    rate_range: RateRange | None
+    citation: str
     confidence: str
+
+
+class StackingView(View):
+    rule: str
+    citation: str
+    confidence: str
+
+
+class UnknownView(View):
+    """An open question and the range of the total over its answers."""
+
+    id: str
+    question: str
+    affects: str
+    citation: str
+    confidence: str
+    range: RateRange
+    outcomes: list[dict[str, Any]]
+    changes_total: bool
 
 
 class DutyView(View):
@@ -36,15 +74,18 @@ class DutyView(View):
     item: str | None
     end_use: str | None
     claims: list[str]
+    entry_type: str | None
     status: str
     lines: list[DutyLineView]
     total_rate: float | None
     total_rate_range: RateRange
     total_amount: float | None
     total_amount_range: RateRange
-    stacking: list[dict[str, Any]]
-    unknowns: list[dict[str, Any]]
+    stacking: list[StackingView]
+    unknowns: list[UnknownView]
     available_claims: list[dict[str, Any]]
+    headings_to_file: list[str] = Field(description="Chapter 99 headings to report on the entry")
+    headings_unknown: list[str] = Field(description="Headings that depend on an open question")
     notes: list[str]
 
 
@@ -56,8 +97,28 @@ class DutySegmentView(View):
     status: str
     total_rate: float | None
     total_rate_range: RateRange
-    lines: list[DutyLineView]
+    lines: list[DutySegmentLineView]
     unknowns: list[str]
+    headings_to_file: list[str]
+    headings_unknown: list[str]
 
 
-__all__ = ["DutyLineView", "DutySegmentView", "DutyView", "RateRange"]
+class DutyTimelineView(View):
+    """How the stack for one HTS line and origin changed over time: ``chipclear duty timeline --json`` and
+    ``GET /api/duty/timeline`` (one shape)."""
+
+    hts: str
+    origin: str
+    segments: list[DutySegmentView]
+
+
+__all__ = [
+    "DutyLineView",
+    "DutySegmentLineView",
+    "DutySegmentView",
+    "DutyTimelineView",
+    "DutyView",
+    "RateRange",
+    "StackingView",
+    "UnknownView",
+]

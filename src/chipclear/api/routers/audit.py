@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from chipclear.api.deps import api_key, read_transaction
+from chipclear.api.responses import READ, errors
 from chipclear.ledger import audit
 from chipclear.ledger.roles import allowed
 from chipclear.ledger.views import AuditRecordView, AuditVerifyView
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=errors(*READ))
 
 
 @router.get(

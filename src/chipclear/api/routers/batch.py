@@ -13,13 +13,14 @@ from pydantic import BaseModel
 
 from chipclear.api.deps import api_key, read_transaction, transaction
 from chipclear.api.jobs import JOB_ID, BatchJobs, check_options
+from chipclear.api.responses import WRITE, errors
 from chipclear.api.routers.lists import upload_name
 from chipclear.batch.views import BadRow, BatchDecisionRow
 from chipclear.bounds import Day
 from chipclear.errors import Conflict, InputError
 from chipclear.extras import missing_extra
 
-router = APIRouter(tags=["batch"])
+router = APIRouter(tags=["batch"], responses=errors(*WRITE))
 JobId = Path(pattern=JOB_ID, description="The job id POST /api/batch returned")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from chipclear.api.deps import api_key, read_transaction
+from chipclear.api.responses import READ, errors
 from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
 from chipclear.bounds import Day
 from chipclear.catalog import load_catalog
@@ -14,7 +15,7 @@ from chipclear.catalog.views import CatalogItemView, ClassificationView
 from chipclear.classification import classify
 from chipclear.errors import InputError
 
-router = APIRouter(tags=["catalog"])
+router = APIRouter(tags=["catalog"], responses=errors(*READ))
 
 
 @router.get(

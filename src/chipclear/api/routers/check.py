@@ -9,13 +9,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 import chipclear.determination as determine
 from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.group_commit import GroupCommit
+from chipclear.api.responses import READ, errors
 from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
 from chipclear.bounds import COUNTRY_LENGTH, NAME_LENGTH, Day
 from chipclear.decision import Decision, OrderLine
 from chipclear.determination.views import DiffView, TimelineView
 from chipclear.errors import InputError
+from chipclear.ledger.reviews import review_snapshot
 
-router = APIRouter(tags=["check"])
+router = APIRouter(tags=["check"], responses=errors(*READ, 413))
 
 
 @router.post(
@@ -65,6 +67,7 @@ def timeline(
 ) -> dict[str, Any]:
     with read_transaction(request, key) as tx:
         tx.require("read")
+        reviews = review_snapshot(tx.session) if end_user else None  # the reviewers' calls apply, as in a check
     result = determine.timeline(
         item,
         to,
@@ -73,6 +76,7 @@ def timeline(
         layer=layer_of(layer),
         end_user=end_user,
         end_user_country=end_user_country,
+        reviews=reviews,
     )
     data: dict[str, Any] = result.to_json()
     return data

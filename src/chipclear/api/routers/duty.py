@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request
 
 import chipclear.tariffs as tariffs
 from chipclear.api.deps import api_key, read_transaction
+from chipclear.api.responses import READ, errors
 from chipclear.bounds import Day
 from chipclear.catalog import load_catalog
-from chipclear.tariffs.views import DutySegmentView, DutyView
+from chipclear.tariffs.views import DutyTimelineView, DutyView
 
-router = APIRouter(tags=["duty"])
+router = APIRouter(tags=["duty"], responses=errors(*READ))
 
 
 def _item(name: str | None) -> Any:
@@ -23,6 +24,7 @@ def _item(name: str | None) -> Any:
 @router.get(
     "/duty",
     response_model=DutyView,
+    response_model_exclude_unset=True,  # a known rate has no ``rate_range``: the CLI's --json, byte for byte
     summary="The import-duty stack for an HTS line, origin and entry date, each layer cited",
 )
 def duty(
@@ -48,8 +50,8 @@ def duty(
 
 @router.get(
     "/duty/timeline",
-    response_model=list[DutySegmentView],
-    summary="How the duty stack for an HTS line and origin changed over time",
+    response_model=DutyTimelineView,
+    summary="How the duty stack for an HTS line and origin changed over time (as `chipclear duty timeline --json`)",
 )
 def duty_timeline(
     request: Request,
@@ -61,8 +63,8 @@ def duty_timeline(
     value: float | None = Query(None, ge=0, le=1e13),
     entry_type: str | None = Query(None, max_length=40, description="section321, formal or informal (de minimis)"),
     key: str | None = Depends(api_key),
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
     with read_transaction(request, key) as tx:
         tx.require("read")
     segments = tariffs.timeline(hts, origin, _item(item), end_use, claims, value=value, entry_type=entry_type)
-    return [seg.to_json() for seg in segments]
+    return tariffs.timeline_json(hts, origin, segments)

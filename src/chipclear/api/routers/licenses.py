@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, read, read_transaction, transaction
+from chipclear.api.responses import WRITE, errors
 from chipclear.bounds import (
     MAX_LIST,
     MAX_PARTIES,
@@ -32,7 +33,7 @@ from chipclear.ledger.views import (
     application_json,
 )
 
-router = APIRouter(tags=["licenses"])
+router = APIRouter(tags=["licenses"], responses=errors(*WRITE))
 
 
 class PartyIn(BaseModel):

@@ -9,34 +9,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from chipclear.api.deps import api_key, read_transaction, transaction
+from chipclear.api.responses import WRITE, errors
 from chipclear.bounds import Day
 from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit
-from chipclear.screening import ListStore, default_screener
+from chipclear.screening import ListStore
+from chipclear.screening.store import list_status
 from chipclear.screening.views import ListStatusView, ListUpdateView
 
-router = APIRouter(tags=["lists"])
+router = APIRouter(tags=["lists"], responses=errors(*WRITE))
 
 FILENAME_LENGTH = 200
-
-
-def list_status() -> dict[str, Any]:
-    screener = default_screener()
-    stale, reason = screener.staleness()
-    info = ListStore().current()
-    loaded = screener.lists
-    return {
-        "list_version": screener.list_version,
-        "list_date": loaded.list_date.isoformat() if loaded.list_date else None,
-        "entries": len(loaded.entries),
-        "counts_by_source": loaded.counts_by_source,
-        "origin": loaded.origin,
-        "embedded": info is None,
-        "loaded_at": info.get("loaded_at") if info else None,
-        "stale": stale,
-        "stale_reason": reason,
-        "max_age_days": screener.max_age_days,
-    }
 
 
 @router.get(

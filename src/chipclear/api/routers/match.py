@@ -17,6 +17,7 @@ from fastapi.security import APIKeyHeader
 
 from chipclear.api.deps import api_key_header, ledger_of
 from chipclear.api.errors import Unauthorized
+from chipclear.api.responses import READ, errors
 from chipclear.api.routers.screening import authenticated
 from chipclear.bounds import MIN_SCREEN_SCORE
 from chipclear.ledger.screening import review_store
@@ -33,7 +34,7 @@ from chipclear.screening.yente import (
     match,
 )
 
-router = APIRouter(tags=["matching"])
+router = APIRouter(tags=["matching"], responses=errors(*READ, 413))
 
 authorization_header = APIKeyHeader(
     name="Authorization",

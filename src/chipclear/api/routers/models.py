@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from chipclear.api.deps import api_key, read_transaction
+from chipclear.api.responses import READ, errors
 from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
 from chipclear.bounds import Day
 from chipclear.models import load_models
 from chipclear.models.classify import ModelClassification, classify_model
 
-router = APIRouter(tags=["models"])
+router = APIRouter(tags=["models"], responses=errors(*READ))
 
 
 @router.get("/models", summary="AI models with parameters, training compute (cited) and 4E091 status as of a date")

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, ledger_of, transaction
+from chipclear.api.responses import WRITE, errors
 from chipclear.ledger.screening import ReviewRequest, ScreenRequest, record_review, review_store, screen_one
 from chipclear.ledger.users import SystemActor
 from chipclear.screening.views import BatchScreeningView, ReviewAnswer, ReviewView, ScreeningResultView
 
-router = APIRouter(tags=["screening"])
+router = APIRouter(tags=["screening"], responses=errors(*WRITE))
 
 MAX_BATCH = 500
 

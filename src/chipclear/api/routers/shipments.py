@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from chipclear.api.deps import LedgerHolder, RecentKeys, api_key, read_transaction, transaction
 from chipclear.api.errors import NotAvailable
 from chipclear.api.group_commit import GroupCommit, Reviews, ShipmentGroup
+from chipclear.api.responses import WRITE, errors
 from chipclear.bounds import Identifier, LicenseNumber, Reason
 from chipclear.decision import OrderLine
 from chipclear.ledger import shipments as ledger_shipments
@@ -25,7 +26,7 @@ from chipclear.ledger.views import (
 )
 from chipclear.screening.cached import NotCached
 
-router = APIRouter(tags=["shipments"])
+router = APIRouter(tags=["shipments"], responses=errors(*WRITE))
 
 LineId = Path(ge=1, le=2**31 - 1)
 

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.api.deps import api_key, read_transaction, transaction
+from chipclear.api.responses import WRITE, errors
 from chipclear.bounds import Identifier, Role
 from chipclear.ledger import users
 from chipclear.ledger.views import ActorView, NewUserView, UserView, user_json
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], responses=errors(*WRITE))
 
 
 class UserIn(BaseModel):

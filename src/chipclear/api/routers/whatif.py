@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from chipclear.api.deps import api_key, read_transaction, transaction
+from chipclear.api.responses import WRITE, errors
 from chipclear.bounds import NOTE_LENGTH, Day, no_nul
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import CountryCode
@@ -18,7 +19,7 @@ from chipclear.rules import load_rules
 from chipclear.whatif.overlay import Draft, bundled_drafts, parse_draft
 from chipclear.whatif.service import WhatIfReport, run_whatif
 
-router = APIRouter(tags=["whatif"])
+router = APIRouter(tags=["whatif"], responses=errors(*WRITE))
 
 MAX_ORDER_LINES = 20_000  # a larger book belongs in a batch job (POST /api/batch)
 DraftText = Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
