@@ -239,8 +239,9 @@ def test_licensing_data_naming_an_unknown_country_is_rejected() -> None:
 
 def test_timeline_and_diff_services_match_determine() -> None:
     t = timeline("H100", "SG", end_user_hq="CN", end=dt.date(2026, 11, 29))
-    assert [p.verdict for p in t.periods] == ["NLR", "LICENSE_REQUIRED", "LICENSE_REQUIRED"]
-    assert [p.review_policy for p in t.periods] == [None, "case_by_case", "presumption_of_denial"]
+    # 2023-10-23 to 2023-11-16: whether the acceleration made the headquartered rule immediate is not stated (HOLD)
+    assert [p.verdict for p in t.periods] == ["NLR", "HOLD", "LICENSE_REQUIRED", "LICENSE_REQUIRED"]
+    assert [p.review_policy for p in t.periods] == [None, None, "case_by_case", "presumption_of_denial"]
     result = diff(dt.date(2025, 4, 1), dt.date(2025, 6, 1), items=["H20"], destinations=["CN", "DE"])
     assert [(c["item"], c["destination"]) for c in result["changes"]] == [("nvidia-h20", "CN")]
 
