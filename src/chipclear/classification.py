@@ -17,6 +17,7 @@ from chipclear.catalog import Catalog, Item, Part, System, load_catalog
 from chipclear.catalog.loader import load_precisions
 from chipclear.decision import Reason
 from chipclear.logic import Tri
+from chipclear.provenance import weakest
 from chipclear.rules import MergedClassification, RuleSet, load_rules
 from chipclear.rules.schema import OP_SYMBOL, Layer, RuleAction, Test
 
@@ -52,12 +53,26 @@ class Classification(BaseModel):
         return data
 
 
-def _fmt(value: float | bool | None) -> str:
+def _fmt(value: float | bool | None, places: int = 2) -> str:
     if value is None:
         return "unknown"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value:,.{places}f}".rstrip("0").rstrip(".")
+
+
+def _fmt_against(value: float | bool | None, threshold: float | bool) -> str:
+    """``value`` with enough decimals to tell it from ``threshold`` (2.002 against 2 is not written "2")."""
+    places = 2
+    while (
+        places < 9
+        and isinstance(value, float | int)
+        and not isinstance(value, bool)
+        and value != threshold
+        and _fmt(value, places) == _fmt(threshold, places)
+    ):
+        places += 1
+    return _fmt(value, places)
 
 
 def _compare(op: str, left: float | bool, right: float | bool) -> bool:
@@ -69,7 +84,7 @@ def _compare(op: str, left: float | bool, right: float | bool) -> bool:
 
 def _eval_test(test: Test, values: dict[str, Any], missing: set[str]) -> tuple[Tri, str]:
     value = values.get(test.metric)
-    text = f"{test.metric} {_fmt(value)} {OP_SYMBOL[test.op]} {_fmt(test.value)}"
+    text = f"{test.metric} {_fmt_against(value, test.value)} {OP_SYMBOL[test.op]} {_fmt(test.value)}"
     if value is None:
         # the trace names the catalog field the missing list names (io_bandwidth_gbs is read from interconnect_gbs)
         field = metrics.METRIC_FIELDS.get(test.metric, test.metric)
@@ -82,6 +97,13 @@ def _eval_test(test: Test, values: dict[str, Any], missing: set[str]) -> tuple[T
     if density_bound and ((test.op in ("ge", "gt") and result) or (test.op in ("lt", "le") and not result)):
         missing.add("die_area_mm2 (published area is a lower bound)")
         return None, f"{text}: undecided (die area is a lower bound)"
+    # A TPP from some precisions only (others supported but not published) is a lower bound, and so is the density
+    # computed from it: only the answers a higher value cannot overturn stand.
+    unpublished: list[str] = values.get("_unpublished_precisions") or []
+    tpp_bound = bool(unpublished) and test.metric in ("tpp", "performance_density")
+    if tpp_bound and ((test.op in ("ge", "gt") and not result) or (test.op in ("lt", "le") and result)):
+        missing.add(f"dense_throughput {', '.join(unpublished)} (not published: TPP is a lower bound)")
+        return None, f"{text}: undecided (TPP is a lower bound: {', '.join(unpublished)} not published)"
     return result, f"{text}: {'yes' if result else 'no'}"
 
 
@@ -122,7 +144,17 @@ def _metric_reasons(part: Part, tpp: float | None, density: float | None) -> lis
     if tpp is not None:
         winners = [r for r in metrics.precision_table(part) if r.tpp == tpp]
         products = "; ".join(f"{r.label} {_fmt(r.dense_tops)} x {r.bits} bits = {_fmt(r.tpp)}" for r in winners)
-        note = note.model_copy(update={"detail": f"TPP {_fmt(tpp)} = 2 x MacTOPS x bit length, set by {products}"})
+        detail = f"TPP {_fmt(tpp)} = 2 x MacTOPS x bit length, set by {products}"
+        if part.unpublished_precisions:
+            detail += (
+                f"; a lower bound: dense rates for {', '.join(part.unpublished_precisions)} are not published"
+                " (TPP is the highest over all precisions)"
+            )
+        # the step is only as sure as the least sure of its figures: the rule text and the part's spec data
+        confidence = weakest([precisions["confidence"], part.confidence])
+        if confidence == "L":
+            detail += " [LOW CONFIDENCE spec data]"
+        note = note.model_copy(update={"detail": detail, "confidence": confidence})
     out.append(note)
     area = part.die_area_mm2
     pd_detail = (
@@ -137,7 +169,7 @@ def _metric_reasons(part: Part, tpp: float | None, density: float | None) -> lis
             rule="metrics#performance_density",
             citation=precisions["performance_density_citation"],
             detail=pd_detail,
-            confidence="L" if part.die_area_confidence == "L" else "H",
+            confidence=weakest([precisions["confidence"], part.confidence, part.die_area_confidence]),
         )
     )
     if part.confidence == "L":
@@ -234,6 +266,7 @@ def _classify_part(part: Part, as_of: dt.date, layer: Layer, rules: RuleSet) -> 
     for reading in readings:
         values: dict[str, Any] = metrics.metric_values(part, reading)
         values["_density_is_upper_bound"] = part.die_area_is_lower_bound
+        values["_unpublished_precisions"] = part.unpublished_precisions
         outcomes.append((reading, _decide_part(part, values, merged)))
     (_, (eccn, status, cands, missing, steps)) = outcomes[0]
     trace += steps

@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from .conftest import Keys, h, sign_in
 
 HUAWEI = {"name": "Huawei Technologies Co., Ltd.", "role": "end_user", "country": "CN"}
-NEAR = {"name": "Huawei Technologies Services Co", "role": "end_user", "country": "DE"}
+# headquarters given: since the outside audit A4 (2026-12-07) the H20 letter's bandwidth criterion holds an NVIDIA card
+# without an interconnect figure (L20) for a party whose headquarters are not known (it could be in China or D:5)
+NEAR = {"name": "Huawei Technologies Services Co", "role": "end_user", "country": "DE", "headquarters_country": "DE"}
 
 
 def _ship(client: TestClient, key: str, line: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +85,7 @@ def test_a_viewer_release_is_refused_and_audited(client: TestClient, keys: Keys)
 def test_stale_lists_hold_a_ship_unless_the_deployment_accepts_them(
     client: TestClient, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clean = {"name": "Example Trading GmbH", "role": "end_user", "country": "DE"}
+    clean = {"name": "Example Trading GmbH", "role": "end_user", "country": "DE", "headquarters_country": "DE"}
     line = {"item": "L20", "quantity": 1, "destination": "DE", "ship_date": "2025-05-01", "parties": [clean]}
     monkeypatch.setenv("CHIPCLEAR_STALE_LISTS_ON_SHIP", "hold")
     held = _ship(client, keys.analyst, line)

@@ -28,12 +28,15 @@ def test_an_end_user_on_the_entity_list_is_screened_as_the_cli_screens_it(client
     assert r.status_code == 200, r.text
     api = r.json()
     periods = [(p["start"], p["verdict"]) for p in api["periods"]]
-    # a period per set of cited rules (door audit 5): NLR before and under the 2022 rule, then the listing
+    # a period per set of cited rules (door audit 5): NLR before and under the 2022 rule, then the listing; from
+    # 2025-04-09 the H20 letter's bandwidth criterion may also apply (no interconnect figure for the card): still a
+    # license required, with what is missing listed (outside audit A4, 2026-12-07)
     assert periods == [
         ("2022-01-01", "NLR"),
         ("2022-10-07", "NLR"),
         ("2023-10-17", "LICENSE_REQUIRED"),
         ("2023-11-17", "LICENSE_REQUIRED"),
+        ("2025-04-09", "LICENSE_REQUIRED"),
     ]
     assert any(c["rule"] == "lists#EL" for c in api["periods"][2]["caused_by"])
     assert api["end_user"] == "Moore Threads"

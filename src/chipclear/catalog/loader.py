@@ -69,12 +69,13 @@ def parse_catalog_text(text: str, path: str) -> CatalogFile:
             except ValidationError as exc:
                 raise DataFileError(_error_line(path, entry, i, key, exc)) from None
             if isinstance(obj, Part):
-                bad = set(obj.dense_throughput) - precisions
-                if bad:
-                    raise DataFileError(
-                        f"{path}: part {obj.id!r}: field dense_throughput: unknown precision(s) {sorted(bad)};"
-                        f" valid: {sorted(precisions)}"
-                    )
+                for field in ("dense_throughput", "unpublished_precisions"):
+                    bad = set(getattr(obj, field)) - precisions
+                    if bad:
+                        raise DataFileError(
+                            f"{path}: part {obj.id!r}: field {field}: unknown precision(s) {sorted(bad)};"
+                            f" valid: {sorted(precisions)}"
+                        )
             out.append(obj)  # type: ignore[arg-type]
     return CatalogFile(parts=parts, systems=systems)
 

@@ -31,6 +31,9 @@ class Part(BaseModel):
     datacenter: bool | None = None  # designed or marketed for use in datacenters; None = unknown
     datacenter_note: str | None = None
     dense_throughput: dict[str, PositiveFloat] = Field(default_factory=dict)  # TFLOPS / TOPS, dense
+    # precisions the part supports whose dense rate is not published: the TPP of the published ones is then only a
+    # lower bound (TPP is the highest over all precisions), and a test it cannot settle is undecided
+    unpublished_precisions: list[str] = Field(default_factory=list)
     die_area_mm2: PositiveFloat | None = None  # all logic dies on non-planar process nodes
     die_area_is_lower_bound: bool = False
     die_area_confidence: Confidence | None = None

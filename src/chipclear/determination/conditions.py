@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from chipclear.geography import Geography, MembershipAnswer
 from chipclear.logic import Tri, t_and, t_not, t_or
-from chipclear.rules.licensing_schema import Condition, DestinationSet, MetricTest
+from chipclear.rules.licensing_schema import Condition, DestinationSet, FractionSum, MetricTest
 
 SYMBOL = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "=="}
 
@@ -57,6 +57,11 @@ class Facts:
     tpp_alternatives: tuple[float, ...] = ()
     # AI model weights: an indeterminate model is one of its candidates (4E091) or not controlled, nothing else
     model: bool = False
+    vendors: frozenset[str] = frozenset()  # the item's vendor and its contained ICs', lower case
+    # a system's metrics summed over all its ICs (the whole-system reading); ``metrics`` holds the per-IC reading
+    system_totals: dict[str, float | None] = field(default_factory=dict)
+    # precisions the part supports whose rate is not published: its TPP (and density) is then a lower bound
+    unpublished_precisions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -209,7 +214,7 @@ class Evaluator:
         out.missing.add("classification (" + (", ".join(f.classification_missing) or "indeterminate") + ")")
         return None
 
-    def metric(self, test: MetricTest, out: Outcome) -> Tri:
+    def metric(self, test: MetricTest, out: Outcome, per_ic: bool = False) -> Tri:
         value = self.facts.metrics.get(test.metric)
         if value is None:
             out.missing.add(f"metric {test.metric}")
@@ -226,12 +231,59 @@ class Evaluator:
                 )
                 out.missing.add("bit length of TF32 operations (19 or 32)")
                 return None
-        out.details.append(f"{test.metric} {left:,.6g} {SYMBOL[test.op]} {right:,.6g}: {'yes' if result else 'no'}")
-        if self.facts.system and test.metric == "tpp":
+        bound = self.facts.unpublished_precisions
+        if bound and test.metric in ("tpp", "performance_density") and (test.op in ("ge", "gt")) != result:
             out.details.append(
-                "tpp of a system read per IC (highest TPP of a contained IC, as 3A090 Technical Note defines TPP per"
-                " integrated circuit); UNCERTAIN: the rule's text does not say how its TPP test applies to a system"
+                f"{test.metric} {left:,.6g} {SYMBOL[test.op]} {right:,.6g}: undecided, a lower bound ({', '.join(bound)}"
+                " not published)"
             )
+            out.missing.add(f"dense_throughput {', '.join(bound)} (not published: TPP is a lower bound)")
+            return None
+        if self.facts.system and not per_ic and test.metric in self.facts.system_totals:
+            return self._system_metric(test, left, result, out)
+        out.details.append(f"{test.metric} {left:,.6g} {SYMBOL[test.op]} {right:,.6g}: {'yes' if result else 'no'}")
+        if self.facts.system:
+            out.details.append(f"{test.metric} of a system read per contained IC (its most capable)")
+        return result
+
+    def _system_metric(self, test: MetricTest, per_ic: float | bool, result: bool, out: Outcome) -> Tri:
+        """A system's figure read two ways: per IC (its most capable contained IC, as the 3A090 Technical Note
+        defines TPP per integrated circuit) and for the system as a whole (summed over its ICs). The rules' texts do
+        not say which a test on a system means, so only an answer both readings give is decided."""
+        whole = self.facts.system_totals[test.metric]
+        shown = f"{test.metric} {SYMBOL[test.op]} {test.value:,.6g}"
+        if whole is None:
+            out.missing.add(f"{test.metric} of the system as a whole")
+            out.details.append(f"{shown}: per IC {per_ic:,.6g}, whole system unknown: unknown")
+            return None
+        if _compare(test.op, whole, test.value) != result:
+            out.details.append(
+                f"{shown}: per IC {per_ic:,.6g} {'yes' if result else 'no'}, whole system {whole:,.6g}"
+                f" {'no' if result else 'yes'}: UNCERTAIN, the rule's text does not say how the test applies to a"
+                " system"
+            )
+            out.missing.add(f"how the {test.metric} test applies to a system (per IC or the system as a whole)")
+            return None
+        out.details.append(
+            f"{shown}: {'yes' if result else 'no'} (per IC {per_ic:,.6g}, whole system {whole:,.6g}: both readings)"
+        )
+        return result
+
+    def fraction_sum(self, test: FractionSum, out: Outcome) -> Tri:
+        parts: list[str] = []
+        total = 0.0
+        for metric, scale in test.of.items():
+            value = self.facts.metrics.get(metric)
+            if value is None or isinstance(value, bool):
+                out.missing.add(f"metric {metric}")
+                return None
+            total += float(value) / scale
+            parts.append(f"{metric} {value:,.6g} / {scale:,.6g}")
+        result = _compare(test.op, total, test.value)
+        out.details.append(
+            f"{' + '.join(parts)} = {total:,.4g} {SYMBOL[test.op]} {test.value:,.6g}: {'yes' if result else 'no'}"
+            f" ({test.reference})"
+        )
         return result
 
     def evaluate(self, cond: Condition) -> Outcome:
@@ -256,7 +308,7 @@ class Evaluator:
             else:
                 parts.append(f.datacenter == cond.datacenter)
         if cond.tests:
-            parts.extend([self.metric(t, out) for t in cond.tests])
+            parts.extend([self.metric(t, out, cond.per_ic) for t in cond.tests])
         if cond.destination_in is not None or cond.destination_not_in is not None:
             shown = f.labels.destination if f.labels is not None else None
             if cond.destination_in is not None:
@@ -281,8 +333,16 @@ class Evaluator:
                 parts.append((f.export_from == "US") == cond.export_from_us)
         if cond.certified is not None:
             parts.append(set(cond.certified) <= f.certifications)
+        if cond.vendor_in is not None:
+            wanted = {v.lower() for v in cond.vendor_in}
+            parts.append(bool(f.vendors & wanted))
+        if cond.fraction_sum is not None:
+            parts.append(self.fraction_sum(cond.fraction_sum, out))
         if cond.any_of is not None:
             parts.append(t_or([self._eval(sub, out) for sub in cond.any_of]))
+        if cond.unconfirmed is not None and t_and(parts) is not False:
+            out.missing.add(cond.unconfirmed)
+            parts.append(None)
         return t_and(parts)
 
 

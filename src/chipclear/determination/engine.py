@@ -99,9 +99,31 @@ def _metrics_of(
         per_ic = [c.get("tpp") for c in cls.components]
         tpp = max(per_ic) if per_ic and all(t is not None for t in per_ic) else None  # type: ignore[type-var]
         values = {"tpp": tpp, "datacenter": item.datacenter}
-        dram = [metrics.total_dram_bandwidth_gbs(cat.get(c.part)) for c in item.components]  # type: ignore[arg-type]
+        parts = [cat.get(c.part) for c in item.components]
+        dram = [metrics.total_dram_bandwidth_gbs(p) for p in parts]  # type: ignore[arg-type]
         values["total_dram_bandwidth_gbs"] = max((d for d in dram if d is not None), default=None)
+        links = [p.interconnect_gbs for p in parts]  # type: ignore[union-attr]
+        values["io_bandwidth_gbs"] = max((x for x in links if x is not None), default=None)
     return values
+
+
+def _system_totals(
+    item: Part | System | AIModel, cls: Classification | ModelClassification, cat: Catalog
+) -> dict[str, float | None]:
+    """A system's TPP and DRAM bandwidth summed over all its ICs (the whole-system reading of a test)."""
+    if not isinstance(item, System):
+        return {}
+    assert isinstance(cls, Classification)
+    dram = [(metrics.total_dram_bandwidth_gbs(cat.get(c.part)), c.count) for c in item.components]  # type: ignore[arg-type]
+    total_dram = None if any(d is None for d, _ in dram) else sum(d * n for d, n in dram if d is not None)
+    return {"tpp": cls.tpp, "total_dram_bandwidth_gbs": total_dram}
+
+
+def _vendors(item: Part | System | AIModel, cat: Catalog) -> frozenset[str]:
+    found = {getattr(item, "vendor", "") or ""}
+    if isinstance(item, System):
+        found |= {cat.get(c.part).vendor for c in item.components}
+    return frozenset(v.lower() for v in found if v)
 
 
 def build_facts(
@@ -138,6 +160,9 @@ def build_facts(
         labels=labels,
         tpp_alternatives=tuple(getattr(cls, "tpp_alternatives", ()) or ()) if isinstance(item, Part) else (),
         model=isinstance(item, AIModel),
+        vendors=_vendors(item, cat),
+        unpublished_precisions=tuple(item.unpublished_precisions) if isinstance(item, Part) else (),
+        system_totals=_system_totals(item, cls, cat),
     )
 
 

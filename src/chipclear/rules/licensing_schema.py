@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 from chipclear.provenance import Cited, IsoDestination, Test, refuse_renamed_keys
 
@@ -39,6 +39,19 @@ class DestinationSet(BaseModel):
         return f"{base} (excluding {', '.join(less)})" if less else base
 
 
+class FractionSum(BaseModel):
+    """The sum of the item's metrics, each as a fraction of a reference figure, compared with ``value``: e.g. memory
+    bandwidth / 4,000 GB/s + interconnect / 900 GB/s >= 1 (a circuit whose figures together reach a reference
+    part's). ``reference`` names where the figures come from (catalog id and its confidence)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    of: dict[str, PositiveFloat]  # metric -> reference figure
+    op: Literal["ge", "gt", "le", "lt"]
+    value: float
+    reference: str
+
+
 class Condition(BaseModel):
     """Facts about an order line; every field given must hold (AND). Evaluated with three-valued logic."""
 
@@ -58,6 +71,14 @@ class Condition(BaseModel):
     export_from_us: bool | None = None
     certified: list[str] | None = None  # certification codes the exporter must state (e.g. R10 conditions)
     any_of: list[Condition] | None = None  # at least one of these holds
+    # the tests read a system per contained IC only (a text about "circuits", or a requirement that reaches a
+    # computer through the ICs it contains, as 4A090 does); otherwise a system is read per IC and as a whole
+    per_ic: bool = False
+    vendor_in: list[str] | None = None  # the item's vendor, or a contained IC's (a notice to one vendor)
+    fraction_sum: FractionSum | None = None
+    # a fact the sources leave open (the reach of a notice): never True nor False, so where it decides the line the
+    # answer is HOLD naming this text
+    unconfirmed: str | None = None
 
 
 class PolicyRule(Cited):
@@ -190,6 +211,7 @@ __all__ = [
     "DestinationSet",
     "Event",
     "Exclusion",
+    "FractionSum",
     "LicenseExceptionRule",
     "LicenseRequirement",
     "LicensingSection",
