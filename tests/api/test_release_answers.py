@@ -95,3 +95,47 @@ def test_a_fact_that_lowers_the_score_does_not_answer_a_possible_match(client: T
     }
     r = _release(client, keys, held["line_id"], body)
     assert r.status_code == 200 and r.json()["status"] == "released", r.text
+
+
+def _holds_form(client: TestClient, line_id: int) -> dict[str, str]:
+    """The Holds page's release form of ``line_id``: its hidden fields, each answer "not a match"."""
+    import re
+
+    page = client.get("/holds").text
+    form = page[page.index(f'action="/holds/{line_id}/release"') :]
+    form = form[: form.index("</form>")]
+    fields = {k: v for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)}
+    for name in re.findall(r'<select name="([^"]+)"', form):
+        fields[name] = "not_a_match"
+    return {**fields, "reason": "checked on the Holds page"}
+
+
+def test_the_holds_form_sends_the_hash_it_showed_and_a_changed_one_is_refused(client: TestClient, keys: Keys) -> None:
+    from .conftest import sign_in
+
+    held = _held(client, keys, HUAWEI_HK)
+    shown = {x["entry_id"]: x["entry_hash"] for x in held["decision"]["screening"] if x["entry_id"]}
+    sign_in(client, keys.approver)
+    form = _holds_form(client, held["line_id"])
+    assert {k.rsplit("::", 1)[1]: v for k, v in form.items() if k.startswith("hash::")} == shown
+    # a page showing another text of an entry (a stale page) is refused, and nothing is recorded
+    stale = {k: ("0" * 16 if k.startswith("hash::") else v) for k, v in form.items()}
+    r = client.post(f"/holds/{held['line_id']}/release", data=stale)
+    assert r.status_code == 409 and "changed since it was shown" in r.text, r.text
+    # an answer that names no text of the entry (a page of an older version) is refused too
+    bare = {k: v for k, v in form.items() if not k.startswith("hash::")}
+    r = client.post(f"/holds/{held['line_id']}/release", data=bare)
+    assert r.status_code == 422 and "reload the Holds page" in r.text, r.text
+    assert client.get("/api/screen/reviews", headers=h(keys.viewer)).json() == []
+    r = client.post(f"/holds/{held['line_id']}/release", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    line = client.get(f"/api/shipment-lines/{held['line_id']}", headers=h(keys.viewer)).json()
+    assert line["status"] == "released"
+
+
+def test_an_api_answer_with_another_hash_is_refused(client: TestClient, keys: Keys) -> None:
+    held = _held(client, keys, HUAWEI_HK)
+    answers = [{"entry_id": x, "decision": "not_a_match", "entry_hash": "0" * 16} for x in _hits(held)]
+    r = _release(client, keys, held["line_id"], {"reviews": answers})
+    assert r.status_code == 409 and "changed since it was shown" in r.text, r.text
+    assert client.get("/api/screen/reviews", headers=h(keys.viewer)).json() == []
