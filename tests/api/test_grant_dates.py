@@ -42,6 +42,11 @@ def test_the_api_refuses_grants_before_submission_above_the_quantity_or_for_cent
     # less than applied for, after the submission: granted
     r = _grant(client, keys, app_id, quantity_limit=5, decided_on="2025-08-01")
     assert r.status_code == 201 and r.json()["quantity_limit"] == 5, r.text
+    # a denial is not dated before the submission either
+    other = _application(client, keys, application_number="Z3").json()["id"]
+    body = {"status": "denied", "reason": "policy of denial", "decided_on": "2025-01-01"}
+    r = client.post(f"/api/applications/{other}/close", json=body, headers=h(keys.approver))
+    assert r.status_code == 422 and r.json()["error"]["field"] == "decided_on", r.text
     # a submission dated in the future is refused
     r = _application(client, keys, application_number="Z2", submitted_on="2030-11-01")
     assert r.status_code == 422 and r.json()["error"]["field"] == "submitted_on", r.text
