@@ -76,7 +76,7 @@ def _grant(served: Running, number: str, quantity: int) -> None:
     app_id = app.json()["id"]
     r = httpx.post(
         f"{served.url}/api/applications/{app_id}/submit",
-        json={"application_number": number, "submitted_on": "2025-01-02"},
+        json={"application_number": number, "submitted_on": "2024-12-02"},
         headers=h,
     )
     assert r.status_code == 200, r.text
