@@ -154,7 +154,11 @@ def test_license_flow_ship_hold_release_and_audit(client: TestClient, keys: Keys
     assert app.status_code == 201, app.text
     app_id = app.json()["id"]
     assert app.json()["status"] == "draft"
-    sub = client.post(f"/api/applications/{app_id}/submit", json={"application_number": "Z1"}, headers=h(keys.analyst))
+    sub = client.post(
+        f"/api/applications/{app_id}/submit",
+        json={"application_number": "Z1", "submitted_on": "2025-01-02"},
+        headers=h(keys.analyst),
+    )
     assert sub.json()["status"] == "submitted"
     grant = {"number": "D100", "valid_from": "2025-04-20", "valid_to": "2027-04-19", "quantity_limit": 100}
     assert client.post(f"/api/applications/{app_id}/grant", json=grant, headers=h(keys.analyst)).status_code == 403

@@ -24,7 +24,11 @@ def test_shipments_decided_on_the_event_loop_when_cached(
         json={"items": ["nvidia-h20"], "destinations": ["CN"], "parties": [PARTY], "quantity": 100},
         headers=h(keys.analyst),
     ).json()
-    client.post(f"/api/applications/{app['id']}/submit", json={"application_number": "Z1"}, headers=h(keys.analyst))
+    client.post(
+        f"/api/applications/{app['id']}/submit",
+        json={"application_number": "Z1", "submitted_on": "2025-01-02"},
+        headers=h(keys.analyst),
+    )
     grant = {"number": "D100", "valid_from": "2025-04-20", "valid_to": "2027-04-19", "quantity_limit": 100}
     assert client.post(f"/api/applications/{app['id']}/grant", json=grant, headers=h(keys.approver)).is_success
     decider = client.app.state.group_commit.decider  # type: ignore[attr-defined]

@@ -117,7 +117,11 @@ def test_license_limits_beyond_the_bounds_are_refused(world: tuple[TestClient, K
     assert client.post("/api/applications", json={**app, "quantity": 2**31}, headers=h(keys.admin)).status_code == 422
     r = client.post("/api/applications", json={**app, "quantity": 5}, headers=h(keys.admin)).json()
     grant = {"number": "X/1", "valid_from": "2025-01-01", "valid_to": "2026-01-01", "quantity_limit": 2**40}
-    client.post(f"/api/applications/{r['id']}/submit", json={"application_number": "Z1"}, headers=h(keys.admin))
+    client.post(
+        f"/api/applications/{r['id']}/submit",
+        json={"application_number": "Z1", "submitted_on": "2025-01-02"},
+        headers=h(keys.admin),
+    )
     bad = client.post(f"/api/applications/{r['id']}/grant", json=grant, headers=h(keys.admin))
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "quantity_limit"
     nul = client.post(f"/api/applications/{r['id']}/grant", json={**grant, "number": "A\u0000"}, headers=h(keys.admin))
@@ -133,7 +137,7 @@ def test_a_license_number_with_a_slash_can_be_fetched(world: tuple[TestClient, K
             app = ledger_licenses.apply_for_license(
                 s, actor, items=["H20"], destinations=["CN"], parties=[{"name": "Acme", "role": "end_user"}], quantity=5
             )
-            ledger_licenses.submit_application(s, actor, app.id, application_number="Z-1")
+            ledger_licenses.submit_application(s, actor, app.id, application_number="Z-1", submitted_on=dt_date())
             for number in ("D123/45", "A/B?c#d %x"):
                 ledger_licenses.apply_for_license(
                     s,
@@ -143,6 +147,7 @@ def test_a_license_number_with_a_slash_can_be_fetched(world: tuple[TestClient, K
                     parties=[{"name": "Acme", "role": "end_user"}],
                     quantity=5,
                     application_number=f"N{number}",
+                    submitted_on=dt_date(),
                 )
             apps = ledger_licenses.list_applications(s, actor)
             ledger_licenses.grant_license(s, actor, app.id, number="D123/45", valid_from=dt_date(), valid_to=dt_date(1))

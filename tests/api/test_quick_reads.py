@@ -30,7 +30,9 @@ def licensed(client: TestClient, keys: Keys) -> TestClient:
             headers=h(keys.analyst),
         ).json()
         client.post(
-            f"/api/applications/{app['id']}/submit", json={"application_number": f"Z{number}"}, headers=h(keys.analyst)
+            f"/api/applications/{app['id']}/submit",
+            json={"application_number": f"Z{number}", "submitted_on": "2025-01-02"},
+            headers=h(keys.analyst),
         )
         grant = {"number": number, "valid_from": "2025-04-20", "valid_to": "2027-04-19", "quantity_limit": 100}
         assert client.post(f"/api/applications/{app['id']}/grant", json=grant, headers=h(keys.approver)).is_success

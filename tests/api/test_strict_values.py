@@ -126,7 +126,11 @@ def _submitted(client: TestClient, keys: Keys) -> int:
     made = client.post("/api/applications", json={**app, "quantity": 5}, headers=h(keys.admin))
     assert made.status_code == 201, made.text
     app_id = int(made.json()["id"])
-    sub = client.post(f"/api/applications/{app_id}/submit", json={"application_number": "Z1"}, headers=h(keys.admin))
+    sub = client.post(
+        f"/api/applications/{app_id}/submit",
+        json={"application_number": "Z1", "submitted_on": "2025-01-02"},
+        headers=h(keys.admin),
+    )
     assert sub.status_code == 200, sub.text
     return app_id
 

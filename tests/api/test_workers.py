@@ -74,9 +74,13 @@ def _grant(served: Running, number: str, quantity: int) -> None:
     )
     assert app.status_code == 201, app.text
     app_id = app.json()["id"]
-    r = httpx.post(f"{served.url}/api/applications/{app_id}/submit", json={"application_number": number}, headers=h)
+    r = httpx.post(
+        f"{served.url}/api/applications/{app_id}/submit",
+        json={"application_number": number, "submitted_on": "2024-12-02"},
+        headers=h,
+    )
     assert r.status_code == 200, r.text
-    grant = {"number": number, "valid_from": "2025-01-01", "valid_to": "2099-12-31", "quantity_limit": quantity}
+    grant = {"number": number, "valid_from": "2025-01-01", "valid_to": "2034-12-31", "quantity_limit": quantity}
     r = httpx.post(f"{served.url}/api/applications/{app_id}/grant", json=grant, headers=h, timeout=60)
     assert r.status_code == 201, r.text
 

@@ -155,7 +155,11 @@ def test_licenses_balances_usage_expiry_and_audit(page: Any, server: Server) -> 
         "/api/applications",
         json={"items": ["nvidia-h20"], "destinations": ["CN"], "parties": [party], "quantity": 100},
     ).json()
-    server.api("POST", f"/api/applications/{app['id']}/submit", json={"application_number": "Z1234567"})
+    server.api(
+        "POST",
+        f"/api/applications/{app['id']}/submit",
+        json={"application_number": "Z1234567", "submitted_on": "2025-04-01"},
+    )
     lic = server.api(
         "POST",
         f"/api/applications/{app['id']}/grant",

@@ -74,6 +74,8 @@ def _grant(keys: dict[str, str], quantity: int = 100) -> None:
             str(quantity),
             "--application-number",
             "Z9",
+            "--submitted-on",
+            "2025-07-15",
         ],
         keys["analyst"],
     )
@@ -107,6 +109,25 @@ def _grant(keys: dict[str, str], quantity: int = 100) -> None:
             [*GRANT_D1, "--value-tolerance", str(2**63)],
             "value_tolerance_percent: 9223372036854775808 must be 0 to 100 (percent)",
         ),
+        (
+            ["license", "grant", "1", "--number", "D1", "--valid-from", "2024-01-01", "--valid-to", "2027-01-01"],
+            "valid_from: 2024-01-01 is before the application was submitted (2025-07-15)",
+        ),
+        (
+            [*GRANT_D1[:6], "2024-01-01", *GRANT_D1[7:], "--decided-on", "2024-01-01"],
+            "decided_on: 2024-01-01 is before the application was submitted (2025-07-15)",
+        ),
+        (
+            [*GRANT_D1[:8], "2199-01-01"],
+            "valid_to: 2199-01-01 is more than 10 years after valid_from 2025-08-08",
+        ),
+        (
+            [
+                *["license", "apply", "--item", "x", "--destination", "CN", "--end-user", "E"],
+                *["--application-number", "Z2", "--submitted-on", "2030-11-01"],
+            ],
+            "submitted_on: 2030-11-01 is after today",
+        ),
         (["license", "show", "NOPE"], "no license numbered 'NOPE'"),
         (["hold", "release", "99", "--reason", "x"], "no shipment line 99"),
         (["user", "add", "bob", "--role", "root"], "'root' is not a role"),
@@ -118,7 +139,10 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
 ) -> None:
     if args[:2] == ["license", "grant"]:
         invoke(
-            ["license", "apply", "--item", "x", "--destination", "CN", "--end-user", "E", "--application-number", "Z1"],
+            [
+                *["license", "apply", "--item", "x", "--destination", "CN", "--end-user", "E"],
+                *["--application-number", "Z1", "--submitted-on", "2025-07-15"],
+            ],
             cli_env["analyst"],
         )
     before = counts(tmp_path)
@@ -382,6 +406,8 @@ def test_a_release_cannot_move_the_held_line_and_a_zero_value_limit_is_refused(
             "100",
             "--application-number",
             "Z0",
+            "--submitted-on",
+            "2025-07-15",
         ],
         cli_env["analyst"],
     )

@@ -55,6 +55,7 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
             parties=H20_PARTIES,
             quantity=50,
             application_number="Z1",
+            submitted_on=dt.date(2025, 7, 15),
         )
         ledger_licenses.grant_license(
             s, admin, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)

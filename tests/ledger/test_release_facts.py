@@ -130,3 +130,27 @@ def test_a_stated_ownership_chain_is_filled_never_extended() -> None:
     bare = {**chained, "parties": [{k: v for k, v in chained["parties"][0].items() if k != "parents"}]}
     out = _answer(bare, {"parties": [{"parents": [us_parent]}]}, _held())
     assert out["parties"][0]["parents"] == [us_parent]
+
+
+def _screened(*hits: tuple[str, str, Any]) -> Decision:
+    screening = [
+        {"party": "Huawei", "party_country": "CN", "entry_id": e, "entry_hash": hh, "suppressed_by": by, "source": "EL"}
+        for e, hh, by in hits
+    ]
+    return Decision(verdict=Verdict.HOLD, as_of=dt.date(2025, 5, 1), screening=screening)
+
+
+def test_a_possible_match_the_new_decision_no_longer_raises_needs_an_answer() -> None:
+    from chipclear.errors import Conflict
+    from chipclear.ledger.shipments import ReleaseAnswers, ReviewAnswer, _check_hits_answered
+
+    held = _screened(("EL-1", "h1", None), ("EL-2", "h2", {"review_id": 1}))
+    gone = _screened()  # a fact lowered the score under the threshold: no hit at all
+    with pytest.raises(Conflict, match=r"EL-1.*is not answered"):
+        _check_hits_answered(held, gone, ReleaseAnswers())
+    answer = ReviewAnswer("Huawei", "EL-1", "", "not_a_match", "other company")
+    _check_hits_answered(held, gone, ReleaseAnswers([answer]))  # answered: no refusal
+    _check_hits_answered(held, _screened(("EL-1", "h1", {"review_id": 2})), ReleaseAnswers())  # a review on file
+    # an answer about the entry as held, which today's lists give another text: about another text, refused
+    with pytest.raises(Conflict, match="changed since the line was held"):
+        _check_hits_answered(held, _screened(("EL-1", "h9", None)), ReleaseAnswers([answer]))

@@ -102,13 +102,20 @@ def test_a_grant_dated_after_today_is_refused_and_records_nothing(ledger: Ledger
 def test_the_grant_day_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     from chipclear.errors import InputError
     from chipclear.ledger.licenses import _grant_day
+    from chipclear.ledger.models import LicenseApplication
 
     today = dt.date.today()
     week = dt.timedelta(days=7)
-    assert _grant_day(None, today - week) == today - week  # valid from its issue
-    assert _grant_day(None, today + week) == today  # valid from a later day: granted today
-    assert _grant_day(today - week, today) == today - week
+    app = LicenseApplication(submitted_on=today - 2 * week)
+    assert _grant_day(app, None, today - week) == today - week  # valid from its issue
+    assert _grant_day(app, None, today + week) == today  # valid from a later day: granted today
+    assert _grant_day(app, today - week, today) == today - week
     with pytest.raises(InputError, match=r"decided_on: .* is after today"):
-        _grant_day(today + week, today + week)
+        _grant_day(app, today + week, today + week)
     with pytest.raises(InputError, match=r"valid_from: .* is before the grant's date"):
-        _grant_day(today, today - week)
+        _grant_day(app, today, today - week)
+    # never before the application was submitted (door audit 2026-12-07: a grant dated 2024 on a 2025 application)
+    with pytest.raises(InputError, match=r"decided_on: .* is before the application was submitted"):
+        _grant_day(app, today - 3 * week, today)
+    with pytest.raises(InputError, match=r"valid_from: .* is before the application was submitted"):
+        _grant_day(app, None, today - 3 * week)

@@ -46,7 +46,13 @@ def test_application_lifecycle_and_grant(ledger: Ledger, staff: Staff) -> None:
             s, staff.approver, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
         )
         unlimited = ledger_licenses.apply_for_license(
-            s, staff.analyst, items=["nvidia-h20"], destinations=["CN"], parties=H20_PARTIES, application_number="Z2"
+            s,
+            staff.analyst,
+            items=["nvidia-h20"],
+            destinations=["CN"],
+            parties=H20_PARTIES,
+            application_number="Z2",
+            submitted_on=dt.date(2025, 7, 15),
         )
         with pytest.raises(InputError, match="needs a quantity or a value limit"):
             ledger_licenses.grant_license(

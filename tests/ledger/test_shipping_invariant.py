@@ -28,6 +28,7 @@ from chipclear.ledger import Ledger, open_ledger
 from chipclear.ledger import checks as ledger_checks
 from chipclear.ledger import licenses as ledger_licenses
 from chipclear.ledger import parties as ledger_parties
+from chipclear.ledger import reviews as ledger_reviews
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import AuditRecord, License, LicenseUsage, ShipmentLine
 
@@ -233,11 +234,16 @@ def test_h100_to_huawei_release_is_refused(tmp_path: Path) -> None:
     with ledger.session() as s:
         sl = ledger_shipments.get_line(s, staff.viewer, line_id)
         assert sl.status == "held" and sl.verdict == "LICENSE_REQUIRED"
-        # the reviewed possible matches are no longer open questions in the re-decision
-        assert not any("review of possible match" in m for m in sl.decision["missing"])
-        assert any("suppressed by" in r["detail"] for r in sl.decision["reasons"])
-        refused = s.execute(select(AuditRecord).where(AuditRecord.action == "hold.release.refused")).scalars()
-        assert len(list(refused)) == 1
+        # nothing of the refused release took effect: the line keeps the decision it was held with, no review is
+        # on file; the re-decision (the reviewed possible matches no longer open) is in the refusal's record
+        assert sl.decision["screening"] == decision.to_json()["screening"]
+        assert any("review of possible match" in m for m in sl.decision["missing"])
+        assert ledger_reviews.review_snapshot(s).decisions() == []
+        refused = list(s.execute(select(AuditRecord).where(AuditRecord.action == "hold.release.refused")).scalars())
+        assert len(refused) == 1
+        would = json.loads(refused[0].payload)["output"]["decision"]
+        assert not any("review of possible match" in m for m in would["missing"])
+        assert any("suppressed by" in r["detail"] for r in would["reasons"])
     check_invariant(ledger)
 
 

@@ -110,7 +110,11 @@ def test_license_grant_quantity_takes_ascii_digits_only(console: TestClient) -> 
     party = {"name": "Example Cloud Services Ltd", "role": "end_user", "country": "CN"}
     application = {"items": ["nvidia-h20"], "destinations": ["CN"], "parties": [party], "quantity": 100}
     app_id = console.post("/api/applications", json=application, headers=key).json()["id"]
-    console.post(f"/api/applications/{app_id}/submit", json={"application_number": "Z1"}, headers=key)
+    console.post(
+        f"/api/applications/{app_id}/submit",
+        json={"application_number": "Z1", "submitted_on": "2025-01-02"},
+        headers=key,
+    )
     grant = {"number": "D100", "valid_from": "2025-04-20", "valid_to": "2027-04-19"}
     for typed in ("1_000", "\u0663", "+5", "1e3"):
         r = console.post(f"/applications/{app_id}/grant", data={**grant, "quantity_limit": typed}, headers=ORIGIN)

@@ -332,10 +332,13 @@ def _aggregate_findings(
     return []
 
 
-def _note_suppressed(result: PartyCheck, party: str, screened: Any) -> None:
-    """A hit a reviewer cleared is kept in the decision (with who cleared it, when), never silently dropped."""
+def _note_suppressed(result: PartyCheck, party: str, screened: Any, country: str | None) -> None:
+    """A hit a reviewer cleared is kept in the decision (with who cleared it, when), never silently dropped, with
+    the party's country it was screened with, as every hit of the party carries it: a release that answers it again
+    records the review for the party in that country (a suppressed hit recorded with no country had a release's
+    review clear the same name wherever no country is stated; door audit 2026-12-07)."""
     for hit in getattr(screened, "suppressed", ()) or ():
-        result.hits.append(_hit_json(party, hit, None))
+        result.hits.append(_hit_json(party, hit, None, country))
         review = hit.suppressed_by or {}
         number = f"review {review.get('review_id')}" if review.get("review_id") is not None else "a review"
         result.suppressed.append(
@@ -404,7 +407,7 @@ def check_parties(
             found = _finding(merged, party, hit, None, None, _confirmed(reviews, party.name, hit, party.country))
             if found:
                 result.findings.append(found)
-        _note_suppressed(result, party.name, screened)
+        _note_suppressed(result, party.name, screened, party.country)
         for rule, action in affiliates:
             result.findings.extend(_affiliate_findings(merged, party, rule, action.id, screener, result, reviews))
             result.findings.extend(_aggregate_findings(merged, party, rule, action.id, screener, result))

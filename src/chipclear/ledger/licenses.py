@@ -99,7 +99,7 @@ def apply_for_license(
         note=note,
         created_by=actor.name,
         created_at=audit.now_utc(),
-        submitted_on=(submitted_on or dt.date.today()) if submitted else None,
+        submitted_on=_submission_day(submitted_on) if submitted else None,
         decision_note="",
     )
     _unique_application_number(session, application_number)
@@ -120,6 +120,18 @@ def apply_for_license(
         state=[app],
     )
     return app
+
+
+def _submission_day(submitted_on: dt.date | None) -> dt.date:
+    """The day an application was submitted: the one given, else today; a day after today is refused (an
+    application submitted in 2030 let a grant be dated before it; door audit 2026-12-07)."""
+    today = dt.date.today()
+    if submitted_on is not None and submitted_on > today:
+        raise InputError(
+            f"submitted_on: {submitted_on} is after today ({today}); record a submission once it is made",
+            field="submitted_on",
+        )
+    return submitted_on or today
 
 
 def _unique_application_number(session: Session, number: str | None) -> None:
@@ -163,7 +175,7 @@ def submit_application(
     _unique_application_number(session, application_number)
     app.status = "submitted"
     app.application_number = application_number
-    app.submitted_on = submitted_on or dt.date.today()
+    app.submitted_on = _submission_day(submitted_on)
     audit.append(
         session,
         actor=actor.name,
@@ -197,7 +209,7 @@ def close_application(
     if status != "withdrawn" and app.status != "submitted":
         raise Conflict(f"application {app_id} is a draft; the agency can only decide a submitted application")
     app.status = status
-    app.decided_on = decided_on or dt.date.today()
+    app.decided_on = _decision_day(app, decided_on) if decided_on is not None else dt.date.today()
     app.decided_by = actor.name
     app.decision_note = reason
     audit.append(
@@ -212,17 +224,42 @@ def close_application(
     return app
 
 
-def _grant_day(decided_on: dt.date | None, valid_from: dt.date) -> dt.date:
-    """The day the license was issued: the one given, else its first valid day (a license is valid from its
-    issue) or today if that is later. A grant dated after today, or a validity that starts before the license was
-    issued, is refused: a license never authorises what left before it existed (door audit 5, 2026-12-07)."""
+# A plausibility bound on a license's validity, not a regulation's value: chipclear's reference does not hold the
+# validity periods BIS sets, so a grant valid for longer than this is taken for a typing error (2199 for 2029).
+MAX_VALIDITY_YEARS = 10
+
+
+def _decision_day(app: LicenseApplication, decided_on: dt.date) -> dt.date:
+    """The agency's decision on ``app``: not after today, nor before the application was submitted."""
     today = dt.date.today()
-    if decided_on is None:
-        return min(valid_from, today)
     if decided_on > today:
         raise InputError(
             f"decided_on: {decided_on} is after today ({today}); record a grant once it is made", field="decided_on"
         )
+    if app.submitted_on is not None and decided_on < app.submitted_on:
+        raise InputError(
+            f"decided_on: {decided_on} is before the application was submitted ({app.submitted_on}); the agency"
+            " decides an application after it is submitted",
+            field="decided_on",
+        )
+    return decided_on
+
+
+def _grant_day(app: LicenseApplication, decided_on: dt.date | None, valid_from: dt.date) -> dt.date:
+    """The day the license was issued: the one given, else its first valid day (a license is valid from its
+    issue) or today if that is later. A grant dated after today or before the application was submitted, or a
+    validity that starts before the license was issued, is refused: a license never authorises what left before it
+    existed (door audits 2026-12-07)."""
+    if decided_on is None:
+        day = min(valid_from, dt.date.today())
+        if app.submitted_on is not None and day < app.submitted_on:
+            raise InputError(
+                f"valid_from: {valid_from} is before the application was submitted ({app.submitted_on}); a license"
+                " is valid from its issue, which follows the submission",
+                field="valid_from",
+            )
+        return day
+    decided_on = _decision_day(app, decided_on)
     if valid_from < decided_on:
         raise InputError(
             f"valid_from: {valid_from} is before the grant's date {decided_on}; a license is valid from its issue,"
@@ -230,6 +267,51 @@ def _grant_day(decided_on: dt.date | None, valid_from: dt.date) -> dt.date:
             field="valid_from",
         )
     return decided_on
+
+
+def _granted_limits(
+    app: LicenseApplication, quantity_limit: int | None, value_limit_usd: float | None
+) -> tuple[int | None, int | None]:
+    """The license's quantity and value limits: those given, else the application's. The agency may authorise less
+    than was applied for, never more: a larger limit is refused (a grant of 1,000,000 units on an application for
+    10 was recorded; door audit 2026-12-07); a limit where the application gave none is taken as given."""
+    quantity = quantity_limit if quantity_limit is not None else app.quantity
+    if quantity is not None and quantity <= 0:
+        raise InputError("quantity limit: must be a positive whole number", field="quantity_limit")
+    if quantity is not None and app.quantity is not None and quantity > app.quantity:
+        raise InputError(
+            f"quantity_limit: {quantity} is more than the {app.quantity} applied for; a license authorises at most"
+            " what was applied for",
+            field="quantity_limit",
+        )
+    value = cents(value_limit_usd) if value_limit_usd is not None else app.value_cents
+    if value is not None and value <= 0:
+        # a limit of $0 (or under a cent) would cover lines declared at $0 without drawing anything
+        raise InputError("value limit: must be at least $0.01", field="value_limit_usd")
+    if value is not None and app.value_cents is not None and value > app.value_cents:
+        raise InputError(
+            f"value_limit_usd: {value / 100:,.2f} is more than the {app.value_cents / 100:,.2f} applied for; a license"
+            " authorises at most what was applied for",
+            field="value_limit_usd",
+        )
+    if quantity is None and value is None:
+        raise InputError("a license needs a quantity or a value limit (none given or applied for)", field="quantity")
+    return quantity, value
+
+
+def _check_validity(valid_from: dt.date, valid_to: dt.date) -> None:
+    if valid_to < valid_from:
+        raise InputError(f"valid_to {valid_to} is before valid_from {valid_from}", field="valid_to")
+    try:
+        latest = valid_from.replace(year=valid_from.year + MAX_VALIDITY_YEARS)
+    except ValueError:  # 29 February
+        latest = valid_from.replace(year=valid_from.year + MAX_VALIDITY_YEARS, day=28)
+    if valid_to > latest:
+        raise InputError(
+            f"valid_to: {valid_to} is more than {MAX_VALIDITY_YEARS} years after valid_from {valid_from}; give the"
+            " license's own last day",
+            field="valid_to",
+        )
 
 
 def grant_license(
@@ -262,9 +344,8 @@ def grant_license(
         raise Conflict(f"application {app_id} is {app.status}; only a submitted application can be granted")
     if not number.strip():
         raise InputError("license number: must not be empty", field="number")
-    if valid_to < valid_from:
-        raise InputError(f"valid_to {valid_to} is before valid_from {valid_from}", field="valid_to")
-    decided_on = _grant_day(decided_on, valid_from)
+    _check_validity(valid_from, valid_to)
+    decided_on = _grant_day(app, decided_on, valid_from)
     for name, percent in (
         ("quantity_tolerance_percent", quantity_tolerance_percent),
         ("value_tolerance_percent", value_tolerance_percent),
@@ -273,15 +354,7 @@ def grant_license(
             raise InputError(f"{name}: {percent} must be 0 to 100 (percent)", field=name)
     if session.execute(select(License.id).where(License.number == number)).first():
         raise Conflict(f"license {number!r} already exists")
-    quantity = quantity_limit if quantity_limit is not None else app.quantity
-    if quantity is not None and quantity <= 0:
-        raise InputError("quantity limit: must be a positive whole number", field="quantity_limit")
-    value = cents(value_limit_usd) if value_limit_usd is not None else app.value_cents
-    if value is not None and value <= 0:
-        # a limit of $0 (or under a cent) would cover lines declared at $0 without drawing anything
-        raise InputError("value limit: must be at least $0.01", field="value_limit_usd")
-    if quantity is None and value is None:
-        raise InputError("a license needs a quantity or a value limit (none given or applied for)", field="quantity")
+    quantity, value = _granted_limits(app, quantity_limit, value_limit_usd)
     lic = License(
         number=number.strip(),
         application_id=app.id,

@@ -571,16 +571,7 @@ def _prepare(
     if ship_date is not None:
         line = line.model_copy(update={"ship_date": ship_date})
     hashes = {(h.get("party"), h.get("entry_id")): h.get("entry_hash") for h in held.screening}
-    # a review is for the party as screened: its name and its country (a held decision of an older version has no
-    # party_country on its hits: the line's party of that name gives it)
-    stated = {p.name: p.country for p in reversed(line.parties)}
-    countries = {
-        (h.get("party"), h.get("entry_id")): h["party_country"]
-        if "party_country" in h
-        else stated.get(str(h.get("party")))
-        for h in held.screening
-        if not h.get("via_owner")
-    }
+    countries = _held_countries(order_line, held)
     pending = [
         ReviewDecision(
             party_name=a.party,
@@ -590,14 +581,65 @@ def _prepare(
             reason=a.reason.strip(),
             decided_at=audit.now_utc(),
             decision=a.decision,
-            party_country=review_country(countries.get((a.party, a.entry_id))),
+            party_country=countries.get((a.party, a.entry_id)),
         )
         for a in answers.reviews
     ]
     decide = decide or reviewed_decide(reviews.with_decisions(pending))
     # The line is decided again, always: with the answers, the reviews on file and today's lists.
     decision = decide(line, line.ship_date)
+    _check_hits_answered(held, decision, answers)
     return PreparedRelease(line_id, order_line, line, decision, answers, pending)
+
+
+def _held_countries(order_line: dict[str, Any], held: Decision) -> dict[tuple[Any, Any], str | None]:
+    """The country each hit of the held decision was screened with, which a release's review of it is tied to: the
+    held party's stated country, never one a fact adds (a review for a party with no country would clear the same
+    name wherever no country is stated). A held decision of an older version has no ``party_country`` on its hits,
+    or none on a suppressed hit: the held line's parties of that name give it when they agree on one country."""
+    stated: dict[str, set[str | None]] = {}
+    for p in order_line.get("parties") or []:
+        if isinstance(p, dict):
+            stated.setdefault(str(p.get("name")), set()).add(review_country(p.get("country")))
+    out: dict[tuple[Any, Any], str | None] = {}
+    for h in held.screening:
+        if h.get("via_owner"):
+            continue  # an owner's hit is screened by name alone
+        country = review_country(h.get("party_country"))
+        named = stated.get(str(h.get("party")), set())
+        out[(h.get("party"), h.get("entry_id"))] = country or (next(iter(named)) if len(named) == 1 else None)
+    return out
+
+
+def _check_hits_answered(held: Decision, decision: Decision, answers: ReleaseAnswers) -> None:
+    """Every hit open on the held decision needs the approver's call, or a review on file, to be released: one the
+    new decision no longer raises at all (a fact that changed how the party is screened, e.g. a country that lowers
+    the score under the threshold) is refused unanswered (door audit 2026-12-07). An answered hit whose entry reads
+    differently on today's lists than on the held decision was answered about another text: refused."""
+    answered = {(a.party, a.entry_id) for a in answers.reviews}
+    now = {(h.get("party"), h.get("entry_id")): h for h in decision.screening}
+    for h in held.screening:
+        key = (h.get("party"), h.get("entry_id"))
+        if h.get("suppressed_by") or not h.get("entry_id"):
+            continue
+        if key in answered:
+            current = now.get(key)
+            if (
+                current is not None
+                and not current.get("suppressed_by")
+                and current.get("entry_hash") != h.get("entry_hash")
+            ):
+                raise Conflict(
+                    f"{h.get('source')} entry {h.get('entry_id')!r} for {h.get('party')!r} changed since the line was"
+                    " held; review it as it now reads (Screening page, chipclear screen review), then release"
+                )
+        elif key not in now:
+            raise Conflict(
+                f"the held line's possible match of {h.get('party')!r} with {h.get('source')} entry"
+                f" {h.get('entry')!r} ({h.get('entry_id')}) is not answered and the new decision no longer raises it (a"
+                " fact that changes how the party is screened, or a list update, does not answer a possible match):"
+                " review it (match or not a match) to release"
+            )
 
 
 def prepare_release(
@@ -672,6 +714,37 @@ def release_hold(
         raise Conflict(f"shipment line {line_id} changed while it was being decided again; release it again")
     historical = sl.decision.get("historical_entry") if isinstance(sl.decision, dict) else None
     state: list[Any] = [sl]
+    line = prepared.line
+    decision, coverage = ledger_aware(stamp(prepared.decision, actor), line, licenses)
+    blocker = ship_blocker(decision)
+    if blocker is not None and decision.verdict in SHIPPABLE:
+        decision = _held(decision, blocker)
+    audit_input = {
+        "line_id": line_id,
+        "reason": reason,
+        "license": license_number,
+        "ship_date": ship_date.isoformat() if ship_date else None,
+        "decided_for": line.ship_date.isoformat() if line.ship_date else None,  # today for a line that waited
+        "answers": answers.to_json(),
+    }
+    if blocker is not None:
+        # Nothing of a refused release takes effect but the record of the refusal: the line keeps the decision it
+        # was held with (what every door shows the approver), no review is recorded and no fact applied (a refused
+        # release that kept its answers had a later release record a review for the wrong country; door audit
+        # 2026-12-07). The decision it would have taken is in the record.
+        refused = f"shipment line {line_id} {blocker}; it stays held"
+        audit.append(
+            session,
+            actor=actor.name,
+            action="hold.release.refused",
+            entity=audit.entity_key(sl),
+            input=audit_input,
+            output={"refused": refused, "decision": decision.to_json()},
+            rules_version=decision.rules_version,
+            list_version=decision.list_version,
+            state=state,
+        )
+        return ShippedLine(sl, decision, None, refused=refused)
     for review in prepared.reviews:
         record_review(
             session,
@@ -684,11 +757,6 @@ def release_hold(
             decision=review.decision,
             context={"shipment_line": line_id},
         )
-    line = prepared.line
-    decision, coverage = ledger_aware(stamp(prepared.decision, actor), line, licenses)
-    blocker = ship_blocker(decision)
-    if blocker is not None and decision.verdict in SHIPPABLE:
-        decision = _held(decision, blocker)
     sl.order_line = line.model_dump(mode="json")
     sl.ship_date = line.ship_date or decision.as_of
     sl.decision = decision.to_json()
@@ -698,28 +766,6 @@ def release_hold(
         sl.decision = _mark_historical(sl.decision, actor)
     sl.verdict = decision.verdict.value
     sl.updated_at = audit.now_utc()
-    audit_input = {
-        "line_id": line_id,
-        "reason": reason,
-        "license": license_number,
-        "ship_date": ship_date.isoformat() if ship_date else None,
-        "decided_for": line.ship_date.isoformat() if line.ship_date else None,  # today for a line that waited
-        "answers": answers.to_json(),
-    }
-    if blocker is not None:
-        refused = f"shipment line {line_id} {blocker}; it stays held"
-        audit.append(
-            session,
-            actor=actor.name,
-            action="hold.release.refused",
-            entity=audit.entity_key(sl),
-            input=audit_input,
-            output={"refused": refused, "decision": sl.decision},
-            rules_version=decision.rules_version,
-            list_version=decision.list_version,
-            state=state,
-        )
-        return ShippedLine(sl, decision, None, refused=refused)
     lic: License | None = None
     if decision.verdict == Verdict.LICENSED and coverage.license is not None:
         lic = next(x for x in licenses if x.number == coverage.license.number)

@@ -235,6 +235,13 @@ def _hold_action(
     try:
         with console_tx(request) as tx:
             holder.append(tx)
+            unshown = [a.entry_id for a in (answers.reviews if answers else []) if not a.entry_hash]
+            if unshown:
+                raise InputError(
+                    f"hash::{unshown[0]}: the answer does not say which text of the entry it is about; reload the"
+                    " Holds page",
+                    field="entry_hash",
+                )
             if action != "release":
                 ledger_shipments.cancel_line(tx.session, tx.actor, line_id, reason=reason)
         if action == "release":
@@ -266,10 +273,13 @@ async def release(request: Request, line_id: RowId) -> Response:
     reason = str(form.get("reason") or "")
     reviews = []
     for key, value in form.multi_items():
-        # review::PARTY::ENTRY_ID = match | not_a_match (left empty: not answered)
+        # review::PARTY::ENTRY_ID = match | not_a_match (left empty: not answered), with hash::PARTY::ENTRY_ID = the
+        # content hash of the entry as the page showed it: an answer is about that text (door audit 2026-12-07)
         if key.startswith("review::") and str(value) in ("match", "not_a_match"):
-            party, _, entry = key[len("review::") :].rpartition("::")
-            reviews.append(ledger_shipments.ReviewAnswer(party, entry, "", str(value), reason))
+            which = key[len("review::") :]
+            party, _, entry = which.rpartition("::")
+            shown = str(form.get(f"hash::{which}") or "")  # none: refused in _hold_action (a page of an old version)
+            reviews.append(ledger_shipments.ReviewAnswer(party, entry, shown, str(value), reason))
     answers = ledger_shipments.ReleaseAnswers(reviews, {})
     license_number = str(form.get("license_number") or "")
     return await run_in_threadpool(_hold_action, request, line_id, "release", reason, license_number, answers)

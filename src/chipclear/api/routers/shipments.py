@@ -51,6 +51,13 @@ class ReviewAnswerIn(BaseModel):
     party: str = Field("", max_length=500, description="The party hit; may be left out when only one party hit")
     decision: Literal["match", "not_a_match"]
     reason: str = Field("", max_length=4000, description="Defaults to the release reason")
+    entry_hash: str = Field(
+        "",
+        max_length=64,
+        description="The entry's content hash as shown (the held decision's `screening[].entry_hash`): an answer"
+        " whose hash differs from the held decision's is refused (409). Optional: an answer is always checked"
+        " against the held decision, which does not change while the line is held",
+    )
 
 
 class ReleaseIn(ReasonIn):
@@ -170,7 +177,7 @@ def release(
     holder: LedgerHolder = request.app.state.ledger
     answers = ledger_shipments.ReleaseAnswers(
         [
-            ledger_shipments.ReviewAnswer(r.party, r.entry_id, "", r.decision, r.reason or body.reason)
+            ledger_shipments.ReviewAnswer(r.party, r.entry_id, r.entry_hash, r.decision, r.reason or body.reason)
             for r in body.reviews
         ],
         body.facts,
