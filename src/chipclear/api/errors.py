@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chipclear.datafiles import RepeatedKey, unique_pairs
 from chipclear.errors import ChipclearError, InputError
-from chipclear.tabular import RepeatedKey, unique_pairs
 
 log = logging.getLogger("chipclear.api")
 
@@ -235,9 +235,24 @@ def undecodable_field(encoded: bytes) -> str | None:
     return None
 
 
+def repeated_form_field(encoded: bytes) -> str | None:
+    """The first field named twice in a URL-encoded form, or None. Every console form takes one value per field,
+    and Starlette's ``form[name]`` is the last one given: ``destination=CN&destination=DE`` was decided and audited
+    for DE (an audit, 2026-12-07), as ``deps.query_as_declared`` refuses for a query string."""
+    seen: set[bytes] = set()
+    for pair in encoded.split(b"&"):
+        if not pair:
+            continue
+        name = unquote_to_bytes(pair.partition(b"=")[0].replace(b"+", b" "))
+        if name in seen:
+            return name.decode("utf-8", "backslashreplace")
+        seen.add(name)
+    return None
+
+
 class PlainText:
     """Refuse a NUL character (422), or a field that is not UTF-8 text (400), in a request's path, query or console
-    form, naming where.
+    form, naming where; and a console form field given twice (``repeated_form_field``, 422).
 
     The JSON request models refuse NUL field by field, naming it (``chipclear.bounds``); this guard keeps it out
     of the places no model sees (form fields read by hand, query strings), because PostgreSQL cannot store it in a
@@ -273,6 +288,10 @@ class PlainText:
             return
         if (field := undecodable_field(body)) is not None:
             await _refuse_undecodable(scope, send, field)
+            return
+        if (field := repeated_form_field(body)) is not None:
+            shown = field if len(field) <= 60 else field[:60] + "..."  # a caller's text, echoed: bounded
+            await _refuse(scope, send, 422, f"{shown}: given more than once in the form; give it once", shown)
             return
         await self.app(scope, _replay(body, receive), send)
 
