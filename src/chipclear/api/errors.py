@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -45,9 +46,31 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
     return {"error": {"code": code, "message": message, "field": field}}
 
 
+# pydantic's name of a validator or a union member in an error's location (``function-after[no_nul(),
+# constrained-str]``, ``list[str]``, ``str``): not a field the caller wrote, so never shown as one
+_VALIDATOR_STEP = re.compile(r"^(?:[a-z][a-z-]*\[.*\]|str|int|float|bool|none)$")
+
+
 def _field(loc: tuple[Any, ...] | list[Any]) -> str | None:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
-    return ".".join(parts) or None
+    return ".".join(p for p in parts if not _VALIDATOR_STEP.match(p)) or None
+
+
+def _with_line(exc: ChipclearError) -> dict[str, Any]:
+    """The error's JSON; an error about one order line of several (``InputError.line``) names the line's field as
+    the request does (``lines.1.item``, not ``item``: an audit, 2026-12-07)."""
+    body: dict[str, Any] = exc.to_json()
+    line = getattr(exc, "line", None)
+    field = exc.field
+    if isinstance(exc, InputError) and line is not None and field and not field.startswith("lines."):
+        where = f"lines.{line - 1}.{field}"
+        message = exc.message
+        body["error"] = {
+            **body["error"],
+            "field": where,
+            "message": f"{where}:{message[len(field) + 1 :]}" if message.startswith(f"{field}:") else message,
+        }
+    return body
 
 
 def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -55,7 +78,8 @@ def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     if not errors:
         return "invalid request", None
     first = errors[0]
-    field = _field(first.get("loc", ()))
+    # a body that is not an object (text/plain, JSON null or an array) has no field of its own: it is the body
+    field = _field(first.get("loc", ())) or ("body" if tuple(first.get("loc", ()))[:1] == ("body",) else None)
     msg = str(first.get("msg", "invalid value"))
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return (f"{field}: {msg}{more}" if field else f"{msg}{more}"), field
@@ -96,7 +120,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if renderer is not None and not request.url.path.startswith("/api"):
             response: Response = renderer(request, exc)
             return response
-        return JSONResponse(_yente(request, exc.to_json()), status_code=exc.http_status)
+        return JSONResponse(_yente(request, _with_line(exc)), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -362,9 +362,14 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
 
 
 def _some(names: list[str], shown: int = 10) -> str:
-    """At most ``shown`` names and how many more: an error about a 10,000-column header stays one short line."""
+    """At most ``shown`` names and how many more: an error about a 10,000-column header stays one short line. A
+    character that is not printable is shown escaped (a UTF-16 book's header put raw NUL bytes on the terminal: an
+    audit, 2026-12-07), with a word on why."""
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
+    text = ", ".join(names[:shown])
+    plain = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    hint = " (the file looks like UTF-16: save it as UTF-8)" if "\x00" in text else ""
+    return plain + more + hint
 
 
 _LONGEST_LOOKUP = max(ITEM_LENGTH, NAME_LENGTH, COUNTRY_LENGTH, NOTE_LENGTH)

@@ -131,7 +131,9 @@ class Geography:
         "People's Republic of China" -> "CN". Anything else is refused, never truncated or guessed."""
         if code is None or not str(code).strip():
             raise InputError(f"{field}: a country is required (an ISO 3166-1 code such as CN, or a name)", field=field)
-        value = str(code).strip()
+        # compatibility forms as the plain letters (fullwidth ＣＮ is CN): names were folded so, codes were not, and
+        # ＣＮ was refused with "did you mean Pitcairn (PN)?" while ＵＳ and Ｃｈｉｎａ were read (an audit, 2026-12-07)
+        value = unicodedata.normalize("NFKC", str(code)).strip()
         if value.upper() in self.countries or value.upper() in self.regions:
             return value.upper()
         found = self.names.get(fold_name(value))

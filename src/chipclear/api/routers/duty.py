@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 import chipclear.tariffs as tariffs
 from chipclear.api.deps import api_key, read_transaction
-from chipclear.bounds import Day
+from chipclear.bounds import MAX_VALUE_USD, Day
 from chipclear.catalog import load_catalog
 from chipclear.tariffs.views import DutySegmentView, DutyView
 
@@ -30,7 +30,7 @@ def duty(
     hts: str = Query(..., min_length=1, max_length=20),
     origin: str = Query(..., min_length=1, max_length=60),
     entry_date: Day | None = None,
-    value: float | None = Query(None, ge=0, le=1e13),
+    value: float | None = Query(None, ge=0, le=MAX_VALUE_USD, allow_inf_nan=False),
     item: str | None = Query(None, max_length=200),
     end_use: str | None = Query(None, max_length=100),
     claims: list[str] = Query(default_factory=list, max_length=20),
@@ -58,7 +58,7 @@ def duty_timeline(
     item: str | None = Query(None, max_length=200),
     end_use: str | None = Query(None, max_length=100),
     claims: list[str] = Query(default_factory=list, max_length=20),
-    value: float | None = Query(None, ge=0, le=1e13),
+    value: float | None = Query(None, ge=0, le=MAX_VALUE_USD, allow_inf_nan=False),
     entry_type: str | None = Query(None, max_length=40, description="section321, formal or informal (de minimis)"),
     key: str | None = Depends(api_key),
 ) -> list[dict[str, Any]]:
