@@ -152,6 +152,15 @@ def _number(what: str) -> Any:
     return BeforeValidator(check)
 
 
+def plain_number_text(value: Any) -> Any:
+    """A number written as text (a CLI option, a query parameter) without Python's digit separators: ``1_000`` is
+    read as 1000 by ``int()``/``float()`` and by pydantic's lax mode, while the JSON API, batch and the console refuse
+    it (an audit, 2026-12-07), so every door refuses it."""
+    if isinstance(value, str) and "_" in value:
+        raise ValueError(f"{value[:40]!r} is not a plain number (write 1000, not 1_000)")
+    return value
+
+
 def _flag(value: Any) -> Any:
     if not isinstance(value, bool):
         raise ValueError("must be true or false")
@@ -270,5 +279,6 @@ __all__ = [
     "finite",
     "iso_date",
     "no_nul",
+    "plain_number_text",
     "visible",
 ]

@@ -62,15 +62,20 @@ def test_cli_check_refuses_congo() -> None:
     assert data["input"]["destination"] == "CD" and data["verdict"] == "LICENSE_REQUIRED"
 
 
-def test_api_check_refuses_congo(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'l.db'}"
+def analyst_key(url: str) -> str:
+    """An analyst's API key on a fresh ledger at ``url`` (its first user, an admin, made first)."""
     ledger = open_ledger(url)
     try:
         with ledger.session() as s:
             admin = users.create_user(s, "alice", "admin", None)[0]
-            key = users.create_user(s, "carol", "analyst", admin)[1]
+            return users.create_user(s, "carol", "analyst", admin)[1]
     finally:
         ledger.close()
+
+
+def test_api_check_refuses_congo(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    key = analyst_key(url)
     line = {"item": "H100", "quantity": 1, "destination": "Congo", "ship_date": "2024-06-01"}
     with TestClient(create_app(url)) as client:
         r = client.post("/api/check", json=line, headers={"X-API-Key": key})

@@ -292,7 +292,7 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
             raw = pl.read_parquet(path)
             # Numbers, dates and booleans as text have no surrounding blanks: only the other columns are stripped.
             plain = {c for c, t in raw.schema.items() if t.is_numeric() or t.is_temporal() or t == pl.Boolean}
-            raw = _temporal_in_range(raw).with_columns(pl.all().cast(pl.String))
+            raw = _whole_floats(_temporal_in_range(raw)).with_columns(pl.all().cast(pl.String))
             raw = raw.with_columns(
                 pl.int_range(1, raw.height + 1, dtype=pl.UInt32).alias("__row"), pl.lit("").alias("__parse_error")
             )
@@ -358,6 +358,22 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     )
     return frame.with_columns(raw["__row"].alias("row"), raw["__parse_error"].alias("parse_error")).select(
         "row", *ALIASES, "parse_error"
+    )
+
+
+def _whole_floats(frame: pl.DataFrame) -> pl.DataFrame:
+    """A float column's whole values as the text a user would type (8, not 8.0), as ``tabular.cell_text`` gives
+    them for XLSX and JSON: pandas writes a whole-number column with a gap as floats, and every row of such a
+    Parquet book was a bad row ("'8.0' is not a whole number"; an audit, 2026-12-07)."""
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    if not floats:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(c).is_finite() & (pl.col(c) == pl.col(c).round(0)) & (pl.col(c).abs() < 1e15))
+        .then(pl.col(c).cast(pl.Int64, strict=False).cast(pl.String))
+        .otherwise(pl.col(c).cast(pl.String))
+        .alias(c)
+        for c in floats
     )
 
 
