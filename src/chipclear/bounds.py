@@ -70,6 +70,15 @@ MAX_SCREEN_HITS = 100  # the most hits one screening returns (limit)
 MAX_BATCH_WORKERS = 64
 MAX_VERIFY_LINES = 1_000_000
 MAX_BATCH_SIZE = 1_000_000
+# The most lines ``demo orders`` makes: a 1,000,000-line book took 0.74 GB at peak and 10 s (measured 2026-12-07),
+# so ten million fit a machine that can run a batch of them; 10^14 ended in a numpy MemoryError traceback.
+MAX_DEMO_ROWS = 10_000_000
+# A figure of a part in a catalog file (TFLOPS/TOPS, mm2, GB, TB/s, GB/s, W, a count of dies or components): at
+# most 10^9 of its unit, orders of magnitude past any chip in the catalog, and an area at least 0.01 mm2, so every
+# metric computed from them (TPP = 2 x TOPS x bit length, density = TPP / area) is a finite number: a spec with
+# 1e308 TOPS gave "tpp": Infinity, which is not JSON (an audit, 2026-12-07).
+MAX_SPEC_FIGURE = 10**9
+MIN_SPEC_AREA_MM2 = 0.01
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and lone surrogates (not encodable as UTF-8)
@@ -143,6 +152,15 @@ def _number(what: str) -> Any:
     return BeforeValidator(check)
 
 
+def plain_number_text(value: Any) -> Any:
+    """A number written as text (a CLI option, a query parameter) without Python's digit separators: ``1_000`` is
+    read as 1000 by ``int()``/``float()`` and by pydantic's lax mode, while the JSON API, batch and the console refuse
+    it (an audit, 2026-12-07), so every door refuses it."""
+    if isinstance(value, str) and "_" in value:
+        raise ValueError(f"{value[:40]!r} is not a plain number (write 1000, not 1_000)")
+    return value
+
+
 def _flag(value: Any) -> Any:
     if not isinstance(value, bool):
         raise ValueError("must be true or false")
@@ -183,6 +201,11 @@ ScreenName = Annotated[
 ScreenAddress = Annotated[str, Field(max_length=SCREEN_ADDRESS_LENGTH), AfterValidator(no_nul)]
 ScreenScore = Annotated[float, Field(ge=MIN_SCREEN_SCORE, le=1, allow_inf_nan=False), _REAL, AfterValidator(finite)]
 HitLimit = Annotated[int, Field(ge=1, le=MAX_SCREEN_HITS), _WHOLE]
+SpecFigure = Annotated[float, Field(gt=0, le=MAX_SPEC_FIGURE, allow_inf_nan=False), _REAL, AfterValidator(finite)]
+SpecArea = Annotated[
+    float, Field(ge=MIN_SPEC_AREA_MM2, le=MAX_SPEC_FIGURE, allow_inf_nan=False), _REAL, AfterValidator(finite)
+]
+SpecCount = Annotated[int, Field(ge=1, le=MAX_SPEC_FIGURE), _WHOLE]
 
 
 @cache
@@ -211,6 +234,7 @@ __all__ = [
     "MAX_BATCH_SIZE",
     "MAX_BATCH_WORKERS",
     "MAX_DB_INT",
+    "MAX_DEMO_ROWS",
     "MAX_LIST",
     "MAX_MATCH_COMBINATIONS",
     "MAX_MATCH_QUERIES",
@@ -218,9 +242,11 @@ __all__ = [
     "MAX_PROPERTY_VALUES",
     "MAX_QUANTITY",
     "MAX_SCREEN_HITS",
+    "MAX_SPEC_FIGURE",
     "MAX_VALUE_USD",
     "MAX_VERIFY_LINES",
     "MIN_SCREEN_SCORE",
+    "MIN_SPEC_AREA_MM2",
     "NAME_LENGTH",
     "NOTE_LENGTH",
     "SCREEN_ADDRESS_LENGTH",
@@ -243,6 +269,9 @@ __all__ = [
     "ScreenAddress",
     "ScreenName",
     "ScreenScore",
+    "SpecArea",
+    "SpecCount",
+    "SpecFigure",
     "TolerancePercent",
     "ValueUSD",
     "WholeNumber",
@@ -250,5 +279,6 @@ __all__ = [
     "finite",
     "iso_date",
     "no_nul",
+    "plain_number_text",
     "visible",
 ]

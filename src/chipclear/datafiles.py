@@ -3,6 +3,7 @@ or a folder of YAML files, one-line errors naming the file and field, and lookup
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from importlib.resources.abc import Traversable
@@ -32,6 +33,37 @@ def first_error(exc: ValidationError) -> str:
     return f"field {field}: {first['msg']}{more}"
 
 
+class RepeatedKey(ValueError):
+    """A JSON object gives one key twice (``unique_pairs``); ``args[0]`` is the key."""
+
+
+def unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are each given once (``json.loads`` would keep the last of a repeated key)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise RepeatedKey(key)
+        out[key] = value
+    return out
+
+
+def repeated_key_message(key: object) -> str:
+    """The one wording of a key given twice, for JSON and YAML alike (the caller's text, echoed: bounded)."""
+    shown = repr(key)
+    return f"key {shown if len(shown) <= 62 else shown[:60] + '...'} is given twice in one object"
+
+
+def json_loads(text: str | bytes) -> Any:
+    """``json.loads`` refusing an object that gives one key twice: a ``ValueError`` naming the key (``json.loads``
+    keeps the last value, so ``{"name": "Moore Threads", "name": "Example GmbH"}`` screened only the second
+    name; an audit, 2026-12-07). Every reader of a JSON text a user hands in goes through here or
+    ``unique_pairs``, as the API's ``NoRepeatedKeys`` does."""
+    try:
+        return json.loads(text, object_pairs_hook=unique_pairs)
+    except RepeatedKey as exc:
+        raise ValueError(repeated_key_message(exc.args[0])) from None
+
+
 # libyaml's parser when PyYAML was built with it (the usual wheels are): the same safe constructor, 5-10x faster,
 # which is most of a CLI call's start-up (every rule, catalog, geography and tariff file is YAML).
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -40,7 +72,27 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 class SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """The safe loader, with a scalar that parses as a date, number or boolean but is not one (``2027-02-30``,
     ``!!int x``) reported as a YAML error at its line: PyYAML's own constructors raise ValueError (or KeyError,
-    AttributeError) there, which every reader of a user's file took for a bug."""
+    AttributeError) there, which every reader of a user's file took for a bug; and a mapping that gives one key
+    twice refused at that key's line (PyYAML keeps the last value, so a part file giving ``dense_throughput``
+    twice was read with the second, and an order line giving ``destination`` CN then DE was recorded to DE)."""
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *base": keys given after it override it
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    repeated = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: the base constructor refuses it
+                    continue
+                if repeated:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, repeated_key_message(key).replace("object", "mapping"), key_node.start_mark
+                    )
+        return super().construct_mapping(node, deep=deep)
 
 
 def _checked_scalar(tag: str) -> None:
@@ -200,14 +252,18 @@ class NameIndex:
 __all__ = [
     "YAML_ERRORS",
     "NameIndex",
+    "RepeatedKey",
     "SafeLoader",
     "bundled",
     "bundled_texts",
     "expand",
     "first_error",
+    "json_loads",
     "lookup_key",
     "read_user_file",
     "read_yaml",
+    "repeated_key_message",
     "safe_load",
+    "unique_pairs",
     "yaml_problem",
 ]

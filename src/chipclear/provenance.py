@@ -26,6 +26,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from chipclear.bounds import Day
+
 _OLD_MARKS = {"high": "H", "medium": "M", "low": "L"}
 
 
@@ -115,8 +117,8 @@ class Period(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, populate_by_name=True)
 
-    start: dt.date | None = Field(default=None, alias="from")
-    end: dt.date | None = Field(default=None, alias="until")
+    start: Day | None = Field(default=None, alias="from")
+    end: Day | None = Field(default=None, alias="until")
 
     @model_validator(mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chipclear.datafiles import RepeatedKey, unique_pairs
 from chipclear.errors import ChipclearError, InputError
 
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
@@ -97,20 +98,6 @@ class Records:
     rows: list[list[str]]
     numbers: list[int]
     errors: list[str]
-
-
-class RepeatedKey(ValueError):
-    """A JSON object gives one key twice (``unique_pairs``); ``args[0]`` is the key."""
-
-
-def unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object whose keys are each given once (``json.loads`` would keep the last of a repeated key)."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise RepeatedKey(key)
-        out[key] = value
-    return out
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")  # JSON can write one ("\\ud800"); UTF-8 cannot hold it

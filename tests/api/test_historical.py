@@ -66,13 +66,14 @@ def test_a_current_ship_date_is_not_historical(client: TestClient, keys: Keys) -
 def test_a_date_before_the_rule_data_is_refused(client: TestClient, keys: Keys, db_url: str, date: str) -> None:
     assert dt.date.fromisoformat(date) < load_rules().coverage_start
     before = written(db_url)
-    for path, body in (
-        ("/api/shipments", {"lines": [{**PAST, "ship_date": date}]}),
-        ("/api/check", {**PAST, "ship_date": date}),
+    for path, body, field in (
+        # a shipment's error names the line's field as the request does (lines.0.ship_date; audit item 9, 2026-12-07)
+        ("/api/shipments", {"lines": [{**PAST, "ship_date": date}]}, "lines.0.ship_date"),
+        ("/api/check", {**PAST, "ship_date": date}, "ship_date"),
     ):
         r = client.post(path, json=body, headers=h(keys.admin))
         assert r.status_code == 422, r.text
-        assert r.json()["error"]["field"] == "ship_date" and "coverage" in r.json()["error"]["message"]
+        assert r.json()["error"]["field"] == field and "coverage" in r.json()["error"]["message"]
     assert written(db_url) == before
     undated = {k: v for k, v in PAST.items() if k != "ship_date"}
     r = client.post("/api/check", json=undated, params={"as_of": date}, headers=h(keys.admin))

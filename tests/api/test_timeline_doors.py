@@ -94,3 +94,29 @@ def test_a_model_timeline_is_the_cli_timeline(client: TestClient, keys: Keys, la
 def test_an_unknown_item_is_still_refused(client: TestClient, keys: Keys) -> None:
     r = client.get("/api/timeline/gpt-40000?to=CN", headers=h(keys.viewer))
     assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_item"
+
+
+def test_the_last_period_ends_on_the_until_date(client: TestClient, keys: Keys) -> None:
+    # an audit (2026-12-07): `timeline H20 --to CN --until 2025-01-01` showed "2022-01-01 | today", the API end: null
+    r = client.get("/api/timeline/H20?to=CN&until=2025-01-01", headers=h(keys.viewer))
+    assert r.status_code == 200, r.text
+    assert [(p["start"], p["end"]) for p in r.json()["periods"]] == [("2022-01-01", "2025-01-01")]
+    assert r.json() == cli_timeline("H20", "--to", "CN", "--until", "2025-01-01")
+    table = CliRunner().invoke(app_of_cli(), ["timeline", "H20", "--to", "CN", "--until", "2025-01-01"])
+    assert "2025-01-01" in table.stdout and "today" not in table.stdout
+    open_ended = client.get("/api/timeline/H20?to=CN", headers=h(keys.viewer)).json()["periods"]
+    assert open_ended[-1]["end"] is None  # no --until: the last period runs on
+
+
+def test_an_until_before_the_first_day_is_refused(client: TestClient, keys: Keys) -> None:
+    r = client.get("/api/timeline/H20?to=CN&until=2019-01-01", headers=h(keys.viewer))
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["field"] == "until"
+    result = CliRunner().invoke(app_of_cli(), ["timeline", "H20", "--to", "CN", "--until", "2019-01-01"])
+    assert result.exit_code == 2 and "before the timeline's first day (2022-01-01)" in result.output
+
+
+def app_of_cli() -> Any:
+    from chipclear.cli import app
+
+    return app

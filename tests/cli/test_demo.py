@@ -3,6 +3,9 @@ its maker) is not shown as merely "not controlled"."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from typer.testing import CliRunner
 
 from chipclear.cli import app
@@ -29,3 +32,13 @@ def test_a100_on_2022_09_01_names_the_letter_that_required_a_license_to_china() 
     # the A800 was made for China without a letter: plainly not controlled in 2022
     assert "CN: license" not in " ".join(rows["A800 SXM4 80GB"])
     assert "CN: license (letter of 2025-04-09)" in " ".join(rows["H20 (HGX H20)"])
+
+
+@pytest.mark.parametrize("rows", ["99999999999999", "9223372036854775808", "10000001", "0"])
+def test_demo_orders_rows_are_bounded(rows: str, tmp_path: Path) -> None:
+    # a door audit (2026-12-07): 10^14 ended in numpy's MemoryError traceback, 2^63 in a ValueError traceback
+    out = tmp_path / "o.csv"
+    result = CliRunner().invoke(app, ["demo", "orders", "--rows", rows, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--rows'" in result.output and "Traceback" not in result.output
+    assert not out.exists()

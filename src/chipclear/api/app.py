@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 import chipclear
-from chipclear.api.deps import LedgerHolder, RecentKeys, query_as_declared
+from chipclear.api.deps import LedgerHolder, RecentKeys, form_as_declared, query_as_declared
 from chipclear.api.errors import (
     DEFAULT_MAX_BODY_BYTES,
     BodySizeLimit,
@@ -114,7 +114,7 @@ def create_app(
     app.state.recent_keys = RecentKeys()
     app.state.batch_jobs = jobs
     install_error_handlers(app)
-    api = APIRouter(prefix="/api", dependencies=[Depends(query_as_declared)])
+    api = APIRouter(prefix="/api", dependencies=[Depends(query_as_declared), Depends(form_as_declared)])
     api.add_api_route(
         "/health", _health, methods=["GET"], tags=["health"], response_model=Health, summary="Liveness (no key needed)"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -14,8 +15,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chipclear.datafiles import RepeatedKey, unique_pairs
 from chipclear.errors import ChipclearError, InputError
-from chipclear.tabular import RepeatedKey, unique_pairs
 
 log = logging.getLogger("chipclear.api")
 
@@ -45,9 +46,31 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
     return {"error": {"code": code, "message": message, "field": field}}
 
 
+# pydantic's name of a validator or a union member in an error's location (``function-after[no_nul(),
+# constrained-str]``, ``list[str]``, ``str``): not a field the caller wrote, so never shown as one
+_VALIDATOR_STEP = re.compile(r"^(?:[a-z][a-z-]*\[.*\]|str|int|float|bool|none)$")
+
+
 def _field(loc: tuple[Any, ...] | list[Any]) -> str | None:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
-    return ".".join(parts) or None
+    return ".".join(p for p in parts if not _VALIDATOR_STEP.match(p)) or None
+
+
+def _with_line(exc: ChipclearError) -> dict[str, Any]:
+    """The error's JSON; an error about one order line of several (``InputError.line``) names the line's field as
+    the request does (``lines.1.item``, not ``item``: an audit, 2026-12-07)."""
+    body: dict[str, Any] = exc.to_json()
+    line = getattr(exc, "line", None)
+    field = exc.field
+    if isinstance(exc, InputError) and line is not None and field and not field.startswith("lines."):
+        where = f"lines.{line - 1}.{field}"
+        message = exc.message
+        body["error"] = {
+            **body["error"],
+            "field": where,
+            "message": f"{where}:{message[len(field) + 1 :]}" if message.startswith(f"{field}:") else message,
+        }
+    return body
 
 
 def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -55,7 +78,8 @@ def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     if not errors:
         return "invalid request", None
     first = errors[0]
-    field = _field(first.get("loc", ()))
+    # a body that is not an object (text/plain, JSON null or an array) has no field of its own: it is the body
+    field = _field(first.get("loc", ())) or ("body" if tuple(first.get("loc", ()))[:1] == ("body",) else None)
     msg = str(first.get("msg", "invalid value"))
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return (f"{field}: {msg}{more}" if field else f"{msg}{more}"), field
@@ -96,7 +120,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if renderer is not None and not request.url.path.startswith("/api"):
             response: Response = renderer(request, exc)
             return response
-        return JSONResponse(_yente(request, exc.to_json()), status_code=exc.http_status)
+        return JSONResponse(_yente(request, _with_line(exc)), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -235,9 +259,24 @@ def undecodable_field(encoded: bytes) -> str | None:
     return None
 
 
+def repeated_form_field(encoded: bytes) -> str | None:
+    """The first field named twice in a URL-encoded form, or None. Every console form takes one value per field,
+    and Starlette's ``form[name]`` is the last one given: ``destination=CN&destination=DE`` was decided and audited
+    for DE (an audit, 2026-12-07), as ``deps.query_as_declared`` refuses for a query string."""
+    seen: set[bytes] = set()
+    for pair in encoded.split(b"&"):
+        if not pair:
+            continue
+        name = unquote_to_bytes(pair.partition(b"=")[0].replace(b"+", b" "))
+        if name in seen:
+            return name.decode("utf-8", "backslashreplace")
+        seen.add(name)
+    return None
+
+
 class PlainText:
     """Refuse a NUL character (422), or a field that is not UTF-8 text (400), in a request's path, query or console
-    form, naming where.
+    form, naming where; and a console form field given twice (``repeated_form_field``, 422).
 
     The JSON request models refuse NUL field by field, naming it (``chipclear.bounds``); this guard keeps it out
     of the places no model sees (form fields read by hand, query strings), because PostgreSQL cannot store it in a
@@ -273,6 +312,10 @@ class PlainText:
             return
         if (field := undecodable_field(body)) is not None:
             await _refuse_undecodable(scope, send, field)
+            return
+        if (field := repeated_form_field(body)) is not None:
+            shown = field if len(field) <= 60 else field[:60] + "..."  # a caller's text, echoed: bounded
+            await _refuse(scope, send, 422, f"{shown}: given more than once in the form; give it once", shown)
             return
         await self.app(scope, _replay(body, receive), send)
 

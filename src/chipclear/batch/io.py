@@ -292,7 +292,7 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
             raw = pl.read_parquet(path)
             # Numbers, dates and booleans as text have no surrounding blanks: only the other columns are stripped.
             plain = {c for c, t in raw.schema.items() if t.is_numeric() or t.is_temporal() or t == pl.Boolean}
-            raw = _temporal_in_range(raw).with_columns(pl.all().cast(pl.String))
+            raw = _whole_floats(_temporal_in_range(raw)).with_columns(pl.all().cast(pl.String))
             raw = raw.with_columns(
                 pl.int_range(1, raw.height + 1, dtype=pl.UInt32).alias("__row"), pl.lit("").alias("__parse_error")
             )
@@ -361,10 +361,31 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     )
 
 
+def _whole_floats(frame: pl.DataFrame) -> pl.DataFrame:
+    """A float column's whole values as the text a user would type (8, not 8.0), as ``tabular.cell_text`` gives
+    them for XLSX and JSON: pandas writes a whole-number column with a gap as floats, and every row of such a
+    Parquet book was a bad row ("'8.0' is not a whole number"; an audit, 2026-12-07)."""
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    if not floats:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(c).is_finite() & (pl.col(c) == pl.col(c).round(0)) & (pl.col(c).abs() < 1e15))
+        .then(pl.col(c).cast(pl.Int64, strict=False).cast(pl.String))
+        .otherwise(pl.col(c).cast(pl.String))
+        .alias(c)
+        for c in floats
+    )
+
+
 def _some(names: list[str], shown: int = 10) -> str:
-    """At most ``shown`` names and how many more: an error about a 10,000-column header stays one short line."""
+    """At most ``shown`` names and how many more: an error about a 10,000-column header stays one short line. A
+    character that is not printable is shown escaped (a UTF-16 book's header put raw NUL bytes on the terminal: an
+    audit, 2026-12-07), with a word on why."""
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
+    text = ", ".join(names[:shown])
+    plain = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    hint = " (the file looks like UTF-16: save it as UTF-8)" if "\x00" in text else ""
+    return plain + more + hint
 
 
 _LONGEST_LOOKUP = max(ITEM_LENGTH, NAME_LENGTH, COUNTRY_LENGTH, NOTE_LENGTH)

@@ -1,15 +1,17 @@
 """Catalog schema: accelerators (and HBM stacks) and the systems built from them.
 
 Declared once as pydantic models; the bundled vendor files and users' own files load through the same models,
-so a user's part is validated exactly like a bundled one.
+so a user's part is validated exactly like a bundled one. Every figure is bounded (``chipclear.bounds.SpecFigure``):
+what is computed from a part is always a finite number.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chipclear.bounds import SpecArea, SpecCount, SpecFigure
 from chipclear.provenance import Mark as Confidence  # H / M / L (L: shown as LOW CONFIDENCE)
 
 
@@ -30,20 +32,20 @@ class Part(BaseModel):
     launch: str | None = None
     datacenter: bool | None = None  # designed or marketed for use in datacenters; None = unknown
     datacenter_note: str | None = None
-    dense_throughput: dict[str, PositiveFloat] = Field(default_factory=dict)  # TFLOPS / TOPS, dense
+    dense_throughput: dict[str, SpecFigure] = Field(default_factory=dict)  # TFLOPS / TOPS, dense
     # precisions the part supports whose dense rate is not published: the TPP of the published ones is then only a
     # lower bound (TPP is the highest over all precisions), and a test it cannot settle is undecided
     unpublished_precisions: list[str] = Field(default_factory=list)
-    die_area_mm2: PositiveFloat | None = None  # all logic dies on non-planar process nodes
+    die_area_mm2: SpecArea | None = None  # all logic dies on non-planar process nodes
     die_area_is_lower_bound: bool = False
     die_area_confidence: Confidence | None = None
     die_area_note: str | None = None
-    logic_dies: PositiveInt | None = None
-    memory_gb: PositiveFloat | None = None
-    memory_bandwidth_tbs: PositiveFloat | None = None
-    interconnect_gbs: PositiveFloat | None = None  # aggregate bidirectional chip-to-chip I/O
-    package_area_mm2: PositiveFloat | None = None  # HBM: package or stack area
-    tdp_w: PositiveFloat | None = None
+    logic_dies: SpecCount | None = None
+    memory_gb: SpecFigure | None = None
+    memory_bandwidth_tbs: SpecFigure | None = None
+    interconnect_gbs: SpecFigure | None = None  # aggregate bidirectional chip-to-chip I/O
+    package_area_mm2: SpecArea | None = None  # HBM: package or stack area
+    tdp_w: SpecFigure | None = None
     sources: list[str] = Field(min_length=1)
     confidence: Confidence
     notes: str = ""
@@ -59,7 +61,7 @@ class Component(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     part: str
-    count: PositiveInt
+    count: SpecCount
 
 
 class System(BaseModel):

@@ -156,6 +156,27 @@ def _usage_error_line(self: Any, file: Any = None) -> None:
 _click_exceptions.UsageError.show = _usage_error_line  # type: ignore[method-assign]
 
 
+def _plain_numbers() -> None:
+    """Every number option and argument refuses Python's digit separators (``--quantity 1_000``), as the JSON API,
+    batch and the console do (``chipclear.bounds.plain_number_text``): typer reads numbers with pydantic's lax
+    mode, which takes them."""
+    from pydantic import BeforeValidator, TypeAdapter
+    from typer import _adapters
+
+    from chipclear.bounds import plain_number_text
+
+    build = _adapters._build_number_adapter
+
+    def plain_number_adapter(annotation: Any, **bounds: Any) -> TypeAdapter[Any]:
+        inner = build(annotation, **bounds)
+        return TypeAdapter(Annotated[Any, BeforeValidator(lambda v: inner.validate_python(plain_number_text(v)))])
+
+    _adapters._build_number_adapter = plain_number_adapter  # type: ignore[assignment]  # same call, keywords
+
+
+_plain_numbers()
+
+
 class _Group(_LazyGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.progress import Progress as RichProgressBar
 from rich.text import Text
 
-from chipclear.bounds import MAX_BATCH_SIZE, MAX_BATCH_WORKERS, MAX_VERIFY_LINES
+from chipclear.bounds import MAX_BATCH_SIZE, MAX_BATCH_WORKERS, MAX_DEMO_ROWS, MAX_VERIFY_LINES
 from chipclear.cli._common import console, err_console, handle_errors, parse_date, print_json
 from chipclear.cli.fail_on import VERDICT_OUTCOMES, FailOnOpt, exit_for, outcomes_of, parse_fail_on
 
@@ -286,7 +286,9 @@ def register(app: typer.Typer) -> None:
 
 
 def demo_orders_command(
-    rows: Annotated[int, typer.Option("--rows", "-n", help="Number of order lines.")] = 10_000,
+    rows: Annotated[
+        int, typer.Option("--rows", "-n", min=1, max=MAX_DEMO_ROWS, help="Number of order lines (1 to 10,000,000).")
+    ] = 10_000,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.csv or .parquet).")] = Path("orders.csv"),
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same book).")] = 7,
     start: Annotated[str, typer.Option("--start", help="Earliest ship date.")] = "2025-07-01",
@@ -297,8 +299,6 @@ def demo_orders_command(
     from chipclear.batch.synthetic import generate_orders, write_orders
     from chipclear.errors import InputError
 
-    if rows < 1:
-        raise InputError("--rows must be at least 1", field="rows")
     if not 0 <= bad_share < 1:
         raise InputError("--bad-share must be in [0, 1)", field="bad_share")
     first, last = parse_date(start, field="start"), parse_date(end, field="end")

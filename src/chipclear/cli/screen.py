@@ -305,6 +305,8 @@ def register(app: typer.Typer) -> None:
             return
         if not name:
             raise InputError("give a party NAME or --file parties.csv", field="name")
+        if out is not None:  # it was ignored: exit 0 and no file written (an audit, 2026-12-07)
+            raise InputError("--out writes the hits of --file; with one NAME use --json", field="out")
         checked(ScreenName, name, "name")
         result = default_screener().search(
             name,

@@ -27,7 +27,16 @@ from chipclear.cli._ledger import (
     _run,
     _say,
 )
-from chipclear.datafiles import YAML_ERRORS, read_user_file, safe_load, yaml_problem
+from chipclear.datafiles import (
+    YAML_ERRORS,
+    RepeatedKey,
+    json_loads,
+    read_user_file,
+    repeated_key_message,
+    safe_load,
+    unique_pairs,
+    yaml_problem,
+)
 from chipclear.decision import OrderLine
 from chipclear.errors import InputError
 from chipclear.ledger import shipments as ledger_shipments
@@ -38,19 +47,25 @@ from chipclear.userfiles import input_file
 hold_app = typer.Typer(name="hold", help="Held shipment lines: list, release (approver), cancel.", no_args_is_help=True)
 
 
+_LINE_FILES = (".json", ".jsonl", ".yaml", ".yml")
+
+
 def _read_lines(path: Path) -> list[OrderLine]:
     """Order lines from a JSON (object or list), JSON-lines or YAML file; errors name the file, row and field."""
     input_file(path, "--file")
     if not path.is_file():
         raise InputError(f"{path}: no such file", field="file")
+    if path.suffix.lower() not in _LINE_FILES:
+        shown = path.suffix or "no suffix"
+        raise InputError(f"{path}: give a .json, .jsonl or .yaml file of order lines (not {shown})", field="file")
     text = read_user_file(path, "order lines", "file")
     try:
-        if path.suffix in (".yaml", ".yml"):
+        if path.suffix.lower() in (".yaml", ".yml"):
             data: Any = safe_load(text)
-        elif path.suffix == ".jsonl":
-            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+        elif path.suffix.lower() == ".jsonl":
+            data = [json_loads(line) for line in text.splitlines() if line.strip()]
         else:
-            data = json.loads(text)
+            data = json_loads(text)
     except RecursionError:
         raise InputError(f"{path}: nested too deeply to be an order line", field="file") from None
     except YAML_ERRORS as exc:  # json's errors are ValueErrors
@@ -208,7 +223,9 @@ def _answers(
         if not sep or not path.strip():
             raise InputError(f"--fact {spec!r}: give FIELD.PATH=VALUE", field="fact")
         try:
-            value: Any = json.loads(raw)
+            value: Any = json.loads(raw, object_pairs_hook=unique_pairs)
+        except RepeatedKey as exc:
+            raise InputError(f"--fact {path.strip()}: {repeated_key_message(exc.args[0])}", field="fact") from None
         except RecursionError:
             raise InputError(f"--fact {path.strip()}: nested too deeply", field="fact") from None
         except ValueError:

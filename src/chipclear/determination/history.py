@@ -217,7 +217,8 @@ def timeline(
     screener: Any = None,
     reviews: Any = None,
 ) -> TimelineResult:
-    """Dated periods with their verdicts from ``start`` to ``end`` (default today), each with its cause. With
+    """Dated periods with their verdicts from ``start`` to ``end`` (default today: the last period is then open,
+    ``end`` None; given, the last period ends on it, never "today"), each with its cause. With
     ``end_user`` the party is screened once and each hit's listing date (from the list's own citations) is a dated
     cause, so a party's listing shows as the change it is. The item is a chip or system from the catalog or an AI
     model (its weights, ECCN 4E091) from the model catalog, as ``determine`` takes it. ``reviews`` (the ledger's,
@@ -230,6 +231,8 @@ def timeline(
     hq = geo.normalize(end_user_hq, field="end_user_hq") if end_user_hq else None
     models = load_models()
     resolved_item, model = _resolve_item(item, cat, models)
+    if end is not None and end < start:
+        raise InputError(f"until: {end} is before the timeline's first day ({start})", field="until")
     last = end or dt.date.today()
     causes = _boundaries(rules, geo)
     for day, found in (_model_boundaries(model, models) if model is not None else {}).items():
@@ -306,6 +309,8 @@ def timeline(
                 missing=d.missing,
             )
         )
+    if end is not None:
+        periods[-1].end = end  # ``--until 2025-01-01`` was shown as "2022-01-01 | today" (an audit, 2026-12-07)
     _attach_events(rules, periods, last)
     return TimelineResult(resolved_item, dest, hq, layer, rules.version, periods, end_user, country)
 

@@ -114,12 +114,14 @@ class Geography:
         regions: dict[str, Region],
         groups: GroupsFile,
         names: dict[str, str] | None = None,
+        ambiguous: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.countries = countries
         self.regions = regions
         self.groups_file = groups
         self.groups = groups.groups
         self.names = names or {}  # folded name -> code (see country_names())
+        self.ambiguous = ambiguous or {}  # folded name -> the codes it could mean (see ambiguous_names())
 
     # -- countries ------------------------------------------------------------------------------------------
     def normalize(self, code: str | None, *, field: str = "country") -> str:
@@ -129,12 +131,19 @@ class Geography:
         "People's Republic of China" -> "CN". Anything else is refused, never truncated or guessed."""
         if code is None or not str(code).strip():
             raise InputError(f"{field}: a country is required (an ISO 3166-1 code such as CN, or a name)", field=field)
-        value = str(code).strip()
+        # compatibility forms as the plain letters (fullwidth ＣＮ is CN): names were folded so, codes were not, and
+        # ＣＮ was refused with "did you mean Pitcairn (PN)?" while ＵＳ and Ｃｈｉｎａ were read (an audit, 2026-12-07)
+        value = unicodedata.normalize("NFKC", str(code)).strip()
         if value.upper() in self.countries or value.upper() in self.regions:
             return value.upper()
         found = self.names.get(fold_name(value))
         if found is not None:
             return found
+        if (codes := self.ambiguous.get(fold_name(value))) is not None:
+            meant = " or ".join(f"{self.name(c)} ({c})" for c in codes)
+            raise InputError(
+                f"{field}: {value!r} could mean {meant}; give the code ({' or '.join(codes)})", field=field
+            )
         close = (
             difflib.get_close_matches(fold_name(value), list(self.names), n=1, cutoff=0.8) if len(value) < 60 else []
         )
@@ -238,12 +247,26 @@ def country_names(countries: dict[str, Country], regions: dict[str, Region]) -> 
         pairs.extend((alias, code, "country-aliases.yaml") for alias in aliases)
     pairs.extend((region.name, code, "countries.yaml regions") for code, region in regions.items())
     names: dict[str, str] = {}
+    ambiguous = ambiguous_names(countries)
     for name, code, source in pairs:
         key = fold_name(name)
+        if key in ambiguous:  # "Congo", the ISO name of CG: never read as one of the two
+            continue
         if names.get(key, code) != code:
             raise DataFileError(f"geography/data: country name {name!r} ({source}) means both {names[key]} and {code}")
         names[key] = code
     return names
+
+
+def ambiguous_names(countries: dict[str, Country]) -> dict[str, tuple[str, ...]]:
+    """The names country-aliases.yaml lists as meaning more than one country (folded), each with its codes."""
+    raw = _load_yaml("country-aliases.yaml") or {}
+    out: dict[str, tuple[str, ...]] = {}
+    for name, codes in (raw.get("ambiguous") or {}).items():
+        if not isinstance(codes, list) or len(codes) < 2 or any(c not in countries for c in codes):
+            raise DataFileError(f"geography/data/country-aliases.yaml: ambiguous {name!r}: give two or more codes")
+        out[fold_name(str(name))] = tuple(codes)
+    return out
 
 
 def _resolved(value: Any, info: Any, party: bool) -> str:
@@ -300,7 +323,7 @@ def _build() -> Geography:
         for m in group.members:
             if m.country not in countries:
                 raise DataFileError(f"geography/data/country-groups.yaml: group {name}: unknown country {m.country}")
-    return Geography(countries, regions, groups, country_names(countries, regions))
+    return Geography(countries, regions, groups, country_names(countries, regions), ambiguous_names(countries))
 
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, computed_field, field_validator, model_validator
 
-from chipclear.bounds import Flag, PositiveNumber
+from chipclear.bounds import Day, Flag, PositiveNumber
 from chipclear.provenance import Confidence
 
 UNKNOWN: Literal["unknown"] = "unknown"
@@ -72,12 +72,12 @@ class AIModel(BaseModel):
     developer: str
     headquarters: str | None = None  # ISO 3166-1 alpha-2 of the developer's headquarters; None = unknown
     aliases: list[str] = Field(default_factory=list)
-    release_date: dt.date | None = None
+    release_date: Day | None = None
     parameters: PositiveFloat | None = None  # total learned parameters
     active_parameters: PositiveFloat | None = None  # per token, for a mixture of experts
     compute: Compute
     # The date the weights were published (734.7(a)), None when they are not, "unknown" when nobody knows.
-    weights_published: dt.date | Literal["unknown"] | None = UNKNOWN
+    weights_published: Day | Literal["unknown"] | None = UNKNOWN
     weights_note: str = ""
     derived_from: str | None = None  # catalog id of the base model it was fine-tuned (derived) from
     additional_training_operations: PositiveFloat | None = None  # operations of the derivation (fine-tuning)

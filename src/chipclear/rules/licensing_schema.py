@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
+from chipclear.bounds import Day
 from chipclear.provenance import Cited, IsoDestination, Test, refuse_renamed_keys
 
 PolicyName = Literal[
@@ -105,8 +106,8 @@ class LicenseRequirement(Cited):
     when: Condition
     # In force [from, until) like every period (chipclear.provenance.Period): ``from`` for a provision that took
     # effect later than the action (staggered), ``until`` (exclusive) when superseded (the 2023-10-23 acceleration).
-    since: dt.date | None = Field(default=None, alias="from")
-    until: dt.date | None = None
+    since: Day | None = Field(default=None, alias="from")
+    until: Day | None = None
     outcome: Literal["LICENSE_REQUIRED", "PROHIBITED", "HOLD"] = "LICENSE_REQUIRED"
     policy: PolicyName | None = None  # a policy stated with the requirement itself (e.g. 746.8 policy of denial)
     note: str = ""
@@ -173,7 +174,7 @@ class Event(Cited):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
-    date: dt.date
+    date: Day
     text: str
     lifts_requirement: bool = False
     affects: list[str] = Field(default_factory=list)

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chipclear.bounds import Day
 from chipclear.provenance import OP_SYMBOL as OP_SYMBOL  # re-exported: the rules vocabulary
 from chipclear.provenance import Cited, Period, Test
 from chipclear.provenance import Confidence as ConfidenceMark
@@ -89,7 +90,7 @@ class EnforcementPeriod(Period, Cited):
     """Where enforcement differs from the text: ``from`` (``until``, exclusive) the listed sections (all when
     empty) are, or are not, enforced. Example: the Jan 2025 diffusion rule, not enforced from 2025-05-13."""
 
-    start: dt.date = Field(alias="from")
+    start: Day = Field(alias="from")
     enforced: bool
     sections: list[str] = Field(default_factory=list)
     note: str = ""
@@ -105,9 +106,9 @@ class RuleAction(BaseModel):
     title: str
     citation: str
     url: str | None = None
-    published: dt.date | None = None
-    effective: dt.date
-    compliance: dt.date | None = None
+    published: Day | None = None
+    effective: Day
+    compliance: Day | None = None
     confidence: ConfidenceMark
     source: str  # where the fact was read (reference file section, document)
     notes: str = ""

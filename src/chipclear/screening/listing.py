@@ -33,8 +33,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from chipclear.datafiles import safe_load
 from chipclear.screening.model import ListEntry
 
 _CITE_RE = re.compile(r"(\d{1,3})\s*F\.?\s*R\.?\s*(\d{1,6})")
@@ -139,7 +138,7 @@ Effective = Mapping[tuple[int, dt.date], tuple[dt.date, str]]
 @cache
 def effective_dates() -> dict[tuple[int, dt.date], tuple[dt.date, str]]:
     """The effective dates of listing actions the data confirms (``data/listing-effective-dates.yaml``)."""
-    raw = yaml.safe_load((resources.files("chipclear.screening") / "data" / EFFECTIVE_DATES).read_text("utf-8"))
+    raw = safe_load((resources.files("chipclear.screening") / "data" / EFFECTIVE_DATES).read_text("utf-8"))
     out: dict[tuple[int, dt.date], tuple[dt.date, str]] = {}
     for action in raw["actions"]:
         key = (int(action["volume"]), action["published"])

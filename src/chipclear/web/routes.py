@@ -21,6 +21,7 @@ from chipclear.api.errors import NotAvailable
 from chipclear.api.group_commit import check_and_record
 from chipclear.bounds import Quantity, ValueUSD, checked, iso_date
 from chipclear.catalog import load_catalog
+from chipclear.datafiles import json_loads
 from chipclear.decision import EndUse, ImportEntry, OrderLine, Party
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import load_geography
@@ -35,12 +36,21 @@ from chipclear.web.security import same_origin
 
 
 def _parsed_order_line(text: str) -> OrderLine:
-    """The form's order-line JSON: a ValueError (shown on the form) for text that is not one, nested too deep
-    included (``json.loads`` raises RecursionError for that: it was a 500)."""
+    """The form's order-line JSON: an ``InputError`` naming the field (shown on the page, 422) for text that is
+    not one: nested too deep (``json.loads`` raises RecursionError for that: it was a 500), a key given twice
+    (``{"destination": "CN", "destination": "DE"}`` was shipped to DE), or a field the line refuses."""
     try:
-        return OrderLine.model_validate(json.loads(text))
+        return OrderLine.model_validate(json_loads(text))
     except RecursionError:
-        raise ValueError("order_line: the JSON is nested too deep") from None
+        raise InputError("order_line: not valid JSON (nested too deep)", field="order_line") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(["order_line", *(str(p) for p in first["loc"])])
+        raise InputError(f"{where}: {first['msg']}", field=where) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"order_line: not valid JSON ({exc.msg} at column {exc.colno})", field="order_line") from None
+    except ValueError as exc:  # a key given twice (``json_loads``)
+        raise InputError(f"order_line: {exc}", field="order_line") from None
 
 
 router = APIRouter(include_in_schema=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -87,8 +87,10 @@ def timeline(
 )
 def diff(
     request: Request,
-    date_from: Day = Query(..., alias="from"),
-    date_to: Day = Query(..., alias="to"),
+    # Annotated, so the alias keeps Day's validator: with ``= Query(..., alias=...)`` as the default, 1685577600
+    # and 2023-06-01T00:00:00Z were read as 2023-06-01 (an audit, 2026-12-07)
+    date_from: Annotated[Day, Query(alias="from")],
+    date_to: Annotated[Day, Query(alias="to")],
     item: list[str] = Query(default_factory=list, max_length=100),
     dest: list[str] = Query(default_factory=list, max_length=50),
     layer: LayerParam = "enforced",

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BeforeValidator, Field
 
 import chipclear.tariffs as tariffs
 from chipclear.api.deps import api_key, read_transaction
 from chipclear.api.responses import READ, errors
-from chipclear.bounds import Day
+from chipclear.bounds import MAX_VALUE_USD, Day, plain_number_text
 from chipclear.catalog import load_catalog
 from chipclear.tariffs.views import DutyTimelineView, DutyView
+
+# a customs value in a query string: finite, 0 to 10^13, written plainly (not 1_000: ``bounds.plain_number_text``)
+DutyValue = Annotated[float, Field(ge=0, le=MAX_VALUE_USD, allow_inf_nan=False)]
 
 router = APIRouter(tags=["duty"], responses=errors(*READ))
 
@@ -32,7 +36,7 @@ def duty(
     hts: str = Query(..., min_length=1, max_length=20),
     origin: str = Query(..., min_length=1, max_length=60),
     entry_date: Day | None = None,
-    value: float | None = Query(None, ge=0, le=1e13),
+    value: Annotated[DutyValue | None, BeforeValidator(plain_number_text), Query()] = None,
     item: str | None = Query(None, max_length=200),
     end_use: str | None = Query(None, max_length=100),
     claims: list[str] = Query(default_factory=list, max_length=20),
@@ -60,7 +64,7 @@ def duty_timeline(
     item: str | None = Query(None, max_length=200),
     end_use: str | None = Query(None, max_length=100),
     claims: list[str] = Query(default_factory=list, max_length=20),
-    value: float | None = Query(None, ge=0, le=1e13),
+    value: Annotated[DutyValue | None, BeforeValidator(plain_number_text), Query()] = None,
     entry_type: str | None = Query(None, max_length=40, description="section321, formal or informal (de minimis)"),
     key: str | None = Depends(api_key),
 ) -> dict[str, Any]:
