@@ -504,9 +504,20 @@ def test_whatif_and_timeline_from_tables_equal_the_interpreter(monkeypatch: pyte
         def for_current(cls, rules: Any, cat: Any, geo: Any, layer: Any, cache: bool = True) -> Any:
             return cls(rules, cat, geo, layer)
 
-        def decide(self, line: OrderLine, as_of: dt.date | None = None, *, screener: Any = None) -> Decision:
+        def decide(
+            self, line: OrderLine, as_of: dt.date | None = None, *, screener: Any = None, reviews: Any = None
+        ) -> Decision:
             rules, cat, geo, layer = self.args
-            return determine(line, as_of=as_of, layer=layer, rules=rules, catalog=cat, screener=screener, geography=geo)
+            return determine(
+                line,
+                as_of=as_of,
+                layer=layer,
+                rules=rules,
+                catalog=cat,
+                screener=screener,
+                geography=geo,
+                reviews=reviews,
+            )
 
     monkeypatch.setattr(verdicts, "_decide", interpreted)
     monkeypatch.setattr(history, "DecisionTable", Interpreter)
