@@ -63,7 +63,7 @@ def test_h20_class_draft_catches_the_h20_and_its_board(rules: RuleSet) -> None:
     assert "total_dram_bandwidth_gbs 4,000 >= 4,000: yes" in h20.reasons[0].detail
     assert by_id["nvidia-hgx-h20-8gpu"].after.eccn == "4A090.d (draft)"
     # parts with no interconnect figure cannot be decided under an interconnect test: indeterminate, naming the field
-    l20 = by_id["nvidia-l20"]
+    l20 = by_id["nvidia-l2"]
     assert l20.kind == "now_indeterminate" and "interconnect_gbs" in l20.after.missing
     # nothing already controlled changes its ECCN (3A090.a/.b come first)
     assert all(c.before.status != "controlled" for c in impact.changes)

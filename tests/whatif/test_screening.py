@@ -94,8 +94,7 @@ def test_before_is_what_check_says(tmp_path: Path, rules: RuleSet) -> None:
     assert before[1]["review_policy"] == "presumption_of_denial"
     assert before[2]["verdict"] != before[1]["verdict"]  # the same line for a name on no list
     assert before[3]["verdict"] == "HOLD"
-    # L20 to China has no interconnect figure: the H20 letter's bandwidth criterion holds it (2026-12-07, A4)
-    assert before[6]["verdict"] == "HOLD"
+    assert before[6]["verdict"] == "NLR"  # L20: PCIe Gen4 only (64 GB/s), under the H20 letter's bandwidths
     assert before[7] != before[8]  # listed between the two dates: each line is decided on its own date
     assert before[8]["verdict"] == "LICENSE_REQUIRED"
 
