@@ -21,8 +21,8 @@ from chipclear.cli import app
 from chipclear.determination import determine
 from chipclear.geography import load_geography
 
-# row 2 is dated before the 2025-04-09 H20 letter: since the outside audit A4 (2026-12-07) the letter's bandwidth
-# criterion holds an NVIDIA card without an interconnect figure (A10) on a line that names no end user
+# row 2 is dated before the 2025-04-09 H20 letter, whose bandwidth criterion (outside audit A4, 2026-12-07) holds an
+# NVIDIA card without an interconnect figure on a line that names no end user
 BOOK = """item,quantity,destination,ship_date,end_user_name,end_user_country,end_user_headquarters_country
 H100,10,DE,2026-07-01,Moore Threads Technology Co. Ltd.,DE,DE
 A10,10,DE,2025-04-08,,,

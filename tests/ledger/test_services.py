@@ -279,8 +279,8 @@ def test_a_license_for_the_h20_does_not_ship_an_h200_typed_as_h20_dot_0(ledger: 
 def test_a_shipment_to_a_region_is_recorded_and_decided_as_the_region(ledger: Ledger, staff: Staff) -> None:
     # A door audit (2026-12-07): `check --to UA-43` (Crimea) says LICENSE_REQUIRED, but the ledger took only
     # two-letter codes, so the shipment could be recorded only as "UA", where an A10 ships NLR (migration 0005).
-    # dated before the 2025-04-09 H20 letter: since the outside audit A4 (2026-12-07) its bandwidth criterion holds an
-    # A10 (no interconnect figure) on a line that names no end user
+    # dated before the 2025-04-09 H20 letter, whose bandwidth criterion (outside audit A4, 2026-12-07) holds an NVIDIA
+    # card without an interconnect figure on a line that names no end user
     line = OrderLine(item="A10", quantity=1, destination="UA-43", ship_date=dt.date(2025, 4, 1))
     with ledger.session() as s:
         out = ledger_shipments.ship(s, [line], staff.analyst).lines[0]
