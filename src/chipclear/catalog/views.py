@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,8 +27,9 @@ class SystemView(System):
     origin: str = Field(description="The catalog file the system came from")
 
 
-# ``GET /api/catalog/{item}``: every spec field typed, by ``kind`` (accelerator / hbm: a part; system: a system)
-CatalogItemView = Annotated[PartView | SystemView, Field(discriminator="kind")]
+# ``GET /api/catalog/{item}``: every spec field typed, a part (accelerator / hbm) or a system (``kind`` tells which).
+# A plain union (``anyOf`` in the schema): the two models share no valid document, so either reads one way only.
+CatalogItemView = PartView | SystemView
 
 
 class ItemRef(View):
