@@ -18,6 +18,7 @@ import random
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from chipclear.catalog import load_catalog
 from chipclear.decision import Decision, EndUse, OrderLine, Party
@@ -124,14 +125,14 @@ def whatif(rows: int, tmp: Path) -> None:
     write_orders(generate_orders(rows, start=dt.date(2026, 7, 1), end=dt.date(2027, 6, 30)), str(book))
     from chipclear.whatif import verdicts
 
-    def interpreted(line: OrderLine, on: dt.date, table: DecisionTable) -> Decision:
+    def interpreted(line: OrderLine, on: dt.date, table: DecisionTable, screener: Any = None) -> Decision:
         return determine(
             line,
             as_of=on,
             layer=table.layer,
             rules=table.rules,
             catalog=table.catalog,
-            screener=verdicts.NO_SCREENING,
+            screener=screener or verdicts.NO_SCREENING,
             geography=table.geography,
             models=table.models,
         )
