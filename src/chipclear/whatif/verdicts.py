@@ -280,23 +280,22 @@ def decide_order_lines(
     change on any day). A line that changes is decided again on its own date when its key was decided on another,
     so the texts of its "why" name its own day. (Periods of this module's own, cut only at rule and geography
     dates, missed the catalogs' dates: a model's weights published mid-period.)"""
-    decided: dict[tuple[Any, ...], tuple[dt.date, Decision, Decision]] = {}
+
+    def both(line: OrderLine, day: dt.date) -> tuple[Decision, Decision]:
+        return _decide(line, day, tables[0], screened), _decide(line, day, tables[1], screened)
+
+    decided: dict[tuple[Any, ...], tuple[dt.date, tuple[Decision, Decision]]] = {}
     out: list[tuple[int, OrderLine, dt.date, Decision, Decision]] = []
     for row, line in lines:
         when = on or line.ship_date or dt.date.today()
         clean = [screened.clean(p) for p in line.parties]
         period = (tables[0].period_of(when), tables[1].period_of(when)) if all(clean) else when
         key = _decision_key(line, period, clean)
-        held = decided.get(key)
-        if held is None:
-            held = decided[key] = (
-                when,
-                _decide(line, when, tables[0], screened),
-                _decide(line, when, tables[1], screened),
-            )
-        first, before, after = held
+        if key not in decided:
+            decided[key] = (when, both(line, when))
+        first, (before, after) = decided[key]
         if first != when and summary(before) != summary(after):
-            before, after = _decide(line, when, tables[0], screened), _decide(line, when, tables[1], screened)
+            before, after = both(line, when)
         out.append((row, line, when, before, after))
     return out, len(decided)
 
