@@ -118,7 +118,12 @@ def _check(table: DecisionTable, line: OrderLine, screener: Any = None) -> str |
         )
     )
     got = _plain(table.decide(line, screener=scr))
-    return None if want == got else f"{line.model_dump(mode='json', exclude_defaults=True)}: {_diff(want, got)}"
+    if want != got:
+        return f"{line.model_dump(mode='json', exclude_defaults=True)}: {_diff(want, got)}"
+    outcome = table.outcome(line, screener=scr)  # the what-if's unchanged lines: the outcome alone, no texts
+    summary = (outcome.verdict.value, outcome.review_policy, [e.code for e in outcome.license_exceptions])
+    expected = (want["verdict"], want["review_policy"], [e["code"] for e in want["license_exceptions"]])
+    return None if summary == expected else f"{line.model_dump(mode='json')}: outcome {summary} != {expected}"
 
 
 def run_sweep(table: DecisionTable, limit: int | None = None) -> list[str]:
@@ -609,3 +614,22 @@ def test_random_lines_with_listed_names(layer: str, table: DecisionTable, screen
     assert not problems, "\n".join(problems[:3])
     verdicts = {table.decide(line, screener=screener).verdict for line in lines[:200]}
     assert "PROHIBITED" in verdicts and "NLR" in verdicts  # listed names found, clean ones not
+
+
+def test_outcome_of_unscreened_parties_is_held_as_decide_holds_it(table: DecisionTable) -> None:
+    """A run without screening (batch ``--no-screening``): the outcome alone holds an NLR line whose party was not
+    screened, as the full decision does (``engine.unscreened``)."""
+    from chipclear.batch.engine import NoHits
+
+    class Unscreened:
+        list_version = NoHits().list_version
+
+        def search(self, name: str, country: str | None = None) -> NoHits:
+            return NoHits()
+
+    party = Party(name="Blue Sky GmbH", role="end_user", country="DE", headquarters_country="DE")
+    line = OrderLine(item="H20", destination="DE", ship_date=dt.date(2025, 6, 2), parties=[party])
+    decided = table.decide(line, screener=Unscreened())
+    outcome = table.outcome(line, screener=Unscreened())
+    assert decided.verdict.value == outcome.verdict.value == "HOLD"
+    assert table.outcome(line, screener=NoScreening()).verdict.value == "NLR"  # screened, no hits: not held

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from chipclear.catalog import load_catalog
+from chipclear.decision import OrderLine
 from chipclear.determination import determine
 from chipclear.geography import load_geography
 from chipclear.rules import RuleSet
@@ -64,3 +66,45 @@ def test_owners_near_a_list_entry_are_decided_not_crashed(tmp_path: Path, rules:
         d = determine(line, layer="enforced", rules=rules, catalog=cat, screener=screened, geography=geo)
         assert d.verdict.value == "LICENSE_REQUIRED"  # H20 to China after April 2025, a listed owner or party
     assert dt.date(2025, 6, 1).isoformat() not in {c["ship_date"] for c in result["changes"]}
+
+
+def test_lines_before_the_draft_are_decided_once(tmp_path: Path, rules: RuleSet) -> None:
+    """A line dated before the draft is law is decided in the world in force only (the draft's world is the same
+    world then), and comes out as ``determine`` decides it with the draft added; a draft that moves the date the
+    rule data speaks from (``baseline``) is decided in both worlds on every date."""
+    from chipclear.determination.compiled import DecisionTable
+    from chipclear.whatif.verdicts import _table, decide_order_lines, draft_in_force_from, summary
+
+    draft = load_draft("tpp-threshold-2400", rules)
+    drafted = draft.apply(rules)
+    assert draft_in_force_from(rules, drafted) == dt.date(2027, 1, 1)
+    based = drafted.with_overlay([draft.actions[0].model_copy(update={"id": "x-baseline", "baseline": True})])
+    assert based.coverage_start != rules.coverage_start and draft_in_force_from(rules, based) is None
+    book = _book(
+        tmp_path,
+        "item,destination,ship_date,end_user_name,end_user_headquarters_country\n"
+        "L20,CN,2026-12-31,Zebra Widgets Qq,CN\n"
+        "L20,CN,2027-01-01,Zebra Widgets Qq,CN\n",
+    )
+    cat, geo = load_catalog(), load_geography()
+    tables = (_table(rules, cat, geo, "enforced"), _table(drafted, cat, geo, "enforced"))
+    asked: list[dt.date] = []
+    real = DecisionTable.outcome
+
+    def spy(self: DecisionTable, line: OrderLine, as_of: dt.date | None = None, **kw: Any) -> Any:
+        if self is tables[1]:
+            asked.append(as_of or line.ship_date)
+        return real(self, line, as_of, **kw)
+
+    screened = ScreenedOnce(default_screener())
+    lines, _ = screen_lines(order_lines(book, cat, geo)[0], screened)
+    DecisionTable.outcome = spy  # type: ignore[method-assign]
+    try:
+        decided, _ = decide_order_lines(lines, tables, screened)
+    finally:
+        DecisionTable.outcome = real  # type: ignore[method-assign]
+    assert asked == [dt.date(2027, 1, 1)]  # the line of 2026-12-31 is not decided in the draft's world
+    for (_, line), (_, _, _, before, after) in zip(lines, decided, strict=True):
+        for world, got in ((rules, before), (drafted, after)):
+            want = determine(line, layer="enforced", rules=world, catalog=cat, screener=screened, geography=geo)
+            assert summary(got) == summary(want), line

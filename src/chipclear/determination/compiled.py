@@ -172,6 +172,14 @@ class TableKey(NamedTuple):
     code_order: tuple[int, ...] = ()
 
 
+class Outcome(NamedTuple):
+    """What a decision concludes, without its texts: ``DecisionTable.outcome``."""
+
+    verdict: Verdict
+    review_policy: ReviewPolicy | None
+    license_exceptions: list[LicenseExceptionUse]
+
+
 @dataclass(frozen=True)
 class Row:
     """One compiled decision, with the representative date and placeholder party names in its text."""
@@ -1027,6 +1035,30 @@ class DecisionTable:
             return self.untabulated(line, on, key, names, check)
         return self.decision_from(line, on, key, self.row(key), names, check)
 
+    def outcome(
+        self,
+        line: OrderLine,
+        as_of: dt.date | None = None,
+        *,
+        screener: Screener | None = None,
+        reviews: Reviews | None = None,
+    ) -> Outcome:
+        """The verdict, review policy and license exceptions of ``decide(line, as_of, ...)``, without building the
+        Decision where the line is tabulated: they are the key's row's (the same on every day of its period; the
+        screening of a line without findings adds reasons, not an outcome), as ``engine.decision_of`` reads them
+        (``engine.unscreened``). A line with findings, or names no placeholder stands for, is decided in full.
+        The exceptions' codes are exact; their conditions' texts may still hold the row's placeholders. (What a
+        what-if needs for its unchanged lines, which are nearly all of them.)"""
+        on, key, names, check = self.lookup(line, as_of, screener=screener, reviews=reviews)
+        if not self.tabulated(key, check):
+            d = self.untabulated(line, on, key, names, check)
+            return Outcome(d.verdict, d.review_policy, d.license_exceptions)
+        row = self.row(key)
+        (verdict, review, exceptions), _ = engine.unscreened(
+            (row.verdict, row.review_policy, row.license_exceptions), row.missing, check
+        )
+        return Outcome(verdict, review, exceptions)
+
     def untabulated(
         self, line: OrderLine, on: dt.date, key: TableKey, names: list[tuple[str, str]], check: PartyCheck | None
     ) -> Decision:
@@ -1199,6 +1231,7 @@ __all__ = [
     "KEY_FIELDS",
     "NAME_PLACEHOLDER",
     "DecisionTable",
+    "Outcome",
     "Row",
     "TableKey",
     "cache_dir",

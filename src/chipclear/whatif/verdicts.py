@@ -19,7 +19,7 @@ from typing import Any
 
 from chipclear.catalog import Catalog
 from chipclear.decision import Decision, OrderLine, ParentLink, Party, Reason, Verdict
-from chipclear.determination.compiled import DecisionTable
+from chipclear.determination.compiled import DecisionTable, Outcome
 from chipclear.determination.history import DIFF_DESTINATIONS, NoScreening
 from chipclear.determination.merge import validate
 from chipclear.errors import ChipclearError
@@ -33,7 +33,7 @@ SCREENING_NOTE = (
 )
 
 
-def summary(d: Decision) -> dict[str, Any]:
+def summary(d: Decision | Outcome) -> dict[str, Any]:
     return {
         "verdict": d.verdict.value,
         "review_policy": d.review_policy.value if d.review_policy else None,
@@ -264,39 +264,62 @@ def _decision_key(line: OrderLine, when: Any, clean: list[bool]) -> tuple[Any, .
     return (line.item, line.destination, when, parties, flags, line.export_from, tuple(line.certifications))
 
 
+def draft_in_force_from(base: RuleSet, drafted: RuleSet) -> dt.date | None:
+    """The first day the draft's world can decide differently from the world in force: its earliest action's
+    effective date (every section of an action is law only from it: ``RuleAction.section_in_force``, through
+    ``RuleSet.in_force``, which the classification, licensing and model-weights rules all read). Before it the two
+    worlds differ only in texts (the newest rule data's date). None, so every line is decided in both worlds, where
+    the draft moves the date the data speaks from (a draft marked ``baseline``)."""
+    if drafted.coverage_start != base.coverage_start:
+        return None
+    known = {a.id for a in base.actions}
+    return min((a.effective for a in drafted.actions if a.id not in known), default=None)
+
+
 def decide_order_lines(
     lines: list[tuple[int, OrderLine]],
     tables: tuple[DecisionTable, DecisionTable],
     screened: ScreenedOnce,
     on: dt.date | None = None,
-) -> tuple[list[tuple[int, OrderLine, dt.date, Decision, Decision]], int]:
+) -> tuple[list[tuple[int, OrderLine, dt.date, Decision | Outcome, Decision | Outcome]], int]:
     """Each line (row, line, date, before, after) decided on its own date with the rules in force and with the
     draft, its parties screened on the current lists in both (``screened``: the lines' parties already searched by
-    ``screen_lines``), and how many distinct keys were decided.
+    ``screen_lines``), and how many distinct keys were decided. A line whose outcome (``summary``) is the same in
+    both worlds gets the outcomes only (``DecisionTable.outcome``, no texts built); a line that changes gets both
+    full decisions on its own date, so the texts of its "why" name its own day.
 
     Lines differing only in names, ids, quantity or value, and in their date within one period of both compiled
     tables (cut at every date of the rules, geography, catalogs and models), get the same verdicts, so such a key
     is decided once. A line whose party has list entries near it is keyed by its own date (its screening can
-    change on any day). A line that changes is decided again on its own date when its key was decided on another,
-    so the texts of its "why" name its own day. (Periods of this module's own, cut only at rule and geography
-    dates, missed the catalogs' dates: a model's weights published mid-period.)"""
+    change on any day). A line dated before the draft is in force (``draft_in_force_from``) is decided once, in the
+    world in force. (Periods of this module's own, cut only at rule and geography dates, missed the catalogs'
+    dates: a model's weights published mid-period.)"""
 
     def both(line: OrderLine, day: dt.date) -> tuple[Decision, Decision]:
         return _decide(line, day, tables[0], screened), _decide(line, day, tables[1], screened)
 
-    decided: dict[tuple[Any, ...], tuple[dt.date, tuple[Decision, Decision]]] = {}
-    out: list[tuple[int, OrderLine, dt.date, Decision, Decision]] = []
+    draft_from = draft_in_force_from(tables[0].rules, tables[1].rules)
+    decided: dict[tuple[Any, ...], tuple[Outcome, Outcome]] = {}
+    full: dict[tuple[Any, ...], tuple[Decision, Decision]] = {}
+    out: list[tuple[int, OrderLine, dt.date, Decision | Outcome, Decision | Outcome]] = []
     for row, line in lines:
         when = on or line.ship_date or dt.date.today()
         clean = [screened.clean(p) for p in line.parties]
         period = (tables[0].period_of(when), tables[1].period_of(when)) if all(clean) else when
         key = _decision_key(line, period, clean)
-        if key not in decided:
-            decided[key] = (when, both(line, when))
-        first, (before, after) = decided[key]
-        if first != when and summary(before) != summary(after):
-            before, after = both(line, when)
-        out.append((row, line, when, before, after))
+        outcomes = decided.get(key)
+        if outcomes is None:
+            before = tables[0].outcome(line, when, screener=screened)
+            unchanged = draft_from is not None and when < draft_from  # the draft is not yet law: the same world
+            after = before if unchanged else tables[1].outcome(line, when, screener=screened)
+            outcomes = decided[key] = (before, after)
+        if summary(outcomes[0]) == summary(outcomes[1]):
+            out.append((row, line, when, *outcomes))
+            continue
+        dated = full.get((*key, when))
+        if dated is None:
+            dated = full[(*key, when)] = both(line, when)
+        out.append((row, line, when, *dated))
     return out, len(decided)
 
 
@@ -337,6 +360,8 @@ def order_book_impact(
         total_value += line.value_usd or 0.0
         if summary(before) == summary(after):
             continue
+        if not (isinstance(before, Decision) and isinstance(after, Decision)):  # decided in full when they differ
+            raise RuntimeError(f"row {row}: a changed line was not decided in full")
         move = f"{before.verdict.value} -> {after.verdict.value}"
         count_by[move] += 1
         if line.value_usd is None:
