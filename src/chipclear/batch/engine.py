@@ -147,25 +147,42 @@ def canonical_line(key: dict[str, Any]) -> OrderLine:
     return OrderLine(item=key["item_id"], destination=key["destination"], parties=parties, end_use=end_use)
 
 
-def line_from_row(row: dict[str, Any]) -> OrderLine:
-    """The full order line of one input row (what a per-line loop over ``determine`` would pass)."""
+def line_from_row(row: dict[str, Any], memo: dict[tuple[Any, ...], Any] | None = None) -> OrderLine:
+    """The full order line of one input row (what a per-line loop over ``determine`` would pass). ``memo`` keeps the
+    parties and end uses already built for other rows (frozen in use: no code changes a line's party), so a book's
+    many lines naming the same end user validate it once."""
     parties = []
     if row["end_user_name"] is not None:
-        parties.append(
-            Party(
+        pkey = (
+            "party",
+            row["end_user_name"],
+            row["end_user_country"],
+            row["end_user_headquarters_country"],
+            row.get("end_user_owners") or "",
+        )
+        party = memo.get(pkey) if memo is not None else None
+        if party is None:
+            party = Party(
                 name=row["end_user_name"],
                 role="end_user",
                 country=row["end_user_country"],
                 headquarters_country=row["end_user_headquarters_country"],
                 owners=parse_links(row.get("end_user_owners") or "", "end_user_owners"),
             )
+            if memo is not None:
+                memo[pkey] = party
+        parties.append(party)
+    ukey = ("end_use", row["end_use"] or "", row["supercomputer"], row["advanced_node_ic_production"], row["military"])
+    end_use = memo.get(ukey) if memo is not None else None
+    if end_use is None:
+        end_use = EndUse(
+            text=row["end_use"] or "",
+            supercomputer=row["supercomputer"],
+            advanced_node_ic_production=row["advanced_node_ic_production"],
+            military=row["military"],
         )
-    end_use = EndUse(
-        text=row["end_use"] or "",
-        supercomputer=row["supercomputer"],
-        advanced_node_ic_production=row["advanced_node_ic_production"],
-        military=row["military"],
-    )
+        if memo is not None:
+            memo[ukey] = end_use
     return OrderLine(
         item=row["item"],
         quantity=row["quantity"],

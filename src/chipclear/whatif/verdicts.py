@@ -155,7 +155,10 @@ def order_lines(
     from chipclear.batch.io import validate as validate_rows
 
     good, bad = validate_rows(read_orders(path), catalog, geo)
-    lines = [(int(row["row"]), line_from_row({**row, "item": row["item_id"]})) for row in good.iter_rows(named=True)]
+    memo: dict[tuple[Any, ...], Any] = {}
+    lines = [
+        (int(row["row"]), line_from_row({**row, "item": row["item_id"]}, memo)) for row in good.iter_rows(named=True)
+    ]
     return lines, [{"row": r["row"], "reason": r["reason"]} for r in bad.iter_rows(named=True)]
 
 
