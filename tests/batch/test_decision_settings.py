@@ -181,3 +181,19 @@ def test_a_dask_worker_without_the_clients_catalog_part_says_so(
     assert "this worker lacks the client's catalog file(s) acme.yaml" in result.output
     assert "CHIPCLEAR_CATALOG" in result.output and "missing from the output" not in result.output
     assert not out.exists()
+
+
+# -- a book in another format than it is given as (the CLI; the API: tests/api/test_batch_wrong_format_http.py) -----
+def test_the_cli_names_the_format_a_book_looks_like(tmp_path: Path) -> None:
+    as_jsonl = tmp_path / "nl.jsonl"
+    as_jsonl.write_text("order_id,item,quantity,destination\nSO-1,H20,1,CN\n", encoding="utf-8")
+    result = CliRunner().invoke(cli_app, ["batch", str(as_jsonl), "--out", str(tmp_path / "a.parquet"), "--quiet"])
+    assert result.exit_code == 2
+    assert "not JSON lines: no line is a record of plain values (row 1, line 1: not valid JSON" in result.output
+    parquet = tmp_path / "book.parquet"
+    pl.DataFrame({"item": ["H20"], "destination": ["CN"]}).write_parquet(parquet)
+    args = ["batch", str(parquet), "--format", "csv", "--out", str(tmp_path / "b.parquet"), "--quiet"]
+    result = CliRunner().invoke(cli_app, args)
+    assert result.exit_code == 2
+    assert "read as CSV, but it looks like Parquet (its first bytes): give the format parquet" in result.output
+    assert "UTF-16" not in result.output and "\\x" not in result.output
