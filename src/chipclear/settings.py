@@ -7,6 +7,7 @@ listens. docs/user-guide.md lists the variables.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -138,4 +139,73 @@ def get_settings() -> Settings:
     return found
 
 
-__all__ = ["Settings", "SettingsError", "get_settings"]
+# -- decision settings ---------------------------------------------------------------------------------------------
+# Every setting that can change a decision or its texts, by its variable. Not here, and why: CHIPCLEAR_DATA_DIR and
+# CHIPCLEAR_LISTS_DIR (the lists: their version is named wherever a decision is kept), CHIPCLEAR_DATABASE_URL (the
+# screening reviews: their state is named likewise), CHIPCLEAR_API_KEY (the ledger user: licenses on file are
+# applied by check and ship, not by batch) and CHIPCLEAR_CHECKPOINT_KEY_FILE (the audit chain's key).
+DECISION_VALUES = {
+    "CHIPCLEAR_LISTING_LAG_DAYS": "listing_lag_days",
+    "CHIPCLEAR_LIST_MAX_AGE_DAYS": "list_max_age_days",
+    "CHIPCLEAR_STALE_LISTS_ON_SHIP": "stale_lists_on_ship",
+    "CHIPCLEAR_SCREENING_MATCH_THRESHOLD": "screening_match_threshold",
+    "CHIPCLEAR_SCREENING_REVIEW_THRESHOLD": "screening_review_threshold",
+}
+DECISION_FILES = {
+    "CHIPCLEAR_CATALOG": "catalog_paths",
+    "CHIPCLEAR_RULES": "rules_paths",
+    "CHIPCLEAR_MODELS": "model_paths",
+}
+_FILE_KIND = {"CHIPCLEAR_CATALOG": "catalog", "CHIPCLEAR_RULES": "rule", "CHIPCLEAR_MODELS": "model"}
+
+
+def _files(roots: list[Path]) -> list[list[str]]:
+    """[name, SHA-256] of each file under ``roots`` (a folder's files by their path inside it), by content: the same
+    files at another path on another machine are the same setting."""
+    found = []
+    for root in roots:
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            if "__pycache__" in path.parts:
+                continue
+            name = str(path.relative_to(root.parent)) if root.is_dir() else path.name
+            try:
+                found.append([name, hashlib.sha256(path.read_bytes()).hexdigest()])
+            except OSError:
+                found.append([name, "<unreadable>"])
+    return found
+
+
+def decision_settings(settings: Settings | None = None) -> dict[str, Any]:
+    """The settings a decision depends on, by variable (``DECISION_VALUES``, ``DECISION_FILES``): part of the batch
+    decision cache's key and of its checkpoint, and sent with every batch task so a worker that would decide
+    otherwise refuses (``settings_differences``)."""
+    settings = settings or get_settings()
+    values: dict[str, Any] = {name: getattr(settings, attr) for name, attr in DECISION_VALUES.items()}
+    return values | {name: _files(getattr(settings, attr)) for name, attr in DECISION_FILES.items()}
+
+
+def settings_differences(client: dict[str, Any], here: dict[str, Any]) -> list[str]:
+    """Each decision setting in which ``here`` (a worker's) differs from ``client``, as a phrase naming it."""
+    found = []
+    for name in sorted(set(client) | set(here)):
+        theirs, ours = client.get(name), here.get(name)
+        if theirs == ours:
+            continue
+        if name not in DECISION_FILES:
+            found.append(f"{name} is {ours!r} here and {theirs!r} on the client")
+            continue
+        kind = _FILE_KIND[name]
+        mine = {tuple(f) for f in ours or []}
+        lacks = [n for n, h in theirs or [] if (n, h) not in mine]
+        extra = [n for n, h in ours or [] if (n, h) not in {tuple(f) for f in theirs or []}]
+        if lacks:
+            found.append(f"{name}: this worker lacks the client's {kind} file(s) {', '.join(lacks)}")
+        if extra:
+            found.append(f"{name}: this worker has {kind} file(s) the client does not: {', '.join(extra)}")
+        if not lacks and not extra:
+            found.append(f"{name}: this worker reads the {kind} files in another order than the client")
+    return found
+
+
+__all__ = ["Settings", "SettingsError", "decision_settings", "get_settings", "settings_differences"]

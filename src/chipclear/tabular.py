@@ -146,6 +146,14 @@ def read_jsonl(data: bytes, source: str) -> Records:
         parsed.append((number, value, ""))
     if not parsed:
         raise InputError(f"{source}: no records (JSON lines: one object per line)", field="file")
+    if not header:  # not one line is an object: not a book of JSON lines at all (a CSV named .jsonl, say)
+        number, _, error = parsed[0]
+        hint = " (it looks like CSV: give the format csv)" if sniff(data[:64]) == "csv" and b"," in data[:4096] else ""
+        detail = error.split(": ", 1)[-1]
+        raise InputError(
+            f"{source}: not JSON lines: no line is a record of plain values (row 1, line {number}: {detail}){hint}",
+            field="file",
+        )
     names = list(header)
     rows, numbers, errors = [], [], []
     for number, value, error in parsed:

@@ -156,7 +156,8 @@ def test_party_files_in_every_format_and_from_standard_input(tmp_path: Path) -> 
     assert hits(str(tmp_path / "p.xlsx")) == expected
     assert hits("-", stdin=jsonl_file.read_bytes()) == expected
     bad = runner.invoke(app, ["screen", "--file", "-"], input=b'{"name": "x"\n')
-    assert bad.exit_code == 2 and "standard input (-): line 1: not valid JSON" in bad.output
+    assert bad.exit_code == 2 and "standard input (-): not JSON lines" in bad.output
+    assert "(row 1, line 1: not valid JSON" in bad.output
 
 
 def test_sniffing_and_cell_text() -> None:

@@ -6,8 +6,9 @@ decided on replaced by a mark (``nested.templates``: a warm run joins them to it
 Its key names the epoch by its first and last day, not by its number (the epoch numbers move with the run date),
 and a party that has screening hits by a digest of its screening result (by name and country) and of each named
 owner's, so a changed list, review or threshold never reuses a stale decision. The file name is a fingerprint of
-everything else a decision depends on: the chipclear package (code and bundled data), the user's catalog, rule and model
-files, the screening settings, the rules and list versions, the layer and the decider. Anything unknown disables
+everything else a decision depends on: the chipclear package (code and bundled data), every decision setting
+(``settings.decision_settings``: the user's catalog, rule and model files, the listing lag, the list age and the
+screening thresholds), the rules and list versions, the layer and the decider. Anything unknown disables
 the cache (a custom decider, ``--exact``, re-checks): a cache miss only costs time, a wrong hit would cost a wrong
 decision.
 """
@@ -32,9 +33,10 @@ from chipclear.batch.nested import NESTED
 from chipclear.batch.plan import KEY_COLUMNS
 
 CACHE_KEY = [c for c in KEY_COLUMNS if c != "epoch"] + ["epoch_start", "epoch_end", "party_digest"]
-FORMAT = "6"  # 2: the party placeholder changed (batch keys go through the compiled rows); 3: nested templates;
+FORMAT = "7"  # 2: the party placeholder changed (batch keys go through the compiled rows); 3: nested templates;
 # 4: party_digest by name and country, with the owners' results; 5: keys by country class (``by_class``); 6: a
-# key by class names the first epoch of its data state (``plan.epoch_groups``)
+# key by class names the first epoch of its data state (``plan.epoch_groups``); 7: every
+# decision setting (``settings.decision_settings``), the listing lag among them
 SCHEMA: dict[str, Any] = {c: NESTED.get(c, t) for c, t in DECISION_COLUMNS.items()}
 
 
@@ -62,19 +64,13 @@ def package_digest() -> str:
 
 
 def fingerprint(parts: dict[str, Any]) -> str:
-    from chipclear.settings import get_settings
+    """The cache file's name: the package, every decision setting (``settings.decision_settings``: the listing lag,
+    the list age, the thresholds, the user's catalog, rule and model files...) and ``parts``."""
+    from chipclear.settings import decision_settings
 
-    settings = get_settings()
     digest = hashlib.sha256(FORMAT.encode())
     digest.update(package_digest().encode())
-    _hash_paths(digest, [*settings.catalog_paths, *settings.rules_paths, *settings.model_paths])
-    knobs = {
-        "list_max_age_days": settings.list_max_age_days,
-        "stale_lists_on_ship": settings.stale_lists_on_ship,
-        "match": settings.screening_match_threshold,
-        "review": settings.screening_review_threshold,
-    }
-    digest.update(json.dumps([knobs, parts], sort_keys=True, default=str).encode())
+    digest.update(json.dumps([decision_settings(), parts], sort_keys=True, default=str).encode())
     return digest.hexdigest()[:32]
 
 

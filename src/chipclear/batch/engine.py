@@ -36,6 +36,7 @@ from chipclear.determination.parties import PartyCheck, parse_links
 from chipclear.errors import ChipclearError, InputError
 from chipclear.rules import RuleSet, load_rules
 from chipclear.screening.reviews import ReviewSnapshot
+from chipclear.settings import decision_settings, settings_differences
 
 DEFAULT_DECIDER = "chipclear.determination:determine"
 DECISION_COLUMNS: dict[str, Any] = {
@@ -120,6 +121,7 @@ class DecideTask:
     placeholder: str = ""
     compiled: bool = True  # the default decider through the compiled table (False: the interpreter, for a few keys)
     reviews: ReviewSnapshot | None = None  # the ledger's reviews, read once per run (confirmed matches apply)
+    settings: dict[str, Any] | None = None  # the client's ``decision_settings``: a worker with others refuses
 
     @property
     def name(self) -> str:
@@ -512,6 +514,13 @@ def _run_task(task: DecideTask) -> pl.DataFrame:
             f"batch worker has rules {rules.version}, the run uses {task.rules_version}: "
             "install the same chipclear version and rule files on every worker"
         )
+    if task.settings is not None:
+        differs = settings_differences(task.settings, decision_settings())
+        if differs:  # a worker must not decide with other settings than the client's (a Dask worker's own env)
+            raise ChipclearError(
+                f"batch worker's settings differ from the client's: {'; '.join(differs)}; give every worker the "
+                'client\'s CHIPCLEAR_* decision settings and files (docs/batch.md, "Scale-out with Dask")'
+            )
     compiled = task.compiled and task.decider == DEFAULT_DECIDER
     decide = resolve_decider(task.decider)  # not called when the compiled table's ``columns`` decide
     columns = compiled_columns(task.layer, rules) if compiled else None

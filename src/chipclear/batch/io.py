@@ -34,7 +34,7 @@ from chipclear.catalog import Catalog
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import Geography
 from chipclear.models import load_models
-from chipclear.tabular import format_of, read_jsonl, read_xlsx
+from chipclear.tabular import format_of, read_jsonl, read_xlsx, sniff
 from chipclear.userfiles import input_file
 
 # Canonical input columns (the same names as the decision JSON's input) and the headers accepted for each.
@@ -277,6 +277,7 @@ def read_orders(path: Path, fmt: str | None = None, ignore: Collection[str] = ()
     if not path.exists():
         raise InputError(f"{path}: no such file", field="orders")
     kind = format_of(path, fmt)
+    _same_format(path, kind)
     plain: set[str] = set()  # columns read typed as numbers, dates or booleans (Parquet)
     try:
         if kind == "parquet":
@@ -375,6 +376,28 @@ def _whole_floats(frame: pl.DataFrame) -> pl.DataFrame:
         .alias(c)
         for c in floats
     )
+
+
+_FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet", "xlsx": "an XLSX workbook", "jsonl": "JSON lines"}
+
+
+def _same_format(path: Path, kind: str) -> None:
+    """A Parquet file or a workbook given as text (a ``.csv`` name, ``format=csv``) is refused in one line naming
+    what it looks like, never read as text (a door audit, 2026-12-07: the header was its raw bytes, "looks like
+    UTF-16")."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return  # the reader says why
+    found = sniff(head)
+    if found in ("parquet", "xlsx") and kind != found:
+        what = "Parquet" if found == "parquet" else "an XLSX workbook"
+        raise InputError(
+            f"{path}: read as {_FORMAT_NAMES[kind]}, but it looks like {what} (its first bytes): give the format "
+            f"{found} (--format {found}, or name the file .{found})",
+            field="format",
+        )
 
 
 def _some(names: list[str], shown: int = 10) -> str:

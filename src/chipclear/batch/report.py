@@ -222,6 +222,8 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
                 f": {other:,} lines ship on another day, and their verdicts are not the decisions for those shipments"
             )
         console.print(f"[yellow]{text}.[/]", highlight=False)
+    if (summary.get("by_verdict") or {}).get("LICENSE_REQUIRED") and summary.get("licenses_on_file"):
+        console.print(f"[dim]Licenses on file: {summary['licenses_on_file']}.[/]", highlight=False)
     table = Table(title="Lines by verdict", header_style="bold")
     table.add_column("verdict")
     table.add_column("lines", justify="right")

@@ -57,6 +57,7 @@ from chipclear.determination.parties import parse_links
 from chipclear.errors import ChipclearError, Conflict, InputError
 from chipclear.geography import load_geography
 from chipclear.screening.reviews import ReviewSnapshot
+from chipclear.settings import decision_settings
 from chipclear.spreadsheet import safe_text_columns
 from chipclear.userfiles import input_file, output_file
 
@@ -143,6 +144,14 @@ class BatchResult:
     timings: dict[str, float] = field(default_factory=dict)
     rules_version: str = ""
     list_version: str | None = None
+
+
+# Batch decides the rules and the screening, not the ledger's licenses: LICENSED comes from check, the API's check
+# and ship only (a door audit, 2026-12-07, found the docs listing it as a batch verdict). The summary says so.
+LICENSES_NOT_APPLIED = (
+    "not applied: batch decides without the ledger's licenses, so a line a license on file covers is "
+    "LICENSE_REQUIRED here; chipclear check --api-key, POST /api/check or ship applies them (LICENSED)"
+)
 
 
 # -- executors ---------------------------------------------------------------------------------------------------
@@ -411,6 +420,7 @@ def _tasks(
     reviews: ReviewSnapshot | None = None,
 ) -> list[DecideTask]:
     version = rules_known_on(rules_day).version
+    settings = decision_settings()  # with every task: a worker with other settings refuses it
     tasks = []
     # A key's epochs next to each other, so that one task (one worker's table) holds them: the compiled table
     # shares a row between periods whose dated inputs are the same (``DecisionTable.row``).
@@ -436,6 +446,7 @@ def _tasks(
                 placeholder=plan.PARTY_PLACEHOLDER,
                 compiled=compiled,
                 reviews=reviews,
+                settings=settings,
             )
         )
     return tasks
@@ -660,6 +671,7 @@ def _run(
         "rules_version": current_rules.version,
         "list_versions": list_versions,
         "reviews": reviews_digest(reviews),
+        "decision_settings": decision_settings(),  # other settings: the run starts over (docs/batch.md)
     }
     checkpoint = Checkpoint(out.with_name(out.name + ".checkpoint"))
     if not options.resume:
@@ -815,6 +827,7 @@ def _run(
                 "options": options.signature(),
                 "rules_version": current_rules.version,
                 "list_version": list_versions.get("current"),
+                "decision_settings": signature["decision_settings"],
             },
             default=str,
         )
@@ -877,6 +890,7 @@ def _run(
         # the ledger's screening reviews the run read and applied per party (None: not screened, none applied)
         "reviews_read": len(reviews.decisions()) if reviews is not None else None,
         "workers": _workers_used(options, workers, bool(todo), todo_keys.height),
+        "licenses_on_file": LICENSES_NOT_APPLIED,
     }
     written_report: Path | None = None
     if options.report is None or str(options.report) != "-":
