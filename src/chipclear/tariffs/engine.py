@@ -964,6 +964,24 @@ def contradictory_claims(data: TariffData) -> list[tuple[str, str]]:
     ]
 
 
+def claim_contradicting_specs(data: TariffData, claims: frozenset[str], item: ItemSpecs) -> str | None:
+    """Why a 9903.79.01 / 9903.79.02 declaration contradicts what the catalog specs decide (None if it does not).
+
+    A declaration must not silently win over the item's own figures: the caller refuses the line (fail closed)."""
+    for measure in data.measures.values():
+        if not isinstance(measure, Sec232Semiconductors):
+            continue
+        met, not_met = measure.periods[0].heading or "", measure.not_met.heading or ""
+        test = check_windows(item, measure.windows)
+        if met in claims and test.outcome == "not_met":
+            return f"claim {met} declares the note 39(b) parameters met, but the catalog says {test.explanation}"
+        if not_met in claims and test.outcome == "meets":
+            return (
+                f"claim {not_met} declares the note 39(b) parameters not met, but the catalog says {test.explanation}"
+            )
+    return None
+
+
 @lru_cache(maxsize=8)
 def end_use_keys(data: TariffData) -> list[str]:
     return [e.key for m in data.measures.values() if isinstance(m, Sec232Semiconductors) for e in m.end_uses]
