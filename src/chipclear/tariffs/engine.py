@@ -448,12 +448,15 @@ def _replacer(data: TariffData, measure: MeasureBase, req: Request) -> MeasureBa
 
 
 def _sec301_line(data: TariffData, req: Request, s232: _S232, run: _Run, measure: MeasureBase, period: Period) -> None:
-    # A claimed alternative heading (9903.88.09: goods in transit at the May 2019 increase).
-    for alt in getattr(measure, "alternatives", []):
-        if alt.claim in req.claims and alt.period.covers(req.entry_date):
-            run.lines.append(_line(measure, alt.period, note=alt.description))
-            return
-    base = _line(measure, period)
+    # A claimed alternative heading (9903.88.09: goods in transit at the May 2019 increase) takes the list
+    # heading's place; only the exclusions its data names still apply to it (note 20(l)).
+    alt = next(
+        (a for a in getattr(measure, "alternatives", []) if a.claim in req.claims and a.period.covers(req.entry_date)),
+        None,
+    )
+    if alt is not None:
+        period = alt.period
+    base = _line(measure, period, note=alt.description if alt is not None else "")
     if period.rate is None:
         run.open_line(base, f"{measure.id}-rate", period.question or "rate unknown", period.citation, period.sources)
         return
@@ -462,6 +465,7 @@ def _sec301_line(data: TariffData, req: Request, s232: _S232, run: _Run, measure
         for e in data.measures.values()
         if isinstance(e, Sec301Exclusion)
         and measure.id in e.replaces
+        and (alt is None or (alt.exclusions is not None and e.id in alt.exclusions.measures))
         and any(hts_mod.overlaps(p, req.hts) for p in e.scope.prefixes)
     ]
     claimed = [e for e in exclusions if e.claim in req.claims or GENERIC_EXCLUSION_CLAIM in req.claims]
@@ -492,6 +496,8 @@ def _sec301_line(data: TariffData, req: Request, s232: _S232, run: _Run, measure
         run.lines.append(base)
         return
     excl, excl_period = applied
+    if alt is not None and alt.exclusions is not None:
+        run.rule(alt.exclusions.text, alt.exclusions.citation, alt.exclusions.sources, alt.exclusions.confidence)
     line = _line(excl, excl_period, note="Replaces the list heading " + (period.heading or "") + ".")
     precise = [p for p in (excl_period.hts or excl.scope.prefixes) if hts_mod.covers(p, req.hts)]
     if not precise:

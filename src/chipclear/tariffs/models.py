@@ -130,6 +130,8 @@ class Alternative(_Strict):
     claim: str
     description: str
     period: Period
+    exclusions: Displacement | None = None
+    """Exclusion measures (ids) that still apply to goods entered under this heading (note 20(l) for 9903.88.09)."""
 
 
 class Sec301Exclusion(MeasureBase):
@@ -303,5 +305,5 @@ Measure = Annotated[
 ]
 
 
-for _model in (Column1, Sec301List, Sec301Exclusion, IeepaDuty, Sec122, ChinaRetaliation, OriginRule):
+for _model in (Column1, Alternative, Sec301List, Sec301Exclusion, IeepaDuty, Sec122, ChinaRetaliation, OriginRule):
     _model.model_rebuild()
