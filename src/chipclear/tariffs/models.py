@@ -58,8 +58,9 @@ class Period(Cited, provenance.Period):
                 raise ValueError("an UNCONFIRMED period must not state a rate as fact (use rate_low/rate_high)")
             if not self.question:
                 raise ValueError("an UNCONFIRMED period needs the open `question`")
-        elif self.rate is None:
-            raise ValueError("a period with confidence H/M/L needs a rate")
+        elif self.rate is None and not (self.question and self.rate_high is not None):
+            # a known value whose timing the source gives only at M (e.g. the hour of SCTC No. 5) may be a range
+            raise ValueError("a period with confidence H/M/L needs a rate, or a `question` and rate_low/rate_high")
         return self
 
 
@@ -254,6 +255,18 @@ class ChinaRetaliation(MeasureBase):
 
     family: Literal["china_retaliation"]
     ic_waiver: IcWaiver | None = None
+
+
+class ChinaCoverage(Cited):
+    """What chipclear's data on China's duties covers: goods (HS prefixes) and dates (from ``from``).
+
+    Outside it ``china_duty`` refuses the line naming the coverage, never answering 0% for measures it lacks."""
+
+    family: Literal["china_coverage"]
+    id: str
+    start: dt.date = Field(alias="from")
+    hs: list[str] = Field(min_length=1)
+    text: str
 
 
 class IcWaiver(Cited, provenance.Period):
