@@ -190,10 +190,13 @@ class TimelineSegment:
 
 
 def _signature(result: DutyResult) -> tuple[Any, ...]:
+    """What makes two timeline rows the same: the lines, the totals and the open questions (a period whose
+    questions differ, e.g. from the 2026-11-10 expiry of 9903.88.69, is its own row even at equal totals)."""
     return (
         tuple((ln.measure_id, ln.heading, ln.rate, ln.rate_low, ln.rate_high) for ln in result.lines),
         result.total_low,
         result.total_high,
+        tuple(sorted(u.id for u in result.unknowns)),
     )
 
 
