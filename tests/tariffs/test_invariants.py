@@ -9,6 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chipclear.tariffs import ItemSpecs, bundled_data, duty, end_use_keys, known_claims, timeline
+from chipclear.tariffs.engine import claim_contradicting_specs
 
 HTS = ["8471.50.0150", "8471.80.40", "8471.80.10", "8473.30.1180", "8473.30.5100", "8542.31.00", "8542.32.00"]
 ORIGINS = ["CN", "HK", "TW", "MX", "CA", "MY", "VN", "KR", "JP", "US", "DE", "KP", "IN"]
@@ -45,6 +46,8 @@ def test_result_invariants(
     claims: list[str],
 ) -> None:
     assume(not {"9903.79.01", "9903.79.02"} <= set(claims))  # contradictory: rejected as bad input
+    # a 9903.79.01/.02 claim against the item's specs is refused too (tests/api/test_duty_claim_vs_specs.py)
+    assume(item is None or claim_contradicting_specs(bundled_data(), frozenset(claims), item) is None)
     result = duty(hts, origin, day, value=value, item=item, end_use=end_use, claims=claims)
     data = result.to_json()
     low, high = result.total_low, result.total_high

@@ -59,6 +59,17 @@ def entry_type_keys(data: TariffData | None = None) -> list[str]:
     return engine.entry_type_keys(data or bundled_data())
 
 
+def _check_specs(specs: ItemSpecs) -> None:
+    """Specs given to the library door are numbers the window test can compare: finite and not negative."""
+    for ic in specs.ics:
+        for name, values in (("tpp", ic.tpp), ("dram_bandwidth_gbs", (ic.dram_bandwidth_gbs,))):
+            for v in values:
+                if v is not None and (not math.isfinite(v) or v < 0):
+                    raise InputError(
+                        f"item.{name}: {v!r} for {ic.name} must be a finite, non-negative number", field=f"item.{name}"
+                    )
+
+
 def _request(
     data: TariffData,
     hts: str,
@@ -109,6 +120,13 @@ def _request(
         if value is None and entry_type in engine.value_tested_entry_types(data):
             raise InputError(f"value: entry type {entry_type} needs the customs value (the value test)", field="value")
     specs = specs_from_part(item) if item is not None else None
+    if specs is not None:
+        _check_specs(specs)
+        conflict = engine.claim_contradicting_specs(data, frozenset(normalized), specs)
+        if conflict is not None:
+            raise InputError(
+                f"claims: {conflict}; drop the claim, or give no item if the catalog figures are wrong", field="claims"
+            )
     return engine.Request(
         code, line, country, entry_date, value, specs, end_use, frozenset(normalized), entry_type=entry_type
     )
@@ -172,10 +190,13 @@ class TimelineSegment:
 
 
 def _signature(result: DutyResult) -> tuple[Any, ...]:
+    """What makes two timeline rows the same: the lines, the totals and the open questions (a period whose
+    questions differ, e.g. from the 2026-11-10 expiry of 9903.88.69, is its own row even at equal totals)."""
     return (
         tuple((ln.measure_id, ln.heading, ln.rate, ln.rate_low, ln.rate_high) for ln in result.lines),
         result.total_low,
         result.total_high,
+        tuple(sorted(u.id for u in result.unknowns)),
     )
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from chipclear.datafiles import YAML_ERRORS, safe_load, yaml_problem
 from chipclear.errors import DataFileError
 from chipclear.tariffs.models import (
+    ChinaCoverage,
     ChinaRetaliation,
     Column1,
     Measure,
@@ -39,6 +40,8 @@ class TariffData:
     research_cutoff_approx: dt.date
     files: dict[str, str]
     """measure id -> data file name (relative to the data directory), for citations and audits."""
+    china_coverage: ChinaCoverage | None = None
+    """The goods and dates the China data covers (``cn/coverage.yaml``)."""
 
     def measure(self, measure_id: str) -> MeasureBase:
         return self.measures[measure_id]
@@ -71,6 +74,7 @@ def load_tariff_data(data_dir: Path | None = None) -> TariffData:
     measures: dict[str, MeasureBase] = {}
     china: dict[str, ChinaRetaliation] = {}
     notices: dict[str, Notice] = {}
+    china_coverage: ChinaCoverage | None = None
     files: dict[str, str] = {}
     for path in sorted(root.rglob("*.yaml")):
         if path.name == "sources.yaml":
@@ -83,6 +87,9 @@ def load_tariff_data(data_dir: Path | None = None) -> TariffData:
                 continue
             if family == "origin_rule":
                 origin_rules = OriginRule.model_validate(raw)
+                continue
+            if family == "china_coverage":
+                china_coverage = ChinaCoverage.model_validate(raw)
                 continue
             if family == "notice":
                 notice = Notice.model_validate(raw)
@@ -110,6 +117,7 @@ def load_tariff_data(data_dir: Path | None = None) -> TariffData:
         sources=sources,
         research_cutoff_approx=sources_doc["research_cutoff_approx"],
         files=files,
+        china_coverage=china_coverage,
     )
     _check_references(data)
     return data
@@ -144,6 +152,8 @@ def _check_references(data: TariffData) -> None:
             block = getattr(measure, field, None)
             if block is not None:
                 refs.extend(block.measures)
+        for alt in getattr(measure, "alternatives", []):
+            refs.extend(alt.exclusions.measures if alt.exclusions is not None else [])
         for ref in refs:
             if ref not in known:
                 raise DataFileError(f"{data.files[measure.id]}: measure {measure.id}: unknown measure id {ref!r}")
@@ -157,6 +167,7 @@ def _check_references(data: TariffData) -> None:
         *data.measures.values(),
         *data.china.values(),
         *data.notices.values(),
+        data.china_coverage,
     ]
     for obj in everything:
         for key in _cited_sources(obj):

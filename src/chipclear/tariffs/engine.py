@@ -448,12 +448,15 @@ def _replacer(data: TariffData, measure: MeasureBase, req: Request) -> MeasureBa
 
 
 def _sec301_line(data: TariffData, req: Request, s232: _S232, run: _Run, measure: MeasureBase, period: Period) -> None:
-    # A claimed alternative heading (9903.88.09: goods in transit at the May 2019 increase).
-    for alt in getattr(measure, "alternatives", []):
-        if alt.claim in req.claims and alt.period.covers(req.entry_date):
-            run.lines.append(_line(measure, alt.period, note=alt.description))
-            return
-    base = _line(measure, period)
+    # A claimed alternative heading (9903.88.09: goods in transit at the May 2019 increase) takes the list
+    # heading's place; only the exclusions its data names still apply to it (note 20(l)).
+    alt = next(
+        (a for a in getattr(measure, "alternatives", []) if a.claim in req.claims and a.period.covers(req.entry_date)),
+        None,
+    )
+    if alt is not None:
+        period = alt.period
+    base = _line(measure, period, note=alt.description if alt is not None else "")
     if period.rate is None:
         run.open_line(base, f"{measure.id}-rate", period.question or "rate unknown", period.citation, period.sources)
         return
@@ -462,6 +465,7 @@ def _sec301_line(data: TariffData, req: Request, s232: _S232, run: _Run, measure
         for e in data.measures.values()
         if isinstance(e, Sec301Exclusion)
         and measure.id in e.replaces
+        and (alt is None or (alt.exclusions is not None and e.id in alt.exclusions.measures))
         and any(hts_mod.overlaps(p, req.hts) for p in e.scope.prefixes)
     ]
     claimed = [e for e in exclusions if e.claim in req.claims or GENERIC_EXCLUSION_CLAIM in req.claims]
@@ -492,6 +496,8 @@ def _sec301_line(data: TariffData, req: Request, s232: _S232, run: _Run, measure
         run.lines.append(base)
         return
     excl, excl_period = applied
+    if alt is not None and alt.exclusions is not None:
+        run.rule(alt.exclusions.text, alt.exclusions.citation, alt.exclusions.sources, alt.exclusions.confidence)
     line = _line(excl, excl_period, note="Replaces the list heading " + (period.heading or "") + ".")
     precise = [p for p in (excl_period.hts or excl.scope.prefixes) if hts_mod.covers(p, req.hts)]
     if not precise:
@@ -962,6 +968,24 @@ def contradictory_claims(data: TariffData) -> list[tuple[str, str]]:
         for m in data.measures.values()
         if isinstance(m, Sec232Semiconductors)
     ]
+
+
+def claim_contradicting_specs(data: TariffData, claims: frozenset[str], item: ItemSpecs) -> str | None:
+    """Why a 9903.79.01 / 9903.79.02 declaration contradicts what the catalog specs decide (None if it does not).
+
+    A declaration must not silently win over the item's own figures: the caller refuses the line (fail closed)."""
+    for measure in data.measures.values():
+        if not isinstance(measure, Sec232Semiconductors):
+            continue
+        met, not_met = measure.periods[0].heading or "", measure.not_met.heading or ""
+        test = check_windows(item, measure.windows)
+        if met in claims and test.outcome == "not_met":
+            return f"claim {met} declares the note 39(b) parameters met, but the catalog says {test.explanation}"
+        if not_met in claims and test.outcome == "meets":
+            return (
+                f"claim {not_met} declares the note 39(b) parameters not met, but the catalog says {test.explanation}"
+            )
+    return None
 
 
 @lru_cache(maxsize=8)

@@ -58,8 +58,9 @@ class Period(Cited, provenance.Period):
                 raise ValueError("an UNCONFIRMED period must not state a rate as fact (use rate_low/rate_high)")
             if not self.question:
                 raise ValueError("an UNCONFIRMED period needs the open `question`")
-        elif self.rate is None:
-            raise ValueError("a period with confidence H/M/L needs a rate")
+        elif self.rate is None and not (self.question and self.rate_high is not None):
+            # a known value whose timing the source gives only at M (e.g. the hour of SCTC No. 5) may be a range
+            raise ValueError("a period with confidence H/M/L needs a rate, or a `question` and rate_low/rate_high")
         return self
 
 
@@ -130,6 +131,8 @@ class Alternative(_Strict):
     claim: str
     description: str
     period: Period
+    exclusions: Displacement | None = None
+    """Exclusion measures (ids) that still apply to goods entered under this heading (note 20(l) for 9903.88.09)."""
 
 
 class Sec301Exclusion(MeasureBase):
@@ -254,6 +257,18 @@ class ChinaRetaliation(MeasureBase):
     ic_waiver: IcWaiver | None = None
 
 
+class ChinaCoverage(Cited):
+    """What chipclear's data on China's duties covers: goods (HS prefixes) and dates (from ``from``).
+
+    Outside it ``china_duty`` refuses the line naming the coverage, never answering 0% for measures it lacks."""
+
+    family: Literal["china_coverage"]
+    id: str
+    start: dt.date = Field(alias="from")
+    hs: list[str] = Field(min_length=1)
+    text: str
+
+
 class IcWaiver(Cited, provenance.Period):
     """A reported, unpublished waiver for some IC codes: modelled as an open question, never as fact."""
 
@@ -303,5 +318,5 @@ Measure = Annotated[
 ]
 
 
-for _model in (Column1, Sec301List, Sec301Exclusion, IeepaDuty, Sec122, ChinaRetaliation, OriginRule):
+for _model in (Column1, Alternative, Sec301List, Sec301Exclusion, IeepaDuty, Sec122, ChinaRetaliation, OriginRule):
     _model.model_rebuild()
