@@ -30,6 +30,12 @@ Why these numbers (they are storage limits, not regulation):
   past a machine integer ended in an OverflowError traceback). A worker process holds its own compiled table and
   screening index, so workers past a large machine's cores only cost memory; a sample of a million lines
   re-decides every line of a million-line book.
+- ``MAX_SHIP_DAYS_AHEAD``: a shipment may be booked at most 366 days after today (the ledger's latest ship day,
+  ``ledger.shipments.latest_booking_day``). A line dated after today is held anyway and decided again when it ships
+  (it would be decided on today's rules and lists); past a year ahead the date is refused, not recorded: nobody
+  knows the rules, lists and licenses of 9999-12-31, and a booking that far out is a plan, not a shipment. A year
+  covers any real order book's lead time. Checks (``chipclear check``, what-if) still take any later date and say
+  in a ``rules-data`` reason that the rules are as known on the newest rule data.
 """
 
 from __future__ import annotations
@@ -70,6 +76,7 @@ MAX_SCREEN_HITS = 100  # the most hits one screening returns (limit)
 MAX_BATCH_WORKERS = 64
 MAX_VERIFY_LINES = 1_000_000
 MAX_BATCH_SIZE = 1_000_000
+MAX_SHIP_DAYS_AHEAD = 366  # the latest ship date a shipment may be booked for, in days after today (see above)
 # The most lines ``demo orders`` makes: a 1,000,000-line book took 0.74 GB at peak and 10 s (measured 2026-12-07),
 # so ten million fit a machine that can run a batch of them; 10^14 ended in a numpy MemoryError traceback.
 MAX_DEMO_ROWS = 10_000_000
@@ -242,6 +249,7 @@ __all__ = [
     "MAX_PROPERTY_VALUES",
     "MAX_QUANTITY",
     "MAX_SCREEN_HITS",
+    "MAX_SHIP_DAYS_AHEAD",
     "MAX_SPEC_FIGURE",
     "MAX_VALUE_USD",
     "MAX_VERIFY_LINES",
