@@ -25,6 +25,8 @@ import unicodedata
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from chipclear.bounds import HIDDEN_CATEGORIES, hidden_character
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -40,8 +42,7 @@ PLAIN_NUMBER_PATTERN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]
 
 # Control, format and line/paragraph-separator characters, in Rust's regex syntax (Polars): only a filter for the
 # cells ``printable`` rewrites, which decides by the same Unicode categories.
-UNPRINTABLE_PATTERN = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]"
-_UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+UNPRINTABLE_PATTERN = "[" + "".join(f"\\p{{{c}}}" for c in sorted(HIDDEN_CATEGORIES)) + "]"
 
 _FORMULA = re.compile(FORMULA_PATTERN)
 # Python's $ also matches before a final newline; Rust's only at the end: fullmatch without the anchors instead.
@@ -61,9 +62,9 @@ def safe_cell(text: str) -> str:
 def printable(text: str) -> str:
     """``text`` with each control, format or line-separator character written as a visible escape (``\x00``,
     ``\u200b``): clean text in a file, the character still named."""
-    if text.isprintable():  # the common case: nothing to escape
+    if hidden_character(text) is None:  # the common case: nothing to escape
         return text
-    return "".join(_escape(c) if unicodedata.category(c) in _UNPRINTABLE else c for c in text)
+    return "".join(_escape(c) if unicodedata.category(c) in HIDDEN_CATEGORIES else c for c in text)
 
 
 def _escape(char: str) -> str:
