@@ -20,6 +20,11 @@ Why these numbers (they are storage limits, not regulation):
 - A name, an id, a reference or a license number holds at least one visible character: one made only of spaces,
   format or control characters or lone combining marks (``"\u200b"``, ``"\u202e"``, a soft hyphen) would be
   screened as nothing and recorded as nobody.
+- An identifier (an order or line id, a reference, a license or application number, a user name, a list entry id,
+  a claim or certification key) holds no control, format or line-separator character anywhere (``no_hidden``):
+  ``"L 1\u200b"`` shows as ``L 1`` in every list and audit record, a second license nobody can tell from the first
+  (an audit, 2026-12-07). A party name may (a zero-width non-joiner is part of Persian spelling), but never only
+  those.
 - ``MIN_SCREEN_SCORE``: the lowest screening score an API caller may ask for (``min_score``; yente's ``cutoff`` and
   ``threshold``). The work of a search grows as its floor falls: near 0 every entry that shares any word with the
   query ("co", "ltd") is scored and explained (100 hits of 100 names, 400+ seconds in one request); at 0.5 a name
@@ -30,6 +35,12 @@ Why these numbers (they are storage limits, not regulation):
   past a machine integer ended in an OverflowError traceback). A worker process holds its own compiled table and
   screening index, so workers past a large machine's cores only cost memory; a sample of a million lines
   re-decides every line of a million-line book.
+- ``MAX_SHIP_DAYS_AHEAD``: a shipment may be booked at most 366 days after today (the ledger's latest ship day,
+  ``ledger.shipments.latest_booking_day``). A line dated after today is held anyway and decided again when it ships
+  (it would be decided on today's rules and lists); past a year ahead the date is refused, not recorded: nobody
+  knows the rules, lists and licenses of 9999-12-31, and a booking that far out is a plan, not a shipment. A year
+  covers any real order book's lead time. Checks (``chipclear check``, what-if) still take any later date and say
+  in a ``rules-data`` reason that the rules are as known on the newest rule data.
 """
 
 from __future__ import annotations
@@ -70,6 +81,7 @@ MAX_SCREEN_HITS = 100  # the most hits one screening returns (limit)
 MAX_BATCH_WORKERS = 64
 MAX_VERIFY_LINES = 1_000_000
 MAX_BATCH_SIZE = 1_000_000
+MAX_SHIP_DAYS_AHEAD = 366  # the latest ship date a shipment may be booked for, in days after today (see above)
 # The most lines ``demo orders`` makes: a 1,000,000-line book took 0.74 GB at peak and 10 s (measured 2026-12-07),
 # so ten million fit a machine that can run a batch of them; 10^14 ended in a numpy MemoryError traceback.
 MAX_DEMO_ROWS = 10_000_000
@@ -113,6 +125,32 @@ def visible(value: str) -> str:
             "must contain a visible character (a letter, digit or symbol), not only spaces or invisible characters"
         )
     return value
+
+
+# Unicode categories that an identifier never holds: controls, format characters (zero-width space, bidi overrides,
+# soft hyphen, byte-order mark) and line and paragraph separators.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def hidden_character(value: str) -> str | None:
+    """The first control, format or separator character of ``value`` (``HIDDEN_CATEGORIES``), or None."""
+    if value.isprintable():  # the common case; isprintable() is False for every hidden character
+        return None
+    return next((c for c in value if unicodedata.category(c) in HIDDEN_CATEGORIES), None)
+
+
+def no_hidden(value: str) -> str:
+    """``value`` if it holds no control, format or separator character (an identifier: ``Identifier``)."""
+    found = hidden_character(value)
+    if found is not None:
+        raise ValueError(hidden_problem(found))
+    return value
+
+
+def hidden_problem(char: str) -> str:
+    """What is wrong with an identifier holding ``char``, naming it (``U+200B, zero width space``)."""
+    named = unicodedata.name(char, "a control character").lower()
+    return f"must not contain an invisible control, format or separator character (U+{ord(char):04X}, {named})"
 
 
 _ISO_DAY = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -181,9 +219,15 @@ Flag = Annotated[bool, BeforeValidator(_flag)]  # true or false; never "yes", 1 
 Name = Annotated[str, Field(max_length=NAME_LENGTH), AfterValidator(no_nul), AfterValidator(visible)]
 ItemId = Annotated[str, Field(max_length=ITEM_LENGTH), AfterValidator(no_nul)]
 Country = Annotated[str, Field(max_length=COUNTRY_LENGTH), AfterValidator(no_nul)]
-Identifier = Annotated[str, Field(max_length=ID_LENGTH), AfterValidator(no_nul), AfterValidator(visible)]
+Identifier = Annotated[
+    str, Field(max_length=ID_LENGTH), AfterValidator(no_nul), AfterValidator(visible), AfterValidator(no_hidden)
+]
 LicenseNumber = Annotated[
-    str, Field(min_length=1, max_length=LICENSE_NUMBER_LENGTH), AfterValidator(no_nul), AfterValidator(visible)
+    str,
+    Field(min_length=1, max_length=LICENSE_NUMBER_LENGTH),
+    AfterValidator(no_nul),
+    AfterValidator(visible),
+    AfterValidator(no_hidden),
 ]
 Role = Annotated[str, Field(max_length=ROLE_LENGTH), AfterValidator(no_nul)]
 Note = Annotated[str, Field(max_length=NOTE_LENGTH), AfterValidator(no_nul)]
@@ -221,12 +265,14 @@ def checked(kind: Any, value: T, field: str) -> T:
     try:
         _adapter(kind).validate_python(value)
     except ValidationError as exc:
-        raise InputError(f"{field}: {exc.errors()[0]['msg']}", field=field) from None
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise InputError(f"{field}: {message}", field=field) from None
     return value
 
 
 __all__ = [
     "COUNTRY_LENGTH",
+    "HIDDEN_CATEGORIES",
     "ID_LENGTH",
     "INVISIBLE_CATEGORIES",
     "ITEM_LENGTH",
@@ -242,6 +288,7 @@ __all__ = [
     "MAX_PROPERTY_VALUES",
     "MAX_QUANTITY",
     "MAX_SCREEN_HITS",
+    "MAX_SHIP_DAYS_AHEAD",
     "MAX_SPEC_FIGURE",
     "MAX_VALUE_USD",
     "MAX_VERIFY_LINES",
@@ -277,7 +324,10 @@ __all__ = [
     "WholeNumber",
     "checked",
     "finite",
+    "hidden_character",
+    "hidden_problem",
     "iso_date",
+    "no_hidden",
     "no_nul",
     "plain_number_text",
     "visible",

@@ -13,7 +13,14 @@ from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from chipclear.cli import app
-from chipclear.spreadsheet import needs_quote, safe_cell, safe_text_columns
+from chipclear.spreadsheet import (
+    needs_quote,
+    printable,
+    printable_text_columns,
+    safe_cell,
+    safe_row,
+    safe_text_columns,
+)
 
 runner = CliRunner()
 
@@ -116,3 +123,54 @@ def test_a_plain_text_xlsx_cell_stays_text_in_the_bad_rows(tmp_path: Path) -> No
     _no_formulas(rows)
     assert [r["item"] for r in rows] == ["'" + HYPERLINK, "H1OO"]
     assert rows[1]["end_user_name"] == "'" + DDE
+
+
+UNPRINTABLE = {
+    "\x00": "\\x00",
+    "\x1b[31m": "\\x1b[31m",
+    "a\tb": "a\\x09b",
+    "two\nlines": "two\\x0alines",
+    "\x7f\x85": "\\x7f\\x85",
+    "L 1\u200b": "L 1\\u200b",
+    "\u202eevil": "\\u202eevil",
+    "x\u2028y": "x\\u2028y",
+    "Jade River Co.": "Jade River Co.",
+    "\u4e2d\u82af": "\u4e2d\u82af",
+}
+
+
+@pytest.mark.parametrize(("text", "written"), list(UNPRINTABLE.items()))
+def test_a_control_or_format_character_is_written_as_an_escape(text: str, written: str) -> None:
+    assert printable(text) == written
+    frame = pl.DataFrame({"text": [text, None], "row": [1, 2]})
+    assert printable_text_columns(frame)["text"].to_list() == [written, None]
+
+
+def test_cli_bad_rows_are_clean_text_with_each_row_identifiable(tmp_path: Path) -> None:
+    # an audit (2026-12-07) found a raw NUL byte copied from the book into the bad-rows file
+    book = tmp_path / "orders.csv"
+    book.write_bytes(
+        b"order_id,item,quantity,destination,end_user_name\n"
+        b"SO-1\x00x,H20,abc,CN,Jade River\n"
+        b'SO-2,nope\x1b[31m,1,DE,"two\nlines\x07"\n'
+        b"SO-3,H20,1,DE,A\xe2\x80\x8bB\n"
+        b"SO-4,H20,1,CN,\n"
+    )
+    out = tmp_path / "d.parquet"
+    result = runner.invoke(app, ["batch", str(book), "--out", str(out), "--no-screening", "--quiet"])
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "d.bad-rows.csv").read_text(encoding="utf-8")
+    assert written.isascii() and all(c == "\n" or c.isprintable() for c in written), repr(written)
+    by_row = {r["row"]: r for r in _bad_rows(tmp_path / "d.bad-rows.csv")}
+    assert by_row["1"]["order_id"] == "SO-1\\x00x" and by_row["1"]["reason"].startswith("quantity: 'abc'")
+    assert (by_row["2"]["order_id"], by_row["2"]["item"]) == ("SO-2", "nope\\x1b[31m")
+    assert by_row["2"]["end_user_name"] == "two\\x0alines\\x07"
+    assert len(written.splitlines()) == 1 + len(by_row)
+
+
+def test_a_csv_row_of_the_screening_hits_file_is_clean_text_too() -> None:
+    assert safe_row({"name": "A\u200bB\x00", "score": 0.9, "entry": "=1+1\x07"}) == {
+        "name": "A\\u200bB\\x00",
+        "score": 0.9,
+        "entry": "'=1+1\\x07",
+    }

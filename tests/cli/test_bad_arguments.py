@@ -39,8 +39,12 @@ def _run(args: list[str | bytes], tmp_path: Path) -> subprocess.CompletedProcess
             ],
             "Invalid value for 'application_id'",
         ),
-        ([b"screen", b"a\xff"], "argument 2 is not valid UTF-8 text"),
-        ([b"hold", b"release", b"2", b"--reason", b"a\xff"], "argument 5 is not valid UTF-8 text"),
+        ([b"screen", b"a\xff"], "argument NAME is not valid UTF-8 text"),
+        ([b"hold", b"release", b"2", b"--reason", b"a\xff"], "--reason is not valid UTF-8 text"),
+        # the option a word is the value of is named (an audit of 2026-12-07 found "argument 7")
+        ([b"check", b"--item", b"H100", b"--to", b"DE", b"--end-user", b"\xff\xfe"], "--end-user is not valid UTF-8"),
+        ([b"check", b"--item", b"H100", b"--to", b"DE", b"--end-user=\xff"], "--end-user is not valid UTF-8 text"),
+        ([b"check", b"--json", b"\xff"], "argument 3 is not valid UTF-8 text"),
     ],
 )
 def test_a_bad_argument_is_one_line_and_exit_2(tmp_path: Path, args: list[str | bytes], message: str) -> None:

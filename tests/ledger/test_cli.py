@@ -123,7 +123,7 @@ def _grant(keys: dict[str, str], quantity: int = 100) -> None:
         ),
         (
             [
-                *["license", "apply", "--item", "x", "--destination", "CN", "--end-user", "E"],
+                *["license", "apply", "--item", "H20", "--destination", "CN", "--end-user", "E"],
                 *["--application-number", "Z2", "--submitted-on", "2030-11-01"],
             ],
             "submitted_on: 2030-11-01 is after today",
@@ -131,7 +131,7 @@ def _grant(keys: dict[str, str], quantity: int = 100) -> None:
         (["license", "show", "NOPE"], "no license numbered 'NOPE'"),
         (["hold", "release", "99", "--reason", "x"], "no shipment line 99"),
         (["user", "add", "bob", "--role", "root"], "'root' is not a role"),
-        (["license", "apply", "--item", "x", "--destination", "CN"], "an application must name the end user"),
+        (["license", "apply", "--item", "H20", "--destination", "CN"], "an application must name the end user"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(
@@ -140,7 +140,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     if args[:2] == ["license", "grant"]:
         invoke(
             [
-                *["license", "apply", "--item", "x", "--destination", "CN", "--end-user", "E"],
+                *["license", "apply", "--item", "H20", "--destination", "CN", "--end-user", "E"],
                 *["--application-number", "Z1", "--submitted-on", "2025-07-15"],
             ],
             cli_env["analyst"],
@@ -304,7 +304,7 @@ def test_application_commands_and_lists(cli_env: dict[str, str]) -> None:
         ["license", "deny", "1", "--returned", "--reason", "returned without action"], cli_env["approver"]
     )
     assert (code, out.strip()) == (0, "application 1: returned")
-    invoke(["license", "apply", "--item", "x", "--destination", "CN", "--end-user", "E"], cli_env["analyst"])
+    invoke(["license", "apply", "--item", "H20", "--destination", "CN", "--end-user", "E"], cli_env["analyst"])
     code, out = invoke(["license", "withdraw", "2", "--reason", "order cancelled"], cli_env["analyst"])
     assert (code, out.strip()) == (0, "application 2: withdrawn")
     code, out = invoke(["license", "list", "--applications", "--json"], cli_env["viewer"])
@@ -326,12 +326,12 @@ def test_db_upgrade_from_previous_schema(tmp_path: Path, monkeypatch: pytest.Mon
     code, out = invoke(["audit", "verify"], "")
     assert code == 2 and "run `chipclear db upgrade`" in out
     code, out = invoke(["db", "upgrade"], "")
-    assert (code, out.strip()) == (0, "ledger schema upgraded from 0001 to 0005")
+    assert (code, out.strip()) == (0, "ledger schema upgraded from 0001 to 0006")
     engine = make_engine(url)
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
     engine.dispose()
     code, out = invoke(["db", "upgrade"], "")
-    assert (code, out.strip()) == (0, "ledger schema is up to date (revision 0005)")
+    assert (code, out.strip()) == (0, "ledger schema is up to date (revision 0006)")
     key = runner.invoke(app, ["user", "add", "ada", "--role", "admin", "--key-only"]).output.strip()
     code, out = invoke(["audit", "export"], key)
     assert '"action": "db.upgrade"' in out.splitlines()[0]

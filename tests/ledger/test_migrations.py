@@ -25,7 +25,7 @@ from .helpers import H20_PARTIES
 def test_empty_database_is_created_at_head(db_url: str) -> None:
     ledger = open_ledger(db_url)
     try:
-        assert current_revision(ledger.engine) == head_revision() == "0005"
+        assert current_revision(ledger.engine) == head_revision() == "0006"
         tables = set(inspect(ledger.engine).get_table_names())
         assert {t.name for t in Base.metadata.sorted_tables} <= tables
         with ledger.engine.connect() as conn:
@@ -69,7 +69,7 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
     engine.dispose()
     ledger = open_ledger(db_url)
     try:
-        assert current_revision(ledger.engine) == "0005"
+        assert current_revision(ledger.engine) == "0006"
         with ledger.session() as s:
             assert audit.verify(s) == audit.VerifyResult(True, 4)
             lic = ledger_licenses.get_license(s, SystemActor("v", "viewer"), "D1")

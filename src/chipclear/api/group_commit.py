@@ -38,6 +38,7 @@ from chipclear.determination.compiled import DecisionTable
 from chipclear.ledger import audit
 from chipclear.ledger import checks as ledger_checks
 from chipclear.ledger import shipments as ledger_shipments
+from chipclear.ledger.idempotency import Idempotency, remember
 from chipclear.ledger.models import AuditHead, License
 from chipclear.ledger.reviews import review_snapshot, reviews_version
 from chipclear.ledger.sessions import signed_in_user
@@ -334,6 +335,7 @@ class _Shipment:
     reviews_version: int
     done: threading.Event = field(default_factory=threading.Event)
     future: asyncio.Future[None] | None = None  # set for a shipment awaited on an event loop
+    idempotency: Idempotency | None = None  # the request's Idempotency-Key: its answer is kept under it
     result: tuple[dict[str, Any], SystemActor] | None = None  # the answer's JSON and the actor who shipped
     error: BaseException | None = None
 
@@ -390,10 +392,14 @@ class ShipmentGroup(_Writer[_Shipment]):
         *,
         reference: str | None = None,
         license_number: str | None = None,
+        idempotency: Idempotency | None = None,
     ) -> tuple[dict[str, Any], SystemActor]:
-        """``ship`` for the event loop: the commit is awaited without holding a thread."""
+        """``ship`` for the event loop: the commit is awaited without holding a thread. ``idempotency``: the answer
+        is kept under the request's key in the shipment's transaction (``ledger.idempotency``)."""
         future = asyncio.get_running_loop().create_future()
-        item = _Shipment(key, lines, reference, license_number, decided, reviews_version, future=future)
+        item = _Shipment(
+            key, lines, reference, license_number, decided, reviews_version, future=future, idempotency=idempotency
+        )
         self._submit(item)
         await asyncio.shield(future)  # a client that goes away does not cancel a shipment being recorded
         return item.answer()
@@ -437,10 +443,11 @@ class ShipmentGroup(_Writer[_Shipment]):
                     (item, actor, self._ship(session, item, reviews, actor, locked, chain)) for item, actor in accepted
                 ]
                 chain.write(session)  # flushes the group's rows, then adds its records
+                answers = [(item, actor, _answer(session, item, actor, result)) for item, actor, result in shipped]
             except Exception as exc:
                 raise _Apart from exc
-            for item, actor, result in shipped:
-                item.result = (shipment_result_json(result), actor)
+            for item, actor, answer in answers:
+                item.result = (answer, actor)
 
     def _record_apart(self, batch: list[_Shipment]) -> None:
         """Each shipment in a savepoint of its own: one that fails (its key, role, license or input) is rolled back
@@ -457,7 +464,7 @@ class ShipmentGroup(_Writer[_Shipment]):
                     with session.begin_nested():
                         actor = _authenticated(actors, session, item.key)
                         result = self._ship(session, item, reviews, actor, locked, chain)
-                        item.result = (shipment_result_json(result), actor)
+                        item.result = (_answer(session, item, actor, result), actor)
                 except Exception as exc:  # this shipment only: its savepoint is rolled back, its records dropped
                     chain.rewind(mark)
                     item.result, item.error = None, exc
@@ -487,6 +494,17 @@ class ShipmentGroup(_Writer[_Shipment]):
             locked=locked,
             chain=chain,
         )
+
+
+def _answer(
+    session: Session, item: _Shipment, actor: SystemActor, result: ledger_shipments.ShipmentResult
+) -> dict[str, Any]:
+    """The shipment's JSON answer, kept under the request's idempotency key in the same transaction (``KeyTaken``
+    when another request took the key first: this shipment is then rolled back)."""
+    answer = shipment_result_json(result)
+    if item.idempotency is not None:
+        remember(session, actor.name, item.idempotency, result.shipment.id, answer)
+    return answer
 
 
 def check_and_record(

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from chipclear import tempfiles
 from chipclear.bounds import (
     COUNTRY_LENGTH,
+    HIDDEN_CATEGORIES,
     ID_LENGTH,
     INVISIBLE_CATEGORIES,
     ITEM_LENGTH,
@@ -29,6 +30,7 @@ from chipclear.bounds import (
     MAX_VALUE_USD,
     NAME_LENGTH,
     NOTE_LENGTH,
+    hidden_problem,
 )
 from chipclear.catalog import Catalog
 from chipclear.errors import ChipclearError, InputError
@@ -97,6 +99,10 @@ TEXT_LIMITS = {
 # ``bounds.visible`` reads it (Rust's regex has Python's unicodedata categories as \p{..}).
 VISIBLE_COLUMNS = ("order_id", "line_id", "end_user_name")
 _VISIBLE = "[^" + "".join(f"\\p{{{c}}}" for c in sorted(INVISIBLE_CATEGORIES)) + "]"
+# Columns that are identifiers (chipclear.bounds.Identifier): any control, format or separator character in them is
+# a bad row naming the column (``bounds.no_hidden``), as the models refuse it at the other doors.
+IDENTIFIER_COLUMNS = ("order_id", "line_id")
+_HIDDEN = "[" + "".join(f"\\p{{{c}}}" for c in sorted(HIDDEN_CATEGORIES)) + "]"
 FLAGS = ["supercomputer", "advanced_node_ic_production", "military"]
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "x"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
@@ -615,6 +621,13 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
                 pl.lit(
                     f"{column}: must contain a visible character (a letter, digit or symbol), not only spaces"
                     " or invisible characters"
+                )
+            )
+            .when(pl.lit(column in IDENTIFIER_COLUMNS) & pl.col(column).str.contains(_HIDDEN))
+            .then(
+                pl.format(
+                    f"{column}: {{}}",
+                    pl.col(column).str.extract(f"({_HIDDEN})").map_elements(hidden_problem, return_dtype=pl.String),
                 )
             )
         )

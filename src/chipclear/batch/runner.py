@@ -58,7 +58,7 @@ from chipclear.errors import ChipclearError, Conflict, InputError
 from chipclear.geography import load_geography
 from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.settings import decision_settings
-from chipclear.spreadsheet import safe_text_columns
+from chipclear.spreadsheet import printable_text_columns, safe_text_columns
 from chipclear.userfiles import input_file, output_file
 
 OUTPUT_COLUMNS = [
@@ -860,7 +860,7 @@ def _run(
         failed_parts = [failed_frame]
     bad_all = pl.concat([bad_frame(bad), *failed_parts]).sort("row")
     # opened in spreadsheets: a book's text that would run as a formula there is written as text
-    atomic_write_text(safe_text_columns(bad_all).write_csv(), bad_path)
+    atomic_write_text(printable_text_columns(safe_text_columns(bad_all)).write_csv(), bad_path)
     lap("write")
 
     if options.recheck:

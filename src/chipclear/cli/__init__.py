@@ -239,12 +239,16 @@ FAST_EXIT = {"enabled": False}
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every ChipclearError becomes one line on stderr and exit code 2."""
-    for i, arg in enumerate(sys.argv[1:] if argv is None else argv, start=1):
+    words = sys.argv[1:] if argv is None else argv
+    for i, arg in enumerate(words):
         if not arg.isascii():
             try:
                 arg.encode("utf-8")  # bytes that are not UTF-8 arrive as lone surrogates (surrogateescape)
             except UnicodeEncodeError:
-                print(f"chipclear: error: argument {i} is not valid UTF-8 text", file=sys.stderr)
+                from chipclear.cli._argv import argument_label
+
+                label = argument_label(typer.main.get_command(app), words, i)
+                print(f"chipclear: error: {label} is not valid UTF-8 text", file=sys.stderr)
                 _exit(2)
     try:
         app(args=argv, standalone_mode=True)

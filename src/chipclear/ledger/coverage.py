@@ -111,6 +111,22 @@ def resolve_item(name: str) -> str | None:
     return None
 
 
+def unknown_license_item(name: str) -> str | None:
+    """Why ``name`` cannot be a license's or an application's item, or None: an item is an ECCN (``3A090``,
+    ``3A090.a``) or names a part, system or AI model of the catalogs (an application for "nope" was accepted, an
+    audit of 2026-12-07). A part not in the bundled catalog is named through a user catalog file."""
+    if _ECCN.match(normalize_item(name)) or resolve_item(name) is not None:
+        return None
+    from chipclear.catalog import load_catalog
+
+    near = load_catalog().suggest(name)
+    hint = f"; did you mean {', '.join(repr(s) for s in near)}?" if near else ""
+    return (
+        f"unknown item {name!r}: name a catalog part or system, an AI model, or an ECCN such as 3A090 (an ambiguous"
+        f" name counts as unknown: give the catalog id){hint}"
+    )
+
+
 def _item_authorised(license_items: Iterable[str], item: ItemIdentity) -> bool:
     """A license item covers the line when it is the line's ECCN or an ECCN above it (3A090 covers 3A090.a), or
     names the same catalog item (both resolved: "H20" and "nvidia-h20" are one item; "H20" and "H20.0", which the

@@ -20,7 +20,7 @@ from chipclear.decision import PARTY_ROLES
 from chipclear.errors import Conflict, InputError, NotFound
 from chipclear.geography import load_geography
 from chipclear.ledger import audit
-from chipclear.ledger.coverage import LicenseTerms, cents
+from chipclear.ledger.coverage import LicenseTerms, cents, unknown_license_item
 from chipclear.ledger.models import License, LicenseApplication, LicenseUsage
 from chipclear.ledger.reads import Record
 from chipclear.ledger.roles import require
@@ -52,6 +52,14 @@ def _check_codes(values: Sequence[str], what: str) -> list[str]:
     if not out:
         raise InputError(f"{what}: give at least one", field=what)
     return out
+
+
+def _known_items(items: Sequence[str]) -> None:
+    """Refuse an item that is no ECCN and no part, system or model of the catalogs, naming it."""
+    for i, one in enumerate(items):
+        unknown = unknown_license_item(one.strip()) if one.strip() else None
+        if unknown is not None:
+            raise InputError(f"items[{i}]: {unknown}", field=f"items[{i}]")
 
 
 def _country_codes(values: Sequence[str]) -> list[str]:
@@ -87,6 +95,7 @@ def apply_for_license(
     checked_parties = _check_parties(parties)
     if not any(p["role"] == "end_user" for p in checked_parties):
         raise InputError("parties: an application must name the end user", field="parties")
+    _known_items(items)
     submitted = bool(application_number or submitted_on)
     app = LicenseApplication(
         status="submitted" if submitted else "draft",
@@ -355,6 +364,8 @@ def grant_license(
     if session.execute(select(License.id).where(License.number == number)).first():
         raise Conflict(f"license {number!r} already exists")
     quantity, value = _granted_limits(app, quantity_limit, value_limit_usd)
+    if items:
+        _known_items(items)
     lic = License(
         number=number.strip(),
         application_id=app.id,

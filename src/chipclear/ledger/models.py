@@ -155,6 +155,25 @@ class ShipmentLine(Base):
     shipment: Mapped[Shipment] = relationship(lazy="raise")
 
 
+class IdempotencyRecord(Base):
+    """A shipment recorded under a client's ``Idempotency-Key`` (migration 0006): the request's digest and the
+    answer given, so that the same request sent again gets the same answer and records nothing more. One key per
+    user: the unique constraint is what stops two requests with the key sent at once from both recording. Not an
+    audited row: the shipment it answers is audited."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_name", "key", name="uq_idempotency_keys_user_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the request body's canonical JSON
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)  # the answer's JSON, as first sent
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
 class AuditRecord(Base):
     """One append-only audit record. ``payload`` is canonical JSON; ``hash`` = sha256(prev_hash, payload)."""
 
@@ -204,6 +223,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "ConsoleSession",
+    "IdempotencyRecord",
     "License",
     "LicenseApplication",
     "LicenseUsage",

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chipclear.bounds import MAX_DB_INT, Identifier, checked
+from chipclear.bounds import MAX_DB_INT, MAX_SHIP_DAYS_AHEAD, Identifier, checked
 from chipclear.decision import Decision, OrderLine, Reason, Verdict
 from chipclear.errors import ChipclearError, Conflict, InputError, NotFound, PermissionDenied
 from chipclear.geography import load_geography
@@ -106,6 +106,23 @@ def latest_ship_day() -> dt.date:
     return today() + dt.timedelta(days=1)
 
 
+def latest_booking_day() -> dt.date:
+    """The latest ship date a shipment may be recorded for (``chipclear.bounds.MAX_SHIP_DAYS_AHEAD`` after the
+    latest ship day): a later date is refused, never recorded on today's rules as if they held then."""
+    return latest_ship_day() + dt.timedelta(days=MAX_SHIP_DAYS_AHEAD)
+
+
+def refuse_far_future(ship_date: dt.date | None, where: str = "") -> None:
+    """Refuse a ship date past ``latest_booking_day`` (``where``: ``"line 2: "`` in a shipment of several lines)."""
+    latest = latest_booking_day()
+    if ship_date is not None and ship_date > latest:
+        raise InputError(
+            f"{where}ship_date: {ship_date} is more than {MAX_SHIP_DAYS_AHEAD} days after today (the latest is"
+            f" {latest}): the rules, lists and licenses of that day are unknown, so it cannot be decided",
+            field="ship_date",
+        )
+
+
 def is_historical(ship_date: dt.date | None) -> bool:
     """A line recorded after its ship date: a historical entry (needs an approver, decided as of that date)."""
     return ship_date is not None and ship_date < today()
@@ -167,6 +184,7 @@ def _decrement(session: Session, lic: License, sl: ShipmentLine, line: OrderLine
 def _validate_line(line: OrderLine, index: int) -> None:
     if line.quantity <= 0:
         raise InputError(f"line {index + 1}: quantity must be a positive whole number", field="quantity")
+    refuse_far_future(line.ship_date, f"line {index + 1}: ")
     geo = load_geography()
     if line.destination not in geo.countries and line.destination not in geo.regions:
         # a region the geography data names (UA-43 Crimea) is a destination too: `check` decides it under its own
@@ -544,6 +562,7 @@ def _prepare(
 ) -> PreparedRelease:
     """``held_on``: the held line's recorded ship date (its order line may give none); ``recorded_late``: the
     held line is a historical entry (recorded after it shipped, so decided as of its own date)."""
+    refuse_far_future(ship_date)
     if ship_date is not None and held_on is not None and ship_date < min(held_on, today()):
         # re-dating moves a held line forward (released in August, decided for August), or a line booked for a later
         # day to a day up to today; moved back into the past, a line held for an Entity List party would be decided

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,6 +16,7 @@ from chipclear.ledger import audit
 from chipclear.ledger.models import User
 from chipclear.ledger.reads import Query, Reader
 from chipclear.ledger.roles import Role, parse_role, require
+from chipclear.ledger.usernames import refuse_lookalike, refuse_mixed_scripts
 
 KEY_PREFIX = "cc_"
 
@@ -51,22 +51,16 @@ def _user_state(user: User) -> dict[str, object]:
     return {"name": user.name, "role": user.role, "active": user.active, "key_prefix": user.key_prefix}
 
 
-_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}  # controls, zero-width and bidi formats, line and paragraph separators
-
-
 def create_user(session: Session, name: str, role: str, actor: Actor | None = None) -> tuple[User, str]:
     """Create a user and return it with its API key (the only time the key is visible).
 
-    With no users in the ledger yet, ``actor`` may be None to create the first admin (bootstrap)."""
+    With no users in the ledger yet, ``actor`` may be None to create the first admin (bootstrap). A name holds
+    no control or format character (``Identifier``: "admin\u200b" displays as "admin"), is written in one script
+    and does not read as an existing user's name (``chipclear.ledger.usernames``)."""
     name = checked(Identifier, name.strip(), "name")
     if not name:
         raise InputError("user name: must not be empty", field="name")
-    hidden = next((c for c in name if unicodedata.category(c) in _INVISIBLE), None)
-    if hidden is not None:
-        # "admin\u200b" displays as "admin" in the audit log and the console: a second admin nobody can tell apart
-        raise InputError(
-            f"user name: must not contain control, format or separator characters (U+{ord(hidden):04X})", field="name"
-        )
+    refuse_mixed_scripts(name)
     parsed = parse_role(role)
     count = session.execute(select(func.count()).select_from(User)).scalar_one()
     if actor is None:
@@ -80,6 +74,7 @@ def create_user(session: Session, name: str, role: str, actor: Actor | None = No
         actor_name = actor.name
     if session.execute(select(User.id).where(User.name == name)).first():
         raise Conflict(f"user {name!r} already exists")
+    refuse_lookalike(name, list(session.execute(select(User.name)).scalars()))
     key = _new_key()
     user = User(
         name=name,

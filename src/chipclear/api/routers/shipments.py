@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +17,7 @@ from chipclear.api.responses import WRITE, errors
 from chipclear.bounds import Identifier, LicenseNumber, Reason
 from chipclear.decision import OrderLine
 from chipclear.ledger import shipments as ledger_shipments
+from chipclear.ledger.idempotency import HEADER, Idempotency, KeyTaken, idempotency, replayed
 from chipclear.ledger.users import SystemActor
 from chipclear.ledger.views import (
     ShipmentDetailView,
@@ -75,7 +77,7 @@ INLINE_LINES = 20  # a shipment of at most this many lines, all of them decided 
 # on the event loop (about 0.1 ms a line); a larger one, or one that needs screening, in a worker thread
 
 
-async def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str, Any]:
+async def ship(request: Request, key: str | None, body: ShipmentIn, given: Idempotency | None = None) -> dict[str, Any]:
     """Decide the lines with no lock held, then hand the shipment to the server's shipment writer
     (``ShipmentGroup``): it records the shipments queued at that moment in one transaction, authenticating each
     key again and deciding again if a review came in meanwhile.
@@ -123,7 +125,13 @@ async def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str,
             raise NotAvailable("the determination engine (chipclear.determine) is not installed") from None
         raise
     answer, actor = await shipments.aship(
-        key, body.lines, decided, reviews.version, reference=body.reference, license_number=body.license_number
+        key,
+        body.lines,
+        decided,
+        reviews.version,
+        reference=body.reference,
+        license_number=body.license_number,
+        idempotency=given,
     )
     recent.put(key, actor)
     return answer
@@ -135,8 +143,39 @@ async def ship(request: Request, key: str | None, body: ShipmentIn) -> dict[str,
     response_model=ShipmentResultView,
     summary="Record a shipment: lines with authority ship (licenses decremented), the others are held",
 )
-async def create_shipment(request: Request, body: ShipmentIn, key: str | None = Depends(api_key)) -> dict[str, Any]:
-    return await ship(request, key, body)
+async def create_shipment(
+    request: Request,
+    body: ShipmentIn,
+    key: str | None = Depends(api_key),
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description="Optional. A key of the client's choosing (a UUID) for this shipment: the same request sent"
+            " again with the same key is answered with the first answer (same shipment and line ids, the original"
+            " status, header `Idempotent-Replayed: true`) and records nothing; the same key with another body is"
+            " refused (422). Keys are kept per user in the ledger.",
+        ),
+    ] = None,
+) -> Any:
+    given = idempotency(idempotency_key, body.model_dump(mode="json"))
+    if given is None:
+        return await ship(request, key, body)
+    first = await run_in_threadpool(_first_answer, request, key, given)
+    if first is None:
+        try:
+            return await ship(request, key, body, given)
+        except KeyTaken:  # another request with this key was recorded first: answered from its record
+            first = await run_in_threadpool(_first_answer, request, key, given)
+            if first is None:
+                raise
+    status, answer = first
+    return JSONResponse(answer, status_code=status, headers={"Idempotent-Replayed": "true"})
+
+
+def _first_answer(request: Request, key: str | None, given: Idempotency) -> tuple[int, dict[str, Any]] | None:
+    with read_transaction(request, key) as tx:
+        return replayed(tx.session, tx.actor.name, given)
 
 
 @router.get(
