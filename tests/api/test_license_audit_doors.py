@@ -119,6 +119,10 @@ def test_grants_refuse_a_lookalike_number_a_value_limit_alone_and_a_unit_toleran
     r = client.post(f"/applications/{app_id}/grant", data=form, headers=ORIGIN)
     assert r.status_code == 409 and "already exists" in r.text, r.text
     assert [x["number"] for x in client.get("/api/licenses", headers=h(keys.viewer)).json()] == ["D1"]
-    # a line naming "d1" draws on D1
     r = client.get("/api/licenses/d1", headers=h(keys.viewer))
     assert r.status_code == 200 and r.json()["number"] == "D1", r.text
+    # a shipment naming license "d1" draws on D1
+    line = _line({"name": "Example Cloud Co", "role": "end_user", "country": "CN"})
+    r = client.post("/api/shipments", json={"lines": [line], "license_number": "d1"}, headers=h(keys.approver))
+    assert r.status_code == 201 and r.json()["lines"][0]["status"] == "shipped", r.text
+    assert client.get("/api/licenses/D1", headers=h(keys.viewer)).json()["quantity_used"] == 1
