@@ -72,7 +72,7 @@ def test_checkpoints_catch_a_rewritten_chain_in_verify_and_restore(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _grant(cli_env)
-    assert invoke([*SHIP, "--end-user", "Example Cloud Co"], cli_env["analyst"])[0] == 0
+    assert invoke([*SHIP, "--end-user", "Example Cloud Co@CN"], cli_env["analyst"])[0] == 0
     checkpoints = tmp_path / "witness.jsonl"
     code, out = invoke(
         ["audit", "checkpoint", "--checkpoint-key", str(key_file), "-o", str(checkpoints)], cli_env["viewer"]

@@ -3,6 +3,7 @@ backup and restore (a backup that fails the audit check is refused)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def _grant(keys: dict[str, str], quantity: int = 100) -> None:
             "--end-user",
             f"{helpers.END_USER}@CN",
             "--ultimate-consignee",
-            helpers.CONSIGNEE,
+            f"{helpers.CONSIGNEE}@CN",
             "--quantity",
             str(quantity),
             "--application-number",
@@ -249,7 +250,7 @@ def test_backup_restore_roundtrip_and_tampered_backup_refused(
             "--ship-date",
             "2025-09-01",
             "--end-user",
-            helpers.END_USER,
+            f"{helpers.END_USER}@CN",
         ],
         cli_env["analyst"],
     )
@@ -340,11 +341,11 @@ def test_db_upgrade_from_previous_schema(tmp_path: Path, monkeypatch: pytest.Mon
 def test_license_revoke_command(cli_env: dict[str, str]) -> None:
     _grant(cli_env)
     code, out = invoke(["license", "revoke", "D9", "--suspend", "--reason", "agency letter"], cli_env["approver"])
-    assert (code, out.strip()) == (0, "license D9: suspended")
+    assert (code, out.strip()) == (0, f"license D9: suspended from {dt.date.today()}")
     code, out = invoke(["license", "revoke", "D9", "--reason", "revoked"], cli_env["analyst"])
     assert code == 2 and "may not license.write" in out
     code, out = invoke(["license", "revoke", "D9", "--reason", "revoked by the agency"], cli_env["approver"])
-    assert (code, out.strip()) == (0, "license D9: revoked")
+    assert (code, out.strip()) == (0, f"license D9: revoked from {dt.date.today()}")
 
 
 def test_the_cli_answers_an_application_and_a_license_in_the_api_view_shape(

@@ -37,14 +37,23 @@ def test_empty_database_is_created_at_head(db_url: str) -> None:
         ledger.close()
 
 
-def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
+def test_upgrade_from_previous_schema_keeps_data(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = make_engine(db_url)
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
     assert "screening_reviews" not in inspect(engine).get_table_names()
-    # write through the 0001 schema (the services only touch 0001 tables here)
+    # write through the 0001 schema (the services only touch 0001 tables here, but for the two columns 0006 adds
+    # to licenses: added for the writes, left out of the records as a chipclear before 0006 wrote them, and
+    # dropped again for 0006 to add)
     from sqlalchemy.orm import Session
 
+    real_snapshot = audit.snapshot
+    later = ("issued_on", "status_changes")
+    monkeypatch.setattr(audit, "snapshot", lambda obj: {k: v for k, v in real_snapshot(obj).items() if k not in later})
+
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE licenses ADD COLUMN issued_on DATE"))
+        conn.execute(text("ALTER TABLE licenses ADD COLUMN status_changes JSON"))
     with Session(engine) as s, s.begin():
         admin, _ = create_user(s, "ada", "admin")
         app = ledger_licenses.apply_for_license(
@@ -61,7 +70,11 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
             s, admin, app.id, number="D1", valid_from=dt.date(2025, 8, 8), valid_to=dt.date(2026, 8, 8)
         )
         ledger_shipments.ship(s, [helpers.h20_line(5)], admin, decide=helpers.license_required)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE licenses DROP COLUMN issued_on"))
+        conn.execute(text("ALTER TABLE licenses DROP COLUMN status_changes"))
     engine.dispose()
+    monkeypatch.setattr(audit, "snapshot", real_snapshot)
     with pytest.raises(SchemaError, match="run `chipclear db upgrade`"):
         open_ledger(db_url)
     engine = make_engine(db_url)
@@ -74,6 +87,9 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str) -> None:
             assert audit.verify(s) == audit.VerifyResult(True, 4)
             lic = ledger_licenses.get_license(s, SystemActor("v", "viewer"), "D1")
             assert lic.quantity_used == 5
+            # 0006: no issue day on file (coverage reads valid_from), no status changes
+            assert lic.issued_on is None and lic.status_changes is None
+            assert ledger_licenses.terms_of(lic).issued == lic.valid_from
             s.execute(text("SELECT count(*) FROM screening_reviews")).scalar_one()
             assert s.execute(text("SELECT destination FROM shipment_lines")).scalars().all() == ["CN"]
             # 0005: a region code fits the destination column (PostgreSQL enforces the length)

@@ -27,7 +27,7 @@ from .helpers import h20_line
 
 def use(ledger: Ledger, staff: Staff) -> Ledger:
     """Two licenses, one of them (with a value limit) used by three shipments."""
-    grant_h20(ledger, staff, quantity=100, number="D2", value_limit=50_000.0, tolerance=10)
+    grant_h20(ledger, staff, quantity=100, number="D2", value_limit=50_000.0)
     grant_h20(ledger, staff, quantity=100, number="D1")
     for quantity, value in ((10, 1_000.0), (20, 12_345.67), (5, 0.5)):
         with ledger.session() as s:

@@ -54,7 +54,7 @@ def test_application_lifecycle_and_grant(ledger: Ledger, staff: Staff) -> None:
             application_number="Z2",
             submitted_on=dt.date(2025, 7, 15),
         )
-        with pytest.raises(InputError, match="needs a quantity or a value limit"):
+        with pytest.raises(InputError, match="needs a quantity limit"):
             ledger_licenses.grant_license(
                 s,
                 staff.approver,

@@ -349,7 +349,9 @@ def test_a_group_is_recorded_together_with_each_record_as_its_shipment_left_the_
     version = _version(ledger)
     analyst = staff.keys["analyst"]
     second = h20_line(10)
-    hit = [{"party": END_USER, "entry_id": "E1", "entry_hash": "h", "determination": "match"}]
+    hit = [
+        {"party": END_USER, "entry_id": "E1", "entry_hash": "h", "determination": "match", "listed_on": "2020-01-02"}
+    ]
     matched = stub_decision(second).model_copy(update={"screening": hit})
     batch = [
         _item(analyst, h20_line(10), version, "first"),  # creates the end user's row: clear
@@ -407,7 +409,9 @@ def test_a_shipment_of_several_lines_records_each_as_it_left_the_rows(ledger: Le
     """``ship`` without a writer's chain (the CLI's and the console's path): the lines of one shipment are
     flushed together before it returns, and each line's record holds the rows as that line left them."""
     grant_h20(ledger, staff, quantity=25)
-    hit = [{"party": END_USER, "entry_id": "E1", "entry_hash": "h", "determination": "match"}]
+    hit = [
+        {"party": END_USER, "entry_id": "E1", "entry_hash": "h", "determination": "match", "listed_on": "2020-01-02"}
+    ]
     lines = [h20_line(10), h20_line(10), h20_line(10)]
     decided = [stub_decision(lines[0]), stub_decision(lines[1]).model_copy(update={"screening": hit})]
     decided.append(stub_decision(lines[2]))

@@ -110,7 +110,11 @@ def license_grant(
     quantity: Annotated[int | None, typer.Option("--quantity", help="Quantity limit (default: as applied)")] = None,
     value: Annotated[float | None, typer.Option("--value", help="Value limit, USD (default: as applied)")] = None,
     quantity_tolerance: Annotated[
-        int, typer.Option("--quantity-tolerance", help="Shipping tolerance on quantity, % (15 CFR 750.11)")
+        int,
+        typer.Option(
+            "--quantity-tolerance",
+            help="Shipping tolerance on quantity, %: only 0 (no tolerance on the number of units, 15 CFR 750.11)",
+        ),
     ] = 0,
     value_tolerance: Annotated[
         int, typer.Option("--value-tolerance", help="Shipping tolerance on value, % (15 CFR 750.11)")
@@ -198,12 +202,21 @@ def license_revoke(
     reason: ReasonOpt,
     suspend: Annotated[bool, typer.Option("--suspend", help="Suspended (may be reinstated), not revoked")] = False,
     reinstate: Annotated[bool, typer.Option("--reinstate", help="Reinstate a suspended license")] = False,
+    effective: Annotated[
+        str | None, typer.Option("--effective", help="YYYY-MM-DD the change took effect (default today)")
+    ] = None,
     api_key: KeyOpt = None,
 ) -> None:
-    """Record that the agency revoked or suspended a license, or reinstated it (approver)."""
+    """Record that the agency revoked or suspended a license, or reinstated it (approver), with the day it took
+    effect: a line dated while the license was suspended is not covered by it, even once reinstated."""
     status = "active" if reinstate else "suspended" if suspend else "revoked"
-    lic = _run(api_key, lambda s, a: ledger_licenses.change_license_status(s, a, number, status, reason=reason))
-    _say(f"license {lic.number}: {lic.status}")
+    day = parse_date(effective, field="effective_on") if effective else None
+    lic = _run(
+        api_key,
+        lambda s, a: ledger_licenses.change_license_status(s, a, number, status, reason=reason, effective_on=day),
+    )
+    changes = lic.status_changes or [{}]
+    _say(f"license {lic.number}: {lic.status} from {changes[-1].get('effective_on')}")
 
 
 @license_app.command("list")

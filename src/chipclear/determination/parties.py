@@ -168,6 +168,11 @@ def _hit_json(party: str, hit: _Hit, via: str | None, country: str | None = None
         "license_requirement": hit.license_requirement,
         "license_policy": hit.license_policy,
         "federal_register_notice": hit.federal_register_notice,
+        # when the entry took effect (where the data confirms it) and was published: a license granted before
+        # then does not cover the line without review (chipclear.ledger.coverage)
+        "effective_on": getattr(hit, "effective_on", None),
+        "listed_on": getattr(hit, "listed_on", None),
+        "listing": getattr(hit, "listing", None),
     }
 
 

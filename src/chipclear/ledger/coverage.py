@@ -52,12 +52,23 @@ class LicenseTerms:
     status: str = "active"
     conditions: str = ""
     id: int | None = None
+    # the day the agency issued the license (the grant's decided_on); None: taken as valid_from, which a grant may
+    # not precede (licenses._grant_day), so a listing after valid_from is after the issue too
+    issued_on: dt.date | None = None
+    # (first day, day reinstated or None, status): when the agency suspended or revoked it (15 CFR 750.8)
+    not_in_force: tuple[tuple[dt.date, dt.date | None, str], ...] = ()
+
+    @property
+    def issued(self) -> dt.date:
+        return self.issued_on or self.valid_from
 
     @property
     def quantity_left(self) -> int | None:
         if self.quantity_limit is None:
             return None
-        return _limit_with_tolerance(self.quantity_limit, self.quantity_tolerance_percent) - self.quantity_used
+        # no tolerance on the number of units (15 CFR 750.11, items licensed by number; docs/ledger.md "Shipping
+        # tolerances"): a quantity tolerance recorded before grants refused one is not applied
+        return self.quantity_limit - self.quantity_used
 
     @property
     def value_left_cents(self) -> int | None:
@@ -150,12 +161,92 @@ def _item_authorised(license_items: Iterable[str], item: ItemIdentity) -> bool:
 
 def _same_party(party: Any, named: tuple[str | None, ...]) -> bool:
     """The line's party is the license's named party: the same name (``party_identity_key``: "Acme AG" is not
-    "Acme GmbH", 明远 is not 鸣远), the same role, and the same country where both give one."""
+    "Acme GmbH", 明远 is not 鸣远), the same role, and the same country; a country on one side only does not match
+    (a line leaving out the end user's country shipped under a license for that name in another country; door
+    audit 2026-12-07): an unknown fact does not unlock a license."""
     name, role, *rest = named
     country = rest[0] if rest else None
     if role != party.role or party_identity_key(str(name)) != party_identity_key(party.name):
         return False
-    return country is None or party.country is None or str(country).upper() == party.country.upper()
+    return (country or "").upper() == (party.country or "").upper()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A reason a license does not cover a line that a fact or a review would settle: ``problem`` as
+    ``why_not_covered`` gives it, ``missing`` what the line waits for, ``hold``: the line is held for review (HOLD)
+    rather than left LICENSE_REQUIRED."""
+
+    problem: str
+    missing: str
+    hold: bool = False
+
+
+MISSING_PREFIX = "license coverage: "  # how the missing entries coverage adds begin (a re-check drops them)
+
+
+def _country_gap(terms: LicenseTerms, party: Any) -> Gap | None:
+    """The license names the line's party in the same name and role but with a country on one side only."""
+    for name, role, *rest in terms.parties:
+        country = rest[0] if rest else None
+        if role != party.role or party_identity_key(str(name)) != party_identity_key(party.name):
+            continue
+        who = f"{party.role} {party.name!r}"
+        if country and not party.country:
+            return Gap(
+                f"party {party.name!r} ({party.role}) gives no country; the license names it in {country}",
+                f"{MISSING_PREFIX}the country of {who} (license {terms.number} names it in {country})",
+            )
+        if party.country and not country:
+            return Gap(
+                f"party {party.name!r} ({party.role}) is in {party.country}; the license names it with no country",
+                f"{MISSING_PREFIX}the country license {terms.number} names for {who} (the line gives"
+                f" {party.country}; record the license's parties with their countries)",
+            )
+    return None
+
+
+def _country_gaps(terms: LicenseTerms, line: OrderLine) -> list[Gap]:
+    unmatched = [p for p in line.parties if not any(_same_party(p, named) for named in terms.parties)]
+    return [g for g in (_country_gap(terms, p) for p in unmatched) if g is not None]
+
+
+def _listing_gaps(terms: LicenseTerms, decision: Decision, line: OrderLine) -> list[Gap]:
+    """A party of the line that a restricted list added after the license was issued, in force by the ship date:
+    an Entity List entry is its own license requirement (15 CFR 744.11(a)), which a license reviewed before it
+    existed was not decided on. A listing whose date the data does not give is taken as after the issue (fail
+    closed)."""
+    ship_date = line.ship_date or decision.as_of
+    gaps: list[Gap] = []
+    seen: set[tuple[Any, Any]] = set()
+    for hit in decision.screening:
+        if hit.get("suppressed_by") or hit.get("determination") != "match":
+            continue
+        start_text = hit.get("effective_on") or hit.get("listed_on")
+        start = dt.date.fromisoformat(start_text) if start_text else None
+        if start is not None and not terms.issued < start <= ship_date:
+            continue
+        key = (hit.get("party"), hit.get("entry_id"))
+        if key in seen:
+            continue
+        seen.add(key)
+        who = str(hit.get("party")) + (f" (via {hit['via_owner']})" if hit.get("via_owner") else "")
+        entry = f"{hit.get('source')} entry {hit.get('entry')!r}, {hit.get('listing') or hit.get('federal_register_notice')}"
+        when = f"on {start}" if start is not None else "on a date the list data does not give"
+        gaps.append(
+            Gap(
+                f"license issued {terms.issued} predates the listing of {who} {when} ({entry})",
+                f"{MISSING_PREFIX}license {terms.number} (issued {terms.issued}) predates the listing of {who} {when}"
+                f" ({entry}): the agency's decision on the license in view of the listing",
+                hold=True,
+            )
+        )
+    return gaps
+
+
+def coverage_gaps(terms: LicenseTerms, decision: Decision, line: OrderLine) -> list[Gap]:
+    """The reasons ``terms`` does not cover ``line`` that a fact or a review would settle (see ``Gap``)."""
+    return [*_country_gaps(terms, line), *_listing_gaps(terms, decision, line)]
 
 
 def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) -> list[str]:
@@ -166,6 +257,10 @@ def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) ->
     ship_date = line.ship_date or decision.as_of
     if not terms.valid_from <= ship_date <= terms.valid_to:
         problems.append(f"ship date {ship_date} is outside {terms.valid_from}..{terms.valid_to}")
+    for start, end, status in terms.not_in_force:
+        if start <= ship_date and (end is None or ship_date < end):
+            until = f" until it was reinstated on {end}" if end is not None else ""
+            problems.append(f"ship date {ship_date}: the license was {status} from {start}{until}")
     if not _item_authorised(terms.items, item_identity(decision, line)):
         problems.append(f"item {line.item!r} is not among the authorised items {list(terms.items)}")
     if line.destination.upper() not in {d.upper() for d in terms.destinations}:
@@ -174,7 +269,8 @@ def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) ->
         problems.append("the line names no end user")
     for party in line.parties:
         if not any(_same_party(party, named) for named in terms.parties):
-            problems.append(f"party {party.name!r} ({party.role}) is not named on the license")
+            gap = _country_gap(terms, party)
+            problems.append(gap.problem if gap else f"party {party.name!r} ({party.role}) is not named on the license")
     left = terms.quantity_left
     if left is None:
         # a value limit alone bounds only what the lines declare: a door audit shipped 1,000,000,000 H20 at $0.01 a
@@ -195,6 +291,7 @@ def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) ->
             problems.append(f"the line's value ${value / 100:,.2f} is not positive and the license has a value limit")
         elif value > value_left:
             problems.append(f"value ${value / 100:,.2f} exceeds the ${max(value_left, 0) / 100:,.2f} left")
+    problems += [g.problem for g in _listing_gaps(terms, decision, line)]
     return problems
 
 
@@ -202,17 +299,29 @@ def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) ->
 class Coverage:
     license: LicenseTerms | None
     rejected: dict[str, list[str]] = field(default_factory=dict)  # license number -> why it does not cover
+    # license number -> the gaps, for a license that would cover the line but for them (each is a fact or a review)
+    gaps: dict[str, list[Gap]] = field(default_factory=dict)
 
 
 def find_covering_license(decision: Decision, line: OrderLine, licenses: Sequence[LicenseTerms]) -> Coverage:
     """The first license (earliest expiry, then number) that covers the line, and why the others do not."""
-    rejected: dict[str, list[str]] = {}
+    coverage = Coverage(None)
     for terms in sorted(licenses, key=lambda t: (t.valid_to, t.number)):
         problems = why_not_covered(terms, decision, line)
         if not problems:
-            return Coverage(terms, rejected)
-        rejected[terms.number] = problems
-    return Coverage(None, rejected)
+            coverage.license = terms
+            return coverage
+        coverage.rejected[terms.number] = problems
+        gaps = coverage_gaps(terms, decision, line)
+        if gaps and len(gaps) == len(problems):  # nothing else stands in the way
+            coverage.gaps[terms.number] = gaps
+    return coverage
+
+
+def _gap_citation(coverage: Coverage) -> str:
+    if any(g.hold for found in coverage.gaps.values() for g in found):
+        return "chipclear ledger; 15 CFR 744.11(a) (an Entity List entry is its own license requirement)"
+    return "chipclear ledger"
 
 
 def license_summary(terms: LicenseTerms, line: OrderLine) -> dict[str, Any]:
@@ -238,15 +347,26 @@ def apply_coverage(decision: Decision, line: OrderLine, coverage: Coverage) -> D
     if decision.verdict != Verdict.LICENSE_REQUIRED:
         return decision
     # a decision re-checked later (e.g. on release) drops the earlier coverage finding before adding the new one
-    decision = decision.model_copy(update={"reasons": [r for r in decision.reasons if r.rule != COVERAGE_RULE]})
+    decision = decision.model_copy(
+        update={
+            "reasons": [r for r in decision.reasons if r.rule != COVERAGE_RULE],
+            "missing": [m for m in decision.missing if not m.startswith(MISSING_PREFIX)],
+        }
+    )
     if coverage.license is None:
         if not coverage.rejected:
             detail = "no license on file for this line"
         else:
             detail = "; ".join(f"{num}: {', '.join(p)}" for num, p in coverage.rejected.items())
             detail = f"no license on file covers this line ({detail})"
-        reason = Reason(rule=COVERAGE_RULE, citation="chipclear ledger", detail=detail)
-        return decision.model_copy(update={"reasons": [*decision.reasons, reason]})
+        reason = Reason(rule=COVERAGE_RULE, citation=_gap_citation(coverage), detail=detail)
+        gaps = [g for found in coverage.gaps.values() for g in found]
+        missing = list(dict.fromkeys([*decision.missing, *(g.missing for g in gaps)]))
+        # a license issued before a party's listing: held for review, whatever the verdict without it
+        verdict = Verdict.HOLD if any(g.hold for g in gaps) else decision.verdict
+        return decision.model_copy(
+            update={"reasons": [*decision.reasons, reason], "missing": missing, "verdict": verdict}
+        )
     terms = coverage.license
     summary = license_summary(terms, line)
     left = "" if summary["quantity_left"] is None else f"; {summary['quantity_left']} units left before this line"
@@ -265,8 +385,10 @@ def apply_coverage(decision: Decision, line: OrderLine, coverage: Coverage) -> D
 
 __all__ = [
     "Coverage",
+    "Gap",
     "LicenseTerms",
     "apply_coverage",
+    "coverage_gaps",
     "find_covering_license",
     "item_identity",
     "license_summary",

@@ -9,6 +9,7 @@ and its record commit together or not at all. The CLI, the API and the console a
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -303,8 +304,14 @@ def _granted_limits(
             " authorises at most what was applied for",
             field="value_limit_usd",
         )
-    if quantity is None and value is None:
-        raise InputError("a license needs a quantity or a value limit (none given or applied for)", field="quantity")
+    if quantity is None:
+        # coverage bounds the units shipped by the quantity alone: a license with only a value limit would be
+        # recorded and then cover nothing (door audit 2026-12-07); the license states the quantity authorised
+        raise InputError(
+            "quantity: a license needs a quantity limit (none given or applied for); a value limit alone cannot"
+            " bound the units shipped",
+            field="quantity",
+        )
     return quantity, value
 
 
@@ -320,6 +327,21 @@ def _check_validity(valid_from: dt.date, valid_to: dt.date) -> None:
             f"valid_to: {valid_to} is more than {MAX_VALIDITY_YEARS} years after valid_from {valid_from}; give the"
             " license's own last day",
             field="valid_to",
+        )
+
+
+def _check_unit_tolerance(items: Sequence[str], percent: int) -> None:
+    """A license's quantity limit counts units (the line's quantity is a number of pieces), and under 15 CFR 750.11
+    items licensed by number (the AI chips and systems of 3A090, 4A090, 5A992 ...) have no tolerance on the number
+    of units (docs/ledger.md, "Shipping tolerances"): a quantity tolerance above 0 is refused (a 10-unit license
+    with 10 % shipped 11; door audit 2026-12-07). chipclear's reference holds no table of the ECCNs' units that
+    would show an item with a quantity tolerance, so none is accepted (fail closed)."""
+    if percent:
+        raise InputError(
+            f"quantity_tolerance_percent: {percent} is not allowed; the license's quantity counts units of"
+            f" {', '.join(items)}, and 15 CFR 750.11 gives no tolerance on the number of units for items licensed by"
+            " number (give 0; a value tolerance is allowed)",
+            field="quantity_tolerance_percent",
         )
 
 
@@ -361,8 +383,13 @@ def grant_license(
     ):
         if not 0 <= percent <= 100:  # as the API bounds it: a tolerance of 1,000,000 % is no limit at all
             raise InputError(f"{name}: {percent} must be 0 to 100 (percent)", field=name)
-    if session.execute(select(License.id).where(License.number == number)).first():
-        raise Conflict(f"license {number!r} already exists")
+    licensed_items = _check_codes(items, "items") if items else list(app.items)
+    _check_unit_tolerance(licensed_items, quantity_tolerance_percent)
+    same = _license_by_number(session, number, lock=False)
+    if same is not None:
+        raise Conflict(
+            f"number: license {same.number!r} already exists (license numbers ignore case and width)", field="number"
+        )
     quantity, value = _granted_limits(app, quantity_limit, value_limit_usd)
     if items:
         _known_items(items)
@@ -372,7 +399,7 @@ def grant_license(
         status="active",
         valid_from=valid_from,
         valid_to=valid_to,
-        items=_check_codes(items, "items") if items else list(app.items),
+        items=licensed_items,
         destinations=_country_codes(destinations) if destinations else list(app.destinations),
         parties=_check_parties(parties) if parties else list(app.parties),
         quantity_limit=quantity,
@@ -384,6 +411,8 @@ def grant_license(
         conditions=conditions,
         granted_by=actor.name,
         created_at=audit.now_utc(),
+        issued_on=decided_on,
+        status_changes=[],
     )
     session.add(lic)
     app.status = "granted"
@@ -402,32 +431,80 @@ def grant_license(
     return lic
 
 
-def change_license_status(session: Session, actor: Actor, number: str, status: str, *, reason: str) -> License:
-    """Record that the agency suspended or revoked a license (15 CFR 750.8), or reinstated a suspended one. A
-    license that is not active covers nothing."""
+def _effective_day(lic: License, status: str, effective_on: dt.date | None) -> dt.date:
+    """The day a status change took effect: given, else today; never after today, before the license was issued,
+    or before the change it follows took effect."""
+    today = dt.date.today()
+    day = effective_on or today
+    if day > today:
+        raise InputError(
+            f"effective_on: {day} is after today ({today}); record a change once it is made", field="effective_on"
+        )
+    issued = lic.issued_on or lic.valid_from
+    if day < issued:
+        raise InputError(
+            f"effective_on: {day} is before license {lic.number} was issued ({issued})", field="effective_on"
+        )
+    last = max((dt.date.fromisoformat(c["effective_on"]) for c in lic.status_changes or []), default=None)
+    if last is not None and day < last:
+        raise InputError(
+            f"effective_on: {day} is before the license's last change of status took effect ({last}); a {status}"
+            " follows it",
+            field="effective_on",
+        )
+    return day
+
+
+def change_license_status(
+    session: Session, actor: Actor, number: str, status: str, *, reason: str, effective_on: dt.date | None = None
+) -> License:
+    """Record that the agency suspended or revoked a license (15 CFR 750.8), or reinstated a suspended one, with the
+    day it took effect (``effective_on``, default today). A license that is not active covers nothing, and a line
+    dated while it was suspended or revoked is not covered by it once reinstated (``LicenseTerms.not_in_force``)."""
     if status not in ("suspended", "revoked", "active"):
         raise InputError(f"status: {status!r} is not suspended, revoked or active", field="status")
     require(actor.name, actor.role, "license.write")
     if not reason.strip():
         raise InputError("reason: must not be empty", field="reason")
-    lic = session.execute(select(License).where(License.number == number).with_for_update()).scalar_one_or_none()
+    lic = _license_by_number(session, number, lock=True)
     if lic is None:
         raise NotFound(f"no license numbered {number!r}")
     if lic.status == "revoked":
-        raise Conflict(f"license {number} is revoked; a revoked license cannot change status")
+        raise Conflict(f"license {lic.number} is revoked; a revoked license cannot change status")
     if lic.status == status:
-        raise Conflict(f"license {number} is already {status}")
+        raise Conflict(f"license {lic.number} is already {status}")
+    day = _effective_day(lic, status, effective_on)
     lic.status = status
+    change = {"status": status, "effective_on": day.isoformat(), "recorded_at": audit.now_utc(), "actor": actor.name}
+    lic.status_changes = [*(lic.status_changes or []), change]
     audit.append(
         session,
         actor=actor.name,
         action=f"license.{status}",
         entity=audit.entity_key(lic),
-        input={"number": number, "reason": reason},
-        output={"status": status},
+        input={"number": number, "reason": reason, "effective_on": day.isoformat()},
+        output={"status": status, "effective_on": day.isoformat()},
         state=[lic],
     )
     return lic
+
+
+def not_in_force(changes: Sequence[dict[str, Any]] | None) -> tuple[tuple[dt.date, dt.date | None, str], ...]:
+    """The windows in which a license was suspended or revoked, from its status changes: (first day, the day it was
+    reinstated or None, status)."""
+    windows: list[tuple[dt.date, dt.date | None, str]] = []
+    start: tuple[dt.date, str] | None = None
+    for change in changes or []:
+        day = dt.date.fromisoformat(change["effective_on"])
+        if change["status"] == "active":
+            if start is not None:
+                windows.append((start[0], day, start[1]))
+            start = None
+        elif start is None:
+            start = (day, change["status"])
+    if start is not None:
+        windows.append((start[0], None, start[1]))
+    return tuple(windows)
 
 
 def terms_of(lic: License | Record) -> LicenseTerms:
@@ -447,6 +524,8 @@ def terms_of(lic: License | Record) -> LicenseTerms:
         value_tolerance_percent=lic.value_tolerance_percent,
         status=lic.status,
         conditions=lic.conditions,
+        issued_on=lic.issued_on,
+        not_in_force=not_in_force(lic.status_changes),
     )
 
 
@@ -471,6 +550,8 @@ def license_json(lic: License | Record) -> dict[str, Any]:
         "value_tolerance_percent": lic.value_tolerance_percent,
         "conditions": lic.conditions,
         "granted_by": lic.granted_by,
+        "issued_on": lic.issued_on.isoformat() if lic.issued_on else None,
+        "status_changes": list(lic.status_changes or []),
     }
 
 
@@ -479,9 +560,24 @@ def list_licenses(session: Session, actor: Actor) -> list[License]:
     return list(session.execute(select(License).order_by(License.number)).scalars())
 
 
+def license_key(number: str) -> str:
+    """A license number as the ledger compares it: NFKC-normalised, trimmed, casefolded ("d1" and "Ｄ1" are D1)."""
+    return unicodedata.normalize("NFKC", number).strip().casefold()
+
+
+def _license_by_number(session: Session, number: str, *, lock: bool) -> License | None:
+    """The license whose number is ``number`` (``license_key``), locked FOR UPDATE with ``lock``."""
+    key = license_key(number)
+    ids = [i for i, n in session.execute(select(License.id, License.number)) if license_key(n) == key]
+    if not ids:
+        return None
+    stmt = select(License).where(License.id == ids[0])
+    return session.execute(stmt.with_for_update() if lock else stmt).scalar_one()
+
+
 def get_license(session: Session, actor: Actor, number: str) -> License:
     require(actor.name, actor.role, "read")
-    lic = session.execute(select(License).where(License.number == number)).scalar_one_or_none()
+    lic = _license_by_number(session, number, lock=False)
     if lic is None:
         raise NotFound(f"no license numbered {number!r}")
     return lic
@@ -503,7 +599,8 @@ def active_licenses(session: Session, *, lock: bool, number: str | None = None) 
     deadlock) until the transaction ends."""
     stmt = select(License).where(License.status == "active").order_by(License.id)
     if number is not None:
-        stmt = stmt.where(License.number == number)
+        found = _license_by_number(session, number, lock=False)
+        stmt = stmt.where(License.id == (found.id if found is not None else -1))
     if lock:
         stmt = stmt.with_for_update()
     return list(session.execute(stmt).scalars())
@@ -520,9 +617,11 @@ __all__ = [
     "get_license",
     "grant_license",
     "license_json",
+    "license_key",
     "license_usage",
     "list_applications",
     "list_licenses",
+    "not_in_force",
     "submit_application",
     "terms_of",
 ]

@@ -104,6 +104,12 @@ class License(Base):
     conditions: Mapped[str] = mapped_column(Text, default="")
     granted_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[str] = mapped_column(String(40))
+    # the day the agency issued it (the grant's decided_on); None for a license recorded before revision 0006,
+    # read as its valid_from (an upper bound: a grant may not precede it)
+    issued_on: Mapped[dt.date | None] = mapped_column(Date)
+    # [{status, effective_on, recorded_at, actor}]: each suspension, revocation or reinstatement with the day it
+    # took effect (15 CFR 750.8); a line dated while the license was not in force is not covered
+    status_changes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
 
 
 class LicenseUsage(Base):

@@ -26,7 +26,7 @@ from chipclear.geography import load_geography
 from chipclear.ledger import audit
 from chipclear.ledger.checks import Decide, ledger_aware, reviewed_decide, stamp
 from chipclear.ledger.coverage import COVERAGE_RULE, cents
-from chipclear.ledger.licenses import active_licenses, get_by_id, terms_of
+from chipclear.ledger.licenses import active_licenses, get_by_id, license_key, terms_of
 from chipclear.ledger.models import AuditHead, License, LicenseUsage, Shipment, ShipmentLine
 from chipclear.ledger.parties import record_parties
 from chipclear.ledger.reviews import record_review, review_snapshot
@@ -198,6 +198,11 @@ def _validate_line(line: OrderLine, index: int) -> None:
         raise InputError(f"line {index + 1}: value must not be negative", field="value_usd")
 
 
+def _numbered(licenses: Sequence[License], number: str) -> list[License]:
+    """The license of ``licenses`` numbered ``number`` ("d1" is D1: ``licenses.license_key``)."""
+    return [lic for lic in licenses if license_key(lic.number) == license_key(number)]
+
+
 def refuse_shipment(
     lines: Sequence[OrderLine],
     actor: Actor,
@@ -221,7 +226,7 @@ def refuse_shipment(
             require(actor.name, actor.role, "shipment.historical")
     if decided is not None and len(decided) != len(lines):
         raise InputError("ship: one decision per order line is needed", field="lines")
-    if license_number is not None and licenses is not None and all(lic.number != license_number for lic in licenses):
+    if license_number is not None and licenses is not None and not _numbered(licenses, license_number):
         raise NotFound(f"no active license numbered {license_number!r}")
 
 
@@ -271,7 +276,7 @@ def ship(
         if license_number is not None and not licenses:
             raise NotFound(f"no active license numbered {license_number!r}")
     else:
-        licenses = [lic for lic in locked[0] if license_number is None or lic.number == license_number]
+        licenses = list(locked[0]) if license_number is None else _numbered(locked[0], license_number)
     # Without a writer's chain, this shipment's own: its lines' rows are flushed together when it is written. The
     # audit head is locked (after the licenses, as ``lock_for_ship`` does) before any party is recorded, so that no
     # two writers insert the same party.

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from chipclear.errors import NotFound
-from chipclear.ledger.licenses import license_json
+from chipclear.ledger.licenses import license_json, license_key
 from chipclear.ledger.models import License, LicenseApplication, LicenseUsage, Shipment, ShipmentLine, User
 from chipclear.ledger.reads import Query, Reader, Record
 from chipclear.ledger.roles import require
@@ -75,6 +75,8 @@ class LicenseView(View):
     value_tolerance_percent: int
     conditions: str
     granted_by: str
+    issued_on: str | None  # the grant's decided_on (None: recorded before it was kept; read as valid_from)
+    status_changes: list[dict[str, Any]]  # each suspension, revocation, reinstatement with its effective_on
 
 
 class LicenseDetailView(LicenseView):
@@ -245,6 +247,8 @@ def license_detail(reader: Reader, actor: Actor, number: str) -> dict[str, Any]:
     """License ``number`` with its usage history (``LicenseDetailView``); needs the read role."""
     require(actor.name, actor.role, "read")
     found = reader.rows(_LICENSE_BY_NUMBER, number=number)
+    if not found:  # "d1" is D1 (``licenses.license_key``)
+        found = [x for x in reader.rows(_LICENSES) if license_key(x.number) == license_key(number)]
     if not found:
         raise NotFound(f"no license numbered {number!r}")
     data = license_json(found[0])
