@@ -327,12 +327,12 @@ def test_db_upgrade_from_previous_schema(tmp_path: Path, monkeypatch: pytest.Mon
     code, out = invoke(["audit", "verify"], "")
     assert code == 2 and "run `chipclear db upgrade`" in out
     code, out = invoke(["db", "upgrade"], "")
-    assert (code, out.strip()) == (0, "ledger schema upgraded from 0001 to 0006")
+    assert (code, out.strip()) == (0, "ledger schema upgraded from 0001 to 0007")
     engine = make_engine(url)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     engine.dispose()
     code, out = invoke(["db", "upgrade"], "")
-    assert (code, out.strip()) == (0, "ledger schema is up to date (revision 0006)")
+    assert (code, out.strip()) == (0, "ledger schema is up to date (revision 0007)")
     key = runner.invoke(app, ["user", "add", "ada", "--role", "admin", "--key-only"]).output.strip()
     code, out = invoke(["audit", "export"], key)
     assert '"action": "db.upgrade"' in out.splitlines()[0]

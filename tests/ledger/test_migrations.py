@@ -25,7 +25,7 @@ from .helpers import H20_PARTIES
 def test_empty_database_is_created_at_head(db_url: str) -> None:
     ledger = open_ledger(db_url)
     try:
-        assert current_revision(ledger.engine) == head_revision() == "0006"
+        assert current_revision(ledger.engine) == head_revision() == "0007"
         tables = set(inspect(ledger.engine).get_table_names())
         assert {t.name for t in Base.metadata.sorted_tables} <= tables
         with ledger.engine.connect() as conn:
@@ -42,9 +42,9 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str, monkeypatch: pytes
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
     assert "screening_reviews" not in inspect(engine).get_table_names()
-    # write through the 0001 schema (the services only touch 0001 tables here, but for the two columns 0006 adds
-    # to licenses: added for the writes, left out of the records as a chipclear before 0006 wrote them, and
-    # dropped again for 0006 to add)
+    # write through the 0001 schema (the services only touch 0001 tables here, but for the two columns 0007 adds
+    # to licenses: added for the writes, left out of the records as a chipclear before 0007 wrote them, and
+    # dropped again for 0007 to add)
     from sqlalchemy.orm import Session
 
     real_snapshot = audit.snapshot
@@ -82,12 +82,12 @@ def test_upgrade_from_previous_schema_keeps_data(db_url: str, monkeypatch: pytes
     engine.dispose()
     ledger = open_ledger(db_url)
     try:
-        assert current_revision(ledger.engine) == "0006"
+        assert current_revision(ledger.engine) == "0007"
         with ledger.session() as s:
             assert audit.verify(s) == audit.VerifyResult(True, 4)
             lic = ledger_licenses.get_license(s, SystemActor("v", "viewer"), "D1")
             assert lic.quantity_used == 5
-            # 0006: no issue day on file (coverage reads valid_from), no status changes
+            # 0007: no issue day on file (coverage reads valid_from), no status changes
             assert lic.issued_on is None and lic.status_changes is None
             assert ledger_licenses.terms_of(lic).issued == lic.valid_from
             s.execute(text("SELECT count(*) FROM screening_reviews")).scalar_one()

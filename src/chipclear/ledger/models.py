@@ -104,7 +104,7 @@ class License(Base):
     conditions: Mapped[str] = mapped_column(Text, default="")
     granted_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[str] = mapped_column(String(40))
-    # the day the agency issued it (the grant's decided_on); None for a license recorded before revision 0006,
+    # the day the agency issued it (the grant's decided_on); None for a license recorded before revision 0007,
     # read as its valid_from (an upper bound: a grant may not precede it)
     issued_on: Mapped[dt.date | None] = mapped_column(Date)
     # [{status, effective_on, recorded_at, actor}]: each suspension, revocation or reinstatement with the day it

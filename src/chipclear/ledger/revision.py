@@ -3,6 +3,6 @@
 
 # The newest migration in ``migrations/versions``; opening a ledger needs no Alembic import (it is slow to load).
 # tests/ledger/test_migrations.py checks it against the migrations directory.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 __all__ = ["SCHEMA_REVISION"]

@@ -9,8 +9,8 @@ line dated inside a suspension window the agency set, recorded after the reinsta
 keeps each change with the day it took effect (empty for the licenses on file: their changes have no recorded
 effective date).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07 14:00:00
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
