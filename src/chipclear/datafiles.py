@@ -25,10 +25,15 @@ def lookup_key(name: str) -> str:
     return re.sub(r"[\W_]+", "", name.casefold())
 
 
+_VALIDATOR_TAG = re.compile(r"^[a-z][a-z-]*\[.*\]$")
+
+
 def first_error(exc: ValidationError) -> str:
     """The first validation error as "field a.b: message (and N more)"."""
     first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or "(entry)"
+    # a union's member is named by its validator ("function-before[_day(), date]", "literal['unknown']"): not a
+    # field of the file, so it is left out (the 4E091 audit, 2026-12-07)
+    field = ".".join(str(p) for p in first["loc"] if not _VALIDATOR_TAG.match(str(p))) or "(entry)"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return f"field {field}: {first['msg']}{more}"
 

@@ -15,7 +15,9 @@ HUAWEI_HK = {"name": "Huawei", "role": "end_user", "country": "HK", "headquarter
 
 
 def _held(client: TestClient, keys: Keys, party: dict[str, Any]) -> dict[str, Any]:
-    line = {"item": "H20", "quantity": 1, "destination": "DE", "ship_date": "2025-05-01", "parties": [party]}
+    # L20, not H20: an H20 for an end user located in Hong Kong with a German ship-to is also held for the country of
+    # ultimate destination (the 4E091 audit A7, 2026-12-07), which these tests are not about
+    line = {"item": "L20", "quantity": 1, "destination": "DE", "ship_date": "2025-05-01", "parties": [party]}
     r = client.post("/api/shipments", json={"lines": [line]}, headers=h(keys.analyst))
     assert r.status_code == 201, r.text
     held = dict(r.json()["lines"][0])

@@ -119,7 +119,11 @@ def build_keys(
                 .when(named)
                 .then(pl.lit(PARTY_PLACEHOLDER))
                 .alias("party_key"),
-                pl.when("_hit").then(pl.col("end_user_country")).alias("party_country"),
+                # a country other than the destination is kept too: where a recipient is located can change the
+                # decision (determination.engine.locations); such a key is decided by the engine
+                pl.when(pl.col("_hit") | (pl.col("end_user_country") != pl.col("destination")))
+                .then(pl.col("end_user_country"))
+                .alias("party_country"),
             )
             .drop("_hit")
         )
@@ -165,7 +169,8 @@ def _by_class(out: pl.DataFrame, classes: Classes | None, groups: Groups | None 
             *[pl.col(line).alias(key) for line, key in KEYED_AS.items()],
         )
     placeholder = pl.col("party_key").is_null() | (pl.col("party_key") == PARTY_PLACEHOLDER)
-    out = out.with_columns((placeholder & pl.col("end_user_owners").is_null()).alias("by_class"))
+    located = pl.col("party_country").is_not_null() & (pl.col("party_country") != pl.col("destination"))
+    out = out.with_columns((placeholder & pl.col("end_user_owners").is_null() & ~located).alias("by_class"))
     grouped = groups(sorted(out.filter("by_class")["epoch"].unique().to_list())) if groups is not None else {}
     table = pl.DataFrame(
         [(e, rep, day) for e, (rep, day) in grouped.items()],

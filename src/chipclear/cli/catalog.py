@@ -14,7 +14,8 @@ from chipclear.classification import Classification, classify
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.errors import InputError
 from chipclear.models import load_model_spec, load_models
-from chipclear.models.classify import ModelClassification, classify_model
+from chipclear.models.classify import ModelClassification, classify_model, figure
+from chipclear.models.loader import require_spec_named
 from chipclear.rules.schema import Layer
 
 
@@ -77,7 +78,7 @@ def _print_classification(c: Classification) -> None:
 
 def _print_model_classification(c: ModelClassification) -> None:
     m = c.item
-    ops = "unknown" if c.training_operations is None else f"{c.training_operations:.3g}"
+    ops = "unknown" if c.training_operations is None else figure(c.training_operations)
     published = {True: "yes", False: "no", None: "unknown"}[c.published]
     console.print(f"[bold]{m.name}[/] ({m.id}, {m.developer}) weights as of {c.as_of} [{c.layer} rules]")
     console.print(f"  training operations {ops} ({c.training_operations_method})   weights published: {published}")
@@ -97,6 +98,8 @@ def _classify_model(model: str | None, model_spec: Path | None, when: dt.date, l
     if model_spec is not None:
         spec = load_model_spec(model_spec)
         catalog = catalog.with_model(spec)
+        if model is not None:
+            require_spec_named(spec, model, "model")
         target = model or spec.id
     else:
         assert model is not None

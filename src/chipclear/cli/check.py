@@ -18,6 +18,7 @@ from chipclear.determination.engine import STALE_LISTS_RULE
 from chipclear.errors import InputError
 from chipclear.geography import load_geography
 from chipclear.models import load_model_spec, load_models
+from chipclear.models.loader import require_spec_named
 from chipclear.settings import get_settings
 from chipclear.tariffs.result import line_rate_text, rate_text
 
@@ -256,7 +257,11 @@ def register(app: typer.Typer) -> None:
                 geo, import_hts, origin, entry_date, customs_value, duty_end_use, claim, entry_type
             ),
         )
-        models = load_models().with_model(load_model_spec(model_spec)) if model_spec else None
+        models = None
+        if model_spec:
+            spec = load_model_spec(model_spec)
+            models = load_models().with_model(spec)
+            require_spec_named(spec, item, "item")
         screened = bool(end_user or parent or owner)  # an unnamed end user has no name to screen; its owners do
         lay = _layer(layer)
         screener = None if screened else _unscreened()

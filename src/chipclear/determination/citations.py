@@ -19,6 +19,7 @@ class EngineCitation(BaseModel):
 
     citation: str
     confidence: Confidence | None = None
+    percent: float | None = None  # a share the engine's reading turns on (e.g. an owner's control of a party)
 
 
 @lru_cache(maxsize=1)

@@ -437,6 +437,17 @@ def _name_order(seen: list[tuple[Party, PartyHQ]]) -> tuple[tuple[tuple[int, ...
     return order, list(by_placeholder.items())
 
 
+def _engine_only(line: OrderLine, seen: list[tuple[Party, PartyHQ]], destination: str, geo: Geography) -> bool:
+    """Lines whose parties carry what a row's placeholder party cannot (decided by the engine): owners read for the
+    ultimate parent (no parent given), a party the headquartered rule does not look at (an exception's every-party
+    scope reads it), or a recipient located somewhere other than the destination."""
+    if any(hq.owners is not None or len(hq.headquarters) > len(p.parents[-1:]) + 1 for p, hq in seen):
+        return True
+    if any(p.role not in engine.PARTY_ROLES_FOR_HQ for p in line.parties):
+        return True
+    return bool(engine.locations(line, destination, geo))
+
+
 # -- the table ----------------------------------------------------------------------------------------------------
 class DecisionTable:
     """The compiled ``determine()`` for one rules version, layer, catalog, model catalog and geography."""
@@ -607,11 +618,12 @@ class DecisionTable:
         for i, party in enumerate(line.parties):
             if party.role in engine.PARTY_ROLES_FOR_HQ:
                 seen.append((party, engine._party_hq(party, i, geo)))  # validates the codes as determine() does
-        order, names = _name_order(seen)
+        destination = geo.normalize(line.destination, field="destination")
+        order, names = (None, []) if _engine_only(line, seen, destination, geo) else _name_order(seen)
         end_use = line.end_use
         key = TableKey(
             item=line.item,
-            destination=geo.normalize(line.destination, field="destination"),
+            destination=destination,
             period=self.period_of(on),
             hq=tuple(tuple(country for _, country in hq.headquarters) for _, hq in seen),
             supercomputer=end_use.supercomputer,
@@ -789,7 +801,7 @@ class DecisionTable:
         split = len(prep.st.reasons)
         verdict, review, exceptions = engine.conclude_state(line, prep, self.geography)
         self.compiled += 1
-        applied = frozenset(r.id for r, _ in prep.st.required)
+        applied = frozenset(r.id for r, _ in prep.st.required) | prep.not_enforced
         row = Row(
             rep=rep,
             verdict=verdict,

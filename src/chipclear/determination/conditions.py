@@ -18,11 +18,24 @@ SYMBOL = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "=="}
 
 
 @dataclass(frozen=True)
+class OwnersGroup:
+    """A party's direct owners when no parent is given and none alone controls it: owners on the side that would
+    change the answer (headquartered where a rule looks, or of unknown headquarters) that together hold ``control``
+    percent or more leave the ultimate parent unknown (``engine._party_hq``, engine-citations ``owner-as-parent``)."""
+
+    of: str  # the party's name
+    owners: tuple[tuple[str, float | None, str | None], ...]  # (name, share or None = unknown, headquarters or None)
+    control: float
+
+
+@dataclass(frozen=True)
 class PartyHQ:
     """One party and the headquarters that the headquartered rule looks at (its own and its ultimate parent's)."""
 
     label: str
     headquarters: tuple[tuple[str, str | None], ...]  # (whose, country or None = unknown)
+    owners: OwnersGroup | None = None  # no parent given and no controlling owner: the owners read together
+    role: str = "end_user"
 
 
 class CodeLabels(NamedTuple):
@@ -62,6 +75,12 @@ class Facts:
     system_totals: dict[str, float | None] = field(default_factory=dict)
     # precisions the part supports whose rate is not published: its TPP (and density) is then a lower bound
     unpublished_precisions: tuple[str, ...] = ()
+    # parties the headquartered rule does not look at (intermediate consignees): an exception's scope that every
+    # party must meet (``all_headquartered_in``, AIA) reads them too
+    other_parties: tuple[PartyHQ, ...] = ()
+    # (who, country) of each recipient (end user, ultimate consignee, intermediate consignee) located somewhere other
+    # than the destination; a recipient located in the destination is the destination's test
+    locations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -180,17 +199,46 @@ class Evaluator:
             return [None]
         per_party: list[Tri] = []
         labels = self.facts.labels
-        for i, party in enumerate(self.facts.parties):
+        parties = self.facts.parties + (self.facts.other_parties if every else ())
+        for i, party in enumerate(parties):
             values: list[Tri] = []
             for j, (whose, country) in enumerate(party.headquarters):
                 if country is None:
                     out.missing.add(f"headquarters country of {whose}")
                     values.append(None)
                 else:
-                    shown = labels.hq[i][j] if labels is not None else None
+                    shown = labels.hq[i][j] if labels is not None and i < len(labels.hq) else None
                     values.append(self.country_in(country, dset, out, f"headquarters of {whose}", shown))
+            if party.owners is not None:
+                values.append(self._owners_in(party.owners, dset, out, every))
             per_party.append(t_and(values) if every else t_or(values))
         return per_party
+
+    def _owners_in(self, group: OwnersGroup, dset: DestinationSet, out: Outcome, every: bool) -> Tri:
+        """Is the ultimate parent of ``group.of`` (no parent given, no owner alone controlling it) headquartered in
+        ``dset``? Unknown when the owners on the side that would change the answer (in ``dset``, or with
+        ``every`` outside it, or of unknown headquarters; an unknown share counted whole) together hold
+        ``group.control`` percent or more: they may control it together. Otherwise they do not change the answer
+        (False, or True with ``every``)."""
+        weight = 0.0
+        named: list[str] = []
+        for name, share, country in group.owners:
+            inside = None if country is None else self.country_in(country, dset, out, f"headquarters of {name}")
+            if inside is every:  # this owner cannot change the answer
+                continue
+            weight += 100.0 if share is None else share
+            named.append(f"{name} ({'?' if share is None else f'{share:g}'} %, {country or 'headquarters unknown'})")
+        if weight < group.control:
+            return every
+        side = "outside" if every else "in"
+        what = f"headquarters country of the ultimate parent of {group.of}"
+        out.details.append(
+            f"{group.of}: no parent given; owners {side} {dset.label()} or of unknown headquarters hold"
+            f" {min(weight, 100.0):g} % together ({'; '.join(named)}), none more than {group.control:g} % alone: the"
+            " ultimate parent is not known"
+        )
+        out.missing.add(f"{what} (owners {side} {dset.label()} hold {group.control:g} % or more together)")
+        return None
 
     # -- the condition ----------------------------------------------------------------------------------------
     def eccn_matches(self, wanted: list[str], out: Outcome) -> Tri:
@@ -321,6 +369,12 @@ class Evaluator:
             parts.append(t_not(t_or(self.hq_values(cond.not_headquartered_in, out))))
         if cond.all_headquartered_in is not None:
             parts.append(t_and(self.hq_values(cond.all_headquartered_in, out, every=True)))
+        if cond.located_in is not None:
+            parts.extend(self.country_in(c, cond.located_in, out, f"location of {who}") for who, c in f.locations)
+        if cond.located_not_in is not None:
+            parts.extend(
+                t_not(self.country_in(c, cond.located_not_in, out, f"location of {who}")) for who, c in f.locations
+            )
         if cond.end_use_any is not None:
             parts.append(bool(f.end_use & set(cond.end_use_any)))
         if cond.end_use_none is not None:
@@ -346,4 +400,16 @@ class Evaluator:
         return t_and(parts)
 
 
-__all__ = ["CodeLabels", "Evaluator", "Facts", "Membership", "Outcome", "PartyHQ", "Tri", "t_and", "t_not", "t_or"]
+__all__ = [
+    "CodeLabels",
+    "Evaluator",
+    "Facts",
+    "Membership",
+    "Outcome",
+    "OwnersGroup",
+    "PartyHQ",
+    "Tri",
+    "t_and",
+    "t_not",
+    "t_or",
+]

@@ -23,7 +23,7 @@ from chipclear.catalog import Catalog, Part, System, load_catalog
 from chipclear.classification import Classification, classify
 from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, Reason, ReviewPolicy, Verdict
 from chipclear.determination.citations import engine_citation
-from chipclear.determination.conditions import CodeLabels, Evaluator, Facts, PartyHQ
+from chipclear.determination.conditions import CodeLabels, Evaluator, Facts, Outcome, OwnersGroup, PartyHQ
 from chipclear.determination.duty import import_duty
 from chipclear.determination.merge import MergedLicensing, certification_codes, licensing_at, validate
 from chipclear.determination.parties import PartyCheck, Reviews, Screener, check_parties
@@ -46,6 +46,7 @@ PARTY_ROLES_FOR_HQ = ("end_user", "ultimate_consignee", "purchaser")
 STALE_LISTS_RULE = "screening#stale"  # the reason a decision on stale lists carries (the ledger holds on it)
 UNSCREENED = "unscreened"  # the list version of a check whose parties were not screened (batch --no-screening)
 UNSCREENED_RULE = "screening#not-screened"
+COVERAGE_NOTE = "rules-data#coverage"  # the note on dates before the first 3A090/4A090 action (chips only)
 
 
 @dataclass
@@ -65,7 +66,9 @@ class State:
 
 def _party_hq(party: Party, index: int, geo: Geography) -> PartyHQ:
     """The headquarters the headquartered rule looks at: the party's own and its ultimate parent's (last in the
-    chain, which is given nearest parent first). Codes are validated: a bad one is an input error, not a guess."""
+    chain, which is given nearest parent first). Without parents, an owner holding more than the control share is
+    read as the parent, and owners none of whom controls the party alone are read together (``OwnersGroup``):
+    engine-citations ``owner-as-parent``. Codes are validated: a bad one is an input error, not a guess."""
 
     def code(value: str | None, field: str) -> str | None:
         return geo.normalize(value, field=field) if value else None
@@ -76,11 +79,59 @@ def _party_hq(party: Party, index: int, geo: Geography) -> PartyHQ:
     ]
     if party.country:
         code(party.country, f"{where}.country")
+    owners = [
+        (o.name, o.share, code(o.headquarters_country, f"{where}.owners[{k}].headquarters_country"))
+        for k, o in enumerate(party.owners)
+    ]
     if party.parents:
         top = party.parents[-1]
         field = f"{where}.parents[{len(party.parents) - 1}].headquarters_country"
         heads.append((f"{top.name} (ultimate parent of {party.name})", code(top.headquarters_country, field)))
-    return PartyHQ(party.name, tuple(heads))
+        return PartyHQ(party.name, tuple(heads), role=party.role)
+    control = owner_control()
+    controlling = [o for o in owners if o[1] is not None and o[1] > control]
+    if controlling:
+        name, share, hq = controlling[0]
+        whose = f"{name} (ultimate parent of {party.name}: owns {share:g} %, more than {control:g} %)"
+        heads.append((whose, hq))
+        return PartyHQ(party.name, tuple(heads), role=party.role)
+    group = OwnersGroup(party.name, tuple(owners), control) if owners else None
+    return PartyHQ(party.name, tuple(heads), owners=group, role=party.role)
+
+
+def owner_control() -> float:
+    """The share above which an owner controls a party (engine-citations ``owner-as-parent``)."""
+    found = engine_citation("owner-as-parent").percent
+    assert found is not None
+    return found
+
+
+def owners_read(line: OrderLine) -> list[Reason]:
+    """What the parties' owners were read as for the headquarters tests (a reason per party with owners and no
+    parent given): the controlling owner read as its parent, or the owners read together."""
+    cited = engine_citation("owner-as-parent")
+    control = owner_control()
+    out = []
+    for party in line.parties:
+        if party.parents or not party.owners:
+            continue
+        top = next((o for o in party.owners if o.share is not None and o.share > control), None)
+        if top is not None:
+            detail = (
+                f"{top.name} owns {top.share:g} % of {party.name} (more than {control:g} %: it controls it) and no"
+                f" parent is given: read as its ultimate parent for the headquarters tests"
+                f" (headquarters {top.headquarters_country or 'not given'})"
+            )
+        else:
+            detail = (
+                f"no parent of {party.name} given and no owner holds more than {control:g} % alone: its owners are"
+                f" read together; those headquartered where a rule looks (or whose headquarters is not given) holding"
+                f" {control:g} % or more together leave its ultimate parent unknown"
+            )
+        out.append(
+            Reason(rule="parties#owner-as-parent", citation=cited.citation, detail=detail, confidence=cited.confidence)
+        )
+    return out
 
 
 def _metrics_of(
@@ -139,12 +190,14 @@ def build_facts(
     if isinstance(item, System):
         ids |= {c.part for c in item.components}
     parties = tuple(_party_hq(p, i, geo) for i, p in enumerate(line.parties) if p.role in PARTY_ROLES_FOR_HQ)
+    others = tuple(_party_hq(p, i, geo) for i, p in enumerate(line.parties) if p.role not in PARTY_ROLES_FOR_HQ)
+    destination = geo.normalize(line.destination, field="destination")
     flags = {
         name for name in ("supercomputer", "advanced_node_ic_production", "military") if getattr(line.end_use, name)
     }
     return Facts(
         as_of=as_of,
-        destination=geo.normalize(line.destination, field="destination"),
+        destination=destination,
         item_ids=frozenset(ids),
         eccn=cls.eccn,
         status=cls.status,
@@ -163,7 +216,65 @@ def build_facts(
         vendors=_vendors(item, cat),
         unpublished_precisions=tuple(item.unpublished_precisions) if isinstance(item, Part) else (),
         system_totals=_system_totals(item, cls, cat),
+        other_parties=others,
+        locations=locations(line, destination, geo),
     )
+
+
+RECIPIENT_ROLES = ("end_user", "ultimate_consignee", "intermediate_consignee")  # the parties that receive the item
+ULTIMATE_ROLES = ("end_user", "ultimate_consignee")  # where they are located is the ultimate destination
+
+
+def locations(line: OrderLine, destination: str, geo: Geography) -> tuple[tuple[str, str], ...]:
+    """(who, country) of each recipient located somewhere other than ``destination`` (codes normalised)."""
+    out = []
+    for i, p in enumerate(line.parties):
+        if p.role in RECIPIENT_ROLES and p.country:
+            country = geo.normalize(p.country, field=f"parties[{i}].country")
+            if country != destination:
+                out.append((f"{p.name} ({p.role.replace('_', ' ')})", country))
+    return tuple(out)
+
+
+def _location_conflicts(line: OrderLine, merged: MergedLicensing, ev: Evaluator, st: State) -> None:
+    """An end user or ultimate consignee located in a country other than the destination: where the line would be
+    decided more strictly to that country (a license or a prohibition the destination does not need, or no license
+    exception where the destination has one), the country of ultimate destination is open: the line may not come out
+    NLR or under an exception (engine-citations ``location-conflict``). A requirement the line has stands."""
+    facts = ev.facts
+    here = {r.rule.split("#", 1)[-1] for r in st.reasons}
+    here_exc: list[LicenseExceptionUse] | None = None
+    for i, p in enumerate(line.parties):
+        if p.role not in ULTIMATE_ROLES or not p.country:
+            continue
+        country = ev.geo.normalize(p.country, field=f"parties[{i}].country")
+        if country == facts.destination:
+            continue
+        alt = Evaluator(dataclasses.replace(facts, destination=country, labels=None), ev.geo)
+        there = State()
+        _requirements(merged, alt, facts.as_of, there)
+        extra = sorted({r.rule.split("#", 1)[-1] for r in there.reasons} - here)
+        why = f"to {country} the line would also be subject to {', '.join(extra)}" if extra else ""
+        if not extra and st.required:
+            if here_exc is None:
+                here_exc = _exceptions(merged, ev, State(required=list(st.required))) or []
+            if here_exc and not _exceptions(merged, alt, State(required=list(there.required))):
+                why = f"to {country} no license exception ({', '.join(u.code for u in here_exc)}) would apply"
+        if not why:
+            continue
+        cited = engine_citation("location-conflict")
+        who = f"{p.role.replace('_', ' ')} {p.name}"
+        st.unknown = True
+        st.need(f"country of ultimate destination ({who} located in {country}, destination {facts.destination})")
+        st.reasons.append(
+            Reason(
+                rule="parties#location-conflict",
+                citation=cited.citation,
+                detail=f"{who} located in {country}, destination {facts.destination}: give the country of ultimate"
+                f" destination; {why}",
+                confidence=cited.confidence,
+            )
+        )
 
 
 def _reason(action_id: str, ref: str, citation: str, detail: str, confidence: str | None) -> Reason:
@@ -297,6 +408,26 @@ def _uncertified(exc: LicenseExceptionRule, action_id: str, req_id: str, ev: Eva
     )
 
 
+def _located_out(exc: LicenseExceptionRule, action_id: str, ev: Evaluator, st: State) -> None:
+    """An exception out of scope only because a recipient is located where its text does not reach (AIA: located
+    in a Supp. 5 para. (a) destination, or outside Macau/D:5 for 4E091): say so."""
+    if not ev.facts.locations:
+        return
+    anywhere = Evaluator(dataclasses.replace(ev.facts, locations=()), ev.geo, ev.assume)
+    if anywhere.evaluate(exc.scope).value is not True:
+        return
+    where = Outcome(None)
+    for who, country in ev.facts.locations:
+        for dset in (exc.scope.located_in, exc.scope.located_not_in):
+            if dset is not None:
+                ev.country_in(country, dset, where, f"location of {who}")
+    st.reasons.append(
+        _reason(
+            action_id, exc.id, exc.citation, f"{exc.code} not available: {'; '.join(where.details)}", exc.confidence
+        )
+    )
+
+
 def _exceptions(merged: MergedLicensing, ev: Evaluator, st: State) -> list[LicenseExceptionUse] | None:
     """The exceptions overcoming every requirement that applies, or None when some requirement is not overcome."""
     used: dict[str, LicenseExceptionUse] = {}
@@ -310,6 +441,7 @@ def _exceptions(merged: MergedLicensing, ev: Evaluator, st: State) -> list[Licen
             if eligible.value is False or scope.value is False:
                 if eligible.value is True and scope.value is False:
                     _uncertified(exc, action.id, req.id, ev, st)
+                    _located_out(exc, action.id, ev, st)
                 continue
             excluded = [x for x in exc.exclusions if ev.evaluate(x.when).value is not False]
             if excluded:
@@ -397,10 +529,20 @@ def _exceptions_by_case(merged: MergedLicensing, ev: Evaluator, st: State) -> li
     return out
 
 
-def _events(merged: MergedLicensing, as_of: dt.date, st: State) -> None:
+def _events(merged: MergedLicensing, as_of: dt.date, st: State, not_enforced: frozenset[str] = frozenset()) -> None:
     applied = {r.id for r, _ in st.required}
     for event, action in merged.events:
-        if event.date <= as_of and applied & set(event.affects):
+        if event.date <= as_of and not_enforced & set(event.affects) and not applied & set(event.affects):
+            st.reasons.append(
+                _reason(
+                    action.id,
+                    f"event-{event.date}",
+                    event.citation,
+                    f"{event.date}: {event.text} (concerns the non-enforcement of {', '.join(sorted(not_enforced & set(event.affects)))})",
+                    event.confidence,
+                )
+            )
+        elif event.date <= as_of and applied & set(event.affects):
             lifted = "lifts" if event.lifts_requirement else "does not lift"
             st.reasons.append(
                 _reason(
@@ -461,6 +603,9 @@ class Prepared:
     merged: MergedLicensing
     st: State
     memo: dict[tuple[object, ...], Any] | None = None  # the Evaluator's memo (compiled tables)
+    # a model line: the license requirements for its weights in the codified text that this layer does not enforce
+    # (their dated events are shown, as for a requirement that applies: ``_events``)
+    not_enforced: frozenset[str] = frozenset()
 
 
 def classify_item(
@@ -501,6 +646,8 @@ def prepare(
     ev = Evaluator(facts, geo, memo=memo)
     st = State()
     notes, carve_outs = dated_notes(rules, on, layer, memo)
+    if isinstance(cls, ModelClassification):  # the note on 3A090/4A090 coverage concerns chips only
+        notes = tuple(n for n in notes if n.rule != COVERAGE_NOTE)
     st.reasons.extend(notes)
     if on < rules.coverage_start:  # said in the notes (rules-data#before-coverage): any requirement may apply
         st.unknown = True
@@ -513,10 +660,58 @@ def prepare(
     # precision must say what it rests on.
     st.reasons.extend(r for r in cls.trace[:-1] if r.confidence == "L" and r.rule.split("#", 1)[-1] not in carve_outs)
     st.reasons.extend(cls.trace[-1:])
+    not_enforced = _not_enforced(rules, on, layer, cls, st)
     if facts.export_from is not None and facts.export_from != "US":
         st.reasons.append(_jurisdiction(facts.export_from))
+    st.reasons.extend(owners_read(line))
     _requirements(merged, ev, on, st)
-    return Prepared(on, layer, rules.version, cls, facts, merged, st, memo)
+    _location_conflicts(line, merged, ev, st)
+    return Prepared(on, layer, rules.version, cls, facts, merged, st, memo, not_enforced)
+
+
+def _not_enforced(
+    rules: RuleSet, on: dt.date, layer: Layer, cls: Classification | ModelClassification, st: State
+) -> frozenset[str]:
+    """Weights the codified text classifies 4E091 (or could) in a layer that does not enforce its license
+    requirement: a reason per such requirement, citing the enforcement period (and weakened to the confidence of the
+    dated events since that put the non-enforcement in doubt, e.g. the GAO decision of 2026-05-12, M), so that the
+    requirement and its events show on the line and its timeline (docs/models.md)."""
+    if layer == "codified" or not isinstance(cls, ModelClassification) or cls.codified_text is None:
+        return frozenset()
+    sections = rules.in_force(on, "model_classification", "codified")
+    if not sections:
+        return frozenset()
+    eccn = sections[-1].model_classification.eccn  # type: ignore[union-attr]
+    enforced = {r.id for a in rules.in_force(on, "licensing", layer) for r in a.licensing.requirements}  # type: ignore[union-attr]
+    events = [(e, a) for a in rules.in_force(on, "licensing", layer) for e in a.licensing.events if e.date <= on]  # type: ignore[union-attr]
+    found: set[str] = set()
+    for action in rules.in_force(on, "licensing", "codified"):
+        assert action.licensing is not None
+        for req in action.licensing.requirements:
+            if req.id in enforced or not any(eccn == w or eccn.startswith(w + ".") for w in req.when.eccn_in or []):
+                continue
+            period = next((p for p in reversed(action.enforcement) if p.covers(on) and not p.enforced), None)
+            if period is None:
+                continue
+            doubts = [e for e, _ in events if req.id in e.affects and e.date >= period.start]
+            confidence = weakest([period.confidence, *(e.confidence for e in doubts)])
+            st.reasons.append(
+                _reason(
+                    action.id,
+                    req.id,
+                    period.citation,
+                    f"{req.id} (the license requirement for {eccn}) is in the codified text but not enforced on {on}"
+                    f" ({layer} layer): {period.note.rstrip('.')}"
+                    + (
+                        f"; marked {confidence} as the dated events since {period.start} are (listed below)"
+                        if confidence != period.confidence
+                        else ""
+                    ),
+                    confidence,
+                )
+            )
+            found.add(req.id)
+    return frozenset(found)
 
 
 def _jurisdiction(export_from: str) -> Reason:
@@ -543,7 +738,7 @@ def conclude_state(
     _military(line, st)
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
     verdict, review, exceptions = _verdict(prep.merged, Evaluator(prep.facts, geo, memo=prep.memo), st)
-    _events(prep.merged, prep.on, st)
+    _events(prep.merged, prep.on, st, prep.not_enforced)
     return verdict, review, exceptions
 
 
@@ -678,7 +873,7 @@ def _coverage_note(rules: RuleSet, on: dt.date, st: State) -> None:
     before = [a for a in with_licensing if a.effective <= on]
     st.reasons.append(
         Reason(
-            rule="rules-data#coverage",
+            rule=COVERAGE_NOTE,
             citation=rules.version,
             detail=f"{on} is before the first ECCN 3A090/4A090 action in the rule data ({first.effective}, "
             f"{first.citation}); for that date the data covers only {len(before)} earlier action(s) (the earliest "

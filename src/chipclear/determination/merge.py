@@ -71,9 +71,12 @@ class MergedLicensing:
 
 DESTINATION_FIELDS = ("destination_in", "destination_not_in")  # condition fields testing the destination
 HQ_FIELDS = ("headquartered_in", "not_headquartered_in", "all_headquartered_in")  # ... a headquarters country
+LOCATION_FIELDS = ("located_in", "located_not_in")  # ... a recipient's country (a line with one: the engine's)
 
 
-def _sets(section: LicensingSection, fields: tuple[str, ...] = DESTINATION_FIELDS + HQ_FIELDS) -> list[DestinationSet]:
+def _sets(
+    section: LicensingSection, fields: tuple[str, ...] = DESTINATION_FIELDS + HQ_FIELDS + LOCATION_FIELDS
+) -> list[DestinationSet]:
     """The country sets in ``fields`` of every condition of ``section`` (``any_of`` included)."""
     found: list[DestinationSet] = []
 

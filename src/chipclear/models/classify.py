@@ -9,6 +9,7 @@ capability exclusion. A test on an unknown figure is unknown, and a result that 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
@@ -57,8 +58,22 @@ class ModelClassification(BaseModel):
         return {"training_operations": self.training_operations}
 
 
-def _ops(value: float | None) -> str:
-    return "unknown" if value is None else f"{value:.3g}"
+def exact(value: float) -> Decimal:
+    """A figure as its file wrote it (the shortest decimal that reads back to the float: ``3.8e25``, not the
+    binary value), so sums and comparisons are exact: 3.8e25 + 6.2e25 is 1e26, not 9.999999999999999e25."""
+    return Decimal(repr(float(value)))
+
+
+def figure(value: Decimal | float) -> str:
+    """Every significant digit, in the form ``9.99999999e+25`` (never rounded to look like the threshold)."""
+    sign, digits, exp = (value if isinstance(value, Decimal) else exact(value)).normalize().as_tuple()
+    assert isinstance(exp, int)
+    mantissa = str(digits[0]) + ("." + "".join(map(str, digits[1:])) if len(digits) > 1 else "")
+    return f"{'-' if sign else ''}{mantissa}e{exp + len(digits) - 1:+03d}"
+
+
+def _ops(value: Decimal | float | None) -> str:
+    return "unknown" if value is None else figure(value)
 
 
 def _in_force(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[ModelClassificationSection, RuleAction] | None:
@@ -130,15 +145,18 @@ def _codified_reading(m: AIModel, base: AIModel | None, on: dt.date, rules: Rule
 class Figure(NamedTuple):
     """The model's training operations (Technical Note 2) and what is known about them."""
 
-    ops: float | None
+    ops: Decimal | None
     how: str  # how they were obtained
     missing: str | None  # the field missing when ``ops`` is None
     low: bool  # the figure rests on a low-confidence (L) figure, the model's own or its base model's
-    floor: float | None = None  # a lower bound when ``ops`` is unknown (a fine-tune's additional operations)
+    floor: Decimal | None = None  # a lower bound when ``ops`` is unknown (a fine-tune's additional operations)
+    # a derived model's stated total and base + additional when they differ (an unexplained gap): both are read
+    alternative: Decimal | None = None
 
 
 def _operations(model: AIModel, base: AIModel | None) -> Figure:
     c = model.compute
+    add = model.additional_training_operations
     if c.operations is not None:
         if c.method == "six_n_d":
             how = f"6 x {_ops(c.parameters_used)} parameters x {_ops(c.tokens)} tokens"
@@ -146,32 +164,50 @@ def _operations(model: AIModel, base: AIModel | None) -> Figure:
             how = "reported" if c.method == "reported" else f"estimated, {CONFIDENCE_WORD[c.confidence]} confidence"
         if c.confidence == "L" and c.method != "estimate":
             how += ", low confidence"
-        return Figure(c.operations, how, None, c.confidence == "L")
-    add = model.additional_training_operations
+        stated = exact(c.operations)
+        other = None
+        if base is not None and add is not None and base.training_operations is not None:
+            summed = exact(base.training_operations) + exact(add)
+            if summed != stated:
+                other = summed
+                how += (
+                    f"; base {base.id} {_ops(base.training_operations)} + additional {_ops(add)} = {_ops(summed)},"
+                    f" a gap of {_ops(stated - summed)} unexplained"
+                )
+        return Figure(stated, how, None, c.confidence == "L", alternative=other)
     if base is not None and add is not None:
         if base.training_operations is None:
             # pre-training plus the additional training is at least the additional training alone
-            return Figure(None, "base unknown", f"training_operations of the base model {base.id}", False, add)
+            return Figure(None, "base unknown", f"training_operations of the base model {base.id}", False, exact(add))
         low = base.compute.confidence == "L"
         conf = f" ({CONFIDENCE_WORD[base.compute.confidence]} confidence)" if low else ""
-        how = f"base {base.id} {_ops(base.training_operations)}{conf} + additional"
-        return Figure(base.training_operations + add, how, None, low)
+        how = f"base {base.id} {_ops(base.training_operations)}{conf} + additional {_ops(add)}"
+        return Figure(exact(base.training_operations) + exact(add), how, None, low)
     return Figure(None, "unknown", "training_operations", False)
+
+
+GAP = "training_operations (the stated total and base + additional differ by an unexplained gap)"
 
 
 def _threshold(sec: ModelClassificationSection, fig: Figure) -> tuple[Tri, str]:
     th = sec.threshold
     sym = {"ge": ">=", "gt": ">"}[th.op]
+    line = exact(th.value)
 
-    def meets(value: float) -> bool:
-        return value >= th.value if th.op == "ge" else value > th.value
+    def meets(value: Decimal) -> bool:
+        return value >= line if th.op == "ge" else value > line
 
-    text = f"{th.id}: training operations {_ops(fig.ops)} ({fig.how}) {sym} {th.value:.3g}"
+    text = f"{th.id}: training operations {_ops(fig.ops)} ({fig.how}) {sym} {_ops(line)}"
     if fig.ops is None:
         if fig.floor is not None and meets(fig.floor):
             return True, f"{text}: yes (the additional operations {_ops(fig.floor)} alone meet it)"
         return None, f"{text}: unknown"
     met = meets(fig.ops)
+    if fig.alternative is not None and meets(fig.alternative) != met:
+        return (
+            None,
+            f"{text}: {'yes' if met else 'no'}, but base + additional {'does not' if met else 'does'}: undecided",
+        )
     # A low-confidence figure (the model's own or its base model's) can show a model is over the line (flagged)
     # but never that it is under it (docs/models.md).
     if fig.low:
@@ -194,12 +230,15 @@ def _published(model: AIModel, on: dt.date) -> tuple[Tri, str]:
 
 
 def _derived(
-    sec: ModelClassificationSection, model: AIModel, base: AIModel | None, ops: float | None, on: dt.date
+    sec: ModelClassificationSection, model: AIModel, base: AIModel | None, fig: Figure, on: dt.date
 ) -> tuple[Tri, str, set[str]]:
-    """Is the model excluded as derived from published weights? True = excluded."""
+    """Is the model excluded as derived from published weights? True = excluded. The 25 % is read of the derived
+    model's own operations (each figure of them, if its stated total and base + additional differ) and of the base
+    model's; readings that disagree leave the test undecided, naming the reading (``share_reading``)."""
     ex = sec.derived_exclusion
     if base is None:
         return False, "not derived from another model", set()
+    ops = fig.ops
     missing: set[str] = set()
     base_pub = base.published_on(on)
     base_text = {True: "published", False: "not published", None: "publication unknown"}[base_pub]
@@ -213,14 +252,39 @@ def _derived(
     if add is None or ops is None:
         unknown = "additional operations" if add is None else "training operations"
         return t_and([base_pub, None]), f"derived from {base.id} ({base_text}); {unknown} unknown", missing
-    limit = max(ex.absolute_operations, ex.share_of_training * ops)
-    exceeds = add > limit
+    extra, floor, share = exact(add), exact(ex.absolute_operations), exact(ex.share_of_training)
+    readings = [("the model's own", ops)]
+    if fig.alternative is not None:
+        readings.append(("base + additional", fig.alternative))
+    if base.training_operations is not None:
+        readings.append((f"the base model {base.id}'s", exact(base.training_operations)))
+    answers = [(label, extra > max(floor, share * of), of) for label, of in readings]
+    exceeds = answers[0][1]
+    limit = max(floor, share * ops)
     detail = (
-        f"derived from {base.id} (weights {base_text} on {on}{_since(base)}); additional operations {_ops(add)} > "
-        f"max({ex.absolute_operations:.3g}, {ex.share_of_training:g} x {_ops(ops)} = "
-        f"{ex.share_of_training * ops:.3g}) = {limit:.3g}? {'yes' if exceeds else 'no'}"
+        f"derived from {base.id} (weights {base_text} on {on}{_since(base)}); additional operations {_ops(extra)} > "
+        f"max({_ops(floor)}, {ex.share_of_training:g} x {_ops(ops)} = {_ops(share * ops)}) = {_ops(limit)}? "
+        f"{'yes' if exceeds else 'no'}"
     )
-    return t_and([base_pub, not exceeds]), detail, missing
+    others = "; ".join(
+        f"{ex.share_of_training:g} x {label} {_ops(of)}: limit {_ops(max(floor, share * of))}? {'yes' if a else 'no'}"
+        for label, a, of in answers[1:]
+    )
+    if len({a for _, a, _ in answers}) == 1:
+        return t_and([base_pub, not exceeds]), detail + (f" (and read as {others})" if others else ""), missing
+    reading = ex.share_reading or "which training operations the 25 % is of"
+    detail += f"; read as {others}: the readings disagree, undecided [{ex.share_reading_confidence}]: {reading}"
+    if fig.alternative is not None and answers[0][1] != answers[1][1]:
+        missing.add(GAP)
+    if any(a != exceeds for label, a, _ in answers if label.startswith("the base model")):
+        missing.add(SHARE_READING)
+    return t_and([base_pub, None]), detail, missing
+
+
+SHARE_READING = (
+    "the reading of 4E091 Note 1's '25 % of the training operations' (of the derived model's own or of the base"
+    " model's)"
+)
 
 
 def _since(base: AIModel) -> str:
@@ -236,7 +300,7 @@ def _capability(model: AIModel) -> tuple[Tri, str]:
 
 def _decide(
     model: AIModel, base: AIModel | None, on: dt.date, sec: ModelClassificationSection, action: RuleAction
-) -> tuple[Status, float | None, str, list[str], list[Reason]]:
+) -> tuple[Status, Decimal | None, str, list[str], list[Reason]]:
     fig = _operations(model, base)
     ops, how = fig.ops, fig.how
     trace: list[Reason] = []
@@ -262,7 +326,7 @@ def _decide(
     step(sec.threshold, over_text, low)
     pub, pub_text = _published(model, on)
     step(sec.published_exclusion, f"{sec.published_exclusion.id}: {pub_text} -> " + _applies(pub))
-    der, der_text, der_missing = _derived(sec, model, base, ops, on)
+    der, der_text, der_missing = _derived(sec, model, base, fig, on)
     step(sec.derived_exclusion, f"{sec.derived_exclusion.id}: {der_text} -> " + _applies(der))
     cap, cap_text = _capability(model)
     step(sec.capability_exclusion, f"{sec.capability_exclusion.id}: {cap_text} -> " + _applies(cap))
@@ -271,6 +335,8 @@ def _decide(
     if result is None:
         if over is None and fig.missing:
             missing.append(fig.missing)
+        elif over is None and fig.alternative is not None:
+            missing.append(GAP)
         elif over is None:
             missing.append("training_operations (only a low-confidence figure, below the threshold)")
         if pub is None:
@@ -323,7 +389,7 @@ def classify_model(
             **common,
             eccn=None,
             status="not_controlled",
-            training_operations=ops,
+            training_operations=None if ops is None else float(ops),
             training_operations_method=how,
             trace=trace,
             codified_text=codified[0] if codified is not None else None,
@@ -338,7 +404,7 @@ def classify_model(
         **common,
         eccn=eccn,
         status=status,
-        training_operations=ops,
+        training_operations=None if ops is None else float(ops),
         training_operations_method=how,
         candidates=[sec.eccn] if status == "indeterminate" else [],
         missing=missing,

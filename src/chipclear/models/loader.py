@@ -178,6 +178,20 @@ class ModelCatalog:
         return sorted(self.models.values(), key=lambda m: (m.release_date or _FAR, m.id))
 
 
+def require_spec_named(spec: AIModel, item: str, field: str) -> None:
+    """An order line's (or ``classify --model``'s) item given with a ``--model-spec`` must name the spec's model:
+    a catalog item with a spec is refused, as ITEM with a chip ``--spec`` is (the 4E091 audit, 2026-12-07: the
+    catalog's grok-3 was decided and the spec silently ignored)."""
+    index = NameIndex()
+    index.add(spec.id, {spec.id, spec.name, *spec.aliases, f"{spec.developer} {spec.name}"})
+    if not index.ids(item):
+        raise InputError(
+            f"{field}: {item!r} is not the --model-spec model {spec.id!r}: give either a catalog item without"
+            f" --model-spec or the spec's model ({spec.id})",
+            field=field,
+        )
+
+
 def _hint(suggestions: list[str]) -> str:
     return f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
 
@@ -201,4 +215,11 @@ def load_models(extra_paths: Iterable[Path] | None = None) -> ModelCatalog:
 
 _FAR = dt.date.max
 
-__all__ = ["ModelCatalog", "load_model_spec", "load_models", "parse_model_catalog_text", "parse_model_spec_text"]
+__all__ = [
+    "ModelCatalog",
+    "load_model_spec",
+    "load_models",
+    "parse_model_catalog_text",
+    "parse_model_spec_text",
+    "require_spec_named",
+]

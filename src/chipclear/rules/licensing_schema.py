@@ -63,6 +63,10 @@ class Condition(BaseModel):
     headquartered_in: DestinationSet | None = None  # a party (or its ultimate parent) headquartered in the set
     not_headquartered_in: DestinationSet | None = None  # no party nor ultimate parent headquartered in the set
     all_headquartered_in: DestinationSet | None = None  # every party and ultimate parent headquartered in the set
+    # every recipient (end user, ultimate consignee, intermediate consignee) located in / not in the set, where its
+    # country is given and is not the destination (which ``destination_in`` / ``destination_not_in`` test)
+    located_in: DestinationSet | None = None
+    located_not_in: DestinationSet | None = None
     eccn_in: list[str] | None = None  # the item's classification (3A090.a, 4A090.b ...)
     items: list[str] | None = None  # catalog ids named by a notice (e.g. an is-informed letter)
     datacenter: bool | None = None  # designed or marketed for use in datacenters

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from chipclear.provenance import Cited as Provenance
+from chipclear.provenance import Confidence
 
 
 class Cited(Provenance):
@@ -32,6 +33,10 @@ class DerivedExclusion(Cited):
 
     absolute_operations: float
     share_of_training: float
+    # "25 percent of the training 'operations'": of the derived model's own (base plus additional) or of the base
+    # model's; where the two readings give different answers the model is indeterminate, naming this reading
+    share_reading: str = ""
+    share_reading_confidence: Confidence = "UNCONFIRMED"
 
 
 class ModelClassificationSection(Provenance):

@@ -22,6 +22,7 @@ from chipclear.api.deps import COOKIE_NAME, LedgerHolder, Tx
 from chipclear.errors import ChipclearError
 from chipclear.ledger.sessions import signed_in_user
 from chipclear.ledger.users import SystemActor
+from chipclear.models.classify import figure
 from chipclear.palette import status_colour, verdict_colour
 from chipclear.tariffs.result import line_rate_text, rate_text
 from chipclear.web.wording import trace_sentence
@@ -77,6 +78,7 @@ def templates() -> Jinja2Templates:
     env.filters["utc"] = utc
     env.filters["footnotes"] = footnotes
     env.filters["sentence"] = trace_sentence
+    env.filters["figure"] = figure  # a model's training operations, every significant digit (never rounded)
     env.globals["verdict_colour"] = verdict_colour
     env.globals["status_colour"] = status_colour
     return tpl
