@@ -137,12 +137,21 @@ def whatif(rows: int, tmp: Path) -> None:
             models=table.models,
         )
 
-    from_tables = verdicts._decide
-    verdicts._decide = interpreted  # the same what-if, every decision by the interpreter
+    def interpreted_outcome(
+        table: DecisionTable, line: OrderLine, as_of: dt.date | None = None, **kw: Any
+    ) -> compiled.Outcome:
+        d = interpreted(line, as_of or line.ship_date or dt.date.today(), table, kw.get("screener"))
+        return compiled.Outcome(d.verdict, d.review_policy, d.license_exceptions)
+
+    from_tables, outcome_from_tables = verdicts._decide, DecisionTable.outcome
+    # the same what-if, every decision (and every unchanged line's outcome) by the interpreter
+    verdicts._decide = interpreted
+    DecisionTable.outcome = interpreted_outcome  # type: ignore[method-assign,assignment]
     start = time.perf_counter()
     want = order_book_impact(rules, drafted, draft.actions, cat, book)
     base = time.perf_counter() - start
     verdicts._decide = from_tables
+    DecisionTable.outcome = outcome_from_tables  # type: ignore[method-assign]
     print(f"{f'what-if, {rows:,} lines, interpreter (baseline)':<58} {base:>11.2f} s")
     for label in ("both tables cold", "rules in force from disk, draft cold"):
         compiled._LIVE.clear()
