@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chipclear.decision import Decision, OrderLine, Reason, Verdict
+from chipclear.determination.citations import engine_citation
 from chipclear.screening.normalize import party_identity_key, party_name_key
 
 COVERAGE_RULE = "ledger.license_coverage"
@@ -320,7 +321,7 @@ def find_covering_license(decision: Decision, line: OrderLine, licenses: Sequenc
 
 def _gap_citation(coverage: Coverage) -> str:
     if any(g.hold for found in coverage.gaps.values() for g in found):
-        return "chipclear ledger; 15 CFR 744.11(a) (an Entity List entry is its own license requirement)"
+        return engine_citation("license-predates-listing").citation
     return "chipclear ledger"
 
 

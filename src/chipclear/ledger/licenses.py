@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from chipclear.bounds import ItemId, LicenseNumber, Note, Quantity, ValueUSD, checked
 from chipclear.decision import PARTY_ROLES
+from chipclear.determination.citations import engine_citation
 from chipclear.errors import Conflict, InputError, NotFound
 from chipclear.geography import load_geography
 from chipclear.ledger import audit
@@ -339,8 +340,8 @@ def _check_unit_tolerance(items: Sequence[str], percent: int) -> None:
     if percent:
         raise InputError(
             f"quantity_tolerance_percent: {percent} is not allowed; the license's quantity counts units of"
-            f" {', '.join(items)}, and 15 CFR 750.11 gives no tolerance on the number of units for items licensed by"
-            " number (give 0; a value tolerance is allowed)",
+            f" {', '.join(items)}, and {engine_citation('unit-tolerance').citation} (give 0; a value tolerance is"
+            " allowed)",
             field="quantity_tolerance_percent",
         )
 
