@@ -567,9 +567,13 @@ def license_key(number: str) -> str:
 
 
 def _license_by_number(session: Session, number: str, *, lock: bool) -> License | None:
-    """The license whose number is ``number`` (``license_key``), locked FOR UPDATE with ``lock``."""
-    key = license_key(number)
-    ids = [i for i, n in session.execute(select(License.id, License.number)) if license_key(n) == key]
+    """The license whose number is ``number`` (``license_key``), locked FOR UPDATE with ``lock``: by the indexed
+    number itself, and only where none is written so, by comparing every number's key (as ``views.license_detail``
+    reads it)."""
+    ids = list(session.execute(select(License.id).where(License.number == number)).scalars())
+    if not ids:
+        key = license_key(number)
+        ids = [i for i, n in session.execute(select(License.id, License.number)) if license_key(n) == key]
     if not ids:
         return None
     stmt = select(License).where(License.id == ids[0])
