@@ -361,10 +361,10 @@ def test_lines_with_findings_from_the_prepared_key(table: DecisionTable, screene
         del table.with_findings
     failed = [p for p in problems if p]
     assert not failed, "\n".join(failed[:5])
-    from_key = [u for located, got in outcomes if not located for u in got]
+    from_key = [u for _, got in outcomes for u in got]
     assert len(from_key) > 20 and all(from_key)  # every line had findings, each decided from its key
-    # but a line whose party is located outside the destination: by the engine (where it is can change the answer)
-    assert not any(u for located, got in outcomes if located for u in got)
+    # a line whose party is located outside the destination too (``TableKey.located``)
+    assert sum(len(got) for located, got in outcomes if located) > 20
 
 
 def test_every_item_certified_for_the_case_by_case_review(table: DecisionTable) -> None:
@@ -639,3 +639,59 @@ def test_outcome_of_unscreened_parties_is_held_as_decide_holds_it(table: Decisio
     outcome = table.outcome(line, screener=Unscreened())
     assert decided.verdict.value == outcome.verdict.value == "HOLD"
     assert table.outcome(line, screener=NoScreening()).verdict.value == "NLR"  # screened, no hits: not held
+
+
+@pytest.mark.parametrize("layer", ["enforced", "codified"])
+def test_recipients_located_elsewhere_are_rows(layer: str) -> None:
+    """An end user or ultimate consignee located in another country than the destination is decided from a row
+    (``TableKey.located``), as ``determine()`` decides it: location conflicts, the exceptions' ``located_in`` /
+    ``located_not_in`` (AIA for chips and for 4E091), a located country that is its destination class's
+    representative (the destination is then written as itself), every item and sweep date."""
+    import random
+
+    rng = random.Random(1207)
+    table = _table(layer)  # a fresh one: no class representative seen yet (the trap below seeds them)
+    days, ids = sweep_dates(table), items(table)
+    classes = [c for c in table_classes(table) if len(c) > 1]
+    places = ["CN", "MO", "IR", "RU", "GB", "DE", "FR", "JP", "MY", "SG", "AE", "IN", "FI", "CA", "US", "VN"]
+    roles = ["end_user", "ultimate_consignee", "purchaser"]
+    problems, keys, traps = [], [], []
+    for n in range(700):
+        if n % 4 == 0:  # a destination and a recipient located in another country of its class
+            dest, where = rng.sample(rng.choice(classes), 2)
+        else:
+            dest, where = rng.choice(places), rng.choice(places)
+        parties = [
+            Party(
+                name=rng.choice(["Acme", "Zeta Labs", "Blue Sky GmbH"]) + f" {k}",
+                role=roles[k] if n % 3 else "ultimate_consignee",
+                country=where if k == 0 else rng.choice([None, dest, *places]),
+                headquarters_country=rng.choice([None, "CN", "GB", "US", where]),
+                parents=[ParentLink(name="Top Co", headquarters_country=rng.choice([None, "CN", "DE"]))]
+                if rng.random() < 0.2
+                else [],
+            )
+            for k in range(rng.choice([1, 1, 2, 3]))
+        ]
+        line = OrderLine(
+            item=rng.choice(ids),
+            destination=dest,
+            ship_date=rng.choice(days),
+            parties=parties,
+            end_use=EndUse(supercomputer=rng.random() < 0.1),
+            export_from=rng.choice([None, "US"]),
+        )
+        if n % 4 == 0:  # ``where`` seen first as a destination: its class's representative in the period
+            table.key_of(line.model_copy(update={"destination": where, "parties": []}))
+            if table.key_of(line.model_copy(update={"parties": []})).destination == where:
+                traps.append(len(keys))
+        keys.append(table.key_of(line))
+        problem = _check(table, line)
+        if problem:
+            problems.append(problem)
+    assert not problems, "\n".join(problems[:3])
+    located = [k for k in keys if k.located]
+    assert len(located) > 300 and all(k.name_order is not None for k in located)  # rows, not the engine
+    # the representative trap: the destination written as itself, not as the class of the located country
+    trapped = [keys[i] for i in traps if keys[i].located[0][2] == keys[i].destination or keys[i].located]
+    assert len(trapped) > 50 and all(k.code_order[0] == -1 and k.destination != k.located[0][2] for k in trapped)

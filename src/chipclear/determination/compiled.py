@@ -16,7 +16,11 @@ model catalog and geography the engine's answer is a table keyed by (``KEY_FIELD
   among the distinct labels, because the engine sorts texts naming parties and merges equal ones; ``()`` for one
   label or none; ``None`` for names a placeholder cannot stand for (such a line is decided by the engine);
 * ``supercomputer``, ``advanced_node_ic_production``, ``military``: the end-use flags;
-* ``certifications``: sorted codes.
+* ``certifications``: sorted codes;
+* ``located``: each party of ``hq`` that receives the item (end user, ultimate consignee) and is located in a
+  country other than the destination, as (its index in ``hq``, its role, that country's code): where a recipient is
+  located is tested by the exceptions' ``located_in``/``located_not_in`` and by the engine's location conflicts
+  (``engine.locations``), which name the role; ``()`` for none. The country is written as itself, not by class.
 
 For a vectorised key (batch): ``period`` is ``search_sorted(period_boundaries(), side="right")`` of the as-of
 date; an order-book line whose only party is an end user with headquarters country H (normalised, None when not
@@ -119,7 +123,7 @@ from chipclear.models import ModelCatalog, load_models
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.schema import Layer
 
-FORMAT = 3  # bump when a Row or the key changes shape (3: country codes written as placeholders)
+FORMAT = 4  # bump when a Row or the key changes shape (3: country codes as placeholders; 4: ``located``)
 MAX_SAVED_ROWS = 100_000  # rows written to the disk cache at most (about 60 MB, a few seconds to load)
 KEY_FIELDS = [
     "item",
@@ -133,6 +137,7 @@ KEY_FIELDS = [
     "certifications",
     "name_order",
     "code_order",
+    "located",
 ]
 PLACEHOLDER_MARK = "⟦"
 NAME_PLACEHOLDER = "⟦{:03d}⟧"  # the party names a row is decided with (the label's rank; at most 200 labels)
@@ -170,6 +175,8 @@ class TableKey(NamedTuple):
     # headquarters in ``hq`` order (n: as the n-th placeholder, one per distinct country of the line, -1: as
     # itself); () for a key not made by ``canonical`` (every code as itself).
     code_order: tuple[int, ...] = ()
+    # (index in ``hq``, role, country) of each recipient located somewhere other than the destination
+    located: tuple[tuple[int, str, str], ...] = ()
 
 
 class Outcome(NamedTuple):
@@ -437,15 +444,25 @@ def _name_order(seen: list[tuple[Party, PartyHQ]]) -> tuple[tuple[tuple[int, ...
     return order, list(by_placeholder.items())
 
 
-def _engine_only(line: OrderLine, seen: list[tuple[Party, PartyHQ]], destination: str, geo: Geography) -> bool:
+def _engine_only(line: OrderLine, seen: list[tuple[Party, PartyHQ]]) -> bool:
     """Lines whose parties carry what a row's placeholder party cannot (decided by the engine): owners read for the
-    ultimate parent (no parent given), a party the headquartered rule does not look at (an exception's every-party
-    scope reads it), or a recipient located somewhere other than the destination."""
+    ultimate parent (no parent given), or a party the headquartered rule does not look at (an exception's
+    every-party scope reads it; such a party may also be a recipient located elsewhere)."""
     if any(hq.owners is not None or len(hq.headquarters) > len(p.parents[-1:]) + 1 for p, hq in seen):
         return True
-    if any(p.role not in engine.PARTY_ROLES_FOR_HQ for p in line.parties):
-        return True
-    return bool(engine.locations(line, destination, geo))
+    return any(p.role not in engine.PARTY_ROLES_FOR_HQ for p in line.parties)
+
+
+def _located(seen: list[tuple[Party, PartyHQ]], destination: str, geo: Geography) -> tuple[tuple[int, str, str], ...]:
+    """``TableKey.located``: the recipients among ``seen`` located elsewhere than ``destination``, as
+    ``engine.locations`` reads them (the codes were validated by ``engine._party_hq``)."""
+    out = []
+    for n, (party, _) in enumerate(seen):
+        if party.role in engine.RECIPIENT_ROLES and party.country:
+            country = geo.normalize(party.country, field="parties.country")
+            if country != destination:
+                out.append((n, party.role, country))
+    return tuple(out)
 
 
 # -- the table ----------------------------------------------------------------------------------------------------
@@ -619,7 +636,7 @@ class DecisionTable:
             if party.role in engine.PARTY_ROLES_FOR_HQ:
                 seen.append((party, engine._party_hq(party, i, geo)))  # validates the codes as determine() does
         destination = geo.normalize(line.destination, field="destination")
-        order, names = (None, []) if _engine_only(line, seen, destination, geo) else _name_order(seen)
+        order, names = (None, []) if _engine_only(line, seen) else _name_order(seen)
         end_use = line.end_use
         key = TableKey(
             item=line.item,
@@ -632,6 +649,7 @@ class DecisionTable:
             export_from=geo.normalize(line.export_from, field="export_from") if line.export_from else None,
             certifications=tuple(sorted(set(line.certifications))),
             name_order=order,
+            located=_located(seen, destination, geo),
         )
         if order is None:  # decided by the engine: no row
             return key, names
@@ -649,6 +667,8 @@ class DecisionTable:
         period = key.period
         pairs = list(names or [])
         dest = self._representative("destination", key.destination, period)
+        if dest is not None and any(dest == c for _, _, c in key.located):
+            dest = None  # the class's representative is where a recipient is located: the destination as itself
         order = [-1 if dest is None else 0]
         if dest is not None:
             pairs.append((DESTINATION_PLACEHOLDER, key.destination))
@@ -732,11 +752,19 @@ class DecisionTable:
     def line_of(self, key: TableKey, on: dt.date | None = None) -> OrderLine:
         """The line a row is decided on: the key's inputs, placeholder party names, the representative date."""
         parties = []
+        located = {n: (role, country) for n, role, country in key.located}
         for n, countries in enumerate(key.hq):
             ranks = key.name_order[n] if key.name_order else (0,)
             parents = [ParentLink(name=_placeholder(ranks[1]), headquarters_country=c) for c in countries[1:]]
+            role, country = located.get(n, ("end_user", None))
             parties.append(
-                Party(name=_placeholder(ranks[0]), role="end_user", headquarters_country=countries[0], parents=parents)
+                Party(
+                    name=_placeholder(ranks[0]),
+                    role=role,
+                    country=country,
+                    headquarters_country=countries[0],
+                    parents=parents,
+                )
             )
         return OrderLine(
             item=key.item,
@@ -1005,7 +1033,9 @@ class DecisionTable:
             item = self._item_token(key.item, key.period)
         except ChipclearError:
             return None
-        codes = sorted({key.destination, *(c for hq in key.hq for c in hq if c is not None)})
+        codes = sorted(
+            {key.destination, *(c for hq in key.hq for c in hq if c is not None), *(c for *_, c in key.located)}
+        )
         return (self._period_token(key.period), item, *(self._geo_token(c, key.period) for c in codes))
 
     def compile_period(self, period: int, items: list[str] | None = None, destinations: list[str] | None = None) -> int:

@@ -242,6 +242,8 @@ def _location_conflicts(line: OrderLine, merged: MergedLicensing, ev: Evaluator,
     exception where the destination has one), the country of ultimate destination is open: the line may not come out
     NLR or under an exception (engine-citations ``location-conflict``). A requirement the line has stands."""
     facts = ev.facts
+    # the destination as the texts write it (a compiled table's placeholder: ``conditions.CodeLabels``)
+    shown = (facts.labels.destination if facts.labels is not None else None) or facts.destination
     here = {r.rule.split("#", 1)[-1] for r in st.reasons}
     here_exc: list[LicenseExceptionUse] | None = None
     for i, p in enumerate(line.parties):
@@ -265,12 +267,12 @@ def _location_conflicts(line: OrderLine, merged: MergedLicensing, ev: Evaluator,
         cited = engine_citation("location-conflict")
         who = f"{p.role.replace('_', ' ')} {p.name}"
         st.unknown = True
-        st.need(f"country of ultimate destination ({who} located in {country}, destination {facts.destination})")
+        st.need(f"country of ultimate destination ({who} located in {country}, destination {shown})")
         st.reasons.append(
             Reason(
                 rule="parties#location-conflict",
                 citation=cited.citation,
-                detail=f"{who} located in {country}, destination {facts.destination}: give the country of ultimate"
+                detail=f"{who} located in {country}, destination {shown}: give the country of ultimate"
                 f" destination; {why}",
                 confidence=cited.confidence,
             )
