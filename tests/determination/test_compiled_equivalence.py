@@ -695,3 +695,23 @@ def test_recipients_located_elsewhere_are_rows(layer: str) -> None:
     # the representative trap: the destination written as itself, not as the class of the located country
     trapped = [keys[i] for i in traps if keys[i].located[0][2] == keys[i].destination or keys[i].located]
     assert len(trapped) > 50 and all(k.code_order[0] == -1 and k.destination != k.located[0][2] for k in trapped)
+
+
+def test_outcome_with_findings_is_kept_per_key_and_findings(screener: Screener) -> None:
+    """The what-if's outcome of a line with findings (``DecisionTable._findings_outcome``) is kept per key and what
+    the findings add to the outcome: two listed parties with findings of one kind share it, and each outcome is the
+    interpreter's."""
+    table = _table("enforced")
+    names = ["Huawei Technologies Co., Ltd.", "Inspur Group", "Sugon", "Moore Threads", "Rosoboronexport"]
+    problems, calls = [], 0
+    for day in [dt.date(2024, 6, 3), dt.date(2026, 2, 2)]:
+        for item in ["H20", "nvidia-h100-sxm5-80gb"]:
+            for dest in ["CN", "DE"]:
+                for name in names:
+                    party = Party(name=name, role="end_user", country=dest, headquarters_country="CN")
+                    line = OrderLine(item=item, destination=dest, ship_date=day, parties=[party])
+                    problems.append(_check(table, line, screener))
+                    calls += 1
+    assert not [p for p in problems if p]
+    kept = table._finding_outcomes
+    assert 0 < len(kept) < calls  # kept, and shared by parties whose findings are alike

@@ -488,6 +488,7 @@ class DecisionTable:
         self._merged: dict[int, MergedLicensing] = {}
         self._items: dict[str, Any] = {}
         self._prepared: dict[TableKey, tuple[OrderLine, engine.Prepared]] = {}  # ``with_findings``, per key
+        self._finding_outcomes: dict[tuple[Any, ...], Outcome] = {}  # ``_findings_outcome``
         self._classified: dict[tuple[str, dt.date], Any] = {}  # classification per item and representative date
         # ``_classify``: the classification sections in force per day, and per item and sections the first clean
         # day classified on and its classification
@@ -1093,6 +1094,9 @@ class DecisionTable:
         what-if needs for its unchanged lines, which are nearly all of them.)"""
         on, key, names, check = self.lookup(line, as_of, screener=screener, reviews=reviews)
         if not self.tabulated(key, check):
+            found = self._findings_outcome(on, key, check)
+            if found is not None:
+                return found
             d = self.untabulated(line, on, key, names, check)
             return Outcome(d.verdict, d.review_policy, d.license_exceptions)
         row = self.row(key)
@@ -1100,6 +1104,37 @@ class DecisionTable:
             (row.verdict, row.review_policy, row.license_exceptions), row.missing, check
         )
         return Outcome(verdict, review, exceptions)
+
+    def _findings_outcome(self, on: dt.date, key: TableKey, check: PartyCheck | None) -> Outcome | None:
+        """``outcome`` of a line with screening findings where ``with_findings`` would decide it: the key's prepared
+        determination concluded with what the findings add to the outcome (a prohibition, a hold, each listed
+        party's requirement and policy; their texts change no outcome), kept per key and such findings. None where
+        ``with_findings`` would not decide it."""
+        if key.name_order is None or check is None:
+            return None
+        if on != self.representative(key.period) and not self.clean(key.period):
+            return None
+        party = engine.State()
+        engine.apply_parties(check, party)
+        memo_key = (
+            key,
+            party.prohibited,
+            party.hold,
+            party.unknown,
+            tuple((r.id, r.policy, r.confidence) for r, _ in party.required),
+            tuple(repr(p) for p in party.policies),
+        )
+        found = self._finding_outcomes.get(memo_key)
+        if found is None:
+            key_line, prep = self._prepared_copy(key, keep=True)
+            st = prep.st
+            st.prohibited = st.prohibited or party.prohibited
+            st.hold = st.hold or party.hold
+            st.unknown = st.unknown or party.unknown
+            st.required += party.required
+            st.policies += party.policies
+            found = self._finding_outcomes[memo_key] = Outcome(*engine.conclude_state(key_line, prep, self.geography))
+        return found
 
     def untabulated(
         self, line: OrderLine, on: dt.date, key: TableKey, names: list[tuple[str, str]], check: PartyCheck | None
