@@ -644,9 +644,9 @@ def test_outcome_of_unscreened_parties_is_held_as_decide_holds_it(table: Decisio
 @pytest.mark.parametrize("layer", ["enforced", "codified"])
 def test_recipients_located_elsewhere_are_rows(layer: str) -> None:
     """An end user or ultimate consignee located in another country than the destination is decided from a row
-    (``TableKey.located``), as ``determine()`` decides it: location conflicts, the exceptions' ``located_in`` /
-    ``located_not_in`` (AIA for chips and for 4E091), a located country that is its destination class's
-    representative (the destination is then written as itself), every item and sweep date."""
+    (``TableKey.located``, the country by class), as ``determine()`` decides it: location conflicts, the exceptions'
+    ``located_in`` / ``located_not_in`` (AIA for chips and for 4E091), a located country that is its destination
+    class's representative (the destination is then written as itself), every item and sweep date."""
     import random
 
     rng = random.Random(1207)
@@ -655,12 +655,14 @@ def test_recipients_located_elsewhere_are_rows(layer: str) -> None:
     classes = [c for c in table_classes(table) if len(c) > 1]
     places = ["CN", "MO", "IR", "RU", "GB", "DE", "FR", "JP", "MY", "SG", "AE", "IN", "FI", "CA", "US", "VN"]
     roles = ["end_user", "ultimate_consignee", "purchaser"]
+    everywhere = sorted(table.geography.countries)
+    certs = sorted(table.certifications)
     problems, keys, traps = [], [], []
-    for n in range(700):
+    for n in range(1000):
         if n % 4 == 0:  # a destination and a recipient located in another country of its class
             dest, where = rng.sample(rng.choice(classes), 2)
-        else:
-            dest, where = rng.choice(places), rng.choice(places)
+        else:  # a place the rules name, or any country or region
+            dest, where = rng.choice(places), rng.choice(places if n % 2 else everywhere)
         parties = [
             Party(
                 name=rng.choice(["Acme", "Zeta Labs", "Blue Sky GmbH"]) + f" {k}",
@@ -680,6 +682,7 @@ def test_recipients_located_elsewhere_are_rows(layer: str) -> None:
             parties=parties,
             end_use=EndUse(supercomputer=rng.random() < 0.1),
             export_from=rng.choice([None, "US"]),
+            certifications=rng.sample(certs, rng.choice([0, 1, 2])),  # exceptions (AIA, ACM) the location may bar
         )
         if n % 4 == 0:  # ``where`` seen first as a destination: its class's representative in the period
             table.key_of(line.model_copy(update={"destination": where, "parties": []}))
@@ -692,6 +695,8 @@ def test_recipients_located_elsewhere_are_rows(layer: str) -> None:
     assert not problems, "\n".join(problems[:3])
     located = [k for k in keys if k.located]
     assert len(located) > 300 and all(k.name_order is not None for k in located)  # rows, not the engine
+    # most located countries written as their class's placeholder (``code_order``'s last entries)
+    assert sum(max(k.code_order[-len(k.located) :]) >= 0 for k in located) > len(located) // 2
     # the representative trap: the destination written as itself, not as the class of the located country
     trapped = [keys[i] for i in traps if keys[i].located[0][2] == keys[i].destination or keys[i].located]
     assert len(trapped) > 50 and all(k.code_order[0] == -1 and k.destination != k.located[0][2] for k in trapped)
@@ -715,3 +720,29 @@ def test_outcome_with_findings_is_kept_per_key_and_findings(screener: Screener) 
     assert not [p for p in problems if p]
     kept = table._finding_outcomes
     assert 0 < len(kept) < calls  # kept, and shared by parties whose findings are alike
+
+
+def test_exceptions_a_location_bars_are_written_by_class() -> None:
+    """The texts a recipient's location writes (an exception "not available: location of ...", a location conflict)
+    name the located country, written in a row as its class's placeholder: the codified layer's AIA and ACM for
+    chips and weights certified for them, to a Tier 1 destination, each recipient located in a country of a class
+    of several, as ``determine()`` writes them."""
+    table = _table("codified")
+    classes = [c for c in table_classes(table) if len(c) > 1]
+    where = sorted({c for group in classes for c in group if c in table.geography.countries})
+    certs = ["aia-740.27-ic-designer", "acm-740.28-conditions", "aia-4e091-storage"]
+    problems, texts = [], 0
+    for n, country in enumerate(where):
+        for item in ["nvidia-h100-sxm5-80gb", "grok-3"]:
+            role = "end_user" if n % 2 else "ultimate_consignee"
+            party = Party(name="Acme UK Ltd", role=role, country=country, headquarters_country="GB")
+            line = OrderLine(
+                item=item, destination="GB", ship_date=dt.date(2025, 3, 3), parties=[party], certifications=certs
+            )
+            if country == "GB" or table.key_of(line).name_order is None:
+                continue
+            problems.append(_check(table, line))
+            d = table.decide(line)
+            texts += any(f"location of Acme UK Ltd ({role.replace('_', ' ')}) {country}" in r.detail for r in d.reasons)
+    assert not [p for p in problems if p]
+    assert texts > 5  # the located country reached the texts, written as the line's own

@@ -20,7 +20,10 @@ model catalog and geography the engine's answer is a table keyed by (``KEY_FIELD
 * ``located``: each party of ``hq`` that receives the item (end user, ultimate consignee) and is located in a
   country other than the destination, as (its index in ``hq``, its role, that country's code): where a recipient is
   located is tested by the exceptions' ``located_in``/``located_not_in`` and by the engine's location conflicts
-  (``engine.locations``), which name the role; ``()`` for none. The country is written as itself, not by class.
+  (``engine.locations``), which name the role; ``()`` for none. The country is keyed by class as a headquarters
+  country is (its signature over the destination and location sets: the location conflicts test it as a
+  destination), written as ``LOCATED_PLACEHOLDER``, or as itself where it is a class of its own or the row's
+  destination.
 
 For a vectorised key (batch): ``period`` is ``search_sorted(period_boundaries(), side="right")`` of the as-of
 date; an order-book line whose only party is an end user with headquarters country H (normalised, None when not
@@ -144,6 +147,7 @@ NAME_PLACEHOLDER = "⟦{:03d}⟧"  # the party names a row is decided with (the 
 CODE_MARK = "⟦@"  # the country codes a row's texts are written with
 DESTINATION_PLACEHOLDER = "⟦@d⟧"
 HQ_PLACEHOLDER = "⟦@h{}⟧"  # one per distinct headquarters country of a line, in order of appearance
+LOCATED_PLACEHOLDER = "⟦@l{}⟧"  # one per distinct country a recipient is located in, in order of appearance
 _DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 # Modules whose text can reach a decision (dates typed there are period boundaries; their bytes are in the cache
 # key, so a code change invalidates the cache).
@@ -175,7 +179,7 @@ class TableKey(NamedTuple):
     # headquarters in ``hq`` order (n: as the n-th placeholder, one per distinct country of the line, -1: as
     # itself); () for a key not made by ``canonical`` (every code as itself).
     code_order: tuple[int, ...] = ()
-    # (index in ``hq``, role, country) of each recipient located somewhere other than the destination
+    # (index in ``hq``, role, country by class) of each recipient located somewhere other than the destination
     located: tuple[tuple[int, str, str], ...] = ()
 
 
@@ -670,6 +674,7 @@ class DecisionTable:
         dest = self._representative("destination", key.destination, period)
         if dest is not None and any(dest == c for _, _, c in key.located):
             dest = None  # the class's representative is where a recipient is located: the destination as itself
+        line_dest = dest or key.destination
         order = [-1 if dest is None else 0]
         if dest is not None:
             pairs.append((DESTINATION_PLACEHOLDER, key.destination))
@@ -689,7 +694,20 @@ class DecisionTable:
                 order.append(seen[c])
                 reps.append(rep)
             hq.append(tuple(reps))
-        canon = key._replace(destination=dest or key.destination, hq=tuple(hq), code_order=tuple(order))
+        located = []
+        places: dict[str, int] = {}
+        for n, role, c in key.located:
+            rep = self._representative("located", c, period)
+            if rep is None or rep == line_dest:  # a class of its own, or the row's destination: as itself
+                order.append(-1)
+                located.append((n, role, c))
+                continue
+            if c not in places:
+                places[c] = len(places)
+                pairs.append((LOCATED_PLACEHOLDER.format(places[c]), c))
+            order.append(places[c])
+            located.append((n, role, rep))
+        canon = key._replace(destination=line_dest, hq=tuple(hq), code_order=tuple(order), located=tuple(located))
         return canon, pairs
 
     def classes(self, role: str, codes: Iterable[str], period: int) -> dict[str, str]:
@@ -716,7 +734,8 @@ class DecisionTable:
         it = iter(key.code_order)
         dest = DESTINATION_PLACEHOLDER if next(it) >= 0 else None
         hq = tuple(tuple(HQ_PLACEHOLDER.format(n) if (n := next(it)) >= 0 else None for _ in hq) for hq in key.hq)
-        return CodeLabels(dest, hq)
+        located = tuple(LOCATED_PLACEHOLDER.format(n) if (n := next(it)) >= 0 else None for _ in key.located)
+        return CodeLabels(dest, hq, located)
 
     def _representative(self, role: str, code: str, period: int) -> str | None:
         """The first code seen in ``period`` with the signature of ``code`` for ``role``; None for a code that is a

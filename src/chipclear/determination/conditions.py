@@ -46,6 +46,7 @@ class CodeLabels(NamedTuple):
 
     destination: str | None  # None: written as itself
     hq: tuple[tuple[str | None, ...], ...]
+    located: tuple[str | None, ...] = ()  # each of ``Facts.locations``' countries, in order (None: as itself)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,11 @@ class Evaluator:
         out.missing |= part.missing
         self.unknown_members |= unknown
         return part.value
+
+    def located_shown(self, k: int) -> str | None:
+        """How the texts write the country of the ``k``-th of ``Facts.locations`` (None: as itself)."""
+        labels = self.facts.labels
+        return labels.located[k] if labels is not None and k < len(labels.located) else None
 
     def answer(self, code: str, dset: DestinationSet, shown: str) -> tuple[Tri, tuple[str, ...], tuple[str, ...], bool]:
         """What ``country_in`` answers and writes for ``code`` written as ``shown``: the value, the details, what is
@@ -370,10 +376,14 @@ class Evaluator:
         if cond.all_headquartered_in is not None:
             parts.append(t_and(self.hq_values(cond.all_headquartered_in, out, every=True)))
         if cond.located_in is not None:
-            parts.extend(self.country_in(c, cond.located_in, out, f"location of {who}") for who, c in f.locations)
+            parts.extend(
+                self.country_in(c, cond.located_in, out, f"location of {who}", self.located_shown(k))
+                for k, (who, c) in enumerate(f.locations)
+            )
         if cond.located_not_in is not None:
             parts.extend(
-                t_not(self.country_in(c, cond.located_not_in, out, f"location of {who}")) for who, c in f.locations
+                t_not(self.country_in(c, cond.located_not_in, out, f"location of {who}", self.located_shown(k)))
+                for k, (who, c) in enumerate(f.locations)
             )
         if cond.end_use_any is not None:
             parts.append(bool(f.end_use & set(cond.end_use_any)))

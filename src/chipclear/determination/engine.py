@@ -246,33 +246,38 @@ def _location_conflicts(line: OrderLine, merged: MergedLicensing, ev: Evaluator,
     shown = (facts.labels.destination if facts.labels is not None else None) or facts.destination
     here = {r.rule.split("#", 1)[-1] for r in st.reasons}
     here_exc: list[LicenseExceptionUse] | None = None
+    k = -1  # the party's place in ``facts.locations`` (``locations``: every recipient located elsewhere, in order)
     for i, p in enumerate(line.parties):
-        if p.role not in ULTIMATE_ROLES or not p.country:
+        if p.role not in RECIPIENT_ROLES or not p.country:
             continue
         country = ev.geo.normalize(p.country, field=f"parties[{i}].country")
         if country == facts.destination:
             continue
+        k += 1
+        if p.role not in ULTIMATE_ROLES:
+            continue
+        written = ev.located_shown(k) or country  # as the texts write it (a compiled table's placeholder)
         alt = Evaluator(dataclasses.replace(facts, destination=country, labels=None), ev.geo)
         there = State()
         _requirements(merged, alt, facts.as_of, there)
         extra = sorted({r.rule.split("#", 1)[-1] for r in there.reasons} - here)
-        why = f"to {country} the line would also be subject to {', '.join(extra)}" if extra else ""
+        why = f"to {written} the line would also be subject to {', '.join(extra)}" if extra else ""
         if not extra and st.required:
             if here_exc is None:
                 here_exc = _exceptions(merged, ev, State(required=list(st.required))) or []
             if here_exc and not _exceptions(merged, alt, State(required=list(there.required))):
-                why = f"to {country} no license exception ({', '.join(u.code for u in here_exc)}) would apply"
+                why = f"to {written} no license exception ({', '.join(u.code for u in here_exc)}) would apply"
         if not why:
             continue
         cited = engine_citation("location-conflict")
         who = f"{p.role.replace('_', ' ')} {p.name}"
         st.unknown = True
-        st.need(f"country of ultimate destination ({who} located in {country}, destination {shown})")
+        st.need(f"country of ultimate destination ({who} located in {written}, destination {shown})")
         st.reasons.append(
             Reason(
                 rule="parties#location-conflict",
                 citation=cited.citation,
-                detail=f"{who} located in {country}, destination {shown}: give the country of ultimate"
+                detail=f"{who} located in {written}, destination {shown}: give the country of ultimate"
                 f" destination; {why}",
                 confidence=cited.confidence,
             )
@@ -419,10 +424,10 @@ def _located_out(exc: LicenseExceptionRule, action_id: str, ev: Evaluator, st: S
     if anywhere.evaluate(exc.scope).value is not True:
         return
     where = Outcome(None)
-    for who, country in ev.facts.locations:
+    for k, (who, country) in enumerate(ev.facts.locations):
         for dset in (exc.scope.located_in, exc.scope.located_not_in):
             if dset is not None:
-                ev.country_in(country, dset, where, f"location of {who}")
+                ev.country_in(country, dset, where, f"location of {who}", ev.located_shown(k))
     st.reasons.append(
         _reason(
             action_id, exc.id, exc.citation, f"{exc.code} not available: {'; '.join(where.details)}", exc.confidence

@@ -101,12 +101,15 @@ def _sets(
 
 
 def country_sets(rules: RuleSet) -> dict[str, list[DestinationSet]]:
-    """Every country set the rules test a destination against (``"destination"``) and every set they test a
-    headquarters country against (``"hq"``), each set once."""
-    found: dict[str, dict[int, DestinationSet]] = {"destination": {}, "hq": {}}
+    """Every country set the rules test a destination against (``"destination"``), every set they test a
+    headquarters country against (``"hq"``), and every set a recipient's location is tested against
+    (``"located"``: the location fields, and the destination fields, which the engine's location conflicts test
+    the location against as if it were the destination), each set once."""
+    found: dict[str, dict[int, DestinationSet]] = {"destination": {}, "hq": {}, "located": {}}
+    roles = (("destination", DESTINATION_FIELDS), ("hq", HQ_FIELDS), ("located", DESTINATION_FIELDS + LOCATION_FIELDS))
     for action in rules.actions:
         if action.licensing is not None:
-            for role, fields in (("destination", DESTINATION_FIELDS), ("hq", HQ_FIELDS)):
+            for role, fields in roles:
                 found[role].update((id(s), s) for s in _sets(action.licensing, fields))
     return {role: list(sets.values()) for role, sets in found.items()}
 
