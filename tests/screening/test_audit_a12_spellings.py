@@ -96,8 +96,9 @@ def test_numbered_institutes(screener: Screener, query: str) -> None:
     assert hits and max(h.score for h in hits) >= screener.match_threshold
 
 
-def test_cetc_hyphen_number_is_held(screener: Screener) -> None:
-    hits = [h for h in screener.search("CETC-13", country="CN").hits if h.name.startswith(CETC_13)]
+@pytest.mark.parametrize("query", ["CETC-13", "CETC13"])
+def test_cetc_hyphen_number_is_held(screener: Screener, query: str) -> None:
+    hits = [h for h in screener.search(query, country="CN").hits if h.name.startswith(CETC_13)]
     assert hits and max(h.score for h in hits) >= screener.review_threshold  # no hit before
 
 

@@ -629,11 +629,12 @@ class NameIndex:
 
     def _apart_readings(self, distinct: list[str], base: list[QueryToken]) -> list[list[QueryToken]]:
         """Readings of the query with a word the lists write apart read apart ("hongkong" as hong kong, "boyue" as
-        bo yue: ``glued``), and with an acronym the lists give for a name read as that name's words ("CETC" as
-        China Electronics Technology Group: ``acronyms``). Words of the query as written are kept in every other
-        reading, so these only add candidates."""
+        bo yue: ``glued``; a listed word glued to a number, "cetc13", as cetc 13), and with an acronym the lists
+        give for a name read as that name's words ("CETC" as China Electronics Technology Group: ``acronyms``).
+        Words of the query as written are kept in every other reading, so these only add candidates."""
         out: list[list[QueryToken]] = []
-        apart = [(i, self.glued[t]) for i, t in enumerate(distinct) if t in self.glued]
+        glued = [(i, self.glued.get(t) or _letters_then_number(t, self.vocab)) for i, t in enumerate(distinct)]
+        apart = [(i, pieces) for i, pieces in glued if pieces is not None]
         apart.sort(key=lambda item: distinct[item[0]] in self.vocab)  # unlisted words first
         for i, pieces in apart[:MAX_GLUED_READINGS]:
             out.append([*base[:i], *(self._token(p, (distinct[i],), "split") for p in pieces), *base[i + 1 :]])
@@ -648,8 +649,8 @@ class NameIndex:
                 ]
             )
         if len(distinct) > 1:
-            found = [(i, words) for i, t in enumerate(distinct) for words in self.acronyms.get(t, ())]
-            for i, words in found[:MAX_ACRONYM_READINGS]:
+            acronyms = [(i, words) for i, t in enumerate(distinct) for words in self.acronyms.get(t, ())]
+            for i, words in acronyms[:MAX_ACRONYM_READINGS]:
                 out.append([*base[:i], *(self._token(w, (distinct[i],), "acronym") for w in words), *base[i + 1 :]])
         return out
 
@@ -892,6 +893,17 @@ class NameIndex:
 
 
 _ACRONYM_SKIP = frozenset({"of", "and", "the", "for", "de", "la", "des", "du", "del", "di", "da", "der", "und", "in"})
+
+
+_LETTERS_THEN_NUMBER_RE = re.compile(r"^([a-z]{2,})(\d{1,4})$")
+
+
+def _letters_then_number(token: str, vocab: dict[str, int]) -> tuple[str, ...] | None:
+    """``cetc13`` -> cetc 13: a listed word written together with a number ("CETC13" for "CETC 13")."""
+    found = _LETTERS_THEN_NUMBER_RE.match(token)
+    if found is None or found.group(1) not in vocab:
+        return None
+    return found.group(1), found.group(2)
 
 
 def _glued_runs(alias_tids: Sequence[tuple[int, ...]], tokens: Sequence[str]) -> dict[str, tuple[str, ...]]:
