@@ -44,6 +44,8 @@ def test_a_hyphen_between_words_hides_no_listed_party(screener: Screener, query:
     assert _best(screener, query, listed) == 1.0
     hit = next(h for h in screener.search(query).hits if h.name == listed)
     assert hit.determination == "match"
+    steps = hit.explanation["normalization"]
+    assert "hyphens_split" in steps["query"] + steps["listed"]  # the hit says which reading matched
 
 
 def test_hyphenated_query_is_read_apart(screener: Screener) -> None:

@@ -394,14 +394,21 @@ class NameIndex:
     def alias_norm(self) -> list[NormalizedName]:
         """The normalized form of every listed name (recomputed on first use after a load from disk)."""
         if self._alias_norm is None:
-            self._alias_norm = [normalize_name(text) for text in self.alias_text]
+            self._alias_norm = [self._reading(row) for row in range(len(self.alias_text))]
         return self._alias_norm
 
     def normalized(self, row: int) -> NormalizedName:
         """The normalized form of one listed name."""
         if self._alias_norm is not None:
             return self._alias_norm[row]
-        return normalize_name(self.alias_text[row])
+        return self._reading(row)
+
+    def _reading(self, row: int) -> NormalizedName:
+        """The reading of a listed name that its row holds: hyphenated words joined or apart
+        (``normalize.hyphen_readings``), so a hit says ``hyphens_split`` when the split row matched."""
+        readings = hyphen_readings(self.alias_text[row])
+        words = {self.tokens[t] for t in self.alias_tids[row]}
+        return next((n for n in readings if set(n.tokens) == words), readings[0])
 
     @staticmethod
     def _build_postings(alias_tids: list[tuple[int, ...]], n_tokens: int) -> Postings:

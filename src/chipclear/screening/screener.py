@@ -305,8 +305,10 @@ class Screener:
         floor = self.review_threshold if min_score is None else min_score
         norm, *other_readings = hyphen_readings(name, query=True)
         variants = self.index.query_variants(norm.tokens) if norm.tokens else []
+        split_from = len(variants)  # variants from here on read hyphenated words apart
         for reading in other_readings:  # hyphenated words also read apart ("Limited-Liability Company Eliars")
             variants += self.index.query_variants(reading.tokens) if reading.tokens else []
+        split_to = len(variants)
         # readings that a normalization step might have spoilt are searched too: nothing is lost
         if "decorations_removed" in norm.steps:
             as_written = normalize_name(name).tokens
@@ -374,7 +376,8 @@ class Screener:
             if across:
                 notes["matched_across_names"] = "query words were found in several names of this entry"
             others = [r for r in self.index.entry_rows(e_no) if r != row] if across else []
-            hits.append(self._hit(e_no, row, variants[v_no], norm.steps, name_score, score, notes, others))
+            steps = other_readings[0].steps if split_from <= v_no < split_to else norm.steps
+            hits.append(self._hit(e_no, row, variants[v_no], steps, name_score, score, notes, others))
         hits.sort(key=lambda h: (-h.score, h.source != "EL", h.entry_id))
         kept: list[Hit] = []
         suppressed: list[Hit] = []
