@@ -34,6 +34,7 @@ from chipclear.screening.model import ListEntry
 from chipclear.screening.normalize import (
     NormalizedName,
     abbreviation_table,
+    hyphen_readings,
     legal_form_table,
     legal_form_words,
     normalize_name,
@@ -65,6 +66,13 @@ PYTHON_CANDIDATES = 24
 MAX_JOINS = 3  # more blocked candidates than this: bound them with one vectorised pass first  # above this the vectorised path is faster than scoring candidates one by one
 IN_VOCAB_FUZZY_LEN = 5  # listed tokens this long also match their listed near-spellings
 LEGAL_FORM_WEIGHT = 0.3
+FUNCTION_WORDS = ("the", "of", "and", "for")  # weigh as legal-form words do: they say nothing of who the party is
+# words the lists write apart that a party writes as one ("Hongkong", "Jinsheng Boyue" for "Jin Sheng Bo Yue"): runs of
+# two or three adjacent listed words of at most GLUED_PIECE_MAX_LEN letters each (romanised syllables are at most 6)
+GLUED_PIECE_MAX_LEN = 6
+GLUED_MIN_LEN = 5
+MAX_GLUED_READINGS = 3  # query words read apart, one reading each (plus one with all of them apart)
+MAX_ACRONYM_READINGS = 3  # query acronyms read as the words the lists give for them
 # a score reached only across an entry's names may be a match when its best-covered name has a word this rare
 # (ln((E + 1) / (df + 0.5)) >= 8: used by at most ~8 of 26k entries); otherwise at most a possible match
 ACROSS_MIN_RARE_WEIGHT = 8.0
@@ -200,7 +208,7 @@ class TokenMatch:
     query_token: str
     listed_token: str
     similarity: float
-    how: str  # exact | typo | split | joined | legal_form_removed | digits_as_letters
+    how: str  # exact | typo | split | joined | acronym | legal_form_removed | digits_as_letters
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,8 +294,9 @@ class NameIndex:
         n_entries = max(len(entries), 1)
         df = np.array([entry_df.get(i, 0) for i in range(len(vocab))], dtype=np.float64)
         self.token_weight = np.log((n_entries + 1) / (df + 0.5)).astype(np.float32)
-        # words of legal forms left in a name ("Joint Stock Company" split by a word-order change) carry little
-        for word in legal_form_words():
+        # words of legal forms left in a name ("Joint Stock Company" split by a word-order change) carry little, and so
+        # do English function words, which word order adds or drops ("The 13th Research Institute of CETC")
+        for word in (*legal_form_words(), *FUNCTION_WORDS):
             if word in vocab:
                 self.token_weight[vocab[word]] = min(float(self.token_weight[vocab[word]]), LEGAL_FORM_WEIGHT)
         self.unknown_weight = float(math.log((n_entries + 1) / 0.5))
@@ -307,6 +316,8 @@ class NameIndex:
         self._token_sets()
         self._fuzzy_cache: dict[tuple[str, int], dict[int, float]] = {}
         self.deletes = self._build_deletes()
+        self.glued = _glued_runs(alias_tids, self.tokens)
+        self.acronyms = _list_acronyms(alias_entry, alias_norm)
 
     # --- persistence (screening/persist.py stores this beside the list) ----------------------------------------
 
@@ -328,6 +339,8 @@ class NameIndex:
             "deletes": (self.deletes.keys, self.deletes.tids),
             "phonetic": self.phonetic,
             "stems": self.stems,
+            "glued": self.glued,
+            "acronyms": self.acronyms,
         }
 
     @classmethod
@@ -354,6 +367,8 @@ class NameIndex:
         index.deletes = DeleteIndex(*state["deletes"])
         index.phonetic = state["phonetic"]
         index.stems = state["stems"]
+        index.glued = state["glued"]
+        index.acronyms = state["acronyms"]
         return index
 
     def entry_place_words(self, e_no: int) -> frozenset[int]:
@@ -379,14 +394,21 @@ class NameIndex:
     def alias_norm(self) -> list[NormalizedName]:
         """The normalized form of every listed name (recomputed on first use after a load from disk)."""
         if self._alias_norm is None:
-            self._alias_norm = [normalize_name(text) for text in self.alias_text]
+            self._alias_norm = [self._reading(row) for row in range(len(self.alias_text))]
         return self._alias_norm
 
     def normalized(self, row: int) -> NormalizedName:
         """The normalized form of one listed name."""
         if self._alias_norm is not None:
             return self._alias_norm[row]
-        return normalize_name(self.alias_text[row])
+        return self._reading(row)
+
+    def _reading(self, row: int) -> NormalizedName:
+        """The reading of a listed name that its row holds: hyphenated words joined or apart
+        (``normalize.hyphen_readings``), so a hit says ``hyphens_split`` when the split row matched."""
+        readings = hyphen_readings(self.alias_text[row])
+        words = {self.tokens[t] for t in self.alias_tids[row]}
+        return next((n for n in readings if set(n.tokens) == words), readings[0])
 
     @staticmethod
     def _build_postings(alias_tids: list[tuple[int, ...]], n_tokens: int) -> Postings:
@@ -609,7 +631,35 @@ class NameIndex:
                     parts = tuple(distinct[i : i + size])
                     variants.append([*base[:i], self._token(glued, parts, "joined"), *base[i + size :]])
                     joins += 1
+        variants += self._apart_readings(distinct, base)
         return variants
+
+    def _apart_readings(self, distinct: list[str], base: list[QueryToken]) -> list[list[QueryToken]]:
+        """Readings of the query with a word the lists write apart read apart ("hongkong" as hong kong, "boyue" as
+        bo yue: ``glued``; a listed word glued to a number, "cetc13", as cetc 13), and with an acronym the lists
+        give for a name read as that name's words ("CETC" as China Electronics Technology Group: ``acronyms``).
+        Words of the query as written are kept in every other reading, so these only add candidates."""
+        out: list[list[QueryToken]] = []
+        glued = [(i, self.glued.get(t) or _letters_then_number(t, self.vocab)) for i, t in enumerate(distinct)]
+        apart = [(i, pieces) for i, pieces in glued if pieces is not None]
+        apart.sort(key=lambda item: distinct[item[0]] in self.vocab)  # unlisted words first
+        for i, pieces in apart[:MAX_GLUED_READINGS]:
+            out.append([*base[:i], *(self._token(p, (distinct[i],), "split") for p in pieces), *base[i + 1 :]])
+        unlisted = [(i, pieces) for i, pieces in apart if distinct[i] not in self.vocab]
+        if len(unlisted) > 1:  # "Jinsheng Boyue": every unlisted word read apart at once ("Beijing" stays whole)
+            read = dict(unlisted)
+            out.append(
+                [
+                    qt
+                    for i, t in enumerate(distinct)
+                    for qt in ([self._token(p, (t,), "split") for p in read[i]] if i in read else [base[i]])
+                ]
+            )
+        if len(distinct) > 1:
+            acronyms = [(i, words) for i, t in enumerate(distinct) for words in self.acronyms.get(t, ())]
+            for i, words in acronyms[:MAX_ACRONYM_READINGS]:
+                out.append([*base[:i], *(self._token(w, (distinct[i],), "acronym") for w in words), *base[i + 1 :]])
+        return out
 
     def score_all(self, variant: Sequence[QueryToken]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Names sharing a token with the query: rows, scores and name coverage (vectorised, sort-grouped)."""
@@ -852,6 +902,76 @@ class NameIndex:
 _ACRONYM_SKIP = frozenset({"of", "and", "the", "for", "de", "la", "des", "du", "del", "di", "da", "der", "und", "in"})
 
 
+_LETTERS_THEN_NUMBER_RE = re.compile(r"^([a-z]{2,})(\d{1,4})$")
+
+
+def _letters_then_number(token: str, vocab: dict[str, int]) -> tuple[str, ...] | None:
+    """``cetc13`` -> cetc 13: a listed word written together with a number ("CETC13" for "CETC 13")."""
+    found = _LETTERS_THEN_NUMBER_RE.match(token)
+    if found is None or found.group(1) not in vocab:
+        return None
+    return found.group(1), found.group(2)
+
+
+def _glued_runs(alias_tids: Sequence[tuple[int, ...]], tokens: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Runs of two or three adjacent words of a listed name, each of letters and at most ``GLUED_PIECE_MAX_LEN``
+    long, written as one word ("hongkong" -> hong kong, "jinsheng" -> jin sheng, "boyue" -> bo yue): a party that
+    writes them together is read apart. Only runs some listed name really has, so no word is cut at random."""
+    out: dict[str, tuple[str, ...]] = {}
+    for tids in alias_tids:
+        words = [tokens[t] for t in tids]
+        for size in (2, 3):
+            for i in range(len(words) - size + 1):
+                run = words[i : i + size]
+                if all(w.isalpha() and w.isascii() and len(w) <= GLUED_PIECE_MAX_LEN for w in run):
+                    glued = "".join(run)
+                    if len(glued) >= GLUED_MIN_LEN:
+                        out.setdefault(glued, tuple(run))
+    return out
+
+
+def _initials_match(acronym: str, words: Sequence[str]) -> bool:
+    """``acronym`` is the initials of ``words`` (small words such as "of" aside), at most one word unrepresented:
+    CETC for China Electronics Technology Group Corporation."""
+    initials = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
+    if not 3 <= len(acronym) <= len(initials) <= len(acronym) + 1 or acronym[0] != initials[0]:
+        return False
+    rest = iter(initials)
+    return all(ch in rest for ch in acronym)
+
+
+def _list_acronyms(
+    alias_entry: Sequence[int], alias_norm: Sequence[NormalizedName]
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Acronyms the lists themselves give: an entry with a one-word name of 3-8 letters (CETC) that is the initials of
+    another of its names (China Electronics Technology Group Corporation, legal form included) -> that name's
+    words. Nothing is invented: a query word is read so only when a listed entry pairs the two."""
+    by_entry: dict[int, list[NormalizedName]] = {}
+    for e_no, norm in zip(alias_entry, alias_norm, strict=True):
+        by_entry.setdefault(e_no, []).append(norm)
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for norms in by_entry.values():
+        short = {
+            n.tokens[0] for n in norms if len(n.tokens) == 1 and n.tokens[0].isalpha() and 3 <= len(n.tokens[0]) <= 8
+        }
+        if not short:
+            continue
+        for norm in norms:
+            if len(norm.tokens) < 2:
+                continue
+            with_forms = tokens_before_legal_forms(norm.original) if norm.legal_forms else list(norm.tokens)
+            for acronym in short:
+                if (
+                    acronym in norm.tokens
+                ):  # "China Aerospace Science and Technology (CASC)": the words alone are a row too
+                    continue
+                if _initials_match(acronym, norm.tokens) or _initials_match(acronym, with_forms):
+                    known = out.setdefault(acronym, [])
+                    if norm.tokens not in known:
+                        known.append(norm.tokens)
+    return {a: tuple(words) for a, words in out.items()}
+
+
 def _address_words(address: str) -> set[str]:
     return set(normalize_name(address).tokens)
 
@@ -872,11 +992,13 @@ def _with_acronym_forms(names: Sequence[str]) -> list[tuple[str, NormalizedName]
             out.append((name, norm))
 
     for name in names:
-        norm = normalize_name(name)
+        norm, *other_readings = hyphen_readings(name)
         if not norm.tokens:
             continue
         out.append((name, norm))
         have.add(norm.tokens)
+        for reading in other_readings:  # "All-Russian" is also found as "All Russian" (normalize.hyphen_readings)
+            add(name, reading)
         found = _spelled_out_acronym(norm.tokens)
         if found is None and norm.legal_forms:  # the initials may include the legal form ("... Corporation (SMIC)")
             with_forms = tuple(tokens_before_legal_forms(name))

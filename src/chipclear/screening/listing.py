@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -130,6 +131,32 @@ class PageCalendar:
         return None
 
 
+DPL_EFFECTIVE_DATES = "dpl-effective-dates.json"
+DPL_STATED = "Effective_Date of the BIS Denied Persons List"
+_SPACES_RE = re.compile(r"\s+")
+
+
+def _name_key(name: str) -> str:
+    return _SPACES_RE.sub(" ", name).strip().casefold()
+
+
+@cache
+def dpl_effective_dates() -> dict[tuple[str, tuple[int, int]], dt.date]:
+    """(name, first cited FR volume and page) -> the date the denial order took effect, as BIS's DPL export states it
+    (``data/dpl-effective-dates.json``, vendored by ``tools/vendor_dpl_effective_dates.py``); the earliest where one
+    name and citation carry several."""
+    path = resources.files("chipclear.screening") / "data" / DPL_EFFECTIVE_DATES
+    out: dict[tuple[str, tuple[int, int]], dt.date] = {}
+    for row in json.loads(path.read_text("utf-8"))["entries"]:
+        cited = parse_citations(row["fr_citation"])
+        if not cited:
+            continue
+        key = (_name_key(row["name"]), min(c.order for c in cited))
+        day = dt.date.fromisoformat(row["effective"])
+        out[key] = min(day, out.get(key, day))
+    return out
+
+
 EFFECTIVE_DATES = "listing-effective-dates.yaml"
 # (Federal Register volume, publication date) -> (effective date, its citation and confidence)
 Effective = Mapping[tuple[int, dt.date], tuple[dt.date, str]]
@@ -209,15 +236,26 @@ def _partnered(own: list[Citation], more: list[Citation], calendar: PageCalendar
 
 
 def derive_listings(
-    entries: Iterable[ListEntry], extra: Mapping[str, str] | None = None, effective: Effective | None = None
+    entries: Iterable[ListEntry],
+    extra: Mapping[str, str] | None = None,
+    effective: Effective | None = None,
+    stated: Mapping[str, dt.date] | None = None,
 ) -> dict[str, Listing]:
     """Entry id -> ``Listing``. ``extra`` adds citation text per entry id (the Entity List parse's dated actions
-    for the CSL's Entity List entries); ``effective``: the confirmed effective dates (``effective_dates()``)."""
+    for the CSL's Entity List entries); ``effective``: the confirmed effective dates (``effective_dates()``);
+    ``stated``: the effective date the list itself gives an entry (a DPL export's ``Effective_Date``,
+    ``LoadedList.stated_effective``). A DPL entry without one takes the vendored DPL export's date for its name and
+    first cited page (``dpl_effective_dates()``). A stated date is used only when it is on or before the listing
+    action's publication (an earlier start is the fail-closed side; a later one is a renewed order's date)."""
     extra = extra or {}
     effective = effective_dates() if effective is None else effective
+    stated = stated or {}
     cited: dict[str, list[Citation]] = {}
     paired: dict[str, tuple[list[Citation], list[Citation]]] = {}
+    dpl: dict[str, str] = {}  # DPL entry id -> its name key
     for entry in entries:
+        if entry.source == "DPL":
+            dpl[entry.entry_id] = _name_key(entry.name)
         own, more = parse_citations(entry.federal_register_notice), parse_citations(extra.get(entry.entry_id))
         cited[entry.entry_id] = own + more
         if own and more:
@@ -237,6 +275,14 @@ def derive_listings(
             out[entry_id] = Listing(None, first_text, rest, note=f"{first_text} carries no date")
         else:
             effective_on, citation = effective.get((first_order[0], first_date), (None, ""))
+            if effective_on is None and entry_id in dpl:
+                given = stated.get(entry_id)
+                said = given or dpl_effective_dates().get((dpl[entry_id], first_order))
+                if said is not None and said <= first_date:
+                    effective_on = said
+                    citation = DPL_STATED + (
+                        "" if given else f" (BIS export of Sept 2022, vendored in {DPL_EFFECTIVE_DATES})"
+                    )
             out[entry_id] = Listing(
                 first_date, first_text, rest, effective_on=effective_on, effective_citation=citation
             )
@@ -248,6 +294,7 @@ __all__ = [
     "Listing",
     "PageCalendar",
     "derive_listings",
+    "dpl_effective_dates",
     "effective_dates",
     "parse_citations",
     "volume_year",

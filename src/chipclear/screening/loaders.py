@@ -16,6 +16,7 @@ network I/O.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -459,6 +460,7 @@ def parse_dpl_txt(raw: bytes, origin: str, *, strict: bool = False) -> LoadedLis
     text = raw.decode("utf-8-sig", errors="replace")
     entries: list[ListEntry] = []
     latest: dt.date | None = None
+    days: list[dt.date | None] = []  # each entry's Effective_Date, in entry order
     for row in _read_csv(text, origin, DPL_REQUIRED_COLUMNS, delimiter="\t"):
         name = row["Name"].strip()
         if not name:
@@ -467,11 +469,13 @@ def parse_dpl_txt(raw: bytes, origin: str, *, strict: bool = False) -> LoadedLis
         address = ", ".join(p for p in parts if p)
         country = row["Country"].strip()
         effective = row.get("Effective_Date", "").strip()
+        day: dt.date | None = None
         try:
             day = dt.datetime.strptime(effective, "%m/%d/%Y").date()
             latest = day if latest is None or day > latest else latest
         except ValueError:
             pass
+        days.append(day)
         entries.append(
             ListEntry(
                 entry_id=_hash_id("DPL", name, address, effective),
@@ -483,7 +487,10 @@ def parse_dpl_txt(raw: bytes, origin: str, *, strict: bool = False) -> LoadedLis
                 federal_register_notice=row["FR_Citation"].strip() or None,
             )
         )
-    return _finish(entries, raw, "bis-dpl-txt", origin, latest, strict=strict)
+    loaded = _finish(entries, raw, "bis-dpl-txt", origin, latest, strict=strict)
+    # the list's own date each denial order took effect (``_finish`` keeps the entries in order, ids made unique)
+    stated = {e.entry_id: day for e, day in zip(loaded.entries, days, strict=True) if day is not None}
+    return dataclasses.replace(loaded, stated_effective=stated)
 
 
 # --- OFAC ----------------------------------------------------------------------------------------------------

@@ -72,6 +72,9 @@ class LoadedList:
     # Entry id -> alias -> where it comes from, for aliases joined in from another publication than the list's
     # (the Entity List parse's a.k.a. names missing from the CSL); a hit on such a name cites it.
     alias_sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Entry id -> the date its listing took effect as the list itself states it (the BIS DPL export's
+    # Effective_Date), read by ``chipclear.screening.listing``.
+    stated_effective: dict[str, dt.date] = field(default_factory=dict)
 
     @property
     def version(self) -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -101,6 +102,36 @@ def _tail_only_forms() -> frozenset[tuple[str, ...]]:
 @lru_cache(maxsize=1)
 def _legal_tail_words() -> frozenset[str]:
     return frozenset(legal_form_words()) | {seq[0] for seq in _tail_only_forms()}
+
+
+@lru_cache(maxsize=1)
+def _hand_form_classes() -> dict[tuple[str, ...], str]:
+    return {tuple(form.split()): klass for klass, forms in _tables()["legal_forms"].items() for form in forms}
+
+
+@lru_cache(maxsize=4096)
+def legal_form_classes(text: str) -> frozenset[str]:
+    """The hand table's classes of the legal forms a name is written with, read with hyphens joined and apart. Forms
+    only the vendored table knows (Aktiengesellschaft, Gesellschaft mit beschränkter Haftung) are left out: its
+    classes (jsc, llc, other ...) do not divide the forms as the hand table does, so they say nothing here."""
+    out: set[str] = set()
+    hand = _hand_form_classes()
+    for split in (False, True):
+        spellings: list[tuple[str, ...]] = []
+        _fold_legal_forms(_tokens(text, [], True, split), spellings)
+        out.update(hand[seq] for seq in spellings if seq in hand)
+    return frozenset(out)
+
+
+def legal_forms_agree(a: Iterable[str], b: Iterable[str]) -> bool:
+    """Whether two names' legal-form classes (``legal_form_classes``) can be one company's: either states none, they
+    share a class, or all of them fall in one group of ``legal_form_equivalents`` ("limited" and "corporation": yes;
+    "jsc" and "corporation", "gmbh" and "sa": no)."""
+    left, right = set(a), set(b)
+    if not left or not right or left & right:
+        return True
+    groups = [set(group) for group in _tables().get("legal_form_equivalents", ())]
+    return any(left | right <= group for group in groups)
 
 
 def legal_form_table() -> dict[str, list[str]]:
@@ -256,7 +287,8 @@ def _join_initials(tokens: list[str], steps: list[str]) -> list[str]:
     return out
 
 
-def _fold_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
+def _fold_legal_forms(tokens: list[str], spellings: list[tuple[str, ...]] | None = None) -> tuple[list[str], list[str]]:
+    """The tokens without their legal forms, and the forms' classes; ``spellings`` collects each form as written."""
     by_first, strong = _legal_forms()
     kept: list[str] = []
     found: list[str] = []
@@ -273,6 +305,8 @@ def _fold_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
                 at_edge = i == 0 or i + size == n
             if seq in strong or at_edge:
                 found.append(klass)
+                if spellings is not None:
+                    spellings.append(seq)
                 i += size
                 break
         else:
@@ -304,19 +338,23 @@ def strip_decorations(text: str) -> str:
     return out
 
 
-def normalize_name(text: str, *, query: bool = False, expand: bool = True) -> NormalizedName:
+def normalize_name(
+    text: str, *, query: bool = False, expand: bool = True, split_hyphens: bool = False
+) -> NormalizedName:
     """Fold a party name to comparable tokens, recording each normalization step applied.
 
     ``query``: the name is a query, so decorations pasted around it (branches, vessel prefixes, former names,
     c/o) are removed first. ``expand=False``: abbreviations are left as written (a query reading in which a word
-    split in two, "Techn ology", can still be joined)."""
+    split in two, "Techn ology", can still be joined). ``split_hyphens``: a hyphen between two words is read as a
+    space ("Limited-Liability Company" -> limited liability company, "CETC-13" -> cetc 13) instead of joining them
+    (the default, ``Hi-Tech`` -> hitech): screening reads a name both ways (``hyphen_readings``)."""
     steps: list[str] = []
     source = text
     if query and len(text) <= MAX_DECORATED_LEN:
         source = strip_decorations(text)
         if source != text:
             steps.append("decorations_removed")
-    tokens = _tokens(source, steps, expand)
+    tokens = _tokens(source, steps, expand, split_hyphens)
     kept, forms = _fold_legal_forms(tokens)
     if forms:
         steps.append("legal_forms_folded")
@@ -381,7 +419,29 @@ def party_name_key(name: str) -> str:
     return " ".join(norm.tokens + tuple(sorted(norm.legal_forms)))
 
 
-def _tokens(text: str, steps: list[str], expand: bool = True) -> list[str]:
+def has_hyphenated_words(text: str) -> bool:
+    """Whether a hyphen joins two words of the name ("All-Russian", "CETC-13"): then it has two readings."""
+    return any(
+        h in text for h in "-\u2010\u2011\ufe63\uff0d"
+    )  # a cheap test: ``hyphen_readings`` compares the readings
+
+
+def hyphen_readings(text: str, **kwargs: Any) -> list[NormalizedName]:
+    """The name with hyphenated words joined (``normalize_name``'s reading) and, when a hyphen joins two words, also
+    split ("Al-Qard Al-Hassan" is al qard al hassan as well as alqard alhassan). The lists and the parties write the
+    same name both ways ("Limited-Liability Company" / "Limited Liability Company", "All-Russian" / "All Russian"):
+    a name is indexed and searched in both readings, so neither spelling hides it."""
+    joined = normalize_name(text, **kwargs)
+    if not has_hyphenated_words(text):
+        return [joined]
+    split = normalize_name(text, split_hyphens=True, **kwargs)
+    if split.tokens == joined.tokens:
+        return [joined]
+    steps = tuple(dict.fromkeys((*split.steps, "hyphens_split")))
+    return [joined, NormalizedName(split.original, split.tokens, split.legal_forms, steps)]
+
+
+def _tokens(text: str, steps: list[str], expand: bool = True, split_hyphens: bool = False) -> list[str]:
     s = unicodedata.normalize("NFKC", text)
     if s != text:
         steps.append("unicode_nfkc")
@@ -399,7 +459,7 @@ def _tokens(text: str, steps: list[str], expand: bool = True) -> list[str]:
     lowered = s.lower()
     if lowered != s:
         steps.append("case_folded")
-    s = _HYPHEN_RE.sub("", _APOSTROPHES_RE.sub("", lowered)).replace("&", " and ")
+    s = _HYPHEN_RE.sub(" " if split_hyphens else "", _APOSTROPHES_RE.sub("", lowered)).replace("&", " and ")
     spaced = _NON_ALNUM_RE.sub(" ", s)
     if spaced.split() != s.split():
         steps.append("punctuation_removed")
@@ -471,12 +531,21 @@ def _number_value(token: str) -> int | None:
     return None
 
 
+_NUMBER_SIGNS = frozenset({"no", "nr", "number", "num"})
+
+
 def _read_numbers(tokens: list[str], steps: list[str]) -> list[str]:
-    """Number words and ordinals as digits: ``forty four``/``forty-four``/``44th`` -> 44, ``first`` -> 1."""
+    """Number words and ordinals as digits: ``forty four``/``forty-four``/``44th`` -> 44, ``first`` -> 1; a number
+    sign before a number is dropped (``No. 13``, ``No.13``, ``Nr 13`` -> 13), so "CETC No. 13 Research Institute"
+    reads as "13th Research Institute of CETC" does."""
     out: list[str] = []
     changed = False
     i = 0
     while i < len(tokens):
+        if tokens[i] in _NUMBER_SIGNS and i + 1 < len(tokens) and tokens[i + 1].isdigit():
+            changed = True
+            i += 1
+            continue
         value = _number_value(tokens[i]) if not tokens[i].isdigit() else None
         if value is None:
             out.append(tokens[i])

@@ -28,8 +28,9 @@ from chipclear.screening.listing import Listing, derive_listings
 from chipclear.screening.model import ListEntry, LoadedList
 
 # 2: containment anchors (screening/containment.py); 3: acronym rows from "(SMIC)", "(NSCC-TJ)"; 4: the Entity List
-# parse's a.k.a. names joined in (store.py), ";"-joined aliases split (loaders.py)
-INDEX_FORMAT = 4
+# parse's a.k.a. names joined in (store.py), ";"-joined aliases split (loaders.py); 5: hyphenated names also read
+# apart, the lists' acronyms and joined word pairs (2026-12-07)
+INDEX_FORMAT = 5
 SUFFIX = ".index.pickle"
 
 
@@ -47,6 +48,7 @@ def fingerprint() -> str:
         "loaders.py",
         "store.py",
         "data/listing-effective-dates.yaml",
+        "data/dpl-effective-dates.json",
     ):
         digest.update((resources.files("chipclear.screening") / name).read_bytes())
     return digest.hexdigest()[:16]
@@ -65,7 +67,9 @@ def _dump(lists: LoadedList, index: NameIndex) -> bytes:
         "index": index.to_state(),
         "listings": {
             entry_id: tuple(getattr(listing, f.name) for f in dataclasses.fields(Listing))
-            for entry_id, listing in derive_listings(lists.entries, lists.listing_citations).items()
+            for entry_id, listing in derive_listings(
+                lists.entries, lists.listing_citations, stated=lists.stated_effective
+            ).items()
         },
     }
     return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)

@@ -16,7 +16,15 @@ from chipclear.screening.containment import Containment, DistinctiveWord, find_c
 from chipclear.screening.index import NameIndex, QueryToken
 from chipclear.screening.listing import Listing, derive_listings
 from chipclear.screening.model import ListEntry, LoadedList
-from chipclear.screening.normalize import normalize_name, trade_words
+from chipclear.screening.normalize import (
+    MAX_DECORATED_LEN,
+    hyphen_readings,
+    legal_form_classes,
+    legal_forms_agree,
+    normalize_name,
+    strip_decorations,
+    trade_words,
+)
 from chipclear.screening.reviews import ReviewStore
 from chipclear.settings import get_settings
 
@@ -179,7 +187,9 @@ class Screener:
     def listings(self) -> dict[str, Listing]:
         """Entry id -> its listing (date and action), derived once from the lists' own citations."""
         if self._listings is None:
-            self._listings = derive_listings(self.lists.entries, self.lists.listing_citations)
+            self._listings = derive_listings(
+                self.lists.entries, self.lists.listing_citations, stated=self.lists.stated_effective
+            )
         return self._listings
 
     @property
@@ -293,8 +303,12 @@ class Screener:
             raise InputError(f"screen: min_score {min_score} must be between 0 and 1", field="min_score")
         wanted = self._sources(sources)
         floor = self.review_threshold if min_score is None else min_score
-        norm = normalize_name(name, query=True)
+        norm, *other_readings = hyphen_readings(name, query=True)
         variants = self.index.query_variants(norm.tokens) if norm.tokens else []
+        split_from = len(variants)  # variants from here on read hyphenated words apart
+        for reading in other_readings:  # hyphenated words also read apart ("Limited-Liability Company Eliars")
+            variants += self.index.query_variants(reading.tokens) if reading.tokens else []
+        split_to = len(variants)
         # readings that a normalization step might have spoilt are searched too: nothing is lost
         if "decorations_removed" in norm.steps:
             as_written = normalize_name(name).tokens
@@ -302,6 +316,7 @@ class Screener:
         if "abbreviations_expanded" in norm.steps:
             unexpanded = normalize_name(name, query=True, expand=False).tokens
             variants += self.index.query_variants(unexpanded) if unexpanded else []
+        query_forms: frozenset[str] | None = None  # read on the first hit above the possible-match cap
         address_tokens = _address_tokens(address) if address else set()
         bonus = (COUNTRY_MATCH_BONUS if country else 0.0) + (ADDRESS_MAX_BONUS if address_tokens else 0.0)
         candidates = self._candidates(variants, max(floor - bonus, 1e-6)) if variants else {}
@@ -339,6 +354,18 @@ class Screener:
                 notes["country_disagrees"] = (
                     "the party's country is not among the entry's countries: at most a possible match"
                 )
+            if score > self.across_cap and query_forms is None:
+                query_forms = legal_form_classes(strip_decorations(name) if len(name) <= MAX_DECORATED_LEN else name)
+            listed_forms = legal_form_classes(self.index.alias_text[row]) if score > self.across_cap else frozenset()
+            if score > self.across_cap and not legal_forms_agree(query_forms or (), listed_forms):
+                # the names agree only once their legal forms are set aside, and those forms are no one company's
+                # ("NEC Corporation" against the SDN's "JSC NEC", a Russian joint-stock company): a homonym as likely
+                # as the party, so a possible match for a reviewer (HOLD), never a definitive finding on the name alone
+                score = self.across_cap
+                notes["legal_forms_differ"] = (
+                    f"the party's legal form ({', '.join(sorted(query_forms or ()))}) is not the listed name's "
+                    f"({', '.join(sorted(listed_forms))}): at most a possible match"
+                )
             if across:
                 # words scattered over several names of an entry whose best-covered name has no rare word
                 # ("Tianjin University of Technology" over Tianjin University's 15 names) are a possible match at
@@ -349,7 +376,8 @@ class Screener:
             if across:
                 notes["matched_across_names"] = "query words were found in several names of this entry"
             others = [r for r in self.index.entry_rows(e_no) if r != row] if across else []
-            hits.append(self._hit(e_no, row, variants[v_no], norm.steps, name_score, score, notes, others))
+            steps = other_readings[0].steps if split_from <= v_no < split_to else norm.steps
+            hits.append(self._hit(e_no, row, variants[v_no], steps, name_score, score, notes, others))
         hits.sort(key=lambda h: (-h.score, h.source != "EL", h.entry_id))
         kept: list[Hit] = []
         suppressed: list[Hit] = []
@@ -448,11 +476,12 @@ class Screener:
 
     def similarity(self, a: str, b: str) -> float:
         """Score of party name ``a`` against listed name ``b`` (see ``chipclear.screening.name_similarity``)."""
-        na, nb = normalize_name(a, query=True), normalize_name(b)
-        if not na.tokens or not nb.tokens:
+        queries = [n.tokens for n in hyphen_readings(a, query=True) if n.tokens]
+        listed = [n.tokens for n in hyphen_readings(b) if n.tokens]
+        if not queries or not listed:
             return 0.0
-        variants = self.index.query_variants(na.tokens)
-        return round(max(self.index.pair_score(v, nb.tokens) for v in variants), 4)
+        variants = [v for tokens in queries for v in self.index.query_variants(tokens)]
+        return round(max(self.index.pair_score(v, tokens) for v in variants for tokens in listed), 4)
 
 
 def _with_suppression(hit: Hit, decision: dict[str, Any]) -> Hit:
