@@ -1076,6 +1076,8 @@ def apply_parties(check: PartyCheck | None, st: State) -> None:
             st.need(finding.missing or finding.detail)
         else:
             st.policies.append(finding.policy)
+            if finding.missing:  # e.g. what the entry's review policy on the date depends on (entity_history)
+                st.need(finding.missing)
             listed = LicenseRequirement(
                 id=f"party:{finding.rule}",
                 kind="party",
