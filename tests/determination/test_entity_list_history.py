@@ -42,3 +42,16 @@ def test_an_entry_amended_later_with_no_history_says_its_policy_then_is_unknown(
     assert "not in chipclear's data" in found.text and "2022-06-01" in found.missing
     assert entry_on(hit, dt.date(2024, 1, 1)) is None  # the 2023 amendment is in force by then
     assert entry_on(_hit("Zhao Gang", "85 FR 83420"), dt.date(2022, 6, 1)) is None  # never amended
+
+
+def test_an_amendment_dated_by_the_lists_bounds_the_unknown_window() -> None:
+    # Shanghai Biren Intelligent Technology: listed 88 FR 71992, amended 89 FR 25505 (dated 2024-04-11 by the lists)
+    hit = SimpleNamespace(
+        source="EL",
+        name="Shanghai Biren Intelligent Technology Co., Ltd.",
+        federal_register_notice="88 FR 71992; 89 FR 25505",
+        amended_on="2024-04-11",
+    )
+    assert entry_on(hit, dt.date(2024, 6, 1)) is None  # the lists' text applies
+    before = entry_on(hit, dt.date(2024, 3, 1))
+    assert before is not None and "published 2024-04-11" in before.text

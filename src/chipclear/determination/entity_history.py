@@ -89,8 +89,9 @@ def entry_on(hit: Any, as_of: dt.date | None) -> EntryOnDate | None:
     known = next((a for a in history.amendments if a.citation == _key(latest)), None)
     if known is not None:
         since, since_text = known.effective, f"in force from {known.effective} ({known.confidence})"
-    elif latest.date is not None:
-        since, since_text = latest.date, f"published {latest.date}"
+    elif latest.date is not None or getattr(hit, "amended_on", None):
+        since = latest.date or dt.date.fromisoformat(hit.amended_on)
+        since_text = f"published {since}"
     else:  # the page alone gives no day: in force by the end of its volume's year at the latest
         since = dt.date(volume_year(latest.volume) + 1, 1, 1)
         since_text = f"a day in {volume_year(latest.volume)} the data does not give"
