@@ -313,7 +313,10 @@ def test_hbm_3a090c_codified_from_the_effective_date(tmp_path: Any) -> None:
     codified = determine(line, layer="codified", catalog=cat, screener=NoScreening())
     enforced = determine(line, layer="enforced", catalog=cat, screener=NoScreening())
     assert (codified.verdict.value, enforced.verdict.value) == ("LICENSE_REQUIRED", "NLR")
-    assert codified.classification["eccn"] == "3A090.c" and enforced.classification["eccn"] is None
+    # the paragraph is law from 2024-12-02 in both layers; only its license requirements wait for the compliance
+    # date (2024-12-31), which the enforced NLR cites (an audit, 2026-12-07)
+    assert codified.classification["eccn"] == "3A090.c" and enforced.classification["eccn"] == "3A090.c"
+    assert any(r.rule.endswith("#not-enforced-2024-12-02") for r in enforced.reasons)
 
 
 def test_end_user_parent_option_feeds_the_affiliates_and_headquartered_rules() -> None:

@@ -969,6 +969,12 @@ class DecisionTable:
                 ),
                 _undated(json.dumps([n.model_dump(mode="json") for n in notes], sort_keys=True), rep),
                 tuple(sorted(carve_outs)),
+                # the codified requirements this layer does not enforce on the day, and the periods why
+                # (``engine._deferred`` cites them for a line no enforced requirement catches)
+                tuple(
+                    (id(r), id(a), tuple(id(p) for p in periods))
+                    for r, a, periods in engine.deferred_requirements(self.rules, rep, self.layer, merged, self._memo)
+                ),
             )
             found = self._period_tok[period] = self._token(("period", state))
         return found

@@ -34,7 +34,7 @@ from chipclear.models.classify import ModelClassification, classify_model
 from chipclear.provenance import weakest
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.licensing_schema import Condition, LicenseExceptionRule, LicenseRequirement, PolicyRule
-from chipclear.rules.schema import Layer
+from chipclear.rules.schema import EnforcementPeriod, Layer, RuleAction
 
 STRICTNESS = [
     ReviewPolicy.PRESUMPTION_OF_APPROVAL,
@@ -58,6 +58,7 @@ class State:
     unknown: bool = False  # a license requirement may apply (unknown fact)
     required: list[tuple[LicenseRequirement, str]] = field(default_factory=list)  # (requirement, action id)
     policies: list[ReviewPolicy | None] = field(default_factory=list)
+    deferred: tuple[str, ...] = ()  # codified requirements that would catch the line but are not enforced (_deferred)
 
     def need(self, what: str) -> None:
         if what not in self.missing:
@@ -672,6 +673,7 @@ def prepare(
         st.reasons.append(_jurisdiction(facts.export_from))
     st.reasons.extend(owners_read(line))
     _requirements(merged, ev, on, st)
+    not_enforced |= _deferred(on, layer, cls, deferred_requirements(rules, on, layer, merged, memo), merged, ev, st)
     _location_conflicts(line, merged, ev, st)
     return Prepared(on, layer, rules.version, cls, facts, merged, st, memo, not_enforced)
 
@@ -718,6 +720,99 @@ def _not_enforced(
                 )
             )
             found.add(req.id)
+    return frozenset(found)
+
+
+def deferred_requirements(
+    rules: RuleSet,
+    on: dt.date,
+    layer: Layer,
+    merged: MergedLicensing,
+    memo: dict[tuple[object, ...], Any] | None = None,
+) -> list[tuple[LicenseRequirement, RuleAction, list[EnforcementPeriod]]]:
+    """The codified text's license requirements in force on ``on`` that ``layer`` (whose licensing is ``merged``)
+    does not enforce because of an enforcement period, each with its action and the periods covering the day
+    (a compiled table keys its periods on them too)."""
+    if layer == "codified":
+        return []
+    if not any(not p.enforced and p.covers(on) for a in rules.actions if a.licensing for p in a.enforcement):
+        return []
+    key = ("codified-licensing", id(rules), on)
+    codified = memo.get(key) if memo is not None else None
+    if codified is None:
+        codified = licensing_at(rules, on, "codified")
+        if memo is not None:
+            memo[key] = codified
+    found = []
+    for req, action in codified.requirements.values():
+        if req.id in merged.requirements or (req.since and on < req.since) or (req.until and on >= req.until):
+            continue
+        periods = [p for p in action.enforcement if p.covers(on) and not p.enforced and (not p.ids or req.id in p.ids)]
+        if periods:
+            found.append((req, action, periods))
+    return found
+
+
+def _deferred(
+    on: dt.date,
+    layer: Layer,
+    cls: Classification | ModelClassification,
+    deferred: list[tuple[LicenseRequirement, RuleAction, list[EnforcementPeriod]]],
+    merged: MergedLicensing,
+    ev: Evaluator,
+    st: State,
+) -> frozenset[str]:
+    """A chip line no enforced requirement catches, that a requirement of the codified text would catch on ``on``
+    but for an enforcement period (``deferred``: a compliance date later than the effective date, BIS's
+    non-enforcement of the diffusion rule): the step that decides its NLR. A reason names the codified requirement
+    and one per enforcement period covering the day cites why it is not enforced (weakened to the confidence of the
+    dated events since that put it in doubt, e.g. the GAO decision of 2026-05-12, M), so the timeline shows each
+    period's dates; the requirement's events follow (``_events``). Nothing is required of the line: this says why
+    not (an audit, 2026-12-07: an H100 to Brazil in 2025, or an HBM stack to China in December 2024, was NLR citing
+    nothing)."""
+    if not deferred or not isinstance(cls, Classification) or st.required or st.prohibited:
+        return frozenset()
+    found: set[str] = set()
+    for req, action, periods in deferred:
+        out = ev.evaluate(req.when)
+        if out.value is False:
+            continue
+        facts = "; ".join(dict.fromkeys(out.details))
+        would = (
+            f"would apply ({facts})"
+            if out.value
+            else f"may apply (cannot decide: missing {', '.join(sorted(out.missing))})"
+        )
+        st.reasons.append(
+            _reason(
+                action.id,
+                req.id,
+                req.citation,
+                f"{req.id} is in the codified text (from {action.effective}) and {would}, but is not enforced on"
+                f" {on} ({layer} layer), as the reasons below say. {req.text}",
+                req.confidence,
+            )
+        )
+        for period in periods:
+            doubts = [e for e, _ in merged.events if req.id in e.affects and period.start <= e.date <= on]
+            confidence = weakest([period.confidence, *(e.confidence for e in doubts)])
+            span = f"from {period.start}" + (f" until {period.end} (exclusive)" if period.end else "")
+            reason = _reason(
+                action.id,
+                f"not-enforced-{period.start}",
+                period.citation,
+                f"not enforced {span}: {period.note.rstrip('.')}"
+                + (
+                    f"; marked {confidence} as the dated events since {period.start} are (listed below)"
+                    if confidence != period.confidence
+                    else ""
+                ),
+                confidence,
+            )
+            if reason not in st.reasons:
+                st.reasons.append(reason)
+        found.add(req.id)
+    st.deferred = tuple(sorted(found))
     return frozenset(found)
 
 
@@ -986,6 +1081,8 @@ def apply_parties(check: PartyCheck | None, st: State) -> None:
             st.need(finding.missing or finding.detail)
         else:
             st.policies.append(finding.policy)
+            if finding.missing:  # e.g. what the entry's review policy on the date depends on (entity_history)
+                st.need(finding.missing)
             listed = LicenseRequirement(
                 id=f"party:{finding.rule}",
                 kind="party",
@@ -1054,7 +1151,12 @@ def _verdict(
         Reason(
             rule="nlr",
             citation=engine_citation("nlr").citation,
-            detail="no license requirement in force applies to this line",
+            detail="no license requirement in force applies to this line"
+            + (
+                f" ({', '.join(st.deferred)} of the codified text would, but is not enforced on this date: reasons above)"
+                if st.deferred
+                else ""
+            ),
             confidence=engine_citation("nlr").confidence,
         )
     )
@@ -1074,6 +1176,7 @@ __all__ = [
     "conclude_state",
     "dated_notes",
     "decision_of",
+    "deferred_requirements",
     "determine",
     "kept_missing",
     "prepare",

@@ -179,6 +179,10 @@ def licensing_at(rules: RuleSet, on: dt.date, layer: Layer = "enforced") -> Merg
             continue
         assert action.licensing is not None
         merged.apply(action, action.licensing)
+        for key in action.not_enforced_ids(on, layer):  # items whose compliance date is later (e.g. HBM 2024)
+            for table in (merged.requirements, merged.policies, merged.exceptions):
+                if key in table and table[key][1] is action:
+                    del table[key]
     merged.drop_suspended(on)
     return merged
 

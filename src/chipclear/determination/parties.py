@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chipclear.decision import ParentLink, Party, ReviewPolicy
+from chipclear.determination.entity_history import entry_on
 from chipclear.determination.merge import MergedLicensing
+from chipclear.provenance import weakest
 from chipclear.rules.licensing_schema import AffiliatesRule, PartyListTreatment
 
 
@@ -189,6 +191,7 @@ def _finding(
     via: str | None,
     sources: list[str] | None,
     confirmed: Any = None,
+    as_of: dt.date | None = None,
 ) -> PartyFinding | None:
     if sources is not None and hit.source not in sources:
         return None
@@ -222,11 +225,24 @@ def _finding(
             treatment.confidence,
             missing=f"review of possible match {entry} for {party.name}",
         )
+    detail = f"{who} matches {entry}. {treatment.text}"
+    dated = entry_on(hit, as_of) if treatment.use_entry_policy else None
+    if dated is not None:
+        # before the entry's latest amendment: its policy then (or that it is unknown), never today's text as the
+        # past's (an audit, 2026-12-07: SMIC in 2023 got the footnote 5 and policy of December 2024); the verdict
+        # stays the treatment's (fail closed), the review policy is left open where it depends on the item
+        return PartyFinding(
+            treatment.outcome,
+            rule,
+            f"{treatment.citation}; {dated.citation}",
+            f"{detail} {dated.text}",
+            weakest([treatment.confidence, dated.confidence]) or dated.confidence,
+            missing=dated.missing or None,
+        )
     policy = entry_policy(hit.license_policy) if treatment.use_entry_policy else None
     policy = policy or (
         ReviewPolicy(treatment.policy) if treatment.policy and treatment.policy != "UNCONFIRMED" else None
     )
-    detail = f"{who} matches {entry}. {treatment.text}"
     if hit.license_requirement:
         detail += f" Entry license requirement: {hit.license_requirement}."
     if hit.license_policy:
@@ -409,7 +425,8 @@ def check_parties(
         result.screened_names.append(party.name)
         for hit in screened.hits:
             result.hits.append(_hit_json(party.name, hit, None, party.country))
-            found = _finding(merged, party, hit, None, None, _confirmed(reviews, party.name, hit, party.country))
+            confirmed = _confirmed(reviews, party.name, hit, party.country)
+            found = _finding(merged, party, hit, None, None, confirmed, as_of)
             if found:
                 result.findings.append(found)
         _note_suppressed(result, party.name, screened, party.country)

@@ -93,7 +93,19 @@ class EnforcementPeriod(Period, Cited):
     start: Day = Field(alias="from")
     enforced: bool
     sections: list[str] = Field(default_factory=list)
+    # Only these ids (license requirements, review policies, exceptions) of the ``licensing`` section are not
+    # enforced; the rest of the section is (e.g. the Dec 2024 HBM requirements, whose compliance date was later than
+    # the rule's effective date, while the rest of that rule applied at once). Empty = the whole sections.
+    ids: list[str] = Field(default_factory=list)
     note: str = ""
+
+    @model_validator(mode="after")
+    def _ids_switch_off(self) -> EnforcementPeriod:
+        if self.ids and (self.enforced or self.sections != ["licensing"]):
+            raise ValueError(
+                "enforcement: ids name licensing items not enforced: give enforced: false and sections: [licensing]"
+            )
+        return self
 
 
 class RuleAction(BaseModel):
@@ -126,6 +138,18 @@ class RuleAction(BaseModel):
     def _dates_in_order(self) -> RuleAction:
         if self.compliance and self.compliance < self.effective:
             raise ValueError("compliance date is before the effective date")
+        named = {i for p in self.enforcement for i in p.ids}
+        if named:
+            lic = self.licensing
+            known = (
+                {r.id for r in lic.requirements}
+                | {p.id for p in lic.review_policies}
+                | {e.id for e in lic.license_exceptions}
+                if lic
+                else set()
+            )
+            if named - known:
+                raise ValueError(f"enforcement: ids not in this action's licensing section: {sorted(named - known)}")
         return self
 
     def section_in_force(self, section: str, on: dt.date, layer: Layer = "enforced") -> bool:
@@ -137,6 +161,13 @@ class RuleAction(BaseModel):
             return True
         enforced = True
         for period in self.enforcement:
-            if period.covers(on) and (not period.sections or section in period.sections):
+            # a period naming ids switches those items off, not the section (``not_enforced_ids``)
+            if period.covers(on) and not period.ids and (not period.sections or section in period.sections):
                 enforced = period.enforced
         return enforced
+
+    def not_enforced_ids(self, on: dt.date, layer: Layer = "enforced") -> set[str]:
+        """Ids of this action's licensing items that an enforcement period naming them switches off on ``on``."""
+        if layer == "codified":
+            return set()
+        return {i for p in self.enforcement if p.ids and not p.enforced and p.covers(on) for i in p.ids}

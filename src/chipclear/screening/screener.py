@@ -69,6 +69,9 @@ class Hit:
     listed_on: str | None = None  # ISO date the entry was listed, derived from its FR citations (None: unknown)
     listing: str | None = None  # "added 2025-01-16, 90 FR 4621", or why the date is not derivable
     effective_on: str | None = None  # ISO date the listing took effect, where the data confirms it (listing.py)
+    # ISO publication date of the entry's latest amendment, where derivable (listing.py): before it, the entry's
+    # policy text may not be the one the lists give (chipclear.determination.entity_history)
+    amended_on: str | None = None
 
     @property
     def is_match(self) -> bool:
@@ -472,6 +475,9 @@ class Screener:
             listed_on=listing.listed_on.isoformat() if listing and listing.listed_on else None,
             listing=listing.describe() if listing else None,
             effective_on=listing.effective_on.isoformat() if listing and listing.effective_on else None,
+            amended_on=listing.amendments[-1][0].isoformat()
+            if listing and listing.amendments and listing.amendments[-1][0]
+            else None,
         )
 
     def similarity(self, a: str, b: str) -> float:
