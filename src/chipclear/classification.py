@@ -33,6 +33,8 @@ class Classification(BaseModel):
     tpp: float | None
     tpp_alternatives: list[float] = Field(default_factory=list)
     performance_density: float | None
+    # the density under the other readings of the die area the reference gives (``die_area_alternatives_mm2``)
+    performance_density_alternatives: list[float] = Field(default_factory=list)
     eccn: str | None
     status: Status
     candidates: list[str] = Field(default_factory=list)
@@ -40,9 +42,28 @@ class Classification(BaseModel):
     trace: list[Reason] = Field(default_factory=list)
     rules_version: str
     components: list[dict[str, Any]] = Field(default_factory=list)
+    # the low-confidence figures a decided classification rests on (empty: none): shown on its result step
+    low_confidence: list[str] = Field(default_factory=list)
+
+    def low_confidence_fields(self) -> list[str]:
+        """Which of the shown figures rest on low-confidence (L) facts, to be flagged wherever they are listed:
+        ``tpp`` and ``performance_density`` when the part's spec data is graded L, ``performance_density`` when its
+        die area is, ``eccn`` when a decided classification rests on such a figure (``low_confidence``)."""
+        item = self.item
+        fields: list[str] = []
+        if isinstance(item, Part | System):
+            if item.confidence == "L" and self.tpp is not None:
+                fields.append("tpp")
+            area_low = isinstance(item, Part) and item.die_area_confidence == "L"
+            if (item.confidence == "L" or area_low) and self.performance_density is not None:
+                fields.append("performance_density")
+        if self.low_confidence:
+            fields.append("eccn")
+        return fields
 
     def to_json(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
+        data["low_confidence_fields"] = self.low_confidence_fields()
         item = self.item
         data["item"] = {"id": item.id, "name": item.name, "vendor": item.vendor, "kind": item.kind}
         if isinstance(item, Part):
@@ -132,44 +153,71 @@ def _reason(action: RuleAction, ref: str, citation: str | None, detail: str, con
     )
 
 
-def _metric_reasons(part: Part, tpp: float | None, density: float | None) -> list[Reason]:
+def _definition(merged: MergedClassification, metric: str, as_of: dt.date) -> tuple[str, str, str, str]:
+    """(citation, confidence, formula, note) of ``metric`` as defined by the ECCN version in force on ``as_of`` (rule
+    data ``classification.metrics``); with no version in force, the current definition, saying so."""
     precisions = load_precisions()
+    found = merged.metrics.get(metric)
+    if found is None:
+        key = "tpp_citation" if metric == "tpp" else "performance_density_citation"
+        note = "" if merged.actions else f"no ECCN 3A090 in force on {as_of}: the definition as later codified is cited"
+        return precisions[key], precisions["confidence"], "2 x MacTOPS x bit length", note
+    definition, _ = found
+    note = definition.note if not definition.parameter else ""
+    if definition.parameter and metric == "tpp" and not definition.term.startswith("total"):
+        note = f"the ECCN in force on {as_of} words it as {definition.term}"
+    return definition.citation, definition.confidence, definition.formula or "2 x MacTOPS x bit length", note
+
+
+def _metric_reasons(
+    part: Part, tpp: float | None, density: float | None, merged: MergedClassification, as_of: dt.date
+) -> list[Reason]:
+    tpp_citation, tpp_confidence, formula, tpp_note = _definition(merged, "tpp", as_of)
     note = Reason(
         rule="metrics#tpp",
-        citation=precisions["tpp_citation"],
+        citation=tpp_citation,
         detail="TPP unknown: no dense throughput figure in the catalog (field dense_throughput)",
-        confidence=precisions["confidence"],
+        confidence=tpp_confidence,
     )
     out = []
     if tpp is not None:
         winners = [r for r in metrics.precision_table(part) if r.tpp == tpp]
         products = "; ".join(f"{r.label} {_fmt(r.dense_tops)} x {r.bits} bits = {_fmt(r.tpp)}" for r in winners)
-        detail = f"TPP {_fmt(tpp)} = 2 x MacTOPS x bit length, set by {products}"
+        detail = f"TPP {_fmt(tpp)} = {formula}, set by {products}"
         if part.unpublished_precisions:
             detail += (
                 f"; a lower bound: dense rates for {', '.join(part.unpublished_precisions)} are not published"
                 " (TPP is the highest over all precisions)"
             )
+        if tpp_note:
+            detail += f" ({tpp_note})"
         # the step is only as sure as the least sure of its figures: the rule text and the part's spec data
-        confidence = weakest([precisions["confidence"], part.confidence])
+        confidence = weakest([tpp_confidence, part.confidence])
         if confidence == "L":
             detail += " [LOW CONFIDENCE spec data]"
         note = note.model_copy(update={"detail": detail, "confidence": confidence})
     out.append(note)
+    pd_citation, pd_confidence, _, pd_note = _definition(merged, "performance_density", as_of)
     area = part.die_area_mm2
     pd_detail = (
         f"performance density {_fmt(density)} = TPP {_fmt(tpp)} / applicable die area {_fmt(area)} mm2"
         if density is not None
         else f"performance density unknown (TPP {_fmt(tpp)}, die_area_mm2 {_fmt(area)})"
     )
+    for alt in metrics.die_area_readings(part)[1:]:
+        pd_detail += f" (or {_fmt(metrics.performance_density(part, tpp, alt))} at {_fmt(alt)} mm2)"
+    if part.die_area_confidence == "L":
+        pd_detail += " [LOW CONFIDENCE die area]"
     if part.die_area_note:
         pd_detail += f"; die area: {part.die_area_note}"
+    if pd_note:
+        pd_detail += f" ({pd_note})"
     out.append(
         Reason(
             rule="metrics#performance_density",
-            citation=precisions["performance_density_citation"],
+            citation=pd_citation,
             detail=pd_detail,
-            confidence=weakest([precisions["confidence"], part.confidence, part.die_area_confidence]),
+            confidence=weakest([pd_confidence, part.confidence, part.die_area_confidence]),
         )
     )
     if part.confidence == "L":
@@ -250,41 +298,106 @@ def _no_rules_reason(rules: RuleSet, as_of: dt.date) -> Reason:
     )
 
 
+Readings = list[tuple[tuple[float | None, float | None], Any]]  # ((TPP, die area), what _decide_part gave)
+
+
+def _reading_split(outcomes: Readings, axis: int) -> bool:
+    """Whether readings that differ only on ``axis`` (0: TPP, 1: die area) give different classifications."""
+    groups: dict[float | None, set[tuple[str | None, str]]] = {}
+    for reading, o in outcomes:
+        groups.setdefault(reading[1 - axis], set()).add((o[0], o[1]))
+    return any(len(g) > 1 for g in groups.values())
+
+
+def _split_reasons(part: Part, outcomes: Readings, tpp_citation: str) -> tuple[list[Reason], set[str]]:
+    """The steps and missing fields for a classification its readings (TF32 bit length, die area) disagree on."""
+    trace: list[Reason] = []
+    missing: set[str] = set()
+    if _reading_split(outcomes, 0):
+        alternatives = ", ".join(f"TPP {_fmt(r[0])} -> {o[0] or o[1]}" for r, o in outcomes)
+        trace.append(
+            Reason(
+                rule="metrics#tf32-bit-length",
+                citation=tpp_citation,
+                detail=f"the classification depends on the TF32 bit length (19 or 32 bits): {alternatives}",
+                confidence="UNCONFIRMED",
+            )
+        )
+        missing.add("bit length of TF32 operations (19 or 32)")
+    if _reading_split(outcomes, 1):
+        areas = " or ".join(f"{_fmt(a)} mm2" for a in metrics.die_area_readings(part))
+        alternatives = ", ".join(
+            f"{_fmt(r[1])} mm2 (density {_fmt(metrics.performance_density(part, r[0], r[1]))}) -> {o[0] or o[1]}"
+            for r, o in outcomes
+        )
+        trace.append(
+            Reason(
+                rule="metrics#die-area-reading",
+                citation=f"catalog {part.origin}: " + "; ".join(part.sources[:2]),
+                detail=(
+                    f"the classification depends on which reading of the die area holds ({areas}): {alternatives};"
+                    f" die area: {part.die_area_note or 'readings differ'}"
+                ),
+                confidence=weakest([part.confidence, part.die_area_confidence]),
+            )
+        )
+        missing.add(f"die_area_mm2 (the reference gives {areas}; low-confidence figures)")
+    return trace, missing
+
+
+def _low_confidence_basis(part: Part, values: dict[str, Any], merged: MergedClassification, decided: Any) -> list[str]:
+    """The low-confidence figures a decided classification rests on: the part's spec data if it is graded L, and
+    its die area if graded L and the answer changes when the density is taken as unknown."""
+    basis = []
+    if part.confidence == "L":
+        basis.append(f"{part.name} spec data (graded low confidence)")
+    if part.die_area_confidence == "L" and values.get("performance_density") is not None:
+        blind = _decide_part(part, {**values, "performance_density": None}, merged)
+        if (blind[0], blind[1]) != (decided[0], decided[1]):
+            basis.append(
+                f"die area {_fmt(part.die_area_mm2)} mm2 (low confidence: {part.die_area_note or 'see notes'})"
+            )
+    return basis
+
+
 def _classify_part(part: Part, as_of: dt.date, layer: Layer, rules: RuleSet) -> Classification:
     merged = rules.classification_at(as_of, layer)
     candidates_tpp = metrics.tpp_candidates(part)
     tpp = candidates_tpp[0] if candidates_tpp else None
     density = metrics.performance_density(part, tpp)
+    areas = metrics.die_area_readings(part)
     base = {"item": part, "as_of": as_of, "layer": layer, "tpp": tpp, "tpp_alternatives": candidates_tpp[1:]}
     base |= {"performance_density": density, "rules_version": rules.version}
-    trace = _metric_reasons(part, tpp, density)
+    base["performance_density_alternatives"] = [
+        d for a in areas[1:] if (d := metrics.performance_density(part, tpp, a)) is not None
+    ]
+    trace = _metric_reasons(part, tpp, density, merged, as_of)
     if not merged.paragraphs:
         trace.append(_no_rules_reason(rules, as_of))
         return Classification(**base, eccn=None, status="not_controlled", trace=trace)
-    outcomes = []
-    readings: list[float | None] = [*candidates_tpp] or [None]
-    for reading in readings:
-        values: dict[str, Any] = metrics.metric_values(part, reading)
+    outcomes: Readings = []
+    first_values: dict[str, Any] = {}
+    tpp_readings: list[float | None] = [*candidates_tpp] or [None]
+    for reading in [(t, a) for t in tpp_readings for a in areas]:
+        values: dict[str, Any] = metrics.metric_values(part, *reading)
         values["_density_is_upper_bound"] = part.die_area_is_lower_bound
         values["_unpublished_precisions"] = part.unpublished_precisions
+        first_values = first_values or values
         outcomes.append((reading, _decide_part(part, values, merged)))
     (_, (eccn, status, cands, missing, steps)) = outcomes[0]
     trace += steps
     trace += _caveats(merged)
+    low: list[str] = []
     if len({(o[1][0], o[1][1]) for o in outcomes}) > 1:
-        alternatives = ", ".join(f"TPP {_fmt(r)} -> {o[0] or o[1]}" for r, o in outcomes)
-        trace.append(
-            Reason(
-                rule="metrics#tf32-bit-length",
-                citation=load_precisions()["citation"],
-                detail=f"the classification depends on the TF32 bit length (19 or 32 bits): {alternatives}",
-                confidence="UNCONFIRMED",
-            )
-        )
+        split_trace, missing = _split_reasons(part, outcomes, _definition(merged, "tpp", as_of)[0])
+        trace += split_trace
         eccn, status = None, "indeterminate"
         cands = sorted({o[0] or "none" for _, o in outcomes})
-        missing = {"bit length of TF32 operations (19 or 32)"}
-    return Classification(**base, eccn=eccn, status=status, candidates=cands, missing=sorted(missing), trace=trace)
+    elif status != "indeterminate":
+        low = _low_confidence_basis(part, first_values, merged, outcomes[0][1])
+    return Classification(
+        **base, eccn=eccn, status=status, candidates=cands, missing=sorted(missing), trace=trace, low_confidence=low
+    )
 
 
 def _classify_system(system: System, as_of: dt.date, layer: Layer, rules: RuleSet, cat: Catalog) -> Classification:
@@ -349,6 +462,9 @@ def _conclusion(result: Classification, rules: RuleSet) -> Reason:
         )
     else:
         detail = f"not in {scope} as of {result.as_of}; other ECCNs (e.g. {others}) are not assessed here"
+    if result.low_confidence:
+        detail += f" [LOW CONFIDENCE: rests on {'; '.join(result.low_confidence)}]"
+        return Reason(rule="classify#result", citation=result.rules_version, detail=detail, confidence="L")
     return Reason(rule="classify#result", citation=result.rules_version, detail=detail)
 
 

@@ -80,11 +80,22 @@ def deciding_precisions(part: Part) -> list[PrecisionTPP]:
     return [r for r in table if tpp is not None and r.tpp == tpp]
 
 
-def performance_density(part: Part, tpp: float | None = None) -> float | None:
+def performance_density(part: Part, tpp: float | None = None, area: float | None = None) -> float | None:
+    """TPP / applicable die area; ``area`` is one of the part's readings of its die area (default: the catalog's
+    ``die_area_mm2``; ``die_area_readings`` lists them all)."""
     tpp = total_processing_performance(part) if tpp is None else tpp
-    if tpp is None or part.die_area_mm2 is None:
+    area = part.die_area_mm2 if area is None else area
+    if tpp is None or area is None:
         return None
-    return tpp / part.die_area_mm2
+    return tpp / area
+
+
+def die_area_readings(part: Part) -> list[float | None]:
+    """The applicable die area under each reading the reference gives: the catalog's figure first, then its
+    ``die_area_alternatives_mm2``; [None] when the area is unknown."""
+    if part.die_area_mm2 is None:
+        return [None]
+    return [part.die_area_mm2, *(a for a in part.die_area_alternatives_mm2 if a != part.die_area_mm2)]
 
 
 def total_dram_bandwidth_gbs(part: Part) -> float | None:
@@ -98,11 +109,11 @@ def memory_bandwidth_density(part: Part) -> float | None:
     return part.memory_bandwidth_tbs * GB_PER_TB / part.package_area_mm2
 
 
-def metric_values(part: Part, tpp: float | None) -> dict[str, float | bool | None]:
-    """The named metrics a rule file can test, for one reading of TPP."""
+def metric_values(part: Part, tpp: float | None, area: float | None = None) -> dict[str, float | bool | None]:
+    """The named metrics a rule file can test, for one reading of TPP (and of the die area)."""
     return {
         "tpp": tpp,
-        "performance_density": performance_density(part, tpp),
+        "performance_density": performance_density(part, tpp, area),
         "io_bandwidth_gbs": part.interconnect_gbs,
         "total_dram_bandwidth_gbs": total_dram_bandwidth_gbs(part),
         "memory_bandwidth_density": memory_bandwidth_density(part),
@@ -124,6 +135,7 @@ __all__ = [
     "METRIC_FIELDS",
     "PrecisionTPP",
     "deciding_precisions",
+    "die_area_readings",
     "memory_bandwidth_density",
     "metric_values",
     "performance_density",

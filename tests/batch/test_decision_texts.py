@@ -29,7 +29,7 @@ def test_texts_equal_json_dumps_of_the_models() -> None:
     lines = [
         # A license exception with its conditions (NAC, 15 CFR 740.8).
         OrderLine(
-            item="amd-mi210",
+            item="nvidia-a30",
             destination="HK",
             ship_date=dt.date(2026, 3, 25),
             parties=[

@@ -1,6 +1,6 @@
 """docs/adding-a-rule.md, run: its example rule file and its scenarios load through the real loaders, the scenarios
 pass with the file as an overlay, the bundled scenarios still pass beside it, and its ``chipclear diff`` shows
-only the change the example claims (nothing that was LICENSE_REQUIRED becomes NLR: the MI210 to China stays
+only the change the example claims (nothing that was LICENSE_REQUIRED becomes NLR: the A30 to China stays
 LICENSE_REQUIRED)."""
 
 from __future__ import annotations
@@ -104,6 +104,6 @@ def test_the_example_changes_only_what_it_claims(rule_file: Path) -> None:
         assert any(w["rule"].startswith(RULE_ID) for w in change["why"]), change
 
 
-def test_mi210_to_china_stays_license_required(rules: RuleSet, screener: Screener) -> None:
-    line = OrderLine.model_validate({"item": "MI210", "destination": "CN", "ship_date": "2026-09-01"})
+def test_a30_to_china_stays_license_required(rules: RuleSet, screener: Screener) -> None:
+    line = OrderLine.model_validate({"item": "A30", "destination": "CN", "ship_date": "2026-09-01"})
     assert determine(line, rules=rules, screener=screener).verdict.value == "LICENSE_REQUIRED"

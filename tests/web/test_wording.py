@@ -64,3 +64,15 @@ def test_holds_page_lists_each_open_question(console: TestClient) -> None:
     cell = console.get("/holds").text.split('class="waiting-for"')[1].split("</td>")[0]
     assert cell.count("<li>") == len(missing)
     assert "; " not in cell.split('<ul class="waits">')[0]  # no wall of semicolon-joined text before the list
+
+
+def test_catalog_and_item_pages_flag_low_confidence_figures(console: TestClient) -> None:
+    """Audit 2026-12-07 item 5: L-graded figures carry a visible mark in the console as in the traces."""
+    page = console.get("/items?as_of=2025-06-01").text
+    row = page.split('href="/items/huawei-ascend-910c"')[1].split("</tr>")[0]
+    assert row.count(">[L]</span>") == 2  # TPP and ECCN (its spec data is graded low)
+    mi250x = page.split('href="/items/amd-mi250x"')[1].split("</tr>")[0]
+    assert "(or 8.46)" in mi250x and mi250x.count(">[L]</span>") == 1  # density: low-confidence die area
+    item = console.get("/items/huawei-ascend-910c?as_of=2025-06-01").text
+    assert 'id="low-confidence"' in item and "Ascend 910C spec data (graded low confidence)" in item
+    assert "1,448 or 724 [LOW CONFIDENCE]" in console.get("/items/amd-mi250x").text

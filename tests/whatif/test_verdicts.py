@@ -14,7 +14,7 @@ from chipclear.whatif import load_draft
 from chipclear.whatif.verdicts import destination_impact, order_book_impact
 
 ORDERS = """order_id,line_id,item,quantity,destination,ship_date,end_user_name,end_user_headquarters_country,value_usd
-A,1,MI210,10,CN,2027-02-01,Acme Cloud,CN,100000
+A,1,A30,10,CN,2027-02-01,Acme Cloud,CN,100000
 A,2,A30,4,SA,2027-02-01,Desert AI,SA,50000
 B,1,H100,8,DE,2027-02-01,Berlin Labs,DE,300000
 B,2,L40,2,VN,2027-02-01,Hanoi Render,VN,
@@ -29,7 +29,7 @@ def test_order_book_lines_counts_and_value(tmp_path: Path, rules: RuleSet) -> No
     result = order_book_impact(rules, draft.apply(rules), draft.actions, load_catalog(), book)
     assert result["lines"] == 4 and [b["row"] for b in result["bad_rows"]] == [5]
     assert "unknown item 'H2O'" in result["bad_rows"][0]["reason"]
-    # A30 and L40 lose ACA. MI210 to China would lose NAC (datacenter .a items are excluded from NAC/ACA), but NAC
+    # A30 and L40 lose ACA. A30 to China would lose NAC (datacenter .a items are excluded from NAC/ACA), but NAC
     # needs the 25-day notification certified, which an order book cannot carry: LICENSE_REQUIRED before and after,
     # presumption of denial both times. The H100 to Germany is unchanged.
     changed = {c["row"]: (c["before"], c["after"]) for c in result["changes"]}

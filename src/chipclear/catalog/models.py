@@ -40,6 +40,10 @@ class Part(BaseModel):
     die_area_is_lower_bound: bool = False
     die_area_confidence: Confidence | None = None
     die_area_note: str | None = None
+    # other readings of the same applicable die area that the reference gives (a source recording the figure for
+    # another scope, e.g. per die vs per package): each is classified, and a test the readings answer differently
+    # is undecided (never settled by picking one)
+    die_area_alternatives_mm2: list[SpecArea] = Field(default_factory=list)
     logic_dies: SpecCount | None = None
     memory_gb: SpecFigure | None = None
     memory_bandwidth_tbs: SpecFigure | None = None

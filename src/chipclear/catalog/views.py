@@ -55,6 +55,9 @@ class ClassificationView(View):
     tpp: float | None
     tpp_alternatives: list[float]
     performance_density: float | None
+    performance_density_alternatives: list[float] = Field(
+        default_factory=list, description="The density under the other readings of the die area the reference gives"
+    )
     eccn: str | None
     status: str
     candidates: list[str]
@@ -62,6 +65,13 @@ class ClassificationView(View):
     trace: list[Reason]
     rules_version: str
     components: list[dict[str, Any]]
+    low_confidence: list[str] = Field(
+        default_factory=list, description="The low-confidence figures a decided classification rests on"
+    )
+    low_confidence_fields: list[str] = Field(
+        default_factory=list,
+        description="Which of tpp, performance_density, eccn rest on low-confidence (L) facts: show them flagged",
+    )
     precision_table: list[PrecisionRow] | None = None
 
 

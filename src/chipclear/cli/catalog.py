@@ -55,21 +55,38 @@ def catalog_command(
     table.add_column("ECCN")
     for item, res in zip(items, results, strict=True):
         dc = "-" if item.datacenter is None else ("yes" if item.datacenter else "no")
+        low = res.low_confidence_fields()
         density = _num(res.performance_density, 2)
-        table.add_row(item.id, item.vendor, item.name, _num(res.tpp), density, dc, _status_text(res))
+        density += "".join(f" (or {_num(d, 2)})" for d in res.performance_density_alternatives)
+        cells = [_num(res.tpp) + _low("tpp", low), density + _low("performance_density", low)]
+        table.add_row(item.id, item.vendor, item.name, *cells, dc, _status_text(res) + _low("eccn", low))
     console.print(table)
+    if any(r.low_confidence_fields() for r in results):
+        console.print("[L] = rests on low-confidence data (chipclear classify ITEM shows which)", highlight=False)
+
+
+def _low(field: str, flagged: list[str]) -> str:
+    """The visible low-confidence mark of a table cell (reference/README.md: L facts only with a visible flag)."""
+    return " [bold magenta]\\[L][/]" if field in flagged else ""
 
 
 def _print_classification(c: Classification) -> None:
     item = c.item
     console.print(f"[bold]{item.name}[/] ({item.id}) as of {c.as_of} [{c.layer} rules]")
-    console.print(f"  TPP {_num(c.tpp)}   performance density {_num(c.performance_density, 2)}")
+    low = c.low_confidence_fields()
+    density = _num(c.performance_density, 2) + "".join(
+        f" (or {_num(d, 2)})" for d in c.performance_density_alternatives
+    )
+    console.print(
+        f"  TPP {_num(c.tpp)}{_low('tpp', low)}   performance density {density}{_low('performance_density', low)}",
+        highlight=False,
+    )
     if isinstance(item, Part):
         table = Table("precision", "dense TOPS", "bits", "TPP", title="per-precision TPP", header_style="bold")
         for row in c.to_json()["precision_table"]:
             table.add_row(row["precision"], _num(row["dense_tops"]), str(row["bits"]), _num(row["tpp"]))
         console.print(table)
-    console.print(f"  Result: {_status_text(c)}")
+    console.print(f"  Result: {_status_text(c)}{_low('eccn', low)}", highlight=False)
     trace = Table("rule", "detail", "citation", title="trace", header_style="bold", show_lines=True)
     for step in c.trace:
         trace.add_row(step.rule, step.detail, f"{step.citation} [{step.confidence or '-'}]")

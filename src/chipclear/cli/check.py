@@ -90,7 +90,12 @@ def _print_decision(d: Decision) -> None:
         if item.get("kind") == "model"
         else f"TPP {d.classification.get('tpp')}"
     )
-    console.print(f"classification: {d.classification.get('eccn') or d.classification.get('status')}  {figure}")
+    low = d.classification.get("low_confidence") or []
+    flag = f"  [bold magenta]LOW CONFIDENCE: rests on {'; '.join(low)}[/]" if low else ""
+    console.print(
+        f"classification: {d.classification.get('eccn') or d.classification.get('status')}  {figure}{flag}",
+        highlight=False,
+    )
     for e in d.license_exceptions:
         console.print(f"[cyan]License exception {e.code}[/cyan] ({e.citation})")
         for c in e.conditions:

@@ -19,6 +19,7 @@ from chipclear.rules.schema import (
     ClassificationSection,
     Exclusion,
     Layer,
+    MetricDefinition,
     Paragraph,
     RuleAction,
     SystemParagraph,
@@ -50,6 +51,7 @@ class MergedClassification:
     exclusions: dict[str, tuple[Exclusion, RuleAction]] = field(default_factory=dict)
     systems: dict[str, tuple[SystemParagraph, RuleAction]] = field(default_factory=dict)
     caveats: dict[str, tuple[Caveat, RuleAction]] = field(default_factory=dict)
+    metrics: dict[str, tuple[MetricDefinition, RuleAction]] = field(default_factory=dict)
     actions: list[RuleAction] = field(default_factory=list)
 
     def apply(self, action: RuleAction, section: ClassificationSection) -> None:
@@ -58,6 +60,9 @@ class MergedClassification:
             self.exclusions.pop(removed, None)
             self.systems.pop(removed, None)
             self.caveats.pop(removed, None)
+            self.metrics.pop(removed, None)
+        for m in section.metrics:
+            self.metrics[m.id] = (m, action)
         for c in section.caveats:
             self.caveats[c.id] = (c, action)
         for p in section.paragraphs:

@@ -75,9 +75,26 @@ class Caveat(BaseModel):
     confidence: ConfidenceMark
 
 
+class MetricDefinition(BaseModel):
+    """How a version of the ECCN defines a metric the classification computes (``tpp``, ``performance_density``):
+    the metric steps of a classification cite the definition in force on its date. ``parameter: false`` records that
+    the version has no such parameter (the figure is then shown for information only, saying so)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    id: Literal["tpp", "performance_density"]
+    term: str  # the name the version gives it ("processing performance (bit length x TOPS)")
+    formula: str = ""  # how the figure is computed under this version's wording
+    citation: str
+    confidence: ConfidenceMark
+    parameter: bool = True
+    note: str = ""
+
+
 class ClassificationSection(Cited):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
+    metrics: list[MetricDefinition] = Field(default_factory=list)
     paragraphs: list[Paragraph] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
     systems: list[SystemParagraph] = Field(default_factory=list)

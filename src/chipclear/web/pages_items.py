@@ -60,7 +60,7 @@ def _specs(item: Part | System) -> list[tuple[str, Any]]:
         ("Form factor", item.form_factor or "—"),
         ("Launch", item.launch or "—"),
         ("Designed for datacenters", _yes_no(item.datacenter)),
-        ("Die area (mm²)", _num(item.die_area_mm2) + (" (lower bound)" if item.die_area_is_lower_bound else "")),
+        ("Die area (mm²)", _die_area(item)),
         ("Logic dies", item.logic_dies or "—"),
         ("Memory (GB)", _num(item.memory_gb)),
         ("Memory bandwidth (TB/s)", _num(item.memory_bandwidth_tbs, 2)),
@@ -68,6 +68,13 @@ def _specs(item: Part | System) -> list[tuple[str, Any]]:
         ("TDP (W)", _num(item.tdp_w)),
         ("Data confidence", item.confidence),
     ]
+
+
+def _die_area(part: Part) -> str:
+    """The die area with what qualifies it: a lower bound, the other readings the reference gives, low confidence."""
+    text = _num(part.die_area_mm2) + (" (lower bound)" if part.die_area_is_lower_bound else "")
+    text += "".join(f" or {_num(a)}" for a in part.die_area_alternatives_mm2)
+    return text + (" [LOW CONFIDENCE]" if part.die_area_confidence == "L" else "")
 
 
 def _yes_no(value: bool | None) -> str:
