@@ -243,7 +243,10 @@ def test_revoked_or_suspended_license_covers_nothing(ledger: Ledger, staff: Staf
         ledger_licenses.change_license_status(s, staff.approver, "D123456", "suspended", reason="agency letter")
         out = ledger_shipments.ship(s, [h20_line(1)], staff.analyst, decide=helpers.license_required)
         assert out.lines[0].line.status == "held"
-        assert out.lines[0].decision.reasons[-1].detail == "no license on file for this line"  # only active count
+        # a suspended license covers nothing, and the reason names it (tests/ledger/test_inactive_license_reason.py)
+        today = dt.date.today().isoformat()
+        detail = f"no license on file covers this line (D123456: suspended since {today})"
+        assert out.lines[0].decision.reasons[-1].detail == detail
         ledger_licenses.change_license_status(s, staff.approver, "D123456", "active", reason="reinstated")
         assert ledger_shipments.ship(s, [h20_line(1)], staff.analyst, decide=helpers.license_required).lines[0].shipped
         with pytest.raises(PermissionDenied):

@@ -98,7 +98,8 @@ def test_chipclears_ftm_loader_reads_the_export_back_as_the_same_list(screener: 
     back = parse_list_bytes(raw.encode(), "export.ftm.jsonl", "ftm-jsonl")
     assert len(back.entries) == len(screener.entries)
     for original, read in zip(screener.entries, back.entries, strict=True):
-        assert read.entry_id == f"FTM-{original.entry_id}"
+        # its own id and list, not "FTM-..." of source FTM (until 2026-12-07): tests/screening/test_ftm_round_trip.py
+        assert (read.entry_id, read.source) == (original.entry_id, original.source)
         assert read.name == original.name.strip()
         assert set(read.names) == {n.strip() for n in original.names if n.strip()}, original.entry_id
         iso = tuple(c for c in original.countries if re.fullmatch(r"[A-Z]{2}", c))

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from chipclear.cli import app
 from chipclear.errors import DataFileError
+from chipclear.ledger import open_ledger, users
 from chipclear.screening import ListStore, load_list
 from chipclear.screening.loaders import MAX_LISTED_NAME_LENGTH
 
@@ -65,7 +66,11 @@ def test_an_update_that_cannot_be_screened_is_refused_and_the_list_in_use_stays(
 def test_the_cli_refuses_a_binary_list_with_exit_2_and_one_line(data_dir: Path) -> None:
     path = data_dir / "junk.bin"
     path.write_bytes(bytes(range(256)) * 50)
-    result = CliRunner().invoke(app, ["lists", "update", "--from", str(path)])
+    ledger = open_ledger()
+    with ledger.session() as s:
+        _, key = users.create_user(s, "root", "admin", None)
+    ledger.close()
+    result = CliRunner().invoke(app, ["lists", "update", "--from", str(path), "--api-key", key])
     assert result.exit_code == 2, result.output
     assert "not UTF-8 text" in result.output and "Traceback" not in result.output
 

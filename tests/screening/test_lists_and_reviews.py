@@ -138,21 +138,21 @@ def test_cli_update_rescreens_known_parties_and_review_suppression(data_dir: Pat
         data_dir / "v1.csv",
         [_csl_row("id1", "Zorblat Devices Co., Ltd.")] + [_csl_row(f"f{i}", f"Filler Entity {i}") for i in range(10)],
     )
-    res = runner.invoke(
-        app, ["lists", "update", "--from", str(first), "--allow-shrink", "--list-date", "2026-11-01", "--json"]
-    )
+    # replacing the lists is an admin's (audited); reviews live in the ledger (one store for the CLI, the API and
+    # the console): an approver records them
+    ledger = open_ledger()
+    with ledger.session() as s:
+        admin, root_key = users.create_user(s, "root", "admin", None)
+        _, ann_key = users.create_user(s, "ann", "approver", admin)
+    ledger.close()
+    update = ["lists", "update", "--api-key", root_key, "--json", "--from"]
+    res = runner.invoke(app, [*update, str(first), "--allow-shrink", "--list-date", "2026-11-01"])
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["screen", "Zorblat Devices", "--remember", "--json"])
     data = json.loads(res.output)
     assert data["list_date"] == "2026-11-01" and data["hits"][0]["name"] == "Zorblat Devices Co., Ltd."
     entry_id = data["hits"][0]["entry_id"]
 
-    # reviews live in the ledger (one store for the CLI, the API and the console): an approver records them
-    ledger = open_ledger()
-    with ledger.session() as s:
-        admin, _ = users.create_user(s, "root", "admin", None)
-        _, ann_key = users.create_user(s, "ann", "approver", admin)
-    ledger.close()
     res = runner.invoke(
         app,
         [
@@ -183,7 +183,7 @@ def test_cli_update_rescreens_known_parties_and_review_suppression(data_dir: Pat
         ]
         + [_csl_row(f"f{i}", f"Filler Entity {i}") for i in range(10)],
     )
-    res = runner.invoke(app, ["lists", "update", "--from", str(second), "--list-date", "2026-11-20", "--json"])
+    res = runner.invoke(app, [*update, str(second), "--list-date", "2026-11-20"])
     assert res.exit_code == 0, res.output
     report = json.loads(res.output)
     change = report["rescreen"][0]

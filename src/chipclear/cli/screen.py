@@ -31,7 +31,7 @@ from chipclear.screening.ftm import hit_entities, list_entities
 from chipclear.screening.rescreen import KnownParty
 from chipclear.screening.reviews import ReviewSnapshot
 from chipclear.screening.screener import Screener
-from chipclear.screening.store import list_status
+from chipclear.screening.store import CSL_URL, list_status
 from chipclear.settings import get_settings
 from chipclear.spreadsheet import safe_row
 from chipclear.userfiles import input_file, output_file
@@ -381,22 +381,29 @@ def register(app: typer.Typer) -> None:
         allow_redate: bool = typer.Option(
             False, "--allow-redate", help="Let --list-date replace the file's own date (recorded)."
         ),
+        api_key: str | None = typer.Option(None, "--api-key", help="Admin's API key (default: CHIPCLEAR_API_KEY)"),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
-        """Fetch or load a list, validate it, swap it in atomically, and re-screen the known parties."""
+        """Fetch or load a list, validate it, swap it in atomically (admin; recorded in the audit log as
+        lists.update), and re-screen the known parties."""
+        from chipclear.cli._ledger import _run
+        from chipclear.ledger.lists import ListUpdate, update_lists
+
         date = parse_date(list_date, field="list_date") if list_date else None
         if source is not None and not source.startswith(("http://", "https://")):
             input_file(Path(source), "--from", folder_ok=True)  # a folder: an OFAC CSV set
         parties = _registry().parties()
         old = default_screener() if parties else None
-        report = ListStore().update(
-            source,
+        asked = ListUpdate(
+            file=source or CSL_URL,
+            source=source,
             fmt=fmt,
             list_date=date,
             allow_shrink=allow_shrink,
             allow_older=allow_older,
             allow_redate=allow_redate,
         )
+        report = _run(api_key, lambda s, actor: update_lists(s, actor, asked))  # POST /api/lists/update's path
         changes = rescreen(parties, old, default_screener()) if old is not None else []
         payload = {**report.to_json(), "rescreen": [c.to_json() for c in changes]}
         if as_json:

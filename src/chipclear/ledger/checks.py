@@ -80,7 +80,7 @@ class CheckContext:
 
 def check_context(session: Session) -> CheckContext:
     """Read the licenses on file and lock the audit head, once for every check recorded in this transaction."""
-    licenses = active_licenses(session, lock=False)
+    licenses = active_licenses(session, lock=False, inactive=True)
     return CheckContext(licenses, [terms_of(x) for x in licenses], audit.Chain(audit.lock_head(session)))
 
 

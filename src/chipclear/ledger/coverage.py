@@ -250,15 +250,25 @@ def coverage_gaps(terms: LicenseTerms, decision: Decision, line: OrderLine) -> l
     return [*_country_gaps(terms, line), *_listing_gaps(terms, decision, line)]
 
 
+def _status_problem(terms: LicenseTerms) -> str:
+    """Why a license that is not active covers nothing: "suspended since 2026-12-06" (the day the agency's
+    suspension or revocation took effect, ``not_in_force``), or its status alone when no day is on file."""
+    since = [start for start, end, _ in terms.not_in_force if end is None]
+    return f"{terms.status} since {since[-1]}" if since else f"license is {terms.status}"
+
+
 def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) -> list[str]:
     """The reasons ``terms`` does not cover ``line``; empty when it does."""
     problems: list[str] = []
-    if terms.status != "active":
-        problems.append(f"license is {terms.status}")
+    in_force = terms.status == "active"
+    if not in_force:
+        problems.append(_status_problem(terms))
     ship_date = line.ship_date or decision.as_of
     if not terms.valid_from <= ship_date <= terms.valid_to:
         problems.append(f"ship date {ship_date} is outside {terms.valid_from}..{terms.valid_to}")
     for start, end, status in terms.not_in_force:
+        if end is None and not in_force:
+            continue  # the window still open: the status above says it
         if start <= ship_date and (end is None or ship_date < end):
             until = f" until it was reinstated on {end}" if end is not None else ""
             problems.append(f"ship date {ship_date}: the license was {status} from {start}{until}")
@@ -309,7 +319,7 @@ def find_covering_license(decision: Decision, line: OrderLine, licenses: Sequenc
     coverage = Coverage(None)
     for terms in sorted(licenses, key=lambda t: (t.valid_to, t.number)):
         problems = why_not_covered(terms, decision, line)
-        if not problems:
+        if not problems and terms.status == "active":  # a suspended or revoked license covers nothing
             coverage.license = terms
             return coverage
         coverage.rejected[terms.number] = problems

@@ -599,10 +599,14 @@ def list_applications(session: Session, actor: Actor) -> list[LicenseApplication
     return list(session.execute(select(LicenseApplication).order_by(LicenseApplication.id)).scalars())
 
 
-def active_licenses(session: Session, *, lock: bool, number: str | None = None) -> list[License]:
+def active_licenses(
+    session: Session, *, lock: bool, number: str | None = None, inactive: bool = False
+) -> list[License]:
     """Active licenses; with ``lock`` the rows are locked (FOR UPDATE, in id order so that writers never
-    deadlock) until the transaction ends."""
-    stmt = select(License).where(License.status == "active").order_by(License.id)
+    deadlock) until the transaction ends. ``inactive``: the suspended and revoked licenses too, for the coverage
+    reason to name them ("L5: suspended since 2026-12-06"); they cover nothing (``coverage.why_not_covered``)."""
+    statuses = ("active", "suspended", "revoked") if inactive else ("active",)
+    stmt = select(License).where(License.status.in_(statuses)).order_by(License.id)
     if number is not None:
         found = _license_by_number(session, number, lock=False)
         stmt = stmt.where(License.id == (found.id if found is not None else -1))

@@ -203,6 +203,11 @@ def _numbered(licenses: Sequence[License], number: str) -> list[License]:
     return [lic for lic in licenses if license_key(lic.number) == license_key(number)]
 
 
+def _active(licenses: Sequence[License]) -> list[License]:
+    """The active ones of ``licenses`` (``lock_for_ship`` also locks the suspended and revoked, for the reason)."""
+    return [lic for lic in licenses if lic.status == "active"]
+
+
 def refuse_shipment(
     lines: Sequence[OrderLine],
     actor: Actor,
@@ -226,7 +231,7 @@ def refuse_shipment(
             require(actor.name, actor.role, "shipment.historical")
     if decided is not None and len(decided) != len(lines):
         raise InputError("ship: one decision per order line is needed", field="lines")
-    if license_number is not None and licenses is not None and not _numbered(licenses, license_number):
+    if license_number is not None and licenses is not None and not _numbered(_active(licenses), license_number):
         raise NotFound(f"no active license numbered {license_number!r}")
 
 
@@ -272,11 +277,11 @@ def ship(
     session.add(shipment)
     if locked is None:
         session.flush()  # before the license locks: keeps the locked part of the transaction short
-        licenses = active_licenses(session, lock=True, number=license_number)
+        licenses = active_licenses(session, lock=True, number=license_number, inactive=license_number is None)
         if license_number is not None and not licenses:
             raise NotFound(f"no active license numbered {license_number!r}")
     else:
-        licenses = list(locked[0]) if license_number is None else _numbered(locked[0], license_number)
+        licenses = list(locked[0]) if license_number is None else _numbered(_active(locked[0]), license_number)
     # Without a writer's chain, this shipment's own: its lines' rows are flushed together when it is written. The
     # audit head is locked (after the licenses, as ``lock_for_ship`` does) before any party is recorded, so that no
     # two writers insert the same party.
@@ -342,7 +347,7 @@ def lock_for_ship(session: Session) -> tuple[list[License], AuditHead]:
     """Lock the active licenses and the audit head for the rest of the transaction (the order ``ship`` takes
     them in), for ``ship(..., locked=...)``. Take them before any savepoint: a lock taken inside a savepoint
     is released when the savepoint is rolled back."""
-    return active_licenses(session, lock=True), audit.lock_head(session)
+    return active_licenses(session, lock=True, inactive=True), audit.lock_head(session)
 
 
 def list_holds(session: Session, actor: Actor) -> list[ShipmentLine]:
@@ -714,7 +719,7 @@ def release_hold(
     if not reason.strip():
         raise InputError("reason: releasing a hold needs a reason", field="reason")
     answers = prepared.answers if prepared is not None else (answers or ReleaseAnswers())
-    licenses = active_licenses(session, lock=True, number=license_number)
+    licenses = active_licenses(session, lock=True, number=license_number, inactive=license_number is None)
     if license_number is not None and not licenses:
         raise NotFound(f"no active license numbered {license_number!r}")
     sl = get_line(session, actor, line_id, for_update=True)

@@ -566,9 +566,75 @@ def parse_ofac_dir(folder: Path, *, strict: bool = False) -> LoadedList:
 # --- OpenSanctions -------------------------------------------------------------------------------------------
 
 
+# chipclear's own FtM export (``chipclear.screening.ftm``) writes each entry's kind as an FtM schema: read back
+_TYPE_OF_SCHEMA = {"Person": "Individual", "Vessel": "Vessel", "Airplane": "Aircraft"}
+_AS_LISTED = "Country as listed: "  # a country the export could not write as a code, kept in the notes
+_FR_PREFIX = "Federal Register: "
+_PROVISIONS = {"License requirement: ": "license_requirement", "License review policy: ": "license_policy"}
+
+
+def _first(props: dict[str, Any], name: str) -> str | None:
+    values = props.get(name) or []
+    return str(values[0]) if values else None
+
+
+def _chipclear_sanctions(objs: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Party id -> the properties of the Sanction entity that chipclear's export wrote for it (its ``entity`` and
+    its ``recordId`` both the party's id: ``ftm.sanction_entity``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for obj in objs:
+        props = obj.get("properties") or {}
+        if obj.get("schema") == "Sanction" and isinstance(props, dict):
+            party = _first(props, "entity")
+            if party is not None and _first(props, "recordId") == party:
+                out[party] = props
+    return out
+
+
+def _exported_entry(obj: dict[str, Any], sanction: dict[str, Any], source: str) -> ListEntry:
+    """An entry of chipclear's own FtM export, read back as the entry it was: its id, its list (``source``), the
+    list's title, kind, Federal Register citation (from which its listing date is derived again), license
+    requirement and review policy, and the countries the export kept in the notes."""
+    props = obj.get("properties") or {}
+    names = [n for prop in _FTM_NAME_PROPS for n in props.get(prop, [])]
+    notes = [str(n) for n in props.get("notes", [])]
+    kept = [n[len(_AS_LISTED) :] for n in notes if n.startswith(_AS_LISTED)]
+    terms: dict[str, str | None] = dict.fromkeys(_PROVISIONS.values())
+    for text in sanction.get("provisions", []):
+        for prefix, field in _PROVISIONS.items():
+            if str(text).startswith(prefix):
+                terms[field] = str(text)[len(prefix) :]
+    notice = next(
+        (str(d)[len(_FR_PREFIX) :] for d in sanction.get("description", []) if str(d).startswith(_FR_PREFIX)), None
+    )
+    return ListEntry(
+        entry_id=str(obj["id"]),
+        source=source,
+        source_name=_first(sanction, "authority") or source,
+        name=names[0],
+        aliases=tuple(dict.fromkeys(names[1:])),
+        entity_type=_TYPE_OF_SCHEMA.get(str(obj.get("schema")), "Entity"),
+        countries=tuple(dict.fromkeys([*(c.upper() for c in props.get("country", []) if len(c) == 2), *kept])),
+        addresses=tuple(props.get("address", [])),
+        programs=tuple(props.get("program", [])),
+        federal_register_notice=notice,
+        license_requirement=terms["license_requirement"],
+        license_policy=terms["license_policy"],
+        source_list_url=_first(props, "sourceUrl"),
+        remarks="; ".join(n for n in notes if not n.startswith(_AS_LISTED)) or None,
+    )
+
+
 def parse_ftm_jsonl(raw: bytes, origin: str, *, strict: bool = False) -> LoadedList:
-    """OpenSanctions / FollowTheMoney entities, one JSON object per line; only party-like schemas are kept."""
-    entries: list[ListEntry] = []
+    """OpenSanctions / FollowTheMoney entities, one JSON object per line; only party-like schemas are kept.
+
+    A party of chipclear's own export (``chipclear lists export --format ftm``: its Sanction entity in the file,
+    its dataset one of chipclear's lists) is read back as the entry it was, its list, license requirement and
+    policy and Federal Register citation with it (``_exported_entry``); any other party is source ``FTM``."""
+    from chipclear.screening.ftm import TOPICS_OF_SOURCE, dataset_name
+
+    sources = {dataset_name(code): code for code in TOPICS_OF_SOURCE}
+    objs: list[dict[str, Any]] = []
     for line_no, line in enumerate(_text(raw, origin, "utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -576,13 +642,22 @@ def parse_ftm_jsonl(raw: bytes, origin: str, *, strict: bool = False) -> LoadedL
             obj = _json(line, f"{origin}: line {line_no}")
         except ValueError:
             raise DataFileError(f"{origin}: line {line_no}: not a JSON object (truncated file?)") from None
-        if not isinstance(obj, dict) or obj.get("schema") not in _FTM_SCHEMAS:
+        if isinstance(obj, dict):
+            objs.append(obj)
+    sanctions = _chipclear_sanctions(objs)
+    entries: list[ListEntry] = []
+    for obj in objs:
+        if obj.get("schema") not in _FTM_SCHEMAS:
             continue
         props = obj.get("properties") or {}
         names = [n for prop in _FTM_NAME_PROPS for n in props.get(prop, [])]
         if not names or not obj.get("id"):
             continue
         datasets = obj.get("datasets") or []
+        source = sources.get(str(datasets[0])) if len(datasets) == 1 else None
+        if source is not None and str(obj["id"]) in sanctions:
+            entries.append(_exported_entry(obj, sanctions[str(obj["id"])], source))
+            continue
         entries.append(
             ListEntry(
                 entry_id=f"FTM-{obj['id']}",

@@ -12,8 +12,7 @@ from chipclear.api.deps import api_key, read_transaction, transaction
 from chipclear.api.responses import WRITE, errors
 from chipclear.bounds import Day
 from chipclear.errors import ChipclearError, InputError
-from chipclear.ledger import audit
-from chipclear.screening import ListStore
+from chipclear.ledger.lists import ListUpdate, update_lists
 from chipclear.screening.store import list_status
 from chipclear.screening.views import ListStatusView, ListUpdateView
 
@@ -65,33 +64,25 @@ def update(
     key: str | None = Depends(api_key),
 ) -> dict[str, Any]:
     with transaction(request, key) as tx:
-        tx.require("lists.write")
+        tx.require("lists.write")  # before the upload is read
         name = upload_name(file.filename)
         with tempfile.TemporaryDirectory(prefix="chipclear-upload-") as tmp:
             path = Path(tmp) / name
             path.write_bytes(file.file.read())
+            asked = ListUpdate(
+                file=name,
+                source=str(path),
+                fmt=format,
+                list_date=list_date,
+                allow_shrink=allow_shrink,
+                allow_older=allow_older,
+                allow_redate=allow_redate,
+            )
             try:
-                report = ListStore().update(
-                    str(path),
-                    fmt=format,
-                    list_date=list_date,
-                    allow_shrink=allow_shrink,
-                    allow_older=allow_older,
-                    allow_redate=allow_redate,
-                )
+                report = update_lists(tx.session, tx.actor, asked)  # the CLI's `lists update` calls it too
             except ChipclearError as exc:
                 # The client knows its file by its own name, never by the server's temporary path.
                 exc.message = exc.message.replace(str(path), name).replace(tmp, "")
                 exc.args = (exc.message,)
                 raise
-        data = report.to_json()
-        audit.append(
-            tx.session,
-            actor=tx.actor.name,
-            action="lists.update",
-            entity="lists:active",
-            input={"file": name, "format": format, "list_date": list_date.isoformat() if list_date else None},
-            output=data,
-            list_version=report.version,
-        )
-        return data
+        return report.to_json()
