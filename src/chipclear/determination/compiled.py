@@ -1152,12 +1152,7 @@ class DecisionTable:
         found = self._finding_outcomes.get(memo_key)
         if found is None:
             key_line, prep = self._prepared_copy(key, keep=True)
-            st = prep.st
-            st.prohibited = st.prohibited or party.prohibited
-            st.hold = st.hold or party.hold
-            st.unknown = st.unknown or party.unknown
-            st.required += party.required
-            st.policies += party.policies
+            _add_outcomes(prep.st, party)
             found = self._finding_outcomes[memo_key] = Outcome(*engine.conclude_state(key_line, prep, self.geography))
         return found
 
@@ -1186,10 +1181,7 @@ class DecisionTable:
         st = prep.st
         party = engine.State()  # the findings' reasons, missing facts and outcomes, as ``apply_parties`` makes them
         engine.apply_parties(check, party)
-        st.prohibited = st.prohibited or party.prohibited
-        st.hold = st.hold or party.hold
-        st.required += party.required
-        st.policies += party.policies
+        _add_outcomes(st, party)
         split, needs = len(st.reasons), len(st.missing)
         verdict, review, exceptions = engine.conclude_state(key_line, prep, self.geography)
         row = Row(
@@ -1284,6 +1276,16 @@ class DecisionTable:
         middle = engine.State()
         engine.apply_parties(check, middle)
         return row, [*row.before, *middle.reasons, *row.after]
+
+
+def _add_outcomes(st: engine.State, party: engine.State) -> None:
+    """What the screening findings (``party``, as ``engine.apply_parties`` makes it) add to a prepared state's
+    outcome, as ``engine.conclude`` adds them (the texts are the caller's)."""
+    st.prohibited = st.prohibited or party.prohibited
+    st.hold = st.hold or party.hold
+    st.unknown = st.unknown or party.unknown
+    st.required += party.required
+    st.policies += party.policies
 
 
 def _redated(cls: Any, day: dt.date, rep: dt.date) -> Any:

@@ -673,7 +673,7 @@ def prepare(
         st.reasons.append(_jurisdiction(facts.export_from))
     st.reasons.extend(owners_read(line))
     _requirements(merged, ev, on, st)
-    not_enforced |= _deferred(on, layer, cls, deferred_requirements(rules, on, layer, merged, memo), merged, ev, st)
+    not_enforced |= _deferred(on, layer, cls, rules, merged, memo, ev, st)
     _location_conflicts(line, merged, ev, st)
     return Prepared(on, layer, rules.version, cls, facts, merged, st, memo, not_enforced)
 
@@ -757,8 +757,9 @@ def _deferred(
     on: dt.date,
     layer: Layer,
     cls: Classification | ModelClassification,
-    deferred: list[tuple[LicenseRequirement, RuleAction, list[EnforcementPeriod]]],
+    rules: RuleSet,
     merged: MergedLicensing,
+    memo: dict[tuple[object, ...], Any] | None,
     ev: Evaluator,
     st: State,
 ) -> frozenset[str]:
@@ -770,7 +771,11 @@ def _deferred(
     period's dates; the requirement's events follow (``_events``). Nothing is required of the line: this says why
     not (an audit, 2026-12-07: an H100 to Brazil in 2025, or an HBM stack to China in December 2024, was NLR citing
     nothing)."""
-    if not deferred or not isinstance(cls, Classification) or st.required or st.prohibited:
+    if not isinstance(cls, Classification) or st.required or st.prohibited:
+        return frozenset()
+    # worked out only here: a line a requirement already catches does not pay for the codified text's merge
+    deferred = deferred_requirements(rules, on, layer, merged, memo)
+    if not deferred:
         return frozenset()
     found: set[str] = set()
     for req, action, periods in deferred:
