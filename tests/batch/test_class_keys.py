@@ -92,7 +92,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         ungrouped = run_with_setting("CLASS_MIN_LINES", {"ungrouped": (0, options, None)})["ungrouped"]
     finally:
         patch.undo()
-    return {"count": count, "class": by_class, "country": by_country, "ungrouped": ungrouped}
+    try:  # classes, but an end user located outside the destination keyed by its country as it is
+        patch.setattr(batch_plan, "located_country_classes", lambda *_: lambda triples: dict.fromkeys(triples))
+        options = BatchOptions(orders=orders, out=folder / "unlocated.parquet", cache=False)
+        unlocated = run_with_setting("CLASS_MIN_LINES", {"unlocated": (0, options, None)})["unlocated"]
+    finally:
+        patch.undo()
+    return {"count": count, "class": by_class, "country": by_country, "ungrouped": ungrouped, "unlocated": unlocated}
 
 
 def test_keys_by_class_write_what_keys_by_country_write(runs: dict[str, Any]) -> None:
@@ -115,6 +121,75 @@ def test_grouped_epochs_write_what_epochs_apart_write(runs: dict[str, Any]) -> N
         assert a[column].equals(b[column]), column
     named = a.filter(pl.col("as_of").is_in(NAMED_DAYS))
     assert named.height == len(NAMED_DAYS) * len(ITEMS) * len(DESTINATIONS) * len(PARTIES)
+
+
+def test_located_end_users_keyed_by_class_write_what_their_countries_write(runs: dict[str, Any]) -> None:
+    """An end user located outside the destination (Blue Sky GmbH in DE, shipped to SG) names that country by its
+    class: fewer keys, the same output."""
+    by_class, unlocated = runs["class"], runs["unlocated"]
+    assert by_class.distinct_keys < unlocated.distinct_keys
+    a, b = pl.read_parquet(by_class.out), pl.read_parquet(unlocated.out)
+    for column in a.columns:
+        assert a[column].equals(b[column]), column
+    assert a.filter(pl.col("end_user_country") != pl.col("destination")).height > 0
+
+
+SYNTHETIC_CODES = [  # the destinations of the synthetic order books (``batch.synthetic``)
+    *("AE", "AU", "BR", "CA", "CN", "DE", "FI", "FR", "GB", "HK", "IE", "IL", "IN", "IR", "JP"),
+    *("KR", "MO", "MX", "MY", "NL", "PK", "RU", "SA", "SG", "TH", "TR", "TW", "US", "VN"),
+]
+
+
+def _fresh(table: Any) -> Any:
+    """``table`` with no code seen yet (each class's representative is the first code it is then asked for)."""
+    table._reps.clear()
+    table._rep_of.clear()
+    return table
+
+
+def _canonical(table: Any, dest: str, place: str, period: int) -> Any:
+    """The compiled key of a line to ``dest`` whose end user (no headquarters given) is located in ``place``, as
+    ``BatchColumns.for_key`` makes it."""
+    from chipclear.determination.compiled import TableKey
+
+    located = ((0, "end_user", place),) if place != dest else ()  # as ``for_key``: the same code is no location
+    key = TableKey("H20", dest, period, ((None,),), False, False, False, None, (), (), located=located)
+    return table.canonical(key)[0]
+
+
+@pytest.mark.parametrize("day", [dt.date(2024, 6, 1), dt.date(2025, 3, 1), dt.date(2026, 2, 1)])
+def test_a_located_country_by_class_gives_the_key_of_every_line_it_stands_for(day: dt.date) -> None:
+    """Every (destination, located country) pair ``located_classes`` gives a class is keyed alike by its class
+    codes and by its own codes, on a table that has seen the line's own codes first (each representative is then
+    the line's own code, the trap of ``canonical``). Without the test that the two classes share no code, a pair
+    whose classes do (FR and DE: DE is in FR's class as a destination) gets another key: its class codes coincide
+    and the location is lost."""
+    from chipclear.determination.compiled import DecisionTable
+
+    pairs = [(d, c) for d in SYNTHETIC_CODES for c in SYNTHETIC_CODES if d != c]
+    planner = DecisionTable.for_current(cache=False)
+    period = planner.period_of(day)
+    dest_class = planner.classes("destination", SYNTHETIC_CODES, period)
+    found = planner.located_classes(pairs, period)
+    assert found[("FR", "DE")] is None and found[("SG", "DE")] is not None
+    assert sum(v is not None for v in found.values()) > len(pairs) // 2
+    table = DecisionTable(planner.rules, planner.catalog, planner.geography, models=planner.models)
+    for (dest, place), klass in found.items():
+        if klass is None:
+            continue
+        fresh = _fresh(table)
+        own = _canonical(fresh, dest, place, period)  # the line's codes seen first
+        assert _canonical(fresh, dest_class[dest], klass, period) == own, (dest, place)
+    # without the test, some of the pairs it keeps apart would get another key than their own
+    least = planner.classes("located", SYNTHETIC_CODES, period)
+    differ = []
+    for (dest, place), klass in found.items():
+        if klass is None:
+            fresh = _fresh(table)
+            own = _canonical(fresh, dest, place, period)
+            if _canonical(fresh, dest_class[dest], least[place], period) != own:
+                differ.append((dest, place))
+    assert differ
 
 
 def test_every_line_keyed_by_class_is_what_determine_decides(runs: dict[str, Any]) -> None:

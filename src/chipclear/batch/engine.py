@@ -241,6 +241,7 @@ class CompiledColumns:
         if has_party and key["party_key"] != screener.placeholder:
             raise ChipclearError(f"batch: a key by country class names a party ({key['key_id']})")
         hq = key["end_user_headquarters_country"] or None
+        place = key["party_country"] if has_party else None  # set for a key by class only where located elsewhere
         table_key = TableKey(
             item=key["item_id"],
             destination=key["destination"],
@@ -252,6 +253,7 @@ class CompiledColumns:
             export_from=None,
             certifications=(),
             name_order=(),
+            located=((0, "end_user", place),) if place and place != key["destination"] else (),
         )
         names = [(NAME_PLACEHOLDER.format(0), key["party_key"])] if has_party else []
         table_key, names = table.canonical(table_key, names)

@@ -5,7 +5,7 @@ the representative date in every text replaced by ``DATE_MARK``; this form is wh
 ``Assembler`` then flattens every key's nested values once per run into one dictionary per string leaf (each
 distinct text once, an integer code per value) and builds a chunk of lines' columns by gathering codes by key:
 integer work, no text copied. Only the values that hold a mark differ per line: each distinct (text, line date,
-end user, and for a key by country class the line's destination and headquarters country) that occurs is
+end user, and for a key by country class the line's destination, headquarters country and end user's country) that occurs is
 specialised once (the compiled table's code placeholders replaced by the line's codes, then the date mark by its
 as-of date, then the party placeholder by its end user, see ``plan``) and scattered into the lines that use it. A
 screening hit's ``suppressed_by`` (a reviewer's record, free-form) stays JSON text inside its struct.
@@ -22,7 +22,7 @@ import polars as pl
 import pyarrow as pa
 
 from chipclear.batch.plan import PARTY_PLACEHOLDER
-from chipclear.determination.compiled import CODE_MARK, DESTINATION_PLACEHOLDER, HQ_PLACEHOLDER
+from chipclear.determination.compiled import CODE_MARK, DESTINATION_PLACEHOLDER, HQ_PLACEHOLDER, LOCATED_PLACEHOLDER
 
 DATE_MARK = "⟦chipclear batch as-of date⟧"
 REASON = pl.Struct({"rule": pl.String, "citation": pl.String, "detail": pl.String, "confidence": pl.String})
@@ -217,20 +217,25 @@ class _Lines:
         by_class = lines["by_class"] if "by_class" in lines.columns else pl.repeat(False, n, eager=True)
         self.by_class = by_class.fill_null(False).to_numpy()
         self.destinations = lines["destination"] if "destination" in lines.columns else pl.repeat("", n, eager=True)
-        hq = "end_user_headquarters_country"
+        hq, place = "end_user_headquarters_country", "end_user_country"
         self.headquarters = lines[hq] if hq in lines.columns else pl.repeat(None, n, dtype=pl.String, eager=True)
-        # (destination, headquarters) as one id 1..: the code placeholders a text of a key by class holds
-        pair = pl.DataFrame({"d": self.destinations, "h": self.headquarters.fill_null("")})
-        self.code_ids = _dense(pair.select(pl.concat_str("d", pl.lit(" "), "h")).to_series())
+        self.places = lines[place] if place in lines.columns else pl.repeat(None, n, dtype=pl.String, eager=True)
+        # (destination, headquarters, where the end user is located) as one id 1..: the code placeholders a text of
+        # a key by class holds
+        codes = pl.DataFrame(
+            {"d": self.destinations, "h": self.headquarters.fill_null(""), "l": self.places.fill_null("")}
+        )
+        self.code_ids = _dense(codes.select(pl.concat_str("d", "h", "l", separator=" ")).to_series())
 
-    def text_at(self, at: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
-        """The as-of dates (ISO text), end users (the placeholder for none), destinations and headquarters countries
-        of the lines ``at``."""
+    def text_at(self, at: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series, pl.Series]:
+        """The as-of dates (ISO text), end users (the placeholder for none), destinations, headquarters countries
+        and end users' countries of the lines ``at``."""
         return (
             self.dates.gather(at).cast(pl.String),
             self.names.gather(at).fill_null(PARTY_PLACEHOLDER),
             self.destinations.gather(at),
             self.headquarters.gather(at),
+            self.places.gather(at),
         )
 
 
@@ -261,7 +266,7 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
             pairs = int(lines.code_ids.max(initial=0)) + 1
             key = ranks.cast(pl.Int64).to_numpy() * pairs + np.where(coded_m, lines.code_ids[who], 0)
         first, inverse = _distinct(pl.Series(key))
-        day_of, name_of, dest_of, hq_of = lines.text_at(pl.Series(who[first]))
+        day_of, name_of, dest_of, hq_of, place_of = lines.text_at(pl.Series(who[first]))
         day_text = pl.when("dated").then("day").fill_null(pl.lit(DATE_MARK))
         name_text = pl.when("named").then("name").fill_null(pl.lit(PARTY_PLACEHOLDER))
         text = pl.col("text")
@@ -269,8 +274,11 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
             hq0 = HQ_PLACEHOLDER.format(0)
             dest_text = pl.when("coded").then("dest").fill_null(pl.lit(DESTINATION_PLACEHOLDER))
             hq_text = pl.when("coded").then("hq").fill_null(pl.lit(hq0))
+            place0 = LOCATED_PLACEHOLDER.format(0)
+            place_text = pl.when("coded").then("place").fill_null(pl.lit(place0))
             text = text.str.replace_all(DESTINATION_PLACEHOLDER, dest_text, literal=True)
             text = text.str.replace_all(hq0, hq_text, literal=True)
+            text = text.str.replace_all(place0, place_text, literal=True)
         filled = (
             pl.DataFrame(
                 {
@@ -279,6 +287,7 @@ def _texts(node: _Node, pos: pl.Series, owner: pl.Series, lines: _Lines) -> pa.A
                     "name": name_of,
                     "dest": dest_of,
                     "hq": hq_of,
+                    "place": place_of,
                     "dated": dated_m[first],
                     "named": named_m[first],
                     "coded": coded_m[first],

@@ -16,7 +16,9 @@ its ``input`` echo, which batch output carries as its own columns). So:
   absent) and has no owners names its destination and headquarters country by their **class**: the least of the
   book's codes that the rules cannot tell apart from it in that epoch (``DecisionTable.classes``). Such a key is
   ``by_class``: its texts keep the compiled table's code placeholders (``⟦@d⟧``, ``⟦@h0⟧``), which are replaced
-  per line by the line's own codes, as the date and the end user are (``nested``);
+  per line by the line's own codes, as the date and the end user are (``nested``). An end user located outside
+  the destination names that country by its class too (``⟦@l0⟧``), where the two classes share no code
+  (``DecisionTable.located_classes``); otherwise the key names both countries as they are;
 * with ``groups`` as well, such a key names, instead of its epoch, the first multi-day epoch in the same **data
   state** (``epoch_groups``, ``DecisionTable.data_state``), and is decided on that epoch's first day.
 
@@ -59,6 +61,9 @@ KEY_COLUMNS = [
 ]
 # (role, the distinct (code, epoch) pairs) -> each pair's class code (``country_classes``)
 Classes = Callable[[str, list[tuple[str, int]]], dict[tuple[str, int], str]]
+# the distinct (destination, located end user's country, epoch) triples -> the country's class code, None where
+# the line cannot be keyed by class (``located_country_classes``)
+LocatedClasses = Callable[[list[tuple[str, str, int]]], dict[tuple[str, str, int], str | None]]
 # the book's epochs -> for each epoch decided with another: (that epoch, its first day) (``epoch_groups``)
 Groups = Callable[[list[int]], dict[int, tuple[int, dt.date]]]
 
@@ -85,14 +90,17 @@ def build_keys(
     exact: bool,
     classes: Classes | None = None,
     groups: Groups | None = None,
+    located_classes: LocatedClasses | None = None,
 ) -> pl.DataFrame:
     """Add ``epoch``, ``party_key``, ``party_country``, ``by_class``, ``key_destination``,
-    ``key_headquarters_country`` and ``key_id`` to ``lines``.
+    ``key_headquarters_country``, ``key_party_country`` and ``key_id`` to ``lines``.
 
     ``hit_parties`` has the (end_user_name, end_user_country) pairs whose screening found hits (in any list
     version the run uses); those keep their name and country in the key. ``exact`` keys on the date itself and
     every party name. ``classes`` (not with ``exact``): the countries of keys without a named party or owners are
-    keyed by class, and with ``groups`` their epochs by the epoch that decides them (see the module's text).
+    keyed by class, and with ``groups`` their epochs by the epoch that decides them (see the module's text);
+    ``located_classes``: a located end user's country too, where it gives a class (else such a line is keyed as
+    it is).
     """
     epochs = epoch_of(lines["as_of"], boundaries)
     out = lines.with_columns(epochs)
@@ -120,14 +128,14 @@ def build_keys(
                 .then(pl.lit(PARTY_PLACEHOLDER))
                 .alias("party_key"),
                 # a country other than the destination is kept too: where a recipient is located can change the
-                # decision (determination.engine.locations); such a key is decided by the engine
+                # decision (determination.engine.locations); by class only where ``located_classes`` says so
                 pl.when(pl.col("_hit") | (pl.col("end_user_country") != pl.col("destination")))
                 .then(pl.col("end_user_country"))
                 .alias("party_country"),
             )
             .drop("_hit")
         )
-    out = _by_class(out, None if exact else classes, groups)
+    out = _by_class(out, None if exact else classes, groups, None if exact else located_classes)
     # Each key keeps the positions of its lines, so its id goes back to them by position (scattered: no join on
     # the key, no sort of the lines).
     keys = (
@@ -151,6 +159,7 @@ KEYED_AS = {
     "destination": "key_destination",
     "end_user_headquarters_country": "key_headquarters_country",
     "epoch": "key_epoch",
+    "party_country": "key_party_country",
 }
 
 
@@ -158,10 +167,16 @@ def _key_exprs() -> list[pl.Expr]:
     return [pl.col(KEYED_AS[c]).alias(c) if c in KEYED_AS else pl.col(c) for c in KEY_COLUMNS]
 
 
-def _by_class(out: pl.DataFrame, classes: Classes | None, groups: Groups | None = None) -> pl.DataFrame:
+def _by_class(
+    out: pl.DataFrame,
+    classes: Classes | None,
+    groups: Groups | None = None,
+    located_classes: LocatedClasses | None = None,
+) -> pl.DataFrame:
     """``by_class``, the key's epoch and first day (``key_rep``, null but for grouped epochs) and countries
     (``KEYED_AS``): the group's epoch and the class codes where ``classes`` (and ``groups``) apply, else the line's
-    own."""
+    own. A line whose end user is located outside the destination is by class only where ``located_classes``
+    gives its country a class in the key's epoch (else its key names its epoch and countries as they are)."""
     if classes is None:
         return out.with_columns(
             pl.lit(False).alias("by_class"),
@@ -170,7 +185,10 @@ def _by_class(out: pl.DataFrame, classes: Classes | None, groups: Groups | None 
         )
     placeholder = pl.col("party_key").is_null() | (pl.col("party_key") == PARTY_PLACEHOLDER)
     located = pl.col("party_country").is_not_null() & (pl.col("party_country") != pl.col("destination"))
-    out = out.with_columns((placeholder & pl.col("end_user_owners").is_null() & ~located).alias("by_class"))
+    candidate = placeholder & pl.col("end_user_owners").is_null()
+    if located_classes is None:
+        candidate = candidate & ~located
+    out = out.with_columns(candidate.alias("by_class"), located.fill_null(False).alias("_located"))
     grouped = groups(sorted(out.filter("by_class")["epoch"].unique().to_list())) if groups is not None else {}
     table = pl.DataFrame(
         [(e, rep, day) for e, (rep, day) in grouped.items()],
@@ -183,7 +201,31 @@ def _by_class(out: pl.DataFrame, classes: Classes | None, groups: Groups | None 
         pl.when(use).then(got["_rep"]).otherwise(pl.col("epoch")).alias("key_epoch"),
         pl.when(use).then(got["_day"]).alias("key_rep"),
     )
-    mapped = []
+    out = out.with_columns(pl.lit(None, dtype=pl.String).alias("_place"))
+    if located_classes is not None:
+        triples = out.filter("by_class", "_located").select("destination", "party_country", "key_epoch").unique()
+        found_at = located_classes(list(triples.iter_rows()))
+        codes = pl.DataFrame(
+            [(*t, found_at[t]) for t in triples.iter_rows()],
+            schema={"destination": pl.String, "party_country": pl.String, "key_epoch": pl.Int32, "_place": pl.String},
+            orient="row",
+        )
+        on = ["destination", "party_country", "key_epoch"]
+        place = out.select(on).join(codes, on=on, how="left", maintain_order="left")["_place"]
+        # a located end user's country without a class: the line is keyed as it is (its own epoch and codes)
+        apart = pl.col("by_class") & pl.col("_located") & place.is_null()
+        out = out.with_columns(
+            place,
+            (pl.col("by_class") & ~apart).alias("by_class"),
+            pl.when(apart).then(pl.col("epoch")).otherwise(pl.col("key_epoch")).alias("key_epoch"),
+            pl.when(apart).then(None).otherwise(pl.col("key_rep")).alias("key_rep"),
+        )
+    mapped = [
+        pl.when(pl.col("by_class") & pl.col("_located"))
+        .then(pl.col("_place"))
+        .otherwise(pl.col("party_country"))
+        .alias(KEYED_AS["party_country"])
+    ]
     for column, role in (("destination", "destination"), ("end_user_headquarters_country", "hq")):
         pairs = out.filter("by_class").select(column, "key_epoch").drop_nulls().unique()
         found = classes(role, [(c, e) for c, e in pairs.iter_rows()])
@@ -196,7 +238,7 @@ def _by_class(out: pl.DataFrame, classes: Classes | None, groups: Groups | None 
         got = out.select(column, "key_epoch").join(codes, on=[column, "key_epoch"], how="left", maintain_order="left")
         klass = pl.when(pl.col("by_class")).then(got["_class"]).otherwise(pl.col(column))
         mapped.append(klass.fill_null(pl.col(column)).alias(KEYED_AS[column]))
-    return out.with_columns(mapped)
+    return out.with_columns(mapped).drop("_located", "_place")
 
 
 def _epoch_day(epoch: int, boundaries: list[dt.date]) -> dt.date:
@@ -244,6 +286,23 @@ def country_classes(table: Any, boundaries: list[dt.date]) -> Classes:
         return {(code, epoch): found[period_of[epoch]][code] for code, epoch in pairs}
 
     return classes
+
+
+def located_country_classes(table: Any, boundaries: list[dt.date]) -> LocatedClasses:
+    """``located_classes`` for ``build_keys`` from a ``DecisionTable`` (``DecisionTable.located_classes``, per
+    period of the table)."""
+
+    def located(triples: list[tuple[str, str, int]]) -> dict[tuple[str, str, int], str | None]:
+        by_period: dict[int, set[tuple[str, str]]] = {}
+        period_of: dict[int, int] = {}
+        for dest, country, epoch in triples:
+            if epoch not in period_of:
+                period_of[epoch] = table.period_of(_epoch_day(epoch, boundaries))
+            by_period.setdefault(period_of[epoch], set()).add((dest, country))
+        found = {period: table.located_classes(pairs, period) for period, pairs in by_period.items()}
+        return {(d, c, e): found[period_of[e]][(d, c)] for d, c, e in triples}
+
+    return located
 
 
 def distinct_keys(keyed: pl.DataFrame) -> pl.DataFrame:

@@ -755,14 +755,16 @@ def _run(
         and options.decider == DEFAULT_DECIDER
         and fn is run_task
     )
-    classes = groups = None
+    classes = groups = located = None
     if by_class:  # signatures and data states: the table the workers of this process use, without its rows
         table = DecisionTable.for_current(current_rules, catalog, geography, options.layer, cache=False)  # type: ignore[arg-type]
         classes = plan.country_classes(table, boundaries)
+        located = plan.located_country_classes(table, boundaries)
         items = sorted(lines["item_id"].drop_nulls().unique().to_list())
-        codes = pl.concat([lines["destination"], lines["end_user_headquarters_country"]]).drop_nulls().unique()
+        columns = ("destination", "end_user_headquarters_country", "end_user_country")
+        codes = pl.concat([lines[c] for c in columns]).drop_nulls().unique()
         groups = plan.epoch_groups(table, boundaries, items, sorted(codes.to_list()))
-    keyed = plan.build_keys(lines, hit_pairs, boundaries, options.exact, classes, groups)
+    keyed = plan.build_keys(lines, hit_pairs, boundaries, options.exact, classes, groups, located)
     keys = plan.distinct_keys(keyed)
     lines_per_key = keyed.group_by("key_id").len("lines")
     key_lines = dict(lines_per_key.iter_rows())

@@ -526,6 +526,7 @@ class DecisionTable:
         self._sigs: dict[tuple[str, int], Any] = {}
         self._reps: dict[tuple[str, int, Any], str] = {}
         self._rep_of: dict[tuple[str, str, int], str | None] = {}
+        self._sig_pairs: dict[int, frozenset[tuple[Any, Any]]] = {}  # ``_signature_pairs`` per period
         self.cache_path: Path | None = None
         self._saved = 0  # ``compiled`` when last saved
 
@@ -726,6 +727,51 @@ class DecisionTable:
                 sig = None
             out[code] = code if sig is None else groups.setdefault(sig, code)
         return out
+
+    def located_classes(self, pairs: Iterable[tuple[str, str]], period: int) -> dict[tuple[str, str], str | None]:
+        """For each (destination, country where the recipient is located) pair (normalised codes, the two
+        different), the least of the pairs' countries with the country's signature for ``"located"``, where a line
+        of the pair can be keyed by the class of both codes; None where it cannot. ``canonical`` writes the
+        destination as itself where its class's representative is the located country, and the located country as
+        itself where its representative is the row's destination: which of the two happens depends on the codes
+        first seen, not on the classes. Neither can happen where no code at all has both the destination's
+        signature for ``"destination"`` and the country's for ``"located"`` (the two classes share no code): then
+        every line of the two classes gets the same canonical key (``tests/batch/test_class_keys.py``)."""
+        pairs = sorted(set(pairs))
+        least = self.classes("located", [c for _, c in pairs], period)
+        both = self._signature_pairs(period)
+        out: dict[tuple[str, str], str | None] = {}
+        for dest, country in pairs:
+            ok = self.share_codes and dest != country
+            if ok:
+                d, c = (
+                    self._signature_or_none("destination", dest, period),
+                    self._signature_or_none("located", country, period),
+                )
+                ok = d is not None and c is not None and (d, c) not in both
+            out[(dest, country)] = least[country] if ok else None
+        return out
+
+    def _signature_or_none(self, role: str, code: str, period: int) -> Any:
+        try:
+            return self._signature(role, code, period)
+        except ChipclearError:
+            return None
+
+    def _signature_pairs(self, period: int) -> frozenset[tuple[Any, Any]]:
+        """Each code's (signature for ``"destination"``, signature for ``"located"``) in ``period``, over every
+        country of the geography (a class's representative may be any code seen); codes of a class of their own in
+        either role left out (never a representative)."""
+        found = self._sig_pairs.get(period)
+        if found is None:
+            out = set()
+            for code in self.geography.countries:
+                d = self._signature_or_none("destination", code, period)
+                c = self._signature_or_none("located", code, period)
+                if d is not None and c is not None:
+                    out.add((d, c))
+            found = self._sig_pairs[period] = frozenset(out)
+        return found
 
     def _labels(self, key: TableKey) -> CodeLabels | None:
         """How ``key``'s row writes its codes (``TableKey.code_order``)."""
