@@ -287,3 +287,49 @@ def test_cancel_a_held_line_with_the_approvers_reason(page: Any, server: Server)
     export = server.api("GET", "/api/audit/export").text.splitlines()
     cancels = [json.loads(x)["record"] for x in export if '"shipment.cancel"' in x]
     assert cancels[-1]["input"] == {"line_id": line_id, "reason": "Customer withdrew the order"}
+
+
+def test_release_a_line_held_for_a_license_granted_before_the_listing_by_acknowledging_it(
+    page: Any, server: Server
+) -> None:
+    # the Beijing Academy of Quantum Information Sciences: Entity List, added 2024-05-14 (89 FR 41888); a license
+    # issued 2024-01-01 covers a line of 2024-07-01 only when an approver confirms it still holds (task "listing")
+    party = {"name": "Beijing Academy of Quantum Information Sciences", "role": "end_user", "country": "CN"}
+    app = {
+        "items": ["H100"],
+        "destinations": ["CN"],
+        "parties": [party],
+        "quantity": 10,
+        "application_number": "A-LB1",
+        "submitted_on": "2023-12-01",
+    }
+    made = server.api("POST", "/api/applications", json=app)
+    assert made.status_code == 201, made.text
+    grant = {"number": "LB1", "valid_from": "2024-01-01", "valid_to": "2026-12-31", "decided_on": "2024-01-01"}
+    assert server.api("POST", f"/api/applications/{made.json()['id']}/grant", json=grant).status_code == 201
+    line = {"item": "H100", "quantity": 4, "destination": "CN", "ship_date": "2024-07-01", "parties": [party]}
+    r = server.api("POST", "/api/shipments", json={"lines": [line]})
+    assert r.status_code == 201 and r.json()["lines"][0]["verdict"] == "HOLD", r.text
+    line_id = r.json()["lines"][0]["line_id"]
+    pg = page
+    pg.goto(server.url + "/holds")
+    form = pg.locator(f"form[action='/holds/{line_id}/release']")
+    box = form.locator("input[name=acknowledge_listing][value=LB1]")
+    assert box.is_visible() and "I CONFIRM LICENSE LB1 STILL HOLDS AFTER" in form.inner_text().upper()
+    # Release without the box ticked: refused, with the reason
+    form.locator("input[name=reason]").fill("BIS confirmed the license stands")
+    form.locator("button[type=submit]").click()
+    pg.wait_for_load_state()
+    assert "must confirm that license LB1 still holds after the listing" in pg.inner_text("body")
+    assert server.api("GET", "/api/licenses/LB1").json()["quantity_used"] == 0
+    pg.goto(server.url + "/holds")
+    form = pg.locator(f"form[action='/holds/{line_id}/release']")
+    form.locator("input[name=acknowledge_listing][value=LB1]").check()
+    form.locator("input[name=reason]").fill("BIS confirmed the license stands")
+    shoot(pg, "18-holds-listing-acknowledgement")
+    form.locator("button[type=submit]").click()
+    pg.wait_for_url(server.url + "/holds")
+    assert pg.locator(f"form[action='/holds/{line_id}/release']").count() == 0
+    released = server.api("GET", f"/api/shipment-lines/{line_id}").json()
+    assert released["status"] == "released" and released["verdict"] == "LICENSED", released
+    assert server.api("GET", "/api/licenses/LB1").json()["quantity_used"] == 4

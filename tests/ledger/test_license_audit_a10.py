@@ -103,7 +103,8 @@ def test_a_license_issued_before_its_end_user_was_listed_holds_lines_dated_from_
     assert verdict == Verdict.HOLD
     assert missing == [
         f"license coverage: license D1 (issued 2024-12-15) predates the listing of {ZHIPU} on 2025-01-16 (EL entry"
-        f" {ZHIPU!r}, added 2025-01-16, 90 FR 4617): the agency's decision on the license in view of the listing"
+        f" {ZHIPU!r}, added 2025-01-16, 90 FR 4617): an approver must confirm that license D1 still holds after the"
+        " listing (release acknowledging the listing, with a reason)"
     ]
     assert "744.11(a)" in citation
     # listed before the license was issued: the agency decided with the listing in view

@@ -208,7 +208,7 @@ def hold_list(api_key: KeyOpt = None, as_json: JsonOpt = False) -> None:
 
 
 def _answers(
-    not_a_match: list[str], match: list[str], facts: list[str], reason: str
+    not_a_match: list[str], match: list[str], facts: list[str], reason: str, listings: list[str] | None = None
 ) -> ledger_shipments.ReleaseAnswers:
     reviews = []
     for decision, specs in (("not_a_match", not_a_match), ("match", match)):
@@ -235,7 +235,8 @@ def _answers(
         for key in keys[:-1]:
             node = node.setdefault(key, {})
         node[keys[-1]] = value
-    return ledger_shipments.ReleaseAnswers(reviews, given)
+    acks = [ledger_shipments.ListingAnswer(number.strip(), reason) for number in listings or []]
+    return ledger_shipments.ReleaseAnswers(reviews, given, acks)
 
 
 @hold_app.command("release")
@@ -259,14 +260,23 @@ def hold_release(
         list[str] | None,
         typer.Option("--fact", help="A missing fact, FIELD.PATH=VALUE (JSON value), e.g. end_use.military=false"),
     ] = None,
+    acknowledge_listing: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--acknowledge-listing",
+            help="License NUMBER issued before a party's listing: you confirm it still holds after the listing"
+            " (recorded with --reason in the audit log)",
+        ),
+    ] = None,
     api_key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Release a held line (approver): the line is decided again with your answers (each hit reviewed, each
-    missing fact supplied) and ships only if the new decision is NLR, a license exception, or covered by a
-    license with quantity left. A refused release leaves the line held (and is audited)."""
+    missing fact supplied, each license issued before a party's listing acknowledged) and ships only if the new
+    decision is NLR, a license exception, or covered by a license with quantity left. A refused release leaves the
+    line held (and is audited)."""
     day = parse_date(ship_date, field="ship_date") if ship_date else None
-    answers = _answers(not_a_match or [], match or [], fact or [], reason)
+    answers = _answers(not_a_match or [], match or [], fact or [], reason, acknowledge_listing)
 
     def present(s: Session, x: ledger_shipments.ShippedLine) -> tuple[str, dict[str, Any]]:
         return _line_text(x.line, x), {

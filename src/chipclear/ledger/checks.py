@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 from chipclear.decision import Decision, OrderLine
 from chipclear.errors import InputError
 from chipclear.ledger import audit
-from chipclear.ledger.coverage import Coverage, LicenseTerms, apply_coverage, find_covering_license
+from chipclear.ledger.coverage import (
+    Coverage,
+    LicenseTerms,
+    ListingAcknowledgement,
+    apply_coverage,
+    find_covering_license,
+)
 from chipclear.ledger.licenses import active_licenses, terms_of
 from chipclear.ledger.models import License
 from chipclear.ledger.reviews import review_snapshot
@@ -61,10 +67,16 @@ def stamp(decision: Decision, actor: Actor) -> Decision:
 
 
 def ledger_aware(
-    decision: Decision, line: OrderLine, licenses: Sequence[License], terms: Sequence[LicenseTerms] | None = None
+    decision: Decision,
+    line: OrderLine,
+    licenses: Sequence[License],
+    terms: Sequence[LicenseTerms] | None = None,
+    acknowledged: Sequence[ListingAcknowledgement] = (),
 ) -> tuple[Decision, Coverage]:
-    """The decision with the licenses on file applied (``terms``: the licenses' terms when already computed)."""
-    coverage = find_covering_license(decision, line, terms if terms is not None else [terms_of(x) for x in licenses])
+    """The decision with the licenses on file applied (``terms``: the licenses' terms when already computed;
+    ``acknowledged``: an approver's confirmations on release that a license still holds after a listing)."""
+    terms = terms if terms is not None else [terms_of(x) for x in licenses]
+    coverage = find_covering_license(decision, line, terms, acknowledged)
     return apply_coverage(decision, line, coverage), coverage
 
 

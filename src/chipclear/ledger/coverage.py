@@ -181,6 +181,22 @@ class Gap:
     problem: str
     missing: str
     hold: bool = False
+    # a listing after the license's issue: (party, entry_id, entry_hash) of the hit, which an approver's
+    # ``ListingAcknowledgement`` names
+    listing: tuple[str, str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ListingAcknowledgement:
+    """An approver's confirmation, on release, that license ``license`` (its number as on file) still holds after
+    the listing of ``party`` (the hit on ``entry_id``): the listing gap is then no longer in the license's way, and
+    the decision says who confirmed it and why."""
+
+    license: str
+    party: str
+    entry_id: str
+    approver: str
+    reason: str
 
 
 MISSING_PREFIX = "license coverage: "  # how the missing entries coverage adds begin (a re-check drops them)
@@ -212,11 +228,31 @@ def _country_gaps(terms: LicenseTerms, line: OrderLine) -> list[Gap]:
     return [g for g in (_country_gap(terms, p) for p in unmatched) if g is not None]
 
 
-def _listing_gaps(terms: LicenseTerms, decision: Decision, line: OrderLine) -> list[Gap]:
+Acknowledged = Sequence[ListingAcknowledgement]
+
+
+def _acknowledged(terms: LicenseTerms, gap: Gap, acknowledged: Acknowledged) -> ListingAcknowledgement | None:
+    if gap.listing is None:
+        return None
+    party, entry_id, _ = gap.listing
+    return next(
+        (a for a in acknowledged if (a.license, a.party, a.entry_id) == (terms.number, party, entry_id)),
+        None,
+    )
+
+
+def listing_gaps(
+    terms: LicenseTerms, decision: Decision, line: OrderLine, acknowledged: Acknowledged = ()
+) -> list[Gap]:
     """A party of the line that a restricted list added after the license was issued, in force by the ship date:
     an Entity List entry is its own license requirement (15 CFR 744.11(a)), which a license reviewed before it
-    existed was not decided on. A listing whose date the data does not give is taken as after the issue (fail
-    closed)."""
+    existed was not decided on; whether the license still holds (the agency may suspend or revoke it, 15 CFR
+    750.8) is for an approver to confirm. A listing whose date the data does not give is taken as after the issue
+    (fail closed). A gap an approver acknowledged (``acknowledged``) is left out."""
+    return [g for g in _all_listing_gaps(terms, decision, line) if _acknowledged(terms, g, acknowledged) is None]
+
+
+def _all_listing_gaps(terms: LicenseTerms, decision: Decision, line: OrderLine) -> list[Gap]:
     ship_date = line.ship_date or decision.as_of
     gaps: list[Gap] = []
     seen: set[tuple[Any, Any]] = set()
@@ -233,21 +269,29 @@ def _listing_gaps(terms: LicenseTerms, decision: Decision, line: OrderLine) -> l
         seen.add(key)
         who = str(hit.get("party")) + (f" (via {hit['via_owner']})" if hit.get("via_owner") else "")
         entry = f"{hit.get('source')} entry {hit.get('entry')!r}, {hit.get('listing') or hit.get('federal_register_notice')}"
-        when = f"on {start}" if start is not None else "on a date the list data does not give"
+        when = (
+            f"on {start}"
+            if start is not None
+            else "on a date the list data does not give (taken as after the license's issue)"
+        )
         gaps.append(
             Gap(
                 f"license issued {terms.issued} predates the listing of {who} {when} ({entry})",
                 f"{MISSING_PREFIX}license {terms.number} (issued {terms.issued}) predates the listing of {who} {when}"
-                f" ({entry}): the agency's decision on the license in view of the listing",
+                f" ({entry}): an approver must confirm that license {terms.number} still holds after the listing"
+                " (release acknowledging the listing, with a reason)",
                 hold=True,
+                listing=(str(hit.get("party")), str(hit.get("entry_id")), str(hit.get("entry_hash") or "")),
             )
         )
     return gaps
 
 
-def coverage_gaps(terms: LicenseTerms, decision: Decision, line: OrderLine) -> list[Gap]:
+def coverage_gaps(
+    terms: LicenseTerms, decision: Decision, line: OrderLine, acknowledged: Acknowledged = ()
+) -> list[Gap]:
     """The reasons ``terms`` does not cover ``line`` that a fact or a review would settle (see ``Gap``)."""
-    return [*_country_gaps(terms, line), *_listing_gaps(terms, decision, line)]
+    return [*_country_gaps(terms, line), *listing_gaps(terms, decision, line, acknowledged)]
 
 
 def _status_problem(terms: LicenseTerms) -> str:
@@ -257,8 +301,11 @@ def _status_problem(terms: LicenseTerms) -> str:
     return f"{terms.status} since {since[-1]}" if since else f"license is {terms.status}"
 
 
-def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) -> list[str]:
-    """The reasons ``terms`` does not cover ``line``; empty when it does."""
+def why_not_covered(
+    terms: LicenseTerms, decision: Decision, line: OrderLine, acknowledged: Acknowledged = ()
+) -> list[str]:
+    """The reasons ``terms`` does not cover ``line``; empty when it does (``acknowledged``: listings an approver
+    confirmed the license still holds after, ``ListingAcknowledgement``)."""
     problems: list[str] = []
     in_force = terms.status == "active"
     if not in_force:
@@ -302,7 +349,7 @@ def why_not_covered(terms: LicenseTerms, decision: Decision, line: OrderLine) ->
             problems.append(f"the line's value ${value / 100:,.2f} is not positive and the license has a value limit")
         elif value > value_left:
             problems.append(f"value ${value / 100:,.2f} exceeds the ${max(value_left, 0) / 100:,.2f} left")
-    problems += [g.problem for g in _listing_gaps(terms, decision, line)]
+    problems += [g.problem for g in listing_gaps(terms, decision, line, acknowledged)]
     return problems
 
 
@@ -312,18 +359,27 @@ class Coverage:
     rejected: dict[str, list[str]] = field(default_factory=dict)  # license number -> why it does not cover
     # license number -> the gaps, for a license that would cover the line but for them (each is a fact or a review)
     gaps: dict[str, list[Gap]] = field(default_factory=dict)
+    # the covering license's listings an approver confirmed it still holds after, with the confirmation
+    acknowledged: list[tuple[Gap, ListingAcknowledgement]] = field(default_factory=list)
 
 
-def find_covering_license(decision: Decision, line: OrderLine, licenses: Sequence[LicenseTerms]) -> Coverage:
-    """The first license (earliest expiry, then number) that covers the line, and why the others do not."""
+def find_covering_license(
+    decision: Decision, line: OrderLine, licenses: Sequence[LicenseTerms], acknowledged: Acknowledged = ()
+) -> Coverage:
+    """The first license (earliest expiry, then number) that covers the line, and why the others do not.
+    ``acknowledged``: the approver's confirmations on release that a license still holds after a listing."""
     coverage = Coverage(None)
     for terms in sorted(licenses, key=lambda t: (t.valid_to, t.number)):
-        problems = why_not_covered(terms, decision, line)
+        problems = why_not_covered(terms, decision, line, acknowledged)
         if not problems and terms.status == "active":  # a suspended or revoked license covers nothing
             coverage.license = terms
+            for gap in _all_listing_gaps(terms, decision, line):
+                ack = _acknowledged(terms, gap, acknowledged)
+                if ack is not None:
+                    coverage.acknowledged.append((gap, ack))
             return coverage
         coverage.rejected[terms.number] = problems
-        gaps = coverage_gaps(terms, decision, line)
+        gaps = coverage_gaps(terms, decision, line, acknowledged)
         if gaps and len(gaps) == len(problems):  # nothing else stands in the way
             coverage.gaps[terms.number] = gaps
     return coverage
@@ -389,8 +445,17 @@ def apply_coverage(decision: Decision, line: OrderLine, coverage: Coverage) -> D
             f"{line.quantity} x {line.item} to {line.destination} for the named parties{left}"
         ),
     )
+    confirmed = [
+        Reason(
+            rule=COVERAGE_RULE,
+            citation=engine_citation("license-predates-listing").citation,
+            detail=f"{gap.problem}: approver {ack.approver} confirmed that license {terms.number} still holds after"
+            f" the listing ({ack.reason})",
+        )
+        for gap, ack in coverage.acknowledged
+    ]
     return decision.model_copy(
-        update={"verdict": Verdict.LICENSED, "license": summary, "reasons": [*decision.reasons, reason]}
+        update={"verdict": Verdict.LICENSED, "license": summary, "reasons": [*decision.reasons, reason, *confirmed]}
     )
 
 
@@ -398,11 +463,13 @@ __all__ = [
     "Coverage",
     "Gap",
     "LicenseTerms",
+    "ListingAcknowledgement",
     "apply_coverage",
     "coverage_gaps",
     "find_covering_license",
     "item_identity",
     "license_summary",
+    "listing_gaps",
     "normalize_item",
     "party_name_key",
     "resolve_item",

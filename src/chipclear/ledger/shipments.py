@@ -25,7 +25,14 @@ from chipclear.errors import ChipclearError, Conflict, InputError, NotFound, Per
 from chipclear.geography import load_geography
 from chipclear.ledger import audit
 from chipclear.ledger.checks import Decide, ledger_aware, reviewed_decide, stamp
-from chipclear.ledger.coverage import COVERAGE_RULE, cents
+from chipclear.ledger.coverage import (
+    COVERAGE_RULE,
+    LicenseTerms,
+    ListingAcknowledgement,
+    cents,
+    find_covering_license,
+    listing_gaps,
+)
 from chipclear.ledger.licenses import active_licenses, get_by_id, license_key, terms_of
 from chipclear.ledger.models import AuditHead, License, LicenseUsage, Shipment, ShipmentLine
 from chipclear.ledger.parties import record_parties
@@ -371,16 +378,31 @@ class ReviewAnswer:
     reason: str
 
 
+@dataclass(frozen=True)
+class ListingAnswer:
+    """An approver's acknowledgement that license ``license`` still holds after the listings of the line's parties
+    that postdate its issue (``coverage.listing_gaps``, each shown on the held decision), with the reason."""
+
+    license: str
+    reason: str
+
+
 @dataclass
 class ReleaseAnswers:
-    """What an approver supplies to release a held line: a call on each hit, and the missing facts (order-line
-    fields, e.g. ``{"end_use": {"military": false}}``; nested objects are merged, lists replaced)."""
+    """What an approver supplies to release a held line: a call on each hit, the missing facts (order-line
+    fields, e.g. ``{"end_use": {"military": false}}``; nested objects are merged, lists replaced), and the
+    acknowledgements that a license issued before a party's listing still holds (``listings``)."""
 
     reviews: list[ReviewAnswer] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    listings: list[ListingAnswer] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"reviews": [vars(r) for r in self.reviews], "facts": self.facts}
+        return {
+            "reviews": [vars(r) for r in self.reviews],
+            "facts": self.facts,
+            "listing_acknowledgements": [vars(a) for a in self.listings],
+        }
 
 
 @dataclass
@@ -538,7 +560,7 @@ def _resolve_parties(held: Decision, answers: ReleaseAnswers) -> ReleaseAnswers:
                 )
             a = ReviewAnswer(parties[0], a.entry_id, a.entry_hash, a.decision, a.reason)
         out.append(a)
-    return ReleaseAnswers(out, answers.facts)
+    return ReleaseAnswers(out, answers.facts, answers.listings)
 
 
 def _check_answers(held: Decision, answers: ReleaseAnswers) -> None:
@@ -556,6 +578,74 @@ def _check_answers(held: Decision, answers: ReleaseAnswers) -> None:
             )
         if a.entry_hash and hit.get("entry_hash") != a.entry_hash:
             raise Conflict(f"{where}: entry {a.entry_id!r} changed since it was shown; screen again")
+    for i, ack in enumerate(answers.listings):
+        where = f"listing_acknowledgements[{i}]"
+        if not ack.license.strip():
+            raise InputError(f"{where}.license: name the license that still holds after the listing", field=where)
+        if not ack.reason.strip():
+            raise InputError(f"{where}.reason: an acknowledgement needs a reason", field=f"{where}.reason")
+
+
+def _listing_acknowledgements(
+    answers: Sequence[ListingAnswer],
+    held: Decision,
+    decision: Decision,
+    line: OrderLine,
+    licenses: Sequence[License],
+    actor: Actor,
+) -> list[ListingAcknowledgement]:
+    """The approver's acknowledgements (``answers``) as coverage reads them: one per listing after the license's
+    issue that the new decision finds. Each such listing must be a hit the held decision showed, with the same
+    entry text (an acknowledgement is about what the approver saw); a license with no such listing is refused."""
+    shown = {(h.get("party"), h.get("entry_id")): str(h.get("entry_hash") or "") for h in held.screening}
+    out: list[ListingAcknowledgement] = []
+    for i, answer in enumerate(answers):
+        where = f"listing_acknowledgements[{i}].license"
+        lic = next((x for x in licenses if license_key(x.number) == license_key(answer.license)), None)
+        gaps = listing_gaps(terms_of(lic), decision, line) if lic is not None else []
+        if lic is None or not gaps:
+            raise InputError(
+                f"{where}: license {answer.license!r} predates no listing of a party of this line; there is no"
+                " listing to acknowledge",
+                field=where,
+            )
+        for gap in gaps:
+            assert gap.listing is not None
+            party, entry_id, entry_hash = gap.listing
+            if shown.get((party, entry_id)) != entry_hash:
+                raise Conflict(
+                    f"{where}: the listing of {party!r} ({entry_id}) is not as the held line showed it (the lists"
+                    " changed since it was held); cancel the hold and ship the line again to see it"
+                )
+            out.append(ListingAcknowledgement(lic.number, party, entry_id, actor.name, answer.reason.strip()))
+    return out
+
+
+def listings_to_acknowledge(
+    session: Session, actor: Actor, held_lines: Sequence[ShipmentLine]
+) -> list[dict[str, list[str]]]:
+    """For each held line: license number -> the listings after its issue that alone keep it from covering the line
+    (what an approver may acknowledge on release), as the held decision shows them. The licenses are read once."""
+    require(actor.name, actor.role, "read")
+    terms: list[LicenseTerms] | None = None
+    out: list[dict[str, list[str]]] = []
+    for sl in held_lines:
+        if sl.verdict != Verdict.HOLD.value:  # a license's listing holds a line HOLD (coverage.apply_coverage)
+            out.append({})
+            continue
+        if terms is None:
+            terms = [terms_of(x) for x in active_licenses(session, lock=False, inactive=True)]
+        gaps = find_covering_license(
+            Decision.model_validate(sl.decision), OrderLine.model_validate(sl.order_line), terms
+        )
+        out.append(
+            {
+                n: [g.problem for g in found if g.listing]
+                for n, found in gaps.gaps.items()
+                if any(g.listing for g in found)
+            }
+        )
+    return out
 
 
 def _prepare(
@@ -725,8 +815,8 @@ def release_hold(
     sl = get_line(session, actor, line_id, for_update=True)
     if sl.status != "held":
         raise Conflict(f"shipment line {line_id} is {sl.status}, not held")
+    held = Decision.model_validate(sl.decision)
     if prepared is None:
-        held = Decision.model_validate(sl.decision)
         prepared = _prepare(
             line_id,
             dict(sl.order_line),
@@ -744,7 +834,8 @@ def release_hold(
     historical = sl.decision.get("historical_entry") if isinstance(sl.decision, dict) else None
     state: list[Any] = [sl]
     line = prepared.line
-    decision, coverage = ledger_aware(stamp(prepared.decision, actor), line, licenses)
+    acknowledged = _listing_acknowledgements(answers.listings, held, prepared.decision, line, licenses, actor)
+    decision, coverage = ledger_aware(stamp(prepared.decision, actor), line, licenses, acknowledged=acknowledged)
     blocker = ship_blocker(decision)
     if blocker is not None and decision.verdict in SHIPPABLE:
         decision = _held(decision, blocker)
@@ -915,6 +1006,7 @@ def cancel_line(session: Session, actor: Actor, line_id: int, *, reason: str) ->
 __all__ = [
     "HOLD_RULE",
     "SHIPPABLE",
+    "ListingAnswer",
     "PreparedRelease",
     "ReleaseAnswers",
     "ReviewAnswer",
@@ -926,6 +1018,7 @@ __all__ = [
     "get_line",
     "is_historical",
     "list_holds",
+    "listings_to_acknowledge",
     "lock_for_ship",
     "prepare_release",
     "refuse_shipment",

@@ -17,6 +17,7 @@ from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit, views
 from chipclear.ledger import licenses as ledger_licenses
 from chipclear.ledger import shipments as ledger_shipments
+from chipclear.ledger.coverage import MISSING_PREFIX
 from chipclear.ledger.models import AuditRecord
 from chipclear.ledger.reads import CoreReader
 from chipclear.ledger.reviews import review_snapshot
@@ -199,7 +200,9 @@ def open_questions(line: dict[str, Any], reviews: ReviewSnapshot) -> None:
     missing = [
         m
         for m in decision.get("missing") or []
-        if not any(f"entry {h.get('entry')!r}" in str(m) and str(h.get("party")) in str(m) for h in reviewed)
+        # a license's listing stays open until an approver acknowledges it, whatever the hit's review
+        if str(m).startswith(MISSING_PREFIX)
+        or not any(f"entry {h.get('entry')!r}" in str(m) and str(h.get("party")) in str(m) for h in reviewed)
     ]
     line["decision"] = {**decision, "missing": missing}
 
@@ -207,7 +210,11 @@ def open_questions(line: dict[str, Any], reviews: ReviewSnapshot) -> None:
 @router.get("/holds", response_class=HTMLResponse)
 def holds(request: Request) -> HTMLResponse:
     with console_tx(request) as tx:
-        lines = [line_json(sl) for sl in ledger_shipments.list_holds(tx.session, tx.actor)]
+        held = ledger_shipments.list_holds(tx.session, tx.actor)
+        lines = [line_json(sl) for sl in held]
+        acknowledgeable = ledger_shipments.listings_to_acknowledge(tx.session, tx.actor, held)
+        for ln, listings in zip(lines, acknowledgeable, strict=True):
+            ln["listings"] = listings
         reviews = review_snapshot(tx.session)
     for ln in lines:
         open_questions(ln, reviews)
@@ -280,7 +287,9 @@ async def release(request: Request, line_id: RowId) -> Response:
             party, _, entry = which.rpartition("::")
             shown = str(form.get(f"hash::{which}") or "")  # none: refused in _hold_action (a page of an old version)
             reviews.append(ledger_shipments.ReviewAnswer(party, entry, shown, str(value), reason))
-    answers = ledger_shipments.ReleaseAnswers(reviews, {})
+    # acknowledge_listing = a license number: the approver confirms it still holds after the listings shown
+    listings = [ledger_shipments.ListingAnswer(str(v), reason) for v in form.getlist("acknowledge_listing")]
+    answers = ledger_shipments.ReleaseAnswers(reviews, {}, listings)
     license_number = str(form.get("license_number") or "")
     return await run_in_threadpool(_hold_action, request, line_id, "release", reason, license_number, answers)
 

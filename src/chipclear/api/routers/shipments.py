@@ -62,9 +62,22 @@ class ReviewAnswerIn(BaseModel):
     )
 
 
+class ListingAcknowledgementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    license: LicenseNumber = Field(description="A license issued before a party of the line was listed")
+    reason: str = Field("", max_length=4000, description="Defaults to the release reason")
+
+
 class ReleaseIn(ReasonIn):
     reviews: list[ReviewAnswerIn] = Field(default_factory=list, max_length=200)
     facts: dict[str, Any] = Field(default_factory=dict, description="Missing facts: order-line fields to set")
+    listing_acknowledgements: list[ListingAcknowledgementIn] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The approver confirms each license still holds after the listings of the line's parties that"
+        " postdate its issue (the held decision's `missing` names them); recorded in the audit log",
+    )
 
 
 def _actor(request: Request, key: str | None, action: str) -> Any:
@@ -220,6 +233,7 @@ def release(
             for r in body.reviews
         ],
         body.facts,
+        [ledger_shipments.ListingAnswer(a.license, a.reason or body.reason) for a in body.listing_acknowledgements],
     )
     return ledger_shipments.release_line(
         holder.transaction,
