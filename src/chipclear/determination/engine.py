@@ -22,6 +22,7 @@ from chipclear import metrics
 from chipclear.catalog import Catalog, Part, System, load_catalog
 from chipclear.classification import Classification, classify
 from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, Reason, ReviewPolicy, Verdict
+from chipclear.determination.certified import CertificationSource, Read, certification_reasons, certification_sources
 from chipclear.determination.citations import engine_citation
 from chipclear.determination.conditions import CodeLabels, Evaluator, Facts, Outcome, OwnersGroup, PartyHQ
 from chipclear.determination.duty import import_duty
@@ -59,6 +60,7 @@ class State:
     required: list[tuple[LicenseRequirement, str]] = field(default_factory=list)  # (requirement, action id)
     policies: list[ReviewPolicy | None] = field(default_factory=list)
     deferred: tuple[str, ...] = ()  # codified requirements that would catch the line but are not enforced (_deferred)
+    overcome_by: tuple[str, ...] = ()  # the license exceptions overcoming every requirement that applies (_verdict)
 
     def need(self, what: str) -> None:
         if what not in self.missing:
@@ -334,8 +336,7 @@ def _facts_text(details: list[str]) -> str:
 def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator, st: State) -> ReviewPolicy | None:
     if req.policy:
         return None if req.policy == "UNCONFIRMED" else ReviewPolicy(req.policy)
-    candidates = [(p, a) for p, a in merged.policies.values() if req.id in p.applies_to]
-    candidates.sort(key=lambda pa: pa[1].effective, reverse=True)  # the most recent policy wins
+    candidates = merged.policies_for(req.id)  # the most recent policy wins
     undecided: list[tuple[PolicyRule, set[str]]] = []  # policies that may apply, for want of facts
     for policy, action in candidates:
         out = ev.evaluate(policy.when)
@@ -614,6 +615,8 @@ class Prepared:
     # a model line: the license requirements for its weights in the codified text that this layer does not enforce
     # (their dated events are shown, as for a requirement that applies: ``_events``)
     not_enforced: frozenset[str] = frozenset()
+    # every rule of the data asking for one of the line's certifications (``certified.sources``)
+    asked_for: tuple[CertificationSource, ...] = ()
 
 
 def classify_item(
@@ -675,7 +678,8 @@ def prepare(
     _requirements(merged, ev, on, st)
     not_enforced |= _deferred(on, layer, cls, rules, merged, memo, ev, st)
     _location_conflicts(line, merged, ev, st)
-    return Prepared(on, layer, rules.version, cls, facts, merged, st, memo, not_enforced)
+    asked = certification_sources(rules, line.certifications)
+    return Prepared(on, layer, rules.version, cls, facts, merged, st, memo, not_enforced, asked)
 
 
 def _not_enforced(
@@ -844,8 +848,14 @@ def conclude_state(
     st = prep.st
     _military(line, st)
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
-    verdict, review, exceptions = _verdict(prep.merged, Evaluator(prep.facts, geo, memo=prep.memo), st)
+    ev = Evaluator(prep.facts, geo, memo=prep.memo)
+    verdict, review, exceptions = _verdict(prep.merged, ev, st)
     _events(prep.merged, prep.on, st, prep.not_enforced)
+    if prep.facts.certifications:
+        read = Read(tuple(r for r, _ in st.required), st.prohibited, st.unknown, st.overcome_by, verdict)
+        st.reasons.extend(
+            certification_reasons(prep.facts.certifications, prep.asked_for, prep.merged, ev, read, prep.on, prep.layer)
+        )
     return verdict, review, exceptions
 
 
@@ -1132,6 +1142,7 @@ def _verdict(
     exceptions = _exceptions(merged, ev, st) if st.required else None
     if exceptions is None and st.required and not st.unknown:
         exceptions = _exceptions_by_case(merged, ev, st)
+    st.overcome_by = tuple(u.code for u in exceptions or ())
     if st.required and not exceptions:
         policies = list(st.policies)
         for req, _ in st.required:
