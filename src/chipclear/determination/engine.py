@@ -977,7 +977,11 @@ def _dated_notes(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[tuple[Reaso
             )
         )
     merged = rules.classification_at(on, layer)  # carve-outs and caveats: said in the decision's own reasons
-    return tuple(st.reasons), frozenset([*merged.exclusions, *merged.caveats])
+    # 4E091's notes are the carve-outs of model weights (published, derived, capability): an audit of 4E091 (D9)
+    # found its classification's cited steps missing from the decision's reasons
+    sections = [a.model_classification for a in rules.in_force(on, "model_classification", layer)]
+    weights = [n for sec in sections if sec is not None for n in sec.carve_outs()]
+    return tuple(st.reasons), frozenset([*merged.exclusions, *merged.caveats, *weights])
 
 
 def _coverage_note(rules: RuleSet, on: dt.date, st: State) -> None:
