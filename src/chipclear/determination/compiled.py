@@ -964,7 +964,8 @@ class DecisionTable:
             notes, carve_outs = engine.dated_notes(self.rules, rep, self.layer, self._memo)
             state = (
                 tuple(
-                    (k, id(r), id(a))
+                    # with the paragraphs that then hold it (``engine._cited_as``)
+                    (k, id(r), id(a), tuple(i for i, c in enumerate(r.renumbered) if c.covers(rep)))
                     for k, (r, a) in merged.requirements.items()
                     if not ((r.since and rep < r.since) or (r.until and rep >= r.until))
                 ),

@@ -292,6 +292,17 @@ def _reason(action_id: str, ref: str, citation: str, detail: str, confidence: st
     return Reason(rule=f"{action_id}#{ref}", citation=citation, detail=detail + flag, confidence=confidence)
 
 
+def _cited_as(req: LicenseRequirement, ev: Evaluator, on: dt.date) -> tuple[str, str | None]:
+    """The citation and confidence of ``req`` on ``on`` for the line's item: the paragraph that then holds it
+    (``renumbered``: each that could, for an item whose tier is not known), else its own."""
+    found = [r for r in req.renumbered if r.covers(on) and ev.evaluate(r.when).value is not False]
+    if not found:
+        return req.citation, req.confidence
+    return "; ".join(dict.fromkeys(r.citation for r in found)), weakest(
+        [req.confidence, *(r.confidence for r in found)]
+    )
+
+
 def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: State) -> None:
     for req, action in merged.requirements.values():
         if (req.since and as_of < req.since) or (req.until and as_of >= req.until):
@@ -299,6 +310,7 @@ def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: St
         out = ev.evaluate(req.when)
         if out.value is False:
             continue
+        citation, confidence = _cited_as(req, ev, as_of)
         facts = "; ".join(dict.fromkeys(out.details))
         if out.value is None:
             if req.outcome == "LICENSE_REQUIRED":
@@ -311,14 +323,14 @@ def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: St
                 _reason(
                     action.id,
                     req.id,
-                    req.citation,
+                    citation,
                     f"may apply, cannot decide: missing {', '.join(sorted(out.missing))}. {req.text}",
-                    req.confidence,
+                    confidence,
                 )
             )
             continue
         detail = f"{req.text} Applies: {facts}" if facts else f"{req.text} Applies."
-        st.reasons.append(_reason(action.id, req.id, req.citation, detail, req.confidence))
+        st.reasons.append(_reason(action.id, req.id, citation, detail, confidence))
         if req.outcome == "PROHIBITED":
             st.prohibited = True
             st.policies.append(ReviewPolicy(req.policy) if req.policy and req.policy != "UNCONFIRMED" else None)
