@@ -32,9 +32,11 @@ from chipclear.whatif.verdicts import _table as world_table
 
 HEADER = "order_id,line_id,item,quantity,destination,ship_date,end_user_name,end_user_headquarters_country,value_usd\n"
 # Lines whose "before" must be what ``chipclear check`` says: Entity List end users, possible matches, a party
-# listed between two ship dates of one rules period, a clean name and no party at all.
+# listed between two ship dates of one rules period, a clean name and no party at all. A listed party is given its
+# entry's country as its headquarters: a headquarters the entry does not list, with no country where the party is
+# located, makes the hit a possible match (docs/screening.md, "Only a headquarters country").
 CHECKED = HEADER + (
-    "A,1,RTX 4090,10,CN,2023-08-14,Centre for Integrated Photonics Ltd.,CN,100\n"  # Entity List
+    "A,1,RTX 4090,10,CN,2023-08-14,Centre for Integrated Photonics Ltd.,GB,100\n"  # Entity List (GB entry)
     "A,2,RTX 4090,10,CN,2023-08-14,Acme Toys,CN,100\n"  # not listed
     "B,1,amd-mi210,10,HK,2022-12-01,Inspur,CN,100\n"  # possible match
     "B,2,amd-mi210,10,HK,2026-12-01,Inspur,HK,100\n"
@@ -50,7 +52,7 @@ SAUDI = HEADER + (
     "A,1,A30,4,SA,2027-02-01,Centre for Integrated Photonics Ltd.,GB,100\n"  # Entity List
     "A,2,A30,4,SA,2027-02-01,Inspur,SA,200\n"  # possible match
     "A,3,A30,4,SA,2027-02-01,Desert AI,SA,400\n"  # not listed
-    "A,4,A30,4,SA,2027-02-01,Beijing 8-Star International Co.,SA,800\n"  # Entity List
+    "A,4,A30,4,SA,2027-02-01,Beijing 8-Star International Co.,CN,800\n"  # Entity List (CN entry)
 )
 
 
@@ -129,7 +131,7 @@ class _Counting:
 
 def test_each_party_screened_once_and_a_failure_is_a_bad_row(tmp_path: Path, rules: RuleSet) -> None:
     rows = [f"O,{i},A30,1,SA,2027-02-{1 + i % 20:02d},Desert AI,SA,10\n" for i in range(30)]
-    rows.append("O,99,A30,1,SA,2027-02-01,Beijing 8-Star International Co.,SA,10\n")
+    rows.append("O,99,A30,1,SA,2027-02-01,Beijing 8-Star International Co.,CN,10\n")
     rows.append("O,100,A30,1,SA,2027-02-01,Unreachable Corp,SA,10\n")
     book = _book(tmp_path, HEADER + "".join(rows))
     draft = load_draft("tpp-threshold-2400", rules)

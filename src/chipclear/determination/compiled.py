@@ -111,6 +111,7 @@ from chipclear.decision import (
     Verdict,
 )
 from chipclear.determination import engine
+from chipclear.determination.certified import asks, exception_asks
 from chipclear.determination.conditions import CodeLabels, Evaluator, Facts, PartyHQ
 from chipclear.determination.merge import (
     MergedLicensing,
@@ -1009,7 +1010,8 @@ class DecisionTable:
             notes, carve_outs = engine.dated_notes(self.rules, rep, self.layer, self._memo)
             state = (
                 tuple(
-                    (k, id(r), id(a))
+                    # with the paragraphs that then hold it (``engine._cited_as``)
+                    (k, id(r), id(a), tuple(i for i, c in enumerate(r.renumbered) if c.covers(rep)))
                     for k, (r, a) in merged.requirements.items()
                     if not ((r.since and rep < r.since) or (r.until and rep >= r.until))
                 ),
@@ -1108,7 +1110,20 @@ class DecisionTable:
         codes = sorted(
             {key.destination, *(c for hq in key.hq for c in hq if c is not None), *(c for *_, c in key.located)}
         )
-        return (self._period_token(key.period), item, *(self._geo_token(c, key.period) for c in codes))
+        certified = (self._certified_token(key.period, key.certifications),) if key.certifications else ()
+        return (self._period_token(key.period), item, *(self._geo_token(c, key.period) for c in codes), *certified)
+
+    def _certified_token(self, period: int, codes: tuple[str, ...]) -> int:
+        """The exceptions and review policies in force in ``period`` that ask for one of ``codes``: a certification
+        none of them reads is explained from them (``certified.certification_reasons``), whatever applied."""
+        merged = self._merged_for(period)
+        state = (
+            "certified",
+            codes,
+            tuple((k, id(e)) for k, (e, _) in merged.exceptions.items() if any(exception_asks(e, c) for c in codes)),
+            tuple((k, id(p)) for k, (p, _) in merged.policies.items() if any(asks(p.when, c) for c in codes)),
+        )
+        return self._token(state)
 
     def compile_period(self, period: int, items: list[str] | None = None, destinations: list[str] | None = None) -> int:
         """Compile every item x destination of one period (no parties, no flags); returns the rows compiled."""

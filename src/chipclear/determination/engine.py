@@ -22,6 +22,7 @@ from chipclear import metrics
 from chipclear.catalog import Catalog, Part, System, load_catalog
 from chipclear.classification import Classification, classify
 from chipclear.decision import Decision, LicenseExceptionUse, OrderLine, Party, Reason, ReviewPolicy, Verdict
+from chipclear.determination.certified import CertificationSource, Read, certification_reasons, certification_sources
 from chipclear.determination.citations import engine_citation
 from chipclear.determination.conditions import CodeLabels, Evaluator, Facts, Outcome, OwnersGroup, PartyHQ
 from chipclear.determination.duty import import_duty
@@ -59,6 +60,7 @@ class State:
     required: list[tuple[LicenseRequirement, str]] = field(default_factory=list)  # (requirement, action id)
     policies: list[ReviewPolicy | None] = field(default_factory=list)
     deferred: tuple[str, ...] = ()  # codified requirements that would catch the line but are not enforced (_deferred)
+    overcome_by: tuple[str, ...] = ()  # the license exceptions overcoming every requirement that applies (_verdict)
 
     def need(self, what: str) -> None:
         if what not in self.missing:
@@ -290,6 +292,17 @@ def _reason(action_id: str, ref: str, citation: str, detail: str, confidence: st
     return Reason(rule=f"{action_id}#{ref}", citation=citation, detail=detail + flag, confidence=confidence)
 
 
+def _cited_as(req: LicenseRequirement, ev: Evaluator, on: dt.date) -> tuple[str, str | None]:
+    """The citation and confidence of ``req`` on ``on`` for the line's item: the paragraph that then holds it
+    (``renumbered``: each that could, for an item whose tier is not known), else its own."""
+    found = [r for r in req.renumbered if r.covers(on) and ev.evaluate(r.when).value is not False]
+    if not found:
+        return req.citation, req.confidence
+    return "; ".join(dict.fromkeys(r.citation for r in found)), weakest(
+        [req.confidence, *(r.confidence for r in found)]
+    )
+
+
 def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: State) -> None:
     for req, action in merged.requirements.values():
         if (req.since and as_of < req.since) or (req.until and as_of >= req.until):
@@ -297,6 +310,7 @@ def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: St
         out = ev.evaluate(req.when)
         if out.value is False:
             continue
+        citation, confidence = _cited_as(req, ev, as_of)
         facts = "; ".join(dict.fromkeys(out.details))
         if out.value is None:
             if req.outcome == "LICENSE_REQUIRED":
@@ -309,14 +323,14 @@ def _requirements(merged: MergedLicensing, ev: Evaluator, as_of: dt.date, st: St
                 _reason(
                     action.id,
                     req.id,
-                    req.citation,
+                    citation,
                     f"may apply, cannot decide: missing {', '.join(sorted(out.missing))}. {req.text}",
-                    req.confidence,
+                    confidence,
                 )
             )
             continue
         detail = f"{req.text} Applies: {facts}" if facts else f"{req.text} Applies."
-        st.reasons.append(_reason(action.id, req.id, req.citation, detail, req.confidence))
+        st.reasons.append(_reason(action.id, req.id, citation, detail, confidence))
         if req.outcome == "PROHIBITED":
             st.prohibited = True
             st.policies.append(ReviewPolicy(req.policy) if req.policy and req.policy != "UNCONFIRMED" else None)
@@ -334,8 +348,7 @@ def _facts_text(details: list[str]) -> str:
 def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator, st: State) -> ReviewPolicy | None:
     if req.policy:
         return None if req.policy == "UNCONFIRMED" else ReviewPolicy(req.policy)
-    candidates = [(p, a) for p, a in merged.policies.values() if req.id in p.applies_to]
-    candidates.sort(key=lambda pa: pa[1].effective, reverse=True)  # the most recent policy wins
+    candidates = merged.policies_for(req.id)  # the most recent policy wins
     undecided: list[tuple[PolicyRule, set[str]]] = []  # policies that may apply, for want of facts
     for policy, action in candidates:
         out = ev.evaluate(policy.when)
@@ -614,6 +627,8 @@ class Prepared:
     # a model line: the license requirements for its weights in the codified text that this layer does not enforce
     # (their dated events are shown, as for a requirement that applies: ``_events``)
     not_enforced: frozenset[str] = frozenset()
+    # every rule of the data asking for one of the line's certifications (``certified.sources``)
+    asked_for: tuple[CertificationSource, ...] = ()
 
 
 def classify_item(
@@ -675,7 +690,8 @@ def prepare(
     _requirements(merged, ev, on, st)
     not_enforced |= _deferred(on, layer, cls, rules, merged, memo, ev, st)
     _location_conflicts(line, merged, ev, st)
-    return Prepared(on, layer, rules.version, cls, facts, merged, st, memo, not_enforced)
+    asked = certification_sources(rules, line.certifications)
+    return Prepared(on, layer, rules.version, cls, facts, merged, st, memo, not_enforced, asked)
 
 
 def _not_enforced(
@@ -844,8 +860,14 @@ def conclude_state(
     st = prep.st
     _military(line, st)
     # An indeterminate classification holds the line only where a requirement depends on it (three-valued above).
-    verdict, review, exceptions = _verdict(prep.merged, Evaluator(prep.facts, geo, memo=prep.memo), st)
+    ev = Evaluator(prep.facts, geo, memo=prep.memo)
+    verdict, review, exceptions = _verdict(prep.merged, ev, st)
     _events(prep.merged, prep.on, st, prep.not_enforced)
+    if prep.facts.certifications:
+        read = Read(tuple(r for r, _ in st.required), st.prohibited, st.unknown, st.overcome_by, verdict)
+        st.reasons.extend(
+            certification_reasons(prep.facts.certifications, prep.asked_for, prep.merged, ev, read, prep.on, prep.layer)
+        )
     return verdict, review, exceptions
 
 
@@ -967,7 +989,11 @@ def _dated_notes(rules: RuleSet, on: dt.date, layer: Layer) -> tuple[tuple[Reaso
             )
         )
     merged = rules.classification_at(on, layer)  # carve-outs and caveats: said in the decision's own reasons
-    return tuple(st.reasons), frozenset([*merged.exclusions, *merged.caveats])
+    # 4E091's notes are the carve-outs of model weights (published, derived, capability): an audit of 4E091 (D9)
+    # found its classification's cited steps missing from the decision's reasons
+    sections = [a.model_classification for a in rules.in_force(on, "model_classification", layer)]
+    weights = [n for sec in sections if sec is not None for n in sec.carve_outs()]
+    return tuple(st.reasons), frozenset([*merged.exclusions, *merged.caveats, *weights])
 
 
 def _coverage_note(rules: RuleSet, on: dt.date, st: State) -> None:
@@ -1132,6 +1158,7 @@ def _verdict(
     exceptions = _exceptions(merged, ev, st) if st.required else None
     if exceptions is None and st.required and not st.unknown:
         exceptions = _exceptions_by_case(merged, ev, st)
+    st.overcome_by = tuple(u.code for u in exceptions or ())
     if st.required and not exceptions:
         policies = list(st.policies)
         for req, _ in st.required:

@@ -59,6 +59,12 @@ class MergedLicensing:
         self.suspensions.extend((sus, action) for sus in section.suspend)
         self.actions.append(action)
 
+    def policies_for(self, req_id: str) -> list[tuple[PolicyRule, RuleAction]]:
+        """The review policies for applications under ``req_id``, the most recent first (the first that holds
+        wins: ``engine._policy_for``)."""
+        found = [(p, a) for p, a in self.policies.values() if req_id in p.applies_to]
+        return sorted(found, key=lambda pa: pa[1].effective, reverse=True)
+
     def drop_suspended(self, on: dt.date) -> None:
         for suspension, _ in self.suspensions:
             if suspension.until is None or on < suspension.until:

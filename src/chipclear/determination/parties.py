@@ -77,18 +77,30 @@ def _unsure(hit: Any, as_of: dt.date | None) -> bool:
     return published - listing_lag() <= as_of < published
 
 
+def _headquarters_only(hits: tuple[Any, ...], hq: str, match: float, review: float) -> tuple[Any, ...]:
+    """The screener's rule for a party located in a country an entry does not list, applied to its headquarters
+    when that is the only country given (``screening.screener.headquarters_only``). Imported here, not at the top:
+    only a real screener's hits reach it, and the determination package loads without the screening index."""
+    from chipclear.screening.screener import Hit, headquarters_only
+
+    return tuple(headquarters_only(h, hq, match, review) if isinstance(h, Hit) else h for h in hits)
+
+
 class _AsOf:
     """The screener seen on one date (see ``_OnDate``)."""
 
     def __init__(self, screener: Screener, as_of: dt.date | None, reviews: Reviews | None = None) -> None:
         self.screener, self.as_of, self.reviews = screener, as_of, reviews
 
-    def search(self, name: str, country: str | None = None) -> _OnDate:
+    def search(self, name: str, country: str | None = None, headquarters: str | None = None) -> _OnDate:
+        """``headquarters``: the party's headquarters country where no country it is located in is given."""
         if self.reviews is None:
             found = self.screener.search(name, country=country)
         else:
             found = self.screener.search(name, country=country, reviews=self.reviews)  # type: ignore[call-arg]
         hits = tuple(found.hits)
+        if headquarters and not country and hasattr(found, "match_threshold"):
+            hits = _headquarters_only(hits, headquarters, found.match_threshold, found.review_threshold)
         stale, stale_reason = bool(getattr(found, "stale", False)), getattr(found, "stale_reason", None)
         if self.as_of is not None and hasattr(found, "stale_on"):  # a decision dated after today: the lists' age then
             stale, stale_reason = found.stale_on(self.as_of)
@@ -217,11 +229,12 @@ def _finding(
     treatment, action_id = treated
     rule = f"{action_id}#{treatment.source}"
     if hit.determination != "match" and confirmed is None:
+        why = (getattr(hit, "explanation", None) or {}).get("headquarters_disagrees")  # screener.headquarters_only
         return PartyFinding(
             "HOLD",
             rule,
             treatment.citation,
-            f"{who} is a possible match for {entry}: review before shipping",
+            f"{who} is a possible match for {entry}{f' ({why})' if why else ''}: review before shipping",
             treatment.confidence,
             missing=f"review of possible match {entry} for {party.name}",
         )
@@ -403,7 +416,7 @@ def check_parties(
     affiliates = list(merged.affiliates.values())
     screener = _AsOf(screener, as_of, reviews)
     for party in parties:
-        screened = screener.search(party.name, country=party.country)
+        screened = screener.search(party.name, country=party.country, headquarters=party.headquarters_country)
         for later in screened.later:
             assumed = (
                 ""

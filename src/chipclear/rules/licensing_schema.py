@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 from chipclear.bounds import Day
-from chipclear.provenance import Cited, IsoDestination, Test, refuse_renamed_keys
+from chipclear.provenance import Cited, IsoDestination, Period, Test, refuse_renamed_keys
 
 PolicyName = Literal[
     "presumption_of_denial", "case_by_case", "presumption_of_approval", "policy_of_denial", "UNCONFIRMED"
@@ -99,6 +99,18 @@ class PolicyRule(Cited):
     note: str = ""
 
 
+class Renumbered(Period, Cited):
+    """Where a requirement stands in the regulation from a later date, for the items ``when`` names: a requirement
+    kept in force (in the enforced layer) after an action that is not enforced there moved it to another paragraph,
+    cited as the paragraph then in force (e.g. the headquartered rule for .a items under 742.6(a)(6)(iii)(A) from
+    2025-01-13). ``source`` says where the reference gives it."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, populate_by_name=True)
+
+    when: Condition = Field(default_factory=Condition)
+    source: str
+
+
 class LicenseRequirement(Cited):
     """A license requirement: when ``when`` holds, a license is needed (or the export is prohibited)."""
 
@@ -115,6 +127,7 @@ class LicenseRequirement(Cited):
     outcome: Literal["LICENSE_REQUIRED", "PROHIBITED", "HOLD"] = "LICENSE_REQUIRED"
     policy: PolicyName | None = None  # a policy stated with the requirement itself (e.g. 746.8 policy of denial)
     note: str = ""
+    renumbered: list[Renumbered] = Field(default_factory=list)  # the paragraph that holds it from a later date
 
     @model_validator(mode="before")
     @classmethod
@@ -223,5 +236,6 @@ __all__ = [
     "MetricTest",
     "PartyListTreatment",
     "PolicyRule",
+    "Renumbered",
     "Suspension",
 ]

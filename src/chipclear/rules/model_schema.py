@@ -49,5 +49,10 @@ class ModelClassificationSection(Provenance):
     capability_exclusion: Cited
     notes: str = ""
 
+    def carve_outs(self) -> tuple[str, ...]:
+        """The notes that take weights out of the entry, by id (a decision carries their steps, as it carries a
+        chip's named carve-outs such as Note 2 to 3A090: ``determination.engine.dated_notes``)."""
+        return (self.published_exclusion.id, self.derived_exclusion.id, self.capability_exclusion.id)
+
 
 __all__ = ["ComputeThreshold", "DerivedExclusion", "ModelClassificationSection"]

@@ -172,7 +172,7 @@ class Screener:
         self._max_age_days = max_age_days
         # a score that only several names of an entry reach together, none of them with a rare word, stays under
         # the match threshold
-        self.across_cap = max(self.review_threshold, round(self.match_threshold - ACROSS_NAMES_MARGIN, 4))
+        self.across_cap = possible_cap(self.match_threshold, self.review_threshold)
         self.index = index if index is not None else NameIndex(lists.entries)
         self._hashes: dict[int, str] = {}
         self._address_cache: dict[int, set[str]] = {}
@@ -352,7 +352,8 @@ class Screener:
             if "country" in notes and country not in self.lists.entries[e_no].countries and score > self.across_cap:
                 # the name alone, in a country the entry does not list ("Realtek Semiconductor Corp." in CN against
                 # the DPL's Taiwanese REALTEK SEMI-CONDUCTOR CO. LTD): a homonym as likely as the party, so a possible
-                # match for a reviewer, never a match (a prohibition) on the name alone
+                # match for a reviewer, never a match (a prohibition) on the name alone (``headquarters_only``: the
+                # same for a party given only a headquarters country)
                 score = self.across_cap
                 notes["country_disagrees"] = (
                     "the party's country is not among the entry's countries: at most a possible match"
@@ -488,6 +489,30 @@ class Screener:
             return 0.0
         variants = [v for tokens in queries for v in self.index.query_variants(tokens)]
         return round(max(self.index.pair_score(v, tokens) for v in variants for tokens in listed), 4)
+
+
+def possible_cap(match_threshold: float, review_threshold: float) -> float:
+    """The score of a hit that may be at most a possible match (just under the match threshold)."""
+    return max(review_threshold, round(match_threshold - ACROSS_NAMES_MARGIN, 4))
+
+
+def headquarters_only(hit: Hit, headquarters: str, match_threshold: float, review_threshold: float) -> Hit:
+    """``hit`` for a party given a headquarters country and no country where it is located (``search`` reads only
+    the latter): where the headquarters is not among the entry's countries, at most a possible match, as a party
+    located in such a country is (``country_disagrees``); a hit on an entry of that country, or listing none, is
+    unchanged, and a headquarters adds no bonus (it is not where the party is). "Delta Electronics, Inc.", TW
+    headquarters, was a definitive match on the name alone against an entry of another country."""
+    if hit.determination != MATCH or not hit.countries or headquarters.upper() in hit.countries:
+        return hit
+    from dataclasses import replace
+
+    cap = possible_cap(match_threshold, review_threshold)
+    why = (
+        f"the party's headquarters country {headquarters.upper()} is not among the entry's countries"
+        f" {list(hit.countries)} and no country where the party is located is given: at most a possible match"
+    )
+    explanation = {**hit.explanation, "headquarters_disagrees": why}
+    return replace(hit, score=min(hit.score, cap), determination=POSSIBLE, explanation=explanation)
 
 
 def _with_suppression(hit: Hit, decision: dict[str, Any]) -> Hit:
