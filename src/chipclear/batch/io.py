@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from chipclear import tempfiles
 from chipclear.bounds import (
+    BIDI_CONTROLS,
     COUNTRY_LENGTH,
     HIDDEN_CATEGORIES,
     ID_LENGTH,
@@ -30,6 +31,7 @@ from chipclear.bounds import (
     MAX_VALUE_USD,
     NAME_LENGTH,
     NOTE_LENGTH,
+    UNSHOWN_CATEGORIES,
     hidden_problem,
 )
 from chipclear.catalog import Catalog
@@ -103,6 +105,15 @@ _VISIBLE = "[^" + "".join(f"\\p{{{c}}}" for c in sorted(INVISIBLE_CATEGORIES)) +
 # a bad row naming the column (``bounds.no_hidden``), as the models refuse it at the other doors.
 IDENTIFIER_COLUMNS = ("order_id", "line_id")
 _HIDDEN = "[" + "".join(f"\\p{{{c}}}" for c in sorted(HIDDEN_CATEGORIES)) + "]"
+# Columns that are party names (chipclear.bounds.Name): a control, line-separator or bidirectional formatting
+# character is a bad row naming the column (``bounds.shown_as_written``): "\u202eiewauH" is shown as "Huawei".
+NAME_COLUMNS = ("end_user_name",)
+_UNSHOWN = (
+    "["
+    + "".join(f"\\p{{{c}}}" for c in sorted(UNSHOWN_CATEGORIES))
+    + "".join(f"\\x{{{ord(c):04X}}}" for c in sorted(BIDI_CONTROLS))
+    + "]"
+)
 FLAGS = ["supercomputer", "advanced_node_ic_production", "military"]
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "x"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
@@ -628,6 +639,13 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
                 pl.format(
                     f"{column}: {{}}",
                     pl.col(column).str.extract(f"({_HIDDEN})").map_elements(hidden_problem, return_dtype=pl.String),
+                )
+            )
+            .when(pl.lit(column in NAME_COLUMNS) & pl.col(column).str.contains(_UNSHOWN))
+            .then(
+                pl.format(
+                    f"{column}: {{}}",
+                    pl.col(column).str.extract(f"({_UNSHOWN})").map_elements(hidden_problem, return_dtype=pl.String),
                 )
             )
         )

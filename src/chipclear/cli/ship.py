@@ -133,7 +133,7 @@ def ship_command(
     else:
         if not item or not destination:
             raise InputError("ship: give --item and --destination (or --file)", field="item")
-        day = parse_date(ship_date, field="ship_date")
+        day = parse_date(ship_date, field="--ship-date")
         lines = [
             OrderLine(
                 item=item,
@@ -265,7 +265,7 @@ def hold_release(
     """Release a held line (approver): the line is decided again with your answers (each hit reviewed, each
     missing fact supplied) and ships only if the new decision is NLR, a license exception, or covered by a
     license with quantity left. A refused release leaves the line held (and is audited)."""
-    day = parse_date(ship_date, field="ship_date") if ship_date else None
+    day = parse_date(ship_date, field="--ship-date") if ship_date else None
     answers = _answers(not_a_match or [], match or [], fact or [], reason)
 
     def present(s: Session, x: ledger_shipments.ShippedLine) -> tuple[str, dict[str, Any]]:
