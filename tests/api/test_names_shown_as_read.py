@@ -82,7 +82,8 @@ def test_batch_makes_it_a_bad_row_naming_the_column(tmp_path: Path) -> None:
     book = tmp_path / "orders.csv"
     book.write_text(
         "order_id,item,destination,ship_date,end_user_name,end_user_country\n"
-        f"SO-1,L20,DE,2025-05-01,Atlas Data Systems GmbH,DE\nSO-2,L20,DE,2025-05-01,{SPOOF},CN\n",
+        f"SO-1,L20,DE,2025-05-01,Atlas Data Systems GmbH,DE\nSO-2,L20,DE,2025-05-01,{SPOOF},CN\n"
+        "SO-3,L20,DE,2025-05-01,Ac\x00me,CN\n",
         encoding="utf-8",
     )
     out = tmp_path / "d.parquet"
@@ -90,5 +91,7 @@ def test_batch_makes_it_a_bad_row_naming_the_column(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert pl.read_parquet(out)["row"].to_list() == [1]
     bad = pl.read_csv(tmp_path / "d.bad-rows.csv", infer_schema=False)
-    assert bad["row"].to_list() == ["2"] and bad["reason"][0].startswith("end_user_name: must not contain"), bad
+    assert bad["row"].to_list() == ["2", "3"] and bad["reason"][0].startswith("end_user_name: must not contain"), bad
     assert RLO in bad["reason"][0]
+    assert bad["reason"][1] == "end_user_name: must not contain a NUL character"  # told once, not twice
+    assert bad["end_user_name"].to_list() == ["\\u202eiewauH", "Ac\\x00me"]  # shown escaped, never raw

@@ -641,7 +641,11 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
                     pl.col(column).str.extract(f"({_HIDDEN})").map_elements(hidden_problem, return_dtype=pl.String),
                 )
             )
-            .when(pl.lit(column in NAME_COLUMNS) & pl.col(column).str.contains(_UNSHOWN))
+            .when(  # a NUL is told once, above
+                pl.lit(column in NAME_COLUMNS)
+                & pl.col(column).str.contains(_UNSHOWN)
+                & ~pl.col(column).str.contains("\x00", literal=True)
+            )
             .then(
                 pl.format(
                     f"{column}: {{}}",
