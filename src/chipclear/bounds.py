@@ -24,9 +24,10 @@ Why these numbers (they are storage limits, not regulation):
   a claim or certification key) holds no control, format or line-separator character anywhere (``no_hidden``):
   ``"L 1\u200b"`` shows as ``L 1`` in every list and audit record, a second license nobody can tell from the first
   (an audit, 2026-12-07). A party name may hold a format character (a zero-width non-joiner is part of Persian
-  spelling; screening and the party keys read a name without them), but never only those, and never a control,
-  line-separator or bidirectional formatting character (``shown_as_written``): ``"\u202eiewauH"`` is shown as
-  "Huawei" in the console, an audit record and a spreadsheet while it is screened as written, "iewauH", with no hit.
+  spelling; screening and the party keys read a name without them), but never only those, and never a
+  bidirectional formatting character or a control that shows nothing (``shown_as_written``; a tab or a line break
+  may stay): ``"\u202eiewauH"`` is shown as "Huawei" in the console, an audit record and a spreadsheet while it is
+  screened as written, "iewauH", with no hit.
 - A party name or a name to screen is read without its leading and trailing spaces (``"  Huawei "`` is recorded,
   screened and echoed as ``Huawei``), as the screening and party keys compare it.
 - ``MIN_SCREEN_SCORE``: the lowest screening score an API caller may ask for (``min_score``; yente's ``cutoff`` and
@@ -159,19 +160,25 @@ def hidden_problem(char: str) -> str:
 
 # Unicode's Bidi_Control characters: each changes the order in which the text around it is shown.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-UNSHOWN_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})  # controls and line or paragraph separators
+# The controls that are white space (tab, line breaks): shown as a space or a break and read as one by screening, so
+# a name may hold them (a quoted CSV cell may span lines). Every other control shows nothing.
+SPACING_CONTROLS = frozenset("\t\n\x0b\x0c\r\x85")
 
 
 def shown_as_written(value: str) -> str:
-    """``value`` if it is shown as it is read (a party name): no control, line-separator or bidirectional formatting
-    character. Other format characters (a zero-width space or non-joiner) are read past by screening and the party
-    keys, so they stay."""
+    """``value`` if it is shown as it is read (a party name): no bidirectional formatting character and no control
+    that shows nothing (``BIDI_CONTROLS``; every control but ``SPACING_CONTROLS``). Other format characters (a
+    zero-width space or non-joiner) are read past by screening and the party keys, so they stay."""
     if value.isprintable():  # the common case; isprintable() is False for every character refused here
         return value
-    found = next((c for c in value if c in BIDI_CONTROLS or unicodedata.category(c) in UNSHOWN_CATEGORIES), None)
+    found = next((c for c in value if c in BIDI_CONTROLS or _silent_control(c)), None)
     if found is not None:
         raise ValueError(hidden_problem(found))
     return value
+
+
+def _silent_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc" and char not in SPACING_CONTROLS
 
 
 def stripped(value: str) -> str:
@@ -337,7 +344,7 @@ __all__ = [
     "NOTE_LENGTH",
     "SCREEN_ADDRESS_LENGTH",
     "SCREEN_NAME_LENGTH",
-    "UNSHOWN_CATEGORIES",
+    "SPACING_CONTROLS",
     "Country",
     "Day",
     "Flag",

@@ -1,8 +1,8 @@
 """A party name is shown as it is screened (hostile-input leftovers, 2026-12-07): ``"\\u202eiewauH"`` (a
 right-to-left override, then "Huawei" written backwards) is shown as "Huawei" in the console, the audit log and a
 spreadsheet, while screening read "iewauH": no hit, NLR for a line to Huawei. A party name holds no bidirectional
-formatting, control or line-separator character at any door (``chipclear.bounds.shown_as_written``); a zero-width
-space stays (screening and the party keys read past it). Leading and trailing spaces are not part of the name: it
+formatting character or control that shows nothing at any door (``chipclear.bounds.shown_as_written``); a
+zero-width space, a tab or a line break stays (screening and the party keys read past them). Leading and trailing spaces are not part of the name: it
 is recorded, screened and echoed without them."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _records(client: TestClient, keys: Keys) -> int:
     return int(client.get("/api/audit/verify", headers=h(keys.viewer)).json()["records"])
 
 
-@pytest.mark.parametrize(("name", "named"), [(SPOOF, RLO), ("Acme\u2066 Co", "U+2066"), ("Acme\nHuawei", "U+000A")])
+@pytest.mark.parametrize(("name", "named"), [(SPOOF, RLO), ("Acme\u2066 Co", "U+2066"), ("Hua\x07wei", "U+0007")])
 def test_the_api_check_refuses_a_party_name_shown_otherwise_than_read(
     client: TestClient, keys: Keys, name: str, named: str
 ) -> None:
@@ -51,10 +51,16 @@ def test_the_api_screen_and_license_application_refuse_it(client: TestClient, ke
     assert client.get("/api/applications", headers=h(keys.viewer)).json() == []
 
 
-def test_a_zero_width_space_is_read_past_not_refused(client: TestClient, keys: Keys) -> None:
-    line = {**LINE, "parties": [{"name": "Hua\u200bwei", "role": "end_user", "country": "CN"}]}
-    r = client.post("/api/check", json=line, headers=h(keys.analyst))
-    assert r.status_code == 200 and r.json()["verdict"] == "HOLD" and r.json()["screening"], r.text
+@pytest.mark.parametrize("name", ["Huawei\u200b Technologies", "Huawei\nTechnologies", "Huawei\u2028Technologies"])
+def test_a_zero_width_space_or_a_line_break_is_read_past_not_refused(client: TestClient, keys: Keys, name: str) -> None:
+    def screened(written: str) -> tuple[str, int]:
+        line = {**LINE, "parties": [{"name": written, "role": "end_user", "country": "CN"}]}
+        r = client.post("/api/check", json=line, headers=h(keys.analyst))
+        assert r.status_code == 200, r.text
+        return r.json()["verdict"], len(r.json()["screening"])
+
+    assert screened(name) == screened("Huawei Technologies")
+    assert screened(name)[1] > 0
 
 
 def test_the_api_echoes_and_screens_a_party_name_without_its_outer_spaces(client: TestClient, keys: Keys) -> None:

@@ -31,7 +31,7 @@ from chipclear.bounds import (
     MAX_VALUE_USD,
     NAME_LENGTH,
     NOTE_LENGTH,
-    UNSHOWN_CATEGORIES,
+    SPACING_CONTROLS,
     hidden_problem,
 )
 from chipclear.catalog import Catalog
@@ -105,12 +105,13 @@ _VISIBLE = "[^" + "".join(f"\\p{{{c}}}" for c in sorted(INVISIBLE_CATEGORIES)) +
 # a bad row naming the column (``bounds.no_hidden``), as the models refuse it at the other doors.
 IDENTIFIER_COLUMNS = ("order_id", "line_id")
 _HIDDEN = "[" + "".join(f"\\p{{{c}}}" for c in sorted(HIDDEN_CATEGORIES)) + "]"
-# Columns that are party names (chipclear.bounds.Name): a control, line-separator or bidirectional formatting
-# character is a bad row naming the column (``bounds.shown_as_written``): "\u202eiewauH" is shown as "Huawei".
+# Columns that are party names (chipclear.bounds.Name): a bidirectional formatting character or a control that shows
+# nothing is a bad row naming the column (``bounds.shown_as_written``): "\u202eiewauH" is shown as "Huawei".
 NAME_COLUMNS = ("end_user_name",)
 _UNSHOWN = (
-    "["
-    + "".join(f"\\p{{{c}}}" for c in sorted(UNSHOWN_CATEGORIES))
+    "[[\\p{Cc}--["
+    + "".join(f"\\x{{{ord(c):02X}}}" for c in sorted(SPACING_CONTROLS))
+    + "]]"
     + "".join(f"\\x{{{ord(c):04X}}}" for c in sorted(BIDI_CONTROLS))
     + "]"
 )
