@@ -23,8 +23,13 @@ Why these numbers (they are storage limits, not regulation):
 - An identifier (an order or line id, a reference, a license or application number, a user name, a list entry id,
   a claim or certification key) holds no control, format or line-separator character anywhere (``no_hidden``):
   ``"L 1\u200b"`` shows as ``L 1`` in every list and audit record, a second license nobody can tell from the first
-  (an audit, 2026-12-07). A party name may (a zero-width non-joiner is part of Persian spelling), but never only
-  those.
+  (an audit, 2026-12-07). A party name may hold a format character (a zero-width non-joiner is part of Persian
+  spelling; screening and the party keys read a name without them), but never only those, and never a
+  bidirectional formatting character or a control that shows nothing (``shown_as_written``; a tab or a line break
+  may stay): ``"\u202eiewauH"`` is shown as "Huawei" in the console, an audit record and a spreadsheet while it is
+  screened as written, "iewauH", with no hit.
+- A party name or a name to screen is read without its leading and trailing spaces (``"  Huawei "`` is recorded,
+  screened and echoed as ``Huawei``), as the screening and party keys compare it.
 - ``MIN_SCREEN_SCORE``: the lowest screening score an API caller may ask for (``min_score``; yente's ``cutoff`` and
   ``threshold``). The work of a search grows as its floor falls: near 0 every entry that shares any word with the
   query ("co", "ltd") is scored and explained (100 hits of 100 names, 400+ seconds in one request); at 0.5 a name
@@ -153,6 +158,34 @@ def hidden_problem(char: str) -> str:
     return f"must not contain an invisible control, format or separator character (U+{ord(char):04X}, {named})"
 
 
+# Unicode's Bidi_Control characters: each changes the order in which the text around it is shown.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# The controls that are white space (tab, line breaks): shown as a space or a break and read as one by screening, so
+# a name may hold them (a quoted CSV cell may span lines). Every other control shows nothing.
+SPACING_CONTROLS = frozenset("\t\n\x0b\x0c\r\x85")
+
+
+def shown_as_written(value: str) -> str:
+    """``value`` if it is shown as it is read (a party name): no bidirectional formatting character and no control
+    that shows nothing (``BIDI_CONTROLS``; every control but ``SPACING_CONTROLS``). Other format characters (a
+    zero-width space or non-joiner) are read past by screening and the party keys, so they stay."""
+    if value.isprintable():  # the common case; isprintable() is False for every character refused here
+        return value
+    found = next((c for c in value if c in BIDI_CONTROLS or _silent_control(c)), None)
+    if found is not None:
+        raise ValueError(hidden_problem(found))
+    return value
+
+
+def _silent_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc" and char not in SPACING_CONTROLS
+
+
+def stripped(value: str) -> str:
+    """``value`` without its leading and trailing spaces (a party name is screened and compared without them)."""
+    return value.strip()
+
+
 _ISO_DAY = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -216,7 +249,14 @@ WholeNumber = Annotated[int, _WHOLE]  # an int; never from true/false or "3"
 Number = Annotated[float, Field(allow_inf_nan=False), _REAL, AfterValidator(finite)]
 Flag = Annotated[bool, BeforeValidator(_flag)]  # true or false; never "yes", 1 or "0"
 
-Name = Annotated[str, Field(max_length=NAME_LENGTH), AfterValidator(no_nul), AfterValidator(visible)]
+Name = Annotated[
+    str,
+    Field(max_length=NAME_LENGTH),
+    AfterValidator(no_nul),
+    AfterValidator(visible),
+    AfterValidator(shown_as_written),
+    AfterValidator(stripped),  # after ``visible``: a name of spaces is told so, not "empty"
+]
 ItemId = Annotated[str, Field(max_length=ITEM_LENGTH), AfterValidator(no_nul)]
 Country = Annotated[str, Field(max_length=COUNTRY_LENGTH), AfterValidator(no_nul)]
 Identifier = Annotated[
@@ -240,7 +280,12 @@ Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), _REAL, Afte
 TolerancePercent = Annotated[int, Field(ge=0, le=100), _WHOLE]  # a shipping tolerance (15 CFR 750.11), percent
 # one party screened: the API's request model and the CLI's ``screen`` take the same bounds
 ScreenName = Annotated[
-    str, Field(min_length=1, max_length=SCREEN_NAME_LENGTH), AfterValidator(no_nul), AfterValidator(visible)
+    str,
+    Field(min_length=1, max_length=SCREEN_NAME_LENGTH),
+    AfterValidator(no_nul),
+    AfterValidator(visible),
+    AfterValidator(shown_as_written),
+    AfterValidator(stripped),
 ]
 ScreenAddress = Annotated[str, Field(max_length=SCREEN_ADDRESS_LENGTH), AfterValidator(no_nul)]
 ScreenScore = Annotated[float, Field(ge=MIN_SCREEN_SCORE, le=1, allow_inf_nan=False), _REAL, AfterValidator(finite)]
@@ -271,6 +316,7 @@ def checked(kind: Any, value: T, field: str) -> T:
 
 
 __all__ = [
+    "BIDI_CONTROLS",
     "COUNTRY_LENGTH",
     "HIDDEN_CATEGORIES",
     "ID_LENGTH",
@@ -298,6 +344,7 @@ __all__ = [
     "NOTE_LENGTH",
     "SCREEN_ADDRESS_LENGTH",
     "SCREEN_NAME_LENGTH",
+    "SPACING_CONTROLS",
     "Country",
     "Day",
     "Flag",
@@ -330,5 +377,7 @@ __all__ = [
     "no_hidden",
     "no_nul",
     "plain_number_text",
+    "shown_as_written",
+    "stripped",
     "visible",
 ]

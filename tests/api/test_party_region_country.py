@@ -21,7 +21,7 @@ def test_the_cli_names_the_option_and_the_country_to_give() -> None:
     args = ["check", "--item", "H100", "--to", "DE", "--end-user", "Acme", "--date", "2025-01-01"]
     result = runner.invoke(cli_app, [*args, "--end-user-country", "UA-43"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("chipclear: error: end-user-country: 'UA-43' is a region"), result.stderr
+    assert result.stderr.startswith("chipclear: error: --end-user-country: 'UA-43' is a region"), result.stderr
     assert "give UA" in result.stderr
     assert runner.invoke(cli_app, [*args, "--end-user-country", "UA"]).exit_code == 0
     assert runner.invoke(cli_app, ["check", "--item", "H100", "--to", "UA-43", "--date", "2025-01-01"]).exit_code == 0

@@ -65,5 +65,5 @@ def test_no_arguments_still_print_the_help(tmp_path: Path) -> None:
 def test_a_huge_value_is_not_echoed_whole(tmp_path: Path) -> None:
     done = _run(["check", "--item", "H20", "--to", "CN", "--date", "9" * 100_000], tmp_path)
     err = done.stderr.decode()
-    assert done.returncode == 2 and err.startswith("chipclear: error: date: ")
+    assert done.returncode == 2 and err.startswith("chipclear: error: --date: ")
     assert len(err) < 2000 and "characters cut" in err and "is not a date" in err, err[-400:]

@@ -3,7 +3,8 @@
 Outside audits (2026-12): ``check --date 20250513`` and ``--date 2025-W20-2`` were taken (Python 3.11's
 ``date.fromisoformat`` reads them) while the message says "YYYY-MM-DD form" and batch refuses them; a rules folder
 holding ``effective: 2027-02-30`` was a traceback (PyYAML raises ValueError, not a YAMLError); a party name of
-zero-width characters was screened as nobody."""
+zero-width characters was screened as nobody. Each error names the option typed (``--ship-date``, not
+``ship_date``)."""
 
 from __future__ import annotations
 
@@ -35,16 +36,16 @@ def _one_error_line(result: Result, *needles: str) -> str:
 @pytest.mark.parametrize(
     ("args", "field"),
     [
-        (["check", "--item", "H20", "--to", "CN", "--date", "{}"], "date"),
-        (["timeline", "H20", "--to", "CN", "--until", "{}"], "until"),
-        (["diff", "--from", "{}", "--to", "2025-06-01"], "from"),
-        (["classify", "H20", "--as-of", "{}"], "as-of"),
-        (["catalog", "--as-of", "{}"], "as-of"),
-        (["whatif", "tpp-threshold-2400", "--date", "{}"], "date"),
-        (["batch", "orders.csv", "--out", "out.parquet", "--date", "{}"], "date"),
-        (["ship", "--item", "H20", "--destination", "CN", "--ship-date", "{}"], "ship_date"),
-        (["license", "grant", "1", "--number", "D1", "--valid-from", "{}", "--valid-to", "2026-01-01"], "valid_from"),
-        (["duty", "--hts", "8471.50", "--origin", "TW", "--date", "{}"], "date"),
+        (["check", "--item", "H20", "--to", "CN", "--date", "{}"], "--date"),
+        (["timeline", "H20", "--to", "CN", "--until", "{}"], "--until"),
+        (["diff", "--from", "{}", "--to", "2025-06-01"], "--from"),
+        (["classify", "H20", "--as-of", "{}"], "--as-of"),
+        (["catalog", "--as-of", "{}"], "--as-of"),
+        (["whatif", "tpp-threshold-2400", "--date", "{}"], "--date"),
+        (["batch", "orders.csv", "--out", "out.parquet", "--date", "{}"], "--date"),
+        (["ship", "--item", "H20", "--destination", "CN", "--ship-date", "{}"], "--ship-date"),
+        (["license", "grant", "1", "--number", "D1", "--valid-from", "{}", "--valid-to", "2026-01-01"], "--valid-from"),
+        (["duty", "--hts", "8471.50", "--origin", "TW", "--date", "{}"], "--date"),
     ],
 )
 def test_every_date_option_takes_yyyy_mm_dd_only(
@@ -102,4 +103,4 @@ def test_a_ship_file_with_a_bad_value_is_one_line(tmp_path: Path, text: str, nee
 @pytest.mark.parametrize("name", ["\u200b\u200b", "\u202e", "\u00ad", "\u2060"])
 def test_an_invisible_end_user_is_refused_naming_the_field(name: str) -> None:
     result = runner.invoke(app, ["check", "--item", "H20", "--to", "CN", "--end-user", name])
-    _one_error_line(result, "name: ", "visible character")
+    _one_error_line(result, "--end-user: ", "visible character")

@@ -182,6 +182,6 @@ def test_a_name_id_or_number_needs_a_visible_character(kind: Any, text: str) -> 
         TypeAdapter(kind).validate_python(text)
 
 
-@pytest.mark.parametrize("text", ["\u200bHuawei", "Ä", "华为", "-", "\u202eX", "e\u0301"])
+@pytest.mark.parametrize("text", ["\u200bHuawei", "Ä", "华为", "-", "\u200cX", "e\u0301"])
 def test_a_name_with_something_visible_is_kept_as_written(text: str) -> None:
     assert Party(name=text).name == text

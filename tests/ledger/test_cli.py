@@ -92,7 +92,7 @@ def _grant(keys: dict[str, str], quantity: int = 100) -> None:
     ("args", "message"),
     [
         (["ship", "--item", "H20", "--quantity", "5"], "ship: give --item and --destination"),
-        (["ship", "--item", "H20", "--destination", "CN", "--ship-date", "2025-13-01"], "ship_date: '2025-13-01'"),
+        (["ship", "--item", "H20", "--destination", "CN", "--ship-date", "2025-13-01"], "--ship-date: '2025-13-01'"),
         (["ship", "--item", "H20", "--destination", "Chinaa", "--ship-date", "2025-09-01"], "unknown country 'Chinaa'"),
         (
             ["ship", "--item", "H20", "--destination", "CN", "--quantity", "0"],

@@ -125,3 +125,12 @@ def test_license_grant_quantity_takes_ascii_digits_only(console: TestClient) -> 
     )
     assert r.status_code == 303
     assert console.get("/api/licenses/D100", headers=key).json()["quantity_limit"] == 100
+
+
+def test_a_party_name_shown_otherwise_than_read_is_refused_and_not_recorded(console: TestClient) -> None:
+    """``"\\u202eiewauH"`` is shown as "Huawei" on the page and in the audit log, but was screened as "iewauH"."""
+    key = {"X-API-Key": console.api_key}  # type: ignore[attr-defined]
+    before = console.get("/api/audit/verify", headers=key).json()["records"]
+    error = _check_error(console, item="L20", destination="DE", end_user="\u202eiewauH", end_user_country="CN")
+    assert error.startswith("name: ") and "U+202E, right-to-left override" in error, error
+    assert console.get("/api/audit/verify", headers=key).json()["records"] == before

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chipclear.api.form_text import multipart_as_text
 from chipclear.datafiles import RepeatedKey, unique_pairs
 from chipclear.errors import ChipclearError, InputError
 
@@ -282,8 +283,9 @@ class PlainText:
     of the places no model sees (form fields read by hand, query strings), because PostgreSQL cannot store it in a
     text column. Starlette reads a form field or query parameter whose bytes are not UTF-8 with U+FFFD in their
     place, so the console decided and audited a check for a party named three U+FFFD characters that the JSON API
-    refuses (an audit, 2026-12); such a request is refused before any page reads it. File uploads (multipart) are
-    left to their parsers: a list file is bytes, not text."""
+    refuses (an audit, 2026-12); such a request is refused before any page reads it. A multipart body's fields are
+    checked as it streams by (``form_text``): a file is bytes, read by its own parser, but every other field (and a
+    file name) is UTF-8 text."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -300,7 +302,11 @@ class PlainText:
             await _refuse_undecodable(scope, send, field)
             return
         headers = dict(scope.get("headers") or [])
-        if not headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded"):
+        kind = headers.get(b"content-type", b"")
+        if kind.startswith(b"multipart/form-data"):
+            await self.app(scope, multipart_as_text(kind, receive), send)
+            return
+        if not kind.startswith(b"application/x-www-form-urlencoded"):
             await self.app(scope, receive, send)  # JSON: the models name the field; files are bytes
             return
         body = await _whole_body(receive)

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from chipclear import tempfiles
 from chipclear.bounds import (
+    BIDI_CONTROLS,
     COUNTRY_LENGTH,
     HIDDEN_CATEGORIES,
     ID_LENGTH,
@@ -30,6 +31,7 @@ from chipclear.bounds import (
     MAX_VALUE_USD,
     NAME_LENGTH,
     NOTE_LENGTH,
+    SPACING_CONTROLS,
     hidden_problem,
 )
 from chipclear.catalog import Catalog
@@ -103,6 +105,16 @@ _VISIBLE = "[^" + "".join(f"\\p{{{c}}}" for c in sorted(INVISIBLE_CATEGORIES)) +
 # a bad row naming the column (``bounds.no_hidden``), as the models refuse it at the other doors.
 IDENTIFIER_COLUMNS = ("order_id", "line_id")
 _HIDDEN = "[" + "".join(f"\\p{{{c}}}" for c in sorted(HIDDEN_CATEGORIES)) + "]"
+# Columns that are party names (chipclear.bounds.Name): a bidirectional formatting character or a control that shows
+# nothing is a bad row naming the column (``bounds.shown_as_written``): "\u202eiewauH" is shown as "Huawei".
+NAME_COLUMNS = ("end_user_name",)
+_UNSHOWN = (
+    "[[\\p{Cc}--["
+    + "".join(f"\\x{{{ord(c):02X}}}" for c in sorted(SPACING_CONTROLS))
+    + "]]"
+    + "".join(f"\\x{{{ord(c):04X}}}" for c in sorted(BIDI_CONTROLS))
+    + "]"
+)
 FLAGS = ["supercomputer", "advanced_node_ic_production", "military"]
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "x"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
@@ -628,6 +640,17 @@ def validate(raw: pl.DataFrame, catalog: Catalog, geography: Geography) -> tuple
                 pl.format(
                     f"{column}: {{}}",
                     pl.col(column).str.extract(f"({_HIDDEN})").map_elements(hidden_problem, return_dtype=pl.String),
+                )
+            )
+            .when(  # a NUL is told once, above
+                pl.lit(column in NAME_COLUMNS)
+                & pl.col(column).str.contains(_UNSHOWN)
+                & ~pl.col(column).str.contains("\x00", literal=True)
+            )
+            .then(
+                pl.format(
+                    f"{column}: {{}}",
+                    pl.col(column).str.extract(f"({_UNSHOWN})").map_elements(hidden_problem, return_dtype=pl.String),
                 )
             )
         )

@@ -52,9 +52,9 @@ def storage_exit(problem: str) -> SystemExit:
     return SystemExit(STORAGE_EXIT)
 
 
-def parse_date(value: str | None, *, field: str = "date") -> dt.date:
+def parse_date(value: str | None, *, field: str = "--date") -> dt.date:
     """Parse exactly YYYY-MM-DD (``chipclear.bounds.iso_date``, as the API and batch read a date); ``None`` means
-    today."""
+    today. ``field`` is the option the user typed (``--valid-from``), which the error names."""
     if value is None:
         return dt.date.today()
     try:

@@ -15,6 +15,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.orm import Session
 
+from chipclear.bounds import Name, checked
 from chipclear.cli._common import console
 from chipclear.decision import Party
 from chipclear.errors import InputError
@@ -89,10 +90,11 @@ def _party(spec: str, role: str) -> Party:
     name, country = spec, None
     if "@" in spec:
         name, where = spec.rsplit("@", 1)
-        country = load_geography().normalize(where, field=role.replace("_", "-") + " country")
+        country = load_geography().normalize(where, field=f"--{role.replace('_', '-')} country")
+    option = f"--{role.replace('_', '-')}"
     if not name.strip():
-        raise InputError(f"--{role.replace('_', '-')}: a party needs a name", field=role)
-    return Party(name=name.strip(), role=role, country=country)
+        raise InputError(f"{option}: a party needs a name", field=role)
+    return Party(name=checked(Name, name, option), role=role, country=country)
 
 
 def _parties(

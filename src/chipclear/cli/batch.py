@@ -183,12 +183,12 @@ def batch_command(
         input_format=input_format,
         ignore_columns=tuple(ignore_column or ()),
         out=out,
-        as_of=parse_date(date, field="date") if date else None,
+        as_of=parse_date(date, field="--date") if date else None,
         layer=layer,
         workers=workers,
         dask=dask,
         screening=not no_screening,
-        since_rules=parse_date(since_rules, field="since_rules") if since_rules else None,
+        since_rules=parse_date(since_rules, field="--since-rules") if since_rules else None,
         since_lists=since_lists,
         exact=exact,
         verify=verify,
@@ -301,7 +301,7 @@ def demo_orders_command(
 
     if not 0 <= bad_share < 1:
         raise InputError("--bad-share must be in [0, 1)", field="bad_share")
-    first, last = parse_date(start, field="start"), parse_date(end, field="end")
+    first, last = parse_date(start, field="--start"), parse_date(end, field="--end")
     if last < first:
         raise InputError("--end is before --start", field="end")
     from chipclear.userfiles import output_file

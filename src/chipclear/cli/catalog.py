@@ -37,7 +37,7 @@ def catalog_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List catalog parts and systems with TPP, performance density and the ECCN as of a date."""
-    when = parse_date(as_of, field="as-of")
+    when = parse_date(as_of, field="--as-of")
     cat = load_catalog()
     items = [i for i in cat.items() if vendor is None or i.vendor.casefold() == vendor.casefold()]
     if vendor is not None and not items:
@@ -143,7 +143,7 @@ def classify_command(
 ) -> None:
     """Classify one item (ECCN 3A090/4A090) or AI model's weights (4E091) as the rules stood on a date, with a
     cited trace."""
-    when: dt.date = parse_date(as_of, field="as-of")
+    when: dt.date = parse_date(as_of, field="--as-of")
     if layer not in ("enforced", "codified"):
         raise InputError(f"layer: {layer!r} is not one of enforced, codified", field="layer")
     lay: Layer = "enforced" if layer == "enforced" else "codified"

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, cast
 import typer
 from rich.table import Table
 
+from chipclear.bounds import Name, checked
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
 from chipclear.cli.fail_on import FailOnOpt, exit_for, outcomes_of, parse_fail_on, screening_matched
 from chipclear.decision import Decision, EndUse, ImportEntry, OrderLine, ParentLink, Party
@@ -63,8 +64,8 @@ def _import_entry(
         raise InputError("origin: an import line needs --origin (the country of origin)", field="origin")
     return ImportEntry(
         hts=hts,
-        origin=geo.normalize(origin, field="origin"),
-        entry_date=parse_date(entry_date, field="entry-date") if entry_date else None,
+        origin=geo.normalize(origin, field="--origin"),
+        entry_date=parse_date(entry_date, field="--entry-date") if entry_date else None,
         value_usd=value,
         end_use=end_use,
         claims=claims or [],
@@ -230,16 +231,16 @@ def register(app: typer.Typer) -> None:
         The item is a chip, a system or an AI model (its weights: export, reexport or in-country transfer)."""
         wanted = parse_fail_on(fail_on)
         geo = load_geography()
-        dest = geo.normalize(to, field="to")
+        dest = geo.normalize(to, field="--to")
         parties = []
         if end_user or end_user_hq or end_user_country or parent or owner:
             # unknown unless given: an assumed country (the destination) lowered possible matches under the
             # review threshold (screening discounts an entry listed in another country than the party's)
-            country = geo.party_country(end_user_country, field="end-user-country") if end_user_country else None
-            hq = geo.normalize(end_user_hq, field="end-user-hq") if end_user_hq else None
+            country = geo.party_country(end_user_country, field="--end-user-country") if end_user_country else None
+            hq = geo.normalize(end_user_hq, field="--end-user-hq") if end_user_hq else None
             parties.append(
                 Party(
-                    name=end_user or "end user (unnamed)",
+                    name=checked(Name, end_user, "--end-user") or "end user (unnamed)",
                     role="end_user",
                     country=country,
                     headquarters_country=hq,
@@ -327,11 +328,12 @@ def register(app: typer.Typer) -> None:
         """The dated periods with their verdicts from 2022 to today, each change with the action that caused it."""
         from chipclear.ledger.quick_reviews import LedgerReviewsOnDemand
 
+        geo = load_geography()  # the service names its API fields; here the error names the option typed
         result = timeline(
             item,
-            to,
-            end_user_hq=end_user_hq,
-            end=parse_date(until, field="until"),
+            geo.normalize(to, field="--to"),
+            end_user_hq=geo.normalize(end_user_hq, field="--end-user-hq") if end_user_hq else None,
+            end=parse_date(until, field="--until"),
             layer=_layer(layer),
             end_user=end_user,
             end_user_country=end_user_country,
@@ -354,8 +356,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Which catalog items change verdict for which destination groups between two dates, and why."""
         result = diff(
-            parse_date(date_from, field="from"),
-            parse_date(date_to, field="to"),
+            parse_date(date_from, field="--from"),
+            parse_date(date_to, field="--to"),
             items=item,
             destinations=dest,
             layer=_layer(layer),

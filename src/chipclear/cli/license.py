@@ -56,7 +56,7 @@ def license_apply(
 ) -> None:
     """Create a license application (a draft, or submitted when the agency's number is given)."""
     parties = _parties(end_user, ultimate_consignee, intermediate_consignee, purchaser)
-    submitted = parse_date(submitted_on, field="submitted_on") if submitted_on else None
+    submitted = parse_date(submitted_on, field="--submitted-on") if submitted_on else None
 
     def work(s: Session, actor: User) -> dict[str, Any]:
         app = ledger_licenses.apply_for_license(
@@ -90,7 +90,7 @@ def license_submit(
     api_key: KeyOpt = None,
 ) -> None:
     """Mark a draft application as submitted to the agency."""
-    day = parse_date(submitted_on, field="submitted_on")
+    day = parse_date(submitted_on, field="--submitted-on")
     app = _run(
         api_key,
         lambda s, a: ledger_licenses.submit_application(
@@ -130,8 +130,8 @@ def license_grant(
     as_json: JsonOpt = False,
 ) -> None:
     """Record the grant of a submitted application as a license (approver)."""
-    start, end = parse_date(valid_from, field="valid_from"), parse_date(valid_to, field="valid_to")
-    day = parse_date(decided_on, field="decided_on") if decided_on else None  # default: ``grant_license``'s
+    start, end = parse_date(valid_from, field="--valid-from"), parse_date(valid_to, field="--valid-to")
+    day = parse_date(decided_on, field="--decided-on") if decided_on else None  # default: ``grant_license``'s
 
     def work(s: Session, actor: User) -> dict[str, Any]:
         lic = ledger_licenses.grant_license(
@@ -159,7 +159,7 @@ def license_grant(
 
 
 def _close(status: str, application_id: int, reason: str, decided_on: str | None, api_key: str | None) -> None:
-    day = parse_date(decided_on, field="decided_on")
+    day = parse_date(decided_on, field="--decided-on")
     app = _run(
         api_key,
         lambda s, a: ledger_licenses.close_application(s, a, application_id, status, reason=reason, decided_on=day),
@@ -210,7 +210,7 @@ def license_revoke(
     """Record that the agency revoked or suspended a license, or reinstated it (approver), with the day it took
     effect: a line dated while the license was suspended is not covered by it, even once reinstated."""
     status = "active" if reinstate else "suspended" if suspend else "revoked"
-    day = parse_date(effective, field="effective_on") if effective else None
+    day = parse_date(effective, field="--effective") if effective else None
     lic = _run(
         api_key,
         lambda s, a: ledger_licenses.change_license_status(s, a, number, status, reason=reason, effective_on=day),

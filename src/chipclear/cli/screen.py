@@ -273,7 +273,7 @@ def register(app: typer.Typer) -> None:
         FAST_EXIT["enabled"] = True
         wanted = parse_fail_on(fail_on, allowed=["match", "stale"])
         if country is not None and country.strip():
-            country = load_geography().normalize(country, field="country")
+            country = load_geography().normalize(country, field="--country")
         # the API's bounds (chipclear.bounds): a floor under 0.5 scores every entry sharing a word ("co", "ltd")
         if min_score is not None and not MIN_SCREEN_SCORE <= min_score <= 1:
             raise InputError(f"--min-score {min_score} must be between {MIN_SCREEN_SCORE} and 1", field="min_score")
@@ -389,7 +389,7 @@ def register(app: typer.Typer) -> None:
         from chipclear.cli._ledger import _run
         from chipclear.ledger.lists import ListUpdate, update_lists
 
-        date = parse_date(list_date, field="list_date") if list_date else None
+        date = parse_date(list_date, field="--list-date") if list_date else None
         if source is not None and not source.startswith(("http://", "https://")):
             input_file(Path(source), "--from", folder_ok=True)  # a folder: an OFAC CSV set
         parties = _registry().parties()
@@ -446,7 +446,7 @@ def register(app: typer.Typer) -> None:
         from chipclear.geography import load_geography
         from chipclear.ledger.reviews import record_review
 
-        code = load_geography().normalize(country, field="country") if country and country.strip() else None
+        code = load_geography().normalize(country, field="--country") if country and country.strip() else None
         screener: Screener = default_screener()
         numbers = [i for i, e in enumerate(screener.entries) if e.entry_id == entry]
         if not numbers:

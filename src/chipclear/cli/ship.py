@@ -133,7 +133,7 @@ def ship_command(
     else:
         if not item or not destination:
             raise InputError("ship: give --item and --destination (or --file)", field="item")
-        day = parse_date(ship_date, field="ship_date")
+        day = parse_date(ship_date, field="--ship-date")
         lines = [
             OrderLine(
                 item=item,
@@ -275,7 +275,7 @@ def hold_release(
     missing fact supplied, each license issued before a party's listing acknowledged) and ships only if the new
     decision is NLR, a license exception, or covered by a license with quantity left. A refused release leaves the
     line held (and is audited)."""
-    day = parse_date(ship_date, field="ship_date") if ship_date else None
+    day = parse_date(ship_date, field="--ship-date") if ship_date else None
     answers = _answers(not_a_match or [], match or [], fact or [], reason, acknowledge_listing)
 
     def present(s: Session, x: ledger_shipments.ShippedLine) -> tuple[str, dict[str, Any]]:

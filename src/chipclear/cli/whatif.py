@@ -185,7 +185,7 @@ def whatif_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """What a draft rule would change: catalog classifications, verdicts per destination, order-book lines."""
-    when = parse_date(date, field="date") if date is not None else None
+    when = parse_date(date, field="--date") if date is not None else None
     if layer not in ("enforced", "codified"):
         raise InputError(f"layer: {layer!r} is not one of enforced, codified", field="layer")
     lay: Layer = "enforced" if layer == "enforced" else "codified"
