@@ -239,7 +239,38 @@ def locations(line: OrderLine, destination: str, geo: Geography) -> tuple[tuple[
     return tuple(out)
 
 
-def _location_conflicts(line: OrderLine, merged: MergedLicensing, ev: Evaluator, st: State) -> None:
+def _facts_key(facts: Facts) -> tuple[Any, ...]:
+    """Every field of ``facts`` as a hashable value (its dicts as sorted items)."""
+    values = (getattr(facts, f.name) for f in dataclasses.fields(facts))
+    return tuple(tuple(sorted(v.items())) if isinstance(v, dict) else v for v in values)
+
+
+def _requirements_to(
+    merged: MergedLicensing, ev: Evaluator, facts: Facts, memo: dict[tuple[object, ...], Any] | None
+) -> tuple[frozenset[str], list[tuple[LicenseRequirement, str]]]:
+    """The requirements (their ids as reasons cite them) and the license requirements a line of ``facts`` would meet
+    (``_location_conflicts``: the line decided to where a recipient is located). A pure function of the licensing
+    rules, the geography and the facts, so a compiled table's ``memo`` keeps it per facts: the lines to every
+    destination of one located recipient ask the same."""
+    key = ("requirements-to", id(merged), _facts_key(facts)) if memo is not None else None
+    found = memo.get(key) if memo is not None and key is not None else None
+    if found is not None and found[0] is merged:  # the same rules object (an id is reused only once it is gone)
+        return found[1], found[2]
+    there = State()
+    _requirements(merged, Evaluator(facts, ev.geo), facts.as_of, there)
+    rules = frozenset(r.rule.split("#", 1)[-1] for r in there.reasons)
+    if memo is not None and key is not None:
+        memo[key] = (merged, rules, there.required)
+    return rules, there.required
+
+
+def _location_conflicts(
+    line: OrderLine,
+    merged: MergedLicensing,
+    ev: Evaluator,
+    st: State,
+    memo: dict[tuple[object, ...], Any] | None = None,
+) -> None:
     """An end user or ultimate consignee located in a country other than the destination: where the line would be
     decided more strictly to that country (a license or a prohibition the destination does not need, or no license
     exception where the destination has one), the country of ultimate destination is open: the line may not come out
@@ -260,15 +291,15 @@ def _location_conflicts(line: OrderLine, merged: MergedLicensing, ev: Evaluator,
         if p.role not in ULTIMATE_ROLES:
             continue
         written = ev.located_shown(k) or country  # as the texts write it (a compiled table's placeholder)
-        alt = Evaluator(dataclasses.replace(facts, destination=country, labels=None), ev.geo)
-        there = State()
-        _requirements(merged, alt, facts.as_of, there)
-        extra = sorted({r.rule.split("#", 1)[-1] for r in there.reasons} - here)
+        alt_facts = dataclasses.replace(facts, destination=country, labels=None)
+        there_rules, there_required = _requirements_to(merged, ev, alt_facts, memo)
+        extra = sorted(there_rules - here)
         why = f"to {written} the line would also be subject to {', '.join(extra)}" if extra else ""
         if not extra and st.required:
             if here_exc is None:
                 here_exc = _exceptions(merged, ev, State(required=list(st.required))) or []
-            if here_exc and not _exceptions(merged, alt, State(required=list(there.required))):
+            alt = Evaluator(alt_facts, ev.geo)
+            if here_exc and not _exceptions(merged, alt, State(required=list(there_required))):
                 why = f"to {written} no license exception ({', '.join(u.code for u in here_exc)}) would apply"
         if not why:
             continue
@@ -689,7 +720,7 @@ def prepare(
     st.reasons.extend(owners_read(line))
     _requirements(merged, ev, on, st)
     not_enforced |= _deferred(on, layer, cls, rules, merged, memo, ev, st)
-    _location_conflicts(line, merged, ev, st)
+    _location_conflicts(line, merged, ev, st, memo)
     asked = certification_sources(rules, line.certifications)
     return Prepared(on, layer, rules.version, cls, facts, merged, st, memo, not_enforced, asked)
 
