@@ -761,12 +761,12 @@ class DecisionTable:
 
     def _signature_pairs(self, period: int) -> frozenset[tuple[Any, Any]]:
         """Each code's (signature for ``"destination"``, signature for ``"located"``) in ``period``, over every
-        country of the geography (a class's representative may be any code seen); codes of a class of their own in
-        either role left out (never a representative)."""
+        country and region of the geography (a class's representative may be any code seen); codes of a class of
+        their own in either role left out (never a representative)."""
         found = self._sig_pairs.get(period)
         if found is None:
             out = set()
-            for code in self.geography.countries:
+            for code in [*self.geography.countries, *self.geography.regions]:
                 d = self._signature_or_none("destination", code, period)
                 c = self._signature_or_none("located", code, period)
                 if d is not None and c is not None:
