@@ -722,10 +722,7 @@ class DecisionTable:
         out: dict[str, str] = {}
         groups: dict[Any, str] = {}
         for code in sorted(set(codes)):
-            try:
-                sig = self._signature(role, code, period) if self.share_codes else None
-            except ChipclearError:
-                sig = None
+            sig = self._signature_or_none(role, code, period) if self.share_codes else None
             out[code] = code if sig is None else groups.setdefault(sig, code)
         return out
 

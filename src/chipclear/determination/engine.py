@@ -252,14 +252,14 @@ def _requirements_to(
     (``_location_conflicts``: the line decided to where a recipient is located). A pure function of the licensing
     rules, the geography and the facts, so a compiled table's ``memo`` keeps it per facts: the lines to every
     destination of one located recipient ask the same."""
-    key = ("requirements-to", id(merged), _facts_key(facts)) if memo is not None else None
-    found = memo.get(key) if memo is not None and key is not None else None
+    key = ("requirements-to", id(merged), _facts_key(facts)) if memo is not None else ()
+    found = memo.get(key) if memo is not None else None
     if found is not None and found[0] is merged:  # the same rules object (an id is reused only once it is gone)
         return found[1], found[2]
     there = State()
     _requirements(merged, Evaluator(facts, ev.geo), facts.as_of, there)
     rules = frozenset(r.rule.split("#", 1)[-1] for r in there.reasons)
-    if memo is not None and key is not None:
+    if memo is not None:
         memo[key] = (merged, rules, there.required)
     return rules, there.required
 

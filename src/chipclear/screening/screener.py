@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import time
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -358,18 +358,22 @@ class Screener:
                 notes["country_disagrees"] = (
                     "the party's country is not among the entry's countries: at most a possible match"
                 )
-            if score > self.across_cap and query_forms is None:
-                query_forms = legal_form_classes(strip_decorations(name) if len(name) <= MAX_DECORATED_LEN else name)
-            listed_forms = legal_form_classes(self.index.alias_text[row]) if score > self.across_cap else frozenset()
-            if score > self.across_cap and not legal_forms_agree(query_forms or (), listed_forms):
-                # the names agree only once their legal forms are set aside, and those forms are no one company's
-                # ("NEC Corporation" against the SDN's "JSC NEC", a Russian joint-stock company): a homonym as likely
-                # as the party, so a possible match for a reviewer (HOLD), never a definitive finding on the name alone
-                score = self.across_cap
-                notes["legal_forms_differ"] = (
-                    f"the party's legal form ({', '.join(sorted(query_forms or ()))}) is not the listed name's "
-                    f"({', '.join(sorted(listed_forms))}): at most a possible match"
-                )
+            if score > self.across_cap:
+                if query_forms is None:
+                    query_forms = legal_form_classes(
+                        strip_decorations(name) if len(name) <= MAX_DECORATED_LEN else name
+                    )
+                listed_forms = legal_form_classes(self.index.alias_text[row])
+                if not legal_forms_agree(query_forms, listed_forms):
+                    # the names agree only once their legal forms are set aside, and those forms are no one
+                    # company's ("NEC Corporation" against the SDN's "JSC NEC", a Russian joint-stock company): a
+                    # homonym as likely as the party, so a possible match for a reviewer (HOLD), never a definitive
+                    # finding on the name alone
+                    score = self.across_cap
+                    notes["legal_forms_differ"] = (
+                        f"the party's legal form ({', '.join(sorted(query_forms))}) is not the listed name's "
+                        f"({', '.join(sorted(listed_forms))}): at most a possible match"
+                    )
             if across:
                 # words scattered over several names of an entry whose best-covered name has no rare word
                 # ("Tianjin University of Technology" over Tianjin University's 15 names) are a possible match at
@@ -504,8 +508,6 @@ def headquarters_only(hit: Hit, headquarters: str, match_threshold: float, revie
     headquarters, was a definitive match on the name alone against an entry of another country."""
     if hit.determination != MATCH or not hit.countries or headquarters.upper() in hit.countries:
         return hit
-    from dataclasses import replace
-
     cap = possible_cap(match_threshold, review_threshold)
     why = (
         f"the party's headquarters country {headquarters.upper()} is not among the entry's countries"
@@ -516,6 +518,4 @@ def headquarters_only(hit: Hit, headquarters: str, match_threshold: float, revie
 
 
 def _with_suppression(hit: Hit, decision: dict[str, Any]) -> Hit:
-    from dataclasses import replace
-
     return replace(hit, suppressed_by=decision)
