@@ -519,6 +519,8 @@ class DecisionTable:
         self._period_tok: dict[int, int] = {}
         self._item_tok: dict[tuple[str, int], int] = {}
         self._geo_tok: dict[tuple[str, int], int] = {}
+        self._geo_changes: dict[str, tuple[dt.date, ...]] = {}  # ``Geography.change_dates`` per code
+        self._geo_span_tok: dict[tuple[str, int, str], int] = {}  # ``_geo_token`` per code, span and note
         self._inputs: dict[TableKey, tuple[int, ...] | None] = {}  # ``_dated_inputs`` per key
         # Country classes (``_signature``): the sets each role's code is tested against, the signature per code and
         # geography token, the first code seen per signature in a period, and each code's representative.
@@ -1062,9 +1064,19 @@ class DecisionTable:
         if found is None:
             rep, geo = self.representative(period), self.geography
             resolved, note = geo.resolve(code, rep)
-            answers = tuple(geo.member(code, group, rep) for group in sorted(geo.groups))
-            state = ("geo", code, resolved, _undated(note or "", rep), answers)
-            found = self._geo_tok[(code, period)] = self._token(state)
+            # Between two of the code's change dates every answer below is the same: worked out once per span
+            # (and per note as the texts write it on the day: it holds a date that may be the day's)
+            changes = self._geo_changes.get(code)
+            if changes is None:
+                changes = self._geo_changes[code] = geo.change_dates(code)
+            undated = _undated(note or "", rep)
+            span = (code, bisect.bisect_right(changes, rep), undated)
+            found = self._geo_span_tok.get(span)
+            if found is None:
+                answers = tuple(geo.member(code, group, rep) for group in sorted(geo.groups))
+                state = ("geo", code, resolved, undated, answers)
+                found = self._geo_span_tok[span] = self._token(state)
+            self._geo_tok[(code, period)] = found
         return found
 
     def data_state(self, period: int, items: list[str], codes: list[str]) -> tuple[Any, ...]:

@@ -122,6 +122,9 @@ class Geography:
         self.groups = groups.groups
         self.names = names or {}  # folded name -> code (see country_names())
         self.ambiguous = ambiguous or {}  # folded name -> the codes it could mean (see ambiguous_names())
+        # group -> country -> its membership rows, in file order (``member`` reads one country's rows, not the
+        # group's: the engine asks this some hundred thousand times in a batch's compile)
+        self._rows: dict[str, dict[str, list[Membership]]] = {}
 
     # -- countries ------------------------------------------------------------------------------------------
     def normalize(self, code: str | None, *, field: str = "country") -> str:
@@ -191,12 +194,41 @@ class Geography:
         return base, None
 
     # -- groups ---------------------------------------------------------------------------------------------
+    def _members_of(self, group: str) -> dict[str, list[Membership]]:
+        """``group``'s membership rows by country, in file order."""
+        by_country = self._rows.get(group)
+        if by_country is None:
+            by_country = {}
+            for m in self.groups[group].members:
+                by_country.setdefault(m.country, []).append(m)
+            self._rows[group] = by_country
+        return by_country
+
+    def change_dates(self, code: str) -> tuple[dt.date, ...]:
+        """The days on which what ``resolve`` and ``member`` answer for ``code`` may change, sorted: the start of
+        the group data's coverage, the day the code's country is first treated as another, and the first and the
+        end day of every membership row of either country. Between two of these days (and before the first, and
+        from the last on) every answer is the same on every day."""
+        base = self.country_of(code)
+        country = self.countries.get(base)
+        days = {self.groups_file.coverage_from}
+        seen = {base}
+        if country and country.treated_as and country.treated_as_from:
+            days.add(country.treated_as_from)
+            seen.add(country.treated_as)
+        for group in self.groups:
+            rows = self._members_of(group)
+            for c in seen:
+                for m in rows.get(c, ()):
+                    days.update(d for d in (m.start, m.end) if d is not None)
+        return tuple(sorted(days))
+
     def member(self, code: str, group: str, on: dt.date) -> MembershipAnswer:
         if group not in self.groups:
             raise DataFileError(f"unknown country group {group!r} (known: {', '.join(sorted(self.groups))})")
         cg = self.groups[group]
         resolved, _ = self.resolve(code, on)
-        rows = [m for m in cg.members if m.country == resolved and m.covers(on)]
+        rows = [m for m in self._members_of(group).get(resolved, ()) if m.covers(on)]
         if on < self.groups_file.coverage_from:
             return MembershipAnswer(
                 resolved,
