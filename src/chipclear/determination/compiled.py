@@ -527,6 +527,7 @@ class DecisionTable:
         self.share_codes = True
         self._sets = country_sets(rules)
         self._sigs: dict[tuple[str, int], Any] = {}
+        self._answers: dict[tuple[int, int], Any] = {}  # ``Evaluator.answer`` per set and geography token
         self._reps: dict[tuple[str, int, Any], str] = {}
         self._rep_of: dict[tuple[str, str, int], str | None] = {}
         self._sig_pairs: dict[int, frozenset[tuple[Any, Any]]] = {}  # ``_signature_pairs`` per period
@@ -800,11 +801,19 @@ class DecisionTable:
         of its own) when a group membership is unknown (the engine then splits cases naming the code). Two codes
         with the same signature give the same decision but for the code in its texts. Kept per code and
         geography token: the answers read nothing else of the date."""
-        memo_key = (role, self._geo_token(code, period))
+        token = self._geo_token(code, period)
+        memo_key = (role, token)
         if memo_key in self._sigs:
             return self._sigs[memo_key]
-        ev = Evaluator(_bare_facts(self.representative(period), code), self.geography)
-        answers = [ev.answer(code, dset, CODE_MARK + "⟧") for dset in self._sets[role]]  # any one mark will do
+        ev: Evaluator | None = None
+        answers = []
+        for dset in self._sets[role]:
+            # per set and token, not per role: the sets a location is tested against include the destination's
+            found = self._answers.get((id(dset), token))
+            if found is None:
+                ev = ev or Evaluator(_bare_facts(self.representative(period), code), self.geography)
+                found = self._answers[(id(dset), token)] = ev.answer(code, dset, CODE_MARK + "⟧")  # any mark will do
+            answers.append(found)
         sig = None if any(unknown for *_, unknown in answers) else tuple(a[:3] for a in answers)
         self._sigs[memo_key] = sig
         return sig
