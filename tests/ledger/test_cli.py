@@ -348,6 +348,19 @@ def test_license_revoke_command(cli_env: dict[str, str]) -> None:
     assert (code, out.strip()) == (0, f"license D9: revoked from {dt.date.today()}")
 
 
+def test_license_show_lists_the_status_history_and_a_refused_reinstatement_says_why(cli_env: dict[str, str]) -> None:
+    _grant(cli_env)
+    code, out = invoke(["license", "revoke", "D9", "--reinstate", "--reason", "r"], cli_env["approver"])
+    assert (
+        code == 2 and "status: license D9 is active, not suspended; only a suspended license can be reinstated" in out
+    )
+    day = dt.date.today().isoformat()
+    args = ["license", "revoke", "D9", "--suspend", "--reason", "BIS letter", "--effective", day]
+    assert invoke(args, cli_env["approver"])[0] == 0
+    code, out = invoke(["license", "show", "D9"], cli_env["viewer"])
+    assert code == 0 and f"suspended from {day}: BIS letter (apo" in out, out
+
+
 def test_the_cli_answers_an_application_and_a_license_in_the_api_view_shape(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:

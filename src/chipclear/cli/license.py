@@ -276,7 +276,7 @@ def license_show(
     api_key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """One license: its terms, what is left, and its usage ledger."""
+    """One license: its terms, what is left, its suspensions, revocation or reinstatements, and its usage ledger."""
 
     out = _run(api_key, lambda s, a: views.license_detail(CoreReader(s.connection()), a, number))
     if as_json:
@@ -293,6 +293,10 @@ def license_show(
     ]
     if out["conditions"]:
         lines.append(f"conditions: {out['conditions']}")
+    for c in out["status_changes"]:
+        change = "reinstated" if c["status"] == "active" else c["status"]
+        because = f": {c['reason']}" if c.get("reason") else ""
+        lines.append(f"  {change} from {c['effective_on']}{because} ({c['actor']}, {c['recorded_at']})")
     for u in out["usage"]:
         lines.append(
             f"  used {u['quantity']} by shipment line {u['shipment_line_id']} ({u['actor']}, {u['recorded_at']})"

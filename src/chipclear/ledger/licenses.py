@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chipclear.bounds import ItemId, LicenseNumber, Note, Quantity, ValueUSD, checked
+from chipclear.bounds import ItemId, LicenseNumber, Note, Quantity, Reason, ValueUSD, checked
 from chipclear.decision import PARTY_ROLES
 from chipclear.determination.citations import engine_citation
 from chipclear.errors import Conflict, InputError, NotFound
@@ -432,6 +432,9 @@ def grant_license(
     return lic
 
 
+_CHANGE = {"active": "reinstatement", "suspended": "suspension", "revoked": "revocation"}
+
+
 def _effective_day(lic: License, status: str, effective_on: dt.date | None) -> dt.date:
     """The day a status change took effect: given, else today; never after today, before the license was issued,
     or before the change it follows took effect."""
@@ -449,34 +452,61 @@ def _effective_day(lic: License, status: str, effective_on: dt.date | None) -> d
     last = max((dt.date.fromisoformat(c["effective_on"]) for c in lic.status_changes or []), default=None)
     if last is not None and day < last:
         raise InputError(
-            f"effective_on: {day} is before the license's last change of status took effect ({last}); a {status}"
-            " follows it",
+            f"effective_on: {day} is before the license's last change of status took effect ({last}); a"
+            f" {_CHANGE[status]} follows it",
             field="effective_on",
         )
     return day
+
+
+STATUSES = ("suspended", "revoked", "active")  # what a status change records: "active" is a reinstatement
+
+
+def _check_transition(lic: License, status: str) -> None:
+    """A suspended license may be reinstated; a license in force may be suspended or revoked, and a suspended one
+    revoked; a revoked license stays revoked (as the ledger has kept it since status changes were recorded).
+    Anything else is a conflict naming the field ``status``."""
+    if lic.status == "revoked":
+        raise Conflict(
+            f"status: license {lic.number} is already revoked; a revoked license cannot change status", field="status"
+        )
+    if status == "active" and lic.status != "suspended":
+        raise Conflict(
+            f"status: license {lic.number} is {lic.status}, not suspended; only a suspended license can be reinstated",
+            field="status",
+        )
+    if lic.status == status:
+        raise Conflict(f"status: license {lic.number} is already {status}", field="status")
 
 
 def change_license_status(
     session: Session, actor: Actor, number: str, status: str, *, reason: str, effective_on: dt.date | None = None
 ) -> License:
     """Record that the agency suspended or revoked a license (15 CFR 750.8), or reinstated a suspended one, with the
-    day it took effect (``effective_on``, default today). A license that is not active covers nothing, and a line
-    dated while it was suspended or revoked is not covered by it once reinstated (``LicenseTerms.not_in_force``)."""
-    if status not in ("suspended", "revoked", "active"):
-        raise InputError(f"status: {status!r} is not suspended, revoked or active", field="status")
+    day it took effect (``effective_on``, default today) and the reason, on the license (``status_changes``) and
+    in its audit record, in the caller's transaction: every check comes before the first write, so a refused
+    change writes nothing. A license that is not active covers nothing, and a line dated while it was suspended or
+    revoked is not covered by it once reinstated (``LicenseTerms.not_in_force``). The CLI (``license revoke``),
+    the API (``POST /api/licenses/{number}/status``) and the console's license page all call this."""
     require(actor.name, actor.role, "license.write")
+    if status not in STATUSES:
+        raise InputError(f"status: {status!r} is not suspended, revoked or active (a reinstatement)", field="status")
+    checked(Reason, reason, "reason")
     if not reason.strip():
         raise InputError("reason: must not be empty", field="reason")
     lic = _license_by_number(session, number, lock=True)
     if lic is None:
         raise NotFound(f"no license numbered {number!r}")
-    if lic.status == "revoked":
-        raise Conflict(f"license {lic.number} is revoked; a revoked license cannot change status")
-    if lic.status == status:
-        raise Conflict(f"license {lic.number} is already {status}")
+    _check_transition(lic, status)
     day = _effective_day(lic, status, effective_on)
     lic.status = status
-    change = {"status": status, "effective_on": day.isoformat(), "recorded_at": audit.now_utc(), "actor": actor.name}
+    change = {
+        "status": status,
+        "effective_on": day.isoformat(),
+        "reason": reason,
+        "recorded_at": audit.now_utc(),
+        "actor": actor.name,
+    }
     lic.status_changes = [*(lic.status_changes or []), change]
     audit.append(
         session,
@@ -617,6 +647,7 @@ def active_licenses(
 
 __all__ = [
     "PARTY_ROLES",
+    "STATUSES",
     "active_licenses",
     "apply_for_license",
     "change_license_status",

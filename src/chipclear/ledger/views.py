@@ -56,6 +56,16 @@ class UsageView(View):
     recorded_at: str
 
 
+class StatusChangeView(View):
+    """One suspension, revocation or reinstatement (``status`` active) of a license, as the agency set it."""
+
+    status: str
+    effective_on: str  # the day it took effect
+    reason: str | None = None  # None: recorded before 2026-12-07, when the reason was kept in the audit record only
+    recorded_at: str
+    actor: str
+
+
 class LicenseView(View):
     number: str
     status: str
@@ -76,7 +86,7 @@ class LicenseView(View):
     conditions: str
     granted_by: str
     issued_on: str | None  # the grant's decided_on (None: recorded before it was kept; read as valid_from)
-    status_changes: list[dict[str, Any]]  # each suspension, revocation, reinstatement with its effective_on
+    status_changes: list[StatusChangeView]  # each suspension, revocation, reinstatement, oldest first
 
 
 class LicenseDetailView(LicenseView):
@@ -295,6 +305,7 @@ __all__ = [
     "ShipmentLineView",
     "ShipmentResultView",
     "ShipmentView",
+    "StatusChangeView",
     "UsageView",
     "UserView",
     "View",

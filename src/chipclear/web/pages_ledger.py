@@ -6,12 +6,14 @@ import datetime as dt
 import io
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from chipclear.api.deps import Tx
 from chipclear.bounds import MAX_DB_INT, iso_date
 from chipclear.errors import ChipclearError, InputError
 from chipclear.ledger import audit, views
@@ -153,19 +155,65 @@ def deny_application(request: Request, app_id: RowId, reason: str = Form("")) ->
 
 @router.get("/licenses/{number:path}", response_class=HTMLResponse)
 def license_page(request: Request, number: str) -> HTMLResponse:
-    today = dt.date.today()
     with console_tx(request) as tx:
-        try:
-            detail = views.license_detail(CoreReader(tx.session.connection()), tx.actor, number)
-        except ChipclearError as exc:
-            return message(request, tx, "License", exc.message, status_code=exc.http_status, back="/licenses")
-        usage = detail.pop("usage")
-        view = license_view(detail, today)
+        return _license_page(request, tx, number)
+
+
+def _license_page(
+    request: Request, tx: Tx, number: str, error: ChipclearError | None = None, form: dict[str, str] | None = None
+) -> HTMLResponse:
+    """License ``number``'s page; with ``error``, the status form's refusal shown above it, as typed (``form``)."""
+    today = dt.date.today()
+    try:
+        detail = views.license_detail(CoreReader(tx.session.connection()), tx.actor, number)
+    except ChipclearError as exc:
+        return message(request, tx, "License", exc.message, status_code=exc.http_status, back="/licenses")
+    usage = detail.pop("usage")
+    view = license_view(detail, today)
     running = 0
     for u in usage:
         running += u["quantity"]
         u["cumulative"] = running
-    return page(request, "license.html", tx, title=f"License {number}", active="/licenses", lic=view, usage=usage)
+    return page(
+        request,
+        "license.html",
+        tx,
+        title=f"License {number}",
+        active="/licenses",
+        lic=view,
+        usage=usage,
+        can_change_status=allowed(tx.actor.role, "license.write"),
+        status_error=error.message if error is not None else None,
+        status_form=form or {},
+        today=today.isoformat(),
+        status_code=error.http_status if error is not None else 200,
+    )
+
+
+@router.post("/licenses/{number:path}/status")
+def license_status(
+    request: Request,
+    number: str,
+    status: str = Form(""),
+    effective_on: str = Form(""),
+    reason: str = Form(""),
+) -> Response:
+    """Record the agency's suspension, revocation or reinstatement from the license's page (the ledger service
+    checks the role: an analyst's post is a 403). A refusal is shown on the license's page, with the form as typed;
+    nothing is written."""
+    same_origin(request)
+    form = {"status": status, "effective_on": effective_on, "reason": reason}
+    try:
+        with console_tx(request) as tx:
+            day = _form_date(effective_on, "effective_on") if effective_on.strip() else None
+            lic = ledger_licenses.change_license_status(
+                tx.session, tx.actor, number, status, reason=reason, effective_on=day
+            )
+            target = lic.number
+    except ChipclearError as exc:
+        with console_tx(request) as tx:  # the refused transaction rolled back: read the license as it stands
+            return _license_page(request, tx, number, exc, form)
+    return RedirectResponse(f"/licenses/{quote(target)}", status_code=303)
 
 
 def waits_for(line: dict[str, Any]) -> tuple[str, str, list[str]]:

@@ -86,6 +86,20 @@ class GrantIn(BaseModel):
     decided_on: Day | None = None
 
 
+class StatusIn(BaseModel):
+    """The agency's suspension, revocation or reinstatement (``active``) of a license, and the day it took effect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["suspended", "revoked", "active"] = Field(
+        description="The license's new status: suspended, revoked, or active (a reinstatement of a suspended license)"
+    )
+    effective_on: Day | None = Field(
+        default=None, description="YYYY-MM-DD, the day it took effect (default today; not after today)"
+    )
+    reason: Reason
+
+
 AppId = Path(ge=1, le=2**31 - 1)
 
 
@@ -176,6 +190,19 @@ def grant(request: Request, body: GrantIn, app_id: int = AppId, key: str | None 
 @router.get("/licenses", response_model=list[LicenseView], summary="Licenses with their balances")
 async def licenses(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
     return await read(request, key, views.license_list)
+
+
+@router.post(
+    "/licenses/{number:path}/status",
+    response_model=LicenseView,
+    summary="Record the agency's suspension, revocation or reinstatement of a license (approver)",
+)
+def change_status(request: Request, number: str, body: StatusIn, key: str | None = Depends(api_key)) -> dict[str, Any]:
+    with transaction(request, key) as tx:
+        lic = ledger_licenses.change_license_status(
+            tx.session, tx.actor, number, body.status, reason=body.reason, effective_on=body.effective_on
+        )
+        return ledger_licenses.license_json(lic)
 
 
 @router.get("/licenses/{number:path}", response_model=LicenseDetailView, summary="One license with its usage history")
