@@ -208,3 +208,27 @@ def test_a_grant_with_only_a_value_limit_or_a_unit_tolerance_is_refused(ledger: 
     assert refused.value.field == "quantity_tolerance_percent" and "750.11" in refused.value.message
     with ledger.session() as s:
         assert ledger_licenses.list_licenses(s, staff.viewer) == []
+
+
+def test_a_suspension_then_a_revocation_names_each_with_its_own_day() -> None:
+    """A license suspended, then revoked without a reinstatement between: it is revoked since the revocation's
+    day (not the suspension's), and a line dated inside the suspension says the suspension ended in the
+    revocation, not in a reinstatement."""
+    windows = ledger_licenses.not_in_force(
+        [
+            {"status": "suspended", "effective_on": "2025-09-01"},
+            {"status": "revoked", "effective_on": "2025-10-15"},
+        ]
+    )
+    assert windows == (
+        (dt.date(2025, 9, 1), dt.date(2025, 10, 15), "suspended"),
+        (dt.date(2025, 10, 15), None, "revoked"),
+    )
+    terms = dataclasses.replace(TERMS, not_in_force=windows, status="revoked")
+    line = h20_line(1, ship_date=dt.date(2025, 9, 3))
+    assert why_not_covered(terms, stub_decision(line), line) == [
+        "revoked since 2025-10-15",
+        "ship date 2025-09-03: the license was suspended from 2025-09-01 until it was revoked on 2025-10-15",
+    ]
+    before = h20_line(1, ship_date=dt.date(2025, 8, 20))
+    assert why_not_covered(terms, stub_decision(before), before) == ["revoked since 2025-10-15"]

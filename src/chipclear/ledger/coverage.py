@@ -56,7 +56,8 @@ class LicenseTerms:
     # the day the agency issued the license (the grant's decided_on); None: taken as valid_from, which a grant may
     # not precede (licenses._grant_day), so a listing after valid_from is after the issue too
     issued_on: dt.date | None = None
-    # (first day, day reinstated or None, status): when the agency suspended or revoked it (15 CFR 750.8)
+    # (first day, day reinstated or revoked or None, status): when the agency suspended or revoked it (15 CFR 750.8;
+    # ``licenses.not_in_force``)
     not_in_force: tuple[tuple[dt.date, dt.date | None, str], ...] = ()
 
     @property
@@ -313,11 +314,13 @@ def why_not_covered(
     ship_date = line.ship_date or decision.as_of
     if not terms.valid_from <= ship_date <= terms.valid_to:
         problems.append(f"ship date {ship_date} is outside {terms.valid_from}..{terms.valid_to}")
+    followed = {start: status for start, _, status in terms.not_in_force}  # a window ended by the next one
     for start, end, status in terms.not_in_force:
         if end is None and not in_force:
             continue  # the window still open: the status above says it
         if start <= ship_date and (end is None or ship_date < end):
-            until = f" until it was reinstated on {end}" if end is not None else ""
+            how = f"{followed[end]} on" if end in followed else "reinstated on"
+            until = f" until it was {how} {end}" if end is not None else ""
             problems.append(f"ship date {ship_date}: the license was {status} from {start}{until}")
     if not _item_authorised(terms.items, item_identity(decision, line)):
         problems.append(f"item {line.item!r} is not among the authorised items {list(terms.items)}")

@@ -522,7 +522,8 @@ def change_license_status(
 
 def not_in_force(changes: Sequence[dict[str, Any]] | None) -> tuple[tuple[dt.date, dt.date | None, str], ...]:
     """The windows in which a license was suspended or revoked, from its status changes: (first day, the day it was
-    reinstated or None, status)."""
+    reinstated or revoked, or None, status). A suspension the agency then revoked is two windows: the suspension up
+    to the revocation's day, and the revocation from that day (the next window starts where the first ends)."""
     windows: list[tuple[dt.date, dt.date | None, str]] = []
     start: tuple[dt.date, str] | None = None
     for change in changes or []:
@@ -532,6 +533,9 @@ def not_in_force(changes: Sequence[dict[str, Any]] | None) -> tuple[tuple[dt.dat
                 windows.append((start[0], day, start[1]))
             start = None
         elif start is None:
+            start = (day, change["status"])
+        elif change["status"] != start[1]:
+            windows.append((start[0], day, start[1]))
             start = (day, change["status"])
     if start is not None:
         windows.append((start[0], None, start[1]))
