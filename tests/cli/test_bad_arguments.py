@@ -24,6 +24,7 @@ def _run(args: list[str | bytes], tmp_path: Path) -> subprocess.CompletedProcess
     [
         (["check", "--item", "H20", "--to", "CN", "--quantity", "abc"], "--quantity: Input should be a valid integer"),
         (["check", "--bogus"], "No such option: --bogus"),
+        (["check", "--item", "H20"], "Missing option '--to'."),  # not reworded as a bad value of --to
         (["hold", "release", str(2**63), "--reason", "x"], "LINE_ID: Input should be less than or equal to"),
         (
             [

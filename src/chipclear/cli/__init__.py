@@ -152,7 +152,11 @@ def _usage_error_line(self: Any, file: Any = None) -> None:
     (``--quantity: Input should be ...``, not click's ``Invalid value for '--quantity' / '-q': ...``)."""
     message = self.format_message()
     param = getattr(self, "param", None)
-    if isinstance(self, _click_exceptions.BadParameter) and param is not None and self.param_hint is None:
+    bad_value = isinstance(self, _click_exceptions.BadParameter) and not isinstance(
+        self,
+        _click_exceptions.MissingParameter,  # "Missing option '--to'." stays as click says it
+    )
+    if bad_value and param is not None and self.param_hint is None:
         opts = getattr(param, "opts", None) or [str(param.name)]
         label = max(opts, key=len) if param.param_type_name == "option" else str(param.name).upper()
         message = f"{label}: {without_pydantic_prefix(self.message)}"
