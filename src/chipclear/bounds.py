@@ -59,7 +59,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
 
-from chipclear.errors import InputError
+from chipclear.errors import InputError, validation_text
 
 T = TypeVar("T")
 
@@ -310,7 +310,7 @@ def checked(kind: Any, value: T, field: str) -> T:
     try:
         _adapter(kind).validate_python(value)
     except ValidationError as exc:
-        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        message = validation_text(exc.errors()[0])
         raise InputError(f"{field}: {message}", field=field) from None
     return value
 

@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from chipclear.bounds import ITEM_LENGTH
-from chipclear.errors import DataFileError, InputError
+from chipclear.errors import DataFileError, InputError, validation_text
 from chipclear.userfiles import input_file
 
 T = TypeVar("T")
@@ -35,7 +35,7 @@ def first_error(exc: ValidationError) -> str:
     # field of the file, so it is left out (the 4E091 audit, 2026-12-07)
     field = ".".join(str(p) for p in first["loc"] if not _VALIDATOR_TAG.match(str(p))) or "(entry)"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"field {field}: {first['msg']}{more}"
+    return f"field {field}: {validation_text(first)}{more}"
 
 
 class RepeatedKey(ValueError):

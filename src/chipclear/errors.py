@@ -5,7 +5,13 @@ Every error names what is wrong: the file, row or field, and what would be valid
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 MAX_MESSAGE = 2000  # characters of an error message; a longer one (a 100,000-character value echoed) is cut
+
+# What pydantic puts before the message of a ValueError or an assert raised in a validator: its words, not ours
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
 def shortened(message: str) -> str:
@@ -15,6 +21,19 @@ def shortened(message: str) -> str:
         return message
     cut = len(message) - 1500
     return f"{message[:1200]} ... [{cut:,} characters cut] ... {message[-300:]}"
+
+
+def validation_text(error: Mapping[str, Any]) -> str:
+    """The message of one pydantic error (an item of ``ValidationError.errors()``) without pydantic's "Value error, "
+    before what our validator said: every door shows ``ship_date: '20250601' is not a date ...``."""
+    return without_pydantic_prefix(str(error.get("msg", "invalid value")))
+
+
+def without_pydantic_prefix(message: str) -> str:
+    """``message`` without pydantic's "Value error, " (or "Assertion failed, ") before what a validator said."""
+    for prefix in _PYDANTIC_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
 
 
 class ChipclearError(Exception):

@@ -16,7 +16,7 @@ from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from chipclear.errors import ChipclearError
+from chipclear.errors import ChipclearError, validation_text
 
 PathList = Annotated[list[Path], NoDecode]
 
@@ -104,7 +104,7 @@ class Settings(BaseSettings):
             return cls()
         except ValidationError as exc:
             first = exc.errors()[0]
-            message = str(first["msg"]).removeprefix("Value error, ")
+            message = validation_text(first)
             where = next((str(p) for p in first["loc"] if str(p).startswith("CHIPCLEAR_")), None)
             name = where or (_VARIABLE.get(str(first["loc"][0])) if first["loc"] else None)
             if name is None:  # a check across variables: its message names them

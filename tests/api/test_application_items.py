@@ -63,5 +63,6 @@ def test_the_cli_refuses_it_with_exit_2(
     monkeypatch.setenv("CHIPCLEAR_DATABASE_URL", db_url)
     args = ["license", "apply", "--item", "nope", "--destination", "CN", "--end-user", "E"]
     out = CliRunner().invoke(cli_app, args, env={"CHIPCLEAR_API_KEY": keys.analyst})
-    assert out.exit_code == 2 and out.output.startswith(f"chipclear: error: {UNKNOWN}"), out.output
+    said = UNKNOWN.replace("items[0]: ", "--item: ")  # the CLI names the option typed (the API: items[0])
+    assert out.exit_code == 2 and out.output.startswith(f"chipclear: error: {said}"), out.output
     assert client.get("/api/applications", headers=h(keys.viewer)).json() == []

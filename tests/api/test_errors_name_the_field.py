@@ -62,7 +62,7 @@ def test_screen_out_without_file_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "f.csv"
     result = CliRunner().invoke(app, ["screen", "Example GmbH", "--out", str(out)])
     assert result.exit_code == 2, result.output
-    assert "--out writes the hits of --file" in result.output
+    assert "--out: writes the hits of --file" in result.output
     assert not out.exists()
 
 

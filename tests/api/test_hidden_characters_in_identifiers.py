@@ -63,7 +63,9 @@ def test_the_cli_refuses_it_with_exit_2(
         env={"CHIPCLEAR_API_KEY": keys.approver},
     )
     assert out.exit_code == 2, out.output
-    assert out.output.startswith("chipclear: error: number: must not contain an invisible control, format"), out.output
+    assert out.output.startswith("chipclear: error: --number: must not contain an invisible control, format"), (
+        out.output
+    )
     assert ZWSP in out.output
 
 
@@ -126,6 +128,6 @@ def test_the_cli_refuses_the_cyrillic_admin_beside_admin(
     env = {"CHIPCLEAR_API_KEY": keys.admin}
     assert CliRunner().invoke(cli_app, ["user", "add", "admin", "--role", "viewer"], env=env).exit_code == 0
     out = CliRunner().invoke(cli_app, ["user", "add", "\u0410dmin", "--role", "admin"], env=env)
-    assert out.exit_code == 2 and out.output.startswith("chipclear: error: name: '\u0410dmin' mixes scripts"), (
+    assert out.exit_code == 2 and out.output.startswith("chipclear: error: NAME: '\u0410dmin' mixes scripts"), (
         out.output
     )

@@ -54,7 +54,7 @@ def test_the_cli_and_the_console_refuse_it(
     assert CliRunner().invoke(cli_app, ["user", "add", "pace", "--role", "viewer"], env=env).exit_code == 0
     out = CliRunner().invoke(cli_app, ["user", "add", PACE_CYRILLIC, "--role", "admin"], env=env)
     assert out.exit_code == 2, out.output
-    assert out.output.startswith(f"chipclear: error: name: {PACE_CYRILLIC!r} looks like the existing user 'pace'")
+    assert out.output.startswith(f"chipclear: error: NAME: {PACE_CYRILLIC!r} looks like the existing user 'pace'")
     sign_in(client, keys.admin)
     r = client.post("/users", data={"name": PACE_CYRILLIC, "role": "admin"}, headers=ORIGIN)
     assert r.status_code == 409 and "looks like the existing user" in r.text, r.text[:2000]

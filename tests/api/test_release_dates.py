@@ -44,7 +44,7 @@ def test_a_release_cannot_move_a_held_line_back_before_its_ship_date(
     out = CliRunner().invoke(cli_app, args, env={"CHIPCLEAR_API_KEY": keys.approver})
     assert out.exit_code == 2, out.output
     assert out.output.startswith(
-        "chipclear: error: ship_date: 2025-01-10 is before the held line's ship date 2026-12-06"
+        "chipclear: error: --ship-date: 2025-01-10 is before the held line's ship date 2026-12-06"
     ), out.output
     assert client.get(f"/api/shipment-lines/{held['line_id']}", headers=h(keys.viewer)).json()["status"] == "held"
 

@@ -181,13 +181,13 @@ def test_an_output_folder_nothing_can_be_created_in_is_refused_before_the_run(
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--workers", "99999999999999999999", "Invalid value for '--workers' / '-w'"),
-        ("--workers", "65", "Invalid value for '--workers' / '-w'"),
-        ("--workers", "-1", "Invalid value for '--workers' / '-w'"),
-        ("--verify", "99999999999999999999", "Invalid value for '--verify'"),
-        ("--verify", "-1", "Invalid value for '--verify'"),
-        ("--batch-size", "99999999999999999999", "Invalid value for '--batch-size'"),
-        ("--batch-size", "0", "Invalid value for '--batch-size'"),
+        ("--workers", "99999999999999999999", "--workers: "),
+        ("--workers", "65", "--workers: "),
+        ("--workers", "-1", "--workers: "),
+        ("--verify", "99999999999999999999", "--verify: "),
+        ("--verify", "-1", "--verify: "),
+        ("--batch-size", "99999999999999999999", "--batch-size: "),
+        ("--batch-size", "0", "--batch-size: "),
     ],
 )
 def test_numeric_options_past_their_bounds_are_one_line_and_exit_2(
@@ -216,5 +216,5 @@ def test_two_outputs_of_one_run_named_alike_are_refused(tmp_path: Path) -> None:
     args = ["batch", str(tmp_path / "small.csv"), "--out", str(out), "--bad-rows", str(out), "-q", "--no-screening"]
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
-    assert result.output == f"chipclear: error: {out}: named for two outputs of the run (and {out})\n"
+    assert result.output == f"chipclear: error: --out: {out}: named for two outputs of the run (and {out})\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.csv"]

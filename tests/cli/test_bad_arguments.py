@@ -22,9 +22,10 @@ def _run(args: list[str | bytes], tmp_path: Path) -> subprocess.CompletedProcess
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["check", "--item", "H20", "--to", "CN", "--quantity", "abc"], "Invalid value for '--quantity'"),
+        (["check", "--item", "H20", "--to", "CN", "--quantity", "abc"], "--quantity: Input should be a valid integer"),
         (["check", "--bogus"], "No such option: --bogus"),
-        (["hold", "release", str(2**63), "--reason", "x"], "Invalid value for 'line_id'"),
+        (["check", "--item", "H20"], "Missing option '--to'."),  # not reworded as a bad value of --to
+        (["hold", "release", str(2**63), "--reason", "x"], "LINE_ID: Input should be less than or equal to"),
         (
             [
                 "license",
@@ -37,7 +38,7 @@ def _run(args: list[str | bytes], tmp_path: Path) -> subprocess.CompletedProcess
                 "--valid-to",
                 "2026-01-01",
             ],
-            "Invalid value for 'application_id'",
+            "APPLICATION_ID: Input should be less than or equal to",
         ),
         ([b"screen", b"a\xff"], "argument NAME is not valid UTF-8 text"),
         ([b"hold", b"release", b"2", b"--reason", b"a\xff"], "--reason is not valid UTF-8 text"),

@@ -40,5 +40,5 @@ def test_demo_orders_rows_are_bounded(rows: str, tmp_path: Path) -> None:
     out = tmp_path / "o.csv"
     result = CliRunner().invoke(app, ["demo", "orders", "--rows", rows, "--out", str(out)])
     assert result.exit_code == 2, result.output
-    assert "Invalid value for '--rows'" in result.output and "Traceback" not in result.output
+    assert "chipclear: error: --rows: " in result.output and "Traceback" not in result.output
     assert not out.exists()

@@ -25,7 +25,7 @@ CHECK = ["check", "--item", "L20", "--to", "DE", "--date", "2025-05-01"]
         (["timeline", "L20", "--to", "XX"], "--to"),
         (["catalog", "--as-of", "2025/01/01"], "--as-of"),
         (["ship", "--item", "L20", "--destination", "DE", "--ship-date", "20250501"], "--ship-date"),
-        (["ship", "--item", "L20", "--destination", "DE", "--end-user", "Acme@XX"], "--end-user country"),
+        (["ship", "--item", "L20", "--destination", "DE", "--end-user", "Acme@XX"], "--end-user"),
         (["ship", "--item", "L20", "--destination", "DE", "--end-user", "\u202eiewauH"], "--end-user"),
         (
             ["license", "grant", "1", "--number", "L1", "--valid-from", "2025-13-01", "--valid-to", "2026-01-01"],

@@ -37,7 +37,7 @@ READS = [
     (["audit", "verify", "--file", "{p}"], "--file"),
     (["classify", "--spec", "{p}"], "catalog file"),
     (["classify", "--model-spec", "{p}"], "model spec"),
-    (["whatif", "{p}"], "draft"),
+    (["whatif", "{p}"], "DRAFT"),
     (["db", "restore", "{p}"], "PATH"),
     (["audit", "verify", "--anchor", "{p}"], "--anchor"),
 ]

@@ -30,7 +30,7 @@ runner = CliRunner()
 def test_the_cli_refuses_digit_separators(tmp_path: Path, args: list[str], option: str) -> None:
     result = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
     assert result.exit_code == 2, result.output
-    assert f"Invalid value for '{option}'" in result.output
+    assert result.output.startswith(f"chipclear: error: {option}: ") and "Value error" not in result.output
     assert "'1_0" in result.output and "is not a plain number" in result.output
 
 

@@ -33,7 +33,7 @@ def test_classify_unknown_item_is_one_line_exit_2() -> None:
     assert out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "unknown item 'H2O'" in lines[0] and "nvidia-h20" in lines[0]
-    assert lines[0].startswith("chipclear: error: item: unknown item 'H2O'"), lines[0]  # the field named
+    assert lines[0].startswith("chipclear: error: ITEM: unknown item 'H2O'"), lines[0]  # the argument named
 
 
 @pytest.mark.parametrize("bad", ["2024-13-01", "yesterday", "2024/01/01"])

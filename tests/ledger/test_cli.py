@@ -91,43 +91,43 @@ def _grant(keys: dict[str, str], quantity: int = 100) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["ship", "--item", "H20", "--quantity", "5"], "ship: give --item and --destination"),
+        (["ship", "--item", "H20", "--quantity", "5"], "--item: give --item and --destination"),
         (["ship", "--item", "H20", "--destination", "CN", "--ship-date", "2025-13-01"], "--ship-date: '2025-13-01'"),
         (["ship", "--item", "H20", "--destination", "Chinaa", "--ship-date", "2025-09-01"], "unknown country 'Chinaa'"),
         (
             ["ship", "--item", "H20", "--destination", "CN", "--quantity", "0"],
-            "quantity: Input should be greater than or equal to 1",
+            "--quantity: Input should be greater than or equal to 1",
         ),
         (
             ["license", "grant", "1", "--number", "D1", "--valid-from", "2025-08-08", "--valid-to", "2024-01-01"],
-            "valid_to 2024-01-01 is before valid_from",
+            "--valid-to: 2024-01-01 is before --valid-from",
         ),
         (
             [*GRANT_D1, "--quantity-tolerance", "1000000"],
-            "quantity_tolerance_percent: 1000000 must be 0 to 100 (percent)",
+            "--quantity-tolerance: 1000000 must be 0 to 100 (percent)",
         ),
         (
             [*GRANT_D1, "--value-tolerance", str(2**63)],
-            "value_tolerance_percent: 9223372036854775808 must be 0 to 100 (percent)",
+            "--value-tolerance: 9223372036854775808 must be 0 to 100 (percent)",
         ),
         (
             ["license", "grant", "1", "--number", "D1", "--valid-from", "2024-01-01", "--valid-to", "2027-01-01"],
-            "valid_from: 2024-01-01 is before the application was submitted (2025-07-15)",
+            "--valid-from: 2024-01-01 is before the application was submitted (2025-07-15)",
         ),
         (
             [*GRANT_D1[:6], "2024-01-01", *GRANT_D1[7:], "--decided-on", "2024-01-01"],
-            "decided_on: 2024-01-01 is before the application was submitted (2025-07-15)",
+            "--decided-on: 2024-01-01 is before the application was submitted (2025-07-15)",
         ),
         (
             [*GRANT_D1[:8], "2199-01-01"],
-            "valid_to: 2199-01-01 is more than 10 years after valid_from 2025-08-08",
+            "--valid-to: 2199-01-01 is more than 10 years after --valid-from 2025-08-08",
         ),
         (
             [
                 *["license", "apply", "--item", "H20", "--destination", "CN", "--end-user", "E"],
                 *["--application-number", "Z2", "--submitted-on", "2030-11-01"],
             ],
-            "submitted_on: 2030-11-01 is after today",
+            "--submitted-on: 2030-11-01 is after today",
         ),
         (["license", "show", "NOPE"], "no license numbered 'NOPE'"),
         (["hold", "release", "99", "--reason", "x"], "no shipment line 99"),
@@ -216,7 +216,9 @@ def test_a_row_refused_when_decided_names_file_row_and_field(
     path.write_text(f"- {{item: H20, quantity: 5, destination: CN, ship_date: 2025-09-01}}\n- {row}\n")
     before = counts(tmp_path)
     code, out = invoke(["ship", "--file", str(path)], cli_env["approver"])  # past dates: historical entries
-    assert code == 2 and out.startswith(f"chipclear: error: {path}: row 2: {said}") and out.count("\n") == 1, out
+    assert code == 2 and out.startswith(f"chipclear: error: --file: {path}: row 2: {said}") and out.count("\n") == 1, (
+        out
+    )
     assert counts(tmp_path) == before
 
 
@@ -394,7 +396,7 @@ def test_a_release_cannot_move_the_held_line_and_a_zero_value_limit_is_refused(
     )
     assert code == 1 and "HELD" in out, out
     before = counts(tmp_path)
-    for fact, field in (("destination=DE", "facts.destination"), ("ship_date=2025-04-01", "facts.ship_date")):
+    for fact, field in (("destination=DE", "--fact destination"), ("ship_date=2025-04-01", "--fact ship_date")):
         code, out = invoke(["hold", "release", "1", "--reason", "moved", "--fact", fact], cli_env["approver"])
         assert code == 2, out
         assert out.startswith(f"chipclear: error: {field}: "), out
@@ -405,7 +407,7 @@ def test_a_release_cannot_move_the_held_line_and_a_zero_value_limit_is_refused(
         ["license", "apply", "--item", "nvidia-h20", "--destination", "CN", "--end-user", "E@CN", "--value", "0"],
         cli_env["analyst"],
     )
-    assert (code, out.strip()) == (2, "chipclear: error: value: must be at least $0.01"), out
+    assert (code, out.strip()) == (2, "chipclear: error: --value: must be at least $0.01"), out
     invoke(
         [
             "license",
@@ -441,4 +443,4 @@ def test_a_release_cannot_move_the_held_line_and_a_zero_value_limit_is_refused(
         ],
         cli_env["approver"],
     )
-    assert (code, out.strip()) == (2, "chipclear: error: value limit: must be at least $0.01"), out
+    assert (code, out.strip()) == (2, "chipclear: error: --value: must be at least $0.01"), out

@@ -18,9 +18,9 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["x" * (SCREEN_NAME_LENGTH + 1)], f"name: String should have at most {SCREEN_NAME_LENGTH} characters"),
-        (["Acme", "--min-score", "0"], f"--min-score 0.0 must be between {MIN_SCREEN_SCORE} and 1"),
-        (["Acme", "--min-score", "0.49"], f"--min-score 0.49 must be between {MIN_SCREEN_SCORE} and 1"),
+        (["x" * (SCREEN_NAME_LENGTH + 1)], f"NAME: String should have at most {SCREEN_NAME_LENGTH} characters"),
+        (["Acme", "--min-score", "0"], f"--min-score: 0.0 must be between {MIN_SCREEN_SCORE} and 1"),
+        (["Acme", "--min-score", "0.49"], f"--min-score: 0.49 must be between {MIN_SCREEN_SCORE} and 1"),
         (["Acme", "--limit", "101"], "--limit: Input should be less than or equal to 100"),
         (["Acme", "--limit", "99999999999999999999"], "--limit: Input should be less than or equal to 100"),
         (["Acme", "--address", "y" * 1001], "--address: String should have at most 1000 characters"),
@@ -49,5 +49,5 @@ def test_a_party_file_row_past_the_name_bound_is_refused_naming_the_row(tmp_path
     result = runner.invoke(app, ["screen", "--file", str(parties)])
     assert result.exit_code == 2, result.output
     assert result.output == (
-        f"chipclear: error: {parties}: row 3: field 'name' is longer than {SCREEN_NAME_LENGTH} characters\n"
+        f"chipclear: error: --file: {parties}: row 3: field 'name' is longer than {SCREEN_NAME_LENGTH} characters\n"
     )

@@ -112,7 +112,7 @@ def test_timeline_json_and_table() -> None:
         (["duty", "timeline", "--hts", "8542.31", "--origin", "Q1"], "origin"),
         (["duty", "timeline", "--hts", "9999.99", "--origin", "CN"], "hts"),
         (["duty", "--hts", "8542.31", "--origin", "CN", "--date", "2025-13-01"], "date"),
-        (["duty", "--hts", "8471.50", "--origin", "TW", "--end-use", "mining"], "end_use"),
+        (["duty", "--hts", "8471.50", "--origin", "TW", "--end-use", "mining"], "--end-use: "),
         (["duty", "--hts", "8471.50", "--origin", "TW", "--item", "H2O"], "unknown item"),
         (["duty", "--origin", "TW"], "--hts"),
     ],
@@ -128,7 +128,7 @@ def test_real_process_error_is_one_line_exit_2() -> None:
     out = run_process("duty", "--hts", "8542.31", "--origin", "XX", "--date", "2025-06-01")
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().splitlines() == [
-        "chipclear: error: origin: unknown country 'XX' (use an ISO 3166-1 code such as CN or a country name such as"
+        "chipclear: error: --origin: unknown country 'XX' (use an ISO 3166-1 code such as CN or a country name such as"
         " China)"
     ]
 

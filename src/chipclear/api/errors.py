@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chipclear.api.form_text import multipart_as_text
 from chipclear.datafiles import RepeatedKey, unique_pairs
-from chipclear.errors import ChipclearError, InputError
+from chipclear.errors import ChipclearError, InputError, validation_text
 
 log = logging.getLogger("chipclear.api")
 
@@ -81,7 +81,7 @@ def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     first = errors[0]
     # a body that is not an object (text/plain, JSON null or an array) has no field of its own: it is the body
     field = _field(first.get("loc", ())) or ("body" if tuple(first.get("loc", ()))[:1] == ("body",) else None)
-    msg = str(first.get("msg", "invalid value"))
+    msg = validation_text(first)
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return (f"{field}: {msg}{more}" if field else f"{msg}{more}"), field
 

@@ -35,7 +35,7 @@ from chipclear.bounds import (
     hidden_problem,
 )
 from chipclear.catalog import Catalog
-from chipclear.errors import ChipclearError, InputError
+from chipclear.errors import ChipclearError, InputError, validation_text
 from chipclear.geography import Geography
 from chipclear.models import load_models
 from chipclear.tabular import format_of, read_jsonl, read_xlsx, sniff
@@ -486,7 +486,7 @@ def _owners_text(value: str) -> str:
         links = parse_links(value, "end_user_owners")
     except ValidationError as exc:  # a name outside the bounds of the model (chipclear.bounds)
         first = exc.errors()[0]
-        raise InputError(f"end_user_owners: {first['msg']}", field="end_user_owners") from None
+        raise InputError(f"end_user_owners: {validation_text(first)}", field="end_user_owners") from None
     if len(links) > MAX_LIST:
         raise InputError(f"end_user_owners: more than {MAX_LIST} owners", field="end_user_owners")
     return links_text(links)

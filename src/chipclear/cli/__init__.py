@@ -19,7 +19,7 @@ import typer
 from typer._click import exceptions as _click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
-from chipclear.errors import ChipclearError
+from chipclear.errors import ChipclearError, without_pydantic_prefix
 
 # Command modules, in the order their commands appear in --help.
 _MODULES = [
@@ -148,8 +148,19 @@ class _HelpContext:
 
 def _usage_error_line(self: Any, file: Any = None) -> None:
     """A bad option or argument (``--quantity abc``, an unreadable file) as one line, as every other bad input:
-    click's usage box was five lines on stderr."""
-    sys.stderr.write(f"chipclear: error: {' '.join(self.format_message().split())}\n")
+    click's usage box was five lines on stderr. A bad value names its option first, as the services' errors do
+    (``--quantity: Input should be ...``, not click's ``Invalid value for '--quantity' / '-q': ...``)."""
+    message = self.format_message()
+    param = getattr(self, "param", None)
+    bad_value = isinstance(self, _click_exceptions.BadParameter) and not isinstance(
+        self,
+        _click_exceptions.MissingParameter,  # "Missing option '--to'." stays as click says it
+    )
+    if bad_value and param is not None and self.param_hint is None:
+        opts = getattr(param, "opts", None) or [str(param.name)]
+        label = max(opts, key=len) if param.param_type_name == "option" else str(param.name).upper()
+        message = f"{label}: {without_pydantic_prefix(self.message)}"
+    sys.stderr.write(f"chipclear: error: {' '.join(message.split())}\n")
 
 
 # typer's own copy of click raises these (NoArgsIsHelpError keeps its own ``show``: the help)

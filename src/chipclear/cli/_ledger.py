@@ -88,10 +88,10 @@ def _run(api_key: str | None, work: Callable[[Session, User], T]) -> T:
 def _party(spec: str, role: str) -> Party:
     """NAME or NAME@COUNTRY (a code or a country name: "Huawei@CN", "Example Pte Ltd@Singapore")."""
     name, country = spec, None
+    option = f"--{role.replace('_', '-')}"
     if "@" in spec:
         name, where = spec.rsplit("@", 1)
-        country = load_geography().normalize(where, field=f"--{role.replace('_', '-')} country")
-    option = f"--{role.replace('_', '-')}"
+        country = load_geography().normalize(where, field=option)
     if not name.strip():
         raise InputError(f"{option}: a party needs a name", field=role)
     return Party(name=checked(Name, name, option), role=role, country=country)

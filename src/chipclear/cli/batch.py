@@ -300,10 +300,10 @@ def demo_orders_command(
     from chipclear.errors import InputError
 
     if not 0 <= bad_share < 1:
-        raise InputError("--bad-share must be in [0, 1)", field="bad_share")
+        raise InputError(f"--bad-share: {bad_share} must be in [0, 1)", field="bad_share")
     first, last = parse_date(start, field="--start"), parse_date(end, field="--end")
     if last < first:
-        raise InputError("--end is before --start", field="end")
+        raise InputError(f"--end: {last} is before --start {first}", field="end")
     from chipclear.userfiles import output_file
 
     output_file(out, "--out")

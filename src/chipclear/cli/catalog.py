@@ -12,7 +12,7 @@ from rich.table import Table
 from chipclear.catalog import Part, load_catalog, load_catalog_file
 from chipclear.classification import Classification, classify
 from chipclear.cli._common import console, handle_errors, parse_date, print_json
-from chipclear.errors import InputError
+from chipclear.errors import InputError, UnknownItemError
 from chipclear.models import load_model_spec, load_models
 from chipclear.models.classify import ModelClassification, classify_model, figure
 from chipclear.models.loader import require_spec_named
@@ -42,7 +42,7 @@ def catalog_command(
     items = [i for i in cat.items() if vendor is None or i.vendor.casefold() == vendor.casefold()]
     if vendor is not None and not items:
         vendors = sorted({i.vendor for i in cat.items()})
-        raise InputError(f"vendor: no parts for {vendor!r}; known vendors: {', '.join(vendors)}", field="vendor")
+        raise InputError(f"--vendor: no parts for {vendor!r}; known vendors: {', '.join(vendors)}", field="vendor")
     results = [classify(i, when, catalog=cat) for i in items]
     if as_json:
         print_json([r.to_json() for r in results])
@@ -121,7 +121,10 @@ def _classify_model(model: str | None, model_spec: Path | None, when: dt.date, l
     else:
         assert model is not None
         target = model
-    result = classify_model(target, when, layer=lay, catalog=catalog)
+    try:
+        result = classify_model(target, when, layer=lay, catalog=catalog)
+    except UnknownItemError as exc:  # the model named by --model, not the ITEM argument
+        raise InputError(exc.message.replace("item: ", "--model: ", 1), field="model") from None
     if as_json:
         print_json(result.to_json())
     else:
@@ -145,22 +148,24 @@ def classify_command(
     cited trace."""
     when: dt.date = parse_date(as_of, field="--as-of")
     if layer not in ("enforced", "codified"):
-        raise InputError(f"layer: {layer!r} is not one of enforced, codified", field="layer")
+        raise InputError(f"--layer: {layer!r} is not one of enforced, codified", field="layer")
     lay: Layer = "enforced" if layer == "enforced" else "codified"
     if model is not None or model_spec is not None:
         if item is not None or spec is not None:
-            raise InputError("give either an ITEM/--spec (a chip) or --model/--model-spec (a model)", field="model")
+            raise InputError(
+                "--model: give either an ITEM/--spec (a chip) or --model/--model-spec (a model)", field="model"
+            )
         _classify_model(model, model_spec, when, lay, as_json)
         return
     if spec is not None:
         spec_file = load_catalog_file(spec)
         if item is None and len(spec_file.parts) + len(spec_file.systems) != 1:
-            raise InputError(f"{spec}: holds several items; name one of them as ITEM", field="spec")
+            raise InputError(f"--spec: {spec}: holds several items; name one of them as ITEM", field="spec")
         cat = load_catalog(extra_paths=[spec])
         target = item or (spec_file.parts or spec_file.systems)[0].id
         result = classify(target, when, layer=lay, catalog=cat)
     elif item is None:
-        raise InputError("give an ITEM (catalog id or alias) or --spec FILE", field="item")
+        raise InputError("ITEM: give an ITEM (catalog id or alias) or --spec FILE", field="item")
     else:
         result = classify(item, when, layer=lay)
     if as_json:

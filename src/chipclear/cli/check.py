@@ -38,9 +38,48 @@ VERDICT_COLOUR = {
 }
 
 
-def _layer(value: str) -> Layer:
+# The fields the shared services (``determine``, the tariffs, the order-line model) name otherwise than the option
+# that fed them: an error names the option (``handle_errors``); the rest are the options' own names.
+CHECK_FIELDS = {
+    "certifications": "--certify",
+    "destination": "--to",
+    "ship_date": "--date",
+    "end_use.text": "--end-use",
+    "text": "--end-use",
+    "parties": "--end-user",
+    "parties.name": "--end-user",
+    "parties.country": "--end-user-country",
+    "parties.headquarters_country": "--end-user-hq",
+    "parties.parents": "--end-user-parent",
+    "parties.owners": "--end-user-owner",
+    # the import line (``ImportEntry`` and the duty stack)
+    "import_entry": "--import-hts",
+    "import_entry.origin": "--origin",
+    "import_entry.entry_date": "--entry-date",
+    "import_entry.end_use": "--duty-end-use",
+    "import_entry.claims": "--claim",
+    "import_entry.entry_type": "--entry-type",
+    "hts": "--import-hts",
+    "entry_date": "--entry-date",
+    "value": "--customs-value",
+    "value_usd": "--customs-value",
+    "import_entry.value_usd": "--customs-value",
+    "end_use": "--duty-end-use",
+    "claims": "--claim",
+}
+TIMELINE_FIELDS = {
+    "destination": "--to",
+    "end": "--until",
+    "headquarters_country": "--end-user-hq",
+    "name": "--end-user",
+    "country": "--end-user-country",
+}
+DIFF_FIELDS = {"destination": "--dest", "destinations": "--dest", "items": "--item", "date_from": "--from"}
+
+
+def _layer(value: str, option: str = "--layer") -> Layer:
     if value not in ("enforced", "codified"):
-        raise InputError(f"layer: {value!r} is not one of enforced, codified", field="layer")
+        raise InputError(f"{option}: {value!r} is not one of enforced, codified", field="layer")
     return cast(Layer, value)
 
 
@@ -57,11 +96,11 @@ def _import_entry(
     if hts is None:
         if origin or entry_date or value is not None or end_use or claims or entry_type:
             raise InputError(
-                "import-hts: the import options need --import-hts (the entry's HTS number)", field="import-hts"
+                "--import-hts: the import options need --import-hts (the entry's HTS number)", field="import-hts"
             )
         return None
     if origin is None:
-        raise InputError("origin: an import line needs --origin (the country of origin)", field="origin")
+        raise InputError("--origin: an import line needs --origin (the country of origin)", field="origin")
     return ImportEntry(
         hts=hts,
         origin=geo.normalize(origin, field="--origin"),
@@ -159,7 +198,7 @@ def _print_timeline(t: TimelineResult) -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("check")
-    @handle_errors
+    @handle_errors(fields=CHECK_FIELDS)
     def check_cmd(
         item: Annotated[str, typer.Option("--item", help="Catalog id or alias, e.g. H100")],
         to: Annotated[
@@ -312,7 +351,7 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command("timeline")
-    @handle_errors
+    @handle_errors(fields=TIMELINE_FIELDS)
     def timeline_cmd(
         item: Annotated[str, typer.Argument(help="Catalog id or alias")],
         to: Annotated[str, typer.Option("--to", help="Destination: ISO code or country name")],
@@ -345,7 +384,7 @@ def register(app: typer.Typer) -> None:
             _print_timeline(result)
 
     @app.command("diff")
-    @handle_errors
+    @handle_errors(fields=DIFF_FIELDS)
     def diff_cmd(
         date_from: Annotated[str, typer.Option("--from", help="First date YYYY-MM-DD")],
         date_to: Annotated[str, typer.Option("--to", help="Second date YYYY-MM-DD")],

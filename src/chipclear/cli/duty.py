@@ -38,6 +38,8 @@ EntryTypeOpt = Annotated[
     typer.Option("--entry-type", help="Entry type: section321 (de minimis, needs --value), formal or informal"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output")]
+# The tariff service's fields named otherwise than the option that fed them
+DUTY_FIELDS = {"claims": "--claim", "entry_date": "--date", "value_usd": "--value"}
 
 
 def _load_item(name: str | None) -> Any:
@@ -46,7 +48,7 @@ def _load_item(name: str | None) -> Any:
     try:
         from chipclear.catalog import load_catalog
     except ImportError:
-        raise InputError("item: the catalog is not available in this installation", field="item") from None
+        raise InputError("--item: the catalog is not available in this installation", field="item") from None
     return load_catalog().get(name)
 
 
@@ -142,7 +144,7 @@ def _print_timeline(hts: str, origin: str, segments: list[TimelineSegment]) -> N
 
 
 @duty_app.callback()
-@handle_errors
+@handle_errors(fields=DUTY_FIELDS)
 def duty_command(
     ctx: typer.Context,
     hts: HtsOpt = None,
@@ -159,7 +161,7 @@ def duty_command(
     if ctx.invoked_subcommand is not None:
         return
     if hts is None or origin is None:
-        raise InputError("duty: --hts and --origin are required (or use `chipclear duty timeline`)", field="hts")
+        raise InputError("--hts: --hts and --origin are required (or use `chipclear duty timeline`)", field="hts")
     checked(ValueUSD, value, "--value")  # the API's bound (chipclear.bounds): 0 to 10**13 dollars
     result = duty(
         hts,
@@ -178,7 +180,7 @@ def duty_command(
 
 
 @duty_app.command("timeline")
-@handle_errors
+@handle_errors(fields=DUTY_FIELDS)
 def timeline_command(
     hts: Annotated[str, typer.Option("--hts", help="HTS number, e.g. 8473.30.1180")],
     origin: Annotated[str, typer.Option("--origin", help="Country of origin, ISO 3166-1 alpha-2")],
@@ -203,7 +205,7 @@ def timeline_command(
 
 
 @duty_app.command("china")
-@handle_errors
+@handle_errors(fields=DUTY_FIELDS)
 def china_command(
     hs: Annotated[str, typer.Option("--hs", help="HS number, e.g. 8542.31")],
     origin: Annotated[str, typer.Option("--origin", help="Declared origin, ISO 3166-1 alpha-2 (e.g. US)")],

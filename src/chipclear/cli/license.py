@@ -34,9 +34,24 @@ from chipclear.ledger.views import application_json
 
 license_app = typer.Typer(name="license", help="License applications and licenses.", no_args_is_help=True)
 
+# The ledger's fields named otherwise than the option that fed them (the rest are the options' own names)
+APPLY_FIELDS = {"items": "--item", "destinations": "--destination", "parties": "--end-user", "value_usd": "--value"}
+GRANT_FIELDS = {
+    "quantity_limit": "--quantity",
+    "value_limit_usd": "--value",
+    "quantity_tolerance_percent": "--quantity-tolerance",
+    "value_tolerance_percent": "--value-tolerance",
+    "valid_from": "--valid-from",
+    "valid_to": "--valid-to",
+    "decided_on": "--decided-on",
+}
+CLOSE_FIELDS = {"decided_on": "--decided-on"}
+SUBMIT_FIELDS = {"submitted_on": "--submitted-on"}
+REVOKE_FIELDS = {"effective_on": "--effective"}
+
 
 @license_app.command("apply")
-@handle_errors
+@handle_errors(fields=APPLY_FIELDS)
 def license_apply(
     item: ItemsOpt,
     destination: DestOpt,
@@ -82,7 +97,7 @@ def license_apply(
 
 
 @license_app.command("submit")
-@handle_errors
+@handle_errors(fields=SUBMIT_FIELDS)
 def license_submit(
     application_id: Annotated[int, typer.Argument(help="Application id", min=1, max=MAX_DB_INT)],
     application_number: Annotated[str, typer.Option("--application-number", help="The agency's number")],
@@ -101,7 +116,7 @@ def license_submit(
 
 
 @license_app.command("grant")
-@handle_errors
+@handle_errors(fields=GRANT_FIELDS)
 def license_grant(
     application_id: Annotated[int, typer.Argument(help="Application id", min=1, max=MAX_DB_INT)],
     number: Annotated[str, typer.Option("--number", help="The license number")],
@@ -171,7 +186,7 @@ DecidedOpt = Annotated[str | None, typer.Option("--decided-on", help="YYYY-MM-DD
 
 
 @license_app.command("deny")
-@handle_errors
+@handle_errors(fields=CLOSE_FIELDS)
 def license_deny(
     application_id: Annotated[int, typer.Argument(help="Application id", min=1, max=MAX_DB_INT)],
     reason: ReasonOpt,
@@ -184,7 +199,7 @@ def license_deny(
 
 
 @license_app.command("withdraw")
-@handle_errors
+@handle_errors(fields=CLOSE_FIELDS)
 def license_withdraw(
     application_id: Annotated[int, typer.Argument(help="Application id", min=1, max=MAX_DB_INT)],
     reason: ReasonOpt,
@@ -196,7 +211,7 @@ def license_withdraw(
 
 
 @license_app.command("revoke")
-@handle_errors
+@handle_errors(fields=REVOKE_FIELDS)
 def license_revoke(
     number: Annotated[str, typer.Argument(help="License number")],
     reason: ReasonOpt,

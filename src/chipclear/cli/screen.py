@@ -276,15 +276,15 @@ def register(app: typer.Typer) -> None:
             country = load_geography().normalize(country, field="--country")
         # the API's bounds (chipclear.bounds): a floor under 0.5 scores every entry sharing a word ("co", "ltd")
         if min_score is not None and not MIN_SCREEN_SCORE <= min_score <= 1:
-            raise InputError(f"--min-score {min_score} must be between {MIN_SCREEN_SCORE} and 1", field="min_score")
+            raise InputError(f"--min-score: {min_score} must be between {MIN_SCREEN_SCORE} and 1", field="min_score")
         checked(HitLimit, limit, "--limit")
         checked(ScreenAddress, address, "--address")
         source_codes = [s for s in sources.split(",") if s.strip()] if sources else None
         if as_ftm and (as_json or file is not None):
-            raise InputError("--ftm prints the hits of one NAME; not with --json or --file", field="ftm")
+            raise InputError("--ftm: prints the hits of one NAME; not with --json or --file", field="ftm")
         if file is not None:
             if name:
-                raise InputError("give a NAME or --file, not both", field="name")
+                raise InputError("--file: give a NAME or --file, not both", field="file")
             from chipclear.tabular import STDIN, spool_stdin
 
             if str(file) != STDIN:
@@ -304,9 +304,9 @@ def register(app: typer.Typer) -> None:
             exit_for(wanted, outcomes_of([], matched=matched, stale=default_screener().staleness()[0]))
             return
         if not name:
-            raise InputError("give a party NAME or --file parties.csv", field="name")
+            raise InputError("NAME: give a party NAME or --file parties.csv", field="name")
         if out is not None:  # it was ignored: exit 0 and no file written (an audit, 2026-12-07)
-            raise InputError("--out writes the hits of --file; with one NAME use --json", field="out")
+            raise InputError("--out: writes the hits of --file; with one NAME use --json", field="out")
         checked(ScreenName, name, "name")
         result = default_screener().search(
             name,
@@ -335,7 +335,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export the lists in use as FollowTheMoney JSON lines: each entry a party entity and its Sanction."""
         if fmt.strip().lower() != "ftm":
-            raise InputError(f"--format {fmt!r}: the lists export as 'ftm' (FollowTheMoney JSON lines)", field="format")
+            raise InputError(
+                f"--format: {fmt!r}: the lists export as 'ftm' (FollowTheMoney JSON lines)", field="format"
+            )
         screener = default_screener()
         lines = (json.dumps(e, ensure_ascii=False) + "\n" for e in list_entities(screener.entries, screener.listings))
         if out == "-":
@@ -390,6 +392,11 @@ def register(app: typer.Typer) -> None:
         from chipclear.ledger.lists import ListUpdate, update_lists
 
         date = parse_date(list_date, field="--list-date") if list_date else None
+        if fmt is not None:  # refused before any list is fetched, naming the option (the loader names the file)
+            from chipclear.screening.loaders import FORMATS
+
+            if fmt not in FORMATS:
+                raise InputError(f"--format: unknown list format {fmt!r}; known: {', '.join(FORMATS)}", field="format")
         if source is not None and not source.startswith(("http://", "https://")):
             input_file(Path(source), "--from", folder_ok=True)  # a folder: an OFAC CSV set
         parties = _registry().parties()
@@ -424,7 +431,7 @@ def register(app: typer.Typer) -> None:
             )
 
     @reviews_app.command("add")
-    @handle_errors
+    @handle_errors(fields={"party_name": "--party", "entry_id": "--entry", "decided_by": "--by"})
     def review_add(
         party: str = typer.Option(..., "--party", help="Party name as screened."),
         country: str | None = typer.Option(
@@ -450,12 +457,12 @@ def register(app: typer.Typer) -> None:
         screener: Screener = default_screener()
         numbers = [i for i, e in enumerate(screener.entries) if e.entry_id == entry]
         if not numbers:
-            raise NotFound(f"entry {entry!r} is not in list {screener.list_version}", field="entry")
+            raise NotFound(f"--entry: {entry!r} is not in list {screener.list_version}", field="entry")
         with _ledger() as ledger:
             with ledger.session() as s:
                 actor = _actor(s, api_key)
             if by and by.strip() != actor.name:
-                raise InputError(f"--by {by!r}: reviews are recorded as the key's user ({actor.name})", field="by")
+                raise InputError(f"--by: {by!r}: reviews are recorded as the key's user ({actor.name})", field="by")
             with ledger.session() as s:
                 decision = record_review(
                     s,

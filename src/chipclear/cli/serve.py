@@ -36,13 +36,13 @@ def pick_port(host: str, port: int | None) -> int:
     """``port`` when given (it must be free); otherwise the first free port from 8000."""
     if port is not None:
         if not _port_free(host, port):
-            raise InputError(f"port: {port} on {host} is in use; pick another with --port", field="port")
+            raise InputError(f"--port: {port} on {host} is in use; pick another with --port", field="port")
         return port
     for candidate in range(DEFAULT_PORT, DEFAULT_PORT + PORT_TRIES):
         if _port_free(host, candidate):
             return candidate
     raise InputError(
-        f"port: ports {DEFAULT_PORT}-{DEFAULT_PORT + PORT_TRIES - 1} are in use; give --port", field="port"
+        f"--port: ports {DEFAULT_PORT}-{DEFAULT_PORT + PORT_TRIES - 1} are in use; give --port", field="port"
     )
 
 
@@ -77,7 +77,9 @@ def warm_up() -> None:
 
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only).")] = "127.0.0.1",
-    port: Annotated[int | None, typer.Option(help="Port (default: the first free port from 8000).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port (default: the first free port from 8000).")
+    ] = None,
     workers: Annotated[
         int,
         typer.Option(
@@ -96,7 +98,9 @@ def serve_command(
     from chipclear.settings import get_settings
 
     if workers > 1 and not FILE_LOCKS:
-        raise InputError("workers: more than one server process needs POSIX file locks (Linux, macOS)", field="workers")
+        raise InputError(
+            "--workers: more than one server process needs POSIX file locks (Linux, macOS)", field="workers"
+        )
     settings = get_settings()
     chosen = pick_port(host, port)
     key = first_admin_key(settings.database_url)

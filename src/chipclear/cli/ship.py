@@ -38,7 +38,7 @@ from chipclear.datafiles import (
     yaml_problem,
 )
 from chipclear.decision import OrderLine
-from chipclear.errors import InputError
+from chipclear.errors import InputError, validation_text
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.models import ShipmentLine, User
 from chipclear.ledger.views import line_json
@@ -48,6 +48,15 @@ hold_app = typer.Typer(name="hold", help="Held shipment lines: list, release (ap
 
 
 _LINE_FILES = (".json", ".jsonl", ".yaml", ".yml")
+
+# The service fields named otherwise than the option that fed them (the rest are the options' own names)
+SHIP_FIELDS = {"value_usd": "--value", "ship_date": "--ship-date", "reference": "--order-id"}
+RELEASE_FIELDS = {
+    "ship_date": "--ship-date",
+    "facts": "--fact {rest}",  # facts.end_use.military: the FIELD.PATH of --fact
+    "not_a_match": "--not-a-match",
+    "listings": "--acknowledge-listing",
+}
 
 
 def _read_lines(path: Path) -> list[OrderLine]:
@@ -79,7 +88,7 @@ def _read_lines(path: Path) -> list[OrderLine]:
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
-            raise InputError(f"{path}: row {i}: {where}: {err['msg']}", field=where) from None
+            raise InputError(f"{path}: row {i}: {where}: {validation_text(err)}", field=where) from None
     if not lines:
         raise InputError(f"{path}: no order lines", field="file")
     return lines
@@ -107,7 +116,7 @@ def _line_text(sl: ShipmentLine, shipped: ledger_shipments.ShippedLine) -> str:
     return f"{head}: HELD, {d.verdict.value}: {why}"
 
 
-@handle_errors
+@handle_errors(fields=SHIP_FIELDS)
 def ship_command(
     item: Annotated[str | None, typer.Option("--item", help="Catalog id or alias")] = None,
     quantity: Annotated[int, typer.Option("--quantity", help="Units")] = 1,
@@ -128,11 +137,11 @@ def ship_command(
     license is decremented); any other line is held for an approver and the command exits 1."""
     if file is not None:
         if item or destination:
-            raise InputError("give either --file or --item/--destination, not both", field="file")
+            raise InputError("--file: give either --file or --item/--destination, not both", field="file")
         lines = _read_lines(file)
     else:
         if not item or not destination:
-            raise InputError("ship: give --item and --destination (or --file)", field="item")
+            raise InputError("--item: give --item and --destination (or --file)", field="item")
         day = parse_date(ship_date, field="--ship-date")
         lines = [
             OrderLine(
@@ -170,6 +179,8 @@ def ship_command(
                 ledger.session, actor, lines, present, reference=order_id, license_number=license_number
             )
         except InputError as exc:
+            if file is None and exc.message.startswith("line 1: "):  # the one line of the options: no line number
+                raise type(exc)(exc.message.removeprefix("line 1: "), field=exc.field) from None
             if file is None or exc.line is None:
                 raise
             raise _row_error(file, exc) from None
@@ -221,13 +232,13 @@ def _answers(
     for spec in facts:
         path, sep, raw = spec.partition("=")
         if not sep or not path.strip():
-            raise InputError(f"--fact {spec!r}: give FIELD.PATH=VALUE", field="fact")
+            raise InputError(f"--fact: {spec!r}: give FIELD.PATH=VALUE", field="fact")
         try:
             value: Any = json.loads(raw, object_pairs_hook=unique_pairs)
         except RepeatedKey as exc:
-            raise InputError(f"--fact {path.strip()}: {repeated_key_message(exc.args[0])}", field="fact") from None
+            raise InputError(f"--fact: {path.strip()}: {repeated_key_message(exc.args[0])}", field="fact") from None
         except RecursionError:
-            raise InputError(f"--fact {path.strip()}: nested too deeply", field="fact") from None
+            raise InputError(f"--fact: {path.strip()}: nested too deeply", field="fact") from None
         except ValueError:
             value = raw
         keys = path.strip().split(".")
@@ -240,7 +251,7 @@ def _answers(
 
 
 @hold_app.command("release")
-@handle_errors
+@handle_errors(fields=RELEASE_FIELDS)
 def hold_release(
     line_id: Annotated[int, typer.Argument(help="Shipment line id", min=1, max=MAX_DB_INT)],
     reason: ReasonOpt,

@@ -187,11 +187,11 @@ def whatif_command(
     """What a draft rule would change: catalog classifications, verdicts per destination, order-book lines."""
     when = parse_date(date, field="--date") if date is not None else None
     if layer not in ("enforced", "codified"):
-        raise InputError(f"layer: {layer!r} is not one of enforced, codified", field="layer")
+        raise InputError(f"--layer: {layer!r} is not one of enforced, codified", field="layer")
     lay: Layer = "enforced" if layer == "enforced" else "codified"
     dests = [d.strip() for d in destinations.split(",") if d.strip()] if destinations is not None else None
     if dests is not None and not dests:
-        raise InputError("destinations: give at least one country code, e.g. CN,AE", field="destinations")
+        raise InputError("--destinations: give at least one country code, e.g. CN,AE", field="destinations")
     report = run_whatif(draft, as_of=when, layer=lay, orders=orders, plots_dir=plots, destinations=dests)
     if as_json:
         print_json(report.model_dump(mode="json"))
@@ -205,4 +205,6 @@ def whatif_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("whatif")(handle_errors(whatif_command))
+    # the what-if service's fields named otherwise than the option that fed them
+    fields = {"destination": "--destinations", "as_of": "--date", "plot": "--plots"}
+    app.command("whatif")(handle_errors(fields=fields)(whatif_command))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from chipclear.bounds import MAX_DB_INT, MAX_SHIP_DAYS_AHEAD, Identifier, checked
 from chipclear.decision import Decision, OrderLine, Reason, Verdict
-from chipclear.errors import ChipclearError, Conflict, InputError, NotFound, PermissionDenied
+from chipclear.errors import ChipclearError, Conflict, InputError, NotFound, PermissionDenied, validation_text
 from chipclear.geography import load_geography
 from chipclear.ledger import audit
 from chipclear.ledger.checks import Decide, ledger_aware, reviewed_decide, stamp
@@ -679,7 +679,7 @@ def _prepare(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(["facts", *(str(p) for p in first["loc"])])
-        raise InputError(f"{where}: {first['msg']}", field=where) from None
+        raise InputError(f"{where}: {validation_text(first)}", field=where) from None
     except (ValueError, RecursionError) as exc:
         raise InputError(f"facts: {exc}".splitlines()[0], field="facts") from None
     if ship_date is None and not recorded_late and (held_on or line.ship_date or today()) < today():

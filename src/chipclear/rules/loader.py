@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from chipclear.datafiles import read_user_file, read_yaml
-from chipclear.errors import DataFileError, InputError
+from chipclear.errors import DataFileError, InputError, validation_text
 from chipclear.rules.schema import (
     Caveat,
     ClassificationSection,
@@ -40,7 +40,9 @@ def parse_rule_text(text: str, origin: str) -> RuleAction:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(file)"
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise DataFileError(f"{origin}: rule {raw.get('id', '?')!r}: field {where}: {first['msg']}{more}") from None
+        raise DataFileError(
+            f"{origin}: rule {raw.get('id', '?')!r}: field {where}: {validation_text(first)}{more}"
+        ) from None
 
 
 @dataclass

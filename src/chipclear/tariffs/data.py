@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from chipclear.datafiles import YAML_ERRORS, safe_load, yaml_problem
-from chipclear.errors import DataFileError
+from chipclear.errors import DataFileError, validation_text
 from chipclear.tariffs.models import (
     ChinaCoverage,
     ChinaRetaliation,
@@ -61,7 +61,7 @@ def _validation_message(path: Path, exc: ValidationError, family: object = None)
     if len(loc) > 1 and loc[0] == family:
         loc = loc[1:]  # the discriminator tag (family) pydantic puts first
     where = ".".join(str(p) for p in loc)
-    return f"{path.name}: field {where}: {first['msg']}"
+    return f"{path.name}: field {where}: {validation_text(first)}"
 
 
 def load_tariff_data(data_dir: Path | None = None) -> TariffData:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from chipclear.api.deps import Tx, ledger_of
-from chipclear.errors import ChipclearError
+from chipclear.errors import ChipclearError, validation_text
 from chipclear.ledger import shipments as ledger_shipments
 from chipclear.ledger.roles import allowed
 from chipclear.ledger.screening import ReviewRequest, ScreenRequest, record_review, screen_one
@@ -102,7 +102,7 @@ def screening(request: Request, name: str = "", country: str = "", start: int = 
             result = _with_entries(screen_one(ledger_of(request), tx.actor, req).to_json())
         except ValidationError as exc:
             first = exc.errors()[0]
-            error = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+            error = f"{'.'.join(str(p) for p in first['loc'])}: {validation_text(first)}"
         except ChipclearError as exc:
             error = exc.message
     status = default_screener()
@@ -149,7 +149,12 @@ def review(
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         return message(
-            request, tx, "Cannot record the review", f"{field}: {first['msg']}", status_code=422, back="/screening"
+            request,
+            tx,
+            "Cannot record the review",
+            f"{field}: {validation_text(first)}",
+            status_code=422,
+            back="/screening",
         )
     except ChipclearError as exc:
         return message(

@@ -23,7 +23,7 @@ from chipclear.bounds import Quantity, ValueUSD, checked, iso_date
 from chipclear.catalog import load_catalog
 from chipclear.datafiles import json_loads
 from chipclear.decision import EndUse, ImportEntry, OrderLine, Party
-from chipclear.errors import ChipclearError, InputError
+from chipclear.errors import ChipclearError, InputError, validation_text
 from chipclear.geography import load_geography
 from chipclear.ledger import licenses as ledger_licenses
 from chipclear.ledger import sessions
@@ -46,7 +46,7 @@ def _parsed_order_line(text: str) -> OrderLine:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(["order_line", *(str(p) for p in first["loc"])])
-        raise InputError(f"{where}: {first['msg']}", field=where) from None
+        raise InputError(f"{where}: {validation_text(first)}", field=where) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"order_line: not valid JSON ({exc.msg} at column {exc.colno})", field="order_line") from None
     except ValueError as exc:  # a key given twice (``json_loads``)
@@ -259,7 +259,7 @@ def order_line_from_form(form: dict[str, Any]) -> OrderLine:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{field}: {first['msg']}", field=field) from None
+        raise InputError(f"{field}: {validation_text(first)}", field=field) from None
 
 
 def _order_line(form: dict[str, Any], quantity: int, ship_date: dt.date | None, value: float | None) -> OrderLine:
