@@ -47,7 +47,8 @@ GRANT_FIELDS = {
 }
 CLOSE_FIELDS = {"decided_on": "--decided-on"}
 SUBMIT_FIELDS = {"submitted_on": "--submitted-on"}
-REVOKE_FIELDS = {"effective_on": "--effective"}
+# a refused change of status is about the license named (its status now), not a value typed
+REVOKE_FIELDS = {"effective_on": "--effective", "status": "NUMBER"}
 
 
 @license_app.command("apply")
