@@ -17,14 +17,54 @@ docs/screening.md describes the normalization, the score and the review workflow
 
 from __future__ import annotations
 
-from chipclear.screening.index import NameIndex
-from chipclear.screening.loaders import load_list, parse_list_bytes
-from chipclear.screening.model import ListEntry, LoadedList
-from chipclear.screening.normalize import NormalizedName, normalize_name
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Imported now: ``rescreen`` is also the name of its module, which would stand in its place once imported.
 from chipclear.screening.rescreen import PartyRegistry, RescreenChange, rescreen
-from chipclear.screening.reviews import JsonReviewStore, ReviewDecision, ReviewStore
-from chipclear.screening.screener import MATCH, POSSIBLE, Hit, Screener, ScreeningResult
-from chipclear.screening.store import ListStore, default_screener, load_embedded, reset_default_screener
+
+if TYPE_CHECKING:
+    from chipclear.screening.index import NameIndex
+    from chipclear.screening.loaders import load_list, parse_list_bytes
+    from chipclear.screening.model import ListEntry, LoadedList
+    from chipclear.screening.normalize import NormalizedName, normalize_name
+    from chipclear.screening.reviews import JsonReviewStore, ReviewDecision, ReviewStore
+    from chipclear.screening.screener import MATCH, POSSIBLE, Hit, Screener, ScreeningResult
+    from chipclear.screening.store import ListStore, default_screener, load_embedded, reset_default_screener
+
+# Each public name and the module that holds it, imported on first use (PEP 562): the engine imports
+# ``chipclear.screening.listing`` for the Entity List's history, and a decision without parties (``chipclear check``,
+# ``classify``) should not pay for the name index, its numpy and the list loaders.
+_LAZY = {
+    "NameIndex": "index",
+    "load_list": "loaders",
+    "parse_list_bytes": "loaders",
+    "ListEntry": "model",
+    "LoadedList": "model",
+    "NormalizedName": "normalize",
+    "normalize_name": "normalize",
+    "JsonReviewStore": "reviews",
+    "ReviewDecision": "reviews",
+    "ReviewStore": "reviews",
+    "MATCH": "screener",
+    "POSSIBLE": "screener",
+    "Hit": "screener",
+    "Screener": "screener",
+    "ScreeningResult": "screener",
+    "ListStore": "store",
+    "default_screener": "store",
+    "load_embedded": "store",
+    "reset_default_screener": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 def name_similarity(a: str, b: str) -> float:
@@ -39,11 +79,14 @@ def name_similarity(a: str, b: str) -> float:
     the name part of ``Screener.search`` scores (which add the country and address qualifiers). Builds the
     default screener on first use.
     """
+    from chipclear.screening.store import default_screener
+
     return float(default_screener().similarity(a, b))
 
 
 def default_review_store() -> JsonReviewStore:
     """The local review store, ``<data dir>/screening/reviews.json``."""
+    from chipclear.screening.reviews import JsonReviewStore
     from chipclear.settings import get_settings
 
     return JsonReviewStore(get_settings().data_dir / "screening" / "reviews.json")
