@@ -246,11 +246,13 @@ def test_licensing_data_naming_an_unknown_country_is_rejected() -> None:
 
 def test_timeline_and_diff_services_match_determine() -> None:
     t = timeline("H100", "SG", end_user_hq="CN", end=dt.date(2026, 11, 29))
-    # a period per set of cited rules: the 2024-12-02 rule re-cites 744.23 under its own action, the H20 letter's
-    # bandwidth criterion from 2025-04-09 (door audit 5); 2023-10-23 to 2023-11-16: whether the acceleration made
-    # the headquartered rule immediate is not stated (HOLD; outside audit A4)
-    assert [p.verdict for p in t.periods] == ["NLR", "NLR", "HOLD"] + ["LICENSE_REQUIRED"] * 4
-    assert [p.review_policy for p in t.periods] == [None, None, None, "case_by_case"] + ["presumption_of_denial"] * 3
+    # a period per set of cited rules and paragraphs: the 2024-12-02 rule re-cites 744.23 under its own action, the
+    # 2025-01-13 renumbering (90 FR 4544) cites it and its policy as 742.6(a)(6)(iii)(A) and (b)(10)(iii)(A)(1), the
+    # H20 letter's bandwidth criterion from 2025-04-09 (door audit 5); 2023-10-23 to 2023-11-16: whether the
+    # acceleration made the headquartered rule immediate is not stated (HOLD; outside audit A4)
+    assert [p.verdict for p in t.periods] == ["NLR", "NLR", "HOLD"] + ["LICENSE_REQUIRED"] * 5
+    assert [p.review_policy for p in t.periods] == [None, None, None, "case_by_case"] + ["presumption_of_denial"] * 4
+    assert [p.start for p in t.periods][6] == dt.date(2025, 1, 13)
     result = diff(dt.date(2025, 4, 1), dt.date(2025, 6, 1), items=["H20"], destinations=["CN", "DE"])
     assert [(c["item"], c["destination"]) for c in result["changes"]] == [("nvidia-h20", "CN")]
 

@@ -111,7 +111,9 @@ def test_model_timelines_are_not_cut_by_chip_events(model: str, layer: str) -> N
 
 def test_the_enforced_timeline_shows_the_non_enforcement_events() -> None:
     t = timeline("grok-3", "CN", end_user_hq="CN")
-    assert [p.start.isoformat() for p in t.periods] == ["2022-01-01", "2025-01-13"]
+    # from 2025-05-13 the 4E091 requirement is not enforced for another cause, cited as such: BIS's announcement,
+    # not the compliance date (a period per set of cited rules and paragraphs)
+    assert [p.start.isoformat() for p in t.periods] == ["2022-01-01", "2025-01-13", "2025-05-13"]
     assert {p.verdict for p in t.periods} == {"NLR"}
     events = {e["date"]: e["confidence"] for p in t.periods for e in p.events}
     assert events.get("2025-05-13") == "H" and events.get("2026-05-12") == "M", events

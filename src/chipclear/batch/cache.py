@@ -33,11 +33,12 @@ from chipclear.batch.nested import NESTED
 from chipclear.batch.plan import KEY_COLUMNS
 
 CACHE_KEY = [c for c in KEY_COLUMNS if c != "epoch"] + ["epoch_start", "epoch_end", "party_digest"]
-FORMAT = "8"  # 2: the party placeholder changed (batch keys go through the compiled rows); 3: nested templates;
+FORMAT = "9"  # 2: the party placeholder changed (batch keys go through the compiled rows); 3: nested templates;
 # 4: party_digest by name and country, with the owners' results; 5: keys by country class (``by_class``); 6: a
 # key by class names the first epoch of its data state (``plan.epoch_groups``); 7: every
 # decision setting (``settings.decision_settings``), the listing lag among them; 8: a located end user's country
-# by class (``plan.located_country_classes``)
+# by class (``plan.located_country_classes``); 9: review policies cited as the paragraph then in force
+# (``renumbered`` on a policy)
 SCHEMA: dict[str, Any] = {c: NESTED.get(c, t) for c, t in DECISION_COLUMNS.items()}
 
 

@@ -127,7 +127,8 @@ from chipclear.models import ModelCatalog, load_models
 from chipclear.rules import RuleSet, load_rules
 from chipclear.rules.schema import Layer
 
-FORMAT = 4  # bump when a Row or the key changes shape (3: country codes as placeholders; 4: ``located``)
+FORMAT = 5  # bump when a Row or the key changes shape (3: country codes as placeholders; 4: ``located``;
+# 5: review policies cited as renumbered)
 MAX_SAVED_ROWS = 100_000  # rows written to the disk cache at most (about 60 MB, a few seconds to load)
 KEY_FIELDS = [
     "item",
@@ -1043,7 +1044,12 @@ class DecisionTable:
         if found is None:
             rep, merged = self.representative(period), self._merged_for(period)
             found = (
-                tuple((k, id(p), id(a)) for k, (p, a) in merged.policies.items() if applied & set(p.applies_to)),
+                # each policy with the paragraphs that then hold it (``engine._cited_as``)
+                tuple(
+                    (k, id(p), id(a), tuple(i for i, c in enumerate(p.renumbered) if c.covers(rep)))
+                    for k, (p, a) in merged.policies.items()
+                    if applied & set(p.applies_to)
+                ),
                 tuple((k, id(e), id(a)) for k, (e, a) in merged.exceptions.items() if applied & set(e.overcomes)),
                 tuple((id(e), id(a)) for e, a in merged.events if e.date <= rep and applied & set(e.affects)),
             )

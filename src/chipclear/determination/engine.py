@@ -323,14 +323,14 @@ def _reason(action_id: str, ref: str, citation: str, detail: str, confidence: st
     return Reason(rule=f"{action_id}#{ref}", citation=citation, detail=detail + flag, confidence=confidence)
 
 
-def _cited_as(req: LicenseRequirement, ev: Evaluator, on: dt.date) -> tuple[str, str | None]:
-    """The citation and confidence of ``req`` on ``on`` for the line's item: the paragraph that then holds it
-    (``renumbered``: each that could, for an item whose tier is not known), else its own."""
-    found = [r for r in req.renumbered if r.covers(on) and ev.evaluate(r.when).value is not False]
+def _cited_as(rule: LicenseRequirement | PolicyRule, ev: Evaluator, on: dt.date) -> tuple[str, str | None]:
+    """The citation and confidence of a requirement or review policy on ``on`` for the line's item: the paragraph
+    that then holds it (``renumbered``: each that could, for an item whose tier is not known), else its own."""
+    found = [r for r in rule.renumbered if r.covers(on) and ev.evaluate(r.when).value is not False]
     if not found:
-        return req.citation, req.confidence
+        return rule.citation, rule.confidence
     return "; ".join(dict.fromkeys(r.citation for r in found)), weakest(
-        [req.confidence, *(r.confidence for r in found)]
+        [rule.confidence, *(r.confidence for r in found)]
     )
 
 
@@ -380,6 +380,7 @@ def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator,
     if req.policy:
         return None if req.policy == "UNCONFIRMED" else ReviewPolicy(req.policy)
     candidates = merged.policies_for(req.id)  # the most recent policy wins
+    on = ev.facts.as_of  # a policy is cited as the paragraph that holds it on the day (``_cited_as``)
     undecided: list[tuple[PolicyRule, set[str]]] = []  # policies that may apply, for want of facts
     for policy, action in candidates:
         out = ev.evaluate(policy.when)
@@ -387,25 +388,27 @@ def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator,
             undecided.append((policy, set(out.missing)))
         if out.value is True:
             note = f" ({policy.note})" if policy.note else ""
+            citation, confidence = _cited_as(policy, ev, on)
             st.reasons.append(
                 _reason(
                     action.id,
                     policy.id,
-                    policy.citation,
+                    citation,
                     f"review policy for {req.id}: {policy.policy}{note}. {policy.text}{_facts_text(out.details)}",
-                    policy.confidence,
+                    confidence,
                 )
             )
             return None if policy.policy == "UNCONFIRMED" else ReviewPolicy(policy.policy)
         if out.value is None and policy.policy in ("case_by_case", "presumption_of_approval"):
+            citation, confidence = _cited_as(policy, ev, on)
             st.reasons.append(
                 _reason(
                     action.id,
                     policy.id,
-                    policy.citation,
+                    citation,
                     f"a more favourable review policy ({policy.policy}) could apply to {req.id} "
                     f"given {', '.join(sorted(out.missing))}",
-                    policy.confidence,
+                    confidence,
                 )
             )
     if undecided:
@@ -414,20 +417,21 @@ def _policy_for(req: LicenseRequirement, merged: MergedLicensing, ev: Evaluator,
         # the policy turns out to be) and the review policy stays unknown (None).
         wanted = sorted(set().union(*(m for _, m in undecided)))
         options = " or ".join(dict.fromkeys(f"{p.policy} ({p.id})" for p, _ in undecided))
+        cited = [_cited_as(p, ev, on) for p, _ in undecided]
         st.reasons.append(
             Reason(
                 rule=f"review-policy#{req.id}",
-                citation="; ".join(dict.fromkeys(p.citation for p, _ in undecided)),
+                citation="; ".join(dict.fromkeys(c for c, _ in cited)),
                 detail=f"the review policy for {req.id} depends on {', '.join(wanted)}, which is not given:"
                 f" {options}; a license is required either way",
-                confidence=weakest(p.confidence for p, _ in undecided),  # only as sure as the least sure
+                confidence=weakest(c for _, c in cited),  # only as sure as the least sure
             )
         )
         return None
     st.reasons.append(
         Reason(
             rule=f"review-policy#{req.id}",
-            citation=req.citation,
+            citation=_cited_as(req, ev, on)[0],
             detail=f"no review policy for {req.id} is known for this line",
             confidence="UNCONFIRMED",
         )

@@ -62,11 +62,12 @@ def _applied(d: Decision) -> list[str]:
     return [r.rule for r in d.reasons if "#" in r.rule and not r.rule.startswith(("classify", "review-policy"))]
 
 
-def _cited(reasons: list[dict[str, Any]]) -> list[str]:
-    """The rules a period's reasons cite (its classification's date aside), as ``_applied`` names them; a dated
+def _cited(reasons: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The rules a period's reasons cite (its classification's date aside), as ``_applied`` names them, each with
+    the paragraph it is cited as (a rule renumbered on a day starts a period there: ``renumbered``); a dated
     statement that does not lift the requirement (``#event-``) is one of the period's ``events`` instead."""
     return [
-        r["rule"]
+        (r["rule"], r["citation"])
         for r in reasons
         if "#" in r["rule"] and not r["rule"].startswith(("classify", "review-policy")) and "#event-" not in r["rule"]
     ]

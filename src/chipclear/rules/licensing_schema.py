@@ -86,6 +86,19 @@ class Condition(BaseModel):
     unconfirmed: str | None = None
 
 
+class Renumbered(Period, Cited):
+    """Where a requirement or a review policy stands in the regulation from a later date, for the items ``when``
+    names: one kept in force (in the enforced layer) after an action that is not enforced there moved it to another
+    paragraph, cited as the paragraph then in force (e.g. the headquartered rule for .a items under
+    742.6(a)(6)(iii)(A) from 2025-01-13, and its review policy under 742.6(b)(10)(iii)(A)(1)). ``source`` says where
+    the reference gives it."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, populate_by_name=True)
+
+    when: Condition = Field(default_factory=Condition)
+    source: str
+
+
 class PolicyRule(Cited):
     """A review policy for license applications under the listed requirements, when ``when`` holds."""
 
@@ -97,18 +110,7 @@ class PolicyRule(Cited):
     when: Condition = Field(default_factory=Condition)
     text: str
     note: str = ""
-
-
-class Renumbered(Period, Cited):
-    """Where a requirement stands in the regulation from a later date, for the items ``when`` names: a requirement
-    kept in force (in the enforced layer) after an action that is not enforced there moved it to another paragraph,
-    cited as the paragraph then in force (e.g. the headquartered rule for .a items under 742.6(a)(6)(iii)(A) from
-    2025-01-13). ``source`` says where the reference gives it."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, populate_by_name=True)
-
-    when: Condition = Field(default_factory=Condition)
-    source: str
+    renumbered: list[Renumbered] = Field(default_factory=list)  # the paragraph that holds it from a later date
 
 
 class LicenseRequirement(Cited):
