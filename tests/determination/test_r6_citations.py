@@ -192,3 +192,27 @@ def test_check_shows_the_paragraph_then_in_force() -> None:
     assert [r["citation"] for r in data["reasons"] if r["rule"] == DENIAL] == [DENIAL_A]
     old = runner.invoke(app, [*args, "2025-01-12"], env={"COLUMNS": "400"}).stdout
     assert "742.6(b)(10)(ii)" in old and "742.6(b)(10)(iii)(A)(1)" not in old
+
+
+def test_the_end_use_policy_cites_744_23_d_1_from_its_split() -> None:
+    """The presumption of denial for the 744.23(a)(1)/(a)(2) end uses to Macau/D:5 stood in 744.23(d) undivided
+    until 89 FR 23876 split it on 2024-04-04 (regulations.md 3.4 l.170-171, H): (d)(1) from then on, in both layers,
+    and the compiled table cites as the engine."""
+    from chipclear.decision import EndUse
+
+    rule = f"{AC}#744.23(d)-macau-d5"
+    old, new = "15 CFR 744.23(d) (eCFR-mirror@72c1e582)", "15 CFR 744.23(d)(1) (89 FR 23876; eCFR-mirror@2c9f73e7)"
+    rules = load_rules()
+    for layer in ("enforced", "codified"):
+        table = DecisionTable.for_current(layer=layer, cache=False)
+        for day, expected in (
+            (dt.date(2024, 3, 1), old),
+            (dt.date(2024, 4, 3), old),
+            (dt.date(2024, 4, 4), new),
+            (dt.date(2025, 7, 1), new),
+            (dt.date(2026, 6, 15), new),
+        ):
+            line = OrderLine(item="H20", destination="CN", ship_date=day, end_use=EndUse(supercomputer=True))
+            got = determine(line, layer=layer, rules=rules)
+            assert _cited(got, rule) == [expected], (layer, day)
+            assert _plain(table.decide(line)) == _plain(got), (layer, day)
