@@ -12,8 +12,7 @@ Names are imported lazily, so ``import chipclear`` stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from chipclear.lazy import exports
 
 __version__ = "0.1.0"
 
@@ -55,14 +54,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'chipclear' has no attribute {name!r}")
-    module_name, attr = _EXPORTS[name]
-    module = importlib.import_module(module_name)
-    value = module if attr is None else getattr(module, attr)
-    globals()[name] = value
-    return value
+__getattr__ = exports(globals(), _EXPORTS)
 
 
 def __dir__() -> list[str]:

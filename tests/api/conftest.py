@@ -67,6 +67,14 @@ def review_first_hit(client: TestClient, keys: Keys, party: dict[str, str], deci
     assert client.post("/api/screen/reviews", json=review, headers=h(keys.approver)).status_code == 200
 
 
+def granted(client: TestClient, keys: Keys, application: dict[str, Any], grant: dict[str, Any]) -> None:
+    """An analyst's application and an approver's grant of it (``grant``: the license's terms), through the API."""
+    made = client.post("/api/applications", json=application, headers=h(keys.analyst))
+    assert made.status_code == 201, made.text
+    r = client.post(f"/api/applications/{made.json()['id']}/grant", json=grant, headers=h(keys.approver))
+    assert r.status_code == 201, r.text
+
+
 def sign_in(client: TestClient, key: str) -> None:
     """Sign the test client in to the console (a session cookie, chipclear.ledger.sessions)."""
     r = client.post("/login", data={"key": key, "next": "/check"}, follow_redirects=False)

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from .conftest import Keys, h, sign_in
+from .conftest import Keys, granted, h, sign_in
 
 ORIGIN = {"Origin": "http://testserver"}
 BAQIS = "Beijing Academy of Quantum Information Sciences"
@@ -27,13 +27,6 @@ APP = {
     "submitted_on": "2023-12-01",
 }
 L1 = {"number": "L1", "valid_from": "2024-01-01", "valid_to": "2026-12-31", "decided_on": "2024-01-01"}
-
-
-def _grant(client: TestClient, keys: Keys, app: dict[str, Any] = APP, grant: dict[str, Any] = L1) -> None:
-    made = client.post("/api/applications", json=app, headers=h(keys.analyst))
-    assert made.status_code == 201, made.text
-    r = client.post(f"/api/applications/{made.json()['id']}/grant", json=grant, headers=h(keys.approver))
-    assert r.status_code == 201, r.text
 
 
 def _line(ship_date: str) -> dict[str, Any]:
@@ -61,7 +54,7 @@ def _names_it_all(missing: list[str]) -> None:
 def test_check_and_shipments_hold_the_line_and_a_release_needs_the_acknowledgement(
     client: TestClient, keys: Keys
 ) -> None:
-    _grant(client, keys)
+    granted(client, keys, APP, L1)
     checked = client.post("/api/check", json=_line("2024-07-01"), headers=h(keys.analyst))
     assert checked.status_code == 200 and checked.json()["verdict"] == "HOLD", checked.text
     _names_it_all(checked.json()["missing"])
@@ -99,7 +92,7 @@ def test_check_and_shipments_hold_the_line_and_a_release_needs_the_acknowledgeme
 
 
 def test_a_license_granted_after_the_listing_covers_the_line(client: TestClient, keys: Keys) -> None:
-    _grant(client, keys, grant={**L1, "valid_from": "2024-06-01", "decided_on": "2024-06-01"}, app=APP)
+    granted(client, keys, APP, {**L1, "valid_from": "2024-06-01", "decided_on": "2024-06-01"})
     out = _ship(client, keys, "2024-07-01")
     assert out["status"] == "shipped" and out["verdict"] == "LICENSED", out
 
@@ -107,7 +100,7 @@ def test_a_license_granted_after_the_listing_covers_the_line(client: TestClient,
 def test_the_console_holds_it_and_the_approver_releases_it_by_acknowledging_the_listing(
     client: TestClient, keys: Keys
 ) -> None:
-    _grant(client, keys)
+    granted(client, keys, APP, L1)
     sign_in(client, keys.approver)
     r = client.post("/shipments", data={"order_line": json.dumps(_line("2024-07-01"))}, headers=ORIGIN)
     assert r.status_code == 200 and "v-HOLD" in r.text and "v-LICENSED" not in r.text, r.text

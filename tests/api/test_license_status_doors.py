@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from .conftest import Keys, h, sign_in
+from .conftest import Keys, granted, h, sign_in
 
 ORIGIN = {"Origin": "http://testserver"}
 END_USER = {"name": "Example Cloud Co", "role": "end_user", "country": "CN"}
@@ -24,13 +24,6 @@ APP = {
     "submitted_on": "2025-07-15",
 }
 D1 = {"number": "D1", "valid_from": "2025-08-08", "valid_to": "2027-08-07", "decided_on": "2025-08-08"}
-
-
-def _grant(client: TestClient, keys: Keys) -> None:
-    made = client.post("/api/applications", json=APP, headers=h(keys.analyst))
-    assert made.status_code == 201, made.text
-    r = client.post(f"/api/applications/{made.json()['id']}/grant", json=D1, headers=h(keys.approver))
-    assert r.status_code == 201, r.text
 
 
 def _line(ship_date: str) -> dict[str, Any]:
@@ -54,7 +47,7 @@ def _audit_lines(client: TestClient, keys: Keys) -> list[str]:
 def test_a_suspension_and_a_reinstatement_recorded_at_the_api_take_effect_on_their_days(
     client: TestClient, keys: Keys
 ) -> None:
-    _grant(client, keys)
+    granted(client, keys, APP, D1)
     r = _status(client, keys.approver, {"status": "suspended", "effective_on": "2025-09-01", "reason": "BIS letter"})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "suspended"
@@ -84,7 +77,7 @@ def test_a_suspension_and_a_reinstatement_recorded_at_the_api_take_effect_on_the
 
 
 def test_a_revocation_at_the_api_leaves_the_license_out_of_later_shipments(client: TestClient, keys: Keys) -> None:
-    _grant(client, keys)
+    granted(client, keys, APP, D1)
     r = _status(client, keys.approver, {"status": "revoked", "effective_on": "2025-10-01", "reason": "BIS order"})
     assert r.status_code == 200 and r.json()["status"] == "revoked", r.text
     out = _ship(client, keys, "2025-10-01")
@@ -93,7 +86,7 @@ def test_a_revocation_at_the_api_leaves_the_license_out_of_later_shipments(clien
 
 
 def test_refused_status_changes_answer_with_the_field_and_write_nothing(client: TestClient, keys: Keys) -> None:
-    _grant(client, keys)
+    granted(client, keys, APP, D1)
     before = len(_audit_lines(client, keys))
     ok = {"status": "suspended", "effective_on": "2025-09-01", "reason": "BIS letter"}
     refusals: list[tuple[str, dict[str, Any], str, int, str | None]] = [
@@ -124,7 +117,7 @@ def test_refused_status_changes_answer_with_the_field_and_write_nothing(client: 
 
 
 def test_the_console_form_records_a_revocation_for_an_approver_only(client: TestClient, keys: Keys) -> None:
-    _grant(client, keys)
+    granted(client, keys, APP, D1)
     sign_in(client, keys.analyst)
     page = client.get("/licenses/D1")
     assert page.status_code == 200 and 'id="status-form"' not in page.text

@@ -12,8 +12,9 @@ docs/batch.md describes the input columns, the output, checkpoints, re-checks an
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from chipclear.lazy import exports
 
 if TYPE_CHECKING:
     from chipclear.batch.runner import BatchOptions, BatchResult, run_batch
@@ -22,19 +23,13 @@ if TYPE_CHECKING:
 # Imported on first use, so that ``chipclear.batch.views`` (the API's description of a batch output) loads without
 # the [batch] extra (polars, pyarrow, dask).
 _EXPORTS = {
-    "BatchOptions": "chipclear.batch.runner",
-    "BatchResult": "chipclear.batch.runner",
-    "run_batch": "chipclear.batch.runner",
-    "generate_orders": "chipclear.batch.synthetic",
-    "write_orders": "chipclear.batch.synthetic",
+    "BatchOptions": ("chipclear.batch.runner", "BatchOptions"),
+    "BatchResult": ("chipclear.batch.runner", "BatchResult"),
+    "run_batch": ("chipclear.batch.runner", "run_batch"),
+    "generate_orders": ("chipclear.batch.synthetic", "generate_orders"),
+    "write_orders": ("chipclear.batch.synthetic", "write_orders"),
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'chipclear.batch' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = exports(globals(), _EXPORTS)
 
 
 __all__ = ["BatchOptions", "BatchResult", "generate_orders", "run_batch", "write_orders"]

@@ -87,10 +87,10 @@ def _command_params(ctx: Any) -> dict[str, str]:
     return names
 
 
-def _typed_value(ctx: Any, message: str) -> str | None:
+def _typed_value(ctx: Any, labels: Mapping[str, str], message: str) -> str | None:
     """The option whose value ``message`` starts with (``/tmp/spec.yaml: expected a mapping``): a file given to an
-    option is named by both; a positional argument (``chipclear batch ORDERS``) is the file itself."""
-    labels = _command_params(ctx)
+    option is named by both; a positional argument (``chipclear batch ORDERS``) is the file itself. ``labels``:
+    ``_command_params``."""
     found: tuple[int, str] | None = None
     for param in getattr(getattr(ctx, "command", None), "params", []):
         if getattr(param, "param_type_name", "") != "option":
@@ -103,11 +103,10 @@ def _typed_value(ctx: Any, message: str) -> str | None:
     return None if found is None else found[1]
 
 
-def _echoed_value(ctx: Any, message: str) -> str | None:
+def _echoed_value(ctx: Any, labels: Mapping[str, str], message: str) -> str | None:
     """The one option (or argument) whose value ``message`` quotes (``'NOPE'``), when it does not name one."""
     if message.startswith("-"):
         return None
-    labels = _command_params(ctx)
     quoted = set(re.findall(r"'([^']+)'", message))
     found = set()
     for param in getattr(getattr(ctx, "command", None), "params", []):
@@ -155,10 +154,10 @@ def option_message(message: str, field: str | None, fields: Mapping[str, str] = 
     from typer._click.globals import get_current_context
 
     ctx = get_current_context(silent=True)
-    typed = _typed_value(ctx, message)
+    params = _command_params(ctx)
+    typed = _typed_value(ctx, params, message)
     if typed is not None:  # about a file (or a value) the user typed: "orders.csv: row 3: ..." names its option
         return f"{typed}: {message}"
-    params = _command_params(ctx)
     rest: str | None = None
     found = _LEADING_FIELD.match(message)
     head_option = _option_for(found.group(1), fields, params) if found else None
@@ -172,7 +171,7 @@ def option_message(message: str, field: str | None, fields: Mapping[str, str] = 
             rest = message[len(field) + 1 :]
     if rest is not None:
         return f"{head_option}: {_inner_fields(rest, fields)}"
-    echoed = _echoed_value(ctx, message)
+    echoed = _echoed_value(ctx, params, message)
     if echoed is not None:  # "no active license numbered 'NOPE'": the one option whose value it quotes
         return f"{echoed}: {_inner_fields(message, fields)}"
     return _inner_fields(message, fields)

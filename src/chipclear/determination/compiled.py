@@ -248,6 +248,12 @@ DATE_MARK = "⟦as-of⟧"
 _UNSET = object()
 
 
+def _renumbered_on(rule: Any, day: dt.date) -> tuple[int, ...]:
+    """Which of a requirement's or review policy's ``renumbered`` entries cover ``day`` (the paragraphs that then
+    hold it, ``engine._cited_as``): part of the state two periods must share to share a row."""
+    return tuple(i for i, c in enumerate(rule.renumbered) if c.covers(day))
+
+
 def _undated(text: str, rep: dt.date) -> str:
     """``text`` with the representative date replaced by a mark (what a state compares across periods)."""
     return text.replace(rep.isoformat(), DATE_MARK)
@@ -520,7 +526,6 @@ class DecisionTable:
         self._period_tok: dict[int, int] = {}
         self._item_tok: dict[tuple[str, int], int] = {}
         self._geo_tok: dict[tuple[str, int], int] = {}
-        self._geo_changes: dict[str, tuple[dt.date, ...]] = {}  # ``Geography.change_dates`` per code
         self._geo_span_tok: dict[tuple[str, int, str], int] = {}  # ``_geo_token`` per code, span and note
         self._inputs: dict[TableKey, tuple[int, ...] | None] = {}  # ``_dated_inputs`` per key
         # Country classes (``_signature``): the sets each role's code is tested against, the signature per code and
@@ -1020,7 +1025,7 @@ class DecisionTable:
             state = (
                 tuple(
                     # with the paragraphs that then hold it (``engine._cited_as``)
-                    (k, id(r), id(a), tuple(i for i, c in enumerate(r.renumbered) if c.covers(rep)))
+                    (k, id(r), id(a), _renumbered_on(r, rep))
                     for k, (r, a) in merged.requirements.items()
                     if not ((r.since and rep < r.since) or (r.until and rep >= r.until))
                 ),
@@ -1046,7 +1051,7 @@ class DecisionTable:
             found = (
                 # each policy with the paragraphs that then hold it (``engine._cited_as``)
                 tuple(
-                    (k, id(p), id(a), tuple(i for i, c in enumerate(p.renumbered) if c.covers(rep)))
+                    (k, id(p), id(a), _renumbered_on(p, rep))
                     for k, (p, a) in merged.policies.items()
                     if applied & set(p.applies_to)
                 ),
@@ -1081,11 +1086,8 @@ class DecisionTable:
             resolved, note = geo.resolve(code, rep)
             # Between two of the code's change dates every answer below is the same: worked out once per span
             # (and per note as the texts write it on the day: it holds a date that may be the day's)
-            changes = self._geo_changes.get(code)
-            if changes is None:
-                changes = self._geo_changes[code] = geo.change_dates(code)
             undated = _undated(note or "", rep)
-            span = (code, bisect.bisect_right(changes, rep), undated)
+            span = (code, bisect.bisect_right(geo.change_dates(code), rep), undated)
             found = self._geo_span_tok.get(span)
             if found is None:
                 answers = tuple(geo.member(code, group, rep) for group in sorted(geo.groups))

@@ -125,6 +125,7 @@ class Geography:
         # group -> country -> its membership rows, in file order (``member`` reads one country's rows, not the
         # group's: the engine asks this some hundred thousand times in a batch's compile)
         self._rows: dict[str, dict[str, list[Membership]]] = {}
+        self._changes: dict[str, tuple[dt.date, ...]] = {}  # ``change_dates`` per code
 
     # -- countries ------------------------------------------------------------------------------------------
     def normalize(self, code: str | None, *, field: str = "country") -> str:
@@ -208,7 +209,13 @@ class Geography:
         """The days on which what ``resolve`` and ``member`` answer for ``code`` may change, sorted: the start of
         the group data's coverage, the day the code's country is first treated as another, and the first and the
         end day of every membership row of either country. Between two of these days (and before the first, and
-        from the last on) every answer is the same on every day."""
+        from the last on) every answer is the same on every day. Kept per code."""
+        found = self._changes.get(code)
+        if found is None:
+            found = self._changes[code] = self._change_dates(code)
+        return found
+
+    def _change_dates(self, code: str) -> tuple[dt.date, ...]:
         base = self.country_of(code)
         country = self.countries.get(base)
         days = {self.groups_file.coverage_from}

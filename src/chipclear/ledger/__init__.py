@@ -16,8 +16,7 @@ One module per group: ``checks`` (ledger-aware checks), ``licenses`` (applicatio
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from chipclear.lazy import exports
 
 # Names are imported on first use, so a command that only reads one table (``chipclear screen`` reading the
 # review store) does not load the services and the determination engine.
@@ -42,14 +41,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'chipclear.ledger' has no attribute {name!r}")
-    module_name, attr = _EXPORTS[name]
-    module = importlib.import_module(module_name)
-    value = module if attr is None else getattr(module, attr)
-    globals()[name] = value
-    return value
+__getattr__ = exports(globals(), _EXPORTS)
 
 
 __all__ = [

@@ -17,8 +17,9 @@ docs/screening.md describes the normalization, the score and the review workflow
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from chipclear.lazy import exports
 
 # Imported now: ``rescreen`` is also the name of its module, which would stand in its place once imported.
 from chipclear.screening.rescreen import PartyRegistry, RescreenChange, rescreen
@@ -32,39 +33,23 @@ if TYPE_CHECKING:
     from chipclear.screening.screener import MATCH, POSSIBLE, Hit, Screener, ScreeningResult
     from chipclear.screening.store import ListStore, default_screener, load_embedded, reset_default_screener
 
-# Each public name and the module that holds it, imported on first use (PEP 562): the engine imports
+# Each public name and the module that holds it, imported on first use (``chipclear.lazy``): the engine imports
 # ``chipclear.screening.listing`` for the Entity List's history, and a decision without parties (``chipclear check``,
 # ``classify``) should not pay for the name index, its numpy and the list loaders.
-_LAZY = {
-    "NameIndex": "index",
-    "load_list": "loaders",
-    "parse_list_bytes": "loaders",
-    "ListEntry": "model",
-    "LoadedList": "model",
-    "NormalizedName": "normalize",
-    "normalize_name": "normalize",
-    "JsonReviewStore": "reviews",
-    "ReviewDecision": "reviews",
-    "ReviewStore": "reviews",
-    "MATCH": "screener",
-    "POSSIBLE": "screener",
-    "Hit": "screener",
-    "Screener": "screener",
-    "ScreeningResult": "screener",
-    "ListStore": "store",
-    "default_screener": "store",
-    "load_embedded": "store",
-    "reset_default_screener": "store",
+_EXPORTS = {
+    name: (f"chipclear.screening.{module}", name)
+    for module, names in {
+        "index": ["NameIndex"],
+        "loaders": ["load_list", "parse_list_bytes"],
+        "model": ["ListEntry", "LoadedList"],
+        "normalize": ["NormalizedName", "normalize_name"],
+        "reviews": ["JsonReviewStore", "ReviewDecision", "ReviewStore"],
+        "screener": ["MATCH", "POSSIBLE", "Hit", "Screener", "ScreeningResult"],
+        "store": ["ListStore", "default_screener", "load_embedded", "reset_default_screener"],
+    }.items()
+    for name in names
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(globals(), _EXPORTS)
 
 
 def name_similarity(a: str, b: str) -> float:
