@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import chipclear
 
@@ -195,10 +196,46 @@ def test_the_module_map_in_docs_names_every_module() -> None:
     assert sorted(modules - _documented_modules()) == []
 
 
+def _untyped(schema: dict[str, Any], schemas: dict[str, Any], path: str, seen: set[str]) -> list[str]:
+    """Where ``schema`` (resolving ``$ref`` into ``schemas``) leaves an object's contents untyped: an ``object`` with
+    neither properties nor typed values, or an item or value of any type."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return []
+        return _untyped(schemas[name], schemas, path, seen | {name})
+    found: list[str] = []
+    for key in ("anyOf", "oneOf", "allOf"):
+        for i, part in enumerate(schema.get(key, [])):
+            found += _untyped(part, schemas, f"{path}|{i}", seen)
+    if schema.get("type") == "object" and not schema.get("properties"):
+        extra = schema.get("additionalProperties")
+        if not isinstance(extra, dict) or not extra:
+            found.append(path)
+    if schema.get("type") == "array":
+        items = schema.get("items")
+        found += [f"{path}[]"] if not items else _untyped(items, schemas, f"{path}[]", seen)
+    for name, prop in schema.get("properties", {}).items():
+        found += [f"{path}.{name}"] if not prop else _untyped(prop, schemas, f"{path}.{name}", seen)
+    return found
+
+
 def test_the_check_route_documents_the_decision_model() -> None:
     from chipclear.api import create_app
 
     spec = create_app().openapi()
     ok = spec["paths"]["/api/check"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
-    assert ok == {"$ref": "#/components/schemas/Decision"}
-    assert {"verdict", "reasons", "missing"} <= set(spec["components"]["schemas"]["Decision"]["properties"])
+    assert ok == {"$ref": "#/components/schemas/DecisionView"}
+    assert {"verdict", "reasons", "missing"} <= set(spec["components"]["schemas"]["DecisionView"]["properties"])
+
+
+def test_a_decision_and_the_answers_that_carry_one_type_every_nested_part() -> None:
+    """A decision's classification, screening findings, license, duty and the line it decided are typed in the
+    schema (each was an untyped ``object`` until 2026-12-08), and so are the shipment lines and the timeline and diff
+    answers that carry decisions or their reasons."""
+    from chipclear.api import create_app
+
+    spec = create_app().openapi()
+    schemas = spec["components"]["schemas"]
+    for name in ("DecisionView", "ShipmentLineView", "PeriodView", "VerdictChangeView", "DiffView", "LicenseView"):
+        assert _untyped({"$ref": f"#/components/schemas/{name}"}, schemas, name, set()) == [], name

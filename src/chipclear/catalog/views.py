@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from chipclear.catalog.models import Part, System
@@ -46,6 +44,16 @@ class PrecisionRow(View):
     tpp: float | None
 
 
+class ComponentView(View):
+    """One kind of IC a system contains: how many, and its own classification on the date."""
+
+    part: str
+    count: int
+    eccn: str | None
+    status: str
+    tpp: float | None
+
+
 class ClassificationView(View):
     """An item's ECCN status on a date, with the metrics compared and the trace (rule, citation, comparison)."""
 
@@ -64,7 +72,7 @@ class ClassificationView(View):
     missing: list[str]
     trace: list[Reason]
     rules_version: str
-    components: list[dict[str, Any]]
+    components: list[ComponentView] = Field(description="A system's ICs (empty for a part)")
     low_confidence: list[str] = Field(
         default_factory=list, description="The low-confidence figures a decided classification rests on"
     )
@@ -75,4 +83,12 @@ class ClassificationView(View):
     precision_table: list[PrecisionRow] | None = None
 
 
-__all__ = ["CatalogItemView", "ClassificationView", "ItemRef", "PartView", "PrecisionRow", "SystemView"]
+__all__ = [
+    "CatalogItemView",
+    "ClassificationView",
+    "ComponentView",
+    "ItemRef",
+    "PartView",
+    "PrecisionRow",
+    "SystemView",
+]

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from chipclear.decision import OrderLine
+from chipclear.determination.views import DecisionView
 from chipclear.errors import NotFound
 from chipclear.ledger.licenses import license_json, license_key
 from chipclear.ledger.models import License, LicenseApplication, LicenseUsage, Shipment, ShipmentLine, User
@@ -26,6 +28,14 @@ class View(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class PartyRefView(View):
+    """A party an application or a license names: its name, role (15 CFR 748.5) and country."""
+
+    name: str
+    role: str
+    country: str | None = None
+
+
 def _money(cents: int | None) -> float | None:
     return None if cents is None else cents / 100
 
@@ -36,7 +46,7 @@ class ApplicationView(View):
     application_number: str | None
     items: list[str]
     destinations: list[str]
-    parties: list[dict[str, Any]]
+    parties: list[PartyRefView]
     quantity: int | None
     value_usd: float | None
     note: str
@@ -74,7 +84,7 @@ class LicenseView(View):
     valid_to: str
     items: list[str]
     destinations: list[str]
-    parties: list[dict[str, Any]]
+    parties: list[PartyRefView]
     quantity_limit: int | None
     quantity_used: int
     quantity_left: int | None
@@ -110,8 +120,8 @@ class ShipmentLineView(View):
     release_reason: str | None
     released_by: str | None
     updated_at: str
-    order_line: dict[str, Any]
-    decision: dict[str, Any]
+    order_line: OrderLine
+    decision: DecisionView
 
 
 class ShipmentView(View):
@@ -301,6 +311,7 @@ __all__ = [
     "LicenseDetailView",
     "LicenseView",
     "NewUserView",
+    "PartyRefView",
     "ShipmentDetailView",
     "ShipmentLineView",
     "ShipmentResultView",

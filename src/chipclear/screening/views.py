@@ -27,7 +27,7 @@ class HitView(View):
     programs: list[str]
     source_list_url: str | None
     entry_hash: str
-    suppressed_by: dict[str, Any] | None
+    suppressed_by: ReviewView | None = Field(description="The reviewer's not-a-match call that clears the hit")
     listed_on: str | None = Field(None, description="ISO date the entry was listed (from its FR citations)")
     listing: str | None = Field(
         None, description="When and by which notice the entry was added, or why the date is unknown"

@@ -3,8 +3,6 @@ HTTP API's schema. Extra fields are allowed (passed on, never dropped)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -50,6 +48,22 @@ class StackingView(View):
     confidence: str
 
 
+class OutcomeView(View):
+    """The range of the total duty rate if the open question has this answer."""
+
+    answer: str
+    total_rate_low: float
+    total_rate_high: float | None
+
+
+class ClaimView(View):
+    """A claim the importer could make (e.g. a Section 301 exclusion, 9903.88.69) and what it must describe."""
+
+    claim: str
+    measure: str
+    descriptions: str = Field(description="The goods the claim covers, as its heading describes them")
+
+
 class UnknownView(View):
     """An open question and the range of the total over its answers."""
 
@@ -59,7 +73,7 @@ class UnknownView(View):
     citation: str
     confidence: str
     range: RateRange
-    outcomes: list[dict[str, Any]]
+    outcomes: list[OutcomeView]
     changes_total: bool
 
 
@@ -83,7 +97,7 @@ class DutyView(View):
     total_amount_range: RateRange
     stacking: list[StackingView]
     unknowns: list[UnknownView]
-    available_claims: list[dict[str, Any]]
+    available_claims: list[ClaimView]
     headings_to_file: list[str] = Field(description="Chapter 99 headings to report on the entry")
     headings_unknown: list[str] = Field(description="Headings that depend on an open question")
     notes: list[str]
@@ -113,11 +127,13 @@ class DutyTimelineView(View):
 
 
 __all__ = [
+    "ClaimView",
     "DutyLineView",
     "DutySegmentLineView",
     "DutySegmentView",
     "DutyTimelineView",
     "DutyView",
+    "OutcomeView",
     "RateRange",
     "StackingView",
     "UnknownView",

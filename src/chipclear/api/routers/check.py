@@ -13,7 +13,7 @@ from chipclear.api.responses import READ, errors
 from chipclear.api.routers._util import ItemPath, LayerParam, layer_of
 from chipclear.bounds import COUNTRY_LENGTH, NAME_LENGTH, Day
 from chipclear.decision import Decision, OrderLine
-from chipclear.determination.views import DiffView, TimelineView
+from chipclear.determination.views import DecisionView, DiffView, TimelineView
 from chipclear.errors import InputError
 from chipclear.ledger.reviews import review_snapshot
 
@@ -23,7 +23,7 @@ router = APIRouter(tags=["check"], responses=errors(*READ, 413))
 @router.post(
     "/check",
     summary="Decide one order line: verdict, reasons with citations, license exceptions (recorded in the audit log)",
-    response_model=Decision,
+    response_model=DecisionView,
 )
 async def check(
     request: Request,

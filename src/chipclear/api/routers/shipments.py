@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from chipclear.api.deps import LedgerHolder, RecentKeys, api_key, read_transaction, transaction
 from chipclear.api.errors import NotAvailable
 from chipclear.api.group_commit import GroupCommit, Reviews, ShipmentGroup
-from chipclear.api.responses import WRITE, errors
+from chipclear.api.responses import WRITE, as_recorded, errors
 from chipclear.bounds import Identifier, LicenseNumber, Reason
 from chipclear.decision import OrderLine
 from chipclear.ledger import shipments as ledger_shipments
@@ -173,11 +173,11 @@ async def create_shipment(
 ) -> Any:
     given = idempotency(idempotency_key, body.model_dump(mode="json"))
     if given is None:
-        return await ship(request, key, body)
+        return as_recorded(await ship(request, key, body), 201)
     first = await run_in_threadpool(_first_answer, request, key, given)
     if first is None:
         try:
-            return await ship(request, key, body, given)
+            return as_recorded(await ship(request, key, body, given), 201)
         except KeyTaken:  # another request with this key was recorded first: answered from its record
             first = await run_in_threadpool(_first_answer, request, key, given)
             if first is None:
@@ -198,23 +198,23 @@ def _first_answer(request: Request, key: str | None, given: Idempotency) -> tupl
 )
 def get_shipment(
     request: Request, shipment_id: int = Path(ge=1, le=2**31 - 1), key: str | None = Depends(api_key)
-) -> dict[str, Any]:
+) -> JSONResponse:
     with read_transaction(request, key) as tx:
-        return shipment_detail(tx.session, tx.actor, shipment_id)
+        return as_recorded(shipment_detail(tx.session, tx.actor, shipment_id))
 
 
 @router.get(
     "/holds", response_model=list[ShipmentLineView], summary="Held shipment lines, with the decision that holds each"
 )
-def holds(request: Request, key: str | None = Depends(api_key)) -> list[dict[str, Any]]:
+def holds(request: Request, key: str | None = Depends(api_key)) -> JSONResponse:
     with read_transaction(request, key) as tx:
-        return [line_json(sl) for sl in ledger_shipments.list_holds(tx.session, tx.actor)]
+        return as_recorded([line_json(sl) for sl in ledger_shipments.list_holds(tx.session, tx.actor)])
 
 
 @router.get("/shipment-lines/{line_id}", response_model=ShipmentLineView, summary="One shipment line")
-def shipment_line(request: Request, line_id: int = LineId, key: str | None = Depends(api_key)) -> dict[str, Any]:
+def shipment_line(request: Request, line_id: int = LineId, key: str | None = Depends(api_key)) -> JSONResponse:
     with read_transaction(request, key) as tx:
-        return line_json(ledger_shipments.get_line(tx.session, tx.actor, line_id))
+        return as_recorded(line_json(ledger_shipments.get_line(tx.session, tx.actor, line_id)))
 
 
 @router.post(
@@ -224,7 +224,7 @@ def shipment_line(request: Request, line_id: int = LineId, key: str | None = Dep
 )
 def release(
     request: Request, body: ReleaseIn, line_id: int = LineId, key: str | None = Depends(api_key)
-) -> dict[str, Any]:
+) -> JSONResponse:
     actor = _actor(request, key, "read")
     holder: LedgerHolder = request.app.state.ledger
     answers = ledger_shipments.ReleaseAnswers(
@@ -235,22 +235,22 @@ def release(
         body.facts,
         [ledger_shipments.ListingAnswer(a.license, a.reason or body.reason) for a in body.listing_acknowledgements],
     )
-    return ledger_shipments.release_line(
-        holder.transaction,
-        actor,
-        line_id,
-        lambda _s, done: line_json(done.line, done.license_number),
-        reason=body.reason,
-        license_number=body.license_number,
-        answers=answers,
+    return as_recorded(
+        ledger_shipments.release_line(
+            holder.transaction,
+            actor,
+            line_id,
+            lambda _s, done: line_json(done.line, done.license_number),
+            reason=body.reason,
+            license_number=body.license_number,
+            answers=answers,
+        )
     )
 
 
 @router.post(
     "/holds/{line_id}/cancel", response_model=ShipmentLineView, summary="Cancel a held line with a reason (approver)"
 )
-def cancel(
-    request: Request, body: ReasonIn, line_id: int = LineId, key: str | None = Depends(api_key)
-) -> dict[str, Any]:
+def cancel(request: Request, body: ReasonIn, line_id: int = LineId, key: str | None = Depends(api_key)) -> JSONResponse:
     with transaction(request, key) as tx:
-        return line_json(ledger_shipments.cancel_line(tx.session, tx.actor, line_id, reason=body.reason))
+        return as_recorded(line_json(ledger_shipments.cancel_line(tx.session, tx.actor, line_id, reason=body.reason)))
