@@ -121,9 +121,16 @@ def finite(value: float) -> float:
 INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn"})  # unicodedata categories
 
 
+def blank(value: str) -> bool:
+    """Whether ``value`` shows nothing: empty, spaces, or only invisible characters. A reason that is blank is no
+    reason: ``str.strip()`` keeps a zero-width space or a bidi override, and a "not a match" review, a cancellation or
+    a license's revocation was recorded with a reason of U+200B alone (a console audit, 2026-12-08)."""
+    return not any(unicodedata.category(ch) not in INVISIBLE_CATEGORIES for ch in value)
+
+
 def visible(value: str) -> str:
     """``value`` if it has a visible character (a letter, digit, punctuation or symbol)."""
-    if not any(unicodedata.category(ch) not in INVISIBLE_CATEGORIES for ch in value):
+    if blank(value):
         if not value:
             raise ValueError("must not be empty")
         raise ValueError(
@@ -369,6 +376,7 @@ __all__ = [
     "TolerancePercent",
     "ValueUSD",
     "WholeNumber",
+    "blank",
     "checked",
     "finite",
     "hidden_character",

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chipclear.bounds import MAX_DB_INT, MAX_SHIP_DAYS_AHEAD, Identifier, checked
+from chipclear.bounds import MAX_DB_INT, MAX_SHIP_DAYS_AHEAD, Identifier, blank, checked
 from chipclear.decision import Decision, OrderLine, Reason, Verdict
 from chipclear.errors import ChipclearError, Conflict, InputError, NotFound, PermissionDenied, validation_text
 from chipclear.geography import load_geography
@@ -569,7 +569,7 @@ def _check_answers(held: Decision, answers: ReleaseAnswers) -> None:
         where = f"reviews[{i}]"
         if a.decision not in ("match", "not_a_match"):
             raise InputError(f"{where}.decision: {a.decision!r} is not match or not_a_match", field=f"{where}.decision")
-        if not a.reason.strip():
+        if blank(a.reason):
             raise InputError(f"{where}.reason: a review needs a reason", field=f"{where}.reason")
         hit = hits.get((a.party, a.entry_id))
         if hit is None:
@@ -580,9 +580,9 @@ def _check_answers(held: Decision, answers: ReleaseAnswers) -> None:
             raise Conflict(f"{where}: entry {a.entry_id!r} changed since it was shown; screen again")
     for i, ack in enumerate(answers.listings):
         where = f"listing_acknowledgements[{i}]"
-        if not ack.license.strip():
+        if blank(ack.license):
             raise InputError(f"{where}.license: name the license that still holds after the listing", field=where)
-        if not ack.reason.strip():
+        if blank(ack.reason):
             raise InputError(f"{where}.reason: an acknowledgement needs a reason", field=f"{where}.reason")
 
 
@@ -806,7 +806,7 @@ def release_hold(
     covering license with quantity left (decremented here). Otherwise the line stays held with the new decision,
     the refusal is audited and returned in ``refused`` (``release_line`` turns it into a Conflict)."""
     require(actor.name, actor.role, "hold.release")
-    if not reason.strip():
+    if blank(reason):
         raise InputError("reason: releasing a hold needs a reason", field="reason")
     answers = prepared.answers if prepared is not None else (answers or ReleaseAnswers())
     licenses = active_licenses(session, lock=True, number=license_number, inactive=license_number is None)
@@ -926,7 +926,7 @@ def release_line(
     result inside it. A refused attempt is audited (also one refused before the transaction, e.g. a line no
     longer held or a viewer's key) and raised as the error that refused it."""
     try:
-        if not reason.strip():
+        if blank(reason):
             raise InputError("reason: releasing a hold needs a reason", field="reason")
         prepared = prepare_release(sessions, actor, line_id, answers=answers, ship_date=ship_date, decide=decide)
         with sessions() as s:
@@ -982,7 +982,7 @@ def ship_lines(
 def cancel_line(session: Session, actor: Actor, line_id: int, *, reason: str) -> ShipmentLine:
     """Cancel a held line (nothing was shipped, nothing is decremented)."""
     require(actor.name, actor.role, "shipment.cancel")
-    if not reason.strip():
+    if blank(reason):
         raise InputError("reason: cancelling needs a reason", field="reason")
     sl = get_line(session, actor, line_id, for_update=True)
     if sl.status != "held":
