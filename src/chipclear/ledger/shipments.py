@@ -33,6 +33,7 @@ from chipclear.ledger.coverage import (
     find_covering_license,
     listing_gaps,
 )
+from chipclear.ledger.idempotency import Idempotency, KeyTaken, remember, replayed
 from chipclear.ledger.licenses import active_licenses, get_by_id, license_key, terms_of
 from chipclear.ledger.models import AuditHead, License, LicenseUsage, Shipment, ShipmentLine
 from chipclear.ledger.parties import record_parties
@@ -979,6 +980,38 @@ def ship_lines(
         return present(s, result)
 
 
+def ship_lines_once(
+    sessions: Sessions,
+    actor: Actor,
+    lines: Sequence[OrderLine],
+    given: Idempotency,
+    answer: Callable[[Session, ShipmentResult], dict[str, Any]],
+    *,
+    reference: str | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """``ship_lines`` under a request's idempotency key (``ledger.idempotency``): the shipment's answer (``answer``
+    serialises it, kept under the key in the shipment's transaction), and whether an earlier request with the key
+    recorded it. A request sent again (a double click, a retry) gets the first answer, and nothing is recorded or
+    drawn again; of two at once, the second's shipment is rolled back (``KeyTaken``) and it gets the first's."""
+    with sessions() as s:
+        first = replayed(s, actor.name, given)
+    if first is None:
+
+        def kept(s: Session, result: ShipmentResult) -> dict[str, Any]:
+            out = answer(s, result)
+            remember(s, actor.name, given, result.shipment.id, out)
+            return out
+
+        try:
+            return ship_lines(sessions, actor, lines, kept, reference=reference), False
+        except KeyTaken:
+            with sessions() as s:
+                first = replayed(s, actor.name, given)
+            if first is None:
+                raise
+    return first[1], True
+
+
 def cancel_line(session: Session, actor: Actor, line_id: int, *, reason: str) -> ShipmentLine:
     """Cancel a held line (nothing was shipped, nothing is decremented)."""
     require(actor.name, actor.role, "shipment.cancel")
@@ -1027,5 +1060,6 @@ __all__ = [
     "ship",
     "ship_blocker",
     "ship_lines",
+    "ship_lines_once",
     "today",
 ]

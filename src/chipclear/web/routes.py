@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import secrets
 from functools import partial
 from importlib import resources
 from typing import Any
@@ -28,7 +29,9 @@ from chipclear.geography import load_geography
 from chipclear.ledger import licenses as ledger_licenses
 from chipclear.ledger import sessions
 from chipclear.ledger import shipments as ledger_shipments
+from chipclear.ledger.idempotency import idempotency
 from chipclear.ledger.roles import allowed
+from chipclear.ledger.views import shipment_result_json
 from chipclear.web import pages_items, pages_ledger, pages_models, pages_screening, pages_users
 from chipclear.web.forms import amount, whole_number
 from chipclear.web.render import console_tx, message, page
@@ -326,6 +329,11 @@ def _import_entry(form: dict[str, Any]) -> ImportEntry | None:
     return ImportEntry(hts=hts, origin=load_geography().normalize(origin, field="origin"), entry_type=entry_type)
 
 
+# The key a check's "Create shipment" form carries (its ``submission`` field), one per check shown: kept as the
+# user's idempotency key with the shipment it recorded (``ledger.idempotency``).
+SUBMISSION = "console-"
+
+
 def _check_context(tx_actor_role: str) -> dict[str, Any]:
     return {
         "items": load_catalog().items(),
@@ -367,6 +375,7 @@ async def check_submit(request: Request) -> HTMLResponse:
     error = None
     duty: dict[str, Any] | None = None
     order_json = ""
+    submission = ""
     status = 200
     try:
         line = order_line_from_form(form)
@@ -375,6 +384,7 @@ async def check_submit(request: Request) -> HTMLResponse:
         checked_line = partial(check_and_record, console=True)
         decision = (await run_in_threadpool(checked_line, group, key, line, None)).to_json()
         order_json = json.dumps(line.model_dump(mode="json"))
+        submission = f"{SUBMISSION}{secrets.token_urlsafe(18)}"
         duty = decision.get("duty")
     except ChipclearError as exc:
         error = exc.message
@@ -391,6 +401,7 @@ async def check_submit(request: Request) -> HTMLResponse:
         decision=decision,
         error=error,
         order_json=order_json,
+        submission=submission,
         duty=duty,
         active="/check",
         **_check_context(tx.actor.role),
@@ -398,7 +409,13 @@ async def check_submit(request: Request) -> HTMLResponse:
 
 
 @router.post("/shipments")
-def create_shipment(request: Request, order_line: str = Form(...), reference: str = Form("")) -> Response:
+def create_shipment(
+    request: Request, order_line: str = Form(...), reference: str = Form(""), submission: str = Form("")
+) -> Response:
+    """Record the checked line. ``submission`` is the key the check's page gave its form (``SUBMISSION``): the
+    form posted again with it (a double click, a second press while the server is slow) is answered with the
+    first shipment and records nothing (``ship_lines_once``; the API's ``Idempotency-Key``). Until 2026-12-08 each
+    post recorded a shipment: a line shipped twice and drew its license twice."""
     same_origin(request)
     holder: list[Any] = []
     try:
@@ -407,14 +424,20 @@ def create_shipment(request: Request, order_line: str = Form(...), reference: st
             holder.append(tx)
             tx.require("ship")
         line = _parsed_order_line(order_line)
+        ref = reference.strip() or None
+        body = {"order_line": line.model_dump(mode="json"), "reference": ref}
+        given = idempotency(submission or None, body, field="submission")
         # Decided with no lock held; the transaction only re-checks the licenses and commits.
-        shipment_id = ledger_shipments.ship_lines(
-            request.app.state.ledger.transaction,
-            tx.actor,
-            [line],
-            lambda _s, result: result.shipment.id,
-            reference=reference.strip() or None,
-        )
+        transaction = request.app.state.ledger.transaction
+        if given is None:  # a page served before the form carried a key
+            answer = ledger_shipments.ship_lines(
+                transaction, tx.actor, [line], lambda _s, r: shipment_result_json(r), reference=ref
+            )
+        else:
+            answer, _ = ledger_shipments.ship_lines_once(
+                transaction, tx.actor, [line], given, lambda _s, r: shipment_result_json(r), reference=ref
+            )
+        shipment_id = answer["shipment"]["id"]
     except (ValueError, ValidationError):
         return message(
             request,
