@@ -322,6 +322,16 @@ def checked(kind: Any, value: T, field: str) -> T:
     return value
 
 
+def given_reason(reason: str, missing: str, field: str = "reason") -> str:
+    """``reason`` if it is one: not ``blank`` (else ``missing``, e.g. "cancelling needs a reason") and within the
+    bounds of a ``Reason`` (at most 4,000 characters, no NUL). The API's request models bound a reason; the ledger
+    did not, so a console form or a CLI option recorded a reason of 5,000 characters that the API refuses (a
+    console audit, 2026-12-08)."""
+    if blank(reason):
+        raise InputError(f"{field}: {missing}", field=field)
+    return checked(Reason, reason, field)
+
+
 __all__ = [
     "BIDI_CONTROLS",
     "COUNTRY_LENGTH",
@@ -379,6 +389,7 @@ __all__ = [
     "blank",
     "checked",
     "finite",
+    "given_reason",
     "hidden_character",
     "hidden_problem",
     "iso_date",

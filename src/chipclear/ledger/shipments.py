@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chipclear.bounds import MAX_DB_INT, MAX_SHIP_DAYS_AHEAD, Identifier, blank, checked
+from chipclear.bounds import MAX_DB_INT, MAX_SHIP_DAYS_AHEAD, Identifier, LicenseNumber, blank, checked, given_reason
 from chipclear.decision import Decision, OrderLine, Reason, Verdict
 from chipclear.errors import ChipclearError, Conflict, InputError, NotFound, PermissionDenied, validation_text
 from chipclear.geography import load_geography
@@ -807,8 +807,7 @@ def release_hold(
     covering license with quantity left (decremented here). Otherwise the line stays held with the new decision,
     the refusal is audited and returned in ``refused`` (``release_line`` turns it into a Conflict)."""
     require(actor.name, actor.role, "hold.release")
-    if blank(reason):
-        raise InputError("reason: releasing a hold needs a reason", field="reason")
+    given_reason(reason, "releasing a hold needs a reason")
     answers = prepared.answers if prepared is not None else (answers or ReleaseAnswers())
     licenses = active_licenses(session, lock=True, number=license_number, inactive=license_number is None)
     if license_number is not None and not licenses:
@@ -927,8 +926,8 @@ def release_line(
     result inside it. A refused attempt is audited (also one refused before the transaction, e.g. a line no
     longer held or a viewer's key) and raised as the error that refused it."""
     try:
-        if blank(reason):
-            raise InputError("reason: releasing a hold needs a reason", field="reason")
+        given_reason(reason, "releasing a hold needs a reason")
+        checked(LicenseNumber, license_number, "license_number")
         prepared = prepare_release(sessions, actor, line_id, answers=answers, ship_date=ship_date, decide=decide)
         with sessions() as s:
             done = release_hold(
@@ -1015,8 +1014,7 @@ def ship_lines_once(
 def cancel_line(session: Session, actor: Actor, line_id: int, *, reason: str) -> ShipmentLine:
     """Cancel a held line (nothing was shipped, nothing is decremented)."""
     require(actor.name, actor.role, "shipment.cancel")
-    if blank(reason):
-        raise InputError("reason: cancelling needs a reason", field="reason")
+    given_reason(reason, "cancelling needs a reason")
     sl = get_line(session, actor, line_id, for_update=True)
     if sl.status != "held":
         raise Conflict(f"shipment line {line_id} is {sl.status}; only a held line can be cancelled")

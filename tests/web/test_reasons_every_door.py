@@ -1,7 +1,8 @@
-"""A reason that shows nothing (a zero-width space, a bidi override, spaces around them) is no reason: every door
-refuses it naming the field, as it refuses an empty one, and records nothing (a console audit, 2026-12-08: the
-ledger tested ``reason.strip()``, which keeps U+200B, so an approver's "not a match" on an Entity List hit for
-Huawei Technologies, a hold's cancellation and a license's suspension were recorded with the reason "\u200b")."""
+"""A reason is refused alike at every door: one that shows nothing (a zero-width space, a bidi override, spaces
+around them) as an empty one, naming the field, and one longer than the API's bound; nothing is recorded (a console
+audit, 2026-12-08: the ledger tested ``reason.strip()``, which keeps U+200B, so an approver's "not a match" on an
+Entity List hit for Huawei Technologies, a hold's cancellation and a license's suspension were recorded with the
+reason "\u200b"; and the console recorded a cancellation reason of 5,000 characters that the API refuses)."""
 
 from __future__ import annotations
 
@@ -85,3 +86,21 @@ def test_a_license_status_change_or_a_denial_needs_a_visible_reason(console: Tes
     r = _api(console, "POST", "/api/licenses/L-1/status", json={"status": "revoked", "reason": reason})
     assert r.status_code == 422 and r.json()["error"]["field"] == "reason"  # type: ignore[attr-defined]
     assert _api(console, "GET", "/api/licenses/L-1").json()["status"] == "active"  # type: ignore[attr-defined]
+
+
+def test_an_over_long_reason_or_license_number_is_refused_as_the_api_refuses_it(console: TestClient) -> None:
+    """The API's request models bound a reason (4,000 characters) and a license number (60); the console's forms
+    reached the ledger unbounded, so a cancellation with a 5,000-character reason was recorded (303) where the API
+    answered 422 (a console audit, 2026-12-08)."""
+    shipped = _api(console, "POST", "/api/shipments", json={"lines": [LINE]}).json()  # type: ignore[attr-defined]
+    line_id = shipped["lines"][0]["line_id"]
+    r = _api(console, "POST", f"/api/holds/{line_id}/cancel", json={"reason": "x" * 5000})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "reason"  # type: ignore[attr-defined]
+    r = _post_form(console, f"/holds/{line_id}/cancel", {"reason": "x" * 5000})
+    assert r.status_code == 422, r.status_code  # type: ignore[attr-defined]
+    assert "reason: String should have at most 4000 characters" in r.text  # type: ignore[attr-defined]
+    r = _post_form(console, f"/holds/{line_id}/release", {"reason": "licensed", "license_number": "L" * 5000})
+    assert r.status_code == 422, r.status_code  # type: ignore[attr-defined]
+    assert "license_number: String should have at most 60 characters" in r.text  # type: ignore[attr-defined]
+    assert [h["line_id"] for h in _api(console, "GET", "/api/holds").json()] == [line_id]  # type: ignore[attr-defined]
+    assert not {"shipment.cancel", "hold.release.refused"} & set(_audit_actions(console))
