@@ -413,7 +413,7 @@ async def check_submit(request: Request) -> HTMLResponse:
         request,
         "check.html",
         tx,
-        status_code=200 if request.headers.get("hx-request") else status,
+        status_code=status,  # htmx too: check.html shows a 4xx answer's #result
         title="Check a shipment",
         form=form,
         decision=decision,
