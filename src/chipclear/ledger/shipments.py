@@ -987,6 +987,7 @@ def ship_lines_once(
     answer: Callable[[Session, ShipmentResult], dict[str, Any]],
     *,
     reference: str | None = None,
+    decide: Decide | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """``ship_lines`` under a request's idempotency key (``ledger.idempotency``): the shipment's answer (``answer``
     serialises it, kept under the key in the shipment's transaction), and whether an earlier request with the key
@@ -1002,7 +1003,7 @@ def ship_lines_once(
             return out
 
         try:
-            return ship_lines(sessions, actor, lines, kept, reference=reference), False
+            return ship_lines(sessions, actor, lines, kept, reference=reference, decide=decide), False
         except KeyTaken:
             with sessions() as s:
                 first = replayed(s, actor.name, given)
