@@ -121,9 +121,16 @@ def finite(value: float) -> float:
 INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn"})  # unicodedata categories
 
 
+def blank(value: str) -> bool:
+    """Whether ``value`` shows nothing: empty, spaces, or only invisible characters. A reason that is blank is no
+    reason: ``str.strip()`` keeps a zero-width space or a bidi override, and a "not a match" review, a cancellation or
+    a license's revocation was recorded with a reason of U+200B alone (a console audit, 2026-12-08)."""
+    return not any(unicodedata.category(ch) not in INVISIBLE_CATEGORIES for ch in value)
+
+
 def visible(value: str) -> str:
     """``value`` if it has a visible character (a letter, digit, punctuation or symbol)."""
-    if not any(unicodedata.category(ch) not in INVISIBLE_CATEGORIES for ch in value):
+    if blank(value):
         if not value:
             raise ValueError("must not be empty")
         raise ValueError(
@@ -315,6 +322,16 @@ def checked(kind: Any, value: T, field: str) -> T:
     return value
 
 
+def given_reason(reason: str, missing: str, field: str = "reason") -> str:
+    """``reason`` if it is one: not ``blank`` (else ``missing``, e.g. "cancelling needs a reason") and within the
+    bounds of a ``Reason`` (at most 4,000 characters, no NUL). The API's request models bound a reason; the ledger
+    did not, so a console form or a CLI option recorded a reason of 5,000 characters that the API refuses (a
+    console audit, 2026-12-08)."""
+    if blank(reason):
+        raise InputError(f"{field}: {missing}", field=field)
+    return checked(Reason, reason, field)
+
+
 __all__ = [
     "BIDI_CONTROLS",
     "COUNTRY_LENGTH",
@@ -369,8 +386,10 @@ __all__ = [
     "TolerancePercent",
     "ValueUSD",
     "WholeNumber",
+    "blank",
     "checked",
     "finite",
+    "given_reason",
     "hidden_character",
     "hidden_problem",
     "iso_date",

@@ -173,11 +173,16 @@ CASES: list[tuple[list[str], str]] = [
     ([*RELEASE, "--match", ""], "--match"),
     ([*RELEASE, "--license", "NOPE"], "--license"),
     (["hold", "cancel", "1", "--reason", ""], "--reason"),
+    (["hold", "cancel", "1", "--reason", "\u200b"], "--reason"),  # shows nothing (bounds.blank)
+    (["hold", "cancel", "1", "--reason", "x" * 4001], "--reason"),  # the API's bound of a reason
+    (["hold", "release", "1", "--reason", "x" * 4001], "--reason"),
+    ([*RELEASE, "--license", "L" * 61], "--license"),
     (["hold", "release", "0", "--reason", "x"], "LINE_ID"),
     ([*REVIEW, "--entry", "no-such-entry"], "--entry"),
     ([*REVIEW, "--entry", "no-such-entry", "--country", "QQ"], "--country"),
     (["reviews", "add", "--party", "", "--reason", "r", "--entry", "{entry}"], "--party"),
     (["reviews", "add", "--party", "Acme", "--reason", "", "--entry", "{entry}"], "--reason"),
+    (["reviews", "add", "--party", "Acme", "--reason", "\u202e", "--entry", "{entry}"], "--reason"),
     (["reviews", "add", "--party", "Acme", "--reason", "r", "--entry", "{entry}", "--by", "someone"], "--by"),
     (["lists", "update", "--list-date", "2025-13-01"], "--list-date"),
     (["lists", "update", "--from", "{missing}"], "--from"),

@@ -132,5 +132,24 @@ def test_a_party_name_shown_otherwise_than_read_is_refused_and_not_recorded(cons
     key = {"X-API-Key": console.api_key}  # type: ignore[attr-defined]
     before = console.get("/api/audit/verify", headers=key).json()["records"]
     error = _check_error(console, item="L20", destination="DE", end_user="\u202eiewauH", end_user_country="CN")
-    assert error.startswith("name: ") and "U+202E, right-to-left override" in error, error
+    assert error.startswith("end user: ") and "U+202E, right-to-left override" in error, error
     assert console.get("/api/audit/verify", headers=key).json()["records"] == before
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("end_user", "x" * 5000, "end user: String should have at most 300 characters"),
+        ("consignee", "x" * 5000, "ultimate consignee: String should have at most 300 characters"),
+        ("consignee", "Khazna\x01", "ultimate consignee: must not contain an invisible control"),
+        ("end_user", "\u202eiewauH", "end user: must not contain an invisible control"),
+        ("end_use", "x" * 5000, "end use: String should have at most 4000 characters"),
+    ],
+)
+def test_a_refused_party_or_end_use_names_its_form_field(
+    console: TestClient, field: str, typed: str, message: str
+) -> None:
+    """The check form names the field a refused party name or end use came from; the model's own error said `name`
+    or `text`, not which party (a console audit, 2026-12-08)."""
+    error = _check_error(console, **{field: typed})
+    assert error.startswith(message), error

@@ -34,22 +34,24 @@ class Idempotency:
     key: str
     digest: str
     status: int = 201
+    field: str = HEADER  # where the key came from: the API's header, or the console's hidden ``submission`` field
 
 
 class KeyTaken(Conflict):
     """Another request recorded a shipment under this key first (the unique constraint refused this one)."""
 
 
-def idempotency(key: str | None, body: dict[str, Any]) -> Idempotency | None:
+def idempotency(key: str | None, body: dict[str, Any], field: str = HEADER) -> Idempotency | None:
     """The checked key (an identifier of at most 200 visible characters) and the digest of ``body`` (its canonical
-    JSON: the same request however its JSON is spaced or ordered); None without a key."""
+    JSON: the same request however its JSON is spaced or ordered); None without a key. ``field`` names the key's
+    source in refusals."""
     if key is None:
         return None
-    checked(Identifier, key, HEADER)
+    checked(Identifier, key, field)
     if not key.strip():
-        raise InputError(f"{HEADER}: must not be empty", field=HEADER)
+        raise InputError(f"{field}: must not be empty", field=field)
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return Idempotency(key, hashlib.sha256(canonical.encode()).hexdigest())
+    return Idempotency(key, hashlib.sha256(canonical.encode()).hexdigest(), field=field)
 
 
 def replayed(session: Session, user: str, given: Idempotency) -> tuple[int, dict[str, Any]] | None:
@@ -62,9 +64,9 @@ def replayed(session: Session, user: str, given: Idempotency) -> tuple[int, dict
         return None
     if found.request_hash != given.digest:
         raise InputError(
-            f"{HEADER}: {given.key!r} was already used for another request (shipment {found.shipment_id}); a new"
+            f"{given.field}: {given.key!r} was already used for another request (shipment {found.shipment_id}); a new"
             " shipment needs a new key",
-            field=HEADER,
+            field=given.field,
         )
     return found.status_code, dict(found.response)
 
@@ -86,7 +88,7 @@ def remember(session: Session, user: str, given: Idempotency, shipment_id: int, 
     try:
         session.flush()
     except IntegrityError as exc:
-        raise KeyTaken(f"{HEADER}: {given.key!r} is being used by another request", field=HEADER) from exc
+        raise KeyTaken(f"{given.field}: {given.key!r} is being used by another request", field=given.field) from exc
 
 
 __all__ = ["HEADER", "Idempotency", "KeyTaken", "idempotency", "remember", "replayed"]

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chipclear.bounds import ItemId, LicenseNumber, Note, Quantity, Reason, ValueUSD, checked
+from chipclear.bounds import ItemId, LicenseNumber, Note, Quantity, ValueUSD, checked, given_reason
 from chipclear.decision import PARTY_ROLES
 from chipclear.determination.citations import engine_citation
 from chipclear.errors import Conflict, InputError, NotFound
@@ -212,8 +212,7 @@ def close_application(
     if status not in ("denied", "returned", "withdrawn"):
         raise InputError(f"status: {status!r} is not denied, returned or withdrawn", field="status")
     require(actor.name, actor.role, "application.write" if status == "withdrawn" else "application.decide")
-    if not reason.strip():
-        raise InputError("reason: must not be empty", field="reason")
+    given_reason(reason, "must not be empty")
     app = get_application(session, actor, app_id, for_update=True)
     if app.status not in _OPEN:
         raise Conflict(f"application {app_id} is already {app.status}")
@@ -491,9 +490,7 @@ def change_license_status(
     require(actor.name, actor.role, "license.write")
     if status not in STATUSES:
         raise InputError(f"status: {status!r} is not suspended, revoked or active (a reinstatement)", field="status")
-    checked(Reason, reason, "reason")
-    if not reason.strip():
-        raise InputError("reason: must not be empty", field="reason")
+    given_reason(reason, "must not be empty")
     lic = _license_by_number(session, number, lock=True)
     if lic is None:
         raise NotFound(f"no license numbered {number!r}")

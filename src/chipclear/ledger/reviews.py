@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chipclear.bounds import blank
 from chipclear.errors import InputError, PermissionDenied
 from chipclear.ledger import audit
 from chipclear.ledger.db import Ledger
@@ -68,7 +69,7 @@ def record_review(
         ("entry_hash", entry_hash),
         ("reason", reason),
     ):
-        if not value or not value.strip():
+        if blank(value):
             raise InputError(f"review: {field_name} must not be empty", field=field_name)
     row = ScreeningReview(
         party_name=party_name.strip(),

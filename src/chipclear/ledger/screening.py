@@ -18,6 +18,7 @@ from chipclear.bounds import (
     ScreenAddress,
     ScreenName,
     ScreenScore,
+    blank,
 )
 from chipclear.errors import Conflict, InputError
 from chipclear.geography import CountryCode
@@ -76,7 +77,7 @@ def record_review(ledger: Ledger, actor: SystemActor, req: ReviewRequest) -> dic
     """Record a reviewer's call on a hit that the current lists still show with the same content
     (``ReviewAnswer``). Runs outside any open transaction: the review store and the audit append each take their own."""
     require(actor.name, actor.role, "screening.review")
-    if not req.reason.strip():
+    if blank(req.reason):
         raise InputError("reason: a review needs a reason", field="reason")
     result = default_screener().search(req.party_name, country=req.country, limit=100)
     hit: Hit | None = next((h for h in result.hits if h.entry_id == req.entry_id), None)

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chipclear.bounds import MAX_DB_INT, MAX_SHIP_DAYS_AHEAD, Identifier, checked
+from chipclear.bounds import MAX_DB_INT, MAX_SHIP_DAYS_AHEAD, Identifier, LicenseNumber, blank, checked, given_reason
 from chipclear.decision import Decision, OrderLine, Reason, Verdict
 from chipclear.errors import ChipclearError, Conflict, InputError, NotFound, PermissionDenied, validation_text
 from chipclear.geography import load_geography
@@ -33,6 +33,7 @@ from chipclear.ledger.coverage import (
     find_covering_license,
     listing_gaps,
 )
+from chipclear.ledger.idempotency import Idempotency, KeyTaken, remember, replayed
 from chipclear.ledger.licenses import active_licenses, get_by_id, license_key, terms_of
 from chipclear.ledger.models import AuditHead, License, LicenseUsage, Shipment, ShipmentLine
 from chipclear.ledger.parties import record_parties
@@ -569,7 +570,7 @@ def _check_answers(held: Decision, answers: ReleaseAnswers) -> None:
         where = f"reviews[{i}]"
         if a.decision not in ("match", "not_a_match"):
             raise InputError(f"{where}.decision: {a.decision!r} is not match or not_a_match", field=f"{where}.decision")
-        if not a.reason.strip():
+        if blank(a.reason):
             raise InputError(f"{where}.reason: a review needs a reason", field=f"{where}.reason")
         hit = hits.get((a.party, a.entry_id))
         if hit is None:
@@ -580,9 +581,9 @@ def _check_answers(held: Decision, answers: ReleaseAnswers) -> None:
             raise Conflict(f"{where}: entry {a.entry_id!r} changed since it was shown; screen again")
     for i, ack in enumerate(answers.listings):
         where = f"listing_acknowledgements[{i}]"
-        if not ack.license.strip():
+        if blank(ack.license):
             raise InputError(f"{where}.license: name the license that still holds after the listing", field=where)
-        if not ack.reason.strip():
+        if blank(ack.reason):
             raise InputError(f"{where}.reason: an acknowledgement needs a reason", field=f"{where}.reason")
 
 
@@ -806,8 +807,7 @@ def release_hold(
     covering license with quantity left (decremented here). Otherwise the line stays held with the new decision,
     the refusal is audited and returned in ``refused`` (``release_line`` turns it into a Conflict)."""
     require(actor.name, actor.role, "hold.release")
-    if not reason.strip():
-        raise InputError("reason: releasing a hold needs a reason", field="reason")
+    given_reason(reason, "releasing a hold needs a reason")
     answers = prepared.answers if prepared is not None else (answers or ReleaseAnswers())
     licenses = active_licenses(session, lock=True, number=license_number, inactive=license_number is None)
     if license_number is not None and not licenses:
@@ -926,8 +926,8 @@ def release_line(
     result inside it. A refused attempt is audited (also one refused before the transaction, e.g. a line no
     longer held or a viewer's key) and raised as the error that refused it."""
     try:
-        if not reason.strip():
-            raise InputError("reason: releasing a hold needs a reason", field="reason")
+        given_reason(reason, "releasing a hold needs a reason")
+        checked(LicenseNumber, license_number, "license_number")
         prepared = prepare_release(sessions, actor, line_id, answers=answers, ship_date=ship_date, decide=decide)
         with sessions() as s:
             done = release_hold(
@@ -979,11 +979,43 @@ def ship_lines(
         return present(s, result)
 
 
+def ship_lines_once(
+    sessions: Sessions,
+    actor: Actor,
+    lines: Sequence[OrderLine],
+    given: Idempotency,
+    answer: Callable[[Session, ShipmentResult], dict[str, Any]],
+    *,
+    reference: str | None = None,
+    decide: Decide | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """``ship_lines`` under a request's idempotency key (``ledger.idempotency``): the shipment's answer (``answer``
+    serialises it, kept under the key in the shipment's transaction), and whether an earlier request with the key
+    recorded it. A request sent again (a double click, a retry) gets the first answer, and nothing is recorded or
+    drawn again; of two at once, the second's shipment is rolled back (``KeyTaken``) and it gets the first's."""
+    with sessions() as s:
+        first = replayed(s, actor.name, given)
+    if first is None:
+
+        def kept(s: Session, result: ShipmentResult) -> dict[str, Any]:
+            out = answer(s, result)
+            remember(s, actor.name, given, result.shipment.id, out)
+            return out
+
+        try:
+            return ship_lines(sessions, actor, lines, kept, reference=reference, decide=decide), False
+        except KeyTaken:
+            with sessions() as s:
+                first = replayed(s, actor.name, given)
+            if first is None:
+                raise
+    return first[1], True
+
+
 def cancel_line(session: Session, actor: Actor, line_id: int, *, reason: str) -> ShipmentLine:
     """Cancel a held line (nothing was shipped, nothing is decremented)."""
     require(actor.name, actor.role, "shipment.cancel")
-    if not reason.strip():
-        raise InputError("reason: cancelling needs a reason", field="reason")
+    given_reason(reason, "cancelling needs a reason")
     sl = get_line(session, actor, line_id, for_update=True)
     if sl.status != "held":
         raise Conflict(f"shipment line {line_id} is {sl.status}; only a held line can be cancelled")
@@ -1027,5 +1059,6 @@ __all__ = [
     "ship",
     "ship_blocker",
     "ship_lines",
+    "ship_lines_once",
     "today",
 ]

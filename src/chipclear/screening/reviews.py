@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from chipclear.bounds import blank
 from chipclear.errors import DataFileError, InputError
 from chipclear.screening.normalize import party_identity_key
 
@@ -157,7 +158,7 @@ class JsonReviewStore:
         self, party_name: str, entry_id: str, entry_hash: str, reviewer: str, reason: str, *, country: str | None = None
     ) -> ReviewDecision:
         for field_name, value in (("party", party_name), ("entry", entry_id), ("by", reviewer), ("reason", reason)):
-            if not value or not value.strip():
+            if blank(value):
                 raise InputError(f"review: {field_name} must not be empty", field=field_name)
         decision = ReviewDecision(
             party_name=party_name.strip(),

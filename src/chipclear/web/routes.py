@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import secrets
+from collections.abc import Callable
 from functools import partial
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request
@@ -28,7 +30,9 @@ from chipclear.geography import load_geography
 from chipclear.ledger import licenses as ledger_licenses
 from chipclear.ledger import sessions
 from chipclear.ledger import shipments as ledger_shipments
+from chipclear.ledger.idempotency import idempotency
 from chipclear.ledger.roles import allowed
+from chipclear.ledger.views import shipment_result_json
 from chipclear.web import pages_items, pages_ledger, pages_models, pages_screening, pages_users
 from chipclear.web.forms import amount, whole_number
 from chipclear.web.render import console_tx, message, page
@@ -52,6 +56,8 @@ def _parsed_order_line(text: str) -> OrderLine:
     except ValueError as exc:  # a key given twice (``json_loads``)
         raise InputError(f"order_line: {exc}", field="order_line") from None
 
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_items.router)
@@ -273,27 +279,32 @@ def _order_line(form: dict[str, Any], quantity: int, ship_date: dt.date | None, 
     # matches (a door audit, 2026-12-07: "Xi'an Xiangyu" to DE was NLR here and HOLD through the API).
     parties = []
     if str(form["end_user"]).strip():
-        parties.append(
-            Party(
-                name=form["end_user"].strip(),
-                role="end_user",
-                country=_code(form["end_user_country"], "end user country"),
-                headquarters_country=_code(form["end_user_hq"], "end user headquarters"),
-            )
+        end_user = partial(
+            Party,
+            name=form["end_user"].strip(),
+            role="end_user",
+            country=_code(form["end_user_country"], "end user country"),
+            headquarters_country=_code(form["end_user_hq"], "end user headquarters"),
         )
+        parties.append(_field_of_form("end_user", "end user", end_user))
     if str(form["consignee"]).strip():
-        parties.append(
-            Party(
-                name=form["consignee"].strip(),
-                role="ultimate_consignee",
-                country=_code(form["consignee_country"], "consignee country"),
-            )
+        consignee = partial(
+            Party,
+            name=form["consignee"].strip(),
+            role="ultimate_consignee",
+            country=_code(form["consignee_country"], "consignee country"),
         )
-    end_use = EndUse(
-        text=str(form["end_use"]).strip(),
-        supercomputer=bool(form["supercomputer"]),
-        advanced_node_ic_production=bool(form["advanced_node_ic_production"]),
-        military=bool(form["military"]),
+        parties.append(_field_of_form("consignee", "ultimate consignee", consignee))
+    end_use = _field_of_form(
+        "end_use",
+        "end use",
+        partial(
+            EndUse,
+            text=str(form["end_use"]).strip(),
+            supercomputer=bool(form["supercomputer"]),
+            advanced_node_ic_production=bool(form["advanced_node_ic_production"]),
+            military=bool(form["military"]),
+        ),
     )
     return OrderLine(
         item=str(form["item"]).strip(),
@@ -306,6 +317,16 @@ def _order_line(form: dict[str, Any], quantity: int, ship_date: dt.date | None, 
         order_id=str(form["order_id"]).strip() or None,
         import_entry=import_entry,
     )
+
+
+def _field_of_form(field: str, label: str, build: Callable[[], T]) -> T:
+    """A part of the line built from one form field (a party from its name, the end use from its text), refused
+    naming that field: the model's own error named ``name`` or ``text`` (a console audit, 2026-12-08: "name: String
+    should have at most 300 characters" did not say whether the end user or the consignee was too long)."""
+    try:
+        return build()
+    except ValidationError as exc:
+        raise InputError(f"{label}: {validation_text(exc.errors()[0])}", field=field) from None
 
 
 def _import_entry(form: dict[str, Any]) -> ImportEntry | None:
@@ -324,6 +345,11 @@ def _import_entry(form: dict[str, Any]) -> ImportEntry | None:
         missing, field = ("HTS code", "hts") if not hts else ("country of origin", "origin")
         raise InputError(f"import duty: give the {missing} too (an import line needs both)", field=field)
     return ImportEntry(hts=hts, origin=load_geography().normalize(origin, field="origin"), entry_type=entry_type)
+
+
+# The key a check's "Create shipment" form carries (its ``submission`` field), one per check shown: kept as the
+# user's idempotency key with the shipment it recorded (``ledger.idempotency``).
+SUBMISSION = "console-"
 
 
 def _check_context(tx_actor_role: str) -> dict[str, Any]:
@@ -367,6 +393,7 @@ async def check_submit(request: Request) -> HTMLResponse:
     error = None
     duty: dict[str, Any] | None = None
     order_json = ""
+    submission = ""
     status = 200
     try:
         line = order_line_from_form(form)
@@ -375,6 +402,7 @@ async def check_submit(request: Request) -> HTMLResponse:
         checked_line = partial(check_and_record, console=True)
         decision = (await run_in_threadpool(checked_line, group, key, line, None)).to_json()
         order_json = json.dumps(line.model_dump(mode="json"))
+        submission = f"{SUBMISSION}{secrets.token_urlsafe(18)}"
         duty = decision.get("duty")
     except ChipclearError as exc:
         error = exc.message
@@ -385,12 +413,13 @@ async def check_submit(request: Request) -> HTMLResponse:
         request,
         "check.html",
         tx,
-        status_code=200 if request.headers.get("hx-request") else status,
+        status_code=status,  # htmx too: check.html shows a 4xx answer's #result
         title="Check a shipment",
         form=form,
         decision=decision,
         error=error,
         order_json=order_json,
+        submission=submission,
         duty=duty,
         active="/check",
         **_check_context(tx.actor.role),
@@ -398,7 +427,13 @@ async def check_submit(request: Request) -> HTMLResponse:
 
 
 @router.post("/shipments")
-def create_shipment(request: Request, order_line: str = Form(...), reference: str = Form("")) -> Response:
+def create_shipment(
+    request: Request, order_line: str = Form(...), reference: str = Form(""), submission: str = Form("")
+) -> Response:
+    """Record the checked line. ``submission`` is the key the check's page gave its form (``SUBMISSION``): the
+    form posted again with it (a double click, a second press while the server is slow) is answered with the
+    first shipment and records nothing (``ship_lines_once``; the API's ``Idempotency-Key``). Until 2026-12-08 each
+    post recorded a shipment: a line shipped twice and drew its license twice."""
     same_origin(request)
     holder: list[Any] = []
     try:
@@ -407,14 +442,20 @@ def create_shipment(request: Request, order_line: str = Form(...), reference: st
             holder.append(tx)
             tx.require("ship")
         line = _parsed_order_line(order_line)
+        ref = reference.strip() or None
+        body = {"order_line": line.model_dump(mode="json"), "reference": ref}
+        given = idempotency(submission or None, body, field="submission")
         # Decided with no lock held; the transaction only re-checks the licenses and commits.
-        shipment_id = ledger_shipments.ship_lines(
-            request.app.state.ledger.transaction,
-            tx.actor,
-            [line],
-            lambda _s, result: result.shipment.id,
-            reference=reference.strip() or None,
-        )
+        transaction = request.app.state.ledger.transaction
+        if given is None:  # a page served before the form carried a key
+            answer = ledger_shipments.ship_lines(
+                transaction, tx.actor, [line], lambda _s, r: shipment_result_json(r), reference=ref
+            )
+        else:
+            answer, _ = ledger_shipments.ship_lines_once(
+                transaction, tx.actor, [line], given, lambda _s, r: shipment_result_json(r), reference=ref
+            )
+        shipment_id = answer["shipment"]["id"]
     except (ValueError, ValidationError):
         return message(
             request,
