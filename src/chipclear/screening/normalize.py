@@ -534,15 +534,21 @@ def _number_value(token: str) -> int | None:
 _NUMBER_SIGNS = frozenset({"no", "nr", "number", "num"})
 
 
+def _is_number(token: str) -> bool:
+    """A number in digits or in words ("9", "nine", "ninth", "xiv"): what a number sign can stand before."""
+    return token.isdigit() or _number_value(token) is not None
+
+
 def _read_numbers(tokens: list[str], steps: list[str]) -> list[str]:
     """Number words and ordinals as digits: ``forty four``/``forty-four``/``44th`` -> 44, ``first`` -> 1; a number
     sign before a number is dropped (``No. 13``, ``No.13``, ``Nr 13`` -> 13), so "CETC No. 13 Research Institute"
-    reads as "13th Research Institute of CETC" does."""
+    reads as "13th Research Institute of CETC" does; also before a number in words (``No. Nine``, ``Number Two``
+    -> 9, 2: until 2026-12-08 the sign stayed, and "Zavod No. Nine" missed the listed "Zavod No. 9")."""
     out: list[str] = []
     changed = False
     i = 0
     while i < len(tokens):
-        if tokens[i] in _NUMBER_SIGNS and i + 1 < len(tokens) and tokens[i + 1].isdigit():
+        if tokens[i] in _NUMBER_SIGNS and i + 1 < len(tokens) and _is_number(tokens[i + 1]):
             changed = True
             i += 1
             continue
