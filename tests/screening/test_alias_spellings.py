@@ -62,3 +62,21 @@ def test_the_cli_screens_an_apostrophe_typed_as_a_space(data_dir: object) -> Non
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)["hits"]
     assert hits and hits[0]["entry_id"] == "EL-4053d28d6e" and hits[0]["determination"] == "match"
+
+
+# A hyphen beside a one-letter piece is read both ways too, so the piece deleted with it ("TComponent") is found.
+@pytest.mark.parametrize(
+    ("query", "entry_id"),
+    [
+        ("TComponent SP", "EL-de2f6c8c8b"),  # listed "T-Component SP"
+        ("3K Semiconductors Limited", "EL-c6bc7ab514"),  # listed a.k.a. "3-K Semiconductors Limited"
+        ("OOO CMTK", "EL-0b8f6b7cb4"),  # listed a.k.a. "OOO 'CMT-K'"
+        ("Sherkate Iran va Shargh", "SDN-16020"),  # listed a.k.a. "SHERKAT-E IRAN VA SHARGH"
+    ],
+)
+def test_a_hyphen_beside_one_letter_deleted_with_it(screener: Screener, query: str, entry_id: str) -> None:
+    assert _score(screener, query, entry_id) == 1.0
+
+
+def test_a_one_letter_hyphenated_piece_is_still_read_apart(screener: Screener) -> None:
+    assert _score(screener, "T Component SP", "EL-de2f6c8c8b") == 1.0

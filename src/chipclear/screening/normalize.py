@@ -164,7 +164,9 @@ _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _APOSTROPHES_RE = re.compile(r"(?<=\w)['’‘`´ʼ](?=\w)")
 _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
-_HYPHEN_RE = re.compile(r"(?<=[a-z0-9]{2})[-\u2010\u2011](?=[a-z0-9]{2})")
+# a hyphen inside a word, a one-letter piece included ("T-Component", "3-K", "SHERKAT-E"): read joined here and apart
+# in ``hyphen_readings``; until 2026-12-08 two characters on each side were needed, and "TComponent" missed the list
+_HYPHEN_RE = re.compile(r"(?<=[a-z0-9])[-\u2010\u2011](?=[a-z0-9])")
 
 
 def _is_cyrillic_or_greek(ch: str) -> bool:
