@@ -621,18 +621,54 @@ class NameIndex:
                 split_variant.append(qt)
         if changed:
             variants.append(split_variant)
-        # a word split in two ("Hik Vision", "Com pany"): one reading per joinable pair, at most MAX_JOINS
-        legal_words = _legal_form_words()[0]
-        joins = 0
-        for size in (2, 3):
-            for i in range(len(distinct) - size + 1):
-                glued = "".join(distinct[i : i + size])
-                if joins < MAX_JOINS and (glued in self.vocab or glued in legal_words):
-                    parts = tuple(distinct[i : i + size])
-                    variants.append([*base[:i], self._token(glued, parts, "joined"), *base[i + size :]])
-                    joins += 1
+        variants += self._joined_readings(distinct, base, list(tokens[: 2 * MAX_QUERY_TOKENS]))
         variants += self._apart_readings(distinct, base)
         return variants
+
+    def _joined_readings(
+        self, distinct: list[str], base: list[QueryToken], written: list[str]
+    ) -> list[list[QueryToken]]:
+        """A word split in two ("Hik Vision", "Com pany"): one reading per joinable pair of ``distinct`` words, at
+        most ``MAX_JOINS``; and one reading of the words as ``written`` (repeats kept: "Ch oe Ch un") with every
+        joinable run joined at once, when there are several: a name whose apostrophes were typed as spaces ("Xi an
+        Int l Logistics" for "Xi'an Int'l Logistics", "Sa d Sab awi" for "Sa'd Sab'awi") splits several words, and
+        joining one at a time left the rest apart (no hit until 2026-12-08). A joined abbreviation of the table whose
+        words are listed ("int l" -> intl -> international) is read as its words."""
+        out: list[list[QueryToken]] = []
+        for size in (2, 3):
+            for i in range(len(distinct) - size + 1):
+                read = self._joined_run(distinct[i : i + size])
+                if read is not None and len(out) < MAX_JOINS:
+                    out.append([*base[:i], *read, *base[i + size :]])
+        by_text = {qt.text: qt for qt in base}
+        reading: list[QueryToken] = []
+        joined = 0
+        i = 0
+        while i < len(written):
+            read = next((r for size in (3, 2) if (r := self._joined_run(written[i : i + size])) is not None), None)
+            if read is not None and i + 1 < len(written):
+                reading += read
+                i += len(read[0].source_tokens)
+                joined += 1
+            else:
+                reading.append(by_text.get(written[i]) or self._token(written[i], (written[i],)))
+                i += 1
+        if joined > 1:
+            out.append(list({qt.text: qt for qt in reading}.values()))
+        return out
+
+    def _joined_run(self, run: Sequence[str]) -> list[QueryToken] | None:
+        """The tokens read for query words written apart that the lists write as one word (a listed word, a legal
+        form, or an abbreviation of the table whose words are listed), or None."""
+        if len(run) < 2:
+            return None
+        glued = "".join(run)
+        parts = tuple(run)
+        if glued in self.vocab or glued in _legal_form_words()[0]:
+            return [self._token(glued, parts, "joined")]
+        if self._listed_abbreviation(glued):
+            return [self._token(w, parts, "joined") for w in abbreviation_table()[glued]]
+        return None
 
     def _apart_readings(self, distinct: list[str], base: list[QueryToken]) -> list[list[QueryToken]]:
         """Readings of the query with a word the lists write apart read apart ("hongkong" as hong kong, "boyue" as

@@ -164,7 +164,9 @@ _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _APOSTROPHES_RE = re.compile(r"(?<=\w)['’‘`´ʼ](?=\w)")
 _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
-_HYPHEN_RE = re.compile(r"(?<=[a-z0-9]{2})[-\u2010\u2011](?=[a-z0-9]{2})")
+# a hyphen inside a word, a one-letter piece included ("T-Component", "3-K", "SHERKAT-E"): read joined here and apart
+# in ``hyphen_readings``; until 2026-12-08 two characters on each side were needed, and "TComponent" missed the list
+_HYPHEN_RE = re.compile(r"(?<=[a-z0-9])[-\u2010\u2011](?=[a-z0-9])")
 
 
 def _is_cyrillic_or_greek(ch: str) -> bool:
@@ -534,15 +536,21 @@ def _number_value(token: str) -> int | None:
 _NUMBER_SIGNS = frozenset({"no", "nr", "number", "num"})
 
 
+def _is_number(token: str) -> bool:
+    """A number in digits or in words ("9", "nine", "ninth", "xiv"): what a number sign can stand before."""
+    return token.isdigit() or _number_value(token) is not None
+
+
 def _read_numbers(tokens: list[str], steps: list[str]) -> list[str]:
     """Number words and ordinals as digits: ``forty four``/``forty-four``/``44th`` -> 44, ``first`` -> 1; a number
     sign before a number is dropped (``No. 13``, ``No.13``, ``Nr 13`` -> 13), so "CETC No. 13 Research Institute"
-    reads as "13th Research Institute of CETC" does."""
+    reads as "13th Research Institute of CETC" does; also before a number in words (``No. Nine``, ``Number Two``
+    -> 9, 2: until 2026-12-08 the sign stayed, and "Zavod No. Nine" missed the listed "Zavod No. 9")."""
     out: list[str] = []
     changed = False
     i = 0
     while i < len(tokens):
-        if tokens[i] in _NUMBER_SIGNS and i + 1 < len(tokens) and tokens[i + 1].isdigit():
+        if tokens[i] in _NUMBER_SIGNS and i + 1 < len(tokens) and _is_number(tokens[i + 1]):
             changed = True
             i += 1
             continue

@@ -33,6 +33,8 @@ COUNTRY_MATCH_BONUS = 0.03
 COUNTRY_MISMATCH_PENALTY = 0.05
 ADDRESS_MAX_BONUS = 0.05
 MAX_CANDIDATES = 200
+# scores closer than this are a tie, kept by the earlier reading of the query (as written before joined or split)
+TIE = 1e-6  # far below the 4 decimals a score is given with
 ACROSS_NAMES_MARGIN = 0.0001  # matched across names: at most this far under the match threshold (a possible match)
 MATCH = "match"
 POSSIBLE = "possible"
@@ -232,7 +234,7 @@ class Screener:
             blocked = self.index.score_candidates(variant, floor, self.across_cap)
             if blocked is not None:
                 for e_no, (score, row, across) in blocked.items():
-                    if e_no not in best or score > best[e_no][0]:
+                    if e_no not in best or score > best[e_no][0] + TIE:
                         best[e_no] = (score, row, v_no, across)
                 continue
             rows, scores, coverage = self.index.score_all(variant)
@@ -241,14 +243,14 @@ class Screener:
                 row = int(rows[i])
                 e_no = int(alias_entry[row])
                 score = float(scores[i])
-                if e_no not in best or score > best[e_no][0]:
+                if e_no not in best or score > best[e_no][0] + TIE:
                     best[e_no] = (score, row, v_no, False)
             entries, e_scores, e_rows = self.index.score_entries(variant, rows, coverage, floor)
             keep = np.flatnonzero(e_scores >= floor)
             for i in keep[np.argsort(-e_scores[keep], kind="stable")][:MAX_CANDIDATES]:
                 e_no = int(entries[i])
                 score = min(float(e_scores[i]), self.index.across_limit(int(e_rows[i]), self.across_cap))
-                if e_no not in best or score > best[e_no][0] + 1e-9:
+                if e_no not in best or score > best[e_no][0] + TIE:
                     best[e_no] = (score, int(e_rows[i]), v_no, True)
         return best
 
