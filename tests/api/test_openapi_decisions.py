@@ -173,3 +173,28 @@ def test_the_history_answers_type_their_reasons_causes_and_events(client: TestCl
     assert diff.json()["changes"] and diff.json()["actions_between"]
     licenses = client.get("/api/licenses", headers=h(keys.viewer))
     assert check.errors("GET", "/api/licenses", 200, licenses.json()) == []
+
+
+SCREENED = [
+    ({"name": "Realtek Semiconductor Corp.", "country": "CN"}, "country_disagrees"),
+    ({"name": "NEC Corporation"}, "legal_forms_differ"),
+    ({"name": "Tianjin University of Technology"}, "matched_across_names"),
+    ({"name": "Huawei Technologies Co., Ltd. Dubai Branch", "country": "AE"}, "contains_listed_name"),
+    ({"name": "Moore Threads", "country": "CN", "address": "Shanghai"}, "address"),
+    ({"name": "Beijing Sensetime Technology Development Co., Ltd.", "country": "CN"}, "contains_distinctive_word"),
+]
+
+
+@pytest.mark.parametrize(("party", "note"), SCREENED, ids=[n for _, n in SCREENED])
+def test_a_screening_answer_types_its_explanation_and_query(
+    client: TestClient, keys: Keys, party: dict[str, str], note: str
+) -> None:
+    """A hit's ``explanation`` (the words matched, the normalisation, each note that moved the score) and the
+    answer's ``query`` were untyped objects until 2026-12-08; each note below is declared and its answer holds to it."""
+    check = SchemaCheck(client.get("/openapi.json").json())
+    r = client.post("/api/screen", json=party, headers=h(keys.analyst))
+    assert r.status_code == 200, r.text
+    assert check.errors("POST", "/api/screen", 200, r.json()) == []
+    assert any(note in hit["explanation"] for hit in r.json()["hits"]), [hit["explanation"] for hit in r.json()["hits"]]
+    declared = client.get("/openapi.json").json()["components"]["schemas"]["ExplanationView"]["properties"]
+    assert note in declared and "matched_tokens" in declared

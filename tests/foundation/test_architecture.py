@@ -232,10 +232,12 @@ def test_the_check_route_documents_the_decision_model() -> None:
 def test_a_decision_and_the_answers_that_carry_one_type_every_nested_part() -> None:
     """A decision's classification, screening findings, license, duty and the line it decided are typed in the
     schema (each was an untyped ``object`` until 2026-12-08), and so are the shipment lines and the timeline and diff
-    answers that carry decisions or their reasons."""
+    answers that carry decisions or their reasons, a system's components, a duty's outcomes and claims, and a
+    screening hit's explanation and the query it answers."""
     from chipclear.api import create_app
 
     spec = create_app().openapi()
     schemas = spec["components"]["schemas"]
-    for name in ("DecisionView", "ShipmentLineView", "PeriodView", "VerdictChangeView", "DiffView", "LicenseView"):
+    names = ("DecisionView", "ShipmentLineView", "PeriodView", "VerdictChangeView", "DiffView", "LicenseView")
+    for name in (*names, "ClassificationView", "DutyView", "ScreeningResultView", "ReviewAnswer"):
         assert _untyped({"$ref": f"#/components/schemas/{name}"}, schemas, name, set()) == [], name

@@ -3,13 +3,85 @@ API's schema and every door that serialises a hit. Extra fields are allowed (pas
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class View(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+
+class TokenMatchView(View):
+    """A query word and the listed word it matched, how (exact, typo, split, joined, acronym ...) and how closely."""
+
+    query: str
+    listed: str
+    similarity: float
+    how: str
+
+
+class NormalizationView(View):
+    """The steps that normalised the query and the listed name before they were compared."""
+
+    query: list[str]
+    listed: list[str]
+
+
+class AddressNoteView(View):
+    """The address words the party shares with the entry and the bonus they gave."""
+
+    shared_tokens: list[str]
+    bonus: float
+
+
+class ContainedNameView(View):
+    """A listed name found whole inside a longer query name (a branch, an office, "c/o"): held for review."""
+
+    listed_name: str
+    listed_tokens: list[str]
+    extra_query_tokens: list[str]
+    rule: str
+    score_before: float
+
+
+class DistinctiveWordView(View):
+    """A listed name's rare word found in the query among places and trade words: held for review."""
+
+    listed_name: str
+    distinctive_word: str
+    other_query_tokens: list[str]
+    rule: str
+    score_before: float
+
+
+class ExplanationView(View):
+    """Why a name scored as it did: the words matched and unmatched, their weights, the normalisation, and the notes
+    that moved the score (country, address, a name held for review, a homonym capped at a possible match)."""
+
+    name_score: float
+    matched_tokens: list[TokenMatchView]
+    unmatched_query_tokens: list[str]
+    unmatched_listed_tokens: list[str]
+    token_weights: dict[str, float]
+    normalization: NormalizationView
+    legal_forms_ignored: list[str]
+    matched_name_source: str | None = Field(None, description="Where a name the lists' parse joined comes from")
+    country: str | None = Field(None, description="The party's country against the entry's (bonus or penalty)")
+    address: AddressNoteView | None = None
+    contains_listed_name: ContainedNameView | None = None
+    contains_distinctive_word: DistinctiveWordView | None = None
+    country_disagrees: str | None = None
+    legal_forms_differ: str | None = None
+    matched_across_names: str | None = None
+    headquarters_disagrees: str | None = None
+
+
+class QueryView(View):
+    """What was screened: the name, and the country, address and lists it was screened with."""
+
+    name: str
+    country: str | None
+    address: str | None
+    sources: list[str] | None = Field(None, description="The lists searched, when not all")
 
 
 class HitView(View):
@@ -19,7 +91,7 @@ class HitView(View):
     matched_name: str
     score: float
     determination: str
-    explanation: dict[str, Any]
+    explanation: ExplanationView
     license_requirement: str | None
     license_policy: str | None
     federal_register_notice: str | None
@@ -48,7 +120,7 @@ class ListStateView(BaseModel):
 
 
 class ScreeningResultView(View, ListStateView):
-    query: dict[str, Any]
+    query: QueryView
     hits: list[HitView]
     suppressed: list[HitView]
 
@@ -108,12 +180,19 @@ class ListUpdateView(View):
 
 
 __all__ = [
+    "AddressNoteView",
     "BatchScreeningView",
+    "ContainedNameView",
+    "DistinctiveWordView",
+    "ExplanationView",
     "HitView",
     "ListStateView",
     "ListStatusView",
     "ListUpdateView",
+    "NormalizationView",
+    "QueryView",
     "ReviewAnswer",
     "ReviewView",
     "ScreeningResultView",
+    "TokenMatchView",
 ]
