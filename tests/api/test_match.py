@@ -113,6 +113,23 @@ def test_the_match_answer_is_the_cli_screen_answer(served: Served) -> None:
         assert r.json()["list_version"] == screened["list_version"]
 
 
+def test_the_screen_answer_is_the_cli_screen_answer(served: Served) -> None:
+    """``POST /api/screen`` answers what ``chipclear screen --json`` prints (its time stamp aside): a hit's explanation
+    is typed in the schema since 2026-12-08, and a note that did not move the score stays absent, not null."""
+    for name, country in (("Moore Threads", "CN"), ("Realtek Semiconductor Corp.", "CN"), ("NEC Corporation", None)):
+        body = {"name": name, **({"country": country} if country else {})}
+        r = httpx.post(f"{served.url}/api/screen", json=body, headers={"X-API-Key": served.key}, timeout=60)
+        assert r.status_code == 200, r.text
+        args = ["screen", name, "--json", *(["--country", country] if country else [])]
+        cli = subprocess.run(
+            [sys.executable, "-m", "chipclear", *args], env=served.env, capture_output=True, text=True, timeout=120
+        )
+        assert cli.returncode == 0, cli.stderr
+        screened, answer = json.loads(cli.stdout), r.json()
+        assert screened["hits"], name
+        assert {**answer, "screened_at": None} == {**screened, "screened_at": None}, name
+
+
 def test_the_lists_export_over_http(served: Served) -> None:
     with httpx.stream("GET", f"{served.url}/api/lists/export.ftm", headers={"X-API-Key": served.key}, timeout=120) as r:
         assert r.status_code == 200

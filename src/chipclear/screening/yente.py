@@ -42,7 +42,7 @@ from chipclear.screening.ftm import (
 from chipclear.screening.model import ListEntry
 from chipclear.screening.reviews import ReviewStore
 from chipclear.screening.screener import Hit, Screener
-from chipclear.screening.views import ListStateView
+from chipclear.screening.views import HitView, ListStateView
 
 ALGORITHM = "chipclear"
 ALGORITHMS = (ALGORITHM, "best")  # "best" is yente's default name for the best algorithm it has
@@ -157,7 +157,7 @@ class ScoredEntityView(FtmEntityView):
     match: bool
     features: dict[str, float]
     explanations: dict[str, FeatureResultView]
-    hit: dict[str, Any]
+    hit: HitView
 
 
 class ParsedExampleView(BaseModel):

@@ -63,6 +63,7 @@ def yente_key(
 @router.post(
     "/match/{dataset}",
     response_model=EntityMatchResponseView,
+    response_model_exclude_unset=True,  # each hit as `chipclear screen --json` has it (no unset note written null)
     summary="Screen FtM example entities the way yente's /match does: scored FtM entities, each explained",
 )
 def match_entities(

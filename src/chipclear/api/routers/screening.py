@@ -34,6 +34,7 @@ def authenticated(request: Request, key: str | None, action: str) -> SystemActor
 @router.post(
     "/screen",
     response_model=ScreeningResultView,
+    response_model_exclude_unset=True,  # a note that did not move the score is absent, as in `screen --json`
     summary="Screen one party name against the restricted-party lists, every hit explained",
 )
 def screen(request: Request, body: ScreenRequest, key: str | None = Depends(api_key)) -> dict[str, Any]:
@@ -41,7 +42,12 @@ def screen(request: Request, body: ScreenRequest, key: str | None = Depends(api_
     return screen_one(ledger_of(request), actor, body).to_json()
 
 
-@router.post("/screen/batch", response_model=BatchScreeningView, summary="Screen up to 500 parties in one request")
+@router.post(
+    "/screen/batch",
+    response_model=BatchScreeningView,
+    response_model_exclude_unset=True,
+    summary="Screen up to 500 parties in one request",
+)
 def screen_batch(request: Request, body: BatchRequest, key: str | None = Depends(api_key)) -> dict[str, Any]:
     actor = authenticated(request, key, "screen")
     return {"results": [screen_one(ledger_of(request), actor, p).to_json() for p in body.parties]}
@@ -56,6 +62,7 @@ def reviews(request: Request, key: str | None = Depends(api_key)) -> list[dict[s
 @router.post(
     "/screen/reviews",
     response_model=ReviewAnswer,
+    response_model_exclude_unset=True,
     summary="Record match / not a match on a hit, with a reason (approver)",
 )
 def review(request: Request, body: ReviewRequest, key: str | None = Depends(api_key)) -> dict[str, Any]:
