@@ -103,3 +103,19 @@ def test_console_order_line_with_a_five_thousand_digit_number_names_it(
     assert r.status_code == 422, r.text
     assert "order_line: a number has more than 4300 digits" in r.text
     assert counts(db_url) == before
+
+
+def test_a_release_review_of_an_entry_no_party_hit_names_the_field_it_reports(
+    client: TestClient, keys: Keys, db_url: str
+) -> None:
+    # the fuzz test's find: the message said "reviews[0]: ..." and the field was "reviews[0].party"
+    line = {"item": "H100", "quantity": 1, "destination": "CN", "ship_date": "2025-05-01"}
+    held = client.post("/api/shipments", json={"lines": [line]}, headers=h(keys.analyst)).json()["lines"][0]
+    assert held["status"] == "held", held
+    before = counts(db_url)
+    body = {"reason": "checked", "reviews": [{"entry_id": "no-such-entry", "decision": "not_a_match"}]}
+    r = client.post(f"/api/holds/{held['line_id']}/release", json=body, headers=h(keys.approver))
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["field"] == "reviews[0].party" and error["message"].startswith("reviews[0].party: "), error
+    assert counts(db_url) == before
