@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -34,7 +35,7 @@ from hypothesis import strategies as st
 from tests.serving import Running, serving
 
 ANSWER_SECONDS = 8.0  # a loaded two-core CI machine; a frozen server (the defect this guards) never answers
-EXAMPLES = 24
+EXAMPLES = int(os.environ.get("CHIPCLEAR_FUZZ_EXAMPLES", "24"))  # more for a deeper run by hand
 HEAD_BYTES = 16_000  # uvicorn refuses a request line longer than about this (h11's limit) as a bad request
 
 OPERATIONS = [
