@@ -463,7 +463,7 @@ class Request:
     headers: dict[str, str]
     content: bytes | None = None
     files: dict[str, Any] | None = None
-    data: dict[str, str] | None = None
+    data: dict[str, bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -575,7 +575,10 @@ def multipart(route: str, fz: Fuzz) -> st.SearchStrategy[Request]:
 
     def build(pair: tuple[dict[str, Any], tuple[str, bytes]]) -> Request:
         values, (name, content) = pair
-        data = {k: (json.dumps(v) if not isinstance(v, str) else v) for k, v in values.items()}
+        # a lone surrogate goes as its UTF-8 bytes (the client library would refuse to encode it)
+        data = {
+            k: (v if isinstance(v, str) else json.dumps(v)).encode("utf-8", "surrogatepass") for k, v in values.items()
+        }
         try:
             name.encode("utf-8")
         except UnicodeEncodeError:  # the client library cannot send a lone surrogate in a name: send its escape
