@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -67,6 +68,22 @@ def json_loads(text: str | bytes) -> Any:
         return json.loads(text, object_pairs_hook=unique_pairs)
     except RepeatedKey as exc:
         raise ValueError(repeated_key_message(exc.args[0])) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:
+        raise ValueError(unreadable_json(exc) or str(exc)) from None
+
+
+def unreadable_json(exc: BaseException) -> str | None:
+    """Why Python's parser refused a JSON text that is valid JSON, or None: a number of more digits than ``int()``
+    converts (``sys.get_int_max_str_digits``, 4,300; Python's own message tells the reader to change the limit)
+    or arrays and objects nested deeper than its recursion limit. The API (``api.errors.unreadable_body``), the
+    console and the CLI say it in these words."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read (arrays or objects inside one another)"
+    if isinstance(exc, ValueError) and not isinstance(exc, json.JSONDecodeError) and "digits" in str(exc):
+        return f"a number has more than {sys.get_int_max_str_digits()} digits"
+    return None
 
 
 # libyaml's parser when PyYAML was built with it (the usual wheels are): the same safe constructor, 5-10x faster,
@@ -270,5 +287,6 @@ __all__ = [
     "repeated_key_message",
     "safe_load",
     "unique_pairs",
+    "unreadable_json",
     "yaml_problem",
 ]

@@ -39,7 +39,7 @@ def test_a_draft_with_an_impossible_date_is_a_422_naming_it(client: TestClient, 
     assert r.status_code == 422, r.text
     error = r.json()["error"]
     assert error["code"] == "invalid_data_file"
-    assert error["message"].startswith("draft_texts[0]: not valid YAML: line ")
+    assert error["field"] == "draft_texts.0" and error["message"].startswith("draft_texts.0: not valid YAML: line ")
     assert "'2027-02-30' is not a valid date" in error["message"]
 
 

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chipclear.api.form_text import multipart_as_text
-from chipclear.datafiles import RepeatedKey, unique_pairs
+from chipclear.datafiles import RepeatedKey, unique_pairs, unreadable_json
 from chipclear.errors import ChipclearError, InputError, validation_text
 
 log = logging.getLogger("chipclear.api")
@@ -79,6 +79,12 @@ def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     if not errors:
         return "invalid request", None
     first = errors[0]
+    if first.get("type") == "json_invalid":
+        # FastAPI puts the character offset where a field would be (``("body", 1)``): it was shown as field "1"
+        where = tuple(first.get("loc", ()))[1:2]
+        at = f" at character {where[0]}" if where and isinstance(where[0], int) else ""
+        why = (first.get("ctx") or {}).get("error") or "JSON decode error"
+        return f"body: not valid JSON{at} ({why})", "body"
     # a body that is not an object (text/plain, JSON null or an array) has no field of its own: it is the body
     field = _field(first.get("loc", ())) or ("body" if tuple(first.get("loc", ()))[:1] == ("body",) else None)
     msg = validation_text(first)
@@ -114,6 +120,13 @@ def _yente(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _keyless(request: Request) -> JSONResponse:
+    """Authentication comes first (docs/api.md): FastAPI parses the body before it runs the key dependency, so a
+    keyless request with a bad body would otherwise learn about the body first."""
+    message = "no API key given: send it in the X-API-Key header"
+    return JSONResponse(_yente(request, error_body("unauthorized", message, "X-API-Key")), status_code=401)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ChipclearError)
     async def _chipclear(request: Request, exc: ChipclearError) -> Response:
@@ -126,15 +139,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         if _needs_key(request) and not _has_key(request):
-            # Authentication comes first (docs/api.md): FastAPI parses the body before it runs the key
-            # dependency, so a keyless request with a bad body would otherwise learn about the body first.
-            return JSONResponse(
-                _yente(
-                    request,
-                    error_body("unauthorized", "no API key given: send it in the X-API-Key header", "X-API-Key"),
-                ),
-                status_code=401,
-            )
+            return _keyless(request)
         message, field = validation_message(exc)
         renderer = getattr(request.app.state, "html_error", None)
         if renderer is not None and not request.url.path.startswith("/api"):
@@ -144,7 +149,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(_yente(request, error_body("invalid_input", message, field)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            if _needs_key(request) and not _has_key(request):
+                return _keyless(request)
+            # only the framework raises a bare 400 (chipclear's own errors are ChipclearError): a body it could not
+            # read, JSON or multipart; refused as any other unreadable body, naming it
+            return await _chipclear(request, unreadable_body(exc))
         code = {
             401: "unauthorized",
             403: "permission_denied",
@@ -164,6 +175,24 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body("internal_error", "internal error: the server log has the details"), status_code=500
         )
+
+
+class UnreadableBody(InputError):
+    """A request body the framework could not parse (``unreadable_body``)."""
+
+    http_status = 422
+
+
+def unreadable_body(exc: StarletteHTTPException) -> UnreadableBody:
+    """What was wrong with a body FastAPI or Starlette refused with a bare 400 ("There was an error parsing the
+    body", "Invalid multipart data.", "Missing boundary in multipart."), naming ``body``. Python's JSON parser raises
+    something other than a syntax error for two valid JSON texts: a number of more digits than ``int()`` converts
+    (``sys.get_int_max_str_digits``, 4,300) and arrays or objects nested deeper than its recursion limit."""
+    why = unreadable_json(exc.__cause__) if exc.__cause__ is not None else None
+    if why is None:
+        why = str(exc.detail).rstrip(".")
+        why = why[:1].lower() + why[1:]
+    return UnreadableBody(f"body: {why}", field="body")
 
 
 class BodySizeLimit:
@@ -436,9 +465,11 @@ __all__ = [
     "PlainText",
     "SecurityHeaders",
     "Unauthorized",
+    "UnreadableBody",
     "error_body",
     "install_error_handlers",
     "repeated_json_key",
     "undecodable_field",
+    "unreadable_body",
     "validation_message",
 ]

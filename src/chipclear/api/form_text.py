@@ -12,9 +12,11 @@ reading of the form with ``NotText`` before any route has seen a field.
 from __future__ import annotations
 
 import codecs
+import re
 
 from fastapi import HTTPException
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import DEFAULT_MAX_HEADER_SIZE, MultipartParser, parse_options_header
 from starlette.types import Message, Receive
 
 from chipclear.errors import InputError
@@ -30,9 +32,10 @@ class NotText(InputError, HTTPException):
 
     http_status = 400
 
-    def __init__(self, field: str, problem: str) -> None:
+    def __init__(self, field: str, problem: str, status: int = 400) -> None:
         InputError.__init__(self, f"{field}: {problem}", field=field)
-        self.status_code = self.http_status
+        self.http_status = status
+        self.status_code = status
         self.detail = self.message
         self.headers = None
 
@@ -61,12 +64,25 @@ class _FieldCheck:
             },
         )
         self._broken = False
+        self._tail = b""  # the body's last bytes before this chunk, where a part's too long header may begin
+        self.status = NotText.http_status
 
     def feed(self, chunk: bytes) -> None:
         if self._broken or self.bad is not None:
             return
+        seen = self._tail + chunk
+        self._tail = seen[-2 * DEFAULT_MAX_HEADER_SIZE :]
         try:
             self._parser.write(chunk)
+        except MultipartParseError as exc:
+            if "header size" in str(exc):  # a file name of thousands of characters: name the part, not "body"
+                # the parser's offset is where the long header's value starts: its part's name comes after
+                end = len(seen) - len(chunk) + exc.offset + DEFAULT_MAX_HEADER_SIZE
+                part = re.findall(rb'\bname="([^"]{1,100})"', seen[:end])
+                self._field = part[-1].decode("utf-8", "backslashreplace") if part else "body"
+                self._refuse(f"a header of this part is over {DEFAULT_MAX_HEADER_SIZE} bytes (its file name?)")
+                self.status = 422
+            self._broken = True
         except Exception:  # malformed multipart: Starlette's own parser refuses it
             self._broken = True
 
@@ -138,7 +154,7 @@ def multipart_as_text(content_type: bytes, receive: Receive) -> Receive:
         if message["type"] == "http.request":
             check.feed(message.get("body", b""))
             if check.bad is not None:
-                raise NotText(*check.bad)
+                raise NotText(*check.bad, status=check.status)
         return message
 
     return checked

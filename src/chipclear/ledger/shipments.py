@@ -556,7 +556,8 @@ def _resolve_parties(held: Decision, answers: ReleaseAnswers) -> ReleaseAnswers:
             if len(parties) != 1:
                 what = "no party" if not parties else f"several parties ({', '.join(parties)})"
                 raise InputError(
-                    f"reviews[{i}]: entry {a.entry_id!r} is a hit for {what} in the held decision; name the party",
+                    f"reviews[{i}].party: entry {a.entry_id!r} is a hit for {what} in the held decision; name the"
+                    " party",
                     field=f"reviews[{i}].party",
                 )
             a = ReviewAnswer(parties[0], a.entry_id, a.entry_hash, a.decision, a.reason)
@@ -582,7 +583,9 @@ def _check_answers(held: Decision, answers: ReleaseAnswers) -> None:
     for i, ack in enumerate(answers.listings):
         where = f"listing_acknowledgements[{i}]"
         if blank(ack.license):
-            raise InputError(f"{where}.license: name the license that still holds after the listing", field=where)
+            raise InputError(
+                f"{where}.license: name the license that still holds after the listing", field=f"{where}.license"
+            )
         if blank(ack.reason):
             raise InputError(f"{where}.reason: an acknowledgement needs a reason", field=f"{where}.reason")
 

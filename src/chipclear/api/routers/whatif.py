@@ -15,7 +15,7 @@ from chipclear.api.responses import WRITE, errors
 from chipclear.bounds import NOTE_LENGTH, Day, no_nul
 from chipclear.errors import ChipclearError, InputError
 from chipclear.geography import CountryCode
-from chipclear.rules import load_rules
+from chipclear.rules import RuleSet, load_rules
 from chipclear.whatif.overlay import Draft, bundled_drafts, parse_draft
 from chipclear.whatif.service import WhatIfReport, run_whatif
 
@@ -69,6 +69,19 @@ def drafts(request: Request, key: str | None = Depends(api_key)) -> dict[str, An
     return {"drafts": sorted(bundled_drafts())}
 
 
+def _draft_text(text: str, i: int, base: RuleSet) -> Draft:
+    """The draft of ``draft_texts[i]``; its errors name the field as the request does (``draft_texts.0``), as the
+    errors about an order line of a shipment name ``lines.0.item``."""
+    try:
+        return parse_draft(text, f"draft_texts[{i}]", base)
+    except ChipclearError as exc:
+        if exc.field is None:
+            exc.field = f"draft_texts.{i}"
+            exc.message = exc.message.replace(f"draft_texts[{i}]", exc.field, 1)
+            exc.args = (exc.message,)
+        raise
+
+
 @router.post(
     "/whatif",
     response_model=WhatIfReport,
@@ -85,7 +98,7 @@ def whatif(request: Request, body: WhatIfIn, key: str | None = Depends(api_key))
             raise InputError(f"drafts: {name!r} is not a bundled draft; bundled: {', '.join(known)}", field="drafts")
     base = load_rules()
     refs: list[str | Path | Draft] = [*body.drafts]
-    refs += [parse_draft(text, f"draft_texts[{i}]", base) for i, text in enumerate(body.draft_texts)]
+    refs += [_draft_text(text, i, base) for i, text in enumerate(body.draft_texts)]
     with tempfile.TemporaryDirectory(prefix="chipclear-whatif-") as tmp:
         book = None
         if body.orders:
