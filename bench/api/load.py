@@ -109,19 +109,27 @@ def start_server(
 
 def grant_license(url: str, key: str, quantity: int) -> None:
     h = {"X-API-Key": key}
-    app = httpx.post(
-        url + "/api/applications",
-        json={"items": ["H20"], "destinations": ["CN"], "parties": [END_USER], "quantity": quantity},
-        headers=h,
-        timeout=60,
-    )
+    # submitted and granted on the days the license's validity starts from (a license is valid from its issue,
+    # which follows the submission: the grant refuses an earlier valid_from)
+    application = {
+        "items": ["H20"],
+        "destinations": ["CN"],
+        "parties": [END_USER],
+        "quantity": quantity,
+        "application_number": "Z-BENCH-1",
+        "submitted_on": "2024-12-15",
+    }
+    app = httpx.post(url + "/api/applications", json=application, headers=h, timeout=60)
     if app.status_code != 201:
         raise SystemExit(f"could not apply for the license: {app.text}")
     app_id = app.json()["id"]
-    httpx.post(
-        f"{url}/api/applications/{app_id}/submit", json={"application_number": "Z-BENCH-1"}, headers=h, timeout=60
-    ).raise_for_status()
-    grant = {"number": LICENSE, "valid_from": "2025-01-01", "valid_to": "2027-12-31", "quantity_limit": quantity}
+    grant = {
+        "number": LICENSE,
+        "valid_from": "2025-01-01",
+        "valid_to": "2027-12-31",
+        "decided_on": "2025-01-01",
+        "quantity_limit": quantity,
+    }
     httpx.post(f"{url}/api/applications/{app_id}/grant", json=grant, headers=h, timeout=60).raise_for_status()
 
 
