@@ -53,8 +53,8 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def as_recorded(answer: Any, status_code: int = 200) -> JSONResponse:
     """An answer that carries decisions as the ledger recorded them (a shipment line's ``decision`` and
     ``order_line``), sent as built by the ledger's ``*_json`` helpers. The route's ``response_model`` declares its
-    shape (``DecisionView``: every nested part typed) and ``tests/api/test_openapi_strict.py`` holds the answers to
-    it; it is not validated again on every answer, so that a line recorded by an earlier version, whose decision
+    shape (``DecisionView``: every nested part typed) and ``tests/api/test_openapi_decisions.py`` holds the
+    answers to it; it is not validated again on every answer, so that a line recorded by an earlier version, whose decision
     lacks a field added since, is still shown as it was recorded rather than refused with a 500."""
     return JSONResponse(answer, status_code=status_code)
 

@@ -986,7 +986,7 @@ def ship_lines_once(
     sessions: Sessions,
     actor: Actor,
     lines: Sequence[OrderLine],
-    given: Idempotency,
+    given: Idempotency | None,
     answer: Callable[[Session, ShipmentResult], dict[str, Any]],
     *,
     reference: str | None = None,
@@ -995,7 +995,10 @@ def ship_lines_once(
     """``ship_lines`` under a request's idempotency key (``ledger.idempotency``): the shipment's answer (``answer``
     serialises it, kept under the key in the shipment's transaction), and whether an earlier request with the key
     recorded it. A request sent again (a double click, a retry) gets the first answer, and nothing is recorded or
-    drawn again; of two at once, the second's shipment is rolled back (``KeyTaken``) and it gets the first's."""
+    drawn again; of two at once, the second's shipment is rolled back (``KeyTaken``) and it gets the first's.
+    Without a key (``None``) it is ``ship_lines``."""
+    if given is None:
+        return ship_lines(sessions, actor, lines, answer, reference=reference, decide=decide), False
     with sessions() as s:
         first = replayed(s, actor.name, given)
     if first is None:

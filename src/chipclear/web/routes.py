@@ -445,16 +445,16 @@ def create_shipment(
         ref = reference.strip() or None
         body = {"order_line": line.model_dump(mode="json"), "reference": ref}
         given = idempotency(submission or None, body, field="submission")
-        # Decided with no lock held; the transaction only re-checks the licenses and commits.
-        transaction = request.app.state.ledger.transaction
-        if given is None:  # a page served before the form carried a key
-            answer = ledger_shipments.ship_lines(
-                transaction, tx.actor, [line], lambda _s, r: shipment_result_json(r), reference=ref
-            )
-        else:
-            answer, _ = ledger_shipments.ship_lines_once(
-                transaction, tx.actor, [line], given, lambda _s, r: shipment_result_json(r), reference=ref
-            )
+        # Decided with no lock held; the transaction only re-checks the licenses and commits. No key: a page
+        # served before the form carried one, shipped as it comes.
+        answer, _ = ledger_shipments.ship_lines_once(
+            request.app.state.ledger.transaction,
+            tx.actor,
+            [line],
+            given,
+            lambda _s, r: shipment_result_json(r),
+            reference=ref,
+        )
         shipment_id = answer["shipment"]["id"]
     except (ValueError, ValidationError):
         return message(
